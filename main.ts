@@ -1,0 +1,43 @@
+/**
+ * Entry point of `npm run synth` (and of `cdk8s synth` through cdk8s.yaml): synthesizes every environment into
+ * dist/ atomically. The only place that reads the command line.
+ *
+ *   node lib/main.js [--outdir DIR]
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { buildApp } from './charts';
+import { SynthError, synthesize } from './src';
+import { defaultPlugins } from './src/synth/plugins';
+
+function arg(name: string): string | undefined {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+}
+
+function main(): number {
+  const root = path.resolve(__dirname, '..');
+  // PLATFORM_OUTDIR lets tests run `cdk8s synth` into a scratch folder.
+  const outdir = path.resolve(root, arg('--outdir') ?? process.env.PLATFORM_OUTDIR ?? 'dist');
+  // `cdk8s synth` expects its output folder to exist; dist/ is written by us, atomically.
+  if (process.env.CDK8S_OUTDIR) fs.mkdirSync(path.resolve(process.env.CDK8S_OUTDIR), { recursive: true });
+  const started = process.hrtime.bigint();
+  try {
+    const app = buildApp();
+    const result = synthesize(app, { outdir, plugins: defaultPlugins() });
+    const ms = Number(process.hrtime.bigint() - started) / 1e6;
+    const docs = result.environments.reduce((n, e) => n + e.documents.length, 0);
+    const envs = result.environments.map((e) => `${e.name} ${e.documents.length}`).join(', ');
+    console.log(`synthesized ${docs} documents (${envs}) into ${path.relative(process.cwd(), outdir) || '.'} in ${ms.toFixed(0)} ms`);
+    return 0;
+  } catch (e) {
+    if (e instanceof SynthError) {
+      console.error(e.message);
+    } else {
+      console.error(`synth failed; dist/ was left unchanged:\n${e instanceof Error ? e.stack ?? e.message : String(e)}`);
+    }
+    return 1;
+  }
+}
+
+process.exitCode = main();

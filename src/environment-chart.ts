@@ -1,0 +1,45 @@
+import { ApiObject, Chart } from 'cdk8s';
+import { Construct, IConstruct } from 'constructs';
+import { EnvironmentProfile } from './environment-profile';
+import { isDns1123Label } from './synth/schema-validator';
+import { fail } from './errors';
+
+export interface EnvironmentChartProps {
+  readonly profile: EnvironmentProfile;
+}
+
+/**
+ * One environment: every resource below it is synthesized into `dist/<profile.name>/`. Constructs find their
+ * environment's profile with {@link EnvironmentChart.of}.
+ */
+export class EnvironmentChart extends Chart {
+  /** The environment chart that contains `scope`. */
+  public static of(scope: IConstruct): EnvironmentChart {
+    let c: IConstruct | undefined = scope;
+    while (c) {
+      if (c instanceof EnvironmentChart) return c;
+      c = c.node.scope;
+    }
+    throw new Error(`${scope.node.path}: must be created inside an EnvironmentChart (it reads the environment profile)`);
+  }
+
+  public readonly profile: EnvironmentProfile;
+
+  public constructor(scope: Construct, props: EnvironmentChartProps) {
+    if (!isDns1123Label(props.profile.name)) {
+      fail(`${scope.node.path || 'app'}/${props.profile.name}`, 'profile.name', props.profile.name, 'must be a DNS-1123 label (lowercase letters, digits and "-", at most 63 characters)');
+    }
+    super(scope, props.profile.name, {
+      labels: { 'app.kubernetes.io/managed-by': 'cdk8s-platform', 'platform.io/environment': props.profile.name },
+    });
+    this.profile = props.profile;
+  }
+
+  /**
+   * Names are API: an object name generated from the construct path would change when code moves and orphan
+   * volumes, so every object must be named explicitly.
+   */
+  public generateObjectName(apiObject: ApiObject): string {
+    throw new Error(`${apiObject.node.path}: every Kubernetes object needs an explicit metadata.name (names derived from construct paths change when code moves)`);
+  }
+}

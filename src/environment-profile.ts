@@ -1,0 +1,139 @@
+/**
+ * The environment model. Everything that differs between development, staging, production and dr is data in
+ * an {@link EnvironmentProfile}; constructs read resolved values from it and never test an environment's name.
+ */
+
+/** Which image references an environment accepts. */
+export class ImagePolicy {
+  /** Any tag, including `latest` (development only). Pull policy Always, so moving tags are refreshed. */
+  public static anyTag(): ImagePolicy {
+    return new ImagePolicy(false, false, 'Always');
+  }
+  /** A pinned tag or a digest; `latest` and untagged images are rejected. */
+  public static pinnedTag(): ImagePolicy {
+    return new ImagePolicy(true, false, 'IfNotPresent');
+  }
+  /** Only `repository@sha256:...` references (production-grade supply chain). */
+  public static digestOnly(): ImagePolicy {
+    return new ImagePolicy(true, true, 'IfNotPresent');
+  }
+  private constructor(
+    /** Reject `latest` and untagged references. */
+    public readonly forbidLatest: boolean,
+    /** Accept only digest references. */
+    public readonly requireDigest: boolean,
+    /** imagePullPolicy written on every container. */
+    public readonly pullPolicy: 'Always' | 'IfNotPresent',
+  ) {}
+}
+
+/** How workloads are registered with Prometheus. */
+export class MonitoringMode {
+  /** The cluster runs prometheus-operator (kube-prometheus-stack): emit ServiceMonitor/PodMonitor/PrometheusRule. */
+  public static operator(): MonitoringMode {
+    return new MonitoringMode('operator');
+  }
+  /** The platform runs its own Prometheus: scrape annotations and rule files in ConfigMaps. */
+  public static standalone(): MonitoringMode {
+    return new MonitoringMode('standalone');
+  }
+  private constructor(public readonly kind: 'operator' | 'standalone') {}
+  public get usesOperator(): boolean {
+    return this.kind === 'operator';
+  }
+}
+
+/** Default container resources of an environment. */
+export interface ResourceDefaults {
+  readonly requests: { readonly cpu: string; readonly memory: string };
+  /** CPU limit is optional (throttling hurts latency); memory limit is always set. */
+  readonly limits: { readonly cpu?: string; readonly memory: string };
+}
+
+/** Where the environment's manifests are applied. */
+export interface ClusterTarget {
+  /** Cluster name as registered in Argo CD. */
+  readonly name: string;
+  /** API server URL (Argo CD destination.server). */
+  readonly server: string;
+  readonly region: string;
+}
+
+/** Autoscaling defaults for services that enable an HPA. */
+export interface AutoscalingDefaults {
+  readonly minReplicas: number;
+  readonly maxReplicas: number;
+  readonly cpuUtilization: number;
+  readonly memoryUtilization: number;
+}
+
+export interface StorageDefaults {
+  /** StorageClass for every PersistentVolumeClaim unless a construct overrides it. */
+  readonly storageClass: string;
+  /** Volume size when a datastore does not set one. */
+  readonly defaultSize: string;
+}
+
+export interface BackupDefaults {
+  /** Backups (dump CronJobs and Velero schedules) are emitted only when true. */
+  readonly enabled: boolean;
+  /** Cron schedule of database dumps. */
+  readonly schedule: string;
+  /** Days a database backup is kept. */
+  readonly retentionDays: number;
+  /** Object-storage URL backups are written to (s3://bucket/prefix). */
+  readonly destination: string;
+  /** Velero volume snapshot schedule and its retention (Go duration). */
+  readonly veleroSchedule: string;
+  readonly veleroTtl: string;
+}
+
+export interface MonitoringDefaults {
+  readonly mode: MonitoringMode;
+  /** Namespace of the monitoring stack (allowed to scrape every metrics port). */
+  readonly namespace: string;
+  /** Prometheus TSDB retention time (Prometheus duration) and size. */
+  readonly retention: string;
+  readonly retentionSize: string;
+  readonly scrapeInterval: string;
+}
+
+export interface IngressDefaults {
+  readonly className: string;
+  /** Namespace of the ingress controller, allowed into exposed services. */
+  readonly controllerNamespace: string;
+}
+
+export interface SecretStoreRef {
+  readonly kind: 'ClusterSecretStore' | 'SecretStore';
+  readonly name: string;
+  /** How often External Secrets re-reads remote values. */
+  readonly refreshInterval: string;
+}
+
+/** The data that makes one environment differ from another. */
+export interface EnvironmentProfile {
+  /** Environment name: the `dist/<name>` folder and the `platform.io/environment` label. A DNS-1123 label. */
+  readonly name: string;
+  readonly cluster: ClusterTarget;
+  /** Base DNS domain; services are exposed as `<host>.<domain>`. */
+  readonly domain: string;
+  /** Replicas of a service that sets none and has no autoscaler. */
+  readonly replicas: number;
+  /** Spread over zones and nodes, PDBs, HA datastores. */
+  readonly highAvailability: boolean;
+  readonly resources: ResourceDefaults;
+  readonly autoscaling: AutoscalingDefaults;
+  readonly storage: StorageDefaults;
+  /** cert-manager ClusterIssuer for Ingress TLS; undefined means no TLS (development). */
+  readonly tlsIssuer?: string;
+  readonly imagePolicy: ImagePolicy;
+  readonly secretStore: SecretStoreRef;
+  readonly backups: BackupDefaults;
+  readonly monitoring: MonitoringDefaults;
+  readonly ingress: IngressDefaults;
+  /** Argo CD must never prune or delete stateful resources (PVC-bearing kinds, namespaces). */
+  readonly protectStatefulResources: boolean;
+  /** Policy violations fail synth (true) or are reported as warnings (false). */
+  readonly enforcePolicies: boolean;
+}

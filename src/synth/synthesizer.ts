@@ -1,0 +1,226 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { ApiObject, App, Chart } from 'cdk8s';
+import { IConstruct } from 'constructs';
+import { EnvironmentChart } from '../environment-chart';
+import { EnvironmentProfile } from '../environment-profile';
+import { canonicalOrder } from './key-order';
+import { SchemaValidator } from './schema-validator';
+import { toYaml } from './yaml';
+
+/** One synthesized Kubernetes object with where it goes. */
+export interface SynthDocument {
+  /** The object, keys in canonical order. */
+  readonly object: Record<string, any>;
+  /** `<env>/<namespace>/<kind>/<name>`, namespace `_cluster` for cluster-scoped kinds: used in every message. */
+  readonly id: string;
+  /** File path relative to the output directory. */
+  readonly file: string;
+  /** Construct path that produced it. */
+  readonly source: string;
+  readonly namespaced: boolean;
+}
+
+/** Everything one environment synthesizes. */
+export interface EnvironmentOutput {
+  readonly name: string;
+  readonly profile: EnvironmentProfile;
+  readonly documents: readonly SynthDocument[];
+}
+
+/** Result of a check: errors fail synth and nothing is written; warnings are printed. */
+export interface CheckResult {
+  readonly errors: readonly string[];
+  readonly warnings: readonly string[];
+}
+
+export interface SynthContext {
+  /** The output directory as it was before this synth (the committed `dist/`). */
+  readonly outdir: string;
+}
+
+/** Extends synth with checks (policy gate, prune guard) and extra files (reports). */
+export interface SynthPlugin {
+  readonly name: string;
+  /** Runs after schema validation, before anything is written. */
+  check?(env: EnvironmentOutput, ctx: SynthContext): CheckResult;
+  /** Extra files for an environment, keyed by path relative to the output directory. */
+  files?(env: EnvironmentOutput, ctx: SynthContext): Record<string, string>;
+  /** Files outside environment folders (after all environments), keyed by path relative to the output directory. */
+  globalFiles?(envs: readonly EnvironmentOutput[], ctx: SynthContext): Record<string, string>;
+}
+
+export type SynthStage = 'collect' | 'validate' | 'check' | 'render' | 'write' | 'swap';
+
+export interface SynthOptions {
+  /** Output directory, replaced atomically. */
+  readonly outdir: string;
+  readonly plugins?: readonly SynthPlugin[];
+  /** Test hook called at each stage; an exception aborts synth like any other failure. */
+  readonly onStage?: (stage: SynthStage) => void;
+  /** Where warnings go. @default console.warn */
+  readonly warn?: (message: string) => void;
+}
+
+export interface SynthResult {
+  readonly environments: readonly EnvironmentOutput[];
+  /** Files written, relative to outdir, sorted. */
+  readonly files: readonly string[];
+  readonly warnings: readonly string[];
+}
+
+/** Synth failed: nothing was written. `problems` lists every problem found, one per line. */
+export class SynthError extends Error {
+  public constructor(public readonly problems: readonly string[]) {
+    super(`synth failed with ${problems.length} problem(s); dist/ was left unchanged:\n  ${problems.join('\n  ')}`);
+    this.name = 'SynthError';
+  }
+}
+
+const CLUSTER_DIR = '_cluster';
+
+function environmentCharts(app: App): EnvironmentChart[] {
+  return app.node.children.filter((c): c is EnvironmentChart => c instanceof EnvironmentChart);
+}
+
+/** Runs every construct's validations once (cdk8s would run them once per chart). */
+function validateConstructs(app: App): string[] {
+  const errors: string[] = [];
+  for (const c of app.node.findAll()) {
+    for (const e of c.node.validate()) errors.push(`${c.node.path}: ${e}`);
+  }
+  return errors;
+}
+
+function apiObjectsOf(chart: Chart): ApiObject[] {
+  const out: ApiObject[] = [];
+  const visit = (c: IConstruct): void => {
+    if (c instanceof ApiObject) out.push(c);
+    for (const child of c.node.children) if (!(child instanceof Chart)) visit(child);
+  };
+  visit(chart);
+  return out;
+}
+
+/**
+ * Turns an app into documents, validates them, runs plugin checks, and only then writes every file into a
+ * temporary directory next to `outdir` and swaps it in. Any failure leaves `outdir` byte-for-byte unchanged.
+ */
+export function synthesizeToJson(app: App, validator = new SchemaValidator()): { envs: EnvironmentOutput[]; problems: string[] } {
+  const problems: string[] = validateConstructs(app);
+  const envs: EnvironmentOutput[] = [];
+  const seenEnv = new Set<string>();
+  for (const chart of environmentCharts(app)) {
+    const env = chart.profile.name;
+    if (seenEnv.has(env)) problems.push(`${env}: two environment charts have the same name`);
+    seenEnv.add(env);
+    const docs: SynthDocument[] = [];
+    const byFile = new Map<string, SynthDocument>();
+    for (const obj of apiObjectsOf(chart)) {
+      const object = canonicalOrder(obj.toJson()) as Record<string, any>;
+      const info = validator.kindOf(object);
+      const namespaced = info?.namespaced ?? true;
+      const md = object.metadata ?? {};
+      const ns = namespaced ? md.namespace ?? '<no-namespace>' : CLUSTER_DIR;
+      const id = `${env}/${ns}/${object.kind}/${md.name}`;
+      for (const p of validator.validate(object)) problems.push(`${id}: ${p.path}: ${p.message}`);
+      const file = `${env}/${ns}/${String(object.kind).toLowerCase()}-${md.name}.yaml`;
+      const doc: SynthDocument = { object, id, file, source: obj.node.path, namespaced };
+      const clash = byFile.get(file);
+      if (clash) {
+        problems.push(`${id}: metadata.name: the same ${object.kind} is defined twice (${clash.source} and ${doc.source}); names must be unique per kind and namespace`);
+      }
+      byFile.set(file, doc);
+      docs.push(doc);
+    }
+    docs.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
+    envs.push({ name: env, profile: chart.profile, documents: docs });
+  }
+  envs.sort((a, b) => (a.name < b.name ? -1 : 1));
+  return { envs, problems };
+}
+
+function writeTree(dir: string, files: Map<string, string>): void {
+  const made = new Set<string>();
+  for (const [rel, content] of files) {
+    const full = path.join(dir, rel);
+    const parent = path.dirname(full);
+    if (!made.has(parent)) {
+      fs.mkdirSync(parent, { recursive: true });
+      made.add(parent);
+    }
+    fs.writeFileSync(full, content);
+  }
+}
+
+/** Restores `outdir` if a previous synth died between the two renames of the swap. */
+function recoverInterruptedSwap(outdir: string): void {
+  const parent = path.dirname(outdir);
+  const base = path.basename(outdir);
+  if (fs.existsSync(outdir) || !fs.existsSync(parent)) return;
+  const old = fs.readdirSync(parent).filter((f) => f.startsWith(`.${base}.old-`)).sort();
+  if (old.length > 0) fs.renameSync(path.join(parent, old[old.length - 1]), outdir);
+}
+
+/** Synthesizes `app` into `options.outdir` atomically. Throws {@link SynthError} (nothing written) on any problem. */
+export function synthesize(app: App, options: SynthOptions): SynthResult {
+  const outdir = path.resolve(options.outdir);
+  const plugins = options.plugins ?? [];
+  const stage = options.onStage ?? (() => undefined);
+  const warn = options.warn ?? ((m: string) => console.warn(m));
+  recoverInterruptedSwap(outdir);
+  const ctx: SynthContext = { outdir };
+
+  stage('collect');
+  const { envs, problems } = synthesizeToJson(app);
+  stage('validate');
+  if (problems.length > 0) throw new SynthError(problems);
+
+  stage('check');
+  const warnings: string[] = [];
+  for (const env of envs) {
+    for (const p of plugins) {
+      if (!p.check) continue;
+      const r = p.check(env, ctx);
+      problems.push(...r.errors);
+      warnings.push(...r.warnings);
+    }
+  }
+  if (problems.length > 0) throw new SynthError(problems);
+
+  stage('render');
+  const files = new Map<string, string>();
+  for (const env of envs) {
+    for (const d of env.documents) files.set(d.file, toYaml(d.object));
+    for (const p of plugins) {
+      if (!p.files) continue;
+      for (const [rel, content] of Object.entries(p.files(env, ctx))) files.set(rel, content);
+    }
+  }
+  for (const p of plugins) {
+    if (!p.globalFiles) continue;
+    for (const [rel, content] of Object.entries(p.globalFiles(envs, ctx))) files.set(rel, content);
+  }
+  const sorted = new Map([...files].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+
+  const parent = path.dirname(outdir);
+  const base = path.basename(outdir);
+  const tmp = path.join(parent, `.${base}.tmp-${process.pid}`);
+  const old = path.join(parent, `.${base}.old-${process.pid}`);
+  fs.rmSync(tmp, { recursive: true, force: true });
+  try {
+    fs.mkdirSync(tmp, { recursive: true });
+    stage('write');
+    writeTree(tmp, sorted);
+    stage('swap');
+    const hadOutdir = fs.existsSync(outdir);
+    if (hadOutdir) fs.renameSync(outdir, old);
+    fs.renameSync(tmp, outdir);
+    if (hadOutdir) fs.rmSync(old, { recursive: true, force: true });
+  } catch (e) {
+    fs.rmSync(tmp, { recursive: true, force: true });
+    throw e;
+  }
+  for (const w of warnings) warn(w);
+  return { environments: envs, files: [...sorted.keys()], warnings };
+}
