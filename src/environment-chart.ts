@@ -17,7 +17,7 @@ export class EnvironmentChart extends Chart {
   public static of(scope: IConstruct): EnvironmentChart {
     let c: IConstruct | undefined = scope;
     while (c) {
-      if (c instanceof EnvironmentChart) return c;
+      if (c instanceof EnvironmentChart) return c as EnvironmentChart;
       c = c.node.scope;
     }
     throw new Error(`${scope.node.path}: must be created inside an EnvironmentChart (it reads the environment profile)`);
