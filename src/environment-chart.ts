@@ -6,6 +6,12 @@ import { fail } from './errors';
 
 export interface EnvironmentChartProps {
   readonly profile: EnvironmentProfile;
+  /**
+   * Construct id of the chart and folder under dist/ its files go to. Lets one environment have several charts
+   * (e.g. `argocd/production` for its Argo CD applications).
+   * @default profile.name
+   */
+  readonly outputDirectory?: string;
 }
 
 /**
@@ -29,11 +35,16 @@ export class EnvironmentChart extends Chart {
     if (!isDns1123Label(props.profile.name)) {
       fail(`${scope.node.path || 'app'}/${props.profile.name}`, 'profile.name', props.profile.name, 'must be a DNS-1123 label (lowercase letters, digits and "-", at most 63 characters)');
     }
-    super(scope, props.profile.name, {
+    const outputDirectory = props.outputDirectory ?? props.profile.name;
+    super(scope, outputDirectory.replace(/\//g, '-'), {
       labels: { 'app.kubernetes.io/managed-by': 'cdk8s-platform', 'platform.io/environment': props.profile.name },
     });
     this.profile = props.profile;
+    this.outputDirectory = outputDirectory;
   }
+
+  /** Folder under dist/ (relative) that this chart's files are written to. */
+  public readonly outputDirectory: string;
 
   /**
    * Names are API: an object name generated from the construct path would change when code moves and orphan

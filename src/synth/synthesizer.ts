@@ -21,9 +21,12 @@ export interface SynthDocument {
   readonly namespaced: boolean;
 }
 
-/** Everything one environment synthesizes. */
+/** Everything one environment chart synthesizes. */
 export interface EnvironmentOutput {
+  /** Environment name (profile.name). */
   readonly name: string;
+  /** Folder under the output directory (chart.outputDirectory, usually the environment name). */
+  readonly directory: string;
   readonly profile: EnvironmentProfile;
   readonly documents: readonly SynthDocument[];
 }
@@ -112,8 +115,9 @@ export function synthesizeToJson(app: App, validator = new SchemaValidator()): {
   const seenEnv = new Set<string>();
   for (const chart of environmentCharts(app)) {
     const env = chart.profile.name;
-    if (seenEnv.has(env)) problems.push(`${env}: two environment charts have the same name`);
-    seenEnv.add(env);
+    const dir = chart.outputDirectory;
+    if (seenEnv.has(dir)) problems.push(`${dir}: two environment charts write to the same folder`);
+    seenEnv.add(dir);
     const docs: SynthDocument[] = [];
     const byFile = new Map<string, SynthDocument>();
     for (const obj of apiObjectsOf(chart)) {
@@ -124,7 +128,7 @@ export function synthesizeToJson(app: App, validator = new SchemaValidator()): {
       const ns = namespaced ? md.namespace ?? '<no-namespace>' : CLUSTER_DIR;
       const id = `${env}/${ns}/${object.kind}/${md.name}`;
       for (const p of validator.validate(object)) problems.push(`${id}: ${p.path}: ${p.message}`);
-      const file = `${env}/${ns}/${String(object.kind).toLowerCase()}-${md.name}.yaml`;
+      const file = `${dir}/${ns}/${String(object.kind).toLowerCase()}-${md.name}.yaml`;
       const doc: SynthDocument = { object, id, file, source: obj.node.path, namespaced };
       const clash = byFile.get(file);
       if (clash) {
@@ -134,9 +138,9 @@ export function synthesizeToJson(app: App, validator = new SchemaValidator()): {
       docs.push(doc);
     }
     docs.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
-    envs.push({ name: env, profile: chart.profile, documents: docs });
+    envs.push({ name: env, directory: dir, profile: chart.profile, documents: docs });
   }
-  envs.sort((a, b) => (a.name < b.name ? -1 : 1));
+  envs.sort((a, b) => (a.directory < b.directory ? -1 : 1));
   return { envs, problems };
 }
 

@@ -1,0 +1,49 @@
+import { App } from 'cdk8s';
+import { EnvironmentChart, EnvironmentProfile, SynthDocument, synthesizeToJson } from '../src';
+import { development } from '../charts/development';
+import { production } from '../charts/production';
+import { staging } from '../charts/staging';
+
+export { development, production, staging };
+
+/** A profile for tests: development's, with overrides. */
+export function testProfile(overrides: Partial<EnvironmentProfile> = {}): EnvironmentProfile {
+  return { ...development, ...overrides };
+}
+
+export interface SynthesizedEnv {
+  readonly chart: EnvironmentChart;
+  readonly docs: Record<string, any>[];
+  /** Finds one document by kind and name (and namespace); throws when missing so tests fail clearly. */
+  find(kind: string, name: string, namespace?: string): Record<string, any>;
+  /** All documents of a kind. */
+  all(kind: string): Record<string, any>[];
+  readonly documents: readonly SynthDocument[];
+}
+
+/**
+ * GIVEN a profile, WHEN `build` adds constructs to an environment chart, THEN returns the synthesized documents.
+ * Every document is checked by the synth-time schema validator; any problem fails the test with its message.
+ */
+export function synthEnv(build: (chart: EnvironmentChart) => void, profile: EnvironmentProfile = development): SynthesizedEnv {
+  const app = new App({ outdir: '.cdk8s.out' });
+  const chart = new EnvironmentChart(app, { profile });
+  build(chart);
+  const { envs, problems } = synthesizeToJson(app);
+  if (problems.length > 0) throw new Error(`schema validation failed:\n  ${problems.join('\n  ')}`);
+  const documents = envs[0].documents;
+  const docs = documents.map((d) => d.object);
+  return {
+    chart,
+    docs,
+    documents,
+    find(kind, name, namespace) {
+      const d = docs.find((x) => x.kind === kind && x.metadata.name === name && (namespace === undefined || x.metadata.namespace === namespace));
+      if (!d) throw new Error(`no ${kind} ${namespace ?? '*'}/${name}; have: ${docs.map((x) => `${x.kind}/${x.metadata.name}`).join(', ')}`);
+      return d;
+    },
+    all(kind) {
+      return docs.filter((x) => x.kind === kind);
+    },
+  };
+}
