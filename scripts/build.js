@@ -9,7 +9,7 @@ const esbuild = require('esbuild');
 
 const root = path.resolve(__dirname, '..');
 esbuild.buildSync({
-  entryPoints: [path.join(root, 'main.ts')],
+  entryPoints: [path.join(root, 'main.ts'), path.join(root, 'scripts/bench.ts'), path.join(root, 'scripts/diff.ts')],
   outdir: path.join(root, 'lib'),
   bundle: true,
   platform: 'node',

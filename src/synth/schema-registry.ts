@@ -79,11 +79,16 @@ export class SchemaRegistry {
 
   /** Resolves a `#/definitions/...` reference of the Kubernetes definitions. */
   public resolveRef(ref: string): SchemaNode {
-    const name = ref.replace('#/definitions/', '');
-    const def = this.bundle.k8s.definitions[name];
-    if (!def) throw new Error(`schema reference ${ref} not found in the Kubernetes 1.27 definitions`);
+    let def = this.refs.get(ref);
+    if (!def) {
+      def = this.bundle.k8s.definitions[ref.replace('#/definitions/', '')];
+      if (!def) throw new Error(`schema reference ${ref} not found in the Kubernetes 1.27 definitions`);
+      this.refs.set(ref, def);
+    }
     return def;
   }
+
+  private readonly refs = new Map<string, SchemaNode>();
 
   /** The ObjectMeta schema, used for every kind (CRD schemas leave metadata untyped). */
   public get objectMeta(): SchemaNode {

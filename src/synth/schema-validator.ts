@@ -60,10 +60,27 @@ function typeOf(v: unknown): string {
   return typeof v;
 }
 
-function join(path: string, key: string | number): string {
-  if (typeof key === 'number') return `${path}[${key}]`;
-  if (/^[A-Za-z_$][\w$-]*$/.test(key)) return path ? `${path}.${key}` : key;
-  return `${path}[${JSON.stringify(key)}]`;
+/** A JSON path built as a linked list while walking; only rendered to a string when a problem is reported. */
+interface PathNode {
+  readonly parent: Path;
+  readonly key: string | number;
+}
+type Path = PathNode | string | undefined;
+
+const SIMPLE_KEY = /^[A-Za-z_$][\w$-]*$/;
+
+function join(parent: Path, key: string | number): PathNode {
+  return { parent, key };
+}
+
+function render(path: Path): string {
+  if (path === undefined) return '';
+  if (typeof path === 'string') return path;
+  const prefix = render(path.parent);
+  const key = path.key;
+  if (typeof key === 'number') return `${prefix}[${key}]`;
+  if (SIMPLE_KEY.test(key)) return prefix ? `${prefix}.${key}` : key;
+  return `${prefix}[${JSON.stringify(key)}]`;
 }
 
 function show(v: unknown): string {
@@ -94,14 +111,14 @@ export class SchemaValidator {
     const { metadata, ...rest } = doc;
     const strict = { ...info.schema, properties: { ...info.schema.properties } } as { properties: Record<string, SchemaNode> };
     delete strict.properties.metadata;
-    this.check(rest, strict, '', problems, info.structural);
+    this.check(rest, strict, undefined, problems, info.structural);
     if (metadata === undefined || metadata === null || typeof metadata !== 'object') {
       problems.push({ path: 'metadata', message: 'metadata is required' });
       return problems;
     }
     this.check(metadata, this.registry.objectMeta, 'metadata', problems, false);
     this.checkMetadata(info, metadata, problems);
-    this.checkNestedLabels(doc, '', problems, 0);
+    this.checkNestedLabels(doc, undefined, problems, 0);
     return problems;
   }
 
@@ -125,20 +142,20 @@ export class SchemaValidator {
     this.checkLabels(md.annotations, 'metadata.annotations', problems, false);
   }
 
-  private checkLabels(map: unknown, path: string, problems: Problem[], values: boolean): void {
+  private checkLabels(map: unknown, path: Path, problems: Problem[], values: boolean): void {
     if (!map || typeof map !== 'object') return;
     for (const [k, v] of Object.entries(map as Record<string, unknown>)) {
       const kp = labelKeyProblem(k);
-      if (kp) problems.push({ path: join(path, k), message: kp });
+      if (kp) problems.push({ path: render(join(path, k)), message: kp });
       if (values && typeof v === 'string') {
         const vp = labelValueProblem(v);
-        if (vp) problems.push({ path: join(path, k), message: vp });
+        if (vp) problems.push({ path: render(join(path, k)), message: vp });
       }
     }
   }
 
   /** Pod template labels and label selectors anywhere in the body follow the same rules as metadata.labels. */
-  private checkNestedLabels(node: unknown, path: string, problems: Problem[], depth: number): void {
+  private checkNestedLabels(node: unknown, path: Path, problems: Problem[], depth: number): void {
     if (!node || typeof node !== 'object' || depth > 12) return;
     if (Array.isArray(node)) {
       node.forEach((v, i) => this.checkNestedLabels(v, join(path, i), problems, depth + 1));
@@ -147,7 +164,7 @@ export class SchemaValidator {
     for (const [k, v] of Object.entries(node as Record<string, unknown>)) {
       if (depth === 0 && k === 'metadata') continue;
       const p = join(path, k);
-      if ((k === 'matchLabels' || (k === 'labels' && path.endsWith('metadata'))) && v && typeof v === 'object') {
+      if ((k === 'matchLabels' || (k === 'labels' && typeof path === 'object' && path.key === 'metadata')) && v && typeof v === 'object') {
         this.checkLabels(v, p, problems, true);
       } else if (typeof v === 'object') {
         this.checkNestedLabels(v, p, problems, depth + 1);
@@ -168,18 +185,18 @@ export class SchemaValidator {
     return re;
   }
 
-  private check(value: unknown, schemaIn: SchemaNode, path: string, problems: Problem[], structural: boolean): void {
+  private check(value: unknown, schemaIn: SchemaNode, path: Path, problems: Problem[], structural: boolean): void {
     let schema = schemaIn;
     while (schema.$ref) schema = this.registry.resolveRef(schema.$ref);
 
     if (value === null) {
       if (schema.nullable) return;
-      problems.push({ path, message: 'null is not allowed here (leave the field out instead)' });
+      problems.push({ path: render(path), message: 'null is not allowed here (leave the field out instead)' });
       return;
     }
     if (schema['x-kubernetes-int-or-string']) {
       if (!(typeof value === 'string' || Number.isInteger(value))) {
-        problems.push({ path, message: `expected an integer or a string, got ${typeOf(value)} ${show(value)}` });
+        problems.push({ path: render(path), message: `expected an integer or a string, got ${typeOf(value)} ${show(value)}` });
       }
       return;
     }
@@ -196,7 +213,7 @@ export class SchemaValidator {
         // Report the branch with the fewest problems: the one the author most likely meant.
         const best = results.reduce((a, b) => (b.length < a.length ? b : a));
         if (best.length > 0) problems.push(...best);
-        else problems.push({ path, message: `value ${show(value)} matches more than one allowed form` });
+        else problems.push({ path: render(path), message: `value ${show(value)} matches more than one allowed form` });
         return;
       }
     }
@@ -204,7 +221,7 @@ export class SchemaValidator {
     switch (schema.type) {
       case 'object': {
         if (t !== 'object') {
-          problems.push({ path, message: `expected an object, got ${t} ${show(value)}` });
+          problems.push({ path: render(path), message: `expected an object, got ${t} ${show(value)}` });
           return;
         }
         this.checkObject(value as Record<string, unknown>, schema, path, problems, structural);
@@ -212,18 +229,18 @@ export class SchemaValidator {
       }
       case 'array': {
         if (t !== 'array') {
-          problems.push({ path, message: `expected a list, got ${t} ${show(value)}` });
+          problems.push({ path: render(path), message: `expected a list, got ${t} ${show(value)}` });
           return;
         }
         const arr = value as unknown[];
-        if (schema.minItems !== undefined && arr.length < schema.minItems) problems.push({ path, message: `expected at least ${schema.minItems} items, got ${arr.length}` });
-        if (schema.maxItems !== undefined && arr.length > schema.maxItems) problems.push({ path, message: `expected at most ${schema.maxItems} items, got ${arr.length}` });
+        if (schema.minItems !== undefined && arr.length < schema.minItems) problems.push({ path: render(path), message: `expected at least ${schema.minItems} items, got ${arr.length}` });
+        if (schema.maxItems !== undefined && arr.length > schema.maxItems) problems.push({ path: render(path), message: `expected at most ${schema.maxItems} items, got ${arr.length}` });
         if (schema.items) arr.forEach((v, i) => this.check(v, schema.items!, join(path, i), problems, structural));
         return;
       }
       case 'string': {
         if (t !== 'string') {
-          problems.push({ path, message: `expected a string, got ${t} ${show(value)}` });
+          problems.push({ path: render(path), message: `expected a string, got ${t} ${show(value)}` });
           return;
         }
         this.checkString(value as string, schema, path, problems);
@@ -231,28 +248,28 @@ export class SchemaValidator {
       }
       case 'integer':
         if (t !== 'integer') {
-          problems.push({ path, message: `expected an integer, got ${t} ${show(value)}` });
+          problems.push({ path: render(path), message: `expected an integer, got ${t} ${show(value)}` });
           return;
         }
         this.checkNumber(value as number, schema, path, problems);
         break;
       case 'number':
         if (typeof value !== 'number' || !Number.isFinite(value)) {
-          problems.push({ path, message: `expected a number, got ${t} ${show(value)}` });
+          problems.push({ path: render(path), message: `expected a number, got ${t} ${show(value)}` });
           return;
         }
         this.checkNumber(value, schema, path, problems);
         break;
       case 'boolean':
         if (t !== 'boolean') {
-          problems.push({ path, message: `expected a boolean, got ${t} ${show(value)}` });
+          problems.push({ path: render(path), message: `expected a boolean, got ${t} ${show(value)}` });
           return;
         }
         break;
       case undefined:
         if (schema.properties || schema.additionalProperties) {
           if (t === 'object') this.checkObject(value as Record<string, unknown>, schema, path, problems, structural);
-          else problems.push({ path, message: `expected an object, got ${t} ${show(value)}` });
+          else problems.push({ path: render(path), message: `expected an object, got ${t} ${show(value)}` });
           return;
         }
         break;
@@ -260,11 +277,11 @@ export class SchemaValidator {
         break;
     }
     if (schema.enum && !schema.enum.includes(value)) {
-      problems.push({ path, message: `value ${show(value)} is not allowed; allowed: ${schema.enum.map((e) => JSON.stringify(e)).join(', ')}` });
+      problems.push({ path: render(path), message: `value ${show(value)} is not allowed; allowed: ${schema.enum.map((e) => JSON.stringify(e)).join(', ')}` });
     }
   }
 
-  private checkObject(obj: Record<string, unknown>, schema: SchemaNode, path: string, problems: Problem[], structural: boolean): void {
+  private checkObject(obj: Record<string, unknown>, schema: SchemaNode, path: Path, problems: Problem[], structural: boolean): void {
     const props = schema.properties;
     const addl = schema.additionalProperties;
     const preserve = schema['x-kubernetes-preserve-unknown-fields'] === true || schema['x-kubernetes-embedded-resource'] === true;
@@ -284,28 +301,28 @@ export class SchemaValidator {
         continue;
       } else {
         const allowed = props ? Object.keys(props).join(', ') : 'none';
-        problems.push({ path: p, message: `unknown field "${key}" (allowed: ${allowed})` });
+        problems.push({ path: render(p), message: `unknown field "${key}" (allowed: ${allowed})` });
       }
     }
     for (const r of schema.required ?? []) {
-      if (obj[r] === undefined) problems.push({ path: join(path, r), message: `required field "${r}" is missing` });
+      if (obj[r] === undefined) problems.push({ path: render(join(path, r)), message: `required field "${r}" is missing` });
     }
     const n = Object.keys(obj).length;
-    if (schema.minProperties !== undefined && n < schema.minProperties) problems.push({ path, message: `expected at least ${schema.minProperties} fields, got ${n}` });
-    if (schema.maxProperties !== undefined && n > schema.maxProperties) problems.push({ path, message: `expected at most ${schema.maxProperties} fields, got ${n}` });
+    if (schema.minProperties !== undefined && n < schema.minProperties) problems.push({ path: render(path), message: `expected at least ${schema.minProperties} fields, got ${n}` });
+    if (schema.maxProperties !== undefined && n > schema.maxProperties) problems.push({ path: render(path), message: `expected at most ${schema.maxProperties} fields, got ${n}` });
   }
 
-  private checkString(s: string, schema: SchemaNode, path: string, problems: Problem[]): void {
-    if (schema.minLength !== undefined && s.length < schema.minLength) problems.push({ path, message: `string ${show(s)} is shorter than ${schema.minLength}` });
-    if (schema.maxLength !== undefined && s.length > schema.maxLength) problems.push({ path, message: `string ${show(s)} is longer than ${schema.maxLength}` });
+  private checkString(s: string, schema: SchemaNode, path: Path, problems: Problem[]): void {
+    if (schema.minLength !== undefined && s.length < schema.minLength) problems.push({ path: render(path), message: `string ${show(s)} is shorter than ${schema.minLength}` });
+    if (schema.maxLength !== undefined && s.length > schema.maxLength) problems.push({ path: render(path), message: `string ${show(s)} is longer than ${schema.maxLength}` });
     if (schema.pattern) {
       const re = this.pattern(schema.pattern);
-      if (re && !re.test(s)) problems.push({ path, message: `string ${show(s)} does not match ${schema.pattern}` });
+      if (re && !re.test(s)) problems.push({ path: render(path), message: `string ${show(s)} does not match ${schema.pattern}` });
     }
   }
 
-  private checkNumber(n: number, schema: SchemaNode, path: string, problems: Problem[]): void {
-    if (schema.minimum !== undefined && n < schema.minimum) problems.push({ path, message: `${n} is below the minimum ${schema.minimum}` });
-    if (schema.maximum !== undefined && n > schema.maximum) problems.push({ path, message: `${n} is above the maximum ${schema.maximum}` });
+  private checkNumber(n: number, schema: SchemaNode, path: Path, problems: Problem[]): void {
+    if (schema.minimum !== undefined && n < schema.minimum) problems.push({ path: render(path), message: `${n} is below the minimum ${schema.minimum}` });
+    if (schema.maximum !== undefined && n > schema.maximum) problems.push({ path: render(path), message: `${n} is above the maximum ${schema.maximum}` });
   }
 }

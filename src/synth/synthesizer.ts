@@ -4,13 +4,13 @@ import { ApiObject, App, Chart } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import { EnvironmentChart } from '../environment-chart';
 import { EnvironmentProfile } from '../environment-profile';
-import { canonicalOrder } from './key-order';
+import { withFastToJson } from './fast-json';
 import { SchemaValidator } from './schema-validator';
 import { toYaml } from './yaml';
 
 /** One synthesized Kubernetes object with where it goes. */
 export interface SynthDocument {
-  /** The object, keys in canonical order. */
+  /** The object (keys are put in canonical order by the YAML writer). */
   readonly object: Record<string, any>;
   /** `<env>/<namespace>/<kind>/<name>`, namespace `_cluster` for cluster-scoped kinds: used in every message. */
   readonly id: string;
@@ -82,6 +82,8 @@ export class SynthError extends Error {
 
 const CLUSTER_DIR = '_cluster';
 
+let synthCounter = 0;
+
 function environmentCharts(app: App): EnvironmentChart[] {
   return app.node.children.filter((c): c is EnvironmentChart => c instanceof EnvironmentChart);
 }
@@ -110,6 +112,10 @@ function apiObjectsOf(chart: Chart): ApiObject[] {
  * temporary directory next to `outdir` and swaps it in. Any failure leaves `outdir` byte-for-byte unchanged.
  */
 export function synthesizeToJson(app: App, validator = new SchemaValidator()): { envs: EnvironmentOutput[]; problems: string[] } {
+  return withFastToJson(() => collect(app, validator));
+}
+
+function collect(app: App, validator: SchemaValidator): { envs: EnvironmentOutput[]; problems: string[] } {
   const problems: string[] = validateConstructs(app);
   const envs: EnvironmentOutput[] = [];
   const seenEnv = new Set<string>();
@@ -121,7 +127,7 @@ export function synthesizeToJson(app: App, validator = new SchemaValidator()): {
     const docs: SynthDocument[] = [];
     const byFile = new Map<string, SynthDocument>();
     for (const obj of apiObjectsOf(chart)) {
-      const object = canonicalOrder(obj.toJson()) as Record<string, any>;
+      const object = obj.toJson() as Record<string, any>;
       const info = validator.kindOf(object);
       const namespaced = info?.namespaced ?? true;
       const md = object.metadata ?? {};
@@ -144,14 +150,16 @@ export function synthesizeToJson(app: App, validator = new SchemaValidator()): {
   return { envs, problems };
 }
 
-function writeTree(dir: string, files: Map<string, string>): void {
-  const made = new Set<string>();
-  for (const [rel, content] of files) {
-    const full = path.join(dir, rel);
+/** Writes files below a root, creating each folder once. */
+class TreeWriter {
+  private readonly made = new Set<string>();
+  public constructor(private readonly root: string) {}
+  public write(rel: string, content: string): void {
+    const full = path.join(this.root, rel);
     const parent = path.dirname(full);
-    if (!made.has(parent)) {
+    if (!this.made.has(parent)) {
       fs.mkdirSync(parent, { recursive: true });
-      made.add(parent);
+      this.made.add(parent);
     }
     fs.writeFileSync(full, content);
   }
@@ -193,29 +201,41 @@ export function synthesize(app: App, options: SynthOptions): SynthResult {
   if (problems.length > 0) throw new SynthError(problems);
 
   stage('render');
-  const files = new Map<string, string>();
+  // Documents are rendered while they are written (below) so the YAML text of the whole platform is never held in
+  // memory at once; plugin files are small and rendered here.
+  const extra = new Map<string, string>();
   for (const env of envs) {
-    for (const d of env.documents) files.set(d.file, toYaml(d.object));
     for (const p of plugins) {
       if (!p.files) continue;
-      for (const [rel, content] of Object.entries(p.files(env, ctx))) files.set(rel, content);
+      for (const [rel, content] of Object.entries(p.files(env, ctx))) extra.set(rel, content);
     }
   }
   for (const p of plugins) {
     if (!p.globalFiles) continue;
-    for (const [rel, content] of Object.entries(p.globalFiles(envs, ctx))) files.set(rel, content);
+    for (const [rel, content] of Object.entries(p.globalFiles(envs, ctx))) extra.set(rel, content);
   }
-  const sorted = new Map([...files].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  const written: string[] = [];
 
   const parent = path.dirname(outdir);
   const base = path.basename(outdir);
-  const tmp = path.join(parent, `.${base}.tmp-${process.pid}`);
-  const old = path.join(parent, `.${base}.old-${process.pid}`);
-  fs.rmSync(tmp, { recursive: true, force: true });
+  // Fresh names every time: some filesystems slow down when a just-deleted path is recreated.
+  const unique = `${process.pid}-${++synthCounter}-${Date.now().toString(36)}`;
+  const tmp = path.join(parent, `.${base}.tmp-${unique}`);
+  const old = path.join(parent, `.${base}.old-${unique}`);
   try {
     fs.mkdirSync(tmp, { recursive: true });
     stage('write');
-    writeTree(tmp, sorted);
+    const writer = new TreeWriter(tmp);
+    for (const env of envs) {
+      for (const d of env.documents) {
+        writer.write(d.file, toYaml(d.object));
+        written.push(d.file);
+      }
+    }
+    for (const [rel, content] of extra) {
+      writer.write(rel, content);
+      written.push(rel);
+    }
     stage('swap');
     const hadOutdir = fs.existsSync(outdir);
     if (hadOutdir) fs.renameSync(outdir, old);
@@ -225,6 +245,7 @@ export function synthesize(app: App, options: SynthOptions): SynthResult {
     fs.rmSync(tmp, { recursive: true, force: true });
     throw e;
   }
+  written.sort();
   for (const w of warnings) warn(w);
-  return { environments: envs, files: [...sorted.keys()], warnings };
+  return { environments: envs, files: written, warnings };
 }

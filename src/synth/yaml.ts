@@ -36,11 +36,29 @@ const yaml11Compat = new yaml.Type('tag:cdk8s-platform/yaml11-compat', {
 
 const DUMP_SCHEMA = yaml.DEFAULT_SCHEMA.extend({ implicit: [yaml11Compat] });
 
+/**
+ * Key order Kubernetes users expect: apiVersion, kind, metadata (name, namespace, labels, annotations), spec, then
+ * the rest alphabetically. Applied by the writer to every mapping, so output never depends on the order in which a
+ * construct happened to set fields (and no extra copy of each document is made).
+ */
+const KEY_RANK = new Map(['apiVersion', 'kind', 'metadata', 'name', 'generateName', 'namespace', 'labels', 'annotations', 'spec'].map((k, i) => [k, i]));
+
+export function compareKeys(a: string, b: string): number {
+  const ra = KEY_RANK.get(a);
+  const rb = KEY_RANK.get(b);
+  if (ra !== undefined || rb !== undefined) {
+    if (ra === undefined) return 1;
+    if (rb === undefined) return -1;
+    return ra - rb;
+  }
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
 const DUMP_OPTIONS: yaml.DumpOptions = {
   schema: DUMP_SCHEMA,
   lineWidth: -1,
   noRefs: true,
-  sortKeys: false,
+  sortKeys: compareKeys,
   noCompatMode: false,
   quotingType: "'",
 };

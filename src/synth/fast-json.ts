@@ -1,0 +1,85 @@
+import { ApiObject, App, Lazy } from 'cdk8s';
+
+/**
+ * A faster equivalent of cdk8s's `ApiObject.toJson()` base implementation.
+ *
+ * cdk8s resolves every value through a resolver chain, copying the key path array at every level, then sanitizes
+ * and deep-clones the result for JSON patches: about a third of synth time. This walks each value once, with the
+ * same semantics for the built-in resolvers (Lazy, implicit tokens with `resolve()`, number/string unions such as
+ * Quantity and IntOrString), drops null/undefined like `sanitizeValue`, and leaves key order to the YAML writer.
+ * Objects with JSON patches or apps with custom resolvers fall back to cdk8s. `test/fast-json.test.ts` proves the
+ * result equals cdk8s's own for every object of the reference platform.
+ */
+function resolveValue(value: any): any {
+  if (value === null || value === undefined) return undefined;
+  if (typeof value !== 'object') return value;
+  if (value instanceof Lazy) return resolveValue(value.produce());
+  if (typeof value.resolve === 'function') return resolveValue(value.resolve());
+  if (Array.isArray(value)) {
+    const out = new Array(value.length);
+    for (let i = 0; i < value.length; i++) out[i] = resolveValue(value[i]);
+    return out;
+  }
+  if (value.constructor === Object) {
+    const out: Record<string, unknown> = {};
+    for (const k of Object.keys(value)) {
+      const v = resolveValue(value[k]);
+      if (v !== undefined && v !== null) out[k] = v;
+    }
+    return out;
+  }
+  const inner = value.value;
+  if (typeof inner === 'number' || typeof inner === 'string') return { value: inner };
+  throw new Error(`can't render non-simple object of type '${value.constructor?.name}'`);
+}
+
+function isEmpty(v: unknown): boolean {
+  return v === undefined || (Array.isArray(v) ? v.length === 0 : typeof v === 'object' && v !== null && Object.keys(v).length === 0);
+}
+
+function metadataJson(md: any): Record<string, unknown> {
+  const raw: Record<string, unknown> = {
+    ...md._additionalAttributes,
+    name: md.name,
+    namespace: md.namespace,
+    annotations: md.annotations,
+    finalizers: md.finalizers,
+    ownerReferences: md.ownerReferences,
+    labels: md.labels,
+  };
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(raw)) {
+    const v = resolveValue(raw[k]);
+    if (!isEmpty(v)) out[k] = v;
+  }
+  return out;
+}
+
+const DEFAULT_RESOLVER_COUNT = new App().resolvers.length;
+
+function fastToJson(this: ApiObject): any {
+  const self = this as any;
+  if ((self.patches && self.patches.length > 0) || App.of(this).resolvers.length !== DEFAULT_RESOLVER_COUNT) {
+    return originalToJson.call(this);
+  }
+  try {
+    const { metadata: _ignored, ...props } = self.props;
+    const body = resolveValue(props) as Record<string, unknown>;
+    return { ...body, metadata: metadataJson(this.metadata) };
+  } catch (e) {
+    throw new Error(`Failed serializing construct at path '${this.node.path}' with name '${this.name}': ${e}`);
+  }
+}
+
+const originalToJson = ApiObject.prototype.toJson;
+
+/** Runs `fn` with the fast serializer installed on ApiObject (restored afterwards, even on errors). */
+export function withFastToJson<T>(fn: () => T): T {
+  const saved = ApiObject.prototype.toJson;
+  ApiObject.prototype.toJson = fastToJson;
+  try {
+    return fn();
+  } finally {
+    ApiObject.prototype.toJson = saved;
+  }
+}
