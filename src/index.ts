@@ -9,6 +9,5 @@ export * from './synth/synthesizer';
 export * from './synth/schema-validator';
 export * from './synth/schema-registry';
 export * from './synth/yaml';
-export * from './synth/key-order';
 export * from './connections';
 export * from './monitoring-registry';
