@@ -5,11 +5,15 @@
  */
 'use strict';
 const path = require('path');
+const fs = require('fs');
 const esbuild = require('esbuild');
 
 const root = path.resolve(__dirname, '..');
 esbuild.buildSync({
-  entryPoints: [path.join(root, 'main.ts'), path.join(root, 'scripts/bench.ts'), path.join(root, 'scripts/diff.ts')],
+  // main.ts -> lib/main.js; the command-line scripts -> lib/scripts/*.js
+  entryPoints: ['main.ts', 'scripts/bench.ts', 'scripts/diff.ts']
+    .map((f) => path.join(root, f))
+    .filter((f) => fs.existsSync(f)),
   outdir: path.join(root, 'lib'),
   bundle: true,
   platform: 'node',
