@@ -116,3 +116,15 @@ describe('name and label rules', () => {
     expect(labelValueProblem('')).toBeUndefined();
   });
 });
+
+describe('CRDs that list metadata as required', () => {
+  it('accept an AppProject whose metadata is given (checked against ObjectMeta, not the CRD)', () => {
+    const doc = {
+      apiVersion: 'argoproj.io/v1alpha1',
+      kind: 'AppProject',
+      metadata: { name: 'production', namespace: 'argocd' },
+      spec: { sourceRepos: ['https://git.example.com/platform.git'], destinations: [{ server: 'https://kubernetes.default.svc', namespace: '*' }] },
+    };
+    expect(v.validate(doc)).toEqual([]);
+  });
+});

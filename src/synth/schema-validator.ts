@@ -109,7 +109,13 @@ export class SchemaValidator {
       return problems;
     }
     const { metadata, ...rest } = doc;
-    const strict = { ...info.schema, properties: { ...info.schema.properties } } as { properties: Record<string, SchemaNode> };
+    // metadata is checked separately against ObjectMeta (CRD schemas leave it untyped), so the body check must
+    // neither require nor type it.
+    const strict = {
+      ...info.schema,
+      properties: { ...info.schema.properties },
+      required: (info.schema.required ?? []).filter((r) => r !== 'metadata'),
+    } as { properties: Record<string, SchemaNode>; required: string[] };
     delete strict.properties.metadata;
     this.check(rest, strict, undefined, problems, info.structural);
     if (metadata === undefined || metadata === null || typeof metadata !== 'object') {
