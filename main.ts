@@ -2,13 +2,17 @@
  * Entry point of `npm run synth` (and of `cdk8s synth` through cdk8s.yaml): synthesizes every environment into
  * dist/ atomically. The only place that reads the command line.
  *
- *   node lib/main.js [--outdir DIR]
+ *   node lib/main.js [--outdir DIR] [--allow-prune]
+ *
+ * --allow-prune  let production/dr lose a Namespace, StatefulSet or other stateful resource (the prune guard
+ *                reports it as a warning instead of failing synth)
  */
 import * as fs from 'fs';
 import * as path from 'path';
 import { buildApp } from './charts';
 import { SynthError, synthesize } from './src';
 import { defaultPlugins } from './src/synth/plugins';
+import { ALLOW_PRUNE_FLAG } from './src/synth/plugins/prune-guard';
 
 function arg(name: string): string | undefined {
   const i = process.argv.indexOf(name);
@@ -24,10 +28,11 @@ function main(): number {
   const started = process.hrtime.bigint();
   try {
     const app = buildApp();
-    const result = synthesize(app, { outdir, plugins: defaultPlugins() });
+    const allowPrune = process.argv.includes(ALLOW_PRUNE_FLAG);
+    const result = synthesize(app, { outdir, plugins: defaultPlugins({ allowPrune }) });
     const ms = Number(process.hrtime.bigint() - started) / 1e6;
     const docs = result.environments.reduce((n, e) => n + e.documents.length, 0);
-    const envs = result.environments.map((e) => `${e.name} ${e.documents.length}`).join(', ');
+    const envs = result.environments.map((e) => `${e.directory} ${e.documents.length}`).join(", ");
     console.log(`synthesized ${docs} documents (${envs}) into ${path.relative(process.cwd(), outdir) || '.'} in ${ms.toFixed(0)} ms`);
     return 0;
   } catch (e) {

@@ -1,4 +1,6 @@
-import { ImagePolicy, MonitoringMode, EnvironmentProfile } from '../src';
+import { DeliveryTool, RolloutStrategy, ImagePolicy, MonitoringMode, EnvironmentProfile } from '../src';
+import { PLATFORM_REPO_URL, PlatformSettings } from './platform-settings';
+import { IMAGE_DIGESTS } from './images';
 
 /** Development: one replica of everything, small resources, no TLS, in-cluster datastores, no backups. */
 export const development = {
@@ -24,5 +26,20 @@ export const development = {
   monitoring: { mode: MonitoringMode.standalone(), namespace: 'monitoring', retention: '2d', retentionSize: '5GB', scrapeInterval: '30s' },
   ingress: { className: 'nginx', controllerNamespace: 'ingress-nginx' },
   protectStatefulResources: false,
+  imageDigests: IMAGE_DIGESTS,
   enforcePolicies: false,
 } satisfies EnvironmentProfile;
+
+/** The reference platform in development: latest builds, rolling updates, everything in-cluster, no Kafka. */
+export const developmentPlatform: PlatformSettings = {
+  profile: development,
+  releases: {
+    'frontend': '2.3.0', 'api-gateway': '1.5.0', 'auth-service': '1.3.0', 'user-service': '1.2.1',
+    'invoice-service': '3.1.0', 'notification-service': '1.1.0', 'document-processing': '0.9.0',
+  },
+  apiGatewayStrategy: RolloutStrategy.rollingUpdate(),
+  frontendStrategy: RolloutStrategy.rollingUpdate(),
+  kafka: false,
+  managedDatastores: {},
+  gitops: { repoURL: PLATFORM_REPO_URL, targetRevision: 'main', tools: [DeliveryTool.argoCd(), DeliveryTool.flux()] },
+};

@@ -1,5 +1,6 @@
-import { EnvironmentProfile } from '../src';
-import { production } from './production';
+import { EnvironmentProfile, SyncPolicy } from '../src';
+import { production, productionPlatform } from './production';
+import { PlatformSettings } from './platform-settings';
 
 /** Disaster recovery: production's profile on a second cluster and region, at its DR size. */
 export const dr = {
@@ -8,4 +9,13 @@ export const dr = {
   cluster: { name: 'prod-eu-central-1', server: 'https://prod-eu-central-1.k8s.example.com', region: 'eu-central-1' },
   replicas: 2,
   autoscaling: { ...production.autoscaling, minReplicas: 2, maxReplicas: 6 },
+  // Failover is one deliberate sync of the root application (Flux: one resume of the root Kustomization).
+  delivery: { ...production.delivery, syncPolicy: SyncPolicy.manualFailover() },
 } satisfies EnvironmentProfile;
+
+/** The reference platform in dr: production's releases and strategies on the second cluster. */
+export const drPlatform: PlatformSettings = {
+  ...productionPlatform,
+  profile: dr,
+  gitops: { ...productionPlatform.gitops, targetRevision: 'production' },
+};

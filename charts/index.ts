@@ -1,17 +1,21 @@
 import { App } from 'cdk8s';
 import { EnvironmentProfile } from '../src';
 import { buildPlatform } from './platform';
-import { development } from './development';
-import { staging } from './staging';
-import { production } from './production';
-import { dr } from './dr';
+import { PlatformSettings } from './platform-settings';
+import { development, developmentPlatform } from './development';
+import { staging, stagingPlatform } from './staging';
+import { production, productionPlatform } from './production';
+import { dr, drPlatform } from './dr';
 
-/** Every environment, in promotion order. */
+/** Every environment's profile, in promotion order. */
 export const ENVIRONMENTS: readonly EnvironmentProfile[] = [development, staging, production, dr];
 
-/** The whole platform: one chart per environment. */
+/** The reference platform's settings per environment, in promotion order. */
+export const PLATFORMS: readonly PlatformSettings[] = [developmentPlatform, stagingPlatform, productionPlatform, drPlatform];
+
+/** The whole platform: one chart per environment, plus its Argo CD and Flux entry points. */
 export function buildApp(): App {
   const app = new App({ outdir: '.cdk8s.out' });
-  for (const profile of ENVIRONMENTS) buildPlatform(app, profile);
+  for (const settings of PLATFORMS) buildPlatform(app, settings);
   return app;
 }

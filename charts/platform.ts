@@ -1,57 +1,181 @@
-import { Construct } from 'constructs';
-import { EnvironmentChart, EnvironmentProfile } from '../src';
-import { IntOrString, KubeDeployment, KubeNamespace, KubeNetworkPolicy, KubeService, Quantity } from '../imports/k8s';
-import { restrictedContainerSecurityContext, restrictedPodSecurityContext, selectorLabels, workloadLabels } from '../src';
+import * as path from 'path';
+import { App } from 'cdk8s';
+import {
+  addGitOpsDelivery, ConnectionGraph, EnvironmentChart, Engine, EnvValue, HealthProbe, IngressHost, LogBackend,
+  MicroserviceDeployment, MicroserviceDeploymentProps, NamespaceTier, NetworkPeer, ObservabilityStack, PlatformNamespace,
+  Receiver, StatefulDatastore, TenantNamespace, TraceBackend, defaultPlans, loadTenantsFile, otelCollectorRef, otlpEnvironment,
+} from '../src';
+import { serviceImage } from './images';
+import { DatastoreName, PlatformSettings, ServiceName } from './platform-settings';
+
+/** The tenants file (one entry per tenant; see docs in README "Tenants"). */
+export const TENANTS_FILE = path.join(__dirname, '..', 'tenants.yaml');
+
+const ENVIRONMENT_NAMES = ['development', 'staging', 'production', 'dr'];
+
+/** Platform namespaces by concern (the seeds' frontend / backend and db-* / storage-* layout). */
+const NAMESPACES = {
+  frontend: { concern: 'frontend', tier: NamespaceTier.app() },
+  backend: { concern: 'backend', tier: NamespaceTier.app() },
+  'db-postgres': { concern: 'database', tier: NamespaceTier.data() },
+  'db-redis': { concern: 'cache', tier: NamespaceTier.data() },
+  'db-clickhouse': { concern: 'analytics', tier: NamespaceTier.data() },
+  'db-elasticsearch': { concern: 'logs', tier: NamespaceTier.data() },
+  'db-kafka': { concern: 'streaming', tier: NamespaceTier.data() },
+  'storage-minio': { concern: 'object-storage', tier: NamespaceTier.data() },
+} as const;
+
+type PlatformNamespaceName = keyof typeof NAMESPACES;
 
 /**
- * The platform every environment runs. Environment differences come only from `profile`.
- * (Placeholder workload until the platform constructs land: a hello service in its own namespace.)
+ * The reference platform (the seeds' invoicing platform): seven services, PostgreSQL, Redis, MinIO, ClickHouse,
+ * Elasticsearch for logs and, where enabled, Kafka; the observability stack; the platform namespaces; the tenants
+ * of tenants.yaml; and the Argo CD / Flux entry points. Every difference between environments comes from
+ * `settings` (the profile and the per-environment data), never from the environment's name.
  */
-export function buildPlatform(scope: Construct, profile: EnvironmentProfile): EnvironmentChart {
-  const chart = new EnvironmentChart(scope, { profile });
-  const ns = 'platform-hello';
-  const labels = workloadLabels({ name: 'hello', component: 'placeholder', partOf: 'platform' });
-  new KubeNamespace(chart, 'hello-namespace', {
-    metadata: {
-      name: ns,
-      labels: {
-        'pod-security.kubernetes.io/enforce': 'restricted',
-        'pod-security.kubernetes.io/enforce-version': 'v1.27',
-      },
+export function buildPlatform(app: App, settings: PlatformSettings): EnvironmentChart {
+  const profile = settings.profile;
+  const chart = new EnvironmentChart(app, { profile });
+
+  const namespaces = (Object.keys(NAMESPACES) as PlatformNamespaceName[]).filter((ns) => settings.kafka || ns !== 'db-kafka');
+  for (const name of namespaces) {
+    new PlatformNamespace(chart, `ns-${name}`, { name, concern: NAMESPACES[name].concern, team: 'platform' });
+  }
+
+  // --- datastores -------------------------------------------------------------------------------------------
+  const datastore = (name: DatastoreName, namespace: PlatformNamespaceName, engine: Engine, size: string | undefined, team: string) =>
+    new StatefulDatastore(chart, name, {
+      name,
+      namespace,
+      engine,
+      storage: size ? { size } : undefined,
+      managed: settings.managedDatastores[name],
+      team,
+      partOf: 'invoicing-platform',
+    });
+  datastore('postgres', 'db-postgres', Engine.postgres(), '100Gi', 'platform');
+  datastore('redis', 'db-redis', Engine.redis(), undefined, 'platform');
+  datastore('minio', 'storage-minio', Engine.minio(), undefined, 'platform');
+  datastore('clickhouse', 'db-clickhouse', Engine.clickhouse(), undefined, 'analytics');
+  const logs = datastore('logs', 'db-elasticsearch', Engine.elasticsearch(), undefined, 'platform');
+  if (settings.kafka) datastore('kafka', 'db-kafka', Engine.kafka(), undefined, 'platform');
+
+  // --- observability ----------------------------------------------------------------------------------------
+  new ObservabilityStack(chart, 'observability', {
+    runbookBaseUrl: 'https://runbooks.example.com/platform',
+    alerting: {
+      receivers: [
+        Receiver.email('ops-email', { to: 'ops@example.com', from: 'alerts@example.com', smarthost: 'smtp.example.com:587', authUsername: 'alerts' }),
+        Receiver.slack('backend-slack', { channel: '#backend-alerts' }),
+        Receiver.slack('web-slack', { channel: '#web-alerts' }),
+        Receiver.pagerDuty('ops-pager'),
+      ],
+      defaultReceiver: 'ops-email',
+      routes: [
+        { receiver: 'ops-pager', matchers: { severity: 'critical' }, continue: true },
+        { receiver: 'backend-slack', matchers: { team: 'backend' } },
+        { receiver: 'web-slack', matchers: { team: 'web' } },
+      ],
     },
+    logs: LogBackend.elasticsearch({ host: `logs.db-elasticsearch.svc`, port: 9200, peer: NetworkPeer.pods('db-elasticsearch', logs.podSelector) }),
+    traces: TraceBackend.jaeger({
+      host: 'jaeger-collector.tracing.svc',
+      queryUrl: 'http://jaeger-query.tracing.svc:16686',
+      peer: NetworkPeer.pods('tracing', { 'app.kubernetes.io/name': 'jaeger' }),
+    }),
   });
-  new KubeDeployment(chart, 'hello', {
-    metadata: { name: 'hello', namespace: ns, labels },
-    spec: {
-      replicas: profile.replicas,
-      selector: { matchLabels: selectorLabels('hello') },
-      template: {
-        metadata: { labels },
-        spec: {
-          automountServiceAccountToken: false,
-          securityContext: restrictedPodSecurityContext(),
-          containers: [{
-            name: 'hello',
-            image: 'ghcr.io/nginxinc/nginx-unprivileged:1.27.2',
-            imagePullPolicy: profile.imagePolicy.pullPolicy,
-            ports: [{ name: 'http', containerPort: 8080 }],
-            resources: {
-              requests: { cpu: Quantity.fromString(profile.resources.requests.cpu), memory: Quantity.fromString(profile.resources.requests.memory) },
-              limits: { memory: Quantity.fromString(profile.resources.limits.memory) },
-            },
-            securityContext: restrictedContainerSecurityContext(),
-          }],
-        },
+
+  // --- services ---------------------------------------------------------------------------------------------
+  const service = (name: ServiceName, namespace: PlatformNamespaceName, team: string, props: Partial<MicroserviceDeploymentProps>) => {
+    const svc = new MicroserviceDeployment(chart, name, {
+      name,
+      namespace,
+      team,
+      partOf: 'invoicing-platform',
+      image: serviceImage(name, settings.releases[name]),
+      ports: [{ name: 'http', port: 8080, servicePort: 80 }],
+      probes: { liveness: HealthProbe.http('/health', { initialDelaySeconds: 10 }), readiness: HealthProbe.http('/ready') },
+      ...props,
+      env: {
+        ...Object.fromEntries(otlpEnvironment(chart, name, namespace).map((e) => [e.name, EnvValue.value(e.value)])),
+        ...props.env,
       },
+    });
+    ConnectionGraph.of(chart).connect(svc, otelCollectorRef(chart), undefined, 'tracing');
+    return svc;
+  };
+  const ha = { minReplicas: profile.autoscaling.minReplicas, maxReplicas: profile.autoscaling.maxReplicas };
+
+  const frontend = service('frontend', 'frontend', 'web', {
+    ingress: { hosts: [IngressHost.apex([{ path: '/' }])] },
+    strategy: settings.frontendStrategy,
+    env: { API_URL: EnvValue.value(`https://api.${profile.domain}`) },
+  });
+  const gateway = service('api-gateway', 'backend', 'backend', {
+    ingress: { hosts: [IngressHost.subdomain('api', [{ path: '/' }])], rateLimitRps: 100 },
+    strategy: settings.apiGatewayStrategy,
+    autoscaling: { ...ha, podsMetrics: [{ name: 'requests_per_second', averageValue: '100' }] },
+    env: { NODE_ENV: EnvValue.value('production'), PORT: EnvValue.value('8080') },
+  });
+  const auth = service('auth-service', 'backend', 'backend', {
+    secrets: {
+      'database-url': { key: `${profile.name}/auth-service/database`, property: 'url' },
+      'redis-url': { key: `${profile.name}/auth-service/redis`, property: 'url' },
+      'jwt-secret': { key: `${profile.name}/auth-service/jwt`, property: 'secret' },
     },
+    env: {
+      DATABASE_URL: EnvValue.fromSecret('database-url'),
+      REDIS_URL: EnvValue.fromSecret('redis-url'),
+      JWT_SECRET: EnvValue.fromSecret('jwt-secret'),
+    },
+    config: { files: { 'config.yaml': 'auth:\n  jwt_expiry: 15m\n  refresh_expiry: 7d\n  max_sessions: 5\n' }, mountPath: '/app/config' },
+    autoscaling: ha,
   });
-  new KubeService(chart, 'hello-service', {
-    metadata: { name: 'hello', namespace: ns, labels },
-    spec: { selector: selectorLabels('hello'), ports: [{ name: 'http', port: 80, targetPort: IntOrString.fromString('http') }] },
+  const withDatabase = (svcName: ServiceName) => ({
+    secrets: { 'database-url': { key: `${profile.name}/${svcName}/database`, property: 'url' } },
+    env: { DATABASE_URL: EnvValue.fromSecret('database-url') },
   });
-  new KubeNetworkPolicy(chart, 'hello-deny', {
-    metadata: { name: 'default-deny', namespace: ns },
-    spec: { podSelector: {}, policyTypes: ['Ingress', 'Egress'] },
+  const user = service('user-service', 'backend', 'backend', { ...withDatabase('user-service'), autoscaling: ha });
+  const invoice = service('invoice-service', 'backend', 'backend', { ...withDatabase('invoice-service'), autoscaling: ha });
+  const notification = service('notification-service', 'backend', 'backend', {});
+  const documents = service('document-processing', 'backend', 'backend', { ...withDatabase('document-processing') });
+
+  // --- the dependency graph: NetworkPolicies at both ends, and the diagram in dist/<env>/README.md ------------
+  frontend.connectsTo(gateway);
+  for (const s of [auth, user, invoice, notification, documents]) gateway.connectsTo(s);
+  const ds = (name: DatastoreName, namespace: PlatformNamespaceName) => ({ name, namespace });
+  auth.connectsTo(ds('postgres', 'db-postgres'));
+  auth.connectsTo(ds('redis', 'db-redis'));
+  user.connectsTo(ds('postgres', 'db-postgres'));
+  user.connectsTo(ds('minio', 'storage-minio'));
+  invoice.connectsTo(ds('postgres', 'db-postgres'));
+  invoice.connectsTo(ds('minio', 'storage-minio'));
+  invoice.connectsTo(ds('clickhouse', 'db-clickhouse'));
+  notification.connectsTo(ds('redis', 'db-redis'));
+  documents.connectsTo(ds('postgres', 'db-postgres'));
+  documents.connectsTo(ds('minio', 'storage-minio'));
+  if (settings.kafka) {
+    notification.connectsTo(ds('kafka', 'db-kafka'));
+    documents.connectsTo(ds('kafka', 'db-kafka'));
+    invoice.connectsTo(ds('kafka', 'db-kafka'));
+  }
+
+  // --- tenants ----------------------------------------------------------------------------------------------
+  const tenants = TenantNamespace.forEnvironment(chart, loadTenantsFile(TENANTS_FILE, { environments: ENVIRONMENT_NAMES, plans: defaultPlans() }));
+
+  // --- GitOps entry points ----------------------------------------------------------------------------------
+  addGitOpsDelivery(app, {
+    environment: chart,
+    source: { url: settings.gitops.repoURL, targetRevision: settings.gitops.targetRevision },
+    tools: settings.gitops.tools,
+    namespaces: [
+      ...namespaces.map((namespace) => ({ namespace, tier: NAMESPACES[namespace].tier })),
+      { namespace: profile.monitoring.namespace, tier: NamespaceTier.observability() },
+      { namespace: 'logging', tier: NamespaceTier.observability() },
+      { namespace: 'velero', tier: NamespaceTier.system() },
+      { namespace: 'argocd', tier: NamespaceTier.system() },
+      ...tenants.map((t) => ({ namespace: t.namespaceName, tier: NamespaceTier.tenant(), group: 'tenants' })),
+    ],
   });
   return chart;
 }

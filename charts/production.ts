@@ -1,4 +1,6 @@
-import { ImagePolicy, MonitoringMode, EnvironmentProfile } from '../src';
+import { CanaryStep, DeliveryTool, RolloutStrategy, ImagePolicy, MonitoringMode, EnvironmentProfile, SyncPolicy } from '../src';
+import { PLATFORM_REPO_URL, PlatformSettings } from './platform-settings';
+import { IMAGE_DIGESTS } from './images';
 
 /** Production: HA everywhere, autoscaling, digests only, backups, policy violations fail synth. */
 export const production = {
@@ -24,5 +26,24 @@ export const production = {
   monitoring: { mode: MonitoringMode.standalone(), namespace: 'monitoring', retention: '15d', retentionSize: '45GB', scrapeInterval: '15s' },
   ingress: { className: 'nginx', controllerNamespace: 'ingress-nginx' },
   protectStatefulResources: true,
+  imageDigests: IMAGE_DIGESTS,
   enforcePolicies: true,
+  // Automated, but datastores and namespaces are never pruned by Argo CD/Flux; synth refuses to drop them.
+  delivery: { syncPolicy: SyncPolicy.automatedProtectingState(), pruneGuard: true },
 } satisfies EnvironmentProfile;
+
+/** The reference platform in production: canary for the API gateway, blue-green for the frontend, HA datastores. */
+export const productionPlatform: PlatformSettings = {
+  profile: production,
+  releases: {
+    'frontend': '2.2.4', 'api-gateway': '1.4.2', 'auth-service': '1.2.3', 'user-service': '1.2.0',
+    'invoice-service': '3.0.7', 'notification-service': '1.0.9', 'document-processing': '0.8.5',
+  },
+  apiGatewayStrategy: RolloutStrategy.canary({
+    steps: [CanaryStep.setWeight(10), CanaryStep.pause('5m'), CanaryStep.analysis(), CanaryStep.setWeight(50), CanaryStep.pause('10m'), CanaryStep.analysis()],
+  }),
+  frontendStrategy: RolloutStrategy.blueGreen({ autoPromotion: false, prePromotionAnalysis: true, scaleDownDelaySeconds: 300 }),
+  kafka: true,
+  managedDatastores: {},
+  gitops: { repoURL: PLATFORM_REPO_URL, targetRevision: 'production', tools: [DeliveryTool.argoCd(), DeliveryTool.flux()] },
+};

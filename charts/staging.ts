@@ -1,4 +1,6 @@
-import { ImagePolicy, MonitoringMode, EnvironmentProfile } from '../src';
+import { DeliveryTool, RolloutStrategy, ImagePolicy, MonitoringMode, EnvironmentProfile } from '../src';
+import { PLATFORM_REPO_URL, PlatformSettings } from './platform-settings';
+import { IMAGE_DIGESTS } from './images';
 
 /** Staging: production-like at smaller scale; TLS from the staging issuer; backups on. */
 export const staging = {
@@ -24,5 +26,20 @@ export const staging = {
   monitoring: { mode: MonitoringMode.standalone(), namespace: 'monitoring', retention: '7d', retentionSize: '20GB', scrapeInterval: '30s' },
   ingress: { className: 'nginx', controllerNamespace: 'ingress-nginx' },
   protectStatefulResources: true,
+  imageDigests: IMAGE_DIGESTS,
   enforcePolicies: false,
 } satisfies EnvironmentProfile;
+
+/** The reference platform in staging: release candidates, managed Redis (as the seeds' staging), Kafka on. */
+export const stagingPlatform: PlatformSettings = {
+  profile: staging,
+  releases: {
+    'frontend': '2.3.0', 'api-gateway': '1.5.0', 'auth-service': '1.3.0', 'user-service': '1.2.1',
+    'invoice-service': '3.1.0', 'notification-service': '1.1.0', 'document-processing': '0.9.0',
+  },
+  apiGatewayStrategy: RolloutStrategy.rollingUpdate({ maxSurge: 1, maxUnavailable: 1 }),
+  frontendStrategy: RolloutStrategy.rollingUpdate({ maxSurge: 1, maxUnavailable: 1 }),
+  kafka: true,
+  managedDatastores: { redis: { host: 'platform-staging.x1y2z3.ng.0001.euw1.cache.amazonaws.com', port: 6379, cidrs: ['10.20.0.0/16'] } },
+  gitops: { repoURL: PLATFORM_REPO_URL, targetRevision: 'staging', tools: [DeliveryTool.argoCd(), DeliveryTool.flux()] },
+};

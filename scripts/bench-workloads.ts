@@ -1,60 +1,49 @@
-import { EnvironmentChart } from '../src';
-import {
-  IntOrString, KubeDeployment, KubeNamespace, KubeNetworkPolicy, KubePodDisruptionBudget, KubeService, KubeServiceAccount, Quantity,
-} from '../imports/k8s';
-import { restrictedContainerSecurityContext, restrictedPodSecurityContext, selectorLabels, workloadLabels } from '../src';
+import { createHash } from 'crypto';
+import { KubeNamespace } from '../imports/k8s';
+import { EnvironmentChart, HealthProbe, ImageReference, MicroserviceDeployment } from '../src';
 
-/** One typical service for the benchmark (replaced by MicroserviceDeployment once it exists). */
-export function benchService(chart: EnvironmentChart, i: number): void {
-  const name = `svc-${i}`;
+const namespacesMade = new WeakMap<EnvironmentChart, Set<string>>();
+
+/** A digest-pinned image reference (production's policy accepts only digests). */
+function image(name: string, i: number): ImageReference {
+  const digest = `sha256:${createHash('sha256').update(`${name}:${i}`).digest('hex')}`;
+  return ImageReference.fromDigest(`registry.example.com/${name}`, digest, `1.0.${i}`);
+}
+
+/**
+ * One typical service for the benchmark: a MicroserviceDeployment with probes, a secret, autoscaling and two
+ * connections (to the previous two services), in one of ten team namespaces.
+ */
+export function benchService(chart: EnvironmentChart, i: number): MicroserviceDeployment {
   const ns = `team-${i % 10}`;
-  const p = chart.profile;
-  if (i < 10) new KubeNamespace(chart, `ns-${ns}`, { metadata: { name: ns } });
-  const labels = workloadLabels({ name, component: 'api', partOf: 'bench', team: `team-${i % 10}` });
-  new KubeServiceAccount(chart, `${name}-sa`, { metadata: { name, namespace: ns, labels }, automountServiceAccountToken: false });
-  new KubeDeployment(chart, name, {
-    metadata: { name, namespace: ns, labels },
-    spec: {
-      replicas: p.replicas,
-      selector: { matchLabels: selectorLabels(name) },
-      template: {
-        metadata: { labels },
-        spec: {
-          serviceAccountName: name,
-          securityContext: restrictedPodSecurityContext(),
-          containers: [{
-            name,
-            image: `registry.example.com/${name}:1.0.${i}`,
-            ports: [{ name: 'http', containerPort: 8080 }],
-            resources: {
-              requests: { cpu: Quantity.fromString(p.resources.requests.cpu), memory: Quantity.fromString(p.resources.requests.memory) },
-              limits: { memory: Quantity.fromString(p.resources.limits.memory) },
-            },
-            readinessProbe: { httpGet: { path: '/ready', port: IntOrString.fromString('http') } },
-            livenessProbe: { httpGet: { path: '/health', port: IntOrString.fromString('http') } },
-            securityContext: restrictedContainerSecurityContext(),
-          }],
-        },
-      },
-    },
+  let made = namespacesMade.get(chart);
+  if (!made) {
+    made = new Set();
+    namespacesMade.set(chart, made);
+  }
+  if (!made.has(ns)) {
+    made.add(ns);
+    new KubeNamespace(chart, `ns-${ns}`, {
+      metadata: { name: ns, labels: { 'pod-security.kubernetes.io/enforce': 'restricted' } },
+    });
+  }
+  const name = `svc-${i}`;
+  const svc = new MicroserviceDeployment(chart, name, {
+    name,
+    namespace: ns,
+    image: image(name, i),
+    ports: [{ name: 'http', port: 8080, servicePort: 80 }],
+    probes: { liveness: HealthProbe.http('/health'), readiness: HealthProbe.http('/ready') },
+    secrets: { 'database-url': { key: `bench/${name}/database`, property: 'url' } },
+    autoscaling: { minReplicas: 2, maxReplicas: 6 },
+    team: `team-${i % 10}`,
   });
-  new KubeService(chart, `${name}-svc`, {
-    metadata: { name, namespace: ns, labels },
-    spec: { selector: selectorLabels(name), ports: [{ name: 'http', port: 80, targetPort: IntOrString.fromString('http') }] },
-  });
-  new KubePodDisruptionBudget(chart, `${name}-pdb`, {
-    metadata: { name, namespace: ns, labels },
-    spec: { maxUnavailable: IntOrString.fromNumber(1), selector: { matchLabels: selectorLabels(name) } },
-  });
-  new KubeNetworkPolicy(chart, `${name}-np`, {
-    metadata: { name, namespace: ns, labels },
-    spec: { podSelector: { matchLabels: selectorLabels(name) }, policyTypes: ['Ingress', 'Egress'], ingress: [{ ports: [{ port: IntOrString.fromNumber(8080) }] }] },
-  });
+  if (i >= 2) {
+    svc.connectsTo({ name: `svc-${i - 1}`, namespace: `team-${(i - 1) % 10}` });
+    svc.connectsTo({ name: `svc-${i - 2}`, namespace: `team-${(i - 2) % 10}` });
+  }
+  return svc;
 }
 
-/** n tenants (replaced by TenantNamespace once it exists). */
-export function benchTenants(chart: EnvironmentChart, n: number): void {
-  for (let i = 0; i < n; i++) {
-    new KubeNamespace(chart, `tenant-${i}`, { metadata: { name: `tenant-${i}` } });
-  }
-}
+/** n tenants in one environment. */
+export { buildTenants as benchTenants } from './bench-tenants';

@@ -2,6 +2,7 @@
  * The environment model. Everything that differs between development, staging, production and dr is data in
  * an {@link EnvironmentProfile}; constructs read resolved values from it and never test an environment's name.
  */
+import type { DeliveryDefaults } from './gitops/sync-policy';
 
 /** Which image references an environment accepts. */
 export class ImagePolicy {
@@ -136,4 +137,16 @@ export interface EnvironmentProfile {
   readonly protectStatefulResources: boolean;
   /** Policy violations fail synth (true) or are reported as warnings (false). */
   readonly enforcePolicies: boolean;
+  /**
+   * Digest pins, `repository:tag` → `sha256:<64 hex>`: synth rewrites every container image `repository:tag`
+   * found here to `repository:tag@sha256:...` (the kbld / kustomize `images:` pattern), so third-party images that
+   * constructs reference by tag satisfy a digest-only image policy. CI updates the table when it promotes images.
+   * @default - no pins: images are written as given
+   */
+  readonly imageDigests?: Readonly<Record<string, string>>;
+  /**
+   * GitOps delivery: sync policy, clusters, prune guard (see src/gitops/sync-policy.ts).
+   * @default - automated sync with prune and self-heal, on `cluster` only, no prune guard
+   */
+  readonly delivery?: DeliveryDefaults;
 }

@@ -1,4 +1,5 @@
 import { ApiObject, App, Lazy } from 'cdk8s';
+import { PlatformConfigError } from '../errors';
 
 /**
  * A faster equivalent of cdk8s's `ApiObject.toJson()` base implementation.
@@ -67,6 +68,9 @@ function fastToJson(this: ApiObject): any {
     const body = resolveValue(props) as Record<string, unknown>;
     return { ...body, metadata: metadataJson(this.metadata) };
   } catch (e) {
+    // Our own input errors (e.g. a connection to a workload that does not exist, found when a Lazy value is
+    // produced) already name the construct, field and value: pass them through unwrapped.
+    if (e instanceof PlatformConfigError) throw e;
     throw new Error(`Failed serializing construct at path '${this.node.path}' with name '${this.name}': ${e}`);
   }
 }

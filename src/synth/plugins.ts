@@ -1,9 +1,22 @@
+import { policyPlugin } from '../policy/policy-plugin';
+import { environmentReadmePlugin } from './plugins/environment-readme';
+import { pruneGuard } from './plugins/prune-guard';
 import { SynthPlugin } from './synthesizer';
+import { statefulGuardPlugin } from '../stateful-guard';
+
+export interface DefaultPluginOptions {
+  /**
+   * The user passed `--allow-prune`: the prune guard reports protected removals as warnings instead of errors.
+   * @default false
+   */
+  readonly allowPrune?: boolean;
+}
 
 /**
  * The plugins every synth runs, in order: checks first (they can stop synth), then reports.
  * Issues add theirs here (policy gate, prune guard, environment README).
  */
-export function defaultPlugins(): SynthPlugin[] {
-  return [];
+export function defaultPlugins(options: DefaultPluginOptions = {}): SynthPlugin[] {
+  const allowPrune = options.allowPrune ?? false;
+  return [policyPlugin(), pruneGuard({ allowPrune }), statefulGuardPlugin({ allowPrune }), environmentReadmePlugin()];
 }

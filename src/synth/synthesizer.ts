@@ -5,6 +5,7 @@ import { IConstruct } from 'constructs';
 import { EnvironmentChart } from '../environment-chart';
 import { EnvironmentProfile } from '../environment-profile';
 import { withFastToJson } from './fast-json';
+import { imageDigestProblems, pinImages } from './image-pins';
 import { SchemaValidator } from './schema-validator';
 import { toYaml } from './yaml';
 
@@ -126,8 +127,12 @@ function collect(app: App, validator: SchemaValidator): { envs: EnvironmentOutpu
     seenEnv.add(dir);
     const docs: SynthDocument[] = [];
     const byFile = new Map<string, SynthDocument>();
+    const pins = chart.profile.imageDigests;
+    const pinning = pins !== undefined && Object.keys(pins).length > 0;
+    if (pinning) problems.push(...imageDigestProblems(env, pins));
     for (const obj of apiObjectsOf(chart)) {
       const object = obj.toJson() as Record<string, any>;
+      if (pinning) pinImages(object.spec, pins);
       const info = validator.kindOf(object);
       const namespaced = info?.namespaced ?? true;
       const md = object.metadata ?? {};

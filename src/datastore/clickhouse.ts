@@ -1,0 +1,274 @@
+import { WorkloadPort } from '../connections';
+import { AlertRule } from '../monitoring-registry';
+import {
+  BackupPlan, BackupTarget, EngineContext, EngineDefinition, RoleSpec, configVolume, containerPort, env, probes,
+  resourcesJson, runbook, scratch, secretEnv,
+} from './types';
+
+/** Options of {@link Engine.clickhouse}. */
+export interface ClickHouseEngineOptions {
+  /** ClickHouse version (image tag of clickhouse-server and clickhouse-keeper). @default CLICKHOUSE_DEFAULT_VERSION */
+  readonly version?: string;
+  /** @default docker.io/clickhouse/clickhouse-server:<version> */
+  readonly image?: string;
+  /** @default docker.io/clickhouse/clickhouse-keeper:<version> */
+  readonly keeperImage?: string;
+  /** ClickHouse Keeper nodes when the profile asks for HA (replicated tables); an odd number, at least 3. @default 3 */
+  readonly keeperReplicas?: number;
+  /** Volume of each Keeper node. @default '2Gi' */
+  readonly keeperStorageSize?: string;
+  /** Seconds a replica may lag before the alert fires. @default 300 */
+  readonly maxReplicaDelaySeconds?: number;
+}
+
+export const CLICKHOUSE_DEFAULT_VERSION = '24.8.4.13';
+const DEFAULT_KEEPER_REPLICAS = 3;
+const DEFAULT_KEEPER_STORAGE = '2Gi';
+const DEFAULT_MAX_DELAY_SECONDS = 300;
+/** uid/gid of the `clickhouse` user in the official images. */
+const CLICKHOUSE_UID = 101;
+const HTTP: WorkloadPort = { name: 'http', port: 8123 };
+const NATIVE: WorkloadPort = { name: 'native', port: 9000 };
+const INTERSERVER: WorkloadPort = { name: 'interserver', port: 9009 };
+const KEEPER: WorkloadPort = { name: 'keeper', port: 9181 };
+const RAFT: WorkloadPort = { name: 'raft', port: 9234 };
+const METRICS: WorkloadPort = { name: 'metrics', port: 9363 };
+const KEEPER_RESOURCES = { requests: { cpu: '50m', memory: '128Mi' }, limits: { memory: '512Mi' } };
+const ADMIN_USER = 'admin';
+
+const PROMETHEUS_XML = `  <prometheus>
+    <endpoint>/metrics</endpoint>
+    <port>${METRICS.port}</port>
+    <metrics>true</metrics>
+    <events>true</events>
+    <asynchronous_metrics>true</asynchronous_metrics>
+  </prometheus>`;
+
+/** ClickHouse: one server, or (HA) one shard of replicas coordinated by a ClickHouse Keeper quorum. */
+export function clickhouseEngine(o: ClickHouseEngineOptions = {}): EngineDefinition {
+  const version = o.version ?? CLICKHOUSE_DEFAULT_VERSION;
+  const image = o.image ?? `docker.io/clickhouse/clickhouse-server:${version}`;
+  const keeperImage = o.keeperImage ?? `docker.io/clickhouse/clickhouse-keeper:${version}`;
+  const keepers = o.keeperReplicas ?? DEFAULT_KEEPER_REPLICAS;
+  const keeperSize = o.keeperStorageSize ?? DEFAULT_KEEPER_STORAGE;
+  const maxDelay = o.maxReplicaDelaySeconds ?? DEFAULT_MAX_DELAY_SECONDS;
+
+  return {
+    id: 'clickhouse',
+    displayName: 'ClickHouse',
+    version,
+    minStorage: '1Gi',
+    minHaReplicas: 2,
+    defaultHaReplicas: 2,
+    credentialKeys: ['CLICKHOUSE_ADMIN_PASSWORD'],
+    metrics: { port: METRICS, path: '/metrics' },
+    clientPorts: () => [HTTP, NATIVE],
+    peerPorts: (ctx) => (ctx.highAvailability ? [HTTP, NATIVE, INTERSERVER, KEEPER, RAFT] : [HTTP, NATIVE]),
+    validate: (ctx, fail) => {
+      if (ctx.highAvailability && (!Number.isInteger(keepers) || keepers < 3 || keepers % 2 === 0)) {
+        fail('engine.keeperReplicas', keepers, 'must be an odd number of at least 3, so a majority of ClickHouse Keeper nodes survives losing one');
+      }
+    },
+    config: (ctx) => {
+      const replicated = ctx.highAvailability;
+      const replicas = Array.from({ length: ctx.replicas }, (_, i) =>
+        `        <replica><host>${ctx.podFqdn('', i)}</host><port>${NATIVE.port}</port><user>${ADMIN_USER}</user><password from_env="CLICKHOUSE_ADMIN_PASSWORD"/></replica>`);
+      const keeperHosts = Array.from({ length: keepers }, (_, i) => ctx.podFqdn('-keeper', i));
+      const server = [
+        '<clickhouse>',
+        '  <listen_host>0.0.0.0</listen_host>',
+        `  <http_port>${HTTP.port}</http_port>`,
+        `  <tcp_port>${NATIVE.port}</tcp_port>`,
+        `  <interserver_http_port>${INTERSERVER.port}</interserver_http_port>`,
+        '  <interserver_http_host from_env="POD_FQDN"/>',
+        '  <logger><level>information</level><console>1</console><log remove="1"/><errorlog remove="1"/></logger>',
+        PROMETHEUS_XML,
+        // Backups go straight to the object store with the backup secret's AWS_* variables.
+        '  <s3><use_environment_credentials>true</use_environment_credentials></s3>',
+      ];
+      if (replicated) {
+        server.push(
+          '  <remote_servers>',
+          `    <${ctx.name}>`,
+          '      <shard>',
+          '        <internal_replication>true</internal_replication>',
+          ...replicas,
+          '      </shard>',
+          `    </${ctx.name}>`,
+          '  </remote_servers>',
+          '  <zookeeper>',
+          ...keeperHosts.map((h) => `    <node><host>${h}</host><port>${KEEPER.port}</port></node>`),
+          '  </zookeeper>',
+          `  <macros><cluster>${ctx.name}</cluster><shard>01</shard><replica from_env="POD_FQDN"/></macros>`,
+          '  <distributed_ddl><path>/clickhouse/task_queue/ddl</path></distributed_ddl>',
+        );
+      }
+      server.push('</clickhouse>', '');
+      const files: Record<string, string> = {
+        'server.xml': server.join('\n'),
+        // The admin password is read from the environment by the server itself (from_env), never written here.
+        'users.xml': [
+          '<clickhouse>',
+          '  <users>',
+          '    <default remove="1"/>',
+          `    <${ADMIN_USER}>`,
+          '      <password from_env="CLICKHOUSE_ADMIN_PASSWORD"/>',
+          '      <networks><ip>::/0</ip></networks>',
+          '      <profile>default</profile>',
+          '      <quota>default</quota>',
+          '      <access_management>1</access_management>',
+          `    </${ADMIN_USER}>`,
+          '  </users>',
+          '</clickhouse>',
+          '',
+        ].join('\n'),
+      };
+      if (replicated) {
+        files['keeper.xml'] = [
+          '<clickhouse>',
+          '  <listen_host>0.0.0.0</listen_host>',
+          '  <logger><level>information</level><console>1</console><log remove="1"/><errorlog remove="1"/></logger>',
+          PROMETHEUS_XML,
+          '  <keeper_server>',
+          `    <tcp_port>${KEEPER.port}</tcp_port>`,
+          '    <server_id from_env="KEEPER_SERVER_ID"/>',
+          '    <log_storage_path>/var/lib/clickhouse-keeper/coordination/log</log_storage_path>',
+          '    <snapshot_storage_path>/var/lib/clickhouse-keeper/coordination/snapshots</snapshot_storage_path>',
+          '    <coordination_settings><operation_timeout_ms>10000</operation_timeout_ms><session_timeout_ms>30000</session_timeout_ms></coordination_settings>',
+          '    <raft_configuration>',
+          ...keeperHosts.map((h, i) => `      <server><id>${i + 1}</id><hostname>${h}</hostname><port>${RAFT.port}</port></server>`),
+          '    </raft_configuration>',
+          '  </keeper_server>',
+          '</clickhouse>',
+          '',
+        ].join('\n');
+      }
+      return files;
+    },
+    roles: (ctx) => {
+      const tmp = scratch('tmp', '/tmp');
+      const logs = scratch('logs', '/var/log/clickhouse-server', '64Mi');
+      const podFqdn = env('POD_FQDN', `$(POD_NAME).${ctx.headlessService}.${ctx.namespace}.svc.cluster.local`);
+      const backupEnv = ctx.backup
+        ? [secretEnv('AWS_ACCESS_KEY_ID', ctx.backup.credentialsSecret), secretEnv('AWS_SECRET_ACCESS_KEY', ctx.backup.credentialsSecret)]
+        : [];
+      const roles: RoleSpec[] = [{
+        suffix: '',
+        component: 'server',
+        replicas: ctx.replicas,
+        quorum: false,
+        // Replicas of a shard start independently; ordered start would only slow recovery.
+        podManagementPolicy: 'Parallel',
+        uid: CLICKHOUSE_UID,
+        storageSize: ctx.storageSize,
+        ports: ctx.highAvailability ? [HTTP, NATIVE, INTERSERVER, METRICS] : [HTTP, NATIVE, METRICS],
+        metrics: true,
+        terminationGracePeriodSeconds: 120,
+        containers: [{
+          name: 'clickhouse',
+          image,
+          // The image entrypoint would write users.d files from CLICKHOUSE_* variables into a read-only root.
+          command: ['/usr/bin/clickhouse-server', '--config-file=/etc/clickhouse-server/config.xml'],
+          env: [
+            { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+            podFqdn,
+            secretEnv('CLICKHOUSE_ADMIN_PASSWORD', ctx.credentialsSecret),
+            ...backupEnv,
+          ],
+          ports: (ctx.highAvailability ? [HTTP, NATIVE, INTERSERVER, METRICS] : [HTTP, NATIVE, METRICS]).map(containerPort),
+          resources: resourcesJson(ctx.resources),
+          ...probes({ httpGet: { path: '/ping', port: HTTP.name } }),
+          volumeMounts: [
+            { name: 'data', mountPath: '/var/lib/clickhouse' },
+            { name: 'config', mountPath: '/etc/clickhouse-server/config.d' },
+            { name: 'users', mountPath: '/etc/clickhouse-server/users.d' },
+            tmp.mount,
+            logs.mount,
+          ],
+        }],
+        volumes: [
+          configVolume('config', ctx.configMap, ['server.xml']),
+          configVolume('users', ctx.configMap, ['users.xml']),
+          tmp.volume,
+          logs.volume,
+        ],
+      }];
+      if (ctx.highAvailability) {
+        roles.push({
+          suffix: '-keeper',
+          component: 'keeper',
+          replicas: keepers,
+          quorum: true,
+          // A Raft quorum forms only when a majority runs: start them together.
+          podManagementPolicy: 'Parallel',
+          uid: CLICKHOUSE_UID,
+          storageSize: keeperSize,
+          ports: [KEEPER, RAFT, METRICS],
+          metrics: true,
+          containers: [{
+            name: 'keeper',
+            image: keeperImage,
+            // Raft server ids are 1-based pod ordinals.
+            command: ['sh', '-c', 'export KEEPER_SERVER_ID=$(( ${HOSTNAME##*-} + 1 )); exec clickhouse-keeper --config-file=/etc/clickhouse-keeper/keeper.xml'],
+            ports: [KEEPER, RAFT, METRICS].map(containerPort),
+            resources: resourcesJson(KEEPER_RESOURCES),
+            ...probes({ tcpSocket: { port: KEEPER.name } }, 300),
+            volumeMounts: [
+              { name: 'data', mountPath: '/var/lib/clickhouse-keeper' },
+              { name: 'config', mountPath: '/etc/clickhouse-keeper' },
+              tmp.mount,
+            ],
+          }],
+          volumes: [configVolume('config', ctx.configMap, ['keeper.xml']), tmp.volume],
+        });
+      }
+      return roles;
+    },
+    backup: (ctx: EngineContext, b: BackupTarget): BackupPlan => ({
+      steps: [{
+        name: 'backup',
+        image,
+        // Native BACKUP: the server writes straight to the object store; the uploader then prunes old backups.
+        command: ['bash', '-c', [
+          'set -euo pipefail',
+          `TARGET="https://${b.endpoint}/${b.bucket}/${b.prefix}/${ctx.name}-$(date -u +%Y%m%dT%H%M%SZ)"`,
+          `clickhouse-client --host "${ctx.serviceFqdn(ctx.name)}" --user ${ADMIN_USER} --password "$CLICKHOUSE_ADMIN_PASSWORD" \\`,
+          `  --query "BACKUP ALL EXCEPT DATABASES system, information_schema, INFORMATION_SCHEMA${ctx.highAvailability ? ` ON CLUSTER '${ctx.name}'` : ''} TO S3('$TARGET')"`,
+        ].join('\n')],
+        env: [secretEnv('CLICKHOUSE_ADMIN_PASSWORD', ctx.credentialsSecret)],
+      }],
+      upload: true,
+    }),
+    rules: (ctx, sel) => {
+      const rules: AlertRule[] = [{
+        alert: 'ClickHouseDown',
+        expr: `up{${sel}} == 0`,
+        for: '1m',
+        severity: 'critical',
+        summary: `ClickHouse ${ctx.namespace}/${ctx.name} is down`,
+        description: 'The metrics endpoint of pod {{ $labels.pod }} does not answer.',
+        runbookUrl: runbook('ClickHouseDown'),
+      }];
+      if (ctx.highAvailability) {
+        rules.push({
+          alert: 'ClickHouseReplicationLag',
+          expr: `ClickHouseAsyncMetrics_ReplicasMaxAbsoluteDelay{${sel}} > ${maxDelay}`,
+          for: '10m',
+          severity: 'warning',
+          summary: `ClickHouse ${ctx.namespace}/${ctx.name} replicas lag`,
+          description: `Replicated tables on {{ $labels.pod }} are {{ $value }}s behind (threshold ${maxDelay}s).`,
+          runbookUrl: runbook('ClickHouseReplicationLag'),
+        }, {
+          alert: 'ClickHouseReadonlyReplica',
+          expr: `ClickHouseMetrics_ReadonlyReplica{${sel}} > 0`,
+          for: '5m',
+          severity: 'critical',
+          summary: `ClickHouse ${ctx.namespace}/${ctx.name} has read-only replicas`,
+          description: 'Replicated tables on {{ $labels.pod }} lost their Keeper session and refuse writes.',
+          runbookUrl: runbook('ClickHouseReadonlyReplica'),
+        });
+      }
+      return rules;
+    },
+  };
+}

@@ -1,0 +1,250 @@
+import { ApiObject } from 'cdk8s';
+import { WorkloadPort } from '../connections';
+import { AlertRule } from '../monitoring-registry';
+import { parseQuantity } from '../quantity';
+import {
+  BackupPlan, BackupTarget, EngineContext, EngineDefinition, SIDECAR_RESOURCES, configVolume, containerPort, env, execShell,
+  exporterProbes, probes, resourcesJson, runbook, scratch, secretEnv,
+} from './types';
+
+/** Options of {@link Engine.elasticsearch}. */
+export interface ElasticsearchEngineOptions {
+  /** Elasticsearch version (image tag). @default ELASTICSEARCH_DEFAULT_VERSION */
+  readonly version?: string;
+  /** @default docker.elastic.co/elasticsearch/elasticsearch:<version> */
+  readonly image?: string;
+  /** elasticsearch_exporter image. @default ELASTICSEARCH_EXPORTER_IMAGE */
+  readonly exporterImage?: string;
+  /** curl image running snapshot jobs. @default CURL_IMAGE */
+  readonly curlImage?: string;
+}
+
+export const ELASTICSEARCH_DEFAULT_VERSION = '8.15.3';
+export const ELASTICSEARCH_EXPORTER_IMAGE = 'quay.io/prometheuscommunity/elasticsearch-exporter:v1.8.0';
+export const CURL_IMAGE = 'docker.io/curlimages/curl:8.10.1';
+/** uid/gid of the `elasticsearch` user in the official image. */
+const ES_UID = 1000;
+const HTTP: WorkloadPort = { name: 'http', port: 9200 };
+const TRANSPORT: WorkloadPort = { name: 'transport', port: 9300 };
+const METRICS: WorkloadPort = { name: 'metrics', port: 9114 };
+const ES_HOME = '/usr/share/elasticsearch';
+const REPOSITORY = 'platform-backup';
+
+/**
+ * Elasticsearch: one node (single-node discovery), or (HA) a cluster of master-eligible data nodes that find
+ * each other through the headless Service. Transport TLS uses a cert-manager certificate (required by
+ * Elasticsearch for a multi-node cluster with security on).
+ */
+export function elasticsearchEngine(o: ElasticsearchEngineOptions = {}): EngineDefinition {
+  const version = o.version ?? ELASTICSEARCH_DEFAULT_VERSION;
+  const image = o.image ?? `docker.elastic.co/elasticsearch/elasticsearch:${version}`;
+  const exporterImage = o.exporterImage ?? ELASTICSEARCH_EXPORTER_IMAGE;
+  const curlImage = o.curlImage ?? CURL_IMAGE;
+  const tlsSecret = (ctx: EngineContext) => `${ctx.name}-transport-tls`;
+
+  return {
+    id: 'elasticsearch',
+    displayName: 'Elasticsearch',
+    version,
+    minStorage: '1Gi',
+    minHaReplicas: 3,
+    defaultHaReplicas: 3,
+    minMemory: '1Gi',
+    credentialKeys: ['ELASTIC_PASSWORD'],
+    metrics: { port: METRICS, path: '/metrics' },
+    clientPorts: () => [HTTP],
+    peerPorts: () => [HTTP, TRANSPORT],
+    validate: () => undefined,
+    config: (ctx) => {
+      const nodes = Array.from({ length: ctx.replicas }, (_, i) => `${ctx.name}-${i}`);
+      const lines = [
+        `cluster.name: ${ctx.name}`,
+        'network.host: 0.0.0.0',
+        // mmap needs vm.max_map_count, a node sysctl a restricted pod may not set.
+        'node.store.allow_mmap: false',
+        'xpack.security.enabled: true',
+        'xpack.security.http.ssl.enabled: false',
+        'xpack.security.transport.ssl.enabled: true',
+        'xpack.security.transport.ssl.verification_mode: certificate',
+        'xpack.security.transport.ssl.key: certs/tls.key',
+        'xpack.security.transport.ssl.certificate: certs/tls.crt',
+        'xpack.security.transport.ssl.certificate_authorities: [certs/ca.crt]',
+      ];
+      if (ctx.replicas > 1) {
+        lines.push(
+          `discovery.seed_hosts: [${ctx.headlessService}]`,
+          `cluster.initial_master_nodes: [${nodes.join(', ')}]`,
+          'node.roles: [master, data, ingest]',
+        );
+      } else {
+        lines.push('discovery.type: single-node');
+      }
+      if (ctx.backup) lines.push(`s3.client.default.endpoint: ${ctx.backup.endpoint}`);
+      return {
+        'elasticsearch.yml': lines.join('\n') + '\n',
+        'prepare.sh': [
+          '#!/bin/bash',
+          '# The root filesystem is read-only: copy the default config into a writable volume, add ours, and',
+          '# create the keystore there (object-store credentials for snapshots come from the backup secret).',
+          'set -euo pipefail',
+          `cp -a ${ES_HOME}/config/. /config/`,
+          'cp /platform/elasticsearch.yml /config/elasticsearch.yml',
+          `export ES_PATH_CONF=/config`,
+          `${ES_HOME}/bin/elasticsearch-keystore create`,
+          'if [ -n "${AWS_ACCESS_KEY_ID:-}" ]; then',
+          `  printf '%s' "$AWS_ACCESS_KEY_ID" | ${ES_HOME}/bin/elasticsearch-keystore add -x s3.client.default.access_key`,
+          `  printf '%s' "$AWS_SECRET_ACCESS_KEY" | ${ES_HOME}/bin/elasticsearch-keystore add -x s3.client.default.secret_key`,
+          'fi',
+          '',
+        ].join('\n'),
+      };
+    },
+    roles: (ctx) => {
+      const tmp = scratch('tmp', '/tmp', '1Gi');
+      const conf = scratch('config-rw', `${ES_HOME}/config`, '64Mi');
+      const logs = scratch('logs', `${ES_HOME}/logs`, '256Mi');
+      const memory = parseQuantity(ctx.resources.limits.memory) ?? 2 ** 30;
+      // Half the container memory for the heap; the rest is Lucene's page cache.
+      const heapMiB = Math.max(256, Math.floor(memory / 2 ** 20 / 2));
+      const backupEnv = ctx.backup
+        ? [secretEnv('AWS_ACCESS_KEY_ID', ctx.backup.credentialsSecret), secretEnv('AWS_SECRET_ACCESS_KEY', ctx.backup.credentialsSecret)]
+        : [];
+      return [{
+        suffix: '',
+        component: 'server',
+        replicas: ctx.replicas,
+        quorum: true,
+        // Master-eligible nodes must find each other to bootstrap the cluster.
+        podManagementPolicy: 'Parallel',
+        uid: ES_UID,
+        storageSize: ctx.storageSize,
+        ports: [HTTP, TRANSPORT, METRICS],
+        metrics: true,
+        terminationGracePeriodSeconds: 120,
+        initContainers: [{
+          name: 'prepare-config',
+          image,
+          command: ['bash', '/platform/prepare.sh'],
+          env: backupEnv,
+          resources: resourcesJson(SIDECAR_RESOURCES),
+          volumeMounts: [{ name: 'platform-config', mountPath: '/platform' }, { name: 'config-rw', mountPath: '/config' }, tmp.mount],
+        }],
+        containers: [
+          {
+            name: 'elasticsearch',
+            image,
+            env: [
+              { name: 'node.name', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+              env('ES_JAVA_OPTS', `-Xms${heapMiB}m -Xmx${heapMiB}m`),
+              secretEnv('ELASTIC_PASSWORD', ctx.credentialsSecret),
+            ],
+            ports: [HTTP, TRANSPORT].map(containerPort),
+            resources: resourcesJson(ctx.resources),
+            startupProbe: probes({ tcpSocket: { port: HTTP.name } }).startupProbe,
+            readinessProbe: probes(execShell(`curl -fsS -u "elastic:$ELASTIC_PASSWORD" "http://127.0.0.1:${HTTP.port}/_cluster/health?local=true" >/dev/null`)).readinessProbe,
+            livenessProbe: probes({ tcpSocket: { port: TRANSPORT.name } }).livenessProbe,
+            volumeMounts: [
+              { name: 'data', mountPath: `${ES_HOME}/data` },
+              conf.mount,
+              { name: 'transport-tls', mountPath: `${ES_HOME}/config/certs`, readOnly: true },
+              tmp.mount,
+              logs.mount,
+            ],
+          },
+          {
+            name: 'metrics',
+            image: exporterImage,
+            args: [`--es.uri=http://127.0.0.1:${HTTP.port}`, '--es.all=false', `--web.listen-address=:${METRICS.port}`],
+            env: [env('ES_USERNAME', 'elastic'), secretEnv('ES_PASSWORD', ctx.credentialsSecret, 'ELASTIC_PASSWORD')],
+            ports: [containerPort(METRICS)],
+            resources: resourcesJson(SIDECAR_RESOURCES),
+            ...exporterProbes('/healthz', METRICS.name),
+          },
+        ],
+        volumes: [
+          configVolume('platform-config', ctx.configMap, ['elasticsearch.yml', 'prepare.sh']),
+          conf.volume,
+          { name: 'transport-tls', secret: { secretName: tlsSecret(ctx), defaultMode: 0o440 } },
+          tmp.volume,
+          logs.volume,
+        ],
+      }];
+    },
+    backup: (ctx: EngineContext, b: BackupTarget): BackupPlan => ({
+      steps: [{
+        name: 'snapshot',
+        image: curlImage,
+        // Snapshots are incremental and managed by Elasticsearch, so retention deletes snapshots through its API.
+        command: ['sh', '-c', [
+          'set -eu',
+          `ES="http://${ctx.serviceFqdn(ctx.name)}:${HTTP.port}"`,
+          `curl -fsS -u "elastic:$ELASTIC_PASSWORD" -X PUT "$ES/_snapshot/${REPOSITORY}" -H 'Content-Type: application/json' \\`,
+          `  -d '{"type":"s3","settings":{"bucket":"${b.bucket}","base_path":"${b.prefix}"}}'`,
+          'SNAP="snapshot-$(date -u +%Y%m%dt%H%M%Sz)"',
+          `curl -fsS -u "elastic:$ELASTIC_PASSWORD" -X PUT "$ES/_snapshot/${REPOSITORY}/$SNAP?wait_for_completion=true"`,
+          `CUTOFF=$(( $(date +%s) - ${b.retentionDays} * 86400 ))`,
+          `curl -fsS -u "elastic:$ELASTIC_PASSWORD" "$ES/_cat/snapshots/${REPOSITORY}?h=id,end_epoch" | while read -r id end; do`,
+          `  if [ "$end" -lt "$CUTOFF" ]; then curl -fsS -u "elastic:$ELASTIC_PASSWORD" -X DELETE "$ES/_snapshot/${REPOSITORY}/$id"; fi`,
+          'done',
+        ].join('\n')],
+        env: [secretEnv('ELASTIC_PASSWORD', ctx.credentialsSecret)],
+      }],
+      upload: false,
+    }),
+    rules: (ctx, sel) => {
+      const rules: AlertRule[] = [{
+        alert: 'ElasticsearchDown',
+        expr: `elasticsearch_clusterinfo_up{${sel}} == 0`,
+        for: '1m',
+        severity: 'critical',
+        summary: `Elasticsearch ${ctx.namespace}/${ctx.name} is down`,
+        description: 'elasticsearch_exporter cannot reach the node on pod {{ $labels.pod }}.',
+        runbookUrl: runbook('ElasticsearchDown'),
+      }, {
+        alert: 'ElasticsearchClusterRed',
+        expr: `max(elasticsearch_cluster_health_status{${sel}, color="red"}) == 1`,
+        for: '5m',
+        severity: 'critical',
+        summary: `Elasticsearch ${ctx.namespace}/${ctx.name} cluster is red`,
+        description: 'At least one primary shard is unassigned: some data is unavailable.',
+        runbookUrl: runbook('ElasticsearchClusterRed'),
+      }];
+      if (ctx.replicas > 1) {
+        rules.push({
+          alert: 'ElasticsearchReplicasUnassigned',
+          expr: `max(elasticsearch_cluster_health_unassigned_shards{${sel}}) > 0`,
+          for: '15m',
+          severity: 'warning',
+          summary: `Elasticsearch ${ctx.namespace}/${ctx.name} has unassigned shards`,
+          description: '{{ $value }} shards are unassigned: replicas are not in sync.',
+          runbookUrl: runbook('ElasticsearchReplicasUnassigned'),
+        });
+      }
+      return rules;
+    },
+    extraObjects: (scope, ctx, common) => {
+      // A self-signed certificate shared by all nodes (it is its own CA): transport TLS inside the cluster only.
+      new ApiObject(scope, 'TransportIssuer', {
+        apiVersion: 'cert-manager.io/v1',
+        kind: 'Issuer',
+        metadata: { name: `${ctx.name}-selfsigned`, namespace: ctx.namespace, labels: common.labels },
+        spec: { selfSigned: {} },
+      });
+      new ApiObject(scope, 'TransportCertificate', {
+        apiVersion: 'cert-manager.io/v1',
+        kind: 'Certificate',
+        metadata: { name: `${ctx.name}-transport`, namespace: ctx.namespace, labels: common.labels },
+        spec: {
+          secretName: tlsSecret(ctx),
+          commonName: `${ctx.headlessService}.${ctx.namespace}.svc`,
+          dnsNames: [`${ctx.headlessService}.${ctx.namespace}.svc`, `*.${ctx.headlessService}.${ctx.namespace}.svc`, `*.${ctx.headlessService}.${ctx.namespace}.svc.cluster.local`],
+          duration: '8760h',
+          renewBefore: '720h',
+          privateKey: { algorithm: 'ECDSA', size: 256, rotationPolicy: 'Always' },
+          usages: ['server auth', 'client auth', 'digital signature', 'key encipherment'],
+          issuerRef: { name: `${ctx.name}-selfsigned`, kind: 'Issuer', group: 'cert-manager.io' },
+        },
+      });
+    },
+  };
+}

@@ -1,0 +1,227 @@
+import { IConstruct } from 'constructs';
+import { WorkloadPort } from '../connections';
+import { ResourceDefaults } from '../environment-profile';
+import { AlertRule } from '../monitoring-registry';
+
+/** Cluster DNS suffix used in pod FQDNs (replication peers, seed hosts). */
+export const CLUSTER_DOMAIN = 'cluster.local';
+
+/** Resources of exporter and helper sidecars: small and fixed, they do not scale with the datastore. */
+export const SIDECAR_RESOURCES: ResourceDefaults = {
+  requests: { cpu: '10m', memory: '32Mi' },
+  limits: { memory: '128Mi' },
+};
+
+/** Where a datastore writes its backups: parsed from `s3://bucket/prefix` and made unique per datastore. */
+export interface BackupTarget {
+  readonly bucket: string;
+  /** Object prefix of this datastore's backups (`<destination prefix>/<namespace>/<name>`), no leading or trailing slash. */
+  readonly prefix: string;
+  /** S3 endpoint host (no scheme). */
+  readonly endpoint: string;
+  readonly retentionDays: number;
+  /** Secret holding AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY for the object store. */
+  readonly credentialsSecret: string;
+}
+
+/** Everything an engine needs to know about the datastore it renders. Resolved once by StatefulDatastore. */
+export interface EngineContext {
+  readonly name: string;
+  readonly namespace: string;
+  /** Pods of the main (data) role. */
+  readonly replicas: number;
+  /** True when the profile asks for high availability: replication, quorum, spread, PDB. */
+  readonly highAvailability: boolean;
+  /** Headless Service every StatefulSet of the datastore uses as `serviceName`. */
+  readonly headlessService: string;
+  /** Secret (written by the credentials ExternalSecret) holding the engine's credential keys. */
+  readonly credentialsSecret: string;
+  /** ConfigMap holding the engine's configuration files. */
+  readonly configMap: string;
+  readonly resources: ResourceDefaults;
+  /** Volume size of the main role (a quantity). */
+  readonly storageSize: string;
+  /** StorageClass of every claim. */
+  readonly storageClass: string;
+  /** Set when backups are enabled. */
+  readonly backup?: BackupTarget;
+  /** FQDN of pod `ordinal` of the StatefulSet `<name><suffix>`. */
+  podFqdn(suffix: string, ordinal: number): string;
+  /** FQDN of a Service of the datastore (`<name>`, `<name>-read`, ...). */
+  serviceFqdn(service: string): string;
+}
+
+/** One StatefulSet of a datastore (a "role": primary, read replicas, sentinels, keepers, ...). */
+export interface RoleSpec {
+  /** Appended to the datastore name for the StatefulSet name ('' for the main role). */
+  readonly suffix: string;
+  /** `app.kubernetes.io/component` of the role's pods; part of the StatefulSet selector, so never change it. */
+  readonly component: string;
+  readonly replicas: number;
+  /** The role votes (Sentinel, Keeper, ES masters, MinIO erasure sets): its PDB keeps a majority. */
+  readonly quorum: boolean;
+  readonly podManagementPolicy: 'OrderedReady' | 'Parallel';
+  /** Non-root uid the image supports; also the gid and fsGroup. */
+  readonly uid: number;
+  /** Volume size of the role's `data` claim; undefined = no persistent volume (e.g. Sentinel). */
+  readonly storageSize?: string;
+  readonly containers: Record<string, any>[];
+  readonly initContainers?: Record<string, any>[];
+  readonly volumes?: Record<string, any>[];
+  /** Ports of the role's pods, published by the headless Service. */
+  readonly ports: readonly WorkloadPort[];
+  /** Pods expose the engine's metrics port. */
+  readonly metrics: boolean;
+  /** @default 60 */
+  readonly terminationGracePeriodSeconds?: number;
+}
+
+/** The backup of one engine: steps that dump (or trigger a server-side backup), then an optional upload. */
+export interface BackupPlan {
+  /** Containers run in order; files they write to `/backup` are uploaded when `upload` is true. */
+  readonly steps: Record<string, any>[];
+  /**
+   * Whether the uploader copies `/backup` to the object store and deletes objects older than the retention.
+   * False when the engine manages retention itself (Elasticsearch snapshots).
+   */
+  readonly upload: boolean;
+}
+
+/** The engine's metrics endpoint (an exporter sidecar or a native endpoint). */
+export interface MetricsEndpoint {
+  readonly port: WorkloadPort;
+  readonly path: string;
+}
+
+/** Reports an input error of the engine's options on the datastore construct. */
+export type EngineFail = (field: string, value: unknown, allowed: string) => never;
+
+/**
+ * What one engine contributes. Engines are data plus small functions of the context: StatefulDatastore owns
+ * everything generic (names, labels, security, services, policies, guards) and never branches on the engine.
+ */
+export interface EngineDefinition {
+  /** Short engine id used in labels, names of alerts and messages (e.g. `postgresql`). */
+  readonly id: string;
+  /** Human-readable name for messages and docs. */
+  readonly displayName: string;
+  readonly version: string;
+  /** Smallest volume the engine runs on. */
+  readonly minStorage: string;
+  /** Fewest data pods that make the engine highly available. */
+  readonly minHaReplicas: number;
+  /** Data pods when the profile asks for HA and the datastore sets no replicas. */
+  readonly defaultHaReplicas: number;
+  /** Smallest memory limit the engine starts with (JVM heaps); the profile's limit is raised to it. */
+  readonly minMemory?: string;
+  /** Keys of the credentials secret; empty when the engine has no credentials. */
+  readonly credentialKeys: readonly string[];
+  /** Ports clients may reach. */
+  clientPorts(ctx: EngineContext): WorkloadPort[];
+  /** Ports the datastore's own pods use between themselves (replication, gossip, quorum). */
+  peerPorts(ctx: EngineContext): WorkloadPort[];
+  /** The client Service selects only pods of this component (e.g. the PostgreSQL primary). @default all pods */
+  readonly clientComponent?: string;
+  /** A read Service `<name>-read` selecting this component, when there are pods of it. */
+  readonly readComponent?: string;
+  readonly metrics?: MetricsEndpoint;
+  /** Checks engine options against the resolved context. */
+  validate(ctx: EngineContext, fail: EngineFail): void;
+  /** ConfigMap data (files and scripts). */
+  config(ctx: EngineContext): Record<string, string>;
+  roles(ctx: EngineContext): RoleSpec[];
+  /** Undefined when no dump tool exists (volume snapshots by Velero only). */
+  backup?(ctx: EngineContext, backup: BackupTarget): BackupPlan;
+  rules(ctx: EngineContext, selector: string): AlertRule[];
+  /** Extra objects (cert-manager certificates, operator resources); gets the datastore construct as scope. */
+  extraObjects?(scope: IConstruct, ctx: EngineContext, common: ExtraObjectContext): void;
+  /** The engine is run by an operator (Strimzi): no StatefulSet, Services or NetworkPolicy of ours. */
+  readonly operatorManaged?: boolean;
+  /** Pod labels that select the datastore's pods when an operator names them. @default selectorLabels(name) */
+  podSelector?(ctx: EngineContext): Record<string, string>;
+}
+
+/** Helpers the datastore hands to `extraObjects` so engines label and protect their objects the same way. */
+export interface ExtraObjectContext {
+  readonly labels: Record<string, string>;
+  /** Annotations of objects Argo CD must never prune or delete (empty unless the profile protects state). */
+  readonly protectAnnotations: Record<string, string>;
+  /** Ports of the clients allowed in, computed at synth from the connection graph. */
+  clientPeers(): Record<string, any>[];
+  readonly pullPolicy: string;
+}
+
+/** Container resources as Kubernetes JSON. */
+export function resourcesJson(r: ResourceDefaults): Record<string, any> {
+  const limits: Record<string, string> = { memory: r.limits.memory };
+  if (r.limits.cpu !== undefined) limits.cpu = r.limits.cpu;
+  return { requests: { cpu: r.requests.cpu, memory: r.requests.memory }, limits };
+}
+
+/** An env var read from a key of a Secret. */
+export function secretEnv(name: string, secret: string, key: string = name): Record<string, any> {
+  return { name, valueFrom: { secretKeyRef: { name: secret, key } } };
+}
+
+/** A plain env var. */
+export function env(name: string, value: string): Record<string, any> {
+  return { name, value };
+}
+
+/** A container port entry. */
+export function containerPort(p: WorkloadPort): Record<string, any> {
+  return { name: p.name, containerPort: p.port, protocol: p.protocol ?? 'TCP' };
+}
+
+/** Probe timings: readiness reacts fast, liveness is patient (a busy database is not a dead one). */
+export function probes(handler: Record<string, any>, startupSeconds = 600): Record<string, any> {
+  return {
+    startupProbe: { ...handler, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: Math.ceil(startupSeconds / 10) },
+    readinessProbe: { ...handler, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3 },
+    livenessProbe: { ...handler, periodSeconds: 20, timeoutSeconds: 10, failureThreshold: 6 },
+  };
+}
+
+/**
+ * Probes of an exporter sidecar on its metrics port. Readiness asks the exporter's HTTP endpoint (`path`); liveness
+ * only checks that the port accepts connections, so a database outage (which makes some exporters' endpoints fail)
+ * never restarts the exporter, and the two probes differ.
+ */
+export function exporterProbes(path: string, port: string): Record<string, any> {
+  return {
+    readinessProbe: { httpGet: { path, port }, periodSeconds: 20, timeoutSeconds: 5, failureThreshold: 3 },
+    livenessProbe: { tcpSocket: { port }, periodSeconds: 30, timeoutSeconds: 5, failureThreshold: 4 },
+  };
+}
+
+/** An exec probe handler running a shell snippet (engines' CLIs need the password from the environment). */
+export function execShell(script: string): Record<string, any> {
+  return { exec: { command: ['sh', '-c', script] } };
+}
+
+/** An emptyDir volume and where it is mounted: writable scratch space under a read-only root filesystem. */
+export function scratch(name: string, mountPath: string, sizeLimit = '256Mi'): { volume: Record<string, any>; mount: Record<string, any> } {
+  return { volume: { name, emptyDir: { sizeLimit } }, mount: { name, mountPath } };
+}
+
+/** A volume of some keys of the datastore's ConfigMap. */
+export function configVolume(volumeName: string, configMap: string, keys: ReadonlyArray<string | [string, string]>, mode = 0o444): Record<string, any> {
+  return {
+    name: volumeName,
+    configMap: {
+      name: configMap,
+      defaultMode: mode,
+      items: keys.map((k) => (typeof k === 'string' ? { key: k, path: k } : { key: k[0], path: k[1] })),
+    },
+  };
+}
+
+/** Majority of `n` voters. */
+export function majority(n: number): number {
+  return Math.floor(n / 2) + 1;
+}
+
+/** The usual runbook location of an alert. */
+export function runbook(alert: string): string {
+  return `https://runbooks.platform.example.com/datastores/${alert.toLowerCase()}`;
+}

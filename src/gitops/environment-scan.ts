@@ -1,0 +1,65 @@
+/**
+ * Facts about the environment chart a delivery applies, read at synth time (so constructs added after the
+ * delivery still count): which kinds it emits (least-privilege AppProject whitelists) and which workloads an
+ * HPA scales (Argo CD must ignore their `/spec/replicas`).
+ */
+import { ApiObject, Chart } from 'cdk8s';
+import { SchemaRegistry } from '../synth/schema-registry';
+
+/** An API group and kind, as Argo CD's AppProject whitelists spell them (core group is ""). */
+export interface GroupKind {
+  readonly group: string;
+  readonly kind: string;
+}
+
+/** A workload whose replicas an HPA owns. */
+export interface ScaledWorkload {
+  readonly group: string;
+  readonly kind: string;
+  readonly name: string;
+  readonly namespace: string;
+}
+
+export interface EnvironmentFacts {
+  readonly clusterKinds: readonly GroupKind[];
+  readonly namespacedKinds: readonly GroupKind[];
+  readonly scaledWorkloads: readonly ScaledWorkload[];
+}
+
+function groupOf(apiVersion: string): string {
+  const i = apiVersion.indexOf('/');
+  return i < 0 ? '' : apiVersion.slice(0, i);
+}
+
+function sortKinds(set: Map<string, GroupKind>): GroupKind[] {
+  return [...set.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([, v]) => v);
+}
+
+const cache = new WeakMap<Chart, EnvironmentFacts>();
+
+/** Scans `chart` once per synth (one pass over its API objects; HPAs are the only objects serialized). */
+export function environmentFacts(chart: Chart, registry = SchemaRegistry.default()): EnvironmentFacts {
+  const cached = cache.get(chart);
+  if (cached) return cached;
+  const cluster = new Map<string, GroupKind>();
+  const namespaced = new Map<string, GroupKind>();
+  const scaled: ScaledWorkload[] = [];
+  for (const c of chart.node.findAll()) {
+    if (!(c instanceof ApiObject)) continue;
+    const gk = { group: groupOf(c.apiVersion), kind: c.kind };
+    const isNamespaced = registry.lookup(c.apiVersion, c.kind)?.namespaced ?? true;
+    (isNamespaced ? namespaced : cluster).set(`${gk.group}/${gk.kind}`, gk);
+    if (c.kind === 'HorizontalPodAutoscaler') {
+      const json = c.toJson();
+      const ref = json.spec?.scaleTargetRef;
+      if (ref?.kind && ref?.name) {
+        scaled.push({ group: groupOf(ref.apiVersion ?? ''), kind: ref.kind, name: ref.name, namespace: json.metadata?.namespace ?? '' });
+      }
+    }
+  }
+  scaled.sort((a, b) => `${a.namespace}/${a.kind}/${a.name}`.localeCompare(`${b.namespace}/${b.kind}/${b.name}`));
+  const facts = { clusterKinds: sortKinds(cluster), namespacedKinds: sortKinds(namespaced), scaledWorkloads: scaled };
+  // Called from Lazy values, i.e. at synth when every construct exists; one scan serves every Application.
+  cache.set(chart, facts);
+  return facts;
+}

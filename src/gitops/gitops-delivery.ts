@@ -1,0 +1,88 @@
+/** Adds the GitOps entry points (Argo CD and/or Flux) of one environment to an app, from one delivery model. */
+import { App } from 'cdk8s';
+import { EnvironmentChart } from '../environment-chart';
+import { fail } from '../errors';
+import { ArgoCdDelivery } from './argo-cd-delivery';
+import { ArgoCdRoot } from './argo-cd-root';
+import { DeliveryGroup, discoverNamespaces, planDeliveryGroups, TieredNamespace } from './delivery-group';
+import { FluxDelivery, fluxUnits } from './flux-delivery';
+import { FluxRoot } from './flux-root';
+import { GitSource } from './git-source';
+
+/** Which GitOps controller applies the environment. */
+export class DeliveryTool {
+  /** Argo CD: AppProject, Applications with sync waves (ApplicationSets for several clusters), root app-of-apps. */
+  public static argoCd(): DeliveryTool {
+    return new DeliveryTool('argocd');
+  }
+  /** Flux: GitRepository, Kustomizations with dependsOn, root Kustomization. */
+  public static flux(): DeliveryTool {
+    return new DeliveryTool('flux');
+  }
+  private constructor(
+    /** Also the top folder of its files under dist/ (`dist/argocd/<env>/...`, `dist/flux/<env>/...`). */
+    public readonly name: 'argocd' | 'flux',
+  ) {}
+}
+
+/** Default GitOps tools: Argo CD only. */
+export const DEFAULT_DELIVERY_TOOLS: readonly DeliveryTool[] = [DeliveryTool.argoCd()];
+
+export interface GitOpsDeliveryProps {
+  /** The environment chart to deliver (create the delivery after its constructs). */
+  readonly environment: EnvironmentChart;
+  /** Repository, revision and dist folder Argo CD / Flux read. */
+  readonly source: GitSource;
+  /**
+   * Namespaces of the environment and their tiers (which decide sync waves and stateful groups).
+   * @default - discoverNamespaces(environment): its Namespace objects, tier from their `platform.io/tier` label, else app
+   */
+  readonly namespaces?: readonly TieredNamespace[];
+  /**
+   * GitOps tools to emit entry points for.
+   * @default DEFAULT_DELIVERY_TOOLS (Argo CD only)
+   */
+  readonly tools?: readonly DeliveryTool[];
+}
+
+/** What {@link addGitOpsDelivery} created. */
+export interface GitOpsDelivery {
+  readonly groups: readonly DeliveryGroup[];
+  /** Charts created, two per tool: `<tool>/<env>/apps` (group objects) and `<tool>/<env>/root` (bootstrap). */
+  readonly charts: readonly EnvironmentChart[];
+}
+
+/**
+ * Adds, per tool, two charts to `app`:
+ * - `<tool>/<env>/apps`: Argo CD AppProject + one Application per group (sync waves), or Flux Kustomizations
+ *   (dependsOn);
+ * - `<tool>/<env>/root`: what one `kubectl apply -f dist/<tool>/<env>/root/<namespace>/` bootstraps: the root
+ *   app-of-apps (Argo CD) or GitRepository + root Kustomization (Flux).
+ * Both charts carry the environment's profile, so sync policy and clusters come from `profile.delivery`.
+ */
+export function addGitOpsDelivery(app: App, props: GitOpsDeliveryProps): GitOpsDelivery {
+  const env = props.environment;
+  const where = `${env.node.path}/delivery`;
+  const namespaces = props.namespaces ?? discoverNamespaces(env);
+  const groups = planDeliveryGroups(where, namespaces);
+  const tools = props.tools ?? DEFAULT_DELIVERY_TOOLS;
+  const names = tools.map((t) => t.name);
+  if (names.length === 0) fail(where, 'tools', [], 'must list at least one tool (DeliveryTool.argoCd() or DeliveryTool.flux())');
+  if (new Set(names).size !== names.length) fail(where, 'tools', names, 'each tool may be listed once');
+  const charts: EnvironmentChart[] = [];
+  for (const tool of tools) {
+    const appsDirectory = `${tool.name}/${env.outputDirectory}/apps`;
+    const apps = new EnvironmentChart(app, { profile: env.profile, outputDirectory: appsDirectory });
+    const root = new EnvironmentChart(app, { profile: env.profile, outputDirectory: `${tool.name}/${env.outputDirectory}/root` });
+    if (tool.name === 'argocd') {
+      new ArgoCdDelivery(apps, 'argocd', { source: props.source, groups, environment: env });
+      new ArgoCdRoot(root, 'argocd-root', { source: props.source, appsDirectory });
+    } else {
+      const units = fluxUnits(env.profile.name, groups);
+      const rootConstruct = new FluxRoot(root, 'flux-root', { source: props.source, appsDirectory, units });
+      new FluxDelivery(apps, 'flux', { source: props.source, groups, environment: env, gitRepositoryName: rootConstruct.gitRepositoryName });
+    }
+    charts.push(apps, root);
+  }
+  return { groups, charts };
+}

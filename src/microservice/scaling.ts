@@ -1,0 +1,90 @@
+/** Scaling and availability options: HPA, VPA, PodDisruptionBudget. */
+
+/** One HPA scaling policy: at most `value` pods or percent per `periodSeconds`. */
+export interface ScalingPolicy {
+  readonly type: 'Pods' | 'Percent';
+  readonly value: number;
+  readonly periodSeconds: number;
+}
+
+/** Behaviour of one scaling direction. */
+export interface ScalingRules {
+  /** @default - Kubernetes' default (0 for scale-up, 300 for scale-down) */
+  readonly stabilizationWindowSeconds?: number;
+  /** @default - Kubernetes' default ('Max') */
+  readonly selectPolicy?: 'Max' | 'Min' | 'Disabled';
+  /** @default - Kubernetes' defaults */
+  readonly policies?: readonly ScalingPolicy[];
+}
+
+/** A per-pod custom metric, e.g. requests per second served by the Prometheus adapter. */
+export interface PodsMetric {
+  readonly name: string;
+  /** Target average per pod, a Kubernetes quantity (`"100"`, `"500m"`). */
+  readonly averageValue: string;
+}
+
+/** HorizontalPodAutoscaler (autoscaling/v2). Setting it removes `replicas` from the workload. */
+export interface AutoscalingOptions {
+  /** @default profile.autoscaling.minReplicas */
+  readonly minReplicas?: number;
+  /** @default profile.autoscaling.maxReplicas */
+  readonly maxReplicas?: number;
+  /** Target average CPU utilization in percent of requests; `false` for none. @default profile.autoscaling.cpuUtilization */
+  readonly cpuUtilization?: number | false;
+  /** Target average memory utilization in percent of requests; `false` for none. @default profile.autoscaling.memoryUtilization */
+  readonly memoryUtilization?: number | false;
+  /** @default [] */
+  readonly podsMetrics?: readonly PodsMetric[];
+  /** @default - Kubernetes' default behaviour */
+  readonly scaleUp?: ScalingRules;
+  /** @default - Kubernetes' default behaviour */
+  readonly scaleDown?: ScalingRules;
+}
+
+/** What the VerticalPodAutoscaler does with its recommendations. */
+export class VpaMode {
+  /** Recommend only (`Off`): safe next to an HPA, read the recommendation with kubectl. */
+  public static recommend(): VpaMode {
+    return new VpaMode('Off');
+  }
+  /** Set requests when pods are created, never evict. */
+  public static initial(): VpaMode {
+    return new VpaMode('Initial');
+  }
+  /** Evict pods to apply new requests. */
+  public static recreate(): VpaMode {
+    return new VpaMode('Recreate');
+  }
+  /** Let the VPA choose how to apply requests (today: evict and recreate). */
+  public static auto(): VpaMode {
+    return new VpaMode('Auto');
+  }
+  private constructor(public readonly updateMode: 'Off' | 'Initial' | 'Recreate' | 'Auto') {}
+}
+
+/** Bounds of VPA recommendations. */
+export interface ResourceBounds {
+  readonly cpu?: string;
+  readonly memory?: string;
+}
+
+/** VerticalPodAutoscaler for the main container. */
+export interface VerticalAutoscalingOptions {
+  /** @default VpaMode.recommend() */
+  readonly mode?: VpaMode;
+  /** @default - no lower bound */
+  readonly minAllowed?: ResourceBounds;
+  /** @default - no upper bound */
+  readonly maxAllowed?: ResourceBounds;
+  /** @default ['cpu', 'memory'] */
+  readonly controlledResources?: ReadonlyArray<'cpu' | 'memory'>;
+}
+
+/** PodDisruptionBudget; set at most one of the two fields. */
+export interface DisruptionBudgetOptions {
+  /** Pods that must stay available: a count or a percentage. @default - unset (maxUnavailable is used) */
+  readonly minAvailable?: number | string;
+  /** Pods that may be evicted at once: a count or a percentage. @default 1 */
+  readonly maxUnavailable?: number | string;
+}

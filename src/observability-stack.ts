@@ -1,0 +1,354 @@
+import { ApiObject, Lazy } from 'cdk8s';
+import { Construct } from 'constructs';
+import { KubeConfigMap } from '../imports/k8s';
+import { ConnectionGraph } from './connections';
+import { EnvironmentChart } from './environment-chart';
+import { fail } from './errors';
+import { isQuantity, parseQuantity } from './quantity';
+import { selectorLabels } from './labels';
+import { MonitoredTarget, MonitoringRegistry } from './monitoring-registry';
+import { AlertingProps, renderAlertmanagerConfig, validateAlerting } from './observability/alertmanager-config';
+import { ALERTMANAGER_NAME, ALERTMANAGER_PORT, AlertmanagerServer } from './observability/alertmanager';
+import { LogBackend, TraceBackend } from './observability/backends';
+import { checksum, ComponentResources, configYaml, NetworkPeer, isPrometheusDuration, parsePrometheusSize } from './observability/common';
+import { componentLabels, DEFAULT_IMAGES, DEFAULT_RESOURCES, ObservabilityImages, ObservabilityResources, StackContext } from './observability/context';
+import { DashboardPanel, renderDashboards, ServiceDashboard } from './observability/dashboards';
+import { FLUENT_BIT_METRICS_PORT, FLUENT_BIT_NAME, FluentBit } from './observability/fluent-bit';
+import { GRAFANA_DASHBOARD_LABEL, GRAFANA_NAME, GRAFANA_PORT, GrafanaServer } from './observability/grafana';
+import { monitorFor, prometheusRule } from './observability/operator-resources';
+import { OTEL_COLLECTOR_NAME, OTEL_METRICS_PORT, OtelCollector, otlpEndpoint } from './observability/otel-collector';
+import { PROMETHEUS_NAME, PROMETHEUS_PORT, PrometheusServer } from './observability/prometheus';
+import { renderPrometheusConfig } from './observability/prometheus-config';
+import { AlertThresholds, ResolvedThresholds, resolveThresholds, ruleGroupsFor } from './observability/rules';
+import { isDns1123Label } from './synth/schema-validator';
+import { Plan, QuotaOverrides } from './tenancy/plan';
+import { PlatformNamespace } from './tenancy/platform-namespace';
+import { TENANT_NAMESPACE_PREFIX } from './tenancy/validation';
+
+/** Namespace of the Fluent Bit agent (exempted from PSS restricted, so kept apart from everything else). */
+export const DEFAULT_LOGGING_NAMESPACE = 'logging';
+export const DEFAULT_GRAFANA_ADMIN_REMOTE_KEY = 'monitoring/grafana';
+/** Labels kube-prometheus-stack's Prometheus selects ServiceMonitors, PodMonitors and PrometheusRules by. */
+export const DEFAULT_OPERATOR_SELECTOR_LABELS: Readonly<Record<string, string>> = { release: 'kube-prometheus-stack' };
+/** Without known CIDRs, egress to the API server and kubelets is limited by port only. */
+export const DEFAULT_CLUSTER_CIDRS: readonly string[] = ['0.0.0.0/0'];
+/** Volume headroom over the TSDB retention size (WAL, compaction). */
+export const STORAGE_HEADROOM = 1.2;
+/** Replicas of each replicated component when the profile asks for high availability. */
+export const HA_PROMETHEUS_REPLICAS = 2;
+export const HA_ALERTMANAGER_REPLICAS = 3;
+export const HA_COLLECTOR_REPLICAS = 2;
+/** `platform.io/concern` of the monitoring namespace. */
+export const MONITORING_CONCERN = 'monitoring';
+
+export interface ObservabilityStackProps {
+  /** Receivers and routes of Alertmanager. */
+  readonly alerting: AlertingProps;
+  /** Base URL of the runbooks; the platform's alerts link to `<base>/<alert-name-in-kebab-case>`. */
+  readonly runbookBaseUrl: string;
+  /** @default - the seeds' thresholds (see AlertThresholds) */
+  readonly thresholds?: AlertThresholds;
+  /** Log store Fluent Bit ships to. @default - no log shipping (no Fluent Bit, no logs datasource) */
+  readonly logs?: LogBackend;
+  /** Trace store the OpenTelemetry Collector exports to. @default - no collector, no Jaeger datasource */
+  readonly traces?: TraceBackend;
+  /** Extra panels for the generated dashboards of registered workloads. @default - none */
+  readonly serviceDashboards?: readonly ServiceDashboard[];
+  /** Namespace of Fluent Bit (a DNS-1123 label, created by the stack as a PlatformNamespace). @default DEFAULT_LOGGING_NAMESPACE */
+  readonly loggingNamespace?: string;
+  /** TSDB retention time (Prometheus duration). @default profile.monitoring.retention */
+  readonly retention?: string;
+  /** TSDB retention size (`45GB`). @default profile.monitoring.retentionSize */
+  readonly retentionSize?: string;
+  /** Prometheus volume size. @default - the retention size plus 20 %, in Gi */
+  readonly storageSize?: string;
+  /** @default DEFAULT_IMAGES */
+  readonly images?: Partial<ObservabilityImages>;
+  /** @default DEFAULT_RESOURCES */
+  readonly resources?: Partial<ObservabilityResources>;
+  /** Remote key (properties `admin-user`, `admin-password`) of Grafana's admin. @default DEFAULT_GRAFANA_ADMIN_REMOTE_KEY */
+  readonly grafanaAdminRemoteKey?: string;
+  /**
+   * Emit the monitoring namespace as a PlatformNamespace (PSA labels, ResourceQuota and LimitRange of `Plan.platform()`
+   * raised where the stack's own pods need more, default deny, DNS egress).
+   * @default - true in standalone mode, false in operator mode (kube-prometheus-stack owns it)
+   */
+  readonly createNamespace?: boolean;
+  /** Operator mode: labels added to monitors and rules. @default DEFAULT_OPERATOR_SELECTOR_LABELS */
+  readonly operatorSelectorLabels?: Readonly<Record<string, string>>;
+  /**
+   * Who may query Prometheus besides Grafana, e.g. the Argo Rollouts controller running analysis:
+   * `[NetworkPeer.pods('argo-rollouts', { 'app.kubernetes.io/name': 'argo-rollouts' })]`. @default - Grafana only
+   */
+  readonly prometheusQueryPeers?: readonly NetworkPeer[];
+  /** CIDRs of the API server. @default DEFAULT_CLUSTER_CIDRS */
+  readonly apiServerCidrs?: readonly string[];
+  /** CIDRs of the nodes (kubelet metrics). @default DEFAULT_CLUSTER_CIDRS */
+  readonly nodeCidrs?: readonly string[];
+}
+
+/**
+ * The environment's monitoring: Prometheus, Alertmanager, Grafana, Fluent Bit and the OpenTelemetry Collector,
+ * built from what workloads register in the {@link MonitoringRegistry}. In operator mode
+ * (`profile.monitoring.mode.usesOperator`) the registrations become ServiceMonitors, PodMonitors and
+ * PrometheusRules for kube-prometheus-stack instead.
+ *
+ * Workloads may be declared before or after the stack: everything derived from the registry is produced at synth.
+ */
+export class ObservabilityStack extends Construct {
+  public readonly namespace: string;
+  public readonly thresholds: ResolvedThresholds;
+  public readonly retention: string;
+  public readonly retentionSize: string;
+  public readonly storageSize: string;
+  /** The standalone Prometheus (undefined in operator mode). */
+  public readonly prometheus?: PrometheusServer;
+  public readonly alertmanager?: AlertmanagerServer;
+  public readonly grafana?: GrafanaServer;
+  public readonly fluentBit?: FluentBit;
+  public readonly otelCollector?: OtelCollector;
+
+  private readonly props: ObservabilityStackProps;
+  private readonly registry: MonitoringRegistry;
+  private operatorResourcesCreated = false;
+
+  public constructor(scope: Construct, id: string, props: ObservabilityStackProps) {
+    super(scope, id);
+    this.props = props;
+    const profile = EnvironmentChart.of(this).profile;
+    const operator = profile.monitoring.mode.usesOperator;
+    this.namespace = profile.monitoring.namespace;
+    this.registry = MonitoringRegistry.of(this);
+    const graph = ConnectionGraph.of(this);
+
+    validateAlerting(this, props.alerting);
+    this.thresholds = resolveThresholds(this, props.thresholds);
+    if (!/^https?:\/\/\S+$/.test(props.runbookBaseUrl)) fail(this, 'runbookBaseUrl', props.runbookBaseUrl, 'must be an http(s) URL');
+    this.retention = props.retention ?? profile.monitoring.retention;
+    if (!isPrometheusDuration(this.retention)) {
+      fail(this, props.retention !== undefined ? 'retention' : 'profile.monitoring.retention', this.retention, 'must be a Prometheus duration such as "15d" or "12h"');
+    }
+    this.retentionSize = props.retentionSize ?? profile.monitoring.retentionSize;
+    const bytes = parsePrometheusSize(this.retentionSize);
+    if (bytes === undefined) {
+      fail(this, props.retentionSize !== undefined ? 'retentionSize' : 'profile.monitoring.retentionSize', this.retentionSize, 'must be a Prometheus size such as "512MB" or "45GB" (units B, KB, MB, GB, TB, PB, EB)');
+    }
+    this.storageSize = props.storageSize ?? `${Math.ceil((bytes * STORAGE_HEADROOM) / 2 ** 30)}Gi`;
+    if (!isQuantity(this.storageSize)) fail(this, 'storageSize', this.storageSize, 'must be a Kubernetes quantity such as "50Gi"');
+
+    const ctx: StackContext = {
+      namespace: this.namespace,
+      profile,
+      images: { ...DEFAULT_IMAGES, ...props.images },
+      resources: { ...DEFAULT_RESOURCES, ...props.resources },
+      apiServerCidrs: props.apiServerCidrs ?? DEFAULT_CLUSTER_CIDRS,
+      nodeCidrs: props.nodeCidrs ?? DEFAULT_CLUSTER_CIDRS,
+    };
+    const ha = profile.highAvailability;
+
+    const replicas = {
+      prometheus: ha ? HA_PROMETHEUS_REPLICAS : 1,
+      alertmanager: ha ? HA_ALERTMANAGER_REPLICAS : 1,
+      collector: ha ? HA_COLLECTOR_REPLICAS : 1,
+    };
+    const loggingNamespace = props.loggingNamespace ?? DEFAULT_LOGGING_NAMESPACE;
+    if (props.logs && (typeof loggingNamespace !== 'string' || !isDns1123Label(loggingNamespace) || loggingNamespace.startsWith(TENANT_NAMESPACE_PREFIX) || loggingNamespace === this.namespace)) {
+      fail(this, 'loggingNamespace', loggingNamespace, `must be a DNS-1123 label (lowercase letters, digits and "-", at most 63 characters), not starting with "${TENANT_NAMESPACE_PREFIX}" and not the monitoring namespace "${this.namespace}" (Fluent Bit's namespace is exempt from PSS restricted)`);
+    }
+
+    if (props.createNamespace ?? !operator) {
+      const plan = Plan.platform();
+      new PlatformNamespace(this, 'Namespace', {
+        name: this.namespace,
+        concern: MONITORING_CONCERN,
+        plan,
+        quotaOverrides: quotaFor(plan, [
+          ...(operator ? [] : [
+            { resources: ctx.resources.prometheus, pods: replicas.prometheus, claims: replicas.prometheus, claimSize: this.storageSize },
+            { resources: ctx.resources.alertmanager, pods: replicas.alertmanager },
+            // Recreate: never two Grafanas at once.
+            { resources: ctx.resources.grafana, pods: 1 },
+          ]),
+          // A rolling update surges by 25 % of the replicas (rounded up) above the desired count.
+          ...(props.traces ? [{ resources: ctx.resources.otelCollector, pods: replicas.collector + Math.ceil(replicas.collector / 4) }] : []),
+        ]),
+      });
+    }
+
+    // Dashboards in both modes: our Grafana mounts them; kube-prometheus-stack's sidecar collects them by label.
+    new KubeConfigMap(this, 'Dashboards', {
+      metadata: { name: 'grafana-dashboards', namespace: this.namespace, labels: { ...componentLabels(GRAFANA_NAME, 'dashboards'), [GRAFANA_DASHBOARD_LABEL]: '1' } },
+      data: Lazy.any({ produce: () => this.dashboards() }),
+    });
+
+    if (!operator) {
+      this.alertmanager = new AlertmanagerServer(this, 'Alertmanager', {
+        context: ctx,
+        alerting: props.alerting,
+        config: () => configYaml(renderAlertmanagerConfig(props.alerting)),
+        replicas: replicas.alertmanager,
+      });
+      const alertmanagers = this.alertmanager.peers;
+      this.prometheus = new PrometheusServer(this, 'Prometheus', {
+        context: ctx,
+        config: () => configYaml(renderPrometheusConfig({
+          scrapeInterval: profile.monitoring.scrapeInterval,
+          externalLabels: { cluster: profile.cluster.name, environment: profile.name },
+          alertmanagers,
+          targets: this.registry.targets(),
+        })),
+        rules: () => this.ruleFiles(),
+        retention: this.retention,
+        retentionSize: this.retentionSize,
+        storageSize: this.storageSize,
+        replicas: replicas.prometheus,
+        queryPeers: props.prometheusQueryPeers ?? [],
+      });
+      this.grafana = new GrafanaServer(this, 'Grafana', {
+        context: ctx,
+        prometheusUrl: `http://${PROMETHEUS_NAME}.${this.namespace}.svc:${PROMETHEUS_PORT}`,
+        logs: props.logs,
+        traces: props.traces,
+        adminRemoteKey: props.grafanaAdminRemoteKey ?? DEFAULT_GRAFANA_ADMIN_REMOTE_KEY,
+        dashboardsChecksum: () => checksum(JSON.stringify(this.dashboards())),
+      });
+      for (const w of [this.prometheus, this.alertmanager, this.grafana]) graph.register(w);
+      graph.connect(this.grafana, this.prometheus, ['web'], 'grafana');
+      graph.connect(this.prometheus, this.alertmanager, ['web'], 'prometheus');
+      this.registerPlatformTarget(PROMETHEUS_NAME, 'web', PROMETHEUS_PORT);
+      this.registerPlatformTarget(ALERTMANAGER_NAME, 'web', ALERTMANAGER_PORT);
+      this.registerPlatformTarget(GRAFANA_NAME, 'http', GRAFANA_PORT);
+    }
+
+    if (props.logs) {
+      this.fluentBit = new FluentBit(this, 'FluentBit', { context: ctx, namespace: loggingNamespace, backend: props.logs });
+      graph.register(this.fluentBit);
+      this.registerPlatformTarget(FLUENT_BIT_NAME, 'metrics', FLUENT_BIT_METRICS_PORT, loggingNamespace);
+    }
+    if (props.traces) {
+      this.otelCollector = new OtelCollector(this, 'OtelCollector', { context: ctx, backend: props.traces, replicas: replicas.collector });
+      graph.register(this.otelCollector);
+      this.registerPlatformTarget(OTEL_COLLECTOR_NAME, 'metrics', OTEL_METRICS_PORT);
+    }
+
+    if (operator) {
+      // Monitors and rules are objects per registered workload, and workloads may register after this
+      // constructor. Construct validation runs before objects are collected at synth, when every workload
+      // has registered: the per-workload objects are created then, once.
+      this.node.addValidation({ validate: () => { this.createOperatorResources(); return []; } });
+    }
+  }
+
+  /** The OTLP gRPC endpoint services export traces to (`OTEL_EXPORTER_OTLP_ENDPOINT`). */
+  public get otlpEndpoint(): string {
+    return otlpEndpoint(this);
+  }
+
+  /** Rule files (standalone) by file name, from the registry. */
+  public ruleFiles(): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const f of ruleGroupsFor(this, this.registry.targets(), this.thresholds, this.props.runbookBaseUrl)) {
+      out[f.file] = configYaml({ groups: [f.group] });
+    }
+    return out;
+  }
+
+  /** Dashboard JSON files by name, from the registry; extra panels for unknown workloads are an error. */
+  public dashboards(): Record<string, string> {
+    const targets = this.registry.targets();
+    const extra = new Map<MonitoredTarget, DashboardPanel[]>();
+    (this.props.serviceDashboards ?? []).forEach((d, i) => {
+      const matches = targets.filter((t) => t.kind !== 'platform' && t.name === d.service && (d.namespace === undefined || t.namespace === d.namespace));
+      const known = targets.filter((t) => t.kind !== 'platform').map((t) => `${t.namespace}/${t.name}`).join(', ') || 'none';
+      const ref = d.namespace === undefined ? d.service : `${d.namespace}/${d.service}`;
+      if (matches.length === 0) fail(this, `serviceDashboards[${i}].service`, ref, `no registered service or datastore has that name; registered: ${known}`);
+      if (matches.length > 1) fail(this, `serviceDashboards[${i}].namespace`, undefined, `"${d.service}" exists in several namespaces (${matches.map((t) => t.namespace).join(', ')}); say which`);
+      extra.set(matches[0], [...(extra.get(matches[0]) ?? []), ...d.panels]);
+    });
+    return renderDashboards(targets, extra);
+  }
+
+  private registerPlatformTarget(name: string, portName: string, port: number, namespace = this.namespace): void {
+    this.registry.register({
+      name,
+      namespace,
+      kind: 'platform',
+      selector: selectorLabels(name),
+      metricsPort: { name: portName, port },
+      httpMetrics: false,
+      rules: [],
+    });
+  }
+
+  private createOperatorResources(): void {
+    if (this.operatorResourcesCreated) return;
+    this.operatorResourcesCreated = true;
+    const o = {
+      selectorLabels: this.props.operatorSelectorLabels ?? DEFAULT_OPERATOR_SELECTOR_LABELS,
+      scrapeInterval: EnvironmentChart.of(this).profile.monitoring.scrapeInterval,
+    };
+    // MicroserviceDeployment and StatefulDatastore emit their own monitors and rules in operator mode; the stack
+    // adds only what is missing, so no object is defined twice and no target is scraped twice.
+    const existing = new Set<string>();
+    for (const c of EnvironmentChart.of(this).node.findAll()) {
+      if (c instanceof ApiObject && c.node.scope !== this) existing.add(`${c.kind}/${c.metadata.namespace}/${c.metadata.name}`);
+    }
+    const has = (kind: string, t: MonitoredTarget) => existing.has(`${kind}/${t.namespace}/${t.name}`);
+    this.dashboards();
+    for (const f of ruleGroupsFor(this, this.registry.targets(), this.thresholds, this.props.runbookBaseUrl)) {
+      const t = f.target;
+      if (!t) {
+        prometheusRule(this, 'PrometheusRule-platform-slo', 'platform-slo', this.namespace, f.group, o);
+        continue;
+      }
+      if (!has('ServiceMonitor', t) && !has('PodMonitor', t)) monitorFor(this, t, o);
+      if (!has('PrometheusRule', t)) {
+        prometheusRule(this, `PrometheusRule-${t.namespace}-${t.name}`, t.name, t.namespace, f.group, o);
+      } else {
+        // The workload's own PrometheusRule holds its registered rules; the platform's go beside it.
+        const own = new Set(t.rules.map((r) => r.alert));
+        const group = { name: `${f.group.name}/platform`, rules: f.group.rules.filter((r) => !own.has(r.alert ?? '')) };
+        if (group.rules.length > 0) prometheusRule(this, `PrometheusRule-${t.namespace}-${t.name}`, `${t.name}-platform`, t.namespace, group, o);
+      }
+    }
+  }
+}
+
+/** What some of the stack's pods take from the monitoring namespace's quota. */
+interface QuotaDemand {
+  readonly resources: ComponentResources;
+  /** Pods that can exist at once (replicas plus rolling-update surge). */
+  readonly pods: number;
+  /** @default 0 */
+  readonly claims?: number;
+  /** Size of each claim. @default - no claims */
+  readonly claimSize?: string;
+}
+
+/**
+ * Quota entries the stack's own pods need beyond `plan`'s (large retention, big resource overrides), or undefined
+ * when the plan admits them all: the quota guards the namespace against runaway workloads, never against the stack.
+ */
+function quotaFor(plan: Plan, demand: readonly QuotaDemand[]): QuotaOverrides | undefined {
+  const q = (s: string | undefined) => (s === undefined ? 0 : parseQuantity(s) ?? 0);
+  const total = (f: (d: QuotaDemand) => number) => demand.reduce((sum, d) => sum + f(d), 0);
+  const need = {
+    requestsCpu: total((d) => d.pods * q(d.resources.cpu)),
+    requestsMemory: total((d) => d.pods * q(d.resources.memory)),
+    limitsMemory: total((d) => d.pods * q(d.resources.memoryLimit)),
+    pods: total((d) => d.pods),
+    persistentVolumeClaims: total((d) => d.claims ?? 0),
+    requestsStorage: total((d) => (d.claims ?? 0) * q(d.claimSize)),
+  };
+  const quota = plan.quota;
+  const overrides: Record<string, string | number> = {};
+  const gi = (bytes: number) => `${Math.ceil(bytes / 2 ** 30)}Gi`;
+  // An entry the plan leaves out is not limited, so only entries the plan sets can be too small.
+  if (quota.requestsCpu !== undefined && need.requestsCpu > q(quota.requestsCpu)) overrides.requestsCpu = String(Math.ceil(need.requestsCpu));
+  if (quota.requestsMemory !== undefined && need.requestsMemory > q(quota.requestsMemory)) overrides.requestsMemory = gi(need.requestsMemory);
+  if (quota.limitsMemory !== undefined && need.limitsMemory > q(quota.limitsMemory)) overrides.limitsMemory = gi(need.limitsMemory);
+  if (quota.pods !== undefined && need.pods > quota.pods) overrides.pods = need.pods;
+  if (quota.persistentVolumeClaims !== undefined && need.persistentVolumeClaims > quota.persistentVolumeClaims) overrides.persistentVolumeClaims = need.persistentVolumeClaims;
+  if (quota.requestsStorage !== undefined && need.requestsStorage > q(quota.requestsStorage)) overrides.requestsStorage = gi(need.requestsStorage);
+  return Object.keys(overrides).length > 0 ? (overrides as QuotaOverrides) : undefined;
+}

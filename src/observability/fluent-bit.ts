@@ -1,0 +1,215 @@
+/**
+ * Fluent Bit on every node: tails container logs, enriches them with Kubernetes metadata and ships them to
+ * the log backend. It needs hostPath volumes, so it lives in its own namespace exempted from PSS restricted.
+ */
+import { Construct } from 'constructs';
+import {
+  IntOrString, KubeClusterRole, KubeClusterRoleBinding, KubeConfigMap, KubeDaemonSet, KubeServiceAccount,
+} from '../../imports/k8s';
+import { IWorkload, WorkloadPort } from '../connections';
+import { selectorLabels } from '../labels';
+import { PlatformNamespace } from '../tenancy/platform-namespace';
+import { LogBackend } from './backends';
+import { checksum, componentNetworkPolicy, scrapedByPrometheus, externalSecret, k8sResources, tcpPorts } from './common';
+import { componentLabels, StackContext } from './context';
+
+export const FLUENT_BIT_NAME = 'fluent-bit';
+export const FLUENT_BIT_METRICS_PORT = 2020;
+const CREDENTIALS_SECRET = 'fluent-bit-credentials';
+/** `platform.io/concern` of the logging namespace. */
+export const LOGGING_CONCERN = 'logging';
+/** Why the logging namespace may not enforce PSS restricted (written on the namespace for auditors). */
+export const PSS_EXEMPTION_REASON = 'Fluent Bit reads container logs from the node through read-only hostPath volumes (/var/log) and keeps its read offsets in /var/lib/fluent-bit; PSS baseline and restricted forbid hostPath. Only this DaemonSet runs here.';
+
+export interface FluentBitProps {
+  readonly context: StackContext;
+  /** Namespace of the agent (exempted from PSS restricted). */
+  readonly namespace: string;
+  readonly backend: LogBackend;
+}
+
+/** The fluent-bit.conf of an agent shipping to `backend`. */
+export function renderFluentBitConfig(backend: LogBackend, environment: string): string {
+  const service = [
+    '[SERVICE]',
+    '    Flush             5',
+    '    Log_Level         info',
+    '    Daemon            off',
+    '    Parsers_File      /fluent-bit/etc/parsers.conf',
+    '    HTTP_Server       On',
+    '    HTTP_Listen       0.0.0.0',
+    `    HTTP_Port         ${FLUENT_BIT_METRICS_PORT}`,
+    '    Health_Check      On',
+    '    storage.path      /var/lib/fluent-bit/storage',
+  ];
+  const input = [
+    '[INPUT]',
+    '    Name              tail',
+    '    Tag               kube.*',
+    '    Path              /var/log/containers/*.log',
+    // Its own logs would loop back through the pipeline.
+    `    Exclude_Path      /var/log/containers/${FLUENT_BIT_NAME}-*.log`,
+    '    multiline.parser  docker, cri',
+    '    DB                /var/lib/fluent-bit/tail.db',
+    '    Mem_Buf_Limit     32MB',
+    '    Skip_Long_Lines   On',
+    '    storage.type      filesystem',
+  ];
+  const filter = [
+    '[FILTER]',
+    '    Name                kubernetes',
+    '    Match               kube.*',
+    '    Kube_URL            https://kubernetes.default.svc:443',
+    '    Merge_Log           On',
+    '    Keep_Log            Off',
+    '    K8S-Logging.Parser  On',
+    '    K8S-Logging.Exclude On',
+    '    Labels              On',
+    '    Annotations         Off',
+    '',
+    '[FILTER]',
+    '    Name    modify',
+    '    Match   kube.*',
+    `    Add     environment ${environment}`,
+  ];
+  const tls = backend.tls ? ['    tls               On', '    tls.verify        On'] : ['    tls               Off'];
+  const output = backend.kind === 'elasticsearch' ? [
+    '[OUTPUT]',
+    '    Name              es',
+    '    Match             kube.*',
+    `    Host              ${backend.host}`,
+    `    Port              ${backend.port}`,
+    `    HTTP_User         ${backend.options.user}`,
+    // Expanded by Fluent Bit from the environment (the Secret), never written here.
+    '    HTTP_Passwd       ${ES_PASSWORD}',
+    '    Logstash_Format   On',
+    `    Logstash_Prefix   ${backend.options.indexPrefix}`,
+    '    Suppress_Type_Name On',
+    '    Replace_Dots      On',
+    '    Trace_Error       On',
+    '    Retry_Limit       False',
+    ...tls,
+  ] : [
+    '[OUTPUT]',
+    '    Name              loki',
+    '    Match             kube.*',
+    `    Host              ${backend.host}`,
+    `    Port              ${backend.port}`,
+    ...(backend.options.tenant ? [`    Tenant_ID         ${backend.options.tenant}`] : []),
+    `    Labels            job=fluent-bit, environment=${environment}`,
+    '    Label_Keys        $kubernetes[\'namespace_name\'],$kubernetes[\'pod_name\'],$kubernetes[\'container_name\']',
+    '    Remove_Keys       kubernetes',
+    '    Line_Format       json',
+    '    Retry_Limit       False',
+    ...tls,
+  ];
+  return [...service, '', ...input, '', ...filter, '', ...output, ''].join('\n');
+}
+
+/** The node agent and its namespace. */
+export class FluentBit extends Construct implements IWorkload {
+  public readonly workloadName = FLUENT_BIT_NAME;
+  public readonly namespace: string;
+  public readonly podSelector = selectorLabels(FLUENT_BIT_NAME);
+  public readonly clientPorts: readonly WorkloadPort[] = [{ name: 'metrics', port: FLUENT_BIT_METRICS_PORT }];
+
+  public constructor(scope: Construct, id: string, props: FluentBitProps) {
+    super(scope, id);
+    const ctx = props.context;
+    const ns = props.namespace;
+    this.namespace = ns;
+    const labels = componentLabels(FLUENT_BIT_NAME, 'logging');
+    const backend = props.backend;
+    const config = renderFluentBitConfig(backend, ctx.profile.name);
+
+    // The same guard rails as every namespace (quota, LimitRange, default deny, DNS egress), but PSS privileged:
+    // hostPath is not allowed by baseline either. Audit and warn stay restricted, and the policy gate accepts the
+    // exemption only with its reason.
+    new PlatformNamespace(this, 'Namespace', { name: ns, concern: LOGGING_CONCERN, exemptFromRestricted: { reason: PSS_EXEMPTION_REASON } });
+
+    new KubeServiceAccount(this, 'ServiceAccount', { metadata: { name: FLUENT_BIT_NAME, namespace: ns, labels } });
+    const clusterName = `${ns}-fluent-bit`;
+    // The kubernetes filter only reads pod and namespace metadata.
+    new KubeClusterRole(this, 'ClusterRole', {
+      metadata: { name: clusterName, labels },
+      rules: [{ apiGroups: [''], resources: ['pods', 'namespaces'], verbs: ['get', 'list', 'watch'] }],
+    });
+    new KubeClusterRoleBinding(this, 'ClusterRoleBinding', {
+      metadata: { name: clusterName, labels },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: clusterName },
+      subjects: [{ kind: 'ServiceAccount', name: FLUENT_BIT_NAME, namespace: ns }],
+    });
+    new KubeConfigMap(this, 'Config', { metadata: { name: 'fluent-bit-config', namespace: ns, labels }, data: { 'fluent-bit.conf': config } });
+
+    const es = backend.kind === 'elasticsearch';
+    if (es) {
+      externalSecret(this, 'Credentials', CREDENTIALS_SECRET, ns, labels, () => [
+        { secretKey: 'password', remoteKey: backend.options.passwordRemoteKey!, property: 'password' },
+      ]);
+    }
+
+    new KubeDaemonSet(this, 'Resource', {
+      metadata: { name: FLUENT_BIT_NAME, namespace: ns, labels },
+      spec: {
+        selector: { matchLabels: this.podSelector },
+        updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: IntOrString.fromString('10%') } },
+        template: {
+          metadata: { labels, annotations: { 'checksum/config': checksum(config) } },
+          spec: {
+            serviceAccountName: FLUENT_BIT_NAME,
+            // The kubernetes filter queries the API server with this token.
+            automountServiceAccountToken: true,
+            enableServiceLinks: false,
+            // Logs are needed from every node, including tainted ones.
+            tolerations: [{ operator: 'Exists' }],
+            securityContext: {
+              // Container log files are owned by root with mode 0640 on the node; root needs no capability to
+              // read files it owns, so everything else stays locked down.
+              runAsNonRoot: false,
+              runAsUser: 0,
+              runAsGroup: 0,
+              seccompProfile: { type: 'RuntimeDefault' },
+            },
+            containers: [{
+              name: 'fluent-bit',
+              image: ctx.images.fluentBit,
+              imagePullPolicy: ctx.profile.imagePolicy.pullPolicy,
+              args: ['--config=/fluent-bit/etc/conf/fluent-bit.conf'],
+              env: es ? [{ name: 'ES_PASSWORD', valueFrom: { secretKeyRef: { name: CREDENTIALS_SECRET, key: 'password' } } }] : [],
+              ports: [{ name: 'metrics', containerPort: FLUENT_BIT_METRICS_PORT }],
+              livenessProbe: { httpGet: { path: '/', port: IntOrString.fromString('metrics') }, periodSeconds: 20 },
+              readinessProbe: { httpGet: { path: '/api/v1/health', port: IntOrString.fromString('metrics') }, periodSeconds: 10 },
+              resources: k8sResources(ctx.resources.fluentBit),
+              securityContext: {
+                allowPrivilegeEscalation: false,
+                privileged: false,
+                readOnlyRootFilesystem: true,
+                capabilities: { drop: ['ALL'] },
+                seccompProfile: { type: 'RuntimeDefault' },
+              },
+              volumeMounts: [
+                { name: 'config', mountPath: '/fluent-bit/etc/conf', readOnly: true },
+                { name: 'varlog', mountPath: '/var/log', readOnly: true },
+                { name: 'state', mountPath: '/var/lib/fluent-bit' },
+              ],
+            }],
+            volumes: [
+              { name: 'config', configMap: { name: 'fluent-bit-config' } },
+              { name: 'varlog', hostPath: { path: '/var/log', type: 'Directory' } },
+              // Read offsets survive restarts, so logs are neither lost nor shipped twice.
+              { name: 'state', hostPath: { path: '/var/lib/fluent-bit', type: 'DirectoryOrCreate' } },
+            ],
+          },
+        },
+      },
+    });
+
+    componentNetworkPolicy(this, this, {
+      ingress: [scrapedByPrometheus(ctx.namespace, FLUENT_BIT_METRICS_PORT)],
+      egress: [
+        { to: [...backend.peer.peers], ports: tcpPorts(backend.port) },
+        { to: ctx.apiServerCidrs.map((cidr) => ({ ipBlock: { cidr } })), ports: tcpPorts(443, 6443) },
+      ],
+    });
+  }
+}

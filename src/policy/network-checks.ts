@@ -1,0 +1,185 @@
+/** Network isolation and routing: NetworkPolicy coverage, namespace defaults, Service and Ingress backends. */
+import { SynthDocument } from '../synth/synthesizer';
+import { PodView, labelsOf, nameOf } from './policy-index';
+import { PolicyCheck, PolicyFinding } from './types';
+
+const KUBE_SCORE = 'https://github.com/zegl/kube-score/blob/master/README_CHECKS.md';
+
+/** Pod Security Admission label of a namespace. */
+export const PSA_ENFORCE_LABEL = 'pod-security.kubernetes.io/enforce';
+/** Annotation that documents why a namespace is exempt from PSS restricted. */
+export const PSS_EXEMPTION_REASON_ANNOTATION = 'platform.io/pss-exemption-reason';
+
+/** Directions a NetworkPolicy isolates (Kubernetes defaults when policyTypes is omitted). */
+function directions(np: SynthDocument): { ingress: boolean; egress: boolean } {
+  const spec = np.object.spec ?? {};
+  const types: unknown[] = Array.isArray(spec.policyTypes) ? spec.policyTypes : ['Ingress', ...(spec.egress !== undefined ? ['Egress'] : [])];
+  return { ingress: types.includes('Ingress'), egress: types.includes('Egress') };
+}
+
+function isEmptySelector(s: any): boolean {
+  return s !== null && typeof s === 'object' && Object.keys(s.matchLabels ?? {}).length === 0 && (s.matchExpressions ?? []).length === 0;
+}
+
+/** Egress rules that only reach DNS still count as a default deny (pods need name resolution). */
+function onlyDns(rules: unknown): boolean {
+  return !Array.isArray(rules) || rules.every((r: any) => Array.isArray(r?.ports) && r.ports.length > 0 && r.ports.every((p: any) => p?.port === 53 || p?.port === 'dns' || p?.port === 'dns-tcp'));
+}
+
+function describe(p: PodView): string {
+  return `${p.kind} ${JSON.stringify(p.name)}`;
+}
+
+export const NETWORK_CHECKS: readonly PolicyCheck[] = [
+  {
+    id: 'networkpolicy-covers-pod',
+    severity: 'high',
+    rationale: 'A pod no NetworkPolicy selects accepts and opens any connection.',
+    docs: 'https://kubernetes.io/docs/concepts/services-networking/network-policies/',
+    coverage: { kubeScore: ['pod-networkpolicy', 'networkpolicy-targets-pod'], polaris: ['missingNetworkPolicy'] },
+    run: (ctx) => {
+      const ingress = new Set<PodView>();
+      const egress = new Set<PodView>();
+      for (const np of ctx.index.ofKind('NetworkPolicy')) {
+        const dirs = directions(np);
+        for (const p of ctx.index.selectPods(np.object.metadata?.namespace ?? '', np.object.spec?.podSelector)) {
+          if (dirs.ingress) ingress.add(p);
+          if (dirs.egress) egress.add(p);
+        }
+      }
+      const out: PolicyFinding[] = [];
+      for (const p of ctx.index.pods) {
+        const missing = [ingress.has(p) ? '' : 'ingress', egress.has(p) ? '' : 'egress'].filter((x) => x);
+        if (missing.length > 0) out.push({ doc: p.doc, field: `${p.specPath.replace(/spec$/, 'metadata')}.labels`, message: `no NetworkPolicy in namespace ${JSON.stringify(p.namespace)} selects the pods of ${describe(p)} for ${missing.join(' and ')}` });
+      }
+      return out;
+    },
+  },
+  {
+    id: 'namespace-default-deny',
+    severity: 'high',
+    rationale: 'A namespace without a default-deny policy lets every new pod talk to anything until someone notices.',
+    docs: 'https://kubernetes.io/docs/concepts/services-networking/network-policies/#default-policies',
+    coverage: {},
+    run: (ctx) => ctx.index.ofKind('Namespace').flatMap((ns) => {
+      let ingress = false;
+      let egress = false;
+      for (const np of ctx.index.inNamespace(nameOf(ns), 'NetworkPolicy')) {
+        const spec = np.object.spec ?? {};
+        if (!isEmptySelector(spec.podSelector)) continue;
+        const dirs = directions(np);
+        if (dirs.ingress && (!Array.isArray(spec.ingress) || spec.ingress.length === 0)) ingress = true;
+        if (dirs.egress && onlyDns(spec.egress)) egress = true;
+      }
+      const missing = [ingress ? '' : 'ingress', egress ? '' : 'egress'].filter((x) => x);
+      return missing.length > 0
+        ? [{ doc: ns, field: 'metadata.name', message: `namespace has no default-deny NetworkPolicy for ${missing.join(' and ')} (podSelector: {}, no rules except DNS egress)` }]
+        : [];
+    }),
+  },
+  {
+    id: 'namespace-pod-security',
+    severity: 'high',
+    rationale: 'Pod Security Admission must enforce restricted, or the exemption must say why.',
+    docs: 'https://kubernetes.io/docs/concepts/security/pod-security-admission/',
+    coverage: { pss: 'Pod Security Admission enforce label' },
+    run: (ctx) => ctx.index.ofKind('Namespace').flatMap((ns) => {
+      const level = labelsOf(ns)[PSA_ENFORCE_LABEL];
+      if (level === 'restricted') return [];
+      const reason = ns.object.metadata?.annotations?.[PSS_EXEMPTION_REASON_ANNOTATION];
+      if (level === 'privileged' && typeof reason === 'string' && reason.trim() !== '') return [];
+      return [{
+        doc: ns,
+        field: `metadata.labels.${PSA_ENFORCE_LABEL}`,
+        message: level === undefined
+          ? 'is not set; set it to "restricted"'
+          : `is ${JSON.stringify(level)}; use "restricted", or "privileged" with annotation ${PSS_EXEMPTION_REASON_ANNOTATION} saying why`,
+      }];
+    }),
+  },
+  {
+    id: 'service-targets-pods',
+    severity: 'high',
+    rationale: 'A Service whose selector or target port matches no pod has no endpoints: every request fails.',
+    docs: KUBE_SCORE,
+    coverage: { kubeScore: ['service-targets-pod'] },
+    run: (ctx) => {
+      const out: PolicyFinding[] = [];
+      for (const svc of ctx.index.ofKind('Service')) {
+        const spec = svc.object.spec ?? {};
+        const selector = spec.selector;
+        if (spec.type === 'ExternalName' || selector === null || typeof selector !== 'object' || Object.keys(selector).length === 0) continue;
+        const pods = ctx.index.selectPods(svc.object.metadata?.namespace ?? '', { matchLabels: selector });
+        if (pods.length === 0) {
+          out.push({ doc: svc, field: 'spec.selector', message: `selects no pod template in namespace ${JSON.stringify(svc.object.metadata?.namespace ?? '')} (selector ${JSON.stringify(selector)})` });
+          continue;
+        }
+        const names = new Set<string>();
+        const numbers = new Set<number>();
+        for (const p of pods) {
+          for (const c of p.containers) {
+            if (c.kind !== 'container') continue;
+            for (const port of Array.isArray(c.container.ports) ? c.container.ports : []) {
+              if (typeof port?.name === 'string') names.add(port.name);
+              if (typeof port?.containerPort === 'number') numbers.add(port.containerPort);
+            }
+          }
+        }
+        (Array.isArray(spec.ports) ? spec.ports : []).forEach((port: any, i: number) => {
+          const target = port?.targetPort ?? port?.port;
+          if (typeof target === 'string' && !names.has(target)) {
+            out.push({ doc: svc, field: `spec.ports[${i}].targetPort`, message: `targets port ${JSON.stringify(target)}, which no selected container declares (declared: ${[...names].sort().join(', ') || 'none'})` });
+          } else if (typeof target === 'number' && numbers.size > 0 && !numbers.has(target)) {
+            out.push({ doc: svc, field: `spec.ports[${i}].targetPort`, message: `targets port ${target}, which no selected container declares (declared: ${[...numbers].sort((a, b) => a - b).join(', ')})` });
+          }
+        });
+      }
+      return out;
+    },
+  },
+  {
+    id: 'ingress-targets-service',
+    severity: 'high',
+    rationale: 'An Ingress backend that names a missing Service or port answers every request with 503.',
+    docs: KUBE_SCORE,
+    coverage: { kubeScore: ['ingress-targets-service'] },
+    run: (ctx) => {
+      const out: PolicyFinding[] = [];
+      for (const ing of ctx.index.ofKind('Ingress')) {
+        const ns = ing.object.metadata?.namespace ?? '';
+        const spec = ing.object.spec ?? {};
+        const backends: { field: string; service: any }[] = [];
+        if (spec.defaultBackend?.service) backends.push({ field: 'spec.defaultBackend.service', service: spec.defaultBackend.service });
+        (Array.isArray(spec.rules) ? spec.rules : []).forEach((r: any, i: number) => {
+          (Array.isArray(r?.http?.paths) ? r.http.paths : []).forEach((p: any, j: number) => {
+            if (p?.backend?.service) backends.push({ field: `spec.rules[${i}].http.paths[${j}].backend.service`, service: p.backend.service });
+          });
+        });
+        for (const b of backends) {
+          const svc = ctx.index.find(ns, 'Service', String(b.service.name));
+          if (!svc) {
+            out.push({ doc: ing, field: `${b.field}.name`, message: `Service ${JSON.stringify(b.service.name)} does not exist in namespace ${JSON.stringify(ns)}` });
+            continue;
+          }
+          const ports: any[] = Array.isArray(svc.object.spec?.ports) ? svc.object.spec.ports : [];
+          const want = b.service.port ?? {};
+          const found = want.number !== undefined ? ports.some((p) => p?.port === want.number) : ports.some((p) => p?.name === want.name);
+          if (!found) {
+            out.push({ doc: ing, field: `${b.field}.port`, message: `Service ${JSON.stringify(b.service.name)} has no port ${JSON.stringify(want.number ?? want.name)} (ports: ${ports.map((p) => p?.name ?? p?.port).join(', ')})` });
+          }
+        }
+      }
+      return out;
+    },
+  },
+  {
+    id: 'service-no-nodeport',
+    severity: 'medium',
+    rationale: 'NodePort Services open a port on every node, outside NetworkPolicies and the ingress controller.',
+    docs: KUBE_SCORE,
+    coverage: { kubeScore: ['service-type'] },
+    run: (ctx) => ctx.index.ofKind('Service')
+      .filter((svc) => svc.object.spec?.type === 'NodePort')
+      .map((svc) => ({ doc: svc, field: 'spec.type', message: 'is NodePort; use ClusterIP behind the ingress controller (or LoadBalancer)' })),
+  },
+];

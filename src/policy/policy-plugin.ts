@@ -1,0 +1,40 @@
+import { CheckResult, EnvironmentOutput, SynthPlugin } from '../synth/synthesizer';
+import { POLICY_CHECKS, PolicyEvaluation, evaluatePolicies } from './policy-engine';
+import { renderPolicyReport } from './policy-report';
+import { PolicyCheck } from './types';
+
+/** File name of the report written next to an environment's manifests. */
+export const POLICY_REPORT_FILE = 'POLICY.md';
+
+export interface PolicyPluginOptions {
+  /** The checks to run. @default POLICY_CHECKS (all of them) */
+  readonly checks?: readonly PolicyCheck[];
+}
+
+/**
+ * The policy gate as a synth plugin: `check` fails synth on any violation where the profile enforces policies
+ * (warnings elsewhere); `files` writes `<env>/POLICY.md`. Each environment is evaluated once.
+ */
+export function policyPlugin(options: PolicyPluginOptions = {}): SynthPlugin {
+  const checks = options.checks ?? POLICY_CHECKS;
+  const cache = new WeakMap<EnvironmentOutput, PolicyEvaluation>();
+  const evaluate = (env: EnvironmentOutput): PolicyEvaluation => {
+    let e = cache.get(env);
+    if (!e) {
+      e = evaluatePolicies(env, checks);
+      cache.set(env, e);
+    }
+    return e;
+  };
+  return {
+    name: 'policy',
+    check(env): CheckResult {
+      const e = evaluate(env);
+      const lines = e.violations.map((v) => `policy: ${v.text}`);
+      return e.enforced ? { errors: lines, warnings: [] } : { errors: [], warnings: lines };
+    },
+    files(env) {
+      return { [`${env.directory}/${POLICY_REPORT_FILE}`]: renderPolicyReport(evaluate(env)) };
+    },
+  };
+}

@@ -1,0 +1,95 @@
+/**
+ * Prune guard: synth fails when an environment whose profile sets `delivery.pruneGuard` (production, dr) would
+ * lose a resource that holds data. Argo CD and Flux apply dist/ as it is, so a file that disappears is a
+ * resource that gets pruned (or, where pruning is off, orphaned and silently unmanaged).
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import * as yaml from 'js-yaml';
+import { resolveDelivery } from '../../gitops/sync-policy';
+import { CheckResult, EnvironmentOutput, SynthContext, SynthPlugin } from '../synthesizer';
+
+/** Command-line flag that lets synth remove protected resources (wired in main.ts). */
+export const ALLOW_PRUNE_FLAG = '--allow-prune';
+
+/**
+ * Kinds that always hold data or own it: namespaces (deleting one deletes everything in it), StatefulSets and
+ * claims (volumes), and CRD-backed datastores.
+ */
+export const PROTECTED_KINDS: readonly string[] = ['Namespace', 'StatefulSet', 'PersistentVolumeClaim', 'PersistentVolume', 'Kafka', 'KafkaNodePool'];
+
+/** Text that marks any other manifest as PVC-bearing (volume claim templates, Strimzi persistent storage). */
+const PVC_BEARING = /^\s*(volumeClaimTemplates|persistentVolumeClaim):|type:\s*persistent-claim\b/m;
+
+export interface PruneGuardOptions {
+  /**
+   * Let synth remove protected resources (the user passed `--allow-prune`): they are reported as warnings.
+   * @default false
+   */
+  readonly allowPrune?: boolean;
+}
+
+/** A protected resource present in the committed dist/ but missing from the new synth. */
+export interface ProtectedRemoval {
+  /** `<env>/<namespace or _cluster>/<Kind>/<name>`, like synth document ids. */
+  readonly id: string;
+  readonly kind: string;
+  /** Why it is protected. */
+  readonly reason: string;
+}
+
+function listOldFiles(outdir: string, directory: string): string[] {
+  const root = path.join(outdir, directory);
+  if (!fs.existsSync(root)) return [];
+  const out: string[] = [];
+  for (const ns of fs.readdirSync(root, { withFileTypes: true })) {
+    if (!ns.isDirectory()) continue;
+    for (const f of fs.readdirSync(path.join(root, ns.name))) {
+      if (f.endsWith('.yaml')) out.push(`${directory}/${ns.name}/${f}`);
+    }
+  }
+  return out;
+}
+
+/**
+ * Protected resources of `env` that are in `outdir` (the committed dist/) but not in `env.documents`. Reads only
+ * the removed files (file names give the kind, so unchanged files are never opened).
+ */
+export function protectedRemovals(env: EnvironmentOutput, outdir: string): ProtectedRemoval[] {
+  const current = new Set(env.documents.map((d) => d.file));
+  const protectedPrefixes = new Set(PROTECTED_KINDS.map((k) => k.toLowerCase()));
+  const out: ProtectedRemoval[] = [];
+  for (const file of listOldFiles(outdir, env.directory)) {
+    if (current.has(file)) continue;
+    const base = path.basename(file, '.yaml');
+    const kindPrefix = base.slice(0, base.indexOf('-'));
+    const text = fs.readFileSync(path.join(outdir, file), 'utf8');
+    const byKind = protectedPrefixes.has(kindPrefix);
+    if (!byKind && !PVC_BEARING.test(text)) continue;
+    const doc = (yaml.load(text) ?? {}) as Record<string, any>;
+    const kind = String(doc.kind ?? kindPrefix);
+    const ns = file.split('/').slice(-2)[0];
+    out.push({
+      id: `${env.name}/${ns}/${kind}/${doc.metadata?.name ?? base.slice(kindPrefix.length + 1)}`,
+      kind,
+      reason: byKind ? `a ${kind} holds persistent data or everything in it` : `it owns persistent volume claims`,
+    });
+  }
+  return out;
+}
+
+/** The prune guard plugin; `options.allowPrune` comes from the `--allow-prune` flag. */
+export function pruneGuard(options: PruneGuardOptions = {}): SynthPlugin {
+  const allowPrune = options.allowPrune ?? false;
+  return {
+    name: 'prune-guard',
+    check(env: EnvironmentOutput, ctx: SynthContext): CheckResult {
+      if (!resolveDelivery(env.profile).pruneGuard) return { errors: [], warnings: [] };
+      const removals = protectedRemovals(env, ctx.outdir);
+      const messages = removals.map((r) => allowPrune
+        ? `${r.id}: will be removed from dist/${env.directory} (${r.reason}); allowed by ${ALLOW_PRUNE_FLAG}`
+        : `${r.id}: would be removed from dist/${env.directory}, but ${r.reason} and environment "${env.name}" protects it (profile.delivery.pruneGuard); if the removal is intended, run synth with ${ALLOW_PRUNE_FLAG} (npm run synth -- ${ALLOW_PRUNE_FLAG})`);
+      return allowPrune ? { errors: [], warnings: messages } : { errors: messages, warnings: [] };
+    },
+  };
+}

@@ -1,0 +1,277 @@
+import { Construct } from 'constructs';
+import { AppProject } from '../imports/argoproj.io';
+import {
+  IntOrString, KubeNamespace, KubeRole, KubeRoleBinding, KubeServiceAccount, NetworkPolicyEgressRule, NetworkPolicyPort, PolicyRule,
+} from '../imports/k8s';
+import { EnvironmentChart } from './environment-chart';
+import { fail } from './errors';
+import { LABEL_COST_CENTER, LABEL_PART_OF, LABEL_TENANT } from './labels';
+import {
+  addNamespaceGuardrails, addNetworkPolicy, LABEL_ENVIRONMENT, LABEL_PLAN, namespacePeer, podSecurityLabels,
+} from './tenancy/guardrails';
+import { InputProblem, Plan, QuotaOverrides } from './tenancy/plan';
+import {
+  groupProblem, labelValueFieldProblem, repoProblem, sharedServiceProblem, TENANT_NAMESPACE_PREFIX, tenantIdProblem,
+} from './tenancy/validation';
+
+/** Ports the monitoring namespace may scrape in a tenant namespace: any container port named `metrics`. */
+export const DEFAULT_METRICS_PORTS: readonly (string | number)[] = ['metrics'];
+/** Namespace Argo CD runs in (AppProjects live there). */
+export const DEFAULT_ARGOCD_NAMESPACE = 'argocd';
+/** ServiceAccount, Role and RoleBinding of a tenant's CI. */
+export const CI_DEPLOYER_NAME = 'ci-deployer';
+/** The built-in ClusterRoles a tenant's groups are bound to (never `cluster-admin`). */
+export const TENANT_CLUSTER_ROLES = ['admin', 'edit', 'view'] as const;
+/** Annotation with the tenant's display name (free text does not fit in a label). */
+export const ANNOTATION_DISPLAY_NAME = 'platform.io/display-name';
+/** Annotation listing the groups bound to `admin`, for people reading the namespace. */
+export const ANNOTATION_OWNERS = 'platform.io/owners';
+/**
+ * Kinds a tenant must never manage through Argo CD: its own guard rails. (The built-in `admin` and `edit`
+ * ClusterRoles can still write NetworkPolicies with kubectl; such a policy can only open the tenant's own
+ * namespace, never reach another tenant, whose default deny still applies. See docs/tenants.md.)
+ */
+export const TENANT_RESOURCE_BLACKLIST: ReadonlyArray<{ readonly group: string; readonly kind: string }> = [
+  { group: '', kind: 'ResourceQuota' },
+  { group: '', kind: 'LimitRange' },
+  { group: 'networking.k8s.io', kind: 'NetworkPolicy' },
+];
+
+const PART_OF = 'platform-tenancy';
+const WRITE = ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'];
+const READ = ['get', 'list', 'watch'];
+
+/**
+ * What a tenant's CI may do in its namespace: deploy workloads and read their status. Explicit resources and
+ * verbs (no wildcards); no Secrets (secrets come from ExternalSecrets), no RBAC, no guard rails.
+ */
+export const CI_DEPLOYER_RULES: readonly PolicyRule[] = [
+  { apiGroups: [''], resources: ['configmaps', 'services', 'serviceaccounts', 'persistentvolumeclaims'], verbs: WRITE },
+  { apiGroups: [''], resources: ['pods', 'pods/log', 'events', 'endpoints'], verbs: READ },
+  { apiGroups: ['apps'], resources: ['deployments', 'statefulsets'], verbs: WRITE },
+  { apiGroups: ['apps'], resources: ['replicasets'], verbs: READ },
+  { apiGroups: ['batch'], resources: ['jobs', 'cronjobs'], verbs: WRITE },
+  { apiGroups: ['autoscaling'], resources: ['horizontalpodautoscalers'], verbs: WRITE },
+  { apiGroups: ['policy'], resources: ['poddisruptionbudgets'], verbs: WRITE },
+  { apiGroups: ['networking.k8s.io'], resources: ['ingresses'], verbs: WRITE },
+  { apiGroups: ['external-secrets.io'], resources: ['externalsecrets'], verbs: WRITE },
+  { apiGroups: ['argoproj.io'], resources: ['rollouts'], verbs: WRITE },
+];
+/** Added when the environment runs prometheus-operator. */
+const OPERATOR_MONITORING_RULE: PolicyRule = { apiGroups: ['monitoring.coreos.com'], resources: ['servicemonitors', 'podmonitors', 'prometheusrules'], verbs: WRITE };
+
+/** A port of a shared platform service. */
+export interface SharedServicePort {
+  readonly port: number;
+  /** @default 'TCP' */
+  readonly protocol?: 'TCP' | 'UDP' | 'SCTP';
+}
+
+/** A shared platform service (a database, a broker) a tenant may be entitled to reach. */
+export interface SharedService {
+  /** Name of the entitlement (as listed in tenants.yaml). */
+  readonly name: string;
+  /** The service's namespace; never a tenant namespace. */
+  readonly namespace: string;
+  /** Labels of the service's pods. @default - every pod of the namespace */
+  readonly podSelector?: Readonly<Record<string, string>>;
+  readonly ports: readonly SharedServicePort[];
+}
+
+/** Identity-provider groups bound to the built-in ClusterRoles in the tenant's namespace. */
+export interface TenantOwners {
+  /** Bound to `admin`; at least one. */
+  readonly admin: readonly string[];
+  /** Bound to `edit`. @default - none */
+  readonly edit?: readonly string[];
+  /** Bound to `view`. @default - none */
+  readonly view?: readonly string[];
+}
+
+export interface TenantNamespaceProps {
+  /** Tenant id: a DNS-1123 label; the namespace is `tenant-<id>` and the AppProject has the same name. */
+  readonly tenant: string;
+  /** Human name, in an annotation and the AppProject's description. @default - the tenant id */
+  readonly displayName?: string;
+  /** Quota and LimitRange. */
+  readonly plan: Plan;
+  /** Per-tenant quota entries merged over the plan's. @default - the plan's quota */
+  readonly quotaOverrides?: QuotaOverrides;
+  readonly owners: TenantOwners;
+  /** Git repositories the tenant's Argo CD applications may deploy from (no wildcards). */
+  readonly sourceRepos: readonly string[];
+  /** `platform.io/cost-center` label on the namespace. @default - the tenant id */
+  readonly costCenter?: string;
+  /** Shared platform services the tenant may open connections to. @default - none */
+  readonly sharedServices?: readonly SharedService[];
+  /** Container ports (names or numbers) the monitoring namespace may scrape. @default DEFAULT_METRICS_PORTS */
+  readonly metricsPorts?: readonly (string | number)[];
+  /** Emit a ServiceAccount + Role + RoleBinding for the tenant's CI. @default true */
+  readonly ciDeployer?: boolean;
+  /** Namespace of Argo CD, where the AppProject goes. @default DEFAULT_ARGOCD_NAMESPACE */
+  readonly argocdNamespace?: string;
+}
+
+/** A tenant entry as the tenants file gives it: the construct's props plus where the tenant exists. */
+export interface TenantDefinition extends TenantNamespaceProps {
+  /** Environment names (profile.name) the tenant exists in. */
+  readonly environments: readonly string[];
+}
+
+/**
+ * An isolated, quota-bound namespace for one tenant: Namespace with PSA `restricted`, ResourceQuota and
+ * LimitRange from the plan, NetworkPolicies (default deny both ways; DNS; same namespace; from the ingress
+ * controller; scrapes from monitoring on metrics ports; egress to entitled shared services; nothing between
+ * tenants), RoleBindings to admin/edit/view, a CI deployer and an Argo CD AppProject confined to the namespace.
+ */
+export class TenantNamespace extends Construct {
+  /**
+   * Creates the tenants meant for the environment of `scope` (those whose `environments` list its profile name),
+   * in the given order. Construct ids are `tenant-<id>`.
+   */
+  public static forEnvironment(scope: Construct, tenants: readonly TenantDefinition[]): TenantNamespace[] {
+    const env = EnvironmentChart.of(scope).profile.name;
+    return tenants.filter((t) => t.environments.includes(env)).map((t) => new TenantNamespace(scope, `${TENANT_NAMESPACE_PREFIX}${t.tenant}`, t));
+  }
+
+  public readonly tenant: string;
+  /** `tenant-<id>`. */
+  public readonly namespaceName: string;
+  /** The plan with the tenant's overrides applied. */
+  public readonly plan: Plan;
+  /** Name of the Argo CD AppProject (the namespace name). */
+  public readonly projectName: string;
+  public readonly displayName: string;
+  public readonly costCenter: string;
+  public readonly metricsPorts: readonly (string | number)[];
+
+  public constructor(scope: Construct, id: string, props: TenantNamespaceProps) {
+    super(scope, id);
+    const profile = EnvironmentChart.of(this).profile;
+    check(this, tenantIdProblem('tenant', props.tenant));
+    this.tenant = props.tenant;
+    this.namespaceName = `${TENANT_NAMESPACE_PREFIX}${props.tenant}`;
+    this.projectName = this.namespaceName;
+    this.displayName = props.displayName ?? props.tenant;
+    this.costCenter = props.costCenter ?? props.tenant;
+    this.metricsPorts = props.metricsPorts ?? DEFAULT_METRICS_PORTS;
+    check(this, labelValueFieldProblem('costCenter', this.costCenter));
+    this.plan = props.plan.withQuota(props.quotaOverrides);
+    if (props.quotaOverrides) {
+      const p = props.plan.quotaProblems(this.plan.quota)[0];
+      if (p) fail(this, `quotaOverrides.${p.field}`, p.value, p.allowed);
+    }
+    if (props.owners.admin.length === 0) fail(this, 'owners.admin', props.owners.admin, 'must name at least one group: a tenant without an owner cannot be operated');
+    for (const role of TENANT_CLUSTER_ROLES) {
+      (props.owners[role] ?? []).forEach((g, i) => check(this, groupProblem(`owners.${role}[${i}]`, g)));
+    }
+    if (props.sourceRepos.length === 0) fail(this, 'sourceRepos', props.sourceRepos, 'must list at least one Git repository the tenant deploys from');
+    props.sourceRepos.forEach((r, i) => check(this, repoProblem(`sourceRepos[${i}]`, r)));
+    (props.sharedServices ?? []).forEach((s, i) => check(this, sharedServiceProblem(`sharedServices[${i}]`, s)));
+    this.metricsPorts.forEach((p, i) => check(this, metricsPortProblem(`metricsPorts[${i}]`, p)));
+
+    const ns = this.namespaceName;
+    const labels = { [LABEL_TENANT]: this.tenant, [LABEL_PART_OF]: PART_OF };
+    const annotations: Record<string, string> = {
+      [ANNOTATION_DISPLAY_NAME]: this.displayName,
+      [ANNOTATION_OWNERS]: props.owners.admin.join(', '),
+    };
+    // Deleting a tenant's namespace deletes its volumes: where stateful resources are protected Argo CD must not.
+    if (profile.protectStatefulResources) annotations['argocd.argoproj.io/sync-options'] = 'Prune=false,Delete=false';
+    new KubeNamespace(this, 'Resource', {
+      metadata: {
+        name: ns,
+        labels: {
+          ...podSecurityLabels('restricted'),
+          ...labels,
+          [LABEL_PLAN]: this.plan.name,
+          [LABEL_ENVIRONMENT]: profile.name,
+          [LABEL_COST_CENTER]: this.costCenter,
+        },
+        annotations,
+      },
+    });
+    addNamespaceGuardrails(this, ns, this.plan, labels);
+
+    addNetworkPolicy(this, ns, 'allow-same-namespace', labels, {
+      podSelector: {},
+      policyTypes: ['Ingress', 'Egress'],
+      ingress: [{ from: [{ podSelector: {} }] }],
+      egress: [{ to: [{ podSelector: {} }] }],
+    });
+    addNetworkPolicy(this, ns, 'allow-from-ingress-controller', labels, {
+      podSelector: {},
+      policyTypes: ['Ingress'],
+      ingress: [{ from: [namespacePeer(profile.ingress.controllerNamespace)] }],
+    });
+    addNetworkPolicy(this, ns, 'allow-monitoring-scrape', labels, {
+      podSelector: {},
+      policyTypes: ['Ingress'],
+      ingress: [{
+        from: [namespacePeer(profile.monitoring.namespace)],
+        ports: this.metricsPorts.map((p): NetworkPolicyPort => ({ protocol: 'TCP', port: typeof p === 'number' ? IntOrString.fromNumber(p) : IntOrString.fromString(p) })),
+      }],
+    });
+    const services = props.sharedServices ?? [];
+    if (services.length > 0) {
+      addNetworkPolicy(this, ns, 'allow-shared-services', labels, {
+        podSelector: {},
+        policyTypes: ['Egress'],
+        egress: services.map((s): NetworkPolicyEgressRule => ({
+          to: [{ ...namespacePeer(s.namespace), ...(s.podSelector ? { podSelector: { matchLabels: { ...s.podSelector } } } : {}) }],
+          ports: s.ports.map((p) => ({ protocol: p.protocol ?? 'TCP', port: IntOrString.fromNumber(p.port) })),
+        })),
+      });
+    }
+
+    for (const role of TENANT_CLUSTER_ROLES) {
+      const groups = props.owners[role] ?? [];
+      if (groups.length === 0) continue;
+      new KubeRoleBinding(this, `tenant-${role}`, {
+        metadata: { name: `tenant-${role}`, namespace: ns, labels },
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: role },
+        subjects: groups.map((g) => ({ apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: g })),
+      });
+    }
+
+    if (props.ciDeployer ?? true) {
+      // CI requests short-lived tokens (TokenRequest); no token is mounted or stored in a Secret.
+      new KubeServiceAccount(this, CI_DEPLOYER_NAME, {
+        metadata: { name: CI_DEPLOYER_NAME, namespace: ns, labels },
+        automountServiceAccountToken: false,
+      });
+      new KubeRole(this, `${CI_DEPLOYER_NAME}-role`, {
+        metadata: { name: CI_DEPLOYER_NAME, namespace: ns, labels },
+        rules: profile.monitoring.mode.usesOperator ? [...CI_DEPLOYER_RULES, OPERATOR_MONITORING_RULE] : [...CI_DEPLOYER_RULES],
+      });
+      new KubeRoleBinding(this, `${CI_DEPLOYER_NAME}-binding`, {
+        metadata: { name: CI_DEPLOYER_NAME, namespace: ns, labels },
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: CI_DEPLOYER_NAME },
+        subjects: [{ kind: 'ServiceAccount', name: CI_DEPLOYER_NAME, namespace: ns }],
+      });
+    }
+
+    new AppProject(this, 'AppProject', {
+      metadata: { name: this.projectName, namespace: props.argocdNamespace ?? DEFAULT_ARGOCD_NAMESPACE, labels },
+      spec: {
+        description: `Tenant ${this.displayName} (${this.plan.name} plan)`,
+        sourceRepos: [...props.sourceRepos],
+        destinations: [{ server: profile.cluster.server, namespace: ns }],
+        // Empty: no cluster-scoped resource at all (namespaces, CRDs, ClusterRoles stay with the platform).
+        clusterResourceWhitelist: [],
+        namespaceResourceBlacklist: TENANT_RESOURCE_BLACKLIST.map((r) => ({ ...r })),
+      },
+    });
+  }
+}
+
+function check(scope: Construct, problem: InputProblem | undefined): void {
+  if (problem) fail(scope, problem.field, problem.value, problem.allowed);
+}
+
+const PORT_NAME = /^(?=.*[a-z])[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+function metricsPortProblem(field: string, p: string | number): InputProblem | undefined {
+  if (typeof p === 'number' ? Number.isInteger(p) && p >= 1 && p <= 65535 : p.length <= 15 && PORT_NAME.test(p)) return undefined;
+  return { field, value: p, allowed: 'must be a port number (1-65535) or a container port name (at most 15 characters of [a-z0-9-], with a letter)' };
+}
