@@ -172,7 +172,8 @@ export function buildPlatform(app: App, settings: PlatformSettings): Environment
       ...namespaces.map((namespace) => ({ namespace, tier: NAMESPACES[namespace].tier })),
       { namespace: profile.monitoring.namespace, tier: NamespaceTier.observability() },
       { namespace: 'logging', tier: NamespaceTier.observability() },
-      { namespace: 'velero', tier: NamespaceTier.system() },
+      // Velero's own installation creates its namespace; our Schedules go there when backups are on.
+      ...(profile.backups.enabled ? [{ namespace: 'velero', tier: NamespaceTier.system() }] : []),
       { namespace: 'argocd', tier: NamespaceTier.system() },
       ...tenants.map((t) => ({ namespace: t.namespaceName, tier: NamespaceTier.tenant(), group: 'tenants' })),
     ],

@@ -9,10 +9,18 @@ describe('Engine.postgres', () => {
     const pod = build().find('StatefulSet', 'orders-db').spec.template.spec;
     expect(pod.securityContext).toMatchObject({ runAsUser: 999, runAsGroup: 999, fsGroup: 999, runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
     const c = pod.containers[0];
-    expect(c.image).toBe('docker.io/library/postgres:16.4');
+    // The profile's pin table may add a digest to the tag.
+    expect(c.image).toMatch(/^docker\.io\/library\/postgres:16\.4(@sha256:[0-9a-f]{64})?$/);
     expect(c.env).toContainEqual({ name: 'PGDATA', value: '/var/lib/postgresql/data/pgdata' });
     expect(c.readinessProbe.exec.command[2]).toBe('pg_isready -h 127.0.0.1 -p 5432 -U postgres -q');
     expect(c.volumeMounts.map((m: any) => m.mountPath)).toEqual(['/var/lib/postgresql/data', '/etc/postgresql', '/docker-entrypoint-initdb.d', '/var/run/postgresql', '/tmp']);
+  });
+
+  it('the exporter sidecar is probed on its metrics port: readiness over HTTP, liveness by TCP (they differ)', () => {
+    const exporter = build(production).find('StatefulSet', 'orders-db-replica').spec.template.spec.containers[1];
+    expect(exporter.name).toBe('metrics');
+    expect(exporter.readinessProbe).toEqual({ httpGet: { path: '/', port: 'metrics' }, periodSeconds: 20, timeoutSeconds: 5, failureThreshold: 3 });
+    expect(exporter.livenessProbe).toEqual({ tcpSocket: { port: 'metrics' }, periodSeconds: 30, timeoutSeconds: 5, failureThreshold: 4 });
   });
 
   it('development: a single primary, OrderedReady, no read Service', () => {

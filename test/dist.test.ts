@@ -5,7 +5,7 @@ import * as path from 'path';
 import { load } from 'js-yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../charts';
-import { SchemaValidator, synthesize } from '../src';
+import { SchemaValidator, checkGitOpsDelivery, checkTenantIsolation, synthesize } from '../src';
 import { defaultPlugins } from '../src/synth/plugins';
 
 const root = path.resolve(__dirname, '..');
@@ -70,5 +70,72 @@ describe('the committed dist/', () => {
     });
     expect(tree(out)).toEqual(tree(dist));
     expect(fs.readFileSync(path.join(root, 'cdk8s.yaml'), 'utf8')).toMatch(/^output: \.cdk8s\.out$/m);
+  });
+});
+
+function envDocs(env: string): Record<string, any>[] {
+  return Object.entries(tree(path.join(dist, env)))
+    .filter(([f]) => f.endsWith('.yaml'))
+    .map(([, text]) => load(text) as Record<string, any>);
+}
+
+const ENVS = ['development', 'staging', 'production', 'dr'];
+
+describe('the reference platform in dist/', () => {
+  it('delivers every environment through Argo CD and Flux: every Application/Kustomization path exists and its namespaces are created by an earlier wave', () => {
+    expect(checkGitOpsDelivery(root)).toEqual([]);
+    for (const env of ENVS) {
+      expect(fs.existsSync(path.join(dist, 'argocd', env, 'root'))).toBe(true);
+      expect(fs.existsSync(path.join(dist, 'flux', env, 'root'))).toBe(true);
+    }
+  });
+
+  it.each(ENVS)('%s: no NetworkPolicy admits traffic between two tenants, and every namespace denies by default', (env) => {
+    expect(checkTenantIsolation(envDocs(env))).toEqual([]);
+  });
+
+  it.each(ENVS)('%s: every namespace has PSA labels, a ResourceQuota, a LimitRange and a default-deny policy for both directions', (env) => {
+    const docs = envDocs(env);
+    const problems: string[] = [];
+    for (const ns of docs.filter((d) => d.kind === 'Namespace')) {
+      const name = ns.metadata.name;
+      const inNs = docs.filter((d) => d.metadata.namespace === name);
+      const enforce = ns.metadata.labels?.['pod-security.kubernetes.io/enforce'];
+      if (enforce !== 'restricted' && !(enforce === 'privileged' && ns.metadata.annotations?.['platform.io/pss-exemption-reason'])) {
+        problems.push(`${name}: PSA enforce is ${enforce} without an exemption reason`);
+      }
+      if (!inNs.some((d) => d.kind === 'ResourceQuota')) problems.push(`${name}: no ResourceQuota`);
+      if (!inNs.some((d) => d.kind === 'LimitRange')) problems.push(`${name}: no LimitRange`);
+      const denyAll = inNs.some((d) => d.kind === 'NetworkPolicy' && Object.keys(d.spec.podSelector ?? {}).length === 0
+        && ['Ingress', 'Egress'].every((t) => d.spec.policyTypes?.includes(t)) && !d.spec.ingress);
+      if (!denyAll) problems.push(`${name}: no default-deny NetworkPolicy for ingress and egress`);
+    }
+    expect(problems).toEqual([]);
+  });
+
+  it.each(['production', 'dr'])('%s passes every policy check with no waiver except the documented logging exemption', (env) => {
+    const report = fs.readFileSync(path.join(dist, env, 'POLICY.md'), 'utf8');
+    expect(report).toMatch(/\| Violations \| 0 \|/);
+    expect(report).toMatch(/\| Waived violations \| 0 /);
+    expect(report).toContain('### Namespace `logging`');
+  });
+
+  it('pins every container image by digest in production and dr', () => {
+    const unpinned: string[] = [];
+    for (const env of ['production', 'dr']) {
+      for (const d of envDocs(env)) {
+        const walk = (n: any): void => {
+          if (!n || typeof n !== 'object') return;
+          if (Array.isArray(n)) return n.forEach(walk);
+          for (const [k, v] of Object.entries(n)) {
+            if ((k === 'containers' || k === 'initContainers') && Array.isArray(v)) {
+              for (const c of v as any[]) if (!/@sha256:[0-9a-f]{64}$/.test(c.image)) unpinned.push(`${env}/${d.kind}/${d.metadata.name}: ${c.image}`);
+            } else walk(v);
+          }
+        };
+        walk(d.spec);
+      }
+    }
+    expect(unpinned).toEqual([]);
   });
 });

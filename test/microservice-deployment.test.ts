@@ -572,6 +572,30 @@ describe('MicroserviceDeployment: policy gate', () => {
   });
 });
 
+describe('MicroserviceDeployment: spread outside HA profiles', () => {
+  const img = ImageReference.fromDigest('ghcr.io/acme/api', DIGEST, '1.0.0');
+  test.each([
+    ['development', development, 'rollingUpdate', RolloutStrategy.rollingUpdate()],
+    ['development', development, 'canary', RolloutStrategy.canary()],
+    ['staging', staging, 'rollingUpdate', RolloutStrategy.rollingUpdate()],
+    ['staging', staging, 'blueGreen', RolloutStrategy.blueGreen()],
+  ] as const)('GIVEN an autoscaled service in %s (%s) WHEN the policy engine runs THEN its pods spread and no ha-spread warning', (_env, profile, _kind, strategy) => {
+    const app = new App();
+    const chart = new EnvironmentChart(app, { profile });
+    new MicroserviceDeployment(chart, 'api', { ...minimal({ image: img, strategy }), autoscaling: { minReplicas: 1, maxReplicas: 4 } });
+    const { envs, problems } = synthesizeToJson(app);
+    expect(problems).toEqual([]);
+    const workload = envs[0].documents.map((d) => d.object).find((o) => o.kind === 'Deployment' || o.kind === 'Rollout')!;
+    expect(workload.spec.template.spec.topologySpreadConstraints.map((t: any) => t.topologyKey)).toEqual(['topology.kubernetes.io/zone', 'kubernetes.io/hostname']);
+    expect(evaluatePolicies(envs[0]).violations.map((v) => v.text)).toEqual([]);
+  });
+
+  test('GIVEN one replica that can never be more WHEN synthesized in development THEN no spread constraints', () => {
+    const d = build({ replicas: 1 }).find('Deployment', 'api');
+    expect(d.spec.template.spec.topologySpreadConstraints).toBeUndefined();
+  });
+});
+
 /** Every prop (except `replicas`, which cannot go with `autoscaling` and is covered above). */
 const ALL: Required<MicroserviceDeploymentProps> = {
   name: 'checkout',

@@ -2,8 +2,9 @@ import { App } from 'cdk8s';
 import { describe, expect, it } from 'vitest';
 import {
   ConnectionGraph, EnvironmentChart, EnvironmentProfile, Engine, MonitoringMode, MonitoringRegistry, PROTECT_ANNOTATIONS, StatefulDatastore,
-  StatefulDatastoreProps,
+  StatefulDatastoreProps, synthesizeToJson,
 } from '../src';
+import { evaluatePolicies } from '../src/policy';
 import { FakeWorkload, isValidPromQL } from './datastore-fixtures';
 import { development, production, staging, synthEnv, testProfile } from './helpers';
 
@@ -236,6 +237,38 @@ describe('StatefulDatastore: monitoring', () => {
     expect(rule.labels.severity).toBe('critical');
     expect(Object.keys(rule.annotations).sort()).toEqual(['description', 'runbook_url', 'summary']);
     expect(r.find('StatefulSet', 'orders-db').spec.template.metadata.annotations['prometheus.io/scrape']).toBeUndefined();
+  });
+});
+
+describe('StatefulDatastore: policy gate', () => {
+  const engines: ReadonlyArray<[string, () => Engine]> = [
+    ['postgres', () => Engine.postgres()], ['redis', () => Engine.redis()], ['clickhouse', () => Engine.clickhouse()],
+    ['elasticsearch', () => Engine.elasticsearch()], ['minio', () => Engine.minio()], ['kafka', () => Engine.kafka()],
+  ];
+  const violations = (engine: () => Engine, profile: EnvironmentProfile) => {
+    const app = new App({ outdir: '.cdk8s.out' });
+    new StatefulDatastore(new EnvironmentChart(app, { profile }), 'db', pg({ engine: engine() }));
+    const out = synthesizeToJson(app);
+    expect(out.problems).toEqual([]);
+    // Digests come from the profile's pin table, not from the construct.
+    return evaluatePolicies(out.envs[0]).violations.filter((v) => v.checkId !== 'image-digest').map((v) => v.text);
+  };
+
+  it.each(engines)('%s in HA production passes every check', (_name, engine) => {
+    expect(violations(engine, production)).toEqual([]);
+  });
+  it.each(engines)('%s in development passes every check', (_name, engine) => {
+    expect(violations(engine, development)).toEqual([]);
+  });
+  it.each(engines)('%s: every exporter or sidecar has distinct liveness and readiness probes', (_name, engine) => {
+    const env = synthEnv((c) => { new StatefulDatastore(c, 'db', pg({ engine: engine() })); }, production);
+    for (const sts of env.all('StatefulSet')) {
+      for (const c of sts.spec.template.spec.containers) {
+        expect(c.livenessProbe, `${sts.metadata.name}/${c.name}`).toBeDefined();
+        expect(c.readinessProbe, `${sts.metadata.name}/${c.name}`).toBeDefined();
+        expect(c.livenessProbe, `${sts.metadata.name}/${c.name}`).not.toEqual(c.readinessProbe);
+      }
+    }
   });
 });
 
