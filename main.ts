@@ -32,7 +32,9 @@ function main(): number {
     const result = synthesize(app, { outdir, plugins: defaultPlugins({ allowPrune }) });
     const ms = Number(process.hrtime.bigint() - started) / 1e6;
     const docs = result.environments.reduce((n, e) => n + e.documents.length, 0);
-    const envs = result.environments.map((e) => `${e.directory} ${e.documents.length}`).join(", ");
+    const perEnv = new Map<string, number>();
+    for (const e of result.environments) perEnv.set(e.name, (perEnv.get(e.name) ?? 0) + e.documents.length);
+    const envs = [...perEnv].map(([name, n]) => `${name} ${n}`).join(', ');
     console.log(`synthesized ${docs} documents (${envs}) into ${path.relative(process.cwd(), outdir) || '.'} in ${ms.toFixed(0)} ms`);
     return 0;
   } catch (e) {

@@ -6,9 +6,11 @@ import { PlatformSettings } from './platform-settings';
 export const dr = {
   ...production,
   name: 'dr',
-  cluster: { name: 'prod-eu-central-1', server: 'https://prod-eu-central-1.k8s.example.com', region: 'eu-central-1' },
+  cluster: { name: 'prod-eu-central-1', server: 'https://prod-eu-central-1.k8s.example.com', region: 'eu-central-1', podCidrs: ['100.65.0.0/16'] },
   replicas: 2,
   autoscaling: { ...production.autoscaling, minReplicas: 2, maxReplicas: 6 },
+  // Empty volumes in the DR cluster start from production's newest backups (read-only credentials).
+  backups: { ...production.backups, restoreFrom: production.backups.destination },
   // Failover is one deliberate sync of the root application (Flux: one resume of the root Kustomization).
   delivery: { ...production.delivery, syncPolicy: SyncPolicy.manualFailover() },
 } satisfies EnvironmentProfile;

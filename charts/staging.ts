@@ -5,7 +5,7 @@ import { IMAGE_DIGESTS } from './images';
 /** Staging: production-like at smaller scale; TLS from the staging issuer; backups on. */
 export const staging = {
   name: 'staging',
-  cluster: { name: 'staging-cluster', server: 'https://staging.k8s.example.com', region: 'eu-west-1' },
+  cluster: { name: 'staging-cluster', server: 'https://staging.k8s.example.com', region: 'eu-west-1', podCidrs: ['100.64.0.0/16'] },
   domain: 'staging.example.com',
   replicas: 2,
   highAvailability: false,

@@ -1,6 +1,5 @@
 import { createHash } from 'crypto';
-import { KubeNamespace } from '../imports/k8s';
-import { EnvironmentChart, HealthProbe, ImageReference, MicroserviceDeployment } from '../src';
+import { EnvironmentChart, HealthProbe, ImageReference, MicroserviceDeployment, PlatformNamespace } from '../src';
 
 const namespacesMade = new WeakMap<EnvironmentChart, Set<string>>();
 
@@ -23,8 +22,11 @@ export function benchService(chart: EnvironmentChart, i: number): MicroserviceDe
   }
   if (!made.has(ns)) {
     made.add(ns);
-    new KubeNamespace(chart, `ns-${ns}`, {
-      metadata: { name: ns, labels: { 'pod-security.kubernetes.io/enforce': 'restricted' } },
+    // Team namespaces get the platform's guard rails (PSA, quota sized for 100 services, default deny).
+    new PlatformNamespace(chart, `ns-${ns}`, {
+      name: ns,
+      concern: 'bench',
+      quotaOverrides: { pods: 2000, requestsCpu: '1000', limitsCpu: '2000', requestsMemory: '2000Gi', limitsMemory: '4000Gi', services: 1000 },
     });
   }
   const name = `svc-${i}`;

@@ -50,8 +50,11 @@ export interface Connection {
 interface PendingConnection {
   readonly from: IWorkload;
   readonly to: IWorkload | WorkloadRef;
-  readonly ports?: readonly string[];
+  /** Port names, or port numbers, of `to`. */
+  readonly ports?: readonly (string | number)[];
   readonly field: string;
+  /** Dropped (instead of an error) when `to` names no registered workload. */
+  readonly optional?: boolean;
 }
 
 /**
@@ -75,6 +78,9 @@ export class ConnectionGraph {
   private readonly workloads = new Map<string, IWorkload>();
   private readonly pending: PendingConnection[] = [];
   private resolved: Connection[] | undefined;
+  // Indexes of `resolved` by endpoint, so egressOf/ingressOf stay O(1) with thousands of tenants.
+  private byFrom = new Map<IWorkload, Connection[]>();
+  private byTo = new Map<IWorkload, Connection[]>();
 
   /** Registers a workload so it can be referenced by name; names are unique per namespace. */
   public register(w: IWorkload): void {
@@ -91,8 +97,17 @@ export class ConnectionGraph {
    * Declares that `from` connects to `to`. `ports` names ports of `to` (default: all its client ports).
    * `field` is used in error messages (e.g. `connectsTo[0]`).
    */
-  public connect(from: IWorkload, to: IWorkload | WorkloadRef, ports?: readonly string[], field = 'connectsTo'): void {
+  public connect(from: IWorkload, to: IWorkload | WorkloadRef, ports?: readonly (string | number)[], field = 'connectsTo'): void {
     this.pending.push({ from, to, ports, field });
+    this.resolved = undefined;
+  }
+
+  /**
+   * Like {@link connect}, but the connection is silently left out when `to` names no registered workload (a
+   * service outside this library); the caller then opens its own egress. Ports are still checked when it exists.
+   */
+  public connectIfRegistered(from: IWorkload, to: WorkloadRef, ports?: readonly (string | number)[], field = 'connectsTo'): void {
+    this.pending.push({ from, to, ports, field, optional: true });
     this.resolved = undefined;
   }
 
@@ -101,13 +116,25 @@ export class ConnectionGraph {
     if (this.resolved) return this.resolved;
     const out: Connection[] = [];
     for (const p of this.pending) {
-      const to = 'node' in p.to ? (p.to as IWorkload) : this.lookup(p.from, p.to as WorkloadRef, p.field);
+      let to: IWorkload;
+      if ('node' in p.to) {
+        to = p.to as IWorkload;
+      } else {
+        const ref = p.to as WorkloadRef;
+        const found = p.optional ? this.workloads.get(`${ref.namespace ?? p.from.namespace}/${ref.name}`) : this.lookup(p.from, ref, p.field);
+        if (!found) continue;
+        to = found;
+      }
       let ports = to.external ? to.external.ports : to.clientPorts;
       if (p.ports) {
         ports = p.ports.map((name) => {
-          const found = (to.external?.ports ?? to.clientPorts).find((x) => x.name === name);
+          const offered = to.external?.ports ?? to.clientPorts;
+          const found = offered.find((x) => (typeof name === 'number' ? x.port === name : x.name === name));
           if (!found) {
-            const allowed = (to.external?.ports ?? to.clientPorts).map((x) => x.name).join(', ');
+            if (typeof name === 'number') {
+              return fail(p.from, `${p.field}.ports`, name, `"${to.workloadName}" exposes no port ${name}; its ports: ${offered.map((x) => `${x.name} (${x.port})`).join(', ')}`);
+            }
+            const allowed = offered.map((x) => x.name).join(', ');
             return fail(p.from, `${p.field}.ports`, name, `"${to.workloadName}" exposes no port named "${name}"; its ports: ${allowed}`);
           }
           return found;
@@ -116,18 +143,26 @@ export class ConnectionGraph {
       out.push({ from: p.from, to, ports });
     }
     out.sort((a, b) => key(a).localeCompare(key(b)));
+    this.byFrom = new Map();
+    this.byTo = new Map();
+    for (const c of out) {
+      append(this.byFrom, c.from, c);
+      append(this.byTo, c.to, c);
+    }
     this.resolved = out;
     return out;
   }
 
   /** Connections that leave `w`. */
   public egressOf(w: IWorkload): Connection[] {
-    return this.connections().filter((c) => c.from === w);
+    this.connections();
+    return [...(this.byFrom.get(w) ?? [])];
   }
 
   /** Connections that reach `w`. */
   public ingressOf(w: IWorkload): Connection[] {
-    return this.connections().filter((c) => c.to === w);
+    this.connections();
+    return [...(this.byTo.get(w) ?? [])];
   }
 
   /** All registered workloads, sorted by namespace/name. */
@@ -144,6 +179,12 @@ export class ConnectionGraph {
     }
     return w;
   }
+}
+
+function append(index: Map<IWorkload, Connection[]>, w: IWorkload, c: Connection): void {
+  const list = index.get(w);
+  if (list) list.push(c);
+  else index.set(w, [c]);
 }
 
 function key(c: Connection): string {

@@ -58,6 +58,12 @@ export interface ClusterTarget {
   /** API server URL (Argo CD destination.server). */
   readonly server: string;
   readonly region: string;
+  /**
+   * CIDRs pods get their IPs from. Lets the isolation checks prove that an ipBlock egress rule (to a managed
+   * database's subnet) cannot reach another tenant's pods.
+   * @default - unknown: any ipBlock in a tenant policy is treated as possibly reaching pods
+   */
+  readonly podCidrs?: readonly string[];
 }
 
 /** Autoscaling defaults for services that enable an HPA. */
@@ -87,6 +93,13 @@ export interface BackupDefaults {
   /** Velero volume snapshot schedule and its retention (Go duration). */
   readonly veleroSchedule: string;
   readonly veleroTtl: string;
+  /**
+   * Object-storage URL of another environment's backups (`s3://bucket[/prefix]` or `gs://bucket[/prefix]`, the
+   * other environment's `destination`): in-cluster datastores whose volume is still empty restore the newest
+   * backup found below `<restoreFrom>/<namespace>/<name>/` (disaster recovery). Datastores override it with `restore`.
+   * @default - no restore: new volumes start empty
+   */
+  readonly restoreFrom?: string;
 }
 
 export interface MonitoringDefaults {

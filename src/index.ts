@@ -48,3 +48,5 @@ export * from './observability/dashboards';
 export { AlertThresholds, DEFAULT_ERROR_RATE_PERCENT, DEFAULT_LATENCY_P95_MS, DEFAULT_CPU_PERCENT, DEFAULT_MEMORY_PERCENT, DEFAULT_SLO_AVAILABILITY_PERCENT } from './observability/rules';
 export { otlpEndpoint, otlpEnvironment, otelCollectorRef } from './observability/otel-collector';
 export * from './stateful-guard';
+export type { RestorePlan, RestoreSource } from './datastore/types';
+export * from './datastore/restore';

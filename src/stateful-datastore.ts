@@ -4,8 +4,9 @@ import { Construct } from 'constructs';
 import { ConnectionGraph, DNS_EGRESS_RULE, ExternalEndpoint, IWorkload, WorkloadPort, WorkloadRef, peerOf } from './connections';
 import { Engine } from './datastore/engine';
 import { MC_IMAGE } from './datastore/minio';
+import { GCS_ENDPOINT, RESTORE_DIR, RESTORE_URL, restoreFetchContainer } from './datastore/restore';
 import {
-  BackupTarget, CLUSTER_DOMAIN, EngineContext, EngineDefinition, ExtraObjectContext, RoleSpec, env, majority, resourcesJson,
+  BackupTarget, CLUSTER_DOMAIN, EngineContext, EngineDefinition, ExtraObjectContext, RestorePlan, RestoreSource, RoleSpec, env, majority, resourcesJson,
   runbook, secretEnv,
 } from './datastore/types';
 import { EnvironmentChart } from './environment-chart';
@@ -31,6 +32,8 @@ const MAX_NAME_LENGTH = 40;
 const DNS1035_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
 const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const S3_URL = /^s3:\/\/([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])(\/[^\s]*)?$/;
+/** Resources of the restore fetch step (a MinIO client streaming one object). */
+const RESTORE_FETCH_RESOURCES: ResourceDefaults = { requests: { cpu: '50m', memory: '64Mi' }, limits: { memory: '256Mi' } };
 /** Fraction of free volume space below which the disk alert fires. */
 const DISK_FREE_THRESHOLD = 0.1;
 const BACKUP_JOB = {
@@ -41,6 +44,14 @@ const BACKUP_JOB = {
   activeDeadlineSeconds: 4 * 3600,
   ttlSecondsAfterFinished: 7 * 24 * 3600,
 };
+/** The one-off restore Job: patient (a big restore takes hours), and gone a day after it finished. */
+const RESTORE_JOB = {
+  backoffLimit: 3,
+  activeDeadlineSeconds: 12 * 3600,
+  ttlSecondsAfterFinished: 24 * 3600,
+};
+/** Scratch space of a restore Job (it only holds the newest backup's name and the client config). */
+const RESTORE_JOB_SCRATCH = '64Mi';
 
 /** Volume of a datastore. */
 export interface DatastoreStorage {
@@ -72,6 +83,22 @@ export interface DatastoreBackup {
   readonly veleroTtl?: string;
 }
 
+/**
+ * Restore of a fresh datastore from another environment's backups (disaster recovery). Only an empty volume is
+ * restored: a datastore that holds data is never overwritten.
+ */
+export interface DatastoreRestore {
+  /**
+   * Object-storage URL of the other environment's backup destination, `s3://bucket[/prefix]` or
+   * `gs://bucket[/prefix]`; the newest backup below `<from>/<namespace>/<name>/` is restored.
+   */
+  readonly from: string;
+  /** S3 endpoint host of the source. @default - `s3.amazonaws.com` for s3://, `storage.googleapis.com` for gs:// */
+  readonly endpoint?: string;
+  /** Remote key (secret store) of a READ-ONLY AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY for the source bucket. @default `<namespace>/<name>-restore` */
+  readonly credentialsRemoteKey?: string;
+}
+
 /** A managed service (RDS, ElastiCache, Supabase, ...) used instead of in-cluster pods. */
 export interface ManagedEndpoint {
   /** DNS name of the managed service (an ExternalName Service points at it). */
@@ -97,6 +124,8 @@ export interface StatefulDatastoreProps {
   readonly resources?: ResourceDefaults;
   /** @default - backups as the profile says */
   readonly backup?: DatastoreBackup;
+  /** Restore an empty datastore from another environment's backups; `false` turns the profile's restore off. @default - `{ from: profile.backups.restoreFrom }` when the profile sets it, else no restore */
+  readonly restore?: DatastoreRestore | false;
   /** Workloads allowed to connect (adds edges to the connection graph). @default - only workloads that connect themselves */
   readonly clients?: ReadonlyArray<IWorkload | WorkloadRef>;
   /** Use a managed service instead of pods. @default - in-cluster */
@@ -129,6 +158,8 @@ export class StatefulDatastore extends Construct implements IWorkload {
   public readonly replicas: number;
   public readonly highAvailability: boolean;
   public readonly backupEnabled: boolean;
+  /** Where an empty datastore restores from; undefined when it does not restore. */
+  public readonly restoreSource?: RestoreSource;
   public readonly engine: Engine;
 
   private readonly profile: EnvironmentProfile;
@@ -170,6 +201,7 @@ export class StatefulDatastore extends Construct implements IWorkload {
     this.highAvailability = ctx.highAvailability;
     this.backupEnabled = !props.managed && ctx.backup !== undefined;
     this.def.validate(ctx, (field, value, allowed) => fail(this, field, value, allowed));
+    this.restoreSource = this.resolveRestore(props);
 
     if (props.managed) {
       const m = props.managed;
@@ -199,6 +231,10 @@ export class StatefulDatastore extends Construct implements IWorkload {
       return;
     }
     if (ctx.backup && this.def.backup) this.backupCredentials(props, ctx.backup);
+    if (this.restoreSource) {
+      const key = (props.restore ? props.restore.credentialsRemoteKey : undefined) ?? `${props.namespace}/${props.name}-restore`;
+      this.externalSecret('RestoreCredentials', this.restoreSource.credentialsSecret, key, ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY']);
+    }
     const common = this.extraContext();
     if (this.def.operatorManaged) {
       this.def.extraObjects?.(this, ctx, common);
@@ -277,6 +313,37 @@ export class StatefulDatastore extends Construct implements IWorkload {
     };
   }
 
+  /**
+   * The restore source from the props or the profile. A restore the datastore asks for itself must be possible; one
+   * that only comes from the profile is skipped where it cannot apply (managed services, engines without a restore:
+   * their volumes come back with Velero).
+   */
+  private resolveRestore(props: StatefulDatastoreProps): RestoreSource | undefined {
+    if (props.restore === false) return undefined;
+    const own = props.restore !== undefined;
+    const from = props.restore?.from ?? this.profile.backups.restoreFrom;
+    if (from === undefined) return undefined;
+    const field = own ? 'restore.from' : 'profile.backups.restoreFrom';
+    const m = typeof from === 'string' ? RESTORE_URL.exec(from) : null;
+    if (!m) fail(this, field, from, 'must be an object-storage URL "s3://<bucket>[/<prefix>]" or "gs://<bucket>[/<prefix>]"');
+    const endpoint = (props.restore ? props.restore.endpoint : undefined) ?? (m[1] === 'gs' ? GCS_ENDPOINT : DEFAULT_BACKUP_ENDPOINT);
+    if (endpoint.length > 253 || !DNS1123_SUBDOMAIN.test(endpoint)) fail(this, 'restore.endpoint', endpoint, 'must be a host name such as "s3.eu-west-1.amazonaws.com" (no scheme, no path)');
+    if (props.managed) {
+      if (own) fail(this, field, from, 'a managed datastore restores through its provider (snapshots, point-in-time recovery): remove restore');
+      return undefined;
+    }
+    if (!this.def.restore) {
+      if (own) fail(this, field, from, `${this.def.displayName} cannot restore from object storage: restore its volumes with Velero, or remove restore`);
+      return undefined;
+    }
+    return {
+      bucket: m[2],
+      prefix: [...(m[3] ?? '').split('/').filter((s) => s.length > 0), props.namespace, props.name].join('/'),
+      endpoint,
+      credentialsSecret: `${props.name}-restore-credentials`,
+    };
+  }
+
   private resolveClientRefs(): string[] {
     const graph = ConnectionGraph.of(this);
     const known = graph.allWorkloads();
@@ -351,6 +418,8 @@ export class StatefulDatastore extends Construct implements IWorkload {
     this.obj('Config', 'v1', 'ConfigMap', { name: ctx.configMap, labels: this.labels }, { data: config });
 
     const roles = def.roles(ctx);
+    const restore = this.restoreSource ? def.restore!(ctx, this.restoreSource) : undefined;
+    if (restore?.mode === 'init') roles[0] = this.withRestoreInit(ctx, roles[0], this.restoreSource!, restore);
     roles.forEach((role) => this.statefulSet(ctx, role, checksum));
 
     const member = { ...selectorLabels(ctx.name), [DATASTORE_MEMBER_LABEL]: 'true' };
@@ -387,6 +456,58 @@ export class StatefulDatastore extends Construct implements IWorkload {
     }
     this.networkPolicy(ctx);
     if (ctx.backup && def.backup) this.backupJob(ctx, ctx.backup, roles[0].uid);
+    if (restore?.mode === 'job') this.restoreJob(ctx, this.restoreSource!, restore, roles[0].uid);
+  }
+
+  /**
+   * The main role with the restore in front of the engine: the fetch step downloads the newest backup only when the
+   * volume is empty (and the pod seeds the datastore), then the engine's steps load it. Other roles (PostgreSQL read
+   * replicas) keep cloning from the primary.
+   */
+  private withRestoreInit(ctx: EngineContext, role: RoleSpec, source: RestoreSource, plan: RestorePlan): RoleSpec {
+    const mount = { name: 'restore', mountPath: RESTORE_DIR };
+    const fetch: Record<string, any> = { resources: resourcesJson(RESTORE_FETCH_RESOURCES), ...restoreFetchContainer(source, plan, this.props.backup?.uploaderImage ?? MC_IMAGE) };
+    const steps = [fetch, ...plan.steps].map((c) => ({ ...c, volumeMounts: [...(c.volumeMounts ?? []), mount] }));
+    return {
+      ...role,
+      initContainers: [...steps, ...(role.initContainers ?? [])],
+      // The dump is compressed and never larger than the volume it came from.
+      volumes: [...(role.volumes ?? []), { name: 'restore', emptyDir: { sizeLimit: ctx.storageSize } }],
+    };
+  }
+
+  /** A one-off Job `<name>-restore` for engines restored through their running server (MinIO, ClickHouse). */
+  private restoreJob(ctx: EngineContext, source: RestoreSource, plan: RestorePlan, uid: number): void {
+    const mounts = [{ name: 'restore', mountPath: RESTORE_DIR }, { name: 'tmp', mountPath: '/tmp' }];
+    const containers = [restoreFetchContainer(source, plan, this.props.backup?.uploaderImage ?? MC_IMAGE), ...plan.steps].map((c, i) => this.container({
+      resources: resourcesJson(i === 0 ? RESTORE_FETCH_RESOURCES : ctx.resources),
+      ...c,
+      volumeMounts: [...(c.volumeMounts ?? []), ...mounts],
+    }));
+    const main = containers.pop()!;
+    const labels = { ...this.labels, ...selectorLabels(ctx.name), [LABEL_COMPONENT]: 'restore' };
+    this.obj('Restore', 'batch/v1', 'Job', { name: `${ctx.name}-restore`, labels }, {
+      spec: {
+        backoffLimit: RESTORE_JOB.backoffLimit,
+        activeDeadlineSeconds: RESTORE_JOB.activeDeadlineSeconds,
+        ttlSecondsAfterFinished: RESTORE_JOB.ttlSecondsAfterFinished,
+        template: {
+          metadata: { labels },
+          spec: {
+            restartPolicy: 'Never',
+            automountServiceAccountToken: false,
+            enableServiceLinks: false,
+            securityContext: restrictedPodSecurityContext({ runAsUser: uid, fsGroup: uid }),
+            initContainers: containers,
+            containers: [main],
+            volumes: [
+              { name: 'restore', emptyDir: { sizeLimit: RESTORE_JOB_SCRATCH } },
+              { name: 'tmp', emptyDir: { sizeLimit: '256Mi' } },
+            ],
+          },
+        },
+      },
+    });
   }
 
   private statefulSet(ctx: EngineContext, role: RoleSpec, checksum: string): void {
@@ -453,7 +574,8 @@ export class StatefulDatastore extends Construct implements IWorkload {
     const metrics = this.def.metrics;
     const peerPorts = uniquePorts([...this.def.peerPorts(ctx), ...this.clientPorts]);
     const egress: Record<string, any>[] = [DNS_EGRESS_RULE, { to: [self], ports: portsOf(peerPorts) }];
-    if (ctx.backup) egress.push({ to: [{ ipBlock: { cidr: '0.0.0.0/0' } }], ports: [{ protocol: 'TCP', port: 443 }] });
+    // Backups and restores reach the object store over HTTPS.
+    if (ctx.backup || this.restoreSource) egress.push({ to: [{ ipBlock: { cidr: '0.0.0.0/0' } }], ports: [{ protocol: 'TCP', port: 443 }] });
     this.obj('NetworkPolicy', 'networking.k8s.io/v1', 'NetworkPolicy', { name: ctx.name, labels: this.labels }, {
       spec: {
         podSelector: { matchLabels: selectorLabels(ctx.name) },

@@ -1,8 +1,10 @@
+import { Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import { AppProject } from '../imports/argoproj.io';
 import {
   IntOrString, KubeNamespace, KubeRole, KubeRoleBinding, KubeServiceAccount, NetworkPolicyEgressRule, NetworkPolicyPort, PolicyRule,
 } from '../imports/k8s';
+import { Connection, ConnectionGraph, IWorkload, peerOf, WorkloadPort, WorkloadRef } from './connections';
 import { EnvironmentChart } from './environment-chart';
 import { fail } from './errors';
 import { LABEL_COST_CENTER, LABEL_PART_OF, LABEL_TENANT } from './labels';
@@ -73,6 +75,15 @@ export interface SharedService {
   readonly name: string;
   /** The service's namespace; never a tenant namespace. */
   readonly namespace: string;
+  /**
+   * Name of the service's workload in the {@link ConnectionGraph} (a StatefulDatastore's or
+   * MicroserviceDeployment's name). When given it must exist: the tenant is connected to it, so the service's
+   * own NetworkPolicy admits the tenant and the tenant's egress follows the workload (pods, or the CIDRs of a
+   * managed datastore).
+   * @default - the podSelector's `app.kubernetes.io/name`, used when such a workload is registered; otherwise
+   * (a service outside this library) only the tenant's egress to `podSelector` is opened
+   */
+  readonly workload?: string;
   /** Labels of the service's pods. @default - every pod of the namespace */
   readonly podSelector?: Readonly<Record<string, string>>;
   readonly ports: readonly SharedServicePort[];
@@ -124,7 +135,20 @@ export interface TenantDefinition extends TenantNamespaceProps {
  * controller; scrapes from monitoring on metrics ports; egress to entitled shared services; nothing between
  * tenants), RoleBindings to admin/edit/view, a CI deployer and an Argo CD AppProject confined to the namespace.
  */
-export class TenantNamespace extends Construct {
+export class TenantNamespace extends Construct implements IWorkload {
+  private static readonly byChart = new WeakMap<EnvironmentChart, TenantNamespace[]>();
+
+  /**
+   * Every container port (names and numbers) any tenant of the environment of `scope` lets monitoring scrape,
+   * always including {@link DEFAULT_METRICS_PORTS}; numbers first, then names. Read it at synth (Lazy): tenants
+   * may be declared after the reader.
+   */
+  public static metricsPortsOf(scope: Construct): (string | number)[] {
+    const ports = new Set<string | number>(DEFAULT_METRICS_PORTS);
+    for (const t of TenantNamespace.byChart.get(EnvironmentChart.of(scope)) ?? []) t.metricsPorts.forEach((p) => ports.add(p));
+    return [...ports].sort((a, b) => (typeof a === typeof b ? (a < b ? -1 : a > b ? 1 : 0) : typeof a === 'number' ? -1 : 1));
+  }
+
   /**
    * Creates the tenants meant for the environment of `scope` (those whose `environments` list its profile name),
    * in the given order. Construct ids are `tenant-<id>`.
@@ -144,6 +168,11 @@ export class TenantNamespace extends Construct {
   public readonly displayName: string;
   public readonly costCenter: string;
   public readonly metricsPorts: readonly (string | number)[];
+  /** As a peer of the connection graph: `tenant-<id>`, every pod of the namespace, accepting no connections. */
+  public readonly workloadName: string;
+  public readonly namespace: string;
+  public readonly podSelector: Readonly<Record<string, string>> = {};
+  public readonly clientPorts: readonly WorkloadPort[] = [];
 
   public constructor(scope: Construct, id: string, props: TenantNamespaceProps) {
     super(scope, id);
@@ -152,6 +181,8 @@ export class TenantNamespace extends Construct {
     this.tenant = props.tenant;
     this.namespaceName = `${TENANT_NAMESPACE_PREFIX}${props.tenant}`;
     this.projectName = this.namespaceName;
+    this.workloadName = this.namespaceName;
+    this.namespace = this.namespaceName;
     this.displayName = props.displayName ?? props.tenant;
     this.costCenter = props.costCenter ?? props.tenant;
     this.metricsPorts = props.metricsPorts ?? DEFAULT_METRICS_PORTS;
@@ -192,6 +223,10 @@ export class TenantNamespace extends Construct {
       },
     });
     addNamespaceGuardrails(this, ns, this.plan, labels);
+    const chart = EnvironmentChart.of(this);
+    const all = TenantNamespace.byChart.get(chart);
+    if (all) all.push(this);
+    else TenantNamespace.byChart.set(chart, [this]);
 
     addNetworkPolicy(this, ns, 'allow-same-namespace', labels, {
       podSelector: {},
@@ -214,13 +249,33 @@ export class TenantNamespace extends Construct {
     });
     const services = props.sharedServices ?? [];
     if (services.length > 0) {
+      // Entitlements are edges of the connection graph, so the service's own NetworkPolicy (built from
+      // ingressOf) admits this namespace. The tenant is deliberately not registered: nothing may connect *to* a
+      // tenant through the graph, since the tenant's policies would not follow.
+      const graph = ConnectionGraph.of(this);
+      const targets = services.map((s, i): WorkloadRef | undefined => {
+        const name = s.workload ?? s.podSelector?.[LABEL_NAME];
+        if (name === undefined) return undefined;
+        const ref = { name, namespace: s.namespace };
+        const ports = s.ports.map((p) => p.port);
+        if (s.workload !== undefined) graph.connect(this, ref, ports, `sharedServices[${i}].workload`);
+        else graph.connectIfRegistered(this, ref, ports, `sharedServices[${i}]`);
+        return ref;
+      });
       addNetworkPolicy(this, ns, 'allow-shared-services', labels, {
         podSelector: {},
         policyTypes: ['Egress'],
-        egress: services.map((s): NetworkPolicyEgressRule => ({
-          to: [{ ...namespacePeer(s.namespace), ...(s.podSelector ? { podSelector: { matchLabels: { ...s.podSelector } } } : {}) }],
-          ports: s.ports.map((p) => ({ protocol: p.protocol ?? 'TCP', port: IntOrString.fromNumber(p.port) })),
-        })),
+        egress: Lazy.any({
+          produce: () => {
+            const edges = new Map<string, Connection>();
+            for (const c of graph.egressOf(this)) edges.set(`${c.to.namespace}/${c.to.workloadName}`, c);
+            return services.map((s, i): NetworkPolicyEgressRule => {
+              const ref = targets[i];
+              const edge = ref ? edges.get(`${ref.namespace}/${ref.name}`) : undefined;
+              return edge ? egressFromGraph(edge) : egressFromFile(s);
+            });
+          },
+        }) as unknown as NetworkPolicyEgressRule[],
       });
     }
 
@@ -263,6 +318,26 @@ export class TenantNamespace extends Construct {
       },
     });
   }
+}
+
+/** The label a shared service's workload name defaults to. */
+const LABEL_NAME = 'app.kubernetes.io/name';
+
+/** Egress to a workload of the graph: its pods, or the CIDRs of an external endpoint (a managed datastore). */
+function egressFromGraph(c: Connection): NetworkPolicyEgressRule {
+  const ext = c.to.external;
+  return {
+    to: ext ? (ext.cidrs.length > 0 ? ext.cidrs : ['0.0.0.0/0']).map((cidr) => ({ ipBlock: { cidr } })) : [peerOf(c.to)],
+    ports: c.ports.map((p) => ({ protocol: p.protocol ?? 'TCP', port: IntOrString.fromNumber(p.port) })),
+  };
+}
+
+/** Egress as the tenants file describes a service outside the graph: namespace, pod labels, ports. */
+function egressFromFile(s: SharedService): NetworkPolicyEgressRule {
+  return {
+    to: [{ ...namespacePeer(s.namespace), ...(s.podSelector ? { podSelector: { matchLabels: { ...s.podSelector } } } : {}) }],
+    ports: s.ports.map((p) => ({ protocol: p.protocol ?? 'TCP', port: IntOrString.fromNumber(p.port) })),
+  };
 }
 
 function check(scope: Construct, problem: InputProblem | undefined): void {

@@ -1,7 +1,7 @@
 import * as yaml from 'js-yaml';
 import { ApiObject, App } from 'cdk8s';
 import { describe, expect, test } from 'vitest';
-import { ConnectionGraph, EnvironmentChart, MonitoringMode, MonitoringRegistry, synthesizeToJson } from '../src';
+import { ConnectionGraph, EnvironmentChart, MonitoringMode, MonitoringRegistry, Plan, synthesizeToJson, TenantNamespace } from '../src';
 import { evaluatePolicies } from '../src/policy';
 import { selectorLabels } from '../src/labels';
 import { parseQuantity } from '../src/quantity';
@@ -377,6 +377,36 @@ describe('ObservabilityStack, development and ordering', () => {
     expect(env.find('NetworkPolicy', 'otel-collector', 'monitoring').spec.ingress).toContainEqual({
       from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'backend' } }, podSelector: { matchLabels: selectorLabels('api') } }],
       ports: [{ protocol: 'TCP', port: 4317 }],
+    });
+  });
+
+  test('GIVEN tenants declared after the stack THEN Prometheus reaches tenant namespaces only on the metrics ports they admit', () => {
+    // GIVEN the stack, then two tenants, one of them exposing an extra metrics port
+    const tenant = (chart: EnvironmentChart, id: string, metricsPorts?: (string | number)[]) => new TenantNamespace(chart, id, {
+      tenant: id, plan: Plan.free(), owners: { admin: [`${id}-admins`] }, sourceRepos: [`https://github.com/${id}/deploy.git`], metricsPorts,
+    });
+    const env = synthEnv((chart) => {
+      fullStack(chart);
+      tenant(chart, 'acme');
+      tenant(chart, 'globex', ['metrics', 9102]);
+    });
+    // THEN platform namespaces stay reachable for annotation scraping, tenants only on the union of their metrics ports
+    const egress = env.find('NetworkPolicy', 'prometheus', 'monitoring').spec.egress;
+    expect(egress).toContainEqual({ to: [{ namespaceSelector: { matchExpressions: [{ key: 'platform.io/tenant', operator: 'DoesNotExist' }] } }] });
+    expect(egress).toContainEqual({
+      to: [{ namespaceSelector: { matchExpressions: [{ key: 'platform.io/tenant', operator: 'Exists' }] } }],
+      ports: [{ protocol: 'TCP', port: 9102 }, { protocol: 'TCP', port: 'metrics' }],
+    });
+    expect(egress.filter((r: any) => r.to?.some((p: any) => p.namespaceSelector && Object.keys(p.namespaceSelector).length === 0))).toEqual([]);
+    // AND the tenant admits exactly what Prometheus may send
+    expect(env.find('NetworkPolicy', 'allow-monitoring-scrape', 'tenant-globex').spec.ingress[0].ports).toEqual([{ protocol: 'TCP', port: 'metrics' }, { protocol: 'TCP', port: 9102 }]);
+  });
+
+  test('GIVEN no tenants THEN Prometheus egress to tenant namespaces is limited to the default metrics port', () => {
+    const egress = synthEnv((chart) => fullStack(chart)).find('NetworkPolicy', 'prometheus', 'monitoring').spec.egress;
+    expect(egress).toContainEqual({
+      to: [{ namespaceSelector: { matchExpressions: [{ key: 'platform.io/tenant', operator: 'Exists' }] } }],
+      ports: [{ protocol: 'TCP', port: 'metrics' }],
     });
   });
 

@@ -188,3 +188,32 @@ describe('tenant isolation (static proof)', () => {
     });
   });
 });
+
+describe('ipBlock rules and the cluster pod CIDRs', () => {
+  const docs = [
+    { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'tenant-a', labels: { 'platform.io/tenant': 'a' } } },
+    { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'tenant-b', labels: { 'platform.io/tenant': 'b' } } },
+    ...['tenant-a', 'tenant-b'].map((ns) => ({
+      apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'default-deny-all', namespace: ns },
+      spec: { podSelector: {}, policyTypes: ['Ingress', 'Egress'] },
+    })),
+    {
+      apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'allow-shared-services', namespace: 'tenant-a' },
+      spec: { podSelector: {}, policyTypes: ['Egress'], egress: [{ to: [{ ipBlock: { cidr: '10.20.0.0/16' } }], ports: [{ port: 6379, protocol: 'TCP' }] }] },
+    },
+  ];
+
+  it('GIVEN no pod CIDRs THEN an ipBlock may reach other tenants and is reported', () => {
+    expect(checkTenantIsolation(docs as any)).toEqual([
+      "NetworkPolicy tenant-a/allow-shared-services: egress[0].to[0] is an ipBlock (10.20.0.0/16), which may cover other tenants' pod IPs",
+    ]);
+  });
+
+  it('GIVEN pod CIDRs that the ipBlock does not overlap THEN it cannot reach pods and passes', () => {
+    expect(checkTenantIsolation(docs as any, { podCidrs: ['100.64.0.0/16'] })).toEqual([]);
+  });
+
+  it('GIVEN pod CIDRs that the ipBlock overlaps THEN it is reported', () => {
+    expect(checkTenantIsolation(docs as any, { podCidrs: ['10.20.128.0/17'] })).toHaveLength(1);
+  });
+});

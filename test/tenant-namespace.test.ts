@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { EnvironmentProfile, MonitoringMode, Plan, TenantDefinition, TenantNamespace, TenantNamespaceProps } from '../src';
+import {
+  checkTenantIsolation, defaultPlans, Engine, EnvironmentProfile, loadTenants, MonitoringMode, peerOf, Plan, SharedService, StatefulDatastore,
+  TenantDefinition, TenantNamespace, TenantNamespaceProps,
+} from '../src';
 import { development, production, testProfile, synthEnv } from './helpers';
 
 const BASE: TenantNamespaceProps = {
@@ -138,6 +141,106 @@ describe('TenantNamespace', () => {
       expect(tenant().all('NetworkPolicy').map((n) => n.metadata.name).sort()).toEqual([
         'allow-dns', 'allow-from-ingress-controller', 'allow-monitoring-scrape', 'allow-same-namespace', 'default-deny-all',
       ]);
+    });
+  });
+
+  describe('shared services through the connection graph', () => {
+    const POSTGRES: SharedService = { name: 'postgres', namespace: 'db-postgres', podSelector: { 'app.kubernetes.io/name': 'postgres' }, ports: [{ port: 5432 }] };
+    const tenantPeer = (ns: string) => ({ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': ns } }, podSelector: { matchLabels: {} } });
+    /** Tenants entitled to `service`, then (declared after them: order must not matter) a PostgreSQL named postgres. */
+    const withPostgres = (service: SharedService, ids: readonly string[] = ['acme'], managed?: { host: string; cidrs: string[] }) => {
+      const tenants: TenantNamespace[] = [];
+      const env = synthEnv((chart) => {
+        for (const id of ids) tenants.push(new TenantNamespace(chart, id, { ...BASE, tenant: id, sharedServices: [service] }));
+        new StatefulDatastore(chart, 'postgres', { name: 'postgres', namespace: 'db-postgres', engine: Engine.postgres(), managed });
+      });
+      return { env, tenants };
+    };
+
+    it('GIVEN a tenant THEN it is a graph peer selecting every pod of its namespace and accepting no connections', () => {
+      // GIVEN
+      let t!: TenantNamespace;
+      synthEnv((chart) => { t = new TenantNamespace(chart, 'acme', BASE); });
+      // THEN
+      expect([t.workloadName, t.namespace, t.podSelector, t.clientPorts]).toEqual(['tenant-acme', 'tenant-acme', {}, []]);
+      expect(peerOf(t)).toEqual(tenantPeer('tenant-acme'));
+    });
+
+    it('GIVEN a StatefulDatastore postgres and an entitled tenant WHEN synthesized THEN the postgres NetworkPolicy admits the tenant namespace on 5432 and the tenant egresses to its pods', () => {
+      // GIVEN / WHEN
+      const { env } = withPostgres(POSTGRES);
+      // THEN
+      const ds = env.find('NetworkPolicy', 'postgres', 'db-postgres');
+      expect(ds.spec.ingress).toContainEqual({ from: [tenantPeer('tenant-acme')], ports: [{ protocol: 'TCP', port: 5432 }] });
+      // The datastore's pods as its own NetworkPolicy selects them.
+      const podSelector = ds.spec.podSelector;
+      expect(env.find('NetworkPolicy', 'allow-shared-services', 'tenant-acme').spec.egress).toEqual([{
+        to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'db-postgres' } }, podSelector }],
+        ports: [{ protocol: 'TCP', port: 5432 }],
+      }]);
+    });
+
+    it('GIVEN two tenants entitled to the same datastore WHEN synthesized THEN it admits both and tenant isolation still holds', () => {
+      const { env } = withPostgres(POSTGRES, ['acme', 'globex']);
+      const from = env.find('NetworkPolicy', 'postgres', 'db-postgres').spec.ingress.map((r: any) => r.from[0]);
+      expect(from).toContainEqual(tenantPeer('tenant-acme'));
+      expect(from).toContainEqual(tenantPeer('tenant-globex'));
+      expect(checkTenantIsolation(env.docs)).toEqual([]);
+    });
+
+    it('GIVEN an explicit workload name WHEN the pod labels differ THEN the graph workload decides', () => {
+      const { env } = withPostgres({ ...POSTGRES, workload: 'postgres', podSelector: { app: 'pg' } });
+      expect(env.find('NetworkPolicy', 'postgres', 'db-postgres').spec.ingress).toContainEqual({ from: [tenantPeer('tenant-acme')], ports: [{ protocol: 'TCP', port: 5432 }] });
+      expect(env.find('NetworkPolicy', 'allow-shared-services', 'tenant-acme').spec.egress[0].to[0].podSelector).toEqual(env.find('NetworkPolicy', 'postgres', 'db-postgres').spec.podSelector);
+    });
+
+    it('GIVEN a managed datastore WHEN a tenant is entitled THEN the tenant egress goes to its CIDRs on its port', () => {
+      // GIVEN / WHEN
+      const { env } = withPostgres(POSTGRES, ['acme'], { host: 'pg.abc123.eu-west-1.rds.amazonaws.com', cidrs: ['10.20.0.0/16'] });
+      // THEN
+      expect(env.find('NetworkPolicy', 'allow-shared-services', 'tenant-acme').spec.egress).toEqual([
+        { to: [{ ipBlock: { cidr: '10.20.0.0/16' } }], ports: [{ protocol: 'TCP', port: 5432 }] },
+      ]);
+    });
+
+    it('GIVEN a managed datastore and two entitled tenants THEN checkTenantIsolation flags the ipBlock (it may cover pod IPs)', () => {
+      const { env } = withPostgres(POSTGRES, ['acme', 'globex'], { host: 'pg.abc123.eu-west-1.rds.amazonaws.com', cidrs: ['10.20.0.0/16'] });
+      expect(checkTenantIsolation(env.docs)).toEqual([
+        "NetworkPolicy tenant-acme/allow-shared-services: egress[0].to[0] is an ipBlock (10.20.0.0/16), which may cover other tenants' pod IPs",
+        "NetworkPolicy tenant-globex/allow-shared-services: egress[0].to[0] is an ipBlock (10.20.0.0/16), which may cover other tenants' pod IPs",
+      ]);
+    });
+
+    it('GIVEN a shared service outside the graph WHEN no workload of that name exists THEN the egress comes from the file', () => {
+      const { env } = withPostgres({ name: 'cache', namespace: 'db-redis', podSelector: { 'app.kubernetes.io/name': 'redis' }, ports: [{ port: 6379 }] });
+      expect(env.find('NetworkPolicy', 'allow-shared-services', 'tenant-acme').spec.egress).toEqual([{
+        to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'db-redis' } }, podSelector: { matchLabels: { 'app.kubernetes.io/name': 'redis' } } }],
+        ports: [{ protocol: 'TCP', port: 6379 }],
+      }]);
+      expect(env.find('NetworkPolicy', 'postgres', 'db-postgres').spec.ingress.map((r: any) => r.from[0])).not.toContainEqual(tenantPeer('tenant-acme'));
+    });
+
+    it('rejects an unknown workload name', () => {
+      expect(() => withPostgres({ ...POSTGRES, workload: 'postgress' })).toThrow('development/acme: sharedServices[0].workload: got "db-postgres/postgress"; no workload named "postgress" in namespace "db-postgres"; known workloads: db-postgres/postgres');
+    });
+
+    it('rejects a port the workload does not expose', () => {
+      expect(() => withPostgres({ ...POSTGRES, ports: [{ port: 5433 }] })).toThrow('development/acme: sharedServices[0].ports: got 5433; "postgres" exposes no port 5433; its ports: postgresql (5432)');
+    });
+
+    it('rejects a workload name that is not a DNS-1123 label', () => {
+      expect(() => withPostgres({ ...POSTGRES, workload: 'Postgres' })).toThrow('development/acme: sharedServices[0].workload: got "Postgres"; must be the name of a workload of the connection graph (a DNS-1123 label, e.g. the StatefulDatastore\'s name)');
+    });
+
+    it('GIVEN tenants.yaml with sharedServices.<key>.workload WHEN loaded THEN the entitlement carries it', () => {
+      const text = [
+        'sharedServices:',
+        '  pg: { namespace: db-postgres, workload: postgres, ports: [{ port: 5432 }] }',
+        'tenants:',
+        '  - { id: acme, plan: free, owners: { admin: [a] }, environments: [development], sourceRepos: [https://github.com/acme/x.git], sharedServices: [pg] }',
+      ].join('\n');
+      const [t] = loadTenants(text, { environments: ['development'], plans: defaultPlans() });
+      expect(t.sharedServices).toEqual([{ name: 'pg', namespace: 'db-postgres', workload: 'postgres', ports: [{ port: 5432 }] }]);
     });
   });
 

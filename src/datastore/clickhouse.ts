@@ -1,7 +1,7 @@
 import { WorkloadPort } from '../connections';
 import { AlertRule } from '../monitoring-registry';
 import {
-  BackupPlan, BackupTarget, EngineContext, EngineDefinition, RoleSpec, configVolume, containerPort, env, probes,
+  BackupPlan, BackupTarget, EngineContext, EngineDefinition, RestorePlan, RestoreSource, RoleSpec, configVolume, containerPort, env, probes,
   resourcesJson, runbook, scratch, secretEnv,
 } from './types';
 
@@ -238,6 +238,32 @@ export function clickhouseEngine(o: ClickHouseEngineOptions = {}): EngineDefinit
         env: [secretEnv('CLICKHOUSE_ADMIN_PASSWORD', ctx.credentialsSecret)],
       }],
       upload: true,
+    }),
+    restore: (ctx: EngineContext, s: RestoreSource): RestorePlan => ({
+      // Native RESTORE reads the backup straight from the object store through the running server (ON CLUSTER in HA:
+      // one statement fills every replica), so it runs in a one-off Job once the server answers.
+      mode: 'job',
+      objectPattern: `${ctx.name}-*Z/`,
+      steps: [{
+        name: 'restore',
+        image,
+        command: ['bash', '-c', [
+          'set -euo pipefail',
+          'LATEST=$(cat /restore/latest)',
+          `CH=(clickhouse-client --host "${ctx.serviceFqdn(ctx.name)}" --user ${ADMIN_USER} --password "$CLICKHOUSE_ADMIN_PASSWORD")`,
+          'until "${CH[@]}" --query "SELECT 1" >/dev/null 2>&1; do echo "restore: waiting for ClickHouse"; sleep 5; done',
+          // Idempotent: Argo CD re-creates the Job after its TTL; a server that holds tables is never overwritten.
+          `N=$("\${CH[@]}" --query "SELECT count() FROM system.tables WHERE database NOT IN ('system', 'information_schema', 'INFORMATION_SCHEMA')")`,
+          'if [ "$N" != "0" ]; then echo "restore: ClickHouse already holds $N tables: nothing to restore"; exit 0; fi',
+          `"\${CH[@]}" --query "RESTORE ALL EXCEPT DATABASES system, information_schema, INFORMATION_SCHEMA${ctx.highAvailability ? ` ON CLUSTER '${ctx.name}'` : ''} FROM S3('https://${s.endpoint}/${s.bucket}/${s.prefix}/$LATEST', '$AWS_ACCESS_KEY_ID', '$AWS_SECRET_ACCESS_KEY')"`,
+          'echo "restore: $LATEST restored"',
+        ].join('\n')],
+        env: [
+          secretEnv('CLICKHOUSE_ADMIN_PASSWORD', ctx.credentialsSecret),
+          secretEnv('AWS_ACCESS_KEY_ID', s.credentialsSecret),
+          secretEnv('AWS_SECRET_ACCESS_KEY', s.credentialsSecret),
+        ],
+      }],
     }),
     rules: (ctx, sel) => {
       const rules: AlertRule[] = [{

@@ -1,7 +1,7 @@
 import { WorkloadPort } from '../connections';
 import { AlertRule } from '../monitoring-registry';
 import {
-  BackupPlan, BackupTarget, EngineContext, EngineDefinition, containerPort, env, probes, resourcesJson, runbook, scratch,
+  BackupPlan, BackupTarget, EngineContext, EngineDefinition, RestorePlan, RestoreSource, containerPort, env, probes, resourcesJson, runbook, scratch,
   secretEnv,
 } from './types';
 
@@ -104,6 +104,32 @@ export function minioEngine(o: MinioEngineOptions = {}): EngineDefinition {
         ],
       }],
       upload: true,
+    }),
+    restore: (ctx: EngineContext, s: RestoreSource): RestorePlan => ({
+      // An object store is filled through its API: a one-off Job mirrors the newest backup back once MinIO runs.
+      mode: 'job',
+      objectPattern: `${ctx.name}-*Z/`,
+      steps: [{
+        name: 'restore',
+        image: clientImage,
+        command: ['sh', '-c', [
+          'set -eu',
+          'LATEST=$(cat /restore/latest)',
+          `until mc alias set target "http://${ctx.serviceFqdn(ctx.name)}:${API.port}" "$MINIO_ROOT_USER" "$MINIO_ROOT_PASSWORD" >/dev/null 2>&1; do echo "restore: waiting for MinIO"; sleep 5; done`,
+          // Idempotent: Argo CD re-creates the Job after its TTL; a MinIO that holds buckets is never overwritten.
+          'if [ -n "$(mc ls target/)" ]; then echo "restore: MinIO already holds buckets: nothing to restore"; exit 0; fi',
+          `mc alias set restore "https://${s.endpoint}" "$AWS_ACCESS_KEY_ID" "$AWS_SECRET_ACCESS_KEY" >/dev/null`,
+          `mc mirror "restore/${s.bucket}/${s.prefix}/$LATEST/" target/`,
+          'echo "restore: $LATEST restored"',
+        ].join('\n')],
+        env: [
+          env('MC_CONFIG_DIR', '/tmp/.mc'),
+          secretEnv('MINIO_ROOT_USER', ctx.credentialsSecret),
+          secretEnv('MINIO_ROOT_PASSWORD', ctx.credentialsSecret),
+          secretEnv('AWS_ACCESS_KEY_ID', s.credentialsSecret),
+          secretEnv('AWS_SECRET_ACCESS_KEY', s.credentialsSecret),
+        ],
+      }],
     }),
     rules: (ctx, sel) => {
       const rules: AlertRule[] = [{

@@ -1,7 +1,7 @@
 import { WorkloadPort } from '../connections';
 import { AlertRule } from '../monitoring-registry';
 import {
-  BackupPlan, BackupTarget, EngineContext, EngineDefinition, RoleSpec, SIDECAR_RESOURCES, configVolume, containerPort, env, execShell,
+  BackupPlan, BackupTarget, EngineContext, EngineDefinition, RestorePlan, RestoreSource, RoleSpec, SIDECAR_RESOURCES, configVolume, containerPort, env, execShell,
   exporterProbes, probes, resourcesJson, runbook, scratch, secretEnv,
 } from './types';
 
@@ -208,6 +208,57 @@ export function postgresEngine(o: PostgresEngineOptions = {}): EngineDefinition 
         ],
       }],
       upload: true,
+    }),
+    restore: (ctx: EngineContext, _s: RestoreSource): RestorePlan => ({
+      // Only the primary StatefulSet restores; replicas still clone the restored primary with pg_basebackup.
+      mode: 'init',
+      objectPattern: `${ctx.name}-*.sql.gz`,
+      skipWhen: `[ -s "${PGDATA}/PG_VERSION" ]`,
+      dataMountPath: DATA_DIR,
+      steps: [{
+        name: 'restore',
+        image,
+        command: ['bash', '-c', [
+          'set -euo pipefail',
+          'shopt -s nullglob',
+          `DUMPS=(/restore/${ctx.name}-*.sql.gz)`,
+          '[ ${#DUMPS[@]} -gt 0 ] || exit 0',
+          // Built beside PGDATA and renamed at the end: an interrupted restore never looks like a complete one.
+          'STAGE="$PGDATA.restoring"',
+          'rm -rf "$STAGE"',
+          'umask 077',
+          `printf '%s\\n' "$POSTGRES_PASSWORD" > /tmp/.pwfile`,
+          'initdb -D "$STAGE" --username=postgres --pwfile=/tmp/.pwfile --auth-local=trust --auth-host=scram-sha-256',
+          'rm -f /tmp/.pwfile',
+          `pg_ctl -D "$STAGE" -w -t 3600 -o "-c listen_addresses='' -c unix_socket_directories=/var/run/postgresql" start`,
+          // pg_dumpall --clean output re-creates the role it connects as and expects that one statement to fail.
+          'gunzip -c "${DUMPS[-1]}" | psql -X -q -h /var/run/postgresql -U postgres -d postgres >/dev/null',
+          // The dump carries the source environment's password hashes: this environment's secrets win.
+          `psql -X -v ON_ERROR_STOP=1 -h /var/run/postgresql -U postgres -d postgres --set=pw="$POSTGRES_PASSWORD" --set=rpw="$REPLICATION_PASSWORD" <<'SQL'`,
+          "ALTER ROLE postgres WITH PASSWORD :'pw';",
+          `SELECT NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '${REPLICATION_USER}') AS missing \\gset`,
+          '\\if :missing',
+          `CREATE ROLE ${REPLICATION_USER} WITH REPLICATION LOGIN;`,
+          '\\endif',
+          `ALTER ROLE ${REPLICATION_USER} WITH REPLICATION LOGIN PASSWORD :'rpw';`,
+          'SQL',
+          'pg_ctl -D "$STAGE" -m fast -w stop',
+          'rm -rf "$PGDATA"',
+          'mv "$STAGE" "$PGDATA"',
+          'echo "restore: $(basename "${DUMPS[-1]}") restored into $PGDATA"',
+        ].join('\n')],
+        env: [
+          env('PGDATA', PGDATA),
+          secretEnv('POSTGRES_PASSWORD', ctx.credentialsSecret),
+          secretEnv('REPLICATION_PASSWORD', ctx.credentialsSecret),
+        ],
+        resources: resourcesJson(ctx.resources),
+        volumeMounts: [
+          { name: 'data', mountPath: DATA_DIR },
+          scratch('run', '/var/run/postgresql').mount,
+          scratch('tmp', '/tmp').mount,
+        ],
+      }],
     }),
     rules: (ctx, sel) => {
       const rules: AlertRule[] = [{

@@ -1,7 +1,7 @@
 import { WorkloadPort } from '../connections';
 import { AlertRule } from '../monitoring-registry';
 import {
-  BackupPlan, CLUSTER_DOMAIN, EngineContext, EngineDefinition, RoleSpec, SIDECAR_RESOURCES, configVolume, containerPort, env, execShell, majority,
+  BackupPlan, CLUSTER_DOMAIN, EngineContext, EngineDefinition, RestorePlan, RestoreSource, RoleSpec, SIDECAR_RESOURCES, configVolume, containerPort, env, execShell, majority,
   exporterProbes, probes, resourcesJson, runbook, scratch, secretEnv,
 } from './types';
 
@@ -201,6 +201,42 @@ export function redisEngine(o: RedisEngineOptions = {}): EngineDefinition {
         env: [secretEnv('REDIS_PASSWORD', ctx.credentialsSecret)],
       }],
       upload: true,
+    }),
+    restore: (ctx: EngineContext, _s: RestoreSource): RestorePlan => ({
+      // Only the seed pod (ordinal 0, the first master) restores; the other pods replicate from it.
+      mode: 'init',
+      objectPattern: `${ctx.name}-*.rdb`,
+      skipWhen: '[ -e /data/appendonlydir ] || [ -e /data/dump.rdb ] || [ "${HOSTNAME##*-}" != "0" ]',
+      dataMountPath: '/data',
+      steps: [{
+        name: 'restore',
+        image,
+        // With appendonly on, Redis ignores an RDB without an AOF: load the RDB in a private server on a unix socket,
+        // let it write the AOF, then move both into place (the AOF directory last: it marks a complete restore).
+        command: ['sh', '-c', [
+          'set -eu',
+          `set -- /restore/${ctx.name}-*.rdb`,
+          '[ -e "$1" ] || exit 0',
+          'rm -rf /data/.restoring && mkdir -p /data/.restoring',
+          'cp "$1" /data/.restoring/dump.rdb',
+          'redis-server --port 0 --unixsocket /tmp/restore.sock --dir /data/.restoring --dbfilename dump.rdb --appendonly no --save "" &',
+          'until redis-cli -s /tmp/restore.sock ping 2>/dev/null | grep -q PONG; do sleep 1; done',
+          'redis-cli -s /tmp/restore.sock config set appendonly yes >/dev/null',
+          'while :; do',
+          '  INFO=$(redis-cli -s /tmp/restore.sock info persistence)',
+          '  case "$INFO" in *aof_rewrite_in_progress:1*|*aof_rewrite_scheduled:1*) sleep 1 ;; *) break ;; esac',
+          'done',
+          'case "$INFO" in *aof_last_bgrewrite_status:ok*) ;; *) echo "restore: AOF rewrite failed" >&2; exit 1 ;; esac',
+          'redis-cli -s /tmp/restore.sock shutdown save >/dev/null || true',
+          'wait',
+          'mv /data/.restoring/appendonlydir /data/appendonlydir',
+          'mv /data/.restoring/dump.rdb /data/dump.rdb',
+          'rm -rf /data/.restoring',
+          'echo "restore: $(basename "$1") restored into /data"',
+        ].join('\n')],
+        resources: resourcesJson(ctx.resources),
+        volumeMounts: [{ name: 'data', mountPath: '/data' }, scratch('tmp', '/tmp', '64Mi').mount],
+      }],
     }),
     rules: (ctx, sel) => {
       const rules: AlertRule[] = [{

@@ -24,6 +24,38 @@ export interface BackupTarget {
   readonly credentialsSecret: string;
 }
 
+/** Where a datastore restores from: another environment's backups of this datastore (`<from>/<namespace>/<name>/`). */
+export interface RestoreSource {
+  readonly bucket: string;
+  /** Object prefix of this datastore's backups in the source, no leading or trailing slash (the backup layout). */
+  readonly prefix: string;
+  /** S3 endpoint host (no scheme); `storage.googleapis.com` for `gs://` sources (S3 interoperability, HMAC keys). */
+  readonly endpoint: string;
+  /** Secret holding the (read-only) AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY of the source bucket. */
+  readonly credentialsSecret: string;
+}
+
+/**
+ * How an engine restores its newest backup. The datastore adds a first step (MinIO client) that finds the newest
+ * backup object matching `objectPattern`: in `init` mode it downloads it into `/restore` (only when `skipWhen` is
+ * false), in `job` mode it writes the object's name (without a trailing `/`) to `/restore/latest`.
+ */
+export interface RestorePlan {
+  /**
+   * `init`: containers run before the engine on the main role's pods, so a fresh volume is filled before the
+   * server starts. `job`: a one-off Job `<name>-restore` that restores through the running server.
+   */
+  readonly mode: 'init' | 'job';
+  /** Shell `case` pattern of the engine's backup objects in the source prefix (names sort by timestamp). */
+  readonly objectPattern: string;
+  /** init mode: shell condition that is true when this pod must not restore (its volume holds data, or it is not the seed pod). */
+  readonly skipWhen?: string;
+  /** init mode: where the `data` volume is mounted, so the fetch step can evaluate `skipWhen`. */
+  readonly dataMountPath?: string;
+  /** Containers run after the fetch step (`/restore` is mounted in each; `/tmp` too). */
+  readonly steps: Record<string, any>[];
+}
+
 /** Everything an engine needs to know about the datastore it renders. Resolved once by StatefulDatastore. */
 export interface EngineContext {
   readonly name: string;
@@ -132,6 +164,8 @@ export interface EngineDefinition {
   roles(ctx: EngineContext): RoleSpec[];
   /** Undefined when no dump tool exists (volume snapshots by Velero only). */
   backup?(ctx: EngineContext, backup: BackupTarget): BackupPlan;
+  /** Restores the newest backup written by `backup` into a fresh datastore. Undefined when the engine cannot (Velero only). */
+  restore?(ctx: EngineContext, source: RestoreSource): RestorePlan;
   rules(ctx: EngineContext, selector: string): AlertRule[];
   /** Extra objects (cert-manager certificates, operator resources); gets the datastore construct as scope. */
   extraObjects?(scope: IConstruct, ctx: EngineContext, common: ExtraObjectContext): void;

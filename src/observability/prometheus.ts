@@ -2,12 +2,13 @@
 import { Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import {
-  IntOrString, KubeClusterRole, KubeClusterRoleBinding, KubeConfigMap, KubePodDisruptionBudget, KubeService,
+  IntOrString, KubeClusterRole, NetworkPolicyPort, KubeClusterRoleBinding, KubeConfigMap, KubePodDisruptionBudget, KubeService,
   KubeServiceAccount, KubeStatefulSet, Quantity,
 } from '../../imports/k8s';
 import { IWorkload, WorkloadPort } from '../connections';
 import { restrictedPodSecurityContext } from '../security';
-import { selectorLabels } from '../labels';
+import { LABEL_TENANT, selectorLabels } from '../labels';
+import { TenantNamespace } from '../tenant-namespace';
 import { checksum, componentNetworkPolicy, NetworkPeer, containerSecurity, k8sResources, spreadOverNodes, tcpPorts } from './common';
 import { componentLabels, StackContext } from './context';
 import { RULES_DIR } from './prometheus-config';
@@ -159,11 +160,24 @@ export class PrometheusServer extends Construct implements IWorkload {
     componentNetworkPolicy(this, this, {
       ingress: props.queryPeers.length > 0 ? [{ from: props.queryPeers.flatMap((p) => [...p.peers]), ports: tcpPorts(PROMETHEUS_PORT) }] : [],
       egress: [
-        // Scraping: pods in every namespace (annotated third-party pods declare their port only at runtime).
-        { to: [{ namespaceSelector: {} }] },
+        // Scraping: pods in every platform namespace (annotated third-party pods declare their port only at runtime).
+        { to: [{ namespaceSelector: { matchExpressions: [{ key: LABEL_TENANT, operator: 'DoesNotExist' }] } }] },
+        // Tenants' pods only on the ports their `allow-monitoring-scrape` policies admit (read at synth).
+        {
+          to: [{ namespaceSelector: { matchExpressions: [{ key: LABEL_TENANT, operator: 'Exists' }] } }],
+          ports: Lazy.any({ produce: () => tenantMetricsPorts(this) }) as unknown as NetworkPolicyPort[],
+        },
         { to: ctx.nodeCidrs.map((cidr) => ({ ipBlock: { cidr } })), ports: tcpPorts(10250) },
         { to: ctx.apiServerCidrs.map((cidr) => ({ ipBlock: { cidr } })), ports: tcpPorts(443, 6443) },
       ],
     });
   }
+}
+
+/** Metrics ports of every tenant of the environment (`metrics` by default), as NetworkPolicy ports. */
+function tenantMetricsPorts(scope: Construct): NetworkPolicyPort[] {
+  return TenantNamespace.metricsPortsOf(scope).map((p) => ({
+    protocol: 'TCP',
+    port: typeof p === 'number' ? IntOrString.fromNumber(p) : IntOrString.fromString(p),
+  }));
 }

@@ -3,6 +3,7 @@ import { environmentReadmePlugin } from './plugins/environment-readme';
 import { pruneGuard } from './plugins/prune-guard';
 import { SynthPlugin } from './synthesizer';
 import { statefulGuardPlugin } from '../stateful-guard';
+import { tenancyChecksPlugin } from '../tenancy/isolation';
 
 export interface DefaultPluginOptions {
   /**
@@ -18,5 +19,5 @@ export interface DefaultPluginOptions {
  */
 export function defaultPlugins(options: DefaultPluginOptions = {}): SynthPlugin[] {
   const allowPrune = options.allowPrune ?? false;
-  return [policyPlugin(), pruneGuard({ allowPrune }), statefulGuardPlugin({ allowPrune }), environmentReadmePlugin()];
+  return [policyPlugin(), tenancyChecksPlugin(), pruneGuard({ allowPrune }), statefulGuardPlugin({ allowPrune }), environmentReadmePlugin()];
 }

@@ -66,7 +66,37 @@ function namespacesOf(docs: readonly Doc[]): Map<string, NamespaceInfo> {
  * Selectors on `kubernetes.io/metadata.name` are looked up directly; other namespace selectors are evaluated
  * against every tenant namespace.
  */
-export function checkTenantIsolation(docs: readonly Doc[]): string[] {
+export interface IsolationOptions {
+  /**
+   * The cluster's pod CIDRs. An ipBlock that overlaps none of them (and none of its `except` entries matter)
+   * cannot reach pods, so it cannot admit another tenant.
+   * @default - unknown: every ipBlock in a tenant's policy may cover other tenants' pods
+   */
+  readonly podCidrs?: readonly string[];
+}
+
+/** [first, last] IPv4 address of a CIDR as numbers, or undefined for anything else (IPv6 is treated as overlapping). */
+function ipv4Range(cidr: string): [number, number] | undefined {
+  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(cidr);
+  if (!m) return undefined;
+  const ip = ((Number(m[1]) << 24) >>> 0) + (Number(m[2]) << 16) + (Number(m[3]) << 8) + Number(m[4]);
+  const bits = Number(m[5]);
+  const size = 2 ** (32 - bits);
+  const first = Math.floor(ip / size) * size;
+  return [first, first + size - 1];
+}
+
+/** True when two CIDRs may share an address (unparsable ones are assumed to). */
+export function cidrsOverlap(a: string, b: string): boolean {
+  const x = ipv4Range(a);
+  const y = ipv4Range(b);
+  if (!x || !y) return true;
+  return x[0] <= y[1] && y[0] <= x[1];
+}
+
+export function checkTenantIsolation(docs: readonly Doc[], options: IsolationOptions = {}): string[] {
+  const podCidrs = options.podCidrs;
+  const mayReachPods = (cidr: string): boolean => podCidrs === undefined || podCidrs.some((p) => cidrsOverlap(cidr, p));
   const namespaces = namespacesOf(docs);
   const tenantNamespaces = [...namespaces.values()].filter((n) => n.tenant !== undefined);
   const denied = new Map<string, Set<string>>();
@@ -112,7 +142,9 @@ export function checkTenantIsolation(docs: readonly Doc[]): string[] {
         peers.forEach((peer, p) => {
           const where = `${id}: ${key}[${r}].${peersKey}[${p}]`;
           if (peer.ipBlock) {
-            if (otherTenantsExist(self)) violations.push(`${where} is an ipBlock (${peer.ipBlock.cidr}), which may cover other tenants' pod IPs`);
+            if (otherTenantsExist(self) && mayReachPods(peer.ipBlock.cidr)) {
+              violations.push(`${where} is an ipBlock (${peer.ipBlock.cidr}), which may cover other tenants' pod IPs`);
+            }
             return;
           }
           // No namespaceSelector: pods of the policy's own namespace only.
@@ -173,7 +205,7 @@ export function tenancyChecksPlugin(): SynthPlugin {
     name: 'tenancy',
     check(env: EnvironmentOutput): CheckResult {
       const docs = env.documents.map((d) => d.object);
-      const found = [...checkTenantIsolation(docs), ...checkNamespaceGuardrails(docs)].map((m) => `${env.name}: ${m}`);
+      const found = [...checkTenantIsolation(docs, { podCidrs: env.profile.cluster.podCidrs }), ...checkNamespaceGuardrails(docs)].map((m) => `${env.name}: ${m}`);
       return env.profile.enforcePolicies ? { errors: found, warnings: [] } : { errors: [], warnings: found };
     },
   };

@@ -26,7 +26,7 @@ const TOP_KEYS = ['sharedServices', 'tenants'];
 const TENANT_KEYS = ['id', 'displayName', 'plan', 'owners', 'environments', 'sourceRepos', 'costCenter', 'sharedServices', 'overrides'];
 const OWNER_KEYS = ['admin', 'edit', 'view'];
 const OVERRIDE_KEYS = ['quota'];
-const SERVICE_KEYS = ['namespace', 'podSelector', 'ports'];
+const SERVICE_KEYS = ['namespace', 'workload', 'podSelector', 'ports'];
 const PORT_KEYS = ['port', 'protocol'];
 const STORAGE_CLASS_KEYS = ['requestsStorage', 'persistentVolumeClaims'];
 const QUANTITY_QUOTA_KEYS = new Set(['requestsCpu', 'requestsMemory', 'limitsCpu', 'limitsMemory', 'requestsStorage']);
@@ -60,10 +60,10 @@ export function loadTenants(text: string, options: LoadTenantsOptions): TenantDe
   onlyKeys(root, '', TOP_KEYS, bad);
 
   const catalog = new Map<string, SharedService>();
-  const services = root.sharedServices === undefined ? {} : mapping(root.sharedServices, 'sharedServices', bad, 'must map service names to { namespace, podSelector, ports }');
+  const services = root.sharedServices === undefined ? {} : mapping(root.sharedServices, 'sharedServices', bad, 'must map service names to { namespace, workload, podSelector, ports }');
   for (const [name, raw] of Object.entries(services)) {
     const field = `sharedServices.${name}`;
-    const m = mapping(raw, field, bad, 'must be a mapping with namespace, ports and optionally podSelector');
+    const m = mapping(raw, field, bad, 'must be a mapping with namespace, ports and optionally workload and podSelector');
     onlyKeys(m, field, SERVICE_KEYS, bad);
     const ports = list(m.ports, `${field}.ports`, bad).map((rp, i): SharedServicePort => {
       const pm = mapping(rp, `${field}.ports[${i}]`, bad, 'must be a mapping { port, protocol }');
@@ -72,7 +72,13 @@ export function loadTenants(text: string, options: LoadTenantsOptions): TenantDe
     });
     const podSelector = m.podSelector === undefined ? undefined : mapping(m.podSelector, `${field}.podSelector`, bad, 'must map label keys to values') as Record<string, string>;
     if (typeof m.namespace !== 'string') bad(`${field}.namespace`, m.namespace, 'must be a namespace name');
-    const service: SharedService = { name, namespace: m.namespace as string, ...(podSelector ? { podSelector } : {}), ports };
+    const service: SharedService = {
+      name,
+      namespace: m.namespace as string,
+      ...(m.workload !== undefined ? { workload: m.workload as string } : {}),
+      ...(podSelector ? { podSelector } : {}),
+      ports,
+    };
     check(sharedServiceProblem(field, service));
     catalog.set(name, service);
   }

@@ -47,6 +47,9 @@ export function sharedServiceProblem(field: string, s: SharedService): InputProb
   if (s.namespace.startsWith(TENANT_NAMESPACE_PREFIX)) {
     return { field: `${field}.namespace`, value: s.namespace, allowed: `must be a platform namespace: egress into another tenant's namespace ("${TENANT_NAMESPACE_PREFIX}*") would break tenant isolation` };
   }
+  if (s.workload !== undefined && (typeof s.workload !== 'string' || !isDns1123Label(s.workload))) {
+    return { field: `${field}.workload`, value: s.workload, allowed: 'must be the name of a workload of the connection graph (a DNS-1123 label, e.g. the StatefulDatastore\'s name)' };
+  }
   for (const [k, v] of Object.entries(s.podSelector ?? {})) {
     if (labelKeyProblem(k) !== undefined) return { field: `${field}.podSelector`, value: k, allowed: 'keys must be label keys' };
     if (typeof v !== 'string' || labelValueProblem(v) !== undefined) return { field: `${field}.podSelector.${k}`, value: v, allowed: 'must be a label value' };

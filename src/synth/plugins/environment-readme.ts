@@ -134,8 +134,16 @@ export function environmentReadme(env: EnvironmentOutput): string {
     '| Namespace | Objects | Kinds |',
     '| --- | ---: | --- |',
   ];
+  // Group once by namespace (a filter per namespace would be quadratic with 1,000 tenant namespaces).
+  const byNamespace = new Map<string, Record<string, any>[]>();
+  for (const o of objects) {
+    const k = ns(o);
+    const list = byNamespace.get(k);
+    if (list) list.push(o);
+    else byNamespace.set(k, [o]);
+  }
   for (const [namespace, n] of countBy(objects, ns)) {
-    const kinds = countBy(objects.filter((o) => ns(o) === namespace), (o) => o.kind).map(([k, c]) => `${k} ${c}`).join(', ');
+    const kinds = countBy(byNamespace.get(namespace) ?? [], (o) => o.kind).map(([k, c]) => `${k} ${c}`).join(', ');
     lines.push(`| ${namespace} | ${n} | ${kinds} |`);
   }
   const { nodes, edges } = environmentGraph(env);
@@ -147,9 +155,16 @@ export function environmentReadme(env: EnvironmentOutput): string {
   lines.push('Arrows are the connections the NetworkPolicies allow (egress side), labelled with ports.', '', '```mermaid', 'flowchart LR');
   const namespaces = [...new Set(nodes.filter((n) => n.shape !== 'external').map((n) => n.namespace))].sort();
   const shape = (n: Node) => (n.shape === 'datastore' ? `${n.id}[("${n.label}")]` : n.shape === 'external' ? `${n.id}{{"${n.label}"}}` : `${n.id}["${n.label}"]`);
+  const nodesByNamespace = new Map<string, Node[]>();
+  for (const n of nodes) {
+    if (n.shape === 'external') continue;
+    const list = nodesByNamespace.get(n.namespace);
+    if (list) list.push(n);
+    else nodesByNamespace.set(n.namespace, [n]);
+  }
   for (const namespace of namespaces) {
     lines.push(`  subgraph ${mermaidId(`ns__${namespace}`)}["${namespace}"]`);
-    for (const n of nodes.filter((x) => x.shape !== 'external' && x.namespace === namespace)) lines.push(`    ${shape(n)}`);
+    for (const n of nodesByNamespace.get(namespace) ?? []) lines.push(`    ${shape(n)}`);
     lines.push('  end');
   }
   for (const n of nodes.filter((x) => x.shape === 'external')) lines.push(`  ${shape(n)}`);
