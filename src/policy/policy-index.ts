@@ -1,3 +1,4 @@
+import { selectorMatchesLabels } from '../labels';
 import { SynthDocument } from '../synth/synthesizer';
 
 /** Kinds whose objects carry a pod template (or are pods). */
@@ -59,20 +60,7 @@ function stringMap(v: unknown): Labels {
 
 /** True when `labels` satisfy `selector`; an empty selector selects everything, an absent one nothing. */
 export function labelSelectorMatches(selector: LabelSelector | undefined, labels: Labels): boolean {
-  if (!selector) return false;
-  for (const [k, v] of Object.entries(selector.matchLabels ?? {})) if (labels[k] !== v) return false;
-  for (const e of selector.matchExpressions ?? []) {
-    const has = Object.prototype.hasOwnProperty.call(labels, e.key);
-    const values = e.values ?? [];
-    switch (e.operator) {
-      case 'In': if (!has || !values.includes(labels[e.key])) return false; break;
-      case 'NotIn': if (has && values.includes(labels[e.key])) return false; break;
-      case 'Exists': if (!has) return false; break;
-      case 'DoesNotExist': if (has) return false; break;
-      default: return false;
-    }
-  }
-  return true;
+  return selector !== undefined && selectorMatchesLabels(selector, labels);
 }
 
 /** The pod spec, labels and path of a pod-bearing document; undefined for other kinds (and Rollouts with workloadRef). */

@@ -3,7 +3,7 @@
  * its guard rails. Pure functions of the documents, linear in their number, so the policy engine and the
  * environment tests can run them on whole environments.
  */
-import { LABEL_TENANT } from '../labels';
+import { LABEL_TENANT, selectorMatchesLabels } from '../labels';
 import type { EnvironmentOutput, SynthPlugin, CheckResult } from '../synth/synthesizer';
 import { LABEL_NAMESPACE_NAME, PSS_EXEMPTION_ANNOTATION } from './guardrails';
 
@@ -20,19 +20,7 @@ interface NamespaceInfo {
 
 /** Whether a label selector matches a label set (an empty selector matches everything). */
 export function namespaceSelectorMatches(selector: Selector, labels: Readonly<Record<string, string>>): boolean {
-  for (const [k, v] of Object.entries(selector.matchLabels ?? {})) if (labels[k] !== v) return false;
-  for (const e of selector.matchExpressions ?? []) {
-    const has = Object.prototype.hasOwnProperty.call(labels, e.key);
-    const values = e.values ?? [];
-    switch (e.operator) {
-      case 'In': if (!has || !values.includes(labels[e.key])) return false; break;
-      case 'NotIn': if (has && values.includes(labels[e.key])) return false; break;
-      case 'Exists': if (!has) return false; break;
-      case 'DoesNotExist': if (has) return false; break;
-      default: return false;
-    }
-  }
-  return true;
+  return selectorMatchesLabels(selector, labels);
 }
 
 function isEmptySelector(s: Selector | undefined): boolean {
