@@ -1,3 +1,4 @@
+import * as fs from 'fs';
 import * as path from 'path';
 import { App } from 'cdk8s';
 import {
@@ -8,8 +9,19 @@ import {
 import { serviceImage } from './images';
 import { DatastoreName, PlatformSettings, ServiceName } from './platform-settings';
 
-/** The tenants file (one entry per tenant; see docs in README "Tenants"). */
-export const TENANTS_FILE = path.join(__dirname, '..', 'tenants.yaml');
+/**
+ * The tenants file at the repository root (one entry per tenant; see README "How to add a tenant"). Found by
+ * walking up from this module, so it works from charts/ (tests), lib/ (synth) and lib/scripts/ (diff, bench).
+ */
+export const TENANTS_FILE = findUp('tenants.yaml');
+
+function findUp(file: string): string {
+  for (let dir = __dirname; ; dir = path.dirname(dir)) {
+    const candidate = path.join(dir, file);
+    if (fs.existsSync(candidate)) return candidate;
+    if (path.dirname(dir) === dir) throw new Error(`${file} not found above ${__dirname}`);
+  }
+}
 
 const ENVIRONMENT_NAMES = ['development', 'staging', 'production', 'dr'];
 

@@ -2,7 +2,7 @@ import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { afterEach, beforeEach, describe, expect, test } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, test } from 'vitest';
 import { diffTrees, fieldChanges } from '../src/review/manifest-diff';
 import { readTreeFromDir, readTreeFromGit } from '../src/review/manifest-tree';
 import { reviewDiff } from '../src/review/review-diff';
@@ -157,5 +157,19 @@ describe('npm run diff', () => {
       { path: 'spec.args[1]', before: 'b', after: undefined },
       { path: 'spec.paused', before: true, after: undefined },
     ]);
+  });
+});
+
+describe('fieldChanges on lists of unnamed objects', () => {
+  it('GIVEN an item inserted in the middle THEN reports that item as added, not every later index as changed', () => {
+    const before = { spec: { whitelist: [{ group: 'apps', kind: 'Deployment' }, { group: 'policy', kind: 'PodDisruptionBudget' }] } };
+    const after = { spec: { whitelist: [{ group: 'apps', kind: 'Deployment' }, { group: 'batch', kind: 'Job' }, { group: 'policy', kind: 'PodDisruptionBudget' }] } };
+    expect(fieldChanges(before, after)).toEqual([{ path: 'spec.whitelist[+]', before: undefined, after: { group: 'batch', kind: 'Job' } }]);
+  });
+
+  it('GIVEN an item removed THEN reports it as removed', () => {
+    const before = { rules: [{ a: 1 }, { b: 2 }] };
+    const after = { rules: [{ b: 2 }] };
+    expect(fieldChanges(before, after)).toEqual([{ path: 'rules[-]', before: { a: 1 }, after: undefined }]);
   });
 });

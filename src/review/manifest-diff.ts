@@ -69,6 +69,20 @@ export function fieldChanges(before: unknown, after: unknown, path = '', out: Fi
       for (const n of names) fieldChanges(a.get(n), b.get(n), `${path}[name=${n}]`, out);
       return out;
     }
+    // Lists of unnamed objects whose length changed (an item inserted or removed, e.g. an AppProject whitelist):
+    // comparing by index would report every later item as changed, so report the items added and removed.
+    if (before.length !== after.length && [...before, ...after].every(isObject)) {
+      const count = (xs: unknown[]) => {
+        const m = new Map<string, number>();
+        for (const x of xs) m.set(JSON.stringify(x), (m.get(JSON.stringify(x)) ?? 0) + 1);
+        return m;
+      };
+      const a = count(before);
+      const b = count(after);
+      for (const [k, n] of a) for (let i = (b.get(k) ?? 0); i < n; i++) out.push({ path: `${path}[-]`, before: JSON.parse(k), after: undefined });
+      for (const [k, n] of b) for (let i = (a.get(k) ?? 0); i < n; i++) out.push({ path: `${path}[+]`, before: undefined, after: JSON.parse(k) });
+      return out;
+    }
     for (let i = 0; i < Math.max(before.length, after.length); i++) fieldChanges(before[i], after[i], `${path}[${i}]`, out);
     return out;
   }
