@@ -2,8 +2,7 @@ import { WorkloadPort } from '../connections';
 import { AlertRule } from '../monitoring-registry';
 import {
   BackupPlan, BackupTarget, EngineContext, EngineDefinition, RestorePlan, RestoreSource, RoleSpec, configVolume, containerPort, env, probes,
-  resourcesJson, runbook, scratch, secretEnv,
-} from './types';
+  resourcesJson, runbook, scratch, secretEnv, downRule } from './types';
 
 /** Options of {@link Engine.clickhouse}. */
 export interface ClickHouseEngineOptions {
@@ -266,15 +265,7 @@ export function clickhouseEngine(o: ClickHouseEngineOptions = {}): EngineDefinit
       }],
     }),
     rules: (ctx, sel) => {
-      const rules: AlertRule[] = [{
-        alert: 'ClickHouseDown',
-        expr: `up{${sel}} == 0`,
-        for: '1m',
-        severity: 'critical',
-        summary: `ClickHouse ${ctx.namespace}/${ctx.name} is down`,
-        description: 'The metrics endpoint of pod {{ $labels.pod }} does not answer.',
-        runbookUrl: runbook('ClickHouseDown'),
-      }];
+      const rules: AlertRule[] = [downRule('ClickHouseDown', 'ClickHouse', ctx, 'up', sel, 'The metrics endpoint of pod {{ $labels.pod }} does not answer.')];
       if (ctx.highAvailability) {
         rules.push({
           alert: 'ClickHouseReplicationLag',

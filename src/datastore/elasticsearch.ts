@@ -4,8 +4,7 @@ import { AlertRule } from '../monitoring-registry';
 import { parseQuantity } from '../quantity';
 import {
   BackupPlan, BackupTarget, EngineContext, EngineDefinition, SIDECAR_RESOURCES, configVolume, containerPort, env, execShell,
-  exporterProbes, probes, resourcesJson, runbook, scratch, secretEnv,
-} from './types';
+  exporterProbes, probes, resourcesJson, runbook, scratch, secretEnv, downRule } from './types';
 
 /** Options of {@link Engine.elasticsearch}. */
 export interface ElasticsearchEngineOptions {
@@ -192,15 +191,7 @@ export function elasticsearchEngine(o: ElasticsearchEngineOptions = {}): EngineD
       upload: false,
     }),
     rules: (ctx, sel) => {
-      const rules: AlertRule[] = [{
-        alert: 'ElasticsearchDown',
-        expr: `elasticsearch_clusterinfo_up{${sel}} == 0`,
-        for: '1m',
-        severity: 'critical',
-        summary: `Elasticsearch ${ctx.namespace}/${ctx.name} is down`,
-        description: 'elasticsearch_exporter cannot reach the node on pod {{ $labels.pod }}.',
-        runbookUrl: runbook('ElasticsearchDown'),
-      }, {
+      const rules: AlertRule[] = [downRule('ElasticsearchDown', 'Elasticsearch', ctx, 'elasticsearch_clusterinfo_up', sel, 'elasticsearch_exporter cannot reach the node on pod {{ $labels.pod }}.'), {
         alert: 'ElasticsearchClusterRed',
         expr: `max(elasticsearch_cluster_health_status{${sel}, color="red"}) == 1`,
         for: '5m',

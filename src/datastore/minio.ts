@@ -2,8 +2,7 @@ import { WorkloadPort } from '../connections';
 import { AlertRule } from '../monitoring-registry';
 import {
   BackupPlan, BackupTarget, EngineContext, EngineDefinition, RestorePlan, RestoreSource, containerPort, env, probes, resourcesJson, runbook, scratch,
-  secretEnv,
-} from './types';
+  secretEnv, downRule } from './types';
 
 /** Options of {@link Engine.minio}. */
 export interface MinioEngineOptions {
@@ -132,15 +131,7 @@ export function minioEngine(o: MinioEngineOptions = {}): EngineDefinition {
       }],
     }),
     rules: (ctx, sel) => {
-      const rules: AlertRule[] = [{
-        alert: 'MinioDown',
-        expr: `up{${sel}} == 0`,
-        for: '1m',
-        severity: 'critical',
-        summary: `MinIO ${ctx.namespace}/${ctx.name} is down`,
-        description: 'The metrics endpoint of pod {{ $labels.pod }} does not answer.',
-        runbookUrl: runbook('MinioDown'),
-      }];
+      const rules: AlertRule[] = [downRule('MinioDown', 'MinIO', ctx, 'up', sel, 'The metrics endpoint of pod {{ $labels.pod }} does not answer.')];
       if (ctx.replicas > 1) {
         rules.push({
           alert: 'MinioNodesOffline',

@@ -2,8 +2,7 @@ import { WorkloadPort } from '../connections';
 import { AlertRule } from '../monitoring-registry';
 import {
   BackupPlan, BackupTarget, EngineContext, EngineDefinition, RestorePlan, RestoreSource, RoleSpec, SIDECAR_RESOURCES, configVolume, containerPort, env, execShell,
-  exporterProbes, probes, resourcesJson, runbook, scratch, secretEnv,
-} from './types';
+  exporterProbes, probes, resourcesJson, runbook, scratch, secretEnv, downRule } from './types';
 
 /** Options of {@link Engine.postgres}. */
 export interface PostgresEngineOptions {
@@ -261,15 +260,7 @@ export function postgresEngine(o: PostgresEngineOptions = {}): EngineDefinition 
       }],
     }),
     rules: (ctx, sel) => {
-      const rules: AlertRule[] = [{
-        alert: 'PostgresqlDown',
-        expr: `pg_up{${sel}} == 0`,
-        for: '1m',
-        severity: 'critical',
-        summary: `PostgreSQL ${ctx.namespace}/${ctx.name} is down`,
-        description: 'postgres_exporter cannot reach PostgreSQL on pod {{ $labels.pod }}.',
-        runbookUrl: runbook('PostgresqlDown'),
-      }];
+      const rules: AlertRule[] = [downRule('PostgresqlDown', 'PostgreSQL', ctx, 'pg_up', sel, 'postgres_exporter cannot reach PostgreSQL on pod {{ $labels.pod }}.')];
       if (ctx.replicas > 1) {
         rules.push({
           alert: 'PostgresqlReplicationLag',

@@ -2,8 +2,7 @@ import { WorkloadPort } from '../connections';
 import { AlertRule } from '../monitoring-registry';
 import {
   BackupPlan, CLUSTER_DOMAIN, EngineContext, EngineDefinition, RestorePlan, RestoreSource, RoleSpec, SIDECAR_RESOURCES, configVolume, containerPort, env, execShell, majority,
-  exporterProbes, probes, resourcesJson, runbook, scratch, secretEnv,
-} from './types';
+  exporterProbes, probes, resourcesJson, runbook, scratch, secretEnv, downRule } from './types';
 
 /** Options of {@link Engine.redis}. */
 export interface RedisEngineOptions {
@@ -239,15 +238,7 @@ export function redisEngine(o: RedisEngineOptions = {}): EngineDefinition {
       }],
     }),
     rules: (ctx, sel) => {
-      const rules: AlertRule[] = [{
-        alert: 'RedisDown',
-        expr: `redis_up{${sel}} == 0`,
-        for: '1m',
-        severity: 'critical',
-        summary: `Redis ${ctx.namespace}/${ctx.name} is down`,
-        description: 'redis_exporter cannot reach Redis on pod {{ $labels.pod }}.',
-        runbookUrl: runbook('RedisDown'),
-      }];
+      const rules: AlertRule[] = [downRule('RedisDown', 'Redis', ctx, 'redis_up', sel, 'redis_exporter cannot reach Redis on pod {{ $labels.pod }}.')];
       if (ctx.replicas > 1) {
         rules.push({
           alert: 'RedisReplicationLag',

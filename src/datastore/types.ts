@@ -259,3 +259,19 @@ export function majority(n: number): number {
 export function runbook(alert: string): string {
   return `https://runbooks.platform.example.com/datastores/${alert.toLowerCase()}`;
 }
+
+/**
+ * The "datastore is down" rule every engine has: critical after 1 minute of `metric == 0` on its pods.
+ * `metric` is the exporter's own up-metric (pg_up, redis_up, ...) or Prometheus's `up` for native endpoints.
+ */
+export function downRule(alert: string, engineName: string, ctx: { readonly namespace: string; readonly name: string }, metric: string, sel: string, description: string): AlertRule {
+  return {
+    alert,
+    expr: `${metric}{${sel}} == 0`,
+    for: '1m',
+    severity: 'critical',
+    summary: `${engineName} ${ctx.namespace}/${ctx.name} is down`,
+    description,
+    runbookUrl: runbook(alert),
+  };
+}
