@@ -4,7 +4,8 @@
  * For N services per environment (N = 20, 200, 1000; four environments) it builds the platform in one process and
  * prints: the synth time (construct tree + toJson + validation + policy + YAML + atomic write) and the floor (only
  * js-yaml dump + write of the very same objects), and their ratio. Then the tenants dimension (1,000 tenants in one
- * environment) and the whole-process time of `npm run synth` on the committed charts.
+ * environment) and the whole-process time of `npm run synth` on the committed charts. Each line also gives the
+ * in-memory comparison (no file writes), because on slow disks the write cost dominates both sides.
  *
  *   npm run bench                  # all sizes
  *   npm run bench -- --sizes 20,200
@@ -16,7 +17,7 @@ import * as path from 'path';
 import { App } from 'cdk8s';
 import { dump } from 'js-yaml';
 import { ENVIRONMENTS } from '../charts';
-import { EnvironmentChart, EnvironmentProfile, SynthDocument, synthesize } from '../src';
+import { EnvironmentChart, EnvironmentProfile, SynthDocument, synthesize, synthesizeToJson, toYaml } from '../src';
 import { defaultPlugins } from '../src/synth/plugins';
 import { benchService, benchTenants } from './bench-workloads';
 
@@ -54,7 +55,7 @@ function tenantsApp(n: number, profile: EnvironmentProfile): Build {
   };
 }
 
-interface Measure { synth: number; floor: number; docs: number }
+interface Measure { synth: number; floor: number; docs: number; cpuSynth: number; cpuFloor: number }
 
 /** One measurement: synth (build + synthesize into a temp dir) versus dump + write of the same objects. */
 let runCounter = 0;
@@ -105,9 +106,27 @@ function measureOnce(build: Build, tmp: string): Measure {
     synthMs = runSynth().ms;
   }
   const synth = synthMs;
+
+  // The same comparison without the filesystem (its cost dominates both sides on slow disks): build + toJson +
+  // validation + plugin checks + YAML rendering, against js-yaml dump alone.
+  global.gc?.();
+  const t2 = process.hrtime.bigint();
+  const app2 = new App({ outdir: '.cdk8s.out' });
+  build(app2);
+  const { envs } = synthesizeToJson(app2);
+  const plugins = defaultPlugins();
+  for (const env of envs) for (const p of plugins) p.check?.(env, { outdir: out });
+  let bytes = 0;
+  for (const env of envs) for (const d of env.documents) bytes += toYaml(d.object).length;
+  const cpuSynth = ms(t2);
+  global.gc?.();
+  const t3 = process.hrtime.bigint();
+  for (const d of docs) bytes -= dump(d.object, { noRefs: true, lineWidth: -1 }).length;
+  const cpuFloor = ms(t3);
+  void bytes;
   fs.rmSync(out, { recursive: true, force: true });
   fs.rmSync(floorDir, { recursive: true, force: true });
-  return { synth, floor, docs: docs.length };
+  return { synth, floor, docs: docs.length, cpuSynth, cpuFloor };
 }
 
 function measure(label: string, build: Build, runs: number): void {
@@ -120,9 +139,12 @@ function measure(label: string, build: Build, runs: number): void {
     const synth = median(rs.map((r) => r.synth));
     const floor = median(rs.map((r) => r.floor));
     const docs = rs[0].docs;
+    const cpuSynth = median(rs.map((r) => r.cpuSynth));
+    const cpuFloor = median(rs.map((r) => r.cpuFloor));
     console.log(
       `${label.padEnd(28)} ${String(docs).padStart(7)} docs  synth ${synth.toFixed(0).padStart(6)} ms  floor ${floor.toFixed(0).padStart(6)} ms` +
-        `  ratio ${(synth / floor).toFixed(2)}  (${((synth * 1000) / docs).toFixed(0)} µs/doc)`,
+        `  ratio ${(synth / floor).toFixed(2)}  (${((synth * 1000) / docs).toFixed(0)} µs/doc)` +
+        `  | in memory: ${cpuSynth.toFixed(0)} vs dump ${cpuFloor.toFixed(0)} ms, ratio ${(cpuSynth / cpuFloor).toFixed(2)}`,
     );
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
