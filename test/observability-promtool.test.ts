@@ -41,7 +41,12 @@ function synthPlatform(outdir: string): void {
   synthesize(app, { outdir, warn: () => undefined });
 }
 
-describe.runIf(haveTools)('scripts/check-monitoring.sh (promtool, amtool)', () => {
+// `npm test` installs the tools first when it can (scripts/ensure-monitoring-tools.sh); these checks never skip.
+test('promtool and amtool are installed (the monitoring checks need the real tools)', () => {
+  expect(haveTools, 'install them: apt-get install -y prometheus prometheus-alertmanager').toBe(true);
+});
+
+describe('scripts/check-monitoring.sh (promtool, amtool)', () => {
   let dir: string;
   beforeAll(() => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'obs-dist-'));
@@ -90,8 +95,8 @@ describe.runIf(haveTools)('scripts/check-monitoring.sh (promtool, amtool)', () =
   });
 });
 
-test.runIf(!haveTools)('promtool and amtool must be installed for the monitoring checks', () => {
-  // CI installs them (.ci/run); without them the check script itself fails rather than skipping.
-  const r = check(os.tmpdir());
-  expect(r.status).not.toBe(0);
+test('GIVEN the tools are missing from PATH WHEN checked THEN the script fails instead of skipping', () => {
+  const r = spawnSync('/bin/bash', [SCRIPT, os.tmpdir()], { encoding: 'utf8', env: { ...process.env, PATH: '/nonexistent' } });
+  expect(r.status).toBe(2);
+  expect(r.stderr).toContain('check-monitoring: promtool is not installed (apt-get install -y prometheus prometheus-alertmanager); failing instead of skipping');
 });

@@ -186,7 +186,7 @@ export function checkNamespaceGuardrails(docs: readonly Doc[]): string[] {
 
 /**
  * A synth plugin running both checks on every environment: errors when the profile enforces policies,
- * warnings otherwise. (Registered by the lead in `src/synth/plugins.ts`.)
+ * warnings otherwise. Registered in `defaultPlugins()` (src/synth/plugins.ts).
  */
 export function tenancyChecksPlugin(): SynthPlugin {
   return {
