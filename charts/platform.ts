@@ -73,7 +73,7 @@ export function buildPlatform(app: App, settings: PlatformSettings): Environment
   if (settings.kafka) datastore('kafka', 'db-kafka', Engine.kafka(), undefined, 'platform');
 
   // --- observability ----------------------------------------------------------------------------------------
-  new ObservabilityStack(chart, 'observability', {
+  const observability = new ObservabilityStack(chart, 'observability', {
     runbookBaseUrl: 'https://runbooks.example.com/platform',
     alerting: {
       receivers: [
@@ -96,6 +96,12 @@ export function buildPlatform(app: App, settings: PlatformSettings): Environment
       peer: NetworkPeer.pods('tracing', { 'app.kubernetes.io/name': 'jaeger' }),
     }),
   });
+
+  // Fluent Bit ships logs to, and Grafana queries, the logs cluster: declared in the graph so the datastore's
+  // NetworkPolicy admits them (their own egress comes from the backend's peer).
+  for (const client of [observability.fluentBit, observability.grafana]) {
+    if (client) ConnectionGraph.of(chart).connect(client, logs, undefined, 'logs.clients');
+  }
 
   // --- services ---------------------------------------------------------------------------------------------
   const service = (name: ServiceName, namespace: PlatformNamespaceName, team: string, props: Partial<MicroserviceDeploymentProps>) => {

@@ -140,3 +140,53 @@ describe('the reference platform in dist/', () => {
     expect(unpinned).toEqual([]);
   });
 });
+
+describe('NetworkPolicies of the reference platform agree at both ends', () => {
+  /** Labels of every pod template per namespace, from the workloads in the environment. */
+  function podsOf(docs: Record<string, any>[]) {
+    const pods: Array<{ ns: string; name: string; labels: Record<string, string> }> = [];
+    for (const d of docs) {
+      const t = d.kind === 'CronJob' ? d.spec?.jobTemplate?.spec?.template : d.spec?.template;
+      if (t?.metadata?.labels && ['Deployment', 'StatefulSet', 'Rollout', 'DaemonSet', 'Job', 'CronJob'].includes(d.kind)) {
+        pods.push({ ns: d.metadata.namespace, name: `${d.kind}/${d.metadata.name}`, labels: t.metadata.labels });
+      }
+    }
+    return pods;
+  }
+  const matches = (sel: Record<string, string> | undefined, labels: Record<string, string>) =>
+    Object.entries(sel ?? {}).every(([k, v]) => labels[k] === v);
+
+  it.each(ENVS)('%s: every egress to pods on a port is admitted by an ingress rule of a policy selecting those pods', (env) => {
+    const docs = envDocs(env);
+    const pods = podsOf(docs);
+    const policies = docs.filter((d) => d.kind === 'NetworkPolicy');
+    const problems: string[] = [];
+    for (const np of policies) {
+      const srcNs = np.metadata.namespace;
+      const sources = pods.filter((p) => p.ns === srcNs && matches(np.spec.podSelector?.matchLabels, p.labels));
+      for (const rule of np.spec.egress ?? []) {
+        for (const peer of rule.to ?? []) {
+          const dstNs = peer.namespaceSelector?.matchLabels?.['kubernetes.io/metadata.name'];
+          if (!dstNs || !peer.podSelector) continue; // DNS, CIDRs and namespace-wide rules are checked elsewhere
+          const targets = pods.filter((p) => p.ns === dstNs && matches(peer.podSelector.matchLabels, p.labels));
+          for (const port of rule.ports ?? []) {
+            for (const target of targets) {
+              for (const source of sources) {
+                const admitted = policies.some((other) => other.metadata.namespace === dstNs
+                  && matches(other.spec.podSelector?.matchLabels, target.labels)
+                  && (other.spec.ingress ?? []).some((ing: any) => (ing.ports === undefined || ing.ports.some((p: any) => p.port === port.port))
+                    && (ing.from ?? []).some((f: any) => {
+                      const fromNs = f.namespaceSelector?.matchLabels?.['kubernetes.io/metadata.name'] ?? (f.namespaceSelector ? undefined : dstNs);
+                      const nsOk = f.namespaceSelector && Object.keys(f.namespaceSelector).length === 0 ? true : fromNs === srcNs;
+                      return nsOk && (f.podSelector === undefined || matches(f.podSelector.matchLabels, source.labels));
+                    })));
+                if (!admitted) problems.push(`${srcNs}/${source.name} -> ${dstNs}/${target.name}:${port.port} (${np.metadata.name})`);
+              }
+            }
+          }
+        }
+      }
+    }
+    expect([...new Set(problems)]).toEqual([]);
+  });
+});

@@ -66,6 +66,7 @@ const CASES: readonly Case[] = [
   { check: 'cronjob-limits', name: 'no deadline', mutate: (o) => { delete pick(o, 'CronJob', 'report').spec.startingDeadlineSeconds; }, text: `${P}/CronJob/report: spec.startingDeadlineSeconds: sets no startingDeadlineSeconds [cronjob-limits]` },
   { check: 'job-ttl', name: 'no TTL', mutate: (o) => { delete pick(o, 'Job', 'migrate').spec.ttlSecondsAfterFinished; }, text: `${P}/Job/migrate: spec.ttlSecondsAfterFinished: is not set; finished Jobs are never cleaned up [job-ttl]` },
   { check: 'networkpolicy-covers-pod', name: 'api has no egress policy', mutate: (o) => { pick(o, 'NetworkPolicy', 'default-deny').spec.policyTypes = ['Ingress']; pick(o, 'NetworkPolicy', 'allow-dns').spec.podSelector = { matchExpressions: [{ key: 'app.kubernetes.io/name', operator: 'NotIn', values: ['api'] }] }; pick(o, 'Namespace', 'shop').metadata.annotations = { 'policy.platform.io/waive': 'namespace-default-deny', 'policy.platform.io/waive-reason': 'test: only the pod-level check' }; }, text: `${P}/Deployment/api: spec.template.metadata.labels: no NetworkPolicy in namespace "shop" selects the pods of Deployment "api" for egress [networkpolicy-covers-pod]` },
+  { check: 'network-policy-peers-agree', name: 'one-sided egress', mutate: (o) => { o.push({ apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'api-egress', namespace: 'shop' }, spec: { podSelector: { matchLabels: { 'app.kubernetes.io/name': 'api' } }, policyTypes: ['Egress'], egress: [{ to: [{ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'operator' } } }], ports: [{ protocol: 'TCP', port: 8080 }] }] } }); }, text: `${P}/NetworkPolicy/api-egress: spec.egress[0].to[0]: egress to shop/Deployment "operator" on port 8080 is not admitted by any NetworkPolicy selecting those pods; declare the connection in the graph (connectsTo / clients) so both ends agree [network-policy-peers-agree]` },
   { check: 'namespace-default-deny', name: 'egress open', mutate: (o) => { pick(o, 'NetworkPolicy', 'allow-dns').spec.egress.push({ to: [{ ipBlock: { cidr: '0.0.0.0/0' } }] }); pick(o, 'NetworkPolicy', 'default-deny').spec.policyTypes = ['Ingress']; }, text: `production/_cluster/Namespace/shop: metadata.name: namespace has no default-deny NetworkPolicy for egress (podSelector: {}, no rules except DNS egress) [namespace-default-deny]` },
   { check: 'namespace-pod-security', name: 'baseline', mutate: (o) => { pick(o, 'Namespace', 'shop').metadata.labels['pod-security.kubernetes.io/enforce'] = 'baseline'; }, text: `production/_cluster/Namespace/shop: metadata.labels.pod-security.kubernetes.io/enforce: is "baseline"; use "restricted", or "privileged" with annotation platform.io/pss-exemption-reason saying why [namespace-pod-security]` },
   { check: 'namespace-pod-security', name: 'privileged without reason', mutate: (o) => { pick(o, 'Namespace', 'shop').metadata.labels['pod-security.kubernetes.io/enforce'] = 'privileged'; }, text: `production/_cluster/Namespace/shop: metadata.labels.pod-security.kubernetes.io/enforce: is "privileged"; use "restricted", or "privileged" with annotation platform.io/pss-exemption-reason saying why [namespace-pod-security]` },
@@ -163,5 +164,39 @@ describe('policy checks', () => {
     expect(evaluatePolicies(envOf(objs)).violations.map((v) => v.text)).toEqual([
       "production/shop/Pod/debug: spec.hostIPC: the pod shares the node's ipc namespace; remove hostIPC (or run it in a namespace exempted from PSS restricted) [pss-host-namespaces]",
     ]);
+  });
+});
+
+describe('network-policy-peers-agree', () => {
+  const sel = (name: string) => ({ 'app.kubernetes.io/name': name, 'app.kubernetes.io/instance': name });
+  const egressApiToOperator = {
+    apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'api-egress', namespace: 'shop' },
+    spec: {
+      podSelector: { matchLabels: sel('api') }, policyTypes: ['Egress'],
+      egress: [{ to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'shop' } }, podSelector: { matchLabels: sel('operator') } }], ports: [{ protocol: 'TCP', port: 8080 }] }],
+    },
+  };
+  const ingressOperatorFromApi = (port: number) => ({
+    apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'operator-ingress', namespace: 'shop' },
+    spec: {
+      podSelector: { matchLabels: sel('operator') }, policyTypes: ['Ingress'],
+      ingress: [{ from: [{ podSelector: { matchLabels: sel('api') } }], ports: [{ protocol: 'TCP', port }] }],
+    },
+  });
+  const violations = (objects: Record<string, any>[]) =>
+    evaluatePolicies(envOf(objects)).violations.filter((v) => v.text.endsWith('[network-policy-peers-agree]')).map((v) => v.text);
+
+  it('GIVEN egress from api to the operator AND an ingress rule on the operator admitting api on that port THEN passes', () => {
+    expect(violations([...goodEnvironment(), egressApiToOperator, ingressOperatorFromApi(8080)])).toEqual([]);
+  });
+
+  it('GIVEN egress from api to the operator that no policy of the operator admits THEN reports the one-sided connection', () => {
+    expect(violations([...goodEnvironment(), egressApiToOperator])).toEqual([
+      'production/shop/NetworkPolicy/api-egress: spec.egress[0].to[0]: egress to shop/Deployment "operator" on port 8080 is not admitted by any NetworkPolicy selecting those pods; declare the connection in the graph (connectsTo / clients) so both ends agree [network-policy-peers-agree]',
+    ]);
+  });
+
+  it('GIVEN the operator admits api on another port only THEN reports it', () => {
+    expect(violations([...goodEnvironment(), egressApiToOperator, ingressOperatorFromApi(9090)])).toHaveLength(1);
   });
 });

@@ -1,7 +1,31 @@
 /** Network isolation and routing: NetworkPolicy coverage, namespace defaults, Service and Ingress backends. */
 import { SynthDocument } from '../synth/synthesizer';
+import { selectorMatchesLabels } from '../labels';
 import { PodView, labelsOf, nameOf } from './policy-index';
 import { PolicyCheck, PolicyFinding } from './types';
+
+
+/** Namespace a NetworkPolicy peer selects by name (`kubernetes.io/metadata.name`), or undefined. */
+function peerNamespace(peer: any, own: string): string | undefined {
+  if (!peer.namespaceSelector) return own;
+  return peer.namespaceSelector.matchLabels?.['kubernetes.io/metadata.name'];
+}
+
+/** True when an ingress rule of `np` admits pods with `labels` from namespace `ns` on `port`. */
+function admits(np: SynthDocument, ns: string, labels: Record<string, string>, port: unknown, index: { namespaceLabels(ns: string): Record<string, string> }): boolean {
+  return (np.object.spec?.ingress ?? []).some((rule: any) => {
+    const portOk = !Array.isArray(rule.ports) || rule.ports.some((p: any) => p.port === undefined || p.port === port);
+    if (!portOk) return false;
+    if (!Array.isArray(rule.from) || rule.from.length === 0) return true;
+    return rule.from.some((f: any) => {
+      if (f.ipBlock) return false;
+      const nsOk = f.namespaceSelector === undefined
+        ? ns === np.object.metadata.namespace
+        : selectorMatchesLabels(f.namespaceSelector, index.namespaceLabels(ns));
+      return nsOk && (f.podSelector === undefined || selectorMatchesLabels(f.podSelector, labels));
+    });
+  });
+}
 
 const KUBE_SCORE = 'https://github.com/zegl/kube-score/blob/master/README_CHECKS.md';
 
@@ -31,6 +55,50 @@ function describe(p: PodView): string {
 }
 
 export const NETWORK_CHECKS: readonly PolicyCheck[] = [
+  {
+    id: 'network-policy-peers-agree',
+    severity: 'high',
+    rationale: 'An egress rule to pods that their own NetworkPolicies do not admit is a connection that silently fails at run time.',
+    docs: 'https://kubernetes.io/docs/concepts/services-networking/network-policies/#behavior-of-to-and-from-selectors',
+    coverage: {},
+    run: (ctx) => {
+      const findings: PolicyFinding[] = [];
+      const nsDocs = new Map(ctx.index.ofKind('Namespace').map((n) => [nameOf(n), n]));
+      const namespaceLabels = (ns: string): Record<string, string> => {
+        const doc = nsDocs.get(ns);
+        return { ...(doc ? labelsOf(doc) : {}), 'kubernetes.io/metadata.name': ns };
+      };
+      for (const np of ctx.index.ofKind('NetworkPolicy')) {
+        const srcNs = np.object.metadata.namespace as string;
+        const sources = ctx.index.selectPods(srcNs, np.object.spec?.podSelector ?? {});
+        if (sources.length === 0) continue;
+        (np.object.spec?.egress ?? []).forEach((rule: any, r: number) => {
+          (rule.to ?? []).forEach((peer: any, t: number) => {
+            const dstNs = peerNamespace(peer, srcNs);
+            if (dstNs === undefined || peer.podSelector === undefined || peer.ipBlock) return;
+            const targets = ctx.index.selectPods(dstNs, peer.podSelector);
+            const policies = ctx.index.inNamespace(dstNs, 'NetworkPolicy');
+            for (const port of rule.ports ?? [{}]) {
+              for (const target of targets) {
+                const selecting = policies.filter((p) => selectorMatchesLabels(p.object.spec?.podSelector ?? {}, target.labels) && directions(p).ingress);
+                if (selecting.length === 0) continue; // not isolated for ingress: admitted (network-pod-selected reports it)
+                const missing = sources.find((src) => !selecting.some((p) => admits(p, srcNs, src.labels, port.port, { namespaceLabels })));
+                if (missing) {
+                  findings.push({
+                    doc: np,
+                    field: `spec.egress[${r}].to[${t}]`,
+                    message: `egress to ${dstNs}/${target.kind} "${target.name}"${port.port !== undefined ? ` on port ${port.port}` : ''} is not admitted by any NetworkPolicy selecting those pods; declare the connection in the graph (connectsTo / clients) so both ends agree`,
+                  });
+                  return;
+                }
+              }
+            }
+          });
+        });
+      }
+      return findings;
+    },
+  },
   {
     id: 'networkpolicy-covers-pod',
     severity: 'high',
