@@ -16,6 +16,7 @@ export const PLATFORMS: readonly PlatformSettings[] = [developmentPlatform, stag
 /** The whole platform: one chart per environment, plus its Argo CD and Flux entry points. */
 export function buildApp(): App {
   const app = new App({ outdir: '.cdk8s.out' });
-  for (const settings of PLATFORMS) buildPlatform(app, settings);
+  const names = ENVIRONMENTS.map((e) => e.name);
+  for (const settings of PLATFORMS) buildPlatform(app, settings, names);
   return app;
 }

@@ -23,8 +23,6 @@ function findUp(file: string): string {
   }
 }
 
-const ENVIRONMENT_NAMES = ['development', 'staging', 'production', 'dr'];
-
 /** Platform namespaces by concern (the seeds' frontend / backend and db-* / storage-* layout). */
 const NAMESPACES = {
   frontend: { concern: 'frontend', tier: NamespaceTier.app() },
@@ -43,9 +41,10 @@ type PlatformNamespaceName = keyof typeof NAMESPACES;
  * The reference platform (the seeds' invoicing platform): seven services, PostgreSQL, Redis, MinIO, ClickHouse,
  * Elasticsearch for logs and, where enabled, Kafka; the observability stack; the platform namespaces; the tenants
  * of tenants.yaml; and the Argo CD / Flux entry points. Every difference between environments comes from
- * `settings` (the profile and the per-environment data), never from the environment's name.
+ * `settings` (the profile and the per-environment data), never from the environment's name. `environments` are
+ * the names tenants.yaml may refer to.
  */
-export function buildPlatform(app: App, settings: PlatformSettings): EnvironmentChart {
+export function buildPlatform(app: App, settings: PlatformSettings, environments: readonly string[]): EnvironmentChart {
   const profile = settings.profile;
   const chart = new EnvironmentChart(app, { profile });
 
@@ -179,7 +178,7 @@ export function buildPlatform(app: App, settings: PlatformSettings): Environment
   }
 
   // --- tenants ----------------------------------------------------------------------------------------------
-  const tenants = TenantNamespace.forEnvironment(chart, loadTenantsFile(TENANTS_FILE, { environments: ENVIRONMENT_NAMES, plans: defaultPlans() }));
+  const tenants = TenantNamespace.forEnvironment(chart, loadTenantsFile(TENANTS_FILE, { environments: [...environments], plans: defaultPlans() }));
 
   // --- GitOps entry points ----------------------------------------------------------------------------------
   addGitOpsDelivery(app, {
