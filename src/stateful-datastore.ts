@@ -141,7 +141,8 @@ export interface StatefulDatastoreProps {
 /**
  * A datastore that never loses data: StatefulSets with retained volumes, headless and client Services, HA
  * layouts from the profile, credentials only through an ExternalSecret, dump CronJob and Velero schedule,
- * exporter and alert rules, a NetworkPolicy built from the connection graph, and Argo CD guards. With
+ * exporter and alert rules, a NetworkPolicy built from the connection graph, a token-less ServiceAccount per
+ * workload (never the namespace's `default`), and Argo CD guards. With
  * `managed`, the same construct points clients at a managed service instead.
  */
 export class StatefulDatastore extends Construct implements IWorkload {
@@ -486,7 +487,9 @@ export class StatefulDatastore extends Construct implements IWorkload {
     }));
     const main = containers.pop()!;
     const labels = { ...this.labels, ...selectorLabels(ctx.name), [LABEL_COMPONENT]: 'restore' };
-    this.obj('Restore', 'batch/v1', 'Job', { name: `${ctx.name}-restore`, labels }, {
+    const name = `${ctx.name}-restore`;
+    this.serviceAccount('RestoreServiceAccount', name, labels);
+    this.obj('Restore', 'batch/v1', 'Job', { name, labels }, {
       spec: {
         backoffLimit: RESTORE_JOB.backoffLimit,
         activeDeadlineSeconds: RESTORE_JOB.activeDeadlineSeconds,
@@ -495,6 +498,7 @@ export class StatefulDatastore extends Construct implements IWorkload {
           metadata: { labels },
           spec: {
             restartPolicy: 'Never',
+            serviceAccountName: name,
             automountServiceAccountToken: false,
             enableServiceLinks: false,
             securityContext: restrictedPodSecurityContext({ runAsUser: uid, fsGroup: uid }),
@@ -521,7 +525,11 @@ export class StatefulDatastore extends Construct implements IWorkload {
       annotations['prometheus.io/path'] = metrics.path;
     }
     const spread = ctx.highAvailability && role.replicas > 1;
+    const name = `${ctx.name}${role.suffix}`;
+    const labels = { ...this.labels, [LABEL_COMPONENT]: role.component };
+    this.serviceAccount(`ServiceAccount${role.suffix}`, name, labels);
     const podSpec: Record<string, any> = {
+      serviceAccountName: name,
       automountServiceAccountToken: false,
       enableServiceLinks: false,
       securityContext: restrictedPodSecurityContext({ runAsUser: role.uid, fsGroup: role.uid }),
@@ -546,7 +554,7 @@ export class StatefulDatastore extends Construct implements IWorkload {
         resources: { requests: { storage: role.storageSize } },
       },
     }];
-    this.obj(`StatefulSet${role.suffix}`, 'apps/v1', 'StatefulSet', { name: `${ctx.name}${role.suffix}`, labels: { ...this.labels, [LABEL_COMPONENT]: role.component }, annotations: this.protect }, {
+    this.obj(`StatefulSet${role.suffix}`, 'apps/v1', 'StatefulSet', { name, labels, annotations: this.protect }, {
       spec: {
         serviceName: ctx.headlessService,
         replicas: role.replicas,
@@ -561,6 +569,15 @@ export class StatefulDatastore extends Construct implements IWorkload {
         volumeClaimTemplates: claims,
       },
     });
+  }
+
+  /**
+   * The workload's own ServiceAccount, named like it: no pod runs as the namespace's `default` account (CIS 5.1.5),
+   * and none mounts a token (no datastore pod calls the API). It carries the Argo CD guard like the StatefulSets,
+   * so a protected workload never loses the account its pods need to start.
+   */
+  private serviceAccount(id: string, name: string, labels: Record<string, string>): void {
+    this.obj(id, 'v1', 'ServiceAccount', { name, labels, annotations: this.protect }, { automountServiceAccountToken: false });
   }
 
   /** Every container: the environment's pull policy and PSS restricted. */
@@ -632,7 +649,9 @@ export class StatefulDatastore extends Construct implements IWorkload {
     }
     const main = steps.pop()!;
     const labels = { ...this.labels, ...selectorLabels(ctx.name), [LABEL_COMPONENT]: 'backup' };
-    this.obj('Backup', 'batch/v1', 'CronJob', { name: `${ctx.name}-backup`, labels }, {
+    const name = `${ctx.name}-backup`;
+    this.serviceAccount('BackupServiceAccount', name, labels);
+    this.obj('Backup', 'batch/v1', 'CronJob', { name, labels }, {
       spec: {
         schedule: this.props.backup?.schedule ?? this.profile.backups.schedule,
         timeZone: 'Etc/UTC',
@@ -650,6 +669,7 @@ export class StatefulDatastore extends Construct implements IWorkload {
               metadata: { labels },
               spec: {
                 restartPolicy: 'Never',
+                serviceAccountName: name,
                 automountServiceAccountToken: false,
                 enableServiceLinks: false,
                 securityContext: restrictedPodSecurityContext({ runAsUser: uid, fsGroup: uid }),

@@ -303,6 +303,19 @@ describe('ObservabilityStack, standalone mode (production)', () => {
     expect(env.find('PodDisruptionBudget', 'otel-collector', 'monitoring').spec.minAvailable).toBe(1);
   });
 
+  test('GIVEN the stack THEN Grafana and Alertmanager run as ServiceAccounts of their own, without a token, and no pod uses "default"', () => {
+    for (const [kind, name, component] of [['Deployment', 'grafana', 'dashboards'], ['StatefulSet', 'alertmanager', 'alerting']] as const) {
+      const spec = env.find(kind, name, 'monitoring').spec.template.spec;
+      expect(spec.serviceAccountName).toBe(name);
+      expect(spec.automountServiceAccountToken).toBe(false);
+      const sa = env.find('ServiceAccount', name, 'monitoring');
+      expect(sa.automountServiceAccountToken).toBe(false);
+      expect(sa.metadata.labels).toMatchObject({ 'app.kubernetes.io/name': name, 'app.kubernetes.io/instance': name, 'app.kubernetes.io/component': component });
+      expect(sa.metadata.labels).toEqual(env.find(kind, name, 'monitoring').metadata.labels);
+    }
+    expect(podSpecs(env).filter((p) => [undefined, 'default'].includes(p.spec.serviceAccountName)).map((p) => `${p.doc.kind}/${p.doc.metadata.name}`)).toEqual([]);
+  });
+
   test('snapshot', () => {
     expect(env.docs).toMatchSnapshot();
   });

@@ -80,7 +80,10 @@ const CASES: readonly Case[] = [
   { check: 'rbac-no-cluster-admin', name: 'binds cluster-admin', mutate: (o) => { pick(o, 'RoleBinding', 'operator').roleRef = { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'cluster-admin' }; }, text: `${P}/RoleBinding/operator: roleRef.name: binds cluster-admin; bind a role that grants only the verbs and resources needed [rbac-no-cluster-admin]` },
   { check: 'rbac-no-wildcards', name: 'wildcard verbs', mutate: (o) => { pick(o, 'Role', 'operator').rules[0].verbs = ['*']; }, text: `${P}/Role/operator: rules[0].verbs: uses a wildcard (*); list the verbs explicitly [rbac-no-wildcards]` },
   { check: 'rbac-no-wildcards', name: 'wildcard resources', mutate: (o) => { pick(o, 'Role', 'operator').rules[0].resources = ['*']; }, text: `${P}/Role/operator: rules[0].resources: uses a wildcard (*); list the resources explicitly [rbac-no-wildcards]` },
-  { check: 'automount-service-account-token', name: 'unset', mutate: (o) => { delete apiPod(o).automountServiceAccountToken; }, text: `${P}/Deployment/api: spec.template.spec.automountServiceAccountToken: is not set, so ServiceAccount "default"'s token is mounted; set automountServiceAccountToken: false (or true with a role binding when the pod calls the API) [automount-service-account-token]` },
+  { check: 'pod-dedicated-service-account', name: 'serviceAccountName unset', mutate: (o) => { delete apiPod(o).serviceAccountName; }, text: `${P}/Deployment/api: spec.template.spec.serviceAccountName: is not set, so the pod runs as the namespace's "default" ServiceAccount; give the workload its own ServiceAccount named after it (automountServiceAccountToken: false unless it calls the API) [pod-dedicated-service-account]` },
+  { check: 'pod-dedicated-service-account', name: 'serviceAccountName "default" in a CronJob', mutate: (o) => { pick(o, 'CronJob', 'report').spec.jobTemplate.spec.template.spec.serviceAccountName = 'default'; }, text: `${P}/CronJob/report: spec.jobTemplate.spec.template.spec.serviceAccountName: runs as the namespace's "default" ServiceAccount; give the workload its own ServiceAccount named after it (automountServiceAccountToken: false unless it calls the API) [pod-dedicated-service-account]` },
+  { check: 'pod-dedicated-service-account', name: 'deprecated serviceAccount "default"', mutate: (o) => { delete apiPod(o).serviceAccountName; apiPod(o).serviceAccount = 'default'; }, text: `${P}/Deployment/api: spec.template.spec.serviceAccountName: runs as the namespace's "default" ServiceAccount; give the workload its own ServiceAccount named after it (automountServiceAccountToken: false unless it calls the API) [pod-dedicated-service-account]` },
+  { check: 'automount-service-account-token', name: 'unset', mutate: (o) => { delete apiPod(o).automountServiceAccountToken; delete pick(o, 'ServiceAccount', 'api').automountServiceAccountToken; }, text: `${P}/Deployment/api: spec.template.spec.automountServiceAccountToken: is not set, so ServiceAccount "api"'s token is mounted; set automountServiceAccountToken: false (or true with a role binding when the pod calls the API) [automount-service-account-token]` },
   { check: 'automount-service-account-token', name: 'true without binding', mutate: (o) => { o.splice(o.indexOf(pick(o, 'RoleBinding', 'operator')), 1); }, text: `${P}/Deployment/operator: spec.template.spec.automountServiceAccountToken: mounts an API token but ServiceAccount "operator" has no RoleBinding or ClusterRoleBinding here; set automountServiceAccountToken: false [automount-service-account-token]` },
   { check: WAIVER_CHECK_ID, name: 'waiver without reason', mutate: (o) => { api(o).metadata.annotations = { 'policy.platform.io/waive': 'ha-spread' }; }, text: `${P}/Deployment/api: metadata.annotations.policy.platform.io/waive-reason: the waiver of ha-spread has no reason; say why the check does not apply (the waiver is ignored until then) [policy-waiver-valid]` },
   { check: WAIVER_CHECK_ID, name: 'waiver of an unknown check', mutate: (o) => { api(o).metadata.annotations = { 'policy.platform.io/waive': 'no-such-check', 'policy.platform.io/waive-reason': 'because' }; }, text: `${P}/Deployment/api: metadata.annotations.policy.platform.io/waive: names unknown or unwaivable check(s) no-such-check; use ids from the policy report [policy-waiver-valid]` },
@@ -154,6 +157,27 @@ describe('policy checks', () => {
     expect(evaluatePolicies(envOf(objs)).violations.map((v) => v.text)).toEqual([
       'production/shop/CronJob/report: spec.jobTemplate.spec.template.spec.initContainers[0].securityContext.privileged: container "init" runs privileged; set privileged: false [pss-privileged]',
     ]);
+  });
+
+  it('GIVEN a pod naming its own ServiceAccount only through the deprecated serviceAccount field THEN pod-dedicated-service-account passes', () => {
+    // GIVEN
+    const objs = goodEnvironment();
+    const pod = pick(objs, 'Deployment', 'api').spec.template.spec;
+    delete pod.serviceAccountName;
+    pod.serviceAccount = 'api';
+    // WHEN
+    const e = evaluatePolicies(envOf(objs));
+    // THEN
+    expect(e.violations).toEqual([]);
+    expect(e.checks.find((c) => c.check.id === 'pod-dedicated-service-account')).toMatchObject({ violations: 0 });
+  });
+
+  it('GIVEN pod-dedicated-service-account THEN it is a medium access check with no kube-score equivalent, citing the Kubernetes docs and CIS 5.1.5', () => {
+    const check = POLICY_CHECKS.find((c) => c.id === 'pod-dedicated-service-account')!;
+    expect(check.severity).toBe('medium');
+    expect(check.docs).toBe('https://kubernetes.io/docs/tasks/configure-pod-container/configure-service-account/');
+    expect(check.rationale).toContain('CIS Kubernetes Benchmark 5.1.5');
+    expect(check.coverage).toEqual({});
   });
 
   it('GIVEN a bare Pod THEN pod checks apply to spec directly', () => {

@@ -192,7 +192,7 @@ describe('the report', () => {
     expect(lines[0]).toBe('# Policy report: production');
     expect(report).toContain('Policies are **enforced** in this environment');
     expect(report).toContain(`| Checks run | ${POLICY_CHECKS.length + 1} of ${POLICY_CHECKS.length + 1} |`);
-    expect(report).toContain('| Resources checked | 17 (5 pod templates) |');
+    expect(report).toContain('| Resources checked | 21 (5 pod templates) |');
     expect(report).toContain('| Violations | 0 |');
     expect(report).toContain('## Violations\n\nNone.');
     expect(report).toContain('| `pss-run-as-non-root` | Running as Non-root (restricted) | container-security-context-user-group-id | runAsRootAllowed |');

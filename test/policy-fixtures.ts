@@ -42,14 +42,20 @@ export function goodContainer(name = 'app', port = 8080): Record<string, any> {
   };
 }
 
-/** A pod spec meeting every check. */
+/** A pod spec meeting every check (it runs as its own ServiceAccount, `name`). */
 export function goodPodSpec(name: string, containers = [goodContainer()]): Record<string, any> {
   return {
+    serviceAccountName: name,
     automountServiceAccountToken: false,
     securityContext: { runAsNonRoot: true, runAsUser: 10001, runAsGroup: 10001, fsGroup: 10001, seccompProfile: { type: 'RuntimeDefault' } },
     containers,
     topologySpreadConstraints: [{ maxSkew: 1, topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'ScheduleAnyway', labelSelector: { matchLabels: sel(name) } }],
   };
+}
+
+/** The workload's own ServiceAccount, no token by default. */
+function serviceAccount(name: string): Record<string, any> {
+  return { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name, namespace: NS, labels: sel(name) }, automountServiceAccountToken: false };
 }
 
 function deployment(name: string, extra: Record<string, any> = {}): Record<string, any> {
@@ -64,7 +70,8 @@ function deployment(name: string, extra: Record<string, any> = {}): Record<strin
 /**
  * A small environment that passes every check in production: a restricted namespace with default deny, an API
  * Deployment (3 replicas, PDB, Service, Ingress), an autoscaled worker, an operator that calls the API (bound
- * service account), a CronJob, a Job, least-privilege RBAC and a data-less Secret.
+ * service account), a CronJob, a Job, a ServiceAccount of its own for each workload, least-privilege RBAC and a
+ * data-less Secret.
  */
 export function goodEnvironment(): Record<string, any>[] {
   const operatorSpec = goodPodSpec('operator');
@@ -75,6 +82,7 @@ export function goodEnvironment(): Record<string, any>[] {
   batchSpec.containers = [goodContainer('report')];
   delete batchSpec.containers[0].readinessProbe;
   delete batchSpec.containers[0].livenessProbe;
+  const migrateSpec = { ...JSON.parse(JSON.stringify(batchSpec)), serviceAccountName: 'migrate' };
   return [
     {
       apiVersion: 'v1',
@@ -94,6 +102,7 @@ export function goodEnvironment(): Record<string, any>[] {
       spec: { podSelector: {}, policyTypes: ['Egress'], egress: [{ ports: [{ protocol: 'UDP', port: 53 }, { protocol: 'TCP', port: 53 }] }] },
     },
     deployment('api', { replicas: 3 }),
+    serviceAccount('api'),
     {
       apiVersion: 'policy/v1',
       kind: 'PodDisruptionBudget',
@@ -113,6 +122,7 @@ export function goodEnvironment(): Record<string, any>[] {
       spec: { ingressClassName: 'nginx', rules: [{ host: 'api.example.com', http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: 'api', port: { name: 'http' } } } }] } }] },
     },
     deployment('worker'),
+    serviceAccount('worker'),
     {
       apiVersion: 'autoscaling/v2',
       kind: 'HorizontalPodAutoscaler',
@@ -131,7 +141,7 @@ export function goodEnvironment(): Record<string, any>[] {
       metadata: { name: 'operator', namespace: NS },
       spec: { replicas: 1, selector: { matchLabels: sel('operator') }, template: { metadata: { labels: sel('operator') }, spec: operatorSpec } },
     },
-    { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'operator', namespace: NS }, automountServiceAccountToken: false },
+    serviceAccount('operator'),
     {
       apiVersion: 'rbac.authorization.k8s.io/v1',
       kind: 'Role',
@@ -157,12 +167,14 @@ export function goodEnvironment(): Record<string, any>[] {
         jobTemplate: { spec: { template: { metadata: { labels: sel('report') }, spec: batchSpec } } },
       },
     },
+    serviceAccount('report'),
     {
       apiVersion: 'batch/v1',
       kind: 'Job',
       metadata: { name: 'migrate', namespace: NS },
-      spec: { ttlSecondsAfterFinished: 3600, template: { metadata: { labels: sel('migrate') }, spec: JSON.parse(JSON.stringify(batchSpec)) } },
+      spec: { ttlSecondsAfterFinished: 3600, template: { metadata: { labels: sel('migrate') }, spec: migrateSpec } },
     },
+    serviceAccount('migrate'),
     { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'placeholder', namespace: NS }, type: 'Opaque' },
   ];
 }

@@ -342,3 +342,42 @@ describe('StatefulDatastore: bad input', () => {
     expect(build({ backup: { retentionDays: 0 } }, testProfile())).toThrow('development/db: backup.retentionDays: got 0;');
   });
 });
+
+describe('StatefulDatastore: a ServiceAccount of its own for every workload', () => {
+  const podSpecOf = (d: any) => (d.kind === 'CronJob' ? d.spec.jobTemplate.spec.template.spec : d.spec.template.spec);
+  const restoreProfile: EnvironmentProfile = { ...production, backups: { ...production.backups, restoreFrom: 's3://platform-backups-production' } };
+  const cases: readonly [string, Engine, EnvironmentProfile, readonly string[]][] = [
+    ['PostgreSQL HA', Engine.postgres(), production, ['StatefulSet/orders-db', 'StatefulSet/orders-db-replica', 'CronJob/orders-db-backup']],
+    ['Redis HA', Engine.redis(), production, ['StatefulSet/orders-db', 'StatefulSet/orders-db-sentinel', 'CronJob/orders-db-backup']],
+    ['ClickHouse HA restored', Engine.clickhouse(), restoreProfile, ['StatefulSet/orders-db', 'StatefulSet/orders-db-keeper', 'CronJob/orders-db-backup', 'Job/orders-db-restore']],
+    ['MinIO restored', Engine.minio(), restoreProfile, ['StatefulSet/orders-db', 'CronJob/orders-db-backup', 'Job/orders-db-restore']],
+    ['Elasticsearch single', Engine.elasticsearch(), development, ['StatefulSet/orders-db']],
+  ];
+
+  it.each(cases)('GIVEN %s WHEN synthesized THEN each pod runs as a ServiceAccount named after its workload, with no token', (_name, engine, profile, workloads) => {
+    // GIVEN
+    const r = synthEnv((c) => { new StatefulDatastore(c, 'db', pg({ engine })); }, profile);
+    // WHEN
+    const pods = r.docs.filter((d) => ['StatefulSet', 'CronJob', 'Job'].includes(d.kind));
+    // THEN every workload has its own ServiceAccount, labelled like it and guarded like the datastore
+    expect(pods.map((d) => `${d.kind}/${d.metadata.name}`).sort()).toEqual([...workloads].sort());
+    for (const d of pods) {
+      const spec = podSpecOf(d);
+      expect(spec.serviceAccountName).toBe(d.metadata.name);
+      expect(spec.automountServiceAccountToken).toBe(false);
+      const sa = r.find('ServiceAccount', d.metadata.name, 'data');
+      expect(sa.automountServiceAccountToken).toBe(false);
+      expect(sa.metadata.labels).toEqual(d.metadata.labels);
+      expect(sa.metadata.annotations).toEqual(profile.protectStatefulResources ? PROTECT_ANNOTATIONS : undefined);
+    }
+    expect(r.all('ServiceAccount')).toHaveLength(workloads.length);
+    // AND the policy gate finds no pod on the default ServiceAccount
+    const env = { name: profile.name, directory: profile.name, profile, documents: r.documents };
+    expect(evaluatePolicies(env).violations.filter((v) => v.checkId === 'pod-dedicated-service-account')).toEqual([]);
+  });
+
+  it('GIVEN a managed datastore THEN it emits no ServiceAccount (it runs no pod)', () => {
+    const r = synthEnv((c) => { new StatefulDatastore(c, 'db', pg({ managed: { host: 'orders.abc123.eu-west-1.rds.amazonaws.com', cidrs: ['10.20.0.0/16'] } })); }, production);
+    expect(r.all('ServiceAccount')).toEqual([]);
+  });
+});

@@ -1,7 +1,7 @@
 /** Alertmanager: a StatefulSet (clustered through gossip when replicated) reading its receivers' credentials from files. */
 import { Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
-import { IntOrString, KubeConfigMap, KubePodDisruptionBudget, KubeService, KubeStatefulSet } from '../../imports/k8s';
+import { IntOrString, KubeConfigMap, KubePodDisruptionBudget, KubeService, KubeServiceAccount, KubeStatefulSet } from '../../imports/k8s';
 import { IWorkload, WorkloadPort } from '../connections';
 import { restrictedPodSecurityContext } from '../security';
 import { selectorLabels } from '../labels';
@@ -51,6 +51,8 @@ export class AlertmanagerServer extends Construct implements IWorkload {
     const hasSecrets = secrets().length > 0;
     if (hasSecrets) externalSecret(this, 'Credentials', CREDENTIALS_SECRET, ns, labels, secrets);
 
+    // Its own identity, not the namespace's `default` account (CIS 5.1.5); it never calls the API, so no token.
+    new KubeServiceAccount(this, 'ServiceAccount', { metadata: { name: ALERTMANAGER_NAME, namespace: ns, labels }, automountServiceAccountToken: false });
     new KubeService(this, 'Service', {
       metadata: { name: ALERTMANAGER_NAME, namespace: ns, labels },
       spec: { selector: this.podSelector, ports: [{ name: 'web', port: ALERTMANAGER_PORT, targetPort: IntOrString.fromString('web') }] },
@@ -87,6 +89,7 @@ export class AlertmanagerServer extends Construct implements IWorkload {
         template: {
           metadata: { labels, annotations: { 'checksum/config': Lazy.any({ produce: () => checksum(props.config()) }) } },
           spec: {
+            serviceAccountName: ALERTMANAGER_NAME,
             automountServiceAccountToken: false,
             enableServiceLinks: false,
             securityContext: restrictedPodSecurityContext({ runAsUser: ALERTMANAGER_UID }),

@@ -1,7 +1,7 @@
 /** Grafana with provisioned datasources (Prometheus, logs, Jaeger) and dashboards from ConfigMaps. */
 import { Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
-import { IntOrString, KubeConfigMap, KubeDeployment, KubeService } from '../../imports/k8s';
+import { IntOrString, KubeConfigMap, KubeDeployment, KubeService, KubeServiceAccount } from '../../imports/k8s';
 import { IWorkload, WorkloadPort } from '../connections';
 import { restrictedPodSecurityContext } from '../security';
 import { selectorLabels } from '../labels';
@@ -75,6 +75,8 @@ export class GrafanaServer extends Construct implements IWorkload {
       { secretKey: 'admin-password', remoteKey: props.adminRemoteKey, property: 'admin-password' },
     ]);
 
+    // Its own identity, not the namespace's `default` account (CIS 5.1.5); it never calls the API, so no token.
+    new KubeServiceAccount(this, 'ServiceAccount', { metadata: { name: GRAFANA_NAME, namespace: ns, labels }, automountServiceAccountToken: false });
     new KubeService(this, 'Service', {
       metadata: { name: GRAFANA_NAME, namespace: ns, labels },
       spec: { selector: this.podSelector, ports: [{ name: 'http', port: GRAFANA_PORT, targetPort: IntOrString.fromString('http') }] },
@@ -94,6 +96,7 @@ export class GrafanaServer extends Construct implements IWorkload {
             annotations: { 'checksum/config': Lazy.any({ produce: () => checksum(datasources + providers + props.dashboardsChecksum()) }) },
           },
           spec: {
+            serviceAccountName: GRAFANA_NAME,
             automountServiceAccountToken: false,
             enableServiceLinks: false,
             securityContext: restrictedPodSecurityContext({ runAsUser: GRAFANA_UID }),

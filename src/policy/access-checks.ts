@@ -2,6 +2,9 @@
 import { eachPod } from './pod-security-checks';
 import { PolicyCheck, PolicyContext } from './types';
 
+/** The ServiceAccount every namespace gets, used by pods that name none. */
+const DEFAULT_SERVICE_ACCOUNT = 'default';
+
 const bound = new WeakMap<object, Set<string>>();
 
 /** `<namespace>/<name>` of every ServiceAccount some RoleBinding or ClusterRoleBinding of the environment binds. */
@@ -54,6 +57,22 @@ export const ACCESS_CHECKS: readonly PolicyCheck[] = [
       return rules.flatMap((r, i) => ['verbs', 'resources']
         .filter((f) => Array.isArray(r?.[f]) && r[f].some((x: unknown) => typeof x === 'string' && x.includes('*')))
         .map((f) => ({ doc: role, field: `rules[${i}].${f}`, message: `uses a wildcard (${r[f].filter((x: string) => x.includes('*')).join(', ')}); list the ${f} explicitly` })));
+    }),
+  },
+  {
+    id: 'pod-dedicated-service-account',
+    severity: 'medium',
+    rationale: 'Pods sharing the namespace\'s `default` ServiceAccount share one identity: whatever is granted to it (or its token) reaches all of them (CIS Kubernetes Benchmark 5.1.5).',
+    docs: 'https://kubernetes.io/docs/tasks/configure-pod-container/configure-service-account/',
+    coverage: {},
+    run: (ctx) => eachPod(ctx, (p) => {
+      // `serviceAccount` is the deprecated alias the API server still honours when serviceAccountName is empty.
+      const named = [p.spec.serviceAccountName, p.spec.serviceAccount].find((n) => typeof n === 'string' && n !== '');
+      if (named !== undefined && named !== DEFAULT_SERVICE_ACCOUNT) return undefined;
+      return {
+        field: `${p.specPath}.serviceAccountName`,
+        message: `${named === undefined ? 'is not set, so the pod runs' : 'runs'} as the namespace's "default" ServiceAccount; give the workload its own ServiceAccount named after it (automountServiceAccountToken: false unless it calls the API)`,
+      };
     }),
   },
   {
