@@ -89,11 +89,8 @@ export function buildPlatform(app: App, settings: PlatformSettings, environments
       ],
     },
     logs: LogBackend.elasticsearch({ host: `logs.db-elasticsearch.svc`, port: 9200, peer: NetworkPeer.pods('db-elasticsearch', logs.podSelector) }),
-    traces: TraceBackend.jaeger({
-      host: 'jaeger-collector.tracing.svc',
-      queryUrl: 'http://jaeger-query.tracing.svc:16686',
-      peer: NetworkPeer.pods('tracing', { 'app.kubernetes.io/name': 'jaeger' }),
-    }),
+    // Jaeger v2 in the monitoring namespace (Badger storage, 72 h retention, 20Gi).
+    traces: TraceBackend.jaegerInCluster({ retention: '72h', storageSize: '20Gi' }),
   });
 
   // Fluent Bit ships logs to, and Grafana queries, the logs cluster: declared in the graph so the datastore's

@@ -50,3 +50,5 @@ export { otlpEndpoint, otlpEnvironment, otelCollectorRef } from './observability
 export * from './stateful-guard';
 export type { RestorePlan, RestoreSource } from './datastore/types';
 export * from './datastore/restore';
+export type { JaegerServerProps } from './observability/jaeger';
+export { JaegerServer, JAEGER_NAME, JAEGER_QUERY_PORT, JAEGER_METRICS_PORT, jaegerEndpoint, renderJaegerConfig } from './observability/jaeger';

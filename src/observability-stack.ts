@@ -9,12 +9,13 @@ import { selectorLabels } from './labels';
 import { MonitoredTarget, MonitoringRegistry } from './monitoring-registry';
 import { AlertingProps, renderAlertmanagerConfig, validateAlerting } from './observability/alertmanager-config';
 import { ALERTMANAGER_NAME, ALERTMANAGER_PORT, AlertmanagerServer } from './observability/alertmanager';
-import { LogBackend, TraceBackend } from './observability/backends';
+import { DEFAULT_JAEGER_IMAGE, DEFAULT_JAEGER_RESOURCES, DEFAULT_JAEGER_RETENTION, DEFAULT_JAEGER_STORAGE_SIZE, LogBackend, TraceBackend, TraceEndpoint } from './observability/backends';
 import { checksum, ComponentResources, configYaml, NetworkPeer, isPrometheusDuration, parsePrometheusSize } from './observability/common';
 import { componentLabels, DEFAULT_IMAGES, DEFAULT_RESOURCES, ObservabilityImages, ObservabilityResources, StackContext } from './observability/context';
 import { DashboardPanel, renderDashboards, ServiceDashboard } from './observability/dashboards';
 import { FLUENT_BIT_METRICS_PORT, FLUENT_BIT_NAME, FluentBit } from './observability/fluent-bit';
 import { GRAFANA_DASHBOARD_LABEL, GRAFANA_NAME, GRAFANA_PORT, GrafanaServer } from './observability/grafana';
+import { JAEGER_METRICS_PORT, JAEGER_NAME, JaegerServer, jaegerEndpoint } from './observability/jaeger';
 import { monitorFor, prometheusRule } from './observability/operator-resources';
 import { OTEL_COLLECTOR_NAME, OTEL_METRICS_PORT, OtelCollector, otlpEndpoint } from './observability/otel-collector';
 import { PROMETHEUS_NAME, PROMETHEUS_PORT, PrometheusServer } from './observability/prometheus';
@@ -50,7 +51,11 @@ export interface ObservabilityStackProps {
   readonly thresholds?: AlertThresholds;
   /** Log store Fluent Bit ships to. @default - no log shipping (no Fluent Bit, no logs datasource) */
   readonly logs?: LogBackend;
-  /** Trace store the OpenTelemetry Collector exports to. @default - no collector, no Jaeger datasource */
+  /**
+   * Trace store the OpenTelemetry Collector exports to: `TraceBackend.jaeger({...})` (run elsewhere) or
+   * `TraceBackend.jaegerInCluster({...})` (deployed by the stack in the monitoring namespace).
+   * @default - no collector, no Jaeger datasource
+   */
   readonly traces?: TraceBackend;
   /** Extra panels for the generated dashboards of registered workloads. @default - none */
   readonly serviceDashboards?: readonly ServiceDashboard[];
@@ -107,6 +112,8 @@ export class ObservabilityStack extends Construct {
   public readonly grafana?: GrafanaServer;
   public readonly fluentBit?: FluentBit;
   public readonly otelCollector?: OtelCollector;
+  /** The in-cluster Jaeger (only with `TraceBackend.jaegerInCluster`). */
+  public readonly jaeger?: JaegerServer;
 
   private readonly props: ObservabilityStackProps;
   private readonly registry: MonitoringRegistry;
@@ -145,6 +152,8 @@ export class ObservabilityStack extends Construct {
       nodeCidrs: props.nodeCidrs ?? DEFAULT_CLUSTER_CIDRS,
     };
     const ha = profile.highAvailability;
+    const jaeger = props.traces?.inCluster ? this.resolveJaeger(props.traces) : undefined;
+    const traceEndpoint: TraceEndpoint | undefined = props.traces && (jaeger ? jaegerEndpoint(this.namespace) : props.traces.external);
 
     const replicas = {
       prometheus: ha ? HA_PROMETHEUS_REPLICAS : 1,
@@ -171,6 +180,8 @@ export class ObservabilityStack extends Construct {
           ]),
           // A rolling update surges by 25 % of the replicas (rounded up) above the desired count.
           ...(props.traces ? [{ resources: ctx.resources.otelCollector, pods: replicas.collector + Math.ceil(replicas.collector / 4) }] : []),
+          // A StatefulSet replaces its one pod (no surge); its claim is kept.
+          ...(jaeger ? [{ resources: jaeger.resources, pods: 1, claims: 1, claimSize: jaeger.storageSize }] : []),
         ]),
       });
     }
@@ -208,7 +219,7 @@ export class ObservabilityStack extends Construct {
         context: ctx,
         prometheusUrl: `http://${PROMETHEUS_NAME}.${this.namespace}.svc:${PROMETHEUS_PORT}`,
         logs: props.logs,
-        traces: props.traces,
+        traces: traceEndpoint,
         adminRemoteKey: props.grafanaAdminRemoteKey ?? DEFAULT_GRAFANA_ADMIN_REMOTE_KEY,
         dashboardsChecksum: () => checksum(JSON.stringify(this.dashboards())),
       });
@@ -225,10 +236,22 @@ export class ObservabilityStack extends Construct {
       graph.register(this.fluentBit);
       this.registerPlatformTarget(FLUENT_BIT_NAME, 'metrics', FLUENT_BIT_METRICS_PORT, loggingNamespace);
     }
-    if (props.traces) {
-      this.otelCollector = new OtelCollector(this, 'OtelCollector', { context: ctx, backend: props.traces, replicas: replicas.collector });
+    if (traceEndpoint) {
+      this.otelCollector = new OtelCollector(this, 'OtelCollector', { context: ctx, backend: traceEndpoint, replicas: replicas.collector });
       graph.register(this.otelCollector);
       this.registerPlatformTarget(OTEL_COLLECTOR_NAME, 'metrics', OTEL_METRICS_PORT);
+    }
+    if (jaeger) {
+      this.jaeger = new JaegerServer(this, 'Jaeger', {
+        context: ctx,
+        ...jaeger,
+        // Operator mode: kube-prometheus-stack's Grafana (same name label as ours) gets a Jaeger datasource by hand.
+        queryPeers: this.grafana ? [] : [{ podSelector: { matchLabels: { 'app.kubernetes.io/name': GRAFANA_NAME } } }],
+      });
+      graph.register(this.jaeger);
+      graph.connect(this.otelCollector!, this.jaeger, ['otlp-grpc'], 'traces');
+      if (this.grafana) graph.connect(this.grafana, this.jaeger, ['query'], 'grafana');
+      this.registerPlatformTarget(JAEGER_NAME, 'metrics', JAEGER_METRICS_PORT);
     }
 
     if (operator) {
@@ -266,6 +289,22 @@ export class ObservabilityStack extends Construct {
       extra.set(matches[0], [...(extra.get(matches[0]) ?? []), ...d.panels]);
     });
     return renderDashboards(targets, extra);
+  }
+
+  /** Settings of the in-cluster Jaeger, defaulted and checked. */
+  private resolveJaeger(traces: TraceBackend) {
+    const o = traces.inCluster ?? {};
+    const retention = o.retention ?? DEFAULT_JAEGER_RETENTION;
+    if (!isPositiveGoDuration(retention)) {
+      fail(this, 'traces.retention', retention, 'must be a positive Go duration such as "72h" or "90m" (units ns, us, ms, s, m, h; there is no "d")');
+    }
+    const storageSize = o.storageSize ?? DEFAULT_JAEGER_STORAGE_SIZE;
+    if (!isQuantity(storageSize) || !(parseQuantity(storageSize)! > 0)) {
+      fail(this, 'traces.storageSize', storageSize, 'must be a positive Kubernetes quantity such as "20Gi"');
+    }
+    const image = o.image ?? DEFAULT_JAEGER_IMAGE;
+    if (typeof image !== 'string' || !/^\S+$/.test(image)) fail(this, 'traces.image', image, 'must be an image reference such as "docker.io/jaegertracing/jaeger:2.11.0"');
+    return { retention, storageSize, image, resources: o.resources ?? DEFAULT_JAEGER_RESOURCES };
   }
 
   private registerPlatformTarget(name: string, portName: string, port: number, namespace = this.namespace): void {
@@ -312,6 +351,11 @@ export class ObservabilityStack extends Construct {
       }
     }
   }
+}
+
+/** A Go `time.Duration` greater than zero (`72h`, `1h30m`, `2.5h`): what Badger's TTL accepts. */
+function isPositiveGoDuration(s: unknown): s is string {
+  return typeof s === 'string' && /^(?:[0-9]+(?:\.[0-9]+)?(?:ns|us|µs|ms|s|m|h))+$/.test(s) && /[1-9]/.test(s);
 }
 
 /** What some of the stack's pods take from the monitoring namespace's quota. */

@@ -5,7 +5,7 @@ import { IntOrString, KubeConfigMap, KubeDeployment, KubeService, KubeServiceAcc
 import { IWorkload, WorkloadPort } from '../connections';
 import { restrictedPodSecurityContext } from '../security';
 import { selectorLabels } from '../labels';
-import { LogBackend, TraceBackend } from './backends';
+import { LogBackend, TraceEndpoint } from './backends';
 import { checksum, configYaml, componentNetworkPolicy, scrapedByPrometheus, containerSecurity, externalSecret, k8sResources, tcpPorts } from './common';
 import { componentLabels, StackContext } from './context';
 import { LOGS_DATASOURCE_UID, PROMETHEUS_DATASOURCE_UID, TRACES_DATASOURCE_UID } from './dashboards';
@@ -23,7 +23,8 @@ export interface GrafanaServerProps {
   /** Prometheus base URL. */
   readonly prometheusUrl: string;
   readonly logs?: LogBackend;
-  readonly traces?: TraceBackend;
+  /** Where the Jaeger datasource points; an in-cluster Jaeger (no `peer`) is reached through a ConnectionGraph edge. */
+  readonly traces?: TraceEndpoint;
   /** Remote key (properties `admin-user`, `admin-password`) of the admin credentials. */
   readonly adminRemoteKey: string;
   /** Checksum of the dashboards ConfigMap content, produced at synth (rolls Grafana when a dashboard changes). */
@@ -31,7 +32,7 @@ export interface GrafanaServerProps {
 }
 
 /** The datasources provisioning file. */
-export function renderDatasources(prometheusUrl: string, logs?: LogBackend, traces?: TraceBackend): string {
+export function renderDatasources(prometheusUrl: string, logs?: LogBackend, traces?: TraceEndpoint): string {
   const datasources: Record<string, unknown>[] = [{
     name: 'Prometheus', uid: PROMETHEUS_DATASOURCE_UID, type: 'prometheus', access: 'proxy', url: prometheusUrl, isDefault: true, editable: false,
   }];
@@ -141,7 +142,7 @@ export class GrafanaServer extends Construct implements IWorkload {
 
     const egress = [];
     if (props.logs) egress.push({ to: [...props.logs.peer.peers], ports: tcpPorts(props.logs.port) });
-    if (props.traces) egress.push({ to: [...props.traces.peer.peers], ports: tcpPorts(props.traces.queryPort) });
+    if (props.traces?.peer) egress.push({ to: [...props.traces.peer.peers], ports: tcpPorts(props.traces.queryPort) });
     componentNetworkPolicy(this, this, { ingress: [scrapedByPrometheus(ns, GRAFANA_PORT)], egress });
   }
 }

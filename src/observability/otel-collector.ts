@@ -8,7 +8,7 @@ import { IWorkload, WorkloadPort, WorkloadRef } from '../connections';
 import { EnvironmentChart } from '../environment-chart';
 import { restrictedPodSecurityContext } from '../security';
 import { selectorLabels } from '../labels';
-import { TraceBackend } from './backends';
+import { TraceEndpoint } from './backends';
 import { checksum, configYaml, componentNetworkPolicy, scrapedByPrometheus, containerSecurity, k8sResources, spreadOverNodes, tcpPorts } from './common';
 import { componentLabels, StackContext } from './context';
 
@@ -43,7 +43,7 @@ export function otlpEnvironment(scope: IConstruct, serviceName: string, namespac
 }
 
 /** The collector's config.yaml. */
-export function renderOtelConfig(backend: TraceBackend): string {
+export function renderOtelConfig(backend: TraceEndpoint): string {
   return configYaml({
     extensions: { health_check: { endpoint: `0.0.0.0:${HEALTH_PORT}` } },
     receivers: {
@@ -76,7 +76,8 @@ export function renderOtelConfig(backend: TraceBackend): string {
 
 export interface OtelCollectorProps {
   readonly context: StackContext;
-  readonly backend: TraceBackend;
+  /** Where traces go; an in-cluster Jaeger (no `peer`) is reached through a ConnectionGraph edge the stack declares. */
+  readonly backend: TraceEndpoint;
   readonly replicas: number;
 }
 
@@ -171,7 +172,7 @@ export class OtelCollector extends Construct implements IWorkload {
     componentNetworkPolicy(this, this, {
       ingress: [scrapedByPrometheus(ns, OTEL_METRICS_PORT)],
       egress: [
-        { to: [...props.backend.peer.peers], ports: tcpPorts(props.backend.otlpGrpcPort) },
+        ...(props.backend.peer ? [{ to: [...props.backend.peer.peers], ports: tcpPorts(props.backend.otlpGrpcPort) }] : []),
         { to: ctx.apiServerCidrs.map((cidr) => ({ ipBlock: { cidr } })), ports: tcpPorts(443, 6443) },
       ],
     });
