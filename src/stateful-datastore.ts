@@ -496,19 +496,10 @@ export class StatefulDatastore extends Construct implements IWorkload {
         ttlSecondsAfterFinished: RESTORE_JOB.ttlSecondsAfterFinished,
         template: {
           metadata: { labels },
-          spec: {
-            restartPolicy: 'Never',
-            serviceAccountName: name,
-            automountServiceAccountToken: false,
-            enableServiceLinks: false,
-            securityContext: restrictedPodSecurityContext({ runAsUser: uid, fsGroup: uid }),
-            initContainers: containers,
-            containers: [main],
-            volumes: [
-              { name: 'restore', emptyDir: { sizeLimit: RESTORE_JOB_SCRATCH } },
-              { name: 'tmp', emptyDir: { sizeLimit: '256Mi' } },
-            ],
-          },
+          spec: jobPodSpec(name, uid, containers, main, [
+            { name: 'restore', emptyDir: { sizeLimit: RESTORE_JOB_SCRATCH } },
+            { name: 'tmp', emptyDir: { sizeLimit: '256Mi' } },
+          ]),
         },
       },
     });
@@ -667,16 +658,7 @@ export class StatefulDatastore extends Construct implements IWorkload {
             ttlSecondsAfterFinished: BACKUP_JOB.ttlSecondsAfterFinished,
             template: {
               metadata: { labels },
-              spec: {
-                restartPolicy: 'Never',
-                serviceAccountName: name,
-                automountServiceAccountToken: false,
-                enableServiceLinks: false,
-                securityContext: restrictedPodSecurityContext({ runAsUser: uid, fsGroup: uid }),
-                initContainers: steps.length > 0 ? steps : undefined,
-                containers: [main],
-                volumes: [backupVol, tmpVol],
-              },
+              spec: jobPodSpec(name, uid, steps.length > 0 ? steps : undefined, main, [backupVol, tmpVol]),
             },
           },
         },
@@ -794,4 +776,18 @@ function withMinMemory(r: ResourceDefaults, min: string | undefined): ResourceDe
 /** Versions become label values (`RELEASE.2024-10-13T13-34-11Z` is fine, `+` is not). */
 function labelSafe(v: string): string {
   return v.replace(/[^A-Za-z0-9_.-]/g, '_').slice(0, 63);
+}
+
+/** The pod of a backup or restore Job: runs once, under its own tokenless ServiceAccount, PSS restricted. */
+function jobPodSpec(serviceAccountName: string, uid: number, initContainers: unknown[] | undefined, main: unknown, volumes: unknown[]) {
+  return {
+    restartPolicy: 'Never',
+    serviceAccountName,
+    automountServiceAccountToken: false,
+    enableServiceLinks: false,
+    securityContext: restrictedPodSecurityContext({ runAsUser: uid, fsGroup: uid }),
+    initContainers,
+    containers: [main],
+    volumes,
+  };
 }
