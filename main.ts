@@ -10,9 +10,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { buildApp } from './charts';
-import { SynthError, synthesize } from './src';
-import { defaultPlugins } from './src/synth/plugins';
-import { ALLOW_PRUNE_FLAG } from './src/synth/plugins/prune-guard';
+import { ALLOW_PRUNE_FLAG, defaultPlugins, SynthError, synthesize } from './src';
 
 function arg(name: string): string | undefined {
   const i = process.argv.indexOf(name);

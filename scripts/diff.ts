@@ -9,10 +9,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { buildApp } from '../charts';
-import { SynthError, synthesize } from '../src';
-import { readTreeFromDir } from '../src/review/manifest-tree';
-import { reviewDiff } from '../src/review/review-diff';
-import { defaultPlugins } from '../src/synth/plugins';
+import { defaultPlugins, readTreeFromDir, reviewDiff, SynthError, synthesize } from '../src';
 
 function usage(): never {
   console.error('usage: npm run diff -- <git-ref> [--exit-code] [--output FILE]');

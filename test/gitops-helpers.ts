@@ -4,8 +4,10 @@ import { App } from 'cdk8s';
 import { Construct } from 'constructs';
 import { KubeDeployment, KubeHorizontalPodAutoscalerV2, KubeNamespace, KubeNetworkPolicy, KubeStatefulSet, IntOrString } from '../imports/k8s';
 import {
-  EnvironmentChart, EnvironmentOutput, EnvironmentProfile, restrictedContainerSecurityContext, restrictedPodSecurityContext, selectorLabels, synthesizeToJson, toYaml,
+  EnvironmentChart, EnvironmentOutput, EnvironmentProfile, restrictedContainerSecurityContext,
+  restrictedPodSecurityContext, selectorLabels, synthesizeToJson,
 } from '../src';
+import { toYaml } from '../src/synth/yaml';
 
 /**
  * The schema validator checks a CRD's top-level `required` without metadata (it validates metadata apart), so

@@ -4,10 +4,10 @@ import * as path from 'path';
 import { App } from 'cdk8s';
 import { afterEach, describe, expect, test } from 'vitest';
 import { dr } from '../charts/dr';
-import {
-  addGitOpsDelivery, checkGitOpsDelivery, DeliveryTool, discoverNamespaces, EnvironmentOutput, EnvironmentProfile, fluxRef,
-  globToRegExp, NamespaceTier, planDeliveryGroups, SyncPolicy,
-} from '../src';
+import { addGitOpsDelivery, checkGitOpsDelivery, DeliveryTool, EnvironmentOutput, EnvironmentProfile, NamespaceTier, SyncPolicy } from '../src';
+import { globToRegExp } from '../src/gitops/delivery-check';
+import { fluxRef } from '../src/gitops/flux-root';
+import { discoverNamespaces, planDeliveryGroups } from '../src/gitops/delivery-group';
 import { development, production, staging } from './helpers';
 import { buildFixtureEnvironment, synthToDir } from './gitops-helpers';
 

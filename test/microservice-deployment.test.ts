@@ -5,11 +5,11 @@ import { App } from 'cdk8s';
 import { describe, expect, test } from 'vitest';
 import { parser } from '@prometheus-io/lezer-promql';
 import {
-  CanaryStep, EnvironmentChart, EnvironmentProfile, EnvValue, HealthProbe, httpErrorRatioQuery, httpLatencyP95Query, ImageReference,
-  IngressHost, IWorkload, MicroserviceDeployment, MicroserviceDeploymentProps, microserviceAlertRules,
-  MonitoringMode, MonitoringRegistry, PodVolume, PreStopHook, restartsQuery, RolloutStrategy, ServiceExposure,
-  synthesize, synthesizeToJson, unavailableReplicasQuery, VpaMode,
+  CanaryStep, EnvironmentChart, EnvironmentProfile, EnvValue, HealthProbe, ImageReference, IngressHost, IWorkload,
+  MicroserviceDeployment, MicroserviceDeploymentProps, MonitoringMode, MonitoringRegistry, PodVolume, PreStopHook,
+  RolloutStrategy, ServiceExposure, synthesize, synthesizeToJson, VpaMode,
 } from '../src';
+import { httpErrorRatioQuery, httpLatencyP95Query, microserviceAlertRules, restartsQuery, unavailableReplicasQuery } from '../src/microservice/promql';
 import { evaluatePolicies } from '../src/policy';
 import { Construct } from 'constructs';
 import { development, production, staging, synthEnv, testProfile } from './helpers';

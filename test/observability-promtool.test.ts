@@ -5,7 +5,7 @@ import * as path from 'path';
 import { App } from 'cdk8s';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { EnvironmentChart, MonitoringMode, MonitoringRegistry, synthesize } from '../src';
-import { selectorLabels } from '../src/labels';
+import { selectorLabels } from '../src/core/labels';
 import { microserviceAlertRules } from '../src/microservice/promql';
 import { development, production } from './helpers';
 import { fullStack, registerService } from './observability.helpers';

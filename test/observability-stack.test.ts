@@ -3,14 +3,14 @@ import { ApiObject, App } from 'cdk8s';
 import { describe, expect, test } from 'vitest';
 import { ConnectionGraph, EnvironmentChart, MonitoringMode, MonitoringRegistry, Plan, synthesizeToJson, TenantNamespace } from '../src';
 import { evaluatePolicies } from '../src/policy';
-import { selectorLabels } from '../src/labels';
-import { parseQuantity } from '../src/quantity';
+import { selectorLabels } from '../src/core/labels';
+import { parseQuantity } from '../src/core/quantity';
 import { Receiver } from '../src/observability/alertmanager-config';
 import { LogBackend } from '../src/observability/backends';
 import { NetworkPeer } from '../src/observability/common';
 import { PSS_EXEMPTION_REASON } from '../src/observability/fluent-bit';
 import { otelCollectorRef, otlpEnvironment } from '../src/observability/otel-collector';
-import { ObservabilityStack } from '../src/observability-stack';
+import { ObservabilityStack } from '../src/observability/observability-stack';
 import { development, production, synthEnv, testProfile } from './helpers';
 import { alerting, fullStack, registerService } from './observability.helpers';
 

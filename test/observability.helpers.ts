@@ -2,8 +2,8 @@ import { EnvironmentChart, EnvironmentProfile, MonitoredTarget, MonitoringRegist
 import { LogBackend, TraceBackend } from '../src/observability/backends';
 import { Receiver } from '../src/observability/alertmanager-config';
 import { NetworkPeer } from '../src/observability/common';
-import { ObservabilityStack, ObservabilityStackProps } from '../src/observability-stack';
-import { selectorLabels } from '../src/labels';
+import { ObservabilityStack, ObservabilityStackProps } from '../src/observability/observability-stack';
+import { selectorLabels } from '../src/core/labels';
 
 /** Shared fixtures of the observability tests. */
 export const RUNBOOKS = 'https://runbooks.example.com/platform';

@@ -2,7 +2,7 @@ import * as yaml from 'js-yaml';
 import { parser } from '@prometheus-io/lezer-promql';
 import { describe, expect, test } from 'vitest';
 import { MonitoringMode, MonitoringRegistry } from '../src';
-import { selectorLabels } from '../src/labels';
+import { selectorLabels } from '../src/core/labels';
 import { OVERVIEW_PANELS } from '../src/observability/dashboards';
 import * as microservicePromql from '../src/microservice/promql';
 import { development, production, synthEnv, testProfile } from './helpers';

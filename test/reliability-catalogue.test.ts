@@ -6,7 +6,7 @@ import {
   TenantNamespace, TenantNamespaceProps, synthesizeToJson,
 } from '../src';
 import { Receiver } from '../src/observability/alertmanager-config';
-import { ObservabilityStack, ObservabilityStackProps } from '../src/observability-stack';
+import { ObservabilityStack, ObservabilityStackProps } from '../src/observability/observability-stack';
 import { development, production } from './helpers';
 import { RUNBOOKS, alerting } from './observability.helpers';
 

@@ -3,11 +3,13 @@ import fc from 'fast-check';
 import { load } from 'js-yaml';
 import { describe, expect, it } from 'vitest';
 import {
-  Engine, EnvironmentChart, EnvironmentProfile, EnvValue, ImageReference, MicroserviceDeployment, MicroserviceDeploymentProps, Plan,
-  PlatformConfigError, StatefulDatastore, StatefulDatastoreProps, TenantNamespace, TenantNamespaceProps, synthesizeToJson, toYaml,
+  Engine, EnvironmentChart, EnvironmentProfile, EnvValue, ImageReference, MicroserviceDeployment,
+  MicroserviceDeploymentProps, Plan, PlatformConfigError, StatefulDatastore, StatefulDatastoreProps, TenantNamespace,
+  TenantNamespaceProps, synthesizeToJson,
 } from '../src';
+import { toYaml } from '../src/synth/yaml';
 import { evaluatePolicies } from '../src/policy';
-import { ObservabilityStack, ObservabilityStackProps } from '../src/observability-stack';
+import { ObservabilityStack, ObservabilityStackProps } from '../src/observability/observability-stack';
 import { development, production, staging } from './helpers';
 import { RUNBOOKS, alerting, elasticsearch, jaeger, registerService } from './observability.helpers';
 

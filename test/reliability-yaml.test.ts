@@ -5,7 +5,8 @@ import { App } from 'cdk8s';
 import { load } from 'js-yaml';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { KubeConfigMap } from '../imports/k8s';
-import { EnvironmentChart, synthesize, toYaml } from '../src';
+import { EnvironmentChart, synthesize } from '../src';
+import { toYaml } from '../src/synth/yaml';
 import { development } from './helpers';
 
 /**

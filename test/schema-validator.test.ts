@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { SchemaValidator, labelKeyProblem, labelValueProblem, nameProblem } from '../src';
+import { SchemaValidator } from '../src';
+import { labelKeyProblem, labelValueProblem, nameProblem } from '../src/synth/schema-validator';
 
 const v = new SchemaValidator();
 

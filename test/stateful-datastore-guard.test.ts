@@ -4,9 +4,10 @@ import * as path from 'path';
 import { App } from 'cdk8s';
 import { describe, expect, it } from 'vitest';
 import {
-  EnvironmentChart, Engine, StatefulDatastore, StatefulDatastoreProps, compareStatefulSets, statefulDrift, statefulGuardPlugin,
-  synthesize, synthesizeToJson,
+  EnvironmentChart, Engine, StatefulDatastore, StatefulDatastoreProps, statefulDrift, statefulGuardPlugin, synthesize,
+  synthesizeToJson,
 } from '../src';
+import { compareStatefulSets } from '../src/datastore/stateful-guard';
 import { buildApp } from '../charts';
 import { production } from './helpers';
 

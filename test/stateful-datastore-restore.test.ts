@@ -2,7 +2,7 @@ import { App } from 'cdk8s';
 import { describe, expect, it } from 'vitest';
 import { EnvironmentChart, EnvironmentProfile, Engine, StatefulDatastore, StatefulDatastoreProps, synthesizeToJson } from '../src';
 import { evaluatePolicies } from '../src/policy';
-import { restrictedContainerSecurityContext } from '../src/security';
+import { restrictedContainerSecurityContext } from '../src/core/security';
 import { development, production, synthEnv } from './helpers';
 
 const FROM = 's3://platform-backups-production';

@@ -5,7 +5,8 @@ import { App } from 'cdk8s';
 import { load } from 'js-yaml';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { KubeConfigMap, KubeNamespace } from '../imports/k8s';
-import { EnvironmentChart, SynthError, SynthStage, synthesize, toYaml } from '../src';
+import { EnvironmentChart, SynthError, SynthStage, synthesize } from '../src';
+import { toYaml } from '../src/synth/yaml';
 import { development, production } from './helpers';
 
 let tmp: string;

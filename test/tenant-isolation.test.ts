@@ -2,9 +2,10 @@ import * as path from 'path';
 import { describe, expect, it } from 'vitest';
 import { ENVIRONMENTS } from '../charts';
 import {
-  EnvironmentOutput, EnvironmentProfile, Plan, PlatformNamespace, TenantNamespace, checkNamespaceGuardrails, checkTenantIsolation, defaultPlans, loadTenantsFile,
-  namespaceSelectorMatches, tenancyChecksPlugin,
+  EnvironmentOutput, EnvironmentProfile, Plan, PlatformNamespace, TenantNamespace, checkNamespaceGuardrails,
+  checkTenantIsolation, defaultPlans, loadTenantsFile, tenancyChecksPlugin,
 } from '../src';
+import { namespaceSelectorMatches } from '../src/tenancy/isolation';
 import { development, production, synthEnv } from './helpers';
 
 const TENANTS = loadTenantsFile(path.resolve(__dirname, '..', 'tenants.yaml'), { environments: ENVIRONMENTS.map((e) => e.name), plans: defaultPlans() });

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import {
-  checkTenantIsolation, defaultPlans, Engine, EnvironmentProfile, loadTenants, MonitoringMode, peerOf, Plan, SharedService, StatefulDatastore,
-  TenantDefinition, TenantNamespace, TenantNamespaceProps,
+  checkTenantIsolation, defaultPlans, Engine, EnvironmentProfile, loadTenants, MonitoringMode, Plan, SharedService,
+  StatefulDatastore, TenantDefinition, TenantNamespace, TenantNamespaceProps,
 } from '../src';
+import { peerOf } from '../src/core/connections';
 import { development, production, testProfile, synthEnv } from './helpers';
 
 const BASE: TenantNamespaceProps = {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ENTERPRISE_PLAN, FREE_PLAN, Plan, PlanSpec, STANDARD_PLAN, defaultPlans, quotaHard } from '../src';
+import { ENTERPRISE_PLAN, FREE_PLAN, Plan, PlanSpec, STANDARD_PLAN, defaultPlans } from '../src';
+import { quotaHard } from '../src/tenancy/guardrails';
 
 describe('Plan', () => {
   it('GIVEN the built-in plans WHEN checked THEN each is consistent', () => {

@@ -1,5 +1,5 @@
-import { WorkloadPort } from '../connections';
-import { AlertRule } from '../monitoring-registry';
+import { WorkloadPort } from '../core/connections';
+import { AlertRule } from '../core/monitoring-registry';
 import {
   BackupPlan, BackupTarget, EngineContext, EngineDefinition, RestorePlan, RestoreSource, RoleSpec, configVolume, containerPort, env, probes,
   resourcesJson, runbook, scratch, secretEnv, downRule } from './types';

@@ -1,7 +1,7 @@
 import { ApiObject } from 'cdk8s';
-import { WorkloadPort } from '../connections';
-import { AlertRule } from '../monitoring-registry';
-import { parseQuantity } from '../quantity';
+import { WorkloadPort } from '../core/connections';
+import { AlertRule } from '../core/monitoring-registry';
+import { parseQuantity } from '../core/quantity';
 import {
   BackupPlan, BackupTarget, EngineContext, EngineDefinition, SIDECAR_RESOURCES, configVolume, containerPort, env, execShell,
   exporterProbes, probes, resourcesJson, runbook, scratch, secretEnv, downRule } from './types';

@@ -1,7 +1,7 @@
 import { ApiObject, Lazy } from 'cdk8s';
-import { WorkloadPort } from '../connections';
-import { AlertRule } from '../monitoring-registry';
-import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from '../security';
+import { WorkloadPort } from '../core/connections';
+import { AlertRule } from '../core/monitoring-registry';
+import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from '../core/security';
 import { SchemaRegistry } from '../synth/schema-registry';
 import { EngineDefinition, majority, resourcesJson, runbook } from './types';
 

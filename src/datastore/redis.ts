@@ -1,5 +1,5 @@
-import { WorkloadPort } from '../connections';
-import { AlertRule } from '../monitoring-registry';
+import { WorkloadPort } from '../core/connections';
+import { AlertRule } from '../core/monitoring-registry';
 import {
   BackupPlan, CLUSTER_DOMAIN, EngineContext, EngineDefinition, RestorePlan, RestoreSource, RoleSpec, SIDECAR_RESOURCES, configVolume, containerPort, env, execShell, majority,
   exporterProbes, probes, resourcesJson, runbook, scratch, secretEnv, downRule } from './types';

@@ -1,7 +1,7 @@
 import { IConstruct } from 'constructs';
-import { WorkloadPort } from '../connections';
-import { ResourceDefaults } from '../environment-profile';
-import { AlertRule } from '../monitoring-registry';
+import { WorkloadPort } from '../core/connections';
+import { ResourceDefaults } from '../core/environment-profile';
+import { AlertRule } from '../core/monitoring-registry';
 
 /** Cluster DNS suffix used in pod FQDNs (replication peers, seed hosts). */
 export const CLUSTER_DOMAIN = 'cluster.local';

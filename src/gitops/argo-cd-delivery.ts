@@ -12,9 +12,9 @@ import {
   ApplicationSpecIgnoreDifferences,
   ApplicationSpecSyncPolicy,
 } from '../../imports/argoproj.io';
-import { EnvironmentChart } from '../environment-chart';
-import { ClusterTarget } from '../environment-profile';
-import { fail } from '../errors';
+import { EnvironmentChart } from '../core/environment-chart';
+import { ClusterTarget } from '../core/environment-profile';
+import { fail } from '../core/errors';
 import { DeliveryGroup } from './delivery-group';
 import { environmentFacts } from './environment-scan';
 import { GitSource, ResolvedGitSource, resolveGitSource } from './git-source';

@@ -1,8 +1,8 @@
 /** The root app-of-apps of one environment: what `kubectl apply` bootstraps Argo CD with. */
 import { Construct } from 'constructs';
 import { AppProject, Application } from '../../imports/argoproj.io';
-import { EnvironmentChart } from '../environment-chart';
-import { fail } from '../errors';
+import { EnvironmentChart } from '../core/environment-chart';
+import { fail } from '../core/errors';
 import { DEFAULT_DELIVERY_ARGOCD_NAMESPACE, GROUP_SYNC_OPTIONS, SYNC_RETRY } from './argo-cd-delivery';
 import { GitSource, resolveGitSource } from './git-source';
 import { resolveDelivery } from './sync-policy';

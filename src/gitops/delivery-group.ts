@@ -4,7 +4,7 @@
  */
 import { ApiObject, Chart } from 'cdk8s';
 import { IConstruct } from 'constructs';
-import { fail } from '../errors';
+import { fail } from '../core/errors';
 import { isDns1123Label } from '../synth/schema-validator';
 
 /** Folder of cluster-scoped objects inside an environment folder (same as the synthesizer's). */

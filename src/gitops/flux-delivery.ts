@@ -5,8 +5,8 @@ import {
   KustomizationSpecDeletionPolicy,
   KustomizationSpecSourceRefKind,
 } from '../../imports/kustomize.toolkit.fluxcd.io';
-import { EnvironmentChart } from '../environment-chart';
-import { fail } from '../errors';
+import { EnvironmentChart } from '../core/environment-chart';
+import { fail } from '../core/errors';
 import { DeliveryGroup } from './delivery-group';
 import { GitSource, resolveGitSource } from './git-source';
 import { resolveDelivery } from './sync-policy';

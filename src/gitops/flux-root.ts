@@ -2,7 +2,7 @@
 import { Construct } from 'constructs';
 import { GitRepository, GitRepositorySpecRef } from '../../imports/source.toolkit.fluxcd.io';
 import { Kustomization, KustomizationSpecSourceRefKind } from '../../imports/kustomize.toolkit.fluxcd.io';
-import { EnvironmentChart } from '../environment-chart';
+import { EnvironmentChart } from '../core/environment-chart';
 import { DEFAULT_FLUX_NAMESPACE, FLUX_INTERVAL, FLUX_RETRY_INTERVAL, FLUX_TIMEOUT, FluxUnit } from './flux-delivery';
 import { GitSource, resolveGitSource } from './git-source';
 import { resolveDelivery } from './sync-policy';

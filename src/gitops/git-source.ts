@@ -1,6 +1,6 @@
 /** Where Argo CD and Flux read the synthesized manifests: the repository, its revision and the dist/ folder. */
 import { IConstruct } from 'constructs';
-import { fail } from '../errors';
+import { fail } from '../core/errors';
 
 /** The Git repository holding the committed dist/ folder. */
 export interface GitSource {

@@ -1,7 +1,7 @@
 /** Adds the GitOps entry points (Argo CD and/or Flux) of one environment to an app, from one delivery model. */
 import { App } from 'cdk8s';
-import { EnvironmentChart } from '../environment-chart';
-import { fail } from '../errors';
+import { EnvironmentChart } from '../core/environment-chart';
+import { fail } from '../core/errors';
 import { ArgoCdDelivery } from './argo-cd-delivery';
 import { ArgoCdRoot } from './argo-cd-root';
 import { DeliveryGroup, discoverNamespaces, planDeliveryGroups, TieredNamespace } from './delivery-group';

@@ -2,7 +2,7 @@
  * How an environment is delivered by Argo CD or Flux: the sync policy and the clusters. This is profile data
  * (`EnvironmentProfile.delivery`), so environments differ only by data.
  */
-import type { ClusterTarget, EnvironmentProfile } from '../environment-profile';
+import type { ClusterTarget, EnvironmentProfile } from '../core/environment-profile';
 
 /** How the root application and the group applications of an environment are synced. */
 export class SyncPolicy {

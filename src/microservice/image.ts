@@ -1,6 +1,6 @@
 import { IConstruct } from 'constructs';
-import { ImagePolicy } from '../environment-profile';
-import { fail } from '../errors';
+import { ImagePolicy } from '../core/environment-profile';
+import { fail } from '../core/errors';
 
 /** Registry host (optional) and path components, as in the distribution reference grammar. */
 const REPOSITORY = /^(?:(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*(?::[0-9]+)?\/)?[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$/;

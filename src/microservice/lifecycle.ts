@@ -1,6 +1,6 @@
 import { IConstruct } from 'constructs';
 import { IntOrString, LifecycleHandler } from '../../imports/k8s';
-import { fail } from '../errors';
+import { fail } from '../core/errors';
 import { ProbePort } from './probes';
 
 /**

@@ -1,6 +1,6 @@
 import { IConstruct } from 'constructs';
 import { IntOrString, Probe as K8sProbe } from '../../imports/k8s';
-import { fail } from '../errors';
+import { fail } from '../core/errors';
 
 /** Timing of a probe. Unset fields take the defaults of the probe kind (liveness, readiness, startup). */
 export interface ProbeTiming {

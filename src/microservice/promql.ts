@@ -1,4 +1,4 @@
-import { AlertRule } from '../monitoring-registry';
+import { AlertRule } from '../core/monitoring-registry';
 
 /**
  * PromQL the MicroserviceDeployment emits (alert rules and Argo Rollouts analysis). Exported so the

@@ -3,7 +3,7 @@
  * mounted from an ExternalSecret, routes by severity and team, grouping, and critical-inhibits-warning.
  */
 import { IConstruct } from 'constructs';
-import { fail } from '../errors';
+import { fail } from '../core/errors';
 import { isPrometheusDuration, SecretKeyRef } from './common';
 
 /** The receiver types Alertmanager is configured for. */

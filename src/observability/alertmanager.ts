@@ -2,9 +2,9 @@
 import { Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import { IntOrString, KubeConfigMap, KubePodDisruptionBudget, KubeService, KubeServiceAccount, KubeStatefulSet } from '../../imports/k8s';
-import { IWorkload, WorkloadPort } from '../connections';
-import { restrictedPodSecurityContext } from '../security';
-import { selectorLabels } from '../labels';
+import { IWorkload, WorkloadPort } from '../core/connections';
+import { restrictedPodSecurityContext } from '../core/security';
+import { selectorLabels } from '../core/labels';
 import { AlertingProps, ALERTMANAGER_SECRETS_DIR, receiverSecrets } from './alertmanager-config';
 import { checksum, componentNetworkPolicy, containerSecurity, externalSecret, k8sResources, spreadOverNodes, tcpPorts } from './common';
 import { componentLabels, StackContext } from './context';

@@ -4,9 +4,9 @@ import * as yaml from 'js-yaml';
 import { ApiObject, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import { IntOrString, KubeNetworkPolicy, NetworkPolicyPeer, NetworkPolicyPort, Quantity, ResourceRequirements } from '../../imports/k8s';
-import { ConnectionGraph, DNS_EGRESS_RULE, IWorkload, peerOf, WorkloadPort } from '../connections';
-import { EnvironmentChart } from '../environment-chart';
-import { restrictedContainerSecurityContext } from '../security';
+import { ConnectionGraph, DNS_EGRESS_RULE, IWorkload, peerOf, WorkloadPort } from '../core/connections';
+import { EnvironmentChart } from '../core/environment-chart';
+import { restrictedContainerSecurityContext } from '../core/security';
 import { isYaml11Ambiguous } from '../synth/yaml';
 
 /** A Prometheus duration (`15d`, `1h30m`, `500ms`). */

@@ -1,6 +1,6 @@
 /** What every component of the stack needs to know: namespace, profile, images, resources, cluster addresses. */
-import { EnvironmentProfile } from '../environment-profile';
-import { LABEL_PART_OF, workloadLabels } from '../labels';
+import { EnvironmentProfile } from '../core/environment-profile';
+import { LABEL_PART_OF, workloadLabels } from '../core/labels';
 import { ComponentResources } from './common';
 
 /** Container images of the stack (pinned; override with digests where the image policy demands them). */

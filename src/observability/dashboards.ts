@@ -2,7 +2,7 @@
  * Grafana dashboards as JSON models: the platform overview (the seeds' request rate, p95 response time and
  * error rate by service) and one dashboard per registered service or datastore.
  */
-import { MonitoredTarget } from '../monitoring-registry';
+import { MonitoredTarget } from '../core/monitoring-registry';
 import { checksum } from './common';
 
 /** Datasource uids provisioned by the stack, referenced by every panel. */

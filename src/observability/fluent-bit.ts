@@ -6,8 +6,8 @@ import { Construct } from 'constructs';
 import {
   IntOrString, KubeClusterRole, KubeClusterRoleBinding, KubeConfigMap, KubeDaemonSet, KubeServiceAccount,
 } from '../../imports/k8s';
-import { IWorkload, WorkloadPort } from '../connections';
-import { selectorLabels } from '../labels';
+import { IWorkload, WorkloadPort } from '../core/connections';
+import { selectorLabels } from '../core/labels';
 import { PlatformNamespace } from '../tenancy/platform-namespace';
 import { LogBackend } from './backends';
 import { checksum, componentNetworkPolicy, scrapedByPrometheus, externalSecret, k8sResources, tcpPorts } from './common';

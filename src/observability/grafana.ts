@@ -2,9 +2,9 @@
 import { Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import { IntOrString, KubeConfigMap, KubeDeployment, KubeService, KubeServiceAccount } from '../../imports/k8s';
-import { IWorkload, WorkloadPort } from '../connections';
-import { restrictedPodSecurityContext } from '../security';
-import { selectorLabels } from '../labels';
+import { IWorkload, WorkloadPort } from '../core/connections';
+import { restrictedPodSecurityContext } from '../core/security';
+import { selectorLabels } from '../core/labels';
 import { LogBackend, TraceEndpoint } from './backends';
 import { checksum, configYaml, componentNetworkPolicy, scrapedByPrometheus, containerSecurity, externalSecret, k8sResources, tcpPorts } from './common';
 import { componentLabels, StackContext } from './context';

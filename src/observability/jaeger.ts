@@ -1,10 +1,10 @@
 /** The in-cluster Jaeger v2: one binary receiving OTLP, storing spans in Badger on a volume, serving the query UI. */
 import { Construct } from 'constructs';
 import { IntOrString, KubeConfigMap, KubeService, KubeServiceAccount, KubeStatefulSet, NetworkPolicyPeer, Quantity } from '../../imports/k8s';
-import { IWorkload, WorkloadPort } from '../connections';
-import { selectorLabels } from '../labels';
-import { restrictedPodSecurityContext } from '../security';
-import { PROTECT_ANNOTATIONS } from '../stateful-datastore';
+import { IWorkload, WorkloadPort } from '../core/connections';
+import { selectorLabels } from '../core/labels';
+import { restrictedPodSecurityContext } from '../core/security';
+import { PROTECT_ANNOTATIONS } from '../datastore/stateful-datastore';
 import { ComponentResources, checksum, componentNetworkPolicy, configYaml, containerSecurity, k8sResources, scrapedByPrometheus, tcpPorts } from './common';
 import { TraceEndpoint } from './backends';
 import { componentLabels, StackContext } from './context';

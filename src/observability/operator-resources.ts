@@ -4,7 +4,7 @@
  */
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
-import { MonitoredTarget } from '../monitoring-registry';
+import { MonitoredTarget } from '../core/monitoring-registry';
 import { componentLabels } from './context';
 import { RuleGroup } from './rules';
 

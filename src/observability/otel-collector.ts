@@ -4,10 +4,10 @@ import {
   IntOrString, KubeClusterRole, KubeClusterRoleBinding, KubeConfigMap, KubeDeployment, KubePodDisruptionBudget,
   KubeService, KubeServiceAccount,
 } from '../../imports/k8s';
-import { IWorkload, WorkloadPort, WorkloadRef } from '../connections';
-import { EnvironmentChart } from '../environment-chart';
-import { restrictedPodSecurityContext } from '../security';
-import { selectorLabels } from '../labels';
+import { IWorkload, WorkloadPort, WorkloadRef } from '../core/connections';
+import { EnvironmentChart } from '../core/environment-chart';
+import { restrictedPodSecurityContext } from '../core/security';
+import { selectorLabels } from '../core/labels';
 import { TraceEndpoint } from './backends';
 import { checksum, configYaml, componentNetworkPolicy, scrapedByPrometheus, containerSecurity, k8sResources, spreadOverNodes, tcpPorts } from './common';
 import { componentLabels, StackContext } from './context';

@@ -2,7 +2,7 @@
  * prometheus.yml of the standalone mode: Kubernetes service discovery jobs (pods and service endpoints by
  * annotation, kubelet and cAdvisor, API server), one job per registered workload, rule files and Alertmanagers.
  */
-import { MonitoredTarget } from '../monitoring-registry';
+import { MonitoredTarget } from '../core/monitoring-registry';
 
 /** Where the rule files are mounted (one ConfigMap, one file per workload). */
 export const RULES_DIR = '/etc/prometheus/rules';

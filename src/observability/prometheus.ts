@@ -5,10 +5,10 @@ import {
   IntOrString, KubeClusterRole, NetworkPolicyPort, KubeClusterRoleBinding, KubeConfigMap, KubePodDisruptionBudget, KubeService,
   KubeServiceAccount, KubeStatefulSet, Quantity,
 } from '../../imports/k8s';
-import { IWorkload, WorkloadPort } from '../connections';
-import { restrictedPodSecurityContext } from '../security';
-import { LABEL_TENANT, selectorLabels } from '../labels';
-import { TenantNamespace } from '../tenant-namespace';
+import { IWorkload, WorkloadPort } from '../core/connections';
+import { restrictedPodSecurityContext } from '../core/security';
+import { LABEL_TENANT, selectorLabels } from '../core/labels';
+import { TenantNamespace } from '../tenancy/tenant-namespace';
 import { checksum, componentNetworkPolicy, NetworkPeer, containerSecurity, k8sResources, spreadOverNodes, tcpPorts } from './common';
 import { componentLabels, StackContext } from './context';
 import { RULES_DIR } from './prometheus-config';

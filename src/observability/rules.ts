@@ -3,8 +3,8 @@
  * latency, CPU, memory), multi-window multi-burn-rate alerts for an availability SLO, and a target-down alert.
  * Rules registered by the workloads themselves (datastore rules, custom service rules) are kept as they are.
  */
-import { AlertRule, AlertSeverity, MonitoredTarget } from '../monitoring-registry';
-import { fail } from '../errors';
+import { AlertRule, AlertSeverity, MonitoredTarget } from '../core/monitoring-registry';
+import { fail } from '../core/errors';
 import { IConstruct } from 'constructs';
 import { isPrometheusDuration } from './common';
 

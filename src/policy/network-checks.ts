@@ -1,6 +1,6 @@
 /** Network isolation and routing: NetworkPolicy coverage, namespace defaults, Service and Ingress backends. */
 import { SynthDocument } from '../synth/synthesizer';
-import { selectorMatchesLabels } from '../labels';
+import { selectorMatchesLabels } from '../core/labels';
 import { PodView, labelsOf, nameOf } from './policy-index';
 import { PolicyCheck, PolicyFinding } from './types';
 

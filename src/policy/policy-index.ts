@@ -1,4 +1,4 @@
-import { selectorMatchesLabels } from '../labels';
+import { selectorMatchesLabels } from '../core/labels';
 import { SynthDocument } from '../synth/synthesizer';
 
 /** Kinds whose objects carry a pod template (or are pods). */

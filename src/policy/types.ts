@@ -1,4 +1,4 @@
-import { EnvironmentProfile } from '../environment-profile';
+import { EnvironmentProfile } from '../core/environment-profile';
 import { SynthDocument } from '../synth/synthesizer';
 import { PolicyIndex } from './policy-index';
 

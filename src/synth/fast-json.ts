@@ -1,5 +1,5 @@
 import { ApiObject, App, Lazy } from 'cdk8s';
-import { PlatformConfigError } from '../errors';
+import { PlatformConfigError } from '../core/errors';
 
 /**
  * A faster equivalent of cdk8s's `ApiObject.toJson()` base implementation.

@@ -2,7 +2,7 @@ import { policyPlugin } from '../policy/policy-plugin';
 import { environmentReadmePlugin } from './plugins/environment-readme';
 import { pruneGuard } from './plugins/prune-guard';
 import { SynthPlugin } from './synthesizer';
-import { statefulGuardPlugin } from '../stateful-guard';
+import { statefulGuardPlugin } from '../datastore/stateful-guard';
 import { tenancyChecksPlugin } from '../tenancy/isolation';
 
 export interface DefaultPluginOptions {

@@ -7,7 +7,7 @@ import { Construct } from 'constructs';
 import {
   IntOrString, KubeLimitRange, KubeNetworkPolicy, KubeResourceQuota, LimitRangeItem, NetworkPolicySpec, Quantity,
 } from '../../imports/k8s';
-import { DNS_EGRESS_RULE } from '../connections';
+import { DNS_EGRESS_RULE } from '../core/connections';
 import { ResourcePair, Plan, QuotaSpec } from './plan';
 
 /** Kubernetes version the Pod Security Standards are pinned to (upgrades of the cluster must not change them silently). */

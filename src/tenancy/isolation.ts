@@ -3,7 +3,7 @@
  * its guard rails. Pure functions of the documents, linear in their number, so the policy engine and the
  * environment tests can run them on whole environments.
  */
-import { LABEL_TENANT, selectorMatchesLabels } from '../labels';
+import { LABEL_TENANT, selectorMatchesLabels } from '../core/labels';
 import type { EnvironmentOutput, SynthPlugin, CheckResult } from '../synth/synthesizer';
 import { LABEL_NAMESPACE_NAME, PSS_EXEMPTION_ANNOTATION } from './guardrails';
 

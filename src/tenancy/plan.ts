@@ -2,8 +2,8 @@
  * Plans: the quota and container limits a namespace gets, as data. Tenants pick a plan by name in tenants.yaml
  * and may override quota entries; platform namespaces use {@link Plan.platform}.
  */
-import { fail } from '../errors';
-import { isQuantity, parseQuantity } from '../quantity';
+import { fail } from '../core/errors';
+import { isQuantity, parseQuantity } from '../core/quantity';
 import { isDns1123Label } from '../synth/schema-validator';
 
 /** A cpu and/or memory pair of quantities (`cpu: '500m'`, `memory: '512Mi'`). */

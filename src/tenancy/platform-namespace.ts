@@ -1,8 +1,8 @@
 import { Construct } from 'constructs';
 import { KubeNamespace } from '../../imports/k8s';
-import { EnvironmentChart } from '../environment-chart';
-import { fail } from '../errors';
-import { LABEL_COST_CENTER, LABEL_PART_OF, LABEL_TEAM } from '../labels';
+import { EnvironmentChart } from '../core/environment-chart';
+import { fail } from '../core/errors';
+import { LABEL_COST_CENTER, LABEL_PART_OF, LABEL_TEAM } from '../core/labels';
 import { isDns1123Label, labelValueProblem } from '../synth/schema-validator';
 import {
   addNamespaceGuardrails, LABEL_ENVIRONMENT, LABEL_PLAN, podSecurityLabels, PSS_EXEMPTION_ANNOTATION,

@@ -5,8 +5,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import * as yaml from 'js-yaml';
-import { fail } from '../errors';
-import type { SharedService, SharedServicePort, TenantDefinition } from '../tenant-namespace';
+import { fail } from '../core/errors';
+import type { SharedService, SharedServicePort, TenantDefinition } from './tenant-namespace';
 import { InputProblem, Plan, QUOTA_KEYS, QuotaOverrides } from './plan';
 import {
   groupProblem, labelValueFieldProblem, repoProblem, sharedServiceProblem, tenantIdProblem,

@@ -3,7 +3,7 @@
  * TenantNamespace construct (messages name the construct path). Each returns the problem or undefined.
  */
 import { isDns1123Label, labelKeyProblem, labelValueProblem } from '../synth/schema-validator';
-import type { SharedService } from '../tenant-namespace';
+import type { SharedService } from './tenant-namespace';
 import { InputProblem } from './plan';
 
 /** Tenant namespaces are `tenant-<id>`; the prefix keeps them apart from the platform's own namespaces. */

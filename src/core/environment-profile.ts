@@ -2,7 +2,7 @@
  * The environment model. Everything that differs between development, staging, production and dr is data in
  * an {@link EnvironmentProfile}; constructs read resolved values from it and never test an environment's name.
  */
-import type { DeliveryDefaults } from './gitops/sync-policy';
+import type { DeliveryDefaults } from '../gitops/sync-policy';
 
 /** Which image references an environment accepts. */
 export class ImagePolicy {

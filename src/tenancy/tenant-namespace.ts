@@ -1,20 +1,20 @@
 import { Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
-import { AppProject } from '../imports/argoproj.io';
+import { AppProject } from '../../imports/argoproj.io';
 import {
   IntOrString, KubeNamespace, KubeRole, KubeRoleBinding, KubeServiceAccount, NetworkPolicyEgressRule, NetworkPolicyPort, PolicyRule,
-} from '../imports/k8s';
-import { Connection, ConnectionGraph, IWorkload, peerOf, WorkloadPort, WorkloadRef } from './connections';
-import { EnvironmentChart } from './environment-chart';
-import { fail } from './errors';
-import { LABEL_COST_CENTER, LABEL_PART_OF, LABEL_TENANT } from './labels';
+} from '../../imports/k8s';
+import { Connection, ConnectionGraph, IWorkload, peerOf, WorkloadPort, WorkloadRef } from '../core/connections';
+import { EnvironmentChart } from '../core/environment-chart';
+import { fail } from '../core/errors';
+import { LABEL_COST_CENTER, LABEL_PART_OF, LABEL_TENANT } from '../core/labels';
 import {
   addNamespaceGuardrails, addNetworkPolicy, LABEL_ENVIRONMENT, LABEL_PLAN, namespacePeer, podSecurityLabels,
-} from './tenancy/guardrails';
-import { InputProblem, Plan, QuotaOverrides } from './tenancy/plan';
+} from './guardrails';
+import { InputProblem, Plan, QuotaOverrides } from './plan';
 import {
   groupProblem, labelValueFieldProblem, repoProblem, sharedServiceProblem, TENANT_NAMESPACE_PREFIX, tenantIdProblem,
-} from './tenancy/validation';
+} from './validation';
 
 /** Ports the monitoring namespace may scrape in a tenant namespace: any container port named `metrics`. */
 export const DEFAULT_METRICS_PORTS: readonly (string | number)[] = ['metrics'];

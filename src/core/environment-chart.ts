@@ -1,7 +1,7 @@
 import { ApiObject, Chart } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
 import { EnvironmentProfile } from './environment-profile';
-import { isDns1123Label } from './synth/schema-validator';
+import { isDns1123Label } from '../synth/schema-validator';
 import { fail } from './errors';
 
 export interface EnvironmentChartProps {

@@ -1,8 +1,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import * as yaml from 'js-yaml';
-import { compareQuantities } from './quantity';
-import { CheckResult, EnvironmentOutput, SynthPlugin } from './synth/synthesizer';
+import { compareQuantities } from '../core/quantity';
+import { CheckResult, EnvironmentOutput, SynthPlugin } from '../synth/synthesizer';
 
 /**
  * StatefulSet spec fields the API server lets an update change; every other field is immutable, and changing it

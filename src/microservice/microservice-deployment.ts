@@ -5,37 +5,29 @@ import {
   Container, EnvVar, IntOrString, KubeConfigMap, KubeDeployment, KubeHorizontalPodAutoscalerV2, KubeIngress,
   KubePodDisruptionBudget, KubeRole, KubeRoleBinding, KubeService, KubeServiceAccount, MetricSpecV2, PodTemplateSpec,
   Quantity, ResourceRequirements, toJson_PodTemplateSpec, Volume, VolumeMount,
-} from '../imports/k8s';
-import { AnalysisTemplate, Rollout } from '../imports/argoproj.io';
-import { ExternalSecret } from '../imports/external-secrets.io';
-import { PrometheusRule, ServiceMonitor } from '../imports/monitoring.coreos.com';
-import { VerticalPodAutoscaler } from '../imports/autoscaling.k8s.io';
-import { ConnectionGraph, DNS_EGRESS_RULE, IWorkload, peerOf, WorkloadPort, WorkloadRef } from './connections';
-import { EnvironmentChart } from './environment-chart';
-import { EnvironmentProfile } from './environment-profile';
-import { fail } from './errors';
-import { selectorLabels, workloadLabels } from './labels';
-import { AlertRule, MonitoringRegistry } from './monitoring-registry';
-import { isQuantity, parseQuantity } from './quantity';
-import { PodSecurityOptions, restrictedContainerSecurityContext, restrictedPodSecurityContext } from './security';
-import { isDns1123Label, labelValueProblem } from './synth/schema-validator';
-import { EnvValue, PodVolume, RemoteSecretRef } from './microservice/env';
-import { ImageReference } from './microservice/image';
-import { PreStopHook } from './microservice/lifecycle';
-import { IngressHost, IngressPath, ServiceExposure } from './microservice/networking';
-import { HealthProbe, ProbePort } from './microservice/probes';
-import { microserviceAlertRules, httpErrorRatioQuery, httpLatencyP95Query } from './microservice/promql';
-import { AutoscalingOptions, DisruptionBudgetOptions, ScalingRules, VerticalAutoscalingOptions, VpaMode } from './microservice/scaling';
-import { AnalysisOptions, CanaryStep, DEFAULT_CANARY_STEPS, RolloutStrategy } from './microservice/strategy';
+} from '../../imports/k8s';
+import { AnalysisTemplate, Rollout } from '../../imports/argoproj.io';
+import { ExternalSecret } from '../../imports/external-secrets.io';
+import { PrometheusRule, ServiceMonitor } from '../../imports/monitoring.coreos.com';
+import { VerticalPodAutoscaler } from '../../imports/autoscaling.k8s.io';
+import { ConnectionGraph, DNS_EGRESS_RULE, IWorkload, peerOf, WorkloadPort, WorkloadRef } from '../core/connections';
+import { EnvironmentChart } from '../core/environment-chart';
+import { EnvironmentProfile } from '../core/environment-profile';
+import { fail } from '../core/errors';
+import { selectorLabels, workloadLabels } from '../core/labels';
+import { AlertRule, MonitoringRegistry } from '../core/monitoring-registry';
+import { isQuantity, parseQuantity } from '../core/quantity';
+import { PodSecurityOptions, restrictedContainerSecurityContext, restrictedPodSecurityContext } from '../core/security';
+import { isDns1123Label, labelValueProblem } from '../synth/schema-validator';
+import { EnvValue, PodVolume, RemoteSecretRef } from './env';
+import { ImageReference } from './image';
+import { PreStopHook } from './lifecycle';
+import { IngressHost, IngressPath, ServiceExposure } from './networking';
+import { HealthProbe, ProbePort } from './probes';
+import { microserviceAlertRules, httpErrorRatioQuery, httpLatencyP95Query } from './promql';
+import { AutoscalingOptions, DisruptionBudgetOptions, ScalingRules, VerticalAutoscalingOptions, VpaMode } from './scaling';
+import { AnalysisOptions, CanaryStep, DEFAULT_CANARY_STEPS, RolloutStrategy } from './strategy';
 
-export * from './microservice/env';
-export * from './microservice/image';
-export * from './microservice/lifecycle';
-export * from './microservice/networking';
-export * from './microservice/probes';
-export * from './microservice/promql';
-export * from './microservice/scaling';
-export * from './microservice/strategy';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Defaults (named so the docs and the code cannot drift apart)

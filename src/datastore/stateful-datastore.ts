@@ -1,23 +1,23 @@
 import { createHash } from 'crypto';
 import { ApiObject, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
-import { ConnectionGraph, DNS_EGRESS_RULE, ExternalEndpoint, IWorkload, WorkloadPort, WorkloadRef, peerOf } from './connections';
-import { Engine } from './datastore/engine';
-import { MC_IMAGE } from './datastore/minio';
-import { GCS_ENDPOINT, RESTORE_DIR, RESTORE_URL, restoreFetchContainer } from './datastore/restore';
+import { ConnectionGraph, DNS_EGRESS_RULE, ExternalEndpoint, IWorkload, WorkloadPort, WorkloadRef, peerOf } from '../core/connections';
+import { Engine } from './engine';
+import { MC_IMAGE } from './minio';
+import { GCS_ENDPOINT, RESTORE_DIR, RESTORE_URL, restoreFetchContainer } from './restore';
 import {
   BackupTarget, CLUSTER_DOMAIN, EngineContext, EngineDefinition, ExtraObjectContext, RestorePlan, RestoreSource, RoleSpec, env, majority, resourcesJson,
   runbook, secretEnv,
-} from './datastore/types';
-import { EnvironmentChart } from './environment-chart';
-import { EnvironmentProfile, ResourceDefaults } from './environment-profile';
-import { fail } from './errors';
-import { LABEL_COMPONENT, selectorLabels, workloadLabels } from './labels';
-import { AlertRule, MonitoringRegistry } from './monitoring-registry';
-import { compareQuantities, isQuantity } from './quantity';
-import { isCronExpression } from './cron';
-import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from './security';
-import { isDns1123Label, labelValueProblem } from './synth/schema-validator';
+} from './types';
+import { EnvironmentChart } from '../core/environment-chart';
+import { EnvironmentProfile, ResourceDefaults } from '../core/environment-profile';
+import { fail } from '../core/errors';
+import { LABEL_COMPONENT, selectorLabels, workloadLabels } from '../core/labels';
+import { AlertRule, MonitoringRegistry } from '../core/monitoring-registry';
+import { compareQuantities, isQuantity } from '../core/quantity';
+import { isCronExpression } from '../core/cron';
+import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from '../core/security';
+import { isDns1123Label, labelValueProblem } from '../synth/schema-validator';
 
 /** Argo CD sync options that keep a sync from pruning or deleting an object (data-loss guard). */
 export const PROTECT_ANNOTATIONS: Readonly<Record<string, string>> = { 'argocd.argoproj.io/sync-options': 'Prune=false,Delete=false' };

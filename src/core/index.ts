@@ -1,0 +1,22 @@
+// Shared basics every construct family builds on: the environment chart and profile, the error type, labels,
+// Pod Security building blocks, the connection graph and the monitoring registry. Helpers (`fail`, `showValue`,
+// quantity and cron parsing, selector matching, NetworkPolicy peers) stay internal: import them from their module.
+export { EnvironmentChart } from './environment-chart';
+export type { EnvironmentChartProps } from './environment-chart';
+export { ImagePolicy, MonitoringMode } from './environment-profile';
+export type {
+  AutoscalingDefaults, BackupDefaults, ClusterTarget, EnvironmentProfile, IngressDefaults, MonitoringDefaults, ResourceDefaults,
+  SecretStoreRef, StorageDefaults,
+} from './environment-profile';
+export { PlatformConfigError } from './errors';
+export {
+  LABEL_COMPONENT, LABEL_COST_CENTER, LABEL_INSTANCE, LABEL_NAME, LABEL_PART_OF, LABEL_TEAM, LABEL_TENANT, LABEL_VERSION,
+  selectorLabels, workloadLabels,
+} from './labels';
+export type { WorkloadLabelOptions } from './labels';
+export { DEFAULT_RUN_AS_USER, restrictedContainerSecurityContext, restrictedPodSecurityContext } from './security';
+export type { ContainerSecurityOptions, PodSecurityOptions } from './security';
+export { ConnectionGraph } from './connections';
+export type { Connection, ExternalEndpoint, IWorkload, WorkloadPort, WorkloadRef } from './connections';
+export { MonitoringRegistry } from './monitoring-registry';
+export type { AlertRule, AlertSeverity, MonitoredTarget } from './monitoring-registry';

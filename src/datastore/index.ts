@@ -1,0 +1,25 @@
+// The public API of StatefulDatastore: the construct and its props, the engines, the contract of a custom engine
+// (Engine.custom) and the stateful guard. Engine internals (shell and container builders, restore steps) stay
+// internal.
+export {
+  DATASTORE_MEMBER_LABEL, DEFAULT_BACKUP_ENDPOINT, PROTECT_ANNOTATIONS, StatefulDatastore, VELERO_NAMESPACE,
+} from './stateful-datastore';
+export type { DatastoreBackup, DatastoreRestore, DatastoreStorage, ManagedEndpoint, StatefulDatastoreProps } from './stateful-datastore';
+export { Engine } from './engine';
+export type {
+  BackupPlan, BackupTarget, EngineContext, EngineDefinition, EngineFail, ExtraObjectContext, MetricsEndpoint, RestorePlan, RestoreSource,
+  RoleSpec,
+} from './types';
+export { POSTGRES_DEFAULT_VERSION, POSTGRES_EXPORTER_IMAGE } from './postgres';
+export type { PostgresEngineOptions } from './postgres';
+export { REDIS_DEFAULT_VERSION, REDIS_EXPORTER_IMAGE } from './redis';
+export type { RedisEngineOptions } from './redis';
+export { CLICKHOUSE_DEFAULT_VERSION } from './clickhouse';
+export type { ClickHouseEngineOptions } from './clickhouse';
+export { CURL_IMAGE, ELASTICSEARCH_DEFAULT_VERSION, ELASTICSEARCH_EXPORTER_IMAGE } from './elasticsearch';
+export type { ElasticsearchEngineOptions } from './elasticsearch';
+export { MC_IMAGE, MINIO_DEFAULT_VERSION } from './minio';
+export type { MinioEngineOptions } from './minio';
+export type { KafkaEngineOptions } from './kafka';
+export { statefulDrift, statefulGuardPlugin } from './stateful-guard';
+export type { StatefulChange } from './stateful-guard';
