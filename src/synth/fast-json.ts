@@ -8,7 +8,7 @@ import { PlatformConfigError } from '../core/errors';
  * and deep-clones the result for JSON patches: about a third of synth time. This walks each value once, with the
  * same semantics for the built-in resolvers (Lazy, implicit tokens with `resolve()`, number/string unions such as
  * Quantity and IntOrString), drops null/undefined like `sanitizeValue`, and leaves key order to the YAML writer.
- * Objects with JSON patches or apps with custom resolvers fall back to cdk8s. `test/fast-json.test.ts` proves the
+ * Objects with JSON patches or apps with custom resolvers fall back to cdk8s. `test/synth/fast-json.test.ts` proves the
  * result equals cdk8s's own for every object of the reference platform.
  */
 function resolveValue(value: any): any {

@@ -1,0 +1,175 @@
+import { App } from 'cdk8s';
+import { describe, expect, it } from 'vitest';
+import { EnvironmentChart, EnvironmentProfile, Engine, StatefulDatastore, StatefulDatastoreProps, synthesizeToJson } from '../../src';
+import { evaluatePolicies } from '../../src/policy';
+import { restrictedContainerSecurityContext } from '../../src/core/security';
+import { development, production, synthEnv } from '../helpers';
+
+const FROM = 's3://platform-backups-production';
+const drLike: EnvironmentProfile = { ...production, backups: { ...production.backups, restoreFrom: FROM } };
+const ds = (extra: Partial<StatefulDatastoreProps> = {}): StatefulDatastoreProps => ({ name: 'orders-db', namespace: 'data', engine: Engine.postgres(), ...extra });
+const script = (c: any): string => c.command[c.command.length - 1];
+const RESTRICTED = restrictedContainerSecurityContext();
+
+describe('StatefulDatastore restore: PostgreSQL (init containers on the primary)', () => {
+  it('restores the newest dump into an empty primary volume before PostgreSQL starts', () => {
+    // GIVEN a profile whose backups restore from production's bucket
+    const r = synthEnv((c) => { new StatefulDatastore(c, 'db', ds()); }, drLike);
+    // THEN the primary runs restore-fetch then restore before postgresql
+    const sts = r.find('StatefulSet', 'orders-db', 'data');
+    const init = sts.spec.template.spec.initContainers;
+    expect(init.map((c: any) => c.name)).toEqual(['restore-fetch', 'restore']);
+    const fetch = init[0];
+    expect(fetch.image).toMatch(/^quay.io\/minio\/mc:RELEASE.2024-10-08T09-37-26Z/);
+    expect(script(fetch)).toContain('if [ -s "/var/lib/postgresql/data/pgdata/PG_VERSION" ]; then');
+    expect(script(fetch)).toContain('mc alias set restore "https://s3.amazonaws.com" "$AWS_ACCESS_KEY_ID" "$AWS_SECRET_ACCESS_KEY" >/dev/null');
+    expect(script(fetch)).toContain('for o in $(mc ls "restore/platform-backups-production/data/orders-db/"); do case "$o" in orders-db-*.sql.gz) LATEST="$o" ;; esac; done');
+    expect(script(fetch)).toContain('mc cp "restore/platform-backups-production/data/orders-db/$LATEST" "/restore/$LATEST"');
+    expect(fetch.env).toEqual([
+      { name: 'MC_CONFIG_DIR', value: '/restore/.mc' },
+      { name: 'AWS_ACCESS_KEY_ID', valueFrom: { secretKeyRef: { name: 'orders-db-restore-credentials', key: 'AWS_ACCESS_KEY_ID' } } },
+      { name: 'AWS_SECRET_ACCESS_KEY', valueFrom: { secretKeyRef: { name: 'orders-db-restore-credentials', key: 'AWS_SECRET_ACCESS_KEY' } } },
+    ]);
+    expect(fetch.volumeMounts).toEqual([{ name: 'data', mountPath: '/var/lib/postgresql/data' }, { name: 'restore', mountPath: '/restore' }]);
+    const restore = init[1];
+    expect(restore.image).toMatch(/^docker.io\/library\/postgres:16.4/);
+    expect(script(restore)).toContain('initdb -D "$STAGE" --username=postgres --pwfile=/tmp/.pwfile');
+    expect(script(restore)).toContain('gunzip -c "${DUMPS[-1]}" | psql -X -q -h /var/run/postgresql -U postgres -d postgres >/dev/null');
+    expect(script(restore)).toContain("ALTER ROLE replicator WITH REPLICATION LOGIN PASSWORD :'rpw';");
+    expect(script(restore)).toContain('mv "$STAGE" "$PGDATA"');
+    for (const c of init) expect(c.securityContext).toEqual(RESTRICTED);
+    expect(sts.spec.template.spec.volumes).toContainEqual({ name: 'restore', emptyDir: { sizeLimit: '50Gi' } });
+  });
+
+  it('leaves replicas cloning the primary with pg_basebackup: no restore on the replica StatefulSet', () => {
+    const r = synthEnv((c) => { new StatefulDatastore(c, 'db', ds()); }, drLike);
+    expect(r.find('StatefulSet', 'orders-db-replica', 'data').spec.template.spec.initContainers).toBeUndefined();
+    expect(r.all('Job')).toHaveLength(0);
+  });
+
+  it('reads a read-only key from its own ExternalSecret, never a value', () => {
+    const r = synthEnv((c) => { new StatefulDatastore(c, 'db', ds()); }, drLike);
+    const es = r.find('ExternalSecret', 'orders-db-restore-credentials', 'data');
+    expect(es.spec.data).toEqual([
+      { secretKey: 'AWS_ACCESS_KEY_ID', remoteRef: { key: 'data/orders-db-restore', property: 'AWS_ACCESS_KEY_ID' } },
+      { secretKey: 'AWS_SECRET_ACCESS_KEY', remoteRef: { key: 'data/orders-db-restore', property: 'AWS_SECRET_ACCESS_KEY' } },
+    ]);
+    expect(r.all('Secret')).toHaveLength(0);
+  });
+
+  it('opens egress to 443 for the object store even when backups are off', () => {
+    const r = synthEnv((c) => { new StatefulDatastore(c, 'db', ds({ restore: { from: 's3://prod-backups/db' } })); }, development);
+    const np = r.find('NetworkPolicy', 'orders-db', 'data');
+    expect(np.spec.egress).toContainEqual({ to: [{ ipBlock: { cidr: '0.0.0.0/0' } }], ports: [{ protocol: 'TCP', port: 443 }] });
+    expect(r.all('CronJob')).toHaveLength(0);
+    // AND the per-datastore source, prefix and key override the profile
+    const fetch = r.find('StatefulSet', 'orders-db').spec.template.spec.initContainers[0];
+    expect(script(fetch)).toContain('mc ls "restore/prod-backups/db/data/orders-db/"');
+  });
+
+  it('takes the endpoint and remote key from the props; gs:// uses Cloud Storage', () => {
+    const r = synthEnv((c) => {
+      new StatefulDatastore(c, 'db', ds({ restore: { from: 'gs://prod-backups', credentialsRemoteKey: 'dr/orders-db-ro' } }));
+    }, development);
+    expect(script(r.find('StatefulSet', 'orders-db').spec.template.spec.initContainers[0])).toContain('mc alias set restore "https://storage.googleapis.com"');
+    expect(r.find('ExternalSecret', 'orders-db-restore-credentials').spec.data[0].remoteRef).toEqual({ key: 'dr/orders-db-ro', property: 'AWS_ACCESS_KEY_ID' });
+  });
+
+  it('restore: false turns the profile restore off', () => {
+    const r = synthEnv((c) => { new StatefulDatastore(c, 'db', ds({ restore: false })); }, drLike);
+    expect(r.find('StatefulSet', 'orders-db').spec.template.spec.initContainers).toBeUndefined();
+    expect(r.all('ExternalSecret').map((x) => x.metadata.name)).not.toContain('orders-db-restore-credentials');
+  });
+
+  it('no restoreFrom in the profile: nothing changes', () => {
+    const r = synthEnv((c) => { new StatefulDatastore(c, 'db', ds()); }, production);
+    expect(r.find('StatefulSet', 'orders-db').spec.template.spec.initContainers).toBeUndefined();
+    expect(r.all('ExternalSecret').map((x) => x.metadata.name)).toEqual(['orders-db-backup-credentials', 'orders-db-credentials']);
+  });
+});
+
+describe('StatefulDatastore restore: Redis', () => {
+  it('only the seed pod restores the newest RDB, writing the AOF before Redis starts', () => {
+    const r = synthEnv((c) => { new StatefulDatastore(c, 'db', ds({ name: 'cache', engine: Engine.redis() })); }, drLike);
+    const init = r.find('StatefulSet', 'cache', 'data').spec.template.spec.initContainers;
+    expect(init.map((c: any) => c.name)).toEqual(['restore-fetch', 'restore']);
+    expect(script(init[0])).toContain('if [ -e /data/appendonlydir ] || [ -e /data/dump.rdb ] || [ "${HOSTNAME##*-}" != "0" ]; then');
+    expect(script(init[0])).toContain('case "$o" in cache-*.rdb)');
+    expect(script(init[1])).toContain('redis-cli -s /tmp/restore.sock config set appendonly yes >/dev/null');
+    expect(script(init[1])).toContain('mv /data/.restoring/appendonlydir /data/appendonlydir');
+    expect(r.find('StatefulSet', 'cache-sentinel', 'data').spec.template.spec.initContainers).toBeUndefined();
+  });
+});
+
+describe('StatefulDatastore restore: MinIO and ClickHouse (one-off Job)', () => {
+  it('MinIO: a Job mirrors the newest backup back into an empty MinIO', () => {
+    const r = synthEnv((c) => { new StatefulDatastore(c, 'db', ds({ name: 'files', engine: Engine.minio() })); }, drLike);
+    expect(r.find('StatefulSet', 'files', 'data').spec.template.spec.initContainers).toBeUndefined();
+    const job = r.find('Job', 'files-restore', 'data');
+    expect(job.spec).toMatchObject({ backoffLimit: 3, activeDeadlineSeconds: 43200, ttlSecondsAfterFinished: 86400 });
+    const pod = job.spec.template.spec;
+    expect(pod.restartPolicy).toBe('Never');
+    expect(pod.automountServiceAccountToken).toBe(false);
+    expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
+    expect(pod.initContainers.map((c: any) => c.name)).toEqual(['restore-fetch']);
+    expect(script(pod.initContainers[0])).toContain('printf \'%s\' "${LATEST%/}" > /restore/latest');
+    expect(script(pod.initContainers[0])).toContain('case "$o" in files-*Z/)');
+    expect(pod.containers.map((c: any) => c.name)).toEqual(['restore']);
+    expect(script(pod.containers[0])).toContain('if [ -n "$(mc ls target/)" ]; then');
+    expect(script(pod.containers[0])).toContain('mc mirror "restore/platform-backups-production/data/files/$LATEST/" target/');
+    for (const c of [...pod.initContainers, ...pod.containers]) expect(c.securityContext).toEqual(RESTRICTED);
+    // AND the Job's pods are datastore pods for the NetworkPolicy (DNS, MinIO API, 443)
+    expect(job.spec.template.metadata.labels).toMatchObject({ 'app.kubernetes.io/name': 'files', 'app.kubernetes.io/instance': 'files', 'app.kubernetes.io/component': 'restore' });
+  });
+
+  it('ClickHouse: a Job runs RESTORE ... ON CLUSTER from S3 into an empty server', () => {
+    const r = synthEnv((c) => { new StatefulDatastore(c, 'db', ds({ name: 'events', engine: Engine.clickhouse() })); }, drLike);
+    const main = r.find('Job', 'events-restore', 'data').spec.template.spec.containers[0];
+    expect(script(main)).toContain("RESTORE ALL EXCEPT DATABASES system, information_schema, INFORMATION_SCHEMA ON CLUSTER 'events' FROM S3('https://s3.amazonaws.com/platform-backups-production/data/events/$LATEST', '$AWS_ACCESS_KEY_ID', '$AWS_SECRET_ACCESS_KEY')");
+    expect(script(main)).toContain('if [ "$N" != "0" ]; then');
+    expect(main.env.map((e: any) => e.valueFrom.secretKeyRef.name)).toEqual(['events-credentials', 'events-restore-credentials', 'events-restore-credentials']);
+  });
+});
+
+describe('StatefulDatastore restore: engines without a restore', () => {
+  it.each([['elasticsearch', () => Engine.elasticsearch()], ['kafka', () => Engine.kafka()]] as const)('%s: the profile restore is a documented no-op', (_n, engine) => {
+    const r = synthEnv((c) => { new StatefulDatastore(c, 'db', ds({ name: 'search', engine: engine() })); }, drLike);
+    expect(r.all('Job')).toHaveLength(0);
+    expect(r.all('ExternalSecret').map((x) => x.metadata.name)).not.toContain('search-restore-credentials');
+  });
+  it('managed: the profile restore is a no-op', () => {
+    const r = synthEnv((c) => { new StatefulDatastore(c, 'db', ds({ managed: { host: 'orders.abc.rds.amazonaws.com' } })); }, drLike);
+    expect(r.all('ExternalSecret').map((x) => x.metadata.name)).toEqual(['orders-db-credentials']);
+  });
+});
+
+describe('StatefulDatastore restore: bad input', () => {
+  const build = (props: Partial<StatefulDatastoreProps>, profile: EnvironmentProfile = production) => () =>
+    synthEnv((c) => { new StatefulDatastore(c, 'db', ds(props)); }, profile);
+  it('restore.from that is not an s3:// or gs:// URL', () => {
+    expect(build({ restore: { from: 'https://backups.example.com' } })).toThrow('production/db: restore.from: got "https://backups.example.com"; must be an object-storage URL "s3://<bucket>[/<prefix>]" or "gs://<bucket>[/<prefix>]"');
+  });
+  it('profile restoreFrom that is not a URL names the profile field', () => {
+    expect(build({}, { ...production, backups: { ...production.backups, restoreFrom: 'platform-backups-production' } })).toThrow('production/db: profile.backups.restoreFrom: got "platform-backups-production"; must be an object-storage URL "s3://<bucket>[/<prefix>]" or "gs://<bucket>[/<prefix>]"');
+  });
+  it('an explicit restore on an engine that cannot restore', () => {
+    expect(build({ engine: Engine.elasticsearch(), restore: { from: FROM } })).toThrow('production/db: restore.from: got "s3://platform-backups-production"; Elasticsearch cannot restore from object storage: restore its volumes with Velero, or remove restore');
+  });
+  it('an explicit restore on a managed datastore', () => {
+    expect(build({ managed: { host: 'orders.abc.rds.amazonaws.com' }, restore: { from: FROM } })).toThrow('production/db: restore.from: got "s3://platform-backups-production"; a managed datastore restores through its provider (snapshots, point-in-time recovery): remove restore');
+  });
+  it('an endpoint with a scheme', () => {
+    expect(build({ restore: { from: FROM, endpoint: 'https://s3.amazonaws.com' } })).toThrow('production/db: restore.endpoint: got "https://s3.amazonaws.com"; must be a host name such as "s3.eu-west-1.amazonaws.com" (no scheme, no path)');
+  });
+});
+
+describe('StatefulDatastore restore: policy gate', () => {
+  it.each([['postgres', () => Engine.postgres()], ['redis', () => Engine.redis()], ['clickhouse', () => Engine.clickhouse()],
+    ['elasticsearch', () => Engine.elasticsearch()], ['minio', () => Engine.minio()], ['kafka', () => Engine.kafka()]] as const)('%s in a production profile with restore passes every check', (_n, engine) => {
+    const app = new App({ outdir: '.cdk8s.out' });
+    new StatefulDatastore(new EnvironmentChart(app, { profile: drLike }), 'db', ds({ engine: engine() }));
+    const out = synthesizeToJson(app);
+    expect(out.problems).toEqual([]);
+    expect(evaluatePolicies(out.envs[0]).violations.filter((v) => v.checkId !== 'image-digest').map((v) => v.text)).toEqual([]);
+  });
+});
