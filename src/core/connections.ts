@@ -62,17 +62,9 @@ interface PendingConnection {
  * it at synth time (through cdk8s `Lazy`), so egress on `a` and ingress on `b` always agree.
  */
 export class ConnectionGraph {
-  private static readonly graphs = new WeakMap<EnvironmentChart, ConnectionGraph>();
-
   /** The graph of the environment that contains `scope`. */
   public static of(scope: IConstruct): ConnectionGraph {
-    const chart = EnvironmentChart.of(scope);
-    let g = ConnectionGraph.graphs.get(chart);
-    if (!g) {
-      g = new ConnectionGraph();
-      ConnectionGraph.graphs.set(chart, g);
-    }
-    return g;
+    return EnvironmentChart.of(scope)._service('cdk8s-platform.ConnectionGraph', () => new ConnectionGraph());
   }
 
   private readonly workloads = new Map<string, IWorkload>();

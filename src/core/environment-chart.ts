@@ -14,16 +14,26 @@ export interface EnvironmentChartProps {
   readonly outputDirectory?: string;
 }
 
+const ENVIRONMENT_CHART_SYMBOL = Symbol.for('cdk8s-platform.EnvironmentChart');
+
 /**
  * One environment: every resource below it is synthesized into `dist/<profile.name>/`. Constructs find their
  * environment's profile with {@link EnvironmentChart.of}.
  */
 export class EnvironmentChart extends Chart {
+  /**
+   * Whether `x` is an EnvironmentChart, also one created by another copy of this package in the same process
+   * (where `instanceof` is false), as cdk8s's `Chart.isChart` does.
+   */
+  public static isEnvironmentChart(x: unknown): x is EnvironmentChart {
+    return x !== null && typeof x === 'object' && ENVIRONMENT_CHART_SYMBOL in x;
+  }
+
   /** The environment chart that contains `scope`. */
   public static of(scope: IConstruct): EnvironmentChart {
     let c: IConstruct | undefined = scope;
     while (c) {
-      if (c instanceof EnvironmentChart) return c as EnvironmentChart;
+      if (EnvironmentChart.isEnvironmentChart(c)) return c;
       c = c.node.scope;
     }
     throw new Error(`${scope.node.path}: must be created inside an EnvironmentChart (it reads the environment profile)`);
@@ -39,12 +49,29 @@ export class EnvironmentChart extends Chart {
     super(scope, outputDirectory.replace(/\//g, '-'), {
       labels: { 'app.kubernetes.io/managed-by': 'cdk8s-platform', 'platform.io/environment': props.profile.name },
     });
+    Object.defineProperty(this, ENVIRONMENT_CHART_SYMBOL, { value: true });
     this.profile = props.profile;
     this.outputDirectory = outputDirectory;
   }
 
   /** Folder under dist/ (relative) that this chart's files are written to. */
   public readonly outputDirectory: string;
+
+  /**
+   * Per-environment state of the library (the connection graph, the monitoring registry, the tenants), by key.
+   * Held by the chart rather than in module-level maps, so that two copies of this package in one process (an app
+   * and a library built on it) share one graph and one registry per environment.
+   */
+  private readonly services = new Map<string, unknown>();
+
+  /**
+   * The environment's service stored under `key` (`cdk8s-platform.<Name>`), created with `create` on first use.
+   * @internal
+   */
+  public _service<T>(key: string, create: () => T): T {
+    if (!this.services.has(key)) this.services.set(key, create());
+    return this.services.get(key) as T;
+  }
 
   /**
    * Names are API: an object name generated from the construct path would change when code moves and orphan

@@ -41,16 +41,9 @@ export interface MonitoredTarget {
  * ObservabilityStack turns the registry into scrape config, rule files and dashboards (or operator resources).
  */
 export class MonitoringRegistry {
-  private static readonly registries = new WeakMap<EnvironmentChart, MonitoringRegistry>();
-
+  /** The registry of the environment that contains `scope`. */
   public static of(scope: IConstruct): MonitoringRegistry {
-    const chart = EnvironmentChart.of(scope);
-    let r = MonitoringRegistry.registries.get(chart);
-    if (!r) {
-      r = new MonitoringRegistry();
-      MonitoringRegistry.registries.set(chart, r);
-    }
-    return r;
+    return EnvironmentChart.of(scope)._service('cdk8s-platform.MonitoringRegistry', () => new MonitoringRegistry());
   }
 
   private readonly items = new Map<string, MonitoredTarget>();

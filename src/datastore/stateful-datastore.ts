@@ -53,6 +53,8 @@ const RESTORE_JOB = {
 /** Scratch space of a restore Job (it only holds the newest backup's name and the client config). */
 const RESTORE_JOB_SCRATCH = '64Mi';
 
+const STATEFUL_DATASTORE_SYMBOL = Symbol.for('cdk8s-platform.StatefulDatastore');
+
 /** Volume of a datastore. */
 export interface DatastoreStorage {
   /** Size of each data volume (a Kubernetes quantity, at least the engine's minimum). @default profile.storage.defaultSize */
@@ -146,6 +148,11 @@ export interface StatefulDatastoreProps {
  * `managed`, the same construct points clients at a managed service instead.
  */
 export class StatefulDatastore extends Construct implements IWorkload {
+  /** Whether `x` is a StatefulDatastore, also one made by another copy of this package (`instanceof` is not). */
+  public static isStatefulDatastore(x: unknown): x is StatefulDatastore {
+    return x !== null && typeof x === 'object' && STATEFUL_DATASTORE_SYMBOL in x;
+  }
+
   public readonly workloadName: string;
   public readonly namespace: string;
   public readonly podSelector: Readonly<Record<string, string>>;
@@ -172,6 +179,7 @@ export class StatefulDatastore extends Construct implements IWorkload {
 
   public constructor(scope: Construct, id: string, props: StatefulDatastoreProps) {
     super(scope, id);
+    Object.defineProperty(this, STATEFUL_DATASTORE_SYMBOL, { value: true });
     this.props = props;
     this.profile = EnvironmentChart.of(this).profile;
     this.def = props.engine.definition;

@@ -1,10 +1,17 @@
 import { EnvVar, Volume } from '../../imports/k8s';
 
+const ENV_VALUE_SYMBOL = Symbol.for('cdk8s-platform.EnvValue');
+
 /**
  * The value of an environment variable: a plain value, a ConfigMap key, a key of a Secret, or a pod field.
  * There is deliberately no way to pass a secret's value: secrets come from an ExternalSecret.
  */
 export class EnvValue {
+  /** Whether `x` is an EnvValue, also one made by another copy of this package (where `instanceof` is false). */
+  public static isEnvValue(x: unknown): x is EnvValue {
+    return x !== null && typeof x === 'object' && ENV_VALUE_SYMBOL in x;
+  }
+
   /** A plain, non-secret value. Names that look like secrets (`*_PASSWORD`, `*_TOKEN`, ...) are rejected. */
   public static value(value: string): EnvValue {
     return new EnvValue({ kind: 'value', value });
@@ -33,7 +40,9 @@ export class EnvValue {
     return new EnvValue({ kind: 'field', fieldPath });
   }
 
-  private constructor(public readonly source: EnvSource) {}
+  private constructor(public readonly source: EnvSource) {
+    Object.defineProperty(this, ENV_VALUE_SYMBOL, { value: true });
+  }
 
   /** The Kubernetes env entry; `serviceSecret` is the name of the service's own Secret. */
   public render(name: string, serviceSecret: string): EnvVar {

@@ -321,6 +321,8 @@ export interface MicroserviceDeploymentProps {
   readonly version?: string;
 }
 
+const MICROSERVICE_DEPLOYMENT_SYMBOL = Symbol.for('cdk8s-platform.MicroserviceDeployment');
+
 interface ResolvedPort extends ServicePortSpec {
   readonly servicePort: number;
   readonly protocol: 'TCP' | 'UDP';
@@ -336,6 +338,11 @@ interface ResolvedPort extends ServicePortSpec {
  * environment profile.
  */
 export class MicroserviceDeployment extends Construct implements IWorkload {
+  /** Whether `x` is a MicroserviceDeployment, also one made by another copy of this package (`instanceof` is not). */
+  public static isMicroserviceDeployment(x: unknown): x is MicroserviceDeployment {
+    return x !== null && typeof x === 'object' && MICROSERVICE_DEPLOYMENT_SYMBOL in x;
+  }
+
   public readonly workloadName: string;
   public readonly namespace: string;
   public readonly podSelector: Readonly<Record<string, string>>;
@@ -356,6 +363,7 @@ export class MicroserviceDeployment extends Construct implements IWorkload {
 
   public constructor(scope: Construct, id: string, props: MicroserviceDeploymentProps) {
     super(scope, id);
+    Object.defineProperty(this, MICROSERVICE_DEPLOYMENT_SYMBOL, { value: true });
     this.profile = EnvironmentChart.of(this).profile;
     const profile = this.profile;
 
@@ -915,7 +923,7 @@ export class MicroserviceDeployment extends Construct implements IWorkload {
     for (const [name, v] of Object.entries(env)) {
       const f = `${field}.${name}`;
       if (!ENV_NAME.test(name)) fail(this, f, name, 'an environment variable name is [-._a-zA-Z][-._a-zA-Z0-9]*');
-      if (!(v instanceof EnvValue)) {
+      if (!EnvValue.isEnvValue(v)) {
         fail(this, f, redact(v), 'must be an EnvValue (EnvValue.value, fromConfigMap, fromSecret, fromExistingSecret, fromField)');
       }
       const s = v.source;

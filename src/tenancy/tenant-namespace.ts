@@ -136,7 +136,10 @@ export interface TenantDefinition extends TenantNamespaceProps {
  * tenants), RoleBindings to admin/edit/view, a CI deployer and an Argo CD AppProject confined to the namespace.
  */
 export class TenantNamespace extends Construct implements IWorkload {
-  private static readonly byChart = new WeakMap<EnvironmentChart, TenantNamespace[]>();
+  /** The tenants of the environment that contains `scope`, in declaration order (held by the chart). */
+  private static tenantsOf(scope: Construct): TenantNamespace[] {
+    return EnvironmentChart.of(scope)._service('cdk8s-platform.TenantNamespaces', (): TenantNamespace[] => []);
+  }
 
   /**
    * Every container port (names and numbers) any tenant of the environment of `scope` lets monitoring scrape,
@@ -145,7 +148,7 @@ export class TenantNamespace extends Construct implements IWorkload {
    */
   public static metricsPortsOf(scope: Construct): (string | number)[] {
     const ports = new Set<string | number>(DEFAULT_METRICS_PORTS);
-    for (const t of TenantNamespace.byChart.get(EnvironmentChart.of(scope)) ?? []) t.metricsPorts.forEach((p) => ports.add(p));
+    for (const t of TenantNamespace.tenantsOf(scope)) t.metricsPorts.forEach((p) => ports.add(p));
     return [...ports].sort((a, b) => (typeof a === typeof b ? (a < b ? -1 : a > b ? 1 : 0) : typeof a === 'number' ? -1 : 1));
   }
 
@@ -223,10 +226,7 @@ export class TenantNamespace extends Construct implements IWorkload {
       },
     });
     addNamespaceGuardrails(this, ns, this.plan, labels);
-    const chart = EnvironmentChart.of(this);
-    const all = TenantNamespace.byChart.get(chart);
-    if (all) all.push(this);
-    else TenantNamespace.byChart.set(chart, [this]);
+    TenantNamespace.tenantsOf(this).push(this);
 
     addNetworkPolicy(this, ns, 'allow-same-namespace', labels, {
       podSelector: {},
