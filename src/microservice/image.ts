@@ -56,10 +56,10 @@ export class ImageReference {
   }
 
   /**
-   * Checks syntax and the environment's image policy; throws a PlatformConfigError naming `scope` and `field`.
-   * `environment` is used only in the message.
+   * Checks syntax and the environment's image policy; throws a PlatformConfigError naming `scope` (a construct or
+   * its path) and `field`. `environment` is used only in the message.
    */
-  public validate(scope: IConstruct, field: string, policy: ImagePolicy, environment: string): void {
+  public validate(scope: IConstruct | string, field: string, policy: ImagePolicy, environment: string): void {
     const ref = this.reference;
     if (!REPOSITORY.test(this.repository)) {
       fail(scope, field, ref, 'the repository must be lowercase path components separated by "/", optionally after a registry host[:port] (e.g. "ghcr.io/acme/api")');

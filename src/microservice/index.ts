@@ -1,15 +1,16 @@
 // The public API of MicroserviceDeployment: the construct, its props and the small classes its choices are made
-// with. PromQL builders and the resolution helpers stay internal.
+// with. PromQL builders, the resolution functions and the object builders of each part stay internal.
+export { MicroserviceDeployment } from './microservice-deployment';
 export {
   DEFAULT_ANALYSIS_COUNT, DEFAULT_ANALYSIS_FAILURE_LIMIT, DEFAULT_ANALYSIS_INTERVAL, DEFAULT_API_SERVER_CIDRS, DEFAULT_CONFIG_MOUNT_PATH,
   DEFAULT_MAX_ERROR_RATE, DEFAULT_MAX_P95_LATENCY_SECONDS, DEFAULT_MAX_SURGE, DEFAULT_MAX_UNAVAILABLE, DEFAULT_METRICS_PATH,
   DEFAULT_PDB_MAX_UNAVAILABLE, DEFAULT_RUNBOOK_BASE_URL, DEFAULT_SCALE_DOWN_DELAY_SECONDS, DEFAULT_TERMINATION_GRACE_PERIOD_SECONDS,
-  MAX_SERVICE_NAME_LENGTH, MicroserviceDeployment, TMP_MOUNT_PATH,
-} from './microservice-deployment';
+  MAX_SERVICE_NAME_LENGTH, TMP_MOUNT_PATH,
+} from './props';
 export type {
   AlertOptions, ApiAccess, ApiPermission, ConfigFiles, ContainerMount, Dependency, ExtraContainerSpec, IngressOptions, MetricsOptions,
   MicroserviceDeploymentProps, PodToleration, ProbeSet, ResourceOverrides, ServiceOptions, ServicePortSpec, VolumeMountSpec,
-} from './microservice-deployment';
+} from './props';
 export { EnvValue, PodVolume } from './env';
 export type { EmptyDirOptions, EnvSource, RemoteSecretRef, VolumeSource } from './env';
 export { ImageReference } from './image';

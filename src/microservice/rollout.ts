@@ -1,0 +1,122 @@
+/** The workload of a MicroserviceDeployment: a Deployment, or an Argo Rollout with its AnalysisTemplate. */
+import { ApiObject } from 'cdk8s';
+import { Construct } from 'constructs';
+import { IntOrString, KubeDeployment, PodTemplateSpec, toJson_PodTemplateSpec } from '../../imports/k8s';
+import { AnalysisTemplate, Rollout } from '../../imports/argoproj.io';
+import { httpErrorRatioQuery, httpLatencyP95Query } from './promql';
+import {
+  DEFAULT_ANALYSIS_COUNT, DEFAULT_ANALYSIS_FAILURE_LIMIT, DEFAULT_ANALYSIS_INTERVAL, DEFAULT_MAX_ERROR_RATE, DEFAULT_MAX_P95_LATENCY_SECONDS,
+  DEFAULT_MAX_SURGE, DEFAULT_MAX_UNAVAILABLE, DEFAULT_SCALE_DOWN_DELAY_SECONDS,
+} from './props';
+import { ResolvedMicroservice } from './resolve';
+import { AnalysisOptions, CanaryStep, DEFAULT_CANARY_STEPS } from './strategy';
+
+/** The Deployment (rolling update) or Rollout (canary, blue-green) with construct id `Resource`. */
+export function addWorkload(scope: Construct, r: ResolvedMicroservice, template: PodTemplateSpec, hasIngress: boolean): void {
+  const metadata = { name: r.name, namespace: r.namespace, labels: { ...r.labels } };
+  const selector = { matchLabels: { ...r.podSelector } };
+  const replicas = r.replicas;
+  const o = r.strategy.options;
+  if (o.kind === 'rollingUpdate') {
+    new KubeDeployment(scope, 'Resource', {
+      metadata,
+      spec: {
+        replicas,
+        selector,
+        strategy: {
+          type: 'RollingUpdate',
+          rollingUpdate: { maxSurge: intOrString(o.maxSurge ?? DEFAULT_MAX_SURGE), maxUnavailable: intOrString(o.maxUnavailable ?? DEFAULT_MAX_UNAVAILABLE) },
+        },
+        template,
+      },
+    });
+    return;
+  }
+  const analysisRef = { templates: [{ templateName: `${r.name}-analysis` }] };
+  let strategy: Record<string, unknown>;
+  let needsAnalysis: boolean;
+  if (o.kind === 'canary') {
+    const steps = o.steps ?? DEFAULT_CANARY_STEPS;
+    needsAnalysis = steps.some((s) => s.step.kind === 'analysis');
+    const routing = o.nginxTrafficRouting ?? hasIngress;
+    strategy = {
+      canary: {
+        stableService: r.name,
+        canaryService: `${r.name}-canary`,
+        steps: steps.map((s) => renderStep(s, analysisRef)),
+        ...(routing ? { trafficRouting: { nginx: { stableIngress: r.name } } } : {}),
+      },
+    };
+  } else {
+    needsAnalysis = o.prePromotionAnalysis ?? true;
+    strategy = {
+      blueGreen: {
+        activeService: r.name,
+        previewService: `${r.name}-preview`,
+        autoPromotionEnabled: o.autoPromotion ?? false,
+        ...(o.autoPromotionSeconds !== undefined ? { autoPromotionSeconds: o.autoPromotionSeconds } : {}),
+        ...(needsAnalysis ? { prePromotionAnalysis: analysisRef } : {}),
+        scaleDownDelaySeconds: o.scaleDownDelaySeconds ?? DEFAULT_SCALE_DOWN_DELAY_SECONDS,
+      },
+    };
+  }
+  new ApiObject(scope, 'Resource', {
+    ...Rollout.GVK,
+    metadata,
+    spec: {
+      ...(replicas !== undefined ? { replicas } : {}),
+      selector,
+      template: toJson_PodTemplateSpec(template),
+      strategy,
+    },
+  });
+  if (needsAnalysis) addAnalysisTemplate(scope, r, o.analysis ?? {});
+}
+
+/** Error rate and p95 latency of the new version, queried from Prometheus while the rollout progresses. */
+function addAnalysisTemplate(scope: Construct, r: ResolvedMicroservice, a: AnalysisOptions): void {
+  const t = { namespace: r.namespace, service: r.name };
+  const address = a.prometheusAddress ?? `http://prometheus.${r.profile.monitoring.namespace}.svc:9090`;
+  const maxErrorRate = a.maxErrorRate ?? DEFAULT_MAX_ERROR_RATE;
+  const maxLatency = a.maxP95LatencySeconds ?? DEFAULT_MAX_P95_LATENCY_SECONDS;
+  const common = {
+    interval: a.interval ?? DEFAULT_ANALYSIS_INTERVAL,
+    count: a.count ?? DEFAULT_ANALYSIS_COUNT,
+    failureLimit: a.failureLimit ?? DEFAULT_ANALYSIS_FAILURE_LIMIT,
+  };
+  // No traffic yet (empty result or NaN) counts as success: a quiet canary is not a failed one.
+  const ok = (max: number) => `len(result) == 0 || isNaN(result[0]) || result[0] <= ${max}`;
+  new ApiObject(scope, 'AnalysisTemplate', {
+    ...AnalysisTemplate.GVK,
+    metadata: { name: `${r.name}-analysis`, namespace: r.namespace, labels: { ...r.labels } },
+    spec: {
+      metrics: [
+        { name: 'error-rate', ...common, successCondition: ok(maxErrorRate), provider: { prometheus: { address, query: httpErrorRatioQuery(t) } } },
+        { name: 'latency-p95', ...common, successCondition: ok(maxLatency), provider: { prometheus: { address, query: httpLatencyP95Query(t) } } },
+      ],
+    },
+  });
+}
+
+/** What an HPA or VPA scales: the Deployment or the Rollout. */
+export function scaleTargetRef(r: ResolvedMicroservice) {
+  return r.isRollout
+    ? { apiVersion: Rollout.GVK.apiVersion, kind: Rollout.GVK.kind, name: r.name }
+    : { apiVersion: 'apps/v1', kind: 'Deployment', name: r.name };
+}
+
+export function intOrString(v: number | string): IntOrString {
+  return typeof v === 'number' ? IntOrString.fromNumber(v) : IntOrString.fromString(v);
+}
+
+function renderStep(s: CanaryStep, analysisRef: unknown): Record<string, unknown> {
+  const st = s.step;
+  switch (st.kind) {
+    case 'setWeight':
+      return { setWeight: st.weight };
+    case 'pause':
+      return { pause: st.duration !== undefined ? { duration: st.duration } : {} };
+    case 'analysis':
+      return { analysis: analysisRef };
+  }
+}
