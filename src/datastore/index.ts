@@ -1,10 +1,9 @@
 // The public API of StatefulDatastore: the construct and its props, the engines, the contract of a custom engine
-// (Engine.custom) and the stateful guard. Engine internals (shell and container builders, restore steps) stay
-// internal.
-export {
-  DATASTORE_MEMBER_LABEL, DEFAULT_BACKUP_ENDPOINT, PROTECT_ANNOTATIONS, StatefulDatastore, VELERO_NAMESPACE,
-} from './stateful-datastore';
-export type { DatastoreBackup, DatastoreRestore, DatastoreStorage, ManagedEndpoint, StatefulDatastoreProps } from './stateful-datastore';
+// (Engine.custom) and the stateful guard. Engine internals (shell and container builders, restore steps), the
+// resolution functions and the object builders of each part stay internal.
+export { StatefulDatastore } from './stateful-datastore';
+export { DATASTORE_MEMBER_LABEL, DEFAULT_BACKUP_ENDPOINT, PROTECT_ANNOTATIONS, VELERO_NAMESPACE } from './props';
+export type { DatastoreBackup, DatastoreRestore, DatastoreStorage, ManagedEndpoint, StatefulDatastoreProps } from './props';
 export { Engine } from './engine';
 export type {
   BackupPlan, BackupTarget, EngineContext, EngineDefinition, EngineFail, ExtraObjectContext, MetricsEndpoint, RestorePlan, RestoreSource,

@@ -4,7 +4,7 @@ import { IntOrString, KubeConfigMap, KubeService, KubeServiceAccount, KubeStatef
 import { IWorkload, WorkloadPort } from '../core/connections';
 import { selectorLabels } from '../core/labels';
 import { restrictedPodSecurityContext } from '../core/security';
-import { PROTECT_ANNOTATIONS } from '../datastore/stateful-datastore';
+import { PROTECT_ANNOTATIONS } from '../datastore/props';
 import { ComponentResources, checksum, componentNetworkPolicy, configYaml, containerSecurity, k8sResources, scrapedByPrometheus, tcpPorts } from './common';
 import { TraceEndpoint } from './backends';
 import { componentLabels, StackContext } from './context';

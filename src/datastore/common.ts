@@ -1,0 +1,24 @@
+/** Building blocks shared by the parts of a StatefulDatastore. */
+import { ApiObject } from 'cdk8s';
+import { Construct } from 'constructs';
+import { restrictedContainerSecurityContext } from '../core/security';
+import { ResolvedDatastore } from './resolve';
+
+/** An object of the datastore, in its namespace unless `metadata` says otherwise. */
+export function datastoreObject(scope: Construct, r: ResolvedDatastore, id: string, apiVersion: string, kind: string, metadata: Record<string, any>, body: Record<string, any>): ApiObject {
+  return new ApiObject(scope, id, { apiVersion, kind, metadata: { namespace: r.ctx.namespace, ...metadata }, ...body });
+}
+
+/**
+ * A workload's own ServiceAccount, named like it: no pod runs as the namespace's `default` account (CIS 5.1.5),
+ * and none mounts a token (no datastore pod calls the API). It carries the Argo CD guard like the StatefulSets,
+ * so a protected workload never loses the account its pods need to start.
+ */
+export function addServiceAccount(scope: Construct, r: ResolvedDatastore, id: string, name: string, labels: Record<string, string>): void {
+  datastoreObject(scope, r, id, 'v1', 'ServiceAccount', { name, labels, annotations: r.protect }, { automountServiceAccountToken: false });
+}
+
+/** Every container: the environment's pull policy and PSS restricted. */
+export function container(r: ResolvedDatastore, c: Record<string, any>): Record<string, any> {
+  return { ...c, imagePullPolicy: r.profile.imagePolicy.pullPolicy, securityContext: restrictedContainerSecurityContext() };
+}

@@ -1,0 +1,124 @@
+/** The in-cluster datastore: its ConfigMap, a StatefulSet per role, the headless, client and read Services, PDBs. */
+import { createHash } from 'crypto';
+import { Construct } from 'constructs';
+import { WorkloadPort } from '../core/connections';
+import { LABEL_COMPONENT, selectorLabels } from '../core/labels';
+import { restrictedPodSecurityContext } from '../core/security';
+import { addServiceAccount, container, datastoreObject } from './common';
+import { DATASTORE_MEMBER_LABEL } from './props';
+import { ResolvedDatastore } from './resolve';
+import { EngineContext, majority, RoleSpec } from './types';
+
+/** Every StatefulSet of the datastore and what selects or protects its pods. */
+export function addStatefulSets(scope: Construct, r: ResolvedDatastore, roles: readonly RoleSpec[]): void {
+  const ctx = r.ctx;
+  const def = r.def;
+  const config = def.config(ctx);
+  const checksum = createHash('sha256').update(JSON.stringify(config)).digest('hex');
+  datastoreObject(scope, r, 'Config', 'v1', 'ConfigMap', { name: ctx.configMap, labels: r.labels }, { data: config });
+  roles.forEach((role) => addStatefulSet(scope, r, role, checksum));
+
+  const member = { ...selectorLabels(ctx.name), [DATASTORE_MEMBER_LABEL]: 'true' };
+  const allPorts = uniquePorts(roles.flatMap((x) => x.ports));
+  const servicePorts = (ports: readonly WorkloadPort[]) => ports.map((p) => ({ name: p.name, port: p.port, targetPort: p.name, protocol: p.protocol ?? 'TCP' }));
+  datastoreObject(scope, r, 'HeadlessService', 'v1', 'Service', { name: ctx.headlessService, labels: { ...r.labels, 'platform.io/service-role': 'headless' }, annotations: r.protect }, {
+    spec: {
+      clusterIP: 'None',
+      // Peers must resolve each other before they are ready (cluster bootstrap, replica cloning).
+      publishNotReadyAddresses: true,
+      selector: member,
+      ports: servicePorts(allPorts),
+    },
+  });
+  const clientSelector = def.clientComponent ? { ...member, [LABEL_COMPONENT]: def.clientComponent } : member;
+  datastoreObject(scope, r, 'Service', 'v1', 'Service', { name: ctx.name, labels: r.labels, annotations: r.protect }, {
+    spec: { type: 'ClusterIP', selector: clientSelector, ports: servicePorts(r.clientPorts) },
+  });
+  if (def.readComponent && roles.some((x) => x.component === def.readComponent)) {
+    datastoreObject(scope, r, 'ReadService', 'v1', 'Service', { name: `${ctx.name}-read`, labels: r.labels, annotations: r.protect }, {
+      spec: { type: 'ClusterIP', selector: { ...member, [LABEL_COMPONENT]: def.readComponent }, ports: servicePorts(r.clientPorts) },
+    });
+  }
+  if (ctx.highAvailability) {
+    for (const role of roles.filter((x) => x.replicas >= 2)) {
+      datastoreObject(scope, r, `Pdb${role.suffix}`, 'policy/v1', 'PodDisruptionBudget', { name: `${ctx.name}${role.suffix}`, labels: r.labels }, {
+        spec: {
+          selector: { matchLabels: roleSelector(ctx.name, role) },
+          // Voting roles keep a majority; data replicas lose at most one pod at a time.
+          ...(role.quorum ? { minAvailable: majority(role.replicas) } : { maxUnavailable: 1 }),
+        },
+      });
+    }
+  }
+}
+
+/** One role's StatefulSet `<name><suffix>` with retained volumes, its ServiceAccount and spread in HA. */
+function addStatefulSet(scope: Construct, r: ResolvedDatastore, role: RoleSpec, checksum: string): void {
+  const ctx: EngineContext = r.ctx;
+  const selector = roleSelector(ctx.name, role);
+  const podLabels = { ...r.labels, ...selector, [DATASTORE_MEMBER_LABEL]: 'true' };
+  const annotations: Record<string, string> = { 'checksum/config': checksum };
+  const metrics = r.def.metrics;
+  if (role.metrics && metrics && !r.profile.monitoring.mode.usesOperator) {
+    annotations['prometheus.io/scrape'] = 'true';
+    annotations['prometheus.io/port'] = String(metrics.port.port);
+    annotations['prometheus.io/path'] = metrics.path;
+  }
+  const spread = ctx.highAvailability && role.replicas > 1;
+  const name = `${ctx.name}${role.suffix}`;
+  const labels = { ...r.labels, [LABEL_COMPONENT]: role.component };
+  addServiceAccount(scope, r, `ServiceAccount${role.suffix}`, name, labels);
+  const podSpec: Record<string, any> = {
+    serviceAccountName: name,
+    automountServiceAccountToken: false,
+    enableServiceLinks: false,
+    securityContext: restrictedPodSecurityContext({ runAsUser: role.uid, fsGroup: role.uid }),
+    terminationGracePeriodSeconds: role.terminationGracePeriodSeconds ?? 60,
+    initContainers: role.initContainers?.map((c) => container(r, c)),
+    containers: role.containers.map((c) => container(r, c)),
+    volumes: role.volumes,
+  };
+  if (spread) {
+    // Never two pods of a role on one node; spread over zones as far as the cluster allows.
+    podSpec.affinity = {
+      podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ topologyKey: 'kubernetes.io/hostname', labelSelector: { matchLabels: selector } }] },
+    };
+    podSpec.topologySpreadConstraints = [{ maxSkew: 1, topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'ScheduleAnyway', labelSelector: { matchLabels: selector } }];
+  }
+  const claims = role.storageSize === undefined ? undefined : [{
+    // Labels here are immutable: only the stable selector labels.
+    metadata: { name: 'data', labels: selector, annotations: Object.keys(r.protect).length > 0 ? r.protect : undefined },
+    spec: {
+      accessModes: ['ReadWriteOnce'],
+      storageClassName: ctx.storageClass,
+      resources: { requests: { storage: role.storageSize } },
+    },
+  }];
+  datastoreObject(scope, r, `StatefulSet${role.suffix}`, 'apps/v1', 'StatefulSet', { name, labels, annotations: r.protect }, {
+    spec: {
+      serviceName: ctx.headlessService,
+      replicas: role.replicas,
+      selector: { matchLabels: selector },
+      podManagementPolicy: role.podManagementPolicy,
+      updateStrategy: { type: 'RollingUpdate', rollingUpdate: { partition: 0 } },
+      // Volumes outlive the StatefulSet and scale-downs: data is only ever deleted by a human.
+      persistentVolumeClaimRetentionPolicy: { whenDeleted: 'Retain', whenScaled: 'Retain' },
+      revisionHistoryLimit: 5,
+      minReadySeconds: 10,
+      template: { metadata: { labels: podLabels, annotations }, spec: podSpec },
+      volumeClaimTemplates: claims,
+    },
+  });
+}
+
+/** Labels that select one role's pods: the StatefulSet selector (immutable, so never more than this). */
+function roleSelector(name: string, role: RoleSpec): Record<string, string> {
+  return { ...selectorLabels(name), [LABEL_COMPONENT]: role.component };
+}
+
+/** Ports by name, first occurrence wins. */
+export function uniquePorts(ports: readonly WorkloadPort[]): WorkloadPort[] {
+  const seen = new Map<string, WorkloadPort>();
+  for (const p of ports) if (!seen.has(p.name)) seen.set(p.name, p);
+  return [...seen.values()];
+}
