@@ -2,6 +2,8 @@
  * Grafana dashboards as JSON models: the platform overview (the seeds' request rate, p95 response time and
  * error rate by service) and one dashboard per registered service or datastore.
  */
+import { IConstruct } from 'constructs';
+import { fail } from '../core/errors';
 import { MonitoredTarget } from '../core/monitoring-registry';
 import { checksum } from './common';
 
@@ -98,4 +100,21 @@ export function renderDashboards(targets: readonly MonitoredTarget[], extra: Rea
     out[dashboardFile(t)] = JSON.stringify(dashboard(uid, `${t.namespace} / ${t.name}`, [t.kind, t.namespace], list), null, 2);
   }
   return out;
+}
+
+/**
+ * Every dashboard of the environment for the registered `targets`, with the extra panels of `serviceDashboards`;
+ * extra panels for a workload that is not registered, or whose name is ambiguous, are an error.
+ */
+export function dashboardsFor(scope: IConstruct, targets: readonly MonitoredTarget[], serviceDashboards: readonly ServiceDashboard[]): Record<string, string> {
+  const extra = new Map<MonitoredTarget, DashboardPanel[]>();
+  serviceDashboards.forEach((d, i) => {
+    const matches = targets.filter((t) => t.kind !== 'platform' && t.name === d.service && (d.namespace === undefined || t.namespace === d.namespace));
+    const known = targets.filter((t) => t.kind !== 'platform').map((t) => `${t.namespace}/${t.name}`).join(', ') || 'none';
+    const ref = d.namespace === undefined ? d.service : `${d.namespace}/${d.service}`;
+    if (matches.length === 0) fail(scope, `serviceDashboards[${i}].service`, ref, `no registered service or datastore has that name; registered: ${known}`);
+    if (matches.length > 1) fail(scope, `serviceDashboards[${i}].namespace`, undefined, `"${d.service}" exists in several namespaces (${matches.map((t) => t.namespace).join(', ')}); say which`);
+    extra.set(matches[0], [...(extra.get(matches[0]) ?? []), ...d.panels]);
+  });
+  return renderDashboards(targets, extra);
 }

@@ -2,8 +2,9 @@
 // configured with, and the names and ports of its components. Config renderers and policy helpers stay internal.
 export {
   DEFAULT_CLUSTER_CIDRS, DEFAULT_GRAFANA_ADMIN_REMOTE_KEY, DEFAULT_LOGGING_NAMESPACE, DEFAULT_OPERATOR_SELECTOR_LABELS,
-  HA_ALERTMANAGER_REPLICAS, HA_COLLECTOR_REPLICAS, HA_PROMETHEUS_REPLICAS, MONITORING_CONCERN, ObservabilityStack, STORAGE_HEADROOM,
+  HA_ALERTMANAGER_REPLICAS, HA_COLLECTOR_REPLICAS, HA_PROMETHEUS_REPLICAS, ObservabilityStack, STORAGE_HEADROOM,
 } from './observability-stack';
+export { MONITORING_CONCERN } from './monitoring-namespace';
 export type { ObservabilityStackProps } from './observability-stack';
 export {
   ALERTMANAGER_SECRETS_DIR, DEFAULT_CREDENTIALS_REMOTE_KEY, DEFAULT_GROUP_BY, DEFAULT_GROUP_INTERVAL, DEFAULT_GROUP_WAIT,

@@ -1,12 +1,14 @@
 /** The in-cluster Jaeger v2: one binary receiving OTLP, storing spans in Badger on a volume, serving the query UI. */
-import { Construct } from 'constructs';
+import { Construct, IConstruct } from 'constructs';
 import { IntOrString, KubeConfigMap, KubeService, KubeServiceAccount, KubeStatefulSet, NetworkPolicyPeer, Quantity } from '../../imports/k8s';
 import { IWorkload, WorkloadPort } from '../core/connections';
+import { fail } from '../core/errors';
+import { isQuantity, parseQuantity } from '../core/quantity';
 import { selectorLabels } from '../core/labels';
 import { restrictedPodSecurityContext } from '../core/security';
 import { PROTECT_ANNOTATIONS } from '../datastore/props';
 import { ComponentResources, checksum, componentNetworkPolicy, configYaml, containerSecurity, k8sResources, scrapedByPrometheus, tcpPorts } from './common';
-import { TraceEndpoint } from './backends';
+import { DEFAULT_JAEGER_IMAGE, DEFAULT_JAEGER_RESOURCES, DEFAULT_JAEGER_RETENTION, DEFAULT_JAEGER_STORAGE_SIZE, TraceBackend, TraceEndpoint } from './backends';
 import { componentLabels, StackContext } from './context';
 
 export const JAEGER_NAME = 'jaeger';
@@ -70,6 +72,27 @@ export function renderJaegerConfig(retention: string): string {
     processors: { batch: {} },
     exporters: { jaeger_storage_exporter: { trace_storage: STORE } },
   });
+}
+
+/** Settings of the in-cluster Jaeger of `traces`, defaulted and checked (fields are named `traces.*` in errors). */
+export function resolveJaegerSettings(scope: IConstruct, traces: TraceBackend) {
+  const o = traces.inCluster ?? {};
+  const retention = o.retention ?? DEFAULT_JAEGER_RETENTION;
+  if (!isPositiveGoDuration(retention)) {
+    fail(scope, 'traces.retention', retention, 'must be a positive Go duration such as "72h" or "90m" (units ns, us, ms, s, m, h; there is no "d")');
+  }
+  const storageSize = o.storageSize ?? DEFAULT_JAEGER_STORAGE_SIZE;
+  if (!isQuantity(storageSize) || !(parseQuantity(storageSize)! > 0)) {
+    fail(scope, 'traces.storageSize', storageSize, 'must be a positive Kubernetes quantity such as "20Gi"');
+  }
+  const image = o.image ?? DEFAULT_JAEGER_IMAGE;
+  if (typeof image !== 'string' || !/^\S+$/.test(image)) fail(scope, 'traces.image', image, 'must be an image reference such as "docker.io/jaegertracing/jaeger:2.11.0"');
+  return { retention, storageSize, image, resources: o.resources ?? DEFAULT_JAEGER_RESOURCES };
+}
+
+/** A Go `time.Duration` greater than zero (`72h`, `1h30m`, `2.5h`): what Badger's TTL accepts. */
+function isPositiveGoDuration(s: unknown): s is string {
+  return typeof s === 'string' && /^(?:[0-9]+(?:\.[0-9]+)?(?:ns|us|µs|ms|s|m|h))+$/.test(s) && /[1-9]/.test(s);
 }
 
 export interface JaegerServerProps {

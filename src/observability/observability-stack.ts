@@ -1,30 +1,29 @@
-import { ApiObject, Lazy } from 'cdk8s';
+import { Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import { KubeConfigMap } from '../../imports/k8s';
 import { ConnectionGraph } from '../core/connections';
 import { EnvironmentChart } from '../core/environment-chart';
 import { fail } from '../core/errors';
-import { isQuantity, parseQuantity } from '../core/quantity';
+import { isQuantity } from '../core/quantity';
 import { selectorLabels } from '../core/labels';
-import { MonitoredTarget, MonitoringRegistry } from '../core/monitoring-registry';
+import { MonitoringRegistry } from '../core/monitoring-registry';
+import { isDns1123Label } from '../synth/schema-validator';
+import { TENANT_NAMESPACE_PREFIX } from '../tenancy/validation';
 import { AlertingProps, renderAlertmanagerConfig, validateAlerting } from './alertmanager-config';
 import { ALERTMANAGER_NAME, ALERTMANAGER_PORT, AlertmanagerServer } from './alertmanager';
-import { DEFAULT_JAEGER_IMAGE, DEFAULT_JAEGER_RESOURCES, DEFAULT_JAEGER_RETENTION, DEFAULT_JAEGER_STORAGE_SIZE, LogBackend, TraceBackend, TraceEndpoint } from './backends';
-import { checksum, ComponentResources, configYaml, NetworkPeer, isPrometheusDuration, parsePrometheusSize } from './common';
+import { LogBackend, TraceBackend, TraceEndpoint } from './backends';
+import { checksum, configYaml, NetworkPeer, isPrometheusDuration, parsePrometheusSize } from './common';
 import { componentLabels, DEFAULT_IMAGES, DEFAULT_RESOURCES, ObservabilityImages, ObservabilityResources, StackContext } from './context';
-import { DashboardPanel, renderDashboards, ServiceDashboard } from './dashboards';
+import { dashboardsFor, ServiceDashboard } from './dashboards';
 import { FLUENT_BIT_METRICS_PORT, FLUENT_BIT_NAME, FluentBit } from './fluent-bit';
 import { GRAFANA_DASHBOARD_LABEL, GRAFANA_NAME, GRAFANA_PORT, GrafanaServer } from './grafana';
-import { JAEGER_METRICS_PORT, JAEGER_NAME, JaegerServer, jaegerEndpoint } from './jaeger';
-import { monitorFor, prometheusRule } from './operator-resources';
+import { JAEGER_METRICS_PORT, JAEGER_NAME, JaegerServer, jaegerEndpoint, resolveJaegerSettings } from './jaeger';
+import { addMonitoringNamespace } from './monitoring-namespace';
+import { addOperatorResources } from './operator-resources';
 import { OTEL_COLLECTOR_NAME, OTEL_METRICS_PORT, OtelCollector, otlpEndpoint } from './otel-collector';
 import { PROMETHEUS_NAME, PROMETHEUS_PORT, PrometheusServer } from './prometheus';
 import { renderPrometheusConfig } from './prometheus-config';
 import { AlertThresholds, ResolvedThresholds, resolveThresholds, ruleGroupsFor } from './rules';
-import { isDns1123Label } from '../synth/schema-validator';
-import { Plan, QuotaOverrides } from '../tenancy/plan';
-import { PlatformNamespace } from '../tenancy/platform-namespace';
-import { TENANT_NAMESPACE_PREFIX } from '../tenancy/validation';
 
 /** Namespace of the Fluent Bit agent (exempted from PSS restricted, so kept apart from everything else). */
 export const DEFAULT_LOGGING_NAMESPACE = 'logging';
@@ -39,8 +38,6 @@ export const STORAGE_HEADROOM = 1.2;
 export const HA_PROMETHEUS_REPLICAS = 2;
 export const HA_ALERTMANAGER_REPLICAS = 3;
 export const HA_COLLECTOR_REPLICAS = 2;
-/** `platform.io/concern` of the monitoring namespace. */
-export const MONITORING_CONCERN = 'monitoring';
 
 export interface ObservabilityStackProps {
   /** Receivers and routes of Alertmanager. */
@@ -152,7 +149,7 @@ export class ObservabilityStack extends Construct {
       nodeCidrs: props.nodeCidrs ?? DEFAULT_CLUSTER_CIDRS,
     };
     const ha = profile.highAvailability;
-    const jaeger = props.traces?.inCluster ? this.resolveJaeger(props.traces) : undefined;
+    const jaeger = props.traces?.inCluster ? resolveJaegerSettings(this, props.traces) : undefined;
     const traceEndpoint: TraceEndpoint | undefined = props.traces && (jaeger ? jaegerEndpoint(this.namespace) : props.traces.external);
 
     const replicas = {
@@ -166,24 +163,18 @@ export class ObservabilityStack extends Construct {
     }
 
     if (props.createNamespace ?? !operator) {
-      const plan = Plan.platform();
-      new PlatformNamespace(this, 'Namespace', {
-        name: this.namespace,
-        concern: MONITORING_CONCERN,
-        plan,
-        quotaOverrides: quotaFor(plan, [
-          ...(operator ? [] : [
-            { resources: ctx.resources.prometheus, pods: replicas.prometheus, claims: replicas.prometheus, claimSize: this.storageSize },
-            { resources: ctx.resources.alertmanager, pods: replicas.alertmanager },
-            // Recreate: never two Grafanas at once.
-            { resources: ctx.resources.grafana, pods: 1 },
-          ]),
-          // A rolling update surges by 25 % of the replicas (rounded up) above the desired count.
-          ...(props.traces ? [{ resources: ctx.resources.otelCollector, pods: replicas.collector + Math.ceil(replicas.collector / 4) }] : []),
-          // A StatefulSet replaces its one pod (no surge); its claim is kept.
-          ...(jaeger ? [{ resources: jaeger.resources, pods: 1, claims: 1, claimSize: jaeger.storageSize }] : []),
+      addMonitoringNamespace(this, this.namespace, [
+        ...(operator ? [] : [
+          { resources: ctx.resources.prometheus, pods: replicas.prometheus, claims: replicas.prometheus, claimSize: this.storageSize },
+          { resources: ctx.resources.alertmanager, pods: replicas.alertmanager },
+          // Recreate: never two Grafanas at once.
+          { resources: ctx.resources.grafana, pods: 1 },
         ]),
-      });
+        // A rolling update surges by 25 % of the replicas (rounded up) above the desired count.
+        ...(props.traces ? [{ resources: ctx.resources.otelCollector, pods: replicas.collector + Math.ceil(replicas.collector / 4) }] : []),
+        // A StatefulSet replaces its one pod (no surge); its claim is kept.
+        ...(jaeger ? [{ resources: jaeger.resources, pods: 1, claims: 1, claimSize: jaeger.storageSize }] : []),
+      ]);
     }
 
     // Dashboards in both modes: our Grafana mounts them; kube-prometheus-stack's sidecar collects them by label.
@@ -278,33 +269,7 @@ export class ObservabilityStack extends Construct {
 
   /** Dashboard JSON files by name, from the registry; extra panels for unknown workloads are an error. */
   public dashboards(): Record<string, string> {
-    const targets = this.registry.targets();
-    const extra = new Map<MonitoredTarget, DashboardPanel[]>();
-    (this.props.serviceDashboards ?? []).forEach((d, i) => {
-      const matches = targets.filter((t) => t.kind !== 'platform' && t.name === d.service && (d.namespace === undefined || t.namespace === d.namespace));
-      const known = targets.filter((t) => t.kind !== 'platform').map((t) => `${t.namespace}/${t.name}`).join(', ') || 'none';
-      const ref = d.namespace === undefined ? d.service : `${d.namespace}/${d.service}`;
-      if (matches.length === 0) fail(this, `serviceDashboards[${i}].service`, ref, `no registered service or datastore has that name; registered: ${known}`);
-      if (matches.length > 1) fail(this, `serviceDashboards[${i}].namespace`, undefined, `"${d.service}" exists in several namespaces (${matches.map((t) => t.namespace).join(', ')}); say which`);
-      extra.set(matches[0], [...(extra.get(matches[0]) ?? []), ...d.panels]);
-    });
-    return renderDashboards(targets, extra);
-  }
-
-  /** Settings of the in-cluster Jaeger, defaulted and checked. */
-  private resolveJaeger(traces: TraceBackend) {
-    const o = traces.inCluster ?? {};
-    const retention = o.retention ?? DEFAULT_JAEGER_RETENTION;
-    if (!isPositiveGoDuration(retention)) {
-      fail(this, 'traces.retention', retention, 'must be a positive Go duration such as "72h" or "90m" (units ns, us, ms, s, m, h; there is no "d")');
-    }
-    const storageSize = o.storageSize ?? DEFAULT_JAEGER_STORAGE_SIZE;
-    if (!isQuantity(storageSize) || !(parseQuantity(storageSize)! > 0)) {
-      fail(this, 'traces.storageSize', storageSize, 'must be a positive Kubernetes quantity such as "20Gi"');
-    }
-    const image = o.image ?? DEFAULT_JAEGER_IMAGE;
-    if (typeof image !== 'string' || !/^\S+$/.test(image)) fail(this, 'traces.image', image, 'must be an image reference such as "docker.io/jaegertracing/jaeger:2.11.0"');
-    return { retention, storageSize, image, resources: o.resources ?? DEFAULT_JAEGER_RESOURCES };
+    return dashboardsFor(this, this.registry.targets(), this.props.serviceDashboards ?? []);
   }
 
   private registerPlatformTarget(name: string, portName: string, port: number, namespace = this.namespace): void {
@@ -322,77 +287,11 @@ export class ObservabilityStack extends Construct {
   private createOperatorResources(): void {
     if (this.operatorResourcesCreated) return;
     this.operatorResourcesCreated = true;
-    const o = {
+    // Checks the extra dashboard panels against the registry, complete now.
+    this.dashboards();
+    addOperatorResources(this, this.namespace, ruleGroupsFor(this, this.registry.targets(), this.thresholds, this.props.runbookBaseUrl), {
       selectorLabels: this.props.operatorSelectorLabels ?? DEFAULT_OPERATOR_SELECTOR_LABELS,
       scrapeInterval: EnvironmentChart.of(this).profile.monitoring.scrapeInterval,
-    };
-    // MicroserviceDeployment and StatefulDatastore emit their own monitors and rules in operator mode; the stack
-    // adds only what is missing, so no object is defined twice and no target is scraped twice.
-    const existing = new Set<string>();
-    for (const c of EnvironmentChart.of(this).node.findAll()) {
-      if (c instanceof ApiObject && c.node.scope !== this) existing.add(`${c.kind}/${c.metadata.namespace}/${c.metadata.name}`);
-    }
-    const has = (kind: string, t: MonitoredTarget) => existing.has(`${kind}/${t.namespace}/${t.name}`);
-    this.dashboards();
-    for (const f of ruleGroupsFor(this, this.registry.targets(), this.thresholds, this.props.runbookBaseUrl)) {
-      const t = f.target;
-      if (!t) {
-        prometheusRule(this, 'PrometheusRule-platform-slo', 'platform-slo', this.namespace, f.group, o);
-        continue;
-      }
-      if (!has('ServiceMonitor', t) && !has('PodMonitor', t)) monitorFor(this, t, o);
-      if (!has('PrometheusRule', t)) {
-        prometheusRule(this, `PrometheusRule-${t.namespace}-${t.name}`, t.name, t.namespace, f.group, o);
-      } else {
-        // The workload's own PrometheusRule holds its registered rules; the platform's go beside it.
-        const own = new Set(t.rules.map((r) => r.alert));
-        const group = { name: `${f.group.name}/platform`, rules: f.group.rules.filter((r) => !own.has(r.alert ?? '')) };
-        if (group.rules.length > 0) prometheusRule(this, `PrometheusRule-${t.namespace}-${t.name}`, `${t.name}-platform`, t.namespace, group, o);
-      }
-    }
+    });
   }
-}
-
-/** A Go `time.Duration` greater than zero (`72h`, `1h30m`, `2.5h`): what Badger's TTL accepts. */
-function isPositiveGoDuration(s: unknown): s is string {
-  return typeof s === 'string' && /^(?:[0-9]+(?:\.[0-9]+)?(?:ns|us|µs|ms|s|m|h))+$/.test(s) && /[1-9]/.test(s);
-}
-
-/** What some of the stack's pods take from the monitoring namespace's quota. */
-interface QuotaDemand {
-  readonly resources: ComponentResources;
-  /** Pods that can exist at once (replicas plus rolling-update surge). */
-  readonly pods: number;
-  /** @default 0 */
-  readonly claims?: number;
-  /** Size of each claim. @default - no claims */
-  readonly claimSize?: string;
-}
-
-/**
- * Quota entries the stack's own pods need beyond `plan`'s (large retention, big resource overrides), or undefined
- * when the plan admits them all: the quota guards the namespace against runaway workloads, never against the stack.
- */
-function quotaFor(plan: Plan, demand: readonly QuotaDemand[]): QuotaOverrides | undefined {
-  const q = (s: string | undefined) => (s === undefined ? 0 : parseQuantity(s) ?? 0);
-  const total = (f: (d: QuotaDemand) => number) => demand.reduce((sum, d) => sum + f(d), 0);
-  const need = {
-    requestsCpu: total((d) => d.pods * q(d.resources.cpu)),
-    requestsMemory: total((d) => d.pods * q(d.resources.memory)),
-    limitsMemory: total((d) => d.pods * q(d.resources.memoryLimit)),
-    pods: total((d) => d.pods),
-    persistentVolumeClaims: total((d) => d.claims ?? 0),
-    requestsStorage: total((d) => (d.claims ?? 0) * q(d.claimSize)),
-  };
-  const quota = plan.quota;
-  const overrides: Record<string, string | number> = {};
-  const gi = (bytes: number) => `${Math.ceil(bytes / 2 ** 30)}Gi`;
-  // An entry the plan leaves out is not limited, so only entries the plan sets can be too small.
-  if (quota.requestsCpu !== undefined && need.requestsCpu > q(quota.requestsCpu)) overrides.requestsCpu = String(Math.ceil(need.requestsCpu));
-  if (quota.requestsMemory !== undefined && need.requestsMemory > q(quota.requestsMemory)) overrides.requestsMemory = gi(need.requestsMemory);
-  if (quota.limitsMemory !== undefined && need.limitsMemory > q(quota.limitsMemory)) overrides.limitsMemory = gi(need.limitsMemory);
-  if (quota.pods !== undefined && need.pods > quota.pods) overrides.pods = need.pods;
-  if (quota.persistentVolumeClaims !== undefined && need.persistentVolumeClaims > quota.persistentVolumeClaims) overrides.persistentVolumeClaims = need.persistentVolumeClaims;
-  if (quota.requestsStorage !== undefined && need.requestsStorage > q(quota.requestsStorage)) overrides.requestsStorage = gi(need.requestsStorage);
-  return Object.keys(overrides).length > 0 ? (overrides as QuotaOverrides) : undefined;
 }

@@ -4,6 +4,7 @@
  */
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
+import { EnvironmentChart } from '../core/environment-chart';
 import { MonitoredTarget } from '../core/monitoring-registry';
 import { componentLabels } from './context';
 import { RuleGroup } from './rules';
@@ -49,4 +50,39 @@ export function prometheusRule(scope: Construct, id: string, name: string, names
     metadata: { name, namespace, labels: { ...componentLabels(name, 'monitoring'), ...o.selectorLabels } },
     spec: { groups: [{ name: group.name, rules: group.rules.map((r) => ({ ...r })) }] },
   });
+}
+
+/**
+ * The monitors and rules of every rule group's target, in operator mode. MicroserviceDeployment and
+ * StatefulDatastore emit their own monitors and rules there; this adds only what is missing, so no object is
+ * defined twice and no target is scraped twice. Groups without a target (the platform's SLO rules) go to
+ * `namespace`.
+ */
+export function addOperatorResources(
+  scope: Construct,
+  namespace: string,
+  groups: ReadonlyArray<{ readonly group: RuleGroup; readonly target?: MonitoredTarget }>,
+  o: OperatorResourcesOptions,
+): void {
+  const existing = new Set<string>();
+  for (const c of EnvironmentChart.of(scope).node.findAll()) {
+    if (c instanceof ApiObject && c.node.scope !== scope) existing.add(`${c.kind}/${c.metadata.namespace}/${c.metadata.name}`);
+  }
+  const has = (kind: string, t: MonitoredTarget) => existing.has(`${kind}/${t.namespace}/${t.name}`);
+  for (const f of groups) {
+    const t = f.target;
+    if (!t) {
+      prometheusRule(scope, 'PrometheusRule-platform-slo', 'platform-slo', namespace, f.group, o);
+      continue;
+    }
+    if (!has('ServiceMonitor', t) && !has('PodMonitor', t)) monitorFor(scope, t, o);
+    if (!has('PrometheusRule', t)) {
+      prometheusRule(scope, `PrometheusRule-${t.namespace}-${t.name}`, t.name, t.namespace, f.group, o);
+    } else {
+      // The workload's own PrometheusRule holds its registered rules; the platform's go beside it.
+      const own = new Set(t.rules.map((r) => r.alert));
+      const group = { name: `${f.group.name}/platform`, rules: f.group.rules.filter((r) => !own.has(r.alert ?? '')) };
+      if (group.rules.length > 0) prometheusRule(scope, `PrometheusRule-${t.namespace}-${t.name}`, `${t.name}-platform`, t.namespace, group, o);
+    }
+  }
 }

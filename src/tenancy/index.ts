@@ -1,9 +1,9 @@
 // The public API of tenancy: tenant and platform namespaces, plans, the tenants file and the isolation checks.
 // Guard-rail builders and input validators stay internal.
+export { ANNOTATION_DISPLAY_NAME, ANNOTATION_OWNERS, DEFAULT_METRICS_PORTS, TenantNamespace } from './tenant-namespace';
 export {
-  ANNOTATION_DISPLAY_NAME, ANNOTATION_OWNERS, CI_DEPLOYER_NAME, CI_DEPLOYER_RULES, DEFAULT_ARGOCD_NAMESPACE, DEFAULT_METRICS_PORTS,
-  TENANT_CLUSTER_ROLES, TENANT_RESOURCE_BLACKLIST, TenantNamespace,
-} from './tenant-namespace';
+  CI_DEPLOYER_NAME, CI_DEPLOYER_RULES, DEFAULT_ARGOCD_NAMESPACE, TENANT_CLUSTER_ROLES, TENANT_RESOURCE_BLACKLIST,
+} from './tenant-access';
 export type { SharedService, SharedServicePort, TenantDefinition, TenantNamespaceProps, TenantOwners } from './tenant-namespace';
 export { DEFAULT_PLATFORM_COST_CENTER, LABEL_CONCERN, PlatformNamespace } from './platform-namespace';
 export type { PlatformNamespaceProps, PssExemption } from './platform-namespace';

@@ -1,66 +1,24 @@
-import { Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
-import { AppProject } from '../../imports/argoproj.io';
-import {
-  IntOrString, KubeNamespace, KubeRole, KubeRoleBinding, KubeServiceAccount, NetworkPolicyEgressRule, NetworkPolicyPort, PolicyRule,
-} from '../../imports/k8s';
-import { Connection, ConnectionGraph, IWorkload, peerOf, WorkloadPort, WorkloadRef } from '../core/connections';
+import { KubeNamespace } from '../../imports/k8s';
+import { IWorkload, WorkloadPort } from '../core/connections';
 import { EnvironmentChart } from '../core/environment-chart';
 import { fail } from '../core/errors';
 import { LABEL_COST_CENTER, LABEL_PART_OF, LABEL_TENANT } from '../core/labels';
-import {
-  addNamespaceGuardrails, addNetworkPolicy, LABEL_ENVIRONMENT, LABEL_PLAN, namespacePeer, podSecurityLabels,
-} from './guardrails';
+import { addNamespaceGuardrails, LABEL_ENVIRONMENT, LABEL_PLAN, podSecurityLabels } from './guardrails';
 import { InputProblem, Plan, QuotaOverrides } from './plan';
+import { addAppProject, addCiDeployer, addOwnerBindings, DEFAULT_ARGOCD_NAMESPACE, TENANT_CLUSTER_ROLES } from './tenant-access';
+import { addTenantNetworkPolicies } from './tenant-network';
 import {
   groupProblem, labelValueFieldProblem, repoProblem, sharedServiceProblem, TENANT_NAMESPACE_PREFIX, tenantIdProblem,
 } from './validation';
 
 /** Ports the monitoring namespace may scrape in a tenant namespace: any container port named `metrics`. */
 export const DEFAULT_METRICS_PORTS: readonly (string | number)[] = ['metrics'];
-/** Namespace Argo CD runs in (AppProjects live there). */
-export const DEFAULT_ARGOCD_NAMESPACE = 'argocd';
-/** ServiceAccount, Role and RoleBinding of a tenant's CI. */
-export const CI_DEPLOYER_NAME = 'ci-deployer';
-/** The built-in ClusterRoles a tenant's groups are bound to (never `cluster-admin`). */
-export const TENANT_CLUSTER_ROLES = ['admin', 'edit', 'view'] as const;
 /** Annotation with the tenant's display name (free text does not fit in a label). */
 export const ANNOTATION_DISPLAY_NAME = 'platform.io/display-name';
 /** Annotation listing the groups bound to `admin`, for people reading the namespace. */
 export const ANNOTATION_OWNERS = 'platform.io/owners';
-/**
- * Kinds a tenant must never manage through Argo CD: its own guard rails. (The built-in `admin` and `edit`
- * ClusterRoles can still write NetworkPolicies with kubectl; such a policy can only open the tenant's own
- * namespace, never reach another tenant, whose default deny still applies. See docs/tenants.md.)
- */
-export const TENANT_RESOURCE_BLACKLIST: ReadonlyArray<{ readonly group: string; readonly kind: string }> = [
-  { group: '', kind: 'ResourceQuota' },
-  { group: '', kind: 'LimitRange' },
-  { group: 'networking.k8s.io', kind: 'NetworkPolicy' },
-];
-
 const PART_OF = 'platform-tenancy';
-const WRITE = ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'];
-const READ = ['get', 'list', 'watch'];
-
-/**
- * What a tenant's CI may do in its namespace: deploy workloads and read their status. Explicit resources and
- * verbs (no wildcards); no Secrets (secrets come from ExternalSecrets), no RBAC, no guard rails.
- */
-export const CI_DEPLOYER_RULES: readonly PolicyRule[] = [
-  { apiGroups: [''], resources: ['configmaps', 'services', 'serviceaccounts', 'persistentvolumeclaims'], verbs: WRITE },
-  { apiGroups: [''], resources: ['pods', 'pods/log', 'events', 'endpoints'], verbs: READ },
-  { apiGroups: ['apps'], resources: ['deployments', 'statefulsets'], verbs: WRITE },
-  { apiGroups: ['apps'], resources: ['replicasets'], verbs: READ },
-  { apiGroups: ['batch'], resources: ['jobs', 'cronjobs'], verbs: WRITE },
-  { apiGroups: ['autoscaling'], resources: ['horizontalpodautoscalers'], verbs: WRITE },
-  { apiGroups: ['policy'], resources: ['poddisruptionbudgets'], verbs: WRITE },
-  { apiGroups: ['networking.k8s.io'], resources: ['ingresses'], verbs: WRITE },
-  { apiGroups: ['external-secrets.io'], resources: ['externalsecrets'], verbs: WRITE },
-  { apiGroups: ['argoproj.io'], resources: ['rollouts'], verbs: WRITE },
-];
-/** Added when the environment runs prometheus-operator. */
-const OPERATOR_MONITORING_RULE: PolicyRule = { apiGroups: ['monitoring.coreos.com'], resources: ['servicemonitors', 'podmonitors', 'prometheusrules'], verbs: WRITE };
 
 /** A port of a shared platform service. */
 export interface SharedServicePort {
@@ -228,116 +186,19 @@ export class TenantNamespace extends Construct implements IWorkload {
     addNamespaceGuardrails(this, ns, this.plan, labels);
     TenantNamespace.tenantsOf(this).push(this);
 
-    addNetworkPolicy(this, ns, 'allow-same-namespace', labels, {
-      podSelector: {},
-      policyTypes: ['Ingress', 'Egress'],
-      ingress: [{ from: [{ podSelector: {} }] }],
-      egress: [{ to: [{ podSelector: {} }] }],
-    });
-    addNetworkPolicy(this, ns, 'allow-from-ingress-controller', labels, {
-      podSelector: {},
-      policyTypes: ['Ingress'],
-      ingress: [{ from: [namespacePeer(profile.ingress.controllerNamespace)] }],
-    });
-    addNetworkPolicy(this, ns, 'allow-monitoring-scrape', labels, {
-      podSelector: {},
-      policyTypes: ['Ingress'],
-      ingress: [{
-        from: [namespacePeer(profile.monitoring.namespace)],
-        ports: this.metricsPorts.map((p): NetworkPolicyPort => ({ protocol: 'TCP', port: typeof p === 'number' ? IntOrString.fromNumber(p) : IntOrString.fromString(p) })),
-      }],
-    });
-    const services = props.sharedServices ?? [];
-    if (services.length > 0) {
-      // Entitlements are edges of the connection graph, so the service's own NetworkPolicy (built from
-      // ingressOf) admits this namespace. The tenant is deliberately not registered: nothing may connect *to* a
-      // tenant through the graph, since the tenant's policies would not follow.
-      const graph = ConnectionGraph.of(this);
-      const targets = services.map((s, i): WorkloadRef | undefined => {
-        const name = s.workload ?? s.podSelector?.[LABEL_NAME];
-        if (name === undefined) return undefined;
-        const ref = { name, namespace: s.namespace };
-        const ports = s.ports.map((p) => p.port);
-        if (s.workload !== undefined) graph.connect(this, ref, ports, `sharedServices[${i}].workload`);
-        else graph.connectIfRegistered(this, ref, ports, `sharedServices[${i}]`);
-        return ref;
-      });
-      addNetworkPolicy(this, ns, 'allow-shared-services', labels, {
-        podSelector: {},
-        policyTypes: ['Egress'],
-        egress: Lazy.any({
-          produce: () => {
-            const edges = new Map<string, Connection>();
-            for (const c of graph.egressOf(this)) edges.set(`${c.to.namespace}/${c.to.workloadName}`, c);
-            return services.map((s, i): NetworkPolicyEgressRule => {
-              const ref = targets[i];
-              const edge = ref ? edges.get(`${ref.namespace}/${ref.name}`) : undefined;
-              return edge ? egressFromGraph(edge) : egressFromFile(s);
-            });
-          },
-        }) as unknown as NetworkPolicyEgressRule[],
-      });
-    }
-
-    for (const role of TENANT_CLUSTER_ROLES) {
-      const groups = props.owners[role] ?? [];
-      if (groups.length === 0) continue;
-      new KubeRoleBinding(this, `tenant-${role}`, {
-        metadata: { name: `tenant-${role}`, namespace: ns, labels },
-        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: role },
-        subjects: groups.map((g) => ({ apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: g })),
-      });
-    }
-
-    if (props.ciDeployer ?? true) {
-      // CI requests short-lived tokens (TokenRequest); no token is mounted or stored in a Secret.
-      new KubeServiceAccount(this, CI_DEPLOYER_NAME, {
-        metadata: { name: CI_DEPLOYER_NAME, namespace: ns, labels },
-        automountServiceAccountToken: false,
-      });
-      new KubeRole(this, `${CI_DEPLOYER_NAME}-role`, {
-        metadata: { name: CI_DEPLOYER_NAME, namespace: ns, labels },
-        rules: profile.monitoring.mode.usesOperator ? [...CI_DEPLOYER_RULES, OPERATOR_MONITORING_RULE] : [...CI_DEPLOYER_RULES],
-      });
-      new KubeRoleBinding(this, `${CI_DEPLOYER_NAME}-binding`, {
-        metadata: { name: CI_DEPLOYER_NAME, namespace: ns, labels },
-        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: CI_DEPLOYER_NAME },
-        subjects: [{ kind: 'ServiceAccount', name: CI_DEPLOYER_NAME, namespace: ns }],
-      });
-    }
-
-    new AppProject(this, 'AppProject', {
-      metadata: { name: this.projectName, namespace: props.argocdNamespace ?? DEFAULT_ARGOCD_NAMESPACE, labels },
-      spec: {
-        description: `Tenant ${this.displayName} (${this.plan.name} plan)`,
-        sourceRepos: [...props.sourceRepos],
-        destinations: [{ server: profile.cluster.server, namespace: ns }],
-        // Empty: no cluster-scoped resource at all (namespaces, CRDs, ClusterRoles stay with the platform).
-        clusterResourceWhitelist: [],
-        namespaceResourceBlacklist: TENANT_RESOURCE_BLACKLIST.map((r) => ({ ...r })),
-      },
+    addTenantNetworkPolicies(this, profile, labels, this.metricsPorts, props.sharedServices ?? []);
+    addOwnerBindings(this, ns, labels, props.owners);
+    if (props.ciDeployer ?? true) addCiDeployer(this, ns, labels, profile);
+    addAppProject(this, {
+      name: this.projectName,
+      argocdNamespace: props.argocdNamespace ?? DEFAULT_ARGOCD_NAMESPACE,
+      labels,
+      description: `Tenant ${this.displayName} (${this.plan.name} plan)`,
+      sourceRepos: props.sourceRepos,
+      server: profile.cluster.server,
+      namespace: ns,
     });
   }
-}
-
-/** The label a shared service's workload name defaults to. */
-const LABEL_NAME = 'app.kubernetes.io/name';
-
-/** Egress to a workload of the graph: its pods, or the CIDRs of an external endpoint (a managed datastore). */
-function egressFromGraph(c: Connection): NetworkPolicyEgressRule {
-  const ext = c.to.external;
-  return {
-    to: ext ? (ext.cidrs.length > 0 ? ext.cidrs : ['0.0.0.0/0']).map((cidr) => ({ ipBlock: { cidr } })) : [peerOf(c.to)],
-    ports: c.ports.map((p) => ({ protocol: p.protocol ?? 'TCP', port: IntOrString.fromNumber(p.port) })),
-  };
-}
-
-/** Egress as the tenants file describes a service outside the graph: namespace, pod labels, ports. */
-function egressFromFile(s: SharedService): NetworkPolicyEgressRule {
-  return {
-    to: [{ ...namespacePeer(s.namespace), ...(s.podSelector ? { podSelector: { matchLabels: { ...s.podSelector } } } : {}) }],
-    ports: s.ports.map((p) => ({ protocol: p.protocol ?? 'TCP', port: IntOrString.fromNumber(p.port) })),
-  };
 }
 
 function check(scope: Construct, problem: InputProblem | undefined): void {
