@@ -1,4 +1,5 @@
 import { IConstruct } from 'constructs';
+import { IntOrString, NetworkPolicyEgressRule, NetworkPolicyPeer, NetworkPolicyPort } from '../../imports/k8s';
 import { EnvironmentChart } from './environment-chart';
 import { fail } from './errors';
 
@@ -199,3 +200,18 @@ export const DNS_EGRESS_RULE = {
   }],
   ports: [{ protocol: 'UDP', port: 53 }, { protocol: 'TCP', port: 53 }],
 };
+
+/** {@link DNS_EGRESS_RULE} typed for KubeNetworkPolicy. */
+export function dnsEgressRule(): NetworkPolicyEgressRule {
+  return { to: DNS_EGRESS_RULE.to, ports: DNS_EGRESS_RULE.ports.map((p) => ({ protocol: p.protocol, port: IntOrString.fromNumber(p.port) })) };
+}
+
+/** Ports of a workload as NetworkPolicy ports (TCP unless they say otherwise). */
+export function policyPorts(ports: readonly WorkloadPort[]): NetworkPolicyPort[] {
+  return ports.map((p) => ({ protocol: p.protocol ?? 'TCP', port: IntOrString.fromNumber(p.port) }));
+}
+
+/** NetworkPolicy peers of IP blocks. */
+export function cidrPeers(cidrs: readonly string[]): NetworkPolicyPeer[] {
+  return cidrs.map((cidr) => ({ ipBlock: { cidr } }));
+}

@@ -1,5 +1,6 @@
 /** Backups (dump CronJob, Velero Schedule) and restores (init steps, or a one-off Job) of a StatefulDatastore. */
 import { Construct } from 'constructs';
+import { Schedule } from '../../imports/velero.io';
 import { ResourceDefaults } from '../core/environment-profile';
 import { LABEL_COMPONENT, selectorLabels } from '../core/labels';
 import { restrictedPodSecurityContext } from '../core/security';
@@ -59,6 +60,7 @@ export function addRestoreJob(scope: Construct, r: ResolvedDatastore, props: Sta
   const labels = { ...r.labels, ...selectorLabels(ctx.name), [LABEL_COMPONENT]: 'restore' };
   const name = `${ctx.name}-restore`;
   addServiceAccount(scope, r, 'RestoreServiceAccount', name, labels);
+  // Untyped: the containers are the engine's plain JSON (see datastoreObject).
   datastoreObject(scope, r, 'Restore', 'batch/v1', 'Job', { name, labels }, {
     spec: {
       backoffLimit: RESTORE_JOB.backoffLimit,
@@ -105,6 +107,7 @@ export function addBackupJob(scope: Construct, r: ResolvedDatastore, props: Stat
   const labels = { ...r.labels, ...selectorLabels(ctx.name), [LABEL_COMPONENT]: 'backup' };
   const name = `${ctx.name}-backup`;
   addServiceAccount(scope, r, 'BackupServiceAccount', name, labels);
+  // Untyped: the containers are the engine's plain JSON (see datastoreObject).
   datastoreObject(scope, r, 'Backup', 'batch/v1', 'CronJob', { name, labels }, {
     spec: {
       schedule: props.backup?.schedule ?? r.profile.backups.schedule,
@@ -132,7 +135,8 @@ export function addBackupJob(scope: Construct, r: ResolvedDatastore, props: Stat
 /** The Velero Schedule `<namespace>-<name>` (in Velero's namespace) snapshotting the datastore's volumes. */
 export function addVeleroSchedule(scope: Construct, r: ResolvedDatastore, props: StatefulDatastoreProps, b: BackupTarget): void {
   const ctx = r.ctx;
-  datastoreObject(scope, r, 'VolumeBackup', 'velero.io/v1', 'Schedule', { name: `${ctx.namespace}-${ctx.name}`, namespace: VELERO_NAMESPACE, labels: r.labels }, {
+  new Schedule(scope, 'VolumeBackup', {
+    metadata: { name: `${ctx.namespace}-${ctx.name}`, namespace: VELERO_NAMESPACE, labels: r.labels },
     spec: {
       schedule: props.backup?.veleroSchedule ?? r.profile.backups.veleroSchedule,
       useOwnerReferencesInBackup: false,

@@ -1,10 +1,15 @@
 /** Building blocks shared by the parts of a StatefulDatastore. */
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
+import { KubeServiceAccount } from '../../imports/k8s';
 import { restrictedContainerSecurityContext } from '../core/security';
 import { ResolvedDatastore } from './resolve';
 
-/** An object of the datastore, in its namespace unless `metadata` says otherwise. */
+/**
+ * An untyped object of the datastore, in its namespace unless `metadata` says otherwise. Only for workloads built from
+ * the engines' plain-JSON containers (StatefulSet, Job, CronJob): the bindings' toJson reads quantities and ports as
+ * Quantity/IntOrString objects and would drop the engines' plain values.
+ */
 export function datastoreObject(scope: Construct, r: ResolvedDatastore, id: string, apiVersion: string, kind: string, metadata: Record<string, any>, body: Record<string, any>): ApiObject {
   return new ApiObject(scope, id, { apiVersion, kind, metadata: { namespace: r.ctx.namespace, ...metadata }, ...body });
 }
@@ -15,7 +20,7 @@ export function datastoreObject(scope: Construct, r: ResolvedDatastore, id: stri
  * so a protected workload never loses the account its pods need to start.
  */
 export function addServiceAccount(scope: Construct, r: ResolvedDatastore, id: string, name: string, labels: Record<string, string>): void {
-  datastoreObject(scope, r, id, 'v1', 'ServiceAccount', { name, labels, annotations: r.protect }, { automountServiceAccountToken: false });
+  new KubeServiceAccount(scope, id, { metadata: { name, namespace: r.ctx.namespace, labels, annotations: r.protect }, automountServiceAccountToken: false });
 }
 
 /** Every container: the environment's pull policy and PSS restricted. */

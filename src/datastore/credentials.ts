@@ -1,6 +1,6 @@
 /** Credentials of a StatefulDatastore: ExternalSecrets only, so no value is ever written to the manifests. */
 import { Construct } from 'constructs';
-import { datastoreObject } from './common';
+import { addExternalSecret } from '../core/external-secret';
 import { StatefulDatastoreProps } from './props';
 import { ResolvedDatastore } from './resolve';
 import { BackupTarget, RestoreSource } from './types';
@@ -24,15 +24,13 @@ export function addRestoreCredentials(scope: Construct, r: ResolvedDatastore, pr
   externalSecret(scope, r, 'RestoreCredentials', source.credentialsSecret, key, OBJECT_STORE_KEYS);
 }
 
+/** Each key from the property of the same name of `remoteKey`; the Argo CD guard keeps a running datastore's Secret. */
 function externalSecret(scope: Construct, r: ResolvedDatastore, id: string, name: string, remoteKey: string, keys: readonly string[]): void {
-  const store = r.profile.secretStore;
-  datastoreObject(scope, r, id, 'external-secrets.io/v1', 'ExternalSecret', { name, labels: r.labels, annotations: r.protect }, {
-    spec: {
-      refreshInterval: store.refreshInterval,
-      secretStoreRef: { kind: store.kind, name: store.name },
-      // Retain: deleting the ExternalSecret must not take the running datastore's password with it.
-      target: { name, creationPolicy: 'Owner', deletionPolicy: 'Retain' },
-      data: keys.map((k) => ({ secretKey: k, remoteRef: { key: remoteKey, property: k } })),
-    },
+  addExternalSecret(scope, id, {
+    name,
+    namespace: r.ctx.namespace,
+    labels: r.labels,
+    annotations: r.protect,
+    data: keys.map((k) => ({ secretKey: k, remoteKey, property: k })),
   });
 }

@@ -1,4 +1,6 @@
-import { ApiObject } from 'cdk8s';
+import {
+  Certificate, CertificateSpecPrivateKeyAlgorithm, CertificateSpecPrivateKeyRotationPolicy, CertificateSpecUsages, Issuer,
+} from '../../imports/cert-manager.io';
 import { WorkloadPort } from '../core/connections';
 import { AlertRule } from '../core/monitoring-registry';
 import { parseQuantity } from '../core/quantity';
@@ -215,15 +217,11 @@ export function elasticsearchEngine(o: ElasticsearchEngineOptions = {}): EngineD
     },
     extraObjects: (scope, ctx, common) => {
       // A self-signed certificate shared by all nodes (it is its own CA): transport TLS inside the cluster only.
-      new ApiObject(scope, 'TransportIssuer', {
-        apiVersion: 'cert-manager.io/v1',
-        kind: 'Issuer',
+      new Issuer(scope, 'TransportIssuer', {
         metadata: { name: `${ctx.name}-selfsigned`, namespace: ctx.namespace, labels: common.labels },
         spec: { selfSigned: {} },
       });
-      new ApiObject(scope, 'TransportCertificate', {
-        apiVersion: 'cert-manager.io/v1',
-        kind: 'Certificate',
+      new Certificate(scope, 'TransportCertificate', {
         metadata: { name: `${ctx.name}-transport`, namespace: ctx.namespace, labels: common.labels },
         spec: {
           secretName: tlsSecret(ctx),
@@ -231,8 +229,8 @@ export function elasticsearchEngine(o: ElasticsearchEngineOptions = {}): EngineD
           dnsNames: [`${ctx.headlessService}.${ctx.namespace}.svc`, `*.${ctx.headlessService}.${ctx.namespace}.svc`, `*.${ctx.headlessService}.${ctx.namespace}.svc.cluster.local`],
           duration: '8760h',
           renewBefore: '720h',
-          privateKey: { algorithm: 'ECDSA', size: 256, rotationPolicy: 'Always' },
-          usages: ['server auth', 'client auth', 'digital signature', 'key encipherment'],
+          privateKey: { algorithm: CertificateSpecPrivateKeyAlgorithm.ECDSA, size: 256, rotationPolicy: CertificateSpecPrivateKeyRotationPolicy.ALWAYS },
+          usages: [CertificateSpecUsages.SERVER_AUTH, CertificateSpecUsages.CLIENT_AUTH, CertificateSpecUsages.DIGITAL_SIGNATURE, CertificateSpecUsages.KEY_ENCIPHERMENT],
           issuerRef: { name: `${ctx.name}-selfsigned`, kind: 'Issuer', group: 'cert-manager.io' },
         },
       });

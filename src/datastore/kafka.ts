@@ -1,4 +1,8 @@
 import { ApiObject, Lazy } from 'cdk8s';
+import {
+  Kafka, KafkaSpecKafkaExporterResourcesLimits, KafkaSpecKafkaExporterResourcesRequests, KafkaSpecKafkaListeners,
+  KafkaSpecKafkaListenersNetworkPolicyPeers, KafkaSpecKafkaListenersType, KafkaSpecKafkaTemplatePod,
+} from '../../imports/kafka.strimzi.io';
 import { WorkloadPort } from '../core/connections';
 import { AlertRule } from '../core/monitoring-registry';
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from '../core/security';
@@ -88,13 +92,13 @@ export function kafkaEngine(o: KafkaEngineOptions = {}): EngineDefinition {
     extraObjects: (scope, ctx, common) => {
       const factor = ctx.highAvailability ? rf : 1;
       const minIsr = ctx.highAvailability ? Math.min(majority(factor), factor - 1) : 1;
-      const listener = (p: WorkloadPort, name: string, tls: boolean) => ({
+      const listener = (p: WorkloadPort, name: string, tls: boolean): KafkaSpecKafkaListeners => ({
         name,
         port: p.port,
-        type: 'internal',
+        type: KafkaSpecKafkaListenersType.INTERNAL,
         tls,
         // Strimzi writes the listener NetworkPolicies from these peers; never empty (empty means everyone).
-        networkPolicyPeers: Lazy.any({ produce: () => [{ podSelector: { matchLabels: podSelector(ctx.name) } }, ...common.clientPeers()] }),
+        networkPolicyPeers: Lazy.any({ produce: () => [{ podSelector: { matchLabels: podSelector(ctx.name) } }, ...common.clientPeers()] }) as unknown as KafkaSpecKafkaListenersNetworkPolicyPeers[],
       });
       const pod: Record<string, any> = {
         metadata: { labels: common.labels },
@@ -109,9 +113,7 @@ export function kafkaEngine(o: KafkaEngineOptions = {}): EngineDefinition {
           labelSelector: { matchLabels: podSelector(ctx.name) },
         }];
       }
-      new ApiObject(scope, 'Kafka', {
-        apiVersion: 'kafka.strimzi.io/v1',
-        kind: 'Kafka',
+      new Kafka(scope, 'Kafka', {
         metadata: { name: ctx.name, namespace: ctx.namespace, labels: common.labels, annotations: common.protectAnnotations },
         spec: {
           kafka: {
@@ -127,15 +129,23 @@ export function kafkaEngine(o: KafkaEngineOptions = {}): EngineDefinition {
             },
             ...(ctx.highAvailability ? { rack: { topologyKey: 'topology.kubernetes.io/zone' } } : {}),
             template: {
-              pod,
+              pod: pod as KafkaSpecKafkaTemplatePod,
               kafkaContainer: { securityContext: restrictedContainerSecurityContext() },
             },
           },
           entityOperator: { topicOperator: {}, userOperator: {} },
-          kafkaExporter: { topicRegex: '.*', groupRegex: '.*', resources: resourcesJson({ requests: { cpu: '20m', memory: '64Mi' }, limits: { memory: '128Mi' } }) },
+          kafkaExporter: {
+            topicRegex: '.*',
+            groupRegex: '.*',
+            resources: {
+              requests: { cpu: KafkaSpecKafkaExporterResourcesRequests.fromString('20m'), memory: KafkaSpecKafkaExporterResourcesRequests.fromString('64Mi') },
+              limits: { memory: KafkaSpecKafkaExporterResourcesLimits.fromString('128Mi') },
+            },
+          },
         },
       });
       if (SchemaRegistry.default().lookup('kafka.strimzi.io/v1', 'KafkaNodePool')) {
+        // Untyped: imports/ has no KafkaNodePool binding.
         new ApiObject(scope, 'NodePool', {
           apiVersion: 'kafka.strimzi.io/v1',
           kind: 'KafkaNodePool',

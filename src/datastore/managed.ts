@@ -1,7 +1,7 @@
 /** Managed mode of a StatefulDatastore: clients keep their Service name, which points at the managed service. */
 import { Construct } from 'constructs';
+import { KubeService } from '../../imports/k8s';
 import { fail } from '../core/errors';
-import { datastoreObject } from './common';
 import { ManagedEndpoint } from './props';
 import { DNS1123_SUBDOMAIN, ResolvedDatastore } from './resolve';
 
@@ -10,7 +10,8 @@ export function addManagedService(scope: Construct, r: ResolvedDatastore, m: Man
   if (typeof m.host !== 'string' || m.host.length === 0 || m.host.length > 253 || !DNS1123_SUBDOMAIN.test(m.host) || /^[0-9.]+$/.test(m.host)) {
     fail(scope, 'managed.host', m.host, 'must be the DNS name of the managed service (e.g. "orders.abc123.eu-west-1.rds.amazonaws.com"); an ExternalName Service cannot point at an IP address');
   }
-  datastoreObject(scope, r, 'Service', 'v1', 'Service', { name: r.ctx.name, labels: r.labels, annotations: r.protect }, {
+  new KubeService(scope, 'Service', {
+    metadata: { name: r.ctx.name, namespace: r.ctx.namespace, labels: r.labels, annotations: r.protect },
     spec: {
       type: 'ExternalName',
       externalName: m.host,

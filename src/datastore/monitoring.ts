@@ -1,8 +1,8 @@
 /** Monitoring of a StatefulDatastore: its registration with the engine's and the volume alert rules, monitors in operator mode. */
 import { Construct } from 'constructs';
+import { PodMonitor, PrometheusRule, PrometheusRuleSpecGroupsRulesExpr, ServiceMonitor } from '../../imports/monitoring.coreos.com';
 import { selectorLabels } from '../core/labels';
 import { AlertRule, MonitoringRegistry } from '../core/monitoring-registry';
-import { datastoreObject } from './common';
 import { StatefulDatastoreProps } from './props';
 import { ResolvedDatastore } from './resolve';
 import { runbook } from './types';
@@ -44,14 +44,16 @@ export function addMonitoring(scope: Construct, r: ResolvedDatastore, props: Sta
   if (!r.profile.monitoring.mode.usesOperator) return;
   const interval = r.profile.monitoring.scrapeInterval;
   if (def.operatorManaged) {
-    datastoreObject(scope, r, 'PodMonitor', 'monitoring.coreos.com/v1', 'PodMonitor', { name: ctx.name, labels: r.labels }, {
+    new PodMonitor(scope, 'PodMonitor', {
+      metadata: { name: ctx.name, namespace: ctx.namespace, labels: r.labels },
       spec: {
         selector: { matchLabels: { 'strimzi.io/name': `${ctx.name}-kafka-exporter` } },
         podMetricsEndpoints: [{ port: metrics.port.name, path: metrics.path, interval }],
       },
     });
   } else {
-    datastoreObject(scope, r, 'ServiceMonitor', 'monitoring.coreos.com/v1', 'ServiceMonitor', { name: ctx.name, labels: r.labels }, {
+    new ServiceMonitor(scope, 'ServiceMonitor', {
+      metadata: { name: ctx.name, namespace: ctx.namespace, labels: r.labels },
       spec: {
         selector: { matchLabels: { ...selectorLabels(ctx.name), 'platform.io/service-role': 'headless' } },
         namespaceSelector: { matchNames: [ctx.namespace] },
@@ -59,13 +61,14 @@ export function addMonitoring(scope: Construct, r: ResolvedDatastore, props: Sta
       },
     });
   }
-  datastoreObject(scope, r, 'PrometheusRule', 'monitoring.coreos.com/v1', 'PrometheusRule', { name: ctx.name, labels: r.labels }, {
+  new PrometheusRule(scope, 'PrometheusRule', {
+    metadata: { name: ctx.name, namespace: ctx.namespace, labels: r.labels },
     spec: {
       groups: [{
         name: `${ctx.namespace}.${ctx.name}`,
         rules: rules.map((x) => ({
           alert: x.alert,
-          expr: x.expr,
+          expr: PrometheusRuleSpecGroupsRulesExpr.fromString(x.expr),
           for: x.for,
           labels: { severity: x.severity, ...x.labels },
           annotations: { summary: x.summary, description: x.description, runbook_url: x.runbookUrl },

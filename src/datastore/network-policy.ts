@@ -1,9 +1,9 @@
 /** The NetworkPolicy of a StatefulDatastore, built from the connection graph at synth. */
 import { Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
-import { ConnectionGraph, DNS_EGRESS_RULE, IWorkload, peerOf, WorkloadPort } from '../core/connections';
+import { KubeNetworkPolicy, NetworkPolicyEgressRule, NetworkPolicyIngressRule } from '../../imports/k8s';
+import { cidrPeers, ConnectionGraph, dnsEgressRule, IWorkload, peerOf, policyPorts } from '../core/connections';
 import { selectorLabels } from '../core/labels';
-import { datastoreObject } from './common';
 import { ResolvedDatastore } from './resolve';
 import { uniquePorts } from './statefulset';
 
@@ -14,37 +14,37 @@ import { uniquePorts } from './statefulset';
 export function addNetworkPolicy(datastore: Construct & IWorkload, r: ResolvedDatastore): void {
   const ctx = r.ctx;
   const self = peerOf(datastore);
-  const portsOf = (ports: readonly WorkloadPort[]) => ports.map((p) => ({ protocol: p.protocol ?? 'TCP', port: p.port }));
   const metrics = r.def.metrics;
   const peerPorts = uniquePorts([...r.def.peerPorts(ctx), ...r.clientPorts]);
-  const egress: Record<string, any>[] = [DNS_EGRESS_RULE, { to: [self], ports: portsOf(peerPorts) }];
+  const egress: NetworkPolicyEgressRule[] = [dnsEgressRule(), { to: [self], ports: policyPorts(peerPorts) }];
   // Backups and restores reach the object store over HTTPS.
-  if (ctx.backup || r.restoreSource) egress.push({ to: [{ ipBlock: { cidr: '0.0.0.0/0' } }], ports: [{ protocol: 'TCP', port: 443 }] });
-  datastoreObject(datastore, r, 'NetworkPolicy', 'networking.k8s.io/v1', 'NetworkPolicy', { name: ctx.name, labels: r.labels }, {
+  if (ctx.backup || r.restoreSource) egress.push({ to: cidrPeers(['0.0.0.0/0']), ports: policyPorts([{ name: 'https', port: 443 }]) });
+  new KubeNetworkPolicy(datastore, 'NetworkPolicy', {
+    metadata: { name: ctx.name, namespace: ctx.namespace, labels: r.labels },
     spec: {
       podSelector: { matchLabels: selectorLabels(ctx.name) },
       policyTypes: ['Ingress', 'Egress'],
       ingress: Lazy.any({
         produce: () => {
-          const rules: Record<string, any>[] = [];
+          const rules: NetworkPolicyIngressRule[] = [];
           const seen = new Set<string>();
           for (const c of ConnectionGraph.of(datastore).ingressOf(datastore)) {
             const key = `${c.from.namespace}/${c.from.workloadName}:${c.ports.map((p) => p.port).join(',')}`;
             if (seen.has(key)) continue;
             seen.add(key);
-            rules.push({ from: [peerOf(c.from)], ports: portsOf(c.ports) });
+            rules.push({ from: [peerOf(c.from)], ports: policyPorts(c.ports) });
           }
           // Replication, quorum and backup-job traffic between the datastore's own pods.
-          rules.push({ from: [self], ports: portsOf(peerPorts) });
+          rules.push({ from: [self], ports: policyPorts(peerPorts) });
           if (metrics) {
             rules.push({
               from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': r.profile.monitoring.namespace } } }],
-              ports: portsOf([metrics.port]),
+              ports: policyPorts([metrics.port]),
             });
           }
           return rules;
         },
-      }),
+      }) as unknown as NetworkPolicyIngressRule[],
       egress,
     },
   });

@@ -1,6 +1,7 @@
 /** The in-cluster datastore: its ConfigMap, a StatefulSet per role, the headless, client and read Services, PDBs. */
 import { createHash } from 'crypto';
 import { Construct } from 'constructs';
+import { IntOrString, KubeConfigMap, KubePodDisruptionBudget, KubeService, ServicePort } from '../../imports/k8s';
 import { WorkloadPort } from '../core/connections';
 import { LABEL_COMPONENT, selectorLabels } from '../core/labels';
 import { restrictedPodSecurityContext } from '../core/security';
@@ -15,15 +16,17 @@ export function addStatefulSets(scope: Construct, r: ResolvedDatastore, roles: r
   const def = r.def;
   const config = def.config(ctx);
   const checksum = createHash('sha256').update(JSON.stringify(config)).digest('hex');
-  datastoreObject(scope, r, 'Config', 'v1', 'ConfigMap', { name: ctx.configMap, labels: r.labels }, { data: config });
+  new KubeConfigMap(scope, 'Config', { metadata: { name: ctx.configMap, namespace: ctx.namespace, labels: r.labels }, data: config });
   roles.forEach((role) => addStatefulSet(scope, r, role, checksum));
 
   const member = { ...selectorLabels(ctx.name), [DATASTORE_MEMBER_LABEL]: 'true' };
   const allPorts = uniquePorts(roles.flatMap((x) => x.ports));
-  const servicePorts = (ports: readonly WorkloadPort[]) => ports.map((p) => ({ name: p.name, port: p.port, targetPort: p.name, protocol: p.protocol ?? 'TCP' }));
-  datastoreObject(scope, r, 'HeadlessService', 'v1', 'Service', { name: ctx.headlessService, labels: { ...r.labels, 'platform.io/service-role': 'headless' }, annotations: r.protect }, {
+  const servicePorts = (ports: readonly WorkloadPort[]): ServicePort[] => ports.map((p) => ({ name: p.name, port: p.port, targetPort: IntOrString.fromString(p.name), protocol: p.protocol ?? 'TCP' }));
+  const metadata = (name: string, labels: Record<string, string>, annotations?: Record<string, string>) => ({ name, namespace: ctx.namespace, labels, annotations });
+  new KubeService(scope, 'HeadlessService', {
+    metadata: metadata(ctx.headlessService, { ...r.labels, 'platform.io/service-role': 'headless' }, r.protect),
     spec: {
-      clusterIP: 'None',
+      clusterIp: 'None',
       // Peers must resolve each other before they are ready (cluster bootstrap, replica cloning).
       publishNotReadyAddresses: true,
       selector: member,
@@ -31,21 +34,24 @@ export function addStatefulSets(scope: Construct, r: ResolvedDatastore, roles: r
     },
   });
   const clientSelector = def.clientComponent ? { ...member, [LABEL_COMPONENT]: def.clientComponent } : member;
-  datastoreObject(scope, r, 'Service', 'v1', 'Service', { name: ctx.name, labels: r.labels, annotations: r.protect }, {
+  new KubeService(scope, 'Service', {
+    metadata: metadata(ctx.name, r.labels, r.protect),
     spec: { type: 'ClusterIP', selector: clientSelector, ports: servicePorts(r.clientPorts) },
   });
   if (def.readComponent && roles.some((x) => x.component === def.readComponent)) {
-    datastoreObject(scope, r, 'ReadService', 'v1', 'Service', { name: `${ctx.name}-read`, labels: r.labels, annotations: r.protect }, {
+    new KubeService(scope, 'ReadService', {
+      metadata: metadata(`${ctx.name}-read`, r.labels, r.protect),
       spec: { type: 'ClusterIP', selector: { ...member, [LABEL_COMPONENT]: def.readComponent }, ports: servicePorts(r.clientPorts) },
     });
   }
   if (ctx.highAvailability) {
     for (const role of roles.filter((x) => x.replicas >= 2)) {
-      datastoreObject(scope, r, `Pdb${role.suffix}`, 'policy/v1', 'PodDisruptionBudget', { name: `${ctx.name}${role.suffix}`, labels: r.labels }, {
+      new KubePodDisruptionBudget(scope, `Pdb${role.suffix}`, {
+        metadata: metadata(`${ctx.name}${role.suffix}`, r.labels),
         spec: {
           selector: { matchLabels: roleSelector(ctx.name, role) },
           // Voting roles keep a majority; data replicas lose at most one pod at a time.
-          ...(role.quorum ? { minAvailable: majority(role.replicas) } : { maxUnavailable: 1 }),
+          ...(role.quorum ? { minAvailable: IntOrString.fromNumber(majority(role.replicas)) } : { maxUnavailable: IntOrString.fromNumber(1) }),
         },
       });
     }
@@ -94,6 +100,7 @@ function addStatefulSet(scope: Construct, r: ResolvedDatastore, role: RoleSpec, 
       resources: { requests: { storage: role.storageSize } },
     },
   }];
+  // Untyped: the pod spec holds the engine's plain-JSON containers (see datastoreObject).
   datastoreObject(scope, r, `StatefulSet${role.suffix}`, 'apps/v1', 'StatefulSet', { name, labels, annotations: r.protect }, {
     spec: {
       serviceName: ctx.headlessService,

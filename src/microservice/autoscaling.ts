@@ -1,8 +1,10 @@
 /** Replica count and disruptions of a MicroserviceDeployment: HorizontalPodAutoscaler, PodDisruptionBudget, VPA. */
-import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { KubeHorizontalPodAutoscalerV2, KubePodDisruptionBudget, MetricSpecV2, Quantity } from '../../imports/k8s';
-import { VerticalPodAutoscaler } from '../../imports/autoscaling.k8s.io';
+import {
+  VerticalPodAutoscaler, VerticalPodAutoscalerSpecResourcePolicyContainerPoliciesMaxAllowed as MaxAllowed,
+  VerticalPodAutoscalerSpecResourcePolicyContainerPoliciesMinAllowed as MinAllowed, VerticalPodAutoscalerSpecUpdatePolicyUpdateMode,
+} from '../../imports/autoscaling.k8s.io';
 import { ResolvedAutoscaling, ResolvedMicroservice, ResolvedVpa } from './resolve';
 import { intOrString, scaleTargetRef } from './rollout';
 import { ScalingRules } from './scaling';
@@ -46,18 +48,17 @@ export function addPdb(scope: Construct, r: ResolvedMicroservice): void {
 
 /** The VPA of the main container. */
 export function addVpa(scope: Construct, r: ResolvedMicroservice, v: ResolvedVpa): void {
-  const bounds = (b: { cpu?: string; memory?: string } | undefined) => b && Object.fromEntries(Object.entries(b).filter(([, x]) => x !== undefined));
-  new ApiObject(scope, 'VerticalPodAutoscaler', {
-    ...VerticalPodAutoscaler.GVK,
+  const bounds = <T>(b: { cpu?: string; memory?: string } | undefined, q: (s: string) => T) => b && Object.fromEntries(Object.entries(b).filter(([, x]) => x !== undefined).map(([k, x]) => [k, q(x!)]));
+  new VerticalPodAutoscaler(scope, 'VerticalPodAutoscaler', {
     metadata: { name: r.name, namespace: r.namespace, labels: { ...r.labels } },
     spec: {
       targetRef: scaleTargetRef(r),
-      updatePolicy: { updateMode: v.mode.updateMode },
+      updatePolicy: { updateMode: v.mode.updateMode as VerticalPodAutoscalerSpecUpdatePolicyUpdateMode },
       resourcePolicy: {
         containerPolicies: [{
           containerName: r.name,
-          ...(v.minAllowed ? { minAllowed: bounds(v.minAllowed) } : {}),
-          ...(v.maxAllowed ? { maxAllowed: bounds(v.maxAllowed) } : {}),
+          minAllowed: bounds(v.minAllowed, (x) => MinAllowed.fromString(x)),
+          maxAllowed: bounds(v.maxAllowed, (x) => MaxAllowed.fromString(x)),
           controlledResources: [...v.controlled],
         }],
       },

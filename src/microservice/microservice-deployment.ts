@@ -1,9 +1,8 @@
-import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { KubeConfigMap, KubeServiceAccount } from '../../imports/k8s';
-import { ExternalSecret } from '../../imports/external-secrets.io';
 import { ConnectionGraph, IWorkload, WorkloadPort, WorkloadRef } from '../core/connections';
 import { EnvironmentChart } from '../core/environment-chart';
+import { addExternalSecret } from '../core/external-secret';
 import { addHpa, addPdb, addVpa } from './autoscaling';
 import { addIngress, addServices } from './exposure';
 import { addMonitoring } from './monitoring';
@@ -66,18 +65,11 @@ export class MicroserviceDeployment extends Construct implements IWorkload {
     new KubeServiceAccount(this, 'ServiceAccount', { metadata: meta(props.name), automountServiceAccountToken: false });
     if (props.apiAccess) addRbac(this, props.apiAccess, meta(props.name));
     if (r.secrets.length > 0) {
-      new ApiObject(this, 'ExternalSecret', {
-        ...ExternalSecret.GVK,
-        metadata: meta(r.secretName),
-        spec: {
-          refreshInterval: profile.secretStore.refreshInterval,
-          secretStoreRef: { kind: profile.secretStore.kind, name: profile.secretStore.name },
-          target: { name: r.secretName, creationPolicy: 'Owner', deletionPolicy: 'Retain' },
-          data: r.secrets.map(([secretKey, ref]) => ({
-            secretKey,
-            remoteRef: { key: ref.key, ...(ref.property !== undefined ? { property: ref.property } : {}), ...(ref.version !== undefined ? { version: ref.version } : {}) },
-          })),
-        },
+      addExternalSecret(this, 'ExternalSecret', {
+        name: r.secretName,
+        namespace: r.namespace,
+        labels: r.labels,
+        data: r.secrets.map(([secretKey, ref]) => ({ secretKey, remoteKey: ref.key, property: ref.property, version: ref.version })),
       });
     }
     if (r.config) {

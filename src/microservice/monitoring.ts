@@ -1,7 +1,6 @@
 /** Monitoring of a MicroserviceDeployment: its registration, and its ServiceMonitor and PrometheusRule in operator mode. */
-import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
-import { PrometheusRule, ServiceMonitor } from '../../imports/monitoring.coreos.com';
+import { PrometheusRule, PrometheusRuleSpecGroupsRulesExpr, ServiceMonitor } from '../../imports/monitoring.coreos.com';
 import { fail } from '../core/errors';
 import { AlertRule, MonitoringRegistry } from '../core/monitoring-registry';
 import { SERVICE_ROLE_LABEL } from './exposure';
@@ -38,8 +37,7 @@ export function addMonitoring(scope: Construct, r: ResolvedMicroservice, props: 
   });
   if (!r.profile.monitoring.mode.usesOperator) return;
   const metadata = { name: r.name, namespace: r.namespace, labels: { ...r.labels } };
-  new ApiObject(scope, 'ServiceMonitor', {
-    ...ServiceMonitor.GVK,
+  new ServiceMonitor(scope, 'ServiceMonitor', {
     metadata,
     spec: {
       // The canary and preview Services select the same pods; scraping them too would double every series.
@@ -48,15 +46,14 @@ export function addMonitoring(scope: Construct, r: ResolvedMicroservice, props: 
     },
   });
   if (rules.length > 0) {
-    new ApiObject(scope, 'PrometheusRule', {
-      ...PrometheusRule.GVK,
+    new PrometheusRule(scope, 'PrometheusRule', {
       metadata,
       spec: {
         groups: [{
           name: `${r.namespace}.${r.name}`,
           rules: rules.map((x) => ({
             alert: x.alert,
-            expr: x.expr,
+            expr: PrometheusRuleSpecGroupsRulesExpr.fromString(x.expr),
             for: x.for,
             labels: { severity: x.severity, ...(x.labels ?? {}) },
             annotations: { summary: x.summary, description: x.description, runbook_url: x.runbookUrl },

@@ -2,7 +2,7 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { IntOrString, KubeDeployment, PodTemplateSpec, toJson_PodTemplateSpec } from '../../imports/k8s';
-import { AnalysisTemplate, Rollout } from '../../imports/argoproj.io';
+import { AnalysisTemplate, AnalysisTemplateSpecMetricsCount, AnalysisTemplateSpecMetricsFailureLimit, Rollout } from '../../imports/argoproj.io';
 import { httpErrorRatioQuery, httpLatencyP95Query } from './promql';
 import {
   DEFAULT_ANALYSIS_COUNT, DEFAULT_ANALYSIS_FAILURE_LIMIT, DEFAULT_ANALYSIS_INTERVAL, DEFAULT_MAX_ERROR_RATE, DEFAULT_MAX_P95_LATENCY_SECONDS,
@@ -60,6 +60,8 @@ export function addWorkload(scope: Construct, r: ResolvedMicroservice, template:
       },
     };
   }
+  // The Rollout binding types the pod template with its own CRD classes, whose toJson reads ports and quantities as
+  // objects and would drop the k8s PodTemplateSpec's values: the template is rendered by k8s's own toJson instead.
   new ApiObject(scope, 'Resource', {
     ...Rollout.GVK,
     metadata,
@@ -81,13 +83,12 @@ function addAnalysisTemplate(scope: Construct, r: ResolvedMicroservice, a: Analy
   const maxLatency = a.maxP95LatencySeconds ?? DEFAULT_MAX_P95_LATENCY_SECONDS;
   const common = {
     interval: a.interval ?? DEFAULT_ANALYSIS_INTERVAL,
-    count: a.count ?? DEFAULT_ANALYSIS_COUNT,
-    failureLimit: a.failureLimit ?? DEFAULT_ANALYSIS_FAILURE_LIMIT,
+    count: AnalysisTemplateSpecMetricsCount.fromNumber(a.count ?? DEFAULT_ANALYSIS_COUNT),
+    failureLimit: AnalysisTemplateSpecMetricsFailureLimit.fromNumber(a.failureLimit ?? DEFAULT_ANALYSIS_FAILURE_LIMIT),
   };
   // No traffic yet (empty result or NaN) counts as success: a quiet canary is not a failed one.
   const ok = (max: number) => `len(result) == 0 || isNaN(result[0]) || result[0] <= ${max}`;
-  new ApiObject(scope, 'AnalysisTemplate', {
-    ...AnalysisTemplate.GVK,
+  new AnalysisTemplate(scope, 'AnalysisTemplate', {
     metadata: { name: `${r.name}-analysis`, namespace: r.namespace, labels: { ...r.labels } },
     spec: {
       metrics: [

@@ -1,11 +1,12 @@
 /** Building blocks shared by the components of the {@link ObservabilityStack}: validation, resources, network peers, policies. */
 import { createHash } from 'crypto';
 import * as yaml from 'js-yaml';
-import { ApiObject, Lazy } from 'cdk8s';
+import { Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
+import { ExternalSecret } from '../../imports/external-secrets.io';
 import { IntOrString, KubeNetworkPolicy, NetworkPolicyPeer, NetworkPolicyPort, Quantity, ResourceRequirements } from '../../imports/k8s';
-import { ConnectionGraph, DNS_EGRESS_RULE, IWorkload, peerOf, WorkloadPort } from '../core/connections';
-import { EnvironmentChart } from '../core/environment-chart';
+import { cidrPeers, ConnectionGraph, dnsEgressRule, IWorkload, peerOf, policyPorts } from '../core/connections';
+import { addExternalSecret } from '../core/external-secret';
 import { restrictedContainerSecurityContext } from '../core/security';
 import { isYaml11Ambiguous } from '../synth/yaml';
 
@@ -81,15 +82,6 @@ export function tcpPorts(...ports: number[]): NetworkPolicyPort[] {
   return ports.map((port) => ({ protocol: 'TCP', port: IntOrString.fromNumber(port) }));
 }
 
-function portsOf(ports: readonly WorkloadPort[]): NetworkPolicyPort[] {
-  return ports.map((p) => ({ protocol: p.protocol ?? 'TCP', port: IntOrString.fromNumber(p.port) }));
-}
-
-const DNS_RULE = {
-  to: DNS_EGRESS_RULE.to,
-  ports: DNS_EGRESS_RULE.ports.map((p) => ({ protocol: p.protocol, port: IntOrString.fromNumber(p.port) })),
-};
-
 /** Extra (non-graph) rules of a component's NetworkPolicy. */
 export interface PolicyRules {
   readonly ingress?: ReadonlyArray<{ from: NetworkPolicyPeer[]; ports: NetworkPolicyPort[] }>;
@@ -110,16 +102,16 @@ export function componentNetworkPolicy(scope: Construct, w: IWorkload, rules: Po
       policyTypes: ['Ingress', 'Egress'],
       ingress: Lazy.any({
         produce: () => [
-          ...graph.ingressOf(w).map((c) => ({ from: [peerOf(c.from)], ports: portsOf(c.ports) })),
+          ...graph.ingressOf(w).map((c) => ({ from: [peerOf(c.from)], ports: policyPorts(c.ports) })),
           ...(rules.ingress ?? []),
         ],
       }),
       egress: Lazy.any({
         produce: () => [
-          DNS_RULE,
+          dnsEgressRule(),
           ...graph.egressOf(w).map((c) => c.to.external
-            ? { to: (c.to.external.cidrs.length > 0 ? c.to.external.cidrs : ['0.0.0.0/0']).map((cidr) => ({ ipBlock: { cidr } })), ports: portsOf(c.ports) }
-            : { to: [peerOf(c.to)], ports: portsOf(c.ports) }),
+            ? { to: cidrPeers(c.to.external.cidrs.length > 0 ? c.to.external.cidrs : ['0.0.0.0/0']), ports: policyPorts(c.ports) }
+            : { to: [peerOf(c.to)], ports: policyPorts(c.ports) }),
           ...(rules.egress ?? []),
         ],
       }),
@@ -152,24 +144,11 @@ export interface SecretKeyRef {
 }
 
 /**
- * An ExternalSecret creating `name` in `namespace` from the environment's secret store. `data` may be lazy
- * (receivers are known only at synth).
+ * An ExternalSecret creating `name` in `namespace` from the environment's secret store. `data` is read at synth
+ * (receivers are known only then).
  */
-export function externalSecret(scope: Construct, id: string, name: string, namespace: string, labels: Record<string, string>, data: () => readonly SecretKeyRef[]): ApiObject {
-  const store = EnvironmentChart.of(scope).profile.secretStore;
-  return new ApiObject(scope, id, {
-    apiVersion: 'external-secrets.io/v1',
-    kind: 'ExternalSecret',
-    metadata: { name, namespace, labels },
-    spec: {
-      refreshInterval: store.refreshInterval,
-      secretStoreRef: { kind: store.kind, name: store.name },
-      target: { name, creationPolicy: 'Owner', deletionPolicy: 'Retain' },
-      data: Lazy.any({
-        produce: () => data().map((d) => ({ secretKey: d.secretKey, remoteRef: { key: d.remoteKey, property: d.property } })),
-      }),
-    },
-  });
+export function externalSecret(scope: Construct, id: string, name: string, namespace: string, labels: Record<string, string>, data: () => readonly SecretKeyRef[]): ExternalSecret {
+  return addExternalSecret(scope, id, { name, namespace, labels, data: () => data().map((d) => ({ secretKey: d.secretKey, remoteKey: d.remoteKey, property: d.property })) });
 }
 
 /** Container security for the stack's containers: PSS restricted with a read-only root filesystem. */

@@ -4,6 +4,10 @@
  */
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
+import {
+  PodMonitor, PodMonitorSpecPodMetricsEndpointsRelabelingsAction, PrometheusRule, PrometheusRuleSpecGroupsRulesExpr, ServiceMonitor,
+  ServiceMonitorSpecEndpointsRelabelingsAction,
+} from '../../imports/monitoring.coreos.com';
 import { EnvironmentChart } from '../core/environment-chart';
 import { MonitoredTarget } from '../core/monitoring-registry';
 import { componentLabels } from './context';
@@ -15,40 +19,43 @@ export interface OperatorResourcesOptions {
   readonly scrapeInterval: string;
 }
 
-function relabelings(t: MonitoredTarget) {
+/** `service` and `team` labels on every series of the target; `A` is the monitor kind's action enum. */
+function relabelings<A>(t: MonitoredTarget, replace: A) {
   return [
-    { action: 'replace', targetLabel: 'service', replacement: t.name },
-    ...(t.team ? [{ action: 'replace', targetLabel: 'team', replacement: t.team }] : []),
+    { action: replace, targetLabel: 'service', replacement: t.name },
+    ...(t.team ? [{ action: replace, targetLabel: 'team', replacement: t.team }] : []),
   ];
 }
 
 /** The monitor of one workload: a ServiceMonitor for services (scraped through their Service), else a PodMonitor. */
 export function monitorFor(scope: Construct, t: MonitoredTarget, o: OperatorResourcesOptions): ApiObject {
   const metadata = { name: t.name, namespace: t.namespace, labels: { ...componentLabels(t.name, 'monitoring'), ...o.selectorLabels } };
-  const endpoint = { port: t.metricsPort.name, path: t.metricsPath ?? '/metrics', interval: o.scrapeInterval, relabelings: relabelings(t) };
+  const endpoint = { port: t.metricsPort.name, path: t.metricsPath ?? '/metrics', interval: o.scrapeInterval };
   if (t.kind === 'service') {
-    return new ApiObject(scope, `ServiceMonitor-${t.namespace}-${t.name}`, {
-      apiVersion: 'monitoring.coreos.com/v1',
-      kind: 'ServiceMonitor',
+    return new ServiceMonitor(scope, `ServiceMonitor-${t.namespace}-${t.name}`, {
       metadata,
-      spec: { selector: { matchLabels: { ...t.selector } }, namespaceSelector: { matchNames: [t.namespace] }, endpoints: [endpoint] },
+      spec: {
+        selector: { matchLabels: { ...t.selector } },
+        namespaceSelector: { matchNames: [t.namespace] },
+        endpoints: [{ ...endpoint, relabelings: relabelings(t, 'replace' as ServiceMonitorSpecEndpointsRelabelingsAction) }],
+      },
     });
   }
-  return new ApiObject(scope, `PodMonitor-${t.namespace}-${t.name}`, {
-    apiVersion: 'monitoring.coreos.com/v1',
-    kind: 'PodMonitor',
+  return new PodMonitor(scope, `PodMonitor-${t.namespace}-${t.name}`, {
     metadata,
-    spec: { selector: { matchLabels: { ...t.selector } }, namespaceSelector: { matchNames: [t.namespace] }, podMetricsEndpoints: [endpoint] },
+    spec: {
+      selector: { matchLabels: { ...t.selector } },
+      namespaceSelector: { matchNames: [t.namespace] },
+      podMetricsEndpoints: [{ ...endpoint, relabelings: relabelings(t, 'replace' as PodMonitorSpecPodMetricsEndpointsRelabelingsAction) }],
+    },
   });
 }
 
 /** A PrometheusRule holding one rule group. */
 export function prometheusRule(scope: Construct, id: string, name: string, namespace: string, group: RuleGroup, o: OperatorResourcesOptions): ApiObject {
-  return new ApiObject(scope, id, {
-    apiVersion: 'monitoring.coreos.com/v1',
-    kind: 'PrometheusRule',
+  return new PrometheusRule(scope, id, {
     metadata: { name, namespace, labels: { ...componentLabels(name, 'monitoring'), ...o.selectorLabels } },
-    spec: { groups: [{ name: group.name, rules: group.rules.map((r) => ({ ...r })) }] },
+    spec: { groups: [{ name: group.name, rules: group.rules.map((r) => ({ ...r, expr: PrometheusRuleSpecGroupsRulesExpr.fromString(r.expr) })) }] },
   });
 }
 

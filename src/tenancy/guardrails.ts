@@ -5,9 +5,9 @@
  */
 import { Construct } from 'constructs';
 import {
-  IntOrString, KubeLimitRange, KubeNetworkPolicy, KubeResourceQuota, LimitRangeItem, NetworkPolicySpec, Quantity,
+  KubeLimitRange, KubeNetworkPolicy, KubeResourceQuota, LimitRangeItem, NetworkPolicySpec, Quantity,
 } from '../../imports/k8s';
-import { DNS_EGRESS_RULE } from '../core/connections';
+import { dnsEgressRule } from '../core/connections';
 import { ResourcePair, Plan, QuotaSpec } from './plan';
 
 /** Kubernetes version the Pod Security Standards are pinned to (upgrades of the cluster must not change them silently). */
@@ -100,14 +100,6 @@ export function limitRangeItems(plan: Plan): LimitRangeItem[] {
     });
   }
   return items;
-}
-
-/** The DNS egress rule as a typed NetworkPolicy egress rule. */
-export function dnsEgressRule() {
-  return {
-    to: DNS_EGRESS_RULE.to,
-    ports: DNS_EGRESS_RULE.ports.map((p) => ({ protocol: p.protocol, port: IntOrString.fromNumber(p.port) })),
-  };
 }
 
 /** A NetworkPolicy peer selecting every pod of one namespace, by the label the API server sets. */
