@@ -3,10 +3,10 @@
 // resolution functions and the object builders of each part stay internal.
 export { StatefulDatastore } from './stateful-datastore';
 export { DATASTORE_MEMBER_LABEL, DEFAULT_BACKUP_ENDPOINT, PROTECT_ANNOTATIONS, VELERO_NAMESPACE } from './props';
-export type { DatastoreBackup, DatastoreRestore, DatastoreStorage, ManagedEndpoint, StatefulDatastoreProps } from './props';
+export type {  DatastoreBackup, DatastoreRestore, DatastoreStorage, ManagedEndpoint, StatefulDatastoreProps } from './props';
 export { Engine } from './engine';
 export type {
-  BackupPlan, BackupTarget, EngineContext, EngineDefinition, EngineFail, ExtraObjectContext, MetricsEndpoint, RestorePlan, RestoreSource,
+  BackupPlan, BackupTarget, EngineContext, EngineEndpoint, EngineDefinition, EngineFail, ExtraObjectContext, MetricsEndpoint, RestorePlan, RestoreSource,
   RoleSpec,
 } from './types';
 export { POSTGRES_DEFAULT_VERSION, POSTGRES_EXPORTER_IMAGE } from './postgres';

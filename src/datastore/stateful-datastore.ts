@@ -1,5 +1,6 @@
 import { Construct } from 'constructs';
 import { ConnectionGraph, ExternalEndpoint, IWorkload, WorkloadPort, WorkloadRef } from '../core/connections';
+import { Endpoint, EndpointAuth, EndpointTls, IEndpointProvider, findEndpoint } from '../core/endpoint';
 import { EnvironmentChart } from '../core/environment-chart';
 import { fail } from '../core/errors';
 import { addBackupJob, addRestoreJob, addVeleroSchedule, withRestoreInit } from './backup-restore';
@@ -26,7 +27,7 @@ const STATEFUL_DATASTORE_SYMBOL = Symbol.for('cdk8s-platform.StatefulDatastore')
  * then lives in its own file: StatefulSets and Services, backup and restore, credentials, managed mode, network
  * policy, monitoring.
  */
-export class StatefulDatastore extends Construct implements IWorkload {
+export class StatefulDatastore extends Construct implements IEndpointProvider {
   /** Whether `x` is a StatefulDatastore, also one made by another copy of this package (`instanceof` is not). */
   public static isStatefulDatastore(x: unknown): x is StatefulDatastore {
     return x !== null && typeof x === 'object' && STATEFUL_DATASTORE_SYMBOL in x;
@@ -48,6 +49,8 @@ export class StatefulDatastore extends Construct implements IWorkload {
   /** Where an empty datastore restores from; undefined when it does not restore. */
   public readonly restoreSource?: RestoreSource;
   public readonly engine: Engine;
+  /** What clients connect to: host, port, protocol, TLS and authentication (the single source of a client's settings). */
+  public readonly endpoints: readonly Endpoint[];
 
   private readonly pendingClients: Array<{ readonly ref: WorkloadRef; readonly index: number }> = [];
 
@@ -69,6 +72,7 @@ export class StatefulDatastore extends Construct implements IWorkload {
     this.clientPorts = r.clientPorts;
     this.external = r.external;
     this.podSelector = r.podSelector;
+    this.endpoints = datastoreEndpoints(this, r, props.credentialsRemoteKey ?? `${props.namespace}/${props.name}`);
 
     const graph = ConnectionGraph.of(this);
     graph.register(this);
@@ -106,6 +110,11 @@ export class StatefulDatastore extends Construct implements IWorkload {
     addMonitoring(this, r, props);
   }
 
+  /** The endpoint `name` (e.g. `rw`); a PlatformConfigError lists the endpoints when there is none. */
+  public endpoint(name: string): Endpoint {
+    return findEndpoint(this, name, this.node.path, 'endpoint');
+  }
+
   private resolveClientRefs(): string[] {
     const graph = ConnectionGraph.of(this);
     const known = graph.allWorkloads();
@@ -121,4 +130,27 @@ export class StatefulDatastore extends Construct implements IWorkload {
     }
     return [];
   }
+}
+
+/** The engine's endpoints (or its default: one plain endpoint per client port), hosts resolved to Service FQDNs. */
+function datastoreEndpoints(server: StatefulDatastore, r: ReturnType<typeof resolveDatastore>, credentialRemoteKey: string): Endpoint[] {
+  const specs = r.def.endpoints?.(r.ctx, credentialRemoteKey) ?? r.clientPorts.map((port) => ({
+    name: port.name,
+    service: r.ctx.name,
+    port,
+    protocol: port.name,
+    tls: EndpointTls.disabled(),
+    auth: r.def.credentialKeys.length > 0
+      ? EndpointAuth.password('', { remoteKey: credentialRemoteKey, passwordProperty: r.def.credentialKeys[0]! })
+      : EndpointAuth.none(),
+  }));
+  return specs.map((s) => new Endpoint(server, {
+    name: s.name,
+    host: r.ctx.serviceFqdn(s.service),
+    // A managed service keeps the Service name (an ExternalName alias) and its own port.
+    port: r.clientPorts.find((p) => p.name === s.port.name) ?? s.port,
+    protocol: s.protocol,
+    tls: s.tls,
+    auth: s.auth,
+  }));
 }

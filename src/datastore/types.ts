@@ -1,4 +1,5 @@
 import { IConstruct } from 'constructs';
+import type { EndpointAuth, EndpointProtocol, EndpointTls } from '../core/endpoint';
 import { WorkloadPort } from '../core/connections';
 import { ResourceDefaults } from '../core/environment-profile';
 import { AlertRule } from '../core/monitoring-registry';
@@ -119,6 +120,17 @@ export interface BackupPlan {
   readonly upload: boolean;
 }
 
+/** One endpoint an engine offers (see {@link EngineDefinition.endpoints}); the host is the FQDN of `service`. */
+export interface EngineEndpoint {
+  readonly name: string;
+  /** Service clients connect to (`<name>`, `<name>-read`, ...). */
+  readonly service: string;
+  readonly port: WorkloadPort;
+  readonly protocol: EndpointProtocol;
+  readonly tls: EndpointTls;
+  readonly auth: EndpointAuth;
+}
+
 /** The engine's metrics endpoint (an exporter sidecar or a native endpoint). */
 export interface MetricsEndpoint {
   readonly port: WorkloadPort;
@@ -152,6 +164,13 @@ export interface EngineDefinition {
   clientPorts(ctx: EngineContext): WorkloadPort[];
   /** Ports the datastore's own pods use between themselves (replication, gossip, quorum). */
   peerPorts(ctx: EngineContext): WorkloadPort[];
+  /**
+   * What clients may connect to (the contract of issue 11): one entry per client-facing endpoint. `credentialRemoteKey`
+   * is the datastore's credentials key in the secret store (`credentialsRemoteKey` prop or `<namespace>/<name>`).
+   * @default - one plain-text endpoint per client port, named after the port, with password auth on the first
+   * credential key when the engine has credentials
+   */
+  endpoints?(ctx: EngineContext, credentialRemoteKey: string): EngineEndpoint[];
   /** The client Service selects only pods of this component (e.g. the PostgreSQL primary). @default all pods */
   readonly clientComponent?: string;
   /** A read Service `<name>-read` selecting this component, when there are pods of it. */
