@@ -20,6 +20,10 @@ esbuild.buildSync({
   target: 'node20',
   format: 'cjs',
   packages: 'external',
+  // The compiled data of imports/ (schema bundle, chart data) is copied next to the bundle and loaded with Node's
+  // JSON.parse at run time, which is several times faster than parsing it as an inlined object literal.
+  loader: { '.json': 'copy' },
+  assetNames: '[name]',
   sourcemap: false,
   logLevel: 'warning',
 });
