@@ -5,8 +5,8 @@
  * that uses a function or variable the evaluator does not have is never silently passed: it is reported as
  * not evaluable (see {@link ruleInventory} and the VALIDATION.md report).
  */
-import { celEnv, isCelError, parse, plan } from '@bufbuild/cel';
-import { strings } from '@bufbuild/cel/ext';
+import type * as CelModule from '@bufbuild/cel';
+import type * as CelExtModule from '@bufbuild/cel/ext';
 import type { SchemaNode, ValidationRule } from './schema-registry';
 
 /** How synth treats a rule. */
@@ -18,7 +18,7 @@ export type RuleOutcome =
   | { readonly kind: 'fail'; readonly message: string }
   | { readonly kind: 'error'; readonly message: string };
 
-/** A rule compiled once per process (rules are cached by their text). */
+/** A rule as synth knows it; classified without parsing, parsed and planned once, on first evaluation. */
 export interface CompiledRule {
   readonly rule: ValidationRule;
   readonly status: RuleStatus;
@@ -30,19 +30,202 @@ export interface CompiledRule {
 
 type Program = (ctx: { self: unknown }) => unknown;
 
+/** The evaluator, loaded on first use: an environment whose documents carry no rule never pays for loading it. */
+interface Cel {
+  readonly lib: typeof CelModule;
+  readonly env: CelModule.CelEnv;
+}
+
+let loaded: Cel | undefined;
+
 /**
- * The Kubernetes CEL environment for CRD rules: the CEL standard library and the strings extension (`lowerAscii`,
- * `upperAscii`, `split`, `indexOf`, `replace`, ...). Of the Kubernetes-specific libraries (lists, regex `find`,
- * `url`, `quantity`, `ip`/`cidr`, `format`) none is used by the vendored CRDs; a rule that needs one is reported as
- * not evaluable.
+ * The Kubernetes CEL environment for CRD rules: the CEL standard library (macros `has`, `all`, `exists`,
+ * `exists_one`, `map`, `filter`; `matches` with RE2 semantics, as the API server; `duration`, `timestamp`, `size`,
+ * `startsWith`, `endsWith`, `contains`, conversions) and the strings extension (`lowerAscii`, `upperAscii`,
+ * `split`, `indexOf`, `lastIndexOf`, `replace`, `substring`, `trim`, `join`, `charAt`, `format`). The
+ * Kubernetes-specific libraries (lists `isSorted`/`sum`/`min`/`max`, regex `find`/`findAll`, `url`/`isURL`,
+ * `quantity`/`isQuantity`, `ip`/`cidr`, `format.*`, `semver`) are not provided: no vendored CRD uses them, and a rule
+ * that does is reported as not evaluable.
  */
-const ENV = celEnv({ funcs: strings });
+function cel(): Cel {
+  if (!loaded) {
+    /* eslint-disable @typescript-eslint/no-require-imports */
+    const lib = require('@bufbuild/cel') as typeof CelModule;
+    const ext = require('@bufbuild/cel/ext') as typeof CelExtModule;
+    /* eslint-enable @typescript-eslint/no-require-imports */
+    loaded = { lib, env: lib.celEnv({ funcs: ext.strings }) };
+  }
+  return loaded;
+}
 
-/** Calls the planner handles itself (logical operators, ternary, index, macro plumbing); not in the resolver. */
-const PLANNER_CALLS = new Set(['_&&_', '_||_', '_?_:_', '_[_]', '@not_strictly_false', '_[?_]', '_?._', '@in']);
+/** Functions and macros of the environment above (the planner's operators are not names a rule can call). */
+export const CEL_FUNCTIONS: ReadonlySet<string> = new Set([
+  // macros
+  'has', 'all', 'exists', 'exists_one', 'map', 'filter',
+  // standard library
+  'size', 'matches', 'contains', 'startsWith', 'endsWith', 'duration', 'timestamp', 'int', 'uint', 'double',
+  'string', 'bytes', 'bool', 'dyn', 'type', 'getDate', 'getDayOfMonth', 'getDayOfWeek', 'getDayOfYear',
+  'getFullYear', 'getHours', 'getMilliseconds', 'getMinutes', 'getMonth', 'getSeconds',
+  // strings extension
+  'charAt', 'format', 'indexOf', 'join', 'lastIndexOf', 'lowerAscii', 'replace', 'split', 'substring', 'trim',
+  'upperAscii', 'strings.quote',
+]);
 
-/** Names of the functions in ENV, for the compile-time check that every call can be resolved. */
-const KNOWN_FUNCTIONS: ReadonlySet<string> = new Set([...ENV.funcs].map((f) => f.name));
+const MACROS_BINDING_A_VARIABLE = new Set(['all', 'exists', 'exists_one', 'map', 'filter']);
+const KEYWORDS = new Set(['true', 'false', 'null', 'in']);
+
+/** What an expression refers to, read from its tokens: the functions it calls and the free variables it reads. */
+export interface ExprFacts {
+  readonly calls: ReadonlySet<string>;
+  readonly variables: ReadonlySet<string>;
+}
+
+/**
+ * Reads the calls and free variables of a CEL expression from its tokens, without parsing it. The parser of the
+ * evaluator takes milliseconds per rule, and a kind can carry a hundred rules of which a document exercises a few:
+ * classifying every rule of every emitted kind for VALIDATION.md must not parse them all. (A rule is parsed when it
+ * is first evaluated; the parse is authoritative, and a test checks both agree on every vendored rule.)
+ */
+export function expressionFacts(text: string): ExprFacts {
+  type Token = { readonly t: 'id' | 'str' | 'num' | 'op'; readonly v: string };
+  const tokens: Token[] = [];
+  let i = 0;
+  while (i < text.length) {
+    const c = text[i]!;
+    if (/\s/.test(c)) {
+      i++;
+      continue;
+    }
+    const str = /^([rRbB]{0,2})("""|'''|"|')/.exec(text.slice(i, i + 5));
+    if (str && (str[1] === '' || /^[rRbB]+$/.test(str[1]!))) {
+      const raw = /[rR]/.test(str[1]!);
+      const quote = str[2]!;
+      let j = i + str[0].length;
+      while (j < text.length && !text.startsWith(quote, j)) j += !raw && text[j] === '\\' ? 2 : 1;
+      tokens.push({ t: 'str', v: text.slice(i, j + quote.length) });
+      i = j + quote.length;
+      continue;
+    }
+    const id = /^[A-Za-z_][A-Za-z0-9_]*/.exec(text.slice(i));
+    if (id) {
+      tokens.push({ t: 'id', v: id[0] });
+      i += id[0].length;
+      continue;
+    }
+    const num = /^[0-9][0-9A-Za-z_.]*/.exec(text.slice(i));
+    if (num) {
+      tokens.push({ t: 'num', v: num[0] });
+      i += num[0].length;
+      continue;
+    }
+    tokens.push({ t: 'op', v: c });
+    i++;
+  }
+  const calls = new Set<string>();
+  const variables = new Set<string>();
+  const bound = new Set<string>();
+  tokens.forEach((tok, k) => {
+    if (tok.t !== 'id') return;
+    const prev = tokens[k - 1];
+    const next = tokens[k + 1];
+    const member = prev?.t === 'op' && prev.v === '.';
+    if (next?.t === 'op' && next.v === '(') {
+      calls.add(tok.v);
+      const arg = tokens[k + 2];
+      const comma = tokens[k + 3];
+      if (member && MACROS_BINDING_A_VARIABLE.has(tok.v) && arg?.t === 'id' && comma?.t === 'op' && comma.v === ',') bound.add(arg.v);
+    } else if (!member && !KEYWORDS.has(tok.v)) {
+      variables.add(tok.v);
+    }
+  });
+  for (const b of bound) variables.delete(b);
+  return { calls, variables };
+}
+
+/** Why an expression cannot run here (a function or variable the environment lacks), or undefined. */
+function unsupportedReason(facts: ExprFacts, variables: ReadonlySet<string>): string | undefined {
+  const calls = [...facts.calls].filter((c) => !CEL_FUNCTIONS.has(c)).sort();
+  if (calls.length > 0) return `uses ${calls.map((c) => `${c}()`).join(', ')}, which the evaluator does not provide`;
+  const vars = [...facts.variables].filter((v) => !variables.has(v)).sort();
+  if (vars.length > 0) return `reads ${vars.join(', ')}, which a CRD rule does not have`;
+  return undefined;
+}
+
+/** Parses and plans an expression, or says why it cannot be. */
+function compileExpression(text: string): { program?: Program; problem?: string } {
+  const { lib, env } = cel();
+  try {
+    return { program: lib.plan(env, lib.parse(text)) as unknown as Program };
+  } catch (e) {
+    return { problem: `does not compile: ${errorText(e)}` };
+  }
+}
+
+const RULE_VARIABLES: ReadonlySet<string> = new Set(['self']);
+
+function errorText(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+class Rule implements CompiledRule {
+  public readonly status: RuleStatus;
+  public readonly note?: string;
+  private compiled?: { program?: Program; problem?: string; messageProgram?: Program };
+
+  public constructor(public readonly rule: ValidationRule) {
+    const facts = expressionFacts(rule.rule);
+    const problem = unsupportedReason(facts, RULE_VARIABLES);
+    if (facts.variables.has('oldSelf')) {
+      // Kubernetes runs a transition rule only on update (with optionalOldSelf also at create, oldSelf unset).
+      this.status = 'transition';
+      this.note = rule.optionalOldSelf
+        ? 'transition rule with optionalOldSelf: not evaluated at synth (optional values are not supported)'
+        : 'transition rule (reads oldSelf): runs on update only, not at create';
+    } else if (problem) {
+      this.status = 'unsupported';
+      this.note = problem;
+    } else {
+      this.status = 'enforced';
+    }
+  }
+
+  public evaluate(self: unknown): RuleOutcome {
+    if (this.status !== 'enforced') return { kind: 'pass' };
+    if (!this.compiled) {
+      const c = compileExpression(this.rule.rule);
+      const m = this.rule.messageExpression && !unsupportedReason(expressionFacts(this.rule.messageExpression), RULE_VARIABLES)
+        ? compileExpression(this.rule.messageExpression).program
+        : undefined;
+      this.compiled = { ...c, messageProgram: m };
+    }
+    const { program, problem } = this.compiled;
+    if (!program) return { kind: 'error', message: problem ?? 'does not compile' };
+    let result: unknown;
+    try {
+      result = program({ self });
+    } catch (e) {
+      return { kind: 'error', message: errorText(e) };
+    }
+    if (cel().lib.isCelError(result)) return { kind: 'error', message: (result as Error).message };
+    if (result === true) return { kind: 'pass' };
+    if (result !== false) return { kind: 'error', message: `the rule returned ${typeof result}, not a bool` };
+    return { kind: 'fail', message: this.message(self) };
+  }
+
+  /** Kubernetes' order: messageExpression when it yields a non-empty string, then message, then the rule itself. */
+  private message(self: unknown): string {
+    const mp = this.compiled?.messageProgram;
+    if (mp) {
+      try {
+        const m = mp({ self });
+        if (typeof m === 'string' && m.trim() !== '') return m;
+      } catch {
+        // fall back to the static message, as the API server does
+      }
+    }
+    return this.rule.message ?? `failed rule: ${this.rule.rule}`;
+  }
+}
 
 /** CEL reserved words: a property with such a name is reached as `self.__name__` (Kubernetes escaping). */
 const CEL_RESERVED = new Set(['true', 'false', 'null', 'in', 'as', 'break', 'const', 'continue', 'else', 'for',
@@ -54,128 +237,6 @@ export function escapePropertyName(name: string): string | undefined {
   if (CEL_RESERVED.has(name)) return `__${name}__`;
   if (!ESCAPABLE.test(name)) return undefined;
   return name.replace(/__|[./-]/g, (m) => (m === '__' ? '__underscores__' : m === '.' ? '__dot__' : m === '-' ? '__dash__' : '__slash__'));
-}
-
-/** What a parsed expression refers to: the functions it calls and the free variables it reads. */
-interface ExprFacts {
-  readonly calls: Set<string>;
-  readonly idents: Set<string>;
-  readonly bound: Set<string>;
-}
-
-/** Walks a parsed CEL expression (the cel.expr.Expr protobuf message) collecting calls and identifiers. */
-function collectFacts(expr: any, facts: ExprFacts): void {
-  if (!expr || !expr.exprKind) return;
-  const { case: kind, value } = expr.exprKind;
-  switch (kind) {
-    case 'callExpr':
-      facts.calls.add(value.function);
-      collectFacts(value.target, facts);
-      for (const a of value.args) collectFacts(a, facts);
-      return;
-    case 'selectExpr':
-      collectFacts(value.operand, facts);
-      return;
-    case 'identExpr':
-      facts.idents.add(value.name);
-      return;
-    case 'comprehensionExpr':
-      for (const v of [value.iterVar, value.iterVar2, value.accuVar]) if (v) facts.bound.add(v);
-      for (const e of [value.iterRange, value.accuInit, value.loopCondition, value.loopStep, value.result]) collectFacts(e, facts);
-      return;
-    case 'listExpr':
-      for (const e of value.elements) collectFacts(e, facts);
-      return;
-    case 'structExpr':
-      for (const e of value.entries) {
-        if (e.keyKind?.case === 'mapKey') collectFacts(e.keyKind.value, facts);
-        collectFacts(e.value, facts);
-      }
-      return;
-    default:
-      return;
-  }
-}
-
-/** Parses and plans one expression; returns the program or why it cannot run here. */
-function compileExpression(text: string, allowed: ReadonlySet<string>): { program?: Program; oldSelf: boolean; problem?: string } {
-  let parsed;
-  try {
-    parsed = parse(text);
-  } catch (e) {
-    return { oldSelf: false, problem: `does not parse: ${(e as Error).message}` };
-  }
-  const facts: ExprFacts = { calls: new Set(), idents: new Set(), bound: new Set() };
-  collectFacts(parsed.expr, facts);
-  const oldSelf = facts.idents.has('oldSelf');
-  const unknownCalls = [...facts.calls].filter((c) => !PLANNER_CALLS.has(c) && !KNOWN_FUNCTIONS.has(c)).sort();
-  if (unknownCalls.length > 0) return { oldSelf, problem: `uses ${unknownCalls.map((c) => `${c}()`).join(', ')}, which the evaluator does not provide` };
-  const unknownVars = [...facts.idents].filter((v) => !allowed.has(v) && !facts.bound.has(v)).sort();
-  if (unknownVars.length > 0) return { oldSelf, problem: `reads ${unknownVars.join(', ')}, which a CRD rule does not have` };
-  try {
-    return { program: plan(ENV, parsed) as unknown as Program, oldSelf };
-  } catch (e) {
-    return { oldSelf, problem: `cannot be planned: ${(e as Error).message}` };
-  }
-}
-
-const RULE_VARIABLES: ReadonlySet<string> = new Set(['self', 'oldSelf']);
-const MESSAGE_VARIABLES: ReadonlySet<string> = new Set(['self']);
-
-function errorText(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
-}
-
-class Rule implements CompiledRule {
-  public readonly status: RuleStatus;
-  public readonly note?: string;
-  private readonly program?: Program;
-  private readonly messageProgram?: Program;
-
-  public constructor(public readonly rule: ValidationRule) {
-    const compiled = compileExpression(rule.rule, RULE_VARIABLES);
-    if (compiled.oldSelf) {
-      // Kubernetes runs a transition rule only on update (with optionalOldSelf also at create, oldSelf unset).
-      this.status = 'transition';
-      this.note = rule.optionalOldSelf
-        ? 'transition rule with optionalOldSelf: not evaluated at synth (optional values are not supported)'
-        : 'transition rule (reads oldSelf): runs on update only, not at create';
-    } else if (compiled.problem) {
-      this.status = 'unsupported';
-      this.note = compiled.problem;
-    } else {
-      this.status = 'enforced';
-      this.program = compiled.program;
-      if (rule.messageExpression) this.messageProgram = compileExpression(rule.messageExpression, MESSAGE_VARIABLES).program;
-    }
-  }
-
-  public evaluate(self: unknown): RuleOutcome {
-    if (!this.program) return { kind: 'pass' };
-    let result: unknown;
-    try {
-      result = this.program({ self });
-    } catch (e) {
-      return { kind: 'error', message: errorText(e) };
-    }
-    if (isCelError(result)) return { kind: 'error', message: result.message };
-    if (result === true) return { kind: 'pass' };
-    if (result !== false) return { kind: 'error', message: `the rule returned ${typeof result}, not a bool` };
-    return { kind: 'fail', message: this.message(self) };
-  }
-
-  /** Kubernetes' order: messageExpression when it yields a non-empty string, then message, then the rule itself. */
-  private message(self: unknown): string {
-    if (this.messageProgram) {
-      try {
-        const m = this.messageProgram({ self });
-        if (typeof m === 'string' && m.trim() !== '') return m;
-      } catch {
-        // fall back to the static message, as the API server does
-      }
-    }
-    return this.rule.message ?? `failed rule: ${this.rule.rule}`;
-  }
 }
 
 const compiledByText = new Map<string, Rule>();

@@ -5,7 +5,9 @@ import { ApiObject, App } from 'cdk8s';
 import { load } from 'js-yaml';
 import { describe, expect, it } from 'vitest';
 import { EnvironmentChart, SchemaRegistry, SchemaValidator, SynthError, synthesize, synthesizeToJson } from '../../src';
-import { escapePropertyName, ruleInventory } from '../../src/synth/schema-cel';
+import { parse, plan, celEnv } from '@bufbuild/cel';
+import { strings } from '@bufbuild/cel/ext';
+import { CEL_FUNCTIONS, escapePropertyName, expressionFacts, ruleInventory } from '../../src/synth/schema-cel';
 import { environmentRules, renderValidationReport, validationReportPlugin } from '../../src/synth/schema-report';
 import type { SchemaBundle, SchemaNode } from '../../src/synth/schema-registry';
 import { development } from '../helpers';
@@ -168,6 +170,57 @@ describe('CRD validation rules (x-kubernetes-validations) at synth', () => {
     kafka.spec.kafka.metricsConfig = { type: 'jmxPrometheusExporter' };
     // THEN
     expect(messages(kafka)).toEqual(['spec.kafka.metricsConfig: valueFrom property is required']);
+  });
+
+  it('GIVEN every vendored rule THEN the token scan that classifies rules agrees with the parser, and every enforced rule compiles', () => {
+    const registry = SchemaRegistry.default();
+    const texts = new Set<string>();
+    for (const key of registry.knownKinds()) {
+      const slash = key.lastIndexOf('/');
+      const info = registry.lookup(key.slice(0, slash), key.slice(slash + 1))!;
+      if (info.structural) for (const r of ruleInventory(info.schema)) texts.add(r.rule);
+    }
+    const env = celEnv({ funcs: strings });
+    const disagreements: string[] = [];
+    for (const text of texts) {
+      // what the parser sees: calls (macros are expanded, so they are not calls) and free identifiers
+      const calls = new Set<string>();
+      const idents = new Set<string>();
+      const bound = new Set<string>();
+      const walk = (e: any): void => {
+        if (!e?.exprKind) return;
+        const { case: kind, value } = e.exprKind;
+        if (kind === 'callExpr') {
+          if (/^[A-Za-z]/.test(value.function)) calls.add(value.function);
+          walk(value.target);
+          value.args.forEach(walk);
+        } else if (kind === 'selectExpr') walk(value.operand);
+        else if (kind === 'identExpr') idents.add(value.name);
+        else if (kind === 'comprehensionExpr') {
+          for (const v of [value.iterVar, value.iterVar2, value.accuVar]) if (v) bound.add(v);
+          [value.iterRange, value.accuInit, value.loopCondition, value.loopStep, value.result].forEach(walk);
+        } else if (kind === 'listExpr') value.elements.forEach(walk);
+      };
+      const parsed = parse(text);
+      walk(parsed.expr);
+      const facts = expressionFacts(text);
+      const lexicalCalls = [...facts.calls].filter((c) => !['has', 'all', 'exists', 'exists_one', 'map', 'filter'].includes(c)).sort();
+      const free = [...idents].filter((i) => !bound.has(i)).sort();
+      if (JSON.stringify(lexicalCalls) !== JSON.stringify([...calls].sort()) || JSON.stringify([...facts.variables].sort()) !== JSON.stringify(free)) {
+        disagreements.push(text);
+      }
+      for (const c of calls) expect(CEL_FUNCTIONS.has(c), c).toBe(true);
+      if (!free.includes('oldSelf')) expect(() => plan(env, parsed)).not.toThrow();
+    }
+    expect(disagreements).toEqual([]);
+    expect(texts.size).toBeGreaterThan(200);
+  });
+
+  it('reads calls and free variables from tokens, ignoring string contents and macro variables', () => {
+    const facts = (t: string) => { const f = expressionFacts(t); return { calls: [...f.calls].sort(), variables: [...f.variables].sort() }; };
+    expect(facts("self.all(x, x.matches(r'''a(b)oldSelf'''))")).toEqual({ calls: ['all', 'matches'], variables: ['self'] });
+    expect(facts('"oldSelf(\\"" + self.name')).toEqual({ calls: [], variables: ['self'] });
+    expect(facts('isURL(self.url) && oldSelf == self')).toEqual({ calls: ['isURL'], variables: ['oldSelf', 'self'] });
   });
 
   it('escapes property names as Kubernetes does', () => {
