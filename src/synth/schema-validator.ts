@@ -113,6 +113,8 @@ export class SchemaValidator {
   private readonly patterns = new Map<string, RegExp | null>();
   /** CEL views of the current document's objects, so nested rules do not convert a subtree twice. */
   private celValues = new WeakMap<object, unknown>();
+  /** The current document's metadata, for rules at the root of a schema. */
+  private metadata: Record<string, unknown> | undefined;
   private readonly resolveSchema = (s: SchemaNode): SchemaNode => {
     let n = s;
     while (n.$ref) n = this.registry.resolveRef(n.$ref);
@@ -145,6 +147,7 @@ export class SchemaValidator {
     } as { properties: Record<string, SchemaNode>; required: string[] };
     delete strict.properties.metadata;
     this.celValues = new WeakMap();
+    this.metadata = metadata && typeof metadata === 'object' ? metadata : undefined;
     this.check(rest, strict, undefined, problems, info.structural);
     if (metadata === undefined || metadata === null || typeof metadata !== 'object') {
       problems.push({ path: 'metadata', message: 'metadata is required' });
@@ -271,13 +274,20 @@ export class SchemaValidator {
     let self: unknown;
     for (const r of rulesOf(schema)) {
       if (r.status !== 'enforced') continue; // transition and not-evaluable rules are listed in VALIDATION.md
-      self ??= toCelValue(value, schema, this.resolveSchema, this.celValues);
+      if (self === undefined) {
+        self = toCelValue(value, schema, this.resolveSchema, this.celValues);
+        // At the root, Kubernetes shows rules the object's name and generateName (and no other metadata).
+        if (path === undefined && self && typeof self === 'object') {
+          const { name, generateName } = this.metadata ?? {};
+          self = { ...self, metadata: { ...(name !== undefined ? { name } : {}), ...(generateName !== undefined ? { generateName } : {}) } };
+        }
+      }
       const outcome = r.evaluate(self);
       if (outcome.kind === 'pass') continue;
       const at = r.rule.fieldPath ? withFieldPath(path, r.rule.fieldPath) : path;
       const message = outcome.kind === 'fail'
         ? outcome.message
-        : `validation rule could not be evaluated (${outcome.message}); the API server rejects the object too: ${r.rule.rule.length > 120 ? r.rule.rule.slice(0, 117) + '...' : r.rule.rule}`;
+        : `validation rule could not be evaluated (${outcome.message}): ${r.rule.rule.length > 120 ? r.rule.rule.slice(0, 117) + '...' : r.rule.rule}`;
       problems.push({ path: render(at) || '(root)', message });
     }
   }

@@ -266,6 +266,7 @@ function registryWith(schema: SchemaNode): SchemaRegistry {
 
 const widgetSchema: SchemaNode = {
   type: 'object',
+  'x-kubernetes-validations': [{ rule: "self.metadata.name.startsWith('w') && self.kind == 'Widget'", message: 'a Widget name starts with w' }],
   properties: {
     apiVersion: { type: 'string' },
     kind: { type: 'string' },
@@ -314,7 +315,7 @@ describe('rules the evaluator cannot run', () => {
     };
     const a = render();
     expect(render().text).toBe(a.text);
-    expect(a.text).toContain('| example.com/v1/Widget | 1 | 2 | 0 | 3 |');
+    expect(a.text).toContain('| example.com/v1/Widget | 1 | 3 | 0 | 3 |');
     expect(a.text).toContain('| example.com/v1/Widget | `spec.url` | `isURL(self)` | must be a URL | uses isURL(), which the evaluator does not provide |');
     expect(a.text.indexOf('`spec.owner`')).toBeLessThan(a.text.indexOf('`spec.size`'));
     const plugin = validationReportPlugin(registry);
@@ -329,8 +330,13 @@ describe('rules the evaluator cannot run', () => {
 
   it('GIVEN a rule that fails to evaluate on the object THEN synth reports it instead of passing it', () => {
     expect(messages(widget({ mode: 'fast' }), validator)).toEqual([
-      'spec.mode: validation rule could not be evaluated (field not found: missing); the API server rejects the object too: self.missing == 1',
+      'spec.mode: validation rule could not be evaluated (field not found: missing): self.missing == 1',
     ]);
+  });
+
+  it('GIVEN a rule at the root THEN it sees kind and metadata.name', () => {
+    expect(messages(widget({}), validator)).toEqual([]);
+    expect(messages({ ...widget({}), metadata: { name: 'x', namespace: 'apps' } }, validator)).toEqual(['(root): a Widget name starts with w']);
   });
 
   it('GIVEN a set with a repeated item THEN the duplicate is reported at its index', () => {
