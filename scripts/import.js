@@ -169,7 +169,7 @@ function strip(node, keepDefault) {
   for (const key of Object.keys(node).sort()) {
     if (DOC_KEYWORDS.has(key) || (key === 'default' && !keepDefault)) continue;
     const v = node[key];
-    if (key === 'properties' || key === 'definitions' || key === '$defs' || key === 'patternProperties') {
+    if (['properties', 'definitions', '$defs', 'patternProperties', 'dependencies', 'dependentSchemas'].includes(key)) {
       const props = {};
       for (const p of Object.keys(v).sort()) props[p] = strip(v[p], keepDefault);
       out[key] = props;
