@@ -9,8 +9,10 @@ export const dr = {
   cluster: { name: 'prod-eu-central-1', server: 'https://prod-eu-central-1.k8s.example.com', region: 'eu-central-1', podCidrs: ['100.65.0.0/16'] },
   replicas: 2,
   autoscaling: { ...production.autoscaling, minReplicas: 2, maxReplicas: 6 },
-  // Empty volumes in the DR cluster start from production's newest backups (read-only credentials).
-  backups: { ...production.backups, restoreFrom: production.backups.destination },
+  // DR reads production's backups with read-only credentials and writes its own backups to its own bucket, never
+  // into production's: PostgreSQL follows production's WAL archive (a replica cluster); the other datastores' empty
+  // volumes start from production's newest backup. Failover is `promote: true` here (docs/stateful-datastore.md).
+  backups: { ...production.backups, destination: 's3://platform-backups-dr', restoreFrom: production.backups.destination, promote: false },
   // Failover is one deliberate sync of the root application (Flux: one resume of the root Kustomization).
   delivery: { ...production.delivery, syncPolicy: SyncPolicy.manualFailover() },
 } satisfies EnvironmentProfile;

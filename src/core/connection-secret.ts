@@ -17,7 +17,8 @@ import { fail } from './errors';
 export class ConnectionValue {
   /**
    * A URL `<scheme>://<user>:<password>@<host>:<port>[/<path>][?<query>]`; user and password only when the endpoint
-   * authenticates with one. The scheme comes from the protocol and TLS (`rediss`, `https`, ...).
+   * authenticates with one. The scheme comes from the protocol and TLS (`rediss`, `https`, ...). The path defaults
+   * to the client's database when the server assigns one (PostgreSQL).
    */
   public static url(options: { readonly path?: string; readonly query?: Readonly<Record<string, string>> } = {}): ConnectionValue {
     return new ConnectionValue('url', options.path, options.query);
@@ -115,7 +116,8 @@ export function addConnectionSecret(scope: Construct, id: string, o: ConnectionS
         const auth = credential ? `${userTmpl}:{{ .password | urlquery }}@` : '';
         if (credential) needsPassword = true;
         if (credential?.userProperty) needsUser = true;
-        const path = v.path ? `/${v.path.replace(/^\//, '')}` : '';
+        const dbPath = v.path ?? credential?.database;
+        const path = dbPath ? `/${dbPath.replace(/^\//, '')}` : '';
         const query = v.query ? `?${Object.entries(v.query).map(([k, q]) => `${encodeURIComponent(k)}=${encodeURIComponent(q)}`).join('&')}` : '';
         data[key] = `${urlScheme(e)}://${auth}${literal(`${e.address}${path}${query}`)}`;
         break;

@@ -39,3 +39,72 @@ export function isCronExpression(expr: string): boolean {
   const parts = s.split(/\s+/);
   return parts.length === 5 && parts.every((p, i) => validField(p, i));
 }
+
+const MACRO_EXPANSION: Readonly<Record<string, string>> = {
+  '@yearly': '0 0 1 1 *', '@annually': '0 0 1 1 *', '@monthly': '0 0 1 * *', '@weekly': '0 0 * * 0', '@daily': '0 0 * * *', '@midnight': '0 0 * * *', '@hourly': '0 * * * *',
+};
+
+/** The five fields of a valid expression (macros expanded). */
+export function cronFields(expr: string): string[] {
+  const s = expr.trim();
+  return (MACRO_EXPANSION[s] ?? s).split(/\s+/);
+}
+
+/** The values a field matches (`*` is every value; day of week 7 is Sunday, 0). */
+function expand(part: string, field: number): Set<number> {
+  const [lo, hi] = RANGES[field];
+  const out = new Set<number>();
+  for (const item of part.split(',')) {
+    const [range, stepText] = item.split('/');
+    const step = stepText === undefined ? 1 : Number(stepText);
+    let a = lo;
+    let b = hi;
+    if (range !== '*' && range !== '?') {
+      const [x, y] = range.split('-');
+      a = value(x, field)!;
+      // `5/15` means from 5 to the end in steps of 15.
+      b = y !== undefined ? value(y, field)! : stepText !== undefined ? hi : a;
+    }
+    for (let v = a; v <= b; v += step) out.add(field === 4 && v === 7 ? 0 : v);
+  }
+  return out;
+}
+
+/**
+ * The longest time, in minutes, between two consecutive runs of a valid cron expression (UTC, no leap seconds):
+ * the worst-case age of the newest backup a schedule leaves. Days are walked over four years so that month lengths,
+ * leap days and day-of-week/day-of-month combinations count; the usual `dom OR dow` rule applies when both are set.
+ */
+export function cronMaxIntervalMinutes(expr: string): number {
+  const f = cronFields(expr);
+  const minutes = [...expand(f[0], 0)].sort((a, b) => a - b);
+  const hours = [...expand(f[1], 1)].sort((a, b) => a - b);
+  const doms = expand(f[2], 2);
+  const months = expand(f[3], 3);
+  const dows = expand(f[4], 4);
+  const domAny = f[2] === '*' || f[2] === '?';
+  const dowAny = f[4] === '*' || f[4] === '?';
+  const times = hours.flatMap((h) => minutes.map((m) => h * 60 + m));
+  if (domAny && dowAny && months.size === 12) {
+    // Every day alike: the gaps of one day, and the one across midnight.
+    let gap = times[0] + 1440 - times[times.length - 1];
+    for (let i = 1; i < times.length; i++) gap = Math.max(gap, times[i] - times[i - 1]);
+    return gap;
+  }
+  const firstDay = Date.UTC(2024, 0, 1);
+  let previous: number | undefined;
+  let longest = 0;
+  for (let d = 0; d < 4 * 366; d++) {
+    const day = new Date(firstDay + d * 86_400_000);
+    const domHit = doms.has(day.getUTCDate());
+    const dowHit = dows.has(day.getUTCDay());
+    const dayMatches = months.has(day.getUTCMonth() + 1) && (domAny && dowAny ? true : domAny ? dowHit : dowAny ? domHit : domHit || dowHit);
+    if (!dayMatches) continue;
+    for (const t of times) {
+      const at = d * 1440 + t;
+      if (previous !== undefined) longest = Math.max(longest, at - previous);
+      previous = at;
+    }
+  }
+  return longest;
+}

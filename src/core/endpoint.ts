@@ -53,6 +53,13 @@ export interface StoredCredential {
   readonly passwordProperty: string;
 }
 
+/** The credential one client uses: its user, where the password is stored, and (databases) its database. */
+export interface ClientCredential extends StoredCredential {
+  readonly user: string;
+  /** The database the client works in: the default path of a connection URL. @default - none */
+  readonly database?: string;
+}
+
 /** Authentication methods an endpoint can require. */
 export type AuthMethod = 'none' | 'password' | 'scram-sha-512' | 'mtls';
 
@@ -66,6 +73,14 @@ export class EndpointAuth {
   /** A user name and password (basic auth, PostgreSQL md5/scram, Redis AUTH, ...). */
   public static password(user: string, credential: StoredCredential): EndpointAuth {
     return new EndpointAuth('password', user, credential);
+  }
+
+  /**
+   * A user name and password of the client's own (PostgreSQL: the owner role of the client's database): the
+   * server's `clientCredential` says where each client's credential is stored.
+   */
+  public static perClientPassword(): EndpointAuth {
+    return new EndpointAuth('password', undefined, undefined);
   }
 
   /** SASL SCRAM-SHA-512 (Kafka): one user per client, each with its own stored credential. */
@@ -100,8 +115,11 @@ export interface EndpointProps {
   readonly protocol: EndpointProtocol;
   readonly tls: EndpointTls;
   readonly auth: EndpointAuth;
-  /** Per-client credentials: where the credential of client `clientName` is stored. Required for per-client auth. */
-  readonly clientCredential?: (clientName: string, clientNamespace: string) => StoredCredential & { readonly user: string };
+  /**
+   * Per-client credentials: where the credential of client `clientName` is stored (and, for databases, the
+   * database it uses: the default path of its URL). Required for per-client auth.
+   */
+  readonly clientCredential?: (clientName: string, clientNamespace: string) => ClientCredential;
 }
 
 /** One thing a server offers clients; the single source of truth for a client's connection settings. */
@@ -135,7 +153,7 @@ export class Endpoint {
   }
 
   /** The credential a client uses: the shared one, or the client's own for per-client auth; undefined for `none`. */
-  public credentialFor(client: IWorkload): (StoredCredential & { readonly user: string }) | undefined {
+  public credentialFor(client: IWorkload): ClientCredential | undefined {
     if (this.auth.method === 'none' || this.auth.method === 'mtls') return undefined;
     if (this.auth.credential && this.auth.user !== undefined) return { ...this.auth.credential, user: this.auth.user };
     if (this.perClient) return this.perClient(client.workloadName, client.namespace);

@@ -100,6 +100,24 @@ export interface BackupDefaults {
    * @default - no restore: new volumes start empty
    */
   readonly restoreFrom?: string;
+  /**
+   * Disaster-recovery failover: datastores that follow `restoreFrom` continuously (PostgreSQL replica clusters of
+   * the source's WAL archive) stop following it and become primaries. The one declared change of a failover.
+   * @default false - DR copies keep following their source
+   */
+  readonly promote?: boolean;
+}
+
+/**
+ * What an environment promises about a disaster (the seeds: RPO 15 minutes, RTO 1 hour for production). Every
+ * datastore's backup plan is checked against the RPO at synth; the RTO is stated beside what each engine's restore
+ * path takes (docs/stateful-datastore.md), since no synth can measure a restore.
+ */
+export interface RecoveryObjectives {
+  /** Recovery point objective: the most recent writes a disaster may lose, a duration such as `15m` or `1h`. */
+  readonly rpo: string;
+  /** Recovery time objective: how long restoring service may take, a duration such as `1h`. */
+  readonly rto: string;
 }
 
 export interface MonitoringDefaults {
@@ -144,6 +162,13 @@ export interface EnvironmentProfile {
   readonly imagePolicy: ImagePolicy;
   readonly secretStore: SecretStoreRef;
   readonly backups: BackupDefaults;
+  /**
+   * Recovery objectives of the environment's datastores. A datastore whose backup plan cannot meet the RPO fails
+   * synth where `enforcePolicies` is true (a warning elsewhere); a datastore may declare its own objective with a
+   * reason (`StatefulDatastoreProps.recovery`).
+   * @default - none declared: nothing is checked, the README still lists what each plan achieves
+   */
+  readonly recoveryObjectives?: RecoveryObjectives;
   readonly monitoring: MonitoringDefaults;
   readonly ingress: IngressDefaults;
   /** Argo CD must never prune or delete stateful resources (PVC-bearing kinds, namespaces). */

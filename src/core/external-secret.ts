@@ -3,7 +3,7 @@ import { Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import {
   ExternalSecret, ExternalSecretSpecData, ExternalSecretSpecSecretStoreRefKind, ExternalSecretSpecTargetCreationPolicy,
-  ExternalSecretSpecTargetDeletionPolicy,
+  ExternalSecretSpecTargetDeletionPolicy, ExternalSecretSpecTargetTemplateEngineVersion,
 } from '../../imports/external-secrets.io';
 import { EnvironmentChart } from './environment-chart';
 
@@ -28,6 +28,17 @@ export interface ExternalSecretOptions {
   readonly annotations?: Readonly<Record<string, string>>;
   /** The keys; a function is called at synth (for keys known only once every construct is declared). */
   readonly data: readonly RemoteKeyRef[] | (() => readonly RemoteKeyRef[]);
+  /**
+   * The Secret's type and keys composed from the fetched values (External Secrets templating, engine v2), e.g.
+   * `{ type: 'kubernetes.io/basic-auth', data: { username: 'app', password: '{{ .password }}' } }`.
+   * @default - the fetched keys as they are, an Opaque Secret
+   */
+  readonly template?: {
+    readonly type?: string;
+    readonly data: Readonly<Record<string, string>>;
+    /** Labels of the Secret itself (not of the ExternalSecret), e.g. an operator's reload label. @default - none */
+    readonly labels?: Readonly<Record<string, string>>;
+  };
 }
 
 /**
@@ -46,7 +57,17 @@ export function addExternalSecret(scope: Construct, id: string, o: ExternalSecre
     spec: {
       refreshInterval: store.refreshInterval,
       secretStoreRef: { kind: store.kind as ExternalSecretSpecSecretStoreRefKind, name: store.name },
-      target: { name: o.name, creationPolicy: ExternalSecretSpecTargetCreationPolicy.OWNER, deletionPolicy: ExternalSecretSpecTargetDeletionPolicy.RETAIN },
+      target: {
+        name: o.name,
+        creationPolicy: ExternalSecretSpecTargetCreationPolicy.OWNER,
+        deletionPolicy: ExternalSecretSpecTargetDeletionPolicy.RETAIN,
+        template: o.template ? {
+          engineVersion: ExternalSecretSpecTargetTemplateEngineVersion.V2,
+          type: o.template.type,
+          metadata: o.template.labels ? { labels: { ...o.template.labels } } : undefined,
+          data: { ...o.template.data },
+        } : undefined,
+      },
       data: typeof data === 'function' ? Lazy.any({ produce: () => render(data()) }) as unknown as ExternalSecretSpecData[] : render(data),
     },
   });

@@ -5,8 +5,8 @@ export { EnvironmentChart } from './environment-chart';
 export type { EnvironmentChartProps } from './environment-chart';
 export { ImagePolicy, MonitoringMode } from './environment-profile';
 export type {
-  AutoscalingDefaults, BackupDefaults, ClusterTarget, EnvironmentProfile, IngressDefaults, MonitoringDefaults, ResourceDefaults,
-  SecretStoreRef, StorageDefaults,
+  AutoscalingDefaults, BackupDefaults, ClusterTarget, EnvironmentProfile, IngressDefaults, MonitoringDefaults, RecoveryObjectives,
+  ResourceDefaults, SecretStoreRef, StorageDefaults,
 } from './environment-profile';
 export { PlatformConfigError } from './errors';
 export {
@@ -21,6 +21,7 @@ export type { Connection, ExternalEndpoint, IWorkload, WorkloadPort, WorkloadRef
 export { MonitoringRegistry } from './monitoring-registry';
 export type { AlertRule, AlertSeverity, MonitoredTarget } from './monitoring-registry';
 export { Endpoint, EndpointAuth, EndpointTls, checkExpectation, findEndpoint } from './endpoint';
-export type { AuthMethod, CaReference, EndpointExpectation, EndpointProps, EndpointProtocol, IEndpointProvider, StoredCredential } from './endpoint';
+export type { AuthMethod, CaReference, ClientCredential, EndpointExpectation, EndpointProps, EndpointProtocol, IEndpointProvider, StoredCredential } from './endpoint';
 export { ConnectionValue, addConnectionSecret } from './connection-secret';
 export type { ConnectionSecretOptions } from './connection-secret';
+export { formatDuration, parseDuration } from './duration';

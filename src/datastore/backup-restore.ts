@@ -38,7 +38,7 @@ const RESTORE_JOB_SCRATCH = '64Mi';
 export function withRestoreInit(r: ResolvedDatastore, props: StatefulDatastoreProps, role: RoleSpec, source: RestoreSource, plan: RestorePlan): RoleSpec {
   const mount = { name: 'restore', mountPath: RESTORE_DIR };
   const fetch: Record<string, any> = { resources: resourcesJson(RESTORE_FETCH_RESOURCES), ...restoreFetchContainer(source, plan, props.backup?.uploaderImage ?? MC_IMAGE) };
-  const steps = [fetch, ...plan.steps].map((c) => ({ ...c, volumeMounts: [...(c.volumeMounts ?? []), mount] }));
+  const steps = [...(plan.fetch ?? true ? [fetch] : []), ...plan.steps].map((c) => ({ ...c, volumeMounts: [...(c.volumeMounts ?? []), mount] }));
   return {
     ...role,
     initContainers: [...steps, ...(role.initContainers ?? [])],
@@ -51,8 +51,9 @@ export function withRestoreInit(r: ResolvedDatastore, props: StatefulDatastorePr
 export function addRestoreJob(scope: Construct, r: ResolvedDatastore, props: StatefulDatastoreProps, source: RestoreSource, plan: RestorePlan, uid: number): void {
   const ctx = r.ctx;
   const mounts = [{ name: 'restore', mountPath: RESTORE_DIR }, { name: 'tmp', mountPath: '/tmp' }];
-  const containers = [restoreFetchContainer(source, plan, props.backup?.uploaderImage ?? MC_IMAGE), ...plan.steps].map((c, i) => container(r, {
-    resources: resourcesJson(i === 0 ? RESTORE_FETCH_RESOURCES : ctx.resources),
+  const fetch = plan.fetch ?? true;
+  const containers = [...(fetch ? [restoreFetchContainer(source, plan, props.backup?.uploaderImage ?? MC_IMAGE)] : []), ...plan.steps].map((c, i) => container(r, {
+    resources: resourcesJson(fetch && i === 0 ? RESTORE_FETCH_RESOURCES : ctx.resources),
     ...c,
     volumeMounts: [...(c.volumeMounts ?? []), ...mounts],
   }));
@@ -68,7 +69,7 @@ export function addRestoreJob(scope: Construct, r: ResolvedDatastore, props: Sta
       ttlSecondsAfterFinished: RESTORE_JOB.ttlSecondsAfterFinished,
       template: {
         metadata: { labels },
-        spec: jobPodSpec(name, uid, containers, main, [
+        spec: jobPodSpec(name, uid, containers.length > 0 ? containers : undefined, main, [
           { name: 'restore', emptyDir: { sizeLimit: RESTORE_JOB_SCRATCH } },
           { name: 'tmp', emptyDir: { sizeLimit: '256Mi' } },
         ]),
@@ -110,7 +111,7 @@ export function addBackupJob(scope: Construct, r: ResolvedDatastore, props: Stat
   // Untyped: the containers are the engine's plain JSON (see datastoreObject).
   datastoreObject(scope, r, 'Backup', 'batch/v1', 'CronJob', { name, labels }, {
     spec: {
-      schedule: props.backup?.schedule ?? r.profile.backups.schedule,
+      schedule: b.schedule,
       timeZone: 'Etc/UTC',
       concurrencyPolicy: 'Forbid',
       startingDeadlineSeconds: BACKUP_JOB.startingDeadlineSeconds,
@@ -138,7 +139,7 @@ export function addVeleroSchedule(scope: Construct, r: ResolvedDatastore, props:
   new Schedule(scope, 'VolumeBackup', {
     metadata: { name: `${ctx.namespace}-${ctx.name}`, namespace: VELERO_NAMESPACE, labels: r.labels },
     spec: {
-      schedule: props.backup?.veleroSchedule ?? r.profile.backups.veleroSchedule,
+      schedule: b.veleroSchedule,
       useOwnerReferencesInBackup: false,
       template: {
         includedNamespaces: [ctx.namespace],

@@ -5,7 +5,7 @@ import { WorkloadPort } from '../core/connections';
 import { AlertRule } from '../core/monitoring-registry';
 import { parseQuantity } from '../core/quantity';
 import {
-  BackupPlan, BackupTarget, EngineContext, EngineDefinition, SIDECAR_RESOURCES, configVolume, containerPort, env, execShell,
+  BackupPlan, BackupTarget, EngineContext, EngineDefinition, RestorePlan, RestoreSource, SIDECAR_RESOURCES, configVolume, containerPort, env, execShell,
   exporterProbes, probes, resourcesJson, runbook, scratch, secretEnv, downRule } from './types';
 
 /** Options of {@link Engine.elasticsearch}. */
@@ -29,7 +29,15 @@ const HTTP: WorkloadPort = { name: 'http', port: 9200 };
 const TRANSPORT: WorkloadPort = { name: 'transport', port: 9300 };
 const METRICS: WorkloadPort = { name: 'metrics', port: 9114 };
 const ES_HOME = '/usr/share/elasticsearch';
+/** The datastore's own snapshot repository (its own bucket and prefix, writable). */
 const REPOSITORY = 'platform-backup';
+/**
+ * The source environment's repository, registered `readonly: true` for a restore: two clusters writing one
+ * repository corrupt it, and a read-only registration never writes (not even the repository's index files).
+ */
+const RESTORE_REPOSITORY = 'platform-restore';
+/** S3 client (keystore and elasticsearch.yml settings) of the restore source's read-only credentials. */
+const RESTORE_CLIENT = 'restore';
 
 /**
  * Elasticsearch: one node (single-node discovery), or (HA) a cluster of master-eligible data nodes that find
@@ -81,6 +89,7 @@ export function elasticsearchEngine(o: ElasticsearchEngineOptions = {}): EngineD
         lines.push('discovery.type: single-node');
       }
       if (ctx.backup) lines.push(`s3.client.default.endpoint: ${ctx.backup.endpoint}`);
+      if (ctx.restore) lines.push(`s3.client.${RESTORE_CLIENT}.endpoint: ${ctx.restore.endpoint}`);
       return {
         'elasticsearch.yml': lines.join('\n') + '\n',
         'prepare.sh': [
@@ -96,6 +105,10 @@ export function elasticsearchEngine(o: ElasticsearchEngineOptions = {}): EngineD
           `  printf '%s' "$AWS_ACCESS_KEY_ID" | ${ES_HOME}/bin/elasticsearch-keystore add -x s3.client.default.access_key`,
           `  printf '%s' "$AWS_SECRET_ACCESS_KEY" | ${ES_HOME}/bin/elasticsearch-keystore add -x s3.client.default.secret_key`,
           'fi',
+          'if [ -n "${RESTORE_AWS_ACCESS_KEY_ID:-}" ]; then',
+          `  printf '%s' "$RESTORE_AWS_ACCESS_KEY_ID" | ${ES_HOME}/bin/elasticsearch-keystore add -x s3.client.${RESTORE_CLIENT}.access_key`,
+          `  printf '%s' "$RESTORE_AWS_SECRET_ACCESS_KEY" | ${ES_HOME}/bin/elasticsearch-keystore add -x s3.client.${RESTORE_CLIENT}.secret_key`,
+          'fi',
           '',
         ].join('\n'),
       };
@@ -107,9 +120,13 @@ export function elasticsearchEngine(o: ElasticsearchEngineOptions = {}): EngineD
       const memory = parseQuantity(ctx.resources.limits.memory) ?? 2 ** 30;
       // Half the container memory for the heap; the rest is Lucene's page cache.
       const heapMiB = Math.max(256, Math.floor(memory / 2 ** 20 / 2));
-      const backupEnv = ctx.backup
-        ? [secretEnv('AWS_ACCESS_KEY_ID', ctx.backup.credentialsSecret), secretEnv('AWS_SECRET_ACCESS_KEY', ctx.backup.credentialsSecret)]
-        : [];
+      const backupEnv = [
+        ...(ctx.backup ? [secretEnv('AWS_ACCESS_KEY_ID', ctx.backup.credentialsSecret), secretEnv('AWS_SECRET_ACCESS_KEY', ctx.backup.credentialsSecret)] : []),
+        ...(ctx.restore ? [
+          secretEnv('RESTORE_AWS_ACCESS_KEY_ID', ctx.restore.credentialsSecret, 'AWS_ACCESS_KEY_ID'),
+          secretEnv('RESTORE_AWS_SECRET_ACCESS_KEY', ctx.restore.credentialsSecret, 'AWS_SECRET_ACCESS_KEY'),
+        ] : []),
+      ];
       return [{
         suffix: '',
         component: 'server',
@@ -176,21 +193,57 @@ export function elasticsearchEngine(o: ElasticsearchEngineOptions = {}): EngineD
         name: 'snapshot',
         image: curlImage,
         // Snapshots are incremental and managed by Elasticsearch, so retention deletes snapshots through its API.
+        // The repository is this datastore's own (its bucket and prefix); a restore source is never written.
         command: ['sh', '-c', [
           'set -eu',
           `ES="http://${ctx.serviceFqdn(ctx.name)}:${HTTP.port}"`,
-          `curl -fsS -u "elastic:$ELASTIC_PASSWORD" -X PUT "$ES/_snapshot/${REPOSITORY}" -H 'Content-Type: application/json' \\`,
-          `  -d '{"type":"s3","settings":{"bucket":"${b.bucket}","base_path":"${b.prefix}"}}'`,
+          `printf '{"type":"s3","settings":{"bucket":"%s","base_path":"%s"}}' "$REPO_BUCKET" "$REPO_BASE_PATH" > /tmp/repository.json`,
+          `curl -fsS -u "elastic:$ELASTIC_PASSWORD" -X PUT "$ES/_snapshot/${REPOSITORY}" -H 'Content-Type: application/json' --data-binary @/tmp/repository.json`,
           'SNAP="snapshot-$(date -u +%Y%m%dt%H%M%Sz)"',
           `curl -fsS -u "elastic:$ELASTIC_PASSWORD" -X PUT "$ES/_snapshot/${REPOSITORY}/$SNAP?wait_for_completion=true"`,
-          `CUTOFF=$(( $(date +%s) - ${b.retentionDays} * 86400 ))`,
+          'CUTOFF=$(( $(date +%s) - RETENTION_DAYS * 86400 ))',
           `curl -fsS -u "elastic:$ELASTIC_PASSWORD" "$ES/_cat/snapshots/${REPOSITORY}?h=id,end_epoch" | while read -r id end; do`,
           `  if [ "$end" -lt "$CUTOFF" ]; then curl -fsS -u "elastic:$ELASTIC_PASSWORD" -X DELETE "$ES/_snapshot/${REPOSITORY}/$id"; fi`,
           'done',
         ].join('\n')],
-        env: [secretEnv('ELASTIC_PASSWORD', ctx.credentialsSecret)],
+        env: [
+          secretEnv('ELASTIC_PASSWORD', ctx.credentialsSecret),
+          env('REPO_BUCKET', b.bucket),
+          env('REPO_BASE_PATH', b.prefix),
+          env('RETENTION_DAYS', String(b.retentionDays)),
+        ],
       }],
       upload: false,
+    }),
+    backupMethod: 'Elasticsearch snapshot',
+    restore: (ctx: EngineContext, source: RestoreSource): RestorePlan => ({
+      // Elasticsearch reads the source itself, through a read-only repository: nothing to download first.
+      mode: 'job',
+      fetch: false,
+      objectPattern: '*',
+      steps: [{
+        name: 'restore',
+        image: curlImage,
+        command: ['sh', '-c', [
+          'set -eu',
+          `ES="http://${ctx.serviceFqdn(ctx.name)}:${HTTP.port}"`,
+          'AUTH="elastic:$ELASTIC_PASSWORD"',
+          'until curl -fsS -u "$AUTH" "$ES/_cluster/health?wait_for_status=yellow&timeout=60s" >/dev/null; do echo "restore: waiting for the cluster"; sleep 10; done',
+          // A cluster that holds data is never overwritten (system indices start with a dot).
+          'if curl -fsS -u "$AUTH" "$ES/_cat/indices?h=index&expand_wildcards=open" | grep -qv \'^\\.\'; then echo "restore: the cluster holds indices: nothing to restore"; exit 0; fi',
+          `printf '{"type":"s3","settings":{"client":"${RESTORE_CLIENT}","bucket":"%s","base_path":"%s","readonly":true}}' "$SOURCE_BUCKET" "$SOURCE_BASE_PATH" > /tmp/repository.json`,
+          `curl -fsS -u "$AUTH" -X PUT "$ES/_snapshot/${RESTORE_REPOSITORY}" -H 'Content-Type: application/json' --data-binary @/tmp/repository.json`,
+          `LATEST="$(curl -fsS -u "$AUTH" "$ES/_cat/snapshots/${RESTORE_REPOSITORY}?h=id,status&s=end_epoch" | awk '$2 == "SUCCESS" { id = $1 } END { print id }')"`,
+          'if [ -z "$LATEST" ]; then echo "restore: no successful snapshot below s3://$SOURCE_BUCKET/$SOURCE_BASE_PATH" >&2; exit 1; fi',
+          `curl -fsS -u "$AUTH" -X POST "$ES/_snapshot/${RESTORE_REPOSITORY}/$LATEST/_restore?wait_for_completion=true" -H 'Content-Type: application/json' --data-binary '{"indices":"*,-.*","include_global_state":false}'`,
+          'echo "restore: snapshot $LATEST restored"',
+        ].join('\n')],
+        env: [
+          secretEnv('ELASTIC_PASSWORD', ctx.credentialsSecret),
+          env('SOURCE_BUCKET', source.bucket),
+          env('SOURCE_BASE_PATH', source.prefix),
+        ],
+      }],
     }),
     rules: (ctx, sel) => {
       const rules: AlertRule[] = [downRule('ElasticsearchDown', 'Elasticsearch', ctx, 'elasticsearch_clusterinfo_up', sel, 'elasticsearch_exporter cannot reach the node on pod {{ $labels.pod }}.'), {

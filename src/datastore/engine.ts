@@ -11,7 +11,10 @@ import { EngineDefinition } from './types';
  * alert rules, HA layout). Choose one with a static factory, e.g. `Engine.postgres({ version: '16.4' })`.
  */
 export class Engine {
-  /** PostgreSQL: primary + streaming read replicas (HA), pg_dumpall backups, postgres_exporter. */
+  /**
+   * PostgreSQL on CloudNativePG: a Cluster with automated failover (HA), WAL archiving and base backups through the
+   * Barman Cloud plugin, databases and owner roles, an optional PgBouncer Pooler; a replica cluster in DR.
+   */
   public static postgres(options: PostgresEngineOptions = {}): Engine {
     return new Engine(postgresEngine(options));
   }

@@ -3,14 +3,16 @@
 // resolution functions and the object builders of each part stay internal.
 export { StatefulDatastore } from './stateful-datastore';
 export { DATASTORE_MEMBER_LABEL, DEFAULT_BACKUP_ENDPOINT, PROTECT_ANNOTATIONS, VELERO_NAMESPACE } from './props';
-export type {  DatastoreBackup, DatastoreRestore, DatastoreStorage, ManagedEndpoint, StatefulDatastoreProps } from './props';
+export type { DatastoreBackup, DatastoreRecovery, DatastoreRestore, DatastoreStorage, ManagedEndpoint, StatefulDatastoreProps } from './props';
 export { Engine } from './engine';
 export type {
-  BackupPlan, BackupTarget, EngineContext, EngineEndpoint, EngineDefinition, EngineFail, ExtraObjectContext, MetricsEndpoint, RestorePlan, RestoreSource,
-  RoleSpec,
+  BackupPlan, BackupTarget, EngineContext, EngineEndpoint, EngineDefinition, EngineFail, ExtraObjectContext, MetricsEndpoint, RecoveryPlan, RestorePlan,
+  RestoreSource, RoleSpec,
 } from './types';
-export { POSTGRES_DEFAULT_VERSION, POSTGRES_EXPORTER_IMAGE } from './postgres';
-export type { PostgresEngineOptions } from './postgres';
+export { BARMAN_CLOUD_PLUGIN, POSTGRES_DEFAULT_VERSION, POSTGRES_IMAGE_REPOSITORY } from './postgres';
+export type { PostgresClientRef, PostgresDatabase, PostgresEngineOptions, PostgresPoolerOptions } from './postgres';
+export { CLOUDNATIVE_PG_OPERATOR } from './operators';
+export type { OperatorLocation } from './operators';
 export { REDIS_DEFAULT_VERSION, REDIS_EXPORTER_IMAGE } from './redis';
 export type { RedisEngineOptions } from './redis';
 export { CLICKHOUSE_DEFAULT_VERSION } from './clickhouse';

@@ -50,6 +50,7 @@ export function kafkaEngine(o: KafkaEngineOptions = {}): EngineDefinition {
     clientPorts: () => [PLAIN, TLS],
     peerPorts: () => [],
     podSelector: (ctx) => podSelector(ctx.name),
+    metricsPodSelector: (ctx) => ({ 'strimzi.io/name': `${ctx.name}-kafka-exporter` }),
     validate: (ctx, fail) => {
       if (ctx.highAvailability && (!Number.isInteger(rf) || rf < 2 || rf > ctx.replicas)) {
         fail('engine.replicationFactor', rf, `must be an integer from 2 to the broker count (${ctx.replicas})`);

@@ -17,7 +17,7 @@ export function addMonitoring(scope: Construct, r: ResolvedDatastore, props: Sta
   const metrics = def.metrics;
   if (!metrics) return;
   const sel = `namespace="${ctx.namespace}", pod=~"${ctx.name}(-[a-z]+)?-[0-9]+"`;
-  const pvc = `namespace="${ctx.namespace}", persistentvolumeclaim=~"data-${ctx.name}(-[a-z]+)?-[0-9]+"`;
+  const pvc = `namespace="${ctx.namespace}", persistentvolumeclaim=~"${def.claimPattern?.(ctx) ?? `data-${ctx.name}(-[a-z]+)?-[0-9]+`}"`;
   const routing = { datastore: ctx.name, engine: def.id, ...(props.team ? { team: props.team } : {}) };
   const volumeRule: AlertRule = {
     alert: 'DatastoreVolumeAlmostFull',
@@ -47,7 +47,7 @@ export function addMonitoring(scope: Construct, r: ResolvedDatastore, props: Sta
     new PodMonitor(scope, 'PodMonitor', {
       metadata: { name: ctx.name, namespace: ctx.namespace, labels: r.labels },
       spec: {
-        selector: { matchLabels: { 'strimzi.io/name': `${ctx.name}-kafka-exporter` } },
+        selector: { matchLabels: { ...(def.metricsPodSelector?.(ctx) ?? r.podSelector) } },
         podMetricsEndpoints: [{ port: metrics.port.name, path: metrics.path, interval }],
       },
     });

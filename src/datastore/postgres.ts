@@ -1,270 +1,265 @@
-import { WorkloadPort } from '../core/connections';
+/**
+ * PostgreSQL on CloudNativePG: a `Cluster` (instances from the profile, automated failover), continuous WAL archiving
+ * and base backups to object storage through the Barman Cloud plugin, a `ScheduledBackup`, a PgBouncer `Pooler` where
+ * asked, databases and their owner roles declared on the datastore, and, in disaster recovery, a replica cluster that
+ * follows the source environment's WAL archive until it is promoted. The objects live in `postgres-cluster.ts`, the
+ * databases Job in `postgres-databases.ts` and the NetworkPolicies in `postgres-network.ts`.
+ */
+import { IWorkload, WorkloadPort } from '../core/connections';
+import { formatDuration, parseDuration } from '../core/duration';
+import { ClientCredential, EndpointAuth, EndpointTls } from '../core/endpoint';
+import { PlatformConfigError } from '../core/errors';
 import { AlertRule } from '../core/monitoring-registry';
-import {
-  BackupPlan, BackupTarget, EngineContext, EngineDefinition, RestorePlan, RestoreSource, RoleSpec, SIDECAR_RESOURCES, configVolume, containerPort, env, execShell,
-  exporterProbes, probes, resourcesJson, runbook, scratch, secretEnv, downRule } from './types';
+import { addPostgresObjects } from './postgres-cluster';
+import { EngineContext, EngineDefinition, RecoveryPlan, downRule, runbook } from './types';
+
+/** A database of the datastore, the role that owns it, and the workloads that use it. */
+export interface PostgresDatabase {
+  /** Database name: a lowercase SQL identifier (`[a-z_][a-z0-9_]*`, at most 63 characters). */
+  readonly name: string;
+  /**
+   * Role that owns the database; its clients log in as this role. A CloudNativePG managed role whose password the
+   * secret store holds at `<credentialsRemoteKey>/roles/<owner>` (property `password`).
+   * @default - the database name
+   */
+  readonly owner?: string;
+  /**
+   * Workloads that use this database (their connection strings name it and its owner).
+   * @default - every client of the datastore that no other database lists
+   */
+  readonly clients?: ReadonlyArray<IWorkload | PostgresClientRef>;
+}
+
+/** A client of a database by name (resolved when a connection is composed). */
+export interface PostgresClientRef {
+  readonly name: string;
+  readonly namespace: string;
+}
+
+/** PgBouncer in front of the primary (a CloudNativePG `Pooler` of type `rw`). */
+export interface PostgresPoolerOptions {
+  /** PgBouncer pods. @default 2 when the profile asks for high availability, else 1 */
+  readonly instances?: number;
+  /** `session` keeps every session feature; `transaction` multiplexes more clients per server connection. @default 'session' */
+  readonly poolMode?: 'session' | 'transaction';
+  /** PgBouncer `max_client_conn`. @default 1000 */
+  readonly maxClientConnections?: number;
+  /** PgBouncer `default_pool_size` (server connections per database and user). @default 20 */
+  readonly defaultPoolSize?: number;
+}
 
 /** Options of {@link Engine.postgres}. */
 export interface PostgresEngineOptions {
-  /** PostgreSQL version (the image tag). @default POSTGRES_DEFAULT_VERSION */
+  /** PostgreSQL version (the tag of CloudNativePG's operand image). @default POSTGRES_DEFAULT_VERSION */
   readonly version?: string;
-  /** Full image reference (use a digest where the image policy demands one). @default docker.io/library/postgres:<version> */
+  /** Full image reference (a digest where the image policy demands one). @default `${POSTGRES_IMAGE_REPOSITORY}:<version>` */
   readonly image?: string;
-  /** postgres_exporter image. @default POSTGRES_EXPORTER_IMAGE */
-  readonly exporterImage?: string;
   /** `max_connections`. @default 100 */
   readonly maxConnections?: number;
-  /** Extra postgresql.conf parameters (name → value, written verbatim). @default - none */
+  /** Extra postgresql.conf parameters (name → value); parameters CloudNativePG manages itself are rejected. @default - none */
   readonly parameters?: Readonly<Record<string, string>>;
   /** Seconds a replica may lag before the replication-lag alert fires. @default 30 */
   readonly maxReplicationLagSeconds?: number;
+  /** The databases, their owners and their clients. @default [{ name: 'app', owner: 'app' }] - one database every client uses */
+  readonly databases?: readonly PostgresDatabase[];
+  /** PgBouncer in front of the primary: the read-write Service then reaches the pooler. @default - no pooler */
+  readonly pooler?: PostgresPoolerOptions;
+  /**
+   * `archive_timeout`: the longest a written transaction waits before its WAL segment is archived, so the RPO of the
+   * WAL archive (a duration from `1m` to `1h`).
+   * @default '5m'
+   */
+  readonly archiveTimeout?: string;
 }
 
 export const POSTGRES_DEFAULT_VERSION = '16.4';
-export const POSTGRES_EXPORTER_IMAGE = 'quay.io/prometheuscommunity/postgres-exporter:v0.15.0';
+/** CloudNativePG's PostgreSQL operand images. */
+export const POSTGRES_IMAGE_REPOSITORY = 'ghcr.io/cloudnative-pg/postgresql';
+/** Name of the Barman Cloud plugin in `Cluster.spec.plugins`, `externalClusters[].plugin` and `ScheduledBackup`. */
+export const BARMAN_CLOUD_PLUGIN = 'barman-cloud.cloudnative-pg.io';
+/** uid/gid of `postgres` in CloudNativePG's images. */
+export const POSTGRES_UID = 26;
+/** Roles CloudNativePG reserves for itself. */
+const RESERVED_ROLES = new Set(['postgres', 'streaming_replica', 'cnpg_pooler_pgbouncer']);
+/** Parameters CloudNativePG sets itself (a value here is refused by its webhook or silently overridden). */
+const MANAGED_PARAMETERS = new Set([
+  'archive_command', 'archive_mode', 'cluster_name', 'config_file', 'data_directory', 'hba_file', 'hot_standby', 'ident_file',
+  'listen_addresses', 'port', 'primary_conninfo', 'primary_slot_name', 'recovery_target', 'restore_command', 'shared_preload_libraries',
+  'ssl', 'ssl_ca_file', 'ssl_cert_file', 'ssl_key_file', 'synchronous_standby_names', 'unix_socket_directories', 'wal_level', 'wal_log_hints',
+  'log_destination', 'log_directory', 'log_filename', 'logging_collector',
+]);
 const DEFAULT_MAX_CONNECTIONS = 100;
 const DEFAULT_MAX_LAG_SECONDS = 30;
-/** uid/gid of the `postgres` user in the official Debian image. */
-const POSTGRES_UID = 999;
-const PORT: WorkloadPort = { name: 'postgresql', port: 5432 };
-const METRICS: WorkloadPort = { name: 'metrics', port: 9187 };
-const DATA_DIR = '/var/lib/postgresql/data';
-/** A subdirectory, because the volume's root holds lost+found and initdb wants an empty directory. */
-const PGDATA = `${DATA_DIR}/pgdata`;
-const REPLICATION_USER = 'replicator';
+const DEFAULT_ARCHIVE_TIMEOUT = '5m';
+const SQL_IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
+export const POSTGRES_PORT: WorkloadPort = { name: 'postgresql', port: 5432 };
+/** The instance manager's status port (the operator and the instances talk to it). */
+export const POSTGRES_STATUS_PORT: WorkloadPort = { name: 'status', port: 8000 };
+export const POSTGRES_METRICS_PORT: WorkloadPort = { name: 'metrics', port: 9187 };
+export const POOLER_METRICS_PORT: WorkloadPort = { name: 'metrics', port: 9127 };
 
-/** PostgreSQL: a primary StatefulSet and, with HA, a StatefulSet of streaming read replicas. */
+/** A database with its defaults resolved. */
+export interface ResolvedDatabase {
+  readonly name: string;
+  readonly owner: string;
+  readonly clients?: ReadonlyArray<{ readonly name: string; readonly namespace: string }>;
+}
+
+/** Everything the object builders need, resolved once from the options. */
+export interface PostgresSettings {
+  readonly image: string;
+  readonly maxConnections: number;
+  readonly parameters: Readonly<Record<string, string>>;
+  readonly databases: readonly ResolvedDatabase[];
+  readonly pooler?: Required<PostgresPoolerOptions>;
+  readonly archiveTimeoutSeconds: number;
+}
+
+/** Owners in order of first appearance (each is one managed role with one password Secret). */
+export function owners(s: PostgresSettings): string[] {
+  return [...new Set(s.databases.map((d) => d.owner))];
+}
+
+/** The Secret (basic-auth, filled from the store) holding an owner role's password. */
+export function roleSecretName(ctx: { readonly name: string }, owner: string): string {
+  return `${ctx.name}-role-${owner.replace(/_/g, '-')}`;
+}
+
+/** Name of the pooler, and of the Service CloudNativePG gives it (it must differ from the cluster's name). */
+export function poolerName(ctx: { readonly name: string }): string {
+  return `${ctx.name}-pooler`;
+}
+
+/** Whether the datastore is a replica cluster following another environment's archive. */
+export function follows(ctx: EngineContext): boolean {
+  return ctx.restore !== undefined && !ctx.promote;
+}
+
+/** `s3://bucket/prefix` of an object-store location. */
+export function s3Url(l: { readonly bucket: string; readonly prefix: string }): string {
+  return `s3://${l.bucket}/${l.prefix}`;
+}
+
+/** PostgreSQL run by CloudNativePG. */
 export function postgresEngine(o: PostgresEngineOptions = {}): EngineDefinition {
   const version = o.version ?? POSTGRES_DEFAULT_VERSION;
-  const image = o.image ?? `docker.io/library/postgres:${version}`;
-  const exporterImage = o.exporterImage ?? POSTGRES_EXPORTER_IMAGE;
-  const maxConnections = o.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
   const maxLag = o.maxReplicationLagSeconds ?? DEFAULT_MAX_LAG_SECONDS;
-
-  const primaryHost = (ctx: EngineContext) => ctx.podFqdn('', 0);
-
-  const serverContainer = (ctx: EngineContext, role: 'primary' | 'replica') => ({
-    name: 'postgresql',
-    image,
-    command: ['bash', '/etc/postgresql/start.sh'],
-    env: [
-      env('PGDATA', PGDATA),
-      env('PG_ROLE', role),
-      env('PRIMARY_HOST', primaryHost(ctx)),
-      env('POSTGRES_USER', 'postgres'),
-      secretEnv('POSTGRES_PASSWORD', ctx.credentialsSecret),
-      secretEnv('REPLICATION_PASSWORD', ctx.credentialsSecret),
-    ],
-    ports: [containerPort(PORT)],
-    resources: resourcesJson(ctx.resources),
-    ...probes(execShell('pg_isready -h 127.0.0.1 -p 5432 -U postgres -q'), 3600),
-    volumeMounts: [
-      { name: 'data', mountPath: DATA_DIR },
-      { name: 'config', mountPath: '/etc/postgresql' },
-      { name: 'initdb', mountPath: '/docker-entrypoint-initdb.d' },
-      scratch('run', '/var/run/postgresql').mount,
-      scratch('tmp', '/tmp').mount,
-    ],
+  const archiveTimeout = o.archiveTimeout ?? DEFAULT_ARCHIVE_TIMEOUT;
+  const settings = (ctx: EngineContext): PostgresSettings => ({
+    image: o.image ?? `${POSTGRES_IMAGE_REPOSITORY}:${version}`,
+    maxConnections: o.maxConnections ?? DEFAULT_MAX_CONNECTIONS,
+    parameters: o.parameters ?? {},
+    databases: (o.databases ?? [{ name: 'app', owner: 'app' }]).map((d) => ({
+      name: d.name,
+      owner: d.owner ?? d.name,
+      clients: d.clients?.map((c) => ('node' in c ? { name: (c as IWorkload).workloadName, namespace: (c as IWorkload).namespace } : c as PostgresClientRef)),
+    })),
+    pooler: o.pooler ? {
+      instances: o.pooler.instances ?? (ctx.highAvailability ? 2 : 1),
+      poolMode: o.pooler.poolMode ?? 'session',
+      maxClientConnections: o.pooler.maxClientConnections ?? 1000,
+      defaultPoolSize: o.pooler.defaultPoolSize ?? 20,
+    } : undefined,
+    archiveTimeoutSeconds: parseDuration(archiveTimeout) ?? 300,
   });
 
-  const exporter = (ctx: EngineContext) => ({
-    name: 'metrics',
-    image: exporterImage,
-    env: [
-      env('DATA_SOURCE_URI', '127.0.0.1:5432/postgres?sslmode=disable'),
-      env('DATA_SOURCE_USER', 'postgres'),
-      secretEnv('DATA_SOURCE_PASS', ctx.credentialsSecret, 'POSTGRES_PASSWORD'),
-    ],
-    ports: [containerPort(METRICS)],
-    resources: resourcesJson(SIDECAR_RESOURCES),
-    ...exporterProbes('/', METRICS.name),
-  });
-
-  const volumes = (ctx: EngineContext) => [
-    configVolume('config', ctx.configMap, ['postgresql.conf', 'pg_hba.conf', 'start.sh']),
-    configVolume('initdb', ctx.configMap, [['initdb-replication-user.sh', '10-replication-user.sh']]),
-    scratch('run', '/var/run/postgresql').volume,
-    scratch('tmp', '/tmp').volume,
-  ];
+  /** The database (and so the role) a client uses: the one that lists it, else the one open to every client. */
+  const databaseOf = (ctx: EngineContext, clientName: string, clientNamespace: string): ResolvedDatabase => {
+    const dbs = settings(ctx).databases;
+    const listed = dbs.filter((d) => d.clients?.some((c) => c.name === clientName && c.namespace === clientNamespace));
+    if (listed.length === 1) return listed[0];
+    const open = dbs.filter((d) => d.clients === undefined);
+    if (listed.length === 0 && open.length === 1) return open[0];
+    const names = dbs.map((d) => d.name).join(', ');
+    const why = listed.length > 1
+      ? `it is listed by ${listed.length} databases (${listed.map((d) => d.name).join(', ')}); a client connects as the owner of one`
+      : `no database lists it among its clients and ${open.length === 0 ? 'none is' : 'more than one is'} open to every client; add it to the clients of one of: ${names}`;
+    throw new PlatformConfigError(ctx.path, 'engine.databases', `${clientNamespace}/${clientName}`, why);
+  };
 
   return {
     id: 'postgresql',
     displayName: 'PostgreSQL',
     version,
+    requires: ['cloudnative-pg', 'plugin-barman-cloud'],
     minStorage: '1Gi',
     minHaReplicas: 2,
     defaultHaReplicas: 3,
-    credentialKeys: ['POSTGRES_PASSWORD', 'REPLICATION_PASSWORD'],
-    clientComponent: 'primary',
-    readComponent: 'read',
-    metrics: { port: METRICS, path: '/metrics' },
-    clientPorts: () => [PORT],
-    peerPorts: () => [PORT],
-    validate: (_ctx, fail) => {
-      if (!Number.isInteger(maxConnections) || maxConnections < 10) fail('engine.maxConnections', maxConnections, 'must be an integer of at least 10');
-    },
-    config: () => {
-      const params: Record<string, string> = {
-        listen_addresses: "'*'",
-        port: '5432',
-        max_connections: String(maxConnections),
-        password_encryption: 'scram-sha-256',
-        hba_file: "'/etc/postgresql/pg_hba.conf'",
-        unix_socket_directories: "'/var/run/postgresql'",
-        // Streaming replication: WAL kept by size rather than slots, so a removed replica can never fill the disk.
-        wal_level: 'replica',
-        max_wal_senders: '10',
-        wal_keep_size: "'1GB'",
-        hot_standby: 'on',
-        hot_standby_feedback: 'on',
-        ...o.parameters,
-      };
-      return {
-        'postgresql.conf': Object.entries(params).map(([k, v]) => `${k} = ${v}`).join('\n') + '\n',
-        'pg_hba.conf': [
-          '# The unix socket lives in a pod-private emptyDir; only the containers of the pod reach it.',
-          'local all all trust',
-          `host replication ${REPLICATION_USER} 0.0.0.0/0 scram-sha-256`,
-          `host replication ${REPLICATION_USER} ::/0 scram-sha-256`,
-          'host all all 0.0.0.0/0 scram-sha-256',
-          'host all all ::/0 scram-sha-256',
-          '',
-        ].join('\n'),
-        'initdb-replication-user.sh': [
-          '#!/bin/bash',
-          '# Runs once, when the primary initialises an empty volume: the role replicas stream WAL with.',
-          '# Sourced by the image entrypoint (not executable), so it leaves the shell options alone.',
-          'psql -v ON_ERROR_STOP=1 --username "$POSTGRES_USER" --dbname postgres --set=pw="$REPLICATION_PASSWORD" <<\'SQL\'',
-          `CREATE ROLE ${REPLICATION_USER} WITH REPLICATION LOGIN PASSWORD :'pw';`,
-          'SQL',
-          '',
-        ].join('\n'),
-        'start.sh': [
-          '#!/bin/bash',
-          '# The primary runs the image entrypoint (initdb on an empty volume). A replica clones the primary with',
-          '# pg_basebackup on first start, then streams WAL from it (primary_conninfo); passwords stay in a',
-          '# pod-private passfile, never on a command line.',
-          'set -euo pipefail',
-          'CONF=(-c config_file=/etc/postgresql/postgresql.conf)',
-          'if [ "$PG_ROLE" = "primary" ]; then exec docker-entrypoint.sh postgres "${CONF[@]}"; fi',
-          'umask 077',
-          `echo "*:5432:*:${REPLICATION_USER}:$REPLICATION_PASSWORD" > /tmp/.pgpass`,
-          'export PGPASSFILE=/tmp/.pgpass',
-          'if [ ! -s "$PGDATA/PG_VERSION" ]; then',
-          '  until pg_isready -h "$PRIMARY_HOST" -p 5432 -q; do echo "waiting for $PRIMARY_HOST"; sleep 2; done',
-          '  rm -rf "$PGDATA"',
-          `  pg_basebackup -h "$PRIMARY_HOST" -p 5432 -U ${REPLICATION_USER} -D "$PGDATA" -X stream -c fast`,
-          '  chmod 0700 "$PGDATA"',
-          'fi',
-          'touch "$PGDATA/standby.signal"',
-          `exec postgres "\${CONF[@]}" -c "primary_conninfo=host=$PRIMARY_HOST port=5432 user=${REPLICATION_USER} passfile=/tmp/.pgpass application_name=$HOSTNAME"`,
-          '',
-        ].join('\n'),
-      };
-    },
-    roles: (ctx) => {
-      const common = {
-        quorum: false,
-        podManagementPolicy: 'OrderedReady' as const,
-        uid: POSTGRES_UID,
-        storageSize: ctx.storageSize,
-        ports: [PORT, METRICS],
-        metrics: true,
-        terminationGracePeriodSeconds: 120,
-      };
-      const roles: RoleSpec[] = [{
-        ...common,
-        suffix: '',
-        component: 'primary',
-        replicas: 1,
-        containers: [serverContainer(ctx, 'primary'), exporter(ctx)],
-        volumes: volumes(ctx),
-      }];
-      if (ctx.replicas > 1) {
-        roles.push({
-          ...common,
-          suffix: '-replica',
-          component: 'read',
-          replicas: ctx.replicas - 1,
-          containers: [serverContainer(ctx, 'replica'), exporter(ctx)],
-          volumes: volumes(ctx),
-        });
+    credentialKeys: [],
+    operatorManaged: true,
+    nativeRestore: true,
+    objectStoreBackups: true,
+    metrics: { port: POSTGRES_METRICS_PORT, path: '/metrics' },
+    clientPorts: () => [POSTGRES_PORT],
+    peerPorts: () => [POSTGRES_PORT, POSTGRES_STATUS_PORT],
+    claimPattern: (ctx) => `${ctx.name}-[0-9]+(-wal)?`,
+    validate: (ctx, fail) => {
+      const s = settings(ctx);
+      if (!Number.isInteger(s.maxConnections) || s.maxConnections < 10) fail('engine.maxConnections', s.maxConnections, 'must be an integer of at least 10');
+      const timeout = parseDuration(archiveTimeout);
+      if (timeout === undefined || timeout < 60 || timeout > 3600) fail('engine.archiveTimeout', archiveTimeout, 'must be a duration from "1m" to "1h" (it bounds the RPO of the WAL archive)');
+      for (const k of Object.keys(s.parameters)) {
+        if (MANAGED_PARAMETERS.has(k)) fail(`engine.parameters.${k}`, s.parameters[k], 'is set by CloudNativePG itself; remove it');
+        if (!/^[a-z_][a-z0-9_.]*$/.test(k)) fail('engine.parameters', k, 'must be a postgresql.conf parameter name (lowercase letters, digits, "_" and ".")');
       }
-      return roles;
+      if (s.databases.length === 0) fail('engine.databases', [], 'must declare at least one database');
+      const seen = new Set<string>();
+      s.databases.forEach((d, i) => {
+        if (!SQL_IDENTIFIER.test(d.name)) fail(`engine.databases[${i}].name`, d.name, 'must be a lowercase SQL identifier: [a-z_][a-z0-9_]*, at most 63 characters');
+        if (seen.has(d.name)) fail(`engine.databases[${i}].name`, d.name, 'is declared twice; database names are unique');
+        seen.add(d.name);
+        if (!SQL_IDENTIFIER.test(d.owner)) fail(`engine.databases[${i}].owner`, d.owner, 'must be a lowercase SQL identifier: [a-z_][a-z0-9_]*, at most 63 characters');
+        if (RESERVED_ROLES.has(d.owner) || d.owner.startsWith('pg_')) fail(`engine.databases[${i}].owner`, d.owner, 'is a role CloudNativePG or PostgreSQL reserves; choose another owner');
+        if (['postgres', 'template0', 'template1'].includes(d.name)) fail(`engine.databases[${i}].name`, d.name, 'is a database PostgreSQL creates itself; choose another name');
+      });
+      if (s.pooler) {
+        if (!Number.isInteger(s.pooler.instances) || s.pooler.instances < 1) fail('engine.pooler.instances', s.pooler.instances, 'must be a positive integer');
+        if (!['session', 'transaction'].includes(s.pooler.poolMode)) fail('engine.pooler.poolMode', s.pooler.poolMode, 'must be "session" or "transaction"');
+        for (const k of ['maxClientConnections', 'defaultPoolSize'] as const) {
+          if (!Number.isInteger(s.pooler[k]) || s.pooler[k] < 1) fail(`engine.pooler.${k}`, s.pooler[k], 'must be a positive integer');
+        }
+      }
     },
-    backup: (ctx: EngineContext, _b: BackupTarget): BackupPlan => ({
-      steps: [{
-        name: 'dump',
-        image,
-        command: ['bash', '-c', [
-          'set -euo pipefail',
-          // The read Service spares the primary when replicas exist.
-          `pg_dumpall -h "$DUMP_HOST" -U postgres --clean --if-exists | gzip > "/backup/${ctx.name}-$(date -u +%Y%m%dT%H%M%SZ).sql.gz"`,
-        ].join('\n')],
-        env: [
-          env('DUMP_HOST', ctx.replicas > 1 ? ctx.serviceFqdn(`${ctx.name}-read`) : ctx.serviceFqdn(ctx.name)),
-          secretEnv('PGPASSWORD', ctx.credentialsSecret, 'POSTGRES_PASSWORD'),
-        ],
-      }],
-      upload: true,
-    }),
-    restore: (ctx: EngineContext, _s: RestoreSource): RestorePlan => ({
-      // Only the primary StatefulSet restores; replicas still clone the restored primary with pg_basebackup.
-      mode: 'init',
-      objectPattern: `${ctx.name}-*.sql.gz`,
-      skipWhen: `[ -s "${PGDATA}/PG_VERSION" ]`,
-      dataMountPath: DATA_DIR,
-      steps: [{
-        name: 'restore',
-        image,
-        command: ['bash', '-c', [
-          'set -euo pipefail',
-          'shopt -s nullglob',
-          `DUMPS=(/restore/${ctx.name}-*.sql.gz)`,
-          '[ ${#DUMPS[@]} -gt 0 ] || exit 0',
-          // Built beside PGDATA and renamed at the end: an interrupted restore never looks like a complete one.
-          'STAGE="$PGDATA.restoring"',
-          'rm -rf "$STAGE"',
-          'umask 077',
-          `printf '%s\\n' "$POSTGRES_PASSWORD" > /tmp/.pwfile`,
-          'initdb -D "$STAGE" --username=postgres --pwfile=/tmp/.pwfile --auth-local=trust --auth-host=scram-sha-256',
-          'rm -f /tmp/.pwfile',
-          `pg_ctl -D "$STAGE" -w -t 3600 -o "-c listen_addresses='' -c unix_socket_directories=/var/run/postgresql" start`,
-          // pg_dumpall --clean output re-creates the role it connects as and expects that one statement to fail.
-          'gunzip -c "${DUMPS[-1]}" | psql -X -q -h /var/run/postgresql -U postgres -d postgres >/dev/null',
-          // The dump carries the source environment's password hashes: this environment's secrets win.
-          `psql -X -v ON_ERROR_STOP=1 -h /var/run/postgresql -U postgres -d postgres --set=pw="$POSTGRES_PASSWORD" --set=rpw="$REPLICATION_PASSWORD" <<'SQL'`,
-          "ALTER ROLE postgres WITH PASSWORD :'pw';",
-          `SELECT NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '${REPLICATION_USER}') AS missing \\gset`,
-          '\\if :missing',
-          `CREATE ROLE ${REPLICATION_USER} WITH REPLICATION LOGIN;`,
-          '\\endif',
-          `ALTER ROLE ${REPLICATION_USER} WITH REPLICATION LOGIN PASSWORD :'rpw';`,
-          'SQL',
-          'pg_ctl -D "$STAGE" -m fast -w stop',
-          'rm -rf "$PGDATA"',
-          'mv "$STAGE" "$PGDATA"',
-          'echo "restore: $(basename "${DUMPS[-1]}") restored into $PGDATA"',
-        ].join('\n')],
-        env: [
-          env('PGDATA', PGDATA),
-          secretEnv('POSTGRES_PASSWORD', ctx.credentialsSecret),
-          secretEnv('REPLICATION_PASSWORD', ctx.credentialsSecret),
-        ],
-        resources: resourcesJson(ctx.resources),
-        volumeMounts: [
-          { name: 'data', mountPath: DATA_DIR },
-          scratch('run', '/var/run/postgresql').mount,
-          scratch('tmp', '/tmp').mount,
-        ],
-      }],
-    }),
+    endpoints: (ctx, credentialRemoteKey) => {
+      const tls = (service: string) => EndpointTls.required({
+        ca: { kind: 'Secret', namespace: ctx.namespace, name: `${ctx.name}-ca`, key: 'ca.crt' },
+        serverName: `${service}.${ctx.namespace}.svc`,
+      });
+      const clientCredential = (clientName: string, clientNamespace: string): ClientCredential => {
+        const db = databaseOf(ctx, clientName, clientNamespace);
+        return { remoteKey: `${credentialRemoteKey}/roles/${db.owner}`, passwordProperty: 'password', user: db.owner, database: db.name };
+      };
+      const auth = EndpointAuth.perClientPassword();
+      return [
+        { name: 'rw', service: ctx.name, port: POSTGRES_PORT, protocol: 'postgresql', tls: tls(ctx.name), auth, clientCredential },
+        { name: 'ro', service: `${ctx.name}-read`, port: POSTGRES_PORT, protocol: 'postgresql', tls: tls(`${ctx.name}-read`), auth, clientCredential },
+      ];
+    },
+    recoveryPlans: (ctx): RecoveryPlan[] => {
+      const s = settings(ctx);
+      const plans: RecoveryPlan[] = [];
+      const timeout = formatDuration(s.archiveTimeoutSeconds);
+      if (follows(ctx)) {
+        plans.push({ method: `replica cluster following the WAL archive ${s3Url(ctx.restore!)} (archive_timeout ${timeout})`, rpoSeconds: s.archiveTimeoutSeconds });
+      } else if (ctx.backup) {
+        plans.push({ method: `continuous WAL archiving to ${s3Url(ctx.backup)} (Barman Cloud plugin, archive_timeout ${timeout})`, rpoSeconds: s.archiveTimeoutSeconds });
+      }
+      return plans;
+    },
+    restorePath: (ctx) => {
+      if (follows(ctx)) return `replica cluster of ${s3Url(ctx.restore!)}: promote it with \`promote: true\` (the profile's backups or the datastore's restore)`;
+      if (ctx.restore) return `promoted replica of ${s3Url(ctx.restore)}; its own base backups and WAL go to ${ctx.backup ? s3Url(ctx.backup) : 'nowhere (backups are off)'}`;
+      if (ctx.backup) return `a new Cluster with \`bootstrap.recovery\` from ${s3Url(ctx.backup)} (any point in time within the retention), e.g. a DR environment with \`restoreFrom\``;
+      return 'none: backups are off (Velero cannot snapshot what is not scheduled)';
+    },
+    config: () => ({}),
+    roles: () => [],
     rules: (ctx, sel) => {
-      const rules: AlertRule[] = [downRule('PostgresqlDown', 'PostgreSQL', ctx, 'pg_up', sel, 'postgres_exporter cannot reach PostgreSQL on pod {{ $labels.pod }}.')];
+      const rules: AlertRule[] = [downRule('PostgresqlDown', 'PostgreSQL', ctx, 'cnpg_collector_up', sel, 'The CloudNativePG instance manager cannot reach PostgreSQL on pod {{ $labels.pod }}.')];
       if (ctx.replicas > 1) {
         rules.push({
           alert: 'PostgresqlReplicationLag',
-          expr: `pg_replication_lag_seconds{${sel}} > ${maxLag}`,
+          expr: `cnpg_pg_replication_lag{${sel}} > ${maxLag}`,
           for: '5m',
           severity: 'warning',
           summary: `PostgreSQL ${ctx.namespace}/${ctx.name} replica lags behind the primary`,
@@ -272,7 +267,19 @@ export function postgresEngine(o: PostgresEngineOptions = {}): EngineDefinition 
           runbookUrl: runbook('PostgresqlReplicationLag'),
         });
       }
+      if (ctx.backup && !follows(ctx)) {
+        rules.push({
+          alert: 'PostgresqlWalArchivingFailing',
+          expr: `cnpg_pg_stat_archiver_last_failed_time{${sel}} - cnpg_pg_stat_archiver_last_archived_time{${sel}} > 0`,
+          for: '5m',
+          severity: 'critical',
+          summary: `PostgreSQL ${ctx.namespace}/${ctx.name} cannot archive WAL`,
+          description: 'The last WAL archive attempt on {{ $labels.pod }} failed: the recovery point objective is no longer met and WAL piles up on the volume.',
+          runbookUrl: runbook('PostgresqlWalArchivingFailing'),
+        });
+      }
       return rules;
     },
+    extraObjects: (scope, ctx, common) => addPostgresObjects(scope, ctx, common, settings(ctx)),
   };
 }

@@ -56,6 +56,25 @@ export interface DatastoreRestore {
   readonly endpoint?: string;
   /** Remote key (secret store) of a READ-ONLY AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY for the source bucket. @default `<namespace>/<name>-restore` */
   readonly credentialsRemoteKey?: string;
+  /**
+   * Failover: an engine that follows the source continuously (PostgreSQL: a replica cluster of its WAL archive)
+   * stops following and becomes a primary. Engines restored once are primaries already.
+   * @default profile.backups.promote ?? false
+   */
+  readonly promote?: boolean;
+}
+
+/**
+ * The datastore's own recovery objective, instead of the profile's: for data whose loss costs less than the
+ * environment's objective says (a cache, derived analytics). Shown with its reason in `dist/<env>/README.md`.
+ */
+export interface DatastoreRecovery {
+  /** Recovery point objective of this datastore, a duration such as `1h`. */
+  readonly rpo: string;
+  /** Recovery time objective of this datastore, a duration. @default profile.recoveryObjectives.rto */
+  readonly rto?: string;
+  /** Why this datastore may lose more than the environment's objective (one sentence, shown in the README). */
+  readonly reason: string;
 }
 
 /** A managed service (RDS, ElastiCache, Supabase, ...) used instead of in-cluster pods. */
@@ -91,6 +110,8 @@ export interface StatefulDatastoreProps {
   readonly managed?: ManagedEndpoint;
   /** Remote key (secret store) of the credential keys. @default `<namespace>/<name>` */
   readonly credentialsRemoteKey?: string;
+  /** This datastore's recovery objective, with the reason it differs from the profile's. @default profile.recoveryObjectives */
+  readonly recovery?: DatastoreRecovery;
   /** Owning team (label and alert routing): a label value. @default - none */
   readonly team?: string;
   /** `app.kubernetes.io/part-of`: a label value. @default - none */

@@ -21,7 +21,8 @@ export type ErrorScope = IConstruct | string;
 export const MAX_DATASTORE_NAME_LENGTH = 40;
 export const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const DNS1035_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
-const S3_URL = /^s3:\/\/([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])(\/[^\s]*)?$/;
+/** Prefixes are plain path segments: they reach scripts and JSON bodies as data, and never need quoting. */
+const S3_URL = /^s3:\/\/([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])(\/[A-Za-z0-9._\/-]*)?$/;
 
 /** Everything the parts of a StatefulDatastore are built from. */
 export interface ResolvedDatastore {
@@ -62,7 +63,7 @@ export function resolveDatastore(scope: ErrorScope, props: StatefulDatastoreProp
 
   const ctx = resolveEngineContext(scope, props, profile, def);
   def.validate(ctx, (field, value, allowed) => fail(scope, field, value, allowed));
-  const restoreSource = resolveRestore(scope, props, profile, def);
+  const restoreSource = ctx.restore;
 
   if (props.managed) {
     const m = props.managed;
@@ -102,8 +103,15 @@ export function resolveEngineContext(scope: ErrorScope, props: StatefulDatastore
   }
   const resources = withMinMemory(props.resources ?? p.resources, def.minMemory);
   const backup = resolveBackup(scope, props, p);
+  const restore = resolveRestore(scope, props, p, def);
+  if (backup && restore && backup.bucket === restore.bucket && overlaps(backup.prefix, restore.prefix)) {
+    const own = props.backup?.destination !== undefined;
+    fail(scope, own ? 'backup.destination' : 'profile.backups.destination', props.backup?.destination ?? p.backups.destination,
+      `is where this datastore restores from (s3://${restore.bucket}/${restore.prefix}): a copy must write its backups to its own bucket or prefix, never into its source's`);
+  }
   const headless = `${props.name}-headless`;
   return {
+    path: typeof scope === 'string' ? scope : scope.node.path,
     name: props.name,
     namespace: props.namespace,
     replicas,
@@ -116,6 +124,8 @@ export function resolveEngineContext(scope: ErrorScope, props: StatefulDatastore
     storageSize: size,
     storageClass,
     backup,
+    restore,
+    promote: (props.restore ? props.restore.promote : undefined) ?? p.backups.promote ?? false,
     podFqdn: (suffix, i) => `${props.name}${suffix}-${i}.${headless}.${props.namespace}.svc.${CLUSTER_DOMAIN}`,
     serviceFqdn: (service) => `${service}.${props.namespace}.svc.${CLUSTER_DOMAIN}`,
   };
@@ -137,7 +147,7 @@ export function resolveBackup(scope: ErrorScope, props: StatefulDatastoreProps, 
   if (!(b.enabled ?? p.enabled) || props.managed) return undefined;
   const destination = b.destination ?? p.destination;
   const m = S3_URL.exec(destination);
-  if (!m) fail(scope, 'backup.destination', destination, 'must be an object-storage URL "s3://<bucket>[/<prefix>]"');
+  if (!m) fail(scope, 'backup.destination', destination, 'must be an object-storage URL "s3://<bucket>[/<prefix>]" (a prefix of letters, digits, ".", "_", "-" and "/")');
   const prefix = [...(m[2] ?? '').split('/').filter((s) => s.length > 0), props.namespace, props.name].join('/');
   return {
     bucket: m[1],
@@ -145,7 +155,14 @@ export function resolveBackup(scope: ErrorScope, props: StatefulDatastoreProps, 
     endpoint: b.endpoint ?? DEFAULT_BACKUP_ENDPOINT,
     retentionDays,
     credentialsSecret: `${props.name}-backup-credentials`,
+    schedule,
+    veleroSchedule,
   };
+}
+
+/** Whether one object prefix contains the other (`a/b` and `a/b/c`), so that one writer could touch the other's objects. */
+function overlaps(a: string, b: string): boolean {
+  return a === b || a.startsWith(`${b}/`) || b.startsWith(`${a}/`);
 }
 
 /**
@@ -160,14 +177,14 @@ export function resolveRestore(scope: ErrorScope, props: StatefulDatastoreProps,
   if (from === undefined) return undefined;
   const field = own ? 'restore.from' : 'profile.backups.restoreFrom';
   const m = typeof from === 'string' ? RESTORE_URL.exec(from) : null;
-  if (!m) fail(scope, field, from, 'must be an object-storage URL "s3://<bucket>[/<prefix>]" or "gs://<bucket>[/<prefix>]"');
+  if (!m) fail(scope, field, from, 'must be an object-storage URL "s3://<bucket>[/<prefix>]" or "gs://<bucket>[/<prefix>]" (a prefix of letters, digits, ".", "_", "-" and "/")');
   const endpoint = (props.restore ? props.restore.endpoint : undefined) ?? (m[1] === 'gs' ? GCS_ENDPOINT : DEFAULT_BACKUP_ENDPOINT);
   if (endpoint.length > 253 || !DNS1123_SUBDOMAIN.test(endpoint)) fail(scope, 'restore.endpoint', endpoint, 'must be a host name such as "s3.eu-west-1.amazonaws.com" (no scheme, no path)');
   if (props.managed) {
     if (own) fail(scope, field, from, 'a managed datastore restores through its provider (snapshots, point-in-time recovery): remove restore');
     return undefined;
   }
-  if (!def.restore) {
+  if (!def.restore && !def.nativeRestore) {
     if (own) fail(scope, field, from, `${def.displayName} cannot restore from object storage: restore its volumes with Velero, or remove restore`);
     return undefined;
   }

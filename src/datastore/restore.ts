@@ -6,7 +6,7 @@ export const RESTORE_DIR = '/restore';
 /** Endpoint of `gs://` sources: Cloud Storage's S3-compatible XML API (HMAC keys). */
 export const GCS_ENDPOINT = 'storage.googleapis.com';
 /** Object-storage URL of a restore source: `s3://` or `gs://`, a bucket name, an optional prefix. */
-export const RESTORE_URL = /^(s3|gs):\/\/([a-z0-9][a-z0-9._-]{1,61}[a-z0-9])(\/[^\s]*)?$/;
+export const RESTORE_URL = /^(s3|gs):\/\/([a-z0-9][a-z0-9._-]{1,61}[a-z0-9])(\/[A-Za-z0-9._\/-]*)?$/;
 
 /** Environment of a MinIO client reading the source bucket (credentials only from the restore Secret). */
 export function restoreClientEnv(source: RestoreSource, configDir = '/tmp/.mc'): Record<string, any>[] {

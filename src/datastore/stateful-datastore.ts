@@ -12,7 +12,7 @@ import { addNetworkPolicy, clientPeers } from './network-policy';
 import { StatefulDatastoreProps } from './props';
 import { resolveDatastore } from './resolve';
 import { addStatefulSets } from './statefulset';
-import { ExtraObjectContext, RestoreSource } from './types';
+import { EngineEndpoint, ExtraObjectContext, RestoreSource } from './types';
 
 const STATEFUL_DATASTORE_SYMBOL = Symbol.for('cdk8s-platform.StatefulDatastore');
 
@@ -88,13 +88,15 @@ export class StatefulDatastore extends Construct implements IEndpointProvider {
       addManagedService(this, r, props.managed);
       return;
     }
-    if (ctx.backup && def.backup) addBackupCredentials(this, r, props, ctx.backup);
+    if (ctx.backup && (def.backup || def.objectStoreBackups)) addBackupCredentials(this, r, props, ctx.backup);
     if (r.restoreSource) addRestoreCredentials(this, r, props, r.restoreSource);
     const common: ExtraObjectContext = {
       labels: r.labels,
       protectAnnotations: r.protect,
       pullPolicy: r.profile.imagePolicy.pullPolicy,
       clientPeers: () => clientPeers(this),
+      clients: () => ConnectionGraph.of(this).ingressOf(this).map((c) => c.from),
+      credentialRemoteKey: props.credentialsRemoteKey ?? `${props.namespace}/${props.name}`,
     };
     if (!def.operatorManaged) {
       const roles = def.roles(ctx);
@@ -134,7 +136,7 @@ export class StatefulDatastore extends Construct implements IEndpointProvider {
 
 /** The engine's endpoints (or its default: one plain endpoint per client port), hosts resolved to Service FQDNs. */
 function datastoreEndpoints(server: StatefulDatastore, r: ReturnType<typeof resolveDatastore>, credentialRemoteKey: string): Endpoint[] {
-  const specs = r.def.endpoints?.(r.ctx, credentialRemoteKey) ?? r.clientPorts.map((port) => ({
+  const specs: EngineEndpoint[] = r.def.endpoints?.(r.ctx, credentialRemoteKey) ?? r.clientPorts.map((port) => ({
     name: port.name,
     service: r.ctx.name,
     port,
@@ -146,11 +148,13 @@ function datastoreEndpoints(server: StatefulDatastore, r: ReturnType<typeof reso
   }));
   return specs.map((s) => new Endpoint(server, {
     name: s.name,
-    host: r.ctx.serviceFqdn(s.service),
-    // A managed service keeps the Service name (an ExternalName alias) and its own port.
+    // A managed service has one name (the ExternalName alias `<name>`) for every endpoint, and its own port.
+    host: r.ctx.serviceFqdn(r.external ? r.ctx.name : s.service),
     port: r.clientPorts.find((p) => p.name === s.port.name) ?? s.port,
     protocol: s.protocol,
-    tls: s.tls,
+    // The provider's certificate, not one the engine's CA signed.
+    tls: r.external && s.tls.enabled ? EndpointTls.required() : s.tls,
     auth: s.auth,
+    clientCredential: s.clientCredential,
   }));
 }

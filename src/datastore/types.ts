@@ -1,6 +1,6 @@
 import { IConstruct } from 'constructs';
-import type { EndpointAuth, EndpointProtocol, EndpointTls } from '../core/endpoint';
-import { WorkloadPort } from '../core/connections';
+import type { EndpointAuth, EndpointProps, EndpointProtocol, EndpointTls } from '../core/endpoint';
+import { IWorkload, WorkloadPort } from '../core/connections';
 import { ResourceDefaults } from '../core/environment-profile';
 import { AlertRule } from '../core/monitoring-registry';
 
@@ -23,6 +23,10 @@ export interface BackupTarget {
   readonly retentionDays: number;
   /** Secret holding AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY for the object store. */
   readonly credentialsSecret: string;
+  /** Cron schedule (five fields, UTC) of the engine's dump or base backup. */
+  readonly schedule: string;
+  /** Cron schedule of the Velero volume snapshots. */
+  readonly veleroSchedule: string;
 }
 
 /** Where a datastore restores from: another environment's backups of this datastore (`<from>/<namespace>/<name>/`). */
@@ -55,10 +59,26 @@ export interface RestorePlan {
   readonly dataMountPath?: string;
   /** Containers run after the fetch step (`/restore` is mounted in each; `/tmp` too). */
   readonly steps: Record<string, any>[];
+  /**
+   * Whether the datastore's fetch step (MinIO client) runs first. False when the engine reads the source itself
+   * (Elasticsearch registers it as a read-only snapshot repository).
+   * @default true
+   */
+  readonly fetch?: boolean;
+}
+
+/** One way a datastore's data survives a disaster, and the most recent writes it can lose. */
+export interface RecoveryPlan {
+  /** What it is, for messages and the README: `WAL archiving (Barman Cloud, archive_timeout 5m)`. */
+  readonly method: string;
+  /** The most recent writes a disaster can cost with this plan alone, in seconds. */
+  readonly rpoSeconds: number;
 }
 
 /** Everything an engine needs to know about the datastore it renders. Resolved once by StatefulDatastore. */
 export interface EngineContext {
+  /** Construct path of the datastore (or the path given in tests): errors of engine hooks name it. */
+  readonly path: string;
   readonly name: string;
   readonly namespace: string;
   /** Pods of the main (data) role. */
@@ -78,6 +98,13 @@ export interface EngineContext {
   readonly storageClass: string;
   /** Set when backups are enabled. */
   readonly backup?: BackupTarget;
+  /** Set when the datastore restores from (or, for engines that can, follows) another environment's backups. */
+  readonly restore?: RestoreSource;
+  /**
+   * DR failover declared (`backups.promote` or `restore.promote`): a datastore that follows `restore` continuously
+   * stops following it and becomes a primary.
+   */
+  readonly promote: boolean;
   /** FQDN of pod `ordinal` of the StatefulSet `<name><suffix>`. */
   podFqdn(suffix: string, ordinal: number): string;
   /** FQDN of a Service of the datastore (`<name>`, `<name>-read`, ...). */
@@ -129,6 +156,8 @@ export interface EngineEndpoint {
   readonly protocol: EndpointProtocol;
   readonly tls: EndpointTls;
   readonly auth: EndpointAuth;
+  /** Per-client credentials (see {@link EndpointProps.clientCredential}); required when `auth` has no shared credential. */
+  readonly clientCredential?: EndpointProps['clientCredential'];
 }
 
 /** The engine's metrics endpoint (an exporter sidecar or a native endpoint). */
@@ -147,6 +176,12 @@ export type EngineFail = (field: string, value: unknown, allowed: string) => nev
 export interface EngineDefinition {
   /** Short engine id used in labels, names of alerts and messages (e.g. `postgresql`). */
   readonly id: string;
+  /**
+   * Cluster add-ons (ids of the add-on catalogue) that must run for the engine's objects to be served, e.g.
+   * `['cloudnative-pg', 'plugin-barman-cloud']` or `['strimzi-kafka-operator']`.
+   * @default [] - plain Kubernetes objects only
+   */
+  readonly requires?: readonly string[];
   /** Human-readable name for messages and docs. */
   readonly displayName: string;
   readonly version: string;
@@ -183,6 +218,26 @@ export interface EngineDefinition {
   roles(ctx: EngineContext): RoleSpec[];
   /** Undefined when no dump tool exists (volume snapshots by Velero only). */
   backup?(ctx: EngineContext, backup: BackupTarget): BackupPlan;
+  /** What `backup` writes, for the recovery report and messages (`RDB snapshot`, `Elasticsearch snapshot`). @default 'dump' */
+  readonly backupMethod?: string;
+  /**
+   * What the engine's own mechanisms achieve (PostgreSQL: continuous WAL archiving; a DR replica following its
+   * source), counted with the dump schedule and the Velero snapshots when the recovery objectives are checked.
+   * @default - none: the dump CronJob and the Velero snapshots are the plans
+   */
+  recoveryPlans?(ctx: EngineContext): RecoveryPlan[];
+  /**
+   * The engine writes to `ctx.backup` itself (CloudNativePG's Barman Cloud plugin): the backup credentials are
+   * emitted without a dump CronJob.
+   */
+  readonly objectStoreBackups?: boolean;
+  /**
+   * The engine restores from `ctx.restore` itself (CloudNativePG: a replica cluster of the source's WAL archive,
+   * or `bootstrap.recovery`): no {@link restore} plan, no fetch step.
+   */
+  readonly nativeRestore?: boolean;
+  /** One line saying how this datastore is restored (environment README). @default - from the restore plan's mode */
+  restorePath?(ctx: EngineContext): string;
   /** Restores the newest backup written by `backup` into a fresh datastore. Undefined when the engine cannot (Velero only). */
   restore?(ctx: EngineContext, source: RestoreSource): RestorePlan;
   rules(ctx: EngineContext, selector: string): AlertRule[];
@@ -192,6 +247,10 @@ export interface EngineDefinition {
   readonly operatorManaged?: boolean;
   /** Pod labels that select the datastore's pods when an operator names them. @default selectorLabels(name) */
   podSelector?(ctx: EngineContext): Record<string, string>;
+  /** Operator mode: labels of the pods the PodMonitor scrapes (the metrics port's pods). @default podSelector */
+  metricsPodSelector?(ctx: EngineContext): Record<string, string>;
+  /** Regular expression of the names of the datastore's claims (volume alert). @default `data-<name>(-[a-z]+)?-[0-9]+` */
+  claimPattern?(ctx: EngineContext): string;
 }
 
 /** Helpers the datastore hands to `extraObjects` so engines label and protect their objects the same way. */
@@ -201,7 +260,11 @@ export interface ExtraObjectContext {
   readonly protectAnnotations: Record<string, string>;
   /** Ports of the clients allowed in, computed at synth from the connection graph. */
   clientPeers(): Record<string, any>[];
+  /** The clients of the datastore in the connection graph (known at synth). */
+  clients(): IWorkload[];
   readonly pullPolicy: string;
+  /** The datastore's key in the secret store (`credentialsRemoteKey` or `<namespace>/<name>`). */
+  readonly credentialRemoteKey: string;
 }
 
 /** Container resources as Kubernetes JSON. */

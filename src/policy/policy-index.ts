@@ -1,5 +1,6 @@
 import { selectorMatchesLabels } from '../core/labels';
 import { SynthDocument } from '../synth/synthesizer';
+import { operatorPodsOf } from './operator-pods';
 
 /** Kinds whose objects carry a pod template (or are pods). */
 export const POD_BEARING_KINDS: readonly string[] = ['Deployment', 'StatefulSet', 'DaemonSet', 'Job', 'CronJob', 'Rollout', 'ReplicaSet', 'Pod'];
@@ -138,7 +139,10 @@ export function labelsOf(doc: SynthDocument): Labels {
  */
 export class PolicyIndex {
   public readonly documents: readonly SynthDocument[];
+  /** Pod templates in dist/ (every per-pod check runs on these). */
   public readonly pods: readonly PodView[];
+  /** Pods operators create from custom resources (labels and ports only): selector lookups find them too. */
+  public readonly operatorPods: readonly PodView[];
   private readonly byKind = new Map<string, SynthDocument[]>();
   private readonly byNamespaceKind = new Map<string, SynthDocument[]>();
   private readonly byNamespaceKindName = new Map<string, SynthDocument>();
@@ -164,6 +168,15 @@ export class PolicyIndex {
       }
     }
     this.pods = pods;
+    const operatorPods: PodView[] = [];
+    for (const doc of documents) {
+      for (const pod of operatorPodsOf(doc, (ns, kind, name) => this.find(ns, kind, name))) {
+        operatorPods.push(pod);
+        push(this.podsByNamespace, pod.namespace, pod);
+        for (const [k, v] of Object.entries(pod.labels)) push(this.podsByLabel, `${pod.namespace}\u0000${k}\u0000${v}`, pod);
+      }
+    }
+    this.operatorPods = operatorPods;
   }
 
   /** All documents of a kind, in output order. */
@@ -186,7 +199,7 @@ export class PolicyIndex {
     return this.podByDoc.get(doc);
   }
 
-  /** Pods (templates) in `namespace` that `selector` selects. */
+  /** Pods (templates, and the pods operators create) in `namespace` that `selector` selects. */
   public selectPods(namespace: string, selector: LabelSelector | undefined): PodView[] {
     if (!selector) return [];
     let candidates = this.podsByNamespace.get(namespace) ?? [];

@@ -1,7 +1,8 @@
 /**
  * Digest pinning: `profile.imageDigests` maps `repository:tag` to a digest; every container image with an entry
  * becomes `repository:tag@sha256:...`. Pod specs are found wherever a `containers` / `initContainers` list sits in
- * a document (Deployment, StatefulSet, DaemonSet, CronJob, Rollout, ...).
+ * a document (Deployment, StatefulSet, DaemonSet, CronJob, Rollout, ...); an operand image named `imageName`
+ * (CloudNativePG's Cluster) is pinned too.
  */
 
 const DIGEST = /^sha256:[0-9a-f]{64}$/;
@@ -37,6 +38,7 @@ export function pinImages(node: unknown, pins: Readonly<Record<string, string>>,
   }
   for (const [k, v] of Object.entries(node as Record<string, unknown>)) {
     if (CONTAINER_LISTS.has(k)) pinList(v, pins);
+    else if (k === 'imageName' && typeof v === 'string' && !v.includes('@') && pins[v]) (node as Record<string, unknown>)[k] = `${v}@${pins[v]}`;
     else if (v && typeof v === 'object') pinImages(v, pins, depth + 1);
   }
 }

@@ -33,8 +33,10 @@ describe('resolveDatastore', () => {
     expect(r.ctx.highAvailability).toBe(true);
     expect(r.ctx.backup).toEqual({
       bucket: 'platform-backups-production', prefix: 'data/orders-db', endpoint: 's3.amazonaws.com', retentionDays: 30,
-      credentialsSecret: 'orders-db-backup-credentials',
+      credentialsSecret: 'orders-db-backup-credentials', schedule: '0 */6 * * *', veleroSchedule: '0 2 * * *',
     });
+    expect(r.ctx.restore).toBeUndefined();
+    expect(r.ctx.promote).toBe(false);
     expect(r.protect).toEqual({ 'argocd.argoproj.io/sync-options': 'Prune=false,Delete=false' });
   });
 
@@ -52,7 +54,15 @@ describe('resolveDatastore', () => {
     expect(resolveDatastore(PATH, props(), profile).restoreSource).toEqual({
       bucket: 'other-env-backups', prefix: 'data/orders-db', endpoint: 's3.amazonaws.com', credentialsSecret: 'orders-db-restore-credentials',
     });
-    expect(resolveDatastore(PATH, props({ engine: Engine.elasticsearch(), storage: { size: '10Gi' } }), profile).restoreSource).toBeUndefined();
+    expect(resolveDatastore(PATH, props({ engine: Engine.kafka(), storage: { size: '10Gi' } }), profile).restoreSource).toBeUndefined();
+  });
+
+  test('GIVEN a profile that declares failover WHEN resolved THEN the context promotes; a datastore may decide for itself', () => {
+    const profile = testProfile({ backups: { ...development.backups, restoreFrom: 's3://other-env-backups', promote: true } });
+
+    expect(resolveDatastore(PATH, props(), profile).ctx.promote).toBe(true);
+    expect(resolveDatastore(PATH, props({ restore: { from: 's3://other-env-backups', promote: false } }), profile).ctx.promote).toBe(false);
+    expect(resolveDatastore(PATH, props(), profile).ctx.restore?.bucket).toBe('other-env-backups');
   });
 
   test('GIVEN two replicas in production WHEN resolved THEN the error names the path and the engine\'s minimum', () => {

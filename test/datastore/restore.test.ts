@@ -6,45 +6,33 @@ import { restrictedContainerSecurityContext } from '../../src/core/security';
 import { development, production, synthEnv } from '../helpers';
 
 const FROM = 's3://platform-backups-production';
-const drLike: EnvironmentProfile = { ...production, backups: { ...production.backups, restoreFrom: FROM } };
-const ds = (extra: Partial<StatefulDatastoreProps> = {}): StatefulDatastoreProps => ({ name: 'orders-db', namespace: 'data', engine: Engine.postgres(), ...extra });
+/** A DR profile: production's, writing its own backups, restoring from production's. */
+const drLike: EnvironmentProfile = { ...production, name: 'dr', backups: { ...production.backups, destination: 's3://platform-backups-dr', restoreFrom: FROM } };
+const ds = (extra: Partial<StatefulDatastoreProps> = {}): StatefulDatastoreProps => ({ name: 'orders-db', namespace: 'data', engine: Engine.redis(), ...extra });
 const script = (c: any): string => c.command[c.command.length - 1];
 const RESTRICTED = restrictedContainerSecurityContext();
 
-describe('StatefulDatastore restore: PostgreSQL (init containers on the primary)', () => {
-  it('restores the newest dump into an empty primary volume before PostgreSQL starts', () => {
-    // GIVEN a profile whose backups restore from production's bucket
+describe('StatefulDatastore restore: the fetch step and its credentials (shown on Redis)', () => {
+  it('restores the newest backup into an empty volume before the server starts', () => {
+    // GIVEN a profile whose datastores restore from production's bucket
     const r = synthEnv((c) => { new StatefulDatastore(c, 'db', ds()); }, drLike);
-    // THEN the primary runs restore-fetch then restore before postgresql
+    // THEN the data pods run restore-fetch, then the engine's restore step, before the server
     const sts = r.find('StatefulSet', 'orders-db', 'data');
     const init = sts.spec.template.spec.initContainers;
     expect(init.map((c: any) => c.name)).toEqual(['restore-fetch', 'restore']);
     const fetch = init[0];
     expect(fetch.image).toMatch(/^quay.io\/minio\/mc:RELEASE.2024-10-08T09-37-26Z/);
-    expect(script(fetch)).toContain('if [ -s "/var/lib/postgresql/data/pgdata/PG_VERSION" ]; then');
     expect(script(fetch)).toContain('mc alias set restore "https://s3.amazonaws.com" "$AWS_ACCESS_KEY_ID" "$AWS_SECRET_ACCESS_KEY" >/dev/null');
-    expect(script(fetch)).toContain('for o in $(mc ls "restore/platform-backups-production/data/orders-db/"); do case "$o" in orders-db-*.sql.gz) LATEST="$o" ;; esac; done');
+    expect(script(fetch)).toContain('for o in $(mc ls "restore/platform-backups-production/data/orders-db/"); do case "$o" in orders-db-*.rdb) LATEST="$o" ;; esac; done');
     expect(script(fetch)).toContain('mc cp "restore/platform-backups-production/data/orders-db/$LATEST" "/restore/$LATEST"');
     expect(fetch.env).toEqual([
       { name: 'MC_CONFIG_DIR', value: '/restore/.mc' },
       { name: 'AWS_ACCESS_KEY_ID', valueFrom: { secretKeyRef: { name: 'orders-db-restore-credentials', key: 'AWS_ACCESS_KEY_ID' } } },
       { name: 'AWS_SECRET_ACCESS_KEY', valueFrom: { secretKeyRef: { name: 'orders-db-restore-credentials', key: 'AWS_SECRET_ACCESS_KEY' } } },
     ]);
-    expect(fetch.volumeMounts).toEqual([{ name: 'data', mountPath: '/var/lib/postgresql/data' }, { name: 'restore', mountPath: '/restore' }]);
-    const restore = init[1];
-    expect(restore.image).toMatch(/^docker.io\/library\/postgres:16.4/);
-    expect(script(restore)).toContain('initdb -D "$STAGE" --username=postgres --pwfile=/tmp/.pwfile');
-    expect(script(restore)).toContain('gunzip -c "${DUMPS[-1]}" | psql -X -q -h /var/run/postgresql -U postgres -d postgres >/dev/null');
-    expect(script(restore)).toContain("ALTER ROLE replicator WITH REPLICATION LOGIN PASSWORD :'rpw';");
-    expect(script(restore)).toContain('mv "$STAGE" "$PGDATA"');
+    expect(fetch.volumeMounts).toEqual([{ name: 'data', mountPath: '/data' }, { name: 'restore', mountPath: '/restore' }]);
     for (const c of init) expect(c.securityContext).toEqual(RESTRICTED);
     expect(sts.spec.template.spec.volumes).toContainEqual({ name: 'restore', emptyDir: { sizeLimit: '50Gi' } });
-  });
-
-  it('leaves replicas cloning the primary with pg_basebackup: no restore on the replica StatefulSet', () => {
-    const r = synthEnv((c) => { new StatefulDatastore(c, 'db', ds()); }, drLike);
-    expect(r.find('StatefulSet', 'orders-db-replica', 'data').spec.template.spec.initContainers).toBeUndefined();
-    expect(r.all('Job')).toHaveLength(0);
   });
 
   it('reads a read-only key from its own ExternalSecret, never a value', () => {
@@ -55,6 +43,14 @@ describe('StatefulDatastore restore: PostgreSQL (init containers on the primary)
       { secretKey: 'AWS_SECRET_ACCESS_KEY', remoteRef: { key: 'data/orders-db-restore', property: 'AWS_SECRET_ACCESS_KEY' } },
     ]);
     expect(r.all('Secret')).toHaveLength(0);
+  });
+
+  it('GIVEN a DR profile WHEN backups run THEN they write to and prune only the DR bucket, never the source', () => {
+    const r = synthEnv((c) => { new StatefulDatastore(c, 'db', ds()); }, drLike);
+    const upload = r.find('CronJob', 'orders-db-backup', 'data').spec.jobTemplate.spec.template.spec.containers[0];
+    expect(script(upload)).toContain('mc cp --recursive /backup/ "backup/platform-backups-dr/data/orders-db/"');
+    expect(script(upload)).toContain('mc rm --recursive --force --older-than "30d" "backup/platform-backups-dr/data/orders-db/"');
+    expect(script(upload)).not.toContain('platform-backups-production');
   });
 
   it('opens egress to 443 for the object store even when backups are off', () => {
@@ -131,11 +127,38 @@ describe('StatefulDatastore restore: MinIO and ClickHouse (one-off Job)', () => 
   });
 });
 
+describe('StatefulDatastore restore: Elasticsearch (a read-only snapshot repository)', () => {
+  it('GIVEN a DR profile THEN a Job restores the newest snapshot through a readonly repository on the source, and snapshots go to its own', () => {
+    const r = synthEnv((c) => { new StatefulDatastore(c, 'db', ds({ name: 'logs', engine: Engine.elasticsearch() })); }, drLike);
+    const pod = r.find('Job', 'logs-restore', 'data').spec.template.spec;
+    // No download first: Elasticsearch reads the source itself.
+    expect(pod.initContainers).toBeUndefined();
+    const main = pod.containers[0];
+    expect(script(main)).toContain(`printf '{"type":"s3","settings":{"client":"restore","bucket":"%s","base_path":"%s","readonly":true}}' "$SOURCE_BUCKET" "$SOURCE_BASE_PATH" > /tmp/repository.json`);
+    expect(script(main)).toContain(`curl -fsS -u "$AUTH" -X PUT "$ES/_snapshot/platform-restore" -H 'Content-Type: application/json' --data-binary @/tmp/repository.json`);
+    expect(script(main)).toContain('"$ES/_snapshot/platform-restore/$LATEST/_restore?wait_for_completion=true"');
+    expect(script(main)).toContain('then echo "restore: the cluster holds indices: nothing to restore"; exit 0; fi');
+    expect(main.env).toContainEqual({ name: 'SOURCE_BUCKET', value: 'platform-backups-production' });
+    expect(main.env).toContainEqual({ name: 'SOURCE_BASE_PATH', value: 'data/logs' });
+    // AND the nodes hold the source's read-only keys under their own S3 client
+    const cm = r.find('ConfigMap', 'logs-config', 'data').data;
+    expect(cm['elasticsearch.yml']).toContain('s3.client.restore.endpoint: s3.amazonaws.com');
+    expect(cm['prepare.sh']).toContain('elasticsearch-keystore add -x s3.client.restore.access_key');
+    const prepare = r.find('StatefulSet', 'logs', 'data').spec.template.spec.initContainers[0];
+    expect(prepare.env).toContainEqual({ name: 'RESTORE_AWS_ACCESS_KEY_ID', valueFrom: { secretKeyRef: { name: 'logs-restore-credentials', key: 'AWS_ACCESS_KEY_ID' } } });
+    // AND its own snapshots go to its own repository in the DR bucket
+    const snapshot = r.find('CronJob', 'logs-backup', 'data').spec.jobTemplate.spec.template.spec.containers[0];
+    expect(script(snapshot)).toContain('"$ES/_snapshot/platform-backup"');
+    expect(snapshot.env).toContainEqual({ name: 'REPO_BUCKET', value: 'platform-backups-dr' });
+    expect(snapshot.env).toContainEqual({ name: 'REPO_BASE_PATH', value: 'data/logs' });
+  });
+});
+
 describe('StatefulDatastore restore: engines without a restore', () => {
-  it.each([['elasticsearch', () => Engine.elasticsearch()], ['kafka', () => Engine.kafka()]] as const)('%s: the profile restore is a documented no-op', (_n, engine) => {
-    const r = synthEnv((c) => { new StatefulDatastore(c, 'db', ds({ name: 'search', engine: engine() })); }, drLike);
+  it('kafka: the profile restore is a documented no-op', () => {
+    const r = synthEnv((c) => { new StatefulDatastore(c, 'db', ds({ name: 'events', engine: Engine.kafka() })); }, drLike);
     expect(r.all('Job')).toHaveLength(0);
-    expect(r.all('ExternalSecret').map((x) => x.metadata.name)).not.toContain('search-restore-credentials');
+    expect(r.all('ExternalSecret').map((x) => x.metadata.name)).not.toContain('events-restore-credentials');
   });
   it('managed: the profile restore is a no-op', () => {
     const r = synthEnv((c) => { new StatefulDatastore(c, 'db', ds({ managed: { host: 'orders.abc.rds.amazonaws.com' } })); }, drLike);
@@ -153,7 +176,16 @@ describe('StatefulDatastore restore: bad input', () => {
     expect(build({}, { ...production, backups: { ...production.backups, restoreFrom: 'platform-backups-production' } })).toThrow('production/db: profile.backups.restoreFrom: got "platform-backups-production"; must be an object-storage URL "s3://<bucket>[/<prefix>]" or "gs://<bucket>[/<prefix>]"');
   });
   it('an explicit restore on an engine that cannot restore', () => {
-    expect(build({ engine: Engine.elasticsearch(), restore: { from: FROM } })).toThrow('production/db: restore.from: got "s3://platform-backups-production"; Elasticsearch cannot restore from object storage: restore its volumes with Velero, or remove restore');
+    expect(build({ engine: Engine.kafka(), restore: { from: 's3://other-backups' } })).toThrow('production/db: restore.from: got "s3://other-backups"; Kafka cannot restore from object storage: restore its volumes with Velero, or remove restore');
+  });
+  it('GIVEN backups written where the datastore restores from THEN synth refuses: a copy never writes into its source', () => {
+    expect(build({ restore: { from: FROM } })).toThrow('production/db: profile.backups.destination: got "s3://platform-backups-production"; is where this datastore restores from (s3://platform-backups-production/data/orders-db): a copy must write its backups to its own bucket or prefix, never into its source\'s');
+    expect(build({ backup: { destination: 's3://shared/dr' }, restore: { from: 's3://shared/dr' } })).toThrow('production/db: backup.destination: got "s3://shared/dr"; is where this datastore restores from (s3://shared/dr/data/orders-db)');
+    // Different prefixes of one bucket are fine.
+    expect(build({ backup: { destination: 's3://shared/dr' }, restore: { from: 's3://shared/production' } })).not.toThrow();
+  });
+  it('a prefix with characters that would need quoting in scripts', () => {
+    expect(build({ restore: { from: "s3://bucket/a'b" } })).toThrow('production/db: restore.from: got "s3://bucket/a\'b"; must be an object-storage URL "s3://<bucket>[/<prefix>]" or "gs://<bucket>[/<prefix>]" (a prefix of letters, digits, ".", "_", "-" and "/")');
   });
   it('an explicit restore on a managed datastore', () => {
     expect(build({ managed: { host: 'orders.abc.rds.amazonaws.com' }, restore: { from: FROM } })).toThrow('production/db: restore.from: got "s3://platform-backups-production"; a managed datastore restores through its provider (snapshots, point-in-time recovery): remove restore');

@@ -8,15 +8,17 @@ import { evaluatePolicies } from '../../src/policy';
 import { FakeWorkload, isValidPromQL } from './fixtures';
 import { development, production, staging, synthEnv, testProfile } from '../helpers';
 
+// The generic parts (StatefulSets, Services, backups, policies) are shown on Redis: an engine this library runs itself.
+// PostgreSQL runs on CloudNativePG (test/datastore/postgres.test.ts).
 const pg = (extra: Partial<StatefulDatastoreProps> = {}): Omit<StatefulDatastoreProps, 'engine'> & { engine: Engine } => ({
-  name: 'orders-db', namespace: 'data', engine: Engine.postgres(), ...extra,
+  name: 'orders-db', namespace: 'data', engine: Engine.redis(), ...extra,
 });
 
 describe('StatefulDatastore: seeds', () => {
-  it('reproduces the seed PostgreSQL StatefulSet: volumeClaimTemplates 100Gi and secret-based credentials', () => {
-    // GIVEN production and a 100Gi PostgreSQL
+  it('reproduces the seed StatefulSet: volumeClaimTemplates 100Gi and secret-based credentials', () => {
+    // GIVEN production and a 100Gi datastore
     const r = synthEnv((c) => { new StatefulDatastore(c, 'db', pg({ storage: { size: '100Gi' } })); }, production);
-    // THEN the primary StatefulSet claims 100Gi on the profile's storage class and retains it
+    // THEN the data StatefulSet claims 100Gi on the profile's storage class and retains it
     const sts = r.find('StatefulSet', 'orders-db', 'data');
     expect(sts.spec.volumeClaimTemplates).toHaveLength(1);
     expect(sts.spec.volumeClaimTemplates[0].metadata.name).toBe('data');
@@ -27,16 +29,13 @@ describe('StatefulDatastore: seeds', () => {
     });
     expect(sts.spec.persistentVolumeClaimRetentionPolicy).toEqual({ whenDeleted: 'Retain', whenScaled: 'Retain' });
     // AND the password comes from the Secret written by the ExternalSecret, never a value
-    const pgc = sts.spec.template.spec.containers.find((x: any) => x.name === 'postgresql');
-    expect(pgc.env.find((e: any) => e.name === 'POSTGRES_PASSWORD')).toEqual({
-      name: 'POSTGRES_PASSWORD', valueFrom: { secretKeyRef: { name: 'orders-db-credentials', key: 'POSTGRES_PASSWORD' } },
+    const server = sts.spec.template.spec.containers.find((x: any) => x.name === 'redis');
+    expect(server.env.find((e: any) => e.name === 'REDIS_PASSWORD')).toEqual({
+      name: 'REDIS_PASSWORD', valueFrom: { secretKeyRef: { name: 'orders-db-credentials', key: 'REDIS_PASSWORD' } },
     });
     const es = r.find('ExternalSecret', 'orders-db-credentials', 'data');
     expect(es.spec.secretStoreRef).toEqual({ kind: 'ClusterSecretStore', name: 'vault-production' });
-    expect(es.spec.data).toEqual([
-      { secretKey: 'POSTGRES_PASSWORD', remoteRef: { key: 'data/orders-db', property: 'POSTGRES_PASSWORD' } },
-      { secretKey: 'REPLICATION_PASSWORD', remoteRef: { key: 'data/orders-db', property: 'REPLICATION_PASSWORD' } },
-    ]);
+    expect(es.spec.data).toEqual([{ secretKey: 'REDIS_PASSWORD', remoteRef: { key: 'data/orders-db', property: 'REDIS_PASSWORD' } }]);
     expect(r.all('Secret')).toHaveLength(0);
   });
 
@@ -80,15 +79,17 @@ describe('StatefulDatastore: driven by the profile', () => {
     for (const kind of ['StatefulSet', 'Service', 'ExternalSecret']) {
       for (const o of r.all(kind)) expect(o.metadata.annotations, `${kind}/${o.metadata.name}`).toEqual(PROTECT_ANNOTATIONS);
     }
-    for (const sts of r.all('StatefulSet')) expect(sts.spec.volumeClaimTemplates[0].metadata.annotations).toEqual({ 'argocd.argoproj.io/sync-options': 'Prune=false,Delete=false' });
-    const replica = r.find('StatefulSet', 'orders-db-replica');
-    expect(replica.spec.replicas).toBe(2);
-    expect(replica.spec.template.spec.affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution[0].topologyKey).toBe('kubernetes.io/hostname');
-    expect(replica.spec.template.spec.topologySpreadConstraints[0].topologyKey).toBe('topology.kubernetes.io/zone');
-    expect(r.find('PodDisruptionBudget', 'orders-db-replica').spec).toEqual({
+    for (const sts of r.all('StatefulSet').filter((x) => x.spec.volumeClaimTemplates)) expect(sts.spec.volumeClaimTemplates[0].metadata.annotations).toEqual({ 'argocd.argoproj.io/sync-options': 'Prune=false,Delete=false' });
+    const data = r.find('StatefulSet', 'orders-db');
+    expect(data.spec.replicas).toBe(3);
+    expect(data.spec.template.spec.affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution[0].topologyKey).toBe('kubernetes.io/hostname');
+    expect(data.spec.template.spec.topologySpreadConstraints[0].topologyKey).toBe('topology.kubernetes.io/zone');
+    expect(r.find('PodDisruptionBudget', 'orders-db').spec).toEqual({
       maxUnavailable: 1,
-      selector: { matchLabels: { 'app.kubernetes.io/component': 'read', 'app.kubernetes.io/instance': 'orders-db', 'app.kubernetes.io/name': 'orders-db' } },
+      selector: { matchLabels: { 'app.kubernetes.io/component': 'server', 'app.kubernetes.io/instance': 'orders-db', 'app.kubernetes.io/name': 'orders-db' } },
     });
+    // The voting role keeps a majority.
+    expect(r.find('PodDisruptionBudget', 'orders-db-sentinel').spec.minAvailable).toBe(2);
     expect(r.find('CronJob', 'orders-db-backup').spec.schedule).toBe('0 */6 * * *');
   });
 
@@ -103,7 +104,7 @@ describe('StatefulDatastore: driven by the profile', () => {
     const r = synthEnv((c) => {
       new StatefulDatastore(c, 'db', pg({ replicas: 2, storage: { size: '20Gi', storageClass: 'fast.ssd' }, backup: { schedule: '30 1 * * *', retentionDays: 14 } }));
     }, production);
-    expect(r.find('StatefulSet', 'orders-db-replica').spec.replicas).toBe(1);
+    expect(r.find('StatefulSet', 'orders-db').spec.replicas).toBe(2);
     expect(r.find('StatefulSet', 'orders-db').spec.volumeClaimTemplates[0].spec).toMatchObject({ storageClassName: 'fast.ssd', resources: { requests: { storage: '20Gi' } } });
     const job = r.find('CronJob', 'orders-db-backup');
     expect(job.spec.schedule).toBe('30 1 * * *');
@@ -131,9 +132,8 @@ describe('StatefulDatastore: backup CronJob', () => {
     expect(pod.automountServiceAccountToken).toBe(false);
     const dump = pod.initContainers[0];
     expect(dump.name).toBe('dump');
-    expect(dump.command[2]).toContain('pg_dumpall -h "$DUMP_HOST" -U postgres --clean --if-exists | gzip');
-    expect(dump.env).toContainEqual({ name: 'DUMP_HOST', value: 'orders-db-read.data.svc.cluster.local' });
-    expect(dump.env).toContainEqual({ name: 'PGPASSWORD', valueFrom: { secretKeyRef: { name: 'orders-db-credentials', key: 'POSTGRES_PASSWORD' } } });
+    expect(dump.command[2]).toContain('--rdb "/backup/orders-db-$(date -u +%Y%m%dT%H%M%SZ).rdb"');
+    expect(dump.env).toContainEqual({ name: 'REDIS_PASSWORD', valueFrom: { secretKeyRef: { name: 'orders-db-credentials', key: 'REDIS_PASSWORD' } } });
     const upload = pod.containers[0];
     expect(upload.name).toBe('upload');
     expect(upload.env).toContainEqual({ name: 'AWS_ACCESS_KEY_ID', valueFrom: { secretKeyRef: { name: 'orders-db-backup-credentials', key: 'AWS_ACCESS_KEY_ID' } } });
@@ -153,15 +153,16 @@ describe('StatefulDatastore: NetworkPolicy', () => {
     expect(np.spec.podSelector).toEqual({ matchLabels: { 'app.kubernetes.io/instance': 'orders-db', 'app.kubernetes.io/name': 'orders-db' } });
     expect(np.spec.policyTypes).toEqual(['Ingress', 'Egress']);
     const from = (ns: string, name: string) => ({ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': ns } }, podSelector: { matchLabels: { 'app.kubernetes.io/instance': name, 'app.kubernetes.io/name': name } } });
+    const clientPorts = [{ protocol: 'TCP', port: 6379 }, { protocol: 'TCP', port: 26379 }];
     expect(np.spec.ingress).toEqual([
-      { from: [from('shop', 'billing')], ports: [{ protocol: 'TCP', port: 5432 }] },
-      { from: [from('shop', 'orders-api')], ports: [{ protocol: 'TCP', port: 5432 }] },
-      { from: [from('data', 'orders-db')], ports: [{ protocol: 'TCP', port: 5432 }] },
-      { from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } }], ports: [{ protocol: 'TCP', port: 9187 }] },
+      { from: [from('shop', 'billing')], ports: clientPorts },
+      { from: [from('shop', 'orders-api')], ports: clientPorts },
+      { from: [from('data', 'orders-db')], ports: clientPorts },
+      { from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } }], ports: [{ protocol: 'TCP', port: 9121 }] },
     ]);
     expect(np.spec.egress).toEqual([
       expect.objectContaining({ ports: [{ protocol: 'UDP', port: 53 }, { protocol: 'TCP', port: 53 }] }),
-      { to: [from('data', 'orders-db')], ports: [{ protocol: 'TCP', port: 5432 }] },
+      { to: [from('data', 'orders-db')], ports: clientPorts },
       { to: [{ ipBlock: { cidr: '0.0.0.0/0' } }], ports: [{ protocol: 'TCP', port: 443 }] },
     ]);
   });
@@ -178,7 +179,7 @@ describe('StatefulDatastore: managed mode', () => {
     const api = new FakeWorkload(c, 'orders-api', 'data');
     const db = new StatefulDatastore(c, 'db', pg({ managed: { host: 'orders.abc123.eu-west-1.rds.amazonaws.com', cidrs: ['10.20.0.0/16'] } }));
     ConnectionGraph.of(c).connect(api, db);
-    expect(db.external).toEqual({ cidrs: ['10.20.0.0/16'], ports: [{ name: 'postgresql', port: 5432 }] });
+    expect(db.external).toEqual({ cidrs: ['10.20.0.0/16'], ports: [{ name: 'redis', port: 6379 }] });
     expect(db.replicas).toBe(0);
   }, profile);
 
@@ -186,7 +187,7 @@ describe('StatefulDatastore: managed mode', () => {
     const r = managed();
     expect(r.docs.map((d) => `${d.kind}/${d.metadata.name}`).sort()).toEqual(['ExternalSecret/orders-db-credentials', 'Service/orders-db']);
     expect(r.find('Service', 'orders-db').spec).toEqual({
-      type: 'ExternalName', externalName: 'orders.abc123.eu-west-1.rds.amazonaws.com', ports: [{ name: 'postgresql', port: 5432, protocol: 'TCP' }],
+      type: 'ExternalName', externalName: 'orders.abc123.eu-west-1.rds.amazonaws.com', ports: [{ name: 'redis', port: 6379, protocol: 'TCP' }],
     });
     expect(r.find('ExternalSecret', 'orders-db-credentials').spec.target).toEqual({ name: 'orders-db-credentials', creationPolicy: 'Owner', deletionPolicy: 'Retain' });
   });
@@ -200,29 +201,29 @@ describe('StatefulDatastore: managed mode', () => {
 
   it('uses a custom port', () => {
     const r = synthEnv((c) => { new StatefulDatastore(c, 'db', pg({ managed: { host: 'db.supabase.co', port: 6543 } })); });
-    expect(r.find('Service', 'orders-db').spec.ports).toEqual([{ name: 'postgresql', port: 6543, protocol: 'TCP' }]);
+    expect(r.find('Service', 'orders-db').spec.ports).toEqual([{ name: 'redis', port: 6543, protocol: 'TCP' }]);
   });
 });
 
 describe('StatefulDatastore: monitoring', () => {
-  it('registers the exporter and rules (down, replication lag, volume almost full) with runbooks', () => {
+  it('registers the exporter and rules (down, replication lag, missing replicas, volume almost full) with runbooks', () => {
     let registry: MonitoringRegistry | undefined;
     synthEnv((c) => { new StatefulDatastore(c, 'db', pg({ team: 'orders' })); registry = MonitoringRegistry.of(c); }, production);
     const t = registry!.find('orders-db', 'data')!;
     expect(t.kind).toBe('datastore');
     expect(t.httpMetrics).toBe(false);
-    expect(t.metricsPort).toEqual({ name: 'metrics', port: 9187 });
-    expect(t.rules.map((x) => x.alert)).toEqual(['PostgresqlDown', 'PostgresqlReplicationLag', 'DatastoreVolumeAlmostFull']);
+    expect(t.metricsPort).toEqual({ name: 'metrics', port: 9121 });
+    expect(t.rules.map((x) => x.alert)).toEqual(['RedisDown', 'RedisReplicationLag', 'RedisReplicasMissing', 'DatastoreVolumeAlmostFull']);
     for (const rule of t.rules) {
       expect(isValidPromQL(rule.expr), rule.expr).toBe(true);
       expect(rule.runbookUrl).toMatch(/^https:\/\//);
-      expect(rule.labels).toEqual({ datastore: 'orders-db', engine: 'postgresql', team: 'orders' });
+      expect(rule.labels).toEqual({ datastore: 'orders-db', engine: 'redis', team: 'orders' });
     }
   });
 
   it('standalone mode: scrape annotations on the pods, no operator objects', () => {
     const r = synthEnv((c) => { new StatefulDatastore(c, 'db', pg()); });
-    expect(r.find('StatefulSet', 'orders-db').spec.template.metadata.annotations).toMatchObject({ 'prometheus.io/scrape': 'true', 'prometheus.io/port': '9187', 'prometheus.io/path': '/metrics' });
+    expect(r.find('StatefulSet', 'orders-db').spec.template.metadata.annotations).toMatchObject({ 'prometheus.io/scrape': 'true', 'prometheus.io/port': '9121', 'prometheus.io/path': '/metrics' });
     expect(r.all('ServiceMonitor')).toHaveLength(0);
   });
 
@@ -292,7 +293,7 @@ describe('StatefulDatastore: bad input', () => {
     expect(build({ storage: { size: '100GB' } })).toThrow('production/db: storage.size: got "100GB"; must be a Kubernetes quantity such as "10Gi"');
   });
   it('storage size below the engine minimum', () => {
-    expect(build({ storage: { size: '500Mi' } })).toThrow('production/db: storage.size: got "500Mi"; PostgreSQL needs at least 1Gi');
+    expect(build({ storage: { size: '500Mi' }, engine: Engine.postgres() })).toThrow('production/db: storage.size: got "500Mi"; PostgreSQL needs at least 1Gi');
   });
   it('unknown storage class name format', () => {
     expect(build({ storage: { storageClass: 'Fast_SSD' } })).toThrow('production/db: storage.storageClass: got "Fast_SSD"; must be a StorageClass name: a DNS-1123 subdomain (lowercase letters, digits, "-" and ".")');
@@ -345,9 +346,8 @@ describe('StatefulDatastore: bad input', () => {
 
 describe('StatefulDatastore: a ServiceAccount of its own for every workload', () => {
   const podSpecOf = (d: any) => (d.kind === 'CronJob' ? d.spec.jobTemplate.spec.template.spec : d.spec.template.spec);
-  const restoreProfile: EnvironmentProfile = { ...production, backups: { ...production.backups, restoreFrom: 's3://platform-backups-production' } };
+  const restoreProfile: EnvironmentProfile = { ...production, backups: { ...production.backups, destination: 's3://platform-backups-dr', restoreFrom: 's3://platform-backups-production' } };
   const cases: readonly [string, Engine, EnvironmentProfile, readonly string[]][] = [
-    ['PostgreSQL HA', Engine.postgres(), production, ['StatefulSet/orders-db', 'StatefulSet/orders-db-replica', 'CronJob/orders-db-backup']],
     ['Redis HA', Engine.redis(), production, ['StatefulSet/orders-db', 'StatefulSet/orders-db-sentinel', 'CronJob/orders-db-backup']],
     ['ClickHouse HA restored', Engine.clickhouse(), restoreProfile, ['StatefulSet/orders-db', 'StatefulSet/orders-db-keeper', 'CronJob/orders-db-backup', 'Job/orders-db-restore']],
     ['MinIO restored', Engine.minio(), restoreProfile, ['StatefulSet/orders-db', 'CronJob/orders-db-backup', 'Job/orders-db-restore']],

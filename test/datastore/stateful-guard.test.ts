@@ -14,7 +14,7 @@ import { production } from '../helpers';
 const app = (props: Partial<StatefulDatastoreProps> = {}) => {
   const a = new App({ outdir: '.cdk8s.out' });
   const chart = new EnvironmentChart(a, { profile: production });
-  new StatefulDatastore(chart, 'db', { name: 'orders-db', namespace: 'data', engine: Engine.postgres(), storage: { size: '100Gi' }, ...props });
+  new StatefulDatastore(chart, 'db', { name: 'orders-db', namespace: 'data', engine: Engine.redis(), storage: { size: '100Gi' }, ...props });
   return a;
 };
 const envOf = (a: App) => synthesizeToJson(a).envs[0];
@@ -36,7 +36,7 @@ describe('stateful guard (fresh synth vs committed dist/)', () => {
   it('catches a shrunk volume', () => {
     const dist = committed();
     const changes = statefulDrift(envOf(app({ storage: { size: '50Gi' } })), dist);
-    expect(changes.map((c) => c.kind)).toEqual(['shrunk', 'shrunk']);
+    expect(changes.map((c) => c.kind)).toEqual(['shrunk']);
     expect(changes.map((c) => c.message)).toContain('data/orders-db: spec.volumeClaimTemplates[data]: volume shrunk from 100Gi to 50Gi; volumes can never shrink (data would not fit)');
   });
 
@@ -51,7 +51,7 @@ describe('stateful guard (fresh synth vs committed dist/)', () => {
   it('catches a changed storage class and a changed serviceName/selector', () => {
     const dist = committed();
     expect(statefulDrift(envOf(app({ storage: { size: '100Gi', storageClass: 'io2' } })), dist).map((c) => c.field))
-      .toEqual(['spec.volumeClaimTemplates[data]', 'spec.volumeClaimTemplates[data]']);
+      .toEqual(['spec.volumeClaimTemplates[data]']);
     const before = { kind: 'StatefulSet', metadata: { name: 'x', namespace: 'n' }, spec: { serviceName: 'a', selector: { matchLabels: { a: '1' } }, replicas: 1 } };
     const after = { kind: 'StatefulSet', metadata: { name: 'x', namespace: 'n' }, spec: { serviceName: 'b', selector: { matchLabels: { a: '2' } }, replicas: 3 } };
     expect(compareStatefulSets([before], [after]).map((c) => c.message)).toEqual([
@@ -72,6 +72,41 @@ describe('stateful guard (fresh synth vs committed dist/)', () => {
     expect(() => synthesize(app({ storage: { size: '10Gi' } }), { outdir: dist, plugins: [statefulGuardPlugin()] }))
       .toThrow('production/data/orders-db: spec.volumeClaimTemplates[data]: volume shrunk from 100Gi to 10Gi');
     expect(fs.readFileSync(path.join(dist, 'production/data/statefulset-orders-db.yaml'), 'utf8')).toBe(before);
+  });
+
+  it('GIVEN a CloudNativePG Cluster WHEN its volume shrinks, changes class or the Cluster disappears THEN synth is refused; growing is fine', () => {
+    const pgApp = (props: Partial<StatefulDatastoreProps> = {}) => app({ engine: Engine.postgres(), ...props });
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stateful-guard-'));
+    const dist = path.join(dir, 'dist');
+    synthesize(pgApp(), { outdir: dist, plugins: [] });
+    expect(statefulDrift(envOf(pgApp({ storage: { size: '200Gi' } })), dist)).toEqual([]);
+    expect(statefulDrift(envOf(pgApp({ storage: { size: '50Gi' } })), dist).map((c) => c.message)).toEqual([
+      'data/orders-db: Cluster spec.storage.size: volume shrunk from 100Gi to 50Gi; volumes can never shrink (data would not fit)',
+    ]);
+    expect(statefulDrift(envOf(pgApp({ storage: { size: '100Gi', storageClass: 'io2' } })), dist).map((c) => c.message)).toEqual([
+      'data/orders-db: Cluster spec.storage.storageClass: changed from "gp3-encrypted" to "io2"; existing volumes keep their class (to move, add a replica cluster on the new class and switch over)',
+    ]);
+    expect(statefulDrift(envOf(pgApp({ name: 'orders' })), dist).map((c) => c.message)).toEqual([
+      'data/orders-db: Cluster was removed or renamed: CloudNativePG deletes its volumes with it (rename it back, or remove it on purpose by hand)',
+    ]);
+  });
+
+  it('GIVEN a Strimzi node pool WHEN a volume shrinks, changes class, is removed or would be deleted with the pool THEN each is reported', () => {
+    const pool = (storage: Record<string, any>) => ({ apiVersion: 'kafka.strimzi.io/v1', kind: 'KafkaNodePool', metadata: { name: 'kafka-brokers', namespace: 'db-kafka' }, spec: { replicas: 3, storage } });
+    const jbod = (...volumes: Record<string, any>[]) => pool({ type: 'jbod', volumes });
+    const v0 = { id: 0, type: 'persistent-claim', size: '100Gi', class: 'gp3', deleteClaim: false };
+    expect(compareStatefulSets([jbod(v0)], [jbod({ ...v0, size: '200Gi' })])).toEqual([]);
+    expect(compareStatefulSets([jbod(v0)], [jbod({ ...v0, size: '50Gi', class: 'io2', deleteClaim: true })]).map((c) => c.message)).toEqual([
+      'db-kafka/kafka-brokers: KafkaNodePool spec.storage.volumes[0].size: volume shrunk from 100Gi to 50Gi; volumes can never shrink (data would not fit)',
+      'db-kafka/kafka-brokers: KafkaNodePool spec.storage.volumes[0].class: changed from "gp3" to "io2"; existing claims keep their class',
+      'db-kafka/kafka-brokers: KafkaNodePool spec.storage.volumes[0].deleteClaim: became true: the claims would be deleted with the pool',
+    ]);
+    expect(compareStatefulSets([jbod(v0, { ...v0, id: 1 })], [jbod(v0)]).map((c) => c.message)).toEqual([
+      'db-kafka/kafka-brokers: KafkaNodePool spec.storage.volumes[1]: was removed; the partitions on it would be lost (reassign them with Cruise Control first, then remove it by hand)',
+    ]);
+    expect(compareStatefulSets([jbod(v0)], []).map((c) => c.message)).toEqual([
+      'db-kafka/kafka-brokers: KafkaNodePool was removed or renamed: its brokers and the partitions on their volumes go with it (rename it back, or scale it down on purpose by hand)',
+    ]);
   });
 
   it('finds no drift against the repository dist/ for the environments as they are committed', () => {
