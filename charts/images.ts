@@ -21,6 +21,7 @@ export const IMAGE_DIGESTS: Readonly<Record<string, string>> = {
   'docker.io/jaegertracing/jaeger:2.11.0': 'sha256:e075c448e09f0626807b920c448d2d0a412eb2a1dc772da19dd0b4db24b1cb7f',
   'docker.io/library/redis:7.4.1': 'sha256:603ac541e0c76773c7360e650b8d84fb21f10782a3f9bdcbb1d5fdb8710fbfef',
   'docker.io/otel/opentelemetry-collector-contrib:0.111.0': 'sha256:118339865f1cf1f7af72c867cd93b872073a9dcc75a2d0077d82cd2d17745ff2',
+  'ghcr.io/cloudnative-pg/pgbouncer:1.24.1': 'sha256:49ce6530fa1a613943c2ab1ae46ec29a2047b3511a29d3a9a6e7e03e9953567f',
   'ghcr.io/cloudnative-pg/postgresql:16.4': 'sha256:3460af8ff3374f0797a9d032af8510dca6b2aa9ef43a9b33fa38e02d1f86d60f',
   'quay.io/minio/mc:RELEASE.2024-10-08T09-37-26Z': 'sha256:629e010c9f3fea3d110eb77fd3f0f084136b245736a31d2a11c7f2523f47bd0e',
   'quay.io/minio/minio:RELEASE.2024-10-13T13-34-11Z': 'sha256:a3fa29613bee25125f4fdfbef9ee9f091159ef2e52057a921a4fd80242c826b0',

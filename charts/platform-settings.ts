@@ -1,4 +1,4 @@
-import { DeliveryTool, EnvironmentProfile, ManagedEndpoint, RolloutStrategy } from '../src';
+import { DatastoreRecovery, DeliveryTool, EnvironmentProfile, ManagedEndpoint, RolloutStrategy } from '../src';
 
 /** The services of the reference platform. */
 export type ServiceName = 'frontend' | 'api-gateway' | 'auth-service' | 'user-service' | 'invoice-service' | 'notification-service' | 'document-processing';
@@ -21,6 +21,11 @@ export interface PlatformSettings {
   readonly kafka: boolean;
   /** Datastores served by a managed service here (same Service name, Secret and keys for applications). */
   readonly managedDatastores: Partial<Record<DatastoreName, ManagedEndpoint>>;
+  /**
+   * Per datastore: its backup schedule and, where it may lose more than the profile's recovery objectives allow,
+   * its own objective with the reason (shown in dist/<env>/README.md).
+   */
+  readonly recovery?: Partial<Record<DatastoreName, { readonly schedule?: string; readonly objective?: DatastoreRecovery }>>;
   /** Where Argo CD / Flux read dist/ from. */
   readonly gitops: { readonly repoURL: string; readonly targetRevision: string; readonly tools: readonly DeliveryTool[] };
 }

@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { App } from 'cdk8s';
 import {
-  addGitOpsDelivery, ConnectionGraph, EnvironmentChart, Engine, EnvValue, HealthProbe, IngressHost, LogBackend,
+  addConnectionSecret, addGitOpsDelivery, ConnectionGraph, ConnectionValue, selectorLabels, EnvironmentChart, Engine, EnvValue, HealthProbe, IngressHost, LogBackend,
   MicroserviceDeployment, MicroserviceDeploymentProps, NamespaceTier, NetworkPeer, ObservabilityStack, PlatformNamespace,
   Receiver, StatefulDatastore, TenantNamespace, TraceBackend, defaultPlans, loadTenantsFile, otelCollectorRef, otlpEnvironment,
 } from '../src';
@@ -54,17 +54,32 @@ export function buildPlatform(app: App, settings: PlatformSettings, environments
   }
 
   // --- datastores -------------------------------------------------------------------------------------------
-  const datastore = (name: DatastoreName, namespace: PlatformNamespaceName, engine: Engine, size: string | undefined, team: string) =>
-    new StatefulDatastore(chart, name, {
+  const datastore = (name: DatastoreName, namespace: PlatformNamespaceName, engine: Engine, size: string | undefined, team: string) => {
+    const recovery = settings.recovery?.[name];
+    return new StatefulDatastore(chart, name, {
       name,
       namespace,
       engine,
       storage: size ? { size } : undefined,
       managed: settings.managedDatastores[name],
+      backup: recovery?.schedule ? { schedule: recovery.schedule } : undefined,
+      recovery: recovery?.objective,
       team,
       partOf: 'invoicing-platform',
     });
-  datastore('postgres', 'db-postgres', Engine.postgres(), '100Gi', 'platform');
+  };
+  // One database per service that keeps data in PostgreSQL, owned by the role the service logs in as; PgBouncer in
+  // front of the primary.
+  const database = (name: string, owner: string, service: ServiceName) => ({ name, owner, clients: [{ name: service, namespace: 'backend' }] });
+  const postgres = datastore('postgres', 'db-postgres', Engine.postgres({
+    databases: [
+      database('auth', 'auth_service', 'auth-service'),
+      database('users', 'user_service', 'user-service'),
+      database('invoices', 'invoice_service', 'invoice-service'),
+      database('documents', 'document_processing', 'document-processing'),
+    ],
+    pooler: {},
+  }), '100Gi', 'platform');
   datastore('redis', 'db-redis', Engine.redis(), undefined, 'platform');
   datastore('minio', 'storage-minio', Engine.minio(), undefined, 'platform');
   datastore('clickhouse', 'db-clickhouse', Engine.clickhouse(), undefined, 'analytics');
@@ -131,24 +146,25 @@ export function buildPlatform(app: App, settings: PlatformSettings, environments
     autoscaling: { ...ha, podsMetrics: [{ name: 'requests_per_second', averageValue: '100' }] },
     env: { NODE_ENV: EnvValue.value('production'), PORT: EnvValue.value('8080') },
   });
+  /**
+   * DATABASE_URL of a service, from the Secret that its PostgreSQL connection (below) composes: host, port and TLS from
+   * the `rw` endpoint, user, database and password from the database the service owns.
+   */
+  const databaseUrl = (svcName: ServiceName) => EnvValue.fromExistingSecret(`${svcName}-postgres`, 'DATABASE_URL');
   const auth = service('auth-service', 'backend', 'backend', {
     secrets: {
-      'database-url': { key: `${profile.name}/auth-service/database`, property: 'url' },
       'redis-url': { key: `${profile.name}/auth-service/redis`, property: 'url' },
       'jwt-secret': { key: `${profile.name}/auth-service/jwt`, property: 'secret' },
     },
     env: {
-      DATABASE_URL: EnvValue.fromSecret('database-url'),
+      DATABASE_URL: databaseUrl('auth-service'),
       REDIS_URL: EnvValue.fromSecret('redis-url'),
       JWT_SECRET: EnvValue.fromSecret('jwt-secret'),
     },
     config: { files: { 'config.yaml': 'auth:\n  jwt_expiry: 15m\n  refresh_expiry: 7d\n  max_sessions: 5\n' }, mountPath: '/app/config' },
     autoscaling: ha,
   });
-  const withDatabase = (svcName: ServiceName) => ({
-    secrets: { 'database-url': { key: `${profile.name}/${svcName}/database`, property: 'url' } },
-    env: { DATABASE_URL: EnvValue.fromSecret('database-url') },
-  });
+  const withDatabase = (svcName: ServiceName) => ({ env: { DATABASE_URL: databaseUrl(svcName) } });
   const user = service('user-service', 'backend', 'backend', { ...withDatabase('user-service'), autoscaling: ha });
   const invoice = service('invoice-service', 'backend', 'backend', { ...withDatabase('invoice-service'), autoscaling: ha });
   const notification = service('notification-service', 'backend', 'backend', {});
@@ -158,6 +174,15 @@ export function buildPlatform(app: App, settings: PlatformSettings, environments
   frontend.connectsTo(gateway);
   for (const s of [auth, user, invoice, notification, documents]) gateway.connectsTo(s);
   const ds = (name: DatastoreName, namespace: PlatformNamespaceName) => ({ name, namespace });
+  for (const svc of [auth, user, invoice, documents]) {
+    addConnectionSecret(chart, `${svc.workloadName}-postgres`, {
+      name: `${svc.workloadName}-postgres`,
+      client: svc,
+      endpoint: postgres.endpoint('rw'),
+      labels: { ...selectorLabels(svc.workloadName), 'app.kubernetes.io/part-of': 'invoicing-platform' },
+      values: { DATABASE_URL: ConnectionValue.url({ query: { sslmode: 'require' } }) },
+    });
+  }
   auth.connectsTo(ds('postgres', 'db-postgres'));
   auth.connectsTo(ds('redis', 'db-redis'));
   user.connectsTo(ds('postgres', 'db-postgres'));

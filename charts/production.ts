@@ -23,6 +23,8 @@ export const production = {
     veleroSchedule: '0 2 * * *',
     veleroTtl: '72h0m0s',
   },
+  // The seeds' business continuity targets; every datastore is checked against the RPO at synth.
+  recoveryObjectives: { rpo: '15m', rto: '1h' },
   monitoring: { mode: MonitoringMode.standalone(), namespace: 'monitoring', retention: '15d', retentionSize: '45GB', scrapeInterval: '15s' },
   ingress: { className: 'nginx', controllerNamespace: 'ingress-nginx' },
   protectStatefulResources: true,
@@ -45,5 +47,27 @@ export const productionPlatform: PlatformSettings = {
   frontendStrategy: RolloutStrategy.blueGreen({ autoPromotion: false, prePromotionAnalysis: true, scaleDownDelaySeconds: 300 }),
   kafka: true,
   managedDatastores: {},
+  // PostgreSQL archives WAL continuously (RPO 5 minutes) and the logs are snapshotted every 15 minutes: both meet the
+  // profile's 15 minutes. The other datastores hold data whose loss costs less, and say so.
+  recovery: {
+    logs: { schedule: '*/15 * * * *' },
+    redis: {
+      schedule: '0 * * * *',
+      objective: { rpo: '1h', reason: 'sessions and caches: losing the last hour signs users out; nothing lives only in Redis' },
+    },
+    minio: {
+      objective: {
+        rpo: '6h',
+        reason: 'uploaded documents, mirrored in full every 6 hours; the seeds\' 1-hour target for files needs replication of the bucket, not a mirror job',
+      },
+    },
+    clickhouse: { objective: { rpo: '6h', reason: 'analytics derived from PostgreSQL and the event stream: a lost window is ingested again' } },
+    kafka: {
+      objective: {
+        rpo: '1d',
+        reason: 'an event transport replicated three times across zones (a zone loses nothing); after a region loss, producers publish again what was not consumed since the daily volume snapshot',
+      },
+    },
+  },
   gitops: { repoURL: PLATFORM_REPO_URL, targetRevision: 'production', tools: [DeliveryTool.argoCd(), DeliveryTool.flux()] },
 };

@@ -223,6 +223,7 @@ export function clickhouseEngine(o: ClickHouseEngineOptions = {}): EngineDefinit
       }
       return roles;
     },
+    backupMethod: 'ClickHouse BACKUP to S3',
     backup: (ctx: EngineContext, b: BackupTarget): BackupPlan => ({
       steps: [{
         name: 'backup',

@@ -9,7 +9,7 @@ export type {
   BackupPlan, BackupTarget, EngineContext, EngineEndpoint, EngineDefinition, EngineFail, ExtraObjectContext, MetricsEndpoint, RecoveryPlan, RestorePlan,
   RestoreSource, RoleSpec,
 } from './types';
-export { BARMAN_CLOUD_PLUGIN, POSTGRES_DEFAULT_VERSION, POSTGRES_IMAGE_REPOSITORY } from './postgres';
+export { BARMAN_CLOUD_PLUGIN, POSTGRES_DEFAULT_VERSION, POSTGRES_IMAGE_REPOSITORY, POSTGRES_POOLER_IMAGE } from './postgres';
 export type { PostgresClientRef, PostgresDatabase, PostgresEngineOptions, PostgresPoolerOptions } from './postgres';
 export { CLOUDNATIVE_PG_OPERATOR } from './operators';
 export type { OperatorLocation } from './operators';

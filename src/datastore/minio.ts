@@ -83,6 +83,7 @@ export function minioEngine(o: MinioEngineOptions = {}): EngineDefinition {
         volumes: [tmp.volume],
       }];
     },
+    backupMethod: 'mc mirror of every bucket',
     backup: (ctx: EngineContext, b: BackupTarget): BackupPlan => ({
       steps: [{
         name: 'mirror',

@@ -224,6 +224,9 @@ function addPooler(scope: Construct, ctx: EngineContext, common: ExtraObjectCont
           securityContext: { runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } },
           containers: [{
             name: 'pgbouncer',
+            // The template's image wins over the operator's default: a pinned, reviewed image.
+            image: p.image,
+            imagePullPolicy: common.pullPolicy,
             securityContext: restrictedContainerSecurityContext(),
             resources: {
               requests: {

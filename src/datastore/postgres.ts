@@ -46,6 +46,8 @@ export interface PostgresPoolerOptions {
   readonly maxClientConnections?: number;
   /** PgBouncer `default_pool_size` (server connections per database and user). @default 20 */
   readonly defaultPoolSize?: number;
+  /** PgBouncer image (CloudNativePG's operand image; pinned like every image here). @default POSTGRES_POOLER_IMAGE */
+  readonly image?: string;
 }
 
 /** Options of {@link Engine.postgres}. */
@@ -75,6 +77,8 @@ export interface PostgresEngineOptions {
 export const POSTGRES_DEFAULT_VERSION = '16.4';
 /** CloudNativePG's PostgreSQL operand images. */
 export const POSTGRES_IMAGE_REPOSITORY = 'ghcr.io/cloudnative-pg/postgresql';
+/** CloudNativePG's PgBouncer operand image, named here so the image policy can pin it. */
+export const POSTGRES_POOLER_IMAGE = 'ghcr.io/cloudnative-pg/pgbouncer:1.24.1';
 /** Name of the Barman Cloud plugin in `Cluster.spec.plugins`, `externalClusters[].plugin` and `ScheduledBackup`. */
 export const BARMAN_CLOUD_PLUGIN = 'barman-cloud.cloudnative-pg.io';
 /** uid/gid of `postgres` in CloudNativePG's images. */
@@ -159,6 +163,7 @@ export function postgresEngine(o: PostgresEngineOptions = {}): EngineDefinition 
       poolMode: o.pooler.poolMode ?? 'session',
       maxClientConnections: o.pooler.maxClientConnections ?? 1000,
       defaultPoolSize: o.pooler.defaultPoolSize ?? 20,
+      image: o.pooler.image ?? POSTGRES_POOLER_IMAGE,
     } : undefined,
     archiveTimeoutSeconds: parseDuration(archiveTimeout) ?? 300,
   });

@@ -65,8 +65,9 @@ export interface DatastoreRestore {
 }
 
 /**
- * The datastore's own recovery objective, instead of the profile's: for data whose loss costs less than the
- * environment's objective says (a cache, derived analytics). Shown with its reason in `dist/<env>/README.md`.
+ * The datastore's own recovery objective, instead of the profile's (where the profile declares objectives): for data
+ * whose loss costs less than the environment's objective says (a cache, derived analytics). Shown with its reason in
+ * `dist/<env>/README.md`.
  */
 export interface DatastoreRecovery {
   /** Recovery point objective of this datastore, a duration such as `1h`. */

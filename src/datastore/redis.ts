@@ -191,6 +191,7 @@ export function redisEngine(o: RedisEngineOptions = {}): EngineDefinition {
       }
       return roles;
     },
+    backupMethod: 'RDB snapshot',
     backup: (ctx): BackupPlan => ({
       steps: [{
         name: 'dump',

@@ -10,6 +10,7 @@ import { addManagedService } from './managed';
 import { addMonitoring } from './monitoring';
 import { addNetworkPolicy, clientPeers } from './network-policy';
 import { StatefulDatastoreProps } from './props';
+import { RecoveryRegistry, recoveryEntry } from './recovery';
 import { resolveDatastore } from './resolve';
 import { addStatefulSets } from './statefulset';
 import { EngineEndpoint, ExtraObjectContext, RestoreSource } from './types';
@@ -83,6 +84,7 @@ export class StatefulDatastore extends Construct implements IEndpointProvider {
     // Client references resolve at synth, after every workload is declared, but before any NetworkPolicy renders.
     this.node.addValidation({ validate: () => this.resolveClientRefs() });
 
+    RecoveryRegistry.of(this).register(recoveryEntry(this, props, r));
     addCredentials(this, r, props);
     if (props.managed) {
       addManagedService(this, r, props.managed);

@@ -3,6 +3,7 @@ import { environmentReadmePlugin } from './plugins/environment-readme';
 import { pruneGuard } from './plugins/prune-guard';
 import { validationReportPlugin } from './schema-report';
 import { SynthPlugin } from './synthesizer';
+import { recoveryObjectivesPlugin } from '../datastore/recovery';
 import { statefulGuardPlugin } from '../datastore/stateful-guard';
 import { tenancyChecksPlugin } from '../tenancy/isolation';
 
@@ -20,5 +21,8 @@ export interface DefaultPluginOptions {
  */
 export function defaultPlugins(options: DefaultPluginOptions = {}): SynthPlugin[] {
   const allowPrune = options.allowPrune ?? false;
-  return [policyPlugin(), tenancyChecksPlugin(), pruneGuard({ allowPrune }), statefulGuardPlugin({ allowPrune }), environmentReadmePlugin(), validationReportPlugin()];
+  return [
+    policyPlugin(), tenancyChecksPlugin(), pruneGuard({ allowPrune }), statefulGuardPlugin({ allowPrune }), recoveryObjectivesPlugin(),
+    environmentReadmePlugin(), validationReportPlugin(),
+  ];
 }

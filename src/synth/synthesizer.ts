@@ -30,6 +30,11 @@ export interface EnvironmentOutput {
   readonly directory: string;
   readonly profile: EnvironmentProfile;
   readonly documents: readonly SynthDocument[];
+  /**
+   * The chart the documents came from, so plugins can read the environment's registries (recovery objectives).
+   * @default - undefined for outputs read back from files
+   */
+  readonly chart?: EnvironmentChart;
 }
 
 /** Result of a check: errors fail synth and nothing is written; warnings are printed. */
@@ -149,7 +154,7 @@ function collect(app: App, validator: SchemaValidator): { envs: EnvironmentOutpu
       docs.push(doc);
     }
     docs.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
-    envs.push({ name: env, directory: dir, profile: chart.profile, documents: docs });
+    envs.push({ name: env, directory: dir, profile: chart.profile, documents: docs, chart });
   }
   envs.sort((a, b) => (a.directory < b.directory ? -1 : 1));
   return { envs, problems };

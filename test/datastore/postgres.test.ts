@@ -222,7 +222,13 @@ describe('Engine.postgres: client Services and the pooler', () => {
     const tmpl = pooler.spec.template;
     expect(tmpl.metadata.labels).toMatchObject({ 'app.kubernetes.io/name': 'orders-db', 'app.kubernetes.io/instance': 'orders-db' });
     expect(tmpl.spec.securityContext).toEqual({ runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
-    expect(tmpl.spec.containers).toEqual([{ name: 'pgbouncer', securityContext: RESTRICTED_CONTAINER, resources: { requests: { cpu: '50m', memory: '64Mi' }, limits: { memory: '256Mi' } } }]);
+    expect(tmpl.spec.containers).toEqual([{
+      name: 'pgbouncer',
+      image: expect.stringMatching(/^ghcr\.io\/cloudnative-pg\/pgbouncer:1\.24\.1@sha256:[0-9a-f]{64}$/),
+      imagePullPolicy: 'IfNotPresent',
+      securityContext: RESTRICTED_CONTAINER,
+      resources: { requests: { cpu: '50m', memory: '64Mi' }, limits: { memory: '256Mi' } },
+    }]);
     expect(r.find('Service', 'orders-db').spec.selector).toEqual({ 'cnpg.io/poolerName': 'orders-db-pooler' });
   });
 });

@@ -1,13 +1,15 @@
 /**
- * Writes `dist/<env>/README.md`: the inventory (objects by kind and by namespace) and a Mermaid diagram of the
+ * Writes `dist/<env>/README.md`: the inventory (objects by kind and by namespace), the recovery table (what each
+ * datastore's backups achieve against the declared objectives) and a Mermaid diagram of the
  * services, datastores and their connections, read from the NetworkPolicies actually emitted (so the picture
  * shows what the cluster will allow, not what someone meant to allow). Git hosts render it in pull requests.
  */
+import { RecoveryRegistry, recoveryTable } from '../../datastore/recovery';
 import { EnvironmentOutput, SynthPlugin } from '../synthesizer';
 
 /** Kinds drawn as datastores (cylinders); other pod controllers are services. */
-export const DATASTORE_KINDS: readonly string[] = ['StatefulSet', 'Kafka'];
-const WORKLOAD_KINDS = ['Deployment', 'StatefulSet', 'Rollout', 'DaemonSet', 'Kafka'];
+export const DATASTORE_KINDS: readonly string[] = ['StatefulSet', 'Kafka', 'Cluster'];
+const WORKLOAD_KINDS = ['Deployment', 'StatefulSet', 'Rollout', 'DaemonSet', 'Kafka', 'Cluster', 'Pooler'];
 /** Egress rules only to these ports are plumbing (DNS) and not drawn. */
 const PLUMBING_PORTS = new Set([53]);
 
@@ -36,6 +38,9 @@ function matches(selector: Record<string, string> | undefined, labels: Record<st
 
 function podLabels(o: Record<string, any>): Record<string, string> {
   if (o.kind === 'Kafka') return { 'strimzi.io/cluster': o.metadata.name };
+  // CloudNativePG's instances and PgBouncer pods: the labels the operator and our templates give them.
+  if (o.kind === 'Cluster') return { ...o.spec?.inheritedMetadata?.labels, 'cnpg.io/cluster': o.metadata.name };
+  if (o.kind === 'Pooler') return { ...o.spec?.template?.metadata?.labels, 'cnpg.io/poolerName': o.metadata.name };
   return o.spec?.template?.metadata?.labels ?? o.spec?.selector?.matchLabels ?? {};
 }
 
@@ -146,6 +151,8 @@ export function environmentReadme(env: EnvironmentOutput): string {
     const kinds = countBy(byNamespace.get(namespace) ?? [], (o) => o.kind).map(([k, c]) => `${k} ${c}`).join(', ');
     lines.push(`| ${namespace} | ${n} | ${kinds} |`);
   }
+  const recovery = env.chart ? recoveryTable(RecoveryRegistry.of(env.chart).entries(), env.profile.recoveryObjectives) : '';
+  if (recovery) lines.push('', recovery.trimEnd());
   const { nodes, edges } = environmentGraph(env);
   lines.push('', '## Services, datastores and connections', '');
   if (nodes.length === 0) {
