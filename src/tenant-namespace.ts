@@ -1,17 +1,18 @@
 import { Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
-import { AppProject } from '../imports/argoproj.io';
 import {
   IntOrString, KubeNamespace, KubeRole, KubeRoleBinding, KubeServiceAccount, NetworkPolicyEgressRule, NetworkPolicyPort, PolicyRule,
 } from '../imports/k8s';
 import { Connection, ConnectionGraph, IWorkload, peerOf, WorkloadPort, WorkloadRef } from './connections';
 import { EnvironmentChart } from './environment-chart';
 import { fail } from './errors';
+import { requestArgoCdProject } from './gitops/argo-cd-projects';
 import { LABEL_COST_CENTER, LABEL_PART_OF, LABEL_TENANT } from './labels';
 import {
   addNamespaceGuardrails, addNetworkPolicy, LABEL_ENVIRONMENT, LABEL_PLAN, namespacePeer, podSecurityLabels,
 } from './tenancy/guardrails';
 import { InputProblem, Plan, QuotaOverrides } from './tenancy/plan';
+import { TENANT_ADMIN_ROLE, TENANT_EDIT_ROLE, TENANT_VIEW_ROLE, TenantClusterRoles } from './tenancy/tenant-roles';
 import {
   groupProblem, labelValueFieldProblem, repoProblem, sharedServiceProblem, TENANT_NAMESPACE_PREFIX, tenantIdProblem,
 } from './tenancy/validation';
@@ -22,21 +23,32 @@ export const DEFAULT_METRICS_PORTS: readonly (string | number)[] = ['metrics'];
 export const DEFAULT_ARGOCD_NAMESPACE = 'argocd';
 /** ServiceAccount, Role and RoleBinding of a tenant's CI. */
 export const CI_DEPLOYER_NAME = 'ci-deployer';
-/** The built-in ClusterRoles a tenant's groups are bound to (never `cluster-admin`). */
+/** The owner roles of tenants.yaml and the ClusterRole each is bound to (never `cluster-admin`, never built-in admin/edit). */
 export const TENANT_CLUSTER_ROLES = ['admin', 'edit', 'view'] as const;
+const ROLE_OF: Record<(typeof TENANT_CLUSTER_ROLES)[number], string> = { admin: TENANT_ADMIN_ROLE, edit: TENANT_EDIT_ROLE, view: TENANT_VIEW_ROLE };
+/**
+ * RoleBinding names. The admin and edit bindings were `tenant-admin`/`tenant-edit` to the built-in roles; roleRef
+ * is immutable, so bindings to the platform's roles need new names (the old ones are pruned).
+ */
+const BINDING_OF: Record<(typeof TENANT_CLUSTER_ROLES)[number], string> = { admin: TENANT_ADMIN_ROLE, edit: TENANT_EDIT_ROLE, view: 'tenant-view' };
 /** Annotation with the tenant's display name (free text does not fit in a label). */
 export const ANNOTATION_DISPLAY_NAME = 'platform.io/display-name';
 /** Annotation listing the groups bound to `admin`, for people reading the namespace. */
 export const ANNOTATION_OWNERS = 'platform.io/owners';
 /**
- * Kinds a tenant must never manage through Argo CD: its own guard rails. (The built-in `admin` and `edit`
- * ClusterRoles can still write NetworkPolicies with kubectl; such a policy can only open the tenant's own
- * namespace, never reach another tenant, whose default deny still applies. See docs/tenants.md.)
+ * Kinds a tenant must never manage through Argo CD (which applies with its own, wider rights): its guard rails,
+ * RBAC (a RoleBinding applied by Argo CD could grant the tenant what its roles deny), and Argo CD's own kinds
+ * (a project or application created from a tenant repository could deploy anywhere).
  */
 export const TENANT_RESOURCE_BLACKLIST: ReadonlyArray<{ readonly group: string; readonly kind: string }> = [
   { group: '', kind: 'ResourceQuota' },
   { group: '', kind: 'LimitRange' },
   { group: 'networking.k8s.io', kind: 'NetworkPolicy' },
+  { group: 'rbac.authorization.k8s.io', kind: 'Role' },
+  { group: 'rbac.authorization.k8s.io', kind: 'RoleBinding' },
+  { group: 'argoproj.io', kind: 'AppProject' },
+  { group: 'argoproj.io', kind: 'Application' },
+  { group: 'argoproj.io', kind: 'ApplicationSet' },
 ];
 
 const PART_OF = 'platform-tenancy';
@@ -89,13 +101,13 @@ export interface SharedService {
   readonly ports: readonly SharedServicePort[];
 }
 
-/** Identity-provider groups bound to the built-in ClusterRoles in the tenant's namespace. */
+/** Identity-provider groups bound in the tenant's namespace to the platform's tenant roles (see tenancy/tenant-roles.ts). */
 export interface TenantOwners {
-  /** Bound to `admin`; at least one. */
+  /** Bound to `platform-tenant-admin` (admin without guard-rail or RBAC writes); at least one. */
   readonly admin: readonly string[];
-  /** Bound to `edit`. @default - none */
+  /** Bound to `platform-tenant-edit` (edit without guard-rail writes). @default - none */
   readonly edit?: readonly string[];
-  /** Bound to `view`. @default - none */
+  /** Bound to the built-in read-only `view`. @default - none */
   readonly view?: readonly string[];
 }
 
@@ -133,7 +145,8 @@ export interface TenantDefinition extends TenantNamespaceProps {
  * An isolated, quota-bound namespace for one tenant: Namespace with PSA `restricted`, ResourceQuota and
  * LimitRange from the plan, NetworkPolicies (default deny both ways; DNS; same namespace; from the ingress
  * controller; scrapes from monitoring on metrics ports; egress to entitled shared services; nothing between
- * tenants), RoleBindings to admin/edit/view, a CI deployer and an Argo CD AppProject confined to the namespace.
+ * tenants), RoleBindings to the platform's tenant admin/edit roles and to view, a CI deployer and an Argo CD
+ * AppProject confined to the namespace (emitted by the Argo CD delivery).
  */
 export class TenantNamespace extends Construct implements IWorkload {
   private static readonly byChart = new WeakMap<EnvironmentChart, TenantNamespace[]>();
@@ -282,9 +295,10 @@ export class TenantNamespace extends Construct implements IWorkload {
     for (const role of TENANT_CLUSTER_ROLES) {
       const groups = props.owners[role] ?? [];
       if (groups.length === 0) continue;
+      if (role !== 'view') TenantClusterRoles.of(this);
       new KubeRoleBinding(this, `tenant-${role}`, {
-        metadata: { name: `tenant-${role}`, namespace: ns, labels },
-        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: role },
+        metadata: { name: BINDING_OF[role], namespace: ns, labels },
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: ROLE_OF[role] },
         subjects: groups.map((g) => ({ apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: g })),
       });
     }
@@ -306,8 +320,12 @@ export class TenantNamespace extends Construct implements IWorkload {
       });
     }
 
-    new AppProject(this, 'AppProject', {
-      metadata: { name: this.projectName, namespace: props.argocdNamespace ?? DEFAULT_ARGOCD_NAMESPACE, labels },
+    // Emitted by the Argo CD delivery into the bootstrap folder (see requestArgoCdProject), never into the
+    // environment folder: the environment project must not be able to create projects.
+    requestArgoCdProject(this, {
+      name: this.projectName,
+      namespace: props.argocdNamespace ?? DEFAULT_ARGOCD_NAMESPACE,
+      labels,
       spec: {
         description: `Tenant ${this.displayName} (${this.plan.name} plan)`,
         sourceRepos: [...props.sourceRepos],
