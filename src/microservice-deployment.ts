@@ -13,7 +13,7 @@ import { VerticalPodAutoscaler } from '../imports/autoscaling.k8s.io';
 import { ConnectionGraph, DNS_EGRESS_RULE, IWorkload, peerOf, WorkloadPort, WorkloadRef } from './connections';
 import { EnvironmentChart } from './environment-chart';
 import { EnvironmentProfile } from './environment-profile';
-import { fail } from './errors';
+import { fail, uniqueId } from './errors';
 import { selectorLabels, workloadLabels } from './labels';
 import { AlertRule, MonitoringRegistry } from './monitoring-registry';
 import { isQuantity, parseQuantity } from './quantity';
@@ -363,7 +363,7 @@ export class MicroserviceDeployment extends Construct implements IWorkload {
   private connectionCount = 0;
 
   public constructor(scope: Construct, id: string, props: MicroserviceDeploymentProps) {
-    super(scope, id);
+    super(scope, uniqueId(scope, id));
     this.profile = EnvironmentChart.of(this).profile;
     const profile = this.profile;
 

@@ -3,7 +3,7 @@ import { Construct } from 'constructs';
 import { KubeConfigMap } from '../imports/k8s';
 import { ConnectionGraph } from './connections';
 import { EnvironmentChart } from './environment-chart';
-import { fail } from './errors';
+import { fail, uniqueId } from './errors';
 import { isQuantity, parseQuantity } from './quantity';
 import { selectorLabels } from './labels';
 import { MonitoredTarget, MonitoringRegistry } from './monitoring-registry';
@@ -120,7 +120,7 @@ export class ObservabilityStack extends Construct {
   private operatorResourcesCreated = false;
 
   public constructor(scope: Construct, id: string, props: ObservabilityStackProps) {
-    super(scope, id);
+    super(scope, uniqueId(scope, id));
     this.props = props;
     const profile = EnvironmentChart.of(this).profile;
     const operator = profile.monitoring.mode.usesOperator;

@@ -11,7 +11,7 @@ import {
 } from './datastore/types';
 import { EnvironmentChart } from './environment-chart';
 import { EnvironmentProfile, ResourceDefaults } from './environment-profile';
-import { fail } from './errors';
+import { fail, uniqueId } from './errors';
 import { LABEL_COMPONENT, selectorLabels, workloadLabels } from './labels';
 import { AlertRule, MonitoringRegistry } from './monitoring-registry';
 import { compareQuantities, isQuantity } from './quantity';
@@ -171,7 +171,7 @@ export class StatefulDatastore extends Construct implements IWorkload {
   private readonly pendingClients: Array<{ readonly ref: WorkloadRef; readonly index: number }> = [];
 
   public constructor(scope: Construct, id: string, props: StatefulDatastoreProps) {
-    super(scope, id);
+    super(scope, uniqueId(scope, id));
     this.props = props;
     this.profile = EnvironmentChart.of(this).profile;
     this.def = props.engine.definition;

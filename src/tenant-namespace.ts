@@ -5,7 +5,7 @@ import {
 } from '../imports/k8s';
 import { Connection, ConnectionGraph, IWorkload, peerOf, WorkloadPort, WorkloadRef } from './connections';
 import { EnvironmentChart } from './environment-chart';
-import { fail } from './errors';
+import { fail, uniqueId } from './errors';
 import { requestArgoCdProject } from './gitops/argo-cd-projects';
 import { LABEL_COST_CENTER, LABEL_PART_OF, LABEL_TENANT } from './labels';
 import {
@@ -188,7 +188,7 @@ export class TenantNamespace extends Construct implements IWorkload {
   public readonly clientPorts: readonly WorkloadPort[] = [];
 
   public constructor(scope: Construct, id: string, props: TenantNamespaceProps) {
-    super(scope, id);
+    super(scope, uniqueId(scope, id));
     const profile = EnvironmentChart.of(this).profile;
     check(this, tenantIdProblem('tenant', props.tenant));
     this.tenant = props.tenant;
