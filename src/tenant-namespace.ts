@@ -14,8 +14,9 @@ import {
 import { InputProblem, Plan, QuotaOverrides } from './tenancy/plan';
 import { TENANT_ADMIN_ROLE, TENANT_EDIT_ROLE, TENANT_VIEW_ROLE, TenantClusterRoles } from './tenancy/tenant-roles';
 import {
-  groupProblem, labelValueFieldProblem, repoProblem, sharedServiceProblem, TENANT_NAMESPACE_PREFIX, tenantIdProblem,
+  displayNameProblem, groupProblem, labelValueFieldProblem, repoProblem, sharedServiceProblem, TENANT_NAMESPACE_PREFIX, tenantIdProblem,
 } from './tenancy/validation';
+import { PlatformConfigError } from './errors';
 
 /** Ports the monitoring namespace may scrape in a tenant namespace: any container port named `metrics`. */
 export const DEFAULT_METRICS_PORTS: readonly (string | number)[] = ['metrics'];
@@ -133,6 +134,20 @@ export interface TenantNamespaceProps {
   readonly ciDeployer?: boolean;
   /** Namespace of Argo CD, where the AppProject goes. @default DEFAULT_ARGOCD_NAMESPACE */
   readonly argocdNamespace?: string;
+  /**
+   * The input file entry these props came from (set by `loadTenants`): a problem the construct finds in a prop
+   * is then reported at the file's line and field (`tenants.yaml:7:18: tenants[0].displayName: ...`).
+   * @default - problems name the construct path
+   */
+  readonly source?: TenantSource;
+}
+
+/** Where a tenant's props came from in an input file, so that problems are reported there. */
+export interface TenantSource {
+  /** The entry's field path in the file, e.g. `tenants[3]`. */
+  readonly entry: string;
+  /** `file:line:col` of a field of the file (`tenants[3].displayName`). */
+  locate(field: string): string;
 }
 
 /** A tenant entry as the tenants file gives it: the construct's props plus where the tenant exists. */
@@ -190,7 +205,10 @@ export class TenantNamespace extends Construct implements IWorkload {
   public constructor(scope: Construct, id: string, props: TenantNamespaceProps) {
     super(scope, uniqueId(scope, id));
     const profile = EnvironmentChart.of(this).profile;
-    check(this, tenantIdProblem('tenant', props.tenant));
+    const check = (problem: InputProblem | undefined): void => {
+      if (problem) this.fail(props.source, problem.field, problem.value, problem.allowed);
+    };
+    check(tenantIdProblem('tenant', props.tenant));
     this.tenant = props.tenant;
     this.namespaceName = `${TENANT_NAMESPACE_PREFIX}${props.tenant}`;
     this.projectName = this.namespaceName;
@@ -199,20 +217,21 @@ export class TenantNamespace extends Construct implements IWorkload {
     this.displayName = props.displayName ?? props.tenant;
     this.costCenter = props.costCenter ?? props.tenant;
     this.metricsPorts = props.metricsPorts ?? DEFAULT_METRICS_PORTS;
-    check(this, labelValueFieldProblem('costCenter', this.costCenter));
+    if (props.displayName !== undefined) check(displayNameProblem('displayName', props.displayName));
+    check(labelValueFieldProblem('costCenter', this.costCenter));
     this.plan = props.plan.withQuota(props.quotaOverrides);
     if (props.quotaOverrides) {
       const p = props.plan.quotaProblems(this.plan.quota)[0];
-      if (p) fail(this, `quotaOverrides.${p.field}`, p.value, p.allowed);
+      if (p) this.fail(props.source, `quotaOverrides.${p.field}`, p.value, p.allowed);
     }
-    if (props.owners.admin.length === 0) fail(this, 'owners.admin', props.owners.admin, 'must name at least one group: a tenant without an owner cannot be operated');
+    if (props.owners.admin.length === 0) this.fail(props.source, 'owners.admin', props.owners.admin, 'must name at least one group: a tenant without an owner cannot be operated');
     for (const role of TENANT_CLUSTER_ROLES) {
-      (props.owners[role] ?? []).forEach((g, i) => check(this, groupProblem(`owners.${role}[${i}]`, g)));
+      (props.owners[role] ?? []).forEach((g, i) => check(groupProblem(`owners.${role}[${i}]`, g)));
     }
-    if (props.sourceRepos.length === 0) fail(this, 'sourceRepos', props.sourceRepos, 'must list at least one Git repository the tenant deploys from');
-    props.sourceRepos.forEach((r, i) => check(this, repoProblem(`sourceRepos[${i}]`, r)));
-    (props.sharedServices ?? []).forEach((s, i) => check(this, sharedServiceProblem(`sharedServices[${i}]`, s)));
-    this.metricsPorts.forEach((p, i) => check(this, metricsPortProblem(`metricsPorts[${i}]`, p)));
+    if (props.sourceRepos.length === 0) this.fail(props.source, 'sourceRepos', props.sourceRepos, 'must list at least one Git repository the tenant deploys from');
+    props.sourceRepos.forEach((r, i) => check(repoProblem(`sourceRepos[${i}]`, r)));
+    (props.sharedServices ?? []).forEach((s, i) => check(sharedServiceProblem(`sharedServices[${i}]`, s)));
+    this.metricsPorts.forEach((p, i) => check(metricsPortProblem(`metricsPorts[${i}]`, p)));
 
     const ns = this.namespaceName;
     const labels = { [LABEL_TENANT]: this.tenant, [LABEL_PART_OF]: PART_OF };
@@ -336,6 +355,14 @@ export class TenantNamespace extends Construct implements IWorkload {
       },
     });
   }
+
+  /** Fails for a prop: at its place in the input file when the props came from one, else at the construct path. */
+  private fail(source: TenantSource | undefined, field: string, value: unknown, allowed: string): never {
+    if (!source) return fail(this, field, value, allowed);
+    const head = /^[A-Za-z]+/.exec(field)?.[0] ?? field;
+    const fileField = `${source.entry}.${FILE_FIELD[head] ?? head}${field.slice(head.length)}`;
+    throw new PlatformConfigError(source.locate(fileField), fileField, value, allowed);
+  }
 }
 
 /** The label a shared service's workload name defaults to. */
@@ -358,9 +385,8 @@ function egressFromFile(s: SharedService): NetworkPolicyEgressRule {
   };
 }
 
-function check(scope: Construct, problem: InputProblem | undefined): void {
-  if (problem) fail(scope, problem.field, problem.value, problem.allowed);
-}
+/** Props whose name differs from the tenants file's field. */
+const FILE_FIELD: Readonly<Record<string, string>> = { tenant: 'id', quotaOverrides: 'overrides.quota' };
 
 const PORT_NAME = /^(?=.*[a-z])[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 

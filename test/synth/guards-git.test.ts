@@ -42,7 +42,7 @@ describe('guards compare with the last commit when dist/ is missing or modified'
       'synth failed with 4 problem(s); dist/ was left unchanged:\n'
       + '  production/data/StatefulSet/orders-db-replica: would be removed from dist/production (it is in the last commit (HEAD:dist/)), but a StatefulSet holds persistent data or everything in it and environment "production" protects it (profile.delivery.pruneGuard); if the removal is intended, run synth with --allow-prune (npm run synth -- --allow-prune)\n'
       + '  production/data/StatefulSet/orders-db: would be removed from dist/production (it is in the last commit (HEAD:dist/)), but a StatefulSet holds persistent data or everything in it and environment "production" protects it (profile.delivery.pruneGuard); if the removal is intended, run synth with --allow-prune (npm run synth -- --allow-prune)\n'
-      + '  production/data/orders-db-replica: StatefulSet was removed or renamed: its volumes would be orphaned (rename it back, or remove it on purpose by hand) (compared with the last commit (HEAD:dist/))'\n'
+      + '  production/data/orders-db-replica: StatefulSet was removed or renamed: its volumes would be orphaned (rename it back, or remove it on purpose by hand) (compared with the last commit (HEAD:dist/))\n'
       + '  production/data/orders-db: StatefulSet was removed or renamed: its volumes would be orphaned (rename it back, or remove it on purpose by hand) (compared with the last commit (HEAD:dist/))'
     );
     expect(fs.existsSync(dist)).toBe(false);
