@@ -7,3 +7,4 @@ export { PSA_ENFORCE_LABEL, PSS_EXEMPTION_REASON_ANNOTATION } from './network-ch
 export * from './policy-engine';
 export * from './policy-report';
 export * from './policy-plugin';
+export { expressionCheckPlugin, expressionProblems, parsePromQL, promqlSyntaxError, templateProblem, PROMETHEUS_LABEL_NAME, PROMETHEUS_METRIC_NAME } from './expression-checks';
