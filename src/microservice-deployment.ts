@@ -14,6 +14,7 @@ import { ConnectionGraph, DNS_EGRESS_RULE, IWorkload, peerOf, WorkloadPort, Work
 import { EnvironmentChart } from './environment-chart';
 import { EnvironmentProfile } from './environment-profile';
 import { fail, uniqueId } from './errors';
+import { isSecretName } from './policy/secret-checks';
 import { selectorLabels, workloadLabels } from './labels';
 import { AlertRule, MonitoringRegistry } from './monitoring-registry';
 import { isQuantity, parseQuantity } from './quantity';
@@ -74,8 +75,6 @@ const INT_OR_PERCENT = /^[0-9]+%$/;
 const DURATION = /^[0-9]+(s|m|h)$/;
 const HOSTNAME = /^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const CIDR = /^([0-9]{1,3}\.){3}[0-9]{1,3}\/[0-9]{1,2}$|^[0-9a-fA-F:]+\/[0-9]{1,3}$/;
-/** Names of plain env values that almost certainly hold a secret: those must come from `secrets`. */
-const SECRET_LIKE_ENV = /(^|_)(PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|CREDENTIALS?)$/i;
 
 // ---------------------------------------------------------------------------------------------------------------
 // Props
@@ -927,7 +926,8 @@ export class MicroserviceDeployment extends Construct implements IWorkload {
         fail(this, f, redact(v), 'must be an EnvValue (EnvValue.value, fromConfigMap, fromSecret, fromExistingSecret, fromField)');
       }
       const s = v.source;
-      if (s.kind === 'value' && SECRET_LIKE_ENV.test(name)) {
+      // The same name rule as the policy gate's literal-secret check (which also scans values in every object).
+      if (s.kind === 'value' && isSecretName(name)) {
         fail(this, f, '<redacted>', 'looks like a secret: a literal value would be written to Git; declare it in `secrets` and use EnvValue.fromSecret(key)');
       }
       if (s.kind === 'secret' && s.name === undefined && !secretKeys.has(s.key)) {

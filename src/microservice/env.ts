@@ -5,7 +5,10 @@ import { EnvVar, Volume } from '../../imports/k8s';
  * There is deliberately no way to pass a secret's value: secrets come from an ExternalSecret.
  */
 export class EnvValue {
-  /** A plain, non-secret value. Names that look like secrets (`*_PASSWORD`, `*_TOKEN`, ...) are rejected. */
+  /**
+   * A plain, non-secret value. Names that say they hold a secret (`DB_PASS`, `*_TOKEN`, `STRIPE_KEY`, ...: see
+   * `isSecretName`) are rejected; the policy gate also scans every literal value (`literal-secret`).
+   */
   public static value(value: string): EnvValue {
     return new EnvValue({ kind: 'value', value });
   }

@@ -8,3 +8,5 @@ export * from './policy-engine';
 export * from './policy-report';
 export * from './policy-plugin';
 export { expressionCheckPlugin, expressionProblems, parsePromQL, promqlSyntaxError, templateProblem, PROMETHEUS_LABEL_NAME, PROMETHEUS_METRIC_NAME } from './expression-checks';
+export { findSecrets, isSecretName, secretFingerprint, LITERAL_SECRET_CHECK_ID, NOT_SECRET_ANNOTATION } from './secret-checks';
+export type { SecretMatch } from './secret-checks';
