@@ -36,15 +36,19 @@ interface ScannerRule {
 /** Comment directives (`secretlint-disable`) make no sense for single values: waivers replace them. */
 const SKIPPED_RULES = new Set(['@secretlint/secretlint-rule-filter-comments']);
 const SCANNERS = (SECRETLINT_RECOMMENDED as readonly ScannerRule[]).filter((r) => !SKIPPED_RULES.has(r.meta.id));
+/** Rules that look at the name beside a value (`aws_secret_access_key = ...`): they also get `NAME=value`. */
+const NAME_AWARE_SCANNERS = SCANNERS.filter((r) => r.meta.id === '@secretlint/secretlint-rule-aws');
+/** No recommended rule matches a credential this short; the name rule still sees it. */
+const MIN_SCANNED_LENGTH = 8;
 
 /**
  * Runs every recommended secretlint rule on `content` synchronously (the rules' text scanners are synchronous;
  * the one asynchronous check, GCP's `.p12` key files, never applies to text). Returns `[rule id, message]`.
  */
-function secretlint(content: string): { rule: string; message: string }[] {
+function secretlint(content: string, scanners: readonly ScannerRule[] = SCANNERS): { rule: string; message: string }[] {
   const found: { rule: string; message: string }[] = [];
   const source = { content, filePath: 'value.txt', ext: '.txt', contentType: 'text' };
-  for (const rule of SCANNERS) {
+  for (const rule of scanners) {
     const context = {
       createTranslator: (messages: Record<string, { en: string | ((data: unknown) => string) }>) => (id: string, data: unknown) => {
         const m = messages[id]?.en;
@@ -97,9 +101,24 @@ export function isSecretName(name: string): boolean {
  * with a literal value. Empty when nothing does.
  */
 export function findSecrets(value: string, name?: string): SecretMatch[] {
+  // Environments repeat the same values (dashboards, rule files): scan each distinct one once per process.
+  const key = `${name ?? ''}\u0000${value}`;
+  const cached = SCAN_CACHE.get(key);
+  if (cached) return cached;
+  const result = scan(value, name);
+  if (SCAN_CACHE.size >= MAX_CACHED) SCAN_CACHE.clear();
+  SCAN_CACHE.set(key, result);
+  return result;
+}
+
+const SCAN_CACHE = new Map<string, SecretMatch[]>();
+const MAX_CACHED = 20_000;
+
+function scan(value: string, name: string | undefined): SecretMatch[] {
   const out = new Map<string, SecretMatch>();
-  for (const content of name === undefined ? [value] : [value, `${name}=${value}`]) {
-    for (const f of secretlint(content)) if (!out.has(f.rule)) out.set(f.rule, { rule: f.rule, what: describe(f.message) });
+  if (value.length >= MIN_SCANNED_LENGTH) {
+    const found = [...secretlint(value), ...(name === undefined ? [] : secretlint(`${name}=${value}`, NAME_AWARE_SCANNERS))];
+    for (const f of found) if (!out.has(f.rule)) out.set(f.rule, { rule: f.rule, what: describe(f.message) });
   }
   if (!out.has('secretlint-rule-basicauth') && !out.has('secretlint-rule-database-connection-string') && urlCredentials(value)) {
     out.set('url-credentials', { rule: 'url-credentials', what: 'a URL with a password (scheme://user:password@host)' });

@@ -4,6 +4,7 @@
  * gigabytes), YAML 1.2 core types only, unique keys, and every error with the file, line and column.
  */
 import * as fs from 'fs';
+import { CORE_SCHEMA, load as loadFast } from 'js-yaml';
 import { Document, isMap, isPair, isScalar, isSeq, LineCounter, Node, parseDocument, Scalar } from 'yaml';
 import { PlatformConfigError } from '../errors';
 
@@ -47,10 +48,42 @@ export function readInputDocument(filePath: string, name: string, options: Input
   return parseInputDocument(fs.readFileSync(filePath, 'utf8'), name, options);
 }
 
-/** Parses one YAML document; throws a {@link PlatformConfigError} located at `file:line:col` for any problem. */
+/**
+ * Parses one YAML document; throws a {@link PlatformConfigError} located at `file:line:col` for any problem.
+ * Text without anchors or aliases is read by the fast reader first; the positioned parse happens only when a
+ * location is asked for, or when the fast reader fails (to locate the error).
+ */
 export function parseInputDocument(text: string, file: string, options: InputYamlOptions = {}): InputDocument {
-  const maxAliasCount = options.maxAliasCount ?? MAX_ALIAS_COUNT;
   checkSize(file, Buffer.byteLength(text, 'utf8'), options.maxBytes ?? MAX_INPUT_BYTES);
+  let positioned: { doc: Document; value: unknown; at: (offset: number) => string } | undefined;
+  const full = () => (positioned ??= parsePositioned(text, file, options.maxAliasCount ?? MAX_ALIAS_COUNT));
+  let value: unknown;
+  if (MAY_HAVE_ALIASES.test(text)) {
+    value = full().value;
+  } else {
+    try {
+      value = loadFast(text, { schema: CORE_SCHEMA, filename: file });
+    } catch {
+      value = full().value;
+    }
+  }
+  return {
+    file,
+    value,
+    locate: (field) => {
+      const { doc, at } = full();
+      const node = resolve(doc, field);
+      return node?.range ? at(node.range[0]) : file;
+    },
+    sourceOf: (field) => {
+      const node = resolve(full().doc, field, true);
+      return node && isScalar(node) && node.range ? text.slice(node.range[0], node.range[1]) : undefined;
+    },
+  };
+}
+
+/** The positioned parse (`yaml` package): every error with line and column, aliases limited. */
+function parsePositioned(text: string, file: string, maxAliasCount: number): { doc: Document; value: unknown; at: (offset: number) => string } {
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, schema: 'core', version: '1.2', uniqueKeys: true });
   const at = (offset: number) => {
@@ -61,9 +94,8 @@ export function parseInputDocument(text: string, file: string, options: InputYam
   if (problem) {
     throw new PlatformConfigError(at(problem.pos[0]), '(document)', problem.code, 'must be valid YAML', `invalid YAML: ${problem.message.split('\n')[0]}`);
   }
-  let value: unknown;
   try {
-    value = doc.toJS({ maxAliasCount });
+    return { doc, value: doc.toJS({ maxAliasCount }), at };
   } catch (e) {
     if (e instanceof ReferenceError && /alias/i.test(e.message)) {
       throw new PlatformConfigError(file, '(document)', maxAliasCount,
@@ -72,25 +104,15 @@ export function parseInputDocument(text: string, file: string, options: InputYam
     }
     throw new PlatformConfigError(file, '(document)', String(e), 'must be a plain YAML document', `an unreadable document (${(e as Error).message})`);
   }
-  return {
-    file,
-    value,
-    locate: (field) => {
-      const node = resolve(doc, field);
-      return node?.range ? at(node.range[0]) : file;
-    },
-    sourceOf: (field) => {
-      const node = resolve(doc, field, true);
-      return node && isScalar(node) && node.range ? text.slice(node.range[0], node.range[1]) : undefined;
-    },
-  };
 }
+
+/** A `&anchor` or `*alias` token could be there (conservative: also inside some quoted strings). */
+const MAY_HAVE_ALIASES = /(?:^|[\s[{,:-])[&*][^\s,\]}]/m;
 
 /** Parses a YAML document the library wrote (committed dist/ files) with the same limits; returns its data. */
 export function parseInputYaml(text: string, file: string, options: InputYamlOptions = {}): unknown {
   return parseInputDocument(text, file, options).value;
 }
-
 /**
  * The node a message field names. Fields are written as in messages: keys joined with `.`, list indexes as
  * `[n]`; keys may contain dots (label keys), so at each mapping the longest key that fits is taken.

@@ -75,6 +75,7 @@ function tenantsOf(input: InputDocument, options: LoadTenantsOptions): TenantDef
   };
   /** Fails with "quote it" when a field meant as text was read by YAML as a number, boolean or null. */
   const text = <T>(field: string, value: T): T => {
+    if (typeof value === 'string' || value === undefined) return value;
     const source = input.sourceOf(field);
     const shown = misreadScalar(value, source);
     if (shown !== undefined) throw new PlatformConfigError(input.locate(field), field, value, `quote it: ${JSON.stringify(source)}`, shown);
