@@ -12,6 +12,7 @@ export * from './synth/yaml';
 export * from './synth/baseline';
 export * from './synth/failure';
 export * from './synth/input-yaml';
+export * from './synth/provenance';
 export * from './connections';
 export * from './monitoring-registry';
 export * from './tenant-namespace';

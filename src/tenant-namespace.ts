@@ -7,6 +7,7 @@ import { Connection, ConnectionGraph, IWorkload, peerOf, WorkloadPort, WorkloadR
 import { EnvironmentChart } from './environment-chart';
 import { fail, uniqueId } from './errors';
 import { requestArgoCdProject } from './gitops/argo-cd-projects';
+import { traceInput } from './synth/provenance';
 import { LABEL_COST_CENTER, LABEL_PART_OF, LABEL_TENANT } from './labels';
 import {
   addNamespaceGuardrails, addNetworkPolicy, LABEL_ENVIRONMENT, LABEL_PLAN, namespacePeer, podSecurityLabels,
@@ -241,7 +242,7 @@ export class TenantNamespace extends Construct implements IWorkload {
     };
     // Deleting a tenant's namespace deletes its volumes: where stateful resources are protected Argo CD must not.
     if (profile.protectStatefulResources) annotations['argocd.argoproj.io/sync-options'] = 'Prune=false,Delete=false';
-    new KubeNamespace(this, 'Resource', {
+    const namespaceObject = new KubeNamespace(this, 'Resource', {
       metadata: {
         name: ns,
         labels: {
@@ -254,6 +255,21 @@ export class TenantNamespace extends Construct implements IWorkload {
         annotations,
       },
     });
+    // Fields that carry input verbatim: problems found on them at synth are reported at the input file.
+    const origin = (field: string): string | undefined => {
+      if (!props.source) return undefined;
+      const f = `${props.source.entry}.${field}`;
+      return `${props.source.locate(f)}: ${f}`;
+    };
+    const traced: [string, string][] = [
+      [`metadata.annotations["${ANNOTATION_DISPLAY_NAME}"]`, 'displayName'],
+      [`metadata.labels["${LABEL_COST_CENTER}"]`, 'costCenter'],
+      [`metadata.labels["${LABEL_TENANT}"]`, 'id'],
+    ];
+    for (const [path, field] of traced) {
+      const o = origin(field);
+      if (o) traceInput(namespaceObject, path, o);
+    }
     addNamespaceGuardrails(this, ns, this.plan, labels);
     const chart = EnvironmentChart.of(this);
     const all = TenantNamespace.byChart.get(chart);
@@ -345,6 +361,7 @@ export class TenantNamespace extends Construct implements IWorkload {
       name: this.projectName,
       namespace: props.argocdNamespace ?? DEFAULT_ARGOCD_NAMESPACE,
       labels,
+      origins: Object.fromEntries([['spec.description', origin('displayName')], ['spec.sourceRepos', origin('sourceRepos')]].filter((e): e is [string, string] => e[1] !== undefined)),
       spec: {
         description: `Tenant ${this.displayName} (${this.plan.name} plan)`,
         sourceRepos: [...props.sourceRepos],

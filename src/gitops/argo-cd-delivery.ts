@@ -15,6 +15,7 @@ import {
 import { EnvironmentChart } from '../environment-chart';
 import { ClusterTarget } from '../environment-profile';
 import { fail } from '../errors';
+import { traceInput } from '../synth/provenance';
 import { requestedArgoCdProjects } from './argo-cd-projects';
 import { DeliveryGroup } from './delivery-group';
 import { environmentFacts } from './environment-scan';
@@ -107,7 +108,8 @@ export class ArgoCdDelivery extends Construct {
       if (p.namespace !== this.argoCdNamespace) {
         fail(p.requestedBy, 'argocdNamespace', p.namespace, `must be the namespace Argo CD runs in ("${this.argoCdNamespace}"): the bootstrap project creates AppProjects only there`);
       }
-      new AppProject(this, `project-${p.name}`, { metadata: { name: p.name, namespace: p.namespace, labels: { ...p.labels } }, spec: p.spec });
+      const project = new AppProject(this, `project-${p.name}`, { metadata: { name: p.name, namespace: p.namespace, labels: { ...p.labels } }, spec: p.spec });
+      for (const [field, origin] of Object.entries(p.origins ?? {})) traceInput(project, field, origin);
     }
 
     for (const group of props.groups) {

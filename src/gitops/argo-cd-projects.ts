@@ -15,6 +15,12 @@ export interface RequestedArgoCdProject {
   readonly namespace: string;
   readonly labels: Readonly<Record<string, string>>;
   readonly spec: AppProjectSpec;
+  /**
+   * Input origins of fields of the project (`spec.description` → `tenants.yaml:7:18: tenants[0].displayName`), so
+   * that a problem found on the generated AppProject is reported at the input (see `traceInput`).
+   * @default - none
+   */
+  readonly origins?: Readonly<Record<string, string>>;
   /** Construct path of the requester, for messages. */
   readonly requestedBy: string;
 }

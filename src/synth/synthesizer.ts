@@ -8,6 +8,7 @@ import { withFastToJson } from './fast-json';
 import { imageDigestProblems, pinImages } from './image-pins';
 import { SchemaValidator } from './schema-validator';
 import { distBaselines, DistBaseline } from './baseline';
+import { inputOriginOf } from './provenance';
 import { toYaml } from './yaml';
 
 /** One synthesized Kubernetes object with where it goes. */
@@ -149,7 +150,11 @@ function collect(app: App, validator: SchemaValidator): { envs: EnvironmentOutpu
       const md = object.metadata ?? {};
       const ns = namespaced ? md.namespace ?? '<no-namespace>' : CLUSTER_DIR;
       const id = `${env}/${ns}/${object.kind}/${md.name}`;
-      for (const p of validator.validate(object)) problems.push(`${id}: ${p.path}: ${p.message}`);
+      for (const p of validator.validate(object)) {
+        // A field traced to an input file is reported there, with the generated object as context.
+        const origin = inputOriginOf(obj, p.path);
+        problems.push(origin ? `${origin}: ${p.message} (in ${id} ${p.path})` : `${id}: ${p.path}: ${p.message}`);
+      }
       const file = `${dir}/${ns}/${String(object.kind).toLowerCase()}-${md.name}.yaml`;
       const doc: SynthDocument = { object, id, file, source: obj.node.path, namespaced };
       const clash = byFile.get(file);

@@ -1,10 +1,12 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { App } from 'cdk8s';
+import { ApiObject, App } from 'cdk8s';
 import { describe, expect, it } from 'vitest';
+import { KubeConfigMap } from '../../imports/k8s';
 import {
-  defaultPlans, EnvironmentChart, LoadTenantsOptions, loadTenants, loadTenantsFile, Plan, PlatformConfigError, TenantNamespace,
+  addGitOpsDelivery, defaultPlans, DeliveryTool, EnvironmentChart, inputOriginOf, LoadTenantsOptions, loadTenants, loadTenantsFile, Plan,
+  PlatformConfigError, synthesizeToJson, TenantNamespace, traceInput,
 } from '../../src';
 import { development } from '../helpers';
 
@@ -109,5 +111,32 @@ describe('problems found on generated objects point at the input field', () => {
     const chart = new EnvironmentChart(new App(), { profile: development });
     expect(() => new TenantNamespace(chart, 'acme', { tenant: 'acme', displayName: long, plan: Plan.free(), owners: { admin: ['a'] }, sourceRepos: ['https://github.com/a/b.git'] }))
       .toThrow(new PlatformConfigError('development/acme', 'displayName', long, allowed));
+  });
+});
+
+describe('provenance of generated fields', () => {
+  it('GIVEN a generated field traced to an input WHEN schema validation fails on it THEN the input location is named first, the object as context', () => {
+    const app = new App();
+    const chart = new EnvironmentChart(app, { profile: development });
+    const cm = new KubeConfigMap(chart, 'cm', { metadata: { name: 'settings', namespace: 'apps', labels: { team: 'not a label value' } } });
+    traceInput(cm, 'metadata.labels', 'teams.yaml:3:9: teams[0].name');
+    expect(synthesizeToJson(app).problems).toEqual([
+      'teams.yaml:3:9: teams[0].name: label value "not a label value" must be at most 63 characters of [A-Za-z0-9_.-], starting and ending alphanumeric (in development/apps/ConfigMap/settings metadata.labels.team)',
+    ]);
+  });
+
+  it('GIVEN a tenant from the file WHEN built THEN its Namespace fields and AppProject description are traced to the entry', () => {
+    const [t] = loadTenants(fileWith({ displayName: 'Delta', costCenter: 'cc-4' }), OPTIONS).slice(3);
+    const app = new App();
+    const chart = new EnvironmentChart(app, { profile: development });
+    const tenant = new TenantNamespace(chart, 'd', t);
+    const ns = tenant.node.findChild('Resource');
+    expect(inputOriginOf(ns, 'metadata.annotations["platform.io/display-name"]')).toBe('tenants.yaml:22:18: tenants[3].displayName');
+    expect(inputOriginOf(ns, 'metadata.labels["platform.io/cost-center"]')).toBe('tenants.yaml:23:17: tenants[3].costCenter');
+    expect(inputOriginOf(ns, 'metadata.name')).toBeUndefined();
+    addGitOpsDelivery(app, { environment: chart, source: { url: 'https://github.com/acme/platform.git' }, tools: [DeliveryTool.argoCd()] });
+    const project = app.node.findAll().find((c) => c instanceof ApiObject && c.kind === 'AppProject' && c.metadata.name === 'tenant-d')!;
+    expect(inputOriginOf(project, 'spec.description')).toBe('tenants.yaml:22:18: tenants[3].displayName');
+    expect(inputOriginOf(project, 'spec.sourceRepos[0]')).toBe('tenants.yaml:21:18: tenants[3].sourceRepos');
   });
 });
