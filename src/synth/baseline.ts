@@ -56,12 +56,16 @@ function realPathOf(p: string): string {
   return path.join(fs.realpathSync(a), path.relative(a, p));
 }
 
+/** The git work tree `dir` is in, or undefined (not in git, or git missing). */
+function workTreeOf(dir: string): string | undefined {
+  return git(existingAncestor(dir), ['rev-parse', '--show-toplevel'])?.trim() || undefined;
+}
+
 /**
  * The output directory as committed in HEAD, when `outdir` is inside a git work tree and HEAD has files under
  * it; undefined otherwise (not in git, git missing, no commit yet, nothing committed there).
  */
-export function committedBaseline(outdir: string): DistBaseline | undefined {
-  const top = git(existingAncestor(outdir), ['rev-parse', '--show-toplevel'])?.trim();
+export function committedBaseline(outdir: string, top: string | undefined = workTreeOf(outdir)): DistBaseline | undefined {
   if (!top) return undefined;
   const rel = path.relative(fs.realpathSync(top), realPathOf(outdir)).split(path.sep).join('/');
   if (rel === '' || rel.startsWith('..')) return undefined;
@@ -86,22 +90,22 @@ export function committedBaseline(outdir: string): DistBaseline | undefined {
   };
 }
 
-/** True when git reports changes (or deletions) under `outdir` compared with HEAD. */
-function modifiedInGit(outdir: string): boolean {
-  const status = git(existingAncestor(outdir), ['status', '--porcelain', '--untracked-files=all', '--', outdir]);
-  return status === undefined || status.trim() !== '';
-}
-
 /**
- * The baselines of `outdir`: the folder on disk (when it exists), then HEAD's version when the folder is in git
- * and missing or modified.
+ * The baselines of `outdir`: the folder on disk (when it exists), then HEAD's version when the folder is in a
+ * git work tree and missing or modified (`git status` shows changes under it). Outside git: the folder only.
  */
 export function distBaselines(outdir: string): DistBaseline[] {
   const out: DistBaseline[] = [];
   const exists = fs.existsSync(outdir);
   if (exists) out.push(workingTreeBaseline(outdir));
-  const committed = committedBaseline(outdir);
-  if (committed && (!exists || modifiedInGit(outdir))) out.push(committed);
+  const top = workTreeOf(outdir);
+  if (!top) return out;
+  if (exists) {
+    const status = git(top, ['status', '--porcelain', '--untracked-files=all', '--', realPathOf(outdir)]);
+    if (status !== undefined && status.trim() === '') return out;
+  }
+  const committed = committedBaseline(outdir, top);
+  if (committed) out.push(committed);
   return out;
 }
 
