@@ -161,7 +161,8 @@ function valuesOf(ctx: PolicyContext, doc: SynthDocument, pods: Map<SynthDocumen
   };
   annotations('metadata.annotations', o.metadata?.annotations);
   const pod = ctx.index.podOf(doc);
-  if (pod) annotations(`${pod.specPath.replace(/\.spec$/, '')}.metadata.annotations`, pod.annotations);
+  // A Pod's own annotations are its metadata's, scanned above; templates have their own.
+  if (pod && pod.kind !== 'Pod') annotations(`${pod.specPath.replace(/\.spec$/, '')}.metadata.annotations`, pod.annotations);
   if (o.kind === 'ConfigMap' && o.apiVersion === 'v1' && o.data !== null && typeof o.data === 'object') {
     // A key that looks like a variable (envFrom) is checked by its name too; file names (`app.conf`) are not.
     for (const [k, v] of Object.entries(o.data as Record<string, unknown>)) {

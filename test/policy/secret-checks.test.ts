@@ -51,6 +51,14 @@ describe('literal-secret', () => {
     ]);
   });
 
+  it('GIVEN a credential in a pod template annotation WHEN checked THEN the template field is named', () => {
+    const o = goodEnvironment();
+    pick(o, 'Deployment', 'api').spec.template.metadata.annotations = { 'example.com/probe': 'https://bot:tok3n-9@hooks.example.com/x' };
+    expect(violations(o)).toEqual([
+      `production/shop/Deployment/api: spec.template.metadata.annotations.example.com/probe: holds a basic auth credential (secretlint-rule-basicauth); ${advice('https://bot:tok3n-9@hooks.example.com/x')}`,
+    ]);
+  });
+
   it('GIVEN credentials composed from a Secret by reference WHEN checked THEN they are not literals', () => {
     const o = goodEnvironment();
     setEnv(o, [
