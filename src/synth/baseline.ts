@@ -73,21 +73,41 @@ export function committedBaseline(outdir: string, top: string | undefined = work
   if (!listing) return undefined;
   const all = listing.split('\0').filter((f) => f.startsWith(`${rel}/`)).map((f) => f.slice(rel.length + 1));
   if (all.length === 0) return undefined;
-  const cache = new Map<string, string>();
+  let contents: Map<string, string> | undefined;
   return {
     label: `the last commit (HEAD:${rel}/)`,
     files(directory) {
       return all.filter((f) => f.startsWith(`${directory}/`) && f.endsWith('.yaml') && f.slice(directory.length + 1).split('/').length === 2).sort();
     },
     read(file) {
-      let text = cache.get(file);
-      if (text === undefined) {
-        text = git(top, ['show', `HEAD:${rel}/${file}`]) ?? '';
-        cache.set(file, text);
-      }
-      return text;
+      // One `git cat-file --batch` for every file on first use, rather than a process per file.
+      contents ??= readCommitted(top, rel, all);
+      return contents.get(file) ?? '';
     },
   };
+}
+
+/** The HEAD version of `files` (relative to `rel`) in one `git cat-file --batch`. */
+function readCommitted(top: string, rel: string, files: readonly string[]): Map<string, string> {
+  const out = new Map<string, string>();
+  let data: Buffer;
+  try {
+    data = execFileSync('git', ['cat-file', '--batch'], { cwd: top, input: files.map((f) => `HEAD:${rel}/${f}\n`).join(''), stdio: ['pipe', 'pipe', 'ignore'], maxBuffer: 1024 * 1024 * 1024 });
+  } catch {
+    return out;
+  }
+  let at = 0;
+  for (const f of files) {
+    const eol = data.indexOf(10, at);
+    if (eol < 0) break;
+    const header = data.subarray(at, eol).toString('utf8').split(' ');
+    at = eol + 1;
+    if (header[1] === 'missing' || header.length < 3) continue;
+    const size = Number(header[2]);
+    out.set(f, data.subarray(at, at + size).toString('utf8'));
+    at += size + 1;
+  }
+  return out;
 }
 
 /**
