@@ -91,6 +91,7 @@ export class ConnectionGraph {
    * `field` is used in error messages (e.g. `connectsTo[0]`).
    */
   public connect(from: IWorkload, to: IWorkload | WorkloadRef, ports?: readonly (string | number)[], field = 'connectsTo'): void {
+    refuseSelfConnection(from, to, field);
     this.pending.push({ from, to, ports, field });
     this.resolved = undefined;
   }
@@ -100,6 +101,7 @@ export class ConnectionGraph {
    * service outside this library); the caller then opens its own egress. Ports are still checked when it exists.
    */
   public connectIfRegistered(from: IWorkload, to: WorkloadRef, ports?: readonly (string | number)[], field = 'connectsTo'): void {
+    refuseSelfConnection(from, to, field);
     this.pending.push({ from, to, ports, field, optional: true });
     this.resolved = undefined;
   }
@@ -171,6 +173,19 @@ export class ConnectionGraph {
       return fail(from, field, `${ns}/${ref.name}`, `no workload named "${ref.name}" in namespace "${ns}"; known workloads: ${known}`);
     }
     return w;
+  }
+}
+
+/**
+ * A workload connecting to itself is a mistake (a copied line, a wrong variable): the edge would open its own
+ * pods to each other and hide the connection that was meant.
+ */
+function refuseSelfConnection(from: IWorkload, to: IWorkload | WorkloadRef, field: string): void {
+  const same = 'node' in to
+    ? to === from || ((to as IWorkload).namespace === from.namespace && (to as IWorkload).workloadName === from.workloadName)
+    : (to as WorkloadRef).name === from.workloadName && ((to as WorkloadRef).namespace ?? from.namespace) === from.namespace;
+  if (same) {
+    fail(from, field, `${from.namespace}/${from.workloadName}`, 'a workload cannot connect to itself; name the workload it calls (traffic between the pods of one workload is not a connection)');
   }
 }
 

@@ -3,7 +3,7 @@ import { Construct } from 'constructs';
 import { KubeConfigMap } from '../../imports/k8s';
 import { ConnectionGraph } from '../core/connections';
 import { EnvironmentChart } from '../core/environment-chart';
-import { fail } from '../core/errors';
+import { fail, uniqueId } from '../core/errors';
 import { isQuantity } from '../core/quantity';
 import { selectorLabels } from '../core/labels';
 import { MonitoringRegistry } from '../core/monitoring-registry';
@@ -117,7 +117,7 @@ export class ObservabilityStack extends Construct {
   private operatorResourcesCreated = false;
 
   public constructor(scope: Construct, id: string, props: ObservabilityStackProps) {
-    super(scope, id);
+    super(scope, uniqueId(scope, id));
     this.props = props;
     const profile = EnvironmentChart.of(this).profile;
     const operator = profile.monitoring.mode.usesOperator;

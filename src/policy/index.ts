@@ -9,3 +9,5 @@ export type { CheckOutcome, PolicyEvaluation, PolicyExemption, PolicyViolation, 
 export { renderPolicyReport } from './policy-report';
 export { POLICY_REPORT_FILE, policyPlugin } from './policy-plugin';
 export type { PolicyPluginOptions } from './policy-plugin';
+export { expressionCheckPlugin, parsePromQL } from './expression-checks';
+export { LITERAL_SECRET_CHECK_ID, NOT_SECRET_ANNOTATION } from './secret-checks';

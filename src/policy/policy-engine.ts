@@ -2,6 +2,8 @@ import { EnvironmentOutput, SynthDocument } from '../synth/synthesizer';
 import { ACCESS_CHECKS } from './access-checks';
 import { AVAILABILITY_CHECKS } from './availability-checks';
 import { CONTAINER_CHECKS } from './container-checks';
+import { ESCALATION_CHECKS } from './escalation-checks';
+import { SECRET_CHECKS } from './secret-checks';
 import { NETWORK_CHECKS, PSA_ENFORCE_LABEL, PSS_EXEMPTION_REASON_ANNOTATION } from './network-checks';
 import { POD_SECURITY_CHECKS } from './pod-security-checks';
 import { PolicyIndex, annotationsOf, labelsOf, nameOf, namespaceOf } from './policy-index';
@@ -21,6 +23,8 @@ export const POLICY_CHECKS: readonly PolicyCheck[] = [
   ...AVAILABILITY_CHECKS,
   ...NETWORK_CHECKS,
   ...ACCESS_CHECKS,
+  ...SECRET_CHECKS,
+  ...ESCALATION_CHECKS,
 ];
 
 /** One violation, as printed by synth and listed in the report. */
