@@ -7,3 +7,4 @@ export { PSA_ENFORCE_LABEL, PSS_EXEMPTION_REASON_ANNOTATION } from './network-ch
 export * from './policy-engine';
 export * from './policy-report';
 export * from './policy-plugin';
+export * from './flows';
