@@ -5,7 +5,7 @@
  * agree on them; the add-on constructs will become the source of these facts later.
  */
 import { Construct, IConstruct } from 'constructs';
-import type { IWorkload, WorkloadPort } from './connections';
+import { ConnectionGraph, IWorkload, WorkloadPort, WorkloadRef } from './connections';
 import { EnvironmentChart } from './environment-chart';
 import type { EnvironmentProfile } from './environment-profile';
 
@@ -118,6 +118,28 @@ export class ClusterServiceWorkload extends Construct implements IWorkload {
     this.podSelector = { ...ref.podLabels };
     this.clientPorts = ref.ports ?? [];
   }
+}
+
+const declared = new WeakMap<ConnectionGraph, Set<string>>();
+
+/**
+ * Declares, once per environment, that the cluster service `name` connects to the workload `to` (when one by that
+ * name is registered): the workload's NetworkPolicy then admits it. `field` names the declaration in the graph.
+ */
+export function clusterServiceConnects(scope: IConstruct, name: ClusterServiceName, to: WorkloadRef, field: string): void {
+  const graph = ConnectionGraph.of(scope);
+  let seen = declared.get(graph);
+  if (!seen) declared.set(graph, (seen = new Set()));
+  const key = `${name}>${to.namespace ?? ''}/${to.name}`;
+  if (seen.has(key)) return;
+  seen.add(key);
+  graph.connectIfRegistered(ClusterServiceWorkload.of(scope, name), to, undefined, field);
+}
+
+/** The Service a URL names inside the cluster (`http://<service>.<namespace>.svc[.cluster.local][:port][/...]`), if it does. */
+export function serviceOfUrl(url: string): WorkloadRef | undefined {
+  const m = /^[a-z][a-z0-9+.-]*:\/\/([a-z0-9]([-a-z0-9]*[a-z0-9])?)\.([a-z0-9]([-a-z0-9]*[a-z0-9])?)\.svc(\.cluster\.local)?(:\d+)?(\/.*)?$/.exec(url);
+  return m ? { name: m[1], namespace: m[3] } : undefined;
 }
 
 function kebab(s: string): string {

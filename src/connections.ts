@@ -244,6 +244,12 @@ export function peersOf(w: IWorkload): Record<string, any>[] {
   return [peerOf(w)];
 }
 
+/**
+ * Annotation on a Service (a datastore's headless Service): the pods it selects connect to each other on these of
+ * its ports (comma-separated port names): replication, quorum, gossip. The flow proof derives those flows from it.
+ */
+export const PEER_PORTS_ANNOTATION = 'platform.io/peer-ports';
+
 /** NetworkPolicy rule fragments for the DNS egress every pod needs. */
 export const DNS_EGRESS_RULE = {
   to: [{

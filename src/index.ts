@@ -10,6 +10,7 @@ export * from './synth/schema-validator';
 export * from './synth/schema-registry';
 export * from './synth/yaml';
 export * from './connections';
+export * from './cluster-services';
 export * from './monitoring-registry';
 export * from './tenant-namespace';
 export * from './tenancy/plan';

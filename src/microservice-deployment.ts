@@ -10,7 +10,8 @@ import { AnalysisTemplate, Rollout } from '../imports/argoproj.io';
 import { ExternalSecret } from '../imports/external-secrets.io';
 import { PrometheusRule, ServiceMonitor } from '../imports/monitoring.coreos.com';
 import { VerticalPodAutoscaler } from '../imports/autoscaling.k8s.io';
-import { ConnectionGraph, DNS_EGRESS_RULE, IWorkload, peerOf, WorkloadPort, WorkloadRef } from './connections';
+import { DEFAULT_API_SERVER_CIDRS, apiServerOf, clusterServiceConnects, serviceOfUrl } from './cluster-services';
+import { ConnectionGraph, DNS_EGRESS_RULE, IWorkload, peersOf, WorkloadPort, WorkloadRef } from './connections';
 import { EnvironmentChart } from './environment-chart';
 import { EnvironmentProfile } from './environment-profile';
 import { fail } from './errors';
@@ -56,7 +57,7 @@ export const DEFAULT_ANALYSIS_FAILURE_LIMIT = 1;
 export const DEFAULT_SCALE_DOWN_DELAY_SECONDS = 30;
 export const DEFAULT_TERMINATION_GRACE_PERIOD_SECONDS = 30;
 export const DEFAULT_RUNBOOK_BASE_URL = 'https://runbooks.platform.example.com/microservice';
-export const DEFAULT_API_SERVER_CIDRS: readonly string[] = ['0.0.0.0/0'];
+export { DEFAULT_API_SERVER_CIDRS };
 /** The writable scratch directory every pod gets (the root filesystem is read-only). */
 export const TMP_MOUNT_PATH = '/tmp';
 const TMP_VOLUME = 'tmp';
@@ -173,7 +174,7 @@ export interface ApiPermission {
 /** Access to the Kubernetes API: a Role with exactly these rules, and the token mounted. */
 export interface ApiAccess {
   readonly rules: readonly ApiPermission[];
-  /** Where the API server is, for the egress rule. @default DEFAULT_API_SERVER_CIDRS (any address, ports 443/6443) */
+  /** Where the API server is, for the egress rule (on the profile's API server ports). @default - profile.cluster.apiServer.cidrs (DEFAULT_API_SERVER_CIDRS: any address) */
   readonly serverCidrs?: readonly string[];
 }
 
@@ -1012,6 +1013,9 @@ export class MicroserviceDeployment extends Construct implements IWorkload {
       count: a.count ?? DEFAULT_ANALYSIS_COUNT,
       failureLimit: a.failureLimit ?? DEFAULT_ANALYSIS_FAILURE_LIMIT,
     };
+    // The Argo Rollouts controller runs the analysis: Prometheus's NetworkPolicy must admit it.
+    const prometheus = serviceOfUrl(address);
+    if (prometheus) clusterServiceConnects(this, 'argoRollouts', prometheus, 'strategy.analysis');
     // No traffic yet (empty result or NaN) counts as success: a quiet canary is not a failed one.
     const ok = (max: number) => `len(result) == 0 || isNaN(result[0]) || result[0] <= ${max}`;
     new ApiObject(this, 'AnalysisTemplate', {
@@ -1175,12 +1179,13 @@ export class MicroserviceDeployment extends Construct implements IWorkload {
     const nsPeer = (ns: string) => ({ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': ns } } });
     const exposure = props.service?.exposure ?? ServiceExposure.clusterIP();
     const ingressPort = props.ingress ? (props.ingress.port === undefined ? this.ports[0] : this.ports.find((p) => p.name === props.ingress!.port)) : undefined;
-    const apiCidrs = props.apiAccess ? props.apiAccess.serverCidrs ?? DEFAULT_API_SERVER_CIDRS : undefined;
+    const apiServer = apiServerOf(this.profile);
+    const apiCidrs = props.apiAccess ? props.apiAccess.serverCidrs ?? apiServer.cidrs : undefined;
 
     // Rules from the graph are produced at synth, so connections declared after this construct are included.
     const ingress = Lazy.any({
       produce: () => {
-        const rules: unknown[] = graph.ingressOf(this).map((c) => ({ from: [peerOf(c.from)], ports: c.ports.map(portRule) }));
+        const rules: unknown[] = graph.ingressOf(this).map((c) => ({ from: peersOf(c.from), ports: c.ports.map(portRule) }));
         if (ingressPort) rules.push({ from: [nsPeer(this.profile.ingress.controllerNamespace)], ports: [portRule(ingressPort)] });
         if (exposure.kind === 'LoadBalancer' && this.ports.length > 0) {
           rules.push({ from: exposure.sourceRanges.map((cidr) => ({ ipBlock: { cidr } })), ports: this.ports.map(portRule) });
@@ -1193,10 +1198,9 @@ export class MicroserviceDeployment extends Construct implements IWorkload {
       produce: () => {
         const rules: unknown[] = [JSON.parse(JSON.stringify(DNS_EGRESS_RULE))];
         for (const c of graph.egressOf(this)) {
-          const to = c.to.external ? c.to.external.cidrs.map((cidr) => ({ ipBlock: { cidr } })) : [peerOf(c.to)];
-          rules.push({ to, ports: c.ports.map(portRule) });
+          rules.push({ to: peersOf(c.to), ports: c.ports.map(portRule) });
         }
-        if (apiCidrs) rules.push({ to: apiCidrs.map((cidr) => ({ ipBlock: { cidr } })), ports: [443, 6443].map((port) => ({ protocol: 'TCP', port })) });
+        if (apiCidrs) rules.push({ to: apiCidrs.map((cidr) => ({ ipBlock: { cidr } })), ports: apiServer.ports.map((port) => ({ protocol: 'TCP', port })) });
         return rules;
       },
     });

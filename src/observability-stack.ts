@@ -1,6 +1,7 @@
 import { ApiObject, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import { KubeConfigMap } from '../imports/k8s';
+import { apiServerOf, nodeCidrsOf } from './cluster-services';
 import { ConnectionGraph } from './connections';
 import { EnvironmentChart } from './environment-chart';
 import { fail } from './errors';
@@ -86,9 +87,9 @@ export interface ObservabilityStackProps {
    * `[NetworkPeer.pods('argo-rollouts', { 'app.kubernetes.io/name': 'argo-rollouts' })]`. @default - Grafana only
    */
   readonly prometheusQueryPeers?: readonly NetworkPeer[];
-  /** CIDRs of the API server. @default DEFAULT_CLUSTER_CIDRS */
+  /** CIDRs of the API server. @default - profile.cluster.apiServer.cidrs (DEFAULT_CLUSTER_CIDRS when the profile says nothing) */
   readonly apiServerCidrs?: readonly string[];
-  /** CIDRs of the nodes (kubelet metrics). @default DEFAULT_CLUSTER_CIDRS */
+  /** CIDRs of the nodes (kubelet metrics). @default - profile.cluster.nodeCidrs (DEFAULT_CLUSTER_CIDRS when the profile says nothing) */
   readonly nodeCidrs?: readonly string[];
 }
 
@@ -148,8 +149,9 @@ export class ObservabilityStack extends Construct {
       profile,
       images: { ...DEFAULT_IMAGES, ...props.images },
       resources: { ...DEFAULT_RESOURCES, ...props.resources },
-      apiServerCidrs: props.apiServerCidrs ?? DEFAULT_CLUSTER_CIDRS,
-      nodeCidrs: props.nodeCidrs ?? DEFAULT_CLUSTER_CIDRS,
+      apiServerCidrs: props.apiServerCidrs ?? apiServerOf(profile).cidrs,
+      apiServerPorts: apiServerOf(profile).ports,
+      nodeCidrs: props.nodeCidrs ?? nodeCidrsOf(profile),
     };
     const ha = profile.highAvailability;
     const jaeger = props.traces?.inCluster ? this.resolveJaeger(props.traces) : undefined;

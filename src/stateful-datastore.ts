@@ -1,7 +1,7 @@
 import { createHash } from 'crypto';
 import { ApiObject, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
-import { ConnectionGraph, DNS_EGRESS_RULE, ExternalEndpoint, IWorkload, WorkloadPort, WorkloadRef, peerOf } from './connections';
+import { ConnectionGraph, DNS_EGRESS_RULE, ExternalEndpoint, IWorkload, PEER_PORTS_ANNOTATION, WorkloadPort, WorkloadRef, peerOf, peersOf } from './connections';
 import { Engine } from './datastore/engine';
 import { MC_IMAGE } from './datastore/minio';
 import { GCS_ENDPOINT, RESTORE_DIR, RESTORE_URL, restoreFetchContainer } from './datastore/restore';
@@ -408,7 +408,7 @@ export class StatefulDatastore extends Construct implements IWorkload {
       labels: this.labels,
       protectAnnotations: this.protect,
       pullPolicy: this.profile.imagePolicy.pullPolicy,
-      clientPeers: () => dedupe(ConnectionGraph.of(this).ingressOf(this).map((c) => peerOf(c.from))),
+      clientPeers: () => dedupe(ConnectionGraph.of(this).ingressOf(this).flatMap((c) => peersOf(c.from))),
     };
   }
 
@@ -426,7 +426,10 @@ export class StatefulDatastore extends Construct implements IWorkload {
     const member = { ...selectorLabels(ctx.name), [DATASTORE_MEMBER_LABEL]: 'true' };
     const allPorts = uniquePorts(roles.flatMap((r) => r.ports));
     const servicePorts = (ports: readonly WorkloadPort[]) => ports.map((p) => ({ name: p.name, port: p.port, targetPort: p.name, protocol: p.protocol ?? 'TCP' }));
-    this.obj('HeadlessService', 'v1', 'Service', { name: ctx.headlessService, labels: { ...this.labels, 'platform.io/service-role': 'headless' }, annotations: this.protect }, {
+    // Which of these ports the members use between themselves: the flow proof checks the policies admit them.
+    const peerPortNames = def.peerPorts(ctx).map((p) => p.name).filter((n) => allPorts.some((p) => p.name === n));
+    const headlessAnnotations = { ...this.protect, ...(peerPortNames.length > 0 ? { [PEER_PORTS_ANNOTATION]: peerPortNames.join(',') } : {}) };
+    this.obj('HeadlessService', 'v1', 'Service', { name: ctx.headlessService, labels: { ...this.labels, 'platform.io/service-role': 'headless' }, annotations: headlessAnnotations }, {
       spec: {
         clusterIP: 'None',
         // Peers must resolve each other before they are ready (cluster bootstrap, replica cloning).
@@ -596,7 +599,7 @@ export class StatefulDatastore extends Construct implements IWorkload {
               const key = `${c.from.namespace}/${c.from.workloadName}:${c.ports.map((p) => p.port).join(',')}`;
               if (seen.has(key)) continue;
               seen.add(key);
-              rules.push({ from: [peerOf(c.from)], ports: portsOf(c.ports) });
+              rules.push({ from: peersOf(c.from), ports: portsOf(c.ports) });
             }
             // Replication, quorum and backup-job traffic between the datastore's own pods.
             rules.push({ from: [self], ports: portsOf(peerPorts) });

@@ -4,7 +4,7 @@ import * as yaml from 'js-yaml';
 import { ApiObject, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import { IntOrString, KubeNetworkPolicy, NetworkPolicyPeer, NetworkPolicyPort, Quantity, ResourceRequirements } from '../../imports/k8s';
-import { ConnectionGraph, DNS_EGRESS_RULE, IWorkload, peerOf, WorkloadPort } from '../connections';
+import { ConnectionGraph, DNS_EGRESS_RULE, IWorkload, peersOf, WorkloadPort } from '../connections';
 import { EnvironmentChart } from '../environment-chart';
 import { restrictedContainerSecurityContext } from '../security';
 import { isYaml11Ambiguous } from '../synth/yaml';
@@ -110,16 +110,14 @@ export function componentNetworkPolicy(scope: Construct, w: IWorkload, rules: Po
       policyTypes: ['Ingress', 'Egress'],
       ingress: Lazy.any({
         produce: () => [
-          ...graph.ingressOf(w).map((c) => ({ from: [peerOf(c.from)], ports: portsOf(c.ports) })),
+          ...graph.ingressOf(w).map((c) => ({ from: peersOf(c.from), ports: portsOf(c.ports) })),
           ...(rules.ingress ?? []),
         ],
       }),
       egress: Lazy.any({
         produce: () => [
           DNS_RULE,
-          ...graph.egressOf(w).map((c) => c.to.external
-            ? { to: (c.to.external.cidrs.length > 0 ? c.to.external.cidrs : ['0.0.0.0/0']).map((cidr) => ({ ipBlock: { cidr } })), ports: portsOf(c.ports) }
-            : { to: [peerOf(c.to)], ports: portsOf(c.ports) }),
+          ...graph.egressOf(w).map((c) => ({ to: peersOf(c.to), ports: portsOf(c.ports) })),
           ...(rules.egress ?? []),
         ],
       }),

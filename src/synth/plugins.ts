@@ -1,3 +1,4 @@
+import { flowsPlugin } from '../policy/flows/plugin';
 import { policyPlugin } from '../policy/policy-plugin';
 import { environmentReadmePlugin } from './plugins/environment-readme';
 import { pruneGuard } from './plugins/prune-guard';
@@ -19,5 +20,5 @@ export interface DefaultPluginOptions {
  */
 export function defaultPlugins(options: DefaultPluginOptions = {}): SynthPlugin[] {
   const allowPrune = options.allowPrune ?? false;
-  return [policyPlugin(), tenancyChecksPlugin(), pruneGuard({ allowPrune }), statefulGuardPlugin({ allowPrune }), environmentReadmePlugin()];
+  return [policyPlugin(), flowsPlugin(), tenancyChecksPlugin(), pruneGuard({ allowPrune }), statefulGuardPlugin({ allowPrune }), environmentReadmePlugin()];
 }

@@ -9,7 +9,8 @@ export { PolicySet, admittingRules, compilePolicy, effectivePolicyTypes, peerMat
 export type { CompiledPeer, CompiledPolicy, CompiledPort, CompiledRule, Direction, Mode, PolicyWorld } from './network-policy';
 export { FlowWorld } from './world';
 export type { ServiceView, Target, Unresolved } from './world';
-export { PEER_PORTS_ANNOTATION } from './derive/platform';
 export { relabel } from './derive/prometheus';
 export { deriveFlows, judge, mergeNeeds, proveFlows } from './proof';
 export type { FlowProof } from './proof';
+export { FLOWS_REPORT_FILE, renderFlowsReport } from './report';
+export { flowsPlugin } from './plugin';

@@ -170,12 +170,13 @@ export function configNeeds(needs: Needs): void {
   for (const pod of needs.world.pods) {
     if (!pod.pod) continue;
     for (const file of mountedFiles(needs.world, pod)) {
-      if (/^\s*\[(OUTPUT|FILTER)\]/m.test(file.text)) {
+      if ((file.text.includes('[OUTPUT]') || file.text.includes('[FILTER]')) && /^\s*\[(OUTPUT|FILTER)\]/m.test(file.text)) {
         fluentBitNeeds(needs, pod, file);
         continue;
       }
+      if (!/\.(ya?ml)$/.test(file.key)) continue;
       const interesting = file.key === 'elasticsearch.yml' || /^(exporters|datasources|receivers|pipeline):/m.test(file.text);
-      if (!interesting || !/\.(ya?ml)$/.test(file.key)) continue;
+      if (!interesting) continue;
       const config = loadYaml(file.text);
       if (!config) continue;
       if (file.key === 'elasticsearch.yml') elasticsearchNeeds(needs, pod, file, config);

@@ -3,6 +3,7 @@
  * ingress controller (or gateway) to every exposed port, the Argo Rollouts controller to the Prometheus of every
  * AnalysisTemplate, and the addresses containers are given in their environment, arguments and scripts.
  */
+import { PEER_PORTS_ANNOTATION } from '../../../connections';
 import { nameOf, namespaceOf } from '../../policy-index';
 import { PodEndpoint, Protocol } from '../model';
 import { FlowWorld, resolvePodPort } from '../world';
@@ -160,8 +161,6 @@ export function containerNeeds(needs: Needs): void {
  * Members of a Service annotated `platform.io/peer-ports` (a datastore's headless Service) connect to each other
  * on those ports: replication, Sentinel, ClickHouse Keeper, Elasticsearch transport, MinIO erasure sets.
  */
-export const PEER_PORTS_ANNOTATION = 'platform.io/peer-ports';
-
 export function peerNeeds(needs: Needs): void {
   const world = needs.world;
   for (const svc of world.allServices()) {

@@ -9,7 +9,7 @@ import { KUBELET_PORT } from '../../../cluster-services';
 import { annotationsOf, labelsOf, nameOf, namespaceOf } from '../../policy-index';
 import { Endpoint, PodEndpoint } from '../model';
 import { LabelSelector, labelSelectorMatches } from '../selector';
-import { ServiceView, resolvePodPort } from '../world';
+import { resolvePodPort } from '../world';
 import { MountedFile, Needs, mountedFiles, parseAddress } from './common';
 
 function obj(v: unknown): Record<string, any> {
@@ -20,14 +20,27 @@ function arr(v: unknown): any[] {
   return Array.isArray(v) ? v : [];
 }
 
+const sdNames = new Map<string, string>();
+
 /** Prometheus's label name of a Kubernetes label or annotation name. */
 function sd(name: string): string {
-  return name.replace(/[^a-zA-Z0-9_]/g, '_');
+  let v = sdNames.get(name);
+  if (v === undefined) sdNames.set(name, (v = name.replace(/[^a-zA-Z0-9_]/g, '_')));
+  return v;
 }
 
-/** A Go (RE2) regular expression of a relabel config as an anchored JavaScript one. */
+const regexCache = new Map<string, RegExp>();
+
+/** A Go (RE2) regular expression of a relabel config as an anchored JavaScript one (compiled once). */
 function compileRegex(re: unknown): RegExp {
-  let src = typeof re === 'string' ? re : '(.*)';
+  const key = typeof re === 'string' ? re : '(.*)';
+  let cached = regexCache.get(key);
+  if (!cached) regexCache.set(key, (cached = translateRegex(key)));
+  return cached;
+}
+
+function translateRegex(re: string): RegExp {
+  let src = re;
   let flags = '';
   const inline = /^\(\?([a-zA-Z]+)\)/.exec(src);
   if (inline) {
@@ -49,8 +62,17 @@ function expand(template: string, m: RegExpExecArray): string {
 }
 
 /** Applies relabel configs like Prometheus does; undefined when the target is dropped. */
-export function relabel(input: ReadonlyMap<string, string>, configs: readonly unknown[]): Map<string, string> | undefined {
-  const labels = new Map(input);
+export function relabel(input: ReadonlyMap<string, string>, configs: readonly unknown[]): ReadonlyMap<string, string> | undefined {
+  // Copied on the first change: most targets are dropped by a `keep` before any label is written.
+  let labels = input as Map<string, string>;
+  let copied = false;
+  const writable = (): Map<string, string> => {
+    if (!copied) {
+      labels = new Map(labels);
+      copied = true;
+    }
+    return labels;
+  };
   for (const raw of configs) {
     const rc = obj(raw);
     const action = String(rc.action ?? 'replace').toLowerCase();
@@ -65,25 +87,25 @@ export function relabel(input: ReadonlyMap<string, string>, configs: readonly un
         if (!m || target === undefined) break;
         const name = expand(target, m);
         const v = expand(replacement, m);
-        if (v === '') labels.delete(name);
-        else labels.set(name, v);
+        if (v === '') writable().delete(name);
+        else writable().set(name, v);
         break;
       }
       case 'keep': if (!regex.test(value)) return undefined; break;
       case 'drop': if (regex.test(value)) return undefined; break;
       case 'keepequal': if (target === undefined || value !== (labels.get(target) ?? '')) return undefined; break;
       case 'dropequal': if (target !== undefined && value === (labels.get(target) ?? '')) return undefined; break;
-      case 'lowercase': if (target !== undefined) labels.set(target, value.toLowerCase()); break;
-      case 'uppercase': if (target !== undefined) labels.set(target, value.toUpperCase()); break;
-      case 'hashmod': if (target !== undefined) labels.set(target, '0'); break;
+      case 'lowercase': if (target !== undefined) writable().set(target, value.toLowerCase()); break;
+      case 'uppercase': if (target !== undefined) writable().set(target, value.toUpperCase()); break;
+      case 'hashmod': if (target !== undefined) writable().set(target, '0'); break;
       case 'labelmap':
         for (const [k, v] of [...labels]) {
           const m = regex.exec(k);
-          if (m) labels.set(expand(replacement, m), v);
+          if (m) writable().set(expand(replacement, m), v);
         }
         break;
-      case 'labeldrop': for (const k of [...labels.keys()]) if (regex.test(k)) labels.delete(k); break;
-      case 'labelkeep': for (const k of [...labels.keys()]) if (!regex.test(k)) labels.delete(k); break;
+      case 'labeldrop': for (const k of [...labels.keys()]) if (regex.test(k)) writable().delete(k); break;
+      case 'labelkeep': for (const k of [...labels.keys()]) if (!regex.test(k)) writable().delete(k); break;
       default: break;
     }
   }
@@ -115,101 +137,132 @@ function podMeta(pod: PodEndpoint, token: string, out: Map<string, string>): voi
   metaOf('__meta_kubernetes_pod_annotation', pod.pod?.annotations ?? {}, out, '__meta_kubernetes_pod_annotationpresent');
 }
 
+/** A discovered target before relabelling, with the namespace discovery scopes it by. */
+interface Candidate {
+  readonly namespace: string;
+  readonly labels: Map<string, string>;
+}
+
+/**
+ * Kubernetes service discovery over the environment: the targets of each role are built once (every job of every
+ * Prometheus filters the same lists by namespace), with address tokens that stand for the endpoints.
+ */
 class Discoverer {
   private next = 0;
+  private readonly tokens = new Map<string, Endpoint>();
+  private readonly byRole = new Map<string, Candidate[]>();
+
   public constructor(private readonly needs: Needs) {}
 
   public discover(sdConfigs: readonly unknown[], ownNamespace: string): Discovery {
-    const world = this.needs.world;
     const targets: Map<string, string>[] = [];
-    const tokens = new Map<string, Endpoint>();
-    const token = (e: Endpoint): string => {
-      const t = `target${this.next++}.invalid`;
-      tokens.set(t, e);
-      return t;
-    };
     for (const raw of sdConfigs) {
       const c = obj(raw);
       const names = arr(obj(c.namespaces).names).map(String);
       if (obj(c.namespaces).own_namespace === true) names.push(ownNamespace);
-      const inScope = (ns: string) => names.length === 0 || names.includes(ns);
       const role = String(c.role ?? '');
-      if (role === 'pod') {
-        for (const pod of world.pods) {
-          if (!pod.inDist || !inScope(pod.namespace)) continue;
-          const t = token(pod);
-          const containers = pod.pod ? pod.pod.containers.filter((x) => x.kind === 'container') : [{ container: { name: pod.name, ports: (pod.ports ?? []).map((p) => ({ name: p.name, containerPort: p.port, protocol: p.protocol })) } }];
-          for (const { container } of containers) {
-            const ports = arr(container.ports).filter((p) => typeof p?.containerPort === 'number');
-            const base = new Map<string, string>();
-            podMeta(pod, t, base);
-            base.set('__meta_kubernetes_pod_container_name', String(container.name ?? ''));
-            base.set('__meta_kubernetes_pod_container_init', 'false');
-            if (ports.length === 0) {
-              base.set('__address__', t);
-              targets.push(base);
-            }
-            for (const p of ports) {
-              const m = new Map(base);
-              m.set('__address__', `${t}:${p.containerPort}`);
-              m.set('__meta_kubernetes_pod_container_port_name', String(p.name ?? ''));
-              m.set('__meta_kubernetes_pod_container_port_number', String(p.containerPort));
-              m.set('__meta_kubernetes_pod_container_port_protocol', String(p.protocol ?? 'TCP'));
-              targets.push(m);
-            }
-          }
-        }
-      } else if (role === 'endpoints' || role === 'endpointslice') {
-        const services: (ServiceView | 'apiserver')[] = [...world.allServices(), 'apiserver'];
-        for (const svc of services) {
-          if (svc === 'apiserver') {
-            if (!inScope('default')) continue;
-            const t = token(world.apiServer);
-            for (const port of world.apiServerPorts) {
-              const m = new Map<string, string>([['__address__', `${t}:${port}`], ['__meta_kubernetes_namespace', 'default'], ['__meta_kubernetes_service_name', 'kubernetes']]);
-              for (const k of ['endpoint', 'endpointslice']) {
-                m.set(`__meta_kubernetes_${k}_port_name`, 'https');
-                m.set(`__meta_kubernetes_${k}_port_protocol`, 'TCP');
-              }
-              targets.push(m);
-            }
-            continue;
-          }
-          if (!inScope(svc.namespace) || !svc.selector) continue;
-          const labels = labelsOf(svc.doc);
-          const annotations = annotationsOf(svc.doc);
-          for (const pod of world.backends(svc)) {
-            const t = token(pod);
-            for (const sp of svc.ports) {
-              const port = resolvePodPort(pod, sp.targetPort, sp.protocol);
-              if (port === undefined) continue;
-              const m = new Map<string, string>();
-              podMeta(pod, t, m);
-              m.set('__address__', `${t}:${port}`);
-              m.set('__meta_kubernetes_service_name', svc.name);
-              metaOf('__meta_kubernetes_service_label', labels, m, '__meta_kubernetes_service_labelpresent');
-              metaOf('__meta_kubernetes_service_annotation', annotations, m, '__meta_kubernetes_service_annotationpresent');
-              for (const k of ['endpoint', 'endpointslice']) {
-                m.set(`__meta_kubernetes_${k}_port_name`, sp.name ?? '');
-                m.set(`__meta_kubernetes_${k}_port_protocol`, sp.protocol);
-              }
-              m.set('__meta_kubernetes_endpoint_ready', 'true');
-              const cp = (pod.ports ?? []).find((x) => x.port === port && x.protocol === sp.protocol);
-              if (cp) {
-                m.set('__meta_kubernetes_pod_container_port_name', cp.name ?? '');
-                m.set('__meta_kubernetes_pod_container_port_number', String(cp.port));
-                m.set('__meta_kubernetes_pod_container_port_protocol', cp.protocol);
-              }
-              targets.push(m);
-            }
-          }
-        }
-      } else if (role === 'node') {
-        const t = token(world.kubelet);
-        targets.push(new Map([['__address__', `${t}:${KUBELET_PORT}`], ['__meta_kubernetes_node_name', 'node'], ['__meta_kubernetes_node_address_InternalIP', t]]));
+      for (const t of this.candidates(role === 'endpointslice' ? 'endpoints' : role)) {
+        if (role === 'node' || names.length === 0 || names.includes(t.namespace)) targets.push(t.labels);
       }
     }
-    return { targets, tokens };
+    return { targets, tokens: this.tokens };
+  }
+
+  private token(e: Endpoint): string {
+    const t = `target${this.next++}.invalid`;
+    this.tokens.set(t, e);
+    return t;
+  }
+
+  private candidates(role: string): Candidate[] {
+    let list = this.byRole.get(role);
+    if (list) return list;
+    list = role === 'pod' ? this.podTargets() : role === 'endpoints' ? this.endpointTargets() : role === 'node' ? this.nodeTargets() : [];
+    this.byRole.set(role, list);
+    return list;
+  }
+
+  private podTargets(): Candidate[] {
+    const out: Candidate[] = [];
+    for (const pod of this.needs.world.pods) {
+      if (!pod.inDist) continue;
+      const t = this.token(pod);
+      const containers = pod.pod ? pod.pod.containers.filter((x) => x.kind === 'container') : [{ container: { name: pod.name, ports: (pod.ports ?? []).map((p) => ({ name: p.name, containerPort: p.port, protocol: p.protocol })) } }];
+      for (const { container } of containers) {
+        const ports = arr(container.ports).filter((p) => typeof p?.containerPort === 'number');
+        const base = new Map<string, string>();
+        podMeta(pod, t, base);
+        base.set('__meta_kubernetes_pod_container_name', String(container.name ?? ''));
+        base.set('__meta_kubernetes_pod_container_init', 'false');
+        if (ports.length === 0) {
+          base.set('__address__', t);
+          out.push({ namespace: pod.namespace, labels: base });
+        }
+        for (const p of ports) {
+          const m = new Map(base);
+          m.set('__address__', `${t}:${p.containerPort}`);
+          m.set('__meta_kubernetes_pod_container_port_name', String(p.name ?? ''));
+          m.set('__meta_kubernetes_pod_container_port_number', String(p.containerPort));
+          m.set('__meta_kubernetes_pod_container_port_protocol', String(p.protocol ?? 'TCP'));
+          out.push({ namespace: pod.namespace, labels: m });
+        }
+      }
+    }
+    return out;
+  }
+
+  private endpointTargets(): Candidate[] {
+    const world = this.needs.world;
+    const out: Candidate[] = [];
+    // The API server's endpoints, behind the `default/kubernetes` Service every cluster has.
+    const api = this.token(world.apiServer);
+    for (const port of world.apiServerPorts) {
+      const m = new Map<string, string>([['__address__', `${api}:${port}`], ['__meta_kubernetes_namespace', 'default'], ['__meta_kubernetes_service_name', 'kubernetes']]);
+      for (const k of ['endpoint', 'endpointslice']) {
+        m.set(`__meta_kubernetes_${k}_port_name`, 'https');
+        m.set(`__meta_kubernetes_${k}_port_protocol`, 'TCP');
+      }
+      out.push({ namespace: 'default', labels: m });
+    }
+    const podTokens = new Map<PodEndpoint, string>();
+    for (const svc of world.allServices()) {
+      if (!svc.selector) continue;
+      const labels = labelsOf(svc.doc);
+      const annotations = annotationsOf(svc.doc);
+      for (const pod of world.backends(svc)) {
+        let t = podTokens.get(pod);
+        if (t === undefined) podTokens.set(pod, (t = this.token(pod)));
+        for (const sp of svc.ports) {
+          const port = resolvePodPort(pod, sp.targetPort, sp.protocol);
+          if (port === undefined) continue;
+          const m = new Map<string, string>();
+          podMeta(pod, t, m);
+          m.set('__address__', `${t}:${port}`);
+          m.set('__meta_kubernetes_service_name', svc.name);
+          metaOf('__meta_kubernetes_service_label', labels, m, '__meta_kubernetes_service_labelpresent');
+          metaOf('__meta_kubernetes_service_annotation', annotations, m, '__meta_kubernetes_service_annotationpresent');
+          for (const k of ['endpoint', 'endpointslice']) {
+            m.set(`__meta_kubernetes_${k}_port_name`, sp.name ?? '');
+            m.set(`__meta_kubernetes_${k}_port_protocol`, sp.protocol);
+          }
+          m.set('__meta_kubernetes_endpoint_ready', 'true');
+          const cp = (pod.ports ?? []).find((x) => x.port === port && x.protocol === sp.protocol);
+          if (cp) {
+            m.set('__meta_kubernetes_pod_container_port_name', cp.name ?? '');
+            m.set('__meta_kubernetes_pod_container_port_number', String(cp.port));
+            m.set('__meta_kubernetes_pod_container_port_protocol', cp.protocol);
+          }
+          out.push({ namespace: svc.namespace, labels: m });
+        }
+      }
+    }
+    return out;
+  }
+
+  private nodeTargets(): Candidate[] {
+    const t = this.token(this.needs.world.kubelet);
+    // Nodes are cluster-scoped: no namespace filter applies.
+    return [{ namespace: '', labels: new Map([['__address__', `${t}:${KUBELET_PORT}`], ['__meta_kubernetes_node_name', 'node'], ['__meta_kubernetes_node_address_InternalIP', t]]) }];
   }
 }
 
