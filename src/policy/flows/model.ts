@@ -50,7 +50,7 @@ export function endpointName(e: Endpoint): string {
 }
 
 /** One connection the platform needs: `from` opens connections to `to` on `port`/`protocol`. */
-export interface Flow {
+export interface NeededFlow {
   readonly from: Endpoint;
   readonly to: Endpoint;
   readonly port: number;
@@ -81,13 +81,13 @@ export interface EndVerdict {
 }
 
 /** A flow with its verdict at both ends. */
-export interface FlowVerdict extends Flow {
+export interface FlowVerdict extends NeededFlow {
   readonly egress: EndVerdict;
   readonly ingress: EndVerdict;
   readonly admitted: boolean;
 }
 
 /** `<from> -> <to>:<port>/<proto>`. */
-export function flowText(f: Pick<Flow, 'from' | 'to' | 'port' | 'protocol'>): string {
+export function flowText(f: Pick<NeededFlow, 'from' | 'to' | 'port' | 'protocol'>): string {
   return `${endpointName(f.from)} -> ${endpointName(f.to)}:${f.port}/${f.protocol}`;
 }

@@ -10,7 +10,7 @@ import { configNeeds } from './derive/configs';
 import { graphNeeds } from './derive/graph';
 import { analysisNeeds, apiServerNeeds, containerNeeds, dnsNeeds, ingressNeeds, peerNeeds } from './derive/platform';
 import { monitorNeeds, prometheusNeeds } from './derive/prometheus';
-import { Flow, FlowNeed, FlowVerdict, endpointName, flowText } from './model';
+import { NeededFlow, FlowNeed, FlowVerdict, endpointName, flowText } from './model';
 import { PolicySet } from './network-policy';
 import { strimziFlows } from './strimzi';
 import { FlowWorld, Unresolved } from './world';
@@ -51,7 +51,7 @@ function compare(a: string, b: string): number {
 }
 
 /** Merges needs of the same connection (their origins add up) and sorts them. */
-export function mergeNeeds(needs: readonly FlowNeed[]): Flow[] {
+export function mergeNeeds(needs: readonly FlowNeed[]): NeededFlow[] {
   const byKey = new Map<string, { flow: FlowNeed; origins: Set<string> }>();
   for (const n of needs) {
     const key = `${n.from.key}>${n.to.key}:${n.port}/${n.protocol}`;
@@ -65,7 +65,7 @@ export function mergeNeeds(needs: readonly FlowNeed[]): Flow[] {
 }
 
 /** Verdicts of flows against a policy set; the blocked ends as messages. */
-export function judge(environment: string, flows: readonly Flow[], policies: PolicySet): { verdicts: FlowVerdict[]; violations: string[] } {
+export function judge(environment: string, flows: readonly NeededFlow[], policies: PolicySet): { verdicts: FlowVerdict[]; violations: string[] } {
   const verdicts: FlowVerdict[] = [];
   const violations: string[] = [];
   for (const f of flows) {
@@ -80,7 +80,7 @@ export function judge(environment: string, flows: readonly Flow[], policies: Pol
 }
 
 /** Every needed flow of `env` (derived from its documents and recorded connections), without verdicts. */
-export function deriveFlows(env: EnvironmentOutput, index = PolicyIndex.of(env)): { flows: Flow[]; world: FlowWorld } {
+export function deriveFlows(env: EnvironmentOutput, index = PolicyIndex.of(env)): { flows: NeededFlow[]; world: FlowWorld } {
   const world = new FlowWorld(env, index);
   const needs = new Needs(world);
   for (const d of DERIVATIONS) d(needs);
