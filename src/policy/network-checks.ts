@@ -35,7 +35,7 @@ function evaluator(ctx: PolicyContext): { policies: PolicySet; endpoint: (p: Pod
     if (!e) endpoints.set(p, (e = { kind: 'pods', key: `${p.namespace}/${p.kind}/${p.name}`, namespace: p.namespace, name: p.name, labels: p.labels, ports: declaredPorts(p), source: p.kind, pod: p, inDist: true }));
     return e;
   };
-  return { policies: new PolicySet(ctx.index.ofKind('NetworkPolicy'), world), endpoint, world };
+  return { policies: PolicySet.forIndex(ctx.index, world), endpoint, world };
 }
 
 

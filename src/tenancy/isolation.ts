@@ -6,6 +6,7 @@
 import type { ConnectionRecord } from '../connections';
 import { IpSet } from '../policy/flows/cidr';
 import { tenantIsolationViolations } from '../policy/flows/isolation';
+import { PolicyIndex } from '../policy/policy-index';
 import { labelSelectorMatches } from '../policy/flows/selector';
 import type { EnvironmentOutput, SynthDocument, SynthPlugin, CheckResult } from '../synth/synthesizer';
 import { PSS_EXEMPTION_ANNOTATION } from './guardrails';
@@ -91,7 +92,7 @@ export function tenancyChecksPlugin(): SynthPlugin {
     name: 'tenancy',
     check(env: EnvironmentOutput): CheckResult {
       const docs = env.documents.map((d) => d.object);
-      const isolation = tenantIsolationViolations(env.documents, { podCidrs: env.profile.cluster.podCidrs, connections: env.connections ?? [] });
+      const isolation = tenantIsolationViolations(env.documents, { podCidrs: env.profile.cluster.podCidrs, connections: env.connections ?? [] }, PolicyIndex.of(env));
       const found = [...isolation, ...checkNamespaceGuardrails(docs)].map((m) => `${env.name}: ${m}`);
       return env.profile.enforcePolicies ? { errors: found, warnings: [] } : { errors: [], warnings: found };
     },

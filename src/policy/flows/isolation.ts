@@ -64,9 +64,11 @@ function rulePortsOn(rule: CompiledRule, pod: PodEndpoint): 'all' | { port: numb
   return out;
 }
 
-/** Violations of tenant isolation in `documents`, one line each (empty when isolated). Linear in the documents. */
-export function tenantIsolationViolations(documents: readonly SynthDocument[], options: TenantIsolationOptions = {}): string[] {
-  const index = new PolicyIndex(documents);
+/**
+ * Violations of tenant isolation in `documents`, one line each (empty when isolated). Linear in the documents.
+ * `index` lets synth share the environment's index (and parsed policies) with the other checks.
+ */
+export function tenantIsolationViolations(documents: readonly SynthDocument[], options: TenantIsolationOptions = {}, index = new PolicyIndex(documents)): string[] {
   const namespaces = new Map<string, Labels>();
   for (const ns of index.ofKind('Namespace')) {
     if (ns.object.apiVersion !== 'v1') continue;
@@ -76,7 +78,7 @@ export function tenantIsolationViolations(documents: readonly SynthDocument[], o
     labelsOfNamespace: (ns) => namespaces.get(ns) ?? { [NAMESPACE_NAME_LABEL]: ns },
     podAddresses: options.podCidrs !== undefined && options.podCidrs.length > 0 ? IpSet.of(options.podCidrs) : IpSet.ALL,
   };
-  const policies = new PolicySet(index.ofKind('NetworkPolicy'), world);
+  const policies = PolicySet.forIndex(index, world);
 
   const tenants: Tenant[] = [];
   const tenantByNamespace = new Map<string, Tenant>();
@@ -91,14 +93,19 @@ export function tenantIsolationViolations(documents: readonly SynthDocument[], o
 
   /** Other tenants whose pods `peer` (of a policy of `self`) may match. */
   const otherTenants = (peer: CompiledPeer, self: Tenant | undefined, policyNamespace: string): Tenant[] => {
-    const byName = peer.namespaceSelector?.matchLabels?.[NAMESPACE_NAME_LABEL];
+    const others = (candidates: readonly Tenant[]) => candidates.filter((t) => t.tenant !== self?.tenant);
+    // Linear in the tenants only for selectors that must be evaluated against each namespace's labels.
+    if (peer.ipBlock) return peerMatches(peer, policyNamespace, tenants[0]?.pods ?? self!.pods, world, 'may') ? others(tenants) : [];
+    if (peer.namespaceSelector === undefined) return others(tenantByNamespace.has(policyNamespace) ? [tenantByNamespace.get(policyNamespace)!] : []);
+    const byName = peer.namespaceSelector.matchLabels?.[NAMESPACE_NAME_LABEL];
     const candidates = byName !== undefined ? [tenantByNamespace.get(byName)].filter((t): t is Tenant => t !== undefined) : tenants;
-    return candidates.filter((t) => t.tenant !== self?.tenant && peerMatches(peer, policyNamespace, t.pods, world, 'may'));
+    return others(candidates).filter((t) => peerMatches(peer, policyNamespace, t.pods, world, 'may'));
   };
+  const distinctTenants = new Set(tenants.map((t) => t.tenant)).size;
 
   // Tenant namespaces: no policy admits another tenant, in either direction.
   for (const self of tenants) {
-    if (!tenants.some((t) => t.tenant !== self.tenant)) continue;
+    if (distinctTenants < 2) continue;
     for (const p of policies.inNamespace(self.namespace)) {
       if (!policySelects(p, self.pods, 'may')) continue;
       for (const [direction, rules, key, verb] of [['ingress', p.ingress, 'from', 'admits traffic from'], ['egress', p.egress, 'to', 'admits traffic to']] as const) {

@@ -16,7 +16,7 @@
  * counts, a selector may match pods whose labels are unknown, a named port may match unknown ports).
  */
 import type { SynthDocument } from '../../synth/synthesizer';
-import { nameOf, namespaceOf } from '../policy-index';
+import { PolicyIndex, nameOf, namespaceOf } from '../policy-index';
 import { IpSet } from './cidr';
 import { Endpoint, EndVerdict, PodEndpoint, Protocol, endpointName } from './model';
 import { LabelSelector, NAMESPACE_NAME_LABEL, isEmptySelector, labelSelectorMatches, selectorSatisfiable, selectorText } from './selector';
@@ -174,12 +174,22 @@ export function admittingRules(policy: CompiledPolicy, direction: Direction, pee
 
 /** All NetworkPolicies of an environment by namespace, with the policies isolating each pod endpoint cached. */
 export class PolicySet {
+  private static readonly compiled = new WeakMap<PolicyIndex, readonly CompiledPolicy[]>();
+
+  /** The NetworkPolicies of an indexed environment, parsed once and shared by every check that reads them. */
+  public static forIndex(index: PolicyIndex, world: PolicyWorld): PolicySet {
+    let policies = PolicySet.compiled.get(index);
+    if (!policies) PolicySet.compiled.set(index, (policies = index.ofKind('NetworkPolicy').map((d) => compilePolicy(d.object, d))));
+    return new PolicySet(policies, world);
+  }
+
   public readonly policies: readonly CompiledPolicy[];
   private readonly byNamespace = new Map<string, CompiledPolicy[]>();
   private readonly selecting = new Map<string, { ingress: CompiledPolicy[]; egress: CompiledPolicy[] }>();
 
-  public constructor(docs: readonly SynthDocument[], private readonly world: PolicyWorld) {
-    this.policies = docs.map((d) => compilePolicy(d.object, d));
+  /** `policies`: NetworkPolicy documents, or policies already parsed. */
+  public constructor(policies: readonly (SynthDocument | CompiledPolicy)[], private readonly world: PolicyWorld) {
+    this.policies = policies.map((d) => ('object' in d ? compilePolicy(d.object, d) : d));
     for (const p of this.policies) {
       const list = this.byNamespace.get(p.namespace);
       if (list) list.push(p);

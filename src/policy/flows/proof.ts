@@ -95,7 +95,7 @@ export function proveFlows(env: EnvironmentOutput): FlowProof {
   if (proof) return proof;
   const index = PolicyIndex.of(env);
   const { flows, world } = deriveFlows(env, index);
-  const policies = new PolicySet(index.ofKind('NetworkPolicy'), world);
+  const policies = PolicySet.forIndex(index, world);
   const { verdicts, violations } = judge(env.name, flows, policies);
   const unresolved = [...world.unresolved].sort((a, b) => compare(a.from, b.from) || compare(a.address, b.address) || compare(a.origin, b.origin));
   const dedup = unresolved.filter((u, i) => i === 0 || JSON.stringify(u) !== JSON.stringify(unresolved[i - 1]));
