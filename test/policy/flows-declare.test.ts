@@ -48,7 +48,7 @@ describe('Flow.declare', () => {
 
   it('GIVEN addresses outside the cluster calling a service THEN its ingress admits them by ipBlock', () => {
     const env = build((chart, api) => {
-      Flow.declare(chart, 'office', { from: FlowEndpoint.external('office', { cidrs: ['198.51.100.0/24'], ports: [{ name: 'any', port: 1 }] }), to: api });
+      Flow.declare(chart, 'office', { from: FlowEndpoint.external('office', { cidrs: ['198.51.100.0/24'] }), to: api });
     });
     expect(policy(env, 'api').spec.ingress).toContainEqual({ from: [{ ipBlock: { cidr: '198.51.100.0/24' } }], ports: [{ protocol: 'TCP', port: 8080 }] });
     expect(flow(env, 'external/office -> shop/api:8080/TCP')?.admitted).toBe(true);
@@ -74,7 +74,7 @@ describe('Flow.declare', () => {
     })).toThrow('development/bad-cidr: to.cidrs[0]: got "10.0.0.0/33"; must be a CIDR such as "203.0.113.0/24"');
     expect(() => build((chart, api) => {
       Flow.declare(chart, 'no-port', { from: api, to: FlowEndpoint.external('saas', { ports: [] }) });
-    })).toThrow('development/no-port: to.ports: got []; an external endpoint needs at least one port (NetworkPolicies open egress per port)');
+    })).toThrow('development/no-port: to.ports: got []; an external target needs at least one port (NetworkPolicies open egress per port)');
     expect(() => build((chart, api) => {
       Flow.declare(chart, 'wrong-port', { from: FlowEndpoint.pods('agent', { namespace: 'vendor', podSelector: { app: 'agent' } }), to: api, ports: ['grpc'] });
     })).toThrow('development/wrong-port: ports[0]: got "grpc"; "api" accepts connections on http (8080)');

@@ -24,8 +24,8 @@ const IPV6_CIDR = /^[0-9a-fA-F:]+\/\d{1,3}$/;
 export interface ExternalFlowEndpointOptions {
   /** Where it is. @default ['0.0.0.0/0'] - anywhere (the NetworkPolicy opens egress to every address on its ports) */
   readonly cidrs?: readonly string[];
-  /** Ports it accepts connections on (at least one). */
-  readonly ports: readonly WorkloadPort[];
+  /** Ports it accepts connections on; at least one when it is the target of a flow. @default [] - it only opens connections */
+  readonly ports?: readonly WorkloadPort[];
 }
 
 /** Options of {@link FlowEndpoint.pods}. */
@@ -42,7 +42,8 @@ export interface PodsFlowEndpointOptions {
 export class FlowEndpoint {
   /** Addresses outside the cluster: a SaaS API, a partner network, a managed service. */
   public static external(name: string, options: ExternalFlowEndpointOptions): FlowEndpoint {
-    return new FlowEndpoint(name, EXTERNAL_NAMESPACE, {}, options.ports, { cidrs: options.cidrs ?? ['0.0.0.0/0'], ports: options.ports });
+    const ports = options.ports ?? [];
+    return new FlowEndpoint(name, EXTERNAL_NAMESPACE, {}, ports, { cidrs: options.cidrs ?? ['0.0.0.0/0'], ports });
   }
 
   /** Pods in the cluster that the library does not run (a vendor agent, an operator, another team's service). */
@@ -129,7 +130,7 @@ export class Flow extends Construct {
       if (!Number.isInteger(p.port) || p.port < 1 || p.port > 65535) fail(this, `${field}.ports[${i}].port`, p.port, 'must be a port number from 1 to 65535');
     });
     if (e.external) {
-      if (e.ports.length === 0) fail(this, `${field}.ports`, [], 'an external endpoint needs at least one port (NetworkPolicies open egress per port)');
+      if (field === 'to' && e.ports.length === 0) fail(this, `${field}.ports`, [], 'an external target needs at least one port (NetworkPolicies open egress per port)');
       for (const [i, c] of e.external.cidrs.entries()) {
         if (IpSet.unparsable([c]).length > 0 && !IPV6_CIDR.test(c)) fail(this, `${field}.cidrs[${i}]`, c, 'must be a CIDR such as "203.0.113.0/24"');
       }

@@ -113,7 +113,9 @@ export function strimziClusters(index: PolicyIndex): StrimziCluster[] {
         labels: {
           ...templateLabels(k.template),
           ...pool.labels,
+          // Strimzi keeps `<cluster>-kafka` as every pool's strimzi.io/name, so the cluster's selectors match all pools.
           ...componentLabels(cluster, `${cluster}-kafka`, 'kafka', 'kafka'),
+          'app.kubernetes.io/part-of': cluster,
           'strimzi.io/pool-name': pool.name,
           'strimzi.io/broker-role': String(pool.broker),
           'strimzi.io/controller-role': String(pool.controller),
