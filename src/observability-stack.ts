@@ -83,8 +83,9 @@ export interface ObservabilityStackProps {
   /** Operator mode: labels added to monitors and rules. @default DEFAULT_OPERATOR_SELECTOR_LABELS */
   readonly operatorSelectorLabels?: Readonly<Record<string, string>>;
   /**
-   * Who may query Prometheus besides Grafana, e.g. the Argo Rollouts controller running analysis:
-   * `[NetworkPeer.pods('argo-rollouts', { 'app.kubernetes.io/name': 'argo-rollouts' })]`. @default - Grafana only
+   * Who else may query Prometheus, e.g. a tool outside the library. Grafana, the Prometheus replicas and, when a
+   * service runs an Argo Rollouts analysis, the Rollouts controller (`profile.clusterServices.argoRollouts`) are
+   * admitted without it. @default - none beyond those
    */
   readonly prometheusQueryPeers?: readonly NetworkPeer[];
   /** CIDRs of the API server. @default - profile.cluster.apiServer.cidrs (DEFAULT_CLUSTER_CIDRS when the profile says nothing) */

@@ -4,7 +4,7 @@
  * Services, and how a host name (`svc.ns.svc`, `pod.svc.ns.svc`, `kubernetes.default.svc`, anything else)
  * resolves to endpoints and ports.
  */
-import { ClusterServiceName, apiServerOf, clusterServicesOf, nodeCidrsOf, KUBELET_PORT } from '../../cluster-services';
+import { ClusterServiceName, apiServerOf, clusterServicesOf, nodeCidrsOf } from '../../cluster-services';
 import type { ConnectionRecord } from '../../connections';
 import type { EnvironmentOutput, SynthDocument } from '../../synth/synthesizer';
 import { PodView, PolicyIndex, labelsOf, nameOf, namespaceOf } from '../policy-index';
@@ -324,4 +324,3 @@ function push<K, V>(m: Map<K, V[]>, k: K, v: V): void {
   else m.set(k, [v]);
 }
 
-export { KUBELET_PORT };
