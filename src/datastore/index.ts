@@ -6,13 +6,11 @@ export { DATASTORE_MEMBER_LABEL, DEFAULT_BACKUP_ENDPOINT, PROTECT_ANNOTATIONS, V
 export type { DatastoreBackup, DatastoreRecovery, DatastoreRestore, DatastoreStorage, ManagedEndpoint, StatefulDatastoreProps } from './props';
 export { Engine } from './engine';
 export type {
-  BackupPlan, BackupTarget, EngineContext, EngineEndpoint, EngineDefinition, EngineFail, ExtraObjectContext, MetricsEndpoint, RecoveryPlan, RestorePlan,
+  BackupPlan, BackupTarget, EngineContext, EngineEndpoint, EngineDefinition, EngineFail, ExtraObjectContext, MetricsEndpoint, RestorePlan,
   RestoreSource, RoleSpec,
 } from './types';
 export { BARMAN_CLOUD_PLUGIN, POSTGRES_DEFAULT_VERSION, POSTGRES_IMAGE_REPOSITORY, POSTGRES_POOLER_IMAGE } from './postgres';
 export type { PostgresClientRef, PostgresDatabase, PostgresEngineOptions, PostgresPoolerOptions } from './postgres';
-export { CLOUDNATIVE_PG_OPERATOR } from './operators';
-export type { OperatorLocation } from './operators';
 export { REDIS_DEFAULT_VERSION, REDIS_EXPORTER_IMAGE } from './redis';
 export type { RedisEngineOptions } from './redis';
 export { CLICKHOUSE_DEFAULT_VERSION } from './clickhouse';
@@ -24,3 +22,4 @@ export type { MinioEngineOptions } from './minio';
 export type { KafkaEngineOptions } from './kafka';
 export { statefulDrift, statefulGuardPlugin } from './stateful-guard';
 export type { StatefulChange } from './stateful-guard';
+export { recoveryObjectivesPlugin, recoveryProblems, recoveryTable } from './recovery';

@@ -8,11 +8,11 @@
 import { Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import { IntOrString, KubeNetworkPolicy, NetworkPolicyEgressRule, NetworkPolicyIngressRule, NetworkPolicyPeer } from '../../imports/k8s';
+import { apiServerOf, clusterServicesOf } from '../core/cluster-services';
 import { dnsEgressRule, policyPorts } from '../core/connections';
 import { EnvironmentChart } from '../core/environment-chart';
 import { selectorLabels } from '../core/labels';
 import { databasesJobSelector } from './postgres-databases';
-import { CLOUDNATIVE_PG_OPERATOR, apiServerEgress } from './operators';
 import { POOLER_METRICS_PORT, POSTGRES_METRICS_PORT, POSTGRES_PORT, POSTGRES_STATUS_PORT, PostgresSettings, follows, poolerName } from './postgres';
 import { EngineContext, ExtraObjectContext } from './types';
 
@@ -21,15 +21,16 @@ const tcp = (...ports: number[]) => ports.map((port) => ({ protocol: 'TCP', port
 /** The instances' policy, the pooler's and the databases Job's. */
 export function addPostgresNetworkPolicies(scope: Construct, ctx: EngineContext, common: ExtraObjectContext, s: PostgresSettings): void {
   const profile = EnvironmentChart.of(scope).profile;
-  const api = apiServerEgress(profile);
+  const api = apiServerOf(profile);
+  const cnpg = clusterServicesOf(profile).cloudnativePg;
   const apiRule: NetworkPolicyEgressRule = { to: api.cidrs.map((cidr) => ({ ipBlock: { cidr } })), ports: tcp(...api.ports) };
   const instances: NetworkPolicyPeer = { podSelector: { matchLabels: { 'cnpg.io/cluster': ctx.name } } };
   // Instances, the operator's jobs and the pooler carry the datastore's selector labels.
   const own: NetworkPolicyPeer = { podSelector: { matchLabels: selectorLabels(ctx.name) } };
   const monitoring: NetworkPolicyPeer = { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': profile.monitoring.namespace } } };
   const operator: NetworkPolicyPeer = {
-    namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': CLOUDNATIVE_PG_OPERATOR.namespace } },
-    podSelector: { matchLabels: { ...CLOUDNATIVE_PG_OPERATOR.podLabels } },
+    namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': cnpg.namespace } },
+    podSelector: { matchLabels: { ...cnpg.podLabels } },
   };
   const objectStorage = ctx.backup !== undefined || ctx.restore !== undefined;
   // One rule per client, as for every datastore (never an empty `from`: that would admit everyone).

@@ -11,7 +11,8 @@ import { ClientCredential, EndpointAuth, EndpointTls } from '../core/endpoint';
 import { PlatformConfigError } from '../core/errors';
 import { AlertRule } from '../core/monitoring-registry';
 import { addPostgresObjects } from './postgres-cluster';
-import { EngineContext, EngineDefinition, RecoveryPlan, downRule, runbook } from './types';
+import { RecoveryPlan } from '../core/recovery-registry';
+import { EngineContext, EngineDefinition, downRule, runbook } from './types';
 
 /** A database of the datastore, the role that owns it, and the workloads that use it. */
 export interface PostgresDatabase {

@@ -7,56 +7,12 @@
 import { IConstruct } from 'constructs';
 import { cronMaxIntervalMinutes } from '../core/cron';
 import { formatDuration, parseDuration } from '../core/duration';
-import { EnvironmentChart } from '../core/environment-chart';
 import { fail } from '../core/errors';
 import type { CheckResult, EnvironmentOutput, SynthPlugin } from '../synth/synthesizer';
 import type { StatefulDatastoreProps } from './props';
 import type { ResolvedDatastore } from './resolve';
-import { RecoveryPlan, RestoreSource } from './types';
-
-/** The objective a datastore is held to: the profile's, or its own with a reason. */
-export interface RecoveryObjective {
-  readonly rpo: string;
-  readonly rpoSeconds: number;
-  readonly rto: string;
-  /** Why the datastore has its own objective; undefined when it is the profile's. */
-  readonly reason?: string;
-}
-
-/** What one datastore achieves and promises. */
-export interface RecoveryEntry {
-  /** Construct path (errors name it). */
-  readonly path: string;
-  /** `<namespace>/<name>`. */
-  readonly datastore: string;
-  readonly engine: string;
-  /** Every plan that leaves a restore point; the best one is the achieved RPO. Empty for managed services. */
-  readonly plans: readonly RecoveryPlan[];
-  /** How the datastore is restored. */
-  readonly restorePath: string;
-  readonly objective?: RecoveryObjective;
-  /** A managed service: its provider's backups, not checked here. */
-  readonly managed: boolean;
-}
-
-/** The environment's recovery entries, one per datastore. */
-export class RecoveryRegistry {
-  /** The registry of the environment that contains `scope`. */
-  public static of(scope: IConstruct): RecoveryRegistry {
-    return EnvironmentChart.of(scope)._service('cdk8s-platform.RecoveryRegistry', () => new RecoveryRegistry());
-  }
-
-  private readonly items = new Map<string, RecoveryEntry>();
-
-  public register(e: RecoveryEntry): void {
-    this.items.set(e.datastore, e);
-  }
-
-  /** Entries sorted by namespace/name. */
-  public entries(): RecoveryEntry[] {
-    return [...this.items.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([, e]) => e);
-  }
-}
+import { RecoveryEntry, RecoveryObjective, RecoveryPlan } from '../core/recovery-registry';
+import { RestoreSource } from './types';
 
 /** The best (smallest) RPO of a set of plans, in seconds; Infinity when there is none. */
 export function achievedRpoSeconds(plans: readonly RecoveryPlan[]): number {
@@ -192,8 +148,7 @@ export function recoveryObjectivesPlugin(): SynthPlugin {
   return {
     name: 'recovery-objectives',
     check(env: EnvironmentOutput): CheckResult {
-      if (!env.chart) return { errors: [], warnings: [] };
-      const problems = recoveryProblems(RecoveryRegistry.of(env.chart).entries());
+      const problems = recoveryProblems(env.recovery ?? []);
       return env.profile.enforcePolicies ? { errors: problems, warnings: [] } : { errors: [], warnings: problems };
     },
   };

@@ -3,6 +3,7 @@ import type { EndpointAuth, EndpointProps, EndpointProtocol, EndpointTls } from 
 import { IWorkload, WorkloadPort } from '../core/connections';
 import { ResourceDefaults } from '../core/environment-profile';
 import { AlertRule } from '../core/monitoring-registry';
+import type { RecoveryPlan } from '../core/recovery-registry';
 
 /** Cluster DNS suffix used in pod FQDNs (replication peers, seed hosts). */
 export const CLUSTER_DOMAIN = 'cluster.local';
@@ -65,14 +66,6 @@ export interface RestorePlan {
    * @default true
    */
   readonly fetch?: boolean;
-}
-
-/** One way a datastore's data survives a disaster, and the most recent writes it can lose. */
-export interface RecoveryPlan {
-  /** What it is, for messages and the README: `WAL archiving (Barman Cloud, archive_timeout 5m)`. */
-  readonly method: string;
-  /** The most recent writes a disaster can cost with this plan alone, in seconds. */
-  readonly rpoSeconds: number;
 }
 
 /** Everything an engine needs to know about the datastore it renders. Resolved once by StatefulDatastore. */

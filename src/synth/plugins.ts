@@ -1,3 +1,5 @@
+import { expressionCheckPlugin } from '../policy/expression-checks';
+import { flowsPlugin } from '../policy/flows/plugin';
 import { policyPlugin } from '../policy/policy-plugin';
 import { environmentReadmePlugin } from './plugins/environment-readme';
 import { pruneGuard } from './plugins/prune-guard';
@@ -22,7 +24,7 @@ export interface DefaultPluginOptions {
 export function defaultPlugins(options: DefaultPluginOptions = {}): SynthPlugin[] {
   const allowPrune = options.allowPrune ?? false;
   return [
-    policyPlugin(), tenancyChecksPlugin(), pruneGuard({ allowPrune }), statefulGuardPlugin({ allowPrune }), recoveryObjectivesPlugin(),
-    environmentReadmePlugin(), validationReportPlugin(),
+    expressionCheckPlugin(), policyPlugin(), flowsPlugin(), tenancyChecksPlugin(), pruneGuard({ allowPrune }), statefulGuardPlugin({ allowPrune }),
+    recoveryObjectivesPlugin(), environmentReadmePlugin(), validationReportPlugin(),
   ];
 }

@@ -8,7 +8,8 @@ import {
   synthesize,
 } from '../../src';
 import { cronMaxIntervalMinutes } from '../../src/core/cron';
-import { RecoveryRegistry, recoveryProblems, recoveryTable } from '../../src/datastore/recovery';
+import { RecoveryRegistry } from '../../src/core/recovery-registry';
+import { recoveryProblems, recoveryTable } from '../../src/datastore/recovery';
 import { buildApp } from '../../charts';
 import { production, staging, synthEnv } from '../helpers';
 
