@@ -84,7 +84,21 @@ export function buildPlatform(app: App, settings: PlatformSettings, environments
   datastore('minio', 'storage-minio', Engine.minio(), undefined, 'platform');
   datastore('clickhouse', 'db-clickhouse', Engine.clickhouse(), undefined, 'analytics');
   const logs = datastore('logs', 'db-elasticsearch', Engine.elasticsearch(), undefined, 'platform');
-  if (settings.kafka) datastore('kafka', 'db-kafka', Engine.kafka(), undefined, 'platform');
+  // The event streams: invoices and documents, each written by one service and read by the others (a KafkaUser per
+  // service with ACLs for exactly these topics).
+  const client = (name: ServiceName) => ({ name, namespace: 'backend' });
+  const kafka = settings.kafka ? datastore('kafka', 'db-kafka', Engine.kafka({
+    topics: [
+      {
+        name: 'invoice-events', partitions: 6, config: { 'retention.ms': 7 * 24 * 3600 * 1000 },
+        producers: [client('invoice-service')], consumers: [client('notification-service'), client('document-processing')],
+      },
+      {
+        name: 'document-events', partitions: 6, config: { 'retention.ms': 7 * 24 * 3600 * 1000 },
+        producers: [client('document-processing')], consumers: [client('invoice-service'), client('notification-service')],
+      },
+    ],
+  }), undefined, 'platform') : undefined;
 
   // --- observability ----------------------------------------------------------------------------------------
   const observability = new ObservabilityStack(chart, 'observability', {
@@ -165,10 +179,26 @@ export function buildPlatform(app: App, settings: PlatformSettings, environments
     autoscaling: ha,
   });
   const withDatabase = (svcName: ServiceName) => ({ env: { DATABASE_URL: databaseUrl(svcName) } });
+  /**
+   * Kafka settings of a service: the bootstrap address and its own user and password from the Secret its Kafka
+   * connection (below) composes; the protocol and mechanism follow the `bootstrap` endpoint.
+   */
+  const withKafka = (svcName: ServiceName): Record<string, EnvValue> => {
+    if (!kafka) return {};
+    const bootstrap = kafka.endpoint('bootstrap');
+    const secret = (key: string) => EnvValue.fromExistingSecret(`${svcName}-kafka`, key);
+    return {
+      KAFKA_BOOTSTRAP_SERVERS: secret('KAFKA_BOOTSTRAP_SERVERS'),
+      KAFKA_USERNAME: secret('KAFKA_USERNAME'),
+      KAFKA_PASSWORD: secret('KAFKA_PASSWORD'),
+      KAFKA_SECURITY_PROTOCOL: EnvValue.value(bootstrap.tls.enabled ? 'SASL_SSL' : 'SASL_PLAINTEXT'),
+      KAFKA_SASL_MECHANISM: EnvValue.value('SCRAM-SHA-512'),
+    };
+  };
   const user = service('user-service', 'backend', 'backend', { ...withDatabase('user-service'), autoscaling: ha });
-  const invoice = service('invoice-service', 'backend', 'backend', { ...withDatabase('invoice-service'), autoscaling: ha });
-  const notification = service('notification-service', 'backend', 'backend', {});
-  const documents = service('document-processing', 'backend', 'backend', { ...withDatabase('document-processing') });
+  const invoice = service('invoice-service', 'backend', 'backend', { env: { ...withDatabase('invoice-service').env, ...withKafka('invoice-service') }, autoscaling: ha });
+  const notification = service('notification-service', 'backend', 'backend', { env: withKafka('notification-service') });
+  const documents = service('document-processing', 'backend', 'backend', { env: { ...withDatabase('document-processing').env, ...withKafka('document-processing') } });
 
   // --- the dependency graph: NetworkPolicies at both ends, and the diagram in dist/<env>/README.md ------------
   frontend.connectsTo(gateway);
@@ -193,10 +223,19 @@ export function buildPlatform(app: App, settings: PlatformSettings, environments
   notification.connectsTo(ds('redis', 'db-redis'));
   documents.connectsTo(ds('postgres', 'db-postgres'));
   documents.connectsTo(ds('minio', 'storage-minio'));
-  if (settings.kafka) {
+  if (kafka) {
     notification.connectsTo(ds('kafka', 'db-kafka'));
     documents.connectsTo(ds('kafka', 'db-kafka'));
     invoice.connectsTo(ds('kafka', 'db-kafka'));
+    for (const svc of [invoice, notification, documents]) {
+      addConnectionSecret(chart, `${svc.workloadName}-kafka`, {
+        name: `${svc.workloadName}-kafka`,
+        client: svc,
+        endpoint: kafka.endpoint('bootstrap'),
+        labels: { ...selectorLabels(svc.workloadName), 'app.kubernetes.io/part-of': 'invoicing-platform' },
+        values: { KAFKA_BOOTSTRAP_SERVERS: ConnectionValue.address(), KAFKA_USERNAME: ConnectionValue.user(), KAFKA_PASSWORD: ConnectionValue.password() },
+      });
+    }
   }
 
   // --- tenants ----------------------------------------------------------------------------------------------

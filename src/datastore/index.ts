@@ -19,7 +19,8 @@ export { CURL_IMAGE, ELASTICSEARCH_DEFAULT_VERSION, ELASTICSEARCH_EXPORTER_IMAGE
 export type { ElasticsearchEngineOptions } from './elasticsearch';
 export { MC_IMAGE, MINIO_DEFAULT_VERSION } from './minio';
 export type { MinioEngineOptions } from './minio';
-export type { KafkaEngineOptions } from './kafka';
+export { DEFAULT_KAFKA_LISTENERS, KafkaAuthentication, kafkaUserName } from './kafka';
+export type { KafkaClientRef, KafkaControllerOptions, KafkaEngineOptions, KafkaListenerOptions, KafkaTopicOptions } from './kafka';
 export { statefulDrift, statefulGuardPlugin } from './stateful-guard';
 export type { StatefulChange } from './stateful-guard';
 export { recoveryObjectivesPlugin, recoveryProblems, recoveryTable } from './recovery';

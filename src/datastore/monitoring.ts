@@ -29,7 +29,8 @@ export function addMonitoring(scope: Construct, r: ResolvedDatastore, props: Sta
     runbookUrl: runbook('DatastoreVolumeAlmostFull'),
   };
   const rules: AlertRule[] = [...def.rules(ctx, sel), volumeRule].map((x) => ({ ...x, labels: { ...routing, ...x.labels } }));
-  const selector = { ...r.podSelector };
+  // The pods that serve the metrics port (Strimzi: the Kafka exporter, not the brokers).
+  const selector = { ...(def.metricsPodSelector?.(ctx) ?? r.podSelector) };
   MonitoringRegistry.of(scope).register({
     name: ctx.name,
     namespace: ctx.namespace,
@@ -47,7 +48,7 @@ export function addMonitoring(scope: Construct, r: ResolvedDatastore, props: Sta
     new PodMonitor(scope, 'PodMonitor', {
       metadata: { name: ctx.name, namespace: ctx.namespace, labels: r.labels },
       spec: {
-        selector: { matchLabels: { ...(def.metricsPodSelector?.(ctx) ?? r.podSelector) } },
+        selector: { matchLabels: selector },
         podMetricsEndpoints: [{ port: metrics.port.name, path: metrics.path, interval }],
       },
     });

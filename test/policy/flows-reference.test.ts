@@ -29,34 +29,40 @@ function isPolicy(d: SynthDocument, namespace: string, name: string): boolean {
   return d.object.kind === 'NetworkPolicy' && d.object.metadata.namespace === namespace && d.object.metadata.name === name;
 }
 
-/** The production violations the proof reported on the committed output before the fixes of issue 11. */
+/**
+ * The production violations the proof reports on today's output with the policies as they were before the fixes of
+ * issue 11 (Kafka's pools are now dedicated controllers and brokers).
+ */
 const BEFORE_ROLLOUTS_AND_SELF_SCRAPE = [
   'production: argo-rollouts/argo-rollouts -> monitoring/prometheus:9090/TCP: blocked by monitoring/default-deny-all, monitoring/prometheus (ingress of monitoring/prometheus: default-deny-all admits no ingress (default deny); prometheus admits 9090/TCP only from namespace monitoring pods {app.kubernetes.io/instance=grafana,app.kubernetes.io/name=grafana})',
   'production: monitoring/prometheus -> monitoring/prometheus:9090/TCP: blocked by monitoring/default-deny-all, monitoring/prometheus (ingress of monitoring/prometheus: default-deny-all admits no ingress (default deny); prometheus admits 9090/TCP only from namespace monitoring pods {app.kubernetes.io/instance=grafana,app.kubernetes.io/name=grafana})',
 ];
 const BEFORE_KAFKA = [
-  'production: backend/document-processing -> db-kafka/kafka-kafka-nodes:9092/TCP: blocked by db-kafka/default-deny-all (ingress of db-kafka/kafka-kafka-nodes: default-deny-all admits no ingress (default deny))',
-  'production: backend/document-processing -> db-kafka/kafka-kafka-nodes:9093/TCP: blocked by db-kafka/default-deny-all (ingress of db-kafka/kafka-kafka-nodes: default-deny-all admits no ingress (default deny))',
-  'production: backend/invoice-service -> db-kafka/kafka-kafka-nodes:9092/TCP: blocked by db-kafka/default-deny-all (ingress of db-kafka/kafka-kafka-nodes: default-deny-all admits no ingress (default deny))',
-  'production: backend/invoice-service -> db-kafka/kafka-kafka-nodes:9093/TCP: blocked by db-kafka/default-deny-all (ingress of db-kafka/kafka-kafka-nodes: default-deny-all admits no ingress (default deny))',
-  'production: backend/notification-service -> db-kafka/kafka-kafka-nodes:9092/TCP: blocked by db-kafka/default-deny-all (ingress of db-kafka/kafka-kafka-nodes: default-deny-all admits no ingress (default deny))',
-  'production: backend/notification-service -> db-kafka/kafka-kafka-nodes:9093/TCP: blocked by db-kafka/default-deny-all (ingress of db-kafka/kafka-kafka-nodes: default-deny-all admits no ingress (default deny))',
-  'production: db-kafka/kafka-entity-operator -> db-kafka/kafka-kafka-nodes:9091/TCP: blocked by db-kafka/allow-dns, db-kafka/default-deny-all (egress of db-kafka/kafka-entity-operator: allow-dns admits egress only on 53/UDP, 53/TCP; default-deny-all admits no egress (default deny))',
-  'production: db-kafka/kafka-entity-operator -> db-kafka/kafka-kafka-nodes:9091/TCP: blocked by db-kafka/default-deny-all (ingress of db-kafka/kafka-kafka-nodes: default-deny-all admits no ingress (default deny))',
+  'production: backend/document-processing -> db-kafka/kafka-kafka-brokers:9092/TCP: blocked by db-kafka/default-deny-all (ingress of db-kafka/kafka-kafka-brokers: default-deny-all admits no ingress (default deny))',
+  'production: backend/document-processing -> db-kafka/kafka-kafka-brokers:9093/TCP: blocked by db-kafka/default-deny-all (ingress of db-kafka/kafka-kafka-brokers: default-deny-all admits no ingress (default deny))',
+  'production: backend/invoice-service -> db-kafka/kafka-kafka-brokers:9092/TCP: blocked by db-kafka/default-deny-all (ingress of db-kafka/kafka-kafka-brokers: default-deny-all admits no ingress (default deny))',
+  'production: backend/invoice-service -> db-kafka/kafka-kafka-brokers:9093/TCP: blocked by db-kafka/default-deny-all (ingress of db-kafka/kafka-kafka-brokers: default-deny-all admits no ingress (default deny))',
+  'production: backend/notification-service -> db-kafka/kafka-kafka-brokers:9092/TCP: blocked by db-kafka/default-deny-all (ingress of db-kafka/kafka-kafka-brokers: default-deny-all admits no ingress (default deny))',
+  'production: backend/notification-service -> db-kafka/kafka-kafka-brokers:9093/TCP: blocked by db-kafka/default-deny-all (ingress of db-kafka/kafka-kafka-brokers: default-deny-all admits no ingress (default deny))',
+  'production: db-kafka/kafka-entity-operator -> db-kafka/kafka-kafka-brokers:9091/TCP: blocked by db-kafka/allow-dns, db-kafka/default-deny-all (egress of db-kafka/kafka-entity-operator: allow-dns admits egress only on 53/UDP, 53/TCP; default-deny-all admits no egress (default deny))',
+  'production: db-kafka/kafka-entity-operator -> db-kafka/kafka-kafka-brokers:9091/TCP: blocked by db-kafka/default-deny-all (ingress of db-kafka/kafka-kafka-brokers: default-deny-all admits no ingress (default deny))',
   'production: db-kafka/kafka-entity-operator -> default/kubernetes:443/TCP: blocked by db-kafka/allow-dns, db-kafka/default-deny-all (egress of db-kafka/kafka-entity-operator: allow-dns admits egress only on 53/UDP, 53/TCP; default-deny-all admits no egress (default deny))',
   'production: db-kafka/kafka-entity-operator -> default/kubernetes:6443/TCP: blocked by db-kafka/allow-dns, db-kafka/default-deny-all (egress of db-kafka/kafka-entity-operator: allow-dns admits egress only on 53/UDP, 53/TCP; default-deny-all admits no egress (default deny))',
-  'production: db-kafka/kafka-kafka-exporter -> db-kafka/kafka-kafka-nodes:9091/TCP: blocked by db-kafka/allow-dns, db-kafka/default-deny-all (egress of db-kafka/kafka-kafka-exporter: allow-dns admits egress only on 53/UDP, 53/TCP; default-deny-all admits no egress (default deny))',
-  'production: db-kafka/kafka-kafka-exporter -> db-kafka/kafka-kafka-nodes:9091/TCP: blocked by db-kafka/default-deny-all (ingress of db-kafka/kafka-kafka-nodes: default-deny-all admits no ingress (default deny))',
-  'production: db-kafka/kafka-kafka-nodes -> db-kafka/kafka-kafka-nodes:9090/TCP: blocked by db-kafka/allow-dns, db-kafka/default-deny-all (egress of db-kafka/kafka-kafka-nodes: allow-dns admits egress only on 53/UDP, 53/TCP; default-deny-all admits no egress (default deny))',
-  'production: db-kafka/kafka-kafka-nodes -> db-kafka/kafka-kafka-nodes:9090/TCP: blocked by db-kafka/default-deny-all (ingress of db-kafka/kafka-kafka-nodes: default-deny-all admits no ingress (default deny))',
-  'production: db-kafka/kafka-kafka-nodes -> db-kafka/kafka-kafka-nodes:9091/TCP: blocked by db-kafka/allow-dns, db-kafka/default-deny-all (egress of db-kafka/kafka-kafka-nodes: allow-dns admits egress only on 53/UDP, 53/TCP; default-deny-all admits no egress (default deny))',
-  'production: db-kafka/kafka-kafka-nodes -> db-kafka/kafka-kafka-nodes:9091/TCP: blocked by db-kafka/default-deny-all (ingress of db-kafka/kafka-kafka-nodes: default-deny-all admits no ingress (default deny))',
-  'production: db-kafka/kafka-kafka-nodes -> default/kubernetes:443/TCP: blocked by db-kafka/allow-dns, db-kafka/default-deny-all (egress of db-kafka/kafka-kafka-nodes: allow-dns admits egress only on 53/UDP, 53/TCP; default-deny-all admits no egress (default deny))',
-  'production: db-kafka/kafka-kafka-nodes -> default/kubernetes:6443/TCP: blocked by db-kafka/allow-dns, db-kafka/default-deny-all (egress of db-kafka/kafka-kafka-nodes: allow-dns admits egress only on 53/UDP, 53/TCP; default-deny-all admits no egress (default deny))',
+  'production: db-kafka/kafka-kafka-exporter -> db-kafka/kafka-kafka-brokers:9091/TCP: blocked by db-kafka/allow-dns, db-kafka/default-deny-all (egress of db-kafka/kafka-kafka-exporter: allow-dns admits egress only on 53/UDP, 53/TCP; default-deny-all admits no egress (default deny))',
+  'production: db-kafka/kafka-kafka-exporter -> db-kafka/kafka-kafka-brokers:9091/TCP: blocked by db-kafka/default-deny-all (ingress of db-kafka/kafka-kafka-brokers: default-deny-all admits no ingress (default deny))',
+  'production: db-kafka/kafka-kafka-brokers -> db-kafka/kafka-kafka-brokers:9091/TCP: blocked by db-kafka/allow-dns, db-kafka/default-deny-all (egress of db-kafka/kafka-kafka-brokers: allow-dns admits egress only on 53/UDP, 53/TCP; default-deny-all admits no egress (default deny))',
+  'production: db-kafka/kafka-kafka-brokers -> db-kafka/kafka-kafka-brokers:9091/TCP: blocked by db-kafka/default-deny-all (ingress of db-kafka/kafka-kafka-brokers: default-deny-all admits no ingress (default deny))',
+  'production: db-kafka/kafka-kafka-brokers -> db-kafka/kafka-kafka-controllers:9090/TCP: blocked by db-kafka/allow-dns, db-kafka/default-deny-all (egress of db-kafka/kafka-kafka-brokers: allow-dns admits egress only on 53/UDP, 53/TCP; default-deny-all admits no egress (default deny))',
+  'production: db-kafka/kafka-kafka-brokers -> db-kafka/kafka-kafka-controllers:9090/TCP: blocked by db-kafka/default-deny-all (ingress of db-kafka/kafka-kafka-controllers: default-deny-all admits no ingress (default deny))',
+  'production: db-kafka/kafka-kafka-brokers -> default/kubernetes:443/TCP: blocked by db-kafka/allow-dns, db-kafka/default-deny-all (egress of db-kafka/kafka-kafka-brokers: allow-dns admits egress only on 53/UDP, 53/TCP; default-deny-all admits no egress (default deny))',
+  'production: db-kafka/kafka-kafka-brokers -> default/kubernetes:6443/TCP: blocked by db-kafka/allow-dns, db-kafka/default-deny-all (egress of db-kafka/kafka-kafka-brokers: allow-dns admits egress only on 53/UDP, 53/TCP; default-deny-all admits no egress (default deny))',
+  'production: db-kafka/kafka-kafka-controllers -> db-kafka/kafka-kafka-controllers:9090/TCP: blocked by db-kafka/allow-dns, db-kafka/default-deny-all (egress of db-kafka/kafka-kafka-controllers: allow-dns admits egress only on 53/UDP, 53/TCP; default-deny-all admits no egress (default deny))',
+  'production: db-kafka/kafka-kafka-controllers -> db-kafka/kafka-kafka-controllers:9090/TCP: blocked by db-kafka/default-deny-all (ingress of db-kafka/kafka-kafka-controllers: default-deny-all admits no ingress (default deny))',
   'production: monitoring/prometheus -> db-kafka/kafka-kafka-exporter:9404/TCP: blocked by db-kafka/default-deny-all (ingress of db-kafka/kafka-kafka-exporter: default-deny-all admits no ingress (default deny))',
-  'production: strimzi/strimzi-operator -> db-kafka/kafka-kafka-nodes:8443/TCP: blocked by db-kafka/default-deny-all (ingress of db-kafka/kafka-kafka-nodes: default-deny-all admits no ingress (default deny))',
-  'production: strimzi/strimzi-operator -> db-kafka/kafka-kafka-nodes:9090/TCP: blocked by db-kafka/default-deny-all (ingress of db-kafka/kafka-kafka-nodes: default-deny-all admits no ingress (default deny))',
-  'production: strimzi/strimzi-operator -> db-kafka/kafka-kafka-nodes:9091/TCP: blocked by db-kafka/default-deny-all (ingress of db-kafka/kafka-kafka-nodes: default-deny-all admits no ingress (default deny))',
+  'production: strimzi/strimzi-operator -> db-kafka/kafka-kafka-brokers:8443/TCP: blocked by db-kafka/default-deny-all (ingress of db-kafka/kafka-kafka-brokers: default-deny-all admits no ingress (default deny))',
+  'production: strimzi/strimzi-operator -> db-kafka/kafka-kafka-brokers:9091/TCP: blocked by db-kafka/default-deny-all (ingress of db-kafka/kafka-kafka-brokers: default-deny-all admits no ingress (default deny))',
+  'production: strimzi/strimzi-operator -> db-kafka/kafka-kafka-controllers:8443/TCP: blocked by db-kafka/default-deny-all (ingress of db-kafka/kafka-kafka-controllers: default-deny-all admits no ingress (default deny))',
+  'production: strimzi/strimzi-operator -> db-kafka/kafka-kafka-controllers:9090/TCP: blocked by db-kafka/default-deny-all (ingress of db-kafka/kafka-kafka-controllers: default-deny-all admits no ingress (default deny))',
 ];
 
 describe('the flow proof on the reference platform', () => {
@@ -79,13 +85,15 @@ describe('the flow proof on the reference platform', () => {
     expect(rollouts.ingress.admittedBy).toEqual(['monitoring/prometheus']);
     expect(find('monitoring/prometheus -> monitoring/prometheus:9090/TCP').ingress.admittedBy).toEqual(['monitoring/prometheus']);
     for (const [text, egress, ingress] of [
-      ['backend/invoice-service -> db-kafka/kafka-kafka-nodes:9092/TCP', ['backend/invoice-service'], ['db-kafka/kafka']],
-      ['db-kafka/kafka-kafka-nodes -> db-kafka/kafka-kafka-nodes:9090/TCP', ['db-kafka/kafka'], ['db-kafka/kafka']],
-      ['db-kafka/kafka-kafka-nodes -> db-kafka/kafka-kafka-nodes:9091/TCP', ['db-kafka/kafka'], ['db-kafka/kafka']],
-      ['db-kafka/kafka-entity-operator -> db-kafka/kafka-kafka-nodes:9091/TCP', ['db-kafka/kafka-entity-operator'], ['db-kafka/kafka']],
+      ['backend/invoice-service -> db-kafka/kafka-kafka-brokers:9092/TCP', ['backend/invoice-service'], ['db-kafka/kafka']],
+      ['db-kafka/kafka-kafka-brokers -> db-kafka/kafka-kafka-controllers:9090/TCP', ['db-kafka/kafka'], ['db-kafka/kafka']],
+      ['db-kafka/kafka-kafka-controllers -> db-kafka/kafka-kafka-controllers:9090/TCP', ['db-kafka/kafka'], ['db-kafka/kafka']],
+      ['db-kafka/kafka-kafka-brokers -> db-kafka/kafka-kafka-brokers:9091/TCP', ['db-kafka/kafka'], ['db-kafka/kafka']],
+      ['db-kafka/kafka-entity-operator -> db-kafka/kafka-kafka-brokers:9091/TCP', ['db-kafka/kafka-entity-operator'], ['db-kafka/kafka']],
       ['db-kafka/kafka-entity-operator -> default/kubernetes:443/TCP', ['db-kafka/kafka-entity-operator'], []],
-      ['db-kafka/kafka-kafka-exporter -> db-kafka/kafka-kafka-nodes:9091/TCP', ['db-kafka/kafka-kafka-exporter'], ['db-kafka/kafka']],
-      ['strimzi/strimzi-operator -> db-kafka/kafka-kafka-nodes:8443/TCP', [], ['db-kafka/kafka']],
+      ['db-kafka/kafka-kafka-exporter -> db-kafka/kafka-kafka-brokers:9091/TCP', ['db-kafka/kafka-kafka-exporter'], ['db-kafka/kafka']],
+      ['strimzi/strimzi-operator -> db-kafka/kafka-kafka-brokers:8443/TCP', [], ['db-kafka/kafka']],
+      ['strimzi/strimzi-operator -> db-kafka/kafka-kafka-controllers:9090/TCP', [], ['db-kafka/kafka']],
       ['monitoring/prometheus -> db-kafka/kafka-kafka-exporter:9404/TCP', ['monitoring/prometheus'], ['db-kafka/kafka-kafka-exporter']],
       ['logging/fluent-bit -> db-elasticsearch/logs:9200/TCP', ['logging/fluent-bit'], ['db-elasticsearch/logs']],
     ] as const) {
@@ -189,7 +197,7 @@ describe('the flow proof on the reference platform', () => {
     expect(text).toContain('# Flows of `production`');
     expect(text).toMatch(/\n\d+ flows: \d+ admitted, 0 blocked\.\n/);
     expect(text).toContain('| argo-rollouts/argo-rollouts | monitoring/prometheus | 9090/TCP | AnalysisTemplate backend/api-gateway-analysis; AnalysisTemplate frontend/frontend-analysis; strategy.analysis | admitted | not isolated (no policy in dist/) | monitoring/prometheus |');
-    expect(text).toContain('| db-kafka/kafka-kafka-nodes | db-kafka/kafka-kafka-nodes | 9091/TCP | Kafka db-kafka/kafka (replication) | admitted | db-kafka/kafka | db-kafka/kafka |');
+    expect(text).toContain('| db-kafka/kafka-kafka-brokers | db-kafka/kafka-kafka-brokers | 9091/TCP | Kafka db-kafka/kafka (replication) | admitted | db-kafka/kafka | db-kafka/kafka |');
     expect(text).toContain('| monitoring/prometheus | nodes/kubelet | 10250/TCP | ConfigMap monitoring/prometheus-config job kubernetes-cadvisor; ConfigMap monitoring/prometheus-config job kubernetes-nodes | admitted | monitoring/prometheus | outside the cluster |');
     expect(text).toContain('| db-postgres/postgres (primary) | external/s3.amazonaws.com | 443/TCP | Cluster db-postgres/postgres (Barman Cloud: ObjectStore postgres-backup) | admitted | db-postgres/postgres | outside the cluster |');
     expect(text).toContain('| cnpg-system/cloudnative-pg | db-postgres/postgres (replica) | 8000/TCP | Cluster db-postgres/postgres (operator: instance status) | admitted | not isolated (no policy in dist/) | db-postgres/postgres |');
@@ -204,7 +212,7 @@ describe('the flow proof on the reference platform', () => {
     const broken = withDocuments(env('production'), (d) => (isPolicy(d, 'db-kafka', 'kafka-kafka-exporter') ? undefined : d));
     const text = renderFlowsReport(proveFlows(broken));
     expect(text).toContain('blocked (synth fails).');
-    expect(text).toContain('## Blocked\n\n- production: db-kafka/kafka-kafka-exporter -> db-kafka/kafka-kafka-nodes:9091/TCP: blocked by db-kafka/allow-dns, db-kafka/default-deny-all');
+    expect(text).toContain('## Blocked\n\n- production: db-kafka/kafka-kafka-exporter -> db-kafka/kafka-kafka-brokers:9091/TCP: blocked by db-kafka/allow-dns, db-kafka/default-deny-all');
     expect(text).toContain('| monitoring/prometheus | db-kafka/kafka-kafka-exporter | 9404/TCP | ConfigMap monitoring/prometheus-config job db-kafka/kafka | **blocked** | monitoring/prometheus | **blocked** by db-kafka/default-deny-all |');
   });
 });

@@ -16,7 +16,7 @@ export const ALLOW_PRUNE_FLAG = '--allow-prune';
  * Kinds that always hold data or own it: namespaces (deleting one deletes everything in it), StatefulSets and
  * claims (volumes), and CRD-backed datastores.
  */
-export const PROTECTED_KINDS: readonly string[] = ['Namespace', 'StatefulSet', 'PersistentVolumeClaim', 'PersistentVolume', 'Kafka', 'KafkaNodePool', 'Cluster'];
+export const PROTECTED_KINDS: readonly string[] = ['Namespace', 'StatefulSet', 'PersistentVolumeClaim', 'PersistentVolume', 'Kafka', 'KafkaNodePool', 'KafkaTopic', 'Cluster'];
 
 /** Text that marks any other manifest as PVC-bearing (volume claim templates, Strimzi persistent storage). */
 const PVC_BEARING = /^\s*(volumeClaimTemplates|persistentVolumeClaim):|type:\s*persistent-claim\b/m;
