@@ -13,9 +13,8 @@ export const ENVIRONMENTS: readonly EnvironmentProfile[] = [development, staging
 /** The reference platform's settings per environment, in promotion order. */
 export const PLATFORMS: readonly PlatformSettings[] = [developmentPlatform, stagingPlatform, productionPlatform, drPlatform];
 
-/** The whole platform: one chart per environment, plus its Argo CD and Flux entry points. */
-export function buildApp(): App {
-  const app = new App({ outdir: '.cdk8s.out' });
+/** The whole platform: one chart per environment, plus its Argo CD and Flux entry points (in `app`, or a new App). */
+export function buildApp(app: App = new App({ outdir: '.cdk8s.out' })): App {
   const names = ENVIRONMENTS.map((e) => e.name);
   for (const settings of PLATFORMS) buildPlatform(app, settings, names);
   return app;

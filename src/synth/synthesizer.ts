@@ -5,7 +5,7 @@ import { IConstruct } from 'constructs';
 import { EnvironmentChart } from '../core/environment-chart';
 import { EnvironmentProfile } from '../core/environment-profile';
 import { withFastToJson } from './fast-json';
-import { imageDigestProblems, pinImages } from './image-pins';
+import { imageDigestProblems, imagePinningNotes, pinImages } from './image-pins';
 import { SchemaValidator } from './schema-validator';
 import { distBaselines, DistBaseline } from './baseline';
 import { inputOriginOf } from './provenance';
@@ -44,6 +44,12 @@ export interface SynthContext {
   /** The output directory as it was before this synth (the committed `dist/`). */
   readonly outdir: string;
   /**
+   * The command that runs synth, for advice in messages: flags and subcommands are appended to it
+   * (`<command> --allow-prune`, `<command> images`).
+   * @default DEFAULT_SYNTH_COMMAND
+   */
+  readonly command?: string;
+  /**
    * What the guards compare with: the output directory as it is, plus the last committed version when it is
    * inside a git work tree and missing or modified (see {@link distBaselines}). Computed once per synth.
    */
@@ -72,6 +78,12 @@ export interface SynthOptions {
   /** Output directory, replaced atomically. */
   readonly outdir: string;
   readonly plugins?: readonly SynthPlugin[];
+  /**
+   * How the user runs synth (`npm run synth --`, `npx cdk8s-platform`), for the advice in messages: flags and
+   * subcommands are appended to it.
+   * @default DEFAULT_SYNTH_COMMAND
+   */
+  readonly command?: string;
   /** Test hook called at each stage; an exception aborts synth like any other failure. */
   readonly onStage?: (stage: SynthStage) => void;
   /** Where warnings go. @default console.warn */
@@ -85,11 +97,42 @@ export interface SynthResult {
   readonly warnings: readonly string[];
 }
 
+/**
+ * The command messages advise when synth is not run through {@link runSynth} with its own `command`: the package's
+ * CLI, which runs the app of the project's `cdk8s.yaml`.
+ */
+export const DEFAULT_SYNTH_COMMAND = 'npx cdk8s-platform';
+
+/**
+ * How messages name an output directory: relative to the current folder when inside it (`dist/`), else absolute;
+ * always with a trailing `/`. Without a directory: "the output folder".
+ */
+export function outputLabel(outdir: string | undefined): string {
+  if (outdir === undefined) return 'the output folder';
+  const abs = path.resolve(outdir);
+  const rel = path.relative(process.cwd(), abs);
+  const shown = rel === '' ? '.' : rel.startsWith('..') || path.isAbsolute(rel) ? abs : rel;
+  return `${shown.split(path.sep).join('/')}/`;
+}
+
+export interface SynthErrorOptions {
+  /** The output directory synth left unchanged (named in the message). @default - "the output folder" */
+  readonly outdir?: string;
+  /** Lines printed after the problems: what to run next (e.g. the image inventory). @default - none */
+  readonly notes?: readonly string[];
+}
+
 /** Synth failed: nothing was written. `problems` lists every problem found, one per line. */
 export class SynthError extends Error {
-  public constructor(public readonly problems: readonly string[]) {
-    super(`synth failed with ${problems.length} problem(s); dist/ was left unchanged:\n  ${problems.join('\n  ')}`);
+  /** The output directory that was left unchanged, when known. */
+  public readonly outdir?: string;
+  public readonly notes: readonly string[];
+  public constructor(public readonly problems: readonly string[], options: SynthErrorOptions = {}) {
+    const notes = options.notes ?? [];
+    super(`synth failed with ${problems.length} problem(s); ${outputLabel(options.outdir)} was left unchanged:\n  ${problems.join('\n  ')}${notes.map((n) => `\n${n}`).join('')}`);
     this.name = 'SynthError';
+    this.outdir = options.outdir;
+    this.notes = notes;
   }
 }
 
@@ -245,12 +288,15 @@ export function synthesize(app: App, options: SynthOptions): SynthResult {
   const warn = options.warn ?? ((m: string) => console.warn(m));
   recoverInterruptedSwap(outdir);
   let baselines: readonly DistBaseline[] | undefined;
-  const ctx: SynthContext = { outdir, baselines: () => (baselines ??= distBaselines(outdir)) };
+  const command = options.command ?? DEFAULT_SYNTH_COMMAND;
+  const ctx: SynthContext = { outdir, command, baselines: () => (baselines ??= distBaselines(outdir)) };
 
   stage('collect');
   const { envs, problems } = synthesizeToJson(app);
+  // A failed synth says where the output stayed and, when images are not pinned as a policy requires, what lists them.
+  const failure = (list: readonly string[]) => new SynthError(list, { outdir, notes: imagePinningNotes(envs, command) });
   stage('validate');
-  if (problems.length > 0) throw new SynthError(problems);
+  if (problems.length > 0) throw failure(problems);
 
   stage('check');
   const warnings: string[] = [];
@@ -262,7 +308,7 @@ export function synthesize(app: App, options: SynthOptions): SynthResult {
       warnings.push(...r.warnings);
     }
   }
-  if (problems.length > 0) throw new SynthError(problems);
+  if (problems.length > 0) throw failure(problems);
 
   stage('render');
   // Documents are rendered while they are written (below) so the YAML text of the whole platform is never held in
