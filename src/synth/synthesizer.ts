@@ -10,6 +10,7 @@ import { SchemaValidator } from './schema-validator';
 import { distBaselines, DistBaseline } from './baseline';
 import { inputOriginOf } from './provenance';
 import { toYaml } from './yaml';
+import { preparePlusWorkloads } from '../plus/plus-workload';
 
 /** One synthesized Kubernetes object with where it goes. */
 export interface SynthDocument {
@@ -172,6 +173,9 @@ export function synthesizeToJson(app: App, validator = new SchemaValidator()): {
 }
 
 function collect(app: App, validator: SchemaValidator): { envs: EnvironmentOutput[]; problems: string[] } {
+  // cdk8s-plus workloads are adopted (ServiceAccount, PDB, monitoring) before validation sees the tree.
+  const rewrites = new Map<EnvironmentChart, ReturnType<typeof preparePlusWorkloads>>();
+  for (const chart of environmentCharts(app)) rewrites.set(chart, preparePlusWorkloads(chart));
   const problems: string[] = validateConstructs(app);
   const envs: EnvironmentOutput[] = [];
   const seenEnv = new Set<string>();
@@ -185,8 +189,10 @@ function collect(app: App, validator: SchemaValidator): { envs: EnvironmentOutpu
     const pins = chart.profile.imageDigests;
     const pinning = pins !== undefined && Object.keys(pins).length > 0;
     if (pinning) problems.push(...imageDigestProblems(env, pins));
+    const rewrite = rewrites.get(chart);
     for (const obj of apiObjectsOf(chart)) {
       const object = obj.toJson() as Record<string, any>;
+      rewrite?.(obj, object);
       if (pinning) pinImages(object.spec, pins);
       const info = validator.kindOf(object);
       const namespaced = info?.namespaced ?? true;
