@@ -14,10 +14,11 @@ const { execFileSync } = require('child_process');
 const root = path.resolve(__dirname, '..');
 const out = path.join(root, 'build');
 fs.rmSync(out, { recursive: true, force: true });
-execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', path.join(root, 'tsconfig.build.json')], { cwd: root, stdio: 'inherit' });
+execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', path.join(root, 'tsconfig.build.json')], { cwd: root, stdio: ['ignore', process.stderr, process.stderr] });
 const data = fs.readdirSync(path.join(root, 'imports')).filter((f) => f.endsWith('.json'));
 for (const f of data) fs.copyFileSync(path.join(root, 'imports', f), path.join(out, 'imports', f));
 // The bin is run by npm's shim on POSIX only when it is executable.
 const bin = path.join(out, 'bin', 'cdk8s-platform.js');
 if (fs.existsSync(bin)) fs.chmodSync(bin, 0o755);
-console.log(`built the package into ${path.relative(process.cwd(), out) || '.'} (${data.length} data files copied from imports/)`);
+// stderr: `npm pack --json` prints its JSON on stdout.
+console.error(`built the package into ${path.relative(process.cwd(), out) || '.'} (${data.length} data files copied from imports/)`);
