@@ -9,7 +9,7 @@
  * adopts it earlier (to connect it, or to set options). cdk8s-plus is not imported: workloads are recognised by
  * their jsii type name, so any copy of cdk8s-plus-27 (or a later cdk8s-plus) works.
  */
-import { ApiObject, Lazy } from 'cdk8s';
+import { ApiObject, ApiObjectMetadataDefinition, Lazy } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
 import {
   IntOrString, KubeNetworkPolicy, KubePodDisruptionBudget, KubeServiceAccount, NetworkPolicyEgressRule, NetworkPolicyIngressRule,
@@ -25,9 +25,20 @@ import { DEFAULT_MAX_ERROR_RATE, DEFAULT_MAX_P95_LATENCY_SECONDS, DEFAULT_RUNBOO
 import { isDns1123Label, labelValueProblem } from '../synth/schema-validator';
 import { at, hardenPodSpec, PLUS_ADDRESS_LABEL, podSpecKeys, replaceAddressLabels } from './harden';
 
-/** A cdk8s-plus resource: every one writes its Kubernetes object through `apiObject`. */
+/**
+ * A cdk8s-plus resource, as its public API shows it (`kplus.Deployment`, `kplus.StatefulSet`, ...). Its Kubernetes
+ * object (the protected `apiObject`) is read through {@link apiObjectOf}.
+ */
 export interface IPlusWorkload extends IConstruct {
-  readonly apiObject: ApiObject;
+  readonly metadata: ApiObjectMetadataDefinition;
+  readonly kind: string;
+  readonly apiVersion: string;
+}
+
+/** The ApiObject a cdk8s-plus resource writes (protected in cdk8s-plus; every resource has one). */
+function apiObjectOf(w: IConstruct): ApiObject | undefined {
+  const o = (w as unknown as { apiObject?: unknown }).apiObject;
+  return o instanceof ApiObject ? o : undefined;
 }
 
 /** The metrics endpoint of an adopted workload. */
@@ -82,8 +93,8 @@ export function isPlusConstruct(c: IConstruct): boolean {
 /** True for a cdk8s-plus construct that runs pods (Deployment, StatefulSet, DaemonSet, Job, CronJob, Pod). */
 export function isPlusWorkload(c: IConstruct): c is IPlusWorkload {
   if (!isPlusConstruct(c)) return false;
-  const o = (c as any).apiObject;
-  return o instanceof ApiObject && POD_KINDS.has(o.kind);
+  const o = apiObjectOf(c);
+  return o !== undefined && POD_KINDS.has(o.kind);
 }
 
 interface ContainerLike {
@@ -121,6 +132,8 @@ export class PlusWorkload extends Construct implements IWorkload {
   public readonly labels: Readonly<Record<string, string>>;
   /** The adopted cdk8s-plus workload. */
   public readonly workload: IPlusWorkload;
+  /** Its Kubernetes object. */
+  private readonly apiObject: ApiObject;
   private readonly options: PlusWorkloadOptions;
   private readonly address: string | undefined;
   private connectionCount = 0;
@@ -131,7 +144,8 @@ export class PlusWorkload extends Construct implements IWorkload {
     if (!isPlusWorkload(workload)) {
       fail(workload, 'workload', (workload as IConstruct).constructor.name, 'must be a cdk8s-plus workload (Deployment, StatefulSet, DaemonSet, Job, CronJob or Pod)');
     }
-    const md = workload.apiObject.metadata;
+    this.apiObject = apiObjectOf(workload)!;
+    const md = this.apiObject.metadata;
     const name = options.name ?? md.name;
     if (name === undefined || !isDns1123Label(name)) fail(workload, 'name', name, 'must be a DNS-1123 label (lowercase letters, digits and "-", at most 63 characters)');
     if (md.namespace === undefined) fail(workload, 'metadata.namespace', undefined, 'must be set: an environment chart has no default namespace');
@@ -203,7 +217,7 @@ export class PlusWorkload extends Construct implements IWorkload {
   public _prepare(): void {
     if (this.prepared) return;
     const profile = EnvironmentChart.of(this).profile;
-    const json = this.workload.apiObject.toJson() as Record<string, any>;
+    const json = this.apiObject.toJson() as Record<string, any>;
     const kind = String(json.kind);
     const pod = at(json, podSpecKeys(kind) ?? []) ?? {};
     const replicas = kind === 'Deployment' || kind === 'StatefulSet' ? Number(json.spec?.replicas ?? 1) : 1;
@@ -307,6 +321,11 @@ export class PlusWorkload extends Construct implements IWorkload {
   public get _address(): string | undefined {
     return this.address;
   }
+
+  /** @internal */
+  public get _apiObject(): ApiObject {
+    return this.apiObject;
+  }
 }
 
 /**
@@ -331,7 +350,7 @@ export function preparePlusWorkloads(chart: EnvironmentChart): ((source: ApiObje
   const byObject = new Map<ApiObject, PlusWorkload>();
   for (const a of adopted) {
     if (a._address !== undefined) stable.set(a._address, a.podSelector);
-    byObject.set(a.workload.apiObject, a);
+    byObject.set(a._apiObject, a);
   }
   return (source, object) => {
     if (!plusObjects.has(source)) return;
