@@ -143,7 +143,7 @@ function compare(a: PolicyViolation, b: PolicyViolation): number {
  * Cost is linear in the number of documents (see {@link PolicyIndex}).
  */
 export function evaluatePolicies(env: EnvironmentOutput, checks: readonly PolicyCheck[] = POLICY_CHECKS): PolicyEvaluation {
-  const index = new PolicyIndex(env.documents);
+  const index = PolicyIndex.of(env);
   const ctx: PolicyContext = { environment: env.name, profile: env.profile, index };
   const waivers = parseWaivers(env.documents);
   const waiverByDoc = new Map(waivers.map((w) => [w.doc, w]));

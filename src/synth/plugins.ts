@@ -1,4 +1,5 @@
 import { expressionCheckPlugin } from '../policy/expression-checks';
+import { flowsPlugin } from '../policy/flows/plugin';
 import { policyPlugin } from '../policy/policy-plugin';
 import { environmentReadmePlugin } from './plugins/environment-readme';
 import { pruneGuard } from './plugins/prune-guard';
@@ -21,5 +22,5 @@ export interface DefaultPluginOptions {
  */
 export function defaultPlugins(options: DefaultPluginOptions = {}): SynthPlugin[] {
   const allowPrune = options.allowPrune ?? false;
-  return [expressionCheckPlugin(), policyPlugin(), tenancyChecksPlugin(), pruneGuard({ allowPrune }), statefulGuardPlugin({ allowPrune }), environmentReadmePlugin(), validationReportPlugin()];
+  return [expressionCheckPlugin(), policyPlugin(), flowsPlugin(), tenancyChecksPlugin(), pruneGuard({ allowPrune }), statefulGuardPlugin({ allowPrune }), environmentReadmePlugin(), validationReportPlugin()];
 }

@@ -2,6 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { ApiObject, App, Chart } from 'cdk8s';
 import { IConstruct } from 'constructs';
+import { ConnectionGraph, ConnectionRecord } from '../core/connections';
 import { EnvironmentChart } from '../core/environment-chart';
 import { EnvironmentProfile } from '../core/environment-profile';
 import { withFastToJson } from './fast-json';
@@ -33,6 +34,11 @@ export interface EnvironmentOutput {
   readonly directory: string;
   readonly profile: EnvironmentProfile;
   readonly documents: readonly SynthDocument[];
+  /**
+   * The environment's connection graph, resolved (recorded at collect time): the flow proof checks that the
+   * NetworkPolicies admit each connection. @default - none (documents built without constructs)
+   */
+  readonly connections?: readonly ConnectionRecord[];
 }
 
 /** Result of a check: errors fail synth and nothing is written; warnings are printed. */
@@ -214,7 +220,7 @@ function collect(app: App, validator: SchemaValidator): { envs: EnvironmentOutpu
       docs.push(doc);
     }
     docs.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
-    envs.push({ name: env, directory: dir, profile: chart.profile, documents: docs });
+    envs.push({ name: env, directory: dir, profile: chart.profile, documents: docs, connections: ConnectionGraph.of(chart).records() });
   }
   envs.sort((a, b) => (a.directory < b.directory ? -1 : 1));
   return { envs, problems };
