@@ -8,6 +8,7 @@ import {
   defaultPlugins, EnvironmentChart, EnvironmentProfile, ImageReference, MicroserviceDeployment, MonitoringRegistry, PlatformNamespace,
   PLUS_ADDRESS_LABEL, PlusWorkload, synthesize, synthesizeToJson,
 } from '../../src';
+import { flowText, proveFlows } from '../../src/policy/flows';
 import { development, production } from '../helpers';
 
 const DIGEST = `sha256:${'b'.repeat(64)}`;
@@ -121,6 +122,19 @@ describe('cdk8s-plus workloads in an environment chart', () => {
     expect(find('NetworkPolicy', 'web').spec.egress[1].to[0].podSelector.matchLabels).toEqual({ 'app.kubernetes.io/name': 'legacy-api', 'app.kubernetes.io/instance': 'legacy-api' });
   });
 
+  it('GIVEN connectsTo with kplus workloads WHEN the flow proof runs THEN their flows are derived and admitted at both ends', () => {
+    const { app } = legacyPlatform(production);
+    const env = synthesizeToJson(app).envs[0];
+    const proof = proveFlows(env);
+    const text = (f: { from: any; to: any; port: number; protocol: string }) => flowText(f);
+    const ours = proof.flows.filter((f) => /legacy/.test(text(f)) && !/monitoring|kube-system/.test(text(f)));
+    expect(ours.map((f) => [text(f), f.admitted])).toEqual([
+      ['legacy/legacy-api -> legacy/legacy-cache:6379/TCP', true],
+      ['shop/web -> legacy/legacy-api:8080/TCP', true],
+    ]);
+    expect(proof.violations).toEqual([]);
+  });
+
   it('GIVEN a kplus workload with a metrics port WHEN synthesized THEN it is registered with monitoring and scraped', () => {
     const { chart, find } = synth(production);
     expect(MonitoringRegistry.of(chart).find('legacy-api', 'legacy')).toMatchObject({ kind: 'service', team: 'legacy', metricsPort: { name: 'metrics', port: 9090 } });
@@ -135,6 +149,10 @@ describe('cdk8s-plus workloads in an environment chart', () => {
     const warnings: string[] = [];
     expect(() => synthesize(app, { outdir: path.join(dir, 'dist'), plugins: defaultPlugins(), warn: (w) => warnings.push(w) })).not.toThrow();
     expect(warnings).toEqual([]);
+    // The environment's README draws them and their connections.
+    const readme = fs.readFileSync(path.join(dir, 'dist/production/README.md'), 'utf8');
+    expect(readme).toContain('  legacy__legacy_api -->|6379| legacy__legacy_cache\n');
+    expect(readme).toContain('  shop__web -->|8080| legacy__legacy_api\n');
   });
 
   it('GIVEN a kplus workload without probes in production WHEN synthesized THEN the policy gate still judges it (and fails)', () => {
