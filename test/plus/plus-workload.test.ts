@@ -126,9 +126,8 @@ describe('cdk8s-plus workloads in an environment chart', () => {
     const { app } = legacyPlatform(production);
     const env = synthesizeToJson(app).envs[0];
     const proof = proveFlows(env);
-    const text = (f: { from: any; to: any; port: number; protocol: string }) => flowText(f);
-    const ours = proof.flows.filter((f) => /legacy/.test(text(f)) && !/monitoring|kube-system/.test(text(f)));
-    expect(ours.map((f) => [text(f), f.admitted])).toEqual([
+    const ours = proof.flows.filter((f) => /legacy/.test(flowText(f)) && !/monitoring|kube-system/.test(flowText(f)));
+    expect(ours.map((f) => [flowText(f), f.admitted])).toEqual([
       ['legacy/legacy-api -> legacy/legacy-cache:6379/TCP', true],
       ['shop/web -> legacy/legacy-api:8080/TCP', true],
     ]);
