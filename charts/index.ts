@@ -7,6 +7,9 @@ import { staging, stagingPlatform } from './staging';
 import { production, productionPlatform } from './production';
 import { dr, drPlatform } from './dr';
 
+/** How this repository runs synth (`npm run synth -- <args>`): named in messages and in the reports of dist/. */
+export const SYNTH_COMMAND = 'npm run synth --';
+
 /** Every environment's profile, in promotion order. */
 export const ENVIRONMENTS: readonly EnvironmentProfile[] = [development, staging, production, dr];
 
