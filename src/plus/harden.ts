@@ -7,6 +7,7 @@
  */
 import { ResourceDefaults } from '../core/environment-profile';
 import { fail } from '../core/errors';
+import { compareQuantities } from '../core/quantity';
 
 /** The pod label cdk8s-plus derives from the construct path (it changes when code moves; selectors are immutable). */
 export const PLUS_ADDRESS_LABEL = 'cdk8s.io/metadata.addr';
@@ -107,8 +108,16 @@ function hardenContainer(o: HardeningOptions, c: Obj, field: string, tmp: boolea
   if (c.resources === undefined || sameResources(c.resources, PLUS_DEFAULT_RESOURCES)) {
     c.resources = profileResources(o.resources);
   } else {
-    c.resources = { ...c.resources, requests: { ...profileResources(o.resources).requests, ...c.resources.requests } };
-    if (c.resources.limits?.memory === undefined) c.resources.limits = { ...c.resources.limits, memory: o.resources.limits.memory };
+    // What the team set stays; what it left out comes from the profile, a request never above the team's limit.
+    const limits: Obj = { ...c.resources.limits };
+    if (limits.memory === undefined) limits.memory = o.resources.limits.memory;
+    const requests: Obj = { ...c.resources.requests };
+    for (const k of ['cpu', 'memory'] as const) {
+      if (requests[k] !== undefined) continue;
+      const fallback = o.resources.requests[k];
+      requests[k] = limits[k] !== undefined && (compareQuantities(fallback, String(limits[k])) ?? 0) > 0 ? limits[k] : fallback;
+    }
+    c.resources = { ...c.resources, limits, requests };
   }
   const mounts: Obj[] = c.volumeMounts ?? [];
   if (tmp && c.securityContext.readOnlyRootFilesystem === true && !mounts.some((m) => m.mountPath === PLUS_TMP_PATH)) {
