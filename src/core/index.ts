@@ -20,7 +20,9 @@ export { ConnectionGraph } from './connections';
 export type { Connection, ExternalEndpoint, IWorkload, WorkloadPort, WorkloadRef } from './connections';
 export { MonitoringRegistry } from './monitoring-registry';
 export type { AlertRule, AlertSeverity, MonitoredTarget } from './monitoring-registry';
-export { Endpoint, EndpointAuth, EndpointTls, checkExpectation, findEndpoint } from './endpoint';
-export type { AuthMethod, CaReference, EndpointExpectation, EndpointProps, EndpointProtocol, IEndpointProvider, StoredCredential } from './endpoint';
+export { Endpoint, EndpointAuth, EndpointTls, checkExpectation, findEndpoint, requireExpectation } from './endpoint';
+export type {
+  AuthMethod, CaReference, EndpointExpectation, EndpointProps, EndpointProtocol, EndpointUser, IEndpointProvider, StoredCredential,
+} from './endpoint';
 export { ConnectionValue, addConnectionSecret } from './connection-secret';
 export type { ConnectionSecretOptions } from './connection-secret';

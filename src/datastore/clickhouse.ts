@@ -1,7 +1,8 @@
 import { WorkloadPort } from '../core/connections';
+import { EndpointAuth, EndpointTls } from '../core/endpoint';
 import { AlertRule } from '../core/monitoring-registry';
 import {
-  BackupPlan, BackupTarget, EngineContext, EngineDefinition, RestorePlan, RestoreSource, RoleSpec, configVolume, containerPort, env, probes,
+  BackupPlan, BackupTarget, EngineContext, EngineDefinition, EngineEndpoint, RestorePlan, RestoreSource, RoleSpec, configVolume, containerPort, env, probes,
   resourcesJson, runbook, scratch, secretEnv, downRule } from './types';
 
 /** Options of {@link Engine.clickhouse}. */
@@ -62,6 +63,14 @@ export function clickhouseEngine(o: ClickHouseEngineOptions = {}): EngineDefinit
     credentialKeys: ['CLICKHOUSE_ADMIN_PASSWORD'],
     metrics: { port: METRICS, path: '/metrics' },
     clientPorts: () => [HTTP, NATIVE],
+    // Both protocols in plain text inside the cluster, as the `admin` user of users.xml.
+    endpoints: (ctx, remoteKey): EngineEndpoint[] => {
+      const auth = EndpointAuth.password(ADMIN_USER, { remoteKey, passwordProperty: 'CLICKHOUSE_ADMIN_PASSWORD' });
+      return [
+        { name: 'http', service: ctx.name, port: HTTP, protocol: 'http', tls: EndpointTls.disabled(), auth },
+        { name: 'native', service: ctx.name, port: NATIVE, protocol: 'clickhouse', tls: EndpointTls.disabled(), auth },
+      ];
+    },
     peerPorts: (ctx) => (ctx.highAvailability ? [HTTP, NATIVE, INTERSERVER, KEEPER, RAFT] : [HTTP, NATIVE]),
     validate: (ctx, fail) => {
       if (ctx.highAvailability && (!Number.isInteger(keepers) || keepers < 3 || keepers % 2 === 0)) {

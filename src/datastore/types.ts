@@ -69,6 +69,8 @@ export interface EngineContext {
   readonly headlessService: string;
   /** Secret (written by the credentials ExternalSecret) holding the engine's credential keys. */
   readonly credentialsSecret: string;
+  /** Remote key (secret store) of the credential keys: `credentialsRemoteKey` prop or `<namespace>/<name>`. */
+  readonly credentialsRemoteKey: string;
   /** ConfigMap holding the engine's configuration files. */
   readonly configMap: string;
   readonly resources: ResourceDefaults;
@@ -129,6 +131,19 @@ export interface EngineEndpoint {
   readonly protocol: EndpointProtocol;
   readonly tls: EndpointTls;
   readonly auth: EndpointAuth;
+  /** Every port a client of this endpoint connects to. @default - [port] */
+  readonly clientPorts?: readonly WorkloadPort[];
+  /** Facts a client needs beside host and port (e.g. `masterSet`). @default {} */
+  readonly attributes?: Readonly<Record<string, string>>;
+}
+
+/** A client Service of an engine: a ClusterIP Service selecting the datastore's pods of one component. */
+export interface EngineService {
+  /** Service name: `<name>` (construct id `Service`), `<name>-read` (`ReadService`) or `<name>-<x>` (`Service-<x>`). */
+  readonly name: string;
+  /** Selects only pods of this component. @default - every member pod of the datastore */
+  readonly component?: string;
+  readonly ports: readonly WorkloadPort[];
 }
 
 /** The engine's metrics endpoint (an exporter sidecar or a native endpoint). */
@@ -173,6 +188,12 @@ export interface EngineDefinition {
   endpoints?(ctx: EngineContext, credentialRemoteKey: string): EngineEndpoint[];
   /** The client Service selects only pods of this component (e.g. the PostgreSQL primary). @default all pods */
   readonly clientComponent?: string;
+  /**
+   * The client Services, when the engine needs other than `<name>` (all client ports, `clientComponent`) and
+   * `<name>-read` (`readComponent`); e.g. Redis routes `<name>` to a master-only proxy and offers `<name>-sentinel`.
+   * @default - `<name>` and, when pods of `readComponent` exist, `<name>-read`
+   */
+  services?(ctx: EngineContext): EngineService[];
   /** A read Service `<name>-read` selecting this component, when there are pods of it. */
   readonly readComponent?: string;
   readonly metrics?: MetricsEndpoint;
