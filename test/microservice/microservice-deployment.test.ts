@@ -466,7 +466,8 @@ describe('MicroserviceDeployment: progressive delivery', () => {
     expect(ro.spec.strategy.canary).toEqual({
       stableService: 'api',
       canaryService: 'api-canary',
-      steps: [{ setWeight: 20 }, { pause: { duration: '5m' } }, { analysis: { templates: [{ templateName: 'api-analysis' }] } }, { setWeight: 60 }, { pause: {} }],
+      // The analysis measures the new pods: the ReplicaSet hash of the latest version is passed to the template.
+      steps: [{ setWeight: 20 }, { pause: { duration: '5m' } }, { analysis: { templates: [{ templateName: 'api-analysis' }], args: [{ name: 'pod-template-hash', valueFrom: { podTemplateHashValue: 'Latest' } }] } }, { setWeight: 60 }, { pause: {} }],
       trafficRouting: { nginx: { stableIngress: 'api' } },
     });
     expect(env.find('Service', 'api-canary').metadata.labels['platform.io/service-role']).toBe('canary');
@@ -476,7 +477,14 @@ describe('MicroserviceDeployment: progressive delivery', () => {
       ['error-rate', 'len(result) == 0 || isNaN(result[0]) || result[0] <= 0.01', 'http://prometheus.monitoring.svc:9090'],
       ['latency-p95', 'len(result) == 0 || isNaN(result[0]) || result[0] <= 0.5', 'http://prometheus.monitoring.svc:9090'],
     ]);
-    expect(at.spec.metrics[0].provider.prometheus.query).toBe(httpErrorRatioQuery({ namespace: 'backend', service: 'api' }));
+    expect(at.spec.args).toEqual([{ name: 'pod-template-hash' }]);
+    // Today both queries aggregated every pod of the service: the stable pods' traffic diluted the canary's errors.
+    expect(at.spec.metrics[0].provider.prometheus.query).toBe(
+      'sum(rate(http_requests_total{namespace="backend",service="api",rollouts_pod_template_hash="{{args.pod-template-hash}}",status=~"5.."}[5m])) / sum(rate(http_requests_total{namespace="backend",service="api",rollouts_pod_template_hash="{{args.pod-template-hash}}"}[5m]))',
+    );
+    expect(at.spec.metrics[1].provider.prometheus.query).toBe(
+      'histogram_quantile(0.95, sum by (le) (rate(http_request_duration_seconds_bucket{namespace="backend",service="api",rollouts_pod_template_hash="{{args.pod-template-hash}}"}[5m])))',
+    );
     // Up to 4 replicas: spread even though development is not highly available.
     expect(ro.spec.template.spec.topologySpreadConstraints.map((t: any) => t.topologyKey)).toEqual(['topology.kubernetes.io/zone', 'kubernetes.io/hostname']);
   });
@@ -494,8 +502,13 @@ describe('MicroserviceDeployment: progressive delivery', () => {
       strategy: RolloutStrategy.blueGreen({ previewPort: 'http', scaleDownDelaySeconds: 120, analysis: { prometheusAddress: 'http://thanos.monitoring.svc:9090', maxErrorRate: 0.05 } }),
     });
     expect(env.find('Rollout', 'api').spec.strategy).toEqual({
-      blueGreen: { activeService: 'api', previewService: 'api-preview', autoPromotionEnabled: false, prePromotionAnalysis: { templates: [{ templateName: 'api-analysis' }] }, scaleDownDelaySeconds: 120 },
+      blueGreen: {
+        activeService: 'api', previewService: 'api-preview', autoPromotionEnabled: false, scaleDownDelaySeconds: 120,
+        // Before promotion the new (preview) pods are measured, not the active ones (today: the old pods only).
+        prePromotionAnalysis: { templates: [{ templateName: 'api-analysis' }], args: [{ name: 'pod-template-hash', valueFrom: { podTemplateHashValue: 'Latest' } }] },
+      },
     });
+    expect(env.find('AnalysisTemplate', 'api-analysis').spec.metrics.every((x: any) => x.provider.prometheus.query.includes('rollouts_pod_template_hash="{{args.pod-template-hash}}"'))).toBe(true);
     expect(env.find('Service', 'api-preview').spec.ports).toEqual([{ name: 'http', port: 8080, targetPort: 'http', protocol: 'TCP' }]);
     const m = env.find('AnalysisTemplate', 'api-analysis').spec.metrics[0];
     expect([m.successCondition, m.provider.prometheus.address]).toEqual(['len(result) == 0 || isNaN(result[0]) || result[0] <= 0.05', 'http://thanos.monitoring.svc:9090']);
@@ -668,6 +681,8 @@ describe('MicroserviceDeployment: all props', () => {
     expect(env.find('NetworkPolicy', 'payments').spec.ingress[0].from[0].podSelector.matchLabels['app.kubernetes.io/name']).toBe('checkout');
     expect(env.find('AnalysisTemplate', 'checkout-analysis').spec.metrics[0]).toMatchObject({ interval: '30s', count: 10, failureLimit: 2 });
     expect(env.find('ExternalSecret', 'checkout-payments-http').spec.target.template.data).toEqual({ PAYMENTS_URL: 'http://payments.shop.svc.cluster.local:8080/v1' });
+    // The Rollout's analysis selects its new pods by the ReplicaSet hash: the monitor copies the pod label onto the series.
+    expect(env.find('ServiceMonitor', 'checkout').spec.podTargetLabels).toEqual(['rollouts-pod-template-hash']);
     expect(evaluatePolicies({ name: 'production', directory: 'production', profile: production, documents: env.documents }).violations.map((v) => v.text)).toEqual([]);
   });
 

@@ -118,6 +118,8 @@ describe('ObservabilityStack, standalone mode (production)', () => {
     expect(job.relabel_configs).toContainEqual({ source_labels: ['__meta_kubernetes_pod_container_port_name'], regex: 'http', action: 'keep' });
     expect(job.relabel_configs).toContainEqual({ target_label: 'service', replacement: 'api-gateway' });
     expect(job.relabel_configs).toContainEqual({ target_label: 'team', replacement: 'backend' });
+    // Rollout analyses select the new version's series by the ReplicaSet hash the pods carry.
+    expect(job.relabel_configs).toContainEqual({ source_labels: ['__meta_kubernetes_pod_label_rollouts_pod_template_hash'], target_label: 'rollouts_pod_template_hash' });
     // Registered workloads also carry prometheus.io annotations: the annotation job must not scrape them again.
     expect(jobs['kubernetes-pods'].relabel_configs).toContainEqual(expect.objectContaining({ action: 'drop', regex: expect.stringContaining('backend;api-gateway') }));
   });
