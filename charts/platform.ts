@@ -178,7 +178,6 @@ export function buildPlatform(app: App, settings: PlatformSettings, environments
       { namespace: 'logging', tier: NamespaceTier.observability() },
       // Velero's own installation creates its namespace; our Schedules go there when backups are on.
       ...(profile.backups.enabled ? [{ namespace: 'velero', tier: NamespaceTier.system() }] : []),
-      { namespace: 'argocd', tier: NamespaceTier.system() },
       ...tenants.map((t) => ({ namespace: t.namespaceName, tier: NamespaceTier.tenant(), group: 'tenants' })),
     ],
   });

@@ -17,7 +17,7 @@ export type { WorkloadLabelOptions } from './labels';
 export { DEFAULT_RUN_AS_USER, restrictedContainerSecurityContext, restrictedPodSecurityContext } from './security';
 export type { ContainerSecurityOptions, PodSecurityOptions } from './security';
 export { ConnectionGraph } from './connections';
-export type { Connection, ExternalEndpoint, IWorkload, WorkloadPort, WorkloadRef } from './connections';
+export type { Connection, ConnectionRecord, ExternalEndpoint, IWorkload, WorkloadPort, WorkloadRef } from './connections';
 export { MonitoringRegistry } from './monitoring-registry';
 export type { AlertRule, AlertSeverity, MonitoredTarget } from './monitoring-registry';
 export { Endpoint, EndpointAuth, EndpointTls, checkExpectation, findEndpoint, requireExpectation } from './endpoint';
@@ -26,3 +26,5 @@ export type {
 } from './endpoint';
 export { ConnectionValue, addConnectionSecret } from './connection-secret';
 export type { ConnectionSecretOptions } from './connection-secret';
+export { DEFAULT_API_SERVER_CIDRS, DEFAULT_API_SERVER_PORTS, DEFAULT_NODE_CIDRS, defaultClusterServices } from './cluster-services';
+export type { ApiServerAddress, ClusterServiceName, ClusterServiceRef, ClusterServices, ClusterServicesOverrides } from './cluster-services';

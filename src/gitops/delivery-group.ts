@@ -85,6 +85,13 @@ export interface DeliveryGroup {
   readonly namespaces: readonly string[];
   readonly wave: number;
   readonly stateful: boolean;
+  /**
+   * The only tool that can apply the group: its objects are all of that tool's own kinds (Argo CD AppProjects,
+   * Flux Kustomizations). The other tool leaves such a group out, so its ordering never waits on objects it
+   * cannot apply (a Flux-only cluster has no AppProject kind).
+   * @default - any tool
+   */
+  readonly tool?: 'argocd' | 'flux';
 }
 
 /**

@@ -1,10 +1,12 @@
 /** Adds the GitOps entry points (Argo CD and/or Flux) of one environment to an app, from one delivery model. */
-import { App } from 'cdk8s';
+import { ApiObject, App } from 'cdk8s';
 import { EnvironmentChart } from '../core/environment-chart';
 import { fail } from '../core/errors';
 import { ArgoCdDelivery } from './argo-cd-delivery';
 import { ArgoCdRoot } from './argo-cd-root';
-import { DeliveryGroup, discoverNamespaces, planDeliveryGroups, TieredNamespace } from './delivery-group';
+import { isArgoCdKind, isFluxKind } from './argo-cd-projects';
+import { CLUSTER_DIRECTORY, DeliveryGroup, discoverNamespaces, planDeliveryGroups, TieredNamespace } from './delivery-group';
+import { SchemaRegistry } from '../synth/schema-registry';
 import { FluxDelivery, fluxUnits } from './flux-delivery';
 import { FluxRoot } from './flux-root';
 import { GitSource } from './git-source';
@@ -64,7 +66,7 @@ export function addGitOpsDelivery(app: App, props: GitOpsDeliveryProps): GitOpsD
   const env = props.environment;
   const where = `${env.node.path}/delivery`;
   const namespaces = props.namespaces ?? discoverNamespaces(env);
-  const groups = planDeliveryGroups(where, namespaces);
+  const groups = assignTools(where, env, planDeliveryGroups(where, namespaces));
   const tools = props.tools ?? DEFAULT_DELIVERY_TOOLS;
   const names = tools.map((t) => t.name);
   if (names.length === 0) fail(where, 'tools', [], 'must list at least one tool (DeliveryTool.argoCd() or DeliveryTool.flux())');
@@ -75,14 +77,44 @@ export function addGitOpsDelivery(app: App, props: GitOpsDeliveryProps): GitOpsD
     const apps = new EnvironmentChart(app, { profile: env.profile, outputDirectory: appsDirectory });
     const root = new EnvironmentChart(app, { profile: env.profile, outputDirectory: `${tool.name}/${env.outputDirectory}/root` });
     if (tool.name === 'argocd') {
-      new ArgoCdDelivery(apps, 'argocd', { source: props.source, groups, environment: env });
+      new ArgoCdDelivery(apps, 'argocd', { source: props.source, groups: groups.filter((g) => g.tool !== 'flux'), environment: env });
       new ArgoCdRoot(root, 'argocd-root', { source: props.source, appsDirectory });
     } else {
-      const units = fluxUnits(env.profile.name, groups);
+      const fluxGroups = groups.filter((g) => g.tool !== 'argocd');
+      const units = fluxUnits(env.profile.name, fluxGroups);
       const rootConstruct = new FluxRoot(root, 'flux-root', { source: props.source, appsDirectory, units });
-      new FluxDelivery(apps, 'flux', { source: props.source, groups, environment: env, gitRepositoryName: rootConstruct.gitRepositoryName });
+      new FluxDelivery(apps, 'flux', { source: props.source, groups: fluxGroups, environment: env, gitRepositoryName: rootConstruct.gitRepositoryName });
     }
     charts.push(apps, root);
   }
   return { groups, charts };
+}
+
+/**
+ * Marks groups whose objects are all of one tool's own kinds (see {@link DeliveryGroup.tool}). A group mixing
+ * such objects with others could be applied by neither tool alone: that is a configuration error.
+ */
+function assignTools(where: string, env: EnvironmentChart, groups: readonly DeliveryGroup[], registry = SchemaRegistry.default()): DeliveryGroup[] {
+  const byFolder = new Map<string, { tool: 'argocd' | 'flux' | 'any'; what: string }[]>();
+  for (const c of env.node.findAll()) {
+    if (!(c instanceof ApiObject)) continue;
+    const namespaced = registry.lookup(c.apiVersion, c.kind)?.namespaced ?? true;
+    const folder = namespaced ? c.metadata.namespace ?? '' : CLUSTER_DIRECTORY;
+    const tool = isArgoCdKind(c.apiVersion, c.kind) ? 'argocd' : isFluxKind(c.apiVersion) ? 'flux' : 'any';
+    const list = byFolder.get(folder) ?? [];
+    list.push({ tool, what: `${c.kind}/${c.metadata.name}` });
+    byFolder.set(folder, list);
+  }
+  return groups.map((g) => {
+    const objects = g.directories.flatMap((d) => byFolder.get(d) ?? []);
+    const tools = new Set(objects.map((o) => o.tool));
+    if (tools.size <= 1 && !tools.has('any') && objects.length > 0) return { ...g, tool: objects[0].tool as 'argocd' | 'flux' };
+    const specific = objects.filter((o) => o.tool !== 'any');
+    if (specific.length > 0) {
+      const other = objects.find((o) => o.tool !== specific[0].tool)!;
+      const name = specific[0].tool === 'argocd' ? 'Argo CD' : 'Flux';
+      fail(where, `groups.${g.name}`, g.directories, `mixes ${name} objects (${specific[0].what}) with ${other.what}: a cluster without ${name} could not apply the group; give ${name}'s objects a namespace of their own`);
+    }
+    return g;
+  });
 }

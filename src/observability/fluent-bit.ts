@@ -234,7 +234,7 @@ export class FluentBit extends Construct implements IWorkload {
       egress: [
         // A backend outside the graph; one of the library's comes from the graph.
         ...(connection.peer ? [{ to: [...connection.peer.peers], ports: tcpPorts(connection.port) }] : []),
-        { to: ctx.apiServerCidrs.map((cidr) => ({ ipBlock: { cidr } })), ports: tcpPorts(443, 6443) },
+        { to: ctx.apiServerCidrs.map((cidr) => ({ ipBlock: { cidr } })), ports: tcpPorts(...ctx.apiServerPorts) },
       ],
     });
   }

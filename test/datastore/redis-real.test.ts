@@ -99,7 +99,13 @@ describe('HA Redis from the generated configuration, on loopback', () => {
     for (const s of sentinels) procs.start(s.name, 'sh', [path.join(s.dir, 'etc', 'sentinel.sh')], { env: podEnv(s) });
     procs.start(proxy.name, 'haproxy', ['-db', '-f', path.join(proxy.dir, 'etc', 'haproxy.cfg')], { env: { REDIS_PASSWORD: PASSWORD } });
     await waitFor('two replicas in sync', () => (/connected_slaves:2/.test(cli(servers[0].ip, 6379, 'info', 'replication').out) ? true : undefined), 20_000, 200, () => procs.logs());
-    await waitFor('Sentinels that know each other', () => (/num-other-sentinels\s+2/.test(cli(sentinels[0].ip, 26379, 'sentinel', 'master', 'mymaster').out.replace(/\n/g, ' ')) ? true : undefined), 20_000, 200, () => procs.logs());
+    // As in a running cluster, every Sentinel knows its peers and both replicas (learnt from the master's INFO every
+    // 10 s) before anything fails: a Sentinel that never saw a replica cannot promote it.
+    await waitFor('Sentinels that know each other and both replicas', () => (sentinels.every((x) => {
+      const master = cli(x.ip, 26379, 'sentinel', 'master', 'mymaster').out.replace(/\n/g, ' ');
+      const replicas = cli(x.ip, 26379, 'sentinel', 'replicas', 'mymaster').out;
+      return /num-other-sentinels 2\b/.test(master) && /num-slaves 2\b/.test(master) && servers.slice(1).every((r) => replicas.includes(r.ip)) && !/disconnected|s_down/.test(replicas);
+    }) ? true : undefined), 30_000, 500, () => procs.logs());
   }, 60_000);
 
   afterAll(async () => {
