@@ -217,7 +217,8 @@ export function clickhouseEngine(o: ClickHouseEngineOptions = {}): EngineDefinit
             name: 'keeper',
             image: keeperImage,
             // Raft server ids are 1-based pod ordinals.
-            command: ['sh', '-c', 'export KEEPER_SERVER_ID=$(( ${HOSTNAME##*-} + 1 )); exec clickhouse-keeper --config-file=/etc/clickhouse-keeper/keeper.xml'],
+            command: ['sh', '-c', 'KEEPER_SERVER_ID=$(( ${POD_NAME##*-} + 1 )); export KEEPER_SERVER_ID; exec clickhouse-keeper --config-file=/etc/clickhouse-keeper/keeper.xml'],
+            env: [{ name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } }],
             ports: [KEEPER, RAFT, METRICS].map(containerPort),
             resources: resourcesJson(KEEPER_RESOURCES),
             ...probes({ tcpSocket: { port: KEEPER.name } }, 300),

@@ -289,7 +289,9 @@ export function redisEngine(o: RedisEngineOptions = {}): EngineDefinition {
       // Only the seed pod (ordinal 0, the first master) restores; the other pods replicate from it.
       mode: 'init',
       objectPattern: `${ctx.name}-*.rdb`,
-      skipWhen: '[ -e /data/appendonlydir ] || [ -e /data/dump.rdb ] || [ "${HOSTNAME##*-}" != "0" ]',
+      skipWhen: '[ -e /data/appendonlydir ] || [ -e /data/dump.rdb ] || [ "${POD_NAME##*-}" != "0" ]',
+      // POSIX sh defines no HOSTNAME: the ordinal comes from the pod name.
+      fetchEnv: [{ name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } }],
       dataMountPath: '/data',
       steps: [{
         name: 'restore',

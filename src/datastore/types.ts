@@ -51,6 +51,8 @@ export interface RestorePlan {
   readonly objectPattern: string;
   /** init mode: shell condition that is true when this pod must not restore (its volume holds data, or it is not the seed pod). */
   readonly skipWhen?: string;
+  /** Extra env of the fetch step, for `skipWhen` (e.g. the pod name of a plan that restores on one ordinal). @default [] */
+  readonly fetchEnv?: Record<string, any>[];
   /** init mode: where the `data` volume is mounted, so the fetch step can evaluate `skipWhen`. */
   readonly dataMountPath?: string;
   /** Containers run after the fetch step (`/restore` is mounted in each; `/tmp` too). */
