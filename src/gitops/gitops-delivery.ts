@@ -5,7 +5,8 @@ import { fail } from '../core/errors';
 import { ArgoCdDelivery } from './argo-cd-delivery';
 import { ArgoCdRoot } from './argo-cd-root';
 import { isArgoCdKind, isFluxKind } from './argo-cd-projects';
-import { CLUSTER_DIRECTORY, DeliveryGroup, discoverNamespaces, planDeliveryGroups, TieredNamespace } from './delivery-group';
+import { CLUSTER_DIRECTORY, DeliveryGroup, planDeliveryGroups, TieredNamespace } from './delivery-group';
+import { deriveNamespaceTiers } from './namespace-tiers';
 import { SchemaRegistry } from '../synth/schema-registry';
 import { FluxDelivery, fluxUnits } from './flux-delivery';
 import { FluxRoot } from './flux-root';
@@ -36,8 +37,10 @@ export interface GitOpsDeliveryProps {
   /** Repository, revision and dist folder Argo CD / Flux read. */
   readonly source: GitSource;
   /**
-   * Namespaces of the environment and their tiers (which decide sync waves and stateful groups).
-   * @default - discoverNamespaces(environment): its Namespace objects, tier from their `platform.io/tier` label, else app
+   * Tiers (which decide sync waves and stateful groups) and groups of namespaces, over the derived ones: not needed
+   * for correctness, every namespace's tier is derived from what it holds (see {@link deriveNamespaceTiers}). An
+   * entry that puts a namespace holding data into a tier that is not stateful is an error.
+   * @default - every namespace the environment creates or uses, with its derived tier
    */
   readonly namespaces?: readonly TieredNamespace[];
   /**
@@ -65,7 +68,7 @@ export interface GitOpsDelivery {
 export function addGitOpsDelivery(app: App, props: GitOpsDeliveryProps): GitOpsDelivery {
   const env = props.environment;
   const where = `${env.node.path}/delivery`;
-  const namespaces = props.namespaces ?? discoverNamespaces(env);
+  const namespaces = deriveNamespaceTiers(env, props.namespaces, where);
   const groups = assignTools(where, env, planDeliveryGroups(where, namespaces));
   const tools = props.tools ?? DEFAULT_DELIVERY_TOOLS;
   const names = tools.map((t) => t.name);
