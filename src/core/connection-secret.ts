@@ -13,8 +13,15 @@ import { Endpoint } from './endpoint';
 import { EnvironmentChart } from './environment-chart';
 import { fail } from './errors';
 
+const CONNECTION_VALUE_SYMBOL = Symbol.for('cdk8s-platform.ConnectionValue');
+
 /** One value a client derives from an endpoint. */
 export class ConnectionValue {
+  /** Whether `x` is a ConnectionValue, also one made by another copy of this package (`instanceof` is not). */
+  public static isConnectionValue(x: unknown): x is ConnectionValue {
+    return x !== null && typeof x === 'object' && CONNECTION_VALUE_SYMBOL in x;
+  }
+
   /**
    * A URL `<scheme>://<user>:<password>@<host>:<port>[/<path>][?<query>]`; user and password only when the endpoint
    * authenticates with one. The scheme comes from the protocol and TLS (`rediss`, `https`, ...). PostgreSQL URLs get
@@ -59,7 +66,9 @@ export class ConnectionValue {
     public readonly attributeName?: string,
     /** A URL with user and password. */
     public readonly withCredentials = true,
-  ) {}
+  ) {
+    Object.defineProperty(this, CONNECTION_VALUE_SYMBOL, { value: true });
+  }
 
   /** Whether the value needs the stored credential. */
   public get needsCredential(): boolean {

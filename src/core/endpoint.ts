@@ -131,8 +131,15 @@ export interface EndpointProps {
   readonly attributes?: Readonly<Record<string, string>>;
 }
 
+const ENDPOINT_SYMBOL = Symbol.for('cdk8s-platform.Endpoint');
+
 /** One thing a server offers clients; the single source of truth for a client's connection settings. */
 export class Endpoint {
+  /** Whether `x` is an Endpoint, also one made by another copy of this package (`instanceof` is not). */
+  public static isEndpoint(x: unknown): x is Endpoint {
+    return x !== null && typeof x === 'object' && ENDPOINT_SYMBOL in x;
+  }
+
   public readonly name: string;
   public readonly host: string;
   public readonly port: WorkloadPort;
@@ -145,6 +152,7 @@ export class Endpoint {
   private readonly perClient?: EndpointProps['clientCredential'];
 
   public constructor(public readonly server: IWorkload, props: EndpointProps) {
+    Object.defineProperty(this, ENDPOINT_SYMBOL, { value: true });
     this.name = props.name;
     this.host = props.host;
     this.port = props.port;

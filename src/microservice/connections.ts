@@ -43,7 +43,7 @@ export function resolveConnections(scope: Construct, service: string, connection
   const seen = new Map<string, number>();
   connections.forEach((c, i) => {
     const f = `connections[${i}]`;
-    if (!c || !(c.to instanceof Endpoint)) fail(scope, `${f}.to`, c?.to, 'must be an Endpoint a server offers, e.g. postgres.endpoint(\'rw\')');
+    if (!c || !Endpoint.isEndpoint(c.to)) fail(scope, `${f}.to`, c?.to, 'must be an Endpoint a server offers, e.g. postgres.endpoint(\'rw\')');
     const e = c.to;
     if (c.expect) requireExpectation(scope.node.path, `${f}.expect`, c.expect, e);
     const secretName = `${service}-${e.server.workloadName}-${e.name}`;
@@ -55,7 +55,7 @@ export function resolveConnections(scope: Construct, service: string, connection
     if (keys.length === 0) fail(scope, `${f}.env`, c.env, 'must name at least one env var, e.g. { DATABASE_URL: ConnectionValue.url() }');
     for (const k of keys) {
       if (!ENV_NAME.test(k)) fail(scope, `${f}.env.${k}`, k, 'an env var (and Secret key) name is [A-Za-z_][A-Za-z0-9_]*');
-      if (!(c.env[k] instanceof ConnectionValue)) fail(scope, `${f}.env.${k}`, '<redacted>', 'must be a ConnectionValue (url, address, host, port, user, password, attribute, tls)');
+      if (!ConnectionValue.isConnectionValue(c.env[k])) fail(scope, `${f}.env.${k}`, '<redacted>', 'must be a ConnectionValue (url, address, host, port, user, password, attribute, tls)');
       if (env[k] !== undefined || out[k] !== undefined) fail(scope, `${f}.env.${k}`, k, 'is already set by `env` or another connection; every env var has one source');
       out[k] = EnvValue.fromExistingSecret(secretName, k);
     }

@@ -758,6 +758,11 @@ describe('MicroserviceDeployment: connections', () => {
     })).toThrow('development/svc: connections[0].env.DATABASE_URL: got "DATABASE_URL"; is already set by `env` or another connection; every env var has one source');
   });
 
+  test('GIVEN a connection to something that is not an endpoint WHEN synthesized THEN synth fails saying what is expected', () => {
+    expect(() => build({ connections: [{ to: { name: 'postgres' } as any, env: { DATABASE_URL: ConnectionValue.url() } }] }))
+      .toThrow('development/svc: connections[0].to: got {"name":"postgres"}; must be an Endpoint a server offers, e.g. postgres.endpoint(\'rw\')');
+  });
+
   test('GIVEN an endpoint the server does not offer WHEN asked THEN the error lists the endpoints it has', () => {
     expect(() => synthEnv((chart) => {
       const db = new StatefulDatastore(chart, 'db', { name: 'postgres', namespace: 'db-postgres', engine: Engine.postgres() });
