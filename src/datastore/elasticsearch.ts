@@ -156,6 +156,9 @@ export function elasticsearchEngine(o: ElasticsearchEngineOptions = {}): EngineD
           ...(users.length > 0 ? [
             `cp /platform/roles.yml /config/roles.yml`,
             '# File-realm users: one file per user in /users holds its password; its role is platform_<user> (roles.yml).',
+            '# Started from empty files, so a re-run (a restarted pod keeps this volume) never finds a user twice.',
+            ': > /config/users',
+            ': > /config/users_roles',
             'for f in /users/*; do',
             '  [ -e "$f" ] || continue',
             '  user="$(basename "$f")"',

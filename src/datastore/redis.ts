@@ -30,7 +30,7 @@ export interface RedisEngineOptions {
 export const REDIS_DEFAULT_VERSION = '7.4.1';
 export const REDIS_EXPORTER_IMAGE = 'quay.io/oliver006/redis_exporter:v1.64.1';
 /** HAProxy routing the client Service to whichever Redis answers `role:master` (HA only). */
-export const REDIS_PROXY_IMAGE = 'docker.io/library/haproxy:2.9.11';
+export const REDIS_PROXY_IMAGE = 'docker.io/library/haproxy:3.0.5';
 const DEFAULT_SENTINELS = 3;
 const DEFAULT_PROXY_REPLICAS = 2;
 const DEFAULT_MASTER_SET = 'mymaster';
