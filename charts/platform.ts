@@ -2,8 +2,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { App } from 'cdk8s';
 import {
-  addConnectionSecret, addGitOpsDelivery, ConnectionGraph, ConnectionValue, selectorLabels, EnvironmentChart, Engine, EnvValue, HealthProbe, IngressHost, LogBackend,
-  MicroserviceDeployment, MicroserviceDeploymentProps, NetworkPeer, ObservabilityStack, PlatformNamespace,
+  addGitOpsDelivery, ConnectionGraph, ConnectionValue, EnvironmentChart, Engine, EnvValue, HealthProbe, IngressHost, LogBackend,
+  MicroserviceDeployment, MicroserviceDeploymentProps, ObservabilityStack, PlatformNamespace,
   Receiver, StatefulDatastore, TenantNamespace, TraceBackend, defaultPlans, loadTenantsFile, otelCollectorRef, otlpEnvironment,
 } from '../src';
 import { serviceImage } from './images';
@@ -71,9 +71,10 @@ export function buildPlatform(app: App, settings: PlatformSettings, environments
       partOf: 'invoicing-platform',
     });
   };
-  // One database per service that keeps data in PostgreSQL, owned by the role the service logs in as; PgBouncer in
-  // front of the primary.
-  const database = (name: string, owner: string, service: ServiceName) => ({ name, owner, clients: [{ name: service, namespace: 'backend' }] });
+  // One database per service that keeps data in PostgreSQL, owned by the role the service logs in as (its connection
+  // string names that role and database); PgBouncer in front of the primary.
+  const client = (name: ServiceName) => ({ name, namespace: 'backend' });
+  const database = (name: string, owner: string, service: ServiceName) => ({ name, owner, clients: [client(service)] });
   const postgres = datastore('postgres', 'db-postgres', Engine.postgres({
     databases: [
       database('auth', 'auth_service', 'auth-service'),
@@ -83,28 +84,26 @@ export function buildPlatform(app: App, settings: PlatformSettings, environments
     ],
     pooler: {},
   }), '100Gi', 'platform');
-  datastore('redis', 'db-redis', Engine.redis(), undefined, 'platform');
-  datastore('minio', 'storage-minio', Engine.minio(), undefined, 'platform');
-  datastore('clickhouse', 'db-clickhouse', Engine.clickhouse(), undefined, 'analytics');
-  const logs = datastore('logs', 'db-elasticsearch', Engine.elasticsearch(), undefined, 'platform');
+  const redis = datastore('redis', 'db-redis', Engine.redis(), undefined, 'platform');
+  const minio = datastore('minio', 'storage-minio', Engine.minio(), undefined, 'platform');
+  const clickhouse = datastore('clickhouse', 'db-clickhouse', Engine.clickhouse(), undefined, 'analytics');
+  // Fluent Bit writes the daily log indices and Grafana reads them, each as a user of its own that the cluster
+  // provisions from the stored password both ends read.
+  const logs = datastore('logs', 'db-elasticsearch', Engine.elasticsearch({
+    users: [{ name: 'fluent-bit', access: 'write', indices: ['logs-*'] }, { name: 'grafana', access: 'read', indices: ['logs-*'] }],
+  }), undefined, 'platform');
   // The event streams: invoices and documents, each written by one service and read by the others (a KafkaUser per
   // service with ACLs for exactly these topics).
-  const client = (name: ServiceName) => ({ name, namespace: 'backend' });
+  const week = 7 * 24 * 3600 * 1000;
   const kafka = settings.kafka ? datastore('kafka', 'db-kafka', Engine.kafka({
     topics: [
-      {
-        name: 'invoice-events', partitions: 6, config: { 'retention.ms': 7 * 24 * 3600 * 1000 },
-        producers: [client('invoice-service')], consumers: [client('notification-service'), client('document-processing')],
-      },
-      {
-        name: 'document-events', partitions: 6, config: { 'retention.ms': 7 * 24 * 3600 * 1000 },
-        producers: [client('document-processing')], consumers: [client('invoice-service'), client('notification-service')],
-      },
+      { name: 'invoice-events', partitions: 6, config: { 'retention.ms': week }, producers: [client('invoice-service')], consumers: [client('notification-service'), client('document-processing')] },
+      { name: 'document-events', partitions: 6, config: { 'retention.ms': week }, producers: [client('document-processing')], consumers: [client('invoice-service'), client('notification-service')] },
     ],
   }), undefined, 'platform') : undefined;
 
   // --- observability ----------------------------------------------------------------------------------------
-  const observability = new ObservabilityStack(chart, 'observability', {
+  new ObservabilityStack(chart, 'observability', {
     runbookBaseUrl: 'https://runbooks.example.com/platform',
     alerting: {
       receivers: [
@@ -120,16 +119,12 @@ export function buildPlatform(app: App, settings: PlatformSettings, environments
         { receiver: 'web-slack', matchers: { team: 'web' } },
       ],
     },
-    logs: LogBackend.elasticsearch({ host: `logs.db-elasticsearch.svc`, port: 9200, peer: NetworkPeer.pods('db-elasticsearch', logs.podSelector) }),
+    // Host, port, TLS and the users' credentials come from the logs cluster's endpoint; Fluent Bit and Grafana join the
+    // connection graph as its clients (its NetworkPolicy admits them, theirs follow).
+    logs: LogBackend.elasticsearch({ endpoint: logs.endpoint('http'), indexPrefix: 'logs' }),
     // Jaeger v2 in the monitoring namespace (Badger storage, 72 h retention, 20Gi).
     traces: TraceBackend.jaegerInCluster({ retention: '72h', storageSize: '20Gi' }),
   });
-
-  // Fluent Bit ships logs to, and Grafana queries, the logs cluster: declared in the graph so the datastore's
-  // NetworkPolicy admits them (their own egress comes from the backend's peer).
-  for (const client of [observability.fluentBit, observability.grafana]) {
-    if (client) ConnectionGraph.of(chart).connect(client, logs, undefined, 'logs.clients');
-  }
 
   // --- services ---------------------------------------------------------------------------------------------
   const service = (name: ServiceName, namespace: PlatformNamespaceName, team: string, props: Partial<MicroserviceDeploymentProps>) => {
@@ -163,83 +158,41 @@ export function buildPlatform(app: App, settings: PlatformSettings, environments
     autoscaling: { ...ha, podsMetrics: [{ name: 'requests_per_second', averageValue: '100' }] },
     env: { NODE_ENV: EnvValue.value('production'), PORT: EnvValue.value('8080') },
   });
-  /**
-   * DATABASE_URL of a service, from the Secret that its PostgreSQL connection (below) composes: host, port and TLS from
-   * the `rw` endpoint, user, database and password from the database the service owns.
-   */
-  const databaseUrl = (svcName: ServiceName) => EnvValue.fromExistingSecret(`${svcName}-postgres`, 'DATABASE_URL');
-  const auth = service('auth-service', 'backend', 'backend', {
-    secrets: {
-      'redis-url': { key: `${profile.name}/auth-service/redis`, property: 'url' },
-      'jwt-secret': { key: `${profile.name}/auth-service/jwt`, property: 'secret' },
-    },
+  // Connection strings are composed from the datastores' endpoints and their stored credentials (External Secrets
+  // templating): the graph edge, the NetworkPolicies at both ends and the URL all follow from the endpoint.
+  // The database (path), its owner and TLS come from the `rw` endpoint: each service owns one database.
+  const db = { to: postgres.endpoint('rw'), env: { DATABASE_URL: ConnectionValue.url() } };
+  // The bootstrap address, the service's own Kafka user and password, and the protocol of the `bootstrap` listener.
+  const events = kafka ? [{
+    to: kafka.endpoint('bootstrap'),
     env: {
-      DATABASE_URL: databaseUrl('auth-service'),
-      REDIS_URL: EnvValue.fromSecret('redis-url'),
-      JWT_SECRET: EnvValue.fromSecret('jwt-secret'),
+      KAFKA_BOOTSTRAP_SERVERS: ConnectionValue.address(), KAFKA_USERNAME: ConnectionValue.user(), KAFKA_PASSWORD: ConnectionValue.password(),
+      KAFKA_SECURITY_PROTOCOL: ConnectionValue.attribute('securityProtocol'), KAFKA_SASL_MECHANISM: ConnectionValue.attribute('saslMechanism'),
     },
+  }] : [];
+  const cache = { to: redis.endpoint('master'), env: { REDIS_URL: ConnectionValue.url() } };
+  const objectStorage = {
+    to: minio.endpoint('s3'),
+    env: { S3_ENDPOINT: ConnectionValue.url({ credentials: false }), S3_ACCESS_KEY_ID: ConnectionValue.user(), S3_SECRET_ACCESS_KEY: ConnectionValue.password() },
+  };
+  const auth = service('auth-service', 'backend', 'backend', {
+    secrets: { 'jwt-secret': { key: `${profile.name}/auth-service/jwt`, property: 'secret' } },
+    env: { JWT_SECRET: EnvValue.fromSecret('jwt-secret') },
+    connections: [db, cache],
     config: { files: { 'config.yaml': 'auth:\n  jwt_expiry: 15m\n  refresh_expiry: 7d\n  max_sessions: 5\n' }, mountPath: '/app/config' },
     autoscaling: ha,
   });
-  const withDatabase = (svcName: ServiceName) => ({ env: { DATABASE_URL: databaseUrl(svcName) } });
-  /**
-   * Kafka settings of a service: the bootstrap address and its own user and password from the Secret its Kafka
-   * connection (below) composes; the protocol and mechanism follow the `bootstrap` endpoint.
-   */
-  const withKafka = (svcName: ServiceName): Record<string, EnvValue> => {
-    if (!kafka) return {};
-    const bootstrap = kafka.endpoint('bootstrap');
-    const secret = (key: string) => EnvValue.fromExistingSecret(`${svcName}-kafka`, key);
-    return {
-      KAFKA_BOOTSTRAP_SERVERS: secret('KAFKA_BOOTSTRAP_SERVERS'),
-      KAFKA_USERNAME: secret('KAFKA_USERNAME'),
-      KAFKA_PASSWORD: secret('KAFKA_PASSWORD'),
-      KAFKA_SECURITY_PROTOCOL: EnvValue.value(bootstrap.tls.enabled ? 'SASL_SSL' : 'SASL_PLAINTEXT'),
-      KAFKA_SASL_MECHANISM: EnvValue.value('SCRAM-SHA-512'),
-    };
-  };
-  const user = service('user-service', 'backend', 'backend', { ...withDatabase('user-service'), autoscaling: ha });
-  const invoice = service('invoice-service', 'backend', 'backend', { env: { ...withDatabase('invoice-service').env, ...withKafka('invoice-service') }, autoscaling: ha });
-  const notification = service('notification-service', 'backend', 'backend', { env: withKafka('notification-service') });
-  const documents = service('document-processing', 'backend', 'backend', { env: { ...withDatabase('document-processing').env, ...withKafka('document-processing') } });
+  const user = service('user-service', 'backend', 'backend', { connections: [db, objectStorage], autoscaling: ha });
+  const invoice = service('invoice-service', 'backend', 'backend', {
+    connections: [db, objectStorage, { to: clickhouse.endpoint('http'), env: { CLICKHOUSE_URL: ConnectionValue.url() } }, ...events],
+    autoscaling: ha,
+  });
+  const notification = service('notification-service', 'backend', 'backend', { connections: [cache, ...events] });
+  const documents = service('document-processing', 'backend', 'backend', { connections: [db, objectStorage, ...events] });
 
   // --- the dependency graph: NetworkPolicies at both ends, and the diagram in dist/<env>/README.md ------------
   frontend.connectsTo(gateway);
   for (const s of [auth, user, invoice, notification, documents]) gateway.connectsTo(s);
-  const ds = (name: DatastoreName, namespace: PlatformNamespaceName) => ({ name, namespace });
-  for (const svc of [auth, user, invoice, documents]) {
-    addConnectionSecret(chart, `${svc.workloadName}-postgres`, {
-      name: `${svc.workloadName}-postgres`,
-      client: svc,
-      endpoint: postgres.endpoint('rw'),
-      labels: { ...selectorLabels(svc.workloadName), 'app.kubernetes.io/part-of': 'invoicing-platform' },
-      values: { DATABASE_URL: ConnectionValue.url({ query: { sslmode: 'require' } }) },
-    });
-  }
-  auth.connectsTo(ds('postgres', 'db-postgres'));
-  auth.connectsTo(ds('redis', 'db-redis'));
-  user.connectsTo(ds('postgres', 'db-postgres'));
-  user.connectsTo(ds('minio', 'storage-minio'));
-  invoice.connectsTo(ds('postgres', 'db-postgres'));
-  invoice.connectsTo(ds('minio', 'storage-minio'));
-  invoice.connectsTo(ds('clickhouse', 'db-clickhouse'));
-  notification.connectsTo(ds('redis', 'db-redis'));
-  documents.connectsTo(ds('postgres', 'db-postgres'));
-  documents.connectsTo(ds('minio', 'storage-minio'));
-  if (kafka) {
-    notification.connectsTo(ds('kafka', 'db-kafka'));
-    documents.connectsTo(ds('kafka', 'db-kafka'));
-    invoice.connectsTo(ds('kafka', 'db-kafka'));
-    for (const svc of [invoice, notification, documents]) {
-      addConnectionSecret(chart, `${svc.workloadName}-kafka`, {
-        name: `${svc.workloadName}-kafka`,
-        client: svc,
-        endpoint: kafka.endpoint('bootstrap'),
-        labels: { ...selectorLabels(svc.workloadName), 'app.kubernetes.io/part-of': 'invoicing-platform' },
-        values: { KAFKA_BOOTSTRAP_SERVERS: ConnectionValue.address(), KAFKA_USERNAME: ConnectionValue.user(), KAFKA_PASSWORD: ConnectionValue.password() },
-      });
-    }
-  }
 
   // --- tenants ----------------------------------------------------------------------------------------------
   TenantNamespace.forEnvironment(chart, loadTenantsFile(TENANTS_FILE, { environments: [...environments], plans: defaultPlans() }));

@@ -242,6 +242,10 @@ export function kafkaEngine(o: KafkaEngineOptions = {}): EngineDefinition {
         ? EndpointTls.required({ ca: { kind: 'Secret', namespace: ctx.namespace, name: `${ctx.name}-cluster-ca-cert`, key: 'ca.crt' }, serverName: `${ctx.name}-kafka-bootstrap.${ctx.namespace}.svc` })
         : EndpointTls.disabled(),
       auth: authentication.type === 'tls' ? EndpointAuth.mutualTls() : EndpointAuth.scramSha512(),
+      // What a Kafka client library is configured with beside the address (`security.protocol`, `sasl.mechanism`).
+      attributes: authentication.type === 'tls'
+        ? { securityProtocol: 'SSL' } as Record<string, string>
+        : { securityProtocol: l.tls ? 'SASL_SSL' : 'SASL_PLAINTEXT', saslMechanism: 'SCRAM-SHA-512' },
       ...(authentication.type === 'scram-sha-512' ? {
         clientCredential: (clientName: string, clientNamespace: string): ClientCredential => {
           const user = kafkaUserName({ name: clientName, namespace: clientNamespace });

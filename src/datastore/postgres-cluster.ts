@@ -22,7 +22,7 @@ import { addPostgresNetworkPolicies } from './postgres-network';
 import {
   BARMAN_CLOUD_PLUGIN, POSTGRES_PORT, POSTGRES_UID, PostgresSettings, follows, owners, poolerName, roleSecretName,
 } from './postgres';
-import { EngineContext, ExtraObjectContext, SIDECAR_RESOURCES } from './types';
+import { EngineContext, ExtraObjectContext } from './types';
 
 /** The Barman Cloud sidecar in every instance pod: small and fixed, like the other sidecars. */
 const BARMAN_SIDECAR_RESOURCES: ResourceDefaults = { requests: { cpu: '50m', memory: '64Mi' }, limits: { memory: '256Mi' } };
@@ -41,7 +41,7 @@ export const originStoreName = (ctx: { readonly name: string }): string => `${ct
 export function addPostgresObjects(scope: IConstruct, ctx: EngineContext, common: ExtraObjectContext, s: PostgresSettings): void {
   const c = scope as Construct;
   addRoleSecrets(c, ctx, common, s);
-  if (ctx.backup) addObjectStore(c, 'ObjectStore', backupStoreName(ctx), ctx, common, { ...ctx.backup, credentialsSecret: ctx.backup.credentialsSecret }, ctx.backup.retentionDays);
+  if (ctx.backup) addObjectStore(c, 'ObjectStore', backupStoreName(ctx), ctx, common, ctx.backup, ctx.backup.retentionDays);
   if (ctx.restore) addObjectStore(c, 'OriginObjectStore', originStoreName(ctx), ctx, common, ctx.restore);
   new Cluster(c, 'Cluster', {
     metadata: { name: ctx.name, namespace: ctx.namespace, labels: { ...common.labels }, annotations: { ...common.protectAnnotations } },
@@ -270,6 +270,3 @@ function addServices(scope: Construct, ctx: EngineContext, common: ExtraObjectCo
     },
   });
 }
-
-/** Resources of the small containers around the database (exported for the databases Job). */
-export const SMALL_RESOURCES: ResourceDefaults = SIDECAR_RESOURCES;

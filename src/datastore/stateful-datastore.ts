@@ -140,9 +140,12 @@ export class StatefulDatastore extends Construct implements IEndpointProvider {
   }
 }
 
-/** The engine's endpoints (or its default: one plain endpoint per client port), hosts resolved to Service FQDNs. */
+/**
+ * The engine's endpoints (or its default: one plain endpoint per client port), hosts resolved to Service FQDNs. A
+ * managed datastore offers only the endpoints of its client Service on the managed port (no Sentinel, no replicas).
+ */
 function datastoreEndpoints(server: StatefulDatastore, r: ReturnType<typeof resolveDatastore>, credentialRemoteKey: string): Endpoint[] {
-  const specs: EngineEndpoint[] = r.def.endpoints?.(r.ctx, credentialRemoteKey) ?? r.clientPorts.map((port) => ({
+  let specs: EngineEndpoint[] = r.def.endpoints?.(r.ctx, credentialRemoteKey) ?? r.def.clientPorts(r.ctx).map((port) => ({
     name: port.name,
     service: r.ctx.name,
     port,
@@ -152,15 +155,22 @@ function datastoreEndpoints(server: StatefulDatastore, r: ReturnType<typeof reso
       ? EndpointAuth.password('', { remoteKey: credentialRemoteKey, passwordProperty: r.def.credentialKeys[0]! })
       : EndpointAuth.none(),
   }));
-  return specs.map((s) => new Endpoint(server, {
-    name: s.name,
-    // A managed service has one name (the ExternalName alias `<name>`) for every endpoint, and its own port.
-    host: r.ctx.serviceFqdn(r.external ? r.ctx.name : s.service),
-    port: r.clientPorts.find((p) => p.name === s.port.name) ?? s.port,
-    protocol: s.protocol,
-    // The provider's certificate, not one the engine's CA signed.
-    tls: r.external && s.tls.enabled ? EndpointTls.required() : s.tls,
-    auth: s.auth,
-    clientCredential: s.clientCredential,
-  }));
+  // A managed service has one name (the ExternalName alias `<name>`) for every endpoint, and only its own port: the
+  // endpoints on other ports (Sentinel, ...) do not exist there.
+  if (r.external) specs = specs.filter((s) => r.clientPorts.some((p) => p.name === s.port.name));
+  return specs.map((s) => {
+    const port = r.clientPorts.find((p) => p.name === s.port.name) ?? s.port;
+    return new Endpoint(server, {
+      name: s.name,
+      host: r.ctx.serviceFqdn(r.external ? r.ctx.name : s.service),
+      port,
+      protocol: s.protocol,
+      // The provider's certificate, not one the engine's CA signed.
+      tls: r.external && s.tls.enabled ? EndpointTls.required() : s.tls,
+      auth: s.auth,
+      clientCredential: s.clientCredential,
+      clientPorts: (s.clientPorts ?? [s.port]).map((p) => r.clientPorts.find((c) => c.name === p.name) ?? p),
+      attributes: s.attributes,
+    });
+  });
 }

@@ -1,7 +1,8 @@
 /**
- * The pods operators create from the custom resources in dist/ (CloudNativePG clusters and poolers), with the labels and ports the operators give them. They are not in dist/,
- * but Services select them and NetworkPolicies admit them, so selector checks and the flow proof must see them.
- * Only their labels and ports are known: they take part in selector lookups, never in the per-container checks.
+ * The pods operators create from the custom resources in dist/ (CloudNativePG clusters and poolers), with the labels
+ * and ports the operator gives them. They are not in dist/, but Services select them and NetworkPolicies admit them,
+ * so selector checks and the flow proof must see them. Only their labels and ports are known: they take part in
+ * selector lookups, never in the per-container checks.
  */
 import type { SynthDocument } from '../synth/synthesizer';
 import type { ContainerView, PodView } from './policy-index';
@@ -35,8 +36,8 @@ function pod(doc: SynthDocument, name: string, labels: Record<string, string>, p
   };
 }
 
-/** The pods an operator runs for `doc`; empty for other kinds. `find` looks up another document of the namespace. */
-export function operatorPodsOf(doc: SynthDocument, _find: (namespace: string, kind: string, name: string) => SynthDocument | undefined): PodView[] {
+/** The pods an operator runs for `doc`; empty for other kinds (Strimzi's pods are the flow world's, see flows/strimzi.ts). */
+export function operatorPodsOf(doc: SynthDocument): PodView[] {
   const o = doc.object;
   const name = String(obj(o.metadata).name ?? '');
   const group = String(o.apiVersion ?? '').split('/')[0];

@@ -176,7 +176,7 @@ export class PolicyIndex {
     this.pods = pods;
     const operatorPods: PodView[] = [];
     for (const doc of documents) {
-      for (const pod of operatorPodsOf(doc, (ns, kind, name) => this.find(ns, kind, name))) {
+      for (const pod of operatorPodsOf(doc)) {
         operatorPods.push(pod);
         push(this.podsByNamespace, pod.namespace, pod);
         for (const [k, v] of Object.entries(pod.labels)) push(this.podsByLabel, `${pod.namespace}\u0000${k}\u0000${v}`, pod);

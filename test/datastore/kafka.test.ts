@@ -173,7 +173,7 @@ describe('Engine.kafka', () => {
     expect(r.find('KafkaUser', 'shop.orders-api').spec.authentication).toEqual({ type: 'tls' });
     expect(r.all('ExternalSecret').filter((e) => e.metadata.namespace === 'streaming')).toEqual([]);
     // The client's certificate is the User Operator's Secret in the Kafka namespace: no password to deliver.
-    expect(() => withTopics(production, mtls)).toThrow('production/fake-shop-billing: connections.KAFKA_USERNAME: got "user"; streaming/events endpoint "bootstrap" (kafka on port 9093, TLS, auth mtls) has no credential (auth mtls); remove this key');
+    expect(() => withTopics(production, mtls)).toThrow('production/fake-shop-billing: connections.env.KAFKA_PASSWORD: got "password"; streaming/events endpoint "bootstrap" (kafka on port 9093, TLS, auth mtls) has no credential (auth mtls); remove this key');
   });
 
   it('rejects mutual TLS on a plain listener, reserved ports, bad names, an even controller quorum and a producer that is not a client', () => {

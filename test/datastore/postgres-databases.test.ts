@@ -6,13 +6,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DATABASES_SCRIPT } from '../../src/datastore/postgres-databases';
 
 /**
- * The databases Job's script against a real PostgreSQL (Debian's package, installed by scripts/ensure-postgresql.sh):
+ * The databases Job's script against a real PostgreSQL (Debian's package, installed by scripts/ensure-real-software.sh):
  * owners create their databases over TCP with their passwords, a rerun changes nothing, and an SQL error fails the run.
  */
 const bin = (() => {
   const versions = fs.existsSync('/usr/lib/postgresql') ? fs.readdirSync('/usr/lib/postgresql').sort((a, b) => Number(b) - Number(a)) : [];
   const found = versions.map((v) => `/usr/lib/postgresql/${v}/bin`).find((d) => fs.existsSync(path.join(d, 'initdb')));
-  if (!found) throw new Error('PostgreSQL is not installed: run scripts/ensure-postgresql.sh (apt-get install postgresql)');
+  if (!found) throw new Error('PostgreSQL is not installed: run scripts/ensure-real-software.sh (apt-get install postgresql)');
   return found;
 })();
 const root = process.getuid?.() === 0;

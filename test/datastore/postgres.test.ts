@@ -315,6 +315,14 @@ describe('Engine.postgres: monitoring', () => {
   });
 });
 
+describe('Engine.postgres: add-ons', () => {
+  it('names the add-ons that serve its kinds', () => {
+    expect(Engine.postgres().definition.requires).toEqual(['cloudnative-pg', 'plugin-barman-cloud']);
+    expect(Engine.kafka().definition.requires).toEqual(['strimzi-kafka-operator']);
+    expect(Engine.redis().definition.requires).toBeUndefined();
+  });
+});
+
 describe('Engine.postgres: bad input', () => {
   const fails = (o: PostgresEngineOptions) => () => build(development, o);
   it('rejects a tiny max_connections', () => {

@@ -29,6 +29,7 @@ describe('StatefulDatastore restore: the fetch step and its credentials (shown o
       { name: 'MC_CONFIG_DIR', value: '/restore/.mc' },
       { name: 'AWS_ACCESS_KEY_ID', valueFrom: { secretKeyRef: { name: 'orders-db-restore-credentials', key: 'AWS_ACCESS_KEY_ID' } } },
       { name: 'AWS_SECRET_ACCESS_KEY', valueFrom: { secretKeyRef: { name: 'orders-db-restore-credentials', key: 'AWS_SECRET_ACCESS_KEY' } } },
+      { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
     ]);
     expect(fetch.volumeMounts).toEqual([{ name: 'data', mountPath: '/data' }, { name: 'restore', mountPath: '/restore' }]);
     for (const c of init) expect(c.securityContext).toEqual(RESTRICTED);
@@ -89,7 +90,8 @@ describe('StatefulDatastore restore: Redis', () => {
     const r = synthEnv((c) => { new StatefulDatastore(c, 'db', ds({ name: 'cache', engine: Engine.redis() })); }, drLike);
     const init = r.find('StatefulSet', 'cache', 'data').spec.template.spec.initContainers;
     expect(init.map((c: any) => c.name)).toEqual(['restore-fetch', 'restore']);
-    expect(script(init[0])).toContain('if [ -e /data/appendonlydir ] || [ -e /data/dump.rdb ] || [ "${HOSTNAME##*-}" != "0" ]; then');
+    expect(script(init[0])).toContain('if [ -e /data/appendonlydir ] || [ -e /data/dump.rdb ] || [ "${POD_NAME##*-}" != "0" ]; then');
+    expect(init[0].env).toContainEqual({ name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } });
     expect(script(init[0])).toContain('case "$o" in cache-*.rdb)');
     expect(script(init[1])).toContain('redis-cli -s /tmp/restore.sock config set appendonly yes >/dev/null');
     expect(script(init[1])).toContain('mv /data/.restoring/appendonlydir /data/appendonlydir');

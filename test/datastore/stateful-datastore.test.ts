@@ -135,7 +135,7 @@ describe('StatefulDatastore: backup CronJob', () => {
     const dump = pod.initContainers[0];
     expect(dump.name).toBe('dump');
     expect(dump.command[2]).toContain('--rdb "/backup/orders-db-$(date -u +%Y%m%dT%H%M%SZ).rdb"');
-    expect(dump.env).toContainEqual({ name: 'REDIS_PASSWORD', valueFrom: { secretKeyRef: { name: 'orders-db-credentials', key: 'REDIS_PASSWORD' } } });
+    expect(dump.env).toContainEqual({ name: 'REDISCLI_AUTH', valueFrom: { secretKeyRef: { name: 'orders-db-credentials', key: 'REDIS_PASSWORD' } } });
     const upload = pod.containers[0];
     expect(upload.name).toBe('upload');
     expect(upload.env).toContainEqual({ name: 'AWS_ACCESS_KEY_ID', valueFrom: { secretKeyRef: { name: 'orders-db-backup-credentials', key: 'AWS_ACCESS_KEY_ID' } } });
@@ -350,7 +350,7 @@ describe('StatefulDatastore: a ServiceAccount of its own for every workload', ()
   const podSpecOf = (d: any) => (d.kind === 'CronJob' ? d.spec.jobTemplate.spec.template.spec : d.spec.template.spec);
   const restoreProfile: EnvironmentProfile = { ...production, backups: { ...production.backups, destination: 's3://platform-backups-dr', restoreFrom: 's3://platform-backups-production' } };
   const cases: readonly [string, Engine, EnvironmentProfile, readonly string[]][] = [
-    ['Redis HA', Engine.redis(), production, ['StatefulSet/orders-db', 'StatefulSet/orders-db-sentinel', 'CronJob/orders-db-backup']],
+    ['Redis HA', Engine.redis(), production, ['StatefulSet/orders-db', 'StatefulSet/orders-db-sentinel', 'StatefulSet/orders-db-proxy', 'CronJob/orders-db-backup']],
     ['ClickHouse HA restored', Engine.clickhouse(), restoreProfile, ['StatefulSet/orders-db', 'StatefulSet/orders-db-keeper', 'CronJob/orders-db-backup', 'Job/orders-db-restore']],
     ['MinIO restored', Engine.minio(), restoreProfile, ['StatefulSet/orders-db', 'CronJob/orders-db-backup', 'Job/orders-db-restore']],
     ['Elasticsearch single', Engine.elasticsearch(), development, ['StatefulSet/orders-db']],

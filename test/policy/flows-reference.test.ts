@@ -39,11 +39,8 @@ const BEFORE_ROLLOUTS_AND_SELF_SCRAPE = [
 ];
 const BEFORE_KAFKA = [
   'production: backend/document-processing -> db-kafka/kafka-kafka-brokers:9092/TCP: blocked by db-kafka/default-deny-all (ingress of db-kafka/kafka-kafka-brokers: default-deny-all admits no ingress (default deny))',
-  'production: backend/document-processing -> db-kafka/kafka-kafka-brokers:9093/TCP: blocked by db-kafka/default-deny-all (ingress of db-kafka/kafka-kafka-brokers: default-deny-all admits no ingress (default deny))',
   'production: backend/invoice-service -> db-kafka/kafka-kafka-brokers:9092/TCP: blocked by db-kafka/default-deny-all (ingress of db-kafka/kafka-kafka-brokers: default-deny-all admits no ingress (default deny))',
-  'production: backend/invoice-service -> db-kafka/kafka-kafka-brokers:9093/TCP: blocked by db-kafka/default-deny-all (ingress of db-kafka/kafka-kafka-brokers: default-deny-all admits no ingress (default deny))',
   'production: backend/notification-service -> db-kafka/kafka-kafka-brokers:9092/TCP: blocked by db-kafka/default-deny-all (ingress of db-kafka/kafka-kafka-brokers: default-deny-all admits no ingress (default deny))',
-  'production: backend/notification-service -> db-kafka/kafka-kafka-brokers:9093/TCP: blocked by db-kafka/default-deny-all (ingress of db-kafka/kafka-kafka-brokers: default-deny-all admits no ingress (default deny))',
   'production: db-kafka/kafka-entity-operator -> db-kafka/kafka-kafka-brokers:9091/TCP: blocked by db-kafka/allow-dns, db-kafka/default-deny-all (egress of db-kafka/kafka-entity-operator: allow-dns admits egress only on 53/UDP, 53/TCP; default-deny-all admits no egress (default deny))',
   'production: db-kafka/kafka-entity-operator -> db-kafka/kafka-kafka-brokers:9091/TCP: blocked by db-kafka/default-deny-all (ingress of db-kafka/kafka-kafka-brokers: default-deny-all admits no ingress (default deny))',
   'production: db-kafka/kafka-entity-operator -> default/kubernetes:443/TCP: blocked by db-kafka/allow-dns, db-kafka/default-deny-all (egress of db-kafka/kafka-entity-operator: allow-dns admits egress only on 53/UDP, 53/TCP; default-deny-all admits no egress (default deny))',
@@ -203,7 +200,8 @@ describe('the flow proof on the reference platform', () => {
     expect(text).toContain('| db-postgres/postgres (primary) | external/s3.amazonaws.com | 443/TCP | Cluster db-postgres/postgres (Barman Cloud: ObjectStore postgres-backup) | admitted | db-postgres/postgres | outside the cluster |');
     expect(text).toContain('| cnpg-system/cloudnative-pg | db-postgres/postgres (replica) | 8000/TCP | Cluster db-postgres/postgres (operator: instance status) | admitted | not isolated (no policy in dist/) | db-postgres/postgres |');
     expect(text).toContain('| db-postgres/postgres-pooler | db-postgres/postgres (primary) | 5432/TCP | Pooler db-postgres/postgres-pooler (PgBouncer, type rw) | admitted | db-postgres/postgres-pooler | db-postgres/postgres |');
-    expect(text).toContain('| tenant-acme/* | db-redis/redis | 6379/TCP | sharedServices[1] | admitted | tenant-acme/allow-shared-services | db-redis/redis |');
+    expect(text).toContain('| tenant-acme/* | db-redis/redis-proxy | 6379/TCP | sharedServices[1].workload | admitted | tenant-acme/allow-shared-services | db-redis/redis |');
+    expect(text).toContain('| tenant-acme/* | db-redis/redis-sentinel | 26379/TCP | sharedServices[1].workload | admitted | tenant-acme/allow-shared-services | db-redis/redis |');
     const rows = text.split('\n').filter((l) => l.startsWith('| ') && !l.startsWith('| From') && !l.startsWith('| ---'));
     const keys = rows.map((r) => r.split(' | ').slice(0, 2).join(' > '));
     expect(keys).toEqual([...keys].sort());
