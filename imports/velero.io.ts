@@ -1033,6 +1033,1265 @@ export enum BackupSpecHooksResourcesPreExecOnError {
 
 
 /**
+ * BackupStorageLocation is a location where Velero stores backup objects
+ *
+ * @schema BackupStorageLocation
+ */
+export class BackupStorageLocation extends ApiObject {
+  /**
+   * Returns the apiVersion and kind for "BackupStorageLocation"
+   */
+  public static readonly GVK: GroupVersionKind = {
+    apiVersion: 'velero.io/v1',
+    kind: 'BackupStorageLocation',
+  }
+
+  /**
+   * Renders a Kubernetes manifest for "BackupStorageLocation".
+   *
+   * This can be used to inline resource manifests inside other objects (e.g. as templates).
+   *
+   * @param props initialization props
+   */
+  public static manifest(props: BackupStorageLocationProps = {}): any {
+    return {
+      ...BackupStorageLocation.GVK,
+      ...toJson_BackupStorageLocationProps(props),
+    };
+  }
+
+  /**
+   * Defines a "BackupStorageLocation" API object
+   * @param scope the scope in which to define this object
+   * @param id a scope-local name for the object
+   * @param props initialization props
+   */
+  public constructor(scope: Construct, id: string, props: BackupStorageLocationProps = {}) {
+    super(scope, id, {
+      ...BackupStorageLocation.GVK,
+      ...props,
+    });
+  }
+
+  /**
+   * Renders the object to Kubernetes JSON.
+   */
+  public override toJson(): any {
+    const resolved = super.toJson();
+
+    return {
+      ...BackupStorageLocation.GVK,
+      ...toJson_BackupStorageLocationProps(resolved),
+    };
+  }
+}
+
+/**
+ * BackupStorageLocation is a location where Velero stores backup objects
+ *
+ * @schema BackupStorageLocation
+ */
+export interface BackupStorageLocationProps {
+  /**
+   * @schema BackupStorageLocation#metadata
+   */
+  readonly metadata?: ApiObjectMetadata;
+
+  /**
+   * BackupStorageLocationSpec defines the desired state of a Velero BackupStorageLocation
+   *
+   * @schema BackupStorageLocation#spec
+   */
+  readonly spec?: BackupStorageLocationSpec;
+}
+
+/**
+ * Converts an object of type 'BackupStorageLocationProps' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_BackupStorageLocationProps(obj: BackupStorageLocationProps | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'metadata': obj.metadata,
+    'spec': toJson_BackupStorageLocationSpec(obj.spec),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * BackupStorageLocationSpec defines the desired state of a Velero BackupStorageLocation
+ *
+ * @schema BackupStorageLocationSpec
+ */
+export interface BackupStorageLocationSpec {
+  /**
+   * AccessMode defines the permissions for the backup storage location.
+   *
+   * @schema BackupStorageLocationSpec#accessMode
+   */
+  readonly accessMode?: BackupStorageLocationSpecAccessMode;
+
+  /**
+   * BackupSyncPeriod defines how frequently to sync backup API objects from object storage. A value of 0 disables sync.
+   *
+   * @schema BackupStorageLocationSpec#backupSyncPeriod
+   */
+  readonly backupSyncPeriod?: string;
+
+  /**
+   * Config is for provider-specific configuration fields.
+   *
+   * @schema BackupStorageLocationSpec#config
+   */
+  readonly config?: { [key: string]: string };
+
+  /**
+   * Credential contains the credential information intended to be used with this location
+   *
+   * @schema BackupStorageLocationSpec#credential
+   */
+  readonly credential?: BackupStorageLocationSpecCredential;
+
+  /**
+   * Default indicates this location is the default backup storage location.
+   *
+   * @schema BackupStorageLocationSpec#default
+   */
+  readonly default?: boolean;
+
+  /**
+   * ObjectStorageLocation specifies the settings necessary to connect to a provider's object storage.
+   *
+   * @schema BackupStorageLocationSpec#objectStorage
+   */
+  readonly objectStorage: BackupStorageLocationSpecObjectStorage;
+
+  /**
+   * Provider is the provider of the backup storage.
+   *
+   * @schema BackupStorageLocationSpec#provider
+   */
+  readonly provider: string;
+
+  /**
+   * ValidationFrequency defines how frequently to validate the corresponding object storage. A value of 0 disables validation.
+   *
+   * @schema BackupStorageLocationSpec#validationFrequency
+   */
+  readonly validationFrequency?: string;
+}
+
+/**
+ * Converts an object of type 'BackupStorageLocationSpec' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_BackupStorageLocationSpec(obj: BackupStorageLocationSpec | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'accessMode': obj.accessMode,
+    'backupSyncPeriod': obj.backupSyncPeriod,
+    'config': ((obj.config) === undefined) ? undefined : (Object.entries(obj.config).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+    'credential': toJson_BackupStorageLocationSpecCredential(obj.credential),
+    'default': obj.default,
+    'objectStorage': toJson_BackupStorageLocationSpecObjectStorage(obj.objectStorage),
+    'provider': obj.provider,
+    'validationFrequency': obj.validationFrequency,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * AccessMode defines the permissions for the backup storage location.
+ *
+ * @schema BackupStorageLocationSpecAccessMode
+ */
+export enum BackupStorageLocationSpecAccessMode {
+  /** ReadOnly */
+  READ_ONLY = "ReadOnly",
+  /** ReadWrite */
+  READ_WRITE = "ReadWrite",
+}
+
+/**
+ * Credential contains the credential information intended to be used with this location
+ *
+ * @schema BackupStorageLocationSpecCredential
+ */
+export interface BackupStorageLocationSpecCredential {
+  /**
+   * The key of the secret to select from.  Must be a valid secret key.
+   *
+   * @schema BackupStorageLocationSpecCredential#key
+   */
+  readonly key: string;
+
+  /**
+   * Name of the referent.
+   * This field is effectively required, but due to backwards compatibility is
+   * allowed to be empty. Instances of this type with an empty value here are
+   * almost certainly wrong.
+   * More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/names/#names
+   *
+   * @schema BackupStorageLocationSpecCredential#name
+   */
+  readonly name?: string;
+
+  /**
+   * Specify whether the Secret or its key must be defined
+   *
+   * @schema BackupStorageLocationSpecCredential#optional
+   */
+  readonly optional?: boolean;
+}
+
+/**
+ * Converts an object of type 'BackupStorageLocationSpecCredential' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_BackupStorageLocationSpecCredential(obj: BackupStorageLocationSpecCredential | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'key': obj.key,
+    'name': obj.name,
+    'optional': obj.optional,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * ObjectStorageLocation specifies the settings necessary to connect to a provider's object storage.
+ *
+ * @schema BackupStorageLocationSpecObjectStorage
+ */
+export interface BackupStorageLocationSpecObjectStorage {
+  /**
+   * Bucket is the bucket to use for object storage.
+   *
+   * @schema BackupStorageLocationSpecObjectStorage#bucket
+   */
+  readonly bucket: string;
+
+  /**
+   * CACert defines a CA bundle to use when verifying TLS connections to the provider.
+   * Deprecated: Use CACertRef instead.
+   *
+   * @schema BackupStorageLocationSpecObjectStorage#caCert
+   */
+  readonly caCert?: string;
+
+  /**
+   * CACertRef is a reference to a Secret containing the CA certificate bundle to use
+   * when verifying TLS connections to the provider. The Secret must be in the same
+   * namespace as the BackupStorageLocation.
+   *
+   * @schema BackupStorageLocationSpecObjectStorage#caCertRef
+   */
+  readonly caCertRef?: BackupStorageLocationSpecObjectStorageCaCertRef;
+
+  /**
+   * Prefix is the path inside a bucket to use for Velero storage. Optional.
+   *
+   * @schema BackupStorageLocationSpecObjectStorage#prefix
+   */
+  readonly prefix?: string;
+}
+
+/**
+ * Converts an object of type 'BackupStorageLocationSpecObjectStorage' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_BackupStorageLocationSpecObjectStorage(obj: BackupStorageLocationSpecObjectStorage | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'bucket': obj.bucket,
+    'caCert': obj.caCert,
+    'caCertRef': toJson_BackupStorageLocationSpecObjectStorageCaCertRef(obj.caCertRef),
+    'prefix': obj.prefix,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * CACertRef is a reference to a Secret containing the CA certificate bundle to use
+ * when verifying TLS connections to the provider. The Secret must be in the same
+ * namespace as the BackupStorageLocation.
+ *
+ * @schema BackupStorageLocationSpecObjectStorageCaCertRef
+ */
+export interface BackupStorageLocationSpecObjectStorageCaCertRef {
+  /**
+   * The key of the secret to select from.  Must be a valid secret key.
+   *
+   * @schema BackupStorageLocationSpecObjectStorageCaCertRef#key
+   */
+  readonly key: string;
+
+  /**
+   * Name of the referent.
+   * This field is effectively required, but due to backwards compatibility is
+   * allowed to be empty. Instances of this type with an empty value here are
+   * almost certainly wrong.
+   * More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/names/#names
+   *
+   * @schema BackupStorageLocationSpecObjectStorageCaCertRef#name
+   */
+  readonly name?: string;
+
+  /**
+   * Specify whether the Secret or its key must be defined
+   *
+   * @schema BackupStorageLocationSpecObjectStorageCaCertRef#optional
+   */
+  readonly optional?: boolean;
+}
+
+/**
+ * Converts an object of type 'BackupStorageLocationSpecObjectStorageCaCertRef' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_BackupStorageLocationSpecObjectStorageCaCertRef(obj: BackupStorageLocationSpecObjectStorageCaCertRef | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'key': obj.key,
+    'name': obj.name,
+    'optional': obj.optional,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+
+/**
+ * Restore is a Velero resource that represents the application of
+resources from a Velero backup to a target Kubernetes cluster.
+ *
+ * @schema Restore
+ */
+export class Restore extends ApiObject {
+  /**
+   * Returns the apiVersion and kind for "Restore"
+   */
+  public static readonly GVK: GroupVersionKind = {
+    apiVersion: 'velero.io/v1',
+    kind: 'Restore',
+  }
+
+  /**
+   * Renders a Kubernetes manifest for "Restore".
+   *
+   * This can be used to inline resource manifests inside other objects (e.g. as templates).
+   *
+   * @param props initialization props
+   */
+  public static manifest(props: RestoreProps = {}): any {
+    return {
+      ...Restore.GVK,
+      ...toJson_RestoreProps(props),
+    };
+  }
+
+  /**
+   * Defines a "Restore" API object
+   * @param scope the scope in which to define this object
+   * @param id a scope-local name for the object
+   * @param props initialization props
+   */
+  public constructor(scope: Construct, id: string, props: RestoreProps = {}) {
+    super(scope, id, {
+      ...Restore.GVK,
+      ...props,
+    });
+  }
+
+  /**
+   * Renders the object to Kubernetes JSON.
+   */
+  public override toJson(): any {
+    const resolved = super.toJson();
+
+    return {
+      ...Restore.GVK,
+      ...toJson_RestoreProps(resolved),
+    };
+  }
+}
+
+/**
+ * Restore is a Velero resource that represents the application of
+ * resources from a Velero backup to a target Kubernetes cluster.
+ *
+ * @schema Restore
+ */
+export interface RestoreProps {
+  /**
+   * @schema Restore#metadata
+   */
+  readonly metadata?: ApiObjectMetadata;
+
+  /**
+   * RestoreSpec defines the specification for a Velero restore.
+   *
+   * @schema Restore#spec
+   */
+  readonly spec?: RestoreSpec;
+}
+
+/**
+ * Converts an object of type 'RestoreProps' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RestoreProps(obj: RestoreProps | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'metadata': obj.metadata,
+    'spec': toJson_RestoreSpec(obj.spec),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * RestoreSpec defines the specification for a Velero restore.
+ *
+ * @schema RestoreSpec
+ */
+export interface RestoreSpec {
+  /**
+   * BackupName is the unique name of the Velero backup to restore
+   * from.
+   *
+   * @schema RestoreSpec#backupName
+   */
+  readonly backupName?: string;
+
+  /**
+   * ExcludedNamespaces contains a list of namespaces that are not
+   * included in the restore.
+   *
+   * @schema RestoreSpec#excludedNamespaces
+   */
+  readonly excludedNamespaces?: string[];
+
+  /**
+   * ExcludedResources is a slice of resource names that are not
+   * included in the restore.
+   *
+   * @schema RestoreSpec#excludedResources
+   */
+  readonly excludedResources?: string[];
+
+  /**
+   * ExistingResourcePolicy specifies the restore behavior for the Kubernetes resource to be restored
+   *
+   * @schema RestoreSpec#existingResourcePolicy
+   */
+  readonly existingResourcePolicy?: string;
+
+  /**
+   * Hooks represent custom behaviors that should be executed during or post restore.
+   *
+   * @schema RestoreSpec#hooks
+   */
+  readonly hooks?: RestoreSpecHooks;
+
+  /**
+   * IncludeClusterResources specifies whether cluster-scoped resources
+   * should be included for consideration in the restore. If null, defaults
+   * to true.
+   *
+   * @schema RestoreSpec#includeClusterResources
+   */
+  readonly includeClusterResources?: boolean;
+
+  /**
+   * IncludedNamespaces is a slice of namespace names to include objects
+   * from. If empty, all namespaces are included.
+   *
+   * @schema RestoreSpec#includedNamespaces
+   */
+  readonly includedNamespaces?: string[];
+
+  /**
+   * IncludedResources is a slice of resource names to include
+   * in the restore. If empty, all resources in the backup are included.
+   *
+   * @schema RestoreSpec#includedResources
+   */
+  readonly includedResources?: string[];
+
+  /**
+   * ItemOperationTimeout specifies the time used to wait for RestoreItemAction operations
+   * The default value is 4 hour.
+   *
+   * @schema RestoreSpec#itemOperationTimeout
+   */
+  readonly itemOperationTimeout?: string;
+
+  /**
+   * LabelSelector is a metav1.LabelSelector to filter with
+   * when restoring individual objects from the backup. If empty
+   * or nil, all objects are included. Optional.
+   *
+   * @schema RestoreSpec#labelSelector
+   */
+  readonly labelSelector?: RestoreSpecLabelSelector;
+
+  /**
+   * NamespaceMapping is a map of source namespace names
+   * to target namespace names to restore into. Any source
+   * namespaces not included in the map will be restored into
+   * namespaces of the same name.
+   *
+   * @schema RestoreSpec#namespaceMapping
+   */
+  readonly namespaceMapping?: { [key: string]: string };
+
+  /**
+   * OrLabelSelectors is list of metav1.LabelSelector to filter with
+   * when restoring individual objects from the backup. If multiple provided
+   * they will be joined by the OR operator. LabelSelector as well as
+   * OrLabelSelectors cannot co-exist in restore request, only one of them
+   * can be used
+   *
+   * @schema RestoreSpec#orLabelSelectors
+   */
+  readonly orLabelSelectors?: RestoreSpecOrLabelSelectors[];
+
+  /**
+   * PreserveNodePorts specifies whether to restore old nodePorts from backup.
+   *
+   * @schema RestoreSpec#preserveNodePorts
+   */
+  readonly preserveNodePorts?: boolean;
+
+  /**
+   * ResourceModifier specifies the reference to JSON resource patches that should be applied to resources before restoration.
+   *
+   * @schema RestoreSpec#resourceModifier
+   */
+  readonly resourceModifier?: RestoreSpecResourceModifier;
+
+  /**
+   * RestorePVs specifies whether to restore all included
+   * PVs from snapshot
+   *
+   * @schema RestoreSpec#restorePVs
+   */
+  readonly restorePVs?: boolean;
+
+  /**
+   * RestoreStatus specifies which resources we should restore the status
+   * field. If nil, no objects are included. Optional.
+   *
+   * @schema RestoreSpec#restoreStatus
+   */
+  readonly restoreStatus?: RestoreSpecRestoreStatus;
+
+  /**
+   * ScheduleName is the unique name of the Velero schedule to restore
+   * from. If specified, and BackupName is empty, Velero will restore
+   * from the most recent successful backup created from this schedule.
+   *
+   * @schema RestoreSpec#scheduleName
+   */
+  readonly scheduleName?: string;
+
+  /**
+   * UploaderConfig specifies the configuration for the restore.
+   *
+   * @schema RestoreSpec#uploaderConfig
+   */
+  readonly uploaderConfig?: RestoreSpecUploaderConfig;
+}
+
+/**
+ * Converts an object of type 'RestoreSpec' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RestoreSpec(obj: RestoreSpec | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'backupName': obj.backupName,
+    'excludedNamespaces': obj.excludedNamespaces?.map(y => y),
+    'excludedResources': obj.excludedResources?.map(y => y),
+    'existingResourcePolicy': obj.existingResourcePolicy,
+    'hooks': toJson_RestoreSpecHooks(obj.hooks),
+    'includeClusterResources': obj.includeClusterResources,
+    'includedNamespaces': obj.includedNamespaces?.map(y => y),
+    'includedResources': obj.includedResources?.map(y => y),
+    'itemOperationTimeout': obj.itemOperationTimeout,
+    'labelSelector': toJson_RestoreSpecLabelSelector(obj.labelSelector),
+    'namespaceMapping': ((obj.namespaceMapping) === undefined) ? undefined : (Object.entries(obj.namespaceMapping).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+    'orLabelSelectors': obj.orLabelSelectors?.map(y => toJson_RestoreSpecOrLabelSelectors(y)),
+    'preserveNodePorts': obj.preserveNodePorts,
+    'resourceModifier': toJson_RestoreSpecResourceModifier(obj.resourceModifier),
+    'restorePVs': obj.restorePVs,
+    'restoreStatus': toJson_RestoreSpecRestoreStatus(obj.restoreStatus),
+    'scheduleName': obj.scheduleName,
+    'uploaderConfig': toJson_RestoreSpecUploaderConfig(obj.uploaderConfig),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * Hooks represent custom behaviors that should be executed during or post restore.
+ *
+ * @schema RestoreSpecHooks
+ */
+export interface RestoreSpecHooks {
+  /**
+   * @schema RestoreSpecHooks#resources
+   */
+  readonly resources?: RestoreSpecHooksResources[];
+}
+
+/**
+ * Converts an object of type 'RestoreSpecHooks' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RestoreSpecHooks(obj: RestoreSpecHooks | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'resources': obj.resources?.map(y => toJson_RestoreSpecHooksResources(y)),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * LabelSelector is a metav1.LabelSelector to filter with
+ * when restoring individual objects from the backup. If empty
+ * or nil, all objects are included. Optional.
+ *
+ * @schema RestoreSpecLabelSelector
+ */
+export interface RestoreSpecLabelSelector {
+  /**
+   * matchExpressions is a list of label selector requirements. The requirements are ANDed.
+   *
+   * @schema RestoreSpecLabelSelector#matchExpressions
+   */
+  readonly matchExpressions?: RestoreSpecLabelSelectorMatchExpressions[];
+
+  /**
+   * matchLabels is a map of {key,value} pairs. A single {key,value} in the matchLabels
+   * map is equivalent to an element of matchExpressions, whose key field is "key", the
+   * operator is "In", and the values array contains only "value". The requirements are ANDed.
+   *
+   * @schema RestoreSpecLabelSelector#matchLabels
+   */
+  readonly matchLabels?: { [key: string]: string };
+}
+
+/**
+ * Converts an object of type 'RestoreSpecLabelSelector' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RestoreSpecLabelSelector(obj: RestoreSpecLabelSelector | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'matchExpressions': obj.matchExpressions?.map(y => toJson_RestoreSpecLabelSelectorMatchExpressions(y)),
+    'matchLabels': ((obj.matchLabels) === undefined) ? undefined : (Object.entries(obj.matchLabels).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * A label selector is a label query over a set of resources. The result of matchLabels and
+ * matchExpressions are ANDed. An empty label selector matches all objects. A null
+ * label selector matches no objects.
+ *
+ * @schema RestoreSpecOrLabelSelectors
+ */
+export interface RestoreSpecOrLabelSelectors {
+  /**
+   * matchExpressions is a list of label selector requirements. The requirements are ANDed.
+   *
+   * @schema RestoreSpecOrLabelSelectors#matchExpressions
+   */
+  readonly matchExpressions?: RestoreSpecOrLabelSelectorsMatchExpressions[];
+
+  /**
+   * matchLabels is a map of {key,value} pairs. A single {key,value} in the matchLabels
+   * map is equivalent to an element of matchExpressions, whose key field is "key", the
+   * operator is "In", and the values array contains only "value". The requirements are ANDed.
+   *
+   * @schema RestoreSpecOrLabelSelectors#matchLabels
+   */
+  readonly matchLabels?: { [key: string]: string };
+}
+
+/**
+ * Converts an object of type 'RestoreSpecOrLabelSelectors' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RestoreSpecOrLabelSelectors(obj: RestoreSpecOrLabelSelectors | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'matchExpressions': obj.matchExpressions?.map(y => toJson_RestoreSpecOrLabelSelectorsMatchExpressions(y)),
+    'matchLabels': ((obj.matchLabels) === undefined) ? undefined : (Object.entries(obj.matchLabels).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * ResourceModifier specifies the reference to JSON resource patches that should be applied to resources before restoration.
+ *
+ * @schema RestoreSpecResourceModifier
+ */
+export interface RestoreSpecResourceModifier {
+  /**
+   * APIGroup is the group for the resource being referenced.
+   * If APIGroup is not specified, the specified Kind must be in the core API group.
+   * For any other third-party types, APIGroup is required.
+   *
+   * @schema RestoreSpecResourceModifier#apiGroup
+   */
+  readonly apiGroup?: string;
+
+  /**
+   * Kind is the type of resource being referenced
+   *
+   * @schema RestoreSpecResourceModifier#kind
+   */
+  readonly kind: string;
+
+  /**
+   * Name is the name of resource being referenced
+   *
+   * @schema RestoreSpecResourceModifier#name
+   */
+  readonly name: string;
+}
+
+/**
+ * Converts an object of type 'RestoreSpecResourceModifier' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RestoreSpecResourceModifier(obj: RestoreSpecResourceModifier | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'apiGroup': obj.apiGroup,
+    'kind': obj.kind,
+    'name': obj.name,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * RestoreStatus specifies which resources we should restore the status
+ * field. If nil, no objects are included. Optional.
+ *
+ * @schema RestoreSpecRestoreStatus
+ */
+export interface RestoreSpecRestoreStatus {
+  /**
+   * ExcludedResources specifies the resources to which will not restore the status.
+   *
+   * @schema RestoreSpecRestoreStatus#excludedResources
+   */
+  readonly excludedResources?: string[];
+
+  /**
+   * IncludedResources specifies the resources to which will restore the status.
+   * If empty, it applies to all resources.
+   *
+   * @schema RestoreSpecRestoreStatus#includedResources
+   */
+  readonly includedResources?: string[];
+}
+
+/**
+ * Converts an object of type 'RestoreSpecRestoreStatus' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RestoreSpecRestoreStatus(obj: RestoreSpecRestoreStatus | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'excludedResources': obj.excludedResources?.map(y => y),
+    'includedResources': obj.includedResources?.map(y => y),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * UploaderConfig specifies the configuration for the restore.
+ *
+ * @schema RestoreSpecUploaderConfig
+ */
+export interface RestoreSpecUploaderConfig {
+  /**
+   * ParallelFilesDownload is the concurrency number setting for restore.
+   *
+   * @schema RestoreSpecUploaderConfig#parallelFilesDownload
+   */
+  readonly parallelFilesDownload?: number;
+
+  /**
+   * WriteSparseFiles is a flag to indicate whether write files sparsely or not.
+   *
+   * @schema RestoreSpecUploaderConfig#writeSparseFiles
+   */
+  readonly writeSparseFiles?: boolean;
+}
+
+/**
+ * Converts an object of type 'RestoreSpecUploaderConfig' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RestoreSpecUploaderConfig(obj: RestoreSpecUploaderConfig | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'parallelFilesDownload': obj.parallelFilesDownload,
+    'writeSparseFiles': obj.writeSparseFiles,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * RestoreResourceHookSpec defines one or more RestoreResrouceHooks that should be executed based on
+ * the rules defined for namespaces, resources, and label selector.
+ *
+ * @schema RestoreSpecHooksResources
+ */
+export interface RestoreSpecHooksResources {
+  /**
+   * ExcludedNamespaces specifies the namespaces to which this hook spec does not apply.
+   *
+   * @schema RestoreSpecHooksResources#excludedNamespaces
+   */
+  readonly excludedNamespaces?: string[];
+
+  /**
+   * ExcludedResources specifies the resources to which this hook spec does not apply.
+   *
+   * @schema RestoreSpecHooksResources#excludedResources
+   */
+  readonly excludedResources?: string[];
+
+  /**
+   * IncludedNamespaces specifies the namespaces to which this hook spec applies. If empty, it applies
+   * to all namespaces.
+   *
+   * @schema RestoreSpecHooksResources#includedNamespaces
+   */
+  readonly includedNamespaces?: string[];
+
+  /**
+   * IncludedResources specifies the resources to which this hook spec applies. If empty, it applies
+   * to all resources.
+   *
+   * @schema RestoreSpecHooksResources#includedResources
+   */
+  readonly includedResources?: string[];
+
+  /**
+   * LabelSelector, if specified, filters the resources to which this hook spec applies.
+   *
+   * @schema RestoreSpecHooksResources#labelSelector
+   */
+  readonly labelSelector?: RestoreSpecHooksResourcesLabelSelector;
+
+  /**
+   * Name is the name of this hook.
+   *
+   * @schema RestoreSpecHooksResources#name
+   */
+  readonly name: string;
+
+  /**
+   * PostHooks is a list of RestoreResourceHooks to execute during and after restoring a resource.
+   *
+   * @schema RestoreSpecHooksResources#postHooks
+   */
+  readonly postHooks?: RestoreSpecHooksResourcesPostHooks[];
+}
+
+/**
+ * Converts an object of type 'RestoreSpecHooksResources' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RestoreSpecHooksResources(obj: RestoreSpecHooksResources | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'excludedNamespaces': obj.excludedNamespaces?.map(y => y),
+    'excludedResources': obj.excludedResources?.map(y => y),
+    'includedNamespaces': obj.includedNamespaces?.map(y => y),
+    'includedResources': obj.includedResources?.map(y => y),
+    'labelSelector': toJson_RestoreSpecHooksResourcesLabelSelector(obj.labelSelector),
+    'name': obj.name,
+    'postHooks': obj.postHooks?.map(y => toJson_RestoreSpecHooksResourcesPostHooks(y)),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * A label selector requirement is a selector that contains values, a key, and an operator that
+ * relates the key and values.
+ *
+ * @schema RestoreSpecLabelSelectorMatchExpressions
+ */
+export interface RestoreSpecLabelSelectorMatchExpressions {
+  /**
+   * key is the label key that the selector applies to.
+   *
+   * @schema RestoreSpecLabelSelectorMatchExpressions#key
+   */
+  readonly key: string;
+
+  /**
+   * operator represents a key's relationship to a set of values.
+   * Valid operators are In, NotIn, Exists and DoesNotExist.
+   *
+   * @schema RestoreSpecLabelSelectorMatchExpressions#operator
+   */
+  readonly operator: string;
+
+  /**
+   * values is an array of string values. If the operator is In or NotIn,
+   * the values array must be non-empty. If the operator is Exists or DoesNotExist,
+   * the values array must be empty. This array is replaced during a strategic
+   * merge patch.
+   *
+   * @schema RestoreSpecLabelSelectorMatchExpressions#values
+   */
+  readonly values?: string[];
+}
+
+/**
+ * Converts an object of type 'RestoreSpecLabelSelectorMatchExpressions' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RestoreSpecLabelSelectorMatchExpressions(obj: RestoreSpecLabelSelectorMatchExpressions | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'key': obj.key,
+    'operator': obj.operator,
+    'values': obj.values?.map(y => y),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * A label selector requirement is a selector that contains values, a key, and an operator that
+ * relates the key and values.
+ *
+ * @schema RestoreSpecOrLabelSelectorsMatchExpressions
+ */
+export interface RestoreSpecOrLabelSelectorsMatchExpressions {
+  /**
+   * key is the label key that the selector applies to.
+   *
+   * @schema RestoreSpecOrLabelSelectorsMatchExpressions#key
+   */
+  readonly key: string;
+
+  /**
+   * operator represents a key's relationship to a set of values.
+   * Valid operators are In, NotIn, Exists and DoesNotExist.
+   *
+   * @schema RestoreSpecOrLabelSelectorsMatchExpressions#operator
+   */
+  readonly operator: string;
+
+  /**
+   * values is an array of string values. If the operator is In or NotIn,
+   * the values array must be non-empty. If the operator is Exists or DoesNotExist,
+   * the values array must be empty. This array is replaced during a strategic
+   * merge patch.
+   *
+   * @schema RestoreSpecOrLabelSelectorsMatchExpressions#values
+   */
+  readonly values?: string[];
+}
+
+/**
+ * Converts an object of type 'RestoreSpecOrLabelSelectorsMatchExpressions' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RestoreSpecOrLabelSelectorsMatchExpressions(obj: RestoreSpecOrLabelSelectorsMatchExpressions | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'key': obj.key,
+    'operator': obj.operator,
+    'values': obj.values?.map(y => y),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * LabelSelector, if specified, filters the resources to which this hook spec applies.
+ *
+ * @schema RestoreSpecHooksResourcesLabelSelector
+ */
+export interface RestoreSpecHooksResourcesLabelSelector {
+  /**
+   * matchExpressions is a list of label selector requirements. The requirements are ANDed.
+   *
+   * @schema RestoreSpecHooksResourcesLabelSelector#matchExpressions
+   */
+  readonly matchExpressions?: RestoreSpecHooksResourcesLabelSelectorMatchExpressions[];
+
+  /**
+   * matchLabels is a map of {key,value} pairs. A single {key,value} in the matchLabels
+   * map is equivalent to an element of matchExpressions, whose key field is "key", the
+   * operator is "In", and the values array contains only "value". The requirements are ANDed.
+   *
+   * @schema RestoreSpecHooksResourcesLabelSelector#matchLabels
+   */
+  readonly matchLabels?: { [key: string]: string };
+}
+
+/**
+ * Converts an object of type 'RestoreSpecHooksResourcesLabelSelector' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RestoreSpecHooksResourcesLabelSelector(obj: RestoreSpecHooksResourcesLabelSelector | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'matchExpressions': obj.matchExpressions?.map(y => toJson_RestoreSpecHooksResourcesLabelSelectorMatchExpressions(y)),
+    'matchLabels': ((obj.matchLabels) === undefined) ? undefined : (Object.entries(obj.matchLabels).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * RestoreResourceHook defines a restore hook for a resource.
+ *
+ * @schema RestoreSpecHooksResourcesPostHooks
+ */
+export interface RestoreSpecHooksResourcesPostHooks {
+  /**
+   * Exec defines an exec restore hook.
+   *
+   * @schema RestoreSpecHooksResourcesPostHooks#exec
+   */
+  readonly exec?: RestoreSpecHooksResourcesPostHooksExec;
+
+  /**
+   * Init defines an init restore hook.
+   *
+   * @schema RestoreSpecHooksResourcesPostHooks#init
+   */
+  readonly init?: RestoreSpecHooksResourcesPostHooksInit;
+}
+
+/**
+ * Converts an object of type 'RestoreSpecHooksResourcesPostHooks' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RestoreSpecHooksResourcesPostHooks(obj: RestoreSpecHooksResourcesPostHooks | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'exec': toJson_RestoreSpecHooksResourcesPostHooksExec(obj.exec),
+    'init': toJson_RestoreSpecHooksResourcesPostHooksInit(obj.init),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * A label selector requirement is a selector that contains values, a key, and an operator that
+ * relates the key and values.
+ *
+ * @schema RestoreSpecHooksResourcesLabelSelectorMatchExpressions
+ */
+export interface RestoreSpecHooksResourcesLabelSelectorMatchExpressions {
+  /**
+   * key is the label key that the selector applies to.
+   *
+   * @schema RestoreSpecHooksResourcesLabelSelectorMatchExpressions#key
+   */
+  readonly key: string;
+
+  /**
+   * operator represents a key's relationship to a set of values.
+   * Valid operators are In, NotIn, Exists and DoesNotExist.
+   *
+   * @schema RestoreSpecHooksResourcesLabelSelectorMatchExpressions#operator
+   */
+  readonly operator: string;
+
+  /**
+   * values is an array of string values. If the operator is In or NotIn,
+   * the values array must be non-empty. If the operator is Exists or DoesNotExist,
+   * the values array must be empty. This array is replaced during a strategic
+   * merge patch.
+   *
+   * @schema RestoreSpecHooksResourcesLabelSelectorMatchExpressions#values
+   */
+  readonly values?: string[];
+}
+
+/**
+ * Converts an object of type 'RestoreSpecHooksResourcesLabelSelectorMatchExpressions' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RestoreSpecHooksResourcesLabelSelectorMatchExpressions(obj: RestoreSpecHooksResourcesLabelSelectorMatchExpressions | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'key': obj.key,
+    'operator': obj.operator,
+    'values': obj.values?.map(y => y),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * Exec defines an exec restore hook.
+ *
+ * @schema RestoreSpecHooksResourcesPostHooksExec
+ */
+export interface RestoreSpecHooksResourcesPostHooksExec {
+  /**
+   * Command is the command and arguments to execute from within a container after a pod has been restored.
+   *
+   * @schema RestoreSpecHooksResourcesPostHooksExec#command
+   */
+  readonly command: string[];
+
+  /**
+   * Container is the container in the pod where the command should be executed. If not specified,
+   * the pod's first container is used.
+   *
+   * @schema RestoreSpecHooksResourcesPostHooksExec#container
+   */
+  readonly container?: string;
+
+  /**
+   * ExecTimeout defines the maximum amount of time Velero should wait for the hook to complete before
+   * considering the execution a failure.
+   *
+   * @schema RestoreSpecHooksResourcesPostHooksExec#execTimeout
+   */
+  readonly execTimeout?: string;
+
+  /**
+   * OnError specifies how Velero should behave if it encounters an error executing this hook.
+   *
+   * @schema RestoreSpecHooksResourcesPostHooksExec#onError
+   */
+  readonly onError?: RestoreSpecHooksResourcesPostHooksExecOnError;
+
+  /**
+   * WaitForReady ensures command will be launched when container is Ready instead of Running.
+   *
+   * @schema RestoreSpecHooksResourcesPostHooksExec#waitForReady
+   */
+  readonly waitForReady?: boolean;
+
+  /**
+   * WaitTimeout defines the maximum amount of time Velero should wait for the container to be Ready
+   * before attempting to run the command.
+   *
+   * @schema RestoreSpecHooksResourcesPostHooksExec#waitTimeout
+   */
+  readonly waitTimeout?: string;
+}
+
+/**
+ * Converts an object of type 'RestoreSpecHooksResourcesPostHooksExec' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RestoreSpecHooksResourcesPostHooksExec(obj: RestoreSpecHooksResourcesPostHooksExec | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'command': obj.command?.map(y => y),
+    'container': obj.container,
+    'execTimeout': obj.execTimeout,
+    'onError': obj.onError,
+    'waitForReady': obj.waitForReady,
+    'waitTimeout': obj.waitTimeout,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * Init defines an init restore hook.
+ *
+ * @schema RestoreSpecHooksResourcesPostHooksInit
+ */
+export interface RestoreSpecHooksResourcesPostHooksInit {
+  /**
+   * InitContainers is list of init containers to be added to a pod during its restore.
+   *
+   * @schema RestoreSpecHooksResourcesPostHooksInit#initContainers
+   */
+  readonly initContainers?: any[];
+
+  /**
+   * Timeout defines the maximum amount of time Velero should wait for the initContainers to complete.
+   *
+   * @schema RestoreSpecHooksResourcesPostHooksInit#timeout
+   */
+  readonly timeout?: string;
+}
+
+/**
+ * Converts an object of type 'RestoreSpecHooksResourcesPostHooksInit' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RestoreSpecHooksResourcesPostHooksInit(obj: RestoreSpecHooksResourcesPostHooksInit | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'initContainers': obj.initContainers?.map(y => y),
+    'timeout': obj.timeout,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * OnError specifies how Velero should behave if it encounters an error executing this hook.
+ *
+ * @schema RestoreSpecHooksResourcesPostHooksExecOnError
+ */
+export enum RestoreSpecHooksResourcesPostHooksExecOnError {
+  /** Continue */
+  CONTINUE = "Continue",
+  /** Fail */
+  FAIL = "Fail",
+}
+
+
+/**
  * Schedule is a Velero resource that represents a pre-scheduled or
 periodic Backup that should be run.
  *
@@ -2126,4 +3385,185 @@ export enum ScheduleSpecTemplateHooksResourcesPreExecOnError {
   /** Fail */
   FAIL = "Fail",
 }
+
+
+/**
+ * VolumeSnapshotLocation is a location where Velero stores volume snapshots.
+ *
+ * @schema VolumeSnapshotLocation
+ */
+export class VolumeSnapshotLocation extends ApiObject {
+  /**
+   * Returns the apiVersion and kind for "VolumeSnapshotLocation"
+   */
+  public static readonly GVK: GroupVersionKind = {
+    apiVersion: 'velero.io/v1',
+    kind: 'VolumeSnapshotLocation',
+  }
+
+  /**
+   * Renders a Kubernetes manifest for "VolumeSnapshotLocation".
+   *
+   * This can be used to inline resource manifests inside other objects (e.g. as templates).
+   *
+   * @param props initialization props
+   */
+  public static manifest(props: VolumeSnapshotLocationProps = {}): any {
+    return {
+      ...VolumeSnapshotLocation.GVK,
+      ...toJson_VolumeSnapshotLocationProps(props),
+    };
+  }
+
+  /**
+   * Defines a "VolumeSnapshotLocation" API object
+   * @param scope the scope in which to define this object
+   * @param id a scope-local name for the object
+   * @param props initialization props
+   */
+  public constructor(scope: Construct, id: string, props: VolumeSnapshotLocationProps = {}) {
+    super(scope, id, {
+      ...VolumeSnapshotLocation.GVK,
+      ...props,
+    });
+  }
+
+  /**
+   * Renders the object to Kubernetes JSON.
+   */
+  public override toJson(): any {
+    const resolved = super.toJson();
+
+    return {
+      ...VolumeSnapshotLocation.GVK,
+      ...toJson_VolumeSnapshotLocationProps(resolved),
+    };
+  }
+}
+
+/**
+ * VolumeSnapshotLocation is a location where Velero stores volume snapshots.
+ *
+ * @schema VolumeSnapshotLocation
+ */
+export interface VolumeSnapshotLocationProps {
+  /**
+   * @schema VolumeSnapshotLocation#metadata
+   */
+  readonly metadata?: ApiObjectMetadata;
+
+  /**
+   * VolumeSnapshotLocationSpec defines the specification for a Velero VolumeSnapshotLocation.
+   *
+   * @schema VolumeSnapshotLocation#spec
+   */
+  readonly spec?: VolumeSnapshotLocationSpec;
+}
+
+/**
+ * Converts an object of type 'VolumeSnapshotLocationProps' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_VolumeSnapshotLocationProps(obj: VolumeSnapshotLocationProps | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'metadata': obj.metadata,
+    'spec': toJson_VolumeSnapshotLocationSpec(obj.spec),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * VolumeSnapshotLocationSpec defines the specification for a Velero VolumeSnapshotLocation.
+ *
+ * @schema VolumeSnapshotLocationSpec
+ */
+export interface VolumeSnapshotLocationSpec {
+  /**
+   * Config is for provider-specific configuration fields.
+   *
+   * @schema VolumeSnapshotLocationSpec#config
+   */
+  readonly config?: { [key: string]: string };
+
+  /**
+   * Credential contains the credential information intended to be used with this location
+   *
+   * @schema VolumeSnapshotLocationSpec#credential
+   */
+  readonly credential?: VolumeSnapshotLocationSpecCredential;
+
+  /**
+   * Provider is the provider of the volume storage.
+   *
+   * @schema VolumeSnapshotLocationSpec#provider
+   */
+  readonly provider: string;
+}
+
+/**
+ * Converts an object of type 'VolumeSnapshotLocationSpec' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_VolumeSnapshotLocationSpec(obj: VolumeSnapshotLocationSpec | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'config': ((obj.config) === undefined) ? undefined : (Object.entries(obj.config).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+    'credential': toJson_VolumeSnapshotLocationSpecCredential(obj.credential),
+    'provider': obj.provider,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * Credential contains the credential information intended to be used with this location
+ *
+ * @schema VolumeSnapshotLocationSpecCredential
+ */
+export interface VolumeSnapshotLocationSpecCredential {
+  /**
+   * The key of the secret to select from.  Must be a valid secret key.
+   *
+   * @schema VolumeSnapshotLocationSpecCredential#key
+   */
+  readonly key: string;
+
+  /**
+   * Name of the referent.
+   * This field is effectively required, but due to backwards compatibility is
+   * allowed to be empty. Instances of this type with an empty value here are
+   * almost certainly wrong.
+   * More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/names/#names
+   *
+   * @schema VolumeSnapshotLocationSpecCredential#name
+   */
+  readonly name?: string;
+
+  /**
+   * Specify whether the Secret or its key must be defined
+   *
+   * @schema VolumeSnapshotLocationSpecCredential#optional
+   */
+  readonly optional?: boolean;
+}
+
+/**
+ * Converts an object of type 'VolumeSnapshotLocationSpecCredential' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_VolumeSnapshotLocationSpecCredential(obj: VolumeSnapshotLocationSpecCredential | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'key': obj.key,
+    'name': obj.name,
+    'optional': obj.optional,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 

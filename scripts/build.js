@@ -9,6 +9,7 @@ const fs = require('fs');
 const esbuild = require('esbuild');
 
 const root = path.resolve(__dirname, '..');
+const pkg = require(path.join(root, 'package.json'));
 esbuild.buildSync({
   // main.ts -> lib/main.js; the command-line scripts -> lib/scripts/*.js
   entryPoints: ['main.ts', 'scripts/bench.ts', 'scripts/diff.ts']
@@ -19,7 +20,15 @@ esbuild.buildSync({
   platform: 'node',
   target: 'node20',
   format: 'cjs',
-  packages: 'external',
+  // Dependencies stay external (loaded from node_modules), except the CEL evaluator: it is over a hundred small
+  // modules, and bundled it loads in a third of the time.
+  external: Object.keys({ ...pkg.dependencies, ...pkg.devDependencies })
+    .filter((name) => !name.startsWith('@bufbuild/'))
+    .flatMap((name) => [name, `${name}/*`]),
+  // The compiled data of imports/ (schema bundle, chart data) is copied next to the bundle and loaded with Node's
+  // JSON.parse at run time, which is several times faster than parsing it as an inlined object literal.
+  loader: { '.json': 'copy' },
+  assetNames: '[name]',
   sourcemap: false,
   logLevel: 'warning',
 });

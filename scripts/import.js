@@ -1,18 +1,29 @@
 #!/usr/bin/env node
 /**
- * Regenerates imports/ from the vendored schemas in schemas/, with no network.
+ * Regenerates imports/ from the upstream schemas and chart data in ../shared, with no network.
+ *
+ * Only what this script writes is committed; the upstream files themselves stay in ../shared (see
+ * ../shared/schemas/SOURCES.md and ../shared/charts/SOURCES.md for where each comes from).
  *
  * `cdk8s import k8s` always downloads, and `cdk8s import` given several CRD files keeps only the first
  * and overwrites files of the same API group. So this script drives cdk8s-cli's own generators directly:
  * - k8s.ts from schemas/k8s/v1.27.0/_definitions.json (same code path as `cdk8s import k8s@1.27.0`);
  * - one file per API group from every CRD of that group, merged into one manifest, keeping only
- *   the served versions (storage version first) so the unsuffixed class is the version we emit.
+ *   the served versions, most stable first (v1 before v1beta1 before v1alpha1), so the unsuffixed class is the
+ *   version we emit;
+ * - validation-schemas.json: the Kubernetes 1.27 definitions and every served CRD version, for synth-time
+ *   validation (CRD validation rules, list types, map keys and defaults are kept: the validator enforces them);
+ * - chart-values.json: per add-on chart folder, the published chart version, repository and chart name, its
+ *   values.schema.json where upstream ships one, and otherwise the key tree of its default values.
  *
- * Usage: node scripts/import.js [outdir]   (default: imports)
+ * Usage: node scripts/import.js [--shared DIR] [--out DIR]
+ *   --shared DIR  the shared data folder (default: ../shared next to the repository)
+ *   --out DIR     where to write (default: imports); every *.ts and *.json already there is replaced
  */
 'use strict';
 const fs = require('fs');
 const path = require('path');
+const { parseArgs } = require('util');
 const yaml = require('js-yaml');
 const { createRequire } = require('module');
 
@@ -27,9 +38,23 @@ const { findApiObjectDefinitions } = cliRequire('./lib/import/k8s');
 const codegen = cliRequire('./lib/import/codegen');
 const { parseApiTypeName, safeParseJsonSchema } = cliRequire('./lib/import/k8s-util');
 
-const outdir = path.resolve(root, process.argv[2] ?? 'imports');
-const K8S_SCHEMA = path.join(root, 'schemas/k8s/v1.27.0/_definitions.json');
-const CRD_DIR = path.join(root, 'schemas/crds');
+const { values: args } = parseArgs({
+  options: { shared: { type: 'string' }, out: { type: 'string' } },
+  strict: true,
+  allowPositionals: false,
+});
+const shared = path.resolve(root, args.shared ?? '../shared');
+const outdir = path.resolve(root, args.out ?? 'imports');
+const K8S_SCHEMA = path.join(shared, 'schemas/k8s/v1.27.0/_definitions.json');
+const CRD_DIR = path.join(shared, 'schemas/crds');
+const CHART_DIR = path.join(shared, 'charts');
+
+for (const p of [K8S_SCHEMA, CRD_DIR, CHART_DIR]) {
+  if (!fs.existsSync(p)) {
+    console.error(`import: ${p} not found; pass --shared DIR (the folder holding schemas/ and charts/)`);
+    process.exit(2);
+  }
+}
 
 async function importK8s() {
   const schema = safeParseJsonSchema(fs.readFileSync(K8S_SCHEMA, 'utf8'));
@@ -52,31 +77,55 @@ async function importK8s() {
   code.line(typeGenerator.render());
   code.closeFile('k8s.ts');
   await code.save(outdir);
-  console.log('k8s');
+  console.log('k8s.ts');
 }
 
-/** Served versions only, storage version first, so the unsuffixed class is the one we use. */
+/** Kubernetes version priority: GA before beta before alpha, higher numbers first (as kubectl orders them). */
+function versionRank(name) {
+  const m = /^v(\d+)(?:(alpha|beta)(\d+))?$/.exec(name);
+  if (!m) return [3, 0, 0];
+  const level = m[2] === undefined ? 0 : m[2] === 'beta' ? 1 : 2;
+  return [level, -Number(m[1]), -Number(m[3] ?? 0)];
+}
+
+function compareVersions(a, b) {
+  const ra = versionRank(a);
+  const rb = versionRank(b);
+  for (let i = 0; i < 3; i++) if (ra[i] !== rb[i]) return ra[i] - rb[i];
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** Served versions only, most stable first, so the unsuffixed class is the version we emit. */
 function servedOnly(crd) {
   const versions = crd.spec.versions.filter((v) => v.served);
-  versions.sort((a, b) => Number(b.storage) - Number(a.storage));
+  versions.sort((a, b) => compareVersions(a.name, b.name));
   return { ...crd, spec: { ...crd.spec, versions } };
 }
 
-async function importCrds() {
-  const byGroup = new Map();
+/** Every CustomResourceDefinition in CRD_DIR, in file order. */
+function loadCrds() {
+  const out = [];
   for (const file of fs.readdirSync(CRD_DIR).filter((f) => f.endsWith('.yaml')).sort()) {
     for (const doc of yaml.loadAll(fs.readFileSync(path.join(CRD_DIR, file), 'utf8'))) {
       if (!doc || doc.kind !== 'CustomResourceDefinition') continue;
-      const g = doc.spec.group;
-      if (!byGroup.has(g)) byGroup.set(g, []);
-      byGroup.get(g).push(servedOnly(doc));
+      out.push(doc);
     }
   }
-  for (const [group, crds] of [...byGroup].sort(([a], [b]) => a.localeCompare(b))) {
-    const manifest = crds.map((c) => yaml.dump(c, { noRefs: true, lineWidth: -1 })).join('---\n');
+  return out;
+}
+
+async function importCrds(crds) {
+  const byGroup = new Map();
+  for (const doc of crds) {
+    const g = doc.spec.group;
+    if (!byGroup.has(g)) byGroup.set(g, []);
+    byGroup.get(g).push(servedOnly(doc));
+  }
+  for (const [group, list] of [...byGroup].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    const manifest = list.map((c) => yaml.dump(c, { noRefs: true, lineWidth: -1 })).join('---\n');
     const importer = new ImportCustomResourceDefinition(manifest);
     await importer.import({ outdir, targetLanguage: 'typescript' });
-    void group;
+    console.log(`${group}.ts`);
   }
 }
 
@@ -103,29 +152,52 @@ const CLUSTER_SCOPED_CORE = new Set([
   'authorization.k8s.io/v1/SubjectAccessReview',
 ]);
 
-/** Drops documentation-only keywords so the bundle stays small; `properties` maps keep their keys. */
-function strip(node) {
-  if (Array.isArray(node)) return node.map(strip);
+/** Documentation and patch-strategy keywords: never read by the validator. */
+const DOC_KEYWORDS = new Set(['description', 'example', 'examples', 'x-kubernetes-patch-strategy',
+  'x-kubernetes-patch-merge-key', 'x-kubernetes-map-type', 'x-kubernetes-group-version-kind', 'x-kubernetes-unions',
+  '$schema', 'title', '$comment']);
+
+/**
+ * Drops documentation-only keywords so the bundle stays small; keys of `properties`/`definitions`/`$defs` maps are
+ * names, not keywords, and are kept. `keepDefault` keeps `default` (CRD structural defaults, which the API server
+ * applies before it evaluates validation rules); `x-kubernetes-validations` keep only what the rule needs.
+ */
+function strip(node, keepDefault) {
+  if (Array.isArray(node)) return node.map((n) => strip(n, keepDefault));
   if (!node || typeof node !== 'object') return node;
   const out = {};
   for (const key of Object.keys(node).sort()) {
-    if (['description', 'example', 'default', 'x-kubernetes-patch-strategy', 'x-kubernetes-patch-merge-key',
-      'x-kubernetes-list-map-keys', 'x-kubernetes-list-type', 'x-kubernetes-map-type', 'x-kubernetes-validations',
-      'x-kubernetes-group-version-kind', 'x-kubernetes-unions', '$schema', 'title'].includes(key)) continue;
+    if (DOC_KEYWORDS.has(key) || (key === 'default' && !keepDefault)) continue;
     const v = node[key];
-    if (key === 'properties' || key === 'definitions') {
+    if (['properties', 'definitions', '$defs', 'patternProperties', 'dependencies', 'dependentSchemas'].includes(key)) {
       const props = {};
-      for (const p of Object.keys(v).sort()) props[p] = strip(v[p]);
+      for (const p of Object.keys(v).sort()) props[p] = strip(v[p], keepDefault);
       out[key] = props;
+    } else if (key === 'default' || key === 'enum' || key === 'const') {
+      out[key] = v; // data, not schema
+    } else if (key === 'x-kubernetes-validations') {
+      out[key] = v.map((r) => {
+        const rule = {};
+        for (const f of ['fieldPath', 'message', 'messageExpression', 'optionalOldSelf', 'reason', 'rule']) {
+          if (r[f] !== undefined) rule[f] = r[f];
+        }
+        return rule;
+      });
     } else {
-      out[key] = strip(v);
+      out[key] = strip(v, keepDefault);
     }
   }
   return out;
 }
 
+function sortedObject(obj) {
+  const out = {};
+  for (const k of Object.keys(obj).sort()) out[k] = obj[k];
+  return out;
+}
+
 /** imports/validation-schemas.json: the Kubernetes 1.27 definitions and served CRD versions, for synth-time validation. */
-function writeSchemaBundle() {
+function writeSchemaBundle(crdDocs) {
   const defs = JSON.parse(fs.readFileSync(K8S_SCHEMA, 'utf8')).definitions;
   const kinds = {};
   for (const name of Object.keys(defs).sort()) {
@@ -139,31 +211,111 @@ function writeSchemaBundle() {
     }
   }
   const crds = {};
-  for (const file of fs.readdirSync(CRD_DIR).filter((f) => f.endsWith('.yaml')).sort()) {
-    for (const doc of yaml.loadAll(fs.readFileSync(path.join(CRD_DIR, file), 'utf8'))) {
-      if (!doc || doc.kind !== 'CustomResourceDefinition') continue;
-      for (const v of doc.spec.versions.filter((x) => x.served)) {
-        crds[`${doc.spec.group}/${v.name}/${doc.spec.names.kind}`] = {
-          namespaced: doc.spec.scope === 'Namespaced',
-          schema: strip(v.schema.openAPIV3Schema),
-        };
-      }
+  for (const doc of crdDocs) {
+    for (const v of doc.spec.versions.filter((x) => x.served)) {
+      const key = `${doc.spec.group}/${v.name}/${doc.spec.names.kind}`;
+      if (crds[key]) throw new Error(`${key} is defined by two CRD files`);
+      crds[key] = {
+        namespaced: doc.spec.scope === 'Namespaced',
+        schema: strip(v.schema.openAPIV3Schema, true),
+      };
     }
   }
-  const sortedKinds = {};
-  for (const k of Object.keys(kinds).sort()) sortedKinds[k] = kinds[k];
-  const sortedCrds = {};
-  for (const k of Object.keys(crds).sort()) sortedCrds[k] = crds[k];
-  const bundle = { k8s: { definitions: strip({ definitions: defs }).definitions, kinds: sortedKinds }, crds: sortedCrds };
+  const bundle = {
+    k8s: { definitions: strip({ definitions: defs }, false).definitions, kinds: sortedObject(kinds) },
+    crds: sortedObject(crds),
+  };
   fs.writeFileSync(path.join(outdir, 'validation-schemas.json'), JSON.stringify(bundle) + '\n');
   console.log('validation-schemas.json');
 }
 
+/** Rows of the table in charts/SOURCES.md, keyed by its header names. */
+function readChartSources() {
+  const text = fs.readFileSync(path.join(CHART_DIR, 'SOURCES.md'), 'utf8');
+  const lines = text.split('\n').filter((l) => l.startsWith('|'));
+  const cells = (l) => l.split('|').slice(1, -1).map((c) => c.trim());
+  const header = cells(lines[0] ?? '');
+  for (const col of ['folder', 'chart version', 'Helm repository', 'source repo', 'path', 'tag', 'commit']) {
+    if (!header.includes(col)) throw new Error(`${CHART_DIR}/SOURCES.md: the table has no "${col}" column`);
+  }
+  return lines.slice(2).map((l) => {
+    const row = {};
+    cells(l).forEach((c, i) => { row[header[i]] = c; });
+    return row;
+  });
+}
+
+/** `https://host/path (chart name)` or `oci://host/path/name`: the repository as written and the chart's name. */
+function parseRepository(folder, text) {
+  const helm = /^(https?:\/\/\S+) \(chart ([^)\s]+)\)$/.exec(text);
+  if (helm) return { repository: helm[1], chart: helm[2], oci: false };
+  const oci = /^(oci:\/\/\S+)$/.exec(text);
+  if (oci) return { repository: oci[1], chart: oci[1].slice(oci[1].lastIndexOf('/') + 1), oci: true };
+  throw new Error(`charts/SOURCES.md: folder ${folder}: cannot read the Helm repository "${text}"`);
+}
+
+/**
+ * The key tree of a chart's default values: an object with keys maps each key to its subtree; leaves are the
+ * type of the default ('string', 'number', 'boolean', 'list'), 'map' for an empty object (a free-form map such
+ * as `nodeSelector: {}`), 'any' for a null default (left to the user; any type, e.g. `affinity: null`).
+ */
+function keyTree(value) {
+  if (value === null || value === undefined) return 'any';
+  if (Array.isArray(value)) return 'list';
+  if (typeof value === 'object') {
+    const keys = Object.keys(value).sort();
+    if (keys.length === 0) return 'map';
+    const out = {};
+    for (const k of keys) out[k] = keyTree(value[k]);
+    return out;
+  }
+  if (typeof value === 'number') return 'number';
+  if (typeof value === 'boolean') return 'boolean';
+  return 'string';
+}
+
+/** imports/chart-values.json: what add-on constructs need to check chart values at synth, without ../shared. */
+function writeChartData() {
+  const charts = {};
+  const rows = readChartSources();
+  const folders = fs.readdirSync(CHART_DIR, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort();
+  for (const folder of folders) {
+    const row = rows.find((r) => r.folder === folder);
+    if (!row) throw new Error(`charts/${folder} has no row in charts/SOURCES.md`);
+    const dir = path.join(CHART_DIR, folder);
+    const chartYaml = yaml.load(fs.readFileSync(path.join(dir, 'Chart.yaml'), 'utf8'));
+    const valuesFile = ['values.yaml', 'values.tmpl.yaml'].find((f) => fs.existsSync(path.join(dir, f)));
+    if (!valuesFile) throw new Error(`charts/${folder} has no values.yaml`);
+    const defaults = yaml.load(fs.readFileSync(path.join(dir, valuesFile), 'utf8')) ?? {};
+    const schemaFile = path.join(dir, 'values.schema.json');
+    const { repository, chart, oci } = parseRepository(folder, row['Helm repository']);
+    if (chart !== chartYaml.name) {
+      throw new Error(`charts/${folder}: SOURCES.md names chart "${chart}" but Chart.yaml names "${chartYaml.name}"`);
+    }
+    charts[folder] = {
+      chart,
+      version: row['chart version'],
+      repository,
+      oci,
+      source: { repo: row['source repo'], path: row.path, tag: row.tag, commit: row.commit },
+      valuesSchema: fs.existsSync(schemaFile) ? strip(JSON.parse(fs.readFileSync(schemaFile, 'utf8')), false) : null,
+      defaultValueKeys: keyTree(defaults),
+    };
+  }
+  for (const r of rows) if (!charts[r.folder]) throw new Error(`charts/SOURCES.md lists ${r.folder}, which has no folder`);
+  fs.writeFileSync(path.join(outdir, 'chart-values.json'), JSON.stringify({ charts }) + '\n');
+  console.log('chart-values.json');
+}
+
 (async () => {
   fs.mkdirSync(outdir, { recursive: true });
+  // Everything here is generated: remove what an earlier run wrote so a dropped API group leaves no stale file.
+  for (const f of fs.readdirSync(outdir)) if (/\.(ts|json)$/.test(f)) fs.rmSync(path.join(outdir, f));
+  const crds = loadCrds();
   await importK8s();
-  await importCrds();
-  writeSchemaBundle();
+  await importCrds(crds);
+  writeSchemaBundle(crds);
+  writeChartData();
 })().catch((e) => {
   console.error(e);
   process.exit(1);

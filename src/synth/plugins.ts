@@ -1,6 +1,7 @@
 import { policyPlugin } from '../policy/policy-plugin';
 import { environmentReadmePlugin } from './plugins/environment-readme';
 import { pruneGuard } from './plugins/prune-guard';
+import { validationReportPlugin } from './schema-report';
 import { SynthPlugin } from './synthesizer';
 import { statefulGuardPlugin } from '../datastore/stateful-guard';
 import { tenancyChecksPlugin } from '../tenancy/isolation';
@@ -19,5 +20,5 @@ export interface DefaultPluginOptions {
  */
 export function defaultPlugins(options: DefaultPluginOptions = {}): SynthPlugin[] {
   const allowPrune = options.allowPrune ?? false;
-  return [policyPlugin(), tenancyChecksPlugin(), pruneGuard({ allowPrune }), statefulGuardPlugin({ allowPrune }), environmentReadmePlugin()];
+  return [policyPlugin(), tenancyChecksPlugin(), pruneGuard({ allowPrune }), statefulGuardPlugin({ allowPrune }), environmentReadmePlugin(), validationReportPlugin()];
 }

@@ -1,5 +1,14 @@
-import * as fs from 'fs';
-import * as path from 'path';
+/** One CEL validation rule of a CRD schema node (`x-kubernetes-validations`). */
+export interface ValidationRule {
+  readonly rule: string;
+  readonly message?: string;
+  readonly messageExpression?: string;
+  /** Where the API server reports the failure, relative to the node (e.g. `.spec.replicas`). */
+  readonly fieldPath?: string;
+  readonly reason?: string;
+  /** Transition rule that also runs at create, with `oldSelf` unset. */
+  readonly optionalOldSelf?: boolean;
+}
 
 /** A JSON-schema node as found in the Kubernetes definitions and CRD openAPIV3Schema. */
 export interface SchemaNode {
@@ -27,6 +36,12 @@ export interface SchemaNode {
   readonly 'x-kubernetes-int-or-string'?: boolean;
   readonly 'x-kubernetes-preserve-unknown-fields'?: boolean;
   readonly 'x-kubernetes-embedded-resource'?: boolean;
+  /** `atomic` (default), `set` (unique scalar items) or `map` (items unique by `x-kubernetes-list-map-keys`). */
+  readonly 'x-kubernetes-list-type'?: 'atomic' | 'set' | 'map';
+  readonly 'x-kubernetes-list-map-keys'?: string[];
+  readonly 'x-kubernetes-validations'?: ValidationRule[];
+  /** Structural default (CRDs only): the API server applies it before it evaluates validation rules. */
+  readonly default?: unknown;
 }
 
 /** What the validator knows about one apiVersion/kind. */
@@ -48,16 +63,15 @@ export interface SchemaBundle {
   readonly crds: Record<string, { readonly namespaced: boolean; readonly schema: SchemaNode }>;
 }
 
-/** Finds imports/validation-schemas.json above this module (works from src/ under vitest and from the lib/ bundle). */
-function findBundle(): string {
-  let dir = __dirname;
-  for (;;) {
-    const candidate = path.join(dir, 'imports', 'validation-schemas.json');
-    if (fs.existsSync(candidate)) return candidate;
-    const up = path.dirname(dir);
-    if (up === dir) throw new Error('imports/validation-schemas.json not found: run `npm run import`');
-    dir = up;
-  }
+/**
+ * The compiled bundle, loaded through the module system like the bindings beside it (`imports/` is part of the
+ * package): under vitest and ts-node Node resolves the path from this file, and the esbuild bundle copies the JSON
+ * next to `lib/main.js` and rewrites the path (see scripts/build.js). No search of parent folders, so a user's
+ * own `imports/` folder can never be picked up by mistake.
+ */
+function loadBundle(): SchemaBundle {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require('../../imports/validation-schemas.json') as SchemaBundle;
 }
 
 /** Looks up schemas by apiVersion/kind; loaded once per process from the vendored, compiled bundle. */
@@ -67,8 +81,7 @@ export class SchemaRegistry {
   /** The registry built from the committed bundle. */
   public static default(): SchemaRegistry {
     if (!SchemaRegistry.instance) {
-      const bundle = JSON.parse(fs.readFileSync(findBundle(), 'utf8')) as SchemaBundle;
-      SchemaRegistry.instance = new SchemaRegistry(bundle);
+      SchemaRegistry.instance = new SchemaRegistry(loadBundle());
     }
     return SchemaRegistry.instance;
   }

@@ -1,3 +1,4 @@
+import { rulesOf, toCelValue } from './schema-cel';
 import { KindInfo, SchemaNode, SchemaRegistry } from './schema-registry';
 
 /** One problem found in one document. */
@@ -88,9 +89,37 @@ function show(v: unknown): string {
   return s.length > 60 ? s.slice(0, 57) + '...' : s;
 }
 
+/** JSON with object keys sorted: equal values give equal strings (list-type set/map uniqueness). */
+function canonical(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
+  if (v && typeof v === 'object') {
+    return `{${Object.keys(v).sort().filter((k) => (v as Record<string, unknown>)[k] !== undefined)
+      .map((k) => `${JSON.stringify(k)}:${canonical((v as Record<string, unknown>)[k])}`).join(',')}}`;
+  }
+  return JSON.stringify(v) ?? 'undefined';
+}
+
+/** Appends a rule's `fieldPath` (`.a.b`, `.a['b']`, `.a[0]`) to the path of the node that holds the rule. */
+function withFieldPath(path: Path, fieldPath: string): Path {
+  let p = path;
+  for (const m of fieldPath.matchAll(/\.([A-Za-z0-9_$-]+)|\[(\d+)\]|\['([^']*)'\]/g)) {
+    p = m[1] !== undefined ? join(p, m[1]) : m[2] !== undefined ? join(p, Number(m[2])) : join(p, m[3]!);
+  }
+  return p;
+}
+
 /** Strict structural validation of documents against the Kubernetes 1.27 definitions and vendored CRD schemas. */
 export class SchemaValidator {
   private readonly patterns = new Map<string, RegExp | null>();
+  /** CEL views of the current document's objects, so nested rules do not convert a subtree twice. */
+  private celValues = new WeakMap<object, unknown>();
+  /** The current document's metadata, for rules at the root of a schema. */
+  private metadata: Record<string, unknown> | undefined;
+  private readonly resolveSchema = (s: SchemaNode): SchemaNode => {
+    let n = s;
+    while (n.$ref) n = this.registry.resolveRef(n.$ref);
+    return n;
+  };
 
   public constructor(private readonly registry: SchemaRegistry = SchemaRegistry.default()) {}
 
@@ -117,6 +146,8 @@ export class SchemaValidator {
       required: (info.schema.required ?? []).filter((r) => r !== 'metadata'),
     } as { properties: Record<string, SchemaNode>; required: string[] };
     delete strict.properties.metadata;
+    this.celValues = new WeakMap();
+    this.metadata = metadata && typeof metadata === 'object' ? metadata : undefined;
     this.check(rest, strict, undefined, problems, info.structural);
     if (metadata === undefined || metadata === null || typeof metadata !== 'object') {
       problems.push({ path: 'metadata', message: 'metadata is required' });
@@ -194,7 +225,74 @@ export class SchemaValidator {
   private check(value: unknown, schemaIn: SchemaNode, path: Path, problems: Problem[], structural: boolean): void {
     let schema = schemaIn;
     while (schema.$ref) schema = this.registry.resolveRef(schema.$ref);
+    const listType = schema['x-kubernetes-list-type'];
+    const rules = schema['x-kubernetes-validations'];
+    if (listType === undefined && rules === undefined) {
+      this.checkValue(value, schema, path, problems, structural);
+      return;
+    }
+    const before = problems.length;
+    this.checkValue(value, schema, path, problems, structural);
+    if (value === null || value === undefined) return;
+    // Rules run only on a value that is otherwise valid: a rule over a malformed value would only repeat the problem.
+    const clean = problems.length === before;
+    if ((listType === 'set' || listType === 'map') && Array.isArray(value)) this.checkListType(value, schema, path, problems);
+    if (rules !== undefined && clean) this.checkRules(value, schema, path, problems);
+  }
 
+  /** `x-kubernetes-list-type: set` items and `map` keys must be unique (the API server and server-side apply reject duplicates). */
+  private checkListType(arr: unknown[], schema: SchemaNode, path: Path, problems: Problem[]): void {
+    const seen = new Map<string, number>();
+    if (schema['x-kubernetes-list-type'] === 'set') {
+      arr.forEach((item, i) => {
+        const key = canonical(item);
+        const first = seen.get(key);
+        if (first === undefined) seen.set(key, i);
+        else problems.push({ path: render(join(path, i)), message: `duplicate value ${show(item)} (also at [${first}]): the list is a set (x-kubernetes-list-type: set)` });
+      });
+      return;
+    }
+    const keys = schema['x-kubernetes-list-map-keys'] ?? [];
+    const itemSchema = schema.items ? this.resolveSchema(schema.items) : undefined;
+    arr.forEach((item, i) => {
+      if (!item || typeof item !== 'object') return;
+      // A key field left out takes its structural default, as the API server defaults it before comparing.
+      const values = keys.map((k) => (item as Record<string, unknown>)[k] ?? itemSchema?.properties?.[k]?.default);
+      const key = canonical(values);
+      const first = seen.get(key);
+      if (first === undefined) {
+        seen.set(key, i);
+        return;
+      }
+      const shown = keys.map((k, j) => `${k}=${values[j] === undefined ? '(unset)' : JSON.stringify(values[j])}`).join(', ');
+      problems.push({ path: render(join(path, i)), message: `duplicate entry ${shown} (also at [${first}]): entries of this list must be unique by ${keys.join(', ')} (x-kubernetes-list-type: map)` });
+    });
+  }
+
+  /** The node's CEL validation rules, on its value after structural defaulting. */
+  private checkRules(value: unknown, schema: SchemaNode, path: Path, problems: Problem[]): void {
+    let self: unknown;
+    for (const r of rulesOf(schema)) {
+      if (r.status !== 'enforced') continue; // transition and not-evaluable rules are listed in VALIDATION.md
+      if (self === undefined) {
+        self = toCelValue(value, schema, this.resolveSchema, this.celValues);
+        // At the root, Kubernetes shows rules the object's name and generateName (and no other metadata).
+        if (path === undefined && self && typeof self === 'object') {
+          const { name, generateName } = this.metadata ?? {};
+          self = { ...self, metadata: { ...(name !== undefined ? { name } : {}), ...(generateName !== undefined ? { generateName } : {}) } };
+        }
+      }
+      const outcome = r.evaluate(self);
+      if (outcome.kind === 'pass') continue;
+      const at = r.rule.fieldPath ? withFieldPath(path, r.rule.fieldPath) : path;
+      const message = outcome.kind === 'fail'
+        ? outcome.message
+        : `validation rule could not be evaluated (${outcome.message}): ${r.rule.rule.length > 120 ? r.rule.rule.slice(0, 117) + '...' : r.rule.rule}`;
+      problems.push({ path: render(at) || '(root)', message });
+    }
+  }
+
+  private checkValue(value: unknown, schema: SchemaNode, path: Path, problems: Problem[], structural: boolean): void {
     if (value === null) {
       if (schema.nullable) return;
       problems.push({ path: render(path), message: 'null is not allowed here (leave the field out instead)' });
