@@ -1,4 +1,5 @@
-import { DeliveryTool, RolloutStrategy, ImagePolicy, MonitoringMode, EnvironmentProfile } from '../src';
+import { AddOn, DeliveryTool, RolloutStrategy, ImagePolicy, MonitoringMode, EnvironmentProfile, SecretBackend, VaultAuth } from '../src';
+import { VAULT_SERVER } from './platform-settings';
 import { PLATFORM_REPO_URL, PlatformSettings } from './platform-settings';
 import { IMAGE_DIGESTS } from './images';
 
@@ -28,6 +29,15 @@ export const development = {
   protectStatefulResources: false,
   imageDigests: IMAGE_DIGESTS,
   enforcePolicies: false,
+  // No TLS, no backups, no Kafka: certificates only for the datastores' transport, secrets from Vault, nginx.
+  addOns: [
+    AddOn.certManager(),
+    AddOn.externalSecrets({ stores: [SecretBackend.vault('vault-dev', { server: VAULT_SERVER, path: 'secret', auth: VaultAuth.kubernetes('external-secrets-development') })] }),
+    AddOn.ingressNginx(),
+    // The api-gateway scales on its request rate (a ScaledObject with a Prometheus trigger).
+    AddOn.keda(),
+  ],
+  clusterProvides: { storageClasses: ['standard'] },
 } satisfies EnvironmentProfile;
 
 /** The reference platform in development: latest builds, rolling updates, everything in-cluster, no Kafka. */

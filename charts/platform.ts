@@ -3,7 +3,7 @@ import * as path from 'path';
 import { App } from 'cdk8s';
 import {
   addGitOpsDelivery, ConnectionGraph, EnvironmentChart, Engine, EnvValue, HealthProbe, IngressHost, LogBackend,
-  MicroserviceDeployment, MicroserviceDeploymentProps, NamespaceTier, NetworkPeer, ObservabilityStack, PlatformNamespace,
+  MetricQuery, MicroserviceDeployment, MicroserviceDeploymentProps, NamespaceTier, NetworkPeer, ObservabilityStack, PlatformNamespace,
   Receiver, StatefulDatastore, TenantNamespace, TraceBackend, defaultPlans, loadTenantsFile, otelCollectorRef, otlpEnvironment,
 } from '../src';
 import { serviceImage } from './images';
@@ -128,7 +128,8 @@ export function buildPlatform(app: App, settings: PlatformSettings, environments
   const gateway = service('api-gateway', 'backend', 'backend', {
     ingress: { hosts: [IngressHost.subdomain('api', [{ path: '/' }])], rateLimitRps: 100 },
     strategy: settings.apiGatewayStrategy,
-    autoscaling: { ...ha, podsMetrics: [{ name: 'requests_per_second', averageValue: '100' }] },
+    // Requests per second per pod, from the gateway's own http_requests_total: a KEDA ScaledObject's Prometheus trigger.
+    autoscaling: { ...ha, podsMetrics: [{ name: 'requests_per_second', averageValue: '100', query: MetricQuery.httpRequestRate() }] },
     env: { NODE_ENV: EnvValue.value('production'), PORT: EnvValue.value('8080') },
   });
   const auth = service('auth-service', 'backend', 'backend', {
@@ -186,8 +187,6 @@ export function buildPlatform(app: App, settings: PlatformSettings, environments
       ...namespaces.map((namespace) => ({ namespace, tier: NAMESPACES[namespace].tier })),
       { namespace: profile.monitoring.namespace, tier: NamespaceTier.observability() },
       { namespace: 'logging', tier: NamespaceTier.observability() },
-      // Velero's own installation creates its namespace; our Schedules go there when backups are on.
-      ...(profile.backups.enabled ? [{ namespace: 'velero', tier: NamespaceTier.system() }] : []),
       { namespace: 'argocd', tier: NamespaceTier.system() },
       ...tenants.map((t) => ({ namespace: t.namespaceName, tier: NamespaceTier.tenant(), group: 'tenants' })),
     ],

@@ -1,4 +1,8 @@
-import { CanaryStep, DeliveryTool, RolloutStrategy, ImagePolicy, MonitoringMode, EnvironmentProfile, SyncPolicy } from '../src';
+import {
+  AcmeSolver, AddOn, CanaryStep, DeliveryTool, RolloutStrategy, ImagePolicy, MonitoringMode, EnvironmentProfile, SecretBackend, SyncPolicy, TlsIssuer,
+  VaultAuth, VeleroCredentials,
+} from '../src';
+import { ACME_EMAIL, VAULT_SERVER, veleroRole } from './platform-settings';
 import { PLATFORM_REPO_URL, PlatformSettings } from './platform-settings';
 import { IMAGE_DIGESTS } from './images';
 
@@ -30,6 +34,17 @@ export const production = {
   enforcePolicies: true,
   // Automated, but datastores and namespaces are never pruned by Argo CD/Flux; synth refuses to drop them.
   delivery: { syncPolicy: SyncPolicy.automatedProtectingState(), pruneGuard: true },
+  addOns: [
+    AddOn.certManager({ issuers: [TlsIssuer.letsEncrypt('letsencrypt-prod', { email: ACME_EMAIL, solver: AcmeSolver.http01Ingress() })] }),
+    AddOn.externalSecrets({ stores: [SecretBackend.vault('vault-production', { server: VAULT_SERVER, path: 'secret', auth: VaultAuth.kubernetes('external-secrets-production') })] }),
+    AddOn.ingressNginx(),
+    AddOn.argoRollouts(),
+    AddOn.keda(),
+    AddOn.strimzi(),
+    // File-system backups copy volume data into the bucket, so dr (another region) can restore them.
+    AddOn.velero({ credentials: VeleroCredentials.serviceAccountRole(veleroRole('production')), nodeAgent: true }),
+  ],
+  clusterProvides: { storageClasses: ['gp3-encrypted'] },
 } satisfies EnvironmentProfile;
 
 /** The reference platform in production: canary for the API gateway, blue-green for the frontend, HA datastores. */

@@ -1,4 +1,7 @@
-import { DeliveryTool, RolloutStrategy, ImagePolicy, MonitoringMode, EnvironmentProfile } from '../src';
+import {
+  AcmeSolver, AddOn, DeliveryTool, RolloutStrategy, ImagePolicy, MonitoringMode, EnvironmentProfile, SecretBackend, TlsIssuer, VaultAuth, VeleroCredentials,
+} from '../src';
+import { ACME_EMAIL, VAULT_SERVER, veleroRole } from './platform-settings';
 import { PLATFORM_REPO_URL, PlatformSettings } from './platform-settings';
 import { IMAGE_DIGESTS } from './images';
 
@@ -28,6 +31,16 @@ export const staging = {
   protectStatefulResources: true,
   imageDigests: IMAGE_DIGESTS,
   enforcePolicies: false,
+  addOns: [
+    AddOn.certManager({ issuers: [TlsIssuer.letsEncryptStaging('letsencrypt-staging', { email: ACME_EMAIL, solver: AcmeSolver.http01Ingress() })] }),
+    AddOn.externalSecrets({ stores: [SecretBackend.vault('vault-staging', { server: VAULT_SERVER, path: 'secret', auth: VaultAuth.kubernetes('external-secrets-staging') })] }),
+    AddOn.ingressNginx(),
+    // The api-gateway scales on its request rate (a ScaledObject with a Prometheus trigger).
+    AddOn.keda(),
+    AddOn.strimzi(),
+    AddOn.velero({ credentials: VeleroCredentials.serviceAccountRole(veleroRole('staging')) }),
+  ],
+  clusterProvides: { storageClasses: ['gp3'] },
 } satisfies EnvironmentProfile;
 
 /** The reference platform in staging: release candidates, managed Redis (as the seeds' staging), Kafka on. */

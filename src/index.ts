@@ -7,4 +7,5 @@ export * from './tenancy';
 export * from './observability';
 export * from './gitops';
 export * from './policy';
+export * from './addons';
 export * from './review';

@@ -5,7 +5,7 @@ export { EnvironmentChart } from './environment-chart';
 export type { EnvironmentChartProps } from './environment-chart';
 export { ImagePolicy, MonitoringMode } from './environment-profile';
 export type {
-  AutoscalingDefaults, BackupDefaults, ClusterTarget, EnvironmentProfile, IngressDefaults, MonitoringDefaults, ResourceDefaults,
+  AutoscalingDefaults, BackupDefaults, ClusterProvides, ClusterTarget, EnvironmentProfile, IngressDefaults, MonitoringDefaults, ResourceDefaults,
   SecretStoreRef, StorageDefaults,
 } from './environment-profile';
 export { PlatformConfigError } from './errors';

@@ -10,8 +10,8 @@ import * as yaml from 'js-yaml';
 import { ANNOTATION_SYNC_WAVE } from './argo-cd-delivery';
 import { DEFAULT_DIST_PATH } from './git-source';
 
-/** Namespaces created by the cluster or by the tools' own installation (Argo CD, Flux, Velero), not by dist/. */
-export const PREEXISTING_NAMESPACES: readonly string[] = ['default', 'kube-system', 'kube-public', 'kube-node-lease', 'argocd', 'flux-system', 'velero'];
+/** Namespaces created by the cluster or by the GitOps tools' own installation (Argo CD, Flux), not by dist/. */
+export const PREEXISTING_NAMESPACES: readonly string[] = ['default', 'kube-system', 'kube-public', 'kube-node-lease', 'argocd', 'flux-system'];
 
 export interface DeliveryCheckOptions {
   /** @default DEFAULT_DIST_PATH ('dist') */

@@ -4,6 +4,7 @@ import { AVAILABILITY_CHECKS } from './availability-checks';
 import { CONTAINER_CHECKS } from './container-checks';
 import { NETWORK_CHECKS, PSA_ENFORCE_LABEL, PSS_EXEMPTION_REASON_ANNOTATION } from './network-checks';
 import { POD_SECURITY_CHECKS } from './pod-security-checks';
+import { REFERENCE_CHECKS } from './reference-checks';
 import { PolicyIndex, annotationsOf, labelsOf, nameOf, namespaceOf } from './policy-index';
 import { PolicyCheck, PolicyContext, PolicyFinding, PolicySeverity } from './types';
 
@@ -21,6 +22,7 @@ export const POLICY_CHECKS: readonly PolicyCheck[] = [
   ...AVAILABILITY_CHECKS,
   ...NETWORK_CHECKS,
   ...ACCESS_CHECKS,
+  ...REFERENCE_CHECKS,
 ];
 
 /** One violation, as printed by synth and listed in the report. */

@@ -1,3 +1,4 @@
+import { addOnRequirementsPlugin } from '../addons/requirements';
 import { policyPlugin } from '../policy/policy-plugin';
 import { environmentReadmePlugin } from './plugins/environment-readme';
 import { pruneGuard } from './plugins/prune-guard';
@@ -20,5 +21,5 @@ export interface DefaultPluginOptions {
  */
 export function defaultPlugins(options: DefaultPluginOptions = {}): SynthPlugin[] {
   const allowPrune = options.allowPrune ?? false;
-  return [policyPlugin(), tenancyChecksPlugin(), pruneGuard({ allowPrune }), statefulGuardPlugin({ allowPrune }), environmentReadmePlugin(), validationReportPlugin()];
+  return [addOnRequirementsPlugin(), policyPlugin(), tenancyChecksPlugin(), pruneGuard({ allowPrune }), statefulGuardPlugin({ allowPrune }), environmentReadmePlugin(), validationReportPlugin()];
 }

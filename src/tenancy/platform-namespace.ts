@@ -40,6 +40,12 @@ export interface PlatformNamespaceProps {
    * @default - restricted is enforced
    */
   readonly exemptFromRestricted?: PssExemption;
+  /**
+   * Argo CD never prunes or deletes the namespace (`Prune=false,Delete=false`), e.g. the namespace of a controller
+   * whose CRDs outlive it.
+   * @default profile.protectStatefulResources
+   */
+  readonly protect?: boolean;
 }
 
 /**
@@ -90,7 +96,7 @@ export class PlatformNamespace extends Construct {
         },
         annotations: {
           ...(exemption ? { [PSS_EXEMPTION_ANNOTATION]: exemption.reason.trim() } : {}),
-          ...(profile.protectStatefulResources ? { 'argocd.argoproj.io/sync-options': 'Prune=false,Delete=false' } : {}),
+          ...((props.protect ?? profile.protectStatefulResources) ? { 'argocd.argoproj.io/sync-options': 'Prune=false,Delete=false' } : {}),
         },
       },
     });
