@@ -91,6 +91,12 @@ export interface AddOnProvides {
   /** `<namespace>/<name>` */
   readonly secrets?: readonly string[];
   readonly priorityClasses?: readonly string[];
+  /** ClusterIssuers it configures (emitted into the environment by {@link AddOnDefinition.configure}). */
+  readonly clusterIssuers?: readonly string[];
+  /** ClusterSecretStores it configures. */
+  readonly clusterSecretStores?: readonly string[];
+  /** Namespaced objects it configures, `<Kind>/<namespace>/<name>` (Velero's locations). */
+  readonly objects?: readonly string[];
 }
 
 /** The data of one add-on; see the files in `catalog/`. */

@@ -1,11 +1,12 @@
 /**
  * References between objects: every name one object gives another (issuer, secret store, storage location,
- * service account, ConfigMap, Secret, claim, class, role, Service, analysis template, namespace) must resolve to an
+ * service account, ConfigMap, Secret, claim, class, role, Service, analysis template) must resolve to an
  * object of the same environment, to one an add-on's chart or an operator creates, or to something the profile
  * declares in `clusterProvides`. A dangling reference names both ends.
  */
 import { resolveAddOns } from '../addons/add-on';
 import { addOnNamespaces } from '../addons/cluster-add-ons';
+import { VELERO_DEFAULT_LOCATION } from '../addons/catalog/velero';
 import { AddOnProvides } from '../addons/definition';
 import { EnvironmentProfile } from '../core/environment-profile';
 import { PREEXISTING_NAMESPACES } from '../gitops/delivery-check';
@@ -112,9 +113,7 @@ export function objectReferences(index: PolicyIndex): ObjectReference[] {
         add(d, 'metadata.annotations["cert-manager.io/issuer"]', 'Issuer', ns, a['cert-manager.io/issuer']);
         const issued = a['cert-manager.io/cluster-issuer'] !== undefined || a['cert-manager.io/issuer'] !== undefined;
         if (!issued) arr(spec.tls).forEach((t, i) => add(d, `spec.tls[${i}].secretName`, 'Secret', ns, t?.secretName));
-        arr(spec.rules).forEach((r, i) => arr(r?.http?.paths).forEach((p, j) =>
-          add(d, `spec.rules[${i}].http.paths[${j}].backend.service.name`, 'Service', ns, p?.backend?.service?.name)));
-        add(d, 'spec.defaultBackend.service.name', 'Service', ns, spec.defaultBackend?.service?.name);
+        // Backend Services are checked by ingress-targets-service (with their ports).
         break;
       }
       case 'Certificate':
@@ -135,11 +134,8 @@ export function objectReferences(index: PolicyIndex): ObjectReference[] {
         break;
       case 'Schedule':
         if (String(o.apiVersion).startsWith('velero.io/')) {
-          const location = spec.template?.storageLocation;
-          if (location !== undefined) add(d, 'spec.template.storageLocation', 'BackupStorageLocation', ns, location);
-          else if (!index.inNamespace(ns, 'BackupStorageLocation').some((b) => b.object.spec?.default === true)) {
-            out.push({ from: d, field: 'spec.template.storageLocation', kind: 'BackupStorageLocation', namespace: ns, name: '(the default location)' });
-          }
+          // Without a location Velero uses its default one, which the velero add-on names `default`.
+          add(d, 'spec.template.storageLocation', 'BackupStorageLocation', ns, spec.template?.storageLocation ?? VELERO_DEFAULT_LOCATION);
           arr(spec.template?.volumeSnapshotLocations).forEach((v, i) => add(d, `spec.template.volumeSnapshotLocations[${i}]`, 'VolumeSnapshotLocation', ns, v));
         }
         break;
@@ -174,14 +170,6 @@ export function objectReferences(index: PolicyIndex): ObjectReference[] {
       case 'KafkaNodePool':
         add(d, 'spec.storage.class', 'StorageClass', '', spec.storage?.class);
         arr(spec.storage?.volumes).forEach((v, i) => add(d, `spec.storage.volumes[${i}].class`, 'StorageClass', '', v?.class));
-        break;
-      case 'NetworkPolicy':
-        for (const dir of ['ingress', 'egress'] as const) {
-          arr(spec[dir]).forEach((r, i) => arr(r?.[dir === 'ingress' ? 'from' : 'to']).forEach((peer, j) => {
-            const name = peer?.namespaceSelector?.matchLabels?.['kubernetes.io/metadata.name'];
-            add(d, `spec.${dir}[${i}].${dir === 'ingress' ? 'from' : 'to'}[${j}].namespaceSelector`, 'Namespace', '', name);
-          }));
-        }
         break;
       default:
         break;
@@ -243,6 +231,9 @@ function providedObjects(profile: EnvironmentProfile, where: string): Set<string
     add('PriorityClass', provides.priorityClasses);
     for (const s of provides.serviceAccounts ?? []) out.add(`ServiceAccount/${s}`);
     for (const s of provides.secrets ?? []) out.add(`Secret/${s}`);
+    add('ClusterIssuer', provides.clusterIssuers);
+    add('ClusterSecretStore', provides.clusterSecretStores);
+    for (const o of provides.objects ?? []) out.add(o);
   }
   return out;
 }

@@ -220,21 +220,33 @@ describe('MicroserviceDeployment: seeds', () => {
     expect(d.spec.template.metadata.annotations['checksum/config']).toMatch(/^[a-f0-9]{64}$/);
     expect(env.find('ConfigMap', 'auth-service-config').data).toEqual({ 'config.yaml': config });
 
-    const hpa = env.find('HorizontalPodAutoscaler', 'auth-service');
-    expect(hpa.apiVersion).toBe('autoscaling/v2');
-    expect(hpa.spec).toEqual({
+    // A Pods metric is served by KEDA: a ScaledObject (owning an HPA of the same name) instead of a bare HPA.
+    expect(env.all('HorizontalPodAutoscaler')).toEqual([]);
+    const so = env.find('ScaledObject', 'auth-service');
+    expect(so.apiVersion).toBe('keda.sh/v1alpha1');
+    expect(so.spec).toEqual({
       scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'auth-service' },
-      minReplicas: 2,
-      maxReplicas: 10,
-      metrics: [
-        { type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 70 } } },
-        { type: 'Resource', resource: { name: 'memory', target: { type: 'Utilization', averageUtilization: 80 } } },
-        { type: 'Pods', pods: { metric: { name: 'requests_per_second' }, target: { type: 'AverageValue', averageValue: '100' } } },
-      ],
-      behavior: {
-        scaleDown: { stabilizationWindowSeconds: 300, policies: [{ type: 'Percent', value: 50, periodSeconds: 60 }] },
-        scaleUp: { stabilizationWindowSeconds: 60, policies: [{ type: 'Percent', value: 100, periodSeconds: 60 }, { type: 'Pods', value: 2, periodSeconds: 60 }] },
+      minReplicaCount: 2,
+      maxReplicaCount: 10,
+      advanced: {
+        horizontalPodAutoscalerConfig: {
+          name: 'auth-service',
+          behavior: {
+            scaleDown: { stabilizationWindowSeconds: 300, policies: [{ type: 'Percent', value: 50, periodSeconds: 60 }] },
+            scaleUp: { stabilizationWindowSeconds: 60, policies: [{ type: 'Percent', value: 100, periodSeconds: 60 }, { type: 'Pods', value: 2, periodSeconds: 60 }] },
+          },
+        },
       },
+      triggers: [
+        { type: 'cpu', metricType: 'Utilization', metadata: { value: '70' } },
+        { type: 'memory', metricType: 'Utilization', metadata: { value: '80' } },
+        {
+          type: 'prometheus',
+          name: 'requests_per_second',
+          metricType: 'AverageValue',
+          metadata: { serverAddress: 'http://prometheus.monitoring.svc:9090', query: 'sum(requests_per_second{namespace="production",service="auth-service"})', threshold: '100' },
+        },
+      ],
     });
     const vpa = env.find('VerticalPodAutoscaler', 'auth-service');
     expect(vpa.spec).toEqual({
@@ -659,7 +671,12 @@ describe('MicroserviceDeployment: all props', () => {
     expect(env.find('Ingress', 'checkout').metadata.annotations['nginx.ingress.kubernetes.io/proxy-body-size']).toBe('1m');
     expect(env.find('NetworkPolicy', 'payments').spec.ingress[0].from[0].podSelector.matchLabels['app.kubernetes.io/name']).toBe('checkout');
     expect(env.find('AnalysisTemplate', 'checkout-analysis').spec.metrics[0]).toMatchObject({ interval: '30s', count: 10, failureLimit: 2 });
-    expect(evaluatePolicies({ name: 'production', directory: 'production', profile: production, documents: env.documents }).violations.map((v) => v.text)).toEqual([]);
+    // The priority class comes with the cluster: the profile says so, and the reference resolves.
+    const profile = { ...production, clusterProvides: { ...production.clusterProvides, priorityClasses: ['shop-critical'] } };
+    expect(evaluatePolicies({ name: 'production', directory: 'production', profile, documents: env.documents }).violations.map((v) => v.text)).toEqual([]);
+    expect(evaluatePolicies({ name: 'production', directory: 'production', profile: production, documents: env.documents }).violations.map((v) => v.text)).toEqual([
+      'production/shop/Rollout/checkout: spec.template.spec.priorityClassName: refers to PriorityClass shop-critical, which no object of environment production creates; emit it, or declare it in profile.clusterProvides.priorityClasses if the cluster provides it [references-resolve]',
+    ]);
   });
 
   test('GIVEN every prop WHEN synthesized THEN the snapshot matches', () => {

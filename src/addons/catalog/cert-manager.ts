@@ -199,6 +199,7 @@ export function certManagerDefinition(options: CertManagerOptions, namespace: st
         ingress: [{ peers: ['anywhere'], ports: [10250] }],
       },
     ],
+    provides: () => ({ clusterIssuers: issuers.map((i) => i.name) }),
     configure: (scope, ctx) => {
       if (roleArns.length > 1) fail(scope, 'issuers', roleArns, 'DNS-01 solvers must share one serviceAccountRoleArn (it annotates the one cert-manager ServiceAccount)');
       const names = new Set<string>();

@@ -178,7 +178,7 @@ export function externalSecretsDefinition(options: ExternalSecretsOptions, names
         ingress: [{ peers: ['anywhere'], ports: [10250] }],
       },
     ],
-    provides: (ctx) => ({ serviceAccounts: [`${ctx.namespace}/external-secrets`] }),
+    provides: (ctx) => ({ serviceAccounts: [`${ctx.namespace}/external-secrets`], clusterSecretStores: stores.map((s) => s.name) }),
     configure: (scope) => {
       if (roleArns.length > 1) fail(scope, 'stores', roleArns, 'AWS stores must share one serviceAccountRoleArn (it annotates the one controller ServiceAccount)');
       const names = new Set<string>();

@@ -158,7 +158,11 @@ export function veleroDefinition(options: VeleroOptions, namespace: string): Add
         ...(nodeAgent ? [{ component: 'node-agent', namespace: ctx.namespace, podLabels: { name: 'node-agent' }, egress }] : []),
       ];
     },
-    provides: (ctx) => ({ serviceAccounts: [`${ctx.namespace}/velero-server`] }),
+    provides: (ctx) => ({
+      serviceAccounts: [`${ctx.namespace}/velero-server`],
+      objects: [`BackupStorageLocation/${ctx.namespace}/${VELERO_DEFAULT_LOCATION}`, ...(snapshots ? [`VolumeSnapshotLocation/${ctx.namespace}/${VELERO_DEFAULT_LOCATION}`] : [])],
+      ...(credentials.kind === 'secret' ? { secrets: [`${ctx.namespace}/${VELERO_CREDENTIALS_SECRET}`] } : {}),
+    }),
     configure: (scope, ctx) => {
       const bucket = destination(ctx);
       const prefix = [bucket.prefix, 'velero', ctx.profile.name].filter((p) => p !== undefined && p !== '').join('/');

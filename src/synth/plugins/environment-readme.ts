@@ -1,8 +1,10 @@
 /**
- * Writes `dist/<env>/README.md`: the inventory (objects by kind and by namespace) and a Mermaid diagram of the
+ * Writes `dist/<env>/README.md`: the inventory (objects by kind and by namespace), the cluster add-ons in install
+ * order with the prerequisites outside dist/, and a Mermaid diagram of the
  * services, datastores and their connections, read from the NetworkPolicies actually emitted (so the picture
  * shows what the cluster will allow, not what someone meant to allow). Git hosts render it in pull requests.
  */
+import { addOnReadmeLines } from '../../addons/readme';
 import { EnvironmentOutput, SynthPlugin } from '../synthesizer';
 
 /** Kinds drawn as datastores (cylinders); other pod controllers are services. */
@@ -146,8 +148,9 @@ export function environmentReadme(env: EnvironmentOutput): string {
     const kinds = countBy(byNamespace.get(namespace) ?? [], (o) => o.kind).map(([k, c]) => `${k} ${c}`).join(', ');
     lines.push(`| ${namespace} | ${n} | ${kinds} |`);
   }
+  lines.push('', ...addOnReadmeLines(env.name, env.profile));
   const { nodes, edges } = environmentGraph(env);
-  lines.push('', '## Services, datastores and connections', '');
+  lines.push('## Services, datastores and connections', '');
   if (nodes.length === 0) {
     lines.push('No workloads.', '');
     return lines.join('\n');
