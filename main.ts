@@ -10,7 +10,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { buildApp } from './charts';
-import { ALLOW_PRUNE_FLAG, defaultPlugins, SynthError, synthesize } from './src';
+import { ALLOW_PRUNE_FLAG, defaultPlugins, synthFailureMessage, synthesize } from './src';
 
 function arg(name: string): string | undefined {
   const i = process.argv.indexOf(name);
@@ -36,11 +36,8 @@ function main(): number {
     console.log(`synthesized ${docs} documents (${envs}) into ${path.relative(process.cwd(), outdir) || '.'} in ${ms.toFixed(0)} ms`);
     return 0;
   } catch (e) {
-    if (e instanceof SynthError) {
-      console.error(e.message);
-    } else {
-      console.error(`synth failed; dist/ was left unchanged:\n${e instanceof Error ? e.stack ?? e.message : String(e)}`);
-    }
+    // A user's mistake prints its message alone; only an internal error prints a stack.
+    console.error(synthFailureMessage(e));
     return 1;
   }
 }

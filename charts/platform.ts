@@ -187,7 +187,6 @@ export function buildPlatform(app: App, settings: PlatformSettings, environments
       ...namespaces.map((namespace) => ({ namespace, tier: NAMESPACES[namespace].tier })),
       { namespace: profile.monitoring.namespace, tier: NamespaceTier.observability() },
       { namespace: 'logging', tier: NamespaceTier.observability() },
-      { namespace: 'argocd', tier: NamespaceTier.system() },
       ...tenants.map((t) => ({ namespace: t.namespaceName, tier: NamespaceTier.tenant(), group: 'tenants' })),
     ],
   });

@@ -6,6 +6,7 @@
 import { ApiObject } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
 import { IntOrString, KubeNetworkPolicy, NetworkPolicyPeer, NetworkPolicyPort } from '../../imports/k8s';
+import { ClusterServiceWorkload } from '../core/cluster-services';
 import { ConnectionGraph, IWorkload, WorkloadPort } from '../core/connections';
 import { EnvironmentChart } from '../core/environment-chart';
 import { fail } from '../core/errors';
@@ -132,7 +133,11 @@ export class ClusterAddOns extends Construct {
       const ctx = this.context(a);
       a.definition.configure?.(scope, ctx);
       for (const c of a.definition.controllers?.(ctx) ?? []) {
-        const w = new AddOnControllerWorkload(scope, `controller-${c.component}`, c.workloadName ?? `${a.name}-${c.component}`, c);
+        // A controller that is a cluster service is that graph node: the connections the platform declares to and
+        // from it (analysis, scalers, ingress) land in its NetworkPolicy.
+        const w: IWorkload = c.clusterService !== undefined
+          ? ClusterServiceWorkload.of(this, c.clusterService)
+          : new AddOnControllerWorkload(scope, `controller-${c.component}`, c.workloadName ?? `${a.name}-${c.component}`, c);
         graph.register(w);
         for (const ref of c.connectsTo ?? []) graph.connectIfRegistered(w, ref, undefined, `addOns.${a.name}.${c.component}.connectsTo`);
         componentNetworkPolicy(w, w, {

@@ -6,6 +6,7 @@
 import { Construct } from 'constructs';
 import type { EnvironmentChart } from '../core/environment-chart';
 import type { EnvironmentProfile } from '../core/environment-profile';
+import type { ClusterServiceName, ClusterServicesOverrides } from '../core/cluster-services';
 import type { WorkloadPort, WorkloadRef } from '../core/connections';
 import type { QuotaOverrides } from '../tenancy/plan';
 import type { HelmChartRef } from './chart';
@@ -67,6 +68,12 @@ export interface AddOnControllerPods {
    * @default `<add-on>-<component>`
    */
   readonly workloadName?: string;
+  /**
+   * The cluster service it is (the Argo Rollouts controller, the ingress controller, ...): the platform's constructs
+   * connect to it by that name (`clusterServiceConnects`), and its NetworkPolicy carries those connections.
+   * @default - none
+   */
+  readonly clusterService?: ClusterServiceName;
   readonly namespace: string;
   readonly podLabels: Readonly<Record<string, string>>;
   /** Ports it accepts connections on. @default [] */
@@ -132,6 +139,8 @@ export interface AddOnDefinition {
   controllers?(ctx: AddOnContext): readonly AddOnControllerPods[];
   /** Objects its chart creates that others refer to. @default nothing */
   provides?(ctx: AddOnProfileContext): AddOnProvides;
+  /** The cluster services its controllers are (namespace and pod labels for NetworkPolicies and the flow proof). @default none */
+  clusterServices?(ctx: AddOnProfileContext): ClusterServicesOverrides;
   /**
    * Emits the cluster configuration it is responsible for into the environment chart (ClusterIssuers,
    * ClusterSecretStores, BackupStorageLocations, ...). Runs once, after the environment's constructs.

@@ -34,9 +34,12 @@ export function addOnObjectName(environment: string, addOn: AddOn): string {
   return `${environment}-addon-${addOn.name}`;
 }
 
+/** Group name the add-ons take in the delivery plan (reserved: no namespace group may use it). */
+export const ADD_ONS_GROUP = 'add-ons';
+
 /** Name of the add-ons' AppProject and of the Flux Kustomization applying the HelmReleases. */
 export function addOnsUnitName(environment: string): string {
-  return `${environment}-addons`;
+  return `${environment}-${ADD_ONS_GROUP}`;
 }
 
 export interface ArgoCdAddOnsProps {
@@ -65,8 +68,10 @@ export class ArgoCdAddOns extends Construct {
         sourceRepos: [...new Set(resolved.addOns.map((a) => argoCdHelmSource(a.chart).repoUrl))].sort(),
         destinations: clusters.flatMap((c) => namespaces.map((namespace) => ({ server: c.server, namespace }))),
         clusterResourceWhitelist: [...clusterKinds.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([, v]) => v),
-        // A chart's namespaced objects vary between versions; the destinations confine them to the add-ons' namespaces.
+        // A chart's namespaced objects vary between versions; the destinations confine them to the add-ons' namespaces,
+        // and no chart may create Argo CD's own kinds (a project or application of its own).
         namespaceResourceWhitelist: [{ group: '*', kind: '*' }],
+        namespaceResourceBlacklist: ['AppProject', 'Application', 'ApplicationSet'].map((kind) => ({ group: 'argoproj.io', kind })),
         orphanedResources: { warn: false },
       },
     });

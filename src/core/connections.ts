@@ -46,6 +46,31 @@ export interface Connection {
   readonly from: IWorkload;
   readonly to: IWorkload;
   readonly ports: readonly WorkloadPort[];
+  /** Where it was declared, e.g. `connectsTo[0]`, `clients[1]`, `Flow.declare`. */
+  readonly field?: string;
+}
+
+/** A workload as plain data, for what synth records about the graph. */
+export interface WorkloadRecord {
+  readonly namespace: string;
+  readonly name: string;
+  readonly podSelector: Readonly<Record<string, string>>;
+  /** Set for endpoints outside the cluster (managed datastores, declared external services). */
+  readonly external?: ExternalEndpoint;
+}
+
+/**
+ * A resolved connection as plain data: synth records every connection of an environment on its
+ * `EnvironmentOutput`, and the flow proof checks that the NetworkPolicies admit it.
+ */
+export interface ConnectionRecord {
+  readonly from: WorkloadRecord;
+  readonly to: WorkloadRecord;
+  readonly ports: readonly WorkloadPort[];
+  /** Field that declared it (`connectsTo[0]`, `logs.clients`, ...). */
+  readonly field: string;
+  /** Construct path of `from`. */
+  readonly path: string;
 }
 
 interface PendingConnection {
@@ -91,6 +116,7 @@ export class ConnectionGraph {
    * `field` is used in error messages (e.g. `connectsTo[0]`).
    */
   public connect(from: IWorkload, to: IWorkload | WorkloadRef, ports?: readonly (string | number)[], field = 'connectsTo'): void {
+    refuseSelfConnection(from, to, field);
     this.pending.push({ from, to, ports, field });
     this.resolved = undefined;
   }
@@ -100,6 +126,7 @@ export class ConnectionGraph {
    * service outside this library); the caller then opens its own egress. Ports are still checked when it exists.
    */
   public connectIfRegistered(from: IWorkload, to: WorkloadRef, ports?: readonly (string | number)[], field = 'connectsTo'): void {
+    refuseSelfConnection(from, to, field);
     this.pending.push({ from, to, ports, field, optional: true });
     this.resolved = undefined;
   }
@@ -133,7 +160,7 @@ export class ConnectionGraph {
           return found;
         });
       }
-      out.push({ from: p.from, to, ports });
+      out.push({ from: p.from, to, ports, field: p.field });
     }
     out.sort((a, b) => key(a).localeCompare(key(b)));
     this.byFrom = new Map();
@@ -158,6 +185,17 @@ export class ConnectionGraph {
     return [...(this.byTo.get(w) ?? [])];
   }
 
+  /** Every connection as plain data (resolved, in the graph's order), for the flow proof. */
+  public records(): ConnectionRecord[] {
+    const rec = (w: IWorkload): WorkloadRecord => ({
+      namespace: w.namespace,
+      name: w.workloadName,
+      podSelector: { ...w.podSelector },
+      ...(w.external ? { external: { cidrs: [...w.external.cidrs], ports: [...w.external.ports] } } : {}),
+    });
+    return this.connections().map((c) => ({ from: rec(c.from), to: rec(c.to), ports: [...c.ports], field: c.field ?? 'connectsTo', path: c.from.node.path }));
+  }
+
   /** All registered workloads, sorted by namespace/name. */
   public allWorkloads(): IWorkload[] {
     return [...this.workloads.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([, w]) => w);
@@ -171,6 +209,19 @@ export class ConnectionGraph {
       return fail(from, field, `${ns}/${ref.name}`, `no workload named "${ref.name}" in namespace "${ns}"; known workloads: ${known}`);
     }
     return w;
+  }
+}
+
+/**
+ * A workload connecting to itself is a mistake (a copied line, a wrong variable): the edge would open its own
+ * pods to each other and hide the connection that was meant.
+ */
+function refuseSelfConnection(from: IWorkload, to: IWorkload | WorkloadRef, field: string): void {
+  const same = 'node' in to
+    ? to === from || ((to as IWorkload).namespace === from.namespace && (to as IWorkload).workloadName === from.workloadName)
+    : (to as WorkloadRef).name === from.workloadName && ((to as WorkloadRef).namespace ?? from.namespace) === from.namespace;
+  if (same) {
+    fail(from, field, `${from.namespace}/${from.workloadName}`, 'a workload cannot connect to itself; name the workload it calls (traffic between the pods of one workload is not a connection)');
   }
 }
 
@@ -191,6 +242,21 @@ export function peerOf(w: IWorkload) {
     podSelector: { matchLabels: { ...w.podSelector } },
   };
 }
+
+/**
+ * NetworkPolicy peers of a workload as a source or destination: its pods, or the CIDRs of an endpoint outside the
+ * cluster (a managed datastore, a declared external service).
+ */
+export function peersOf(w: IWorkload): Record<string, any>[] {
+  if (w.external) return (w.external.cidrs.length > 0 ? w.external.cidrs : ['0.0.0.0/0']).map((cidr) => ({ ipBlock: { cidr } }));
+  return [peerOf(w)];
+}
+
+/**
+ * Annotation on a Service (a datastore's headless Service): the pods it selects connect to each other on these of
+ * its ports (comma-separated port names): replication, quorum, gossip. The flow proof derives those flows from it.
+ */
+export const PEER_PORTS_ANNOTATION = 'platform.io/peer-ports';
 
 /** NetworkPolicy rule fragments for the DNS egress every pod needs. */
 export const DNS_EGRESS_RULE = {

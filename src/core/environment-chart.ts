@@ -2,7 +2,7 @@ import { ApiObject, Chart } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
 import { EnvironmentProfile } from './environment-profile';
 import { isDns1123Label } from '../synth/schema-validator';
-import { fail } from './errors';
+import { fail, PlatformUsageError } from './errors';
 
 export interface EnvironmentChartProps {
   readonly profile: EnvironmentProfile;
@@ -36,7 +36,7 @@ export class EnvironmentChart extends Chart {
       if (EnvironmentChart.isEnvironmentChart(c)) return c;
       c = c.node.scope;
     }
-    throw new Error(`${scope.node.path}: must be created inside an EnvironmentChart (it reads the environment profile)`);
+    throw new PlatformUsageError(`${scope.node.path}: must be created inside an EnvironmentChart (it reads the environment profile)`);
   }
 
   public readonly profile: EnvironmentProfile;
@@ -46,7 +46,11 @@ export class EnvironmentChart extends Chart {
       fail(`${scope.node.path || 'app'}/${props.profile.name}`, 'profile.name', props.profile.name, 'must be a DNS-1123 label (lowercase letters, digits and "-", at most 63 characters)');
     }
     const outputDirectory = props.outputDirectory ?? props.profile.name;
-    super(scope, outputDirectory.replace(/\//g, '-'), {
+    const id = outputDirectory.replace(/\//g, '-');
+    if (scope.node.tryFindChild(id)) {
+      fail(`${scope.node.path || 'app'}/${id}`, 'outputDirectory', outputDirectory, 'another EnvironmentChart already writes to this folder: give each environment chart its own profile name or outputDirectory');
+    }
+    super(scope, id, {
       labels: { 'app.kubernetes.io/managed-by': 'cdk8s-platform', 'platform.io/environment': props.profile.name },
     });
     Object.defineProperty(this, ENVIRONMENT_CHART_SYMBOL, { value: true });
@@ -78,6 +82,6 @@ export class EnvironmentChart extends Chart {
    * volumes, so every object must be named explicitly.
    */
   public generateObjectName(apiObject: ApiObject): string {
-    throw new Error(`${apiObject.node.path}: every Kubernetes object needs an explicit metadata.name (names derived from construct paths change when code moves)`);
+    throw new PlatformUsageError(`${apiObject.node.path}: every Kubernetes object needs an explicit metadata.name (names derived from construct paths change when code moves)`);
   }
 }

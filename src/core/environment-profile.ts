@@ -3,6 +3,7 @@
  * an {@link EnvironmentProfile}; constructs read resolved values from it and never test an environment's name.
  */
 import type { AddOn } from '../addons/add-on';
+import type { ApiServerAddress, ClusterServicesOverrides } from './cluster-services';
 import type { DeliveryDefaults } from '../gitops/sync-policy';
 
 /** Which image references an environment accepts. */
@@ -65,6 +66,14 @@ export interface ClusterTarget {
    * @default - unknown: any ipBlock in a tenant policy is treated as possibly reaching pods
    */
   readonly podCidrs?: readonly string[];
+  /**
+   * Where pods reach the Kubernetes API server: NetworkPolicies of pods that call the API open egress to it, and
+   * the flow proof checks every such pod against it.
+   * @default - cidrs ['0.0.0.0/0'], ports 443 and 6443 (see DEFAULT_API_SERVER_CIDRS, DEFAULT_API_SERVER_PORTS)
+   */
+  readonly apiServer?: ApiServerAddress;
+  /** CIDRs of the nodes (Prometheus scrapes the kubelets on 10250). @default ['0.0.0.0/0'] (DEFAULT_NODE_CIDRS) */
+  readonly nodeCidrs?: readonly string[];
 }
 
 /** Autoscaling defaults for services that enable an HPA. */
@@ -202,4 +211,10 @@ export interface EnvironmentProfile {
    * @default - nothing: every reference must resolve inside the environment
    */
   readonly clusterProvides?: ClusterProvides;
+  /**
+   * Namespaces and pod labels of the platform components outside `dist/` (cluster DNS, Argo Rollouts controller,
+   * Strimzi cluster operator, ingress controller, operator-mode Prometheus), per service.
+   * @default - defaultClusterServices(profile) (src/cluster-services.ts)
+   */
+  readonly clusterServices?: ClusterServicesOverrides;
 }

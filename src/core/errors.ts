@@ -19,8 +19,10 @@ export class PlatformConfigError extends Error {
     public readonly field: string,
     public readonly value: unknown,
     public readonly allowed: string,
+    /** How the message shows what was received, when a plain rendering of `value` would mislead. @default showValue(value) */
+    shown?: string,
   ) {
-    super(`${constructPath}: ${field}: got ${showValue(value)}; ${allowed}`);
+    super(`${constructPath}: ${field}: got ${shown ?? showValue(value)}; ${allowed}`);
     this.name = 'PlatformConfigError';
   }
 }
@@ -29,4 +31,28 @@ export class PlatformConfigError extends Error {
 export function fail(scope: IConstruct | string, field: string, value: unknown, allowed: string): never {
   const path = typeof scope === 'string' ? scope : scope.node.path;
   throw new PlatformConfigError(path, field, value, allowed);
+}
+
+/**
+ * A mistake in how the library is used that has no single field (an object without a name, a construct outside
+ * an environment chart). Like {@link PlatformConfigError} it is the user's to fix: synth prints it without a stack.
+ */
+export class PlatformUsageError extends Error {
+  public constructor(message: string) {
+    super(message);
+    this.name = 'PlatformUsageError';
+  }
+}
+
+/**
+ * `id`, after checking that `scope` has no child with that id yet: constructs would otherwise throw a bare
+ * "There is already a Construct with name ..." error. Use it in constructors: `super(scope, uniqueId(scope, id))`.
+ */
+export function uniqueId(scope: IConstruct, id: string): string {
+  const existing = scope.node.tryFindChild(id);
+  if (existing) {
+    const where = scope.node.path || 'the app';
+    fail(scope.node.path ? `${scope.node.path}/${id}` : id, 'id', id, `${where} already has a construct with this id (a ${existing.constructor.name}); construct ids are API (they name objects' construct paths): give each construct its own id`);
+  }
+  return id;
 }

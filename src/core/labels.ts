@@ -37,30 +37,3 @@ export function workloadLabels(o: WorkloadLabelOptions): Record<string, string> 
   if (o.costCenter) labels[LABEL_COST_CENTER] = o.costCenter;
   return labels;
 }
-
-/** A Kubernetes label selector (matchLabels and matchExpressions). */
-export interface LabelSelectorSpec {
-  readonly matchLabels?: Readonly<Record<string, string>>;
-  readonly matchExpressions?: ReadonlyArray<{ readonly key: string; readonly operator: string; readonly values?: readonly string[] }>;
-}
-
-/**
- * True when `labels` satisfy `selector` with Kubernetes semantics: every matchLabels entry equal and every
- * expression (In, NotIn, Exists, DoesNotExist) true; an empty selector matches everything. Shared by the policy
- * gate and the tenant isolation proofs.
- */
-export function selectorMatchesLabels(selector: LabelSelectorSpec, labels: Readonly<Record<string, string>>): boolean {
-  for (const [k, v] of Object.entries(selector.matchLabels ?? {})) if (labels[k] !== v) return false;
-  for (const e of selector.matchExpressions ?? []) {
-    const has = Object.prototype.hasOwnProperty.call(labels, e.key);
-    const values = e.values ?? [];
-    switch (e.operator) {
-      case 'In': if (!has || !values.includes(labels[e.key])) return false; break;
-      case 'NotIn': if (has && values.includes(labels[e.key])) return false; break;
-      case 'Exists': if (!has) return false; break;
-      case 'DoesNotExist': if (has) return false; break;
-      default: return false;
-    }
-  }
-  return true;
-}

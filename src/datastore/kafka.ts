@@ -3,7 +3,10 @@ import {
   Kafka, KafkaSpecKafkaExporterResourcesLimits, KafkaSpecKafkaExporterResourcesRequests, KafkaSpecKafkaListeners,
   KafkaSpecKafkaListenersNetworkPolicyPeers, KafkaSpecKafkaListenersType, KafkaSpecKafkaTemplatePod,
 } from '../../imports/kafka.strimzi.io';
-import { WorkloadPort } from '../core/connections';
+import { IConstruct } from 'constructs';
+import { apiServerOf, clusterServicesOf } from '../core/cluster-services';
+import { DNS_EGRESS_RULE, WorkloadPort } from '../core/connections';
+import { EnvironmentChart } from '../core/environment-chart';
 import { AlertRule } from '../core/monitoring-registry';
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from '../core/security';
 import { SchemaRegistry } from '../synth/schema-registry';
@@ -26,6 +29,10 @@ const KAFKA_UID = 1001;
 const PLAIN: WorkloadPort = { name: 'tcp-clients', port: 9092 };
 const TLS: WorkloadPort = { name: 'tcp-clientstls', port: 9093 };
 const EXPORTER: WorkloadPort = { name: 'tcp-prometheus', port: 9404 };
+/** Strimzi's internal listeners: KRaft controllers, replication (also the operators' and the exporter's), the node agent. */
+const CONTROLPLANE = 9090;
+const REPLICATION = 9091;
+const AGENT = 8443;
 
 /**
  * Kafka as a Strimzi `Kafka` (kafka.strimzi.io/v1, KRaft). Strimzi 1.x takes brokers, controllers and storage
@@ -144,6 +151,7 @@ export function kafkaEngine(o: KafkaEngineOptions = {}): EngineDefinition {
           },
         },
       });
+      kafkaNetworkPolicies(scope, ctx.name, ctx.namespace, common.labels, ctx.highAvailability, common.clientPeers);
       if (SchemaRegistry.default().lookup('kafka.strimzi.io/v1', 'KafkaNodePool')) {
         // Untyped: imports/ has no KafkaNodePool binding.
         new ApiObject(scope, 'NodePool', {
@@ -164,4 +172,50 @@ export function kafkaEngine(o: KafkaEngineOptions = {}): EngineDefinition {
       }
     },
   };
+}
+
+/**
+ * NetworkPolicies of the pods Strimzi runs for cluster `name`. The namespace's default deny applies to them like to
+ * any pod, and the policies Strimzi itself writes only open ingress (and are not in dist/), so every connection is
+ * admitted here, at both ends: clients on the listeners; brokers and controllers between themselves (9090, 9091);
+ * the entity operator and the Kafka exporter to the replication listener; the Strimzi cluster operator to 9090, 9091
+ * and the node agent (8443); Prometheus to the exporter; the entity operator (and brokers with rack awareness,
+ * whose init container reads the node's zone) to the API server.
+ */
+function kafkaNetworkPolicies(scope: IConstruct, name: string, namespace: string, labels: Record<string, string>, rack: boolean, clientPeers: () => Record<string, any>[]): void {
+  const profile = EnvironmentChart.of(scope).profile;
+  const services = clusterServicesOf(profile);
+  const api = apiServerOf(profile);
+  const strimzi = (component: string) => ({ 'strimzi.io/cluster': name, 'strimzi.io/name': `${name}-${component}` });
+  const brokers = { podSelector: { matchLabels: strimzi('kafka') } };
+  const operator = {
+    namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': services.strimziOperator.namespace } },
+    podSelector: { matchLabels: { ...services.strimziOperator.podLabels } },
+  };
+  const prometheus = {
+    namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': services.prometheus.namespace } },
+    podSelector: { matchLabels: { ...services.prometheus.podLabels } },
+  };
+  const tcp = (...ports: number[]) => ports.map((port) => ({ protocol: 'TCP', port }));
+  const apiServer = { to: api.cidrs.map((cidr) => ({ ipBlock: { cidr } })), ports: tcp(...api.ports) };
+  const policy = (id: string, policyName: string, component: string, ingress: unknown, egress: unknown[]) => new ApiObject(scope, id, {
+    apiVersion: 'networking.k8s.io/v1',
+    kind: 'NetworkPolicy',
+    metadata: { name: policyName, namespace, labels },
+    spec: { podSelector: { matchLabels: strimzi(component) }, policyTypes: ['Ingress', 'Egress'], ingress, egress },
+  });
+  policy('NetworkPolicy', name, 'kafka', Lazy.any({
+    produce: () => {
+      const clients = clientPeers();
+      return [
+        // Never an empty `from`: that would admit everyone.
+        ...(clients.length > 0 ? [{ from: clients, ports: tcp(PLAIN.port, TLS.port) }] : []),
+        { from: [brokers, operator], ports: tcp(CONTROLPLANE) },
+        { from: [brokers, { podSelector: { matchLabels: strimzi('entity-operator') } }, { podSelector: { matchLabels: strimzi('kafka-exporter') } }, operator], ports: tcp(REPLICATION) },
+        { from: [operator], ports: tcp(AGENT) },
+      ];
+    },
+  }), [DNS_EGRESS_RULE, { to: [brokers], ports: tcp(CONTROLPLANE, REPLICATION) }, ...(rack ? [apiServer] : [])]);
+  policy('EntityOperatorNetworkPolicy', `${name}-entity-operator`, 'entity-operator', [], [DNS_EGRESS_RULE, { to: [brokers], ports: tcp(REPLICATION) }, apiServer]);
+  policy('ExporterNetworkPolicy', `${name}-kafka-exporter`, 'kafka-exporter', [{ from: [prometheus], ports: tcp(EXPORTER.port) }], [DNS_EGRESS_RULE, { to: [brokers], ports: tcp(REPLICATION) }]);
 }

@@ -1,8 +1,8 @@
 /** The NetworkPolicy of a StatefulDatastore, built from the connection graph at synth. */
 import { Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
-import { KubeNetworkPolicy, NetworkPolicyEgressRule, NetworkPolicyIngressRule } from '../../imports/k8s';
-import { cidrPeers, ConnectionGraph, dnsEgressRule, IWorkload, peerOf, policyPorts } from '../core/connections';
+import { KubeNetworkPolicy, NetworkPolicyEgressRule, NetworkPolicyIngressRule, NetworkPolicyPeer } from '../../imports/k8s';
+import { cidrPeers, ConnectionGraph, dnsEgressRule, IWorkload, peerOf, peersOf, policyPorts } from '../core/connections';
 import { selectorLabels } from '../core/labels';
 import { ResolvedDatastore } from './resolve';
 import { uniquePorts } from './statefulset';
@@ -32,7 +32,7 @@ export function addNetworkPolicy(datastore: Construct & IWorkload, r: ResolvedDa
             const key = `${c.from.namespace}/${c.from.workloadName}:${c.ports.map((p) => p.port).join(',')}`;
             if (seen.has(key)) continue;
             seen.add(key);
-            rules.push({ from: [peerOf(c.from)], ports: policyPorts(c.ports) });
+            rules.push({ from: peersOf(c.from) as NetworkPolicyPeer[], ports: policyPorts(c.ports) });
           }
           // Replication, quorum and backup-job traffic between the datastore's own pods.
           rules.push({ from: [self], ports: policyPorts(peerPorts) });
@@ -52,7 +52,7 @@ export function addNetworkPolicy(datastore: Construct & IWorkload, r: ResolvedDa
 
 /** NetworkPolicy peers of the datastore's clients (for engines that write their own policies), each once. */
 export function clientPeers(datastore: IWorkload) {
-  return dedupe(ConnectionGraph.of(datastore).ingressOf(datastore).map((c) => peerOf(c.from)));
+  return dedupe(ConnectionGraph.of(datastore).ingressOf(datastore).flatMap((c) => peersOf(c.from)));
 }
 
 function dedupe<T>(items: T[]): T[] {

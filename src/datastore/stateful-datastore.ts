@@ -2,7 +2,7 @@ import { Construct } from 'constructs';
 import { ConnectionGraph, ExternalEndpoint, IWorkload, WorkloadPort, WorkloadRef } from '../core/connections';
 import { Endpoint, EndpointAuth, EndpointTls, IEndpointProvider, findEndpoint } from '../core/endpoint';
 import { EnvironmentChart } from '../core/environment-chart';
-import { fail } from '../core/errors';
+import { fail, uniqueId } from '../core/errors';
 import { addBackupJob, addRestoreJob, addVeleroSchedule, withRestoreInit } from './backup-restore';
 import { addBackupCredentials, addCredentials, addRestoreCredentials } from './credentials';
 import { Engine } from './engine';
@@ -55,7 +55,7 @@ export class StatefulDatastore extends Construct implements IEndpointProvider {
   private readonly pendingClients: Array<{ readonly ref: WorkloadRef; readonly index: number }> = [];
 
   public constructor(scope: Construct, id: string, props: StatefulDatastoreProps) {
-    super(scope, id);
+    super(scope, uniqueId(scope, id));
     Object.defineProperty(this, STATEFUL_DATASTORE_SYMBOL, { value: true });
     this.engine = props.engine;
     const r = resolveDatastore(this, props, EnvironmentChart.of(this).profile);

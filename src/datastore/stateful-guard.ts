@@ -1,7 +1,7 @@
-import * as fs from 'fs';
 import * as path from 'path';
-import * as yaml from 'js-yaml';
 import { compareQuantities } from '../core/quantity';
+import { baselinesOf, DistBaseline, workingTreeBaseline } from '../synth/baseline';
+import { parseInputYaml } from '../synth/input-yaml';
 import { CheckResult, EnvironmentOutput, SynthPlugin } from '../synth/synthesizer';
 
 /**
@@ -102,23 +102,17 @@ export function compareStatefulSets(previous: readonly Obj[], current: readonly 
 }
 
 /** StatefulSets committed under `<outdir>/<directory>/` (only `statefulset-*.yaml` files are read). */
-export function readCommittedStatefulSets(outdir: string, directory: string): Obj[] {
-  const root = path.join(outdir, directory);
-  if (!fs.existsSync(root)) return [];
-  const out: Obj[] = [];
-  for (const ns of fs.readdirSync(root, { withFileTypes: true })) {
-    if (!ns.isDirectory()) continue;
-    const dir = path.join(root, ns.name);
-    for (const f of fs.readdirSync(dir)) {
-      if (f.startsWith('statefulset-') && f.endsWith('.yaml')) out.push(yaml.load(fs.readFileSync(path.join(dir, f), 'utf8')) as Obj);
-    }
-  }
-  return out;
+export function readCommittedStatefulSets(baseline: string | DistBaseline, directory: string): Obj[] {
+  const source = typeof baseline === 'string' ? workingTreeBaseline(baseline) : baseline;
+  return source.files(directory)
+    .filter((f) => path.posix.basename(f).startsWith('statefulset-'))
+    .map((f) => parseInputYaml(source.read(f), `${source.label}${f}`) as Obj)
+    .filter((o) => o !== null && typeof o === 'object');
 }
 
-/** Changes of one synthesized environment against what is committed in `outdir` (the dist/ folder). */
-export function statefulDrift(env: EnvironmentOutput, outdir: string): StatefulChange[] {
-  return compareStatefulSets(readCommittedStatefulSets(outdir, env.directory), env.documents.map((d) => d.object));
+/** Changes of one synthesized environment against `baseline` (the dist/ folder, or a {@link DistBaseline}). */
+export function statefulDrift(env: EnvironmentOutput, baseline: string | DistBaseline): StatefulChange[] {
+  return compareStatefulSets(readCommittedStatefulSets(baseline, env.directory), env.documents.map((d) => d.object));
 }
 
 /**
@@ -131,8 +125,20 @@ export function statefulGuardPlugin(options: { readonly allowPrune?: boolean } =
     check(env, ctx): CheckResult {
       // Removals are the prune guard's business (it honours --allow-prune); shrinking a volume or changing an
       // immutable field fails at apply time in every environment, so those always fail synth.
-      const changes = statefulDrift(env, ctx.outdir).filter((c) => c.kind !== 'removed' || !(options.allowPrune ?? false));
-      return { errors: changes.map((c) => `${env.name}/${c.message}`), warnings: [] };
+      const errors: string[] = [];
+      const seen = new Set<string>();
+      baselinesOf(ctx).forEach((baseline, i) => {
+        // The folder on disk first; the last commit only adds what the folder no longer shows.
+        const where = i === 0 && baseline.label === `${path.basename(ctx.outdir)}/` ? '' : ` (compared with ${baseline.label})`;
+        for (const c of statefulDrift(env, baseline)) {
+          if (c.kind === 'removed' && (options.allowPrune ?? false)) continue;
+          const key = `${c.statefulSet} ${c.field}`;
+          if (seen.has(key)) continue;
+          seen.add(key);
+          errors.push(`${env.name}/${c.message}${where}`);
+        }
+      });
+      return { errors, warnings: [] };
     },
   };
 }

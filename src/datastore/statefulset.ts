@@ -2,7 +2,7 @@
 import { createHash } from 'crypto';
 import { Construct } from 'constructs';
 import { IntOrString, KubeConfigMap, KubePodDisruptionBudget, KubeService, ServicePort } from '../../imports/k8s';
-import { WorkloadPort } from '../core/connections';
+import { PEER_PORTS_ANNOTATION, WorkloadPort } from '../core/connections';
 import { LABEL_COMPONENT, selectorLabels } from '../core/labels';
 import { restrictedPodSecurityContext } from '../core/security';
 import { addServiceAccount, container, datastoreObject } from './common';
@@ -23,8 +23,11 @@ export function addStatefulSets(scope: Construct, r: ResolvedDatastore, roles: r
   const allPorts = uniquePorts(roles.flatMap((x) => x.ports));
   const servicePorts = (ports: readonly WorkloadPort[]): ServicePort[] => ports.map((p) => ({ name: p.name, port: p.port, targetPort: IntOrString.fromString(p.name), protocol: p.protocol ?? 'TCP' }));
   const metadata = (name: string, labels: Record<string, string>, annotations?: Record<string, string>) => ({ name, namespace: ctx.namespace, labels, annotations });
+  // Which of these ports the members use between themselves: the flow proof checks the policies admit them.
+  const peerPortNames = def.peerPorts(ctx).map((p) => p.name).filter((n) => allPorts.some((p) => p.name === n));
+  const headlessAnnotations = { ...r.protect, ...(peerPortNames.length > 0 ? { [PEER_PORTS_ANNOTATION]: peerPortNames.join(',') } : {}) };
   new KubeService(scope, 'HeadlessService', {
-    metadata: metadata(ctx.headlessService, { ...r.labels, 'platform.io/service-role': 'headless' }, r.protect),
+    metadata: metadata(ctx.headlessService, { ...r.labels, 'platform.io/service-role': 'headless' }, headlessAnnotations),
     spec: {
       clusterIp: 'None',
       // Peers must resolve each other before they are ready (cluster bootstrap, replica cloning).

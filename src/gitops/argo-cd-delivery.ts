@@ -15,6 +15,8 @@ import {
 import { EnvironmentChart } from '../core/environment-chart';
 import { ClusterTarget } from '../core/environment-profile';
 import { fail } from '../core/errors';
+import { traceInput } from '../synth/provenance';
+import { requestedArgoCdProjects } from './argo-cd-projects';
 import { DeliveryGroup } from './delivery-group';
 import { environmentFacts } from './environment-scan';
 import { GitSource, ResolvedGitSource, resolveGitSource } from './git-source';
@@ -81,6 +83,11 @@ export class ArgoCdDelivery extends Construct {
     if (delivery.clusters.length === 0) fail(this, 'profile.delivery.clusters', [], 'must list at least one cluster');
     const envDir = props.environment.outputDirectory;
     const facts = () => environmentFacts(props.environment);
+    for (const group of props.groups) {
+      if (group.tool === 'argocd') {
+        fail(this, `groups.${group.name}`, group.directories, 'holds Argo CD objects (AppProject, Application, ApplicationSet) in the environment folder: the environment project must never create projects or applications (a commit under the environment folder could then deploy anything anywhere); ask for an AppProject with requestArgoCdProject() so that the bootstrap project creates it');
+      }
+    }
 
     new AppProject(this, 'Resource', {
       metadata: { name: this.projectName, namespace: this.argoCdNamespace },
@@ -94,6 +101,16 @@ export class ArgoCdDelivery extends Construct {
         orphanedResources: { warn: true },
       },
     });
+
+    // Requested projects (tenants') live in the bootstrap folder: only the root project, which may create nothing
+    // but Argo CD objects in Argo CD's namespace, applies them.
+    for (const p of requestedArgoCdProjects(props.environment)) {
+      if (p.namespace !== this.argoCdNamespace) {
+        fail(p.requestedBy, 'argocdNamespace', p.namespace, `must be the namespace Argo CD runs in ("${this.argoCdNamespace}"): the bootstrap project creates AppProjects only there`);
+      }
+      const project = new AppProject(this, `project-${p.name}`, { metadata: { name: p.name, namespace: p.namespace, labels: { ...p.labels } }, spec: p.spec });
+      for (const [field, origin] of Object.entries(p.origins ?? {})) traceInput(project, field, origin);
+    }
 
     for (const group of props.groups) {
       const spec = (server: string): ApplicationSpec => ({

@@ -11,6 +11,7 @@ import * as path from 'path';
 import * as yaml from 'js-yaml';
 import { kindServer } from '../addons/kinds';
 import { ANNOTATION_SYNC_WAVE } from './argo-cd-delivery';
+import { isArgoCdKind, isFluxKind } from './argo-cd-projects';
 import { DEFAULT_DIST_PATH } from './git-source';
 
 /** Label naming the add-on an Application or HelmRelease installs (see src/addons). */
@@ -142,6 +143,8 @@ export function checkGitOpsDelivery(repoRoot: string, options: DeliveryCheckOpti
     }
     const files = selectedFiles(all, source);
     if (files.size === 0) problems.push(`${where}: spec.source: "${p}" selects no manifest`);
+    const flux = foreignObjects(files, byFile, (o) => isFluxKind(String(o.apiVersion ?? '')));
+    if (flux.length > 0) problems.push(`${where}: applies Flux objects (${flux.join(', ')}), which a cluster without Flux cannot apply; Argo CD must not depend on them`);
     const waveText = o.metadata?.annotations?.[ANNOTATION_SYNC_WAVE];
     argo.push({
       where,
@@ -213,6 +216,8 @@ export function checkGitOpsDelivery(repoRoot: string, options: DeliveryCheckOpti
     const covered = new Set(grouped.flatMap((d) => [...d.files]));
     for (const folder of envFolders) {
       for (const m of all) {
+        // Flux's own objects are Flux's business: Argo CD leaves their groups out on purpose.
+        if (isFluxKind(String(m.object.apiVersion ?? ''))) continue;
         if (m.file.startsWith(`${folder}/`) && m.file.slice(folder.length + 1).split('/').length === 2 && !covered.has(m.file)) {
           problems.push(`${m.file}: applied by no Application of ${grouped[0].set}`);
         }
@@ -244,6 +249,8 @@ function checkFlux(repoRoot: string, all: readonly Manifest[], byFile: Map<strin
     // Flux applies every manifest below its path when the folder has no kustomization.yaml.
     const selected = new Set(all.filter((m) => m.file.startsWith(`${p}/`)).map((m) => m.file));
     if (selected.size === 0) problems.push(`${k.file}: spec.path: "${p}" holds no manifest`);
+    const argo = foreignObjects(selected, byFile, (o) => isArgoCdKind(String(o.apiVersion ?? ''), String(o.kind ?? '')));
+    if (argo.length > 0) problems.push(`${k.file}: applies Argo CD objects (${argo.join(', ')}), which a cluster without Argo CD cannot apply; Flux must not depend on them`);
     files.set(key, selected);
     for (const dep of k.object.spec?.dependsOn ?? []) {
       if (!byName.has(`${dep.namespace ?? k.object.metadata?.namespace}/${dep.name}`)) problems.push(`${k.file}: spec.dependsOn: Kustomization "${dep.name}" does not exist`);
@@ -309,4 +316,11 @@ function checkFlux(repoRoot: string, all: readonly Manifest[], byFile: Map<strin
     }
   }
   return problems;
+}
+
+/** `Kind/name` of the objects in `files` that `foreign` picks, at most three then "...". */
+function foreignObjects(files: Set<string>, byFile: Map<string, Record<string, any>[]>, foreign: (o: Record<string, any>) => boolean): string[] {
+  const out: string[] = [];
+  for (const f of [...files].sort()) for (const o of byFile.get(f) ?? []) if (foreign(o)) out.push(`${o.kind}/${o.metadata?.name}`);
+  return out.length > 3 ? [...out.slice(0, 3), `${out.length - 3} more`] : out;
 }

@@ -15,6 +15,8 @@ export const CLUSTER_WAVE = 0;
 /** Folder and group of cluster-scoped objects of CRD kinds (ClusterIssuers, ClusterSecretStores), applied after the add-ons. */
 export const CLUSTER_CONFIG_DIRECTORY = '_cluster-config';
 export const CLUSTER_CONFIG_GROUP = 'cluster-config';
+/** Group names of the cluster add-ons and their configuration, which no namespace group may take. */
+const RESERVED_GROUPS: readonly string[] = ['add-ons', 'cluster-config'];
 /** Label on a Namespace object that names its tier for {@link discoverNamespaces}. */
 export const LABEL_TIER = 'platform.io/tier';
 
@@ -96,6 +98,13 @@ export interface DeliveryGroup {
   readonly namespaces: readonly string[];
   readonly wave: number;
   readonly stateful: boolean;
+  /**
+   * The only tool that can apply the group: its objects are all of that tool's own kinds (Argo CD AppProjects,
+   * Flux Kustomizations). The other tool leaves such a group out, so its ordering never waits on objects it
+   * cannot apply (a Flux-only cluster has no AppProject kind).
+   * @default - any tool
+   */
+  readonly tool?: 'argocd' | 'flux';
 }
 
 /** Where the cluster add-ons go in the plan. */
@@ -137,6 +146,9 @@ export function planDeliveryGroups(scope: IConstruct | string, namespaces: reado
     if (!isDns1123Label(group) || group === CLUSTER_GROUP) {
       fail(scope, `${field}.group`, group, `must be a DNS-1123 label other than "${CLUSTER_GROUP}" (reserved for the cluster-scoped objects)`);
     }
+    if (RESERVED_GROUPS.includes(group) || group.startsWith('addon-')) {
+      fail(scope, `${field}.group`, group, `must not be "${RESERVED_GROUPS.join('" or "')}" or start with "addon-": those names are the cluster add-ons' (Application <env>-addon-<name>, Kustomization <env>-add-ons); give the group another name`);
+    }
     const g = byGroup.get(group);
     if (!g) {
       byGroup.set(group, { tier: n.tier, namespaces: [n.namespace] });
@@ -149,7 +161,6 @@ export function planDeliveryGroups(scope: IConstruct | string, namespaces: reado
   });
   const groups: DeliveryGroup[] = [{ name: CLUSTER_GROUP, directories: [CLUSTER_DIRECTORY], namespaces: [], wave: CLUSTER_WAVE, stateful: true }];
   if (options.clusterConfig) {
-    if (byGroup.has(CLUSTER_CONFIG_GROUP)) fail(scope, 'namespaces', CLUSTER_CONFIG_GROUP, `"${CLUSTER_CONFIG_GROUP}" is reserved for the cluster-scoped objects of CRD kinds`);
     groups.push({ name: CLUSTER_CONFIG_GROUP, directories: [CLUSTER_CONFIG_DIRECTORY], namespaces: [], wave: Math.max(shift, 1), stateful: false });
   }
   for (const [name, g] of byGroup) {

@@ -5,6 +5,7 @@
  */
 import { ApiObject, Chart } from 'cdk8s';
 import { SchemaRegistry } from '../synth/schema-registry';
+import { isArgoCdKind } from './argo-cd-projects';
 
 /** An API group and kind, as Argo CD's AppProject whitelists spell them (core group is ""). */
 export interface GroupKind {
@@ -46,6 +47,8 @@ export function environmentFacts(chart: Chart, registry = SchemaRegistry.default
   const scaled: ScaledWorkload[] = [];
   for (const c of chart.node.findAll()) {
     if (!(c instanceof ApiObject)) continue;
+    // Never whitelisted: a project that may create projects or applications may deploy anything anywhere.
+    if (isArgoCdKind(c.apiVersion, c.kind)) continue;
     const gk = { group: groupOf(c.apiVersion), kind: c.kind };
     const isNamespaced = registry.lookup(c.apiVersion, c.kind)?.namespaced ?? true;
     (isNamespaced ? namespaced : cluster).set(`${gk.group}/${gk.kind}`, gk);

@@ -92,7 +92,7 @@ export class FluxDelivery extends Construct {
     if (props.addOns) {
       const dependsOn = dependsOnOf(props.addOns.wave);
       new Kustomization(this, `unit-${props.addOns.name}`, {
-        metadata: { name: props.addOns.name, namespace, labels: { 'platform.io/delivery-group': 'addons' } },
+        metadata: { name: props.addOns.name, namespace, labels: { 'platform.io/delivery-group': 'add-ons' } },
         spec: {
           sourceRef: { kind: KustomizationSpecSourceRefKind.GIT_REPOSITORY, name: props.gitRepositoryName },
           path: props.addOns.path,

@@ -8,6 +8,7 @@ import { SchemaRegistry } from '../synth/schema-registry';
 import { CLUSTER_CONFIG_DIR, deliveryFolderOf } from '../synth/synthesizer';
 import { ArgoCdDelivery, DEFAULT_DELIVERY_ARGOCD_NAMESPACE } from './argo-cd-delivery';
 import { ArgoCdRoot } from './argo-cd-root';
+import { isArgoCdKind, isFluxKind } from './argo-cd-projects';
 import { DeliveryGroup, discoverNamespaces, NamespaceTier, planDeliveryGroups, TieredNamespace } from './delivery-group';
 import { DEFAULT_FLUX_NAMESPACE, FluxAddOnsUnit, FluxDelivery, fluxUnits } from './flux-delivery';
 import { FluxRoot } from './flux-root';
@@ -89,7 +90,7 @@ export function addGitOpsDelivery(app: App, props: GitOpsDeliveryProps): GitOpsD
     ...listed,
     ...addOns.namespaces.filter((n) => folders.has(n.name) && !listedNames.has(n.name)).map((n) => ({ namespace: n.name, tier: NamespaceTier.addOns() })),
   ];
-  const groups = planDeliveryGroups(where, namespaces, { addOnLayers: layers, clusterConfig: folders.has(CLUSTER_CONFIG_DIR) });
+  const groups = assignTools(where, env, planDeliveryGroups(where, namespaces, { addOnLayers: layers, clusterConfig: folders.has(CLUSTER_CONFIG_DIR) }));
   const delivery = resolveDelivery(env.profile);
   const tools = props.tools ?? DEFAULT_DELIVERY_TOOLS;
   const names = tools.map((t) => t.name);
@@ -101,7 +102,7 @@ export function addGitOpsDelivery(app: App, props: GitOpsDeliveryProps): GitOpsD
     const apps = new EnvironmentChart(app, { profile: env.profile, outputDirectory: appsDirectory });
     const root = new EnvironmentChart(app, { profile: env.profile, outputDirectory: `${tool.name}/${env.outputDirectory}/root` });
     if (tool.name === 'argocd') {
-      new ArgoCdDelivery(apps, 'argocd', { source: props.source, groups, environment: env });
+      new ArgoCdDelivery(apps, 'argocd', { source: props.source, groups: groups.filter((g) => g.tool !== 'flux'), environment: env });
       if (layers > 0) new ArgoCdAddOns(apps, 'add-ons', { environment: env, addOns, delivery, argoCdNamespace: DEFAULT_DELIVERY_ARGOCD_NAMESPACE });
       new ArgoCdRoot(root, 'argocd-root', { source: props.source, appsDirectory });
       charts.push(apps, root);
@@ -115,9 +116,10 @@ export function addGitOpsDelivery(app: App, props: GitOpsDeliveryProps): GitOpsD
         addOnsUnit = { name: addOnsUnitName(env.profile.name), path: `./${resolveGitSource(where, props.source).distPath}/${directory}`, wave: layers };
         extra.push(chart);
       }
-      const units = fluxUnits(env.profile.name, groups);
+      const fluxGroups = groups.filter((g) => g.tool !== 'argocd');
+      const units = fluxUnits(env.profile.name, fluxGroups);
       const rootConstruct = new FluxRoot(root, 'flux-root', { source: props.source, appsDirectory, units, extraHealthChecks: addOnsUnit ? [addOnsUnit.name] : [] });
-      new FluxDelivery(apps, 'flux', { source: props.source, groups, environment: env, gitRepositoryName: rootConstruct.gitRepositoryName, addOns: addOnsUnit });
+      new FluxDelivery(apps, 'flux', { source: props.source, groups: fluxGroups, environment: env, gitRepositoryName: rootConstruct.gitRepositoryName, addOns: addOnsUnit });
       charts.push(apps, ...extra, root);
     }
   }
@@ -132,4 +134,32 @@ function environmentFolders(env: EnvironmentChart, registry = SchemaRegistry.def
     out.add(deliveryFolderOf(registry.lookup(c.apiVersion, c.kind), c.metadata.namespace));
   }
   return out;
+}
+
+/**
+ * Marks groups whose objects are all of one tool's own kinds (see {@link DeliveryGroup.tool}). A group mixing
+ * such objects with others could be applied by neither tool alone: that is a configuration error.
+ */
+function assignTools(where: string, env: EnvironmentChart, groups: readonly DeliveryGroup[], registry = SchemaRegistry.default()): DeliveryGroup[] {
+  const byFolder = new Map<string, { tool: 'argocd' | 'flux' | 'any'; what: string }[]>();
+  for (const c of env.node.findAll()) {
+    if (!(c instanceof ApiObject)) continue;
+    const folder = deliveryFolderOf(registry.lookup(c.apiVersion, c.kind), c.metadata.namespace);
+    const tool = isArgoCdKind(c.apiVersion, c.kind) ? 'argocd' : isFluxKind(c.apiVersion) ? 'flux' : 'any';
+    const list = byFolder.get(folder) ?? [];
+    list.push({ tool, what: `${c.kind}/${c.metadata.name}` });
+    byFolder.set(folder, list);
+  }
+  return groups.map((g) => {
+    const objects = g.directories.flatMap((d) => byFolder.get(d) ?? []);
+    const tools = new Set(objects.map((o) => o.tool));
+    if (tools.size <= 1 && !tools.has('any') && objects.length > 0) return { ...g, tool: objects[0].tool as 'argocd' | 'flux' };
+    const specific = objects.filter((o) => o.tool !== 'any');
+    if (specific.length > 0) {
+      const other = objects.find((o) => o.tool !== specific[0].tool)!;
+      const name = specific[0].tool === 'argocd' ? 'Argo CD' : 'Flux';
+      fail(where, `groups.${g.name}`, g.directories, `mixes ${name} objects (${specific[0].what}) with ${other.what}: a cluster without ${name} could not apply the group; give ${name}'s objects a namespace of their own`);
+    }
+    return g;
+  });
 }

@@ -6,6 +6,7 @@ import {
   VerticalPodAutoscalerSpecResourcePolicyContainerPoliciesMinAllowed as MinAllowed, VerticalPodAutoscalerSpecUpdatePolicyUpdateMode,
 } from '../../imports/autoscaling.k8s.io';
 import { ScaledObject } from '../../imports/keda.sh';
+import { clusterServiceConnects, serviceOfUrl } from '../core/cluster-services';
 import { parseQuantity } from '../core/quantity';
 import { ResolvedAutoscaling, ResolvedMicroservice, ResolvedVpa } from './resolve';
 import { intOrString, scaleTargetRef } from './rollout';
@@ -37,6 +38,10 @@ function threshold(q: string): string {
 }
 
 function addScaledObject(scope: Construct, r: ResolvedMicroservice, h: ResolvedAutoscaling): void {
+  const serverAddress = PROMETHEUS_URL(r.profile.monitoring.namespace);
+  // The KEDA operator evaluates the triggers: Prometheus's NetworkPolicy must admit it.
+  const prometheus = serviceOfUrl(serverAddress);
+  if (prometheus) clusterServiceConnects(scope, 'kedaOperator', prometheus, 'autoscaling.podsMetrics');
   const triggers = [
     ...(h.cpu !== false ? [{ type: 'cpu', metricType: 'Utilization', metadata: { value: String(h.cpu) } }] : []),
     ...(h.memory !== false ? [{ type: 'memory', metricType: 'Utilization', metadata: { value: String(h.memory) } }] : []),
@@ -45,7 +50,7 @@ function addScaledObject(scope: Construct, r: ResolvedMicroservice, h: ResolvedA
       name: p.name,
       metricType: 'AverageValue',
       metadata: {
-        serverAddress: PROMETHEUS_URL(r.profile.monitoring.namespace),
+        serverAddress,
         query: (p.query ?? MetricQuery.series()).render(p.name, r.namespace, r.name),
         threshold: threshold(p.averageValue),
       },

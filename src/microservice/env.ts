@@ -12,7 +12,10 @@ export class EnvValue {
     return x !== null && typeof x === 'object' && ENV_VALUE_SYMBOL in x;
   }
 
-  /** A plain, non-secret value. Names that look like secrets (`*_PASSWORD`, `*_TOKEN`, ...) are rejected. */
+  /**
+   * A plain, non-secret value. Names that say they hold a secret (`DB_PASS`, `*_TOKEN`, `STRIPE_KEY`, ...: see
+   * `isSecretName`) are rejected; the policy gate also scans every literal value (`literal-secret`).
+   */
   public static value(value: string): EnvValue {
     return new EnvValue({ kind: 'value', value });
   }

@@ -3,6 +3,7 @@ import { KubeConfigMap, KubeServiceAccount } from '../../imports/k8s';
 import { ConnectionGraph, IWorkload, WorkloadPort, WorkloadRef } from '../core/connections';
 import { EnvironmentChart } from '../core/environment-chart';
 import { addExternalSecret } from '../core/external-secret';
+import { uniqueId } from '../core/errors';
 import { addAutoscaler, addPdb, addVpa } from './autoscaling';
 import { addIngress, addServices } from './exposure';
 import { addMonitoring } from './monitoring';
@@ -46,7 +47,7 @@ export class MicroserviceDeployment extends Construct implements IWorkload {
   private connectionCount = 0;
 
   public constructor(scope: Construct, id: string, props: MicroserviceDeploymentProps) {
-    super(scope, id);
+    super(scope, uniqueId(scope, id));
     Object.defineProperty(this, MICROSERVICE_DEPLOYMENT_SYMBOL, { value: true });
     const profile = EnvironmentChart.of(this).profile;
     const r = resolveMicroservice(this, props, profile);

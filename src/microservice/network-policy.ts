@@ -1,10 +1,11 @@
 /** The NetworkPolicy of a MicroserviceDeployment, built from the connection graph at synth. */
 import { Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
-import { IntOrString, KubeNetworkPolicy, NetworkPolicyEgressRule, NetworkPolicyIngressRule, NetworkPolicyPort } from '../../imports/k8s';
-import { cidrPeers, ConnectionGraph, dnsEgressRule, IWorkload, peerOf, policyPorts } from '../core/connections';
+import { IntOrString, KubeNetworkPolicy, NetworkPolicyEgressRule, NetworkPolicyIngressRule, NetworkPolicyPeer, NetworkPolicyPort } from '../../imports/k8s';
+import { apiServerOf } from '../core/cluster-services';
+import { cidrPeers, ConnectionGraph, dnsEgressRule, IWorkload, peersOf, policyPorts } from '../core/connections';
 import { ServiceExposure } from './networking';
-import { DEFAULT_API_SERVER_CIDRS, MicroserviceDeploymentProps } from './props';
+import { MicroserviceDeploymentProps } from './props';
 import { ingressPort } from './exposure';
 import { ResolvedMicroservice } from './resolve';
 
@@ -18,13 +19,14 @@ export function addNetworkPolicy(workload: Construct & IWorkload, r: ResolvedMic
   const nsPeer = (ns: string) => ({ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': ns } } });
   const exposure = props.service?.exposure ?? ServiceExposure.clusterIP();
   const fromIngress = props.ingress ? ingressPort(r, props.ingress) : undefined;
-  const apiCidrs = props.apiAccess ? props.apiAccess.serverCidrs ?? DEFAULT_API_SERVER_CIDRS : undefined;
+  const apiServer = apiServerOf(r.profile);
+  const apiCidrs = props.apiAccess ? props.apiAccess.serverCidrs ?? apiServer.cidrs : undefined;
   const metrics = r.metrics;
 
   // Rules from the graph are produced at synth, so connections declared after this construct are included.
   const ingress = Lazy.any({
     produce: () => {
-      const rules: NetworkPolicyIngressRule[] = graph.ingressOf(workload).map((c) => ({ from: [peerOf(c.from)], ports: policyPorts(c.ports) }));
+      const rules: NetworkPolicyIngressRule[] = graph.ingressOf(workload).map((c) => ({ from: peersOf(c.from) as NetworkPolicyPeer[], ports: policyPorts(c.ports) }));
       if (fromIngress) rules.push({ from: [nsPeer(r.profile.ingress.controllerNamespace)], ports: [portRule(fromIngress)] });
       if (exposure.kind === 'LoadBalancer' && r.ports.length > 0) {
         rules.push({ from: cidrPeers(exposure.sourceRanges), ports: r.ports.map(portRule) });
@@ -37,10 +39,9 @@ export function addNetworkPolicy(workload: Construct & IWorkload, r: ResolvedMic
     produce: () => {
       const rules: NetworkPolicyEgressRule[] = [dnsEgressRule()];
       for (const c of graph.egressOf(workload)) {
-        const to = c.to.external ? cidrPeers(c.to.external.cidrs) : [peerOf(c.to)];
-        rules.push({ to, ports: policyPorts(c.ports) });
+        rules.push({ to: peersOf(c.to) as NetworkPolicyPeer[], ports: policyPorts(c.ports) });
       }
-      if (apiCidrs) rules.push({ to: cidrPeers(apiCidrs), ports: [443, 6443].map((port) => portRule({ port })) });
+      if (apiCidrs) rules.push({ to: cidrPeers(apiCidrs), ports: apiServer.ports.map((port) => portRule({ port })) });
       return rules;
     },
   });

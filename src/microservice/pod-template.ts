@@ -1,4 +1,5 @@
 /** The pod template of a MicroserviceDeployment: main container, init containers and sidecars, volumes, scheduling. */
+import { isSecretName } from '../policy/secret-checks';
 import { Construct } from 'constructs';
 import { Container, EnvVar, PodTemplateSpec, Quantity, Volume, VolumeMount } from '../../imports/k8s';
 import { fail } from '../core/errors';
@@ -12,8 +13,6 @@ import { CONFIG_VOLUME, redact, ResolvedMicroservice, resolvePorts, resolveResou
 const ZONE_KEY = 'topology.kubernetes.io/zone';
 const HOSTNAME_KEY = 'kubernetes.io/hostname';
 const ENV_NAME = /^[-._a-zA-Z][-._a-zA-Z0-9]*$/;
-/** Names of plain env values that almost certainly hold a secret: those must come from `secrets`. */
-const SECRET_LIKE_ENV = /(^|_)(PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|CREDENTIALS?)$/i;
 
 /** The pod template (PSS restricted, read-only root filesystem with a writable `/tmp`, probes, spreading). */
 export function podTemplate(scope: Construct, r: ResolvedMicroservice, props: MicroserviceDeploymentProps): PodTemplateSpec {
@@ -174,7 +173,8 @@ function renderEnv(scope: Construct, r: ResolvedMicroservice, field: string, env
       fail(scope, f, redact(v), 'must be an EnvValue (EnvValue.value, fromConfigMap, fromSecret, fromExistingSecret, fromField)');
     }
     const s = v.source;
-    if (s.kind === 'value' && SECRET_LIKE_ENV.test(name)) {
+    // The same name rule as the policy gate's literal-secret check (which also scans values in every object).
+    if (s.kind === 'value' && isSecretName(name)) {
       fail(scope, f, '<redacted>', 'looks like a secret: a literal value would be written to Git; declare it in `secrets` and use EnvValue.fromSecret(key)');
     }
     if (s.kind === 'secret' && s.name === undefined && !secretKeys.has(s.key)) {

@@ -29,7 +29,6 @@ export const DEFAULT_ANALYSIS_FAILURE_LIMIT = 1;
 export const DEFAULT_SCALE_DOWN_DELAY_SECONDS = 30;
 export const DEFAULT_TERMINATION_GRACE_PERIOD_SECONDS = 30;
 export const DEFAULT_RUNBOOK_BASE_URL = 'https://runbooks.platform.example.com/microservice';
-export const DEFAULT_API_SERVER_CIDRS: readonly string[] = ['0.0.0.0/0'];
 /** The writable scratch directory every pod gets (the root filesystem is read-only). */
 export const TMP_MOUNT_PATH = '/tmp';
 /** Verbs an {@link ApiPermission} may grant (no wildcards: least privilege). */
@@ -131,7 +130,7 @@ export interface ApiPermission {
 /** Access to the Kubernetes API: a Role with exactly these rules, and the token mounted. */
 export interface ApiAccess {
   readonly rules: readonly ApiPermission[];
-  /** Where the API server is, for the egress rule. @default DEFAULT_API_SERVER_CIDRS (any address, ports 443/6443) */
+  /** Where the API server is, for the egress rule (on the profile's API server ports). @default - profile.cluster.apiServer.cidrs (DEFAULT_API_SERVER_CIDRS: any address) */
   readonly serverCidrs?: readonly string[];
 }
 

@@ -1,4 +1,5 @@
 /** The workload of a MicroserviceDeployment: a Deployment, or an Argo Rollout with its AnalysisTemplate. */
+import { clusterServiceConnects, serviceOfUrl } from '../core/cluster-services';
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { IntOrString, KubeDeployment, PodTemplateSpec, toJson_PodTemplateSpec } from '../../imports/k8s';
@@ -86,6 +87,9 @@ function addAnalysisTemplate(scope: Construct, r: ResolvedMicroservice, a: Analy
     count: AnalysisTemplateSpecMetricsCount.fromNumber(a.count ?? DEFAULT_ANALYSIS_COUNT),
     failureLimit: AnalysisTemplateSpecMetricsFailureLimit.fromNumber(a.failureLimit ?? DEFAULT_ANALYSIS_FAILURE_LIMIT),
   };
+  // The Argo Rollouts controller runs the analysis: Prometheus's NetworkPolicy must admit it.
+  const prometheus = serviceOfUrl(address);
+  if (prometheus) clusterServiceConnects(scope, 'argoRollouts', prometheus, 'strategy.analysis');
   // No traffic yet (empty result or NaN) counts as success: a quiet canary is not a failed one.
   const ok = (max: number) => `len(result) == 0 || isNaN(result[0]) || result[0] <= ${max}`;
   new AnalysisTemplate(scope, 'AnalysisTemplate', {

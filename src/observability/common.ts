@@ -5,7 +5,7 @@ import { Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import { ExternalSecret } from '../../imports/external-secrets.io';
 import { IntOrString, KubeNetworkPolicy, NetworkPolicyPeer, NetworkPolicyPort, Quantity, ResourceRequirements } from '../../imports/k8s';
-import { cidrPeers, ConnectionGraph, dnsEgressRule, IWorkload, peerOf, policyPorts } from '../core/connections';
+import { ConnectionGraph, dnsEgressRule, IWorkload, peersOf, policyPorts } from '../core/connections';
 import { addExternalSecret } from '../core/external-secret';
 import { restrictedContainerSecurityContext } from '../core/security';
 import { isYaml11Ambiguous } from '../synth/yaml';
@@ -103,16 +103,14 @@ export function componentNetworkPolicy(scope: Construct, w: IWorkload, rules: Po
       policyTypes: ['Ingress', 'Egress'],
       ingress: Lazy.any({
         produce: () => [
-          ...graph.ingressOf(w).map((c) => ({ from: [peerOf(c.from)], ports: policyPorts(c.ports) })),
+          ...graph.ingressOf(w).map((c) => ({ from: peersOf(c.from), ports: policyPorts(c.ports) })),
           ...(rules.ingress ?? []),
         ],
       }),
       egress: Lazy.any({
         produce: () => [
           dnsEgressRule(),
-          ...graph.egressOf(w).map((c) => c.to.external
-            ? { to: cidrPeers(c.to.external.cidrs.length > 0 ? c.to.external.cidrs : ['0.0.0.0/0']), ports: policyPorts(c.ports) }
-            : { to: [peerOf(c.to)], ports: policyPorts(c.ports) }),
+          ...graph.egressOf(w).map((c) => ({ to: peersOf(c.to), ports: policyPorts(c.ports) })),
           ...(rules.egress ?? []),
         ],
       }),

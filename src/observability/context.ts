@@ -45,6 +45,8 @@ export interface StackContext {
   readonly resources: ObservabilityResources;
   /** Egress destinations of the Kubernetes API server (for service discovery and metadata lookups). */
   readonly apiServerCidrs: readonly string[];
+  /** Ports of the API server endpoints (profile.cluster.apiServer.ports). */
+  readonly apiServerPorts: readonly number[];
   /** Egress destinations of the kubelets (scraped by Prometheus on 10250). */
   readonly nodeCidrs: readonly string[];
 }

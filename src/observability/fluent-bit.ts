@@ -208,7 +208,7 @@ export class FluentBit extends Construct implements IWorkload {
       ingress: [scrapedByPrometheus(ctx.namespace, FLUENT_BIT_METRICS_PORT)],
       egress: [
         { to: [...backend.peer.peers], ports: tcpPorts(backend.port) },
-        { to: ctx.apiServerCidrs.map((cidr) => ({ ipBlock: { cidr } })), ports: tcpPorts(443, 6443) },
+        { to: ctx.apiServerCidrs.map((cidr) => ({ ipBlock: { cidr } })), ports: tcpPorts(...ctx.apiServerPorts) },
       ],
     });
   }

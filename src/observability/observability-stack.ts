@@ -1,9 +1,10 @@
 import { Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import { KubeConfigMap } from '../../imports/k8s';
+import { apiServerOf, nodeCidrsOf } from '../core/cluster-services';
 import { ConnectionGraph } from '../core/connections';
 import { EnvironmentChart } from '../core/environment-chart';
-import { fail } from '../core/errors';
+import { fail, uniqueId } from '../core/errors';
 import { isQuantity } from '../core/quantity';
 import { selectorLabels } from '../core/labels';
 import { MonitoringRegistry } from '../core/monitoring-registry';
@@ -79,13 +80,14 @@ export interface ObservabilityStackProps {
   /** Operator mode: labels added to monitors and rules. @default DEFAULT_OPERATOR_SELECTOR_LABELS */
   readonly operatorSelectorLabels?: Readonly<Record<string, string>>;
   /**
-   * Who may query Prometheus besides Grafana, e.g. the Argo Rollouts controller running analysis:
-   * `[NetworkPeer.pods('argo-rollouts', { 'app.kubernetes.io/name': 'argo-rollouts' })]`. @default - Grafana only
+   * Who else may query Prometheus, e.g. a tool outside the library. Grafana, the Prometheus replicas and, when a
+   * service runs an Argo Rollouts analysis, the Rollouts controller (`profile.clusterServices.argoRollouts`) are
+   * admitted without it. @default - none beyond those
    */
   readonly prometheusQueryPeers?: readonly NetworkPeer[];
-  /** CIDRs of the API server. @default DEFAULT_CLUSTER_CIDRS */
+  /** CIDRs of the API server. @default - profile.cluster.apiServer.cidrs (DEFAULT_CLUSTER_CIDRS when the profile says nothing) */
   readonly apiServerCidrs?: readonly string[];
-  /** CIDRs of the nodes (kubelet metrics). @default DEFAULT_CLUSTER_CIDRS */
+  /** CIDRs of the nodes (kubelet metrics). @default - profile.cluster.nodeCidrs (DEFAULT_CLUSTER_CIDRS when the profile says nothing) */
   readonly nodeCidrs?: readonly string[];
 }
 
@@ -117,7 +119,7 @@ export class ObservabilityStack extends Construct {
   private operatorResourcesCreated = false;
 
   public constructor(scope: Construct, id: string, props: ObservabilityStackProps) {
-    super(scope, id);
+    super(scope, uniqueId(scope, id));
     this.props = props;
     const profile = EnvironmentChart.of(this).profile;
     const operator = profile.monitoring.mode.usesOperator;
@@ -145,8 +147,9 @@ export class ObservabilityStack extends Construct {
       profile,
       images: { ...DEFAULT_IMAGES, ...props.images },
       resources: { ...DEFAULT_RESOURCES, ...props.resources },
-      apiServerCidrs: props.apiServerCidrs ?? DEFAULT_CLUSTER_CIDRS,
-      nodeCidrs: props.nodeCidrs ?? DEFAULT_CLUSTER_CIDRS,
+      apiServerCidrs: props.apiServerCidrs ?? apiServerOf(profile).cidrs,
+      apiServerPorts: apiServerOf(profile).ports,
+      nodeCidrs: props.nodeCidrs ?? nodeCidrsOf(profile),
     };
     const ha = profile.highAvailability;
     const jaeger = props.traces?.inCluster ? resolveJaegerSettings(this, props.traces) : undefined;

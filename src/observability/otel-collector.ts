@@ -173,7 +173,7 @@ export class OtelCollector extends Construct implements IWorkload {
       ingress: [scrapedByPrometheus(ns, OTEL_METRICS_PORT)],
       egress: [
         ...(props.backend.peer ? [{ to: [...props.backend.peer.peers], ports: tcpPorts(props.backend.otlpGrpcPort) }] : []),
-        { to: ctx.apiServerCidrs.map((cidr) => ({ ipBlock: { cidr } })), ports: tcpPorts(443, 6443) },
+        { to: ctx.apiServerCidrs.map((cidr) => ({ ipBlock: { cidr } })), ports: tcpPorts(...ctx.apiServerPorts) },
       ],
     });
   }

@@ -9,7 +9,7 @@ import { IWorkload, WorkloadPort } from '../core/connections';
 import { restrictedPodSecurityContext } from '../core/security';
 import { LABEL_TENANT, selectorLabels } from '../core/labels';
 import { TenantNamespace } from '../tenancy/tenant-namespace';
-import { checksum, componentNetworkPolicy, NetworkPeer, containerSecurity, k8sResources, spreadOverNodes, tcpPorts } from './common';
+import { checksum, componentNetworkPolicy, NetworkPeer, containerSecurity, k8sResources, scrapedByPrometheus, spreadOverNodes, tcpPorts } from './common';
 import { componentLabels, StackContext } from './context';
 import { RULES_DIR } from './prometheus-config';
 
@@ -158,7 +158,11 @@ export class PrometheusServer extends Construct implements IWorkload {
     }
 
     componentNetworkPolicy(this, this, {
-      ingress: props.queryPeers.length > 0 ? [{ from: props.queryPeers.flatMap((p) => [...p.peers]), ports: tcpPorts(PROMETHEUS_PORT) }] : [],
+      ingress: [
+        // Every replica scrapes every replica (the `monitoring/prometheus` job).
+        scrapedByPrometheus(ns, PROMETHEUS_PORT),
+        ...(props.queryPeers.length > 0 ? [{ from: props.queryPeers.flatMap((p) => [...p.peers]), ports: tcpPorts(PROMETHEUS_PORT) }] : []),
+      ],
       egress: [
         // Scraping: pods in every platform namespace (annotated third-party pods declare their port only at runtime).
         { to: [{ namespaceSelector: { matchExpressions: [{ key: LABEL_TENANT, operator: 'DoesNotExist' }] } }] },
@@ -168,7 +172,7 @@ export class PrometheusServer extends Construct implements IWorkload {
           ports: Lazy.any({ produce: () => tenantMetricsPorts(this) }) as unknown as NetworkPolicyPort[],
         },
         { to: ctx.nodeCidrs.map((cidr) => ({ ipBlock: { cidr } })), ports: tcpPorts(10250) },
-        { to: ctx.apiServerCidrs.map((cidr) => ({ ipBlock: { cidr } })), ports: tcpPorts(443, 6443) },
+        { to: ctx.apiServerCidrs.map((cidr) => ({ ipBlock: { cidr } })), ports: tcpPorts(...ctx.apiServerPorts) },
       ],
     });
   }

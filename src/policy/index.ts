@@ -9,3 +9,7 @@ export type { CheckOutcome, PolicyEvaluation, PolicyExemption, PolicyViolation, 
 export { renderPolicyReport } from './policy-report';
 export { POLICY_REPORT_FILE, policyPlugin } from './policy-plugin';
 export type { PolicyPluginOptions } from './policy-plugin';
+export { expressionCheckPlugin, parsePromQL } from './expression-checks';
+export { LITERAL_SECRET_CHECK_ID, NOT_SECRET_ANNOTATION } from './secret-checks';
+export { EXTERNAL_NAMESPACE, FLOWS_REPORT_FILE, Flow, FlowEndpoint, flowsPlugin, tenantIsolationViolations } from './flows';
+export type { ExternalFlowEndpointOptions, FlowProps, PodsFlowEndpointOptions, TenantIsolationOptions } from './flows';

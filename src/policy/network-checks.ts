@@ -1,31 +1,13 @@
 /** Network isolation and routing: NetworkPolicy coverage, namespace defaults, Service and Ingress backends. */
 import { SynthDocument } from '../synth/synthesizer';
-import { selectorMatchesLabels } from '../core/labels';
+import { IpSet } from './flows/cidr';
+import { PodEndpoint, Protocol } from './flows/model';
+import { PolicySet, PolicyWorld, effectivePolicyTypes } from './flows/network-policy';
+import { NAMESPACE_NAME_LABEL, isEmptySelector, labelSelectorMatches } from './flows/selector';
+import { declaredPorts, resolvePodPort } from './flows/world';
 import { PodView, labelsOf, nameOf } from './policy-index';
-import { PolicyCheck, PolicyFinding } from './types';
+import { PolicyCheck, PolicyContext, PolicyFinding } from './types';
 
-
-/** Namespace a NetworkPolicy peer selects by name (`kubernetes.io/metadata.name`), or undefined. */
-function peerNamespace(peer: any, own: string): string | undefined {
-  if (!peer.namespaceSelector) return own;
-  return peer.namespaceSelector.matchLabels?.['kubernetes.io/metadata.name'];
-}
-
-/** True when an ingress rule of `np` admits pods with `labels` from namespace `ns` on `port`. */
-function admits(np: SynthDocument, ns: string, labels: Record<string, string>, port: unknown, index: { namespaceLabels(ns: string): Record<string, string> }): boolean {
-  return (np.object.spec?.ingress ?? []).some((rule: any) => {
-    const portOk = !Array.isArray(rule.ports) || rule.ports.some((p: any) => p.port === undefined || p.port === port);
-    if (!portOk) return false;
-    if (!Array.isArray(rule.from) || rule.from.length === 0) return true;
-    return rule.from.some((f: any) => {
-      if (f.ipBlock) return false;
-      const nsOk = f.namespaceSelector === undefined
-        ? ns === np.object.metadata.namespace
-        : selectorMatchesLabels(f.namespaceSelector, index.namespaceLabels(ns));
-      return nsOk && (f.podSelector === undefined || selectorMatchesLabels(f.podSelector, labels));
-    });
-  });
-}
 
 const KUBE_SCORE = 'https://github.com/zegl/kube-score/blob/master/README_CHECKS.md';
 
@@ -36,14 +18,26 @@ export const PSS_EXEMPTION_REASON_ANNOTATION = 'platform.io/pss-exemption-reason
 
 /** Directions a NetworkPolicy isolates (Kubernetes defaults when policyTypes is omitted). */
 function directions(np: SynthDocument): { ingress: boolean; egress: boolean } {
-  const spec = np.object.spec ?? {};
-  const types: unknown[] = Array.isArray(spec.policyTypes) ? spec.policyTypes : ['Ingress', ...(spec.egress !== undefined ? ['Egress'] : [])];
-  return { ingress: types.includes('Ingress'), egress: types.includes('Egress') };
+  return effectivePolicyTypes(np.object.spec ?? {});
 }
 
-function isEmptySelector(s: any): boolean {
-  return s !== null && typeof s === 'object' && Object.keys(s.matchLabels ?? {}).length === 0 && (s.matchExpressions ?? []).length === 0;
+/** The environment's NetworkPolicies on the gate's evaluator (src/policy/flows), and pod templates as its endpoints. */
+function evaluator(ctx: PolicyContext): { policies: PolicySet; endpoint: (p: PodView) => PodEndpoint; world: PolicyWorld } {
+  const nsLabels = new Map(ctx.index.ofKind('Namespace').map((n) => [nameOf(n), { ...labelsOf(n), [NAMESPACE_NAME_LABEL]: nameOf(n) }]));
+  const podCidrs = ctx.profile.cluster.podCidrs;
+  const world: PolicyWorld = {
+    labelsOfNamespace: (ns) => nsLabels.get(ns) ?? { [NAMESPACE_NAME_LABEL]: ns },
+    podAddresses: podCidrs !== undefined && podCidrs.length > 0 ? IpSet.of(podCidrs) : IpSet.ALL,
+  };
+  const endpoints = new Map<PodView, PodEndpoint>();
+  const endpoint = (p: PodView): PodEndpoint => {
+    let e = endpoints.get(p);
+    if (!e) endpoints.set(p, (e = { kind: 'pods', key: `${p.namespace}/${p.kind}/${p.name}`, namespace: p.namespace, name: p.name, labels: p.labels, ports: declaredPorts(p), source: p.kind, pod: p, inDist: true }));
+    return e;
+  };
+  return { policies: PolicySet.forIndex(ctx.index, world), endpoint, world };
 }
+
 
 /** Egress rules that only reach DNS still count as a default deny (pods need name resolution). */
 function onlyDns(rules: unknown): boolean {
@@ -63,38 +57,41 @@ export const NETWORK_CHECKS: readonly PolicyCheck[] = [
     coverage: {},
     run: (ctx) => {
       const findings: PolicyFinding[] = [];
-      const nsDocs = new Map(ctx.index.ofKind('Namespace').map((n) => [nameOf(n), n]));
-      const namespaceLabels = (ns: string): Record<string, string> => {
-        const doc = nsDocs.get(ns);
-        return { ...(doc ? labelsOf(doc) : {}), 'kubernetes.io/metadata.name': ns };
-      };
-      for (const np of ctx.index.ofKind('NetworkPolicy')) {
-        const srcNs = np.object.metadata.namespace as string;
-        const sources = ctx.index.selectPods(srcNs, np.object.spec?.podSelector ?? {});
+      const { policies, endpoint, world } = evaluator(ctx);
+      const namespacesWithPods = [...new Set(ctx.index.pods.map((p) => p.namespace))].sort();
+      for (const np of policies.policies) {
+        if (!np.egress || !np.doc) continue;
+        const sources = ctx.index.selectPods(np.namespace, np.podSelector).map(endpoint);
         if (sources.length === 0) continue;
-        (np.object.spec?.egress ?? []).forEach((rule: any, r: number) => {
-          (rule.to ?? []).forEach((peer: any, t: number) => {
-            const dstNs = peerNamespace(peer, srcNs);
-            if (dstNs === undefined || peer.podSelector === undefined || peer.ipBlock) return;
-            const targets = ctx.index.selectPods(dstNs, peer.podSelector);
-            const policies = ctx.index.inNamespace(dstNs, 'NetworkPolicy');
-            for (const port of rule.ports ?? [{}]) {
-              for (const target of targets) {
-                const selecting = policies.filter((p) => selectorMatchesLabels(p.object.spec?.podSelector ?? {}, target.labels) && directions(p).ingress);
-                if (selecting.length === 0) continue; // not isolated for ingress: admitted (network-pod-selected reports it)
-                const missing = sources.find((src) => !selecting.some((p) => admits(p, srcNs, src.labels, port.port, { namespaceLabels })));
-                if (missing) {
-                  findings.push({
-                    doc: np,
-                    field: `spec.egress[${r}].to[${t}]`,
-                    message: `egress to ${dstNs}/${target.kind} "${target.name}"${port.port !== undefined ? ` on port ${port.port}` : ''} is not admitted by any NetworkPolicy selecting those pods; declare the connection in the graph (connectsTo / clients) so both ends agree`,
-                  });
-                  return;
-                }
-              }
-            }
-          });
-        });
+        for (const rule of np.egress) {
+          for (const peer of rule.peers ?? []) {
+            // Only peers naming pods: namespace-wide rules (Prometheus scraping everything) are not a connection.
+            if (peer.ipBlock || peer.podSelector === undefined) continue;
+            const byName = peer.namespaceSelector?.matchLabels?.[NAMESPACE_NAME_LABEL];
+            const namespaces = peer.namespaceSelector === undefined ? [np.namespace] : byName !== undefined ? [byName] : namespacesWithPods;
+            const targets = namespaces
+              .filter((ns) => peer.namespaceSelector === undefined || labelSelectorMatches(peer.namespaceSelector, world.labelsOfNamespace(ns)))
+              .flatMap((ns) => ctx.index.selectPods(ns, peer.podSelector).map(endpoint));
+            const admitted = (target: PodEndpoint, number: number, protocol: Protocol) => sources.every((src) => policies.evaluate('ingress', target, src, number, protocol).admitted);
+            const missing = targets.flatMap((target) => {
+              if (policies.isolating(target, 'ingress').length === 0) return [];
+              // Without ports the rule opens every port: at least one port the target declares must admit the sources.
+              if (rule.ports === undefined) return (target.ports ?? []).some((d) => admitted(target, d.port, d.protocol)) ? [] : [{ target, port: undefined }];
+              return rule.ports.flatMap((port) => {
+                // A port range is probed at its first port.
+                const number = port.port === undefined ? undefined : resolvePodPort(target, port.port, port.protocol);
+                return number === undefined || admitted(target, number, port.protocol) ? [] : [{ target, port: port.port }];
+              });
+            });
+            if (missing.length === 0) continue;
+            const { target, port } = missing[0];
+            findings.push({
+              doc: np.doc,
+              field: `spec.egress[${rule.index}].to[${peer.index}]`,
+              message: `egress to ${target.namespace}/${target.pod!.kind} "${target.name}"${port !== undefined ? ` on port ${port}` : ''} is not admitted by any NetworkPolicy selecting those pods; declare the connection in the graph (connectsTo / clients) so both ends agree`,
+            });
+          }
+        }
       }
       return findings;
     },

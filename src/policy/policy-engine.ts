@@ -2,6 +2,8 @@ import { EnvironmentOutput, SynthDocument } from '../synth/synthesizer';
 import { ACCESS_CHECKS } from './access-checks';
 import { AVAILABILITY_CHECKS } from './availability-checks';
 import { CONTAINER_CHECKS } from './container-checks';
+import { ESCALATION_CHECKS } from './escalation-checks';
+import { SECRET_CHECKS } from './secret-checks';
 import { NETWORK_CHECKS, PSA_ENFORCE_LABEL, PSS_EXEMPTION_REASON_ANNOTATION } from './network-checks';
 import { POD_SECURITY_CHECKS } from './pod-security-checks';
 import { REFERENCE_CHECKS } from './reference-checks';
@@ -22,6 +24,8 @@ export const POLICY_CHECKS: readonly PolicyCheck[] = [
   ...AVAILABILITY_CHECKS,
   ...NETWORK_CHECKS,
   ...ACCESS_CHECKS,
+  ...SECRET_CHECKS,
+  ...ESCALATION_CHECKS,
   ...REFERENCE_CHECKS,
 ];
 
@@ -141,7 +145,7 @@ function compare(a: PolicyViolation, b: PolicyViolation): number {
  * Cost is linear in the number of documents (see {@link PolicyIndex}).
  */
 export function evaluatePolicies(env: EnvironmentOutput, checks: readonly PolicyCheck[] = POLICY_CHECKS): PolicyEvaluation {
-  const index = new PolicyIndex(env.documents);
+  const index = PolicyIndex.of(env);
   const ctx: PolicyContext = { environment: env.name, profile: env.profile, index };
   const waivers = parseWaivers(env.documents);
   const waiverByDoc = new Map(waivers.map((w) => [w.doc, w]));

@@ -1,5 +1,5 @@
-import { selectorMatchesLabels } from '../core/labels';
-import { SynthDocument } from '../synth/synthesizer';
+import type { EnvironmentOutput, SynthDocument } from '../synth/synthesizer';
+import { LabelSelector as Selector, labelSelectorMatches as matches } from './flows/selector';
 
 /** Kinds whose objects carry a pod template (or are pods). */
 export const POD_BEARING_KINDS: readonly string[] = ['Deployment', 'StatefulSet', 'DaemonSet', 'Job', 'CronJob', 'Rollout', 'ReplicaSet', 'Pod'];
@@ -13,10 +13,7 @@ export const SCALABLE_KINDS: ReadonlySet<string> = new Set(['Deployment', 'State
 export type Labels = Readonly<Record<string, string>>;
 
 /** A Kubernetes LabelSelector (matchLabels and matchExpressions). */
-export interface LabelSelector {
-  readonly matchLabels?: Labels;
-  readonly matchExpressions?: readonly { readonly key: string; readonly operator: string; readonly values?: readonly string[] }[];
-}
+export type LabelSelector = Selector;
 
 /** One container of a pod spec, with the field path used in messages. */
 export interface ContainerView {
@@ -58,9 +55,9 @@ function stringMap(v: unknown): Labels {
   return out;
 }
 
-/** True when `labels` satisfy `selector`; an empty selector selects everything, an absent one nothing. */
+/** True when `labels` satisfy `selector` (the gate's one matcher); an empty selector selects everything, an absent one nothing. */
 export function labelSelectorMatches(selector: LabelSelector | undefined, labels: Labels): boolean {
-  return selector !== undefined && selectorMatchesLabels(selector, labels);
+  return selector !== undefined && selector !== null && matches(selector, labels);
 }
 
 /** The pod spec, labels and path of a pod-bearing document; undefined for other kinds (and Rollouts with workloadRef). */
@@ -137,6 +134,15 @@ export function labelsOf(doc: SynthDocument): Labels {
  * pair. Selector lookups use the label-pair index, so matching N selectors against M pods costs about N + M, not N × M.
  */
 export class PolicyIndex {
+  private static readonly cache = new WeakMap<EnvironmentOutput, PolicyIndex>();
+
+  /** The index of an environment's documents, built once and shared by the checks that read it. */
+  public static of(env: EnvironmentOutput): PolicyIndex {
+    let index = PolicyIndex.cache.get(env);
+    if (!index) PolicyIndex.cache.set(env, (index = new PolicyIndex(env.documents)));
+    return index;
+  }
+
   public readonly documents: readonly SynthDocument[];
   public readonly pods: readonly PodView[];
   private readonly byKind = new Map<string, SynthDocument[]>();

@@ -13,3 +13,6 @@ export type { DefaultPluginOptions } from './plugins';
 export { ALLOW_PRUNE_FLAG, PROTECTED_KINDS, pruneGuard } from './plugins/prune-guard';
 export type { ProtectedRemoval, PruneGuardOptions } from './plugins/prune-guard';
 export { environmentReadmePlugin } from './plugins/environment-readme';
+export { synthFailureMessage } from './failure';
+export { MAX_ALIAS_COUNT, MAX_INPUT_BYTES, readInputDocument } from './input-yaml';
+export type { InputDocument, InputYamlOptions } from './input-yaml';

@@ -1,4 +1,6 @@
 import { addOnRequirementsPlugin } from '../addons/requirements';
+import { expressionCheckPlugin } from '../policy/expression-checks';
+import { flowsPlugin } from '../policy/flows/plugin';
 import { policyPlugin } from '../policy/policy-plugin';
 import { environmentReadmePlugin } from './plugins/environment-readme';
 import { pruneGuard } from './plugins/prune-guard';
@@ -21,5 +23,5 @@ export interface DefaultPluginOptions {
  */
 export function defaultPlugins(options: DefaultPluginOptions = {}): SynthPlugin[] {
   const allowPrune = options.allowPrune ?? false;
-  return [addOnRequirementsPlugin(), policyPlugin(), tenancyChecksPlugin(), pruneGuard({ allowPrune }), statefulGuardPlugin({ allowPrune }), environmentReadmePlugin(), validationReportPlugin()];
+  return [addOnRequirementsPlugin(), expressionCheckPlugin(), policyPlugin(), flowsPlugin(), tenancyChecksPlugin(), pruneGuard({ allowPrune }), statefulGuardPlugin({ allowPrune }), environmentReadmePlugin(), validationReportPlugin()];
 }

@@ -2,11 +2,14 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { ApiObject, App, Chart } from 'cdk8s';
 import { IConstruct } from 'constructs';
+import { ConnectionGraph, ConnectionRecord } from '../core/connections';
 import { EnvironmentChart } from '../core/environment-chart';
 import { EnvironmentProfile } from '../core/environment-profile';
 import { withFastToJson } from './fast-json';
 import { imageDigestProblems, pinImages } from './image-pins';
 import { SchemaValidator } from './schema-validator';
+import { distBaselines, DistBaseline } from './baseline';
+import { inputOriginOf } from './provenance';
 import { toYaml } from './yaml';
 
 /** One synthesized Kubernetes object with where it goes. */
@@ -30,6 +33,11 @@ export interface EnvironmentOutput {
   readonly directory: string;
   readonly profile: EnvironmentProfile;
   readonly documents: readonly SynthDocument[];
+  /**
+   * The environment's connection graph, resolved (recorded at collect time): the flow proof checks that the
+   * NetworkPolicies admit each connection. @default - none (documents built without constructs)
+   */
+  readonly connections?: readonly ConnectionRecord[];
 }
 
 /** Result of a check: errors fail synth and nothing is written; warnings are printed. */
@@ -41,6 +49,11 @@ export interface CheckResult {
 export interface SynthContext {
   /** The output directory as it was before this synth (the committed `dist/`). */
   readonly outdir: string;
+  /**
+   * What the guards compare with: the output directory as it is, plus the last committed version when it is
+   * inside a git work tree and missing or modified (see {@link distBaselines}). Computed once per synth.
+   */
+  readonly baselines?: () => readonly DistBaseline[];
 }
 
 /** Extends synth with checks (policy gate, prune guard) and extra files (reports). */
@@ -54,7 +67,12 @@ export interface SynthPlugin {
   globalFiles?(envs: readonly EnvironmentOutput[], ctx: SynthContext): Record<string, string>;
 }
 
-export type SynthStage = 'collect' | 'validate' | 'check' | 'render' | 'write' | 'swap';
+/**
+ * Points where {@link SynthOptions.onStage} is called. The swap itself: `journal` (the swap journal is written,
+ * nothing renamed yet), `swap-old` (the output directory was moved aside), `swap-new` (the new one is in place;
+ * the journal still exists), `cleanup` (journal removed, the old tree not yet deleted).
+ */
+export type SynthStage = 'collect' | 'validate' | 'check' | 'render' | 'write' | 'swap' | 'journal' | 'swap-old' | 'swap-new' | 'cleanup';
 
 export interface SynthOptions {
   /** Output directory, replaced atomically. */
@@ -151,7 +169,11 @@ function collect(app: App, validator: SchemaValidator): { envs: EnvironmentOutpu
       const ns = namespaced ? md.namespace ?? '<no-namespace>' : CLUSTER_DIR;
       const id = `${env}/${ns}/${object.kind}/${md.name}`;
       const folder = deliveryFolderOf(info, md.namespace);
-      for (const p of validator.validate(object)) problems.push(`${id}: ${p.path}: ${p.message}`);
+      for (const p of validator.validate(object)) {
+        // A field traced to an input file is reported there, with the generated object as context.
+        const origin = inputOriginOf(obj, p.path);
+        problems.push(origin ? `${origin}: ${p.message} (in ${id} ${p.path})` : `${id}: ${p.path}: ${p.message}`);
+      }
       const file = `${dir}/${folder}/${String(object.kind).toLowerCase()}-${md.name}.yaml`;
       const doc: SynthDocument = { object, id, file, source: obj.node.path, namespaced };
       const clash = byFile.get(file);
@@ -162,7 +184,7 @@ function collect(app: App, validator: SchemaValidator): { envs: EnvironmentOutpu
       docs.push(doc);
     }
     docs.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
-    envs.push({ name: env, directory: dir, profile: chart.profile, documents: docs });
+    envs.push({ name: env, directory: dir, profile: chart.profile, documents: docs, connections: ConnectionGraph.of(chart).records() });
   }
   envs.sort((a, b) => (a.directory < b.directory ? -1 : 1));
   return { envs, problems };
@@ -183,13 +205,55 @@ class TreeWriter {
   }
 }
 
-/** Restores `outdir` if a previous synth died between the two renames of the swap. */
-function recoverInterruptedSwap(outdir: string): void {
+/** The swap journal: written before the first rename of a swap, removed after the second. */
+interface SwapJournal {
+  /** Base name of the folder the previous output was moved to. */
+  readonly old: string;
+  /** Base name of the folder holding the new output. */
+  readonly tmp: string;
+  /** Whether an output directory existed before the swap. */
+  readonly hadOutdir: boolean;
+}
+
+function journalPath(outdir: string): string {
+  return path.join(path.dirname(outdir), `.${path.basename(outdir)}.swap-journal.json`);
+}
+
+/**
+ * Finishes or undoes a swap that a killed synth left behind, from its journal only (never by guessing among
+ * folders): without the output directory the swap stopped between its renames and is undone (the old tree goes
+ * back); with it, the swap had completed. Then removes every leftover temporary or old tree of `outdir`.
+ */
+export function recoverInterruptedSwap(outdir: string): void {
   const parent = path.dirname(outdir);
   const base = path.basename(outdir);
-  if (fs.existsSync(outdir) || !fs.existsSync(parent)) return;
-  const old = fs.readdirSync(parent).filter((f) => f.startsWith(`.${base}.old-`)).sort();
-  if (old.length > 0) fs.renameSync(path.join(parent, old[old.length - 1]), outdir);
+  if (!fs.existsSync(parent)) return;
+  const journal = journalPath(outdir);
+  if (fs.existsSync(journal)) {
+    const j = JSON.parse(fs.readFileSync(journal, 'utf8')) as SwapJournal;
+    const old = path.join(parent, j.old);
+    if (!fs.existsSync(outdir) && j.hadOutdir && fs.existsSync(old)) fs.renameSync(old, outdir);
+    fs.rmSync(journal, { force: true });
+  }
+  // Nothing else refers to these: a journal-less swap never renamed anything, and a finished one is in place.
+  for (const f of fs.readdirSync(parent)) {
+    if (f.startsWith(`.${base}.tmp-`) || f.startsWith(`.${base}.old-`) || f === `.${base}.swap-journal.json.tmp`) {
+      fs.rmSync(path.join(parent, f), { recursive: true, force: true });
+    }
+  }
+}
+
+/** Writes `content` to `file` so that a reader sees all of it or nothing (write aside, flush, rename). */
+function writeFileAtomic(file: string, content: string): void {
+  const tmp = `${file}.tmp`;
+  const fd = fs.openSync(tmp, 'w');
+  try {
+    fs.writeSync(fd, content);
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+  fs.renameSync(tmp, file);
 }
 
 /** Synthesizes `app` into `options.outdir` atomically. Throws {@link SynthError} (nothing written) on any problem. */
@@ -199,7 +263,8 @@ export function synthesize(app: App, options: SynthOptions): SynthResult {
   const stage = options.onStage ?? (() => undefined);
   const warn = options.warn ?? ((m: string) => console.warn(m));
   recoverInterruptedSwap(outdir);
-  const ctx: SynthContext = { outdir };
+  let baselines: readonly DistBaseline[] | undefined;
+  const ctx: SynthContext = { outdir, baselines: () => (baselines ??= distBaselines(outdir)) };
 
   stage('collect');
   const { envs, problems } = synthesizeToJson(app);
@@ -256,11 +321,19 @@ export function synthesize(app: App, options: SynthOptions): SynthResult {
     }
     stage('swap');
     const hadOutdir = fs.existsSync(outdir);
+    const journal: SwapJournal = { old: path.basename(old), tmp: path.basename(tmp), hadOutdir };
+    writeFileAtomic(journalPath(outdir), `${JSON.stringify(journal)}\n`);
+    stage('journal');
     if (hadOutdir) fs.renameSync(outdir, old);
+    stage('swap-old');
     fs.renameSync(tmp, outdir);
+    stage('swap-new');
+    fs.rmSync(journalPath(outdir), { force: true });
+    stage('cleanup');
     if (hadOutdir) fs.rmSync(old, { recursive: true, force: true });
   } catch (e) {
-    fs.rmSync(tmp, { recursive: true, force: true });
+    // The same recovery a later run would do: undo a half-done swap, finish a done one, remove leftovers.
+    recoverInterruptedSwap(outdir);
     throw e;
   }
   written.sort();

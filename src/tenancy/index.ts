@@ -19,3 +19,4 @@ export { loadTenants, loadTenantsFile } from './tenants-file';
 export type { LoadTenantsOptions } from './tenants-file';
 export { checkNamespaceGuardrails, checkTenantIsolation, tenancyChecksPlugin } from './isolation';
 export type { IsolationOptions } from './isolation';
+export { TENANT_ADMIN_EXTRA_RULES, TENANT_ADMIN_ROLE, TENANT_EDIT_ROLE, TENANT_EDIT_RULES, TENANT_VIEW_ROLE, TenantClusterRoles } from './tenant-roles';

@@ -1,7 +1,7 @@
 import { Construct } from 'constructs';
 import { KubeNamespace } from '../../imports/k8s';
 import { EnvironmentChart } from '../core/environment-chart';
-import { fail } from '../core/errors';
+import { fail, uniqueId } from '../core/errors';
 import { LABEL_COST_CENTER, LABEL_PART_OF, LABEL_TEAM } from '../core/labels';
 import { isDns1123Label, labelValueProblem } from '../synth/schema-validator';
 import {
@@ -60,7 +60,7 @@ export class PlatformNamespace extends Construct {
   public readonly exempt: boolean;
 
   public constructor(scope: Construct, id: string, props: PlatformNamespaceProps) {
-    super(scope, id);
+    super(scope, uniqueId(scope, id));
     const profile = EnvironmentChart.of(this).profile;
     if (!isDns1123Label(props.name)) fail(this, 'name', props.name, 'must be a DNS-1123 label (lowercase letters, digits and "-", at most 63 characters)');
     if (props.name.startsWith(TENANT_NAMESPACE_PREFIX)) fail(this, 'name', props.name, `must not start with "${TENANT_NAMESPACE_PREFIX}": that prefix is reserved for tenant namespaces`);

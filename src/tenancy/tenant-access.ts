@@ -1,25 +1,37 @@
 /** Who may do what in a TenantNamespace: owner RoleBindings, the CI deployer, and the Argo CD AppProject. */
 import { Construct } from 'constructs';
-import { AppProject } from '../../imports/argoproj.io';
 import { KubeRole, KubeRoleBinding, KubeServiceAccount, PolicyRule } from '../../imports/k8s';
 import { EnvironmentProfile } from '../core/environment-profile';
+import { requestArgoCdProject } from '../gitops/argo-cd-projects';
 import type { TenantOwners } from './tenant-namespace';
+import { TENANT_ADMIN_ROLE, TENANT_EDIT_ROLE, TENANT_VIEW_ROLE, TenantClusterRoles } from './tenant-roles';
 
 /** Namespace Argo CD runs in (AppProjects live there). */
 export const DEFAULT_ARGOCD_NAMESPACE = 'argocd';
 /** ServiceAccount, Role and RoleBinding of a tenant's CI. */
 export const CI_DEPLOYER_NAME = 'ci-deployer';
-/** The built-in ClusterRoles a tenant's groups are bound to (never `cluster-admin`). */
+/** The owner roles of tenants.yaml and the ClusterRole each is bound to (never `cluster-admin`, never built-in admin/edit). */
 export const TENANT_CLUSTER_ROLES = ['admin', 'edit', 'view'] as const;
+const ROLE_OF: Record<(typeof TENANT_CLUSTER_ROLES)[number], string> = { admin: TENANT_ADMIN_ROLE, edit: TENANT_EDIT_ROLE, view: TENANT_VIEW_ROLE };
 /**
- * Kinds a tenant must never manage through Argo CD: its own guard rails. (The built-in `admin` and `edit`
- * ClusterRoles can still write NetworkPolicies with kubectl; such a policy can only open the tenant's own
- * namespace, never reach another tenant, whose default deny still applies. See docs/tenants.md.)
+ * RoleBinding names. The admin and edit bindings were `tenant-admin`/`tenant-edit` to the built-in roles; roleRef
+ * is immutable, so bindings to the platform's roles need new names (the old ones are pruned).
+ */
+const BINDING_OF: Record<(typeof TENANT_CLUSTER_ROLES)[number], string> = { admin: TENANT_ADMIN_ROLE, edit: TENANT_EDIT_ROLE, view: 'tenant-view' };
+/**
+ * Kinds a tenant must never manage through Argo CD (which applies with its own, wider rights): its guard rails,
+ * RBAC (a RoleBinding applied by Argo CD could grant the tenant what its roles deny), and Argo CD's own kinds
+ * (a project or application created from a tenant repository could deploy anywhere).
  */
 export const TENANT_RESOURCE_BLACKLIST: ReadonlyArray<{ readonly group: string; readonly kind: string }> = [
   { group: '', kind: 'ResourceQuota' },
   { group: '', kind: 'LimitRange' },
   { group: 'networking.k8s.io', kind: 'NetworkPolicy' },
+  { group: 'rbac.authorization.k8s.io', kind: 'Role' },
+  { group: 'rbac.authorization.k8s.io', kind: 'RoleBinding' },
+  { group: 'argoproj.io', kind: 'AppProject' },
+  { group: 'argoproj.io', kind: 'Application' },
+  { group: 'argoproj.io', kind: 'ApplicationSet' },
 ];
 
 const WRITE = ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'];
@@ -44,14 +56,15 @@ export const CI_DEPLOYER_RULES: readonly PolicyRule[] = [
 /** Added when the environment runs prometheus-operator. */
 const OPERATOR_MONITORING_RULE: PolicyRule = { apiGroups: ['monitoring.coreos.com'], resources: ['servicemonitors', 'podmonitors', 'prometheusrules'], verbs: WRITE };
 
-/** A RoleBinding `tenant-<role>` per built-in ClusterRole that has groups. */
+/** A RoleBinding per owner role that has groups, to the platform's tenant roles (and the built-in `view`). */
 export function addOwnerBindings(scope: Construct, ns: string, labels: Record<string, string>, owners: TenantOwners): void {
   for (const role of TENANT_CLUSTER_ROLES) {
     const groups = owners[role] ?? [];
     if (groups.length === 0) continue;
+    if (role !== 'view') TenantClusterRoles.of(scope);
     new KubeRoleBinding(scope, `tenant-${role}`, {
-      metadata: { name: `tenant-${role}`, namespace: ns, labels },
-      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: role },
+      metadata: { name: BINDING_OF[role], namespace: ns, labels },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: ROLE_OF[role] },
       subjects: groups.map((g) => ({ apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: g })),
     });
   }
@@ -74,13 +87,25 @@ export function addCiDeployer(scope: Construct, ns: string, labels: Record<strin
   });
 }
 
-/** The tenant's AppProject: its repositories, its namespace only, no cluster-scoped kinds, not its guard rails. */
+/**
+ * The tenant's AppProject: its repositories, its namespace only, no cluster-scoped kinds, not its guard rails.
+ * Emitted by the Argo CD delivery into the bootstrap folder (see requestArgoCdProject), never into the environment
+ * folder: the environment project must not be able to create projects.
+ */
 export function addAppProject(
   scope: Construct,
-  o: { readonly name: string; readonly argocdNamespace: string; readonly labels: Record<string, string>; readonly description: string; readonly sourceRepos: readonly string[]; readonly server: string; readonly namespace: string },
+  o: {
+    readonly name: string; readonly argocdNamespace: string; readonly labels: Record<string, string>; readonly description: string;
+    readonly sourceRepos: readonly string[]; readonly server: string; readonly namespace: string;
+    /** Input-file origins of fields, for messages (`spec.description` -> `tenants.yaml:3:5: tenants[0].displayName`). */
+    readonly origins: Readonly<Record<string, string>>;
+  },
 ): void {
-  new AppProject(scope, 'AppProject', {
-    metadata: { name: o.name, namespace: o.argocdNamespace, labels: o.labels },
+  requestArgoCdProject(scope, {
+    name: o.name,
+    namespace: o.argocdNamespace,
+    labels: o.labels,
+    origins: o.origins,
     spec: {
       description: o.description,
       sourceRepos: [...o.sourceRepos],

@@ -2,14 +2,15 @@ import { Construct } from 'constructs';
 import { KubeNamespace } from '../../imports/k8s';
 import { IWorkload, WorkloadPort } from '../core/connections';
 import { EnvironmentChart } from '../core/environment-chart';
-import { fail } from '../core/errors';
+import { fail, PlatformConfigError, uniqueId } from '../core/errors';
+import { traceInput } from '../synth/provenance';
 import { LABEL_COST_CENTER, LABEL_PART_OF, LABEL_TENANT } from '../core/labels';
 import { addNamespaceGuardrails, LABEL_ENVIRONMENT, LABEL_PLAN, podSecurityLabels } from './guardrails';
 import { InputProblem, Plan, QuotaOverrides } from './plan';
 import { addAppProject, addCiDeployer, addOwnerBindings, DEFAULT_ARGOCD_NAMESPACE, TENANT_CLUSTER_ROLES } from './tenant-access';
 import { addTenantNetworkPolicies } from './tenant-network';
 import {
-  groupProblem, labelValueFieldProblem, repoProblem, sharedServiceProblem, TENANT_NAMESPACE_PREFIX, tenantIdProblem,
+  displayNameProblem, groupProblem, labelValueFieldProblem, repoProblem, sharedServiceProblem, TENANT_NAMESPACE_PREFIX, tenantIdProblem,
 } from './validation';
 
 /** Ports the monitoring namespace may scrape in a tenant namespace: any container port named `metrics`. */
@@ -47,13 +48,13 @@ export interface SharedService {
   readonly ports: readonly SharedServicePort[];
 }
 
-/** Identity-provider groups bound to the built-in ClusterRoles in the tenant's namespace. */
+/** Identity-provider groups bound in the tenant's namespace to the platform's tenant roles (see tenancy/tenant-roles.ts). */
 export interface TenantOwners {
-  /** Bound to `admin`; at least one. */
+  /** Bound to `platform-tenant-admin` (admin without guard-rail or RBAC writes); at least one. */
   readonly admin: readonly string[];
-  /** Bound to `edit`. @default - none */
+  /** Bound to `platform-tenant-edit` (edit without guard-rail writes). @default - none */
   readonly edit?: readonly string[];
-  /** Bound to `view`. @default - none */
+  /** Bound to the built-in read-only `view`. @default - none */
   readonly view?: readonly string[];
 }
 
@@ -79,6 +80,20 @@ export interface TenantNamespaceProps {
   readonly ciDeployer?: boolean;
   /** Namespace of Argo CD, where the AppProject goes. @default DEFAULT_ARGOCD_NAMESPACE */
   readonly argocdNamespace?: string;
+  /**
+   * The input file entry these props came from (set by `loadTenants`): a problem the construct finds in a prop
+   * is then reported at the file's line and field (`tenants.yaml:7:18: tenants[0].displayName: ...`).
+   * @default - problems name the construct path
+   */
+  readonly source?: TenantSource;
+}
+
+/** Where a tenant's props came from in an input file, so that problems are reported there. */
+export interface TenantSource {
+  /** The entry's field path in the file, e.g. `tenants[3]`. */
+  readonly entry: string;
+  /** `file:line:col` of a field of the file (`tenants[3].displayName`). */
+  locate(field: string): string;
 }
 
 /** A tenant entry as the tenants file gives it: the construct's props plus where the tenant exists. */
@@ -91,7 +106,8 @@ export interface TenantDefinition extends TenantNamespaceProps {
  * An isolated, quota-bound namespace for one tenant: Namespace with PSA `restricted`, ResourceQuota and
  * LimitRange from the plan, NetworkPolicies (default deny both ways; DNS; same namespace; from the ingress
  * controller; scrapes from monitoring on metrics ports; egress to entitled shared services; nothing between
- * tenants), RoleBindings to admin/edit/view, a CI deployer and an Argo CD AppProject confined to the namespace.
+ * tenants), RoleBindings to the platform's tenant admin/edit roles and to view, a CI deployer and an Argo CD
+ * AppProject confined to the namespace (emitted by the Argo CD delivery).
  */
 export class TenantNamespace extends Construct implements IWorkload {
   /** The tenants of the environment that contains `scope`, in declaration order (held by the chart). */
@@ -136,9 +152,12 @@ export class TenantNamespace extends Construct implements IWorkload {
   public readonly clientPorts: readonly WorkloadPort[] = [];
 
   public constructor(scope: Construct, id: string, props: TenantNamespaceProps) {
-    super(scope, id);
+    super(scope, uniqueId(scope, id));
     const profile = EnvironmentChart.of(this).profile;
-    check(this, tenantIdProblem('tenant', props.tenant));
+    const check = (problem: InputProblem | undefined): void => {
+      if (problem) this.fail(props.source, problem.field, problem.value, problem.allowed);
+    };
+    check(tenantIdProblem('tenant', props.tenant));
     this.tenant = props.tenant;
     this.namespaceName = `${TENANT_NAMESPACE_PREFIX}${props.tenant}`;
     this.projectName = this.namespaceName;
@@ -147,20 +166,21 @@ export class TenantNamespace extends Construct implements IWorkload {
     this.displayName = props.displayName ?? props.tenant;
     this.costCenter = props.costCenter ?? props.tenant;
     this.metricsPorts = props.metricsPorts ?? DEFAULT_METRICS_PORTS;
-    check(this, labelValueFieldProblem('costCenter', this.costCenter));
+    if (props.displayName !== undefined) check(displayNameProblem('displayName', props.displayName));
+    check(labelValueFieldProblem('costCenter', this.costCenter));
     this.plan = props.plan.withQuota(props.quotaOverrides);
     if (props.quotaOverrides) {
       const p = props.plan.quotaProblems(this.plan.quota)[0];
-      if (p) fail(this, `quotaOverrides.${p.field}`, p.value, p.allowed);
+      if (p) this.fail(props.source, `quotaOverrides.${p.field}`, p.value, p.allowed);
     }
-    if (props.owners.admin.length === 0) fail(this, 'owners.admin', props.owners.admin, 'must name at least one group: a tenant without an owner cannot be operated');
+    if (props.owners.admin.length === 0) this.fail(props.source, 'owners.admin', props.owners.admin, 'must name at least one group: a tenant without an owner cannot be operated');
     for (const role of TENANT_CLUSTER_ROLES) {
-      (props.owners[role] ?? []).forEach((g, i) => check(this, groupProblem(`owners.${role}[${i}]`, g)));
+      (props.owners[role] ?? []).forEach((g, i) => check(groupProblem(`owners.${role}[${i}]`, g)));
     }
-    if (props.sourceRepos.length === 0) fail(this, 'sourceRepos', props.sourceRepos, 'must list at least one Git repository the tenant deploys from');
-    props.sourceRepos.forEach((r, i) => check(this, repoProblem(`sourceRepos[${i}]`, r)));
-    (props.sharedServices ?? []).forEach((s, i) => check(this, sharedServiceProblem(`sharedServices[${i}]`, s)));
-    this.metricsPorts.forEach((p, i) => check(this, metricsPortProblem(`metricsPorts[${i}]`, p)));
+    if (props.sourceRepos.length === 0) this.fail(props.source, 'sourceRepos', props.sourceRepos, 'must list at least one Git repository the tenant deploys from');
+    props.sourceRepos.forEach((r, i) => check(repoProblem(`sourceRepos[${i}]`, r)));
+    (props.sharedServices ?? []).forEach((s, i) => check(sharedServiceProblem(`sharedServices[${i}]`, s)));
+    this.metricsPorts.forEach((p, i) => check(metricsPortProblem(`metricsPorts[${i}]`, p)));
 
     const ns = this.namespaceName;
     const labels = { [LABEL_TENANT]: this.tenant, [LABEL_PART_OF]: PART_OF };
@@ -170,7 +190,7 @@ export class TenantNamespace extends Construct implements IWorkload {
     };
     // Deleting a tenant's namespace deletes its volumes: where stateful resources are protected Argo CD must not.
     if (profile.protectStatefulResources) annotations['argocd.argoproj.io/sync-options'] = 'Prune=false,Delete=false';
-    new KubeNamespace(this, 'Resource', {
+    const namespaceObject = new KubeNamespace(this, 'Resource', {
       metadata: {
         name: ns,
         labels: {
@@ -183,6 +203,21 @@ export class TenantNamespace extends Construct implements IWorkload {
         annotations,
       },
     });
+    // Fields that carry input verbatim: problems found on them at synth are reported at the input file.
+    const origin = (field: string): string | undefined => {
+      if (!props.source) return undefined;
+      const f = `${props.source.entry}.${field}`;
+      return `${props.source.locate(f)}: ${f}`;
+    };
+    const traced: [string, string][] = [
+      [`metadata.annotations["${ANNOTATION_DISPLAY_NAME}"]`, 'displayName'],
+      [`metadata.labels["${LABEL_COST_CENTER}"]`, 'costCenter'],
+      [`metadata.labels["${LABEL_TENANT}"]`, 'id'],
+    ];
+    for (const [path, field] of traced) {
+      const o = origin(field);
+      if (o) traceInput(namespaceObject, path, o);
+    }
     addNamespaceGuardrails(this, ns, this.plan, labels);
     TenantNamespace.tenantsOf(this).push(this);
 
@@ -197,13 +232,21 @@ export class TenantNamespace extends Construct implements IWorkload {
       sourceRepos: props.sourceRepos,
       server: profile.cluster.server,
       namespace: ns,
+      origins: Object.fromEntries([['spec.description', origin('displayName')], ['spec.sourceRepos', origin('sourceRepos')]].filter((e): e is [string, string] => e[1] !== undefined)),
     });
+  }
+
+  /** Fails for a prop: at its place in the input file when the props came from one, else at the construct path. */
+  private fail(source: TenantSource | undefined, field: string, value: unknown, allowed: string): never {
+    if (!source) return fail(this, field, value, allowed);
+    const head = /^[A-Za-z]+/.exec(field)?.[0] ?? field;
+    const fileField = `${source.entry}.${FILE_FIELD[head] ?? head}${field.slice(head.length)}`;
+    throw new PlatformConfigError(source.locate(fileField), fileField, value, allowed);
   }
 }
 
-function check(scope: Construct, problem: InputProblem | undefined): void {
-  if (problem) fail(scope, problem.field, problem.value, problem.allowed);
-}
+/** Props whose name differs from the tenants file's field. */
+const FILE_FIELD: Readonly<Record<string, string>> = { tenant: 'id', quotaOverrides: 'overrides.quota' };
 
 const PORT_NAME = /^(?=.*[a-z])[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 

@@ -2,14 +2,13 @@
  * Tenants as data: loads and validates tenants.yaml. Every mistake is reported with the file, the entry and the
  * field (`tenants.yaml: tenants[2].id: got "Acme_Corp"; must be a DNS-1123 label ...`), before any construct exists.
  */
-import * as fs from 'fs';
 import * as path from 'path';
-import * as yaml from 'js-yaml';
-import { fail } from '../core/errors';
+import { PlatformConfigError } from '../core/errors';
+import { InputDocument, InputYamlOptions, parseInputDocument, readInputDocument } from '../synth/input-yaml';
 import type { SharedService, SharedServicePort, TenantDefinition } from './tenant-namespace';
 import { InputProblem, Plan, QUOTA_KEYS, QuotaOverrides } from './plan';
 import {
-  groupProblem, labelValueFieldProblem, repoProblem, sharedServiceProblem, tenantIdProblem,
+  displayNameProblem, groupProblem, labelValueFieldProblem, repoProblem, sharedServiceProblem, tenantIdProblem,
 } from './validation';
 
 export interface LoadTenantsOptions {
@@ -19,6 +18,8 @@ export interface LoadTenantsOptions {
   readonly plans: Readonly<Record<string, Plan>>;
   /** Name used in error messages. @default 'tenants.yaml' */
   readonly file?: string;
+  /** Size and alias limits of the YAML reader. @default MAX_INPUT_BYTES, MAX_ALIAS_COUNT */
+  readonly limits?: InputYamlOptions;
 }
 
 const DEFAULT_FILE = 'tenants.yaml';
@@ -31,9 +32,12 @@ const PORT_KEYS = ['port', 'protocol'];
 const STORAGE_CLASS_KEYS = ['requestsStorage', 'persistentVolumeClaims'];
 const QUANTITY_QUOTA_KEYS = new Set(['requestsCpu', 'requestsMemory', 'limitsCpu', 'limitsMemory', 'requestsStorage']);
 
-/** Reads and validates the tenants file at `file` (see {@link loadTenants}); messages name the file's base name. */
+/**
+ * Reads and validates the tenants file at `file` (see {@link loadTenants}); messages name the file's base name.
+ * The size limit is checked before the file is read.
+ */
 export function loadTenantsFile(file: string, options: Omit<LoadTenantsOptions, 'file'>): TenantDefinition[] {
-  return loadTenants(fs.readFileSync(file, 'utf8'), { ...options, file: path.basename(file) });
+  return tenantsOf(readInputDocument(file, path.basename(file), options.limits), options);
 }
 
 /**
@@ -43,20 +47,43 @@ export function loadTenantsFile(file: string, options: Omit<LoadTenantsOptions, 
  * Throws a PlatformConfigError for the first problem; returns tenants in file order.
  */
 export function loadTenants(text: string, options: LoadTenantsOptions): TenantDefinition[] {
-  const file = options.file ?? DEFAULT_FILE;
-  const bad = (field: string, value: unknown, allowed: string): never => fail(file, field, value, allowed);
+  return tenantsOf(parseInputDocument(text, options.file ?? DEFAULT_FILE, options.limits), options);
+}
+
+/**
+ * How a value of a field that must be a string is shown when YAML read it as something else: `the number 755
+ * (YAML read 0755 as a number)`; undefined when it is a string (or absent, or an empty value).
+ */
+function misreadScalar(value: unknown, source: string | undefined): string | undefined {
+  if (source === undefined || source.trim() === '') return undefined;
+  const read = (what: string) => (source === String(value) ? '' : ` (YAML read ${source} as ${what})`);
+  if (typeof value === 'number') {
+    const what = /^[-+]?0o/i.test(source) ? 'an octal number' : /^[-+]?0x/i.test(source) ? 'a hexadecimal number' : 'a number';
+    return `the number ${value}${read(what)}`;
+  }
+  if (typeof value === 'boolean') return `the boolean ${value}${read('a boolean')}`;
+  if (value === null) return `null${read('null')}`;
+  return undefined;
+}
+
+function tenantsOf(input: InputDocument, options: LoadTenantsOptions): TenantDefinition[] {
+  const bad = (field: string, value: unknown, allowed: string): never => {
+    throw new PlatformConfigError(input.locate(field), field, value, allowed);
+  };
   const check = (p: InputProblem | undefined): void => {
     if (p) bad(p.field, p.value, p.allowed);
   };
+  /** Fails with "quote it" when a field meant as text was read by YAML as a number, boolean or null. */
+  const text = <T>(field: string, value: T): T => {
+    if (typeof value === 'string' || value === undefined) return value;
+    const source = input.sourceOf(field);
+    const shown = misreadScalar(value, source);
+    if (shown !== undefined) throw new PlatformConfigError(input.locate(field), field, value, `quote it: ${JSON.stringify(source)}`, shown);
+    return value;
+  };
+  const texts = (field: string, values: readonly unknown[]): void => values.forEach((v, i) => text(`${field}[${i}]`, v));
 
-  let doc: unknown;
-  try {
-    // CORE_SCHEMA: no YAML timestamps or other implicit types beyond JSON's.
-    doc = yaml.load(text, { schema: yaml.CORE_SCHEMA, filename: file });
-  } catch (e) {
-    return bad('(document)', (e as Error).message.split('\n')[0], 'must be valid YAML');
-  }
-  const root = mapping(doc, '(document)', bad, 'must be a mapping with a "tenants" list');
+  const root = mapping(input.value, '(document)', bad, 'must be a mapping with a "tenants" list');
   onlyKeys(root, '', TOP_KEYS, bad);
 
   const catalog = new Map<string, SharedService>();
@@ -68,9 +95,13 @@ export function loadTenants(text: string, options: LoadTenantsOptions): TenantDe
     const ports = list(m.ports, `${field}.ports`, bad).map((rp, i): SharedServicePort => {
       const pm = mapping(rp, `${field}.ports[${i}]`, bad, 'must be a mapping { port, protocol }');
       onlyKeys(pm, `${field}.ports[${i}]`, PORT_KEYS, bad);
+      if (pm.protocol !== undefined) text(`${field}.ports[${i}].protocol`, pm.protocol);
       return { port: pm.port as number, ...(pm.protocol !== undefined ? { protocol: pm.protocol as SharedServicePort['protocol'] } : {}) };
     });
     const podSelector = m.podSelector === undefined ? undefined : mapping(m.podSelector, `${field}.podSelector`, bad, 'must map label keys to values') as Record<string, string>;
+    for (const [k, v] of Object.entries(podSelector ?? {})) text(`${field}.podSelector.${k}`, v);
+    text(`${field}.namespace`, m.namespace);
+    if (m.workload !== undefined) text(`${field}.workload`, m.workload);
     if (typeof m.namespace !== 'string') bad(`${field}.namespace`, m.namespace, 'must be a namespace name');
     const service: SharedService = {
       name,
@@ -91,6 +122,7 @@ export function loadTenants(text: string, options: LoadTenantsOptions): TenantDe
     const at = `tenants[${i}]`;
     const t = mapping(raw, at, bad, 'must be a mapping with id, plan, owners, environments and sourceRepos');
     onlyKeys(t, at, TENANT_KEYS, bad);
+    for (const key of ['id', 'displayName', 'plan', 'costCenter']) if (t[key] !== undefined) text(`${at}.${key}`, t[key]);
 
     check(tenantIdProblem(`${at}.id`, t.id));
     const id = t.id as string;
@@ -98,7 +130,7 @@ export function loadTenants(text: string, options: LoadTenantsOptions): TenantDe
     if (first !== undefined) bad(`${at}.id`, id, `duplicate of tenants[${first}].id; tenant ids must be unique`);
     seen.set(id, i);
 
-    if (t.displayName !== undefined && (typeof t.displayName !== 'string' || t.displayName.trim() === '')) bad(`${at}.displayName`, t.displayName, 'must be a non-empty string');
+    if (t.displayName !== undefined) check(displayNameProblem(`${at}.displayName`, t.displayName));
     if (typeof t.plan !== 'string' || !Object.prototype.hasOwnProperty.call(options.plans, t.plan)) bad(`${at}.plan`, t.plan, `must be one of: ${planNames}`);
     const plan = options.plans[t.plan as string];
 
@@ -107,6 +139,7 @@ export function loadTenants(text: string, options: LoadTenantsOptions): TenantDe
     const groups = (role: string): string[] | undefined => {
       if (o[role] === undefined) return undefined;
       const gs = list(o[role], `${at}.owners.${role}`, bad);
+      texts(`${at}.owners.${role}`, gs);
       gs.forEach((g, j) => check(groupProblem(`${at}.owners.${role}[${j}]`, g)));
       return gs as string[];
     };
@@ -116,6 +149,7 @@ export function loadTenants(text: string, options: LoadTenantsOptions): TenantDe
     const view = groups('view');
 
     const environments = list(t.environments, `${at}.environments`, bad);
+    texts(`${at}.environments`, environments);
     if (environments.length === 0) bad(`${at}.environments`, environments, `must list at least one of: ${envNames}`);
     environments.forEach((e, j) => {
       if (typeof e !== 'string' || !options.environments.includes(e)) bad(`${at}.environments[${j}]`, e, `must be one of: ${envNames}`);
@@ -123,12 +157,14 @@ export function loadTenants(text: string, options: LoadTenantsOptions): TenantDe
     });
 
     const repos = list(t.sourceRepos, `${at}.sourceRepos`, bad);
+    texts(`${at}.sourceRepos`, repos);
     if (repos.length === 0) bad(`${at}.sourceRepos`, repos, 'must list at least one Git repository the tenant deploys from');
     repos.forEach((r, j) => check(repoProblem(`${at}.sourceRepos[${j}]`, r)));
 
     if (t.costCenter !== undefined) check(labelValueFieldProblem(`${at}.costCenter`, t.costCenter));
 
     const entitled = t.sharedServices === undefined ? [] : list(t.sharedServices, `${at}.sharedServices`, bad).map((n, j) => {
+      text(`${at}.sharedServices[${j}]`, n);
       const s = typeof n === 'string' ? catalog.get(n) : undefined;
       if (!s) {
         const known = [...catalog.keys()].sort().join(', ');
@@ -158,6 +194,8 @@ export function loadTenants(text: string, options: LoadTenantsOptions): TenantDe
       sourceRepos: repos as string[],
       ...(t.costCenter !== undefined ? { costCenter: t.costCenter as string } : {}),
       sharedServices: entitled,
+      // The construct reports problems of these fields at their line in the file, not at its own path.
+      source: { entry: at, locate: input.locate },
     };
   });
 }

@@ -34,6 +34,18 @@ export function repoProblem(field: string, repo: unknown): InputProblem | undefi
   return undefined;
 }
 
+/** Longest display name: with the longest plan name the AppProject description stays within its 255 characters. */
+export const MAX_DISPLAY_NAME_LENGTH = 150;
+
+/** A display name is one line of text people read: no control characters, not blank, not too long. */
+export function displayNameProblem(field: string, value: unknown): InputProblem | undefined {
+  // eslint-disable-next-line no-control-regex
+  if (typeof value !== 'string' || value.trim() === '' || value.length > MAX_DISPLAY_NAME_LENGTH || /[\u0000-\u001f\u007f]/.test(value)) {
+    return { field, value, allowed: `must be one line of text of 1 to ${MAX_DISPLAY_NAME_LENGTH} characters (it becomes an annotation and the Argo CD project's description, at most 255 characters)` };
+  }
+  return undefined;
+}
+
 export function labelValueFieldProblem(field: string, value: unknown): InputProblem | undefined {
   if (typeof value !== 'string' || value === '' || labelValueProblem(value) !== undefined) {
     return { field, value, allowed: 'must be a label value: at most 63 characters of [A-Za-z0-9_.-], starting and ending alphanumeric' };

@@ -78,8 +78,10 @@ describe('StatefulDatastore: driven by the profile', () => {
   it('production: replicas, spread, PDB, backups and Argo CD guards on StatefulSets, claims, Services and ExternalSecrets', () => {
     const r = synthEnv((c) => { new StatefulDatastore(c, 'db', pg()); }, production);
     for (const kind of ['StatefulSet', 'Service', 'ExternalSecret']) {
-      for (const o of r.all(kind)) expect(o.metadata.annotations, `${kind}/${o.metadata.name}`).toEqual(PROTECT_ANNOTATIONS);
+      for (const o of r.all(kind)) expect(o.metadata.annotations, `${kind}/${o.metadata.name}`).toMatchObject(PROTECT_ANNOTATIONS);
     }
+    // The headless Service also says which ports the members use between themselves (the flow proof reads it).
+    expect(r.find('Service', 'orders-db-headless').metadata.annotations).toEqual({ ...PROTECT_ANNOTATIONS, 'platform.io/peer-ports': 'postgresql' });
     for (const sts of r.all('StatefulSet')) expect(sts.spec.volumeClaimTemplates[0].metadata.annotations).toEqual({ 'argocd.argoproj.io/sync-options': 'Prune=false,Delete=false' });
     const replica = r.find('StatefulSet', 'orders-db-replica');
     expect(replica.spec.replicas).toBe(2);

@@ -277,10 +277,14 @@ describe('ObservabilityStack, standalone mode (production)', () => {
     for (const ns of ['monitoring', 'logging']) expect(limitRangeProblems(env, ns)).toEqual([]);
   });
 
-  test('GIVEN Grafana and Prometheus THEN only Grafana may query Prometheus and Prometheus may reach Alertmanager', () => {
+  test('GIVEN Grafana and Prometheus THEN only Grafana (and Prometheus replicas, scraping each other) may query Prometheus and Prometheus may reach Alertmanager', () => {
     const prom = env.find('NetworkPolicy', 'prometheus', 'monitoring');
     expect(prom.spec.ingress).toEqual([{
       from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } }, podSelector: { matchLabels: selectorLabels('grafana') } }],
+      ports: [{ protocol: 'TCP', port: 9090 }],
+    }, {
+      // Issue 11: the `monitoring/prometheus` job scrapes every replica; the proof found it blocked.
+      from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } }, podSelector: { matchLabels: { 'app.kubernetes.io/name': 'prometheus' } } }],
       ports: [{ protocol: 'TCP', port: 9090 }],
     }]);
     expect(prom.spec.egress).toContainEqual({ to: [{ ipBlock: { cidr: '0.0.0.0/0' } }], ports: [{ protocol: 'TCP', port: 10250 }] });

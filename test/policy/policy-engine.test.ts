@@ -227,7 +227,7 @@ describe('robustness and cost', () => {
     expect(() => renderPolicyReport(evaluatePolicies(envOf(odd, development)))).not.toThrow();
   });
 
-  it('GIVEN 1,000 services in one namespace THEN the gate stays linear (well under a second)', () => {
+  it('GIVEN 1,000 services in one namespace THEN every one is checked and none is a false positive (cost: npm run bench)', () => {
     const base = goodEnvironment();
     const objs: Record<string, any>[] = base.filter((o) => ['Namespace', 'NetworkPolicy'].includes(o.kind));
     for (let i = 0; i < 1000; i++) {
@@ -236,11 +236,8 @@ describe('robustness and cost', () => {
         objs.push(JSON.parse(s));
       }
     }
-    const started = performance.now();
     const e = evaluatePolicies(envOf(objs));
-    const ms = performance.now() - started;
     expect(e.violations).toEqual([]);
     expect(e.resourcesChecked).toBe(5003);
-    expect(ms).toBeLessThan(1000);
   });
 });

@@ -1,7 +1,9 @@
+import { App } from 'cdk8s';
 import { describe, expect, it } from 'vitest';
 import {
-  checkTenantIsolation, defaultPlans, Engine, EnvironmentProfile, loadTenants, MonitoringMode, Plan, SharedService,
-  StatefulDatastore, TenantDefinition, TenantNamespace, TenantNamespaceProps,
+  addGitOpsDelivery, DeliveryTool, EnvironmentChart, synthesizeToJson, TENANT_ADMIN_EXTRA_RULES, TENANT_EDIT_RULES, TENANT_RESOURCE_BLACKLIST,
+  checkTenantIsolation, defaultPlans, Engine, EnvironmentProfile, loadTenants, MonitoringMode, Plan, SharedService, StatefulDatastore,
+  TenantDefinition, TenantNamespace, TenantNamespaceProps,
 } from '../../src';
 import { peerOf } from '../../src/core/connections';
 import { development, production, testProfile, synthEnv } from '../helpers';
@@ -18,6 +20,18 @@ function tenant(props: Partial<TenantNamespaceProps> = {}, profile: EnvironmentP
   return synthEnv((chart) => {
     new TenantNamespace(chart, 'acme', { ...BASE, ...props });
   }, profile);
+}
+
+/** GIVEN a tenant WHEN delivered with Argo CD THEN its AppProject, from the bootstrap folder of the environment. */
+function tenantProject(props: Partial<TenantNamespaceProps> = {}, profile: EnvironmentProfile = development): Record<string, any> {
+  const app = new App();
+  const chart = new EnvironmentChart(app, { profile });
+  new TenantNamespace(chart, 'acme', { ...BASE, ...props });
+  addGitOpsDelivery(app, { environment: chart, source: { url: 'https://github.com/acme/platform.git' }, tools: [DeliveryTool.argoCd()] });
+  const { envs } = synthesizeToJson(app);
+  expect(envs.find((e) => e.directory === profile.name)!.documents.filter((d) => d.object.kind === 'AppProject')).toEqual([]);
+  const docs = envs.find((e) => e.directory === `argocd/${profile.name}/apps`)!.documents;
+  return docs.find((d) => d.object.kind === 'AppProject' && d.object.metadata.name === 'tenant-acme')!.object;
 }
 
 describe('TenantNamespace', () => {
@@ -246,20 +260,39 @@ describe('TenantNamespace', () => {
   });
 
   describe('RBAC', () => {
-    it('GIVEN owners WHEN synthesized THEN their groups are bound to the built-in admin, edit and view ClusterRoles', () => {
+    it('GIVEN owners WHEN synthesized THEN admin and edit groups are bound to the platform tenant roles and view to view', () => {
       const env = tenant();
-      for (const [role, group] of [['admin', 'acme-admins'], ['edit', 'acme-devs'], ['view', 'acme-auditors']]) {
-        const rb = env.find('RoleBinding', `tenant-${role}`, 'tenant-acme');
+      for (const [binding, role, group] of [['platform-tenant-admin', 'platform-tenant-admin', 'acme-admins'], ['platform-tenant-edit', 'platform-tenant-edit', 'acme-devs'], ['tenant-view', 'view', 'acme-auditors']]) {
+        const rb = env.find('RoleBinding', binding, 'tenant-acme');
         expect(rb.roleRef).toEqual({ apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: role });
         expect(rb.subjects).toEqual([{ apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: group }]);
       }
-      expect(env.all('RoleBinding').map((r) => r.roleRef.name)).not.toContain('cluster-admin');
+      expect(env.all('RoleBinding').map((r) => r.roleRef.name)).not.toEqual(expect.arrayContaining(['cluster-admin', 'admin', 'edit']));
+    });
+
+    it('GIVEN two tenants WHEN synthesized THEN the tenant ClusterRoles exist once, and only admin may read RBAC', () => {
+      const env = synthEnv((chart) => {
+        new TenantNamespace(chart, 'a', { ...BASE, tenant: 'a' });
+        new TenantNamespace(chart, 'b', { ...BASE, tenant: 'b' });
+      });
+      expect(env.all('ClusterRole').map((r) => r.metadata.name)).toEqual(['platform-tenant-admin', 'platform-tenant-edit']);
+      expect(env.find('ClusterRole', 'platform-tenant-edit').rules).toEqual(TENANT_EDIT_RULES);
+      expect(env.find('ClusterRole', 'platform-tenant-admin').rules).toEqual([...TENANT_EDIT_RULES, ...TENANT_ADMIN_EXTRA_RULES]);
+      const np = env.find('ClusterRole', 'platform-tenant-admin').rules.filter((r: any) => r.resources.includes('networkpolicies'));
+      expect(np).toEqual([{ apiGroups: ['networking.k8s.io'], resources: ['ingresses/status', 'networkpolicies'], verbs: ['get', 'list', 'watch'] }]);
+    });
+
+    it('GIVEN prometheus-operator WHEN synthesized THEN both tenant roles may manage monitors and rules', () => {
+      const env = tenant({}, testProfile({ monitoring: { ...development.monitoring, mode: MonitoringMode.operator() } }));
+      for (const name of ['platform-tenant-edit', 'platform-tenant-admin']) {
+        expect(env.find('ClusterRole', name).rules).toContainEqual({ apiGroups: ['monitoring.coreos.com'], resources: ['podmonitors', 'prometheusrules', 'servicemonitors'], verbs: ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'] });
+      }
     });
 
     it('GIVEN only admins WHEN synthesized THEN no edit or view binding is emitted', () => {
       const env = tenant({ owners: { admin: ['a', 'b'] } });
-      expect(env.all('RoleBinding').map((r) => r.metadata.name).sort()).toEqual(['ci-deployer', 'tenant-admin']);
-      expect(env.find('RoleBinding', 'tenant-admin').subjects.map((s: any) => s.name)).toEqual(['a', 'b']);
+      expect(env.all('RoleBinding').map((r) => r.metadata.name).sort()).toEqual(['ci-deployer', 'platform-tenant-admin']);
+      expect(env.find('RoleBinding', 'platform-tenant-admin').subjects.map((s: any) => s.name)).toEqual(['a', 'b']);
     });
 
     it('GIVEN a tenant WHEN synthesized THEN the CI deployer has no mounted token and a namespaced Role without wildcards, secrets or RBAC', () => {
@@ -294,7 +327,8 @@ describe('TenantNamespace', () => {
 
   describe('AppProject', () => {
     it('GIVEN a tenant WHEN synthesized THEN its AppProject allows only its namespace on the environment cluster, its repos and no cluster resources', () => {
-      const p = tenant({}, production).find('AppProject', 'tenant-acme', 'argocd');
+      const p = tenantProject({}, production);
+      expect(p.metadata.namespace).toBe('argocd');
       expect(p.apiVersion).toBe('argoproj.io/v1alpha1');
       expect(p.spec.destinations).toEqual([{ namespace: 'tenant-acme', server: 'https://prod-eu-west-1.k8s.example.com' }]);
       expect(p.spec.sourceRepos).toEqual(['https://github.com/acme/deploy.git']);
@@ -302,17 +336,23 @@ describe('TenantNamespace', () => {
       expect(p.spec.description).toBe('Tenant Acme Corporation (standard plan)');
     });
 
-    it('GIVEN a tenant WHEN synthesized THEN its AppProject forbids its own guard rails', () => {
-      const p = tenant().find('AppProject', 'tenant-acme');
+    it('GIVEN a tenant WHEN delivered THEN its AppProject forbids its own guard rails, RBAC and Argo CD\'s kinds', () => {
+      const p = tenantProject();
       expect(p.spec.namespaceResourceBlacklist).toEqual([
         { group: '', kind: 'ResourceQuota' },
         { group: '', kind: 'LimitRange' },
         { group: 'networking.k8s.io', kind: 'NetworkPolicy' },
+        { group: 'rbac.authorization.k8s.io', kind: 'Role' },
+        { group: 'rbac.authorization.k8s.io', kind: 'RoleBinding' },
+        { group: 'argoproj.io', kind: 'AppProject' },
+        { group: 'argoproj.io', kind: 'Application' },
+        { group: 'argoproj.io', kind: 'ApplicationSet' },
       ]);
+      expect(TENANT_RESOURCE_BLACKLIST).toHaveLength(8);
     });
 
-    it('GIVEN argocdNamespace WHEN synthesized THEN the AppProject goes there', () => {
-      expect(tenant({ argocdNamespace: 'gitops' }).find('AppProject', 'tenant-acme').metadata.namespace).toBe('gitops');
+    it('GIVEN argocdNamespace other than the delivery\'s WHEN delivered THEN it fails naming the tenant', () => {
+      expect(() => tenantProject({ argocdNamespace: 'gitops' })).toThrow('development/acme: argocdNamespace: got "gitops"; must be the namespace Argo CD runs in ("argocd"): the bootstrap project creates AppProjects only there');
     });
   });
 

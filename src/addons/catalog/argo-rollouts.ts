@@ -8,6 +8,9 @@ import {
 /** Port of Prometheus's HTTP API. */
 export const PROMETHEUS_PORT = 9090;
 
+/** Labels of the Argo Rollouts controller's pods. */
+export const ARGO_ROLLOUTS_CONTROLLER_LABELS: Readonly<Record<string, string>> = { 'app.kubernetes.io/name': 'argo-rollouts', 'app.kubernetes.io/component': 'rollouts-controller' };
+
 /** Name Argo Rollouts knows the Gateway API traffic-router plugin by (`trafficRouting.plugins.<name>` in a Rollout). */
 export const GATEWAY_API_PLUGIN_NAME = 'argoproj-labs/gatewayAPI';
 /** Release of rollouts-plugin-trafficrouter-gatewayapi used unless the option names another. */
@@ -88,14 +91,15 @@ export function argoRolloutsDefinition(options: ArgoRolloutsOptions, namespace: 
     controllers: (ctx) => [
       {
         component: 'controller',
+        // Rollouts with analysis connect it to their Prometheus (clusterServiceConnects): its policy carries that.
+        clusterService: 'argoRollouts',
         namespace: ctx.namespace,
-        podLabels: { 'app.kubernetes.io/name': 'argo-rollouts', 'app.kubernetes.io/component': 'rollouts-controller' },
+        podLabels: ARGO_ROLLOUTS_CONTROLLER_LABELS,
         // The traffic-router plugins' downloads.
         egress: plugins.length > 0 ? [{ peers: ['anywhere'], ports: [443] }] : [],
-        // Analysis queries Prometheus (the stack's, or kube-prometheus-stack's in operator mode).
-        connectsTo: [{ name: 'prometheus', namespace: ctx.profile.monitoring.namespace }],
       },
     ],
+    clusterServices: (ctx) => ({ argoRollouts: { namespace: ctx.namespace, podLabels: ARGO_ROLLOUTS_CONTROLLER_LABELS } }),
     prerequisites: () => (plugins.length > 0 ? ['egress from the Argo Rollouts controller to github.com (it downloads its traffic-router plugins at start)'] : []),
   };
 }

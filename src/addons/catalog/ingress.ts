@@ -83,6 +83,7 @@ export function ingressNginxDefinition(options: IngressNginxOptions, namespace: 
     controllers: (ctx) => [
       {
         component: 'controller',
+        clusterService: 'ingressController',
         namespace: ctx.namespace,
         podLabels: INGRESS_NGINX_CONTROLLER_LABELS,
         ports: [{ name: 'http', port: 80 }, { name: 'https', port: 443 }],
@@ -95,6 +96,7 @@ export function ingressNginxDefinition(options: IngressNginxOptions, namespace: 
     // Its Service of type LoadBalancer allocates a node port per port (http, https).
     namespaces: (ctx) => [{ name: ctx.namespace, quota: { nodePorts: 2, loadBalancers: 1 } }],
     provides: (ctx) => ({ ingressClasses: [className(ctx)] }),
+    clusterServices: (ctx) => ({ ingressController: { namespace: ctx.namespace, podLabels: INGRESS_NGINX_CONTROLLER_LABELS } }),
     prerequisites: () => ['a load balancer for Services of type LoadBalancer (the ingress controller\'s Service)'],
   };
 }

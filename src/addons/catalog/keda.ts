@@ -57,17 +57,18 @@ export function kedaDefinition(namespace: string): AddOnDefinition {
       };
       return values as unknown as Record<string, unknown>;
     },
+    clusterServices: (ctx) => ({ kedaOperator: { namespace: ctx.namespace, podLabels: KEDA_OPERATOR_LABELS, ports: [{ name: 'metricsservice', port: 9666 }] } }),
     // The metrics API server reads the API server's authentication config: a RoleBinding in kube-system.
     destinations: () => ['kube-system'],
     controllers: (ctx) => [
       {
         component: 'operator',
+        // ScaledObjects connect it to the sources of their triggers (Prometheus): its policy carries that.
+        clusterService: 'kedaOperator',
         namespace: ctx.namespace,
         podLabels: KEDA_OPERATOR_LABELS,
         ports: [{ name: 'metricsservice', port: 9666 }],
         ingress: [{ peers: [{ namespace: ctx.namespace, podLabels: KEDA_METRICS_APISERVER_LABELS }], ports: [9666] }],
-        // Scalers query their sources: Prometheus for the services' Pods metrics.
-        connectsTo: [{ name: 'prometheus', namespace: ctx.profile.monitoring.namespace }],
       },
       {
         component: 'metrics-apiserver',

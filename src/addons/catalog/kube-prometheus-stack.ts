@@ -118,6 +118,7 @@ export function kubePrometheusStackDefinition(options: KubePrometheusStackOption
       return values as unknown as Record<string, unknown>;
     },
     namespaces: (ctx) => [{ name: ctx.namespace }, ...(nodeExporter ? [{ name: nodeExporterNamespace, exemption: NODE_EXPORTER_EXEMPTION }] : [])],
+    clusterServices: (ctx) => ({ prometheus: { namespace: ctx.namespace, podLabels: { 'app.kubernetes.io/name': 'prometheus' }, ports: [{ name: 'web', port: 9090 }] } }),
     // Services for the control-plane components' metrics go to kube-system.
     destinations: () => ['kube-system', ...(nodeExporter ? [nodeExporterNamespace] : [])],
     controllers: (ctx): AddOnControllerPods[] => [
@@ -125,8 +126,8 @@ export function kubePrometheusStackDefinition(options: KubePrometheusStackOption
       { component: 'stack', namespace: ctx.namespace, podLabels: {}, ingress: [{ peers: [{ namespace: ctx.namespace }], ports: [] }], egress: [{ peers: [{ namespace: ctx.namespace }], ports: [] }] },
       {
         component: 'prometheus',
-        // The name analysis and scalers connect to in both monitoring modes; they are admitted through the graph.
-        workloadName: 'prometheus',
+        // The `prometheus` workload analysis and scalers connect to in operator mode.
+        clusterService: 'prometheus',
         namespace: ctx.namespace,
         podLabels: { 'app.kubernetes.io/name': 'prometheus' },
         ports: [{ name: 'web', port: 9090 }],

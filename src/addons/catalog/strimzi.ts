@@ -6,6 +6,9 @@ import {
   RestrictedPodSecurity,
 } from './common';
 
+/** Labels of the Strimzi cluster operator's pods. */
+export const STRIMZI_OPERATOR_LABELS: Readonly<Record<string, string>> = { 'strimzi.io/kind': 'cluster-operator' };
+
 /** The values of the strimzi-kafka-operator chart the platform sets. */
 export interface StrimziValues {
   readonly replicas: number;
@@ -55,11 +58,13 @@ export function strimziDefinition(options: StrimziOptions, namespace: string): A
       return values as unknown as Record<string, unknown>;
     },
     destinations: (ctx) => watched(ctx),
+    clusterServices: (ctx) => ({ strimziOperator: { namespace: ctx.namespace, podLabels: STRIMZI_OPERATOR_LABELS } }),
     controllers: (ctx) => [
       {
         component: 'cluster-operator',
+        clusterService: 'strimziOperator',
         namespace: ctx.namespace,
-        podLabels: { 'strimzi.io/kind': 'cluster-operator' },
+        podLabels: STRIMZI_OPERATOR_LABELS,
         // It reconciles the brokers and controllers of every watched namespace (admin API, KRaft quorum, agents).
         egress: watched(ctx).length > 0 ? [{ peers: watched(ctx).map((namespace) => ({ namespace, podLabels: { 'app.kubernetes.io/managed-by': 'strimzi-cluster-operator' } })), ports: [] }] : [],
       },

@@ -1,17 +1,16 @@
 /**
  * Writes `dist/<env>/README.md`: the inventory (objects by kind and by namespace), the cluster add-ons in install
- * order with the prerequisites outside dist/, and a Mermaid diagram of the
- * services, datastores and their connections, read from the NetworkPolicies actually emitted (so the picture
- * shows what the cluster will allow, not what someone meant to allow). Git hosts render it in pull requests.
+ * order with the prerequisites outside dist/, and a Mermaid diagram of the services, datastores and the
+ * connections they need, drawn from the flow proof (the data of FLOWS.md): an arrow the NetworkPolicies block is
+ * dashed. Git hosts render it in pull requests.
  */
 import { addOnReadmeLines } from '../../addons/readme';
+import { Endpoint, FlowVerdict } from '../../policy/flows/model';
+import { FlowProof, proveFlows } from '../../policy/flows/proof';
 import { EnvironmentOutput, SynthPlugin } from '../synthesizer';
 
-/** Kinds drawn as datastores (cylinders); other pod controllers are services. */
+/** Kinds drawn as datastores (cylinders); other workloads are services. */
 export const DATASTORE_KINDS: readonly string[] = ['StatefulSet', 'Kafka'];
-const WORKLOAD_KINDS = ['Deployment', 'StatefulSet', 'Rollout', 'DaemonSet', 'Kafka'];
-/** Egress rules only to these ports are plumbing (DNS) and not drawn. */
-const PLUMBING_PORTS = new Set([53]);
 
 /** A node of the diagram: a workload or something outside the environment. */
 interface Node {
@@ -19,94 +18,60 @@ interface Node {
   readonly label: string;
   readonly namespace: string;
   readonly shape: 'service' | 'datastore' | 'external';
-  readonly labels: Record<string, string>;
 }
 
 interface Edge {
   readonly from: string;
   readonly to: string;
   readonly ports: string;
+  /** At least one of the flows is blocked by the NetworkPolicies. */
+  readonly blocked: boolean;
 }
 
 function mermaidId(s: string): string {
   return s.replace(/[^A-Za-z0-9_]/g, '_');
 }
 
-function matches(selector: Record<string, string> | undefined, labels: Record<string, string>): boolean {
-  return Object.entries(selector ?? {}).every(([k, v]) => labels[k] === v);
+/** DNS and the API server are plumbing every pod needs: proved, listed in FLOWS.md, not drawn. */
+function plumbing(f: FlowVerdict, proof: FlowProof): boolean {
+  return f.to === proof.world.clusterService.dns || f.to === proof.world.apiServer;
 }
 
-function podLabels(o: Record<string, any>): Record<string, string> {
-  if (o.kind === 'Kafka') return { 'strimzi.io/cluster': o.metadata.name };
-  return o.spec?.template?.metadata?.labels ?? o.spec?.selector?.matchLabels ?? {};
+function nodeOf(e: Endpoint): Node {
+  if (e.kind === 'address') return { id: mermaidId(`ext__${e.name}`), label: e.name, namespace: '', shape: 'external' };
+  const datastore = e.pod ? DATASTORE_KINDS.includes(e.pod.kind) : e.source.startsWith('Kafka ');
+  // `<namespace>/*`: every pod of a namespace (a tenant's).
+  return { id: mermaidId(`${e.namespace}__${e.name}`), label: e.name === '*' ? 'any pod' : e.name, namespace: e.namespace, shape: datastore ? 'datastore' : 'service' };
 }
 
-function portsOf(rule: Record<string, any>): string {
-  return (rule.ports ?? []).map((p: Record<string, any>) => String(p.port ?? '*')).join(',');
-}
-
-/** The connections drawn for `env`: every egress rule of every NetworkPolicy, resolved to workloads. */
+/**
+ * The diagram of `env`, drawn from the flow proof (the same data as FLOWS.md): every workload of the environment,
+ * and an arrow per source and target of the needed flows, labelled with the ports; dashed when blocked.
+ */
 export function environmentGraph(env: EnvironmentOutput): { nodes: Node[]; edges: Edge[] } {
-  const objects = env.documents.map((d) => d.object);
+  const proof = proveFlows(env);
   const nodes = new Map<string, Node>();
-  const byNamespace = new Map<string, Node[]>();
-  for (const o of objects) {
-    if (!WORKLOAD_KINDS.includes(o.kind)) continue;
-    const ns = o.metadata.namespace ?? '';
-    const node: Node = {
-      id: mermaidId(`${ns}__${o.metadata.name}`),
-      label: o.metadata.name,
-      namespace: ns,
-      shape: DATASTORE_KINDS.includes(o.kind) ? 'datastore' : 'service',
-      labels: podLabels(o),
-    };
-    nodes.set(node.id, node);
-    byNamespace.set(ns, [...(byNamespace.get(ns) ?? []), node]);
-  }
-  const external = (key: string, label: string): string => {
-    const id = mermaidId(`ext__${key}`);
-    if (!nodes.has(id)) nodes.set(id, { id, label, namespace: '', shape: 'external', labels: {} });
-    return id;
+  const add = (e: Endpoint): string => {
+    const n = nodeOf(e);
+    if (!nodes.has(n.id)) nodes.set(n.id, n);
+    return n.id;
   };
-  const edges = new Map<string, Edge>();
-  const add = (from: string, to: string, ports: string): void => {
-    if (from === to) return;
-    edges.set(`${from}>${to}>${ports}`, { from, to, ports });
-  };
-  for (const np of objects) {
-    if (np.kind !== 'NetworkPolicy') continue;
-    const ns = np.metadata.namespace ?? '';
-    const selected = (byNamespace.get(ns) ?? []).filter((n) => matches(np.spec?.podSelector?.matchLabels, n.labels));
-    if (selected.length === 0) continue;
-    for (const rule of np.spec?.egress ?? []) {
-      const ports = portsOf(rule);
-      const numeric = (rule.ports ?? []).map((p: Record<string, any>) => p.port);
-      if (numeric.length > 0 && numeric.every((p: unknown) => PLUMBING_PORTS.has(Number(p)))) continue;
-      for (const peer of rule.to ?? []) {
-        const targets: string[] = [];
-        if (peer.ipBlock) targets.push(external(`ip_${peer.ipBlock.cidr}`, peer.ipBlock.cidr));
-        else {
-          const peerNs = peer.namespaceSelector ? peer.namespaceSelector.matchLabels?.['kubernetes.io/metadata.name'] : ns;
-          const candidates = peerNs === undefined ? [...nodes.values()].filter((n) => n.shape !== 'external') : byNamespace.get(peerNs) ?? [];
-          const hits = candidates.filter((n) => matches(peer.podSelector?.matchLabels, n.labels));
-          if (hits.length > 0) targets.push(...hits.map((n) => n.id));
-          else if (peerNs !== undefined && !byNamespace.has(peerNs)) targets.push(external(`ns_${peerNs}`, `namespace ${peerNs}`));
-        }
-        for (const from of selected) for (const to of targets) add(from.id, to, ports);
-      }
-    }
-    // Ingress from outside the environment (ingress controller, monitoring) is drawn too.
-    for (const rule of np.spec?.ingress ?? []) {
-      for (const peer of rule.from ?? []) {
-        const peerNs = peer.namespaceSelector?.matchLabels?.['kubernetes.io/metadata.name'];
-        if (peerNs === undefined || byNamespace.has(peerNs)) continue;
-        const from = external(`ns_${peerNs}`, `namespace ${peerNs}`);
-        for (const to of selected) add(from, to.id, portsOf(rule));
-      }
-    }
+  for (const p of proof.world.pods) if (p.inDist) add(p);
+  const edges = new Map<string, { from: string; to: string; ports: Set<string>; blocked: boolean }>();
+  for (const f of proof.flows) {
+    if (plumbing(f, proof)) continue;
+    const from = add(f.from);
+    const to = add(f.to);
+    const key = `${from}>${to}`;
+    let e = edges.get(key);
+    if (!e) edges.set(key, (e = { from, to, ports: new Set(), blocked: false }));
+    e.ports.add(f.protocol === 'TCP' ? String(f.port) : `${f.port}/${f.protocol}`);
+    if (!f.admitted) e.blocked = true;
   }
-  const sortedNodes = [...nodes.values()].sort((a, b) => (a.id < b.id ? -1 : 1));
-  const sortedEdges = [...edges.values()].sort((a, b) => (`${a.from}>${a.to}>${a.ports}` < `${b.from}>${b.to}>${b.ports}` ? -1 : 1));
+  const sortedNodes = [...nodes.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const sortedEdges = [...edges.values()]
+    .map((e) => ({ from: e.from, to: e.to, ports: [...e.ports].sort((a, b) => parseInt(a, 10) - parseInt(b, 10) || (a < b ? -1 : 1)).join(','), blocked: e.blocked }))
+    .sort((a, b) => (`${a.from}>${a.to}` < `${b.from}>${b.to}` ? -1 : 1));
   return { nodes: sortedNodes, edges: sortedEdges };
 }
 
@@ -155,7 +120,13 @@ export function environmentReadme(env: EnvironmentOutput): string {
     lines.push('No workloads.', '');
     return lines.join('\n');
   }
-  lines.push('Arrows are the connections the NetworkPolicies allow (egress side), labelled with ports.', '', '```mermaid', 'flowchart LR');
+  lines.push(
+    'Arrows are the connections the platform needs (see FLOWS.md), labelled with ports; DNS and the API server are left out.',
+    'A dashed arrow is blocked by the NetworkPolicies.',
+    '',
+    '```mermaid',
+    'flowchart LR',
+  );
   const namespaces = [...new Set(nodes.filter((n) => n.shape !== 'external').map((n) => n.namespace))].sort();
   const shape = (n: Node) => (n.shape === 'datastore' ? `${n.id}[("${n.label}")]` : n.shape === 'external' ? `${n.id}{{"${n.label}"}}` : `${n.id}["${n.label}"]`);
   const nodesByNamespace = new Map<string, Node[]>();
@@ -171,7 +142,7 @@ export function environmentReadme(env: EnvironmentOutput): string {
     lines.push('  end');
   }
   for (const n of nodes.filter((x) => x.shape === 'external')) lines.push(`  ${shape(n)}`);
-  for (const e of edges) lines.push(e.ports ? `  ${e.from} -->|${e.ports}| ${e.to}` : `  ${e.from} --> ${e.to}`);
+  for (const e of edges) lines.push(`  ${e.from} ${e.blocked ? '-.->' : '-->'}|${e.ports}${e.blocked ? ' blocked' : ''}| ${e.to}`);
   lines.push('```', '');
   return lines.join('\n');
 }

@@ -3,10 +3,10 @@
  * lose a resource that holds data. Argo CD and Flux apply dist/ as it is, so a file that disappears is a
  * resource that gets pruned (or, where pruning is off, orphaned and silently unmanaged).
  */
-import * as fs from 'fs';
 import * as path from 'path';
-import * as yaml from 'js-yaml';
 import { resolveDelivery } from '../../gitops/sync-policy';
+import { baselinesOf, DistBaseline, workingTreeBaseline } from '../baseline';
+import { parseInputYaml } from '../input-yaml';
 import { CheckResult, EnvironmentOutput, SynthContext, SynthPlugin } from '../synthesizer';
 
 /** Command-line flag that lets synth remove protected resources (wired in main.ts). */
@@ -38,35 +38,24 @@ export interface ProtectedRemoval {
   readonly reason: string;
 }
 
-function listOldFiles(outdir: string, directory: string): string[] {
-  const root = path.join(outdir, directory);
-  if (!fs.existsSync(root)) return [];
-  const out: string[] = [];
-  for (const ns of fs.readdirSync(root, { withFileTypes: true })) {
-    if (!ns.isDirectory()) continue;
-    for (const f of fs.readdirSync(path.join(root, ns.name))) {
-      if (f.endsWith('.yaml')) out.push(`${directory}/${ns.name}/${f}`);
-    }
-  }
-  return out;
-}
-
 /**
- * Protected resources of `env` that are in `outdir` (the committed dist/) but not in `env.documents`. Reads only
- * the removed files (file names give the kind, so unchanged files are never opened).
+ * Protected resources of `env` that are in `baseline` (the committed dist/, or a folder path) but not in
+ * `env.documents`. Reads only the removed files (file names give the kind, so unchanged files are never opened).
  */
-export function protectedRemovals(env: EnvironmentOutput, outdir: string): ProtectedRemoval[] {
+export function protectedRemovals(env: EnvironmentOutput, baseline: string | DistBaseline): ProtectedRemoval[] {
+  const source = typeof baseline === 'string' ? workingTreeBaseline(baseline) : baseline;
   const current = new Set(env.documents.map((d) => d.file));
   const protectedPrefixes = new Set(PROTECTED_KINDS.map((k) => k.toLowerCase()));
   const out: ProtectedRemoval[] = [];
-  for (const file of listOldFiles(outdir, env.directory)) {
+  for (const file of source.files(env.directory)) {
     if (current.has(file)) continue;
-    const base = path.basename(file, '.yaml');
+    const base = path.posix.basename(file, '.yaml');
     const kindPrefix = base.slice(0, base.indexOf('-'));
-    const text = fs.readFileSync(path.join(outdir, file), 'utf8');
     const byKind = protectedPrefixes.has(kindPrefix);
+    // Only files whose name says protected, or (others) whose text mentions volume claims, are parsed.
+    const text = source.read(file);
     if (!byKind && !PVC_BEARING.test(text)) continue;
-    const doc = (yaml.load(text) ?? {}) as Record<string, any>;
+    const doc = (parseInputYaml(text, `${source.label}${file}`) ?? {}) as Record<string, any>;
     const kind = String(doc.kind ?? kindPrefix);
     const ns = file.split('/').slice(-2)[0];
     out.push({
@@ -85,10 +74,19 @@ export function pruneGuard(options: PruneGuardOptions = {}): SynthPlugin {
     name: 'prune-guard',
     check(env: EnvironmentOutput, ctx: SynthContext): CheckResult {
       if (!resolveDelivery(env.profile).pruneGuard) return { errors: [], warnings: [] };
-      const removals = protectedRemovals(env, ctx.outdir);
-      const messages = removals.map((r) => allowPrune
-        ? `${r.id}: will be removed from dist/${env.directory} (${r.reason}); allowed by ${ALLOW_PRUNE_FLAG}`
-        : `${r.id}: would be removed from dist/${env.directory}, but ${r.reason} and environment "${env.name}" protects it (profile.delivery.pruneGuard); if the removal is intended, run synth with ${ALLOW_PRUNE_FLAG} (npm run synth -- ${ALLOW_PRUNE_FLAG})`);
+      const messages: string[] = [];
+      const seen = new Set<string>();
+      baselinesOf(ctx).forEach((baseline, i) => {
+        // The folder on disk first; the last commit only adds what the folder no longer shows.
+        const where = i === 0 && baseline.label === `${path.basename(ctx.outdir)}/` ? '' : ` (it is in ${baseline.label})`;
+        for (const r of protectedRemovals(env, baseline)) {
+          if (seen.has(r.id)) continue;
+          seen.add(r.id);
+          messages.push(allowPrune
+            ? `${r.id}: will be removed from dist/${env.directory} (${r.reason})${where}; allowed by ${ALLOW_PRUNE_FLAG}`
+            : `${r.id}: would be removed from dist/${env.directory}${where}, but ${r.reason} and environment "${env.name}" protects it (profile.delivery.pruneGuard); if the removal is intended, run synth with ${ALLOW_PRUNE_FLAG} (npm run synth -- ${ALLOW_PRUNE_FLAG})`);
+        }
+      });
       return allowPrune ? { errors: [], warnings: messages } : { errors: messages, warnings: [] };
     },
   };
