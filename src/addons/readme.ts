@@ -20,7 +20,7 @@ export function addOnReadmeLines(envName: string, profile: EnvironmentProfile): 
     const shift = layers + 1;
     lines.push(
       'One apply of the root (`dist/argocd/' + envName + '/root` or `dist/flux/' + envName + '/root`) installs, in this order (Argo CD sync waves;',
-      'Flux: the Kustomization `' + envName + '-addons` after `' + envName + '-cluster`, HelmReleases ordered by `dependsOn`, every later',
+      'Flux: the Kustomization `' + envName + '-add-ons` after `' + envName + '-cluster`, HelmReleases ordered by `dependsOn`, every later',
       'Kustomization after it):',
       '',
       '| Wave | What |',

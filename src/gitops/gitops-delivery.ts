@@ -64,7 +64,7 @@ export interface GitOpsDelivery {
 }
 
 /** Folder (under `flux/<env>/`) of the add-ons' Flux objects, applied by the Kustomization `<env>-addons`. */
-export const FLUX_ADD_ONS_DIRECTORY = 'addons';
+export const FLUX_ADD_ONS_DIRECTORY = 'add-ons';
 
 /**
  * Adds the environment's add-ons ({@link ClusterAddOns}: their namespaces, configuration and values) to the
@@ -83,7 +83,9 @@ export function addGitOpsDelivery(app: App, props: GitOpsDeliveryProps): GitOpsD
   const addOns = ClusterAddOns.of(env);
   const layers = addOns.resolved.layers;
   const folders = environmentFolders(env);
-  const listed = props.namespaces ?? discoverNamespaces(env);
+  const addOnNamespaces = new Set(addOns.namespaces.map((n) => n.name));
+  // Discovered add-on namespaces take the add-on tier (right after the add-ons); a caller's list is kept as given.
+  const listed = props.namespaces ?? discoverNamespaces(env).map((n) => (addOnNamespaces.has(n.namespace) ? { ...n, tier: NamespaceTier.addOns() } : n));
   const listedNames = new Set(listed.map((n) => n.namespace));
   // The add-ons' namespaces that hold objects of the environment (Velero's locations, ...) join the plan.
   const namespaces = [
