@@ -6,7 +6,7 @@ import { describe, expect, test } from 'vitest';
 import { parser } from '@prometheus-io/lezer-promql';
 import {
   CanaryStep, EnvironmentChart, EnvironmentProfile, EnvValue, HealthProbe, ImageReference, IngressHost, IWorkload,
-  MicroserviceDeployment, MicroserviceDeploymentProps, MonitoringMode, MonitoringRegistry, PodVolume, PreStopHook,
+  MetricQuery, MicroserviceDeployment, MicroserviceDeploymentProps, MonitoringMode, MonitoringRegistry, PodVolume, PreStopHook,
   RolloutStrategy, ServiceExposure, synthesize, synthesizeToJson, VpaMode,
 } from '../../src';
 import { httpErrorRatioQuery, httpLatencyP95Query, microserviceAlertRules, restartsQuery, unavailableReplicasQuery } from '../../src/microservice/promql';
@@ -455,6 +455,29 @@ describe('MicroserviceDeployment: availability and scaling', () => {
   test('GIVEN a VPA in Auto mode next to an HPA on the pods metric only WHEN synthesized THEN it is allowed', () => {
     const env = build({ autoscaling: { cpuUtilization: false, memoryUtilization: false, podsMetrics: [{ name: 'rps', averageValue: '100' }] }, verticalAutoscaling: { mode: VpaMode.auto() } });
     expect(env.find('VerticalPodAutoscaler', 'api').spec.updatePolicy).toEqual({ updateMode: 'Auto' });
+  });
+
+  test('GIVEN Pods metrics WHEN synthesized THEN a KEDA ScaledObject scales on their Prometheus queries, no HPA', () => {
+    const env = build({
+      autoscaling: {
+        cpuUtilization: false,
+        memoryUtilization: false,
+        podsMetrics: [
+          { name: 'queue_depth', averageValue: '500m' },
+          { name: 'rps', averageValue: '20', query: MetricQuery.httpRequestRate('1m') },
+          { name: 'custom', averageValue: '3', query: MetricQuery.promql('sum(jobs_waiting{queue="invoices"})') },
+        ],
+      },
+    });
+    expect(env.all('HorizontalPodAutoscaler')).toEqual([]);
+    const so = env.find('ScaledObject', 'api');
+    expect(so.spec.triggers.map((t: any) => [t.name, t.metadata.query, t.metadata.threshold])).toEqual([
+      ['queue_depth', 'sum(queue_depth{namespace="backend",service="api"})', '0.5'],
+      ['rps', 'sum(rate(http_requests_total{namespace="backend",service="api"}[1m]))', '20'],
+      ['custom', 'sum(jobs_waiting{queue="invoices"})', '3'],
+    ]);
+    expect(so.spec.advanced).toEqual({ horizontalPodAutoscalerConfig: { name: 'api' } });
+    expect(env.find('Deployment', 'api').spec.replicas).toBeUndefined();
   });
 
   test('GIVEN priorityClassName WHEN synthesized THEN the pod carries it', () => {
