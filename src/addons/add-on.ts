@@ -124,6 +124,14 @@ export class AddOn {
     this.extraValues = options.values ?? {};
   }
 
+  /**
+   * Whether the options enabled `feature` (see each add-on: `TrafficRouterPlugin.gatewayApi()` gives Argo Rollouts
+   * `traffic-router:argoproj-labs/gatewayAPI`, `gatewayApi: true` gives cert-manager `gateway-api`).
+   */
+  public hasFeature(feature: string): boolean {
+    return (this.definition.features ?? []).includes(feature);
+  }
+
   /** Whether the chart installs CRDs (never pruned; CRDs created and replaced on install and upgrade). */
   public get installsCrds(): boolean {
     return this.definition.installsCrds;

@@ -125,6 +125,11 @@ export interface AddOnDefinition {
   readonly installsCrds: boolean;
   /** Cluster-scoped kinds the chart creates (the add-on AppProject's whitelist). */
   readonly clusterKinds: readonly AddOnGroupKind[];
+  /**
+   * Features the options enabled, for constructs that need them (`requireAddOn(..., (a) => a.hasFeature(...))`),
+   * e.g. `traffic-router:argoproj-labs/gatewayAPI`. @default none
+   */
+  readonly features?: readonly string[];
   /** Maps the chart's templates pass through whole, so their keys are not checked (`podSecurityContext`). */
   readonly openValuePaths?: readonly string[];
   /** The values the platform sets (typed in each catalog file). */

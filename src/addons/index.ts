@@ -14,7 +14,7 @@ export { AcmeSolver, LETS_ENCRYPT_PRODUCTION, LETS_ENCRYPT_STAGING, TlsIssuer } 
 export type { AcmeIssuerProps, CertManagerOptions } from './catalog/cert-manager';
 export { AwsAuth, SecretBackend, VaultAuth } from './catalog/external-secrets';
 export type { ExternalSecretsOptions } from './catalog/external-secrets';
-export { DEFAULT_GATEWAY_API_PLUGIN_VERSION, GATEWAY_API_PLUGIN_NAME, TrafficRouterPlugin } from './catalog/argo-rollouts';
+export { DEFAULT_GATEWAY_API_PLUGIN_VERSION, GATEWAY_API_PLUGIN_NAME, TrafficRouterPlugin, trafficRouterFeature } from './catalog/argo-rollouts';
 export type { ArgoRolloutsOptions } from './catalog/argo-rollouts';
 export type { StrimziOptions } from './catalog/strimzi';
 export { VELERO_DEFAULT_LOCATION, VeleroCredentials } from './catalog/velero';

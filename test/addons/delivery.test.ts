@@ -3,6 +3,7 @@ import * as path from 'path';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   AddOn, checkGitOpsDelivery, DeliveryTool, EnvironmentProfile, ImageReference, MetricQuery, MicroserviceDeployment, NamespaceTier, PlatformNamespace, SyncPolicy,
+  TrafficRouterPlugin,
 } from '../../src';
 import { planDeliveryGroups } from '../../src/gitops/delivery-group';
 import { development, production } from '../helpers';
@@ -48,6 +49,15 @@ describe('add-ons in the Argo CD entry point', () => {
     const nginx = d.find('argocd/production/apps', 'Application', 'production-addon-ingress-nginx');
     expect(nginx.metadata.annotations['argocd.argoproj.io/sync-options']).toBeUndefined();
     expect(nginx.spec.syncPolicy.automated).toEqual({ prune: true, selfHeal: true });
+  });
+
+  it('GIVEN Argo Rollouts with the Gateway API traffic router THEN the controller loads the plugin and may download it', () => {
+    const profile = { ...production, addOns: [...production.addOns.filter((a) => a.name !== 'argo-rollouts'), AddOn.argoRollouts({ trafficRouterPlugins: [TrafficRouterPlugin.gatewayApi({ version: 'v0.5.0', sha256: 'b'.repeat(64) })] })] };
+    const d = deliverEnvironment(profile);
+    expect(d.find('argocd/production/apps', 'Application', 'production-addon-argo-rollouts').spec.source.helm.valuesObject.controller.trafficRouterPlugins).toEqual([
+      { name: 'argoproj-labs/gatewayAPI', location: 'https://github.com/argoproj-labs/rollouts-plugin-trafficrouter-gatewayapi/releases/download/v0.5.0/gatewayapi-plugin-linux-amd64', sha256: 'b'.repeat(64) },
+    ]);
+    expect(d.find('production', 'NetworkPolicy', 'argo-rollouts').spec.egress).toContainEqual({ to: [{ ipBlock: { cidr: '0.0.0.0/0' } }], ports: [{ protocol: 'TCP', port: 443 }] });
   });
 
   it('GIVEN an OCI chart THEN Argo CD reads it from the registry path, without oci:// or the chart name', () => {

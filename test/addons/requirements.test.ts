@@ -6,7 +6,7 @@ import { Construct } from 'constructs';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   AddOn, CanaryStep, defaultPlugins, EnvironmentChart, EnvironmentProfile, GATEWAY_API_PLUGIN_NAME, ImageReference, MetricQuery,
-  MicroserviceDeployment, requireAddOn, RolloutStrategy, SynthError, synthesize, synthesizeToJson, TrafficRouterPlugin, VpaMode,
+  MicroserviceDeployment, requireAddOn, RolloutStrategy, SynthError, synthesize, synthesizeToJson, TrafficRouterPlugin, trafficRouterFeature, VpaMode,
 } from '../../src';
 import { crdKindTable, kindServer } from '../../src/addons/kinds';
 import { addOnRequirementProblems } from '../../src/addons/requirements';
@@ -80,8 +80,7 @@ describe('every construct that emits a kind served by an add-on requires it', ()
     const needsPlugin = (chart: Construct) => {
       const c = new Construct(chart, 'canary-router');
       requireAddOn(c, 'argo-rollouts', 'weighted canary', (a) =>
-        ((a.definition.values({ profile: production } as never) as { controller: { trafficRouterPlugins?: { name: string }[] } }).controller.trafficRouterPlugins ?? [])
-          .some((p) => p.name === GATEWAY_API_PLUGIN_NAME) ? undefined : 'with the Gateway API traffic-router plugin (TrafficRouterPlugin.gatewayApi())');
+        (a.hasFeature(trafficRouterFeature(GATEWAY_API_PLUGIN_NAME)) ? undefined : 'with the Gateway API traffic-router plugin (TrafficRouterPlugin.gatewayApi())'));
     };
     expect(problems(production, needsPlugin)).toEqual([
       'production/canary-router: weighted canary needs the argo-rollouts add-on with the Gateway API traffic-router plugin (TrafficRouterPlugin.gatewayApi())',

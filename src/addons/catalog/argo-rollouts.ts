@@ -16,6 +16,11 @@ export const GATEWAY_API_PLUGIN_NAME = 'argoproj-labs/gatewayAPI';
 /** Release of rollouts-plugin-trafficrouter-gatewayapi used unless the option names another. */
 export const DEFAULT_GATEWAY_API_PLUGIN_VERSION = 'v0.5.0';
 
+/** The feature an Argo Rollouts add-on has when it loads the traffic-router plugin `name` (see `AddOn.hasFeature`). */
+export function trafficRouterFeature(name: string): string {
+  return `traffic-router:${name}`;
+}
+
 /** A traffic-router plugin the Argo Rollouts controller loads. */
 export class TrafficRouterPlugin {
   /**
@@ -71,6 +76,7 @@ export function argoRolloutsDefinition(options: ArgoRolloutsOptions, namespace: 
     serves: { kinds: ['argoproj.io/Rollout', 'argoproj.io/AnalysisTemplate', 'argoproj.io/ClusterAnalysisTemplate', 'argoproj.io/AnalysisRun', 'argoproj.io/Experiment'] },
     installsCrds: true,
     clusterKinds: [CRD_KIND, ...CLUSTER_RBAC_KINDS],
+    features: plugins.map((p) => trafficRouterFeature(p.name)),
     values: (ctx) => {
       const replicas = controllerReplicas(ctx.profile.highAvailability);
       const values: ArgoRolloutsValues = {

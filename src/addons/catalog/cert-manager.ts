@@ -162,6 +162,7 @@ export function certManagerDefinition(options: CertManagerOptions, namespace: st
     serves: { groups: ['cert-manager.io', 'acme.cert-manager.io'] },
     installsCrds: true,
     clusterKinds: [CRD_KIND, ...CLUSTER_RBAC_KINDS, MUTATING_WEBHOOK_KIND, VALIDATING_WEBHOOK_KIND],
+    features: options.gatewayApi ? ['gateway-api'] : [],
     values: (ctx): Record<string, unknown> => {
       const replicas = controllerReplicas(ctx.profile.highAvailability);
       const component: CertManagerComponentValues = {
