@@ -1,34 +1,15 @@
-import { AddOn, DeliveryTool, RolloutStrategy, ImagePolicy, MonitoringMode, EnvironmentProfile, SecretBackend, VaultAuth } from '../src';
+import { AddOn, DeliveryTool, Profiles, RolloutStrategy, SecretBackend, VaultAuth } from '../src';
 import { VAULT_SERVER } from './platform-settings';
 import { PLATFORM_REPO_URL, PlatformSettings } from './platform-settings';
 import { IMAGE_DIGESTS } from './images';
 
 /** Development: one replica of everything, small resources, no TLS, in-cluster datastores, no backups. */
-export const development = {
+export const development = Profiles.development({
   name: 'development',
   cluster: { name: 'dev-cluster', server: 'https://dev.k8s.example.com', region: 'eu-west-1', podCidrs: ['10.244.0.0/16'] },
   domain: 'dev.example.com',
-  replicas: 1,
-  highAvailability: false,
-  resources: { requests: { cpu: '50m', memory: '64Mi' }, limits: { memory: '256Mi' } },
-  autoscaling: { minReplicas: 1, maxReplicas: 2, cpuUtilization: 80, memoryUtilization: 80 },
-  storage: { storageClass: 'standard', defaultSize: '1Gi' },
-  tlsIssuer: undefined,
-  imagePolicy: ImagePolicy.anyTag(),
-  secretStore: { kind: 'ClusterSecretStore', name: 'vault-dev', refreshInterval: '1h' },
-  backups: {
-    enabled: false,
-    schedule: '0 3 * * *',
-    retentionDays: 7,
-    destination: 's3://platform-backups-dev',
-    veleroSchedule: '0 2 * * *',
-    veleroTtl: '72h0m0s',
-  },
-  monitoring: { mode: MonitoringMode.standalone(), namespace: 'monitoring', retention: '2d', retentionSize: '5GB', scrapeInterval: '30s' },
-  ingress: { className: 'nginx', controllerNamespace: 'ingress-nginx' },
-  protectStatefulResources: false,
+  secretStore: { name: 'vault-dev' },
   imageDigests: IMAGE_DIGESTS,
-  enforcePolicies: false,
   // No TLS, no backups, no Kafka: certificates only for the datastores' transport, secrets from Vault, nginx.
   addOns: [
     AddOn.certManager(),
@@ -38,7 +19,7 @@ export const development = {
     AddOn.keda(),
   ],
   clusterProvides: { storageClasses: ['standard'] },
-} satisfies EnvironmentProfile;
+});
 
 /** The reference platform in development: latest builds, rolling updates, everything in-cluster, no Kafka. */
 export const developmentPlatform: PlatformSettings = {

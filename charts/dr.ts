@@ -1,19 +1,18 @@
-import { EnvironmentProfile, SyncPolicy } from '../src';
+import { Profiles, SyncPolicy } from '../src';
 import { production, productionPlatform } from './production';
 import { PlatformSettings } from './platform-settings';
 
 /** Disaster recovery: production's profile on a second cluster and region, at its DR size. */
-export const dr = {
-  ...production,
+export const dr = Profiles.extend(production, {
   name: 'dr',
   cluster: { name: 'prod-eu-central-1', server: 'https://prod-eu-central-1.k8s.example.com', region: 'eu-central-1', podCidrs: ['100.65.0.0/16'] },
   replicas: 2,
-  autoscaling: { ...production.autoscaling, minReplicas: 2, maxReplicas: 6 },
+  autoscaling: { minReplicas: 2, maxReplicas: 6 },
   // Empty volumes in the DR cluster start from production's newest backups (read-only credentials).
-  backups: { ...production.backups, restoreFrom: production.backups.destination },
+  backups: { restoreFrom: production.backups.destination },
   // Failover is one deliberate sync of the root application (Flux: one resume of the root Kustomization).
-  delivery: { ...production.delivery, syncPolicy: SyncPolicy.manualFailover() },
-} satisfies EnvironmentProfile;
+  delivery: { syncPolicy: SyncPolicy.manualFailover() },
+});
 
 /** The reference platform in dr: production's releases and strategies on the second cluster. */
 export const drPlatform: PlatformSettings = {

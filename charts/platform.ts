@@ -3,7 +3,7 @@ import * as path from 'path';
 import { App } from 'cdk8s';
 import {
   addGitOpsDelivery, ConnectionGraph, EnvironmentChart, Engine, EnvValue, HealthProbe, IngressHost, LogBackend,
-  MetricQuery, MicroserviceDeployment, MicroserviceDeploymentProps, NamespaceTier, NetworkPeer, ObservabilityStack, PlatformNamespace,
+  MetricQuery, MicroserviceDeployment, MicroserviceDeploymentProps, NetworkPeer, ObservabilityStack, PlatformNamespace,
   Receiver, StatefulDatastore, TenantNamespace, TraceBackend, defaultPlans, loadTenantsFile, otelCollectorRef, otlpEnvironment,
 } from '../src';
 import { serviceImage } from './images';
@@ -23,16 +23,19 @@ function findUp(file: string): string {
   }
 }
 
-/** Platform namespaces by concern (the seeds' frontend / backend and db-* / storage-* layout). */
+/**
+ * Platform namespaces by concern (the seeds' frontend / backend and db-* / storage-* layout). Their delivery tiers are
+ * derived from what they hold: the db-* and storage-* namespaces hold datastores, so they are data tier.
+ */
 const NAMESPACES = {
-  frontend: { concern: 'frontend', tier: NamespaceTier.app() },
-  backend: { concern: 'backend', tier: NamespaceTier.app() },
-  'db-postgres': { concern: 'database', tier: NamespaceTier.data() },
-  'db-redis': { concern: 'cache', tier: NamespaceTier.data() },
-  'db-clickhouse': { concern: 'analytics', tier: NamespaceTier.data() },
-  'db-elasticsearch': { concern: 'logs', tier: NamespaceTier.data() },
-  'db-kafka': { concern: 'streaming', tier: NamespaceTier.data() },
-  'storage-minio': { concern: 'object-storage', tier: NamespaceTier.data() },
+  frontend: { concern: 'frontend' },
+  backend: { concern: 'backend' },
+  'db-postgres': { concern: 'database' },
+  'db-redis': { concern: 'cache' },
+  'db-clickhouse': { concern: 'analytics' },
+  'db-elasticsearch': { concern: 'logs' },
+  'db-kafka': { concern: 'streaming' },
+  'storage-minio': { concern: 'object-storage' },
 } as const;
 
 type PlatformNamespaceName = keyof typeof NAMESPACES;
@@ -176,19 +179,13 @@ export function buildPlatform(app: App, settings: PlatformSettings, environments
   }
 
   // --- tenants ----------------------------------------------------------------------------------------------
-  const tenants = TenantNamespace.forEnvironment(chart, loadTenantsFile(TENANTS_FILE, { environments: [...environments], plans: defaultPlans() }));
+  TenantNamespace.forEnvironment(chart, loadTenantsFile(TENANTS_FILE, { environments: [...environments], plans: defaultPlans() }));
 
-  // --- GitOps entry points ----------------------------------------------------------------------------------
+  // --- GitOps entry points: every namespace's tier is derived from what it holds ------------------------------
   addGitOpsDelivery(app, {
     environment: chart,
     source: { url: settings.gitops.repoURL, targetRevision: settings.gitops.targetRevision },
     tools: settings.gitops.tools,
-    namespaces: [
-      ...namespaces.map((namespace) => ({ namespace, tier: NAMESPACES[namespace].tier })),
-      { namespace: profile.monitoring.namespace, tier: NamespaceTier.observability() },
-      { namespace: 'logging', tier: NamespaceTier.observability() },
-      ...tenants.map((t) => ({ namespace: t.namespaceName, tier: NamespaceTier.tenant(), group: 'tenants' })),
-    ],
   });
   return chart;
 }

@@ -1,39 +1,21 @@
 import {
-  AcmeSolver, AddOn, CanaryStep, DeliveryTool, RolloutStrategy, ImagePolicy, MonitoringMode, EnvironmentProfile, SecretBackend, SyncPolicy, TlsIssuer,
-  VaultAuth, VeleroCredentials,
+  AcmeSolver, AddOn, CanaryStep, DeliveryTool, Profiles, RolloutStrategy, SecretBackend, TlsIssuer, VaultAuth, VeleroCredentials,
 } from '../src';
 import { ACME_EMAIL, VAULT_SERVER, veleroRole } from './platform-settings';
 import { PLATFORM_REPO_URL, PlatformSettings } from './platform-settings';
 import { IMAGE_DIGESTS } from './images';
 
 /** Production: HA everywhere, autoscaling, digests only, backups, policy violations fail synth. */
-export const production = {
+export const production = Profiles.production({
   name: 'production',
   cluster: { name: 'prod-eu-west-1', server: 'https://prod-eu-west-1.k8s.example.com', region: 'eu-west-1', podCidrs: ['100.64.0.0/16'] },
   domain: 'example.com',
-  replicas: 3,
-  highAvailability: true,
-  resources: { requests: { cpu: '200m', memory: '256Mi' }, limits: { memory: '1Gi' } },
-  autoscaling: { minReplicas: 3, maxReplicas: 10, cpuUtilization: 70, memoryUtilization: 80 },
-  storage: { storageClass: 'gp3-encrypted', defaultSize: '50Gi' },
-  tlsIssuer: 'letsencrypt-prod',
-  imagePolicy: ImagePolicy.digestOnly(),
-  secretStore: { kind: 'ClusterSecretStore', name: 'vault-production', refreshInterval: '15m' },
-  backups: {
-    enabled: true,
-    schedule: '0 */6 * * *',
-    retentionDays: 30,
-    destination: 's3://platform-backups-production',
-    veleroSchedule: '0 2 * * *',
-    veleroTtl: '72h0m0s',
-  },
-  monitoring: { mode: MonitoringMode.standalone(), namespace: 'monitoring', retention: '15d', retentionSize: '45GB', scrapeInterval: '15s' },
-  ingress: { className: 'nginx', controllerNamespace: 'ingress-nginx' },
-  protectStatefulResources: true,
+  storage: { storageClass: 'gp3-encrypted' },
+  secretStore: { name: 'vault-production' },
+  backups: { destination: 's3://platform-backups-production' },
   imageDigests: IMAGE_DIGESTS,
-  enforcePolicies: true,
-  // Automated, but datastores and namespaces are never pruned by Argo CD/Flux; synth refuses to drop them.
-  delivery: { syncPolicy: SyncPolicy.automatedProtectingState(), pruneGuard: true },
+  // The preset's delivery: automated, but datastores and namespaces are never pruned by Argo CD/Flux; synth refuses
+  // to drop them (prune guard).
   addOns: [
     AddOn.certManager({ issuers: [TlsIssuer.letsEncrypt('letsencrypt-prod', { email: ACME_EMAIL, solver: AcmeSolver.http01Ingress() })] }),
     AddOn.externalSecrets({ stores: [SecretBackend.vault('vault-production', { server: VAULT_SERVER, path: 'secret', auth: VaultAuth.kubernetes('external-secrets-production') })] }),
@@ -45,7 +27,7 @@ export const production = {
     AddOn.velero({ credentials: VeleroCredentials.serviceAccountRole(veleroRole('production')), nodeAgent: true }),
   ],
   clusterProvides: { storageClasses: ['gp3-encrypted'] },
-} satisfies EnvironmentProfile;
+});
 
 /** The reference platform in production: canary for the API gateway, blue-green for the frontend, HA datastores. */
 export const productionPlatform: PlatformSettings = {

@@ -1,36 +1,19 @@
 import {
-  AcmeSolver, AddOn, DeliveryTool, RolloutStrategy, ImagePolicy, MonitoringMode, EnvironmentProfile, SecretBackend, TlsIssuer, VaultAuth, VeleroCredentials,
+  AcmeSolver, AddOn, DeliveryTool, Profiles, RolloutStrategy, SecretBackend, TlsIssuer, VaultAuth, VeleroCredentials,
 } from '../src';
 import { ACME_EMAIL, VAULT_SERVER, veleroRole } from './platform-settings';
 import { PLATFORM_REPO_URL, PlatformSettings } from './platform-settings';
 import { IMAGE_DIGESTS } from './images';
 
 /** Staging: production-like at smaller scale; TLS from the staging issuer; backups on. */
-export const staging = {
+export const staging = Profiles.staging({
   name: 'staging',
   cluster: { name: 'staging-cluster', server: 'https://staging.k8s.example.com', region: 'eu-west-1', podCidrs: ['100.64.0.0/16'] },
   domain: 'staging.example.com',
-  replicas: 2,
-  highAvailability: false,
-  resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { memory: '512Mi' } },
-  autoscaling: { minReplicas: 2, maxReplicas: 4, cpuUtilization: 70, memoryUtilization: 80 },
-  storage: { storageClass: 'gp3', defaultSize: '10Gi' },
-  tlsIssuer: 'letsencrypt-staging',
-  imagePolicy: ImagePolicy.pinnedTag(),
-  secretStore: { kind: 'ClusterSecretStore', name: 'vault-staging', refreshInterval: '1h' },
-  backups: {
-    enabled: true,
-    schedule: '0 3 * * *',
-    retentionDays: 7,
-    destination: 's3://platform-backups-staging',
-    veleroSchedule: '0 2 * * *',
-    veleroTtl: '72h0m0s',
-  },
-  monitoring: { mode: MonitoringMode.standalone(), namespace: 'monitoring', retention: '7d', retentionSize: '20GB', scrapeInterval: '30s' },
-  ingress: { className: 'nginx', controllerNamespace: 'ingress-nginx' },
-  protectStatefulResources: true,
+  storage: { storageClass: 'gp3' },
+  secretStore: { name: 'vault-staging' },
+  backups: { destination: 's3://platform-backups-staging' },
   imageDigests: IMAGE_DIGESTS,
-  enforcePolicies: false,
   addOns: [
     AddOn.certManager({ issuers: [TlsIssuer.letsEncryptStaging('letsencrypt-staging', { email: ACME_EMAIL, solver: AcmeSolver.http01Ingress() })] }),
     AddOn.externalSecrets({ stores: [SecretBackend.vault('vault-staging', { server: VAULT_SERVER, path: 'secret', auth: VaultAuth.kubernetes('external-secrets-staging') })] }),
@@ -41,7 +24,7 @@ export const staging = {
     AddOn.velero({ credentials: VeleroCredentials.serviceAccountRole(veleroRole('staging')) }),
   ],
   clusterProvides: { storageClasses: ['gp3'] },
-} satisfies EnvironmentProfile;
+});
 
 /** The reference platform in staging: release candidates, managed Redis (as the seeds' staging), Kafka on. */
 export const stagingPlatform: PlatformSettings = {

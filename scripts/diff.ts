@@ -8,7 +8,7 @@ import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { buildApp } from '../charts';
+import { buildApp, SYNTH_COMMAND } from '../charts';
 import { defaultPlugins, readTreeFromDir, reviewDiff, SynthError, synthesize } from '../src';
 
 function usage(): never {
@@ -31,7 +31,7 @@ function main(): number {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'platform-diff-'));
   try {
     // The prune guard would stop synth on the very removals the review must show; they are flagged in the report.
-    synthesize(buildApp(), { outdir: path.join(tmp, 'dist'), plugins: defaultPlugins({ allowPrune: true }), warn: () => undefined });
+    synthesize(buildApp(), { outdir: path.join(tmp, 'dist'), plugins: defaultPlugins({ allowPrune: true }), warn: () => undefined, command: SYNTH_COMMAND });
     const { diffs, markdown } = reviewDiff({ repoDir: gitTop, ref, distPath, after: readTreeFromDir(path.join(tmp, 'dist')) });
     console.log(markdown);
     if (output) fs.writeFileSync(output, markdown);

@@ -7,5 +7,6 @@ export * from './tenancy';
 export * from './observability';
 export * from './gitops';
 export * from './policy';
+export * from './plus';
 export * from './addons';
 export * from './review';

@@ -141,6 +141,14 @@ export class AddOn {
 /** Add-ons of a profile that sets none: what every environment of this library emits kinds of. */
 export const DEFAULT_ADD_ONS: readonly AddOn[] = [AddOn.certManager(), AddOn.externalSecrets(), AddOn.ingressNginx()];
 
+/**
+ * The add-ons of a profile that sets none: {@link DEFAULT_ADD_ONS}, plus Velero where backups are on (the datastores'
+ * Schedules need it; its location is `profile.backups.destination`).
+ */
+export function defaultAddOns(profile: EnvironmentProfile): readonly AddOn[] {
+  return profile.backups.enabled ? [...DEFAULT_ADD_ONS, AddOn.velero()] : DEFAULT_ADD_ONS;
+}
+
 /** The add-ons of an environment with their install layer (1 = no dependency on another add-on). */
 export interface ResolvedAddOns {
   readonly addOns: readonly AddOn[];
@@ -153,13 +161,13 @@ export interface ResolvedAddOns {
 const resolved = new WeakMap<EnvironmentProfile, ResolvedAddOns>();
 
 /**
- * The environment's add-ons (`profile.addOns`, else {@link DEFAULT_ADD_ONS}), checked: unique names, DNS-label
+ * The environment's add-ons (`profile.addOns`, else {@link defaultAddOns}), checked: unique names, DNS-label
  * names and namespaces, every needed add-on present, no cycle. Throws a PlatformConfigError naming `where`.
  */
 export function resolveAddOns(where: string, profile: EnvironmentProfile): ResolvedAddOns {
   const cached = resolved.get(profile);
   if (cached) return cached;
-  const addOns = profile.addOns ?? DEFAULT_ADD_ONS;
+  const addOns = profile.addOns ?? defaultAddOns(profile);
   const byName = new Map<string, AddOn>();
   addOns.forEach((a, i) => {
     if (!isDns1123Label(a.name)) fail(where, `profile.addOns[${i}].name`, a.name, 'must be a DNS-1123 label');

@@ -14,6 +14,8 @@ import { componentNetworkPolicy } from '../observability/common';
 import { DEFAULT_CLUSTER_CIDRS } from '../observability/observability-stack';
 import { namespacePeer } from '../tenancy/guardrails';
 import { QuotaOverrides } from '../tenancy/plan';
+import { NamespaceTier } from '../gitops/delivery-group';
+import { NamespaceTiers } from '../gitops/namespace-tiers';
 import { PlatformNamespace } from '../tenancy/platform-namespace';
 import { AddOn, resolveAddOns, ResolvedAddOns } from './add-on';
 import { AddOnContext, AddOnControllerPods, AddOnNamespaceSpec, AddOnPeer, AddOnTraffic } from './definition';
@@ -102,11 +104,14 @@ export class ClusterAddOns extends Construct {
     this.namespaces = addOnNamespaces(addOns, profile);
     const monitoring = profile.monitoring.namespace;
     for (const ns of this.namespaces) {
+      if (existing.has(ns.name)) NamespaceTiers.of(this).suggest(ns.name, NamespaceTier.addOns());
       if (!existing.has(ns.name)) {
         const crds = ns.addOns.some((n) => addOns.find((a) => a.name === n)!.installsCrds);
         // The platform's guard rails (quota, limits, default deny, DNS) like every namespace of the environment.
         new PlatformNamespace(this, `Namespace-${ns.name}`, {
           name: ns.name,
+          // Delivered right after the add-ons, with the cluster configuration (Velero's locations live here).
+          tier: NamespaceTier.addOns(),
           concern: ns.addOns.join('.'),
           team: 'platform',
           quotaOverrides: Object.keys(ns.quota).length > 0 ? ns.quota : undefined,

@@ -91,18 +91,35 @@ export interface StorageDefaults {
   readonly defaultSize: string;
 }
 
+/** Cron schedule of database dumps when `backups.schedule` is not set. */
+export const DEFAULT_BACKUP_SCHEDULE = '0 3 * * *';
+/** Days a database backup is kept when `backups.retentionDays` is not set. */
+export const DEFAULT_BACKUP_RETENTION_DAYS = 7;
+/** Cron schedule of Velero volume snapshots when `backups.veleroSchedule` is not set. */
+export const DEFAULT_VELERO_SCHEDULE = '0 2 * * *';
+
+/** Backups of an environment. With `enabled: false` nothing else is needed. */
 export interface BackupDefaults {
   /** Backups (dump CronJobs and Velero schedules) are emitted only when true. */
   readonly enabled: boolean;
-  /** Cron schedule of database dumps. */
-  readonly schedule: string;
-  /** Days a database backup is kept. */
-  readonly retentionDays: number;
-  /** Object-storage URL backups are written to (s3://bucket/prefix). */
-  readonly destination: string;
-  /** Velero volume snapshot schedule and its retention (Go duration). */
-  readonly veleroSchedule: string;
-  readonly veleroTtl: string;
+  /** Cron schedule of database dumps. @default DEFAULT_BACKUP_SCHEDULE */
+  readonly schedule?: string;
+  /** Days a database backup is kept. @default DEFAULT_BACKUP_RETENTION_DAYS */
+  readonly retentionDays?: number;
+  /**
+   * Object-storage URL backups are written to (`s3://bucket/prefix`). Required while backups are enabled: a
+   * datastore to back up without it is an error naming the datastore.
+   * @default - none
+   */
+  readonly destination?: string;
+  /** Velero volume snapshot schedule. @default DEFAULT_VELERO_SCHEDULE */
+  readonly veleroSchedule?: string;
+  /**
+   * Not read by the library: Velero keeps a datastore's snapshots `retentionDays` (a datastore sets its own with
+   * `backup.veleroTtl`). Accepted so that profiles written before stay valid.
+   * @default - unused
+   */
+  readonly veleroTtl?: string;
   /**
    * Object-storage URL of another environment's backups (`s3://bucket[/prefix]` or `gs://bucket[/prefix]`, the
    * other environment's `destination`): in-cluster datastores whose volume is still empty restore the newest
@@ -203,7 +220,8 @@ export interface EnvironmentProfile {
   /**
    * Cluster add-ons installed before the environment's objects, in dependency order (`AddOn.certManager(...)`,
    * ...). Every kind the environment emits must be served by one of them (or by `clusterProvides.kinds`).
-   * @default DEFAULT_ADD_ONS - cert-manager, External Secrets and ingress-nginx, without issuers or stores
+   * @default defaultAddOns(profile) - cert-manager, External Secrets and ingress-nginx, without issuers or stores,
+   * and Velero where backups are on
    */
   readonly addOns?: readonly AddOn[];
   /**

@@ -3,11 +3,15 @@
 // quantity and cron parsing, selector matching, NetworkPolicy peers) stay internal: import them from their module.
 export { EnvironmentChart } from './environment-chart';
 export type { EnvironmentChartProps } from './environment-chart';
-export { ImagePolicy, MonitoringMode } from './environment-profile';
+export {
+  DEFAULT_BACKUP_RETENTION_DAYS, DEFAULT_BACKUP_SCHEDULE, DEFAULT_VELERO_SCHEDULE, ImagePolicy, MonitoringMode,
+} from './environment-profile';
 export type {
   AutoscalingDefaults, BackupDefaults, ClusterProvides, ClusterTarget, EnvironmentProfile, IngressDefaults, MonitoringDefaults, ResourceDefaults,
   SecretStoreRef, StorageDefaults,
 } from './environment-profile';
+export { DEFAULT_SECRET_STORE_NAME, DEFAULT_STORAGE_CLASS, Profiles } from './profiles';
+export type { ProfileOverride, ProfileOverrides, ProfilePresetProps } from './profiles';
 export { PlatformConfigError } from './errors';
 export {
   LABEL_COMPONENT, LABEL_COST_CENTER, LABEL_INSTANCE, LABEL_NAME, LABEL_PART_OF, LABEL_TEAM, LABEL_TENANT, LABEL_VERSION,

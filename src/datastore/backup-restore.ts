@@ -110,7 +110,7 @@ export function addBackupJob(scope: Construct, r: ResolvedDatastore, props: Stat
   // Untyped: the containers are the engine's plain JSON (see datastoreObject).
   datastoreObject(scope, r, 'Backup', 'batch/v1', 'CronJob', { name, labels }, {
     spec: {
-      schedule: props.backup?.schedule ?? r.profile.backups.schedule,
+      schedule: b.schedule,
       timeZone: 'Etc/UTC',
       concurrencyPolicy: 'Forbid',
       startingDeadlineSeconds: BACKUP_JOB.startingDeadlineSeconds,
@@ -138,7 +138,7 @@ export function addVeleroSchedule(scope: Construct, r: ResolvedDatastore, props:
   new Schedule(scope, 'VolumeBackup', {
     metadata: { name: `${ctx.namespace}-${ctx.name}`, namespace: VELERO_NAMESPACE, labels: r.labels },
     spec: {
-      schedule: props.backup?.veleroSchedule ?? r.profile.backups.veleroSchedule,
+      schedule: b.veleroSchedule,
       useOwnerReferencesInBackup: false,
       template: {
         includedNamespaces: [ctx.namespace],

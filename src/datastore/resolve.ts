@@ -4,7 +4,9 @@
  */
 import { IConstruct } from 'constructs';
 import { ExternalEndpoint, WorkloadPort } from '../core/connections';
-import { EnvironmentProfile, ResourceDefaults } from '../core/environment-profile';
+import {
+  DEFAULT_BACKUP_RETENTION_DAYS, DEFAULT_BACKUP_SCHEDULE, DEFAULT_VELERO_SCHEDULE, EnvironmentProfile, ResourceDefaults,
+} from '../core/environment-profile';
 import { fail } from '../core/errors';
 import { selectorLabels, workloadLabels } from '../core/labels';
 import { compareQuantities, isQuantity } from '../core/quantity';
@@ -125,17 +127,20 @@ export function resolveEngineContext(scope: ErrorScope, props: StatefulDatastore
 export function resolveBackup(scope: ErrorScope, props: StatefulDatastoreProps, profile: EnvironmentProfile): BackupTarget | undefined {
   const b = props.backup ?? {};
   const p = profile.backups;
-  const schedule = b.schedule ?? p.schedule;
+  const schedule = b.schedule ?? p.schedule ?? DEFAULT_BACKUP_SCHEDULE;
   if (!isCronExpression(schedule)) fail(scope, 'backup.schedule', schedule, 'must be a five-field cron expression such as "0 3 * * *" (or @daily, @hourly, ...)');
-  const veleroSchedule = b.veleroSchedule ?? p.veleroSchedule;
+  const veleroSchedule = b.veleroSchedule ?? p.veleroSchedule ?? DEFAULT_VELERO_SCHEDULE;
   if (!isCronExpression(veleroSchedule)) fail(scope, 'backup.veleroSchedule', veleroSchedule, 'must be a five-field cron expression such as "0 2 * * *"');
-  const retentionDays = b.retentionDays ?? p.retentionDays;
+  const retentionDays = b.retentionDays ?? p.retentionDays ?? DEFAULT_BACKUP_RETENTION_DAYS;
   if (!Number.isInteger(retentionDays) || retentionDays < 1) fail(scope, 'backup.retentionDays', retentionDays, 'must be a whole number of days, at least 1 (a retention of 0 would delete every backup)');
   if (b.veleroTtl !== undefined && !/^([0-9]+h)?([0-9]+m)?([0-9]+s)?$/.test(b.veleroTtl)) {
     fail(scope, 'backup.veleroTtl', b.veleroTtl, 'must be a Go duration such as "720h0m0s"');
   }
   if (!(b.enabled ?? p.enabled) || props.managed) return undefined;
   const destination = b.destination ?? p.destination;
+  if (destination === undefined) {
+    fail(scope, 'profile.backups.destination', destination, 'is required while backups are enabled (profile.backups.enabled): an object-storage URL "s3://<bucket>[/<prefix>]" (or backup.destination on this datastore); to run without backups set profile.backups to { enabled: false }');
+  }
   const m = S3_URL.exec(destination);
   if (!m) fail(scope, 'backup.destination', destination, 'must be an object-storage URL "s3://<bucket>[/<prefix>]"');
   const prefix = [...(m[2] ?? '').split('/').filter((s) => s.length > 0), props.namespace, props.name].join('/');
@@ -145,6 +150,8 @@ export function resolveBackup(scope: ErrorScope, props: StatefulDatastoreProps, 
     endpoint: b.endpoint ?? DEFAULT_BACKUP_ENDPOINT,
     retentionDays,
     credentialsSecret: `${props.name}-backup-credentials`,
+    schedule,
+    veleroSchedule,
   };
 }
 

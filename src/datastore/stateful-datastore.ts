@@ -2,6 +2,7 @@ import { Construct } from 'constructs';
 import { ConnectionGraph, ExternalEndpoint, IWorkload, WorkloadPort, WorkloadRef } from '../core/connections';
 import { Endpoint, EndpointAuth, EndpointTls, IEndpointProvider, findEndpoint } from '../core/endpoint';
 import { EnvironmentChart } from '../core/environment-chart';
+import { NamespaceTiers } from '../gitops/namespace-tiers';
 import { fail, uniqueId } from '../core/errors';
 import { addBackupJob, addRestoreJob, addVeleroSchedule, withRestoreInit } from './backup-restore';
 import { addBackupCredentials, addCredentials, addRestoreCredentials } from './credentials';
@@ -74,6 +75,8 @@ export class StatefulDatastore extends Construct implements IEndpointProvider {
     this.podSelector = r.podSelector;
     this.endpoints = datastoreEndpoints(this, r, props.credentialsRemoteKey ?? `${props.namespace}/${props.name}`);
 
+    // Its namespace is delivered in a stateful tier (never pruned, no cascade delete), managed or not.
+    NamespaceTiers.of(this).holdsData(props.namespace, this);
     const graph = ConnectionGraph.of(this);
     graph.register(this);
     (props.clients ?? []).forEach((c, i) => {

@@ -23,6 +23,10 @@ export interface BackupTarget {
   readonly retentionDays: number;
   /** Secret holding AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY for the object store. */
   readonly credentialsSecret: string;
+  /** Cron schedule of the dump job. */
+  readonly schedule: string;
+  /** Cron schedule of the Velero volume backup. */
+  readonly veleroSchedule: string;
 }
 
 /** Where a datastore restores from: another environment's backups of this datastore (`<from>/<namespace>/<name>/`). */

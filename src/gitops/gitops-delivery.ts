@@ -9,7 +9,8 @@ import { CLUSTER_CONFIG_DIR, deliveryFolderOf } from '../synth/synthesizer';
 import { ArgoCdDelivery, DEFAULT_DELIVERY_ARGOCD_NAMESPACE } from './argo-cd-delivery';
 import { ArgoCdRoot } from './argo-cd-root';
 import { isArgoCdKind, isFluxKind } from './argo-cd-projects';
-import { DeliveryGroup, discoverNamespaces, NamespaceTier, planDeliveryGroups, TieredNamespace } from './delivery-group';
+import { DeliveryGroup, planDeliveryGroups, TieredNamespace } from './delivery-group';
+import { deriveNamespaceTiers } from './namespace-tiers';
 import { DEFAULT_FLUX_NAMESPACE, FluxAddOnsUnit, FluxDelivery, fluxUnits } from './flux-delivery';
 import { FluxRoot } from './flux-root';
 import { GitSource, resolveGitSource } from './git-source';
@@ -40,8 +41,10 @@ export interface GitOpsDeliveryProps {
   /** Repository, revision and dist folder Argo CD / Flux read. */
   readonly source: GitSource;
   /**
-   * Namespaces of the environment and their tiers (which decide sync waves and stateful groups).
-   * @default - discoverNamespaces(environment): its Namespace objects, tier from their `platform.io/tier` label, else app
+   * Tiers (which decide sync waves and stateful groups) and groups of namespaces, over the derived ones: not needed
+   * for correctness, every namespace's tier is derived from what it holds (see {@link deriveNamespaceTiers}). An
+   * entry that puts a namespace holding data into a tier that is not stateful is an error.
+   * @default - every namespace the environment creates or uses, with its derived tier
    */
   readonly namespaces?: readonly TieredNamespace[];
   /**
@@ -80,19 +83,12 @@ export const FLUX_ADD_ONS_DIRECTORY = 'add-ons';
 export function addGitOpsDelivery(app: App, props: GitOpsDeliveryProps): GitOpsDelivery {
   const env = props.environment;
   const where = `${env.node.path}/delivery`;
+  // The add-ons first: their namespaces (tier add-on) and configuration are part of what is planned.
   const addOns = ClusterAddOns.of(env);
   const layers = addOns.resolved.layers;
-  const folders = environmentFolders(env);
-  const addOnNamespaces = new Set(addOns.namespaces.map((n) => n.name));
-  // Discovered add-on namespaces take the add-on tier (right after the add-ons); a caller's list is kept as given.
-  const listed = props.namespaces ?? discoverNamespaces(env).map((n) => (addOnNamespaces.has(n.namespace) ? { ...n, tier: NamespaceTier.addOns() } : n));
-  const listedNames = new Set(listed.map((n) => n.namespace));
-  // The add-ons' namespaces that hold objects of the environment (Velero's locations, ...) join the plan.
-  const namespaces = [
-    ...listed,
-    ...addOns.namespaces.filter((n) => folders.has(n.name) && !listedNames.has(n.name)).map((n) => ({ namespace: n.name, tier: NamespaceTier.addOns() })),
-  ];
-  const groups = assignTools(where, env, planDeliveryGroups(where, namespaces, { addOnLayers: layers, clusterConfig: folders.has(CLUSTER_CONFIG_DIR) }));
+  const namespaces = deriveNamespaceTiers(env, props.namespaces, where);
+  const clusterConfig = environmentFolders(env).has(CLUSTER_CONFIG_DIR);
+  const groups = assignTools(where, env, planDeliveryGroups(where, namespaces, { addOnLayers: layers, clusterConfig }));
   const delivery = resolveDelivery(env.profile);
   const tools = props.tools ?? DEFAULT_DELIVERY_TOOLS;
   const names = tools.map((t) => t.name);

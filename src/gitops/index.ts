@@ -18,6 +18,7 @@ export type { FluxRootProps } from './flux-root';
 export { DEFAULT_DIST_PATH, DEFAULT_TARGET_REVISION } from './git-source';
 export type { GitSource } from './git-source';
 export { addGitOpsDelivery, DEFAULT_DELIVERY_TOOLS, DeliveryTool } from './gitops-delivery';
+export { deriveNamespaceTiers, NamespaceTiers } from './namespace-tiers';
 export type { GitOpsDelivery, GitOpsDeliveryProps } from './gitops-delivery';
 export { DEFAULT_PRUNE_GUARD, DEFAULT_SYNC_POLICY, SyncPolicy } from './sync-policy';
 export type { DeliveryDefaults } from './sync-policy';

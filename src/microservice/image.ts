@@ -1,6 +1,6 @@
 import { IConstruct } from 'constructs';
-import { ImagePolicy } from '../core/environment-profile';
-import { fail } from '../core/errors';
+import { EnvironmentProfile, ImagePolicy } from '../core/environment-profile';
+import { fail, showValue } from '../core/errors';
 
 /** Registry host (optional) and path components, as in the distribution reference grammar. */
 const REPOSITORY = /^(?:(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*(?::[0-9]+)?\/)?[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$/;
@@ -57,29 +57,51 @@ export class ImageReference {
 
   /**
    * Checks syntax and the environment's image policy; throws a PlatformConfigError naming `scope` (a construct or
-   * its path) and `field`. `environment` is used only in the message.
+   * its path) and `field`. `environment` is used only in the message. A tag with an entry in `pins`
+   * (`profile.imageDigests`) counts as pinned by digest: synth writes the digest.
    */
-  public validate(scope: IConstruct | string, field: string, policy: ImagePolicy, environment: string): void {
-    const ref = this.reference;
+  public validate(scope: IConstruct | string, field: string, policy: ImagePolicy, environment: string, pins?: Readonly<Record<string, string>>): void {
+    const p = this.policyProblem(policy, environment, pins);
+    if (p) fail(scope, field, this.reference, p.allowed);
+  }
+
+  /**
+   * What is wrong with this reference under `policy`, or undefined: syntax, then `latest`, then a missing digest
+   * (`missingDigest`: the only problem an entry of `profile.imageDigests` fixes).
+   * @internal
+   */
+  public policyProblem(policy: ImagePolicy, environment: string, pins?: Readonly<Record<string, string>>): { readonly allowed: string; readonly missingDigest: boolean } | undefined {
+    const problem = (allowed: string) => ({ allowed, missingDigest: false });
     if (!REPOSITORY.test(this.repository)) {
-      fail(scope, field, ref, 'the repository must be lowercase path components separated by "/", optionally after a registry host[:port] (e.g. "ghcr.io/acme/api")');
+      return problem('the repository must be lowercase path components separated by "/", optionally after a registry host[:port] (e.g. "ghcr.io/acme/api")');
     }
-    if (this.tag !== undefined && !TAG.test(this.tag)) {
-      fail(scope, field, ref, 'a tag is 1-128 characters of [A-Za-z0-9_.-] and does not start with "." or "-"');
-    }
-    if (this.digest !== undefined && !DIGEST.test(this.digest)) {
-      fail(scope, field, ref, 'a digest is "sha256:" followed by 64 lowercase hex characters');
-    }
+    if (this.tag !== undefined && !TAG.test(this.tag)) return problem('a tag is 1-128 characters of [A-Za-z0-9_.-] and does not start with "." or "-"');
+    if (this.digest !== undefined && !DIGEST.test(this.digest)) return problem('a digest is "sha256:" followed by 64 lowercase hex characters');
     if (policy.forbidLatest && this.digest === undefined) {
-      if (this.tag === undefined) {
-        fail(scope, field, ref, `the ${environment} image policy forbids untagged images (they mean "latest"): pin a version tag or a digest`);
-      }
-      if (this.tag === 'latest') {
-        fail(scope, field, ref, `the ${environment} image policy forbids "latest": pin a version tag or a digest`);
-      }
+      if (this.tag === undefined) return problem(`the ${environment} image policy forbids untagged images (they mean "latest"): pin a version tag or a digest`);
+      if (this.tag === 'latest') return problem(`the ${environment} image policy forbids "latest": pin a version tag or a digest`);
     }
     if (policy.requireDigest && this.digest === undefined) {
-      fail(scope, field, ref, `the ${environment} image policy accepts only digests: use "${this.repository}@sha256:<64 hex characters>"`);
+      const key = `${this.repository}:${this.tag}`;
+      if (this.tag !== undefined && DIGEST.test(pins?.[key] ?? '')) return undefined;
+      return {
+        allowed: `the ${environment} image policy accepts only digests: use "${this.repository}@sha256:<64 hex characters>"${this.tag !== undefined ? ` or add "${key}" to profile.imageDigests` : ''}`,
+        missingDigest: true,
+      };
     }
+    return undefined;
   }
+}
+
+/**
+ * Checks `image` for a construct: a bad reference throws at once; a tag the environment wants pinned by digest is
+ * reported at synth (with every other problem) instead, so that the image inventory can still list the images and
+ * print the `profile.imageDigests` entries that fix it.
+ */
+export function checkImage(scope: IConstruct | string, field: string, image: ImageReference, profile: EnvironmentProfile): void {
+  const p = image.policyProblem(profile.imagePolicy, profile.name, profile.imageDigests);
+  if (!p) return;
+  if (!p.missingDigest || typeof scope === 'string') fail(scope, field, image.reference, p.allowed);
+  const message = `${field}: got ${showValue(image.reference)}; ${p.allowed}`;
+  scope.node.addValidation({ validate: () => [message] });
 }

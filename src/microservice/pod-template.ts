@@ -6,6 +6,7 @@ import { fail } from '../core/errors';
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from '../core/security';
 import { isDns1123Label } from '../synth/schema-validator';
 import { EnvValue } from './env';
+import { checkImage } from './image';
 import { HealthProbe, ProbePort } from './probes';
 import { DEFAULT_TERMINATION_GRACE_PERIOD_SECONDS, ExtraContainerSpec, MicroserviceDeploymentProps, TMP_MOUNT_PATH } from './props';
 import { CONFIG_VOLUME, redact, ResolvedMicroservice, resolvePorts, resolveResources, TMP_VOLUME } from './resolve';
@@ -80,7 +81,7 @@ export function podTemplate(scope: Construct, r: ResolvedMicroservice, props: Mi
     if (!isDns1123Label(c.name)) fail(scope, `${f}.name`, c.name, 'must be a DNS-1123 label');
     if (usedNames.has(c.name)) fail(scope, `${f}.name`, c.name, 'container names must be unique in the pod');
     usedNames.add(c.name);
-    c.image.validate(scope, `${f}.image`, profile.imagePolicy, profile.name);
+    checkImage(scope, `${f}.image`, c.image, profile);
     const ports = resolvePorts(scope, `${f}.ports`, c.ports ?? []);
     ports.forEach((p, j) => {
       if (podPorts.has(p.port)) fail(scope, `${f}.ports[${j}].port`, p.port, 'another container of the pod already uses this port (containers share the pod\'s network)');

@@ -12,6 +12,7 @@ import { selectorLabels, workloadLabels } from '../core/labels';
 import { isQuantity, parseQuantity } from '../core/quantity';
 import { isDns1123Label, labelValueProblem } from '../synth/schema-validator';
 import { RemoteSecretRef } from './env';
+import { checkImage } from './image';
 import {
   ConfigFiles, DEFAULT_CONFIG_MOUNT_PATH, DEFAULT_MAX_SURGE, DEFAULT_MAX_UNAVAILABLE, DEFAULT_METRICS_PATH, DEFAULT_PDB_MAX_UNAVAILABLE,
   MAX_SERVICE_NAME_LENGTH, MetricsOptions, MicroserviceDeploymentProps, ResourceOverrides, ServicePortSpec, VolumeMountSpec,
@@ -118,7 +119,7 @@ export function resolveMicroservice(scope: ErrorScope, props: MicroserviceDeploy
 
   // --- ports, image, labels -------------------------------------------------------------------------------------
   const ports = resolvePorts(scope, 'ports', props.ports ?? []);
-  props.image.validate(scope, 'image', profile.imagePolicy, profile.name);
+  checkImage(scope, 'image', props.image, profile);
   const version = props.version ?? (props.image.tag !== undefined && LABEL_SAFE_TAG.test(props.image.tag) ? props.image.tag : undefined);
   for (const k of ['team', 'costCenter', 'partOf', 'component', 'version'] as const) {
     const v = props[k];

@@ -8,6 +8,7 @@ import {
 } from '../../imports/k8s';
 import { IWorkload, WorkloadPort } from '../core/connections';
 import { selectorLabels } from '../core/labels';
+import { NamespaceTier } from '../gitops/delivery-group';
 import { PlatformNamespace } from '../tenancy/platform-namespace';
 import { LogBackend } from './backends';
 import { checksum, componentNetworkPolicy, scrapedByPrometheus, externalSecret, k8sResources, tcpPorts } from './common';
@@ -125,7 +126,7 @@ export class FluentBit extends Construct implements IWorkload {
     // The same guard rails as every namespace (quota, LimitRange, default deny, DNS egress), but PSS privileged:
     // hostPath is not allowed by baseline either. Audit and warn stay restricted, and the policy gate accepts the
     // exemption only with its reason.
-    new PlatformNamespace(this, 'Namespace', { name: ns, concern: LOGGING_CONCERN, exemptFromRestricted: { reason: PSS_EXEMPTION_REASON } });
+    new PlatformNamespace(this, 'Namespace', { name: ns, concern: LOGGING_CONCERN, exemptFromRestricted: { reason: PSS_EXEMPTION_REASON }, tier: NamespaceTier.observability() });
 
     new KubeServiceAccount(this, 'ServiceAccount', { metadata: { name: FLUENT_BIT_NAME, namespace: ns, labels } });
     const clusterName = `${ns}-fluent-bit`;

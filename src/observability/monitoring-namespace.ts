@@ -2,6 +2,7 @@
 import { Construct } from 'constructs';
 import { parseQuantity } from '../core/quantity';
 import { Plan, QuotaOverrides } from '../tenancy/plan';
+import { NamespaceTier } from '../gitops/delivery-group';
 import { PlatformNamespace } from '../tenancy/platform-namespace';
 import { ComponentResources } from './common';
 
@@ -25,7 +26,7 @@ export interface QuotaDemand {
  */
 export function addMonitoringNamespace(scope: Construct, name: string, demand: readonly QuotaDemand[]): PlatformNamespace {
   const plan = Plan.platform();
-  return new PlatformNamespace(scope, 'Namespace', { name, concern: MONITORING_CONCERN, plan, quotaOverrides: quotaFor(plan, demand) });
+  return new PlatformNamespace(scope, 'Namespace', { name, concern: MONITORING_CONCERN, plan, quotaOverrides: quotaFor(plan, demand), tier: NamespaceTier.observability() });
 }
 
 /**

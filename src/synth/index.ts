@@ -1,9 +1,14 @@
-// The public API of synthesis: synthesize an app into dist/ atomically (with the default plugins), validate documents
-// against the schemas, and the plugin contract. The YAML writer, the fast serializer and image pinning stay internal.
-export { SynthError, synthesize, synthesizeToJson } from './synthesizer';
+// The public API of synthesis: the entry point of an app (runSynth), synthesize an app into dist/ atomically (with the
+// default plugins), the image inventory, validate documents against the schemas, and the plugin contract. The YAML
+// writer, the fast serializer, image pinning and the command-line parser stay internal.
+export { DEFAULT_SYNTH_COMMAND, SynthError, synthesize, synthesizeToJson } from './synthesizer';
 export type {
-  CheckResult, EnvironmentOutput, SynthContext, SynthDocument, SynthOptions, SynthPlugin, SynthResult, SynthStage,
+  CheckResult, EnvironmentOutput, SynthContext, SynthDocument, SynthErrorOptions, SynthOptions, SynthPlugin, SynthResult, SynthStage,
 } from './synthesizer';
+export { DEFAULT_OUTDIR, runSynth } from './run-synth';
+export type { PlatformAppSource, RunSynthOptions } from './run-synth';
+export { formatImageInventory, imageInventory } from './image-inventory';
+export type { EnvironmentImageInventory, ImageInventoryFormatOptions, InventoryImage } from './image-inventory';
 export { SchemaValidator } from './schema-validator';
 export type { Problem } from './schema-validator';
 export { SchemaRegistry } from './schema-registry';
@@ -14,5 +19,6 @@ export { ALLOW_PRUNE_FLAG, PROTECTED_KINDS, pruneGuard } from './plugins/prune-g
 export type { ProtectedRemoval, PruneGuardOptions } from './plugins/prune-guard';
 export { environmentReadmePlugin } from './plugins/environment-readme';
 export { synthFailureMessage } from './failure';
+export type { SynthFailureOptions } from './failure';
 export { MAX_ALIAS_COUNT, MAX_INPUT_BYTES, readInputDocument } from './input-yaml';
 export type { InputDocument, InputYamlOptions } from './input-yaml';

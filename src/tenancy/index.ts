@@ -1,6 +1,6 @@
 // The public API of tenancy: tenant and platform namespaces, plans, the tenants file and the isolation checks.
 // Guard-rail builders and input validators stay internal.
-export { ANNOTATION_DISPLAY_NAME, ANNOTATION_OWNERS, DEFAULT_METRICS_PORTS, TenantNamespace } from './tenant-namespace';
+export { ANNOTATION_DISPLAY_NAME, ANNOTATION_OWNERS, DEFAULT_METRICS_PORTS, TENANT_DELIVERY_GROUP, TenantNamespace } from './tenant-namespace';
 export {
   CI_DEPLOYER_NAME, CI_DEPLOYER_RULES, DEFAULT_ARGOCD_NAMESPACE, TENANT_CLUSTER_ROLES, TENANT_RESOURCE_BLACKLIST,
 } from './tenant-access';

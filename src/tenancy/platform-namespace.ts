@@ -1,6 +1,8 @@
 import { Construct } from 'constructs';
 import { KubeNamespace } from '../../imports/k8s';
 import { EnvironmentChart } from '../core/environment-chart';
+import { NamespaceTier } from '../gitops/delivery-group';
+import { NamespaceTiers } from '../gitops/namespace-tiers';
 import { fail, uniqueId } from '../core/errors';
 import { LABEL_COST_CENTER, LABEL_PART_OF, LABEL_TEAM } from '../core/labels';
 import { isDns1123Label, labelValueProblem } from '../synth/schema-validator';
@@ -46,6 +48,13 @@ export interface PlatformNamespaceProps {
    * @default profile.protectStatefulResources
    */
   readonly protect?: boolean;
+  /**
+   * Delivery tier (sync wave, and whether Argo CD / Flux may prune it). A tier that is not stateful is refused at
+   * delivery when the namespace holds data.
+   * @default - derived from what the namespace holds: data when it holds a datastore, a claim or a StatefulSet with
+   * volume claim templates, else app (see `addGitOpsDelivery`)
+   */
+  readonly tier?: NamespaceTier;
 }
 
 /**
@@ -58,6 +67,8 @@ export class PlatformNamespace extends Construct {
   public readonly plan: Plan;
   /** True when PSS restricted is not enforced. */
   public readonly exempt: boolean;
+  /** The tier given in the props (else derived at delivery). */
+  public readonly tier?: NamespaceTier;
 
   public constructor(scope: Construct, id: string, props: PlatformNamespaceProps) {
     super(scope, uniqueId(scope, id));
@@ -80,6 +91,8 @@ export class PlatformNamespace extends Construct {
     }
     this.namespaceName = props.name;
     this.exempt = exemption !== undefined;
+    this.tier = props.tier;
+    if (props.tier) NamespaceTiers.of(this).declare(this, props.name, props.tier);
 
     const labels = { [LABEL_PART_OF]: 'platform' };
     new KubeNamespace(this, 'Resource', {

@@ -4,6 +4,8 @@ import { IWorkload, WorkloadPort } from '../core/connections';
 import { EnvironmentChart } from '../core/environment-chart';
 import { fail, PlatformConfigError, uniqueId } from '../core/errors';
 import { traceInput } from '../synth/provenance';
+import { NamespaceTier } from '../gitops/delivery-group';
+import { NamespaceTiers } from '../gitops/namespace-tiers';
 import { LABEL_COST_CENTER, LABEL_PART_OF, LABEL_TENANT } from '../core/labels';
 import { addNamespaceGuardrails, LABEL_ENVIRONMENT, LABEL_PLAN, podSecurityLabels } from './guardrails';
 import { InputProblem, Plan, QuotaOverrides } from './plan';
@@ -109,6 +111,9 @@ export interface TenantDefinition extends TenantNamespaceProps {
  * tenants), RoleBindings to the platform's tenant admin/edit roles and to view, a CI deployer and an Argo CD
  * AppProject confined to the namespace (emitted by the Argo CD delivery).
  */
+/** The delivery group (one Argo CD Application / Flux Kustomization) that applies every tenant namespace. */
+export const TENANT_DELIVERY_GROUP = 'tenants';
+
 export class TenantNamespace extends Construct implements IWorkload {
   /** The tenants of the environment that contains `scope`, in declaration order (held by the chart). */
   private static tenantsOf(scope: Construct): TenantNamespace[] {
@@ -183,6 +188,8 @@ export class TenantNamespace extends Construct implements IWorkload {
     this.metricsPorts.forEach((p, i) => check(metricsPortProblem(`metricsPorts[${i}]`, p)));
 
     const ns = this.namespaceName;
+    // Tenants are delivered together (one Application for all of them) in the tenant tier.
+    NamespaceTiers.of(this).suggest(ns, NamespaceTier.tenant(), TENANT_DELIVERY_GROUP);
     const labels = { [LABEL_TENANT]: this.tenant, [LABEL_PART_OF]: PART_OF };
     const annotations: Record<string, string> = {
       [ANNOTATION_DISPLAY_NAME]: this.displayName,

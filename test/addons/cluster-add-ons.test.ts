@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
-  AcmeSolver, AddOn, AwsAuth, ClusterAddOns, EnvironmentProfile, ImageReference, IngressHost, MicroserviceDeployment, MonitoringMode, SecretBackend,
+  AcmeSolver, AddOn, AwsAuth, ClusterAddOns, EnvironmentProfile, ImageReference, IngressHost, MicroserviceDeployment, MonitoringMode, resolveAddOns, SecretBackend,
   TlsIssuer, VaultAuth, VeleroCredentials,
 } from '../../src';
 import { evaluatePolicies } from '../../src/policy';
@@ -149,6 +149,13 @@ describe('add-ons that disagree with the profile', () => {
     expect(() => withAddOns({ ...production, addOns: [AddOn.certManager(), AddOn.barmanCloudPlugin()] })).toThrow(
       'production/add-ons: profile.addOns: got "plugin-barman-cloud"; needs the cloudnative-pg add-on; add AddOn.cloudNativePg() to the profile\'s addOns',
     );
+  });
+
+  it('GIVEN a profile without addOns THEN the defaults apply, with Velero only where backups are on; Velero needs the destination', () => {
+    expect(resolveAddOns('x', { ...development, addOns: undefined }).addOns.map((a) => a.name)).toEqual(['cert-manager', 'external-secrets', 'ingress-nginx']);
+    const backedUp = { ...production, addOns: undefined, backups: { ...production.backups, destination: undefined } };
+    expect(resolveAddOns('x', backedUp).addOns.map((a) => a.name)).toEqual(['cert-manager', 'external-secrets', 'ingress-nginx', 'velero']);
+    expect(() => withAddOns(backedUp)).toThrow('production/add-ons/velero: profile.backups.destination: got undefined; must be s3://<bucket>[/<prefix>] or gs://<bucket>[/<prefix>] for Velero');
   });
 
   it('GIVEN an add-on listed twice THEN synth fails', () => {

@@ -22,7 +22,7 @@ const scaledService = (chart: Parameters<Parameters<typeof deliverEnvironment>[1
 };
 
 /** Production with CloudNativePG and its plugin: two add-on layers (the plugin needs cert-manager and the operator). */
-const twoLayers: EnvironmentProfile = { ...production, addOns: [...production.addOns, AddOn.cloudNativePg(), AddOn.barmanCloudPlugin()] };
+const twoLayers: EnvironmentProfile = { ...production, addOns: [...(production.addOns ?? []), AddOn.cloudNativePg(), AddOn.barmanCloudPlugin()] };
 
 describe('add-ons in the Argo CD entry point', () => {
   it('GIVEN two add-on layers THEN add-ons take waves 1 and 2, the cluster configuration 3 and every namespace group moves after them', () => {
@@ -52,7 +52,7 @@ describe('add-ons in the Argo CD entry point', () => {
   });
 
   it('GIVEN Argo Rollouts with the Gateway API traffic router THEN the controller loads the plugin and may download it', () => {
-    const profile = { ...production, addOns: [...production.addOns.filter((a) => a.name !== 'argo-rollouts'), AddOn.argoRollouts({ trafficRouterPlugins: [TrafficRouterPlugin.gatewayApi({ version: 'v0.5.0', sha256: 'b'.repeat(64) })] })] };
+    const profile = { ...production, addOns: [...(production.addOns ?? []).filter((a) => a.name !== 'argo-rollouts'), AddOn.argoRollouts({ trafficRouterPlugins: [TrafficRouterPlugin.gatewayApi({ version: 'v0.5.0', sha256: 'b'.repeat(64) })] })] };
     const d = deliverEnvironment(profile);
     expect(d.find('argocd/production/apps', 'Application', 'production-addon-argo-rollouts').spec.source.helm.valuesObject.controller.trafficRouterPlugins).toEqual([
       { name: 'argoproj-labs/gatewayAPI', location: 'https://github.com/argoproj-labs/rollouts-plugin-trafficrouter-gatewayapi/releases/download/v0.5.0/gatewayapi-plugin-linux-amd64', sha256: 'b'.repeat(64) },

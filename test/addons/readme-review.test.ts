@@ -41,7 +41,7 @@ describe('dist/<env>/README.md: the add-ons and the prerequisites', () => {
 describe('npm run diff: add-on upgrades', () => {
   it('GIVEN an add-on upgraded in one environment THEN the review lists one line with the old and new version, once for both tools', () => {
     const before = readTreeFromDir(path.join(deliverEnvironment(production).repo, 'dist'));
-    const upgraded = { ...production, addOns: production.addOns.map((a) => (a.name === 'strimzi' ? AddOn.strimzi({ version: '1.3.0' }) : a.name === 'keda' ? AddOn.keda({ values: { operator: { replicaCount: 3 } } }) : a)) };
+    const upgraded = { ...production, addOns: (production.addOns ?? []).map((a) => (a.name === 'strimzi' ? AddOn.strimzi({ version: '1.3.0' }) : a.name === 'keda' ? AddOn.keda({ values: { operator: { replicaCount: 3 } } }) : a)) };
     const after = readTreeFromDir(path.join(deliverEnvironment(upgraded).repo, 'dist'));
     const changes = addOnVersionChanges(before, after);
     // keda changed its values only: no version line.

@@ -40,7 +40,7 @@ function problems(profile: EnvironmentProfile, build: (chart: Construct) => void
 
 describe('every construct that emits a kind served by an add-on requires it', () => {
   it('GIVEN production without argo-rollouts and keda WHEN the api-gateway is synthesized THEN synth names the construct, the kind and the add-on', () => {
-    const profile = { ...production, addOns: production.addOns.filter((a) => a.name !== 'argo-rollouts' && a.name !== 'keda') };
+    const profile = { ...production, addOns: (production.addOns ?? []).filter((a) => a.name !== 'argo-rollouts' && a.name !== 'keda') };
     expect(problems(profile, apiGateway)).toEqual([
       'production/api-gateway: AnalysisTemplate needs the argo-rollouts add-on; enable it in the profile\'s addOns',
       'production/api-gateway: Rollout needs the argo-rollouts add-on; enable it in the profile\'s addOns',
@@ -50,7 +50,7 @@ describe('every construct that emits a kind served by an add-on requires it', ()
 
   it('GIVEN the same profile WHEN synthesized with the default plugins THEN synth fails and dist/ is not written', () => {
     const app = new App();
-    const chart = new EnvironmentChart(app, { profile: { ...production, addOns: production.addOns.filter((a) => a.name !== 'argo-rollouts') } });
+    const chart = new EnvironmentChart(app, { profile: { ...production, addOns: (production.addOns ?? []).filter((a) => a.name !== 'argo-rollouts') } });
     apiGateway(chart);
     const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'requires-'));
     dirs.push(outdir);
@@ -85,7 +85,7 @@ describe('every construct that emits a kind served by an add-on requires it', ()
     expect(problems(production, needsPlugin)).toEqual([
       'production/canary-router: weighted canary needs the argo-rollouts add-on with the Gateway API traffic-router plugin (TrafficRouterPlugin.gatewayApi())',
     ]);
-    const withPlugin = { ...production, addOns: [...production.addOns.filter((a) => a.name !== 'argo-rollouts'), AddOn.argoRollouts({ trafficRouterPlugins: [TrafficRouterPlugin.gatewayApi()] })] };
+    const withPlugin = { ...production, addOns: [...(production.addOns ?? []).filter((a) => a.name !== 'argo-rollouts'), AddOn.argoRollouts({ trafficRouterPlugins: [TrafficRouterPlugin.gatewayApi()] })] };
     expect(problems(withPlugin, needsPlugin)).toEqual([]);
     expect(problems({ ...production, addOns: [] }, needsPlugin)).toEqual([
       'production/canary-router: weighted canary needs the argo-rollouts add-on; enable it in the profile\'s addOns',

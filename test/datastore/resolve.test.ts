@@ -33,7 +33,7 @@ describe('resolveDatastore', () => {
     expect(r.ctx.highAvailability).toBe(true);
     expect(r.ctx.backup).toEqual({
       bucket: 'platform-backups-production', prefix: 'data/orders-db', endpoint: 's3.amazonaws.com', retentionDays: 30,
-      credentialsSecret: 'orders-db-backup-credentials',
+      credentialsSecret: 'orders-db-backup-credentials', schedule: '0 */6 * * *', veleroSchedule: '0 2 * * *',
     });
     expect(r.protect).toEqual({ 'argocd.argoproj.io/sync-options': 'Prune=false,Delete=false' });
   });

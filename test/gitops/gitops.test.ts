@@ -282,7 +282,8 @@ describe('checkGitOpsDelivery', () => {
     addGitOpsDelivery(app, {
       environment: env,
       source: SOURCE,
-      namespaces: [{ namespace: 'data', tier: NamespaceTier.app(), group: 'all' }, { namespace: 'backend', tier: NamespaceTier.app(), group: 'all' }],
+      // `data` holds a StatefulSet with claims: the group takes a stateful tier (an app tier would be refused).
+      namespaces: [{ namespace: 'data', tier: NamespaceTier.data(), group: 'all' }, { namespace: 'backend', tier: NamespaceTier.data(), group: 'all' }],
     });
     const repo = fs.mkdtempSync(path.join(os.tmpdir(), 'gitops-test-'));
     tmpDirs.push(repo);

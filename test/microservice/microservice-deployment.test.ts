@@ -781,8 +781,17 @@ describe('MicroserviceDeployment: bad input', () => {
     expect(prod({ image: ImageReference.parse('ghcr.io/acme/api') })).toThrow(`production/svc: image: got "ghcr.io/acme/api"; the production image policy forbids untagged images (they mean "latest"): pin a version tag or a digest`);
   });
 
-  test('tag without digest where the profile requires digests', () => {
-    expect(prod({ image: ImageReference.fromTag('ghcr.io/acme/api', '1.0.0') })).toThrow(`production/svc: image: got "ghcr.io/acme/api:1.0.0"; the production image policy accepts only digests: use "ghcr.io/acme/api@sha256:<64 hex characters>"`);
+  test('GIVEN a tag without digest where the profile requires digests WHEN synthesized THEN synth reports it (not construction), with both fixes', () => {
+    const app = new App();
+    const chart = new EnvironmentChart(app, { profile: production });
+    expect(() => new MicroserviceDeployment(chart, 'svc', minimal({ image: ImageReference.fromTag('ghcr.io/acme/api', '1.0.0') }))).not.toThrow();
+    expect(synthesizeToJson(app).problems).toContain(`production/svc: image: got "ghcr.io/acme/api:1.0.0"; the production image policy accepts only digests: use "ghcr.io/acme/api@sha256:<64 hex characters>" or add "ghcr.io/acme/api:1.0.0" to profile.imageDigests`);
+  });
+
+  test('GIVEN a tag with an entry in profile.imageDigests WHEN synthesized in production THEN it is accepted and written with the digest', () => {
+    const pinned = { ...production, imageDigests: { ...production.imageDigests, 'ghcr.io/acme/api:1.0.0': DIGEST } };
+    const r = build({ image: ImageReference.fromTag('ghcr.io/acme/api', '1.0.0') }, pinned);
+    expect(container(r.find('Deployment', 'api')).image).toBe(`ghcr.io/acme/api:1.0.0@${DIGEST}`);
   });
 
   test('latest sidecar image in staging', () => {

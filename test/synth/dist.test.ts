@@ -4,7 +4,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { load } from 'js-yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ENVIRONMENTS, buildApp } from '../../charts';
+import { ENVIRONMENTS, SYNTH_COMMAND, buildApp } from '../../charts';
 import { SchemaValidator, checkGitOpsDelivery, checkTenantIsolation, synthesize } from '../../src';
 import { defaultPlugins } from '../../src/synth/plugins';
 
@@ -33,7 +33,7 @@ afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 describe('the committed dist/', () => {
   it('equals a fresh synth of the charts (no drift)', () => {
     const fresh = path.join(tmp, 'fresh');
-    synthesize(buildApp(), { outdir: fresh, plugins: defaultPlugins(), warn: () => undefined });
+    synthesize(buildApp(), { outdir: fresh, plugins: defaultPlugins(), warn: () => undefined, command: SYNTH_COMMAND });
     const a = tree(fresh);
     const b = tree(dist);
     expect(Object.keys(b)).toEqual(Object.keys(a));

@@ -39,10 +39,11 @@ afterEach(() => fs.rmSync(repo, { recursive: true, force: true }));
 describe('guards compare with the last commit when dist/ is missing or modified', () => {
   it('GIVEN dist/ deleted WHEN a synth drops the StatefulSet THEN the prune and stateful guards still fail, naming the commit', () => {
     fs.rmSync(dist, { recursive: true, force: true });
+    // Without a command of its own, synth advises the package's CLI.
     expect(() => synthesize(app(undefined), { outdir: dist, plugins: PLUGINS() })).toThrow(
-      'synth failed with 4 problem(s); dist/ was left unchanged:\n'
-      + '  production/data/StatefulSet/orders-db-replica: would be removed from dist/production (it is in the last commit (HEAD:dist/)), but a StatefulSet holds persistent data or everything in it and environment "production" protects it (profile.delivery.pruneGuard); if the removal is intended, run synth with --allow-prune (npm run synth -- --allow-prune)\n'
-      + '  production/data/StatefulSet/orders-db: would be removed from dist/production (it is in the last commit (HEAD:dist/)), but a StatefulSet holds persistent data or everything in it and environment "production" protects it (profile.delivery.pruneGuard); if the removal is intended, run synth with --allow-prune (npm run synth -- --allow-prune)\n'
+      `synth failed with 4 problem(s); ${dist}/ was left unchanged:\n`
+      + `  production/data/StatefulSet/orders-db-replica: would be removed from ${dist}/production (it is in the last commit (HEAD:dist/)), but a StatefulSet holds persistent data or everything in it and environment "production" protects it (profile.delivery.pruneGuard); if the removal is intended, run synth with --allow-prune (npx cdk8s-platform --allow-prune)\n`
+      + `  production/data/StatefulSet/orders-db: would be removed from ${dist}/production (it is in the last commit (HEAD:dist/)), but a StatefulSet holds persistent data or everything in it and environment "production" protects it (profile.delivery.pruneGuard); if the removal is intended, run synth with --allow-prune (npx cdk8s-platform --allow-prune)\n`
       + '  production/data/orders-db-replica: StatefulSet was removed or renamed: its volumes would be orphaned (rename it back, or remove it on purpose by hand) (compared with the last commit (HEAD:dist/))\n'
       + '  production/data/orders-db: StatefulSet was removed or renamed: its volumes would be orphaned (rename it back, or remove it on purpose by hand) (compared with the last commit (HEAD:dist/))'
     );

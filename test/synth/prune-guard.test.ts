@@ -25,17 +25,17 @@ function outdir(): string {
 function synth(dir: string, profile: EnvironmentProfile, withPostgres: boolean, allowPrune = false, warn: (m: string) => void = () => undefined) {
   const app = new App();
   buildFixtureEnvironment(app, profile, { withPostgres });
-  return synthesize(app, { outdir: dir, plugins: [pruneGuard({ allowPrune })], warn });
+  return synthesize(app, { outdir: dir, plugins: [pruneGuard({ allowPrune })], warn, command: 'npm run synth --' });
 }
 
 describe('prune guard', () => {
-  test('GIVEN production with a committed StatefulSet WHEN synth drops it THEN synth fails naming it and the flag', () => {
+  test('GIVEN production with a committed StatefulSet WHEN synth drops it THEN synth fails naming it, the real output folder and the command with the flag', () => {
     const dir = outdir();
     synth(dir, production, true);
     const before = fs.readFileSync(path.join(dir, 'production/data/statefulset-postgres.yaml'), 'utf8');
     expect(() => synth(dir, production, false)).toThrow(
-      'synth failed with 1 problem(s); dist/ was left unchanged:\n'
-      + '  production/data/StatefulSet/postgres: would be removed from dist/production, but a StatefulSet holds persistent data or everything in it and environment "production" protects it (profile.delivery.pruneGuard); if the removal is intended, run synth with --allow-prune (npm run synth -- --allow-prune)',
+      `synth failed with 1 problem(s); ${dir}/ was left unchanged:\n`
+      + `  production/data/StatefulSet/postgres: would be removed from ${dir}/production, but a StatefulSet holds persistent data or everything in it and environment "production" protects it (profile.delivery.pruneGuard); if the removal is intended, run synth with --allow-prune (npm run synth -- --allow-prune)`,
     );
     expect(fs.readFileSync(path.join(dir, 'production/data/statefulset-postgres.yaml'), 'utf8')).toBe(before);
   });
@@ -46,7 +46,7 @@ describe('prune guard', () => {
     const warnings: string[] = [];
     const result = synth(dir, dr, false, true, (m) => warnings.push(m));
     expect(result.files).not.toContain('dr/data/statefulset-postgres.yaml');
-    expect(warnings).toEqual(['dr/data/StatefulSet/postgres: will be removed from dist/dr (a StatefulSet holds persistent data or everything in it); allowed by --allow-prune']);
+    expect(warnings).toEqual([`dr/data/StatefulSet/postgres: will be removed from ${dir}/dr (a StatefulSet holds persistent data or everything in it); allowed by --allow-prune`]);
   });
 
   test('GIVEN development (no prune guard) WHEN synth drops the StatefulSet THEN synth succeeds', () => {

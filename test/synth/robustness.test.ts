@@ -32,12 +32,17 @@ describe('failure messages', () => {
   it('GIVEN a PlatformConfigError WHEN synth fails THEN the message is printed without a stack', () => {
     const e = new PlatformConfigError('production/api', 'replicas', 0, 'must be at least 1');
     expect(isUserMistake(e)).toBe(true);
-    expect(synthFailureMessage(e)).toBe('synth failed; dist/ was left unchanged:\n  production/api: replicas: got 0; must be at least 1');
+    expect(synthFailureMessage(e, { outdir: 'dist' })).toBe('synth failed; dist/ was left unchanged:\n  production/api: replicas: got 0; must be at least 1');
+  });
+
+  it('GIVEN no output folder WHEN synth fails before it is known THEN the message says "the output folder"', () => {
+    const e = new PlatformConfigError('production/api', 'replicas', 0, 'must be at least 1');
+    expect(synthFailureMessage(e)).toBe('synth failed; the output folder was left unchanged:\n  production/api: replicas: got 0; must be at least 1');
   });
 
   it('GIVEN a SynthError WHEN synth fails THEN its own summary is printed, no stack', () => {
-    const e = new SynthError(['production/a/ConfigMap/x: data: bad']);
-    expect(synthFailureMessage(e)).toBe('synth failed with 1 problem(s); dist/ was left unchanged:\n  production/a/ConfigMap/x: data: bad');
+    const e = new SynthError(['production/a/ConfigMap/x: data: bad'], { outdir: 'out/manifests' });
+    expect(synthFailureMessage(e, { outdir: 'dist' })).toBe('synth failed with 1 problem(s); out/manifests/ was left unchanged:\n  production/a/ConfigMap/x: data: bad');
   });
 
   it('GIVEN constructs\' own duplicate-id error (raw ApiObjects) WHEN synth fails THEN it reads like a PlatformConfigError', () => {
@@ -51,13 +56,13 @@ describe('failure messages', () => {
       error = e;
     }
     expect(isUserMistake(error)).toBe(true);
-    expect(synthFailureMessage(error)).toBe('synth failed; dist/ was left unchanged:\n  development/cm: id: got "cm"; development already has a construct with this id; construct ids are API (they name objects\' construct paths): give each construct its own id');
+    expect(synthFailureMessage(error, { outdir: 'dist' })).toBe('synth failed; dist/ was left unchanged:\n  development/cm: id: got "cm"; development already has a construct with this id; construct ids are API (they name objects\' construct paths): give each construct its own id');
   });
 
   it('GIVEN an internal error WHEN synth fails THEN it is called internal and printed with its stack', () => {
     const e = new TypeError('cannot read properties of undefined');
     expect(isUserMistake(e)).toBe(false);
-    const text = synthFailureMessage(e);
+    const text = synthFailureMessage(e, { outdir: 'dist' });
     expect(text.split('\n')[0]).toBe('synth failed; dist/ was left unchanged. This is an internal error of the platform library (not a mistake in your input); please report it with this trace:');
     expect(text).toContain('TypeError: cannot read properties of undefined\n    at ');
   });

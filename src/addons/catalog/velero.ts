@@ -93,8 +93,9 @@ export interface BackupBucket {
   readonly prefix?: string;
 }
 
-/** `s3://bucket[/prefix]` or `gs://bucket[/prefix]`; undefined for anything else. */
-export function parseBackupDestination(url: string): BackupBucket | undefined {
+/** `s3://bucket[/prefix]` or `gs://bucket[/prefix]`; undefined for anything else (or no destination). */
+export function parseBackupDestination(url: string | undefined): BackupBucket | undefined {
+  if (url === undefined) return undefined;
   const m = /^(s3|gs):\/\/([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])(?:\/(.*?))?\/?$/.exec(url);
   if (!m) return undefined;
   return { provider: m[1] === 's3' ? 'aws' : 'gcp', bucket: m[2]!, ...(m[3] ? { prefix: m[3] } : {}) };
@@ -197,7 +198,7 @@ export function veleroDefinition(options: VeleroOptions, namespace: string): Add
     },
     prerequisites: (ctx) => {
       const b = parseBackupDestination(ctx.profile.backups.destination);
-      const where = b ? `${b.provider === 'aws' ? 's3' : 'gs'}://${b.bucket}` : ctx.profile.backups.destination;
+      const where = b ? `${b.provider === 'aws' ? 's3' : 'gs'}://${b.bucket}` : ctx.profile.backups.destination ?? '(no profile.backups.destination)';
       const who = credentials.kind === 'irsa' ? `the IAM role ${credentials.roleArn}` : credentials.kind === 'secret' ? `the credentials at \`${credentials.remoteKey}\` in the secret store` : 'the ambient identity of the Velero pods';
       return [`the bucket ${where} and ${who} allowed to read and write it${snapshots ? ' and to create volume snapshots' : ''}`];
     },

@@ -1,4 +1,5 @@
-import type { CheckResult, EnvironmentOutput, SynthPlugin } from '../../synth/synthesizer';
+import { synthCommandName } from '../../synth/synthesizer';
+import type { CheckResult, EnvironmentOutput, SynthContext, SynthPlugin } from '../../synth/synthesizer';
 import { proveFlows } from './proof';
 import { FLOWS_REPORT_FILE, renderFlowsReport } from './report';
 
@@ -13,9 +14,9 @@ export function flowsPlugin(): SynthPlugin {
       const proof = proveFlows(env);
       return proof.enforced ? { errors: proof.violations, warnings: [] } : { errors: [], warnings: proof.violations };
     },
-    files(env: EnvironmentOutput): Record<string, string> {
+    files(env: EnvironmentOutput, ctx: SynthContext): Record<string, string> {
       if (env.directory !== env.name) return {};
-      return { [`${env.directory}/${FLOWS_REPORT_FILE}`]: renderFlowsReport(proveFlows(env)) };
+      return { [`${env.directory}/${FLOWS_REPORT_FILE}`]: renderFlowsReport(proveFlows(env), synthCommandName(ctx)) };
     },
   };
 }

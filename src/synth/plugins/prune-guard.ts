@@ -7,9 +7,9 @@ import * as path from 'path';
 import { resolveDelivery } from '../../gitops/sync-policy';
 import { baselinesOf, DistBaseline, workingTreeBaseline } from '../baseline';
 import { parseInputYaml } from '../input-yaml';
-import { CheckResult, EnvironmentOutput, SynthContext, SynthPlugin } from '../synthesizer';
+import { CheckResult, DEFAULT_SYNTH_COMMAND, EnvironmentOutput, outputLabel, SynthContext, SynthPlugin } from '../synthesizer';
 
-/** Command-line flag that lets synth remove protected resources (wired in main.ts). */
+/** Command-line flag that lets synth remove protected resources (read by `runSynth`). */
 export const ALLOW_PRUNE_FLAG = '--allow-prune';
 
 /**
@@ -76,6 +76,8 @@ export function pruneGuard(options: PruneGuardOptions = {}): SynthPlugin {
       if (!resolveDelivery(env.profile).pruneGuard) return { errors: [], warnings: [] };
       const messages: string[] = [];
       const seen = new Set<string>();
+      const folder = `${outputLabel(ctx.outdir)}${env.directory}`;
+      const command = ctx.command ?? DEFAULT_SYNTH_COMMAND;
       baselinesOf(ctx).forEach((baseline, i) => {
         // The folder on disk first; the last commit only adds what the folder no longer shows.
         const where = i === 0 && baseline.label === `${path.basename(ctx.outdir)}/` ? '' : ` (it is in ${baseline.label})`;
@@ -83,8 +85,8 @@ export function pruneGuard(options: PruneGuardOptions = {}): SynthPlugin {
           if (seen.has(r.id)) continue;
           seen.add(r.id);
           messages.push(allowPrune
-            ? `${r.id}: will be removed from dist/${env.directory} (${r.reason})${where}; allowed by ${ALLOW_PRUNE_FLAG}`
-            : `${r.id}: would be removed from dist/${env.directory}${where}, but ${r.reason} and environment "${env.name}" protects it (profile.delivery.pruneGuard); if the removal is intended, run synth with ${ALLOW_PRUNE_FLAG} (npm run synth -- ${ALLOW_PRUNE_FLAG})`);
+            ? `${r.id}: will be removed from ${folder} (${r.reason})${where}; allowed by ${ALLOW_PRUNE_FLAG}`
+            : `${r.id}: would be removed from ${folder}${where}, but ${r.reason} and environment "${env.name}" protects it (profile.delivery.pruneGuard); if the removal is intended, run synth with ${ALLOW_PRUNE_FLAG} (${command} ${ALLOW_PRUNE_FLAG})`);
         }
       });
       return allowPrune ? { errors: [], warnings: messages } : { errors: messages, warnings: [] };
