@@ -18,7 +18,6 @@ export const development = Profiles.development({
     // The api-gateway scales on its request rate (a ScaledObject with a Prometheus trigger).
     AddOn.keda(),
   ],
-  clusterProvides: { storageClasses: ['standard'] },
 });
 
 /** The reference platform in development: latest builds, rolling updates, everything in-cluster, no Kafka. */

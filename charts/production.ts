@@ -26,7 +26,6 @@ export const production = Profiles.production({
     // File-system backups copy volume data into the bucket, so dr (another region) can restore them.
     AddOn.velero({ credentials: VeleroCredentials.serviceAccountRole(veleroRole('production')), nodeAgent: true }),
   ],
-  clusterProvides: { storageClasses: ['gp3-encrypted'] },
 });
 
 /** The reference platform in production: canary for the API gateway, blue-green for the frontend, HA datastores. */

@@ -23,7 +23,6 @@ export const staging = Profiles.staging({
     AddOn.strimzi(),
     AddOn.velero({ credentials: VeleroCredentials.serviceAccountRole(veleroRole('staging')) }),
   ],
-  clusterProvides: { storageClasses: ['gp3'] },
 });
 
 /** The reference platform in staging: release candidates, managed Redis (as the seeds' staging), Kafka on. */

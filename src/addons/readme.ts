@@ -56,12 +56,14 @@ export function addOnReadmeLines(envName: string, profile: EnvironmentProfile): 
   const list = (what: string, names: readonly string[] | undefined) => {
     if (names && names.length > 0) items.push(`${what}: ${names.map((n) => `\`${n}\``).join(', ')}`);
   };
-  list('StorageClasses', p.storageClasses);
+  list('StorageClasses', [...new Set([profile.storage.storageClass, ...(p.storageClasses ?? [])])]);
   list('PriorityClasses', p.priorityClasses);
   list('IngressClasses', p.ingressClasses);
   list('GatewayClasses', p.gatewayClasses);
   list('ClusterIssuers', p.clusterIssuers);
-  list('ClusterSecretStores', p.clusterSecretStores);
+  const defined = addOns.flatMap((a) => a.definition.provides?.({ profile, namespace: a.namespace }).clusterSecretStores ?? []);
+  const implicitStore = defined.length === 0 && profile.secretStore.kind === 'ClusterSecretStore' ? [profile.secretStore.name] : [];
+  list('ClusterSecretStores', [...new Set([...implicitStore, ...(p.clusterSecretStores ?? [])])]);
   list('kinds served by the cluster', p.kinds);
   list('objects', p.objects);
   const oci = addOns.filter((a) => a.chart.oci);

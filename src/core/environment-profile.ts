@@ -157,7 +157,7 @@ export interface SecretStoreRef {
  * the environment's objects to these resolve, and dist/<env>/README.md lists them as prerequisites.
  */
 export interface ClusterProvides {
-  /** StorageClasses PersistentVolumeClaims and volume claim templates may name. @default none */
+  /** StorageClasses claims and volume claim templates may name besides `storage.storageClass` (always provided). @default none */
   readonly storageClasses?: readonly string[];
   /** PriorityClasses pods may name (besides the built-in system-cluster-critical and system-node-critical). @default none */
   readonly priorityClasses?: readonly string[];

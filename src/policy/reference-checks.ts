@@ -210,6 +210,8 @@ function producedObjects(index: PolicyIndex): Set<string> {
 function providedObjects(profile: EnvironmentProfile, where: string): Set<string> {
   const out = new Set<string>(BUILT_IN);
   const p = profile.clusterProvides ?? {};
+  // The profile's storage class is its statement of the cluster's (one fact, one place).
+  out.add(`StorageClass//${profile.storage.storageClass}`);
   const add = (kind: string, names: readonly string[] | undefined) => { for (const n of names ?? []) out.add(`${kind}//${n}`); };
   add('StorageClass', p.storageClasses);
   add('PriorityClass', p.priorityClasses);
@@ -224,6 +226,9 @@ function providedObjects(profile: EnvironmentProfile, where: string): Set<string
   for (const ns of PREEXISTING_NAMESPACES) out.add(`Namespace//${ns}`);
   const { addOns } = resolveAddOns(where, profile);
   for (const ns of addOnNamespaces(addOns, profile)) out.add(`Namespace//${ns.name}`);
+  // Where no add-on defines stores, the profile's secret store is the cluster's (a prerequisite in the README);
+  // where stores are defined, the profile must name one of them.
+  if (externalStoresOf(profile, addOns).length === 0 && profile.secretStore.kind === 'ClusterSecretStore') out.add(`ClusterSecretStore//${profile.secretStore.name}`);
   for (const a of addOns) {
     const provides: AddOnProvides = a.definition.provides?.({ profile, namespace: a.namespace }) ?? {};
     add('IngressClass', provides.ingressClasses);
@@ -236,6 +241,11 @@ function providedObjects(profile: EnvironmentProfile, where: string): Set<string
     for (const o of provides.objects ?? []) out.add(o);
   }
   return out;
+}
+
+/** ClusterSecretStores the profile's add-ons define. */
+export function externalStoresOf(profile: EnvironmentProfile, addOns: ReturnType<typeof resolveAddOns>['addOns']): string[] {
+  return addOns.flatMap((a) => a.definition.provides?.({ profile, namespace: a.namespace }).clusterSecretStores ?? []);
 }
 
 function describeTarget(r: ObjectReference): string {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AddOn } from '../../src';
+import { AddOn, SecretBackend } from '../../src';
 import { evaluatePolicies, policyPlugin } from '../../src/policy';
 import { development, production } from '../helpers';
 import { envOf, goodEnvironment, pick } from './fixtures';
@@ -50,6 +50,25 @@ describe('references-resolve: objects that produce the object referred to', () =
     pick(objs, 'RoleBinding', 'operator').subjects.push({ kind: 'ServiceAccount', name: 'external-secrets', namespace: 'external-secrets' }, { kind: 'ServiceAccount', name: 'ghost', namespace: 'shop' });
     expect(refs(objs)).toEqual([
       'production/shop/RoleBinding/operator: subjects[2].name: refers to ServiceAccount shop/ghost, which no object of environment production creates; emit it, or declare it in profile.clusterProvides.objects as "ServiceAccount/shop/ghost" if the cluster provides it [references-resolve]',
+    ]);
+  });
+});
+
+describe('references-resolve: what the profile states about the cluster', () => {
+  const es = { apiVersion: 'external-secrets.io/v1', kind: 'ExternalSecret', metadata: { name: 'api-secrets', namespace: 'shop' }, spec: { secretStoreRef: { kind: 'ClusterSecretStore', name: 'vault-production' } } };
+  const pvc = { apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: 'data', namespace: 'shop' }, spec: { storageClassName: 'gp3-encrypted', accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } } };
+
+  it('GIVEN no add-on defining stores THEN the profile\'s secret store is the cluster\'s; GIVEN stores THEN it must be one of them', () => {
+    expect(refs([...goodEnvironment(), es], { ...production, addOns: [AddOn.externalSecrets(), AddOn.certManager(), AddOn.ingressNginx(), AddOn.velero()] })).toEqual([]);
+    expect(refs([...goodEnvironment(), es], { ...production, addOns: [AddOn.externalSecrets({ stores: [SecretBackend.gcpSecretManager('gcp', { projectId: 'p' })] }), AddOn.certManager(), AddOn.ingressNginx(), AddOn.velero()] })).toEqual([
+      'production/shop/ExternalSecret/api-secrets: spec.secretStoreRef.name: refers to ClusterSecretStore vault-production, which no object of environment production creates; emit it, or declare it in AddOn.externalSecrets({ stores: [...] }) or profile.clusterProvides.clusterSecretStores if the cluster provides it [references-resolve]',
+    ]);
+  });
+
+  it('GIVEN the profile\'s storage class THEN claims may name it; another class must be declared', () => {
+    expect(refs([...goodEnvironment(), pvc])).toEqual([]);
+    expect(refs([...goodEnvironment(), pvc], { ...production, storage: { ...production.storage, storageClass: 'gp3' } })).toEqual([
+      'production/shop/PersistentVolumeClaim/data: spec.storageClassName: refers to StorageClass gp3-encrypted, which no object of environment production creates; emit it, or declare it in profile.clusterProvides.storageClasses if the cluster provides it [references-resolve]',
     ]);
   });
 });

@@ -25,8 +25,6 @@ function userApp(digests: Record<string, string> = {}) {
   return (app: App) => {
     const profile: EnvironmentProfile = Profiles.production({
       name: 'production', cluster: CLUSTER, domain: 'shop.example.com', backups: { destination: 's3://shop-backups' }, imageDigests: digests,
-      // What the user's cluster has: every reference of the environment must resolve (issue 13).
-      clusterProvides: { storageClasses: ['standard'], clusterSecretStores: ['platform-secrets'] },
     });
     const chart = new EnvironmentChart(app, { profile });
     new PlatformNamespace(chart, 'ns-shop', { name: 'shop' });
