@@ -6,12 +6,11 @@
 import { ApiObject } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
 import { IntOrString, KubeNetworkPolicy, NetworkPolicyPeer, NetworkPolicyPort } from '../../imports/k8s';
-import { ClusterServiceWorkload } from '../core/cluster-services';
+import { apiServerOf, ClusterServiceWorkload } from '../core/cluster-services';
 import { ConnectionGraph, IWorkload, WorkloadPort } from '../core/connections';
 import { EnvironmentChart } from '../core/environment-chart';
 import { fail } from '../core/errors';
 import { componentNetworkPolicy } from '../observability/common';
-import { DEFAULT_CLUSTER_CIDRS } from '../observability/observability-stack';
 import { namespacePeer } from '../tenancy/guardrails';
 import { QuotaOverrides } from '../tenancy/plan';
 import { NamespaceTier } from '../gitops/delivery-group';
@@ -30,8 +29,6 @@ export const CLUSTER_ADD_ONS_ID = 'add-ons';
 
 const SYMBOL = Symbol.for('cdk8s-platform.ClusterAddOns');
 
-/** Ports of the API server endpoints pods reach (443 on managed clusters, 6443 on kubeadm). */
-export const API_SERVER_PORTS: readonly number[] = [443, 6443];
 /** Name of the NetworkPolicy every add-on namespace gets: API server egress, scraping by Prometheus. */
 export const ADD_ON_BASELINE_POLICY = 'add-on-baseline';
 
@@ -103,9 +100,12 @@ export class ClusterAddOns extends Construct {
     }
     this.namespaces = addOnNamespaces(addOns, profile);
     const monitoring = profile.monitoring.namespace;
+    const apiServer = apiServerOf(profile);
     for (const ns of this.namespaces) {
-      if (existing.has(ns.name)) NamespaceTiers.of(this).suggest(ns.name, NamespaceTier.addOns());
-      if (!existing.has(ns.name)) {
+      if (existing.has(ns.name)) {
+        // Created by another construct (kube-prometheus-stack's namespace, when the stack creates it): only its tier.
+        NamespaceTiers.of(this).suggest(ns.name, NamespaceTier.addOns());
+      } else {
         const crds = ns.addOns.some((n) => addOns.find((a) => a.name === n)!.installsCrds);
         // The platform's guard rails (quota, limits, default deny, DNS) like every namespace of the environment.
         new PlatformNamespace(this, `Namespace-${ns.name}`, {
@@ -127,7 +127,7 @@ export class ClusterAddOns extends Construct {
           podSelector: {},
           policyTypes: ['Ingress', 'Egress'],
           ingress: ns.name === monitoring ? [] : [{ from: [{ ...namespacePeer(monitoring), podSelector: { matchLabels: { 'app.kubernetes.io/name': 'prometheus' } } }] }],
-          egress: [{ to: DEFAULT_CLUSTER_CIDRS.map((cidr) => ({ ipBlock: { cidr } })), ports: API_SERVER_PORTS.map((p) => ({ protocol: 'TCP', port: IntOrString.fromNumber(p) })) }],
+          egress: [{ to: apiServer.cidrs.map((cidr) => ({ ipBlock: { cidr } })), ports: apiServer.ports.map((p) => ({ protocol: 'TCP', port: IntOrString.fromNumber(p) })) }],
         },
       });
     }
