@@ -19,6 +19,7 @@ export const IMAGE_DIGESTS: Readonly<Record<string, string>> = {
   'docker.io/curlimages/curl:8.10.1': 'sha256:c46294bf5fa5f80565b487b1c4305b49e208c1760bba8d8f3f2f6617d8b4d688',
   'docker.io/grafana/grafana:11.2.2': 'sha256:ff7489f24c0fde17abf6b9eeaded8ef4d1db803490eea25da3d5d0bce9d13a44',
   'docker.io/jaegertracing/jaeger:2.11.0': 'sha256:e075c448e09f0626807b920c448d2d0a412eb2a1dc772da19dd0b4db24b1cb7f',
+  'docker.io/library/haproxy:3.0.5': 'sha256:1cf9e0ba3259865e015df721c45c6ae106c8aa70da17d3cb011d97f8eabb5ccc',
   'docker.io/library/postgres:16.4': 'sha256:18ca423de4deaea0bdbe46726f44eb12a25751e7a9601a39c533753204c0c84e',
   'docker.io/library/redis:7.4.1': 'sha256:603ac541e0c76773c7360e650b8d84fb21f10782a3f9bdcbb1d5fdb8710fbfef',
   'docker.io/otel/opentelemetry-collector-contrib:0.111.0': 'sha256:118339865f1cf1f7af72c867cd93b872073a9dcc75a2d0077d82cd2d17745ff2',

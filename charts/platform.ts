@@ -2,8 +2,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { App } from 'cdk8s';
 import {
-  addGitOpsDelivery, ConnectionGraph, EnvironmentChart, Engine, EnvValue, HealthProbe, IngressHost, LogBackend,
-  MetricQuery, MicroserviceDeployment, MicroserviceDeploymentProps, NetworkPeer, ObservabilityStack, PlatformNamespace,
+  addGitOpsDelivery, ConnectionGraph, ConnectionValue, EnvironmentChart, Engine, EnvValue, HealthProbe, IngressHost, LogBackend,
+  MetricQuery, MicroserviceDeployment, MicroserviceDeploymentProps, ObservabilityStack, PlatformNamespace,
   Receiver, StatefulDatastore, TenantNamespace, TraceBackend, defaultPlans, loadTenantsFile, otelCollectorRef, otlpEnvironment,
 } from '../src';
 import { serviceImage } from './images';
@@ -67,15 +67,19 @@ export function buildPlatform(app: App, settings: PlatformSettings, environments
       team,
       partOf: 'invoicing-platform',
     });
-  datastore('postgres', 'db-postgres', Engine.postgres(), '100Gi', 'platform');
-  datastore('redis', 'db-redis', Engine.redis(), undefined, 'platform');
-  datastore('minio', 'storage-minio', Engine.minio(), undefined, 'platform');
-  datastore('clickhouse', 'db-clickhouse', Engine.clickhouse(), undefined, 'analytics');
-  const logs = datastore('logs', 'db-elasticsearch', Engine.elasticsearch(), undefined, 'platform');
+  const postgres = datastore('postgres', 'db-postgres', Engine.postgres(), '100Gi', 'platform');
+  const redis = datastore('redis', 'db-redis', Engine.redis(), undefined, 'platform');
+  const minio = datastore('minio', 'storage-minio', Engine.minio(), undefined, 'platform');
+  const clickhouse = datastore('clickhouse', 'db-clickhouse', Engine.clickhouse(), undefined, 'analytics');
+  // Fluent Bit writes the daily log indices and Grafana reads them, each as a user of its own that the cluster
+  // provisions from the stored password both ends read.
+  const logs = datastore('logs', 'db-elasticsearch', Engine.elasticsearch({
+    users: [{ name: 'fluent-bit', access: 'write', indices: ['logs-*'] }, { name: 'grafana', access: 'read', indices: ['logs-*'] }],
+  }), undefined, 'platform');
   if (settings.kafka) datastore('kafka', 'db-kafka', Engine.kafka(), undefined, 'platform');
 
   // --- observability ----------------------------------------------------------------------------------------
-  const observability = new ObservabilityStack(chart, 'observability', {
+  new ObservabilityStack(chart, 'observability', {
     runbookBaseUrl: 'https://runbooks.example.com/platform',
     alerting: {
       receivers: [
@@ -91,16 +95,12 @@ export function buildPlatform(app: App, settings: PlatformSettings, environments
         { receiver: 'web-slack', matchers: { team: 'web' } },
       ],
     },
-    logs: LogBackend.elasticsearch({ host: `logs.db-elasticsearch.svc`, port: 9200, peer: NetworkPeer.pods('db-elasticsearch', logs.podSelector) }),
+    // Host, port, TLS and the users' credentials come from the logs cluster's endpoint; Fluent Bit and Grafana join the
+    // connection graph as its clients (its NetworkPolicy admits them, theirs follow).
+    logs: LogBackend.elasticsearch({ endpoint: logs.endpoint('http'), indexPrefix: 'logs' }),
     // Jaeger v2 in the monitoring namespace (Badger storage, 72 h retention, 20Gi).
     traces: TraceBackend.jaegerInCluster({ retention: '72h', storageSize: '20Gi' }),
   });
-
-  // Fluent Bit ships logs to, and Grafana queries, the logs cluster: declared in the graph so the datastore's
-  // NetworkPolicy admits them (their own egress comes from the backend's peer).
-  for (const client of [observability.fluentBit, observability.grafana]) {
-    if (client) ConnectionGraph.of(chart).connect(client, logs, undefined, 'logs.clients');
-  }
 
   // --- services ---------------------------------------------------------------------------------------------
   const service = (name: ServiceName, namespace: PlatformNamespaceName, team: string, props: Partial<MicroserviceDeploymentProps>) => {
@@ -135,43 +135,33 @@ export function buildPlatform(app: App, settings: PlatformSettings, environments
     autoscaling: { ...ha, podsMetrics: [{ name: 'requests_per_second', averageValue: '100', query: MetricQuery.httpRequestRate() }] },
     env: { NODE_ENV: EnvValue.value('production'), PORT: EnvValue.value('8080') },
   });
+  // Connection strings are composed from the datastores' endpoints and their stored credentials (External Secrets
+  // templating): the graph edge, the NetworkPolicies at both ends and the URL all follow from the endpoint.
+  const database = (name: string) => ({ to: postgres.endpoint('rw'), env: { DATABASE_URL: ConnectionValue.url({ path: name }) } });
+  const cache = { to: redis.endpoint('master'), env: { REDIS_URL: ConnectionValue.url() } };
+  const objectStorage = {
+    to: minio.endpoint('s3'),
+    env: { S3_ENDPOINT: ConnectionValue.url({ credentials: false }), S3_ACCESS_KEY_ID: ConnectionValue.user(), S3_SECRET_ACCESS_KEY: ConnectionValue.password() },
+  };
   const auth = service('auth-service', 'backend', 'backend', {
-    secrets: {
-      'database-url': { key: `${profile.name}/auth-service/database`, property: 'url' },
-      'redis-url': { key: `${profile.name}/auth-service/redis`, property: 'url' },
-      'jwt-secret': { key: `${profile.name}/auth-service/jwt`, property: 'secret' },
-    },
-    env: {
-      DATABASE_URL: EnvValue.fromSecret('database-url'),
-      REDIS_URL: EnvValue.fromSecret('redis-url'),
-      JWT_SECRET: EnvValue.fromSecret('jwt-secret'),
-    },
+    secrets: { 'jwt-secret': { key: `${profile.name}/auth-service/jwt`, property: 'secret' } },
+    env: { JWT_SECRET: EnvValue.fromSecret('jwt-secret') },
+    connections: [database('auth'), cache],
     config: { files: { 'config.yaml': 'auth:\n  jwt_expiry: 15m\n  refresh_expiry: 7d\n  max_sessions: 5\n' }, mountPath: '/app/config' },
     autoscaling: ha,
   });
-  const withDatabase = (svcName: ServiceName) => ({
-    secrets: { 'database-url': { key: `${profile.name}/${svcName}/database`, property: 'url' } },
-    env: { DATABASE_URL: EnvValue.fromSecret('database-url') },
+  const user = service('user-service', 'backend', 'backend', { connections: [database('users'), objectStorage], autoscaling: ha });
+  const invoice = service('invoice-service', 'backend', 'backend', {
+    connections: [database('invoices'), objectStorage, { to: clickhouse.endpoint('http'), env: { CLICKHOUSE_URL: ConnectionValue.url() } }],
+    autoscaling: ha,
   });
-  const user = service('user-service', 'backend', 'backend', { ...withDatabase('user-service'), autoscaling: ha });
-  const invoice = service('invoice-service', 'backend', 'backend', { ...withDatabase('invoice-service'), autoscaling: ha });
-  const notification = service('notification-service', 'backend', 'backend', {});
-  const documents = service('document-processing', 'backend', 'backend', { ...withDatabase('document-processing') });
+  const notification = service('notification-service', 'backend', 'backend', { connections: [cache] });
+  const documents = service('document-processing', 'backend', 'backend', { connections: [database('documents'), objectStorage] });
 
   // --- the dependency graph: NetworkPolicies at both ends, and the diagram in dist/<env>/README.md ------------
   frontend.connectsTo(gateway);
   for (const s of [auth, user, invoice, notification, documents]) gateway.connectsTo(s);
   const ds = (name: DatastoreName, namespace: PlatformNamespaceName) => ({ name, namespace });
-  auth.connectsTo(ds('postgres', 'db-postgres'));
-  auth.connectsTo(ds('redis', 'db-redis'));
-  user.connectsTo(ds('postgres', 'db-postgres'));
-  user.connectsTo(ds('minio', 'storage-minio'));
-  invoice.connectsTo(ds('postgres', 'db-postgres'));
-  invoice.connectsTo(ds('minio', 'storage-minio'));
-  invoice.connectsTo(ds('clickhouse', 'db-clickhouse'));
-  notification.connectsTo(ds('redis', 'db-redis'));
-  documents.connectsTo(ds('postgres', 'db-postgres'));
-  documents.connectsTo(ds('minio', 'storage-minio'));
   if (settings.kafka) {
     notification.connectsTo(ds('kafka', 'db-kafka'));
     documents.connectsTo(ds('kafka', 'db-kafka'));

@@ -13,14 +13,24 @@ import { Endpoint } from './endpoint';
 import { EnvironmentChart } from './environment-chart';
 import { fail } from './errors';
 
+const CONNECTION_VALUE_SYMBOL = Symbol.for('cdk8s-platform.ConnectionValue');
+
 /** One value a client derives from an endpoint. */
 export class ConnectionValue {
+  /** Whether `x` is a ConnectionValue, also one made by another copy of this package (`instanceof` is not). */
+  public static isConnectionValue(x: unknown): x is ConnectionValue {
+    return x !== null && typeof x === 'object' && CONNECTION_VALUE_SYMBOL in x;
+  }
+
   /**
    * A URL `<scheme>://<user>:<password>@<host>:<port>[/<path>][?<query>]`; user and password only when the endpoint
-   * authenticates with one. The scheme comes from the protocol and TLS (`rediss`, `https`, ...).
+   * authenticates with one. The scheme comes from the protocol and TLS (`rediss`, `https`, ...). PostgreSQL URLs get
+   * `sslmode` from the endpoint's TLS (`disable` or `require`) unless `query` sets it; a Sentinel endpoint's URL is
+   * `redis+sentinel://...@<host>:<port>/<masterSet>` (the path names the database then). `credentials: false` leaves
+   * user and password out (an S3 endpoint URL; the keys go in their own variables).
    */
-  public static url(options: { readonly path?: string; readonly query?: Readonly<Record<string, string>> } = {}): ConnectionValue {
-    return new ConnectionValue('url', options.path, options.query);
+  public static url(options: { readonly path?: string; readonly query?: Readonly<Record<string, string>>; readonly credentials?: boolean } = {}): ConnectionValue {
+    return new ConnectionValue('url', options.path, options.query, undefined, options.credentials ?? true);
   }
   /** `host:port`. */
   public static address(): ConnectionValue {
@@ -40,16 +50,29 @@ export class ConnectionValue {
   public static password(): ConnectionValue {
     return new ConnectionValue('password');
   }
+  /** An attribute of the endpoint, e.g. `masterSet` of a Redis Sentinel endpoint. */
+  public static attribute(name: string): ConnectionValue {
+    return new ConnectionValue('attribute', undefined, undefined, name);
+  }
+  /** `true` or `false`: whether the endpoint is served over TLS. */
+  public static tls(): ConnectionValue {
+    return new ConnectionValue('tls');
+  }
 
   private constructor(
-    public readonly kind: 'url' | 'address' | 'host' | 'port' | 'user' | 'password',
+    public readonly kind: 'url' | 'address' | 'host' | 'port' | 'user' | 'password' | 'attribute' | 'tls',
     public readonly path?: string,
     public readonly query?: Readonly<Record<string, string>>,
-  ) {}
+    public readonly attributeName?: string,
+    /** A URL with user and password. */
+    public readonly withCredentials = true,
+  ) {
+    Object.defineProperty(this, CONNECTION_VALUE_SYMBOL, { value: true });
+  }
 
   /** Whether the value needs the stored credential. */
   public get needsCredential(): boolean {
-    return this.kind === 'password' || this.kind === 'url';
+    return this.kind === 'password' || (this.kind === 'url' && this.withCredentials);
   }
 }
 
@@ -58,7 +81,9 @@ export function urlScheme(e: Endpoint): string {
   const tls = e.tls.enabled;
   switch (e.protocol) {
     case 'redis': return tls ? 'rediss' : 'redis';
+    case 'redis-sentinel': return tls ? 'rediss+sentinel' : 'redis+sentinel';
     case 'http': return tls ? 'https' : 'http';
+    case 's3': return tls ? 'https' : 'http';
     case 'postgresql': return 'postgresql';
     default: return e.protocol;
   }
@@ -78,6 +103,8 @@ export interface ConnectionSecretOptions {
   readonly labels: Readonly<Record<string, string>>;
   /** Secret keys and the values they hold. */
   readonly values: Readonly<Record<string, ConnectionValue>>;
+  /** User the client authenticates as, for endpoints with several users. @default - the client's workload name */
+  readonly user?: string;
   /** Field named in error messages. @default 'connections' */
   readonly field?: string;
 }
@@ -89,35 +116,43 @@ export interface ConnectionSecretOptions {
 export function addConnectionSecret(scope: Construct, id: string, o: ConnectionSecretOptions): ExternalSecret {
   const field = o.field ?? 'connections';
   const e = o.endpoint;
-  const credential = e.credentialFor(o.client);
+  const credential = e.credentialFor(o.client, o.user, field);
   const data: Record<string, string> = {};
   const remote: { secretKey: string; remoteRef: { key: string; property?: string } }[] = [];
   let needsPassword = false;
   let needsUser = false;
-  for (const [key, v] of Object.entries(o.values)) {
-    if ((v.kind === 'password' || v.kind === 'user') && !credential) {
-      fail(o.client, `${field}.${key}`, v.kind, `${e.describe()} has no credential (auth ${e.auth.method}); remove this key`);
+  const userTemplate = (encode: boolean) => {
+    if (credential?.userProperty) {
+      needsUser = true;
+      return encode ? '{{ .user | urlquery }}' : '{{ .user }}';
     }
-    const userTmpl = credential?.userProperty ? '{{ .user | urlquery }}' : literal(encodeURIComponent(credential?.user ?? ''));
+    const user = credential?.user ?? '';
+    return literal(encode ? encodeURIComponent(user) : user);
+  };
+  for (const key of Object.keys(o.values).sort()) {
+    const v = o.values[key];
+    if ((v.kind === 'password' || v.kind === 'user') && !credential) {
+      fail(o.client, `${field}.env.${key}`, v.kind, `${e.describe()} has no credential (auth ${e.auth.method}); remove this key`);
+    }
     switch (v.kind) {
       case 'host': data[key] = literal(e.host); break;
       case 'port': data[key] = String(e.port.port); break;
       case 'address': data[key] = literal(e.address); break;
-      case 'user':
-        needsUser = credential?.userProperty !== undefined;
-        data[key] = credential?.userProperty ? '{{ .user }}' : literal(credential?.user ?? '');
-        break;
+      case 'tls': data[key] = String(e.tls.enabled); break;
+      case 'attribute': data[key] = literal(e.attribute(v.attributeName!, o.client.node.path, `${field}.env.${key}`)); break;
+      case 'user': data[key] = userTemplate(false); break;
       case 'password':
         needsPassword = true;
         data[key] = '{{ .password }}';
         break;
       case 'url': {
-        const auth = credential ? `${userTmpl}:{{ .password | urlquery }}@` : '';
-        if (credential) needsPassword = true;
-        if (credential?.userProperty) needsUser = true;
-        const path = v.path ? `/${v.path.replace(/^\//, '')}` : '';
-        const query = v.query ? `?${Object.entries(v.query).map(([k, q]) => `${encodeURIComponent(k)}=${encodeURIComponent(q)}`).join('&')}` : '';
-        data[key] = `${urlScheme(e)}://${auth}${literal(`${e.address}${path}${query}`)}`;
+        let auth = '';
+        if (credential && v.withCredentials) {
+          needsPassword = true;
+          // Redis AUTH with the default user takes the password alone.
+          auth = `${credential.user === 'default' && !credential.userProperty && e.protocol.startsWith('redis') ? '' : userTemplate(true)}:{{ .password | urlquery }}@`;
+        }
+        data[key] = `${urlScheme(e)}://${auth}${literal(`${e.address}${urlPath(e, v)}${urlQuery(e, v)}`)}`;
         break;
       }
     }
@@ -139,4 +174,20 @@ export function addConnectionSecret(scope: Construct, id: string, o: ConnectionS
       data: remote.length > 0 ? remote : undefined,
     },
   });
+}
+
+/** `/<path>`; a Sentinel URL names the master set first. */
+function urlPath(e: Endpoint, v: ConnectionValue): string {
+  const segments: string[] = [];
+  if (e.protocol === 'redis-sentinel' && e.attributes.masterSet !== undefined) segments.push(e.attributes.masterSet);
+  if (v.path) segments.push(v.path.replace(/^\//, ''));
+  return segments.length > 0 ? `/${segments.join('/')}` : '';
+}
+
+/** `?<query>`; PostgreSQL's sslmode follows the endpoint's TLS unless the client sets it. */
+function urlQuery(e: Endpoint, v: ConnectionValue): string {
+  const query: Record<string, string> = { ...v.query };
+  if (e.protocol === 'postgresql' && query.sslmode === undefined) query.sslmode = e.tls.enabled ? 'require' : 'disable';
+  const entries = Object.entries(query);
+  return entries.length > 0 ? `?${entries.map(([k, q]) => `${encodeURIComponent(k)}=${encodeURIComponent(q)}`).join('&')}` : '';
 }

@@ -135,6 +135,7 @@ export class ConnectionGraph {
   public connections(): readonly Connection[] {
     if (this.resolved) return this.resolved;
     const out: Connection[] = [];
+    const pairs = new Map<IWorkload, Map<IWorkload, number>>();
     for (const p of this.pending) {
       let to: IWorkload;
       if ('node' in p.to) {
@@ -160,7 +161,18 @@ export class ConnectionGraph {
           return found;
         });
       }
-      out.push({ from: p.from, to, ports, field: p.field });
+      // One connection per pair: a second declaration (connectsTo and a connection to an endpoint) adds its ports.
+      let targets = pairs.get(p.from);
+      if (!targets) pairs.set(p.from, targets = new Map());
+      const index = targets.get(to);
+      if (index !== undefined) {
+        const same = out[index];
+        const merged = [...same.ports, ...ports.filter((x) => !same.ports.some((y) => y.port === x.port && (y.protocol ?? 'TCP') === (x.protocol ?? 'TCP')))];
+        out[index] = { from: p.from, to, ports: merged, field: same.field };
+      } else {
+        targets.set(to, out.length);
+        out.push({ from: p.from, to, ports, field: p.field });
+      }
     }
     out.sort((a, b) => key(a).localeCompare(key(b)));
     this.byFrom = new Map();

@@ -56,34 +56,53 @@ export interface StoredCredential {
 /** Authentication methods an endpoint can require. */
 export type AuthMethod = 'none' | 'password' | 'scram-sha-512' | 'mtls';
 
+/** A user of a server and the stored credential it authenticates with. */
+export interface EndpointUser {
+  readonly user: string;
+  readonly credential: StoredCredential;
+}
+
 /** How a client authenticates to an endpoint. */
 export class EndpointAuth {
   /** No authentication (network policy is the only gate). */
   public static none(): EndpointAuth {
-    return new EndpointAuth('none', undefined, undefined);
+    return new EndpointAuth('none', undefined, undefined, undefined);
   }
 
-  /** A user name and password (basic auth, PostgreSQL md5/scram, Redis AUTH, ...). */
+  /**
+   * A user name and password (basic auth, PostgreSQL scram, Redis AUTH, ...). When `credential.userProperty` is set
+   * the user name is read from the store too, and `user` only names it in messages (pass '').
+   */
   public static password(user: string, credential: StoredCredential): EndpointAuth {
-    return new EndpointAuth('password', user, credential);
+    return new EndpointAuth('password', user, credential, undefined);
+  }
+
+  /**
+   * Passwords of several users the server provisions (Elasticsearch's file realm users, ...): each client names the
+   * user it authenticates as, and a user the server does not have is a synth error naming both ends.
+   */
+  public static passwordPerUser(users: readonly EndpointUser[]): EndpointAuth {
+    return new EndpointAuth('password', undefined, undefined, [...users].sort((a, b) => a.user.localeCompare(b.user)));
   }
 
   /** SASL SCRAM-SHA-512 (Kafka): one user per client, each with its own stored credential. */
   public static scramSha512(): EndpointAuth {
-    return new EndpointAuth('scram-sha-512', undefined, undefined);
+    return new EndpointAuth('scram-sha-512', undefined, undefined, undefined);
   }
 
   /** Mutual TLS: clients present a certificate the server trusts. */
   public static mutualTls(): EndpointAuth {
-    return new EndpointAuth('mtls', undefined, undefined);
+    return new EndpointAuth('mtls', undefined, undefined, undefined);
   }
 
   private constructor(
     public readonly method: AuthMethod,
-    /** Fixed user of a shared credential; undefined for per-client users. */
+    /** Fixed user of a shared credential; undefined for per-client or per-user credentials. */
     public readonly user: string | undefined,
     /** The shared credential; undefined for per-client credentials (see {@link Endpoint.credentialFor}). */
     public readonly credential: StoredCredential | undefined,
+    /** The users a client may choose from ({@link EndpointAuth.passwordPerUser}), sorted by name. */
+    public readonly users: readonly EndpointUser[] | undefined,
   ) {}
 }
 
@@ -102,19 +121,38 @@ export interface EndpointProps {
   readonly auth: EndpointAuth;
   /** Per-client credentials: where the credential of client `clientName` is stored. Required for per-client auth. */
   readonly clientCredential?: (clientName: string, clientNamespace: string) => StoredCredential & { readonly user: string };
+  /**
+   * Every port a client of this endpoint opens connections to (a Sentinel-aware Redis client asks Sentinel, then
+   * connects to the master it names). The connection graph admits the client to all of them.
+   * @default - [port]
+   */
+  readonly clientPorts?: readonly WorkloadPort[];
+  /** Facts a client needs beside host and port (`masterSet` of a Sentinel endpoint, ...). @default {} */
+  readonly attributes?: Readonly<Record<string, string>>;
 }
+
+const ENDPOINT_SYMBOL = Symbol.for('cdk8s-platform.Endpoint');
 
 /** One thing a server offers clients; the single source of truth for a client's connection settings. */
 export class Endpoint {
+  /** Whether `x` is an Endpoint, also one made by another copy of this package (`instanceof` is not). */
+  public static isEndpoint(x: unknown): x is Endpoint {
+    return x !== null && typeof x === 'object' && ENDPOINT_SYMBOL in x;
+  }
+
   public readonly name: string;
   public readonly host: string;
   public readonly port: WorkloadPort;
   public readonly protocol: EndpointProtocol;
   public readonly tls: EndpointTls;
   public readonly auth: EndpointAuth;
+  /** Every port a client of this endpoint connects to (the graph admits all of them). */
+  public readonly clientPorts: readonly WorkloadPort[];
+  public readonly attributes: Readonly<Record<string, string>>;
   private readonly perClient?: EndpointProps['clientCredential'];
 
   public constructor(public readonly server: IWorkload, props: EndpointProps) {
+    Object.defineProperty(this, ENDPOINT_SYMBOL, { value: true });
     this.name = props.name;
     this.host = props.host;
     this.port = props.port;
@@ -122,6 +160,8 @@ export class Endpoint {
     this.tls = props.tls;
     this.auth = props.auth;
     this.perClient = props.clientCredential;
+    this.clientPorts = props.clientPorts ?? [props.port];
+    this.attributes = { ...props.attributes };
   }
 
   /** `host:port`. */
@@ -134,12 +174,32 @@ export class Endpoint {
     return `${this.server.namespace}/${this.server.workloadName} endpoint "${this.name}" (${this.protocol} on port ${this.port.port}, ${this.tls.describe()}, auth ${this.auth.method})`;
   }
 
-  /** The credential a client uses: the shared one, or the client's own for per-client auth; undefined for `none`. */
-  public credentialFor(client: IWorkload): (StoredCredential & { readonly user: string }) | undefined {
+  /**
+   * The credential a client uses: the shared one, the named `user`'s for per-user auth, or the client's own for
+   * per-client auth; undefined for `none` and mutual TLS. `field` names the client's setting in errors.
+   */
+  public credentialFor(client: IWorkload, user?: string, field = 'connections'): (StoredCredential & { readonly user: string }) | undefined {
     if (this.auth.method === 'none' || this.auth.method === 'mtls') return undefined;
+    if (this.auth.users) {
+      const wanted = user ?? client.workloadName;
+      const found = this.auth.users.find((u) => u.user === wanted);
+      if (!found) {
+        const known = this.auth.users.map((u) => u.user).join(', ') || 'none';
+        throw new PlatformConfigError(client.node.path, `${field}.user`, wanted, `${this.describe()} has no user "${wanted}" (declared at ${this.server.node.path}); its users: ${known}`);
+      }
+      return { ...found.credential, user: found.user };
+    }
     if (this.auth.credential && this.auth.user !== undefined) return { ...this.auth.credential, user: this.auth.user };
     if (this.perClient) return this.perClient(client.workloadName, client.namespace);
     return undefined;
+  }
+
+  /** An attribute a client needs (e.g. `masterSet`); a PlatformConfigError names the attributes there are. */
+  public attribute(name: string, clientPath: string, field: string): string {
+    const v = this.attributes[name];
+    if (v !== undefined) return v;
+    const known = Object.keys(this.attributes).sort().join(', ') || 'none';
+    throw new PlatformConfigError(clientPath, field, name, `${this.describe()} has no attribute "${name}"; its attributes: ${known}`);
   }
 }
 
@@ -149,11 +209,8 @@ export interface EndpointExpectation {
   readonly auth?: AuthMethod;
 }
 
-/**
- * Compares a client's expectation with what the endpoint offers. Returns the problem (naming both ends) or
- * undefined when they agree.
- */
-export function checkExpectation(clientPath: string, field: string, expected: EndpointExpectation, endpoint: Endpoint): string | undefined {
+/** What disagrees between `expected` and the endpoint, or undefined when they agree. */
+function expectationProblem(expected: EndpointExpectation, endpoint: Endpoint): string | undefined {
   const problems: string[] = [];
   if (expected.tls !== undefined && expected.tls !== endpoint.tls.enabled) {
     problems.push(`asks for ${expected.tls ? 'TLS' : 'plain text'} but the server offers ${endpoint.tls.describe()}`);
@@ -161,8 +218,24 @@ export function checkExpectation(clientPath: string, field: string, expected: En
   if (expected.auth !== undefined && expected.auth !== endpoint.auth.method) {
     problems.push(`authenticates with ${expected.auth} but the server requires ${endpoint.auth.method}`);
   }
-  if (problems.length === 0) return undefined;
-  return `${clientPath}: ${field}: ${problems.join(' and ')} (${endpoint.describe()}, declared at ${endpoint.server.node.path})`;
+  return problems.length > 0 ? problems.join(' and ') : undefined;
+}
+
+/**
+ * Compares a client's expectation with what the endpoint offers. Returns the problem (naming both ends) or
+ * undefined when they agree.
+ */
+export function checkExpectation(clientPath: string, field: string, expected: EndpointExpectation, endpoint: Endpoint): string | undefined {
+  const problem = expectationProblem(expected, endpoint);
+  if (problem === undefined) return undefined;
+  return `${clientPath}: ${field}: ${problem} (${endpoint.describe()}, declared at ${endpoint.server.node.path})`;
+}
+
+/** Like {@link checkExpectation}, but a disagreement is thrown as a PlatformConfigError naming both ends. */
+export function requireExpectation(clientPath: string, field: string, expected: EndpointExpectation, endpoint: Endpoint): void {
+  const problem = expectationProblem(expected, endpoint);
+  if (problem === undefined) return;
+  throw new PlatformConfigError(clientPath, field, expected, `the client ${problem} (${endpoint.describe()}, declared at ${endpoint.server.node.path}): change the client's expectation or the server`);
 }
 
 /** A workload that offers endpoints. */

@@ -24,8 +24,10 @@ export { ConnectionGraph } from './connections';
 export type { Connection, ConnectionRecord, ExternalEndpoint, IWorkload, WorkloadPort, WorkloadRef } from './connections';
 export { MonitoringRegistry } from './monitoring-registry';
 export type { AlertRule, AlertSeverity, MonitoredTarget } from './monitoring-registry';
-export { Endpoint, EndpointAuth, EndpointTls, checkExpectation, findEndpoint } from './endpoint';
-export type { AuthMethod, CaReference, EndpointExpectation, EndpointProps, EndpointProtocol, IEndpointProvider, StoredCredential } from './endpoint';
+export { Endpoint, EndpointAuth, EndpointTls, checkExpectation, findEndpoint, requireExpectation } from './endpoint';
+export type {
+  AuthMethod, CaReference, EndpointExpectation, EndpointProps, EndpointProtocol, EndpointUser, IEndpointProvider, StoredCredential,
+} from './endpoint';
 export { ConnectionValue, addConnectionSecret } from './connection-secret';
 export type { ConnectionSecretOptions } from './connection-secret';
 export { DEFAULT_API_SERVER_CIDRS, DEFAULT_API_SERVER_PORTS, DEFAULT_NODE_CIDRS, defaultClusterServices } from './cluster-services';

@@ -1,7 +1,8 @@
 import { WorkloadPort } from '../core/connections';
+import { EndpointAuth, EndpointTls } from '../core/endpoint';
 import { AlertRule } from '../core/monitoring-registry';
 import {
-  BackupPlan, BackupTarget, EngineContext, EngineDefinition, RestorePlan, RestoreSource, RoleSpec, configVolume, containerPort, env, probes,
+  BackupPlan, BackupTarget, EngineContext, EngineDefinition, EngineEndpoint, RestorePlan, RestoreSource, RoleSpec, configVolume, containerPort, env, probes,
   resourcesJson, runbook, scratch, secretEnv, downRule } from './types';
 
 /** Options of {@link Engine.clickhouse}. */
@@ -62,6 +63,14 @@ export function clickhouseEngine(o: ClickHouseEngineOptions = {}): EngineDefinit
     credentialKeys: ['CLICKHOUSE_ADMIN_PASSWORD'],
     metrics: { port: METRICS, path: '/metrics' },
     clientPorts: () => [HTTP, NATIVE],
+    // Both protocols in plain text inside the cluster, as the `admin` user of users.xml.
+    endpoints: (ctx, remoteKey): EngineEndpoint[] => {
+      const auth = EndpointAuth.password(ADMIN_USER, { remoteKey, passwordProperty: 'CLICKHOUSE_ADMIN_PASSWORD' });
+      return [
+        { name: 'http', service: ctx.name, port: HTTP, protocol: 'http', tls: EndpointTls.disabled(), auth },
+        { name: 'native', service: ctx.name, port: NATIVE, protocol: 'clickhouse', tls: EndpointTls.disabled(), auth },
+      ];
+    },
     peerPorts: (ctx) => (ctx.highAvailability ? [HTTP, NATIVE, INTERSERVER, KEEPER, RAFT] : [HTTP, NATIVE]),
     validate: (ctx, fail) => {
       if (ctx.highAvailability && (!Number.isInteger(keepers) || keepers < 3 || keepers % 2 === 0)) {
@@ -208,7 +217,8 @@ export function clickhouseEngine(o: ClickHouseEngineOptions = {}): EngineDefinit
             name: 'keeper',
             image: keeperImage,
             // Raft server ids are 1-based pod ordinals.
-            command: ['sh', '-c', 'export KEEPER_SERVER_ID=$(( ${HOSTNAME##*-} + 1 )); exec clickhouse-keeper --config-file=/etc/clickhouse-keeper/keeper.xml'],
+            command: ['sh', '-c', 'KEEPER_SERVER_ID=$(( ${POD_NAME##*-} + 1 )); export KEEPER_SERVER_ID; exec clickhouse-keeper --config-file=/etc/clickhouse-keeper/keeper.xml'],
+            env: [{ name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } }],
             ports: [KEEPER, RAFT, METRICS].map(containerPort),
             resources: resourcesJson(KEEPER_RESOURCES),
             ...probes({ tcpSocket: { port: KEEPER.name } }, 300),

@@ -2,10 +2,12 @@ import {
   Certificate, CertificateSpecPrivateKeyAlgorithm, CertificateSpecPrivateKeyRotationPolicy, CertificateSpecUsages, Issuer,
 } from '../../imports/cert-manager.io';
 import { WorkloadPort } from '../core/connections';
+import { addExternalSecret } from '../core/external-secret';
+import { EndpointAuth, EndpointTls } from '../core/endpoint';
 import { AlertRule } from '../core/monitoring-registry';
 import { parseQuantity } from '../core/quantity';
 import {
-  BackupPlan, BackupTarget, EngineContext, EngineDefinition, SIDECAR_RESOURCES, configVolume, containerPort, env, execShell,
+  BackupPlan, BackupTarget, EngineContext, EngineDefinition, EngineEndpoint, SIDECAR_RESOURCES, configVolume, containerPort, env, execShell,
   exporterProbes, probes, resourcesJson, runbook, scratch, secretEnv, downRule } from './types';
 
 /** Options of {@link Engine.elasticsearch}. */
@@ -18,6 +20,25 @@ export interface ElasticsearchEngineOptions {
   readonly exporterImage?: string;
   /** curl image running snapshot jobs. @default CURL_IMAGE */
   readonly curlImage?: string;
+  /**
+   * Users clients authenticate as (file realm, provisioned on every node at start), each with a role of its own.
+   * A user's password is the property `<name>-password` of the datastore's remote key; clients read the same one.
+   * @default - none (only the `elastic` superuser, which no client gets)
+   */
+  readonly users?: readonly ElasticsearchUser[];
+}
+
+/** A user of an Elasticsearch datastore and what it may do. */
+export interface ElasticsearchUser {
+  /** User name: 1-64 characters of [a-z0-9_-], starting with a letter (e.g. the client's workload name). */
+  readonly name: string;
+  /**
+   * `write`: create indices and documents (log shippers); `read`: search and read mappings (Grafana). Both may read
+   * cluster health (`monitor`).
+   */
+  readonly access: 'write' | 'read';
+  /** Index patterns the access applies to, e.g. `logs-*`. */
+  readonly indices: readonly string[];
 }
 
 export const ELASTICSEARCH_DEFAULT_VERSION = '8.15.3';
@@ -30,6 +51,18 @@ const TRANSPORT: WorkloadPort = { name: 'transport', port: 9300 };
 const METRICS: WorkloadPort = { name: 'metrics', port: 9114 };
 const ES_HOME = '/usr/share/elasticsearch';
 const REPOSITORY = 'platform-backup';
+const USER_NAME = /^[a-z][a-z0-9_-]{0,63}$/;
+const INDEX_PATTERN = /^[a-z0-9*][a-z0-9*._-]{0,254}$/;
+/** Index privileges of each kind of access: a shipper can only add documents, a reader only read. */
+const PRIVILEGES: Record<ElasticsearchUser['access'], string[]> = {
+  write: ['create_index', 'create_doc', 'auto_configure', 'view_index_metadata'],
+  read: ['read', 'view_index_metadata'],
+};
+
+/** Property of the datastore's remote key holding a user's password (server and clients read the same one). */
+export function elasticsearchUserPasswordProperty(user: string): string {
+  return `${user}-password`;
+}
 
 /**
  * Elasticsearch: one node (single-node discovery), or (HA) a cluster of master-eligible data nodes that find
@@ -42,6 +75,8 @@ export function elasticsearchEngine(o: ElasticsearchEngineOptions = {}): EngineD
   const exporterImage = o.exporterImage ?? ELASTICSEARCH_EXPORTER_IMAGE;
   const curlImage = o.curlImage ?? CURL_IMAGE;
   const tlsSecret = (ctx: EngineContext) => `${ctx.name}-transport-tls`;
+  const usersSecret = (ctx: EngineContext) => `${ctx.name}-users`;
+  const users = [...(o.users ?? [])].sort((a, b) => a.name.localeCompare(b.name));
 
   return {
     id: 'elasticsearch',
@@ -55,7 +90,29 @@ export function elasticsearchEngine(o: ElasticsearchEngineOptions = {}): EngineD
     metrics: { port: METRICS, path: '/metrics' },
     clientPorts: () => [HTTP],
     peerPorts: () => [HTTP, TRANSPORT],
-    validate: () => undefined,
+    // HTTP is plain text inside the cluster (NetworkPolicies admit only declared clients); every request authenticates.
+    endpoints: (ctx, remoteKey): EngineEndpoint[] => [{
+      name: 'http',
+      service: ctx.name,
+      port: HTTP,
+      protocol: 'http',
+      tls: EndpointTls.disabled(),
+      auth: EndpointAuth.passwordPerUser(users.map((u) => ({ user: u.name, credential: { remoteKey, passwordProperty: elasticsearchUserPasswordProperty(u.name) } }))),
+    }],
+    validate: (_ctx, fail) => {
+      const seen = new Set<string>();
+      (o.users ?? []).forEach((u, i) => {
+        // Names become file names, role names and Secret keys.
+        if (typeof u.name !== 'string' || !USER_NAME.test(u.name) || u.name === 'elastic') fail(`engine.users[${i}].name`, u.name, 'must be 1-64 characters of [a-z0-9_-], starting with a letter (and not the built-in "elastic")');
+        if (seen.has(u.name)) fail(`engine.users[${i}].name`, u.name, 'user names must be unique');
+        seen.add(u.name);
+        if (!(u.access in PRIVILEGES)) fail(`engine.users[${i}].access`, u.access, 'must be "write" or "read"');
+        if (!Array.isArray(u.indices) || u.indices.length === 0) fail(`engine.users[${i}].indices`, u.indices, 'must list at least one index pattern');
+        u.indices.forEach((x, j) => {
+          if (!INDEX_PATTERN.test(x)) fail(`engine.users[${i}].indices[${j}]`, x, 'must be an index pattern of lowercase letters, digits, "*", ".", "_" and "-"');
+        });
+      });
+    },
     config: (ctx) => {
       const nodes = Array.from({ length: ctx.replicas }, (_, i) => `${ctx.name}-${i}`);
       const lines = [
@@ -81,7 +138,7 @@ export function elasticsearchEngine(o: ElasticsearchEngineOptions = {}): EngineD
         lines.push('discovery.type: single-node');
       }
       if (ctx.backup) lines.push(`s3.client.default.endpoint: ${ctx.backup.endpoint}`);
-      return {
+      const files: Record<string, string> = {
         'elasticsearch.yml': lines.join('\n') + '\n',
         'prepare.sh': [
           '#!/bin/bash',
@@ -96,9 +153,29 @@ export function elasticsearchEngine(o: ElasticsearchEngineOptions = {}): EngineD
           `  printf '%s' "$AWS_ACCESS_KEY_ID" | ${ES_HOME}/bin/elasticsearch-keystore add -x s3.client.default.access_key`,
           `  printf '%s' "$AWS_SECRET_ACCESS_KEY" | ${ES_HOME}/bin/elasticsearch-keystore add -x s3.client.default.secret_key`,
           'fi',
+          ...(users.length > 0 ? [
+            `cp /platform/roles.yml /config/roles.yml`,
+            '# File-realm users: one file per user in /users holds its password; its role is platform_<user> (roles.yml).',
+            '# Started from empty files, so a re-run (a restarted pod keeps this volume) never finds a user twice.',
+            ': > /config/users',
+            ': > /config/users_roles',
+            'for f in /users/*; do',
+            '  [ -e "$f" ] || continue',
+            '  user="$(basename "$f")"',
+            `  ${ES_HOME}/bin/elasticsearch-users useradd "$user" -p "$(cat "$f")" -r "platform_$user"`,
+            'done',
+          ] : []),
           '',
         ].join('\n'),
       };
+      // JSON is YAML: one encoder, and no user value is ever interpreted as YAML syntax.
+      if (users.length > 0) {
+        files['roles.yml'] = `${JSON.stringify(Object.fromEntries(users.map((u) => [`platform_${u.name}`, {
+          cluster: ['monitor'],
+          indices: [{ names: [...u.indices], privileges: PRIVILEGES[u.access] }],
+        }])), null, 2)}\n`;
+      }
+      return files;
     },
     roles: (ctx) => {
       const tmp = scratch('tmp', '/tmp', '1Gi');
@@ -128,7 +205,12 @@ export function elasticsearchEngine(o: ElasticsearchEngineOptions = {}): EngineD
           command: ['bash', '/platform/prepare.sh'],
           env: backupEnv,
           resources: resourcesJson(SIDECAR_RESOURCES),
-          volumeMounts: [{ name: 'platform-config', mountPath: '/platform' }, { name: 'config-rw', mountPath: '/config' }, tmp.mount],
+          volumeMounts: [
+            { name: 'platform-config', mountPath: '/platform' },
+            { name: 'config-rw', mountPath: '/config' },
+            tmp.mount,
+            ...(users.length > 0 ? [{ name: 'users', mountPath: '/users', readOnly: true }] : []),
+          ],
         }],
         containers: [
           {
@@ -163,7 +245,8 @@ export function elasticsearchEngine(o: ElasticsearchEngineOptions = {}): EngineD
           },
         ],
         volumes: [
-          configVolume('platform-config', ctx.configMap, ['elasticsearch.yml', 'prepare.sh']),
+          configVolume('platform-config', ctx.configMap, ['elasticsearch.yml', 'prepare.sh', ...(users.length > 0 ? ['roles.yml'] : [])]),
+          ...(users.length > 0 ? [{ name: 'users', secret: { secretName: usersSecret(ctx), defaultMode: 0o440 } }] : []),
           conf.volume,
           { name: 'transport-tls', secret: { secretName: tlsSecret(ctx), defaultMode: 0o440 } },
           tmp.volume,
@@ -216,10 +299,30 @@ export function elasticsearchEngine(o: ElasticsearchEngineOptions = {}): EngineD
       return rules;
     },
     extraObjects: (scope, ctx, common) => {
-      // A self-signed certificate shared by all nodes (it is its own CA): transport TLS inside the cluster only.
+      // Transport TLS from a CA of the datastore's own: self-signed root Issuer -> CA certificate (its key is kept at
+      // renewal) -> CA Issuer -> the nodes' certificate. Nodes trust the CA (`ca.crt` of the issued Secret), so a
+      // renewed node certificate, with a new key, is still trusted by nodes that have not reloaded yet. The CA is a
+      // namespaced Issuer: no other namespace can obtain a certificate the nodes would accept as a peer.
+      const issuer = (name: string) => ({ name, kind: 'Issuer', group: 'cert-manager.io' });
       new Issuer(scope, 'TransportIssuer', {
         metadata: { name: `${ctx.name}-selfsigned`, namespace: ctx.namespace, labels: common.labels },
         spec: { selfSigned: {} },
+      });
+      new Certificate(scope, 'TransportCaCertificate', {
+        metadata: { name: `${ctx.name}-transport-ca`, namespace: ctx.namespace, labels: common.labels },
+        spec: {
+          isCa: true,
+          secretName: `${ctx.name}-transport-ca`,
+          commonName: `${ctx.name}.${ctx.namespace} transport CA`,
+          duration: '87600h',
+          renewBefore: '8760h',
+          privateKey: { algorithm: CertificateSpecPrivateKeyAlgorithm.ECDSA, size: 256, rotationPolicy: CertificateSpecPrivateKeyRotationPolicy.NEVER },
+          issuerRef: issuer(`${ctx.name}-selfsigned`),
+        },
+      });
+      new Issuer(scope, 'TransportCaIssuer', {
+        metadata: { name: `${ctx.name}-transport-ca`, namespace: ctx.namespace, labels: common.labels },
+        spec: { ca: { secretName: `${ctx.name}-transport-ca` } },
       });
       new Certificate(scope, 'TransportCertificate', {
         metadata: { name: `${ctx.name}-transport`, namespace: ctx.namespace, labels: common.labels },
@@ -231,9 +334,19 @@ export function elasticsearchEngine(o: ElasticsearchEngineOptions = {}): EngineD
           renewBefore: '720h',
           privateKey: { algorithm: CertificateSpecPrivateKeyAlgorithm.ECDSA, size: 256, rotationPolicy: CertificateSpecPrivateKeyRotationPolicy.ALWAYS },
           usages: [CertificateSpecUsages.SERVER_AUTH, CertificateSpecUsages.CLIENT_AUTH, CertificateSpecUsages.DIGITAL_SIGNATURE, CertificateSpecUsages.KEY_ENCIPHERMENT],
-          issuerRef: { name: `${ctx.name}-selfsigned`, kind: 'Issuer', group: 'cert-manager.io' },
+          issuerRef: issuer(`${ctx.name}-transport-ca`),
         },
       });
+      if (users.length > 0) {
+        // One key per user (its password), mounted as files into the provisioning step.
+        addExternalSecret(scope, 'UsersCredentials', {
+          name: usersSecret(ctx),
+          namespace: ctx.namespace,
+          labels: common.labels,
+          annotations: common.protectAnnotations,
+          data: users.map((u) => ({ secretKey: u.name, remoteKey: ctx.credentialsRemoteKey, property: elasticsearchUserPasswordProperty(u.name) })),
+        });
+      }
     },
   };
 }

@@ -6,17 +6,17 @@ export { DATASTORE_MEMBER_LABEL, DEFAULT_BACKUP_ENDPOINT, PROTECT_ANNOTATIONS, V
 export type {  DatastoreBackup, DatastoreRestore, DatastoreStorage, ManagedEndpoint, StatefulDatastoreProps } from './props';
 export { Engine } from './engine';
 export type {
-  BackupPlan, BackupTarget, EngineContext, EngineEndpoint, EngineDefinition, EngineFail, ExtraObjectContext, MetricsEndpoint, RestorePlan, RestoreSource,
+  BackupPlan, BackupTarget, EngineContext, EngineEndpoint, EngineDefinition, EngineService, EngineFail, ExtraObjectContext, MetricsEndpoint, RestorePlan, RestoreSource,
   RoleSpec,
 } from './types';
 export { POSTGRES_DEFAULT_VERSION, POSTGRES_EXPORTER_IMAGE } from './postgres';
 export type { PostgresEngineOptions } from './postgres';
-export { REDIS_DEFAULT_VERSION, REDIS_EXPORTER_IMAGE } from './redis';
+export { REDIS_DEFAULT_VERSION, REDIS_EXPORTER_IMAGE, REDIS_PROXY_IMAGE } from './redis';
 export type { RedisEngineOptions } from './redis';
 export { CLICKHOUSE_DEFAULT_VERSION } from './clickhouse';
 export type { ClickHouseEngineOptions } from './clickhouse';
 export { CURL_IMAGE, ELASTICSEARCH_DEFAULT_VERSION, ELASTICSEARCH_EXPORTER_IMAGE } from './elasticsearch';
-export type { ElasticsearchEngineOptions } from './elasticsearch';
+export type { ElasticsearchEngineOptions, ElasticsearchUser } from './elasticsearch';
 export { MC_IMAGE, MINIO_DEFAULT_VERSION } from './minio';
 export type { MinioEngineOptions } from './minio';
 export type { KafkaEngineOptions } from './kafka';

@@ -1,7 +1,8 @@
 import { WorkloadPort } from '../core/connections';
+import { EndpointAuth, EndpointTls } from '../core/endpoint';
 import { AlertRule } from '../core/monitoring-registry';
 import {
-  BackupPlan, BackupTarget, EngineContext, EngineDefinition, RestorePlan, RestoreSource, containerPort, env, probes, resourcesJson, runbook, scratch,
+  BackupPlan, BackupTarget, EngineContext, EngineDefinition, EngineEndpoint, RestorePlan, RestoreSource, containerPort, env, probes, resourcesJson, runbook, scratch,
   secretEnv, downRule } from './types';
 
 /** Options of {@link Engine.minio}. */
@@ -44,6 +45,15 @@ export function minioEngine(o: MinioEngineOptions = {}): EngineDefinition {
     metrics: { port: API, path: METRICS_PATH },
     clientPorts: () => (withConsole ? [API, CONSOLE] : [API]),
     peerPorts: () => [API],
+    // S3 over plain HTTP inside the cluster; the access key and secret are the datastore's stored credential.
+    endpoints: (ctx, remoteKey): EngineEndpoint[] => [{
+      name: 's3',
+      service: ctx.name,
+      port: API,
+      protocol: 's3',
+      tls: EndpointTls.disabled(),
+      auth: EndpointAuth.password('', { remoteKey, userProperty: 'MINIO_ROOT_USER', passwordProperty: 'MINIO_ROOT_PASSWORD' }),
+    }],
     validate: () => undefined,
     config: (ctx) => ({
       // `{0...n}` is MinIO's own expansion syntax for the drives of a distributed pool.

@@ -1,4 +1,5 @@
 import { WorkloadPort } from '../core/connections';
+import { EndpointAuth, EndpointTls } from '../core/endpoint';
 import { AlertRule } from '../core/monitoring-registry';
 import {
   BackupPlan, BackupTarget, EngineContext, EngineDefinition, RestorePlan, RestoreSource, RoleSpec, SIDECAR_RESOURCES, configVolume, containerPort, env, execShell,
@@ -100,6 +101,12 @@ export function postgresEngine(o: PostgresEngineOptions = {}): EngineDefinition 
     metrics: { port: METRICS, path: '/metrics' },
     clientPorts: () => [PORT],
     peerPorts: () => [PORT],
+    // `rw` reaches the primary (Service `<name>`), `ro` the streaming replicas (Service `<name>-read`, HA only).
+    endpoints: (ctx, remoteKey) => {
+      const auth = EndpointAuth.password('postgres', { remoteKey, passwordProperty: 'POSTGRES_PASSWORD' });
+      const rw = { name: 'rw', service: ctx.name, port: PORT, protocol: 'postgresql', tls: EndpointTls.disabled(), auth };
+      return ctx.replicas > 1 ? [rw, { ...rw, name: 'ro', service: `${ctx.name}-read` }] : [rw];
+    },
     validate: (_ctx, fail) => {
       if (!Number.isInteger(maxConnections) || maxConnections < 10) fail('engine.maxConnections', maxConnections, 'must be an integer of at least 10');
     },

@@ -1,8 +1,9 @@
 import { WorkloadPort } from '../core/connections';
+import { EndpointAuth, EndpointTls } from '../core/endpoint';
 import { AlertRule } from '../core/monitoring-registry';
 import {
-  BackupPlan, CLUSTER_DOMAIN, EngineContext, EngineDefinition, RestorePlan, RestoreSource, RoleSpec, SIDECAR_RESOURCES, configVolume, containerPort, env, execShell, majority,
-  exporterProbes, probes, resourcesJson, runbook, scratch, secretEnv, downRule } from './types';
+  BackupPlan, CLUSTER_DOMAIN, EngineContext, EngineDefinition, EngineEndpoint, EngineService, RestorePlan, RestoreSource, RoleSpec, SIDECAR_RESOURCES,
+  configVolume, containerPort, env, execShell, majority, exporterProbes, probes, resourcesJson, runbook, scratch, secretEnv, downRule } from './types';
 
 /** Options of {@link Engine.redis}. */
 export interface RedisEngineOptions {
@@ -14,28 +15,50 @@ export interface RedisEngineOptions {
   readonly exporterImage?: string;
   /** Sentinels watching the master when the profile asks for HA; an odd number, at least 3. @default 3 */
   readonly sentinels?: number;
-  /** Name of the monitored master set clients ask Sentinel for. @default 'mymaster' */
+  /** Name of the monitored master set clients ask Sentinel for (letters, digits, `-`, `_`, `.`). @default 'mymaster' */
   readonly masterSet?: string;
   /** `maxmemory-policy`: a datastore must not silently evict. @default 'noeviction' */
   readonly maxmemoryPolicy?: string;
   /** Seconds a replica may lag before the alert fires. @default 30 */
   readonly maxReplicationLagSeconds?: number;
+  /** HAProxy image of the master-routing proxy (HA only). @default REDIS_PROXY_IMAGE */
+  readonly proxyImage?: string;
+  /** Proxies routing the client Service to the current master (HA only); at least 2. @default 2 */
+  readonly proxyReplicas?: number;
 }
 
 export const REDIS_DEFAULT_VERSION = '7.4.1';
 export const REDIS_EXPORTER_IMAGE = 'quay.io/oliver006/redis_exporter:v1.64.1';
+/** HAProxy routing the client Service to whichever Redis answers `role:master` (HA only). */
+export const REDIS_PROXY_IMAGE = 'docker.io/library/haproxy:3.0.5';
 const DEFAULT_SENTINELS = 3;
+const DEFAULT_PROXY_REPLICAS = 2;
 const DEFAULT_MASTER_SET = 'mymaster';
 const DEFAULT_MAXMEMORY_POLICY = 'noeviction';
 const DEFAULT_MAX_LAG_SECONDS = 30;
 /** uid/gid of the `redis` user in the official image. */
 const REDIS_UID = 999;
+/** uid/gid of the `haproxy` user in the official image. */
+const HAPROXY_UID = 99;
 const PORT: WorkloadPort = { name: 'redis', port: 6379 };
 const SENTINEL_PORT: WorkloadPort = { name: 'sentinel', port: 26379 };
 const METRICS: WorkloadPort = { name: 'metrics', port: 9121 };
+/** The proxy's readiness endpoint (kubelet probes only; not a client port). */
+const PROXY_HEALTH: WorkloadPort = { name: 'health', port: 8404 };
 const SENTINEL_RESOURCES = { requests: { cpu: '20m', memory: '32Mi' }, limits: { memory: '64Mi' } };
+const PROXY_RESOURCES = { requests: { cpu: '20m', memory: '32Mi' }, limits: { memory: '128Mi' } };
+const MASTER_SET = /^[A-Za-z0-9._-]{1,64}$/;
+const MAXMEMORY_POLICIES = ['noeviction', 'allkeys-lru', 'allkeys-lfu', 'allkeys-random', 'volatile-lru', 'volatile-lfu', 'volatile-random', 'volatile-ttl'];
 
-/** Redis: one node, or (HA) a master with replicas and a quorum of Sentinels that fail over. */
+/**
+ * Redis: one node, or (HA) a master with replicas and a quorum of Sentinels that fail over. In HA the client Service
+ * `<name>` reaches only the master, through HAProxy proxies that health-check every server for `role:master` (a
+ * Service cannot follow a failover by itself); Sentinel-aware clients use `<name>-sentinel` instead.
+ *
+ * Endpoints: `master` (Service `<name>`, port 6379, always) and, in HA, `sentinel` (Service `<name>-sentinel`, port
+ * 26379, attribute `masterSet`; clients also reach the servers on 6379). Both authenticate with the `default` user and
+ * the datastore's `REDIS_PASSWORD`; Sentinels require it too, so a client cannot reconfigure them without it.
+ */
 export function redisEngine(o: RedisEngineOptions = {}): EngineDefinition {
   const version = o.version ?? REDIS_DEFAULT_VERSION;
   const image = o.image ?? `docker.io/library/redis:${version}`;
@@ -44,8 +67,18 @@ export function redisEngine(o: RedisEngineOptions = {}): EngineDefinition {
   const masterSet = o.masterSet ?? DEFAULT_MASTER_SET;
   const policy = o.maxmemoryPolicy ?? DEFAULT_MAXMEMORY_POLICY;
   const maxLag = o.maxReplicationLagSeconds ?? DEFAULT_MAX_LAG_SECONDS;
+  const proxyImage = o.proxyImage ?? REDIS_PROXY_IMAGE;
+  const proxyReplicas = o.proxyReplicas ?? DEFAULT_PROXY_REPLICAS;
   const sentinelHosts = (ctx: EngineContext) => Array.from({ length: sentinels }, (_, i) => ctx.podFqdn('-sentinel', i));
-  const redisPing = 'redis-cli -a "$REDIS_PASSWORD" --no-auth-warning -p 6379 ping | grep -q PONG';
+  // redis-cli reads the password from REDISCLI_AUTH, so it never appears on a command line.
+  const redisPing = 'redis-cli -p 6379 ping | grep -q PONG';
+  const cliAuth = (ctx: EngineContext) => secretEnv('REDISCLI_AUTH', ctx.credentialsSecret, 'REDIS_PASSWORD');
+  // What replicas and Sentinels announce: the pod's stable FQDN (the pod IP changes with every restart).
+  const podFqdn = (ctx: EngineContext) => [
+    { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+    env('POD_FQDN', `$(POD_NAME).${ctx.headlessService}.${ctx.namespace}.svc.${CLUSTER_DOMAIN}`),
+  ];
+  const auth = (remoteKey: string) => EndpointAuth.password('default', { remoteKey, passwordProperty: 'REDIS_PASSWORD' });
 
   return {
     id: 'redis',
@@ -58,13 +91,35 @@ export function redisEngine(o: RedisEngineOptions = {}): EngineDefinition {
     metrics: { port: METRICS, path: '/metrics' },
     clientPorts: (ctx) => (ctx.highAvailability ? [PORT, SENTINEL_PORT] : [PORT]),
     peerPorts: (ctx) => (ctx.highAvailability ? [PORT, SENTINEL_PORT] : [PORT]),
+    services: (ctx): EngineService[] => (ctx.highAvailability
+      ? [{ name: ctx.name, component: 'proxy', ports: [PORT] }, { name: `${ctx.name}-sentinel`, component: 'sentinel', ports: [SENTINEL_PORT] }]
+      : [{ name: ctx.name, component: 'server', ports: [PORT] }]),
+    endpoints: (ctx, remoteKey): EngineEndpoint[] => {
+      const master: EngineEndpoint = { name: 'master', service: ctx.name, port: PORT, protocol: 'redis', tls: EndpointTls.disabled(), auth: auth(remoteKey) };
+      if (!ctx.highAvailability) return [master];
+      return [master, {
+        name: 'sentinel',
+        service: `${ctx.name}-sentinel`,
+        port: SENTINEL_PORT,
+        protocol: 'redis-sentinel',
+        tls: EndpointTls.disabled(),
+        auth: auth(remoteKey),
+        clientPorts: [SENTINEL_PORT, PORT],
+        attributes: { masterSet },
+      }];
+    },
     validate: (ctx, fail) => {
       if (ctx.highAvailability && (!Number.isInteger(sentinels) || sentinels < 3 || sentinels % 2 === 0)) {
         fail('engine.sentinels', sentinels, 'must be an odd number of at least 3, so a majority of Sentinels can always elect a new master');
       }
+      if (ctx.highAvailability && (!Number.isInteger(proxyReplicas) || proxyReplicas < 2)) {
+        fail('engine.proxyReplicas', proxyReplicas, 'must be an integer of at least 2, so the client Service survives losing a proxy');
+      }
+      // Both are written into redis.conf and the Sentinel configuration.
+      if (!MASTER_SET.test(masterSet)) fail('engine.masterSet', masterSet, 'must be 1-64 characters of [A-Za-z0-9._-]');
+      if (!MAXMEMORY_POLICIES.includes(policy)) fail('engine.maxmemoryPolicy', policy, `must be one of: ${MAXMEMORY_POLICIES.join(', ')}`);
     },
     config: (ctx) => {
-      const headless = `${ctx.headlessService}.${ctx.namespace}.svc`;
       const files: Record<string, string> = {
         'redis.conf': [
           'port 6379',
@@ -86,17 +141,18 @@ export function redisEngine(o: RedisEngineOptions = {}): EngineDefinition {
           'umask 077',
           'printf \'requirepass "%s"\\nmasterauth "%s"\\n\' "$REDIS_PASSWORD" "$REDIS_PASSWORD" > /tmp/auth.conf',
           'if [ "${REDIS_REPLICATION:-false}" != "true" ]; then exec redis-server /etc/redis/redis.conf; fi',
-          `ME="$HOSTNAME.${headless}.${CLUSTER_DOMAIN}"`,
           'MASTER=""',
-          `for s in ${ctx.highAvailability ? sentinelHosts(ctx).join(' ') : ''}; do`,
-          `  MASTER=$(redis-cli -h "$s" -p 26379 sentinel get-master-addr-by-name ${masterSet} 2>/dev/null | head -n 1 || true)`,
-          '  [ -n "$MASTER" ] && break',
-          'done',
+          ...(ctx.highAvailability ? [
+            `for s in ${sentinelHosts(ctx).join(' ')}; do`,
+            `  MASTER=$(redis-cli -h "$s" -p 26379 sentinel get-master-addr-by-name ${masterSet} 2>/dev/null | head -n 1 || true)`,
+            '  [ -n "$MASTER" ] && break',
+            'done',
+          ] : []),
           `[ -n "$MASTER" ] || MASTER="${ctx.podFqdn('', 0)}"`,
-          'if [ "$MASTER" = "$ME" ]; then',
-          '  exec redis-server /etc/redis/redis.conf --replica-announce-ip "$ME"',
+          'if [ "$MASTER" = "$POD_FQDN" ]; then',
+          '  exec redis-server /etc/redis/redis.conf --replica-announce-ip "$POD_FQDN"',
           'fi',
-          'exec redis-server /etc/redis/redis.conf --replica-announce-ip "$ME" --replicaof "$MASTER" 6379',
+          'exec redis-server /etc/redis/redis.conf --replica-announce-ip "$POD_FQDN" --replicaof "$MASTER" 6379',
           '',
         ].join('\n'),
       };
@@ -105,11 +161,12 @@ export function redisEngine(o: RedisEngineOptions = {}): EngineDefinition {
           '#!/bin/sh',
           '# Sentinel rewrites its config at runtime, so it is generated into a pod-private file at start. A',
           '# restarted Sentinel asks its peers for the current master before falling back to the first pod.',
+          '# Clients (tenants too) reach Sentinels: they require the password, so nobody can reconfigure them without it.',
           'set -eu',
           'umask 077',
           'MASTER=""',
           `for s in ${sentinelHosts(ctx).join(' ')}; do`,
-          '  case "$s" in "$HOSTNAME".*) continue ;; esac',
+          '  [ "$s" = "$POD_FQDN" ] && continue',
           `  MASTER=$(redis-cli -h "$s" -p 26379 sentinel get-master-addr-by-name ${masterSet} 2>/dev/null | head -n 1 || true)`,
           '  [ -n "$MASTER" ] && break',
           'done',
@@ -119,9 +176,10 @@ export function redisEngine(o: RedisEngineOptions = {}): EngineDefinition {
           'dir /tmp',
           'sentinel resolve-hostnames yes',
           'sentinel announce-hostnames yes',
-          `sentinel announce-ip $HOSTNAME.${headless}.${CLUSTER_DOMAIN}`,
+          'sentinel announce-ip $POD_FQDN',
+          'requirepass "$REDIS_PASSWORD"',
           `sentinel monitor ${masterSet} $MASTER 6379 ${majority(sentinels)}`,
-          `sentinel auth-pass ${masterSet} $REDIS_PASSWORD`,
+          `sentinel auth-pass ${masterSet} "$REDIS_PASSWORD"`,
           `sentinel down-after-milliseconds ${masterSet} 10000`,
           `sentinel failover-timeout ${masterSet} 60000`,
           `sentinel parallel-syncs ${masterSet} 1`,
@@ -129,6 +187,7 @@ export function redisEngine(o: RedisEngineOptions = {}): EngineDefinition {
           'exec redis-sentinel /tmp/sentinel.conf',
           '',
         ].join('\n');
+        files['haproxy.cfg'] = haproxyConfig(ctx);
       }
       return files;
     },
@@ -149,7 +208,7 @@ export function redisEngine(o: RedisEngineOptions = {}): EngineDefinition {
             name: 'redis',
             image,
             command: ['sh', '/etc/redis/start.sh'],
-            env: [secretEnv('REDIS_PASSWORD', ctx.credentialsSecret), env('REDIS_REPLICATION', String(ctx.replicas > 1))],
+            env: [secretEnv('REDIS_PASSWORD', ctx.credentialsSecret), cliAuth(ctx), env('REDIS_REPLICATION', String(ctx.replicas > 1)), ...podFqdn(ctx)],
             ports: [containerPort(PORT)],
             resources: resourcesJson(ctx.resources),
             ...probes(execShell(redisPing)),
@@ -180,13 +239,38 @@ export function redisEngine(o: RedisEngineOptions = {}): EngineDefinition {
             name: 'sentinel',
             image,
             command: ['sh', '/etc/redis/sentinel.sh'],
-            env: [secretEnv('REDIS_PASSWORD', ctx.credentialsSecret)],
+            env: [secretEnv('REDIS_PASSWORD', ctx.credentialsSecret), cliAuth(ctx), ...podFqdn(ctx)],
             ports: [containerPort(SENTINEL_PORT)],
             resources: resourcesJson(SENTINEL_RESOURCES),
             ...probes(execShell('redis-cli -p 26379 ping | grep -q PONG'), 120),
             volumeMounts: [{ name: 'config', mountPath: '/etc/redis' }, tmp.mount],
           }],
           volumes: [configVolume('config', ctx.configMap, ['sentinel.sh']), tmp.volume],
+        }, {
+          suffix: '-proxy',
+          component: 'proxy',
+          replicas: proxyReplicas,
+          quorum: false,
+          podManagementPolicy: 'Parallel',
+          uid: HAPROXY_UID,
+          ports: [PORT],
+          metrics: false,
+          terminationGracePeriodSeconds: 30,
+          containers: [{
+            name: 'haproxy',
+            image: proxyImage,
+            command: ['haproxy', '-db', '-f', '/usr/local/etc/haproxy/haproxy.cfg'],
+            // HAProxy expands it inside the health check's AUTH command (never written to the config file).
+            env: [secretEnv('REDIS_PASSWORD', ctx.credentialsSecret)],
+            ports: [containerPort(PORT), containerPort(PROXY_HEALTH)],
+            resources: resourcesJson(PROXY_RESOURCES),
+            startupProbe: probes({ tcpSocket: { port: PORT.name } }, 60).startupProbe,
+            // Ready only while exactly one server is master; alive as long as it accepts connections.
+            readinessProbe: { httpGet: { path: '/healthz', port: PROXY_HEALTH.name }, periodSeconds: 2, timeoutSeconds: 2, failureThreshold: 1 },
+            livenessProbe: probes({ tcpSocket: { port: PORT.name } }).livenessProbe,
+            volumeMounts: [{ name: 'config', mountPath: '/usr/local/etc/haproxy' }, tmp.mount],
+          }],
+          volumes: [configVolume('config', ctx.configMap, ['haproxy.cfg']), tmp.volume],
         });
       }
       return roles;
@@ -196,8 +280,8 @@ export function redisEngine(o: RedisEngineOptions = {}): EngineDefinition {
         name: 'dump',
         image,
         // redis-cli --rdb asks the server for a consistent RDB snapshot over the network.
-        command: ['sh', '-c', `set -eu\nredis-cli -h "${ctx.serviceFqdn(ctx.name)}" -p 6379 -a "$REDIS_PASSWORD" --no-auth-warning --rdb "/backup/${ctx.name}-$(date -u +%Y%m%dT%H%M%SZ).rdb"`],
-        env: [secretEnv('REDIS_PASSWORD', ctx.credentialsSecret)],
+        command: ['sh', '-c', `set -eu\nredis-cli -h "${ctx.serviceFqdn(ctx.name)}" -p 6379 --rdb "/backup/${ctx.name}-$(date -u +%Y%m%dT%H%M%SZ).rdb"`],
+        env: [cliAuth(ctx)],
       }],
       upload: true,
     }),
@@ -205,7 +289,9 @@ export function redisEngine(o: RedisEngineOptions = {}): EngineDefinition {
       // Only the seed pod (ordinal 0, the first master) restores; the other pods replicate from it.
       mode: 'init',
       objectPattern: `${ctx.name}-*.rdb`,
-      skipWhen: '[ -e /data/appendonlydir ] || [ -e /data/dump.rdb ] || [ "${HOSTNAME##*-}" != "0" ]',
+      skipWhen: '[ -e /data/appendonlydir ] || [ -e /data/dump.rdb ] || [ "${POD_NAME##*-}" != "0" ]',
+      // POSIX sh defines no HOSTNAME: the ordinal comes from the pod name.
+      fetchEnv: [{ name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } }],
       dataMountPath: '/data',
       steps: [{
         name: 'restore',
@@ -261,4 +347,57 @@ export function redisEngine(o: RedisEngineOptions = {}): EngineDefinition {
       return rules;
     },
   };
+}
+
+/**
+ * HAProxy in front of the servers: a server is in service only while it answers `role:master`, so the client
+ * Service never reaches a replica. When Sentinel demotes a master its client sessions are cut (clients reconnect
+ * and land on the new master); while no server is master, connections are refused rather than sent to a replica.
+ */
+function haproxyConfig(ctx: EngineContext): string {
+  const servers = Array.from({ length: ctx.replicas }, (_, i) => `  server ${ctx.name}-${i} ${ctx.podFqdn('', i)}:6379 check inter 1s fall 2 rise 2 resolvers cluster init-addr none on-marked-down shutdown-sessions`);
+  return [
+    'global',
+    '  maxconn 4096',
+    '',
+    'defaults',
+    '  mode tcp',
+    '  timeout connect 5s',
+    // Redis clients keep connections open for a long time (pools, pub/sub).
+    '  timeout client 1h',
+    '  timeout server 1h',
+    '  timeout check 3s',
+    '',
+    // Pod IPs change on restart: re-resolve the pods' names through the cluster DNS.
+    'resolvers cluster',
+    '  parse-resolv-conf',
+    '  hold valid 5s',
+    '',
+    'frontend redis',
+    `  bind :${PORT.port}`,
+    '  default_backend master',
+    '',
+    // Readiness: servers count as up until their first check fails, so a starting proxy would send some connections
+    // to replicas. The pod becomes ready (and gets traffic from the Service) only once exactly one server is master.
+    'frontend health',
+    '  mode http',
+    `  bind :${PROXY_HEALTH.port}`,
+    '  monitor-uri /healthz',
+    '  acl one_master nbsrv(master) eq 1',
+    '  monitor fail unless one_master',
+    '',
+    'backend master',
+    '  option tcp-check',
+    '  tcp-check connect',
+    // AUTH in the Redis protocol (RESP), the password's length and bytes read from the environment at check time:
+    // any password works, and it is never written into this file.
+    '  tcp-check send-lf "*2\\r\\n\\$4\\r\\nAUTH\\r\\n\\$%[env(REDIS_PASSWORD),length]\\r\\n%[env(REDIS_PASSWORD)]\\r\\n"',
+    '  tcp-check expect string +OK',
+    '  tcp-check send "INFO replication\\r\\n"',
+    '  tcp-check expect string role:master',
+    '  tcp-check send "QUIT\\r\\n"',
+    '  tcp-check expect string +OK',
+    ...servers,
+    '',
+  ].join('\n');
 }

@@ -113,6 +113,7 @@ export function resolveEngineContext(scope: ErrorScope, props: StatefulDatastore
     highAvailability: p.highAvailability || replicas > 1,
     headlessService: headless,
     credentialsSecret: `${props.name}-credentials`,
+    credentialsRemoteKey: props.credentialsRemoteKey ?? `${props.namespace}/${props.name}`,
     configMap: `${props.name}-config`,
     resources,
     storageSize: size,

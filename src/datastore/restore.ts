@@ -44,7 +44,7 @@ export function restoreFetchContainer(source: RestoreSource, plan: RestorePlan, 
     image,
     command: ['sh', '-c', lines.join('\n')],
     // The client's config lives on the restore scratch volume: the fetch step needs no other writable path.
-    env: restoreClientEnv(source, `${RESTORE_DIR}/.mc`),
+    env: [...restoreClientEnv(source, `${RESTORE_DIR}/.mc`), ...(plan.fetchEnv ?? [])],
     volumeMounts: plan.mode === 'init' && plan.dataMountPath ? [{ name: 'data', mountPath: plan.dataMountPath }] : [],
   };
 }

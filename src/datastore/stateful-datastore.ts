@@ -13,7 +13,7 @@ import { addNetworkPolicy, clientPeers } from './network-policy';
 import { StatefulDatastoreProps } from './props';
 import { resolveDatastore } from './resolve';
 import { addStatefulSets } from './statefulset';
-import { ExtraObjectContext, RestoreSource } from './types';
+import { EngineEndpoint, ExtraObjectContext, RestoreSource } from './types';
 
 const STATEFUL_DATASTORE_SYMBOL = Symbol.for('cdk8s-platform.StatefulDatastore');
 
@@ -135,9 +135,12 @@ export class StatefulDatastore extends Construct implements IEndpointProvider {
   }
 }
 
-/** The engine's endpoints (or its default: one plain endpoint per client port), hosts resolved to Service FQDNs. */
+/**
+ * The engine's endpoints (or its default: one plain endpoint per client port), hosts resolved to Service FQDNs. A
+ * managed datastore offers only the endpoints of its client Service on the managed port (no Sentinel, no replicas).
+ */
 function datastoreEndpoints(server: StatefulDatastore, r: ReturnType<typeof resolveDatastore>, credentialRemoteKey: string): Endpoint[] {
-  const specs = r.def.endpoints?.(r.ctx, credentialRemoteKey) ?? r.clientPorts.map((port) => ({
+  let specs: EngineEndpoint[] = r.def.endpoints?.(r.ctx, credentialRemoteKey) ?? r.def.clientPorts(r.ctx).map((port) => ({
     name: port.name,
     service: r.ctx.name,
     port,
@@ -147,13 +150,19 @@ function datastoreEndpoints(server: StatefulDatastore, r: ReturnType<typeof reso
       ? EndpointAuth.password('', { remoteKey: credentialRemoteKey, passwordProperty: r.def.credentialKeys[0]! })
       : EndpointAuth.none(),
   }));
-  return specs.map((s) => new Endpoint(server, {
-    name: s.name,
-    host: r.ctx.serviceFqdn(s.service),
+  if (r.external) specs = specs.filter((s) => s.service === r.ctx.name && r.clientPorts.some((p) => p.name === s.port.name));
+  return specs.map((s) => {
     // A managed service keeps the Service name (an ExternalName alias) and its own port.
-    port: r.clientPorts.find((p) => p.name === s.port.name) ?? s.port,
-    protocol: s.protocol,
-    tls: s.tls,
-    auth: s.auth,
-  }));
+    const port = r.clientPorts.find((p) => p.name === s.port.name) ?? s.port;
+    return new Endpoint(server, {
+      name: s.name,
+      host: r.ctx.serviceFqdn(s.service),
+      port,
+      protocol: s.protocol,
+      tls: s.tls,
+      auth: s.auth,
+      clientPorts: (s.clientPorts ?? [s.port]).map((p) => r.clientPorts.find((c) => c.name === p.name) ?? p),
+      attributes: s.attributes,
+    });
+  });
 }

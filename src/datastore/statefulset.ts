@@ -36,15 +36,16 @@ export function addStatefulSets(scope: Construct, r: ResolvedDatastore, roles: r
       ports: servicePorts(allPorts),
     },
   });
-  const clientSelector = def.clientComponent ? { ...member, [LABEL_COMPONENT]: def.clientComponent } : member;
-  new KubeService(scope, 'Service', {
-    metadata: metadata(ctx.name, r.labels, r.protect),
-    spec: { type: 'ClusterIP', selector: clientSelector, ports: servicePorts(r.clientPorts) },
-  });
-  if (def.readComponent && roles.some((x) => x.component === def.readComponent)) {
-    new KubeService(scope, 'ReadService', {
-      metadata: metadata(`${ctx.name}-read`, r.labels, r.protect),
-      spec: { type: 'ClusterIP', selector: { ...member, [LABEL_COMPONENT]: def.readComponent }, ports: servicePorts(r.clientPorts) },
+  const services = def.services?.(ctx) ?? [
+    { name: ctx.name, component: def.clientComponent, ports: r.clientPorts },
+    ...(def.readComponent && roles.some((x) => x.component === def.readComponent) ? [{ name: `${ctx.name}-read`, component: def.readComponent, ports: r.clientPorts }] : []),
+  ];
+  for (const s of services) {
+    // Construct ids are API: the client and read Services keep theirs.
+    const id = s.name === ctx.name ? 'Service' : s.name === `${ctx.name}-read` ? 'ReadService' : `Service${s.name.slice(ctx.name.length)}`;
+    new KubeService(scope, id, {
+      metadata: metadata(s.name, r.labels, r.protect),
+      spec: { type: 'ClusterIP', selector: s.component ? { ...member, [LABEL_COMPONENT]: s.component } : member, ports: servicePorts(s.ports) },
     });
   }
   if (ctx.highAvailability) {

@@ -55,6 +55,8 @@ export interface RestorePlan {
   readonly objectPattern: string;
   /** init mode: shell condition that is true when this pod must not restore (its volume holds data, or it is not the seed pod). */
   readonly skipWhen?: string;
+  /** Extra env of the fetch step, for `skipWhen` (e.g. the pod name of a plan that restores on one ordinal). @default [] */
+  readonly fetchEnv?: Record<string, any>[];
   /** init mode: where the `data` volume is mounted, so the fetch step can evaluate `skipWhen`. */
   readonly dataMountPath?: string;
   /** Containers run after the fetch step (`/restore` is mounted in each; `/tmp` too). */
@@ -73,6 +75,8 @@ export interface EngineContext {
   readonly headlessService: string;
   /** Secret (written by the credentials ExternalSecret) holding the engine's credential keys. */
   readonly credentialsSecret: string;
+  /** Remote key (secret store) of the credential keys: `credentialsRemoteKey` prop or `<namespace>/<name>`. */
+  readonly credentialsRemoteKey: string;
   /** ConfigMap holding the engine's configuration files. */
   readonly configMap: string;
   readonly resources: ResourceDefaults;
@@ -133,6 +137,19 @@ export interface EngineEndpoint {
   readonly protocol: EndpointProtocol;
   readonly tls: EndpointTls;
   readonly auth: EndpointAuth;
+  /** Every port a client of this endpoint connects to. @default - [port] */
+  readonly clientPorts?: readonly WorkloadPort[];
+  /** Facts a client needs beside host and port (e.g. `masterSet`). @default {} */
+  readonly attributes?: Readonly<Record<string, string>>;
+}
+
+/** A client Service of an engine: a ClusterIP Service selecting the datastore's pods of one component. */
+export interface EngineService {
+  /** Service name: `<name>` (construct id `Service`), `<name>-read` (`ReadService`) or `<name>-<x>` (`Service-<x>`). */
+  readonly name: string;
+  /** Selects only pods of this component. @default - every member pod of the datastore */
+  readonly component?: string;
+  readonly ports: readonly WorkloadPort[];
 }
 
 /** The engine's metrics endpoint (an exporter sidecar or a native endpoint). */
@@ -177,6 +194,12 @@ export interface EngineDefinition {
   endpoints?(ctx: EngineContext, credentialRemoteKey: string): EngineEndpoint[];
   /** The client Service selects only pods of this component (e.g. the PostgreSQL primary). @default all pods */
   readonly clientComponent?: string;
+  /**
+   * The client Services, when the engine needs other than `<name>` (all client ports, `clientComponent`) and
+   * `<name>-read` (`readComponent`); e.g. Redis routes `<name>` to a master-only proxy and offers `<name>-sentinel`.
+   * @default - `<name>` and, when pods of `readComponent` exist, `<name>-read`
+   */
+  services?(ctx: EngineContext): EngineService[];
   /** A read Service `<name>-read` selecting this component, when there are pods of it. */
   readonly readComponent?: string;
   readonly metrics?: MetricsEndpoint;

@@ -11,6 +11,7 @@ export type {
   AlertOptions, ApiAccess, ApiPermission, ConfigFiles, ContainerMount, Dependency, ExtraContainerSpec, IngressOptions, MetricsOptions,
   MicroserviceDeploymentProps, PodToleration, ProbeSet, ResourceOverrides, ServiceOptions, ServicePortSpec, VolumeMountSpec,
 } from './props';
+export type { EndpointConnection } from './connections';
 export { EnvValue, PodVolume } from './env';
 export type { EmptyDirOptions, EnvSource, RemoteSecretRef, VolumeSource } from './env';
 export { ImageReference } from './image';

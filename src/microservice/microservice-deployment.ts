@@ -13,6 +13,7 @@ import { MicroserviceDeploymentProps } from './props';
 import { addRbac } from './rbac';
 import { resolveMicroservice } from './resolve';
 import { addWorkload } from './rollout';
+import { addConnections, resolveConnections } from './connections';
 
 
 const MICROSERVICE_DEPLOYMENT_SYMBOL = Symbol.for('cdk8s-platform.MicroserviceDeployment');
@@ -60,7 +61,8 @@ export class MicroserviceDeployment extends Construct implements IWorkload {
     this.clientPorts = r.clientPorts;
     this.autoscaled = r.autoscaling !== undefined;
 
-    const template = podTemplate(this, r, props);
+    const connections = resolveConnections(this, r.name, props.connections ?? [], props.env ?? {});
+    const template = podTemplate(this, r, Object.keys(connections.env).length > 0 ? { ...props, env: { ...props.env, ...connections.env } } : props);
 
     const meta = (name: string) => ({ name, namespace: r.namespace, labels: { ...r.labels } });
     new KubeServiceAccount(this, 'ServiceAccount', { metadata: meta(props.name), automountServiceAccountToken: false });
@@ -86,6 +88,7 @@ export class MicroserviceDeployment extends Construct implements IWorkload {
     if (r.metrics) addMonitoring(this, r, props, r.metrics);
 
     ConnectionGraph.of(this).register(this);
+    addConnections(this, r.labels, connections.resolved);
     for (const d of props.connectsTo ?? []) {
       if ('to' in d) this.connectsTo(d.to, d.ports);
       else this.connectsTo(d);

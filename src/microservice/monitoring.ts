@@ -8,6 +8,9 @@ import { microserviceAlertRules } from './promql';
 import { DEFAULT_MAX_ERROR_RATE, DEFAULT_MAX_P95_LATENCY_SECONDS, DEFAULT_RUNBOOK_BASE_URL, MicroserviceDeploymentProps } from './props';
 import { ResolvedMetrics, ResolvedMicroservice } from './resolve';
 
+/** The pod label Argo Rollouts puts on the pods of each ReplicaSet. */
+const ROLLOUT_POD_TEMPLATE_HASH = 'rollouts-pod-template-hash';
+
 /** Registers the metrics endpoint and alert rules; in operator mode also emits the ServiceMonitor and PrometheusRule. */
 export function addMonitoring(scope: Construct, r: ResolvedMicroservice, props: MicroserviceDeploymentProps, metrics: ResolvedMetrics): void {
   const a = props.alerts ?? {};
@@ -42,6 +45,8 @@ export function addMonitoring(scope: Construct, r: ResolvedMicroservice, props: 
     spec: {
       // The canary and preview Services select the same pods; scraping them too would double every series.
       selector: { matchLabels: { ...r.podSelector }, matchExpressions: [{ key: SERVICE_ROLE_LABEL, operator: 'DoesNotExist' }] },
+      // A Rollout's analysis selects the new version's series by its ReplicaSet (`rollouts_pod_template_hash`).
+      ...(r.isRollout ? { podTargetLabels: [ROLLOUT_POD_TEMPLATE_HASH] } : {}),
       endpoints: [{ port: metrics.port.name, path: metrics.path, interval: r.profile.monitoring.scrapeInterval }],
     },
   });

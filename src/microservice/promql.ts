@@ -13,12 +13,21 @@ export interface ServiceQueryTarget {
   readonly service: string;
   /** Range of `rate()`. @default '5m' */
   readonly window?: string;
+  /**
+   * Only the pods of one ReplicaSet of an Argo Rollout (`rollouts_pod_template_hash`, copied from the pod label by the
+   * scrape configuration): a value, or an analysis argument such as `{{args.pod-template-hash}}`.
+   * @default - every pod of the service
+   */
+  readonly podTemplateHash?: string;
 }
 
 const DEFAULT_WINDOW = '5m';
+/** Series label holding the pods' `rollouts-pod-template-hash` label (set by the scrape jobs and monitors). */
+export const POD_TEMPLATE_HASH_LABEL = 'rollouts_pod_template_hash';
 
 function selector(t: ServiceQueryTarget, extra = ''): string {
-  return `{namespace="${t.namespace}",service="${t.service}"${extra}}`;
+  const hash = t.podTemplateHash !== undefined ? `,${POD_TEMPLATE_HASH_LABEL}="${t.podTemplateHash}"` : '';
+  return `{namespace="${t.namespace}",service="${t.service}"${hash}${extra}}`;
 }
 
 /** Share of 5xx responses (0..1) over the window. */

@@ -1,5 +1,6 @@
 /** Props of MicroserviceDeployment, and the named defaults their `@default` docs refer to. */
 import { IWorkload, WorkloadRef } from '../core/connections';
+import type { EndpointConnection } from './connections';
 import { AlertRule } from '../core/monitoring-registry';
 import { PodSecurityOptions } from '../core/security';
 import { EnvValue, PodVolume, RemoteSecretRef } from './env';
@@ -249,6 +250,12 @@ export interface MicroserviceDeploymentProps {
   readonly ingress?: IngressOptions;
   /** Workloads this service opens connections to (egress here, ingress there). @default [] */
   readonly connectsTo?: readonly Dependency[];
+  /**
+   * Endpoints this service uses, each with the env vars derived from it (connection strings composed from the server's
+   * own stored credential). Adds the graph edge to every port the endpoint's clients need, like `connectsTo`.
+   * @default []
+   */
+  readonly connections?: readonly EndpointConnection[];
   /** Fixed replica count; not allowed together with `autoscaling`. @default profile.replicas */
   readonly replicas?: number;
   /** @default - no HPA */

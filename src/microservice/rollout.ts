@@ -5,6 +5,9 @@ import { Construct } from 'constructs';
 import { IntOrString, KubeDeployment, PodTemplateSpec, toJson_PodTemplateSpec } from '../../imports/k8s';
 import { AnalysisTemplate, AnalysisTemplateSpecMetricsCount, AnalysisTemplateSpecMetricsFailureLimit, Rollout } from '../../imports/argoproj.io';
 import { httpErrorRatioQuery, httpLatencyP95Query } from './promql';
+
+/** Argument of the AnalysisTemplate: the pod-template hash of the version under analysis. */
+export const POD_TEMPLATE_HASH_ARG = 'pod-template-hash';
 import {
   DEFAULT_ANALYSIS_COUNT, DEFAULT_ANALYSIS_FAILURE_LIMIT, DEFAULT_ANALYSIS_INTERVAL, DEFAULT_MAX_ERROR_RATE, DEFAULT_MAX_P95_LATENCY_SECONDS,
   DEFAULT_MAX_SURGE, DEFAULT_MAX_UNAVAILABLE, DEFAULT_SCALE_DOWN_DELAY_SECONDS,
@@ -33,7 +36,12 @@ export function addWorkload(scope: Construct, r: ResolvedMicroservice, template:
     });
     return;
   }
-  const analysisRef = { templates: [{ templateName: `${r.name}-analysis` }] };
+  // The analysis measures the pods of the new version: Argo Rollouts passes the latest ReplicaSet's pod-template hash
+  // (the canary's, or the blue-green preview's) and the queries select on it.
+  const analysisRef = {
+    templates: [{ templateName: `${r.name}-analysis` }],
+    args: [{ name: POD_TEMPLATE_HASH_ARG, valueFrom: { podTemplateHashValue: 'Latest' } }],
+  };
   let strategy: Record<string, unknown>;
   let needsAnalysis: boolean;
   if (o.kind === 'canary') {
@@ -76,9 +84,9 @@ export function addWorkload(scope: Construct, r: ResolvedMicroservice, template:
   if (needsAnalysis) addAnalysisTemplate(scope, r, o.analysis ?? {});
 }
 
-/** Error rate and p95 latency of the new version, queried from Prometheus while the rollout progresses. */
+/** Error rate and p95 latency of the new version (its pods only), queried from Prometheus while the rollout progresses. */
 function addAnalysisTemplate(scope: Construct, r: ResolvedMicroservice, a: AnalysisOptions): void {
-  const t = { namespace: r.namespace, service: r.name };
+  const t = { namespace: r.namespace, service: r.name, podTemplateHash: `{{args.${POD_TEMPLATE_HASH_ARG}}}` };
   const address = a.prometheusAddress ?? `http://prometheus.${r.profile.monitoring.namespace}.svc:9090`;
   const maxErrorRate = a.maxErrorRate ?? DEFAULT_MAX_ERROR_RATE;
   const maxLatency = a.maxP95LatencySeconds ?? DEFAULT_MAX_P95_LATENCY_SECONDS;
@@ -95,6 +103,7 @@ function addAnalysisTemplate(scope: Construct, r: ResolvedMicroservice, a: Analy
   new AnalysisTemplate(scope, 'AnalysisTemplate', {
     metadata: { name: `${r.name}-analysis`, namespace: r.namespace, labels: { ...r.labels } },
     spec: {
+      args: [{ name: POD_TEMPLATE_HASH_ARG }],
       metrics: [
         { name: 'error-rate', ...common, successCondition: ok(maxErrorRate), provider: { prometheus: { address, query: httpErrorRatioQuery(t) } } },
         { name: 'latency-p95', ...common, successCondition: ok(maxLatency), provider: { prometheus: { address, query: httpLatencyP95Query(t) } } },

@@ -3,7 +3,11 @@ import { createHash } from 'crypto';
 import * as yaml from 'js-yaml';
 import { Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
-import { ExternalSecret } from '../../imports/external-secrets.io';
+import {
+  ExternalSecret, ExternalSecretSpecSecretStoreRefKind, ExternalSecretSpecTargetCreationPolicy, ExternalSecretSpecTargetDeletionPolicy,
+  ExternalSecretSpecTargetTemplateEngineVersion,
+} from '../../imports/external-secrets.io';
+import { EnvironmentChart } from '../core/environment-chart';
 import { IntOrString, KubeNetworkPolicy, NetworkPolicyPeer, NetworkPolicyPort, Quantity, ResourceRequirements } from '../../imports/k8s';
 import { ConnectionGraph, dnsEgressRule, IWorkload, peersOf, policyPorts } from '../core/connections';
 import { addExternalSecret } from '../core/external-secret';
@@ -165,4 +169,26 @@ export function spreadOverNodes(selector: Readonly<Record<string, string>>) {
       }],
     },
   };
+}
+
+/**
+ * The Secret a log client authenticates with: the user name (validated, no template syntax) and the password read
+ * from the same stored credential the server provisions its user from, under the env var names `keys`.
+ */
+export function credentialSecret(scope: Construct, id: string, name: string, namespace: string, labels: Record<string, string>, c: { readonly user: string; readonly remoteKey: string; readonly property: string }, keys: { readonly user: string; readonly password: string }): ExternalSecret {
+  const store = EnvironmentChart.of(scope).profile.secretStore;
+  return new ExternalSecret(scope, id, {
+    metadata: { name, namespace, labels: { ...labels } },
+    spec: {
+      refreshInterval: store.refreshInterval,
+      secretStoreRef: { kind: store.kind as ExternalSecretSpecSecretStoreRefKind, name: store.name },
+      target: {
+        name,
+        creationPolicy: ExternalSecretSpecTargetCreationPolicy.OWNER,
+        deletionPolicy: ExternalSecretSpecTargetDeletionPolicy.RETAIN,
+        template: { engineVersion: ExternalSecretSpecTargetTemplateEngineVersion.V2, data: { [keys.user]: c.user, [keys.password]: '{{ .password }}' } },
+      },
+      data: [{ secretKey: 'password', remoteRef: { key: c.remoteKey, property: c.property } }],
+    },
+  });
 }

@@ -6,12 +6,12 @@ import { Construct } from 'constructs';
 import {
   IntOrString, KubeClusterRole, KubeClusterRoleBinding, KubeConfigMap, KubeDaemonSet, KubeServiceAccount,
 } from '../../imports/k8s';
-import { IWorkload, WorkloadPort } from '../core/connections';
+import { ConnectionGraph, IWorkload, WorkloadPort } from '../core/connections';
 import { selectorLabels } from '../core/labels';
 import { NamespaceTier } from '../gitops/delivery-group';
 import { PlatformNamespace } from '../tenancy/platform-namespace';
-import { LogBackend } from './backends';
-import { checksum, componentNetworkPolicy, scrapedByPrometheus, externalSecret, k8sResources, tcpPorts } from './common';
+import { LogBackend, LogConnection } from './backends';
+import { checksum, componentNetworkPolicy, credentialSecret, scrapedByPrometheus, k8sResources, tcpPorts } from './common';
 import { componentLabels, StackContext } from './context';
 
 export const FLUENT_BIT_NAME = 'fluent-bit';
@@ -21,6 +21,17 @@ const CREDENTIALS_SECRET = 'fluent-bit-credentials';
 export const LOGGING_CONCERN = 'logging';
 /** Why the logging namespace may not enforce PSS restricted (written on the namespace for auditors). */
 export const PSS_EXEMPTION_REASON = 'Fluent Bit reads container logs from the node through read-only hostPath volumes (/var/log) and keeps its read offsets in /var/lib/fluent-bit; PSS baseline and restricted forbid hostPath. Only this DaemonSet runs here.';
+/**
+ * Retries of a chunk the backend refused before it is dropped. Backoff grows to {@link FLUENT_BIT_RETRY_CAP_SECONDS},
+ * so ten retries ride out about half an hour of backend outage; after that the node's disk matters more.
+ */
+export const FLUENT_BIT_RETRY_LIMIT = 10;
+export const FLUENT_BIT_RETRY_CAP_SECONDS = 300;
+/** Most the output's filesystem buffer may hold on a node; the oldest chunks are dropped beyond it. */
+export const FLUENT_BIT_BUFFER_LIMIT = '1G';
+/** Chunks held in memory at once (each up to 2 MB), and memory for replaying the backlog after a restart. */
+export const FLUENT_BIT_MAX_CHUNKS_UP = 64;
+export const FLUENT_BIT_BACKLOG_MEM_LIMIT = '16M';
 
 export interface FluentBitProps {
   readonly context: StackContext;
@@ -29,19 +40,28 @@ export interface FluentBitProps {
   readonly backend: LogBackend;
 }
 
-/** The fluent-bit.conf of an agent shipping to `backend`. */
-export function renderFluentBitConfig(backend: LogBackend, environment: string): string {
+/**
+ * The fluent-bit.conf of an agent shipping to `backend` through `connection` (from the backend's endpoint or its
+ * stated host). The user and password are expanded by Fluent Bit from its environment, never written here. The
+ * filesystem buffer is bounded (`storage.total_limit_size`) and retries are bounded, so a dead backend cannot fill
+ * the node's disk.
+ */
+export function renderFluentBitConfig(backend: LogBackend, connection: LogConnection, environment: string): string {
   const service = [
     '[SERVICE]',
-    '    Flush             5',
-    '    Log_Level         info',
-    '    Daemon            off',
-    '    Parsers_File      /fluent-bit/etc/parsers.conf',
-    '    HTTP_Server       On',
-    '    HTTP_Listen       0.0.0.0',
-    `    HTTP_Port         ${FLUENT_BIT_METRICS_PORT}`,
-    '    Health_Check      On',
-    '    storage.path      /var/lib/fluent-bit/storage',
+    '    Flush                     5',
+    '    Log_Level                 info',
+    '    Daemon                    off',
+    '    Parsers_File              /fluent-bit/etc/parsers.conf',
+    '    HTTP_Server               On',
+    '    HTTP_Listen               0.0.0.0',
+    `    HTTP_Port                 ${FLUENT_BIT_METRICS_PORT}`,
+    '    Health_Check              On',
+    '    storage.path              /var/lib/fluent-bit/storage',
+    '    storage.sync              normal',
+    `    storage.max_chunks_up     ${FLUENT_BIT_MAX_CHUNKS_UP}`,
+    `    storage.backlog.mem_limit ${FLUENT_BIT_BACKLOG_MEM_LIMIT}`,
+    `    scheduler.cap             ${FLUENT_BIT_RETRY_CAP_SECONDS}`,
   ];
   const input = [
     '[INPUT]',
@@ -73,35 +93,41 @@ export function renderFluentBitConfig(backend: LogBackend, environment: string):
     '    Match   kube.*',
     `    Add     environment ${environment}`,
   ];
-  const tls = backend.tls ? ['    tls               On', '    tls.verify        On'] : ['    tls               Off'];
+  const tls = connection.tls ? ['    tls                      On', '    tls.verify               On'] : ['    tls                      Off'];
+  const bounded = [
+    `    Retry_Limit              ${FLUENT_BIT_RETRY_LIMIT}`,
+    `    storage.total_limit_size ${FLUENT_BIT_BUFFER_LIMIT}`,
+  ];
   const output = backend.kind === 'elasticsearch' ? [
     '[OUTPUT]',
-    '    Name              es',
-    '    Match             kube.*',
-    `    Host              ${backend.host}`,
-    `    Port              ${backend.port}`,
-    `    HTTP_User         ${backend.options.user}`,
-    // Expanded by Fluent Bit from the environment (the Secret), never written here.
-    '    HTTP_Passwd       ${ES_PASSWORD}',
-    '    Logstash_Format   On',
-    `    Logstash_Prefix   ${backend.options.indexPrefix}`,
-    '    Suppress_Type_Name On',
-    '    Replace_Dots      On',
-    '    Trace_Error       On',
-    '    Retry_Limit       False',
+    '    Name                     es',
+    '    Match                    kube.*',
+    `    Host                     ${connection.host}`,
+    `    Port                     ${connection.port}`,
+    // Expanded by Fluent Bit from the environment (the connection Secret), never written here.
+    '    HTTP_User                ${ES_USER}',
+    '    HTTP_Passwd              ${ES_PASSWORD}',
+    // Documents are only ever added: the role the user has on the server allows exactly that.
+    '    Write_Operation          create',
+    '    Logstash_Format          On',
+    `    Logstash_Prefix          ${backend.indexPrefix}`,
+    '    Suppress_Type_Name       On',
+    '    Replace_Dots             On',
+    '    Trace_Error              On',
+    ...bounded,
     ...tls,
   ] : [
     '[OUTPUT]',
-    '    Name              loki',
-    '    Match             kube.*',
-    `    Host              ${backend.host}`,
-    `    Port              ${backend.port}`,
-    ...(backend.options.tenant ? [`    Tenant_ID         ${backend.options.tenant}`] : []),
-    `    Labels            job=fluent-bit, environment=${environment}`,
-    '    Label_Keys        $kubernetes[\'namespace_name\'],$kubernetes[\'pod_name\'],$kubernetes[\'container_name\']',
-    '    Remove_Keys       kubernetes',
-    '    Line_Format       json',
-    '    Retry_Limit       False',
+    '    Name                     loki',
+    '    Match                    kube.*',
+    `    Host                     ${connection.host}`,
+    `    Port                     ${connection.port}`,
+    ...(backend.tenant ? [`    Tenant_ID                ${backend.tenant}`] : []),
+    `    Labels                   job=fluent-bit, environment=${environment}`,
+    '    Label_Keys               $kubernetes[\'namespace_name\'],$kubernetes[\'pod_name\'],$kubernetes[\'container_name\']',
+    '    Remove_Keys              kubernetes',
+    '    Line_Format              json',
+    ...bounded,
     ...tls,
   ];
   return [...service, '', ...input, '', ...filter, '', ...output, ''].join('\n');
@@ -121,7 +147,10 @@ export class FluentBit extends Construct implements IWorkload {
     this.namespace = ns;
     const labels = componentLabels(FLUENT_BIT_NAME, 'logging');
     const backend = props.backend;
-    const config = renderFluentBitConfig(backend, ctx.profile.name);
+    const connection = backend.connectionFor(this, 'shipper', 'logs');
+    const config = renderFluentBitConfig(backend, connection, ctx.profile.name);
+    // A backend of the library: Fluent Bit is one of its clients in the graph (its policy admits this agent).
+    if (connection.server) ConnectionGraph.of(this).connect(this, connection.server, connection.serverPorts, 'logs');
 
     // The same guard rails as every namespace (quota, LimitRange, default deny, DNS egress), but PSS privileged:
     // hostPath is not allowed by baseline either. Audit and warn stay restricted, and the policy gate accepts the
@@ -142,12 +171,8 @@ export class FluentBit extends Construct implements IWorkload {
     });
     new KubeConfigMap(this, 'Config', { metadata: { name: 'fluent-bit-config', namespace: ns, labels }, data: { 'fluent-bit.conf': config } });
 
-    const es = backend.kind === 'elasticsearch';
-    if (es) {
-      externalSecret(this, 'Credentials', CREDENTIALS_SECRET, ns, labels, () => [
-        { secretKey: 'password', remoteKey: backend.options.passwordRemoteKey!, property: 'password' },
-      ]);
-    }
+    const credential = connection.credential;
+    if (credential) credentialSecret(this, 'Credentials', CREDENTIALS_SECRET, ns, labels, credential, { user: 'ES_USER', password: 'ES_PASSWORD' });
 
     new KubeDaemonSet(this, 'Resource', {
       metadata: { name: FLUENT_BIT_NAME, namespace: ns, labels },
@@ -176,7 +201,7 @@ export class FluentBit extends Construct implements IWorkload {
               image: ctx.images.fluentBit,
               imagePullPolicy: ctx.profile.imagePolicy.pullPolicy,
               args: ['--config=/fluent-bit/etc/conf/fluent-bit.conf'],
-              env: es ? [{ name: 'ES_PASSWORD', valueFrom: { secretKeyRef: { name: CREDENTIALS_SECRET, key: 'password' } } }] : [],
+              env: credential ? ['ES_USER', 'ES_PASSWORD'].map((k) => ({ name: k, valueFrom: { secretKeyRef: { name: CREDENTIALS_SECRET, key: k } } })) : [],
               ports: [{ name: 'metrics', containerPort: FLUENT_BIT_METRICS_PORT }],
               livenessProbe: { httpGet: { path: '/', port: IntOrString.fromString('metrics') }, periodSeconds: 20 },
               readinessProbe: { httpGet: { path: '/api/v1/health', port: IntOrString.fromString('metrics') }, periodSeconds: 10 },
@@ -208,7 +233,8 @@ export class FluentBit extends Construct implements IWorkload {
     componentNetworkPolicy(this, this, {
       ingress: [scrapedByPrometheus(ctx.namespace, FLUENT_BIT_METRICS_PORT)],
       egress: [
-        { to: [...backend.peer.peers], ports: tcpPorts(backend.port) },
+        // A backend outside the graph; one of the library's comes from the graph.
+        ...(connection.peer ? [{ to: [...connection.peer.peers], ports: tcpPorts(connection.port) }] : []),
         { to: ctx.apiServerCidrs.map((cidr) => ({ ipBlock: { cidr } })), ports: tcpPorts(...ctx.apiServerPorts) },
       ],
     });

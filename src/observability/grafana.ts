@@ -2,11 +2,11 @@
 import { Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import { IntOrString, KubeConfigMap, KubeDeployment, KubeService, KubeServiceAccount } from '../../imports/k8s';
-import { IWorkload, WorkloadPort } from '../core/connections';
+import { ConnectionGraph, IWorkload, WorkloadPort } from '../core/connections';
 import { restrictedPodSecurityContext } from '../core/security';
 import { selectorLabels } from '../core/labels';
-import { LogBackend, TraceEndpoint } from './backends';
-import { checksum, configYaml, componentNetworkPolicy, scrapedByPrometheus, containerSecurity, externalSecret, k8sResources, tcpPorts } from './common';
+import { LogBackend, LogConnection, TraceEndpoint } from './backends';
+import { checksum, configYaml, componentNetworkPolicy, credentialSecret, scrapedByPrometheus, containerSecurity, externalSecret, k8sResources, tcpPorts } from './common';
 import { componentLabels, StackContext } from './context';
 import { LOGS_DATASOURCE_UID, PROMETHEUS_DATASOURCE_UID, TRACES_DATASOURCE_UID } from './dashboards';
 
@@ -14,6 +14,9 @@ export const GRAFANA_NAME = 'grafana';
 export const GRAFANA_PORT = 3000;
 const GRAFANA_UID = 472;
 const ADMIN_SECRET = 'grafana-admin';
+const LOGS_SECRET = 'grafana-logs-credentials';
+const LOGS_USER_ENV = 'LOGS_USER';
+const LOGS_PASSWORD_ENV = 'LOGS_PASSWORD';
 const DASHBOARDS_DIR = '/etc/grafana/dashboards';
 /** Label the kube-prometheus-stack Grafana sidecar collects dashboards by (operator mode). */
 export const GRAFANA_DASHBOARD_LABEL = 'grafana_dashboard';
@@ -31,18 +34,24 @@ export interface GrafanaServerProps {
   readonly dashboardsChecksum: () => string;
 }
 
-/** The datasources provisioning file. */
-export function renderDatasources(prometheusUrl: string, logs?: LogBackend, traces?: TraceEndpoint): string {
+/**
+ * The datasources provisioning file. The logs datasource authenticates as the connection's user: Grafana expands
+ * `$LOGS_USER` and `$LOGS_PASSWORD` from its environment (the connection Secret), so neither is written here.
+ */
+export function renderDatasources(prometheusUrl: string, logs?: LogBackend, logsConnection?: LogConnection, traces?: TraceEndpoint): string {
   const datasources: Record<string, unknown>[] = [{
     name: 'Prometheus', uid: PROMETHEUS_DATASOURCE_UID, type: 'prometheus', access: 'proxy', url: prometheusUrl, isDefault: true, editable: false,
   }];
-  if (logs?.kind === 'elasticsearch') {
-    datasources.push({
-      name: 'Logs', uid: LOGS_DATASOURCE_UID, type: 'elasticsearch', access: 'proxy', url: logs.url, editable: false,
-      jsonData: { index: `${logs.options.indexPrefix}-*`, timeField: '@timestamp', logMessageField: 'log', logLevelField: 'level' },
-    });
-  } else if (logs) {
-    datasources.push({ name: 'Logs', uid: LOGS_DATASOURCE_UID, type: 'loki', access: 'proxy', url: logs.url, editable: false });
+  if (logs && logsConnection) {
+    const auth = logsConnection.credential ? { basicAuth: true, basicAuthUser: `$${LOGS_USER_ENV}`, secureJsonData: { basicAuthPassword: `$${LOGS_PASSWORD_ENV}` } } : {};
+    if (logs.kind === 'elasticsearch') {
+      datasources.push({
+        name: 'Logs', uid: LOGS_DATASOURCE_UID, type: 'elasticsearch', access: 'proxy', url: logsConnection.url, editable: false, ...auth,
+        jsonData: { index: `${logs.indexPrefix}-*`, timeField: '@timestamp', logMessageField: 'log', logLevelField: 'level' },
+      });
+    } else {
+      datasources.push({ name: 'Logs', uid: LOGS_DATASOURCE_UID, type: 'loki', access: 'proxy', url: logsConnection.url, editable: false, ...auth });
+    }
   }
   if (traces) {
     datasources.push({ name: 'Jaeger', uid: TRACES_DATASOURCE_UID, type: 'jaeger', access: 'proxy', url: traces.queryUrl, editable: false });
@@ -63,7 +72,10 @@ export class GrafanaServer extends Construct implements IWorkload {
     const ns = ctx.namespace;
     this.namespace = ns;
     const labels = componentLabels(GRAFANA_NAME, 'dashboards');
-    const datasources = renderDatasources(props.prometheusUrl, props.logs, props.traces);
+    const logs = props.logs?.connectionFor(this, 'reader', 'logs');
+    const datasources = renderDatasources(props.prometheusUrl, props.logs, logs, props.traces);
+    if (logs?.server) ConnectionGraph.of(this).connect(this, logs.server, logs.serverPorts, 'logs');
+    if (logs?.credential) credentialSecret(this, 'LogsCredentials', LOGS_SECRET, ns, labels, logs.credential, { user: LOGS_USER_ENV, password: LOGS_PASSWORD_ENV });
     const providers = configYaml({
       apiVersion: 1,
       providers: [{ name: 'platform', type: 'file', disableDeletion: true, allowUiUpdates: false, options: { path: DASHBOARDS_DIR } }],
@@ -108,6 +120,7 @@ export class GrafanaServer extends Construct implements IWorkload {
               env: [
                 fromSecret('GF_SECURITY_ADMIN_USER', 'admin-user'),
                 fromSecret('GF_SECURITY_ADMIN_PASSWORD', 'admin-password'),
+                ...(logs?.credential ? [LOGS_USER_ENV, LOGS_PASSWORD_ENV].map((k) => ({ name: k, valueFrom: { secretKeyRef: { name: LOGS_SECRET, key: k } } })) : []),
                 { name: 'GF_PATHS_DATA', value: '/var/lib/grafana' },
                 { name: 'GF_PATHS_PROVISIONING', value: '/etc/grafana/provisioning' },
                 { name: 'GF_AUTH_ANONYMOUS_ENABLED', value: 'false' },
@@ -141,7 +154,7 @@ export class GrafanaServer extends Construct implements IWorkload {
     });
 
     const egress = [];
-    if (props.logs) egress.push({ to: [...props.logs.peer.peers], ports: tcpPorts(props.logs.port) });
+    if (logs?.peer) egress.push({ to: [...logs.peer.peers], ports: tcpPorts(logs.port) });
     if (props.traces?.peer) egress.push({ to: [...props.traces.peer.peers], ports: tcpPorts(props.traces.queryPort) });
     componentNetworkPolicy(this, this, { ingress: [scrapedByPrometheus(ns, GRAFANA_PORT)], egress });
   }

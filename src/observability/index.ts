@@ -14,9 +14,13 @@ export type {
   AlertRoute, AlertingProps, EmailReceiverOptions, PagerDutyReceiverOptions, ReceiverSpec, ReceiverType, SlackReceiverOptions,
 } from './alertmanager-config';
 export {
-  DEFAULT_JAEGER_IMAGE, DEFAULT_JAEGER_RESOURCES, DEFAULT_JAEGER_RETENTION, DEFAULT_JAEGER_STORAGE_SIZE, LogBackend, TraceBackend,
+  DEFAULT_INDEX_PREFIX, DEFAULT_JAEGER_IMAGE, DEFAULT_JAEGER_RESOURCES, DEFAULT_JAEGER_RETENTION, DEFAULT_JAEGER_STORAGE_SIZE, DEFAULT_LOG_READER_USER,
+  DEFAULT_LOG_SHIPPER_USER, LogBackend, TraceBackend,
 } from './backends';
-export type { ElasticsearchOptions, JaegerInClusterOptions, JaegerOptions, LokiOptions, TraceEndpoint } from './backends';
+export type {
+  ElasticsearchEndpointOptions, ElasticsearchHostOptions, ElasticsearchOptions, JaegerInClusterOptions, JaegerOptions, LogConnection, LogCredential,
+  LokiOptions, TraceEndpoint,
+} from './backends';
 export { NetworkPeer } from './common';
 export type { ComponentResources } from './common';
 export { DEFAULT_IMAGES, DEFAULT_RESOURCES } from './context';
@@ -36,7 +40,10 @@ export { ALERTMANAGER_NAME, ALERTMANAGER_PORT } from './alertmanager';
 export type { AlertmanagerServer } from './alertmanager';
 export { GRAFANA_DASHBOARD_LABEL, GRAFANA_NAME, GRAFANA_PORT } from './grafana';
 export type { GrafanaServer } from './grafana';
-export { FLUENT_BIT_METRICS_PORT, FLUENT_BIT_NAME, LOGGING_CONCERN } from './fluent-bit';
+export {
+  FLUENT_BIT_BACKLOG_MEM_LIMIT, FLUENT_BIT_BUFFER_LIMIT, FLUENT_BIT_MAX_CHUNKS_UP, FLUENT_BIT_METRICS_PORT, FLUENT_BIT_NAME, FLUENT_BIT_RETRY_CAP_SECONDS,
+  FLUENT_BIT_RETRY_LIMIT, LOGGING_CONCERN,
+} from './fluent-bit';
 export type { FluentBit } from './fluent-bit';
 export { JAEGER_METRICS_PORT, JAEGER_NAME, JAEGER_OTLP_GRPC_PORT, JAEGER_OTLP_HTTP_PORT, JAEGER_QUERY_PORT, JaegerServer } from './jaeger';
 export type { JaegerServerProps } from './jaeger';

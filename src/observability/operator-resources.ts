@@ -37,6 +37,8 @@ export function monitorFor(scope: Construct, t: MonitoredTarget, o: OperatorReso
       spec: {
         selector: { matchLabels: { ...t.selector } },
         namespaceSelector: { matchNames: [t.namespace] },
+        // Series carry the Rollout ReplicaSet (`rollouts_pod_template_hash`): canary and preview analyses select on it.
+        podTargetLabels: ['rollouts-pod-template-hash'],
         endpoints: [{ ...endpoint, relabelings: relabelings(t, 'replace' as ServiceMonitorSpecEndpointsRelabelingsAction) }],
       },
     });

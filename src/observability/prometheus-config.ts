@@ -65,6 +65,8 @@ export function targetJob(t: MonitoredTarget, scrapeInterval: string) {
       // Pods not yet running have no IP to scrape; they would only show as down.
       { source_labels: ['__meta_kubernetes_pod_phase'], regex: 'Pending|Succeeded|Failed', action: 'drop' },
       ...commonPodRelabels(),
+      // The ReplicaSet of an Argo Rollout's pod: canary and preview analyses select the new version's series by it.
+      { source_labels: ['__meta_kubernetes_pod_label_rollouts_pod_template_hash'], target_label: 'rollouts_pod_template_hash' },
       { target_label: 'service', replacement: t.name },
       ...(t.team ? [{ target_label: 'team', replacement: t.team }] : []),
     ],

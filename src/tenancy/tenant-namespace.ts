@@ -47,7 +47,12 @@ export interface SharedService {
   readonly workload?: string;
   /** Labels of the service's pods. @default - every pod of the namespace */
   readonly podSelector?: Readonly<Record<string, string>>;
-  readonly ports: readonly SharedServicePort[];
+  /**
+   * Ports the tenant may reach.
+   * @default - with `workload`: every port its clients use in this environment (e.g. Redis's 6379 and, where
+   * Sentinels run, 26379); without `workload` ports are required
+   */
+  readonly ports?: readonly SharedServicePort[];
 }
 
 /** Identity-provider groups bound in the tenant's namespace to the platform's tenant roles (see tenancy/tenant-roles.ts). */

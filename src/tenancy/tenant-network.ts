@@ -48,7 +48,8 @@ export function addTenantNetworkPolicies(
     const name = s.workload ?? s.podSelector?.[LABEL_NAME];
     if (name === undefined) return undefined;
     const ref = { name, namespace: s.namespace };
-    const ports = s.ports.map((p) => p.port);
+    // Without ports, every client port of the workload (what its clients use in this environment).
+    const ports = s.ports?.map((p) => p.port);
     if (s.workload !== undefined) graph.connect(tenant, ref, ports, `sharedServices[${i}].workload`);
     else graph.connectIfRegistered(tenant, ref, ports, `sharedServices[${i}]`);
     return ref;
@@ -83,6 +84,6 @@ function egressFromGraph(c: Connection): NetworkPolicyEgressRule {
 function egressFromFile(s: SharedService): NetworkPolicyEgressRule {
   return {
     to: [{ ...namespacePeer(s.namespace), ...(s.podSelector ? { podSelector: { matchLabels: { ...s.podSelector } } } : {}) }],
-    ports: s.ports.map((p) => ({ protocol: p.protocol ?? 'TCP', port: IntOrString.fromNumber(p.port) })),
+    ports: (s.ports ?? []).map((p) => ({ protocol: p.protocol ?? 'TCP', port: IntOrString.fromNumber(p.port) })),
   };
 }

@@ -92,7 +92,8 @@ function tenantsOf(input: InputDocument, options: LoadTenantsOptions): TenantDef
     const field = `sharedServices.${name}`;
     const m = mapping(raw, field, bad, 'must be a mapping with namespace, ports and optionally workload and podSelector');
     onlyKeys(m, field, SERVICE_KEYS, bad);
-    const ports = list(m.ports, `${field}.ports`, bad).map((rp, i): SharedServicePort => {
+    // Ports may be left out when the service names its workload (every client port of it).
+    const ports = m.ports === undefined && m.workload !== undefined ? undefined : list(m.ports, `${field}.ports`, bad).map((rp, i): SharedServicePort => {
       const pm = mapping(rp, `${field}.ports[${i}]`, bad, 'must be a mapping { port, protocol }');
       onlyKeys(pm, `${field}.ports[${i}]`, PORT_KEYS, bad);
       if (pm.protocol !== undefined) text(`${field}.ports[${i}].protocol`, pm.protocol);
@@ -108,7 +109,7 @@ function tenantsOf(input: InputDocument, options: LoadTenantsOptions): TenantDef
       namespace: m.namespace as string,
       ...(m.workload !== undefined ? { workload: m.workload as string } : {}),
       ...(podSelector ? { podSelector } : {}),
-      ports,
+      ...(ports ? { ports } : {}),
     };
     check(sharedServiceProblem(field, service));
     catalog.set(name, service);

@@ -66,8 +66,11 @@ export function sharedServiceProblem(field: string, s: SharedService): InputProb
     if (labelKeyProblem(k) !== undefined) return { field: `${field}.podSelector`, value: k, allowed: 'keys must be label keys' };
     if (typeof v !== 'string' || labelValueProblem(v) !== undefined) return { field: `${field}.podSelector.${k}`, value: v, allowed: 'must be a label value' };
   }
-  if (s.ports.length === 0) return { field: `${field}.ports`, value: s.ports, allowed: 'must list at least one port: a shared service is entitled on its ports only' };
-  for (const [i, p] of s.ports.entries()) {
+  if (s.ports === undefined && s.workload === undefined) {
+    return { field: `${field}.ports`, value: s.ports, allowed: 'must list at least one port, or name the `workload` whose client ports the tenant may reach' };
+  }
+  if (s.ports !== undefined && s.ports.length === 0) return { field: `${field}.ports`, value: s.ports, allowed: 'must list at least one port: a shared service is entitled on its ports only' };
+  for (const [i, p] of (s.ports ?? []).entries()) {
     if (!Number.isInteger(p.port) || p.port < 1 || p.port > 65535) return { field: `${field}.ports[${i}].port`, value: p.port, allowed: 'must be an integer from 1 to 65535' };
     if (p.protocol !== undefined && !['TCP', 'UDP', 'SCTP'].includes(p.protocol)) return { field: `${field}.ports[${i}].protocol`, value: p.protocol, allowed: 'must be one of TCP, UDP, SCTP' };
   }

@@ -28,8 +28,50 @@ describe('Engine.redis', () => {
     expect(cm['sentinel.sh']).toContain('sentinel resolve-hostnames yes');
     expect(cm['start.sh']).toContain('--replicaof "$MASTER" 6379');
     expect(r.find('PodDisruptionBudget', 'sessions-sentinel').spec.minAvailable).toBe(2);
-    expect(r.find('Service', 'sessions').spec.ports.map((p: any) => p.port)).toEqual([6379, 26379]);
+    expect(r.find('Service', 'sessions').spec.ports.map((p: any) => p.port)).toEqual([6379]);
     expect(r.find('CronJob', 'sessions-backup').spec.jobTemplate.spec.template.spec.initContainers[0].command[2]).toContain('--rdb "/backup/sessions-');
+  });
+
+  it('GIVEN HA Redis WHEN synthesized THEN the client Service `sessions` reaches only the master-routing proxy, never a replica', () => {
+    const r = build(production);
+    const svc = r.find('Service', 'sessions');
+    // Today the Service selected every member (master and replicas): 2 writes in 3 hit a replica and got READONLY.
+    expect(svc.spec.selector).toEqual({ 'app.kubernetes.io/name': 'sessions', 'app.kubernetes.io/instance': 'sessions', 'app.kubernetes.io/component': 'proxy', 'platform.io/datastore-member': 'true' });
+    expect(svc.spec.ports).toEqual([{ name: 'redis', port: 6379, targetPort: 'redis', protocol: 'TCP' }]);
+    const proxy = r.find('StatefulSet', 'sessions-proxy');
+    expect(proxy.spec.template.metadata.labels['app.kubernetes.io/component']).toBe('proxy');
+    const cfg = r.find('ConfigMap', 'sessions-config').data['haproxy.cfg'];
+    // Only a server answering role:master passes the check; sessions to a demoted master are cut.
+    expect(cfg).toContain('tcp-check expect string role:master');
+    expect(cfg).toContain('server sessions-2 sessions-2.sessions-headless.data.svc.cluster.local:6379 check');
+    expect(cfg).toContain('on-marked-down shutdown-sessions');
+    // AUTH in RESP with the password's length: any password works and none is written into the file.
+    expect(cfg).toContain('tcp-check send-lf "*2\\r\\n\\$4\\r\\nAUTH\\r\\n\\$%[env(REDIS_PASSWORD),length]\\r\\n%[env(REDIS_PASSWORD)]\\r\\n"');
+  });
+
+  it('GIVEN HA Redis WHEN synthesized THEN Sentinel-aware clients get their own Service and endpoint, and Sentinels require the password', () => {
+    const r = build(production);
+    const svc = r.find('Service', 'sessions-sentinel');
+    expect(svc.spec.selector['app.kubernetes.io/component']).toBe('sentinel');
+    expect(svc.spec.ports).toEqual([{ name: 'sentinel', port: 26379, targetPort: 'sentinel', protocol: 'TCP' }]);
+    expect(r.find('ConfigMap', 'sessions-config').data['sentinel.sh']).toContain('requirepass "$REDIS_PASSWORD"');
+    const ds = r.chart.node.findChild('cache') as StatefulDatastore;
+    expect(ds.endpoints.map((e) => e.name)).toEqual(['master', 'sentinel']);
+    const sentinel = ds.endpoint('sentinel');
+    expect(sentinel.host).toBe('sessions-sentinel.data.svc.cluster.local');
+    expect(sentinel.attributes).toEqual({ masterSet: 'mymaster' });
+    // The client asks Sentinel, then connects to the master it names: both ports.
+    expect(sentinel.clientPorts.map((p) => p.port)).toEqual([26379, 6379]);
+    expect(ds.endpoint('master').address).toBe('sessions.data.svc.cluster.local:6379');
+    expect(ds.endpoint('master').auth.method).toBe('password');
+  });
+
+  it('GIVEN a single Redis WHEN synthesized THEN only the master endpoint is offered, on the server itself', () => {
+    const r = build();
+    const ds = r.chart.node.findChild('cache') as StatefulDatastore;
+    expect(ds.endpoints.map((e) => e.name)).toEqual(['master']);
+    expect(r.find('Service', 'sessions').spec.selector['app.kubernetes.io/component']).toBe('server');
+    expect(r.all('StatefulSet')).toHaveLength(1);
   });
 
   it('rejects fewer than 3 Sentinels', () => {

@@ -93,7 +93,8 @@ describe('StatefulDatastore restore: Redis', () => {
     const r = synthEnv((c) => { new StatefulDatastore(c, 'db', ds({ name: 'cache', engine: Engine.redis() })); }, drLike);
     const init = r.find('StatefulSet', 'cache', 'data').spec.template.spec.initContainers;
     expect(init.map((c: any) => c.name)).toEqual(['restore-fetch', 'restore']);
-    expect(script(init[0])).toContain('if [ -e /data/appendonlydir ] || [ -e /data/dump.rdb ] || [ "${HOSTNAME##*-}" != "0" ]; then');
+    expect(script(init[0])).toContain('if [ -e /data/appendonlydir ] || [ -e /data/dump.rdb ] || [ "${POD_NAME##*-}" != "0" ]; then');
+    expect(init[0].env).toContainEqual({ name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } });
     expect(script(init[0])).toContain('case "$o" in cache-*.rdb)');
     expect(script(init[1])).toContain('redis-cli -s /tmp/restore.sock config set appendonly yes >/dev/null');
     expect(script(init[1])).toContain('mv /data/.restoring/appendonlydir /data/appendonlydir');

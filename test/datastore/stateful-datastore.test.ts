@@ -350,7 +350,7 @@ describe('StatefulDatastore: a ServiceAccount of its own for every workload', ()
   const restoreProfile: EnvironmentProfile = { ...production, backups: { ...production.backups, restoreFrom: 's3://platform-backups-production' } };
   const cases: readonly [string, Engine, EnvironmentProfile, readonly string[]][] = [
     ['PostgreSQL HA', Engine.postgres(), production, ['StatefulSet/orders-db', 'StatefulSet/orders-db-replica', 'CronJob/orders-db-backup']],
-    ['Redis HA', Engine.redis(), production, ['StatefulSet/orders-db', 'StatefulSet/orders-db-sentinel', 'CronJob/orders-db-backup']],
+    ['Redis HA', Engine.redis(), production, ['StatefulSet/orders-db', 'StatefulSet/orders-db-sentinel', 'StatefulSet/orders-db-proxy', 'CronJob/orders-db-backup']],
     ['ClickHouse HA restored', Engine.clickhouse(), restoreProfile, ['StatefulSet/orders-db', 'StatefulSet/orders-db-keeper', 'CronJob/orders-db-backup', 'Job/orders-db-restore']],
     ['MinIO restored', Engine.minio(), restoreProfile, ['StatefulSet/orders-db', 'CronJob/orders-db-backup', 'Job/orders-db-restore']],
     ['Elasticsearch single', Engine.elasticsearch(), development, ['StatefulSet/orders-db']],

@@ -5,9 +5,9 @@ import { App } from 'cdk8s';
 import { describe, expect, test } from 'vitest';
 import { parser } from '@prometheus-io/lezer-promql';
 import {
-  CanaryStep, EnvironmentChart, EnvironmentProfile, EnvValue, HealthProbe, ImageReference, IngressHost, IWorkload,
+  CanaryStep, ConnectionValue, Endpoint, EndpointAuth, EndpointTls, Engine, EnvironmentChart, EnvironmentProfile, EnvValue, HealthProbe, ImageReference, IngressHost, IWorkload,
   MetricQuery, MicroserviceDeployment, MicroserviceDeploymentProps, MonitoringMode, MonitoringRegistry, PodVolume, PreStopHook,
-  RolloutStrategy, ServiceExposure, synthesize, synthesizeToJson, VpaMode,
+  RolloutStrategy, ServiceExposure, StatefulDatastore, synthesize, synthesizeToJson, VpaMode,
 } from '../../src';
 import { httpErrorRatioQuery, httpLatencyP95Query, microserviceAlertRules, restartsQuery, unavailableReplicasQuery } from '../../src/microservice/promql';
 import { evaluatePolicies } from '../../src/policy';
@@ -501,7 +501,8 @@ describe('MicroserviceDeployment: progressive delivery', () => {
     expect(ro.spec.strategy.canary).toEqual({
       stableService: 'api',
       canaryService: 'api-canary',
-      steps: [{ setWeight: 20 }, { pause: { duration: '5m' } }, { analysis: { templates: [{ templateName: 'api-analysis' }] } }, { setWeight: 60 }, { pause: {} }],
+      // The analysis measures the new pods: the ReplicaSet hash of the latest version is passed to the template.
+      steps: [{ setWeight: 20 }, { pause: { duration: '5m' } }, { analysis: { templates: [{ templateName: 'api-analysis' }], args: [{ name: 'pod-template-hash', valueFrom: { podTemplateHashValue: 'Latest' } }] } }, { setWeight: 60 }, { pause: {} }],
       trafficRouting: { nginx: { stableIngress: 'api' } },
     });
     expect(env.find('Service', 'api-canary').metadata.labels['platform.io/service-role']).toBe('canary');
@@ -511,7 +512,14 @@ describe('MicroserviceDeployment: progressive delivery', () => {
       ['error-rate', 'len(result) == 0 || isNaN(result[0]) || result[0] <= 0.01', 'http://prometheus.monitoring.svc:9090'],
       ['latency-p95', 'len(result) == 0 || isNaN(result[0]) || result[0] <= 0.5', 'http://prometheus.monitoring.svc:9090'],
     ]);
-    expect(at.spec.metrics[0].provider.prometheus.query).toBe(httpErrorRatioQuery({ namespace: 'backend', service: 'api' }));
+    expect(at.spec.args).toEqual([{ name: 'pod-template-hash' }]);
+    // Today both queries aggregated every pod of the service: the stable pods' traffic diluted the canary's errors.
+    expect(at.spec.metrics[0].provider.prometheus.query).toBe(
+      'sum(rate(http_requests_total{namespace="backend",service="api",rollouts_pod_template_hash="{{args.pod-template-hash}}",status=~"5.."}[5m])) / sum(rate(http_requests_total{namespace="backend",service="api",rollouts_pod_template_hash="{{args.pod-template-hash}}"}[5m]))',
+    );
+    expect(at.spec.metrics[1].provider.prometheus.query).toBe(
+      'histogram_quantile(0.95, sum by (le) (rate(http_request_duration_seconds_bucket{namespace="backend",service="api",rollouts_pod_template_hash="{{args.pod-template-hash}}"}[5m])))',
+    );
     // Up to 4 replicas: spread even though development is not highly available.
     expect(ro.spec.template.spec.topologySpreadConstraints.map((t: any) => t.topologyKey)).toEqual(['topology.kubernetes.io/zone', 'kubernetes.io/hostname']);
   });
@@ -529,8 +537,13 @@ describe('MicroserviceDeployment: progressive delivery', () => {
       strategy: RolloutStrategy.blueGreen({ previewPort: 'http', scaleDownDelaySeconds: 120, analysis: { prometheusAddress: 'http://thanos.monitoring.svc:9090', maxErrorRate: 0.05 } }),
     });
     expect(env.find('Rollout', 'api').spec.strategy).toEqual({
-      blueGreen: { activeService: 'api', previewService: 'api-preview', autoPromotionEnabled: false, prePromotionAnalysis: { templates: [{ templateName: 'api-analysis' }] }, scaleDownDelaySeconds: 120 },
+      blueGreen: {
+        activeService: 'api', previewService: 'api-preview', autoPromotionEnabled: false, scaleDownDelaySeconds: 120,
+        // Before promotion the new (preview) pods are measured, not the active ones (today: the old pods only).
+        prePromotionAnalysis: { templates: [{ templateName: 'api-analysis' }], args: [{ name: 'pod-template-hash', valueFrom: { podTemplateHashValue: 'Latest' } }] },
+      },
     });
+    expect(env.find('AnalysisTemplate', 'api-analysis').spec.metrics.every((x: any) => x.provider.prometheus.query.includes('rollouts_pod_template_hash="{{args.pod-template-hash}}"'))).toBe(true);
     expect(env.find('Service', 'api-preview').spec.ports).toEqual([{ name: 'http', port: 8080, targetPort: 'http', protocol: 'TCP' }]);
     const m = env.find('AnalysisTemplate', 'api-analysis').spec.metrics[0];
     expect([m.successCondition, m.provider.prometheus.address]).toEqual(['len(result) == 0 || isNaN(result[0]) || result[0] <= 0.05', 'http://thanos.monitoring.svc:9090']);
@@ -654,6 +667,8 @@ const ALL: Required<MicroserviceDeploymentProps> = {
   service: { exposure: ServiceExposure.clusterIP(), annotations: { 'example.com/owner': 'shop' } },
   ingress: { hosts: [IngressHost.subdomain('shop', [{ path: '/checkout' }])], port: 'http', className: 'nginx', sslRedirect: true, rateLimitRps: 50, annotations: { 'nginx.ingress.kubernetes.io/proxy-body-size': '1m' } },
   connectsTo: [{ name: 'payments' }],
+  // Endpoints need a server in the chart: buildAll adds one (see also 'MicroserviceDeployment: connections').
+  connections: [],
   replicas: 3,
   autoscaling: { minReplicas: 3, maxReplicas: 12, cpuUtilization: 70, memoryUtilization: false, podsMetrics: [{ name: 'http_requests_per_second', averageValue: '50' }], scaleUp: { selectPolicy: 'Max', policies: [{ type: 'Pods', value: 4, periodSeconds: 60 }] }, scaleDown: { stabilizationWindowSeconds: 600 } },
   disruptionBudget: { minAvailable: 2 },
@@ -676,8 +691,14 @@ describe('MicroserviceDeployment: all props', () => {
   function buildAll() {
     const { replicas: _fixed, ...withHpa } = ALL;
     return synthEnv((chart) => {
-      new MicroserviceDeployment(chart, 'payments', minimal({ name: 'payments', namespace: 'shop', image: ImageReference.fromDigest('ghcr.io/acme/payments', DIGEST) }));
-      new MicroserviceDeployment(chart, 'checkout', withHpa);
+      const payments = new MicroserviceDeployment(chart, 'payments', minimal({ name: 'payments', namespace: 'shop', image: ImageReference.fromDigest('ghcr.io/acme/payments', DIGEST) }));
+      const api = new Endpoint(payments, {
+        name: 'http', host: 'payments.shop.svc.cluster.local', port: { name: 'http', port: 8080 }, protocol: 'http', tls: EndpointTls.disabled(), auth: EndpointAuth.none(),
+      });
+      new MicroserviceDeployment(chart, 'checkout', {
+        ...withHpa,
+        connections: [{ to: api, env: { PAYMENTS_URL: ConnectionValue.url({ path: 'v1' }) }, expect: { tls: false, auth: 'none' }, user: 'checkout' }],
+      });
     }, { ...production, monitoring: OPERATOR });
   }
 
@@ -694,6 +715,9 @@ describe('MicroserviceDeployment: all props', () => {
     expect(env.find('Ingress', 'checkout').metadata.annotations['nginx.ingress.kubernetes.io/proxy-body-size']).toBe('1m');
     expect(env.find('NetworkPolicy', 'payments').spec.ingress[0].from[0].podSelector.matchLabels['app.kubernetes.io/name']).toBe('checkout');
     expect(env.find('AnalysisTemplate', 'checkout-analysis').spec.metrics[0]).toMatchObject({ interval: '30s', count: 10, failureLimit: 2 });
+    expect(env.find('ExternalSecret', 'checkout-payments-http').spec.target.template.data).toEqual({ PAYMENTS_URL: 'http://payments.shop.svc.cluster.local:8080/v1' });
+    // The Rollout's analysis selects its new pods by the ReplicaSet hash: the monitor copies the pod label onto the series.
+    expect(env.find('ServiceMonitor', 'checkout').spec.podTargetLabels).toEqual(['rollouts-pod-template-hash']);
     // The priority class comes with the cluster: the profile says so, and the reference resolves.
     const profile = { ...production, clusterProvides: { ...production.clusterProvides, priorityClasses: ['shop-critical'] } };
     expect(evaluatePolicies({ name: 'production', directory: 'production', profile, documents: env.documents }).violations.map((v) => v.text)).toEqual([]);
@@ -713,6 +737,77 @@ describe('MicroserviceDeployment: all props', () => {
     }, production);
     expect(env.find('Rollout', 'checkout').spec.replicas).toBe(3);
     expect(env.all('HorizontalPodAutoscaler')).toEqual([]);
+  });
+});
+
+describe('MicroserviceDeployment: connections', () => {
+  const img = ImageReference.fromDigest('ghcr.io/acme/invoices', DIGEST, '1.0.0');
+  function platform(connections: (db: StatefulDatastore, cache: StatefulDatastore) => MicroserviceDeploymentProps['connections'], profile: EnvironmentProfile = development) {
+    return synthEnv((chart) => {
+      const db = new StatefulDatastore(chart, 'db', { name: 'postgres', namespace: 'db-postgres', engine: Engine.postgres() });
+      const cache = new StatefulDatastore(chart, 'cache', { name: 'redis', namespace: 'db-redis', engine: Engine.redis() });
+      new MicroserviceDeployment(chart, 'svc', { ...minimal({ name: 'invoice-service', image: img }), connections: connections(db, cache) });
+    }, profile);
+  }
+
+  test('GIVEN a connection to postgres rw WHEN synthesized THEN the URL is composed from the stored credential the server reads, and both NetworkPolicies admit the flow', () => {
+    const env = platform((db) => [{ to: db.endpoint('rw'), env: { DATABASE_URL: ConnectionValue.url({ path: 'invoices' }), PGHOST: ConnectionValue.host() } }]);
+    const es = env.find('ExternalSecret', 'invoice-service-postgres-rw', 'backend');
+    expect(es.spec.target.template.data).toEqual({
+      DATABASE_URL: 'postgresql://postgres:{{ .password | urlquery }}@postgres.db-postgres.svc.cluster.local:5432/invoices?sslmode=disable',
+      PGHOST: 'postgres.db-postgres.svc.cluster.local',
+    });
+    // The same remote key and property as the server's own credentials.
+    expect(es.spec.data).toEqual([{ secretKey: 'password', remoteRef: { key: 'db-postgres/postgres', property: 'POSTGRES_PASSWORD' } }]);
+    expect(env.find('ExternalSecret', 'postgres-credentials').spec.data).toContainEqual({ secretKey: 'POSTGRES_PASSWORD', remoteRef: { key: 'db-postgres/postgres', property: 'POSTGRES_PASSWORD' } });
+    expect(container(env.find('Deployment', 'invoice-service')).env).toEqual([
+      { name: 'DATABASE_URL', valueFrom: { secretKeyRef: { name: 'invoice-service-postgres-rw', key: 'DATABASE_URL' } } },
+      { name: 'PGHOST', valueFrom: { secretKeyRef: { name: 'invoice-service-postgres-rw', key: 'PGHOST' } } },
+    ]);
+    const egress = env.find('NetworkPolicy', 'invoice-service').spec.egress;
+    expect(egress).toContainEqual({ to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'db-postgres' } }, podSelector: { matchLabels: { 'app.kubernetes.io/name': 'postgres', 'app.kubernetes.io/instance': 'postgres' } } }], ports: [{ protocol: 'TCP', port: 5432 }] });
+    expect(env.find('NetworkPolicy', 'postgres').spec.ingress[0]).toEqual({ from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'backend' } }, podSelector: { matchLabels: { 'app.kubernetes.io/name': 'invoice-service', 'app.kubernetes.io/instance': 'invoice-service' } } }], ports: [{ protocol: 'TCP', port: 5432 }] });
+  });
+
+  test('GIVEN a Sentinel-aware client of HA Redis WHEN synthesized THEN it is admitted to Sentinel and to the servers, and gets the master set', () => {
+    const env = platform((_db, cache) => [{ to: cache.endpoint('sentinel'), env: { REDIS_SENTINEL_URL: ConnectionValue.url(), REDIS_MASTER_SET: ConnectionValue.attribute('masterSet') } }], production);
+    expect(env.find('ExternalSecret', 'invoice-service-redis-sentinel').spec.target.template.data).toEqual({
+      REDIS_SENTINEL_URL: 'redis+sentinel://:{{ .password | urlquery }}@redis-sentinel.db-redis.svc.cluster.local:26379/mymaster',
+      REDIS_MASTER_SET: 'mymaster',
+    });
+    const ingress = env.find('NetworkPolicy', 'redis').spec.ingress[0];
+    expect(ingress.ports).toEqual([{ protocol: 'TCP', port: 26379 }, { protocol: 'TCP', port: 6379 }]);
+  });
+
+  test('GIVEN a client expecting TLS WHEN the endpoint is plain text THEN synth fails naming both ends', () => {
+    expect(() => platform((db) => [{ to: db.endpoint('rw'), env: { DATABASE_URL: ConnectionValue.url() }, expect: { tls: true } }])).toThrow(
+      'development/svc: connections[0].expect: got {"tls":true}; the client asks for TLS but the server offers plain text (db-postgres/postgres endpoint "rw" (postgresql on port 5432, plain text, auth password), declared at development/db): change the client\'s expectation or the server',
+    );
+  });
+
+  test('GIVEN a client not authenticating WHEN the endpoint requires a password THEN synth fails naming both ends', () => {
+    expect(() => platform((_db, cache) => [{ to: cache.endpoint('master'), env: { REDIS_URL: ConnectionValue.url() }, expect: { auth: 'none' } }])).toThrow(
+      'the client authenticates with none but the server requires password (db-redis/redis endpoint "master" (redis on port 6379, plain text, auth password), declared at development/cache)',
+    );
+  });
+
+  test('GIVEN an env var set twice WHEN synthesized THEN synth fails: every env var has one source', () => {
+    expect(() => synthEnv((chart) => {
+      const db = new StatefulDatastore(chart, 'db', { name: 'postgres', namespace: 'db-postgres', engine: Engine.postgres() });
+      new MicroserviceDeployment(chart, 'svc', { ...minimal(), env: { DATABASE_URL: EnvValue.value('x') }, connections: [{ to: db.endpoint('rw'), env: { DATABASE_URL: ConnectionValue.url() } }] });
+    })).toThrow('development/svc: connections[0].env.DATABASE_URL: got "DATABASE_URL"; is already set by `env` or another connection; every env var has one source');
+  });
+
+  test('GIVEN a connection to something that is not an endpoint WHEN synthesized THEN synth fails saying what is expected', () => {
+    expect(() => build({ connections: [{ to: { name: 'postgres' } as any, env: { DATABASE_URL: ConnectionValue.url() } }] }))
+      .toThrow('development/svc: connections[0].to: got {"name":"postgres"}; must be an Endpoint a server offers, e.g. postgres.endpoint(\'rw\')');
+  });
+
+  test('GIVEN an endpoint the server does not offer WHEN asked THEN the error lists the endpoints it has', () => {
+    expect(() => synthEnv((chart) => {
+      const db = new StatefulDatastore(chart, 'db', { name: 'postgres', namespace: 'db-postgres', engine: Engine.postgres() });
+      db.endpoint('ro');
+    })).toThrow('development/db: endpoint: got "ro"; db-postgres/postgres offers no endpoint named "ro"; its endpoints: rw');
   });
 });
 

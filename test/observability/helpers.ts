@@ -24,7 +24,7 @@ export function alerting(): ObservabilityStackProps['alerting'] {
 }
 
 export const elasticsearch = () => LogBackend.elasticsearch({
-  host: 'elasticsearch.logging-store.svc', peer: NetworkPeer.pods('logging-store', { 'app.kubernetes.io/name': 'elasticsearch' }),
+  host: 'elasticsearch.logging-store.svc', tls: true, peer: NetworkPeer.pods('logging-store', { 'app.kubernetes.io/name': 'elasticsearch' }),
 });
 export const jaeger = () => TraceBackend.jaeger({
   host: 'jaeger-collector.tracing.svc', queryUrl: 'http://jaeger-query.tracing.svc:16686',

@@ -118,6 +118,8 @@ describe('ObservabilityStack, standalone mode (production)', () => {
     expect(job.relabel_configs).toContainEqual({ source_labels: ['__meta_kubernetes_pod_container_port_name'], regex: 'http', action: 'keep' });
     expect(job.relabel_configs).toContainEqual({ target_label: 'service', replacement: 'api-gateway' });
     expect(job.relabel_configs).toContainEqual({ target_label: 'team', replacement: 'backend' });
+    // Rollout analyses select the new version's series by the ReplicaSet hash the pods carry.
+    expect(job.relabel_configs).toContainEqual({ source_labels: ['__meta_kubernetes_pod_label_rollouts_pod_template_hash'], target_label: 'rollouts_pod_template_hash' });
     // Registered workloads also carry prometheus.io annotations: the annotation job must not scrape them again.
     expect(jobs['kubernetes-pods'].relabel_configs).toContainEqual(expect.objectContaining({ action: 'drop', regex: expect.stringContaining('backend;api-gateway') }));
   });
@@ -214,8 +216,8 @@ describe('ObservabilityStack, standalone mode (production)', () => {
     const conf = env.find('ConfigMap', 'fluent-bit-config', 'logging').data['fluent-bit.conf'];
     expect(conf).toContain('Path              /var/log/containers/*.log');
     expect(conf).toContain('Name                kubernetes');
-    expect(conf).toContain('Name              es');
-    expect(conf).toContain('HTTP_Passwd       ${ES_PASSWORD}');
+    expect(conf).toMatch(/^ {4}Name +es$/m);
+    expect(conf).toMatch(/^ {4}HTTP_Passwd +\$\{ES_PASSWORD\}$/m);
     expect(env.find('ExternalSecret', 'fluent-bit-credentials', 'logging').spec.data[0].remoteRef).toEqual({ key: 'monitoring/elasticsearch', property: 'password' });
     for (const { doc, spec } of podSpecs(env)) {
       if (doc.metadata.namespace === 'logging') continue;
@@ -429,7 +431,7 @@ describe('ObservabilityStack, development and ordering', () => {
 
   test('GIVEN a Loki backend THEN Fluent Bit ships to Loki without credentials and Grafana gets a Loki datasource', () => {
     const env = synthEnv((chart) => fullStack(chart, { logs: LogBackend.loki({ host: 'loki.logging-store.svc', peer: NetworkPeer.cidrs(['10.20.0.0/16']) }) }));
-    expect(env.find('ConfigMap', 'fluent-bit-config', 'logging').data['fluent-bit.conf']).toContain('Name              loki');
+    expect(env.find('ConfigMap', 'fluent-bit-config', 'logging').data['fluent-bit.conf']).toMatch(/^ {4}Name +loki$/m);
     expect(env.all('ExternalSecret').map((e) => e.metadata.name)).not.toContain('fluent-bit-credentials');
     const ds = (configOf(env, 'grafana-datasources', 'datasources.yaml') as any).datasources;
     expect(ds[1]).toMatchObject({ uid: 'logs', type: 'loki', url: 'http://loki.logging-store.svc:3100' });

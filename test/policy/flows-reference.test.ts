@@ -200,7 +200,8 @@ describe('the flow proof on the reference platform', () => {
     expect(text).toContain('| db-kafka/kafka-kafka-nodes | db-kafka/kafka-kafka-nodes | 9091/TCP | Kafka db-kafka/kafka (replication) | admitted | db-kafka/kafka | db-kafka/kafka |');
     expect(text).toContain('| monitoring/prometheus | nodes/kubelet | 10250/TCP | ConfigMap monitoring/prometheus-config job kubernetes-cadvisor; ConfigMap monitoring/prometheus-config job kubernetes-nodes | admitted | monitoring/prometheus | outside the cluster |');
     expect(text).toContain('| db-postgres/postgres-backup | external/s3.amazonaws.com | 443/TCP | CronJob db-postgres/postgres-backup upload command: mc alias backup | admitted | db-postgres/postgres | outside the cluster |');
-    expect(text).toContain('| tenant-acme/* | db-redis/redis | 6379/TCP | sharedServices[1] | admitted | tenant-acme/allow-shared-services | db-redis/redis |');
+    expect(text).toContain('| tenant-acme/* | db-redis/redis-proxy | 6379/TCP | sharedServices[1].workload | admitted | tenant-acme/allow-shared-services | db-redis/redis |');
+    expect(text).toContain('| tenant-acme/* | db-redis/redis-sentinel | 26379/TCP | sharedServices[1].workload | admitted | tenant-acme/allow-shared-services | db-redis/redis |');
     const rows = text.split('\n').filter((l) => l.startsWith('| ') && !l.startsWith('| From') && !l.startsWith('| ---'));
     const keys = rows.map((r) => r.split(' | ').slice(0, 2).join(' > '));
     expect(keys).toEqual([...keys].sort());

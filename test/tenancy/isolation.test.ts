@@ -2,7 +2,7 @@ import * as path from 'path';
 import { describe, expect, it } from 'vitest';
 import { ENVIRONMENTS } from '../../charts';
 import {
-  EnvironmentOutput, EnvironmentProfile, Plan, PlatformNamespace, TenantNamespace, checkNamespaceGuardrails,
+  Engine, EnvironmentOutput, EnvironmentProfile, Plan, PlatformNamespace, StatefulDatastore, TenantNamespace, checkNamespaceGuardrails,
   checkTenantIsolation, defaultPlans, loadTenantsFile, tenancyChecksPlugin,
 } from '../../src';
 import { namespaceSelectorMatches } from '../../src/tenancy/isolation';
@@ -59,6 +59,8 @@ describe('tenant isolation (static proof)', () => {
     it(`GIVEN tenants.yaml in ${profile.name} WHEN synthesized THEN no pair of tenant namespaces can reach each other and every namespace denies by default`, () => {
       const env = synthEnv((chart) => {
         TenantNamespace.forEnvironment(chart, TENANTS);
+        // tenants.yaml entitles tenants to the Redis workload by name: it must exist (its policy admits them).
+        new StatefulDatastore(chart, 'redis', { name: 'redis', namespace: 'db-redis', engine: Engine.redis() });
       }, profile);
       expect(env.all('Namespace').length).toBeGreaterThan(0);
       expect(checkTenantIsolation(env.docs)).toEqual([]);

@@ -235,6 +235,19 @@ describe('TenantNamespace', () => {
       expect(env.find('NetworkPolicy', 'postgres', 'db-postgres').spec.ingress.map((r: any) => r.from[0])).not.toContainEqual(tenantPeer('tenant-acme'));
     });
 
+    it('GIVEN HA Redis and a tenant entitled to the workload without ports WHEN synthesized THEN it is admitted to every port Redis clients use: the master proxy and Sentinel', () => {
+      const env = synthEnv((chart) => {
+        new TenantNamespace(chart, 'acme', { ...BASE, sharedServices: [{ name: 'redis', namespace: 'db-redis', workload: 'redis' }] });
+        new StatefulDatastore(chart, 'redis', { name: 'redis', namespace: 'db-redis', engine: Engine.redis() });
+      }, production);
+      expect(env.find('NetworkPolicy', 'redis', 'db-redis').spec.ingress).toContainEqual({ from: [tenantPeer('tenant-acme')], ports: [{ protocol: 'TCP', port: 6379 }, { protocol: 'TCP', port: 26379 }] });
+      expect(env.find('NetworkPolicy', 'allow-shared-services', 'tenant-acme').spec.egress[0].ports).toEqual([{ protocol: 'TCP', port: 6379 }, { protocol: 'TCP', port: 26379 }]);
+    });
+
+    it('rejects a shared service without ports that names no workload', () => {
+      expect(() => tenant({ sharedServices: [{ name: 'x', namespace: 'db' }] })).toThrow('development/acme: sharedServices[0].ports: got undefined; must list at least one port, or name the `workload` whose client ports the tenant may reach');
+    });
+
     it('rejects an unknown workload name', () => {
       expect(() => withPostgres({ ...POSTGRES, workload: 'postgress' })).toThrow('development/acme: sharedServices[0].workload: got "db-postgres/postgress"; no workload named "postgress" in namespace "db-postgres"; known workloads: db-postgres/postgres');
     });

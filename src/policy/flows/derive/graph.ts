@@ -45,7 +45,10 @@ export function graphNeeds(needs: Needs): void {
     const pods = backends.length > 0 ? backends : world.selectPods(w.namespace, { matchLabels: w.podSelector });
     if (pods.length === 0) return [sym(w, ports)];
     const serving = pods.filter((p) => declares(p, port, protocol));
-    return serving.length > 0 ? serving : pods;
+    if (serving.length > 0) return serving;
+    // Another Service of the workload serves this port (Redis's Sentinels beside its master proxy): its pods that do.
+    const others = backends.length > 0 ? world.selectPods(w.namespace, { matchLabels: w.podSelector }).filter((p) => declares(p, port, protocol)) : [];
+    return others.length > 0 ? others : pods;
   };
   for (const c of world.connections) {
     const from = sources(c.from);
