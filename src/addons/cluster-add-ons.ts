@@ -22,8 +22,6 @@ import { checkChartValues, mergeValues, pruneUndefined } from './values-check';
 
 /** Label on the namespaces of add-ons (their delivery tier). */
 export const LABEL_ADD_ON = 'platform.io/add-on';
-/** Tier label value of add-on namespaces (see NamespaceTier.addOns). */
-export const ADD_ON_TIER = 'add-on';
 /** Construct id of {@link ClusterAddOns} in an environment chart. */
 export const CLUSTER_ADD_ONS_ID = 'add-ons';
 

@@ -4,7 +4,7 @@
 export { ADD_ON_NAMESPACES, AddOn, DEFAULT_ADD_ONS, defaultAddOns, resolveAddOns } from './add-on';
 export type { AddOnOptions, ResolvedAddOns } from './add-on';
 export type { HelmChartRef } from './chart';
-export { ADD_ON_TIER, ClusterAddOns, LABEL_ADD_ON } from './cluster-add-ons';
+export { ClusterAddOns, LABEL_ADD_ON } from './cluster-add-ons';
 export type { AddOnNamespace } from './cluster-add-ons';
 export { addOnObjectName, addOnsUnitName } from './delivery';
 export { kindServer } from './kinds';

@@ -6,6 +6,7 @@ import { ApiObject, Chart } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import { fail } from '../core/errors';
 import { isDns1123Label } from '../synth/schema-validator';
+import { CLUSTER_CONFIG_DIR } from '../synth/synthesizer';
 
 /** Folder of cluster-scoped objects inside an environment folder (same as the synthesizer's). */
 export const CLUSTER_DIRECTORY = '_cluster';
@@ -13,7 +14,7 @@ export const CLUSTER_DIRECTORY = '_cluster';
 export const CLUSTER_GROUP = 'cluster';
 export const CLUSTER_WAVE = 0;
 /** Folder and group of cluster-scoped objects of CRD kinds (ClusterIssuers, ClusterSecretStores), applied after the add-ons. */
-export const CLUSTER_CONFIG_DIRECTORY = '_cluster-config';
+export const CLUSTER_CONFIG_DIRECTORY = CLUSTER_CONFIG_DIR;
 export const CLUSTER_CONFIG_GROUP = 'cluster-config';
 /** Group names of the cluster add-ons and their configuration, which no namespace group may take. */
 const RESERVED_GROUPS: readonly string[] = ['add-ons', 'cluster-config'];
