@@ -3,7 +3,9 @@
  * mounted from an ExternalSecret, routes by severity and team, grouping, and critical-inhibits-warning.
  */
 import { IConstruct } from 'constructs';
+import { alertmanagerMatcher } from '../core/encoders';
 import { fail } from '../core/errors';
+import { prometheusLabelNameProblem } from '../core/grammars';
 import { isPrometheusDuration, SecretKeyRef } from './common';
 
 /** The receiver types Alertmanager is configured for. */
@@ -147,9 +149,18 @@ export function validateAlerting(scope: IConstruct, a: AlertingProps): void {
   const checkRoutes = (routes: readonly AlertRoute[], path: string): void => routes.forEach((r, i) => {
     if (!names.has(r.receiver)) fail(scope, `${path}[${i}].receiver`, r.receiver, `no receiver named "${r.receiver}"; receivers: ${known()}`);
     if (Object.keys(r.matchers).length === 0) fail(scope, `${path}[${i}].matchers`, r.matchers, 'a route needs at least one matcher (an empty one would catch every alert)');
+    for (const [k, v] of Object.entries(r.matchers)) {
+      const p = prometheusLabelNameProblem(k);
+      if (p) fail(scope, `${path}[${i}].matchers`, k, p);
+      if (typeof v !== 'string') fail(scope, `${path}[${i}].matchers.${k}`, v, 'must be a label value (a string)');
+    }
     checkRoutes(r.routes ?? [], `${path}[${i}].routes`);
   });
   checkRoutes(a.routes ?? [], 'alerting.routes');
+  (a.groupBy ?? []).forEach((l, i) => {
+    const p = prometheusLabelNameProblem(l);
+    if (p && l !== '...') fail(scope, `alerting.groupBy[${i}]`, l, `${p}, or "..."`);
+  });
   for (const key of ['groupWait', 'groupInterval', 'repeatInterval'] as const) {
     const v = a[key];
     if (v !== undefined && !isPrometheusDuration(v)) fail(scope, `alerting.${key}`, v, 'must be a duration such as "5m"');
@@ -203,7 +214,7 @@ function renderReceiver(r: Receiver): Record<string, unknown> {
 function renderRoute(r: AlertRoute): Record<string, unknown> {
   return {
     receiver: r.receiver,
-    matchers: Object.entries(r.matchers).map(([k, v]) => `${k}=${JSON.stringify(v)}`),
+    matchers: Object.entries(r.matchers).map(([k, v]) => alertmanagerMatcher(k, v)),
     ...(r.continue ? { continue: true } : {}),
     ...(r.routes && r.routes.length > 0 ? { routes: r.routes.map(renderRoute) } : {}),
   };
