@@ -5,7 +5,7 @@
 import { IConstruct } from 'constructs';
 import { alertmanagerMatcher } from '../core/encoders';
 import { fail } from '../core/errors';
-import { prometheusLabelNameProblem } from '../core/grammars';
+import { endpointProblem, prometheusLabelNameProblem } from '../core/grammars';
 import { isPrometheusDuration, SecretKeyRef } from './common';
 
 /** The receiver types Alertmanager is configured for. */
@@ -125,6 +125,9 @@ function credentialKey(r: Receiver): string | undefined {
   }
 }
 
+/** An e-mail address as Alertmanager's fields take it: no spaces, no template braces. */
+const EMAIL = /^[A-Za-z0-9.!#$%&'*+/=?^_`|~-]+@[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*$/;
+
 /** Checks receivers and routes; throws a PlatformConfigError naming the offending entry. */
 export function validateAlerting(scope: IConstruct, a: AlertingProps): void {
   const names = new Set<string>();
@@ -141,6 +144,17 @@ export function validateAlerting(scope: IConstruct, a: AlertingProps): void {
     for (const key of required) {
       if (typeof r.options[key] !== 'string' || r.options[key] === '') fail(scope, `alerting.receivers[${i}].${key}`, r.options[key], `a ${r.type} receiver needs ${required.join(', ')}`);
     }
+    // Alertmanager expands Go templates in these fields when it notifies: only plain addresses and names are taken.
+    const o = r.options;
+    const check = (key: string, ok: boolean, allowed: string) => { if (o[key] !== undefined && !ok) fail(scope, `alerting.receivers[${i}].${key}`, o[key], allowed); };
+    if (r.type === 'email') {
+      check('to', typeof o.to === 'string' && o.to.split(',').every((a) => EMAIL.test(a.trim())), 'must be one or more e-mail addresses separated by "," (name@example.com)');
+      check('from', typeof o.from === 'string' && EMAIL.test(o.from), 'must be an e-mail address (name@example.com)');
+      check('smarthost', typeof o.smarthost === 'string' && /:[0-9]{1,5}$/.test(o.smarthost) && endpointProblem(o.smarthost) === undefined, 'must be the SMTP relay as "host:port", e.g. "smtp.example.com:587"');
+      check('authUsername', typeof o.authUsername === 'string' && /^[\x21-\x7e]{1,256}$/.test(o.authUsername), 'must be a user name of printable ASCII characters without spaces');
+    }
+    if (r.type === 'slack') check('channel', typeof o.channel === 'string' && /^[#@]?[A-Za-z0-9][A-Za-z0-9._-]{0,79}$/.test(o.channel), 'must be a Slack channel such as "#team-alerts" (letters, digits, ".", "_" and "-", at most 80)');
+    if (o.remoteKey !== undefined) check('remoteKey', typeof o.remoteKey === 'string' && /^[A-Za-z0-9][A-Za-z0-9._\/-]{0,252}$/.test(o.remoteKey), 'must be a secret store key of letters, digits, ".", "_", "-" and "/"');
   });
   const known = () => [...names].sort().join(', ') || 'none';
   if (!names.has(a.defaultReceiver)) {

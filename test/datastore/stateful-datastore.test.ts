@@ -7,7 +7,6 @@ import {
 import { evaluatePolicies } from '../../src/policy';
 import { FakeWorkload, effectiveScript, isValidPromQL } from './fixtures';
 import { development, production, staging, synthEnv, testProfile } from '../helpers';
-import { effectiveScript } from './fixtures';
 
 // The generic parts (StatefulSets, Services, backups, policies) are shown on Redis: an engine this library runs itself.
 // PostgreSQL runs on CloudNativePG (test/datastore/postgres.test.ts).

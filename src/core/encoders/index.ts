@@ -4,6 +4,7 @@
 export { alertmanagerMatcher } from './alertmanager';
 export type { FluentBitEnvRef, FluentBitSection } from './fluent-bit';
 export { fluentBitEnvRef, fluentBitValueProblem, renderFluentBitConfig } from './fluent-bit';
+export { goTemplateText } from './go-template';
 export { haproxyWord } from './haproxy';
 export { jsonText } from './json';
 export { POSTGRES_CONF_DIRECTIVES, POSTGRES_PARAMETER_NAME, postgresConfLine, postgresParameterNameProblem, postgresParameterValueProblem } from './postgresql';
