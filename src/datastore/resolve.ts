@@ -58,6 +58,10 @@ export function resolveDatastore(scope: ErrorScope, props: StatefulDatastoreProp
       fail(scope, k, v, 'must be a label value: 1-63 characters of [A-Za-z0-9_.-], starting and ending alphanumeric');
     }
   }
+  // The version is an image tag and the version label: an OCI tag's grammar fits both (after labelSafe).
+  if (typeof def.version !== 'string' || !/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/.test(def.version)) {
+    fail(scope, 'engine.version', def.version, 'must be an image tag: 1-128 characters of letters, digits, "_", "." and "-", not starting with "." or "-"');
+  }
   const protect = profile.protectStatefulResources ? { ...PROTECT_ANNOTATIONS } : {};
   const labels = workloadLabels({ name: props.name, component: 'datastore', partOf: props.partOf, team: props.team, version: labelSafe(def.version) });
   labels['platform.io/datastore'] = def.id;
