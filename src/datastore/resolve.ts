@@ -214,7 +214,8 @@ export function withMinMemory(r: ResourceDefaults, min: string | undefined): Res
   return { requests: r.requests, limits: { ...r.limits, memory: min } };
 }
 
-/** Versions become label values (`RELEASE.2024-10-13T13-34-11Z` is fine, `+` is not). */
-function labelSafe(v: string): string {
-  return v.replace(/[^A-Za-z0-9_.-]/g, '_').slice(0, 63);
+/** Versions become label values (`RELEASE.2024-10-13T13-34-11Z` is fine, `+` is not; the ends must be alphanumeric). */
+function labelSafe(v: string): string | undefined {
+  const s = v.replace(/[^A-Za-z0-9_.-]/g, '_').slice(0, 63).replace(/^[^A-Za-z0-9]+|[^A-Za-z0-9]+$/g, '');
+  return s === '' ? undefined : s;
 }
