@@ -1,4 +1,5 @@
-import { DeliveryTool, Profiles, RolloutStrategy } from '../src';
+import { AddOn, DeliveryTool, Profiles, RolloutStrategy, SecretBackend, VaultAuth } from '../src';
+import { VAULT_SERVER } from './platform-settings';
 import { PLATFORM_REPO_URL, PlatformSettings } from './platform-settings';
 import { IMAGE_DIGESTS } from './images';
 
@@ -9,6 +10,15 @@ export const development = Profiles.development({
   domain: 'dev.example.com',
   secretStore: { name: 'vault-dev' },
   imageDigests: IMAGE_DIGESTS,
+  // No TLS, no backups, no Kafka: certificates only for the datastores' transport, secrets from Vault, nginx.
+  addOns: [
+    AddOn.certManager(),
+    AddOn.externalSecrets({ stores: [SecretBackend.vault('vault-dev', { server: VAULT_SERVER, path: 'secret', auth: VaultAuth.kubernetes('external-secrets-development') })] }),
+    AddOn.ingressNginx(),
+    // The api-gateway scales on its request rate (a ScaledObject with a Prometheus trigger).
+    AddOn.keda(),
+    AddOn.cloudNativePg(),
+  ],
 });
 
 /** The reference platform in development: latest builds, rolling updates, everything in-cluster, no Kafka. */

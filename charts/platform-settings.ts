@@ -32,3 +32,14 @@ export interface PlatformSettings {
 
 /** The Git repository holding dist/ (a setting of every environment). */
 export const PLATFORM_REPO_URL = 'https://github.com/acme/platform-gitops.git';
+
+/** The Vault every environment reads its secrets from (a KV v2 engine at `secret`, one Kubernetes auth role per environment). */
+export const VAULT_SERVER = 'https://vault.example.com:8200';
+
+/** Contact of the ACME (Let's Encrypt) accounts. */
+export const ACME_EMAIL = 'platform@example.com';
+
+/** The IAM role Velero assumes (IRSA) in an environment. */
+export function veleroRole(environment: string): string {
+  return `arn:aws:iam::123456789012:role/${environment}-velero`;
+}

@@ -3,7 +3,7 @@ import * as path from 'path';
 import { App } from 'cdk8s';
 import {
   addGitOpsDelivery, ConnectionGraph, ConnectionValue, EnvironmentChart, Engine, EnvValue, HealthProbe, IngressHost, LogBackend,
-  MicroserviceDeployment, MicroserviceDeploymentProps, ObservabilityStack, PlatformNamespace,
+  MetricQuery, MicroserviceDeployment, MicroserviceDeploymentProps, ObservabilityStack, PlatformNamespace,
   Receiver, StatefulDatastore, TenantNamespace, TraceBackend, defaultPlans, loadTenantsFile, otelCollectorRef, otlpEnvironment,
 } from '../src';
 import { serviceImage } from './images';
@@ -155,7 +155,8 @@ export function buildPlatform(app: App, settings: PlatformSettings, environments
   const gateway = service('api-gateway', 'backend', 'backend', {
     ingress: { hosts: [IngressHost.subdomain('api', [{ path: '/' }])], rateLimitRps: 100 },
     strategy: settings.apiGatewayStrategy,
-    autoscaling: { ...ha, podsMetrics: [{ name: 'requests_per_second', averageValue: '100' }] },
+    // Requests per second per pod, from the gateway's own http_requests_total: a KEDA ScaledObject's Prometheus trigger.
+    autoscaling: { ...ha, podsMetrics: [{ name: 'requests_per_second', averageValue: '100', query: MetricQuery.httpRequestRate() }] },
     env: { NODE_ENV: EnvValue.value('production'), PORT: EnvValue.value('8080') },
   });
   // Connection strings are composed from the datastores' endpoints and their stored credentials (External Secrets

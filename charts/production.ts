@@ -1,4 +1,7 @@
-import { CanaryStep, DeliveryTool, Profiles, RolloutStrategy } from '../src';
+import {
+  AcmeSolver, AddOn, CanaryStep, DeliveryTool, Profiles, RolloutStrategy, SecretBackend, TlsIssuer, VaultAuth, VeleroCredentials,
+} from '../src';
+import { ACME_EMAIL, VAULT_SERVER, veleroRole } from './platform-settings';
 import { PLATFORM_REPO_URL, PlatformSettings } from './platform-settings';
 import { IMAGE_DIGESTS } from './images';
 
@@ -15,6 +18,18 @@ export const production = Profiles.production({
   imageDigests: IMAGE_DIGESTS,
   // The preset's delivery: automated, but datastores and namespaces are never pruned by Argo CD/Flux; synth refuses
   // to drop them (prune guard).
+  addOns: [
+    AddOn.certManager({ issuers: [TlsIssuer.letsEncrypt('letsencrypt-prod', { email: ACME_EMAIL, solver: AcmeSolver.http01Ingress() })] }),
+    AddOn.externalSecrets({ stores: [SecretBackend.vault('vault-production', { server: VAULT_SERVER, path: 'secret', auth: VaultAuth.kubernetes('external-secrets-production') })] }),
+    AddOn.ingressNginx(),
+    AddOn.argoRollouts(),
+    AddOn.keda(),
+    AddOn.cloudNativePg(),
+    AddOn.barmanCloudPlugin(),
+    AddOn.strimzi(),
+    // File-system backups copy volume data into the bucket, so dr (another region) can restore them.
+    AddOn.velero({ credentials: VeleroCredentials.serviceAccountRole(veleroRole('production')), nodeAgent: true }),
+  ],
 });
 
 /** The reference platform in production: canary for the API gateway, blue-green for the frontend, HA datastores. */

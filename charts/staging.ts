@@ -1,4 +1,7 @@
-import { DeliveryTool, Profiles, RolloutStrategy } from '../src';
+import {
+  AcmeSolver, AddOn, DeliveryTool, Profiles, RolloutStrategy, SecretBackend, TlsIssuer, VaultAuth, VeleroCredentials,
+} from '../src';
+import { ACME_EMAIL, VAULT_SERVER, veleroRole } from './platform-settings';
 import { PLATFORM_REPO_URL, PlatformSettings } from './platform-settings';
 import { IMAGE_DIGESTS } from './images';
 
@@ -11,6 +14,17 @@ export const staging = Profiles.staging({
   secretStore: { name: 'vault-staging' },
   backups: { destination: 's3://platform-backups-staging' },
   imageDigests: IMAGE_DIGESTS,
+  addOns: [
+    AddOn.certManager({ issuers: [TlsIssuer.letsEncryptStaging('letsencrypt-staging', { email: ACME_EMAIL, solver: AcmeSolver.http01Ingress() })] }),
+    AddOn.externalSecrets({ stores: [SecretBackend.vault('vault-staging', { server: VAULT_SERVER, path: 'secret', auth: VaultAuth.kubernetes('external-secrets-staging') })] }),
+    AddOn.ingressNginx(),
+    // The api-gateway scales on its request rate (a ScaledObject with a Prometheus trigger).
+    AddOn.keda(),
+    AddOn.cloudNativePg(),
+    AddOn.barmanCloudPlugin(),
+    AddOn.strimzi(),
+    AddOn.velero({ credentials: VeleroCredentials.serviceAccountRole(veleroRole('staging')) }),
+  ],
 });
 
 /** The reference platform in staging: release candidates, managed Redis (as the seeds' staging), Kafka on. */

@@ -8,4 +8,5 @@ export * from './observability';
 export * from './gitops';
 export * from './policy';
 export * from './plus';
+export * from './addons';
 export * from './review';

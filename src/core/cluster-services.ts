@@ -2,12 +2,14 @@
  * Where the cluster's own services run: the platform components that live outside `dist/` (cluster DNS, the Argo
  * Rollouts controller, the Strimzi and CloudNativePG operators, the ingress controller, the operator-mode Prometheus) and the
  * Kubernetes API server. One small lookup over the environment profile, so NetworkPolicies and the flow proof
- * agree on them; the add-on constructs will become the source of these facts later.
+ * agree on them: the enabled add-ons (`profile.addOns`) say where their controllers run, the profile's
+ * `clusterServices` override that, and documented defaults fill the rest (cluster DNS, components outside dist/).
  */
 import { Construct, IConstruct } from 'constructs';
 import { ConnectionGraph, IWorkload, WorkloadPort, WorkloadRef } from './connections';
 import { EnvironmentChart } from './environment-chart';
 import type { EnvironmentProfile } from './environment-profile';
+import type { AddOn } from '../addons/add-on';
 
 /** A component running in the cluster but not defined by this library. */
 export interface ClusterServiceRef {
@@ -24,6 +26,8 @@ export interface ClusterServices {
   readonly dns: ClusterServiceRef;
   /** The Argo Rollouts controller: runs AnalysisRuns, so it queries Prometheus. */
   readonly argoRollouts: ClusterServiceRef;
+  /** The KEDA operator: evaluates ScaledObject triggers, so it queries Prometheus. */
+  readonly kedaOperator: ClusterServiceRef;
   /** The Strimzi cluster operator: manages Kafka clusters, so it reaches the brokers and controllers. */
   readonly strimziOperator: ClusterServiceRef;
   /** The CloudNativePG operator: manages PostgreSQL clusters, so it reaches each instance manager's status port. */
@@ -67,6 +71,7 @@ export function defaultClusterServices(profile: Pick<EnvironmentProfile, 'ingres
   return {
     dns: { namespace: 'kube-system', podLabels: { 'k8s-app': 'kube-dns' }, ports: [{ name: 'dns', port: 53, protocol: 'UDP' }, { name: 'dns-tcp', port: 53, protocol: 'TCP' }] },
     argoRollouts: { namespace: 'argo-rollouts', podLabels: { 'app.kubernetes.io/name': 'argo-rollouts' } },
+    kedaOperator: { namespace: 'keda', podLabels: { 'app.kubernetes.io/name': 'keda-operator' } },
     strimziOperator: { namespace: 'strimzi', podLabels: { 'strimzi.io/kind': 'cluster-operator' } },
     cloudnativePg: { namespace: 'cnpg-system', podLabels: { 'app.kubernetes.io/name': 'cloudnative-pg' } },
     ingressController: { namespace: profile.ingress.controllerNamespace, podLabels: { 'app.kubernetes.io/name': 'ingress-nginx', 'app.kubernetes.io/component': 'controller' } },
@@ -74,9 +79,19 @@ export function defaultClusterServices(profile: Pick<EnvironmentProfile, 'ingres
   };
 }
 
-/** The environment's cluster services: the profile's overrides over the defaults. */
+/**
+ * The environment's cluster services: the profile's overrides over what its add-ons say (`profile.addOns`; the
+ * default add-ons agree with the defaults) over the defaults.
+ */
 export function clusterServicesOf(profile: EnvironmentProfile): ClusterServices {
-  return { ...defaultClusterServices(profile), ...profile.clusterServices };
+  return { ...defaultClusterServices(profile), ...addOnClusterServices(profile, profile.addOns ?? []), ...profile.clusterServices };
+}
+
+/** Where the add-ons' controllers run, by cluster service (read from the add-on objects: no import of the catalog). */
+function addOnClusterServices(profile: EnvironmentProfile, addOns: readonly AddOn[]): ClusterServicesOverrides {
+  let out: ClusterServicesOverrides = {};
+  for (const a of addOns) out = { ...out, ...a.definition.clusterServices?.({ profile, namespace: a.namespace }) };
+  return out;
 }
 
 /** The environment's API server address, defaulted. */

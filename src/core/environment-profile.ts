@@ -2,6 +2,7 @@
  * The environment model. Everything that differs between development, staging, production and dr is data in
  * an {@link EnvironmentProfile}; constructs read resolved values from it and never test an environment's name.
  */
+import type { AddOn } from '../addons/add-on';
 import type { ApiServerAddress, ClusterServicesOverrides } from './cluster-services';
 import type { DeliveryDefaults } from '../gitops/sync-policy';
 
@@ -169,6 +170,34 @@ export interface SecretStoreRef {
   readonly refreshInterval: string;
 }
 
+/**
+ * What the cluster provides outside dist/ (installed with the cluster, by the cloud, or by hand): references from
+ * the environment's objects to these resolve, and dist/<env>/README.md lists them as prerequisites.
+ */
+export interface ClusterProvides {
+  /** StorageClasses claims and volume claim templates may name besides `storage.storageClass` (always provided). @default none */
+  readonly storageClasses?: readonly string[];
+  /** PriorityClasses pods may name (besides the built-in system-cluster-critical and system-node-critical). @default none */
+  readonly priorityClasses?: readonly string[];
+  /** IngressClasses not created by an add-on. @default none */
+  readonly ingressClasses?: readonly string[];
+  /** GatewayClasses not created by an add-on. @default none */
+  readonly gatewayClasses?: readonly string[];
+  /** ClusterIssuers not created by the cert-manager add-on. @default none */
+  readonly clusterIssuers?: readonly string[];
+  /** ClusterSecretStores not created by the External Secrets add-on. @default none */
+  readonly clusterSecretStores?: readonly string[];
+  /**
+   * Kinds the cluster serves without an add-on of this environment, as `<group>/<Kind>` (e.g. GKE's
+   * `autoscaling.k8s.io/VerticalPodAutoscaler`). @default none
+   */
+  readonly kinds?: readonly string[];
+  /** Other objects created outside dist/, as `<Kind>/<namespace>/<name>` (`<Kind>/<name>` when cluster-scoped). @default none */
+  readonly objects?: readonly string[];
+  /** Anything else the environment needs from the cluster, one line each, for the README. @default none */
+  readonly notes?: readonly string[];
+}
+
 /** The data that makes one environment differ from another. */
 export interface EnvironmentProfile {
   /** Environment name: the `dist/<name>` folder and the `platform.io/environment` label. A DNS-1123 label. */
@@ -213,6 +242,18 @@ export interface EnvironmentProfile {
    * @default - automated sync with prune and self-heal, on `cluster` only, no prune guard
    */
   readonly delivery?: DeliveryDefaults;
+  /**
+   * Cluster add-ons installed before the environment's objects, in dependency order (`AddOn.certManager(...)`,
+   * ...). Every kind the environment emits must be served by one of them (or by `clusterProvides.kinds`).
+   * @default defaultAddOns(profile) - cert-manager, External Secrets and ingress-nginx, without issuers or stores,
+   * and Velero where backups are on
+   */
+  readonly addOns?: readonly AddOn[];
+  /**
+   * What the cluster provides outside dist/ (storage classes, priority classes, ...).
+   * @default - nothing: every reference must resolve inside the environment
+   */
+  readonly clusterProvides?: ClusterProvides;
   /**
    * Namespaces and pod labels of the platform components outside `dist/` (cluster DNS, Argo Rollouts controller,
    * Strimzi cluster operator, ingress controller, operator-mode Prometheus), per service.

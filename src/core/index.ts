@@ -7,7 +7,7 @@ export {
   DEFAULT_BACKUP_RETENTION_DAYS, DEFAULT_BACKUP_SCHEDULE, DEFAULT_VELERO_SCHEDULE, ImagePolicy, MonitoringMode,
 } from './environment-profile';
 export type {
-  AutoscalingDefaults, BackupDefaults, ClusterTarget, EnvironmentProfile, IngressDefaults, MonitoringDefaults, RecoveryObjectives,
+  AutoscalingDefaults, BackupDefaults, ClusterProvides, ClusterTarget, EnvironmentProfile, IngressDefaults, MonitoringDefaults, RecoveryObjectives,
   ResourceDefaults, SecretStoreRef, StorageDefaults,
 } from './environment-profile';
 export { DEFAULT_SECRET_STORE_NAME, DEFAULT_STORAGE_CLASS, Profiles } from './profiles';

@@ -1,18 +1,24 @@
 /**
  * Checks a committed (or freshly synthesized) dist/ folder the way Argo CD and Flux will read it: every
  * Application / Kustomization path exists and selects manifests, every namespace an Application deploys into
- * is created by an earlier sync wave (Flux: by a Kustomization it depends on), and every folder of an
- * environment is applied by some group. Run it in tests on the real dist/ (`checkGitOpsDelivery(repoRoot)`).
+ * is created by an earlier sync wave (Flux: by a Kustomization it depends on), every folder of an environment
+ * is applied by some group, and every kind a group applies is built into Kubernetes, served by the GitOps tool,
+ * or served by an add-on installed in an earlier wave (Flux: by a HelmRelease of a Kustomization it depends on).
+ * Run it in tests on the real dist/ (`checkGitOpsDelivery(repoRoot)`).
  */
 import * as fs from 'fs';
 import * as path from 'path';
 import * as yaml from 'js-yaml';
+import { kindServer } from '../addons/kinds';
 import { ANNOTATION_SYNC_WAVE } from './argo-cd-delivery';
 import { isArgoCdKind, isFluxKind } from './argo-cd-projects';
 import { DEFAULT_DIST_PATH } from './git-source';
 
-/** Namespaces created by the cluster or by the tools' own installation (Argo CD, Flux, Velero), not by dist/. */
-export const PREEXISTING_NAMESPACES: readonly string[] = ['default', 'kube-system', 'kube-public', 'kube-node-lease', 'argocd', 'flux-system', 'velero'];
+/** Label naming the add-on an Application or HelmRelease installs (see src/addons). */
+const LABEL_ADD_ON = 'platform.io/add-on';
+
+/** Namespaces created by the cluster or by the GitOps tools' own installation (Argo CD, Flux), not by dist/. */
+export const PREEXISTING_NAMESPACES: readonly string[] = ['default', 'kube-system', 'kube-public', 'kube-node-lease', 'argocd', 'flux-system'];
 
 export interface DeliveryCheckOptions {
   /** @default DEFAULT_DIST_PATH ('dist') */
@@ -80,6 +86,19 @@ interface Deliverer {
   readonly destinationNamespace?: string;
   readonly path: string;
   readonly folderSelector?: string;
+  /** The add-on a Helm-source Application installs. */
+  readonly addOn?: string;
+}
+
+/** `group/Kind` of an object, and who serves it (undefined when Kubernetes or a GitOps tool does). */
+function addOnOf(o: Record<string, any>): string | undefined | null {
+  const server = kindServer(String(o.apiVersion ?? ''), String(o.kind ?? ''));
+  if (server.by === 'add-on') return server.addOn;
+  return server.by === 'nobody' ? null : undefined;
+}
+
+function describeObject(o: Record<string, any>): string {
+  return `${o.kind} ${o.metadata?.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata?.name}`;
 }
 
 /**
@@ -103,6 +122,20 @@ export function checkGitOpsDelivery(repoRoot: string, options: DeliveryCheckOpti
     const spec = isSet ? o.spec?.template?.spec : o.spec;
     const source = spec?.source ?? {};
     const where = `${m.file}`;
+    const waveOf = (text: unknown) => (text === undefined ? undefined : Number(text));
+    if (source.chart !== undefined) {
+      // A Helm source (an add-on): nothing to find in the repository; its namespace must exist before it.
+      argo.push({
+        where,
+        set: path.posix.dirname(m.file),
+        wave: waveOf(o.metadata?.annotations?.[ANNOTATION_SYNC_WAVE]),
+        files: new Set(),
+        destinationNamespace: spec?.destination?.namespace,
+        path: '',
+        addOn: String((isSet ? o.spec?.template?.metadata?.labels : o.metadata?.labels)?.[LABEL_ADD_ON] ?? source.chart),
+      });
+      continue;
+    }
     const p = String(source.path ?? '');
     if (!p || !fs.existsSync(path.join(repoRoot, p)) || !fs.statSync(path.join(repoRoot, p)).isDirectory()) {
       problems.push(`${where}: spec.source.path: "${p}" does not exist in the repository`);
@@ -150,8 +183,35 @@ export function checkGitOpsDelivery(repoRoot: string, options: DeliveryCheckOpti
         else if (d.wave !== undefined && w >= d.wave) problems.push(`${d.where}: namespace "${ns}" is created in wave ${w}, not before this Application's wave ${d.wave}`);
       }
     }
+    // Every kind a group applies is served before it: by Kubernetes, the tool, or an add-on of an earlier wave.
+    const installedIn = new Map<string, number>();
+    for (const d of members) if (d.addOn !== undefined) installedIn.set(d.addOn, Math.min(d.wave ?? 0, installedIn.get(d.addOn) ?? Infinity));
+    for (const d of members) {
+      const reported = new Set<string>();
+      for (const f of [...d.files].sort()) {
+        for (const o of byFile.get(f) ?? []) {
+          const addOn = addOnOf(o);
+          if (addOn === undefined) continue;
+          const key = `${o.apiVersion}/${o.kind}`;
+          if (reported.has(key)) continue;
+          if (addOn === null) {
+            reported.add(key);
+            problems.push(`${d.where}: ${describeObject(o)} (${f}): no add-on serves ${o.apiVersion}/${o.kind}`);
+            continue;
+          }
+          const w = installedIn.get(addOn);
+          if (w === undefined) {
+            reported.add(key);
+            problems.push(`${d.where}: ${describeObject(o)} (${f}) needs the ${addOn} add-on, which no Application of ${d.set} installs`);
+          } else if (d.wave !== undefined && w >= d.wave) {
+            reported.add(key);
+            problems.push(`${d.where}: ${describeObject(o)} (${f}) needs the ${addOn} add-on, installed in wave ${w}, not before this Application's wave ${d.wave}`);
+          }
+        }
+      }
+    }
     // Every folder of the environment must be applied by some group Application.
-    const grouped = members.filter((d) => d.wave !== undefined);
+    const grouped = members.filter((d) => d.wave !== undefined && d.addOn === undefined);
     const envFolders = new Set(grouped.map((d) => (d.folderSelector ? d.path : path.posix.dirname(d.path))));
     const covered = new Set(grouped.flatMap((d) => [...d.files]));
     for (const folder of envFolders) {
@@ -214,9 +274,38 @@ function checkFlux(repoRoot: string, all: readonly Manifest[], byFile: Map<strin
     }
     return seen;
   };
+  // The Kustomization that applies each add-on's HelmRelease.
+  const releasedBy = new Map<string, string[]>();
+  for (const [key, selected] of files) {
+    for (const f of selected) {
+      for (const o of byFile.get(f) ?? []) {
+        if (o.kind !== 'HelmRelease' || !String(o.apiVersion ?? '').startsWith('helm.toolkit.fluxcd.io/')) continue;
+        const addOn = o.metadata?.labels?.[LABEL_ADD_ON];
+        if (typeof addOn === 'string') releasedBy.set(addOn, [...(releasedBy.get(addOn) ?? []), key]);
+      }
+    }
+  }
   for (const [key, selected] of files) {
     const k = byName.get(key)!;
     const before = ancestors(key);
+    const reported = new Set<string>();
+    for (const f of [...selected].sort()) {
+      for (const o of byFile.get(f) ?? []) {
+        const addOn = addOnOf(o);
+        const id = `${o.apiVersion}/${o.kind}`;
+        if (addOn === undefined || reported.has(id)) continue;
+        if (addOn === null) {
+          reported.add(id);
+          problems.push(`${k.file}: ${describeObject(o)} (${f}): no add-on serves ${id}`);
+          continue;
+        }
+        const by = releasedBy.get(addOn) ?? [];
+        if (!by.some((x) => before.has(x))) {
+          reported.add(id);
+          problems.push(`${k.file}: ${describeObject(o)} (${f}) needs the ${addOn} add-on, ${by.length === 0 ? 'which no HelmRelease installs' : `released by ${by.join(', ')}, which this Kustomization does not depend on`}`);
+        }
+      }
+    }
     const used = new Set<string>();
     for (const f of selected) for (const o of byFile.get(f) ?? []) if (o.metadata?.namespace) used.add(o.metadata.namespace);
     for (const ns of [...used].sort()) {

@@ -6,12 +6,18 @@ import { ApiObject, Chart } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import { fail } from '../core/errors';
 import { isDns1123Label } from '../synth/schema-validator';
+import { CLUSTER_CONFIG_DIR } from '../synth/synthesizer';
 
 /** Folder of cluster-scoped objects inside an environment folder (same as the synthesizer's). */
 export const CLUSTER_DIRECTORY = '_cluster';
 /** Name and wave of the group that applies the cluster-scoped objects (Namespaces first of all). */
 export const CLUSTER_GROUP = 'cluster';
 export const CLUSTER_WAVE = 0;
+/** Folder and group of cluster-scoped objects of CRD kinds (ClusterIssuers, ClusterSecretStores), applied after the add-ons. */
+export const CLUSTER_CONFIG_DIRECTORY = CLUSTER_CONFIG_DIR;
+export const CLUSTER_CONFIG_GROUP = 'cluster-config';
+/** Group names of the cluster add-ons and their configuration, which no namespace group may take. */
+const RESERVED_GROUPS: readonly string[] = ['add-ons', 'cluster-config'];
 /** Label on a Namespace object that names its tier for {@link discoverNamespaces}. */
 export const LABEL_TIER = 'platform.io/tier';
 
@@ -23,6 +29,13 @@ export class NamespaceTier {
   /** Platform plumbing (secret stores, ingress config): wave 1. */
   public static system(): NamespaceTier {
     return new NamespaceTier('system', 1, false);
+  }
+  /**
+   * Namespaces of cluster add-ons (Velero's locations, the add-ons' own configuration): right after the add-ons,
+   * with the cluster configuration. Relative wave 0 (see {@link planDeliveryGroups}).
+   */
+  public static addOns(): NamespaceTier {
+    return new NamespaceTier('add-on', 0, false);
   }
   /** Tenant namespaces (quotas, limit ranges, role bindings): wave 1. */
   public static tenant(): NamespaceTier {
@@ -47,6 +60,7 @@ export class NamespaceTier {
   /** The tier named by a `platform.io/tier` label value, or undefined for an unknown name. */
   public static fromName(name: string): NamespaceTier | undefined {
     const known: Record<string, () => NamespaceTier> = {
+      'add-on': NamespaceTier.addOns,
       system: NamespaceTier.system,
       tenant: NamespaceTier.tenant,
       observability: NamespaceTier.observability,
@@ -94,12 +108,27 @@ export interface DeliveryGroup {
   readonly tool?: 'argocd' | 'flux';
 }
 
+/** Where the cluster add-ons go in the plan. */
+export interface DeliveryPlanOptions {
+  /**
+   * Install layers of the environment's add-ons (Argo CD waves 1..n). Every namespace tier then moves n + 1
+   * waves later, after the add-ons and the cluster configuration (wave n + 1).
+   * @default 0 - no add-ons: the tiers keep their waves
+   */
+  readonly addOnLayers?: number;
+  /** The environment has objects in `_cluster-config` (a group applies them in wave n + 1). @default false */
+  readonly clusterConfig?: boolean;
+}
+
 /**
  * Turns a list of namespaces and tiers into delivery groups, sorted by wave then name. The cluster group
- * (`_cluster`, wave 0, stateful because it holds the Namespaces) always comes first.
+ * (`_cluster`, wave 0, stateful because it holds the Namespaces) always comes first; with add-ons, their layers
+ * take waves 1..n, the cluster configuration and add-on namespaces wave n + 1, and every tier moves n + 1 later.
  * Throws a {@link PlatformConfigError} naming `scope` for a bad namespace, group or tier.
  */
-export function planDeliveryGroups(scope: IConstruct | string, namespaces: readonly TieredNamespace[]): DeliveryGroup[] {
+export function planDeliveryGroups(scope: IConstruct | string, namespaces: readonly TieredNamespace[], options: DeliveryPlanOptions = {}): DeliveryGroup[] {
+  const layers = options.addOnLayers ?? 0;
+  const shift = layers > 0 ? layers + 1 : 0;
   const byGroup = new Map<string, { tier: NamespaceTier; namespaces: string[] }>();
   const seen = new Set<string>();
   namespaces.forEach((n, i) => {
@@ -109,12 +138,17 @@ export function planDeliveryGroups(scope: IConstruct | string, namespaces: reado
     }
     if (seen.has(n.namespace)) fail(scope, `${field}.namespace`, n.namespace, 'each namespace may be listed once');
     seen.add(n.namespace);
-    if (!Number.isInteger(n.tier.wave) || n.tier.wave < 1) {
+    const addOnTier = n.tier.name === 'add-on' && n.tier.wave === 0;
+    if (addOnTier && layers === 0) fail(scope, `${field}.tier`, n.tier.name, 'is for namespaces of cluster add-ons, and the environment has none');
+    if (!addOnTier && (!Number.isInteger(n.tier.wave) || n.tier.wave < 1)) {
       fail(scope, `${field}.tier.wave`, n.tier.wave, `must be an integer of at least 1 (wave ${CLUSTER_WAVE} applies the cluster-scoped objects and creates the namespaces)`);
     }
     const group = n.group ?? n.namespace;
     if (!isDns1123Label(group) || group === CLUSTER_GROUP) {
       fail(scope, `${field}.group`, group, `must be a DNS-1123 label other than "${CLUSTER_GROUP}" (reserved for the cluster-scoped objects)`);
+    }
+    if (RESERVED_GROUPS.includes(group) || group.startsWith('addon-')) {
+      fail(scope, `${field}.group`, group, `must not be "${RESERVED_GROUPS.join('" or "')}" or start with "addon-": those names are the cluster add-ons' (Application <env>-addon-<name>, Kustomization <env>-add-ons); give the group another name`);
     }
     const g = byGroup.get(group);
     if (!g) {
@@ -127,9 +161,12 @@ export function planDeliveryGroups(scope: IConstruct | string, namespaces: reado
     g.namespaces.push(n.namespace);
   });
   const groups: DeliveryGroup[] = [{ name: CLUSTER_GROUP, directories: [CLUSTER_DIRECTORY], namespaces: [], wave: CLUSTER_WAVE, stateful: true }];
+  if (options.clusterConfig) {
+    groups.push({ name: CLUSTER_CONFIG_GROUP, directories: [CLUSTER_CONFIG_DIRECTORY], namespaces: [], wave: Math.max(shift, 1), stateful: false });
+  }
   for (const [name, g] of byGroup) {
     const sorted = [...g.namespaces].sort();
-    groups.push({ name, directories: sorted, namespaces: sorted, wave: g.tier.wave, stateful: g.tier.stateful });
+    groups.push({ name, directories: sorted, namespaces: sorted, wave: g.tier.wave + shift, stateful: g.tier.stateful });
   }
   return groups.sort((a, b) => a.wave - b.wave || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
@@ -153,7 +190,7 @@ export function discoverNamespaces(
     const label = c.metadata.getLabel(LABEL_TIER);
     const tier = label === undefined ? defaultTier : NamespaceTier.fromName(label);
     if (!tier) {
-      fail(c, `metadata.labels["${LABEL_TIER}"]`, label, 'must be one of system, tenant, observability, data, app');
+      fail(c, `metadata.labels["${LABEL_TIER}"]`, label, 'must be one of add-on, system, tenant, observability, data, app');
     }
     created.set(c.metadata.name, tier);
   }

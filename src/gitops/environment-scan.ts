@@ -52,7 +52,8 @@ export function environmentFacts(chart: Chart, registry = SchemaRegistry.default
     const gk = { group: groupOf(c.apiVersion), kind: c.kind };
     const isNamespaced = registry.lookup(c.apiVersion, c.kind)?.namespaced ?? true;
     (isNamespaced ? namespaced : cluster).set(`${gk.group}/${gk.kind}`, gk);
-    if (c.kind === 'HorizontalPodAutoscaler') {
+    // An HPA, or a KEDA ScaledObject (which owns an HPA), owns the replicas of its target.
+    if (c.kind === 'HorizontalPodAutoscaler' || (c.kind === 'ScaledObject' && c.apiVersion.startsWith('keda.sh/'))) {
       const json = c.toJson();
       const ref = json.spec?.scaleTargetRef;
       if (ref?.kind && ref?.name) {

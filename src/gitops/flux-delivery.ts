@@ -30,7 +30,21 @@ export interface FluxDeliveryProps {
    * @default DEFAULT_FLUX_NAMESPACE ('flux-system')
    */
   readonly fluxNamespace?: string;
+  /** The Kustomization applying the add-ons' HelmReleases, ordered like a group of wave `wave`. @default - no add-ons */
+  readonly addOns?: FluxAddOnsUnit;
 }
+
+/** The Kustomization that applies the add-ons' HelmRepositories and HelmReleases. */
+export interface FluxAddOnsUnit {
+  readonly name: string;
+  /** Path in the repository (`./dist/flux/<env>/addons`). */
+  readonly path: string;
+  /** The wave it takes (the last add-on layer): later groups depend on it, it depends on the earlier ones. */
+  readonly wave: number;
+}
+
+/** How long the add-ons' Kustomization waits for every HelmRelease to be ready (CRDs, webhooks, hooks). */
+export const FLUX_ADD_ONS_TIMEOUT = '15m';
 
 /** One Kustomization: a Flux Kustomization applies exactly one folder, so a group of n folders gives n of them. */
 export interface FluxUnit {
@@ -64,11 +78,39 @@ export class FluxDelivery extends Construct {
     const namespace = props.fluxNamespace ?? DEFAULT_FLUX_NAMESPACE;
     if (props.groups.length === 0) fail(this, 'groups', [], 'must list at least one group (see planDeliveryGroups)');
     this.units = fluxUnits(profile.name, props.groups);
+    // Everything that orders: the group units and the add-ons' unit.
+    const ordered: { readonly name: string; readonly wave: number }[] = [
+      ...this.units.map((u) => ({ name: u.name, wave: u.group.wave })),
+      ...(props.addOns ? [{ name: props.addOns.name, wave: props.addOns.wave }] : []),
+    ];
+    const dependsOnOf = (wave: number) => {
+      const earlier = ordered.filter((u) => u.wave < wave);
+      const previousWave = Math.max(-1, ...earlier.map((u) => u.wave));
+      return earlier.filter((u) => u.wave === previousWave).map((u) => ({ name: u.name }));
+    };
+
+    if (props.addOns) {
+      const dependsOn = dependsOnOf(props.addOns.wave);
+      new Kustomization(this, `unit-${props.addOns.name}`, {
+        metadata: { name: props.addOns.name, namespace, labels: { 'platform.io/delivery-group': 'add-ons' } },
+        spec: {
+          sourceRef: { kind: KustomizationSpecSourceRefKind.GIT_REPOSITORY, name: props.gitRepositoryName },
+          path: props.addOns.path,
+          interval: FLUX_INTERVAL,
+          retryInterval: FLUX_RETRY_INTERVAL,
+          timeout: FLUX_ADD_ONS_TIMEOUT,
+          // Never pruned: a HelmRelease leaving Git would uninstall its chart and, with it, CRDs and their objects.
+          prune: false,
+          wait: true,
+          ...(dependsOn.length > 0 ? { dependsOn } : {}),
+          ...(policy.groupsAutomated ? {} : { suspend: true }),
+          deletionPolicy: KustomizationSpecDeletionPolicy.ORPHAN,
+        },
+      });
+    }
 
     for (const unit of this.units) {
-      const earlier = this.units.filter((u) => u.group.wave < unit.group.wave);
-      const previousWave = Math.max(-1, ...earlier.map((u) => u.group.wave));
-      const dependsOn = earlier.filter((u) => u.group.wave === previousWave).map((u) => ({ name: u.name }));
+      const dependsOn = dependsOnOf(unit.group.wave);
       const prune = policy.prunes(unit.group.stateful);
       new Kustomization(this, `unit-${unit.name}`, {
         metadata: { name: unit.name, namespace, labels: { 'platform.io/delivery-group': unit.group.name } },

@@ -16,6 +16,8 @@ export interface FluxRootProps {
   readonly appsDirectory: string;
   /** The group Kustomizations: the root reports ready only when all of them are. */
   readonly units: readonly FluxUnit[];
+  /** Other Kustomizations the root waits for (the add-ons'). @default none */
+  readonly extraHealthChecks?: readonly string[];
   /**
    * Namespace Flux runs in.
    * @default DEFAULT_FLUX_NAMESPACE ('flux-system')
@@ -68,7 +70,8 @@ export class FluxRoot extends Construct {
         prune: true,
         // wait would ignore healthChecks; the explicit checks make the root ready only when every group is.
         wait: false,
-        healthChecks: props.units.map((u) => ({ apiVersion: 'kustomize.toolkit.fluxcd.io/v1', kind: 'Kustomization', name: u.name, namespace })),
+        healthChecks: [...(props.extraHealthChecks ?? []), ...props.units.map((u) => u.name)]
+          .map((name) => ({ apiVersion: 'kustomize.toolkit.fluxcd.io/v1', kind: 'Kustomization', name, namespace })),
         ...(policy.rootManual ? { suspend: true } : {}),
       },
     });

@@ -1,16 +1,20 @@
 /** Adds the GitOps entry points (Argo CD and/or Flux) of one environment to an app, from one delivery model. */
 import { ApiObject, App } from 'cdk8s';
+import { ClusterAddOns } from '../addons/cluster-add-ons';
+import { addOnsUnitName, ArgoCdAddOns, FluxAddOns } from '../addons/delivery';
 import { EnvironmentChart } from '../core/environment-chart';
 import { fail } from '../core/errors';
-import { ArgoCdDelivery } from './argo-cd-delivery';
+import { SchemaRegistry } from '../synth/schema-registry';
+import { CLUSTER_CONFIG_DIR, deliveryFolderOf } from '../synth/synthesizer';
+import { ArgoCdDelivery, DEFAULT_DELIVERY_ARGOCD_NAMESPACE } from './argo-cd-delivery';
 import { ArgoCdRoot } from './argo-cd-root';
 import { isArgoCdKind, isFluxKind } from './argo-cd-projects';
-import { CLUSTER_DIRECTORY, DeliveryGroup, planDeliveryGroups, TieredNamespace } from './delivery-group';
+import { DeliveryGroup, planDeliveryGroups, TieredNamespace } from './delivery-group';
 import { deriveNamespaceTiers } from './namespace-tiers';
-import { SchemaRegistry } from '../synth/schema-registry';
-import { FluxDelivery, fluxUnits } from './flux-delivery';
+import { DEFAULT_FLUX_NAMESPACE, FluxAddOnsUnit, FluxDelivery, fluxUnits } from './flux-delivery';
 import { FluxRoot } from './flux-root';
-import { GitSource } from './git-source';
+import { GitSource, resolveGitSource } from './git-source';
+import { resolveDelivery } from './sync-policy';
 
 /** Which GitOps controller applies the environment. */
 export class DeliveryTool {
@@ -53,23 +57,39 @@ export interface GitOpsDeliveryProps {
 /** What {@link addGitOpsDelivery} created. */
 export interface GitOpsDelivery {
   readonly groups: readonly DeliveryGroup[];
-  /** Charts created, two per tool: `<tool>/<env>/apps` (group objects) and `<tool>/<env>/root` (bootstrap). */
+  /**
+   * Charts created per tool: `<tool>/<env>/apps` (group objects, Argo CD's add-on Applications), `<tool>/<env>/root`
+   * (bootstrap) and, for Flux with add-ons, `flux/<env>/addons` (HelmRepositories and HelmReleases).
+   */
   readonly charts: readonly EnvironmentChart[];
+  /** The environment's add-ons (namespaces, configuration, checked values). */
+  readonly addOns: ClusterAddOns;
 }
 
+/** Folder (under `flux/<env>/`) of the add-ons' Flux objects, applied by the Kustomization `<env>-addons`. */
+export const FLUX_ADD_ONS_DIRECTORY = 'add-ons';
+
 /**
- * Adds, per tool, two charts to `app`:
- * - `<tool>/<env>/apps`: Argo CD AppProject + one Application per group (sync waves), or Flux Kustomizations
- *   (dependsOn);
+ * Adds the environment's add-ons ({@link ClusterAddOns}: their namespaces, configuration and values) to the
+ * environment chart and, per tool, these charts to `app`:
+ * - `<tool>/<env>/apps`: Argo CD AppProjects, one Application per add-on (Helm source, waves 1..n) and per group
+ *   (later waves), or Flux Kustomizations (dependsOn), the first after the namespaces applying the add-ons;
+ * - `flux/<env>/addons`: the add-ons' HelmRepositories/OCIRepositories and HelmReleases (Flux only);
  * - `<tool>/<env>/root`: what one `kubectl apply -f dist/<tool>/<env>/root/<namespace>/` bootstraps: the root
  *   app-of-apps (Argo CD) or GitRepository + root Kustomization (Flux).
- * Both charts carry the environment's profile, so sync policy and clusters come from `profile.delivery`.
+ * Every chart carries the environment's profile, so sync policy and clusters come from `profile.delivery`.
+ * Call it after the environment's constructs: the add-ons read what the environment contains.
  */
 export function addGitOpsDelivery(app: App, props: GitOpsDeliveryProps): GitOpsDelivery {
   const env = props.environment;
   const where = `${env.node.path}/delivery`;
+  // The add-ons first: their namespaces (tier add-on) and configuration are part of what is planned.
+  const addOns = ClusterAddOns.of(env);
+  const layers = addOns.resolved.layers;
   const namespaces = deriveNamespaceTiers(env, props.namespaces, where);
-  const groups = assignTools(where, env, planDeliveryGroups(where, namespaces));
+  const clusterConfig = environmentFolders(env).has(CLUSTER_CONFIG_DIR);
+  const groups = assignTools(where, env, planDeliveryGroups(where, namespaces, { addOnLayers: layers, clusterConfig }));
+  const delivery = resolveDelivery(env.profile);
   const tools = props.tools ?? DEFAULT_DELIVERY_TOOLS;
   const names = tools.map((t) => t.name);
   if (names.length === 0) fail(where, 'tools', [], 'must list at least one tool (DeliveryTool.argoCd() or DeliveryTool.flux())');
@@ -81,16 +101,37 @@ export function addGitOpsDelivery(app: App, props: GitOpsDeliveryProps): GitOpsD
     const root = new EnvironmentChart(app, { profile: env.profile, outputDirectory: `${tool.name}/${env.outputDirectory}/root` });
     if (tool.name === 'argocd') {
       new ArgoCdDelivery(apps, 'argocd', { source: props.source, groups: groups.filter((g) => g.tool !== 'flux'), environment: env });
+      if (layers > 0) new ArgoCdAddOns(apps, 'add-ons', { environment: env, addOns, delivery, argoCdNamespace: DEFAULT_DELIVERY_ARGOCD_NAMESPACE });
       new ArgoCdRoot(root, 'argocd-root', { source: props.source, appsDirectory });
+      charts.push(apps, root);
     } else {
+      let addOnsUnit: FluxAddOnsUnit | undefined;
+      const extra: EnvironmentChart[] = [];
+      if (layers > 0) {
+        const directory = `${tool.name}/${env.outputDirectory}/${FLUX_ADD_ONS_DIRECTORY}`;
+        const chart = new EnvironmentChart(app, { profile: env.profile, outputDirectory: directory });
+        new FluxAddOns(chart, 'add-ons', { environment: env, addOns, delivery, fluxNamespace: DEFAULT_FLUX_NAMESPACE });
+        addOnsUnit = { name: addOnsUnitName(env.profile.name), path: `./${resolveGitSource(where, props.source).distPath}/${directory}`, wave: layers };
+        extra.push(chart);
+      }
       const fluxGroups = groups.filter((g) => g.tool !== 'argocd');
       const units = fluxUnits(env.profile.name, fluxGroups);
-      const rootConstruct = new FluxRoot(root, 'flux-root', { source: props.source, appsDirectory, units });
-      new FluxDelivery(apps, 'flux', { source: props.source, groups: fluxGroups, environment: env, gitRepositoryName: rootConstruct.gitRepositoryName });
+      const rootConstruct = new FluxRoot(root, 'flux-root', { source: props.source, appsDirectory, units, extraHealthChecks: addOnsUnit ? [addOnsUnit.name] : [] });
+      new FluxDelivery(apps, 'flux', { source: props.source, groups: fluxGroups, environment: env, gitRepositoryName: rootConstruct.gitRepositoryName, addOns: addOnsUnit });
+      charts.push(apps, ...extra, root);
     }
-    charts.push(apps, root);
   }
-  return { groups, charts };
+  return { groups, charts, addOns };
+}
+
+/** The folders of `env` that hold objects (namespaces, `_cluster`, `_cluster-config`), as the synthesizer writes them. */
+function environmentFolders(env: EnvironmentChart, registry = SchemaRegistry.default()): Set<string> {
+  const out = new Set<string>();
+  for (const c of env.node.findAll()) {
+    if (!(c instanceof ApiObject)) continue;
+    out.add(deliveryFolderOf(registry.lookup(c.apiVersion, c.kind), c.metadata.namespace));
+  }
+  return out;
 }
 
 /**
@@ -101,8 +142,7 @@ function assignTools(where: string, env: EnvironmentChart, groups: readonly Deli
   const byFolder = new Map<string, { tool: 'argocd' | 'flux' | 'any'; what: string }[]>();
   for (const c of env.node.findAll()) {
     if (!(c instanceof ApiObject)) continue;
-    const namespaced = registry.lookup(c.apiVersion, c.kind)?.namespaced ?? true;
-    const folder = namespaced ? c.metadata.namespace ?? '' : CLUSTER_DIRECTORY;
+    const folder = deliveryFolderOf(registry.lookup(c.apiVersion, c.kind), c.metadata.namespace);
     const tool = isArgoCdKind(c.apiVersion, c.kind) ? 'argocd' : isFluxKind(c.apiVersion) ? 'flux' : 'any';
     const list = byFolder.get(folder) ?? [];
     list.push({ tool, what: `${c.kind}/${c.metadata.name}` });

@@ -20,7 +20,7 @@ export { IngressHost, ServiceExposure } from './networking';
 export type { IngressPath } from './networking';
 export { HealthProbe } from './probes';
 export type { HttpProbeOptions, NetworkProbeOptions, ProbeKind, ProbePort, ProbeTiming } from './probes';
-export { VpaMode } from './scaling';
+export { MetricQuery, VpaMode } from './scaling';
 export type {
   AutoscalingOptions, DisruptionBudgetOptions, PodsMetric, ResourceBounds, ScalingPolicy, ScalingRules, VerticalAutoscalingOptions,
 } from './scaling';

@@ -4,7 +4,7 @@ import { ConnectionGraph, IWorkload, WorkloadPort, WorkloadRef } from '../core/c
 import { EnvironmentChart } from '../core/environment-chart';
 import { addExternalSecret } from '../core/external-secret';
 import { uniqueId } from '../core/errors';
-import { addHpa, addPdb, addVpa } from './autoscaling';
+import { addAutoscaler, addPdb, addVpa } from './autoscaling';
 import { addIngress, addServices } from './exposure';
 import { addMonitoring } from './monitoring';
 import { addNetworkPolicy } from './network-policy';
@@ -81,7 +81,7 @@ export class MicroserviceDeployment extends Construct implements IWorkload {
     addWorkload(this, r, template, props.ingress !== undefined);
     if (r.ports.length > 0) addServices(this, r, props.service);
     if (props.ingress) addIngress(this, r, props.ingress);
-    if (r.autoscaling) addHpa(this, r, r.autoscaling);
+    if (r.autoscaling) addAutoscaler(this, r, r.autoscaling);
     if (r.maxReplicas > 1) addPdb(this, r);
     if (r.verticalAutoscaling) addVpa(this, r, r.verticalAutoscaling);
     addNetworkPolicy(this, r, props);

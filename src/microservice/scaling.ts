@@ -17,14 +17,48 @@ export interface ScalingRules {
   readonly policies?: readonly ScalingPolicy[];
 }
 
-/** A per-pod custom metric, e.g. requests per second served by the Prometheus adapter. */
+/** Where the value of a Pods metric comes from: a PromQL query over the service's pods. */
+export class MetricQuery {
+  /** The Prometheus series named like the metric, summed over the service's pods (`sum(<name>{namespace, service})`). */
+  public static series(): MetricQuery {
+    return new MetricQuery((t) => `sum(${t.metric}{namespace="${t.namespace}",service="${t.service}"})`);
+  }
+  /**
+   * Requests per second the service serves, from its `http_requests_total` counter (the service exposes HTTP
+   * metrics) over `window`.
+   * @param window range of `rate()` @default '2m'
+   */
+  public static httpRequestRate(window = '2m'): MetricQuery {
+    return new MetricQuery((t) => `sum(rate(http_requests_total{namespace="${t.namespace}",service="${t.service}"}[${window}]))`);
+  }
+  /** Any PromQL whose value is the metric summed over the service's pods (the scaler divides it by the replicas). */
+  public static promql(expr: string): MetricQuery {
+    return new MetricQuery(() => expr);
+  }
+  private constructor(private readonly build: (t: { readonly metric: string; readonly namespace: string; readonly service: string }) => string) {}
+  /** The query for the metric `metric` of `service` in `namespace`. */
+  public render(metric: string, namespace: string, service: string): string {
+    return this.build({ metric, namespace, service });
+  }
+}
+
+/**
+ * A per-pod custom metric, e.g. requests per second. Kubernetes serves no such metric itself: a service with Pods
+ * metrics scales through a KEDA ScaledObject whose Prometheus triggers evaluate `query` (the keda add-on).
+ */
 export interface PodsMetric {
+  /** Metric name (the trigger's name; the HPA KEDA owns shows it). */
   readonly name: string;
   /** Target average per pod, a Kubernetes quantity (`"100"`, `"500m"`). */
   readonly averageValue: string;
+  /** @default MetricQuery.series() */
+  readonly query?: MetricQuery;
 }
 
-/** HorizontalPodAutoscaler (autoscaling/v2). Setting it removes `replicas` from the workload. */
+/**
+ * Horizontal autoscaling: a HorizontalPodAutoscaler (autoscaling/v2) on CPU and memory, or, with Pods metrics, a
+ * KEDA ScaledObject (which owns the HPA). Setting it removes `replicas` from the workload.
+ */
 export interface AutoscalingOptions {
   /** @default profile.autoscaling.minReplicas */
   readonly minReplicas?: number;

@@ -73,7 +73,8 @@ export function tcpPorts(...ports: number[]): NetworkPolicyPort[] {
 
 /** Extra (non-graph) rules of a component's NetworkPolicy. */
 export interface PolicyRules {
-  readonly ingress?: ReadonlyArray<{ from: NetworkPolicyPeer[]; ports: NetworkPolicyPort[] }>;
+  /** Rules without `ports` allow every port (for the peers). */
+  readonly ingress?: ReadonlyArray<{ from: NetworkPolicyPeer[]; ports?: NetworkPolicyPort[] }>;
   /** Rules without `ports` allow every port of the peers. */
   readonly egress?: ReadonlyArray<{ to: NetworkPolicyPeer[]; ports?: NetworkPolicyPort[] }>;
 }

@@ -14,14 +14,31 @@ export interface WorkloadScale {
 
 const autoscalers = new WeakMap<object, Map<string, SynthDocument>>();
 
-/** HPAs by `<namespace>/<kind>/<name>` of their target, computed once per environment. */
+/** The autoscalers of an environment: HPAs and KEDA ScaledObjects (which own an HPA). */
+function autoscalersOf(ctx: PolicyContext): SynthDocument[] {
+  return [...ctx.index.ofKind('HorizontalPodAutoscaler'), ...ctx.index.ofKind('ScaledObject').filter((d) => String(d.object.apiVersion).startsWith('keda.sh/'))];
+}
+
+/** Replica range of an HPA or ScaledObject. */
+function rangeOf(a: SynthDocument): { min: number; max: number } {
+  const spec = a.object.spec ?? {};
+  const keda = a.object.kind === 'ScaledObject';
+  const minV = keda ? spec.minReplicaCount : spec.minReplicas;
+  const maxV = keda ? spec.maxReplicaCount : spec.maxReplicas;
+  // KEDA's defaults: 0 to 100 replicas.
+  const min = typeof minV === 'number' ? minV : keda ? 0 : 1;
+  const max = typeof maxV === 'number' ? maxV : keda ? 100 : min;
+  return { min, max };
+}
+
+/** Autoscalers by `<namespace>/<kind>/<name>` of their target, computed once per environment. */
 function hpaByTarget(ctx: PolicyContext): Map<string, SynthDocument> {
   let m = autoscalers.get(ctx.index);
   if (!m) {
     m = new Map();
-    for (const hpa of ctx.index.ofKind('HorizontalPodAutoscaler')) {
+    for (const hpa of autoscalersOf(ctx)) {
       const ref = hpa.object.spec?.scaleTargetRef ?? {};
-      m.set(`${hpa.object.metadata?.namespace ?? ''}/${ref.kind}/${ref.name}`, hpa);
+      m.set(`${hpa.object.metadata?.namespace ?? ''}/${ref.kind ?? 'Deployment'}/${ref.name}`, hpa);
     }
     autoscalers.set(ctx.index, m);
   }
@@ -32,11 +49,7 @@ function hpaByTarget(ctx: PolicyContext): Map<string, SynthDocument> {
 export function scaleOf(ctx: PolicyContext, pod: PodView): WorkloadScale | undefined {
   if (!SCALABLE_KINDS.has(pod.kind)) return undefined;
   const hpa = hpaByTarget(ctx).get(`${pod.namespace}/${pod.kind}/${pod.name}`);
-  if (hpa) {
-    const min = typeof hpa.object.spec?.minReplicas === 'number' ? hpa.object.spec.minReplicas : 1;
-    const max = typeof hpa.object.spec?.maxReplicas === 'number' ? hpa.object.spec.maxReplicas : min;
-    return { min, max, hpa };
-  }
+  if (hpa) return { ...rangeOf(hpa), hpa };
   const r = pod.doc.object.spec?.replicas;
   const replicas = typeof r === 'number' ? r : 1;
   return { min: replicas, max: replicas };
@@ -145,14 +158,15 @@ export const AVAILABILITY_CHECKS: readonly PolicyCheck[] = [
     rationale: 'An autoscaler whose target does not exist scales nothing.',
     docs: KUBE_SCORE,
     coverage: { kubeScore: ['horizontalpodautoscaler-has-target'] },
-    run: (ctx) => ctx.index.ofKind('HorizontalPodAutoscaler')
+    run: (ctx) => autoscalersOf(ctx)
       .filter((hpa) => {
         const ref = hpa.object.spec?.scaleTargetRef ?? {};
-        return !SCALABLE_KINDS.has(ref.kind) || !ctx.index.find(hpa.object.metadata?.namespace ?? '', ref.kind, ref.name);
+        const kind = ref.kind ?? 'Deployment';
+        return !SCALABLE_KINDS.has(kind) || !ctx.index.find(hpa.object.metadata?.namespace ?? '', kind, ref.name);
       })
       .map((hpa) => {
         const ref = hpa.object.spec?.scaleTargetRef ?? {};
-        return { doc: hpa, field: 'spec.scaleTargetRef', message: `targets ${ref.kind} ${JSON.stringify(ref.name)}, which is not in namespace ${JSON.stringify(hpa.object.metadata?.namespace ?? '')} of this environment` };
+        return { doc: hpa, field: 'spec.scaleTargetRef', message: `targets ${ref.kind ?? 'Deployment'} ${JSON.stringify(ref.name)}, which is not in namespace ${JSON.stringify(hpa.object.metadata?.namespace ?? '')} of this environment` };
       }),
   },
   {
@@ -163,11 +177,11 @@ export const AVAILABILITY_CHECKS: readonly PolicyCheck[] = [
     coverage: { kubeScore: ['deployment-targeted-by-hpa-does-not-have-replicas-configured'] },
     run: (ctx) => {
       const out: PolicyFinding[] = [];
-      for (const hpa of ctx.index.ofKind('HorizontalPodAutoscaler')) {
+      for (const hpa of autoscalersOf(ctx)) {
         const ref = hpa.object.spec?.scaleTargetRef ?? {};
-        const target = ctx.index.find(hpa.object.metadata?.namespace ?? '', ref.kind, ref.name);
+        const target = ctx.index.find(hpa.object.metadata?.namespace ?? '', ref.kind ?? 'Deployment', ref.name);
         if (target && target.object.spec?.replicas !== undefined) {
-          out.push({ doc: target, field: 'spec.replicas', message: `is scaled by HorizontalPodAutoscaler ${JSON.stringify(nameOf(hpa))}; remove spec.replicas so a sync does not reset the scale` });
+          out.push({ doc: target, field: 'spec.replicas', message: `is scaled by ${hpa.object.kind} ${JSON.stringify(nameOf(hpa))}; remove spec.replicas so a sync does not reset the scale` });
         }
       }
       return out;

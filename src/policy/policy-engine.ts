@@ -6,6 +6,7 @@ import { ESCALATION_CHECKS } from './escalation-checks';
 import { SECRET_CHECKS } from './secret-checks';
 import { NETWORK_CHECKS, PSA_ENFORCE_LABEL, PSS_EXEMPTION_REASON_ANNOTATION } from './network-checks';
 import { POD_SECURITY_CHECKS } from './pod-security-checks';
+import { REFERENCE_CHECKS } from './reference-checks';
 import { PolicyIndex, annotationsOf, labelsOf, nameOf, namespaceOf } from './policy-index';
 import { PolicyCheck, PolicyContext, PolicyFinding, PolicySeverity } from './types';
 
@@ -25,6 +26,7 @@ export const POLICY_CHECKS: readonly PolicyCheck[] = [
   ...ACCESS_CHECKS,
   ...SECRET_CHECKS,
   ...ESCALATION_CHECKS,
+  ...REFERENCE_CHECKS,
 ];
 
 /** One violation, as printed by synth and listed in the report. */

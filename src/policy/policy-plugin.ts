@@ -30,8 +30,10 @@ export function policyPlugin(options: PolicyPluginOptions = {}): SynthPlugin {
     name: 'policy',
     check(env): CheckResult {
       const e = evaluate(env);
-      const lines = e.violations.map((v) => `policy: ${v.text}`);
-      return e.enforced ? { errors: lines, warnings: [] } : { errors: [], warnings: lines };
+      const always = new Set(checks.filter((c) => c.alwaysEnforced).map((c) => c.id));
+      const errors = e.violations.filter((v) => e.enforced || always.has(v.checkId)).map((v) => `policy: ${v.text}`);
+      const warnings = e.violations.filter((v) => !e.enforced && !always.has(v.checkId)).map((v) => `policy: ${v.text}`);
+      return { errors, warnings };
     },
     files(env) {
       return { [`${env.directory}/${POLICY_REPORT_FILE}`]: renderPolicyReport(evaluate(env)) };

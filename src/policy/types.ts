@@ -45,6 +45,11 @@ export interface PolicyCheck {
    * into documented exemptions. Only host-access controls are exemptible.
    */
   readonly exemptible?: boolean;
+  /**
+   * Violations fail synth in every environment, also where the profile only reports policies (a dangling
+   * reference never works, whatever the environment). @default false
+   */
+  readonly alwaysEnforced?: boolean;
   /** Why the check does not apply to this environment (e.g. the profile allows any tag); undefined when it runs. */
   skipReason?(ctx: PolicyContext): string | undefined;
   /** Every violation in the environment. */

@@ -1,4 +1,5 @@
 /** Renders {@link EnvironmentDiff}s as Markdown for a pull-request comment. */
+import { AddOnVersionChange } from './add-on-versions';
 import { EnvironmentDiff, ResourceChange } from './manifest-diff';
 import { PROTECTED_KINDS } from '../synth/plugins/prune-guard';
 
@@ -10,6 +11,20 @@ export interface DiffReportOptions {
    * @default MAX_FIELDS_PER_RESOURCE (25)
    */
   readonly maxFieldsPerResource?: number;
+  /** Chart versions of add-ons that changed: one line each, above the resources. @default none */
+  readonly addOnVersions?: readonly AddOnVersionChange[];
+}
+
+/** The add-on upgrades as Markdown lines (empty without changes). */
+export function renderAddOnVersions(changes: readonly AddOnVersionChange[]): string[] {
+  if (changes.length === 0) return [];
+  const v = (x: string | undefined) => (x === undefined ? '_(none)_' : `\`${x}\``);
+  return [
+    '#### Add-on versions',
+    '',
+    ...changes.map((c) => `- ${c.environment}: **${c.addOn}** ${v(c.before)} → ${v(c.after)}${c.before === undefined ? ' (new)' : c.after === undefined ? ' (removed; its CRDs stay)' : ''}`),
+    '',
+  ];
 }
 
 export const MAX_FIELDS_PER_RESOURCE = 25;
@@ -38,7 +53,7 @@ export function renderDiffReport(diffs: readonly EnvironmentDiff[], options: Dif
   }
   lines.push('| Environment | Added | Removed | Changed |', '| --- | ---: | ---: | ---: |');
   for (const d of diffs) lines.push(`| ${d.environment} | ${d.added.length} | ${d.removed.length} | ${d.changed.length} |`);
-  lines.push('');
+  lines.push('', ...renderAddOnVersions(options.addOnVersions ?? []));
   for (const d of diffs) {
     lines.push(`#### ${d.environment}`, '');
     if (d.added.length > 0) lines.push('**Added**', '', ...d.added.map((r) => `- ${ref(r)}`), '');

@@ -5,5 +5,7 @@ export { reviewDiff } from './review-diff';
 export type { ReviewDiffProps, ReviewDiffResult } from './review-diff';
 export { diffTrees } from './manifest-diff';
 export type { EnvironmentDiff, FieldChange, ResourceChange } from './manifest-diff';
-export { renderDiffReport } from './diff-report';
+export { renderAddOnVersions, renderDiffReport } from './diff-report';
+export { addOnVersionChanges } from './add-on-versions';
+export type { AddOnVersionChange } from './add-on-versions';
 export type { DiffReportOptions } from './diff-report';

@@ -1,4 +1,5 @@
 /** `npm run diff -- <git-ref>`: what a pull request changes in the rendered manifests, as Markdown. */
+import { addOnVersionChanges, AddOnVersionChange } from './add-on-versions';
 import { renderDiffReport } from './diff-report';
 import { diffTrees, EnvironmentDiff } from './manifest-diff';
 import { ManifestTree, readTreeFromGit } from './manifest-tree';
@@ -16,6 +17,8 @@ export interface ReviewDiffProps {
 
 export interface ReviewDiffResult {
   readonly diffs: readonly EnvironmentDiff[];
+  /** Add-ons whose chart version changed (also the first section of the Markdown). */
+  readonly addOnVersions: readonly AddOnVersionChange[];
   readonly markdown: string;
 }
 
@@ -23,5 +26,6 @@ export interface ReviewDiffResult {
 export function reviewDiff(props: ReviewDiffProps): ReviewDiffResult {
   const before = readTreeFromGit(props.repoDir, props.ref, props.distPath ?? 'dist');
   const diffs = diffTrees(before, props.after);
-  return { diffs, markdown: renderDiffReport(diffs, { title: `Rendered manifests: \`${props.ref}\` → this change` }) };
+  const addOnVersions = addOnVersionChanges(before, props.after);
+  return { diffs, addOnVersions, markdown: renderDiffReport(diffs, { title: `Rendered manifests: \`${props.ref}\` → this change`, addOnVersions }) };
 }

@@ -1,3 +1,4 @@
+import { addOnRequirementsPlugin } from '../addons/requirements';
 import { expressionCheckPlugin } from '../policy/expression-checks';
 import { flowsPlugin } from '../policy/flows/plugin';
 import { policyPlugin } from '../policy/policy-plugin';
@@ -24,7 +25,7 @@ export interface DefaultPluginOptions {
 export function defaultPlugins(options: DefaultPluginOptions = {}): SynthPlugin[] {
   const allowPrune = options.allowPrune ?? false;
   return [
-    expressionCheckPlugin(), policyPlugin(), flowsPlugin(), tenancyChecksPlugin(), pruneGuard({ allowPrune }), statefulGuardPlugin({ allowPrune }),
+    addOnRequirementsPlugin(), expressionCheckPlugin(), policyPlugin(), flowsPlugin(), tenancyChecksPlugin(), pruneGuard({ allowPrune }), statefulGuardPlugin({ allowPrune }),
     recoveryObjectivesPlugin(), environmentReadmePlugin(), validationReportPlugin(),
   ];
 }

@@ -158,6 +158,18 @@ export class SynthError extends Error {
 }
 
 const CLUSTER_DIR = '_cluster';
+/**
+ * Folder of cluster-scoped objects of kinds a CRD serves (ClusterIssuer, ClusterSecretStore, GatewayClass): they
+ * can only be applied once the add-on installing the CRD runs, so they are delivered after the add-ons, while
+ * `_cluster` (Namespaces, ClusterRoles) comes first of all.
+ */
+export const CLUSTER_CONFIG_DIR = '_cluster-config';
+
+/** The folder of an environment an object is written to: its namespace, `_cluster` or `_cluster-config`. */
+export function deliveryFolderOf(info: { readonly namespaced: boolean; readonly structural: boolean } | undefined, namespace: string | undefined): string {
+  if (info?.namespaced ?? true) return namespace ?? '<no-namespace>';
+  return info?.structural ? CLUSTER_CONFIG_DIR : CLUSTER_DIR;
+}
 
 let synthCounter = 0;
 
@@ -219,12 +231,13 @@ function collect(app: App, validator: SchemaValidator): { envs: EnvironmentOutpu
       const md = object.metadata ?? {};
       const ns = namespaced ? md.namespace ?? '<no-namespace>' : CLUSTER_DIR;
       const id = `${env}/${ns}/${object.kind}/${md.name}`;
+      const folder = deliveryFolderOf(info, md.namespace);
       for (const p of validator.validate(object)) {
         // A field traced to an input file is reported there, with the generated object as context.
         const origin = inputOriginOf(obj, p.path);
         problems.push(origin ? `${origin}: ${p.message} (in ${id} ${p.path})` : `${id}: ${p.path}: ${p.message}`);
       }
-      const file = `${dir}/${ns}/${String(object.kind).toLowerCase()}-${md.name}.yaml`;
+      const file = `${dir}/${folder}/${String(object.kind).toLowerCase()}-${md.name}.yaml`;
       const doc: SynthDocument = { object, id, file, source: obj.node.path, namespaced };
       const clash = byFile.get(file);
       if (clash) {

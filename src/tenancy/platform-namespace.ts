@@ -43,6 +43,12 @@ export interface PlatformNamespaceProps {
    */
   readonly exemptFromRestricted?: PssExemption;
   /**
+   * Argo CD never prunes or deletes the namespace (`Prune=false,Delete=false`), e.g. the namespace of a controller
+   * whose CRDs outlive it.
+   * @default profile.protectStatefulResources
+   */
+  readonly protect?: boolean;
+  /**
    * Delivery tier (sync wave, and whether Argo CD / Flux may prune it). A tier that is not stateful is refused at
    * delivery when the namespace holds data.
    * @default - derived from what the namespace holds: data when it holds a datastore, a claim or a StatefulSet with
@@ -103,7 +109,7 @@ export class PlatformNamespace extends Construct {
         },
         annotations: {
           ...(exemption ? { [PSS_EXEMPTION_ANNOTATION]: exemption.reason.trim() } : {}),
-          ...(profile.protectStatefulResources ? { 'argocd.argoproj.io/sync-options': 'Prune=false,Delete=false' } : {}),
+          ...((props.protect ?? profile.protectStatefulResources) ? { 'argocd.argoproj.io/sync-options': 'Prune=false,Delete=false' } : {}),
         },
       },
     });

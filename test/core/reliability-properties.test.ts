@@ -178,7 +178,10 @@ describe('property: StatefulDatastore', () => {
       managed: fc.option(fc.record({ host: mostly(fc.constantFrom('orders.abc.eu-west-1.rds.amazonaws.com', 'cache.example.com'), fc.oneof(fc.constant('10.0.0.5'), fc.string({ maxLength: 20 }))), port: optional(mostly(fc.integer({ min: 1, max: 65_535 }), fc.integer({ min: -1, max: 70_000 }))) }, { requiredKeys: ['host'] }), { nil: undefined, freq: 5 }),
       team: optional(labelValueArb),
     }, { requiredKeys: ['name', 'namespace', 'engine'] });
-    fc.assert(fc.property(props, profileArb, (p, profile) => {
+    fc.assert(fc.property(props, profileArb, (p, base) => {
+      // The cluster provides the storage class the props name (a class it lacks is a dangling reference, tested apart).
+      const cls = p.storage?.storageClass;
+      const profile = cls === undefined ? base : { ...base, clusterProvides: { ...base.clusterProvides, storageClasses: [...(base.clusterProvides?.storageClasses ?? []), cls] } };
       holds('StatefulDatastore', profile, (chart) => {
         new StatefulDatastore(chart, 'db', { ...p, engine: engines[p.engine]() } as StatefulDatastoreProps);
       });

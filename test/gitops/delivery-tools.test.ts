@@ -11,6 +11,8 @@ import { production } from '../helpers';
 import { buildFixtureEnvironment, synthToDir } from './helpers';
 
 const SOURCE = { url: 'https://github.com/acme/platform.git', targetRevision: 'main' };
+/** Production without add-ons: the fixture emits only built-in kinds, and the groups under test are the point. */
+const PROFILE = { ...production, addOns: [] };
 const tmpDirs: string[] = [];
 afterEach(() => {
   for (const d of tmpDirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
@@ -18,7 +20,7 @@ afterEach(() => {
 
 /** The fixture environment plus namespace `addons` holding only a Flux Kustomization (tier system, wave 1). */
 function withFluxAddons(app: App): EnvironmentChart {
-  const env = buildFixtureEnvironment(app, production);
+  const env = buildFixtureEnvironment(app, PROFILE);
   new KubeNamespace(env, 'ns-addons', { metadata: { name: 'addons', labels: { 'platform.io/tier': 'system' } } });
   new Kustomization(env, 'addon', {
     metadata: { name: 'addon', namespace: 'addons' },
@@ -45,7 +47,7 @@ describe('tool-specific groups', () => {
 
   test('GIVEN an AppProject in the environment chart WHEN delivered with Flux only THEN Flux leaves its group out and the data wave depends on the cluster group alone', () => {
     const app = new App();
-    const env = buildFixtureEnvironment(app, production);
+    const env = buildFixtureEnvironment(app, PROFILE);
     new AppProject(env, 'stray', { metadata: { name: 'stray', namespace: 'argocd' }, spec: { sourceRepos: [SOURCE.url] } });
     const repo = fs.mkdtempSync(path.join(os.tmpdir(), 'gitops-tools-'));
     tmpDirs.push(repo);
@@ -58,7 +60,7 @@ describe('tool-specific groups', () => {
 
   test('GIVEN an AppProject in the environment chart WHEN delivered with Argo CD THEN it fails: the environment project must not create projects', () => {
     const app = new App();
-    const env = buildFixtureEnvironment(app, production);
+    const env = buildFixtureEnvironment(app, PROFILE);
     new AppProject(env, 'stray', { metadata: { name: 'stray', namespace: 'argocd' }, spec: { sourceRepos: [SOURCE.url] } });
     expect(() => addGitOpsDelivery(app, { environment: env, source: SOURCE, tools: [DeliveryTool.argoCd()] })).toThrow(
       'argocd-production-apps/argocd: groups.argocd: got ["argocd"]; holds Argo CD objects (AppProject, Application, ApplicationSet) in the environment folder: the environment project must never create projects or applications (a commit under the environment folder could then deploy anything anywhere); ask for an AppProject with requestArgoCdProject() so that the bootstrap project creates it',
@@ -76,7 +78,7 @@ describe('tool-specific groups', () => {
 
   test('GIVEN a Flux Kustomization that applies AppProjects WHEN the dist folder is checked THEN it is reported', () => {
     const app = new App();
-    const env = buildFixtureEnvironment(app, production);
+    const env = buildFixtureEnvironment(app, PROFILE);
     addGitOpsDelivery(app, { environment: env, source: SOURCE, tools: [DeliveryTool.flux()] });
     const repo = fs.mkdtempSync(path.join(os.tmpdir(), 'gitops-tools-'));
     tmpDirs.push(repo);

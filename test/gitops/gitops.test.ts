@@ -17,10 +17,18 @@ afterEach(() => {
   for (const d of tmpDirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
 });
 
-/** GIVEN the fixture environment with `profile`, WHEN delivered with `tools`, THEN the repo folder and outputs. */
+/**
+ * The profile without add-ons: the fixture emits only built-in kinds, and the add-ons' place in the delivery is
+ * tested in test/addons/delivery.test.ts.
+ */
+function withoutAddOns(profile: EnvironmentProfile): EnvironmentProfile {
+  return { ...profile, addOns: [] };
+}
+
+/** GIVEN the fixture environment with `profile` (no add-ons), WHEN delivered with `tools`, THEN the repo folder and outputs. */
 function deliver(profile: EnvironmentProfile, tools = [DeliveryTool.argoCd(), DeliveryTool.flux()]) {
   const app = new App();
-  const env = buildFixtureEnvironment(app, profile);
+  const env = buildFixtureEnvironment(app, withoutAddOns(profile));
   const delivery = addGitOpsDelivery(app, { environment: env, source: SOURCE, tools });
   const repo = fs.mkdtempSync(path.join(os.tmpdir(), 'gitops-test-'));
   tmpDirs.push(repo);
@@ -270,7 +278,7 @@ describe('checkGitOpsDelivery', () => {
 
   test('GIVEN a multi-namespace group WHEN delivered THEN its Application includes both folders and passes the check', () => {
     const app = new App();
-    const env = buildFixtureEnvironment(app, development);
+    const env = buildFixtureEnvironment(app, withoutAddOns(development));
     addGitOpsDelivery(app, {
       environment: env,
       source: SOURCE,

@@ -8,11 +8,13 @@ import {
 import { production } from '../helpers';
 
 const SOURCE = { url: 'https://github.com/acme/gitops.git' };
+/** Production without add-ons: the waves below are the tiers' own (add-ons move them, see test/addons). */
+const PRODUCTION = { ...production, addOns: [] };
 
 /** GIVEN a user's environment: a service in `shop`, a datastore in `orders` (neither listed by hand). */
 function userEnvironment(build?: (chart: EnvironmentChart) => void) {
   const app = new App();
-  const chart = new EnvironmentChart(app, { profile: production });
+  const chart = new EnvironmentChart(app, { profile: PRODUCTION });
   new PlatformNamespace(chart, 'ns-shop', { name: 'shop' });
   new PlatformNamespace(chart, 'ns-orders', { name: 'orders' });
   new MicroserviceDeployment(chart, 'web', {

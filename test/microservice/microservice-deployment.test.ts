@@ -6,7 +6,7 @@ import { describe, expect, test } from 'vitest';
 import { parser } from '@prometheus-io/lezer-promql';
 import {
   CanaryStep, ConnectionValue, Endpoint, EndpointAuth, EndpointTls, Engine, EnvironmentChart, EnvironmentProfile, EnvValue, HealthProbe, ImageReference, IngressHost, IWorkload,
-  MicroserviceDeployment, MicroserviceDeploymentProps, MonitoringMode, MonitoringRegistry, PodVolume, PreStopHook,
+  MetricQuery, MicroserviceDeployment, MicroserviceDeploymentProps, MonitoringMode, MonitoringRegistry, PodVolume, PreStopHook,
   RolloutStrategy, ServiceExposure, StatefulDatastore, synthesize, synthesizeToJson, VpaMode,
 } from '../../src';
 import { httpErrorRatioQuery, httpLatencyP95Query, microserviceAlertRules, restartsQuery, unavailableReplicasQuery } from '../../src/microservice/promql';
@@ -220,21 +220,33 @@ describe('MicroserviceDeployment: seeds', () => {
     expect(d.spec.template.metadata.annotations['checksum/config']).toMatch(/^[a-f0-9]{64}$/);
     expect(env.find('ConfigMap', 'auth-service-config').data).toEqual({ 'config.yaml': config });
 
-    const hpa = env.find('HorizontalPodAutoscaler', 'auth-service');
-    expect(hpa.apiVersion).toBe('autoscaling/v2');
-    expect(hpa.spec).toEqual({
+    // A Pods metric is served by KEDA: a ScaledObject (owning an HPA of the same name) instead of a bare HPA.
+    expect(env.all('HorizontalPodAutoscaler')).toEqual([]);
+    const so = env.find('ScaledObject', 'auth-service');
+    expect(so.apiVersion).toBe('keda.sh/v1alpha1');
+    expect(so.spec).toEqual({
       scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'auth-service' },
-      minReplicas: 2,
-      maxReplicas: 10,
-      metrics: [
-        { type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 70 } } },
-        { type: 'Resource', resource: { name: 'memory', target: { type: 'Utilization', averageUtilization: 80 } } },
-        { type: 'Pods', pods: { metric: { name: 'requests_per_second' }, target: { type: 'AverageValue', averageValue: '100' } } },
-      ],
-      behavior: {
-        scaleDown: { stabilizationWindowSeconds: 300, policies: [{ type: 'Percent', value: 50, periodSeconds: 60 }] },
-        scaleUp: { stabilizationWindowSeconds: 60, policies: [{ type: 'Percent', value: 100, periodSeconds: 60 }, { type: 'Pods', value: 2, periodSeconds: 60 }] },
+      minReplicaCount: 2,
+      maxReplicaCount: 10,
+      advanced: {
+        horizontalPodAutoscalerConfig: {
+          name: 'auth-service',
+          behavior: {
+            scaleDown: { stabilizationWindowSeconds: 300, policies: [{ type: 'Percent', value: 50, periodSeconds: 60 }] },
+            scaleUp: { stabilizationWindowSeconds: 60, policies: [{ type: 'Percent', value: 100, periodSeconds: 60 }, { type: 'Pods', value: 2, periodSeconds: 60 }] },
+          },
+        },
       },
+      triggers: [
+        { type: 'cpu', metricType: 'Utilization', metadata: { value: '70' } },
+        { type: 'memory', metricType: 'Utilization', metadata: { value: '80' } },
+        {
+          type: 'prometheus',
+          name: 'requests_per_second',
+          metricType: 'AverageValue',
+          metadata: { serverAddress: 'http://prometheus.monitoring.svc:9090', query: 'sum(requests_per_second{namespace="production",service="auth-service"})', threshold: '100' },
+        },
+      ],
     });
     const vpa = env.find('VerticalPodAutoscaler', 'auth-service');
     expect(vpa.spec).toEqual({
@@ -443,6 +455,29 @@ describe('MicroserviceDeployment: availability and scaling', () => {
   test('GIVEN a VPA in Auto mode next to an HPA on the pods metric only WHEN synthesized THEN it is allowed', () => {
     const env = build({ autoscaling: { cpuUtilization: false, memoryUtilization: false, podsMetrics: [{ name: 'rps', averageValue: '100' }] }, verticalAutoscaling: { mode: VpaMode.auto() } });
     expect(env.find('VerticalPodAutoscaler', 'api').spec.updatePolicy).toEqual({ updateMode: 'Auto' });
+  });
+
+  test('GIVEN Pods metrics WHEN synthesized THEN a KEDA ScaledObject scales on their Prometheus queries, no HPA', () => {
+    const env = build({
+      autoscaling: {
+        cpuUtilization: false,
+        memoryUtilization: false,
+        podsMetrics: [
+          { name: 'queue_depth', averageValue: '500m' },
+          { name: 'rps', averageValue: '20', query: MetricQuery.httpRequestRate('1m') },
+          { name: 'custom', averageValue: '3', query: MetricQuery.promql('sum(jobs_waiting{queue="invoices"})') },
+        ],
+      },
+    });
+    expect(env.all('HorizontalPodAutoscaler')).toEqual([]);
+    const so = env.find('ScaledObject', 'api');
+    expect(so.spec.triggers.map((t: any) => [t.name, t.metadata.query, t.metadata.threshold])).toEqual([
+      ['queue_depth', 'sum(queue_depth{namespace="backend",service="api"})', '0.5'],
+      ['rps', 'sum(rate(http_requests_total{namespace="backend",service="api"}[1m]))', '20'],
+      ['custom', 'sum(jobs_waiting{queue="invoices"})', '3'],
+    ]);
+    expect(so.spec.advanced).toEqual({ horizontalPodAutoscalerConfig: { name: 'api' } });
+    expect(env.find('Deployment', 'api').spec.replicas).toBeUndefined();
   });
 
   test('GIVEN priorityClassName WHEN synthesized THEN the pod carries it', () => {
@@ -683,7 +718,12 @@ describe('MicroserviceDeployment: all props', () => {
     expect(env.find('ExternalSecret', 'checkout-payments-http').spec.target.template.data).toEqual({ PAYMENTS_URL: 'http://payments.shop.svc.cluster.local:8080/v1' });
     // The Rollout's analysis selects its new pods by the ReplicaSet hash: the monitor copies the pod label onto the series.
     expect(env.find('ServiceMonitor', 'checkout').spec.podTargetLabels).toEqual(['rollouts-pod-template-hash']);
-    expect(evaluatePolicies({ name: 'production', directory: 'production', profile: production, documents: env.documents }).violations.map((v) => v.text)).toEqual([]);
+    // The priority class comes with the cluster: the profile says so, and the reference resolves.
+    const profile = { ...production, clusterProvides: { ...production.clusterProvides, priorityClasses: ['shop-critical'] } };
+    expect(evaluatePolicies({ name: 'production', directory: 'production', profile, documents: env.documents }).violations.map((v) => v.text)).toEqual([]);
+    expect(evaluatePolicies({ name: 'production', directory: 'production', profile: production, documents: env.documents }).violations.map((v) => v.text)).toEqual([
+      'production/shop/Rollout/checkout: spec.template.spec.priorityClassName: refers to PriorityClass shop-critical, which no object of environment production creates; emit it, or declare it in profile.clusterProvides.priorityClasses if the cluster provides it [references-resolve]',
+    ]);
   });
 
   test('GIVEN every prop WHEN synthesized THEN the snapshot matches', () => {

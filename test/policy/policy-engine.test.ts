@@ -23,6 +23,7 @@ function loggingAgent(namespace: string): Record<string, any>[] {
     { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace, labels: { 'pod-security.kubernetes.io/enforce': 'privileged' }, annotations: { 'platform.io/pss-exemption-reason': 'the log agent tails /var/log/containers on every node' } } },
     { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'default-deny', namespace }, spec: { podSelector: {}, policyTypes: ['Ingress', 'Egress'] } },
     { apiVersion: 'apps/v1', kind: 'DaemonSet', metadata: { name: 'log-agent', namespace }, spec: { selector: { matchLabels: labels }, template: { metadata: { labels }, spec } } },
+    { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'log-agent', namespace }, automountServiceAccountToken: false },
   ];
 }
 
@@ -230,13 +231,13 @@ describe('robustness and cost', () => {
     const base = goodEnvironment();
     const objs: Record<string, any>[] = base.filter((o) => ['Namespace', 'NetworkPolicy'].includes(o.kind));
     for (let i = 0; i < 1000; i++) {
-      for (const kind of ['Deployment', 'PodDisruptionBudget', 'Service', 'Ingress']) {
+      for (const kind of ['Deployment', 'ServiceAccount', 'PodDisruptionBudget', 'Service', 'Ingress']) {
         const s = JSON.stringify(pick(base, kind, 'api')).replace(/"api"/g, `"svc-${i}"`);
         objs.push(JSON.parse(s));
       }
     }
     const e = evaluatePolicies(envOf(objs));
     expect(e.violations).toEqual([]);
-    expect(e.resourcesChecked).toBe(4003);
+    expect(e.resourcesChecked).toBe(5003);
   });
 });

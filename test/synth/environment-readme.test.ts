@@ -5,9 +5,10 @@ import { environmentGraph, environmentReadme, environmentReadmePlugin } from '..
 import { development, production } from '../helpers';
 import { buildFixtureEnvironment } from '../gitops/helpers';
 
-function fixture() {
+/** The fixture without add-ons: the inventory and the diagram show only what the constructs emit. */
+function fixture(profile = { ...production, addOns: [] }) {
   const app = new App();
-  const env = buildFixtureEnvironment(app, production);
+  const env = buildFixtureEnvironment(app, profile);
   addGitOpsDelivery(app, { environment: env, source: { url: 'https://github.com/acme/platform.git' } });
   const { envs } = synthesizeToJson(app);
   return envs;

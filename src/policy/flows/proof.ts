@@ -8,7 +8,7 @@ import { PolicyIndex } from '../policy-index';
 import { Needs } from './derive/common';
 import { configNeeds } from './derive/configs';
 import { graphNeeds } from './derive/graph';
-import { analysisNeeds, apiServerNeeds, containerNeeds, dnsNeeds, ingressNeeds, peerNeeds } from './derive/platform';
+import { analysisNeeds, apiServerNeeds, containerNeeds, dnsNeeds, ingressNeeds, peerNeeds, scalerNeeds } from './derive/platform';
 import { monitorNeeds, prometheusNeeds } from './derive/prometheus';
 import { NeededFlow, FlowNeed, FlowVerdict, endpointName, flowText } from './model';
 import { PolicySet } from './network-policy';
@@ -39,6 +39,7 @@ const DERIVATIONS: ReadonlyArray<(needs: Needs) => void> = [
   apiServerNeeds,
   ingressNeeds,
   analysisNeeds,
+  scalerNeeds,
   containerNeeds,
   peerNeeds,
   prometheusNeeds,

@@ -1,9 +1,11 @@
 /**
  * Writes `dist/<env>/README.md`: the inventory (objects by kind and by namespace), the recovery table (what each
- * datastore's backups achieve against the declared objectives) and a Mermaid diagram of the
- * services, datastores and the connections they need, drawn from the flow proof (the data of FLOWS.md): an arrow
- * the NetworkPolicies block is dashed. Git hosts render it in pull requests.
+ * datastore's backups achieve against the declared objectives), the cluster add-ons in install order with the
+ * prerequisites outside dist/, and a Mermaid diagram of the services, datastores and the connections they need,
+ * drawn from the flow proof (the data of FLOWS.md): an arrow the NetworkPolicies block is dashed. Git hosts render
+ * it in pull requests.
  */
+import { addOnReadmeLines } from '../../addons/readme';
 import { Endpoint, FlowVerdict } from '../../policy/flows/model';
 import { FlowProof, proveFlows } from '../../policy/flows/proof';
 import { recoveryTable } from '../../datastore/recovery';
@@ -115,8 +117,9 @@ export function environmentReadme(env: EnvironmentOutput, command = synthCommand
   }
   const recovery = recoveryTable(env.recovery ?? [], env.profile.recoveryObjectives);
   if (recovery) lines.push('', recovery.trimEnd());
+  lines.push('', ...addOnReadmeLines(env.name, env.profile));
   const { nodes, edges } = environmentGraph(env);
-  lines.push('', '## Services, datastores and connections', '');
+  lines.push('## Services, datastores and connections', '');
   if (nodes.length === 0) {
     lines.push('No workloads.', '');
     return lines.join('\n');

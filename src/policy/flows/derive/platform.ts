@@ -107,6 +107,22 @@ export function analysisNeeds(needs: Needs): void {
   }
 }
 
+/** The KEDA operator queries the Prometheus of every ScaledObject's prometheus trigger. */
+export function scalerNeeds(needs: Needs): void {
+  const operator = needs.world.clusterService.kedaOperator;
+  for (const so of needs.world.index.ofKind('ScaledObject')) {
+    if (!String(so.object.apiVersion ?? '').startsWith('keda.sh/')) continue;
+    const origin = `ScaledObject ${namespaceOf(so)}/${nameOf(so)}`;
+    const seen = new Set<string>();
+    for (const t of arr(obj(so.object.spec).triggers)) {
+      const url = obj(obj(t).metadata).serverAddress;
+      if (obj(t).type !== 'prometheus' || typeof url !== 'string' || seen.has(url)) continue;
+      seen.add(url);
+      needs.toUrl(operator, url, origin);
+    }
+  }
+}
+
 /** In-cluster host names in text: `svc.ns.svc[.cluster.local][:port]`, `pod.svc.ns.svc...`. */
 const SVC_HOST = /(?<![A-Za-z0-9.$(){}_-])((?:[a-z0-9](?:[-a-z0-9]*[a-z0-9])?\.){1,3}svc(?:\.cluster\.local)?)(?::(\d{1,5}))?(?![A-Za-z0-9_-])/g;
 const SCHEME_BEFORE = /([a-z][a-z0-9+.-]*):\/\/(?:[^@\s/"']*@)?$/i;

@@ -1,0 +1,77 @@
+/**
+ * The add-ons part of `dist/<env>/README.md`: what one apply of the root installs and in which order, and what
+ * must already exist outside dist/ (the GitOps tool, the CNI, storage classes, cloud identities, ...).
+ */
+import type { EnvironmentProfile } from '../core/environment-profile';
+import { argoCdHelmSource } from './chart';
+import { resolveAddOns } from './add-on';
+import { addOnNamespaces } from './cluster-add-ons';
+
+/** Waves of the default namespace tiers relative to the add-ons (see NamespaceTier and planDeliveryGroups). */
+const TIERS: readonly [string, number][] = [['system and tenant namespaces', 1], ['observability', 2], ['datastores', 3], ['services', 4]];
+
+/** Markdown lines of the "Cluster add-ons" and "Prerequisites" sections. */
+export function addOnReadmeLines(envName: string, profile: EnvironmentProfile): string[] {
+  const { addOns, layer, layers } = resolveAddOns(envName, profile);
+  const lines: string[] = ['## Cluster add-ons and install order', ''];
+  if (addOns.length === 0) {
+    lines.push('No add-ons: every kind of this environment is served by Kubernetes or declared in `clusterProvides.kinds`.', '');
+  } else {
+    const shift = layers + 1;
+    lines.push(
+      'One apply of the root (`dist/argocd/' + envName + '/root` or `dist/flux/' + envName + '/root`) installs, in this order (Argo CD sync waves;',
+      'Flux: the Kustomization `' + envName + '-add-ons` after `' + envName + '-cluster`, HelmReleases ordered by `dependsOn`, every later',
+      'Kustomization after it):',
+      '',
+      '| Wave | What |',
+      '| ---: | --- |',
+      '| 0 | `_cluster`: the namespaces (Pod Security labels), cluster roles |',
+    );
+    for (let l = 1; l <= layers; l++) {
+      const these = addOns.filter((a) => layer.get(a.name) === l).map((a) => `${a.name} ${a.chart.version}`);
+      lines.push(`| ${l} | add-ons: ${these.join(', ')} |`);
+    }
+    lines.push(`| ${shift} | \`_cluster-config\` (ClusterIssuers, ClusterSecretStores, ...) and the add-ons' namespaces (guard rails, Velero's locations) |`);
+    for (const [what, wave] of TIERS) lines.push(`| ${wave + shift} | ${what} |`);
+    lines.push('', '| Add-on | Chart | Version | Namespace | CRDs | Purpose |', '| --- | --- | --- | --- | --- | --- |');
+    for (const a of addOns) {
+      const src = argoCdHelmSource(a.chart);
+      const data = a.chart.data;
+      const checked = data ? (data.version === a.chart.version ? '' : ` (values checked against ${data.version})`) : ' (no chart data: values typed only)';
+      lines.push(`| ${a.name} | \`${src.repoUrl}\` ${src.chart} | ${a.chart.version}${checked} | ${a.namespace} | ${a.installsCrds ? 'yes, never pruned' : 'no'} | ${a.definition.purpose} |`);
+    }
+    const exempt = addOnNamespaces(addOns, profile).filter((n) => n.exemptions.length > 0);
+    if (exempt.length > 0) {
+      lines.push('', 'Namespaces exempt from Pod Security `restricted` (enforced: `privileged`, reason on the namespace):', '');
+      for (const n of exempt) lines.push(`- \`${n.name}\`: ${n.exemptions.join('; ')}`);
+    }
+    lines.push('');
+  }
+  lines.push('## Prerequisites (outside dist/)', '');
+  const p = profile.clusterProvides ?? {};
+  const items: string[] = [
+    'Argo CD (with the health assessment of `argoproj.io/Application` enabled in `argocd-cm`, so sync waves wait for each add-on) or Flux (source, kustomize and helm controllers)',
+    'a CNI that enforces NetworkPolicies (every namespace denies by default)',
+  ];
+  const list = (what: string, names: readonly string[] | undefined) => {
+    if (names && names.length > 0) items.push(`${what}: ${names.map((n) => `\`${n}\``).join(', ')}`);
+  };
+  list('StorageClasses', [...new Set([profile.storage.storageClass, ...(p.storageClasses ?? [])])]);
+  list('PriorityClasses', p.priorityClasses);
+  list('IngressClasses', p.ingressClasses);
+  list('GatewayClasses', p.gatewayClasses);
+  list('ClusterIssuers', p.clusterIssuers);
+  const defined = addOns.flatMap((a) => a.definition.provides?.({ profile, namespace: a.namespace }).clusterSecretStores ?? []);
+  const implicitStore = defined.length === 0 && profile.secretStore.kind === 'ClusterSecretStore' ? [profile.secretStore.name] : [];
+  list('ClusterSecretStores', [...new Set([...implicitStore, ...(p.clusterSecretStores ?? [])])]);
+  list('kinds served by the cluster', p.kinds);
+  list('objects', p.objects);
+  const oci = addOns.filter((a) => a.chart.oci);
+  if (oci.length > 0) {
+    items.push(`Argo CD only: the OCI Helm repositories ${oci.map((a) => `\`${argoCdHelmSource(a.chart).repoUrl}\``).join(', ')} registered with \`enableOCI: "true"\``);
+  }
+  for (const a of addOns) for (const line of a.definition.prerequisites?.({ profile, namespace: a.namespace }) ?? []) items.push(`${a.name}: ${line}`);
+  for (const note of p.notes ?? []) items.push(note);
+  lines.push(...items.map((i) => `- ${i}`), '');
+  return lines;
+}
