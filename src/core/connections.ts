@@ -166,7 +166,7 @@ export class ConnectionGraph {
       if (!targets) pairs.set(p.from, targets = new Map());
       const index = targets.get(to);
       if (index !== undefined) {
-        const same = out[index];
+        const same = out[index]!; // the position the pair's connection was pushed at (below)
         const merged = [...same.ports, ...ports.filter((x) => !same.ports.some((y) => y.port === x.port && (y.protocol ?? 'TCP') === (x.protocol ?? 'TCP')))];
         out[index] = { from: p.from, to, ports: merged, field: same.field };
       } else {

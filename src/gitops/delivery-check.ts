@@ -160,7 +160,7 @@ export function checkGitOpsDelivery(repoRoot: string, options: DeliveryCheckOpti
   // Argo CD: within one folder of Applications (one environment), namespaces come from earlier waves.
   const sets = new Map<string, Deliverer[]>();
   for (const d of argo) sets.set(d.set, [...(sets.get(d.set) ?? []), d]);
-  for (const members of sets.values()) {
+  for (const [set, members] of sets) {
     const createdIn = new Map<string, number>();
     for (const d of members) {
       for (const f of d.files) {
@@ -219,7 +219,7 @@ export function checkGitOpsDelivery(repoRoot: string, options: DeliveryCheckOpti
         // Flux's own objects are Flux's business: Argo CD leaves their groups out on purpose.
         if (isFluxKind(String(m.object.apiVersion ?? ''))) continue;
         if (m.file.startsWith(`${folder}/`) && m.file.slice(folder.length + 1).split('/').length === 2 && !covered.has(m.file)) {
-          problems.push(`${m.file}: applied by no Application of ${grouped[0].set}`);
+          problems.push(`${m.file}: applied by no Application of ${set}`);
         }
       }
     }

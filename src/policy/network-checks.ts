@@ -83,8 +83,9 @@ export const NETWORK_CHECKS: readonly PolicyCheck[] = [
                 return number === undefined || admitted(target, number, port.protocol) ? [] : [{ target, port: port.port }];
               });
             });
-            if (missing.length === 0) continue;
-            const { target, port } = missing[0];
+            const [first] = missing;
+            if (!first) continue;
+            const { target, port } = first;
             findings.push({
               doc: np.doc,
               field: `spec.egress[${rule.index}].to[${peer.index}]`,

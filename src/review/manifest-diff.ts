@@ -104,9 +104,10 @@ function locate(file: string): Located | undefined {
 }
 
 function describe(file: string, text: string | undefined, fields: FieldChange[] = []): ResourceChange {
+  // Files located as `<env folder>/<namespace>/<kind>-<name>.yaml`.
   const parts = file.split('/');
-  const namespace = parts[parts.length - 2];
-  const base = parts[parts.length - 1].replace(/\.yaml$/, '');
+  const namespace = parts.at(-2) ?? '';
+  const base = (parts.at(-1) ?? '').replace(/\.yaml$/, '');
   let kind = base.slice(0, base.indexOf('-'));
   let name = base.slice(base.indexOf('-') + 1);
   if (text !== undefined) {

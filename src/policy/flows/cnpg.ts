@@ -22,8 +22,8 @@ function arr(v: unknown): any[] {
 
 /** Host of an `https://host[:port]` endpoint URL, with its port. */
 function hostPort(url: string): { host: string; port: number } | undefined {
-  const m = /^(https?):\/\/([^/:]+)(?::(\d+))?/.exec(url);
-  return m ? { host: m[2], port: m[3] ? Number(m[3]) : m[1] === 'https' ? 443 : 80 } : undefined;
+  const [, scheme, host, port] = /^(https?):\/\/([^/:]+)(?::(\d+))?/.exec(url) ?? [];
+  return host !== undefined ? { host, port: port ? Number(port) : scheme === 'https' ? 443 : 80 } : undefined;
 }
 
 /** The flows of every CloudNativePG Cluster and Pooler of the environment. */

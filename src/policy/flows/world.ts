@@ -306,7 +306,7 @@ export class FlowWorld {
       svcLabels = labels.slice(0, svcAt);
     } else if (labels.length <= 2 && labels.every((l) => DNS_LABEL.test(l))) {
       // `svc` or `svc.ns`: a Service when dist/ has one by that name, else a host outside the cluster.
-      const [name, ns] = [labels[0], labels[1] ?? sourceNamespace];
+      const [name = '', ns = sourceNamespace] = labels;
       if (this.service(ns, name)) svcLabels = labels.length === 1 ? [name, sourceNamespace] : labels;
     }
     if (svcLabels === undefined) {
@@ -315,7 +315,7 @@ export class FlowWorld {
     }
     if (svcLabels.length < 2 || svcLabels.length > 3) return `${host}: not a Service or pod name`;
     const podName: string | undefined = svcLabels.length === 3 ? svcLabels[0] : undefined;
-    const [svcName, ns] = svcLabels.slice(-2);
+    const [svcName = '', ns = ''] = svcLabels.slice(-2);
     const svc = this.service(ns, svcName);
     if (!svc) return `${host}: no Service ${ns}/${svcName} in dist/`;
     if (svc.type === 'ExternalName') {

@@ -38,9 +38,10 @@ export class Needs {
 /** Host, port and scheme of `scheme://host:port/...`, `host:port` or `host`; undefined for anything else. */
 export function parseAddress(s: string, defaultScheme?: string): { host: string; port?: number; scheme?: string } | undefined {
   const m = /^(?:([a-z][a-z0-9+.-]*):\/\/)?(?:[^@/\s]*@)?(\[[^\]]+\]|[^:/\s?#]+)(?::(\d{1,5}))?(?:[/?#].*)?$/i.exec(s.trim());
-  if (!m || m[2].includes('$') || m[2].includes('{')) return undefined;
-  const scheme = m[1] ?? defaultScheme;
-  return { host: m[2], ...(m[3] !== undefined ? { port: Number(m[3]) } : {}), ...(scheme !== undefined ? { scheme: scheme.toLowerCase() } : {}) };
+  const [, schemeText, host, port] = m ?? [];
+  if (host === undefined || host.includes('$') || host.includes('{')) return undefined;
+  const scheme = schemeText ?? defaultScheme;
+  return { host, ...(port !== undefined ? { port: Number(port) } : {}), ...(scheme !== undefined ? { scheme: scheme.toLowerCase() } : {}) };
 }
 
 /** A file of a ConfigMap as a pod sees it. */

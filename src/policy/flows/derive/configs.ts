@@ -36,13 +36,14 @@ function fluentBitSections(text: string): { section: string; entries: Map<string
   for (const line of text.split('\n')) {
     const t = line.trim();
     if (t === '' || t.startsWith('#')) continue;
-    const head = /^\[([A-Za-z_]+)\]$/.exec(t);
-    if (head) {
-      out.push({ section: head[1].toUpperCase(), entries: new Map() });
+    const section = /^\[([A-Za-z_]+)\]$/.exec(t)?.[1];
+    if (section !== undefined) {
+      out.push({ section: section.toUpperCase(), entries: new Map() });
       continue;
     }
-    const kv = /^(\S+)\s+(.*)$/.exec(t);
-    if (kv && out.length > 0) out[out.length - 1].entries.set(kv[1].toLowerCase(), kv[2].trim());
+    const [, key, value] = /^(\S+)\s+(.*)$/.exec(t) ?? [];
+    const current = out.at(-1);
+    if (key !== undefined && value !== undefined && current) current.entries.set(key.toLowerCase(), value.trim());
   }
   return out;
 }

@@ -42,11 +42,11 @@ function compileRegex(re: unknown): RegExp {
 function translateRegex(re: string): RegExp {
   let src = re;
   let flags = '';
-  const inline = /^\(\?([a-zA-Z]+)\)/.exec(src);
-  if (inline) {
-    if (inline[1].includes('i')) flags += 'i';
-    if (inline[1].includes('s')) flags += 's';
-    src = src.slice(inline[0].length);
+  const [inline, inlineFlags = ''] = /^\(\?([a-zA-Z]+)\)/.exec(src) ?? [];
+  if (inline !== undefined) {
+    if (inlineFlags.includes('i')) flags += 'i';
+    if (inlineFlags.includes('s')) flags += 's';
+    src = src.slice(inline.length);
   }
   src = src.replace(/\(\?P</g, '(?<');
   return new RegExp(`^(?:${src})$`, flags);
