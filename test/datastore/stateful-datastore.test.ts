@@ -254,7 +254,7 @@ describe('StatefulDatastore: policy gate', () => {
     const out = synthesizeToJson(app);
     expect(out.problems).toEqual([]);
     // Digests come from the profile's pin table, not from the construct.
-    return evaluatePolicies(out.envs[0]).violations.filter((v) => v.checkId !== 'image-digest').map((v) => v.text);
+    return evaluatePolicies(out.envs[0]!).violations.filter((v) => v.checkId !== 'image-digest').map((v) => v.text);
   };
 
   it.each(engines)('%s in HA production passes every check', (_name, engine) => {
