@@ -1,6 +1,7 @@
 /** Secrets and access: no secret values in Git, least-privilege RBAC, no API token where none is needed. */
 import { eachPod } from './pod-security-checks';
 import { PolicyCheck, PolicyContext } from './types';
+import { DocValue } from '../core/documents';
 
 /** The ServiceAccount every namespace gets, used by pods that name none. */
 const DEFAULT_SERVICE_ACCOUNT = 'default';
@@ -53,7 +54,7 @@ export const ACCESS_CHECKS: readonly PolicyCheck[] = [
     docs: 'https://kubernetes.io/docs/concepts/security/rbac-good-practices/#least-privilege',
     coverage: {},
     run: (ctx) => ['ClusterRole', 'Role'].flatMap((kind) => ctx.index.ofKind(kind)).flatMap((role) => {
-      const rules: any[] = Array.isArray(role.object.rules) ? role.object.rules : [];
+      const rules: DocValue[] = Array.isArray(role.object.rules) ? role.object.rules : [];
       return rules.flatMap((r, i) => ['verbs', 'resources']
         .filter((f) => Array.isArray(r?.[f]) && r[f].some((x: unknown) => typeof x === 'string' && x.includes('*')))
         .map((f) => ({ doc: role, field: `rules[${i}].${f}`, message: `uses a wildcard (${r[f].filter((x: string) => x.includes('*')).join(', ')}); list the ${f} explicitly` })));

@@ -10,6 +10,7 @@ import { SynthDocument } from '../synth/synthesizer';
 import { annotationsOf } from './policy-index';
 import { eachContainer } from './pod-security-checks';
 import { PolicyCheck, PolicyContext, PolicyFinding } from './types';
+import { DocValue } from '../core/documents';
 
 /** Id of the check (waivable per value, see {@link NOT_SECRET_ANNOTATION}). */
 export const LITERAL_SECRET_CHECK_ID = 'literal-secret';
@@ -183,7 +184,7 @@ function literalSecretFindings(ctx: PolicyContext): PolicyFinding[] {
   const pods = new Map<SynthDocument, { field: string; name: string; value: string }[]>();
   eachContainer(ctx, (c, p) => {
     const env: unknown[] = Array.isArray(c.container.env) ? c.container.env : [];
-    env.forEach((e: any, i) => {
+    env.forEach((e: DocValue, i) => {
       if (typeof e?.value !== 'string' || typeof e?.name !== 'string') return;
       const list = pods.get(p.doc) ?? [];
       list.push({ field: `${c.path}.env[${i}].value`, name: e.name, value: e.value });

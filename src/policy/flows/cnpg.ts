@@ -7,16 +7,17 @@
 import { nameOf, namespaceOf } from '../policy-index';
 import { FlowNeed, PodEndpoint } from './model';
 import type { FlowWorld } from './world';
+import { DocObject, DocValue } from '../../core/documents';
 
 export const CNPG_POSTGRES_PORT = 5432;
 export const CNPG_STATUS_PORT = 8000;
 const BARMAN_CLOUD_PLUGIN = 'barman-cloud.cloudnative-pg.io';
 
-function obj(v: unknown): Record<string, any> {
-  return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, any>) : {};
+function obj(v: unknown): DocObject {
+  return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as DocObject) : {};
 }
 
-function arr(v: unknown): any[] {
+function arr(v: unknown): DocValue[] {
   return Array.isArray(v) ? v : [];
 }
 

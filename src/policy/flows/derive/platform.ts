@@ -8,12 +8,13 @@ import { nameOf, namespaceOf } from '../../policy-index';
 import { PodEndpoint, Protocol } from '../model';
 import { FlowWorld, resolvePodPort } from '../world';
 import { Needs, parseAddress, podLabel } from './common';
+import { DocObject, DocValue } from '../../../core/documents';
 
-function obj(v: unknown): Record<string, any> {
-  return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, any>) : {};
+function obj(v: unknown): DocObject {
+  return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as DocObject) : {};
 }
 
-function arr(v: unknown): any[] {
+function arr(v: unknown): DocValue[] {
   return Array.isArray(v) ? v : [];
 }
 
