@@ -3,6 +3,8 @@
 import { defineConfig, globalIgnores } from 'eslint/config';
 import tseslint from 'typescript-eslint';
 
+const NO_ENV = 'Nothing under src/ reads the process environment: take the value as a prop or option, read by the entry point.';
+
 export default defineConfig(
   globalIgnores(['imports/', 'lib/', 'build/', 'dist/', 'node_modules/', '.cdk8s.out/', '.dist.*/', 'bench-out/']),
   {
@@ -22,16 +24,14 @@ export default defineConfig(
     files: ['src/**/*.ts'],
     rules: {
       '@typescript-eslint/no-explicit-any': 'error',
-      'no-restricted-properties': ['error', { object: 'process', property: 'env', message: 'Nothing under src/ reads the process environment: take the value as a prop or option, read by the entry point.' }],
-      'no-restricted-syntax': ['error', {
-        selector: 'VariableDeclarator[init.type="Identifier"][init.name="process"] > ObjectPattern > Property[key.name="env"]',
-        message: 'Nothing under src/ reads the process environment: take the value as a prop or option, read by the entry point.',
-      }],
+      // Covers `process.env.X`, `process['env']` and `const { env } = process`; the import form is below.
+      'no-restricted-properties': ['error', { object: 'process', property: 'env', message: NO_ENV }],
+      'no-restricted-imports': ['error', { paths: ['process', 'node:process'].map((name) => ({ name, importNames: ['env'], message: NO_ENV })) }],
     },
   },
   {
-    // Tests, scripts and the reference platform read parsed YAML and JSON as loosely typed documents.
-    files: ['test/**', 'scripts/**', 'charts/**', 'bin/**', 'main.ts'],
+    // Tests and scripts read parsed YAML and JSON as loosely typed documents.
+    files: ['test/**', 'scripts/**'],
     rules: {
       '@typescript-eslint/no-explicit-any': 'off',
     },
