@@ -129,6 +129,7 @@ export class ObservabilityStack extends Construct {
   private readonly props: ObservabilityStackProps;
   private readonly registry: MonitoringRegistry;
   private operatorResourcesCreated = false;
+  private readonly ruleYaml = new Map<string, string>();
 
   public constructor(scope: Construct, id: string, props: ObservabilityStackProps) {
     super(scope, uniqueId(scope, id));
@@ -278,7 +279,15 @@ export class ObservabilityStack extends Construct {
   public ruleFiles(): Record<string, string> {
     const out: Record<string, string> = {};
     for (const f of ruleGroupsFor(this, this.registry.targets(), this.thresholds, this.props.runbookBaseUrl)) {
-      out[f.file] = configYaml({ groups: [f.group] });
+      // Read several times per synth (ConfigMap data, pod checksum): the YAML of an unchanged group is reused. The
+      // groups are plain JSON data (strings, numbers, objects), so their JSON text identifies them.
+      const key = JSON.stringify(f.group);
+      let text = this.ruleYaml.get(key);
+      if (text === undefined) {
+        text = configYaml({ groups: [f.group] });
+        this.ruleYaml.set(key, text);
+      }
+      out[f.file] = text;
     }
     return out;
   }
