@@ -208,7 +208,8 @@ function wholeProcess(): void {
           fs.mkdirSync(dir, { recursive: true });
           made.add(dir);
         }
-        fs.writeFileSync(file, objects[k].map((o) => dump(o, { noRefs: true, lineWidth: -1 })).join('---\n'));
+        // objects[k] are the documents read from files[k].
+        fs.writeFileSync(file, objects[k]!.map((o) => dump(o, { noRefs: true, lineWidth: -1 })).join('---\n'));
       });
       floorRuns.push(ms(t1));
       if (i === 0) console.log(`\nwhole process on ${ram} (${files.length} YAML files, committed charts):`);
