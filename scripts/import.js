@@ -13,8 +13,9 @@
  *   version we emit;
  * - validation-schemas.json: the Kubernetes 1.27 definitions and every served CRD version, for synth-time
  *   validation (CRD validation rules, list types, map keys and defaults are kept: the validator enforces them);
- * - chart-values.json: per add-on chart folder, the published chart version, repository and chart name, its
- *   values.schema.json where upstream ships one, and otherwise the key tree of its default values.
+ * - chart-values.json: per add-on chart folder, the published chart version, repository and chart name, the
+ *   Kubernetes versions it installs on (Chart.yaml `kubeVersion`), its values.schema.json where upstream ships one,
+ *   and the key tree of its default values.
  *
  * Usage: node scripts/import.js [--shared DIR] [--out DIR]
  *   --shared DIR  the shared data folder (default: ../shared next to the repository)
@@ -298,6 +299,8 @@ function writeChartData() {
       repository,
       oci,
       source: { repo: row['source repo'], path: row.path, tag: row.tag, commit: row.commit },
+      // Helm refuses to install a chart on a cluster outside this constraint (Masterminds semver syntax).
+      kubeVersion: typeof chartYaml.kubeVersion === 'string' ? chartYaml.kubeVersion.trim() : null,
       valuesSchema: fs.existsSync(schemaFile) ? strip(JSON.parse(fs.readFileSync(schemaFile, 'utf8')), false) : null,
       defaultValueKeys: keyTree(defaults),
     };

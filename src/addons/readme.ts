@@ -4,7 +4,9 @@
  */
 import type { EnvironmentProfile } from '../core/environment-profile';
 import { argoCdHelmSource } from './chart';
+import { MANIFEST_KUBERNETES_VERSION } from '../core/kubernetes-version';
 import { addOnNamespaces } from './cluster-add-ons';
+import { chartKubeVersion, KUBERNETES_VERSION_FIELD, kubernetesVersionOf } from './cluster-version';
 import { ResolvedAddOns } from './resolution';
 
 /** Waves of the default namespace tiers relative to the add-ons (see NamespaceTier and planDeliveryGroups). */
@@ -57,7 +59,16 @@ export function addOnReadmeLines(envName: string, profile: EnvironmentProfile, r
   }
   lines.push('## Prerequisites (outside dist/)', '');
   const p = profile.clusterProvides ?? {};
+  const version = kubernetesVersionOf(profile);
+  const constraints = addOns.filter((a) => chartKubeVersion(a) !== undefined).map((a) => `${a.name} \`${chartKubeVersion(a)}\``);
+  const none = addOns.filter((a) => a.chart.data && chartKubeVersion(a) === undefined).map((a) => a.name);
+  const noData = addOns.filter((a) => !a.chart.data).map((a) => a.name);
+  const unchecked = [...(none.length > 0 ? [`${none.join(', ')}: the chart states none`] : []), ...(noData.length > 0 ? [`${noData.join(', ')}: no chart data`] : [])];
   const items: string[] = [
+    `Kubernetes ${version} (\`${KUBERNETES_VERSION_FIELD}\`${profile.cluster.kubernetesVersion === undefined ? ', not declared: the default' : ''}); `
+      + `the manifests use the Kubernetes ${MANIFEST_KUBERNETES_VERSION} API`
+      + (constraints.length > 0 ? `, and synth checked the version against the charts' \`kubeVersion\`: ${constraints.join(', ')}` : '')
+      + (unchecked.length > 0 ? ` (${unchecked.join('; ')})` : ''),
     'Argo CD (with the health assessment of `argoproj.io/Application` enabled in `argocd-cm`, so sync waves wait for each add-on) or Flux (source, kustomize and helm controllers)',
     'a CNI that enforces NetworkPolicies (every namespace denies by default)',
   ];

@@ -74,6 +74,13 @@ export interface ClusterTarget {
   readonly apiServer?: ApiServerAddress;
   /** CIDRs of the nodes (Prometheus scrapes the kubelets on 10250). @default ['0.0.0.0/0'] (DEFAULT_NODE_CIDRS) */
   readonly nodeCidrs?: readonly string[];
+  /**
+   * The Kubernetes version the cluster runs, `1.<minor>` or `1.<minor>.<patch>`, 1.27 or later (the manifests use the
+   * Kubernetes 1.27 API, which later clusters still serve). Synth checks it against the `kubeVersion` of every
+   * enabled add-on's chart and against the API versions removed after 1.27.
+   * @default DEFAULT_KUBERNETES_VERSION ('1.30') - an assumption: declare the cluster's version
+   */
+  readonly kubernetesVersion?: string;
 }
 
 /** Autoscaling defaults for services that enable an HPA. */
