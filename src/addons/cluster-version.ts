@@ -6,11 +6,11 @@
 import type { EnvironmentProfile } from '../core/environment-profile';
 import { PlatformConfigError } from '../core/errors';
 import {
-  API_REMOVALS_AFTER_1_27, DEFAULT_KUBERNETES_VERSION, MANIFEST_KUBERNETES_VERSION, parseKubernetesVersion, satisfiesConstraint, SemVer,
+  apiRemovalOf, DEFAULT_KUBERNETES_VERSION, MANIFEST_KUBERNETES_VERSION, parseKubernetesVersion, satisfiesConstraint, SemVer,
 } from '../core/kubernetes-version';
 import { CheckResult, EnvironmentOutput, SynthPlugin } from '../synth/synthesizer';
 import { AddOn } from './add-on';
-import { addOnsOfOutput, ownsAddOns } from './resolution';
+import { addOnsOfOutput, CLUSTER_ADD_ONS_ID, ownsAddOns } from './resolution';
 
 /** The profile field that declares the cluster's version. */
 export const KUBERNETES_VERSION_FIELD = 'profile.cluster.kubernetesVersion';
@@ -21,6 +21,12 @@ export function kubernetesVersionOf(profile: EnvironmentProfile): string {
 }
 
 const MANIFEST_MINOR = parseKubernetesVersion(MANIFEST_KUBERNETES_VERSION)!.minor;
+
+/** The declared version for messages: `"1.30"`, or `"1.27" (not declared: the default)`. */
+export function declaredVersionText(profile: EnvironmentProfile): string {
+  const text = JSON.stringify(kubernetesVersionOf(profile));
+  return profile.cluster.kubernetesVersion === undefined ? `${text} (not declared: the default)` : text;
+}
 
 /** The declared version, parsed; a PlatformConfigError naming the environment when it is malformed or too old. */
 export function clusterVersionOf(environment: string, profile: EnvironmentProfile): SemVer {
@@ -47,29 +53,30 @@ export function clusterVersionProblems(env: EnvironmentOutput): string[] {
     if (e instanceof PlatformConfigError) return [e.message];
     throw e;
   }
-  const declared = kubernetesVersionOf(env.profile);
-  const shown = env.profile.cluster.kubernetesVersion === undefined ? `"${declared}" (the default)` : `"${declared}"`;
+  const shown = declaredVersionText(env.profile);
   const out: string[] = [];
   // The add-ons are the environment chart's: checked once, not again for each of its delivery charts.
   if (ownsAddOns(env)) {
+    const base = env.chart?.node.path ?? env.name;
     for (const a of addOnsOfOutput(env).addOns) {
       const constraint = chartKubeVersion(a);
       if (constraint === undefined) continue;
       const data = a.chart.data!;
       const checked = data.version === a.chart.version ? '' : ` (the constraint of the vendored chart data, ${data.version})`;
       const ok = satisfiesConstraint(version, constraint);
+      const where = `${base}/${CLUSTER_ADD_ONS_ID}/${a.name}: add-on ${a.name}`;
       if (ok === undefined) {
-        out.push(`${env.name}: add-on ${a.name}: chart ${data.chart} ${data.version} states kubeVersion "${constraint}", which synth cannot evaluate; check the cluster against it by hand and report the syntax`);
+        out.push(`${where}: chart ${data.chart} ${data.version} states kubeVersion "${constraint}", which synth cannot evaluate; check ${KUBERNETES_VERSION_FIELD} (${shown}) against it by hand`);
       } else if (!ok) {
-        out.push(`${env.name}: add-on ${a.name}: chart ${data.chart} ${a.chart.version} requires Kubernetes ${constraint}${checked}, and ${KUBERNETES_VERSION_FIELD} is ${shown}; run the environment on a cluster the chart supports and declare its version, or leave the add-on out`);
+        out.push(`${where}: chart ${data.chart} ${a.chart.version} requires Kubernetes ${constraint}${checked}, and ${KUBERNETES_VERSION_FIELD} is ${shown}; `
+          + `if the cluster runs a version the chart supports, declare it in ${KUBERNETES_VERSION_FIELD}; otherwise upgrade the cluster, or pin a chart version that supports ${version.major}.${version.minor} with the add-on's \`version\` option`);
       }
     }
   }
-  const removed = new Map(API_REMOVALS_AFTER_1_27.map((r) => [r.apiVersion, r]));
   for (const d of env.documents) {
-    const r = removed.get(String(d.object.apiVersion));
+    const r = apiRemovalOf(String(d.object.apiVersion), String(d.object.kind));
     if (r && version.minor >= r.removedIn) {
-      out.push(`${d.id}: apiVersion: ${r.apiVersion} is no longer served as of Kubernetes 1.${r.removedIn}, and ${KUBERNETES_VERSION_FIELD} is ${shown}; use ${r.replacement}`);
+      out.push(`${d.id}: apiVersion: ${r.apiVersion} ${d.object.kind} is no longer served as of Kubernetes 1.${r.removedIn}, and ${KUBERNETES_VERSION_FIELD} is ${shown}; use ${r.replacement}`);
     }
   }
   return out;

@@ -3,8 +3,8 @@
  * must already exist outside dist/ (the GitOps tool, the CNI, storage classes, cloud identities, ...).
  */
 import type { EnvironmentProfile } from '../core/environment-profile';
-import { argoCdHelmSource } from './chart';
 import { MANIFEST_KUBERNETES_VERSION } from '../core/kubernetes-version';
+import { argoCdHelmSource } from './chart';
 import { addOnNamespaces } from './cluster-add-ons';
 import { chartKubeVersion, KUBERNETES_VERSION_FIELD, kubernetesVersionOf } from './cluster-version';
 import { ResolvedAddOns } from './resolution';
@@ -43,12 +43,14 @@ export function addOnReadmeLines(envName: string, profile: EnvironmentProfile, r
     }
     lines.push(`| ${shift} | \`_cluster-config\` (ClusterIssuers, ClusterSecretStores, ...) and the add-ons' namespaces (guard rails, Velero's locations) |`);
     for (const [what, wave] of TIERS) lines.push(`| ${wave + shift} | ${what} |`);
-    lines.push('', '| Add-on | Chart | Version | Namespace | CRDs | Purpose |', '| --- | --- | --- | --- | --- | --- |');
+    lines.push('', '| Add-on | Chart | Version | Kubernetes (chart `kubeVersion`) | Namespace | CRDs | Purpose |', '| --- | --- | --- | --- | --- | --- | --- |');
     for (const a of addOns) {
       const src = argoCdHelmSource(a.chart);
       const data = a.chart.data;
       const checked = data ? (data.version === a.chart.version ? '' : ` (values checked against ${data.version})`) : ' (no chart data: values typed only)';
-      lines.push(`| ${a.name} | \`${src.repoUrl}\` ${src.chart} | ${a.chart.version}${checked} | ${a.namespace} | ${a.installsCrds ? 'yes, never pruned' : 'no'} | ${a.definition.purpose} |`);
+      const kube = chartKubeVersion(a);
+      const kubeText = kube !== undefined ? `\`${kube}\`` : data ? 'any (the chart states none)' : 'unknown (no chart data)';
+      lines.push(`| ${a.name} | \`${src.repoUrl}\` ${src.chart} | ${a.chart.version}${checked} | ${kubeText} | ${a.namespace} | ${a.installsCrds ? 'yes, never pruned' : 'no'} | ${a.definition.purpose} |`);
     }
     const exempt = addOnNamespaces(addOns, profile).filter((n) => n.exemptions.length > 0);
     if (exempt.length > 0) {
@@ -60,15 +62,11 @@ export function addOnReadmeLines(envName: string, profile: EnvironmentProfile, r
   lines.push('## Prerequisites (outside dist/)', '');
   const p = profile.clusterProvides ?? {};
   const version = kubernetesVersionOf(profile);
-  const constraints = addOns.filter((a) => chartKubeVersion(a) !== undefined).map((a) => `${a.name} \`${chartKubeVersion(a)}\``);
-  const none = addOns.filter((a) => a.chart.data && chartKubeVersion(a) === undefined).map((a) => a.name);
-  const noData = addOns.filter((a) => !a.chart.data).map((a) => a.name);
-  const unchecked = [...(none.length > 0 ? [`${none.join(', ')}: the chart states none`] : []), ...(noData.length > 0 ? [`${noData.join(', ')}: no chart data`] : [])];
+  const checkedCharts = addOns.some((a) => chartKubeVersion(a) !== undefined);
   const items: string[] = [
-    `Kubernetes ${version} (\`${KUBERNETES_VERSION_FIELD}\`${profile.cluster.kubernetesVersion === undefined ? ', not declared: the default' : ''}); `
-      + `the manifests use the Kubernetes ${MANIFEST_KUBERNETES_VERSION} API`
-      + (constraints.length > 0 ? `, and synth checked the version against the charts' \`kubeVersion\`: ${constraints.join(', ')}` : '')
-      + (unchecked.length > 0 ? ` (${unchecked.join('; ')})` : ''),
+    `Kubernetes ${version} (\`${KUBERNETES_VERSION_FIELD}\`${profile.cluster.kubernetesVersion === undefined ? ' not declared: the default, the API the manifests use' : ''})`
+      + (checkedCharts ? ', checked at synth against each add-on chart\'s `kubeVersion` (table above)' : '')
+      + `; the manifests use the Kubernetes ${MANIFEST_KUBERNETES_VERSION} API, and none of the API versions removed up to ${version}`,
     'Argo CD (with the health assessment of `argoproj.io/Application` enabled in `argocd-cm`, so sync waves wait for each add-on) or Flux (source, kustomize and helm controllers)',
     'a CNI that enforces NetworkPolicies (every namespace denies by default)',
   ];

@@ -77,8 +77,10 @@ export interface ClusterTarget {
   /**
    * The Kubernetes version the cluster runs, `1.<minor>` or `1.<minor>.<patch>`, 1.27 or later (the manifests use the
    * Kubernetes 1.27 API, which later clusters still serve). Synth checks it against the `kubeVersion` of every
-   * enabled add-on's chart and against the API versions removed after 1.27.
-   * @default DEFAULT_KUBERNETES_VERSION ('1.30') - an assumption: declare the cluster's version
+   * add-on's chart (Helm refuses a chart whose constraint excludes the cluster) and against the API versions
+   * removed up to it (API_REMOVALS).
+   * @default DEFAULT_KUBERNETES_VERSION ('1.27', the API the manifests use) - declare the version the cluster runs:
+   * charts such as CloudNativePG need a newer one
    */
   readonly kubernetesVersion?: string;
 }

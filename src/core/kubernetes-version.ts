@@ -7,11 +7,11 @@
 export const MANIFEST_KUBERNETES_VERSION = '1.27';
 
 /**
- * The cluster version assumed when `profile.cluster.kubernetesVersion` is unset. An assumption, not a fact about the
- * cluster: the oldest minor the major managed Kubernetes services still supported when the add-on catalog was
- * pinned, and one every chart of the catalog installs on. Declare the version the cluster runs.
+ * The cluster version assumed when `profile.cluster.kubernetesVersion` is unset: the API the manifests are written
+ * for, the one version synth knows they work on. A chart that needs a newer cluster (CloudNativePG needs 1.29) then
+ * fails synth until the profile declares the version the cluster runs.
  */
-export const DEFAULT_KUBERNETES_VERSION = '1.30';
+export const DEFAULT_KUBERNETES_VERSION = MANIFEST_KUBERNETES_VERSION;
 
 /** A release version: major, minor, patch and the pre-release part (`0` in `1.29.0-0`), '' for a release. */
 export interface SemVer {
@@ -117,21 +117,57 @@ export function satisfiesConstraint(version: SemVer, constraint: string): boolea
   return any;
 }
 
-/** A built-in API version that a Kubernetes release after {@link MANIFEST_KUBERNETES_VERSION} stopped serving. */
+/** A built-in API version of some kinds that a Kubernetes release stopped serving. */
 export interface ApiRemoval {
   readonly apiVersion: string;
   readonly kinds: readonly string[];
   /** The minor version (1.x) that no longer serves it. */
   readonly removedIn: number;
+  /** What to use instead. */
   readonly replacement: string;
 }
 
+const removal = (apiVersion: string, kinds: readonly string[], removedIn: number, replacement: string): ApiRemoval => ({ apiVersion, kinds, removedIn, replacement });
+const WORKLOADS = ['Deployment', 'DaemonSet', 'ReplicaSet', 'StatefulSet'];
+const RBAC = ['ClusterRole', 'ClusterRoleBinding', 'Role', 'RoleBinding'];
+const FLOW = ['FlowSchema', 'PriorityLevelConfiguration'];
+
 /**
- * Removals after 1.27 from the Kubernetes deprecated API migration guide (kubernetes.io/docs/reference/using-api/
- * deprecation-guide) of API versions the 1.27 schemas still hold. Alpha API versions are not listed: clusters
- * serve them only where enabled, and they may go in any release.
+ * Beta API versions Kubernetes stopped serving, from the deprecated API migration guide
+ * (https://kubernetes.io/docs/reference/using-api/deprecation-guide/), 1.16 to 1.32. Those removed up to 1.27 are
+ * not in the 1.27 schemas (schema validation names the removal); those removed later are, and synth refuses them
+ * when `profile.cluster.kubernetesVersion` is at or past the removal. Alpha versions are not listed: clusters serve
+ * them only where enabled, and they may go in any release.
  */
-export const API_REMOVALS_AFTER_1_27: readonly ApiRemoval[] = [
-  { apiVersion: 'flowcontrol.apiserver.k8s.io/v1beta2', kinds: ['FlowSchema', 'PriorityLevelConfiguration'], removedIn: 29, replacement: 'flowcontrol.apiserver.k8s.io/v1 (served since 1.29) or v1beta3' },
-  { apiVersion: 'flowcontrol.apiserver.k8s.io/v1beta3', kinds: ['FlowSchema', 'PriorityLevelConfiguration'], removedIn: 32, replacement: 'flowcontrol.apiserver.k8s.io/v1 (served since 1.29)' },
+export const API_REMOVALS: readonly ApiRemoval[] = [
+  removal('extensions/v1beta1', [...WORKLOADS, 'NetworkPolicy', 'PodSecurityPolicy'], 16, 'apps/v1 (workloads), networking.k8s.io/v1 (NetworkPolicy)'),
+  removal('apps/v1beta1', WORKLOADS, 16, 'apps/v1'),
+  removal('apps/v1beta2', WORKLOADS, 16, 'apps/v1'),
+  removal('extensions/v1beta1', ['Ingress'], 22, 'networking.k8s.io/v1'),
+  removal('networking.k8s.io/v1beta1', ['Ingress', 'IngressClass'], 22, 'networking.k8s.io/v1'),
+  removal('admissionregistration.k8s.io/v1beta1', ['MutatingWebhookConfiguration', 'ValidatingWebhookConfiguration'], 22, 'admissionregistration.k8s.io/v1'),
+  removal('apiextensions.k8s.io/v1beta1', ['CustomResourceDefinition'], 22, 'apiextensions.k8s.io/v1'),
+  removal('apiregistration.k8s.io/v1beta1', ['APIService'], 22, 'apiregistration.k8s.io/v1'),
+  removal('certificates.k8s.io/v1beta1', ['CertificateSigningRequest'], 22, 'certificates.k8s.io/v1'),
+  removal('coordination.k8s.io/v1beta1', ['Lease'], 22, 'coordination.k8s.io/v1'),
+  removal('rbac.authorization.k8s.io/v1beta1', RBAC, 22, 'rbac.authorization.k8s.io/v1'),
+  removal('scheduling.k8s.io/v1beta1', ['PriorityClass'], 22, 'scheduling.k8s.io/v1'),
+  removal('storage.k8s.io/v1beta1', ['CSIDriver', 'CSINode', 'StorageClass', 'VolumeAttachment'], 22, 'storage.k8s.io/v1'),
+  removal('batch/v1beta1', ['CronJob'], 25, 'batch/v1'),
+  removal('discovery.k8s.io/v1beta1', ['EndpointSlice'], 25, 'discovery.k8s.io/v1'),
+  removal('events.k8s.io/v1beta1', ['Event'], 25, 'events.k8s.io/v1'),
+  removal('autoscaling/v2beta1', ['HorizontalPodAutoscaler'], 25, 'autoscaling/v2'),
+  removal('policy/v1beta1', ['PodDisruptionBudget'], 25, 'policy/v1'),
+  removal('policy/v1beta1', ['PodSecurityPolicy'], 25, 'Pod Security Admission (namespace labels pod-security.kubernetes.io/*)'),
+  removal('node.k8s.io/v1beta1', ['RuntimeClass'], 25, 'node.k8s.io/v1'),
+  removal('autoscaling/v2beta2', ['HorizontalPodAutoscaler'], 26, 'autoscaling/v2'),
+  removal('flowcontrol.apiserver.k8s.io/v1beta1', FLOW, 26, 'flowcontrol.apiserver.k8s.io/v1beta3 (v1 from 1.29)'),
+  removal('storage.k8s.io/v1beta1', ['CSIStorageCapacity'], 27, 'storage.k8s.io/v1'),
+  removal('flowcontrol.apiserver.k8s.io/v1beta2', FLOW, 29, 'flowcontrol.apiserver.k8s.io/v1 (served since 1.29) or v1beta3'),
+  removal('flowcontrol.apiserver.k8s.io/v1beta3', FLOW, 32, 'flowcontrol.apiserver.k8s.io/v1 (served since 1.29)'),
 ];
+
+/** The removal of `kind` in `apiVersion`, or undefined when Kubernetes (up to 1.32) still serves it or never did. */
+export function apiRemovalOf(apiVersion: string, kind: string): ApiRemoval | undefined {
+  return API_REMOVALS.find((r) => r.apiVersion === apiVersion && r.kinds.includes(kind));
+}

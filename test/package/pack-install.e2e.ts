@@ -65,7 +65,7 @@ import {
 } from 'cdk8s-platform';
 import { IMAGE_DIGESTS } from './images';
 
-const cluster = (name: string) => ({ name, server: \`https://\${name}.k8s.acme.example\`, region: 'eu-west-1' });
+const cluster = (name: string) => ({ name, server: \`https://\${name}.k8s.acme.example\`, region: 'eu-west-1', kubernetesVersion: '1.30' });
 
 const ENVIRONMENTS: EnvironmentProfile[] = [
   Profiles.development({ name: 'development', cluster: cluster('dev'), domain: 'dev.shop.example.com' }),
