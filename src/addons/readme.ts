@@ -5,6 +5,7 @@
 import type { EnvironmentProfile } from '../core/environment-profile';
 import { MANIFEST_KUBERNETES_VERSION } from '../core/kubernetes-version';
 import { argoCdHelmSource } from './chart';
+import { CLUSTER_ADMIN_ROLE, ClusterAdminBinding } from './cluster-admin';
 import { addOnNamespaces } from './cluster-add-ons';
 import { chartKubeVersion, KUBERNETES_VERSION_FIELD, kubernetesVersionOf } from './cluster-version';
 import { ResolvedAddOns } from './resolution';
@@ -13,7 +14,7 @@ import { ResolvedAddOns } from './resolution';
 const TIERS: readonly [string, number][] = [['system and tenant namespaces', 1], ['observability', 2], ['datastores', 3], ['services', 4]];
 
 /** Markdown lines of the "Cluster add-ons" and "Prerequisites" sections for the environment's add-ons `resolved`. */
-export function addOnReadmeLines(envName: string, profile: EnvironmentProfile, resolved: ResolvedAddOns): string[] {
+export function addOnReadmeLines(envName: string, profile: EnvironmentProfile, resolved: ResolvedAddOns, clusterAdmin: readonly ClusterAdminBinding[] = []): string[] {
   const { addOns, layer, layers } = resolved;
   const lines: string[] = ['## Cluster add-ons and install order', ''];
   if (resolved.derived) {
@@ -56,6 +57,11 @@ export function addOnReadmeLines(envName: string, profile: EnvironmentProfile, r
     if (exempt.length > 0) {
       lines.push('', 'Namespaces exempt from Pod Security `restricted` (enforced: `privileged`, reason on the namespace):', '');
       for (const n of exempt) lines.push(`- \`${n.name}\`: ${n.exemptions.join('; ')}`);
+    }
+    const admins = clusterAdmin.filter((b) => b.declared !== undefined);
+    if (admins.length > 0) {
+      lines.push('', `Add-ons whose chart binds the built-in ClusterRole \`${CLUSTER_ADMIN_ROLE}\` (declared, with the reason; any other add-on or object doing so fails synth):`, '');
+      for (const b of admins) lines.push(`- ${b.addOn} (${b.declared!.subject}; ${b.paths.map((p) => `\`values.${p.path}\``).join(', ')}): ${b.declared!.reason}`);
     }
     lines.push('');
   }

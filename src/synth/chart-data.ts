@@ -56,6 +56,11 @@ export interface ChartData {
   readonly kubeVersion?: string;
   /** The chart's values.schema.json (documentation keywords dropped), or undefined when upstream ships none. */
   readonly valuesSchema?: Readonly<Record<string, unknown>>;
+  /**
+   * Dotted paths of the default values that name the built-in ClusterRole `cluster-admin` (Velero's
+   * `rbac.clusterAdministratorName`): the chart binds it unless the values say otherwise.
+   */
+  readonly clusterAdminDefaults: readonly string[];
   /** The key tree of the chart's default values (always present, also when a schema exists). */
   readonly defaultValueKeys: ValueKeyTree;
 }
