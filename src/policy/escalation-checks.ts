@@ -2,7 +2,6 @@
  * Privilege escalation: tenants cannot change their own guard rails (RBAC), and no AppProject that an
  * environment or tenant path writes through can create projects or applications (Argo CD).
  */
-import { CLUSTER_ADMIN_ROLE } from '../addons/cluster-admin';
 import { LABEL_TENANT } from '../core/labels';
 import { SynthDocument } from '../synth/synthesizer';
 import { labelsOf, nameOf, namespaceOf } from './policy-index';
@@ -183,36 +182,6 @@ function projectFindings(ctx: PolicyContext): PolicyFinding[] {
   return out;
 }
 
-/**
- * Bindings of the built-in ClusterRole cluster-admin, and roles that grant everything (cluster-admin in all but
- * name). Add-on charts that bind it are checked where their values are (`AddOnDefinition.clusterAdmin`).
- */
-function clusterAdminFindings(ctx: PolicyContext): PolicyFinding[] {
-  const out: PolicyFinding[] = [];
-  for (const kind of ['ClusterRoleBinding', 'RoleBinding']) {
-    for (const b of ctx.index.ofKind(kind)) {
-      const ref = b.object.roleRef;
-      if (ref?.kind !== 'ClusterRole' || ref?.name !== CLUSTER_ADMIN_ROLE) continue;
-      const subjects: any[] = Array.isArray(b.object.subjects) ? b.object.subjects : [];
-      out.push({
-        doc: b,
-        field: 'roleRef.name',
-        message: `binds the built-in ClusterRole ${CLUSTER_ADMIN_ROLE} to ${subjects.map(subjectText).join(', ') || 'no subject'}; grant what it needs in a Role or ClusterRole of its own (only an add-on's chart may keep ${CLUSTER_ADMIN_ROLE}, declared with the reason in AddOnDefinition.clusterAdmin)`,
-      });
-    }
-  }
-  for (const kind of ['ClusterRole', 'Role']) {
-    for (const r of ctx.index.ofKind(kind)) {
-      rulesOf(r).forEach((rule, i) => {
-        if (rule.apiGroups.includes('*') && rule.resources.includes('*') && rule.verbs.includes('*')) {
-          out.push({ doc: r, field: `rules[${i}]`, message: `grants every verb on every resource of every API group, ${CLUSTER_ADMIN_ROLE} in all but name; list the API groups, resources and verbs needed` });
-        }
-      });
-    }
-  }
-  return out;
-}
-
 export const ESCALATION_CHECKS: readonly PolicyCheck[] = [
   {
     id: 'tenant-guardrails-read-only',
@@ -229,14 +198,5 @@ export const ESCALATION_CHECKS: readonly PolicyCheck[] = [
     docs: 'https://argo-cd.readthedocs.io/en/stable/user-guide/projects/',
     coverage: {},
     run: projectFindings,
-  },
-  {
-    id: 'rbac-no-cluster-admin',
-    severity: 'critical',
-    rationale: 'cluster-admin (or a role granting everything) lets its holder do anything in the cluster; only add-ons that cannot work with less keep it, each declared with the reason (listed in the environment\'s POLICY.md and README.md).',
-    docs: 'https://kubernetes.io/docs/concepts/security/rbac-good-practices/#least-privilege',
-    coverage: { polaris: ['clusterrolebindingClusterAdmin', 'rolebindingClusterAdminClusterRole'] },
-    alwaysEnforced: true,
-    run: clusterAdminFindings,
   },
 ];
