@@ -36,3 +36,5 @@ export type { ApiServerAddress, ClusterServiceName, ClusterServiceRef, ClusterSe
 export { RecoveryRegistry } from './recovery-registry';
 export type { RecoveryEntry, RecoveryObjective, RecoveryPlan } from './recovery-registry';
 export type { DocObject, DocValue } from './documents';
+export { API_REMOVALS, DEFAULT_KUBERNETES_VERSION, MANIFEST_KUBERNETES_VERSION } from './kubernetes-version';
+export type { ApiRemoval } from './kubernetes-version';
