@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
@@ -9,5 +10,8 @@ export default defineConfig({
     // Test files share a worker's module cache: the library and its generated bindings load once per worker, not
     // once per file (import time fell from 160 s to 30 s of the suite). Tests keep no module-level state.
     isolate: false,
+    // Vitest's default leaves one core idle (one worker on a 2-core machine); the real-software tests mostly wait, so
+    // every core gets a worker.
+    maxWorkers: Math.max(2, availableParallelism()),
   },
 });
