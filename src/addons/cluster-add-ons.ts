@@ -10,6 +10,7 @@ import { apiServerOf, ClusterServiceWorkload } from '../core/cluster-services';
 import { ConnectionGraph, IWorkload, WorkloadPort } from '../core/connections';
 import { EnvironmentChart } from '../core/environment-chart';
 import { fail } from '../core/errors';
+import { trafficOf } from '../core/traffic-layer';
 import { componentNetworkPolicy } from '../observability/common';
 import { namespacePeer } from '../tenancy/guardrails';
 import { QuotaOverrides } from '../tenancy/plan';
@@ -197,12 +198,23 @@ export function addOnNamespaces(addOns: readonly AddOn[], profile: EnvironmentCh
 /** The profile's own settings must agree with the add-ons that serve them. */
 function checkProfileAgreement(scope: IConstruct, addOns: readonly AddOn[]): void {
   const profile = EnvironmentChart.of(scope).profile;
+  const traffic = trafficOf(profile);
   for (const a of addOns) {
     const provides = a.definition.provides?.({ profile, namespace: a.namespace }) ?? {};
-    if ((provides.ingressClasses ?? []).includes(profile.ingress.className) && a.namespace !== profile.ingress.controllerNamespace) {
-      fail(scope, 'profile.ingress.controllerNamespace', profile.ingress.controllerNamespace,
-        `must be "${a.namespace}", the namespace of the ${a.name} add-on serving ingress class "${profile.ingress.className}" (exposed services admit that namespace)`);
+    if (traffic.kind === 'ingress' && (provides.ingressClasses ?? []).includes(traffic.className) && a.namespace !== traffic.controllerNamespace) {
+      fail(scope, 'profile.traffic.controllerNamespace', traffic.controllerNamespace,
+        `must be "${a.namespace}", the namespace of the ${a.name} add-on serving ingress class "${traffic.className}" (exposed services admit that namespace)`);
     }
+  }
+  const served = (kind: 'ingressClasses' | 'gatewayClasses', name: string) => addOns.some((a) => (a.definition.provides?.({ profile, namespace: a.namespace })[kind] ?? []).includes(name));
+  const provided = traffic.kind === 'gatewayApi' ? profile.clusterProvides?.gatewayClasses : profile.clusterProvides?.ingressClasses;
+  if (traffic.kind === 'gatewayApi' && !served('gatewayClasses', traffic.className) && !(provided ?? []).includes(traffic.className)) {
+    fail(scope, 'profile.traffic', `Gateway API, class "${traffic.className}"`,
+      `no add-on serves GatewayClass "${traffic.className}": add AddOn.envoyGateway() to profile.addOns (it replaces AddOn.ingressNginx()), declare the class in profile.clusterProvides.gatewayClasses, or keep Ingress with traffic: TrafficLayer.ingress({ className, controllerNamespace })`);
+  }
+  if (traffic.kind === 'ingress' && !served('ingressClasses', traffic.className) && !(provided ?? []).includes(traffic.className)) {
+    fail(scope, 'profile.traffic', `Ingress, class "${traffic.className}"`,
+      `no add-on serves IngressClass "${traffic.className}": add AddOn.ingressNginx() to profile.addOns, or declare the class in profile.clusterProvides.ingressClasses`);
   }
   const kps = addOns.find((a) => a.name === 'kube-prometheus-stack');
   if (kps && !profile.monitoring.mode.usesOperator) {
