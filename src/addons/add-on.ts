@@ -4,9 +4,7 @@
  * Flux as a HelmRepository/OCIRepository and a HelmRelease, in the waves before anything that uses their kinds.
  */
 import type { EnvironmentProfile } from '../core/environment-profile';
-import { fail } from '../core/errors';
 import { trafficOf } from '../core/traffic-layer';
-import { isDns1123Label } from '../synth/schema-validator';
 import { HelmChartRef } from './chart';
 import { AddOnDefinition } from './definition';
 import { ArgoRolloutsOptions, argoRolloutsDefinition } from './catalog/argo-rollouts';
@@ -157,66 +155,13 @@ export class AddOn {
 export const DEFAULT_ADD_ONS: readonly AddOn[] = [AddOn.certManager({ gatewayApi: true }), AddOn.externalSecrets()];
 
 /**
- * The add-ons of a profile that sets none: {@link DEFAULT_ADD_ONS}, the traffic layer's implementation (Envoy
- * Gateway, or ingress-nginx where the profile keeps Ingress), plus Velero where backups are on (the datastores'
- * Schedules need it; its location is `profile.backups.destination`).
+ * What every environment whose profile sets no `addOns` has: {@link DEFAULT_ADD_ONS}, the traffic layer's
+ * implementation (Envoy Gateway, or ingress-nginx where the profile keeps Ingress), plus Velero where backups are on
+ * (the datastores' Schedules need it; its location is `profile.backups.destination`). Synth adds the add-ons
+ * serving what the environment uses (`environmentAddOns`).
  */
 export function defaultAddOns(profile: EnvironmentProfile): readonly AddOn[] {
   const traffic = trafficOf(profile);
   const ingress = traffic.kind === 'gatewayApi' ? AddOn.envoyGateway() : AddOn.ingressNginx({ namespace: traffic.controllerNamespace });
   return [...DEFAULT_ADD_ONS, ingress, ...(profile.backups.enabled ? [AddOn.velero()] : [])];
-}
-
-/** The add-ons of an environment with their install layer (1 = no dependency on another add-on). */
-export interface ResolvedAddOns {
-  readonly addOns: readonly AddOn[];
-  /** Layer of each add-on by name: 1 + the highest layer of the add-ons it needs. */
-  readonly layer: ReadonlyMap<string, number>;
-  /** Number of layers (0 without add-ons). */
-  readonly layers: number;
-}
-
-const resolved = new WeakMap<EnvironmentProfile, ResolvedAddOns>();
-
-/**
- * The environment's add-ons (`profile.addOns`, else {@link defaultAddOns}), checked: unique names, DNS-label
- * names and namespaces, every needed add-on present, no cycle. Throws a PlatformConfigError naming `where`.
- */
-export function resolveAddOns(where: string, profile: EnvironmentProfile): ResolvedAddOns {
-  const cached = resolved.get(profile);
-  if (cached) return cached;
-  const addOns = profile.addOns ?? defaultAddOns(profile);
-  const byName = new Map<string, AddOn>();
-  addOns.forEach((a, i) => {
-    if (!isDns1123Label(a.name)) fail(where, `profile.addOns[${i}].name`, a.name, 'must be a DNS-1123 label');
-    if (!isDns1123Label(a.namespace)) fail(where, `profile.addOns[${i}].namespace`, a.namespace, 'must be a DNS-1123 label (lowercase letters, digits and "-", at most 63 characters)');
-    if (byName.has(a.name)) fail(where, `profile.addOns[${i}]`, a.name, 'each add-on may be listed once');
-    byName.set(a.name, a);
-  });
-  const layer = new Map<string, number>();
-  const visiting = new Set<string>();
-  const visit = (a: AddOn, path: readonly string[]): number => {
-    const known = layer.get(a.name);
-    if (known !== undefined) return known;
-    if (visiting.has(a.name)) fail(where, 'profile.addOns', [...path, a.name].join(' -> '), 'add-ons may not need each other in a cycle');
-    visiting.add(a.name);
-    let l = 1;
-    for (const n of a.definition.needs ?? []) {
-      const dep = byName.get(n);
-      if (!dep) fail(where, 'profile.addOns', a.name, `needs the ${n} add-on; add AddOn.${camel(n)}() to the profile's addOns`);
-      l = Math.max(l, visit(dep, [...path, a.name]) + 1);
-    }
-    visiting.delete(a.name);
-    layer.set(a.name, l);
-    return l;
-  };
-  for (const a of addOns) visit(a, []);
-  const r = { addOns, layer, layers: Math.max(0, ...layer.values()) };
-  resolved.set(profile, r);
-  return r;
-}
-
-function camel(name: string): string {
-  const special: Record<string, string> = { 'cloudnative-pg': 'cloudNativePg', 'plugin-barman-cloud': 'barmanCloudPlugin' };
-  return special[name] ?? name.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
 }

@@ -17,14 +17,13 @@ import { QuotaOverrides } from '../tenancy/plan';
 import { NamespaceTier } from '../gitops/delivery-group';
 import { NamespaceTiers } from '../gitops/namespace-tiers';
 import { PlatformNamespace } from '../tenancy/platform-namespace';
-import { AddOn, resolveAddOns, ResolvedAddOns } from './add-on';
+import { AddOn } from './add-on';
+import { CLUSTER_ADD_ONS_ID, environmentAddOns, ResolvedAddOns } from './resolution';
 import { AddOnContext, AddOnControllerPods, AddOnNamespaceSpec, AddOnPeer, AddOnTraffic } from './definition';
 import { checkChartValues, mergeValues, pruneUndefined } from './values-check';
 
 /** Label on the namespaces of add-ons (their delivery tier). */
 export const LABEL_ADD_ON = 'platform.io/add-on';
-/** Construct id of {@link ClusterAddOns} in an environment chart. */
-export const CLUSTER_ADD_ONS_ID = 'add-ons';
 
 const SYMBOL = Symbol.for('cdk8s-platform.ClusterAddOns');
 
@@ -69,7 +68,8 @@ function portsOf(t: AddOnTraffic): NetworkPolicyPort[] | undefined {
 
 /**
  * The environment's add-ons as constructs. Create it after the environment's other constructs (the GitOps
- * delivery does, with {@link ClusterAddOns.of}): values and configuration read what the environment contains.
+ * delivery does, with {@link ClusterAddOns.of}, when synth starts): the add-ons derived for a profile without
+ * `addOns`, their values and their configuration read what the environment contains.
  */
 export class ClusterAddOns extends Construct {
   /** The environment's ClusterAddOns, created on first use. */
@@ -89,7 +89,7 @@ export class ClusterAddOns extends Construct {
     Object.defineProperty(this, SYMBOL, { value: true });
     this.environment = environment;
     const profile = environment.profile;
-    this.resolved = resolveAddOns(this.node.path, profile);
+    this.resolved = environmentAddOns(environment);
     const addOns = this.resolved.addOns;
     checkProfileAgreement(this, addOns);
 

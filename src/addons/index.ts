@@ -1,8 +1,10 @@
 // The public API of cluster add-ons: the add-ons an environment chooses (`profile.addOns`), their typed options and
 // configuration choices, the construct holding their namespaces and configuration, and the kind table. Catalog
 // internals (definitions, values shapes) stay internal.
-export { ADD_ON_NAMESPACES, AddOn, DEFAULT_ADD_ONS, defaultAddOns, resolveAddOns } from './add-on';
-export type { AddOnOptions, ResolvedAddOns } from './add-on';
+export { ADD_ON_NAMESPACES, AddOn, DEFAULT_ADD_ONS, defaultAddOns } from './add-on';
+export type { AddOnOptions } from './add-on';
+export { environmentAddOns, recordAddOnUse, resolveAddOns } from './resolution';
+export type { AddOnUse, AddOnUses, ResolvedAddOns } from './resolution';
 export type { HelmChartRef } from './chart';
 export { ClusterAddOns, LABEL_ADD_ON } from './cluster-add-ons';
 export type { AddOnNamespace } from './cluster-add-ons';

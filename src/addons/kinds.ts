@@ -2,6 +2,7 @@
  * Which controller serves each kind: built into Kubernetes 1.27, installed by an add-on (derived from the CRDs
  * each add-on's chart installs, matched against the vendored CRDs), or the GitOps tool itself.
  */
+import type { EnvironmentProfile } from '../core/environment-profile';
 import { SchemaRegistry } from '../synth/schema-registry';
 import { AddOn } from './add-on';
 
@@ -18,6 +19,15 @@ export function catalogAddOns(): AddOn[] {
     AddOn.certManager(), AddOn.externalSecrets(), AddOn.argoRollouts(), AddOn.strimzi(), AddOn.cloudNativePg(), AddOn.barmanCloudPlugin(),
     AddOn.velero(), AddOn.keda(), AddOn.ingressNginx(), AddOn.envoyGateway(), AddOn.kubePrometheusStack(),
   ];
+}
+
+/**
+ * The catalog's add-on `name` with its default options, as an environment without `profile.addOns` derives it:
+ * kube-prometheus-stack in `profile.monitoring.namespace` (where it must run), the others in their usual namespace.
+ */
+export function catalogAddOn(name: string, profile: EnvironmentProfile): AddOn | undefined {
+  if (name === 'kube-prometheus-stack') return AddOn.kubePrometheusStack({ namespace: profile.monitoring.namespace });
+  return catalogAddOns().find((a) => a.name === name);
 }
 
 /** Argo CD's own kinds (served by the Argo CD installation the entry points need). */

@@ -4,16 +4,24 @@
  */
 import type { EnvironmentProfile } from '../core/environment-profile';
 import { argoCdHelmSource } from './chart';
-import { resolveAddOns } from './add-on';
 import { addOnNamespaces } from './cluster-add-ons';
+import { ResolvedAddOns } from './resolution';
 
 /** Waves of the default namespace tiers relative to the add-ons (see NamespaceTier and planDeliveryGroups). */
 const TIERS: readonly [string, number][] = [['system and tenant namespaces', 1], ['observability', 2], ['datastores', 3], ['services', 4]];
 
-/** Markdown lines of the "Cluster add-ons" and "Prerequisites" sections. */
-export function addOnReadmeLines(envName: string, profile: EnvironmentProfile): string[] {
-  const { addOns, layer, layers } = resolveAddOns(envName, profile);
+/** Markdown lines of the "Cluster add-ons" and "Prerequisites" sections for the environment's add-ons `resolved`. */
+export function addOnReadmeLines(envName: string, profile: EnvironmentProfile, resolved: ResolvedAddOns): string[] {
+  const { addOns, layer, layers } = resolved;
   const lines: string[] = ['## Cluster add-ons and install order', ''];
+  if (resolved.derived) {
+    const extra = [...resolved.reasons].map(([name, why]) => `${name} (${why.join(', ')})`);
+    lines.push(
+      `\`profile.addOns\` is unset, so the add-ons are derived: the defaults (\`defaultAddOns\`)${extra.length > 0 ? `, plus what this environment uses: ${extra.join('; ')}` : ''}.`,
+      'List them in `profile.addOns` to configure them (issuers, secret stores, Velero credentials); a list is used as given.',
+      '',
+    );
+  }
   if (addOns.length === 0) {
     lines.push('No add-ons: every kind of this environment is served by Kubernetes or declared in `clusterProvides.kinds`.', '');
   } else {

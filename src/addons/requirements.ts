@@ -6,8 +6,9 @@
 import { IConstruct } from 'constructs';
 import { EnvironmentChart } from '../core/environment-chart';
 import { CheckResult, EnvironmentOutput, SynthPlugin } from '../synth/synthesizer';
-import { AddOn, resolveAddOns } from './add-on';
+import { AddOn } from './add-on';
 import { groupOf, kindServer } from './kinds';
+import { addOnsOfOutput, environmentAddOns, recordAddOnUse } from './resolution';
 
 /** The construct that emitted a document: its source path without the object's own id. */
 function emitterOf(source: string): string {
@@ -15,9 +16,12 @@ function emitterOf(source: string): string {
   return i > 0 ? source.slice(0, i) : source;
 }
 
-/** The kinds of one environment's documents checked against its add-ons and `profile.clusterProvides.kinds`. */
+/**
+ * The kinds of one environment's documents checked against its add-ons (listed in `profile.addOns`, or derived) and
+ * `profile.clusterProvides.kinds`.
+ */
 export function addOnRequirementProblems(env: EnvironmentOutput): string[] {
-  const { addOns } = resolveAddOns(env.directory, env.profile);
+  const { addOns } = addOnsOfOutput(env);
   const enabled = new Set(addOns.map((a) => a.name));
   const provided = new Set(env.profile.clusterProvides?.kinds ?? []);
   const out = new Set<string>();
@@ -48,12 +52,14 @@ export function addOnRequirementsPlugin(): SynthPlugin {
 
 /**
  * Declares that `scope` needs the add-on `name` (and, with `check`, a feature of it: return why it is missing, or
- * undefined). Checked at synth against the environment's `profile.addOns`.
+ * undefined). An environment without `profile.addOns` derives the add-on (with its default options, so a feature
+ * its options enable must be listed); synth checks the environment's add-ons either way.
  */
 export function requireAddOn(scope: IConstruct, name: string, what: string, check?: (addOn: AddOn) => string | undefined): void {
+  recordAddOnUse(scope, name);
   scope.node.addValidation({
     validate: () => {
-      const { addOns } = resolveAddOns(scope.node.path, EnvironmentChart.of(scope).profile);
+      const { addOns } = environmentAddOns(EnvironmentChart.of(scope));
       const a = addOns.find((x) => x.name === name);
       if (!a) return [`${what} needs the ${name} add-on; enable it in the profile's addOns`];
       const missing = check?.(a);

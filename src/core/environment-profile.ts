@@ -264,9 +264,12 @@ export interface EnvironmentProfile {
   readonly delivery?: DeliveryDefaults;
   /**
    * Cluster add-ons installed before the environment's objects, in dependency order (`AddOn.certManager(...)`,
-   * ...). Every kind the environment emits must be served by one of them (or by `clusterProvides.kinds`).
-   * @default defaultAddOns(profile) - cert-manager, External Secrets and ingress-nginx, without issuers or stores,
-   * and Velero where backups are on
+   * ...), used exactly as listed. Every kind the environment emits must be served by one of them (or by
+   * `clusterProvides.kinds`).
+   * @default - derived from what the environment uses: defaultAddOns(profile) (cert-manager, External Secrets and
+   * ingress-nginx without issuers or stores, Velero where backups are on), plus every catalog add-on serving a kind
+   * the environment emits or that a construct requires, plus what those need, with default options (see
+   * `environmentAddOns`)
    */
   readonly addOns?: readonly AddOn[];
   /**

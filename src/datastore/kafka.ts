@@ -183,7 +183,7 @@ export function kafkaEngine(o: KafkaEngineOptions = {}): EngineDefinition {
     id: 'kafka',
     displayName: 'Kafka',
     version: o.version ?? 'strimzi-default',
-    requires: ['strimzi-kafka-operator'],
+    requires: ['strimzi'],
     minStorage: '1Gi',
     minHaReplicas: 3,
     defaultHaReplicas: 3,

@@ -187,7 +187,7 @@ export function postgresEngine(o: PostgresEngineOptions = {}): EngineDefinition 
     id: 'postgresql',
     displayName: 'PostgreSQL',
     version,
-    requires: ['cloudnative-pg', 'plugin-barman-cloud'],
+    requires: ['cloudnative-pg'],
     minStorage: '1Gi',
     minHaReplicas: 2,
     defaultHaReplicas: 3,

@@ -8,6 +8,7 @@ import { addBackupJob, addRestoreJob, addVeleroSchedule, withRestoreInit } from 
 import { addBackupCredentials, addCredentials, addRestoreCredentials } from './credentials';
 import { Engine } from './engine';
 import { addManagedService } from './managed';
+import { recordAddOnUse } from '../addons/resolution';
 import { addMonitoring } from './monitoring';
 import { addNetworkPolicy, clientPeers } from './network-policy';
 import { StatefulDatastoreProps } from './props';
@@ -94,6 +95,8 @@ export class StatefulDatastore extends Construct implements IEndpointProvider {
       addManagedService(this, r, props.managed);
       return;
     }
+    // The engine's operators: an environment without profile.addOns derives them (the kinds check covers listed ones).
+    for (const name of def.requires ?? []) recordAddOnUse(this, name);
     if (ctx.backup && (def.backup || def.objectStoreBackups)) addBackupCredentials(this, r, props, ctx.backup);
     if (r.restoreSource) addRestoreCredentials(this, r, props, r.restoreSource);
     const common: ExtraObjectContext = {

@@ -187,8 +187,9 @@ export interface EngineDefinition {
   /** Short engine id used in labels, names of alerts and messages (e.g. `postgresql`). */
   readonly id: string;
   /**
-   * Cluster add-ons (ids of the add-on catalogue) that must run for the engine's objects to be served, e.g.
-   * `['cloudnative-pg', 'plugin-barman-cloud']` or `['strimzi-kafka-operator']`.
+   * Cluster add-ons (names of the add-on catalog, `AddOn.name`) that must run for an in-cluster datastore of the
+   * engine, e.g. `['cloudnative-pg']` or `['strimzi']`: an environment without `profile.addOns` derives them. Add-ons
+   * needed only by some objects (the Barman Cloud plugin for an `ObjectStore`) follow from the kinds emitted.
    * @default [] - plain Kubernetes objects only
    */
   readonly requires?: readonly string[];

@@ -14,6 +14,8 @@ import { deriveNamespaceTiers } from './namespace-tiers';
 import { DEFAULT_FLUX_NAMESPACE, FluxAddOnsUnit, FluxDelivery, fluxUnits } from './flux-delivery';
 import { FluxRoot } from './flux-root';
 import { GitSource, resolveGitSource } from './git-source';
+import { deferToSynth } from '../core/deferred';
+import { shareAddOns } from '../addons/resolution';
 import { resolveDelivery } from './sync-policy';
 
 /** Which GitOps controller applies the environment. */
@@ -36,7 +38,7 @@ export class DeliveryTool {
 export const DEFAULT_DELIVERY_TOOLS: readonly DeliveryTool[] = [DeliveryTool.argoCd()];
 
 export interface GitOpsDeliveryProps {
-  /** The environment chart to deliver (create the delivery after its constructs). */
+  /** The environment chart to deliver (its constructs may be declared before or after this call). */
   readonly environment: EnvironmentChart;
   /** Repository, revision and dist folder Argo CD / Flux read. */
   readonly source: GitSource;
@@ -78,11 +80,32 @@ export const FLUX_ADD_ONS_DIRECTORY = 'add-ons';
  * - `<tool>/<env>/root`: what one `kubectl apply -f dist/<tool>/<env>/root/<namespace>/` bootstraps: the root
  *   app-of-apps (Argo CD) or GitRepository + root Kustomization (Flux).
  * Every chart carries the environment's profile, so sync policy and clusters come from `profile.delivery`.
- * Call it after the environment's constructs: the add-ons read what the environment contains.
+ *
+ * The props are checked at once; the delivery itself is built when synth starts (it reads the whole environment:
+ * its namespaces, and the kinds that decide which add-ons it derives), so constructs declared after this call are
+ * delivered too. Reading a field of the result builds it at that point instead.
  */
 export function addGitOpsDelivery(app: App, props: GitOpsDeliveryProps): GitOpsDelivery {
   const env = props.environment;
   const where = `${env.node.path}/delivery`;
+  const tools = props.tools ?? DEFAULT_DELIVERY_TOOLS;
+  const names = tools.map((t) => t.name);
+  if (names.length === 0) fail(where, 'tools', [], 'must list at least one tool (DeliveryTool.argoCd() or DeliveryTool.flux())');
+  if (new Set(names).size !== names.length) fail(where, 'tools', names, 'each tool may be listed once');
+  resolveGitSource(where, props.source);
+  // The add-on charts of the tools read back the environment's add-ons (one set per environment).
+  let built: GitOpsDelivery | undefined;
+  const build = (): GitOpsDelivery => (built ??= buildGitOpsDelivery(app, props, where, tools));
+  deferToSynth(app, build);
+  return {
+    get groups() { return build().groups; },
+    get charts() { return build().charts; },
+    get addOns() { return build().addOns; },
+  };
+}
+
+function buildGitOpsDelivery(app: App, props: GitOpsDeliveryProps, where: string, tools: readonly DeliveryTool[]): GitOpsDelivery {
+  const env = props.environment;
   // The add-ons first: their namespaces (tier add-on) and configuration are part of what is planned.
   const addOns = ClusterAddOns.of(env);
   const layers = addOns.resolved.layers;
@@ -90,15 +113,11 @@ export function addGitOpsDelivery(app: App, props: GitOpsDeliveryProps): GitOpsD
   const clusterConfig = environmentFolders(env).has(CLUSTER_CONFIG_DIR);
   const groups = assignTools(where, env, planDeliveryGroups(where, namespaces, { addOnLayers: layers, clusterConfig }));
   const delivery = resolveDelivery(env.profile);
-  const tools = props.tools ?? DEFAULT_DELIVERY_TOOLS;
-  const names = tools.map((t) => t.name);
-  if (names.length === 0) fail(where, 'tools', [], 'must list at least one tool (DeliveryTool.argoCd() or DeliveryTool.flux())');
-  if (new Set(names).size !== names.length) fail(where, 'tools', names, 'each tool may be listed once');
   const charts: EnvironmentChart[] = [];
   for (const tool of tools) {
     const appsDirectory = `${tool.name}/${env.outputDirectory}/apps`;
-    const apps = new EnvironmentChart(app, { profile: env.profile, outputDirectory: appsDirectory });
-    const root = new EnvironmentChart(app, { profile: env.profile, outputDirectory: `${tool.name}/${env.outputDirectory}/root` });
+    const apps = deliveryChart(app, env, appsDirectory);
+    const root = deliveryChart(app, env, `${tool.name}/${env.outputDirectory}/root`);
     if (tool.name === 'argocd') {
       new ArgoCdDelivery(apps, 'argocd', { source: props.source, groups: groups.filter((g) => g.tool !== 'flux'), environment: env });
       if (layers > 0) new ArgoCdAddOns(apps, 'add-ons', { environment: env, addOns, delivery, argoCdNamespace: DEFAULT_DELIVERY_ARGOCD_NAMESPACE });
@@ -109,7 +128,7 @@ export function addGitOpsDelivery(app: App, props: GitOpsDeliveryProps): GitOpsD
       const extra: EnvironmentChart[] = [];
       if (layers > 0) {
         const directory = `${tool.name}/${env.outputDirectory}/${FLUX_ADD_ONS_DIRECTORY}`;
-        const chart = new EnvironmentChart(app, { profile: env.profile, outputDirectory: directory });
+        const chart = deliveryChart(app, env, directory);
         new FluxAddOns(chart, 'add-ons', { environment: env, addOns, delivery, fluxNamespace: DEFAULT_FLUX_NAMESPACE });
         addOnsUnit = { name: addOnsUnitName(env.profile.name), path: `./${resolveGitSource(where, props.source).distPath}/${directory}`, wave: layers };
         extra.push(chart);
@@ -122,6 +141,13 @@ export function addGitOpsDelivery(app: App, props: GitOpsDeliveryProps): GitOpsD
     }
   }
   return { groups, charts, addOns };
+}
+
+/** A chart of the environment's delivery: its profile, and its add-ons read from the environment chart. */
+function deliveryChart(app: App, env: EnvironmentChart, outputDirectory: string): EnvironmentChart {
+  const chart = new EnvironmentChart(app, { profile: env.profile, outputDirectory });
+  shareAddOns(chart, env);
+  return chart;
 }
 
 /** The folders of `env` that hold objects (namespaces, `_cluster`, `_cluster-config`), as the synthesizer writes them. */

@@ -1,3 +1,4 @@
+import { addOnsOfOutput } from '../addons/resolution';
 import { EnvironmentOutput, SynthDocument } from '../synth/synthesizer';
 import { ACCESS_CHECKS } from './access-checks';
 import { AVAILABILITY_CHECKS } from './availability-checks';
@@ -146,7 +147,7 @@ function compare(a: PolicyViolation, b: PolicyViolation): number {
  */
 export function evaluatePolicies(env: EnvironmentOutput, checks: readonly PolicyCheck[] = POLICY_CHECKS): PolicyEvaluation {
   const index = PolicyIndex.of(env);
-  const ctx: PolicyContext = { environment: env.name, profile: env.profile, index };
+  const ctx: PolicyContext = { environment: env.name, profile: env.profile, index, get addOns() { return addOnsOfOutput(env).addOns; } };
   const waivers = parseWaivers(env.documents);
   const waiverByDoc = new Map(waivers.map((w) => [w.doc, w]));
   const exemptNamespaces = pssExemptions(index);

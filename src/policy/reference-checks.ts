@@ -4,7 +4,7 @@
  * object of the same environment, to one an add-on's chart or an operator creates, or to something the profile
  * declares in `clusterProvides`. A dangling reference names both ends.
  */
-import { resolveAddOns } from '../addons/add-on';
+import type { AddOn } from '../addons/add-on';
 import { addOnNamespaces } from '../addons/cluster-add-ons';
 import { VELERO_DEFAULT_LOCATION } from '../addons/catalog/velero';
 import { AddOnProvides } from '../addons/definition';
@@ -207,7 +207,7 @@ function producedObjects(index: PolicyIndex): Set<string> {
 }
 
 /** What the profile and its add-ons say exists outside the environment's documents, as `Kind/namespace/name`. */
-function providedObjects(profile: EnvironmentProfile, where: string): Set<string> {
+function providedObjects(profile: EnvironmentProfile, addOns: readonly AddOn[]): Set<string> {
   const out = new Set<string>(BUILT_IN);
   const p = profile.clusterProvides ?? {};
   // The profile's storage class is its statement of the cluster's (one fact, one place).
@@ -224,7 +224,6 @@ function providedObjects(profile: EnvironmentProfile, where: string): Set<string
     out.add(parts.length === 2 ? `${parts[0]}//${parts[1]}` : o);
   }
   for (const ns of PREEXISTING_NAMESPACES) out.add(`Namespace//${ns}`);
-  const { addOns } = resolveAddOns(where, profile);
   for (const ns of addOnNamespaces(addOns, profile)) out.add(`Namespace//${ns.name}`);
   // Where no add-on defines stores, the profile's secret store is the cluster's (a prerequisite in the README);
   // where stores are defined, the profile must name one of them.
@@ -244,7 +243,7 @@ function providedObjects(profile: EnvironmentProfile, where: string): Set<string
 }
 
 /** ClusterSecretStores the profile's add-ons define. */
-export function externalStoresOf(profile: EnvironmentProfile, addOns: ReturnType<typeof resolveAddOns>['addOns']): string[] {
+export function externalStoresOf(profile: EnvironmentProfile, addOns: readonly AddOn[]): string[] {
   return addOns.flatMap((a) => a.definition.provides?.({ profile, namespace: a.namespace }).clusterSecretStores ?? []);
 }
 
@@ -257,7 +256,7 @@ export function danglingReferences(ctx: PolicyContext): PolicyFinding[] {
   const emitted = new Set<string>();
   for (const d of ctx.index.documents) emitted.add(`${d.object.kind}/${namespaceOf(d)}/${nameOf(d)}`);
   const produced = producedObjects(ctx.index);
-  const provided = providedObjects(ctx.profile, ctx.environment);
+  const provided = providedObjects(ctx.profile, ctx.addOns);
   const out: PolicyFinding[] = [];
   for (const r of objectReferences(ctx.index)) {
     const key = `${r.kind}/${r.namespace}/${r.name}`;

@@ -1,3 +1,4 @@
+import type { AddOn } from '../addons/add-on';
 import { EnvironmentProfile } from '../core/environment-profile';
 import { SynthDocument } from '../synth/synthesizer';
 import { PolicyIndex } from './policy-index';
@@ -28,6 +29,8 @@ export interface PolicyContext {
   readonly environment: string;
   readonly profile: EnvironmentProfile;
   readonly index: PolicyIndex;
+  /** The environment's add-ons (listed in the profile, or derived from what it uses). */
+  readonly addOns: readonly AddOn[];
 }
 
 /** A policy check: metadata for the report plus the rule itself. */

@@ -13,6 +13,7 @@ import { distBaselines, DistBaseline } from './baseline';
 import { inputOriginOf } from './provenance';
 import { toYaml } from './yaml';
 import { preparePlusWorkloads } from '../plus/plus-workload';
+import { runDeferredWork } from '../core/deferred';
 
 /** One synthesized Kubernetes object with where it goes. */
 export interface SynthDocument {
@@ -45,6 +46,11 @@ export interface EnvironmentOutput {
    * check and the README table read it. @default - none (documents built without constructs)
    */
   readonly recovery?: readonly RecoveryEntry[];
+  /**
+   * The chart the documents come from, for what plugins read from the environment's constructs (its add-ons).
+   * @default - none (documents built without constructs)
+   */
+  readonly chart?: EnvironmentChart;
 }
 
 /** Result of a check: errors fail synth and nothing is written; warnings are printed. */
@@ -208,6 +214,9 @@ function collect(app: App, validator: SchemaValidator): { envs: EnvironmentOutpu
   // cdk8s-plus workloads are adopted (ServiceAccount, PDB, monitoring) before validation sees the tree.
   const rewrites = new Map<EnvironmentChart, ReturnType<typeof preparePlusWorkloads>>();
   for (const chart of environmentCharts(app)) rewrites.set(chart, preparePlusWorkloads(chart));
+  // Then what reads the whole tree (the GitOps delivery, the add-ons derived from the kinds emitted), adopted
+  // cdk8s-plus objects included; it may add charts.
+  runDeferredWork(app);
   const problems: string[] = validateConstructs(app);
   const envs: EnvironmentOutput[] = [];
   const seenEnv = new Set<string>();
@@ -247,7 +256,7 @@ function collect(app: App, validator: SchemaValidator): { envs: EnvironmentOutpu
       docs.push(doc);
     }
     docs.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
-    envs.push({ name: env, directory: dir, profile: chart.profile, documents: docs, connections: ConnectionGraph.of(chart).records(), recovery: RecoveryRegistry.of(chart).entries() });
+    envs.push({ name: env, directory: dir, profile: chart.profile, documents: docs, connections: ConnectionGraph.of(chart).records(), recovery: RecoveryRegistry.of(chart).entries(), chart });
   }
   envs.sort((a, b) => (a.directory < b.directory ? -1 : 1));
   return { envs, problems };

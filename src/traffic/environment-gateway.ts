@@ -8,7 +8,7 @@ import { ApiObject, Lazy } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
 import { Gateway, HttpRoute } from '../../imports/gateway.networking.k8s.io';
 import { ClientTrafficPolicy } from '../../imports/gateway.envoyproxy.io';
-import { resolveAddOns } from '../addons/add-on';
+import { resolveAddOns } from '../addons/resolution';
 import { EnvironmentChart } from '../core/environment-chart';
 import { fail } from '../core/errors';
 import { GatewayApiTraffic, trafficOf } from '../core/traffic-layer';

@@ -1,6 +1,6 @@
 import * as path from 'path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { AddOn } from '../../src';
+import { AddOn, resolveAddOns } from '../../src';
 import { addOnReadmeLines } from '../../src/addons/readme';
 import { addOnVersionChanges } from '../../src/review/add-on-versions';
 import { renderDiffReport } from '../../src/review/diff-report';
@@ -13,7 +13,7 @@ afterEach(cleanup);
 
 describe('dist/<env>/README.md: the add-ons and the prerequisites', () => {
   it('GIVEN production THEN the README says what one apply installs, in which wave, and what must exist before', () => {
-    const text = addOnReadmeLines('production', production).join('\n');
+    const text = addOnReadmeLines('production', production, resolveAddOns('production', production)).join('\n');
     expect(text).toContain([
       '| Wave | What |',
       '| ---: | --- |',
@@ -34,7 +34,8 @@ describe('dist/<env>/README.md: the add-ons and the prerequisites', () => {
   });
 
   it('GIVEN an add-on staged at another version THEN the README says which chart data checked its values', () => {
-    const text = addOnReadmeLines('production', { ...production, addOns: [AddOn.keda({ version: '2.21.0' })] }).join('\n');
+    const staged = { ...production, addOns: [AddOn.keda({ version: '2.21.0' })] };
+    const text = addOnReadmeLines('production', staged, resolveAddOns('production', staged)).join('\n');
     expect(text).toContain('| keda | `https://kedacore.github.io/charts` keda | 2.21.0 (values checked against 2.20.2) | keda | yes, never pruned |');
   });
 });

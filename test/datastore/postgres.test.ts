@@ -317,8 +317,8 @@ describe('Engine.postgres: monitoring', () => {
 
 describe('Engine.postgres: add-ons', () => {
   it('names the add-ons that serve its kinds', () => {
-    expect(Engine.postgres().definition.requires).toEqual(['cloudnative-pg', 'plugin-barman-cloud']);
-    expect(Engine.kafka().definition.requires).toEqual(['strimzi-kafka-operator']);
+    expect(Engine.postgres().definition.requires).toEqual(['cloudnative-pg']);
+    expect(Engine.kafka().definition.requires).toEqual(['strimzi']);
     expect(Engine.redis().definition.requires).toBeUndefined();
   });
 });

@@ -6,7 +6,7 @@ import { afterEach, describe, expect, test } from 'vitest';
 import { AppProject } from '../../imports/argoproj.io';
 import { Kustomization, KustomizationSpecSourceRefKind } from '../../imports/kustomize.toolkit.fluxcd.io';
 import { KubeConfigMap, KubeNamespace } from '../../imports/k8s';
-import { addGitOpsDelivery, checkGitOpsDelivery, DeliveryTool, EnvironmentChart, NamespaceTier } from '../../src';
+import { addGitOpsDelivery, checkGitOpsDelivery, DeliveryTool, EnvironmentChart, NamespaceTier, synthesizeToJson } from '../../src';
 import { production } from '../helpers';
 import { buildFixtureEnvironment, synthToDir } from './helpers';
 
@@ -62,7 +62,9 @@ describe('tool-specific groups', () => {
     const app = new App();
     const env = buildFixtureEnvironment(app, PROFILE);
     new AppProject(env, 'stray', { metadata: { name: 'stray', namespace: 'argocd' }, spec: { sourceRepos: [SOURCE.url] } });
-    expect(() => addGitOpsDelivery(app, { environment: env, source: SOURCE, tools: [DeliveryTool.argoCd()] })).toThrow(
+    addGitOpsDelivery(app, { environment: env, source: SOURCE, tools: [DeliveryTool.argoCd()] });
+    // The delivery is built when synth starts.
+    expect(() => synthesizeToJson(app)).toThrow(
       'argocd-production-apps/argocd: groups.argocd: got ["argocd"]; holds Argo CD objects (AppProject, Application, ApplicationSet) in the environment folder: the environment project must never create projects or applications (a commit under the environment folder could then deploy anything anywhere); ask for an AppProject with requestArgoCdProject() so that the bootstrap project creates it',
     );
   });
@@ -71,9 +73,10 @@ describe('tool-specific groups', () => {
     const app = new App();
     const env = withFluxAddons(app);
     new KubeConfigMap(env, 'cm', { metadata: { name: 'settings', namespace: 'addons' }, data: { a: 'b' } });
-    expect(() => addGitOpsDelivery(app, { environment: env, source: SOURCE, namespaces: [
+    addGitOpsDelivery(app, { environment: env, source: SOURCE, namespaces: [
       { namespace: 'addons', tier: NamespaceTier.system() }, { namespace: 'backend', tier: NamespaceTier.app() }, { namespace: 'data', tier: NamespaceTier.data() },
-    ] })).toThrow('production/delivery: groups.addons: got ["addons"]; mixes Flux objects (Kustomization/addon) with ConfigMap/settings: a cluster without Flux could not apply the group; give Flux\'s objects a namespace of their own');
+    ] });
+    expect(() => synthesizeToJson(app)).toThrow('production/delivery: groups.addons: got ["addons"]; mixes Flux objects (Kustomization/addon) with ConfigMap/settings: a cluster without Flux could not apply the group; give Flux\'s objects a namespace of their own');
   });
 
   test('GIVEN a Flux Kustomization that applies AppProjects WHEN the dist folder is checked THEN it is reported', () => {

@@ -194,7 +194,7 @@ describe('ArgoCdDelivery', () => {
     const app = new App();
     const env = buildFixtureEnvironment(app, development);
     expect(() => addGitOpsDelivery(app, { environment: env, source: { url: 'github.com/acme/platform' } }))
-      .toThrow('argocd-development-apps/argocd: source.url: got "github.com/acme/platform"; must be an https://, ssh:// or git@ repository URL');
+      .toThrow('development/delivery: source.url: got "github.com/acme/platform"; must be an https://, ssh:// or git@ repository URL');
   });
 
   test('GIVEN the same tool twice WHEN delivered THEN it fails', () => {

@@ -4,7 +4,7 @@ import * as path from 'path';
 import { App } from 'cdk8s';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
-  AddOn, DEFAULT_ADD_ONS, EnvironmentChart, EnvironmentProfile, Engine, HealthProbe, ImageReference, MicroserviceDeployment, PlatformNamespace, Profiles,
+  EnvironmentChart, EnvironmentProfile, Engine, HealthProbe, ImageReference, MicroserviceDeployment, PlatformNamespace, Profiles,
   runSynth, StatefulDatastore,
 } from '../../src';
 
@@ -25,7 +25,6 @@ function userApp(digests: Record<string, string> = {}) {
   return (app: App) => {
     const profile: EnvironmentProfile = Profiles.production({
       name: 'production', cluster: CLUSTER, domain: 'shop.example.com', backups: { destination: 's3://shop-backups' }, imageDigests: digests,
-      addOns: [...DEFAULT_ADD_ONS, AddOn.velero(), AddOn.cloudNativePg(), AddOn.barmanCloudPlugin()],
     });
     const chart = new EnvironmentChart(app, { profile });
     new PlatformNamespace(chart, 'ns-shop', { name: 'shop' });

@@ -6,6 +6,7 @@
  * it in pull requests.
  */
 import { addOnReadmeLines } from '../../addons/readme';
+import { addOnsOfOutput } from '../../addons/resolution';
 import { Endpoint, FlowVerdict } from '../../policy/flows/model';
 import { FlowProof, proveFlows } from '../../policy/flows/proof';
 import { recoveryTable } from '../../datastore/recovery';
@@ -117,7 +118,7 @@ export function environmentReadme(env: EnvironmentOutput, command = synthCommand
   }
   const recovery = recoveryTable(env.recovery ?? [], env.profile.recoveryObjectives);
   if (recovery) lines.push('', recovery.trimEnd());
-  lines.push('', ...addOnReadmeLines(env.name, env.profile));
+  lines.push('', ...addOnReadmeLines(env.name, env.profile, addOnsOfOutput(env)));
   const { nodes, edges } = environmentGraph(env);
   lines.push('## Services, datastores and connections', '');
   if (nodes.length === 0) {
