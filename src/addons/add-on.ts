@@ -4,7 +4,7 @@
  * Flux as a HelmRepository/OCIRepository and a HelmRelease, in the waves before anything that uses their kinds.
  */
 import type { EnvironmentProfile } from '../core/environment-profile';
-import { trafficOf } from '../core/traffic-layer';
+import { ENVOY_GATEWAY_NAMESPACE, trafficOf } from '../core/traffic-layer';
 import { HelmChartRef } from './chart';
 import { AddOnDefinition } from './definition';
 import { ArgoRolloutsOptions, argoRolloutsDefinition } from './catalog/argo-rollouts';
@@ -46,7 +46,7 @@ export const ADD_ON_NAMESPACES = {
   velero: 'velero',
   keda: 'keda',
   ingressNginx: 'ingress-nginx',
-  envoyGateway: 'envoy-gateway-system',
+  envoyGateway: ENVOY_GATEWAY_NAMESPACE,
   kubePrometheusStack: 'monitoring',
 } as const;
 

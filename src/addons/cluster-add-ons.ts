@@ -17,6 +17,7 @@ import { QuotaOverrides } from '../tenancy/plan';
 import { NamespaceTier } from '../gitops/delivery-group';
 import { NamespaceTiers } from '../gitops/namespace-tiers';
 import { PlatformNamespace } from '../tenancy/platform-namespace';
+import { EnvironmentGateway } from '../traffic/environment-gateway';
 import { AddOn } from './add-on';
 import { CLUSTER_ADD_ONS_ID, environmentAddOns, ResolvedAddOns } from './resolution';
 import { AddOnContext, AddOnControllerPods, AddOnNamespaceSpec, AddOnPeer, AddOnTraffic } from './definition';
@@ -208,11 +209,15 @@ function checkProfileAgreement(scope: IConstruct, addOns: readonly AddOn[]): voi
   }
   const served = (kind: 'ingressClasses' | 'gatewayClasses', name: string) => addOns.some((a) => (a.definition.provides?.({ profile, namespace: a.namespace })[kind] ?? []).includes(name));
   const provided = traffic.kind === 'gatewayApi' ? profile.clusterProvides?.gatewayClasses : profile.clusterProvides?.ingressClasses;
-  if (traffic.kind === 'gatewayApi' && !served('gatewayClasses', traffic.className) && !(provided ?? []).includes(traffic.className)) {
+  // Only where the environment routes through the layer: an environment exposing nothing needs no implementation.
+  const chart = EnvironmentChart.of(scope);
+  const usesGateway = traffic.kind === 'gatewayApi' && EnvironmentGateway.exists(chart);
+  const usesIngress = traffic.kind === 'ingress' && chart.node.findAll().some((c) => c instanceof ApiObject && c.kind === 'Ingress');
+  if (usesGateway && !served('gatewayClasses', traffic.className) && !(provided ?? []).includes(traffic.className)) {
     fail(scope, 'profile.traffic', `Gateway API, class "${traffic.className}"`,
       `no add-on serves GatewayClass "${traffic.className}": add AddOn.envoyGateway() to profile.addOns (it replaces AddOn.ingressNginx()), declare the class in profile.clusterProvides.gatewayClasses, or keep Ingress with traffic: TrafficLayer.ingress({ className, controllerNamespace })`);
   }
-  if (traffic.kind === 'ingress' && !served('ingressClasses', traffic.className) && !(provided ?? []).includes(traffic.className)) {
+  if (usesIngress && !served('ingressClasses', traffic.className) && !(provided ?? []).includes(traffic.className)) {
     fail(scope, 'profile.traffic', `Ingress, class "${traffic.className}"`,
       `no add-on serves IngressClass "${traffic.className}": add AddOn.ingressNginx() to profile.addOns, or declare the class in profile.clusterProvides.ingressClasses`);
   }

@@ -10,7 +10,7 @@ import { ConnectionGraph, IWorkload, WorkloadPort, WorkloadRef } from './connect
 import { EnvironmentChart } from './environment-chart';
 import type { EnvironmentProfile } from './environment-profile';
 import type { AddOn } from '../addons/add-on';
-import { trafficOf } from './traffic-layer';
+import { ENVOY_GATEWAY_NAMESPACE, envoyProxyLabels, trafficOf } from './traffic-layer';
 
 /** A component running in the cluster but not defined by this library. */
 export interface ClusterServiceRef {
@@ -72,8 +72,10 @@ export const KUBELET_PORT = 10250;
 
 /**
  * The documented defaults; `ingressController` and `prometheus` follow the traffic layer and `profile.monitoring`.
- * Without an add-on saying where they run, a Gateway's proxies are taken to be every pod of the Gateway's namespace
- * (where most implementations run them), and an ingress controller ingress-nginx's pods in its namespace.
+ * Without an add-on saying where they run, a Gateway's proxies are taken to be Envoy Gateway's (the reference
+ * implementation: the proxies of the environment's Gateway in `envoy-gateway-system`; another implementation says
+ * where its proxies run in `profile.clusterServices.ingressController`), and an ingress controller ingress-nginx's
+ * pods in its namespace.
  */
 export function defaultClusterServices(profile: Pick<EnvironmentProfile, 'name' | 'traffic' | 'ingress' | 'monitoring'>): ClusterServices {
   const traffic = trafficOf(profile);
@@ -84,7 +86,7 @@ export function defaultClusterServices(profile: Pick<EnvironmentProfile, 'name' 
     strimziOperator: { namespace: 'strimzi', podLabels: { 'strimzi.io/kind': 'cluster-operator' } },
     cloudnativePg: { namespace: 'cnpg-system', podLabels: { 'app.kubernetes.io/name': 'cloudnative-pg' } },
     ingressController: traffic.kind === 'gatewayApi'
-      ? { namespace: traffic.namespace, podLabels: {} }
+      ? { namespace: ENVOY_GATEWAY_NAMESPACE, podLabels: envoyProxyLabels(traffic) }
       : { namespace: traffic.controllerNamespace, podLabels: { 'app.kubernetes.io/name': 'ingress-nginx', 'app.kubernetes.io/component': 'controller' } },
     prometheus: { namespace: profile.monitoring.namespace, podLabels: { 'app.kubernetes.io/name': 'prometheus' } },
   };

@@ -16,6 +16,24 @@ export const DEFAULT_GATEWAY_NAME = 'public';
 /** Lowest TLS version the Gateway's HTTPS listeners accept. */
 export const DEFAULT_MIN_TLS_VERSION = '1.2';
 
+/**
+ * Namespace of Envoy Gateway (`AddOn.envoyGateway()`'s default): in its default deployment mode the controller runs
+ * the Envoy proxies of every Gateway here, not in the Gateway's namespace.
+ */
+export const ENVOY_GATEWAY_NAMESPACE = 'envoy-gateway-system';
+/** Labels every Envoy proxy pod of Envoy Gateway carries (besides the owning Gateway's name and namespace). */
+export const ENVOY_PROXY_LABELS: Readonly<Record<string, string>> = {
+  'app.kubernetes.io/name': 'envoy', 'app.kubernetes.io/component': 'proxy', 'app.kubernetes.io/managed-by': 'envoy-gateway',
+};
+/** Labels naming the Gateway a proxy pod serves. */
+export const OWNING_GATEWAY_NAME_LABEL = 'gateway.envoyproxy.io/owning-gateway-name';
+export const OWNING_GATEWAY_NAMESPACE_LABEL = 'gateway.envoyproxy.io/owning-gateway-namespace';
+
+/** Labels of the Envoy proxy pods serving the Gateway of `traffic` (what exposed services admit). */
+export function envoyProxyLabels(traffic: GatewayApiTraffic): Readonly<Record<string, string>> {
+  return { ...ENVOY_PROXY_LABELS, [OWNING_GATEWAY_NAME_LABEL]: traffic.gatewayName, [OWNING_GATEWAY_NAMESPACE_LABEL]: traffic.namespace };
+}
+
 /** Which Ingress controller reads the environment's Ingresses: what the typed options are written as. */
 export class IngressController {
   /**

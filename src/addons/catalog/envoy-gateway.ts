@@ -8,7 +8,9 @@
 import { ApiObject } from 'cdk8s';
 import { GatewayClass } from '../../../imports/gateway.networking.k8s.io';
 import { EnvoyProxy } from '../../../imports/gateway.envoyproxy.io';
-import { DEFAULT_GATEWAY_CLASS, trafficOf } from '../../core/traffic-layer';
+import { DEFAULT_GATEWAY_CLASS, envoyProxyLabels, ENVOY_PROXY_LABELS, trafficOf } from '../../core/traffic-layer';
+
+export { ENVOY_PROXY_LABELS, OWNING_GATEWAY_NAME_LABEL, OWNING_GATEWAY_NAMESPACE_LABEL } from '../../core/traffic-layer';
 import type { EnvironmentProfile } from '../../core/environment-profile';
 import { catalogChart } from '../chart';
 import { AddOnDefinition, AddOnProfileContext } from '../definition';
@@ -18,13 +20,6 @@ import { CLUSTER_RBAC_KINDS, controllerReplicas, CRD_KIND, MUTATING_WEBHOOK_KIND
 export const ENVOY_GATEWAY_CONTROLLER_NAME = 'gateway.envoyproxy.io/gatewayclass-controller';
 /** Labels of the Envoy Gateway controller's pods. */
 export const ENVOY_GATEWAY_CONTROLLER_LABELS: Readonly<Record<string, string>> = { 'control-plane': 'envoy-gateway' };
-/** Labels every Envoy proxy pod of Envoy Gateway carries (besides the owning Gateway's name and namespace). */
-export const ENVOY_PROXY_LABELS: Readonly<Record<string, string>> = {
-  'app.kubernetes.io/name': 'envoy', 'app.kubernetes.io/component': 'proxy', 'app.kubernetes.io/managed-by': 'envoy-gateway',
-};
-/** Labels naming the Gateway a proxy pod serves. */
-export const OWNING_GATEWAY_NAME_LABEL = 'gateway.envoyproxy.io/owning-gateway-name';
-export const OWNING_GATEWAY_NAMESPACE_LABEL = 'gateway.envoyproxy.io/owning-gateway-namespace';
 /** Ports Envoy listens on for the Gateway's listener ports 80 and 443 (Envoy Gateway maps ports below 1024 up by 10000: no privileged port). */
 export const ENVOY_HTTP_CONTAINER_PORT = 10080;
 export const ENVOY_HTTPS_CONTAINER_PORT = 10443;
@@ -96,7 +91,7 @@ export function envoyGatewayClass(options: EnvoyGatewayOptions, profile: Environ
 export function environmentProxyLabels(options: EnvoyGatewayOptions, profile: EnvironmentProfile): Readonly<Record<string, string>> | undefined {
   const traffic = trafficOf(profile);
   if (traffic.kind !== 'gatewayApi' || traffic.className !== envoyGatewayClass(options, profile)) return undefined;
-  return { ...ENVOY_PROXY_LABELS, [OWNING_GATEWAY_NAME_LABEL]: traffic.gatewayName, [OWNING_GATEWAY_NAMESPACE_LABEL]: traffic.namespace };
+  return envoyProxyLabels(traffic);
 }
 
 /** The Envoy Gateway add-on definition. */
