@@ -6,29 +6,67 @@
 'use strict';
 const path = require('path');
 const fs = require('fs');
-const esbuild = require('esbuild');
 
 const root = path.resolve(__dirname, '..');
-const pkg = require(path.join(root, 'package.json'));
-esbuild.buildSync({
-  // main.ts -> lib/main.js; the command-line scripts -> lib/scripts/*.js
-  entryPoints: ['main.ts', 'scripts/bench.ts', 'scripts/diff.ts']
-    .map((f) => path.join(root, f))
-    .filter((f) => fs.existsSync(f)),
-  outdir: path.join(root, 'lib'),
-  bundle: true,
-  platform: 'node',
-  target: 'node20',
-  format: 'cjs',
-  // Dependencies stay external (loaded from node_modules), except the CEL evaluator: it is over a hundred small
-  // modules, and bundled it loads in a third of the time.
-  external: Object.keys({ ...pkg.dependencies, ...pkg.devDependencies })
-    .filter((name) => !name.startsWith('@bufbuild/'))
-    .flatMap((name) => [name, `${name}/*`]),
-  // The compiled data of imports/ (schema bundle, chart data) is copied next to the bundle and loaded with Node's
-  // JSON.parse at run time, which is several times faster than parsing it as an inlined object literal.
-  loader: { '.json': 'copy' },
-  assetNames: '[name]',
-  sourcemap: false,
-  logLevel: 'warning',
-});
+const stampFile = path.join(root, 'lib', '.build-inputs.json');
+
+/**
+ * Whether lib/ is up to date: every input esbuild read last time (from its metafile), this script and
+ * package.json still have the size and modification time recorded then, and the outputs exist. Then nothing is
+ * rebuilt (not even esbuild is loaded); a new file can only enter the bundle through an edit of a recorded one.
+ */
+function upToDate() {
+  let stamp;
+  try {
+    stamp = JSON.parse(fs.readFileSync(stampFile, 'utf8'));
+  } catch {
+    return false;
+  }
+  for (const [file, sig] of Object.entries(stamp.inputs)) {
+    let st;
+    try {
+      st = fs.statSync(path.join(root, file));
+    } catch {
+      return false;
+    }
+    if (`${st.size}:${st.mtimeMs}` !== sig) return false;
+  }
+  return stamp.outputs.every((f) => fs.existsSync(path.join(root, f)));
+}
+
+if (process.argv.includes('--force') || !upToDate()) build();
+
+function build() {
+  const esbuild = require('esbuild');
+  const pkg = require(path.join(root, 'package.json'));
+  const result = esbuild.buildSync({
+    absWorkingDir: root,
+    // main.ts -> lib/main.js; the command-line scripts -> lib/scripts/*.js
+    entryPoints: ['main.ts', 'scripts/bench.ts', 'scripts/diff.ts']
+      .map((f) => path.join(root, f))
+      .filter((f) => fs.existsSync(f)),
+    outdir: path.join(root, 'lib'),
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'cjs',
+    // Dependencies stay external (loaded from node_modules), except the CEL evaluator: it is over a hundred small
+    // modules, and bundled it loads in a third of the time.
+    external: Object.keys({ ...pkg.dependencies, ...pkg.devDependencies })
+      .filter((name) => !name.startsWith('@bufbuild/'))
+      .flatMap((name) => [name, `${name}/*`]),
+    // The compiled data of imports/ (schema bundle, chart data) is copied next to the bundle and loaded with Node's
+    // JSON.parse at run time, which is several times faster than parsing it as an inlined object literal.
+    loader: { '.json': 'copy' },
+    assetNames: '[name]',
+    sourcemap: false,
+    logLevel: 'warning',
+    metafile: true,
+  });
+  const inputs = {};
+  for (const file of [...Object.keys(result.metafile.inputs), 'scripts/build.js', 'package.json', 'package-lock.json']) {
+    const st = fs.statSync(path.join(root, file));
+    inputs[file] = `${st.size}:${st.mtimeMs}`;
+  }
+  fs.writeFileSync(stampFile, JSON.stringify({ inputs, outputs: Object.keys(result.metafile.outputs) }));
+}

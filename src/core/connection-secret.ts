@@ -3,6 +3,7 @@
  * from the same stored credential the server uses (`target.template`), so nobody keeps a `DATABASE_URL` consistent
  * with the server by hand.
  */
+import { goTemplateText } from './encoders';
 import { Construct } from 'constructs';
 import {
   ExternalSecret, ExternalSecretSpecSecretStoreRefKind, ExternalSecretSpecTargetCreationPolicy, ExternalSecretSpecTargetDeletionPolicy,
@@ -90,12 +91,6 @@ export function urlScheme(e: Endpoint): string {
   }
 }
 
-/** Fixed text in a Go template: `{{` would start an action, so such text is emitted as a quoted string action. */
-function literal(text: string): string {
-  // Go templates treat only `{{` specially in plain text.
-  return text.includes('{{') ? `{{ ${JSON.stringify(text)} }}` : text;
-}
-
 export interface ConnectionSecretOptions {
   /** Name of the ExternalSecret and of the Secret (in the client's namespace). */
   readonly name: string;
@@ -128,7 +123,7 @@ export function addConnectionSecret(scope: Construct, id: string, o: ConnectionS
       return encode ? '{{ .user | urlquery }}' : '{{ .user }}';
     }
     const user = credential?.user ?? '';
-    return literal(encode ? encodeURIComponent(user) : user);
+    return goTemplateText(encode ? encodeURIComponent(user) : user);
   };
   for (const key of Object.keys(o.values).sort()) {
     const v = o.values[key];
@@ -136,11 +131,11 @@ export function addConnectionSecret(scope: Construct, id: string, o: ConnectionS
       fail(o.client, `${field}.env.${key}`, v.kind, `${e.describe()} has no credential (auth ${e.auth.method}); remove this key`);
     }
     switch (v.kind) {
-      case 'host': data[key] = literal(e.host); break;
+      case 'host': data[key] = goTemplateText(e.host); break;
       case 'port': data[key] = String(e.port.port); break;
-      case 'address': data[key] = literal(e.address); break;
+      case 'address': data[key] = goTemplateText(e.address); break;
       case 'tls': data[key] = String(e.tls.enabled); break;
-      case 'attribute': data[key] = literal(e.attribute(v.attributeName!, o.client.node.path, `${field}.env.${key}`)); break;
+      case 'attribute': data[key] = goTemplateText(e.attribute(v.attributeName!, o.client.node.path, `${field}.env.${key}`)); break;
       case 'user': data[key] = userTemplate(false); break;
       case 'password':
         needsPassword = true;
@@ -153,7 +148,7 @@ export function addConnectionSecret(scope: Construct, id: string, o: ConnectionS
           // Redis AUTH with the default user takes the password alone.
           auth = `${credential.user === 'default' && !credential.userProperty && e.protocol.startsWith('redis') ? '' : userTemplate(true)}:{{ .password | urlquery }}@`;
         }
-        data[key] = `${urlScheme(e)}://${auth}${literal(`${e.address}${urlPath(e, v, credential?.database)}${urlQuery(e, v)}`)}`;
+        data[key] = `${urlScheme(e)}://${auth}${goTemplateText(`${e.address}${urlPath(e, v, credential?.database)}${urlQuery(e, v)}`)}`;
         break;
       }
     }

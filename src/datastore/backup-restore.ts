@@ -9,7 +9,7 @@ import { MC_IMAGE } from './minio';
 import { StatefulDatastoreProps, VELERO_NAMESPACE } from './props';
 import { ResolvedDatastore } from './resolve';
 import { RESTORE_DIR, restoreFetchContainer } from './restore';
-import { BackupTarget, env, resourcesJson, RestorePlan, RestoreSource, RoleSpec, secretEnv } from './types';
+import { BackupTarget, backupTargetEnv, env, resourcesJson, RestorePlan, RestoreSource, RoleSpec, secretEnv } from './types';
 
 /** Resources of the restore fetch step (a MinIO client streaming one object). */
 const RESTORE_FETCH_RESOURCES: ResourceDefaults = { requests: { cpu: '50m', memory: '64Mi' }, limits: { memory: '256Mi' } };
@@ -95,13 +95,20 @@ export function addBackupJob(scope: Construct, r: ResolvedDatastore, props: Stat
     steps.push(step({
       name: 'upload',
       image: props.backup?.uploaderImage ?? MC_IMAGE,
+      // The same script for every datastore: where it writes comes from the environment (backupTargetEnv).
       command: ['sh', '-c', [
         'set -eu',
-        `mc alias set backup "https://${b.endpoint}" "$AWS_ACCESS_KEY_ID" "$AWS_SECRET_ACCESS_KEY" >/dev/null`,
-        `if [ -n "$(ls -A /backup)" ]; then mc cp --recursive /backup/ "backup/${b.bucket}/${b.prefix}/"; fi`,
-        `mc rm --recursive --force --older-than "${b.retentionDays}d" "backup/${b.bucket}/${b.prefix}/"`,
+        'mc alias set backup "$BACKUP_ENDPOINT_URL" "$AWS_ACCESS_KEY_ID" "$AWS_SECRET_ACCESS_KEY" >/dev/null',
+        'if [ -n "$(ls -A /backup)" ]; then mc cp --recursive /backup/ "backup/$BACKUP_BUCKET/$BACKUP_PREFIX/"; fi',
+        'mc rm --recursive --force --older-than "${RETENTION_DAYS}d" "backup/$BACKUP_BUCKET/$BACKUP_PREFIX/"',
       ].join('\n')],
-      env: [env('MC_CONFIG_DIR', '/tmp/.mc'), secretEnv('AWS_ACCESS_KEY_ID', b.credentialsSecret), secretEnv('AWS_SECRET_ACCESS_KEY', b.credentialsSecret)],
+      env: [
+        env('MC_CONFIG_DIR', '/tmp/.mc'),
+        secretEnv('AWS_ACCESS_KEY_ID', b.credentialsSecret),
+        secretEnv('AWS_SECRET_ACCESS_KEY', b.credentialsSecret),
+        ...backupTargetEnv(b),
+        env('RETENTION_DAYS', String(b.retentionDays)),
+      ],
     }));
   }
   const main = steps.pop()!;

@@ -1,4 +1,5 @@
 import { WorkloadPort } from '../core/connections';
+import { clickhouseString, expandingEnv, objectStoreUrl, xmlElement, xmlName } from '../core/encoders';
 import { EndpointAuth, EndpointTls } from '../core/endpoint';
 import { AlertRule } from '../core/monitoring-registry';
 import {
@@ -44,6 +45,11 @@ const PROMETHEUS_XML = `  <prometheus>
     <asynchronous_metrics>true</asynchronous_metrics>
   </prometheus>`;
 
+/** What BACKUP and RESTORE cover: every database but the system ones, on every replica in HA (the name encoded for SQL). */
+function allDatabases(ctx: EngineContext): string {
+  return `ALL EXCEPT DATABASES system, information_schema, INFORMATION_SCHEMA${ctx.highAvailability ? ` ON CLUSTER ${clickhouseString(ctx.name)}` : ''}`;
+}
+
 /** ClickHouse: one server, or (HA) one shard of replicas coordinated by a ClickHouse Keeper quorum. */
 export function clickhouseEngine(o: ClickHouseEngineOptions = {}): EngineDefinition {
   const version = o.version ?? CLICKHOUSE_DEFAULT_VERSION;
@@ -80,7 +86,9 @@ export function clickhouseEngine(o: ClickHouseEngineOptions = {}): EngineDefinit
     config: (ctx) => {
       const replicated = ctx.highAvailability;
       const replicas = Array.from({ length: ctx.replicas }, (_, i) =>
-        `        <replica><host>${ctx.podFqdn('', i)}</host><port>${NATIVE.port}</port><user>${ADMIN_USER}</user><password from_env="CLICKHOUSE_ADMIN_PASSWORD"/></replica>`);
+        `        <replica>${xmlElement('host', ctx.podFqdn('', i))}${xmlElement('port', NATIVE.port)}${xmlElement('user', ADMIN_USER)}<password from_env="CLICKHOUSE_ADMIN_PASSWORD"/></replica>`);
+      // The datastore's name names the cluster element (ClickHouse's syntax): a DNS-1035 label is an XML name.
+      const cluster = xmlName(ctx.name);
       const keeperHosts = Array.from({ length: keepers }, (_, i) => ctx.podFqdn('-keeper', i));
       const server = [
         '<clickhouse>',
@@ -97,17 +105,17 @@ export function clickhouseEngine(o: ClickHouseEngineOptions = {}): EngineDefinit
       if (replicated) {
         server.push(
           '  <remote_servers>',
-          `    <${ctx.name}>`,
+          `    <${cluster}>`,
           '      <shard>',
           '        <internal_replication>true</internal_replication>',
           ...replicas,
           '      </shard>',
-          `    </${ctx.name}>`,
+          `    </${cluster}>`,
           '  </remote_servers>',
           '  <zookeeper>',
-          ...keeperHosts.map((h) => `    <node><host>${h}</host><port>${KEEPER.port}</port></node>`),
+          ...keeperHosts.map((h) => `    <node>${xmlElement('host', h)}${xmlElement('port', KEEPER.port)}</node>`),
           '  </zookeeper>',
-          `  <macros><cluster>${ctx.name}</cluster><shard>01</shard><replica from_env="POD_FQDN"/></macros>`,
+          `  <macros>${xmlElement('cluster', ctx.name)}<shard>01</shard><replica from_env="POD_FQDN"/></macros>`,
           '  <distributed_ddl><path>/clickhouse/task_queue/ddl</path></distributed_ddl>',
         );
       }
@@ -144,7 +152,7 @@ export function clickhouseEngine(o: ClickHouseEngineOptions = {}): EngineDefinit
           '    <snapshot_storage_path>/var/lib/clickhouse-keeper/coordination/snapshots</snapshot_storage_path>',
           '    <coordination_settings><operation_timeout_ms>10000</operation_timeout_ms><session_timeout_ms>30000</session_timeout_ms></coordination_settings>',
           '    <raft_configuration>',
-          ...keeperHosts.map((h, i) => `      <server><id>${i + 1}</id><hostname>${h}</hostname><port>${RAFT.port}</port></server>`),
+          ...keeperHosts.map((h, i) => `      <server>${xmlElement('id', i + 1)}${xmlElement('hostname', h)}${xmlElement('port', RAFT.port)}</server>`),
           '    </raft_configuration>',
           '  </keeper_server>',
           '</clickhouse>',
@@ -156,7 +164,7 @@ export function clickhouseEngine(o: ClickHouseEngineOptions = {}): EngineDefinit
     roles: (ctx) => {
       const tmp = scratch('tmp', '/tmp');
       const logs = scratch('logs', '/var/log/clickhouse-server', '64Mi');
-      const podFqdn = env('POD_FQDN', `$(POD_NAME).${ctx.headlessService}.${ctx.namespace}.svc.cluster.local`);
+      const podFqdn = expandingEnv('POD_FQDN', '$(POD_NAME).{0}', `${ctx.headlessService}.${ctx.namespace}.svc.cluster.local`);
       const backupEnv = ctx.backup
         ? [secretEnv('AWS_ACCESS_KEY_ID', ctx.backup.credentialsSecret), secretEnv('AWS_SECRET_ACCESS_KEY', ctx.backup.credentialsSecret)]
         : [];
@@ -239,13 +247,22 @@ export function clickhouseEngine(o: ClickHouseEngineOptions = {}): EngineDefinit
         name: 'backup',
         image,
         // Native BACKUP: the server writes straight to the object store; the uploader then prunes old backups.
+        // The script is the same for every datastore: the statement (encoded for ClickHouse here) and the target come
+        // from the environment. The target is a URL of the URL encoder's alphabet plus a UTC timestamp, so it holds no
+        // quote or backslash that could end the SQL string.
         command: ['bash', '-c', [
           'set -euo pipefail',
-          `TARGET="https://${b.endpoint}/${b.bucket}/${b.prefix}/${ctx.name}-$(date -u +%Y%m%dT%H%M%SZ)"`,
-          `clickhouse-client --host "${ctx.serviceFqdn(ctx.name)}" --user ${ADMIN_USER} --password "$CLICKHOUSE_ADMIN_PASSWORD" \\`,
-          `  --query "BACKUP ALL EXCEPT DATABASES system, information_schema, INFORMATION_SCHEMA${ctx.highAvailability ? ` ON CLUSTER '${ctx.name}'` : ''} TO S3('$TARGET')"`,
+          'TARGET="$BACKUP_URL_PREFIX$(date -u +%Y%m%dT%H%M%SZ)"',
+          'clickhouse-client --host "$CLICKHOUSE_HOST" --user "$CLICKHOUSE_USER" --password "$CLICKHOUSE_ADMIN_PASSWORD" \\',
+          '  --query "$BACKUP_STATEMENT TO S3(\'$TARGET\')"',
         ].join('\n')],
-        env: [secretEnv('CLICKHOUSE_ADMIN_PASSWORD', ctx.credentialsSecret)],
+        env: [
+          secretEnv('CLICKHOUSE_ADMIN_PASSWORD', ctx.credentialsSecret),
+          env('CLICKHOUSE_HOST', ctx.serviceFqdn(ctx.name)),
+          env('CLICKHOUSE_USER', ADMIN_USER),
+          env('BACKUP_STATEMENT', `BACKUP ${allDatabases(ctx)}`),
+          env('BACKUP_URL_PREFIX', objectStoreUrl('https', b.endpoint, b.bucket, `${b.prefix}/${ctx.name}-`)),
+        ],
       }],
       upload: true,
     }),
@@ -253,25 +270,34 @@ export function clickhouseEngine(o: ClickHouseEngineOptions = {}): EngineDefinit
       // Native RESTORE reads the backup straight from the object store through the running server (ON CLUSTER in HA:
       // one statement fills every replica), so it runs in a one-off Job once the server answers.
       mode: 'job',
-      objectPattern: `${ctx.name}-*Z/`,
+      objectPrefix: `${ctx.name}-`,
+      objectPattern: '*Z/',
       steps: [{
         name: 'restore',
         image,
         command: ['bash', '-c', [
           'set -euo pipefail',
           'LATEST=$(cat /restore/latest)',
-          `CH=(clickhouse-client --host "${ctx.serviceFqdn(ctx.name)}" --user ${ADMIN_USER} --password "$CLICKHOUSE_ADMIN_PASSWORD")`,
+          // Read at run time from the bucket and the secret store: refused rather than let a quote end the SQL string.
+          'for v in "$LATEST" "$AWS_ACCESS_KEY_ID" "$AWS_SECRET_ACCESS_KEY"; do',
+          '  case "$v" in *"\'"*|*\\*) echo "restore: a backup name or key holds a quote or backslash; refusing to put it into the RESTORE statement" >&2; exit 1 ;; esac',
+          'done',
+          'CH=(clickhouse-client --host "$CLICKHOUSE_HOST" --user "$CLICKHOUSE_USER" --password "$CLICKHOUSE_ADMIN_PASSWORD")',
           'until "${CH[@]}" --query "SELECT 1" >/dev/null 2>&1; do echo "restore: waiting for ClickHouse"; sleep 5; done',
           // Idempotent: Argo CD re-creates the Job after its TTL; a server that holds tables is never overwritten.
           `N=$("\${CH[@]}" --query "SELECT count() FROM system.tables WHERE database NOT IN ('system', 'information_schema', 'INFORMATION_SCHEMA')")`,
           'if [ "$N" != "0" ]; then echo "restore: ClickHouse already holds $N tables: nothing to restore"; exit 0; fi',
-          `"\${CH[@]}" --query "RESTORE ALL EXCEPT DATABASES system, information_schema, INFORMATION_SCHEMA${ctx.highAvailability ? ` ON CLUSTER '${ctx.name}'` : ''} FROM S3('https://${s.endpoint}/${s.bucket}/${s.prefix}/$LATEST', '$AWS_ACCESS_KEY_ID', '$AWS_SECRET_ACCESS_KEY')"`,
+          '"${CH[@]}" --query "$RESTORE_STATEMENT FROM S3(\'$SOURCE_URL/$LATEST\', \'$AWS_ACCESS_KEY_ID\', \'$AWS_SECRET_ACCESS_KEY\')"',
           'echo "restore: $LATEST restored"',
         ].join('\n')],
         env: [
           secretEnv('CLICKHOUSE_ADMIN_PASSWORD', ctx.credentialsSecret),
           secretEnv('AWS_ACCESS_KEY_ID', s.credentialsSecret),
           secretEnv('AWS_SECRET_ACCESS_KEY', s.credentialsSecret),
+          env('CLICKHOUSE_HOST', ctx.serviceFqdn(ctx.name)),
+          env('CLICKHOUSE_USER', ADMIN_USER),
+          env('RESTORE_STATEMENT', `RESTORE ${allDatabases(ctx)}`),
+          env('SOURCE_URL', objectStoreUrl('https', s.endpoint, s.bucket, s.prefix)),
         ],
       }],
     }),

@@ -3,11 +3,12 @@ import {
 } from '../../imports/cert-manager.io';
 import { WorkloadPort } from '../core/connections';
 import { addExternalSecret } from '../core/external-secret';
+import { configYaml, endpointUrl, jsonText } from '../core/encoders';
 import { EndpointAuth, EndpointTls } from '../core/endpoint';
 import { AlertRule } from '../core/monitoring-registry';
 import { parseQuantity } from '../core/quantity';
 import {
-  BackupPlan, BackupTarget, EngineContext, EngineDefinition, EngineEndpoint, RestorePlan, RestoreSource, SIDECAR_RESOURCES, configVolume, containerPort, env, execShell,
+  BackupPlan, BackupTarget, restoreSourceEnv, EngineContext, EngineDefinition, EngineEndpoint, RestorePlan, RestoreSource, SIDECAR_RESOURCES, configVolume, containerPort, env, execShell,
   exporterProbes, probes, resourcesJson, runbook, scratch, secretEnv, downRule } from './types';
 
 /** Options of {@link Engine.elasticsearch}. */
@@ -67,6 +68,11 @@ const PRIVILEGES: Record<ElasticsearchUser['access'], string[]> = {
   read: ['read', 'view_index_metadata'],
 };
 
+/** The datastore's HTTP API inside the cluster (scripts take it from the environment). */
+function esUrl(ctx: EngineContext): string {
+  return endpointUrl(`${ctx.serviceFqdn(ctx.name)}:${HTTP.port}`, 'http');
+}
+
 /** Property of the datastore's remote key holding a user's password (server and clients read the same one). */
 export function elasticsearchUserPasswordProperty(user: string): string {
   return `${user}-password`;
@@ -123,32 +129,27 @@ export function elasticsearchEngine(o: ElasticsearchEngineOptions = {}): EngineD
     },
     config: (ctx) => {
       const nodes = Array.from({ length: ctx.replicas }, (_, i) => `${ctx.name}-${i}`);
-      const lines = [
-        `cluster.name: ${ctx.name}`,
-        'network.host: 0.0.0.0',
+      // Flat dotted keys, written by the YAML encoder (Elasticsearch reads both forms).
+      const settings: Record<string, unknown> = {
+        'cluster.name': ctx.name,
+        'network.host': '0.0.0.0',
         // mmap needs vm.max_map_count, a node sysctl a restricted pod may not set.
-        'node.store.allow_mmap: false',
-        'xpack.security.enabled: true',
-        'xpack.security.http.ssl.enabled: false',
-        'xpack.security.transport.ssl.enabled: true',
-        'xpack.security.transport.ssl.verification_mode: certificate',
-        'xpack.security.transport.ssl.key: certs/tls.key',
-        'xpack.security.transport.ssl.certificate: certs/tls.crt',
-        'xpack.security.transport.ssl.certificate_authorities: [certs/ca.crt]',
-      ];
-      if (ctx.replicas > 1) {
-        lines.push(
-          `discovery.seed_hosts: [${ctx.headlessService}]`,
-          `cluster.initial_master_nodes: [${nodes.join(', ')}]`,
-          'node.roles: [master, data, ingest]',
-        );
-      } else {
-        lines.push('discovery.type: single-node');
-      }
-      if (ctx.backup) lines.push(`s3.client.default.endpoint: ${ctx.backup.endpoint}`);
-      if (ctx.restore) lines.push(`s3.client.${RESTORE_CLIENT}.endpoint: ${ctx.restore.endpoint}`);
+        'node.store.allow_mmap': false,
+        'xpack.security.enabled': true,
+        'xpack.security.http.ssl.enabled': false,
+        'xpack.security.transport.ssl.enabled': true,
+        'xpack.security.transport.ssl.verification_mode': 'certificate',
+        'xpack.security.transport.ssl.key': 'certs/tls.key',
+        'xpack.security.transport.ssl.certificate': 'certs/tls.crt',
+        'xpack.security.transport.ssl.certificate_authorities': ['certs/ca.crt'],
+        ...(ctx.replicas > 1
+          ? { 'discovery.seed_hosts': [ctx.headlessService], 'cluster.initial_master_nodes': nodes, 'node.roles': ['master', 'data', 'ingest'] }
+          : { 'discovery.type': 'single-node' }),
+        ...(ctx.backup ? { 's3.client.default.endpoint': ctx.backup.endpoint } : {}),
+        ...(ctx.restore ? { [`s3.client.${RESTORE_CLIENT}.endpoint`]: ctx.restore.endpoint } : {}),
+      };
       const files: Record<string, string> = {
-        'elasticsearch.yml': lines.join('\n') + '\n',
+        'elasticsearch.yml': configYaml(settings),
         'prepare.sh': [
           '#!/bin/bash',
           '# The root filesystem is read-only: copy the default config into a writable volume, add ours, and',
@@ -183,10 +184,10 @@ export function elasticsearchEngine(o: ElasticsearchEngineOptions = {}): EngineD
       };
       // JSON is YAML: one encoder, and no user value is ever interpreted as YAML syntax.
       if (users.length > 0) {
-        files['roles.yml'] = `${JSON.stringify(Object.fromEntries(users.map((u) => [`platform_${u.name}`, {
+        files['roles.yml'] = `${jsonText(Object.fromEntries(users.map((u) => [`platform_${u.name}`, {
           cluster: ['monitor'],
           indices: [{ names: [...u.indices], privileges: PRIVILEGES[u.access] }],
-        }])), null, 2)}\n`;
+        }])), 2)}\n`;
       }
       return files;
     },
@@ -277,10 +278,11 @@ export function elasticsearchEngine(o: ElasticsearchEngineOptions = {}): EngineD
         image: curlImage,
         // Snapshots are incremental and managed by Elasticsearch, so retention deletes snapshots through its API.
         // The repository is this datastore's own (its bucket and prefix); a restore source is never written.
+        // The request body is JSON encoded here and handed over as data (never assembled by the shell).
         command: ['sh', '-c', [
           'set -eu',
-          `ES="http://${ctx.serviceFqdn(ctx.name)}:${HTTP.port}"`,
-          `printf '{"type":"s3","settings":{"bucket":"%s","base_path":"%s"}}' "$REPO_BUCKET" "$REPO_BASE_PATH" > /tmp/repository.json`,
+          'ES="$ES_URL"',
+          `printf '%s' "$REPOSITORY_BODY" > /tmp/repository.json`,
           `curl -fsS -u "elastic:$ELASTIC_PASSWORD" -X PUT "$ES/_snapshot/${REPOSITORY}" -H 'Content-Type: application/json' --data-binary @/tmp/repository.json`,
           'SNAP="snapshot-$(date -u +%Y%m%dt%H%M%Sz)"',
           `curl -fsS -u "elastic:$ELASTIC_PASSWORD" -X PUT "$ES/_snapshot/${REPOSITORY}/$SNAP?wait_for_completion=true"`,
@@ -291,8 +293,8 @@ export function elasticsearchEngine(o: ElasticsearchEngineOptions = {}): EngineD
         ].join('\n')],
         env: [
           secretEnv('ELASTIC_PASSWORD', ctx.credentialsSecret),
-          env('REPO_BUCKET', b.bucket),
-          env('REPO_BASE_PATH', b.prefix),
+          env('ES_URL', esUrl(ctx)),
+          env('REPOSITORY_BODY', jsonText({ type: 's3', settings: { bucket: b.bucket, base_path: b.prefix } })),
           env('RETENTION_DAYS', String(b.retentionDays)),
         ],
       }],
@@ -303,28 +305,30 @@ export function elasticsearchEngine(o: ElasticsearchEngineOptions = {}): EngineD
       // Elasticsearch reads the source itself, through a read-only repository: nothing to download first.
       mode: 'job',
       fetch: false,
+      objectPrefix: '',
       objectPattern: '*',
       steps: [{
         name: 'restore',
         image: curlImage,
         command: ['sh', '-c', [
           'set -eu',
-          `ES="http://${ctx.serviceFqdn(ctx.name)}:${HTTP.port}"`,
+          'ES="$ES_URL"',
           'AUTH="elastic:$ELASTIC_PASSWORD"',
           'until curl -fsS -u "$AUTH" "$ES/_cluster/health?wait_for_status=yellow&timeout=60s" >/dev/null; do echo "restore: waiting for the cluster"; sleep 10; done',
           // A cluster that holds data is never overwritten (system indices start with a dot).
           'if curl -fsS -u "$AUTH" "$ES/_cat/indices?h=index&expand_wildcards=open" | grep -qv \'^\\.\'; then echo "restore: the cluster holds indices: nothing to restore"; exit 0; fi',
-          `printf '{"type":"s3","settings":{"client":"${RESTORE_CLIENT}","bucket":"%s","base_path":"%s","readonly":true}}' "$SOURCE_BUCKET" "$SOURCE_BASE_PATH" > /tmp/repository.json`,
+          `printf '%s' "$REPOSITORY_BODY" > /tmp/repository.json`,
           `curl -fsS -u "$AUTH" -X PUT "$ES/_snapshot/${RESTORE_REPOSITORY}" -H 'Content-Type: application/json' --data-binary @/tmp/repository.json`,
           `LATEST="$(curl -fsS -u "$AUTH" "$ES/_cat/snapshots/${RESTORE_REPOSITORY}?h=id,status&s=end_epoch" | awk '$2 == "SUCCESS" { id = $1 } END { print id }')"`,
-          'if [ -z "$LATEST" ]; then echo "restore: no successful snapshot below s3://$SOURCE_BUCKET/$SOURCE_BASE_PATH" >&2; exit 1; fi',
+          'if [ -z "$LATEST" ]; then echo "restore: no successful snapshot below s3://$SOURCE_BUCKET/$SOURCE_PREFIX" >&2; exit 1; fi',
           `curl -fsS -u "$AUTH" -X POST "$ES/_snapshot/${RESTORE_REPOSITORY}/$LATEST/_restore?wait_for_completion=true" -H 'Content-Type: application/json' --data-binary '{"indices":"*,-.*","include_global_state":false}'`,
           'echo "restore: snapshot $LATEST restored"',
         ].join('\n')],
         env: [
           secretEnv('ELASTIC_PASSWORD', ctx.credentialsSecret),
-          env('SOURCE_BUCKET', source.bucket),
-          env('SOURCE_BASE_PATH', source.prefix),
+          env('ES_URL', esUrl(ctx)),
+          ...restoreSourceEnv(source),
+          env('REPOSITORY_BODY', jsonText({ type: 's3', settings: { client: RESTORE_CLIENT, bucket: source.bucket, base_path: source.prefix, readonly: true } })),
         ],
       }],
     }),

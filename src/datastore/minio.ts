@@ -1,8 +1,9 @@
 import { WorkloadPort } from '../core/connections';
+import { endpointUrl } from '../core/encoders';
 import { EndpointAuth, EndpointTls } from '../core/endpoint';
 import { AlertRule } from '../core/monitoring-registry';
 import {
-  BackupPlan, BackupTarget, EngineContext, EngineDefinition, EngineEndpoint, RestorePlan, RestoreSource, containerPort, env, probes, resourcesJson, runbook, scratch,
+  BackupPlan, BackupTarget, backupTargetEnv, restoreSourceEnv, EngineContext, EngineDefinition, EngineEndpoint, RestorePlan, RestoreSource, containerPort, env, probes, resourcesJson, runbook, scratch,
   secretEnv, downRule } from './types';
 
 /** Options of {@link Engine.minio}. */
@@ -25,6 +26,11 @@ const API: WorkloadPort = { name: 'api', port: 9000 };
 const CONSOLE: WorkloadPort = { name: 'console', port: 9001 };
 /** MinIO serves Prometheus metrics on its API port. */
 const METRICS_PATH = '/minio/v2/metrics/cluster';
+
+/** The datastore's own S3 API inside the cluster (scripts take it from the environment). */
+function minioUrl(ctx: EngineContext): string {
+  return endpointUrl(`${ctx.serviceFqdn(ctx.name)}:${API.port}`, 'http');
+}
 
 /** MinIO: one drive, or (HA) a distributed erasure-coded pool over at least four nodes. */
 export function minioEngine(o: MinioEngineOptions = {}): EngineDefinition {
@@ -101,11 +107,14 @@ export function minioEngine(o: MinioEngineOptions = {}): EngineDefinition {
         // A full copy into a dated prefix: every backup is restorable on its own, and age-based pruning is exact.
         command: ['sh', '-c', [
           'set -eu',
-          `mc alias set source "http://${ctx.serviceFqdn(ctx.name)}:${API.port}" "$MINIO_ROOT_USER" "$MINIO_ROOT_PASSWORD" >/dev/null`,
-          `mc alias set backup "https://${b.endpoint}" "$AWS_ACCESS_KEY_ID" "$AWS_SECRET_ACCESS_KEY" >/dev/null`,
-          `mc mirror --overwrite source/ "backup/${b.bucket}/${b.prefix}/${ctx.name}-$(date -u +%Y%m%dT%H%M%SZ)/"`,
+          'mc alias set source "$MINIO_URL" "$MINIO_ROOT_USER" "$MINIO_ROOT_PASSWORD" >/dev/null',
+          'mc alias set backup "$BACKUP_ENDPOINT_URL" "$AWS_ACCESS_KEY_ID" "$AWS_SECRET_ACCESS_KEY" >/dev/null',
+          'mc mirror --overwrite source/ "backup/$BACKUP_BUCKET/$BACKUP_PREFIX/$DATASTORE_NAME-$(date -u +%Y%m%dT%H%M%SZ)/"',
         ].join('\n')],
         env: [
+          env('MINIO_URL', minioUrl(ctx)),
+          ...backupTargetEnv(b),
+          env('DATASTORE_NAME', ctx.name),
           env('MC_CONFIG_DIR', '/tmp/.mc'),
           secretEnv('MINIO_ROOT_USER', ctx.credentialsSecret),
           secretEnv('MINIO_ROOT_PASSWORD', ctx.credentialsSecret),
@@ -118,21 +127,24 @@ export function minioEngine(o: MinioEngineOptions = {}): EngineDefinition {
     restore: (ctx: EngineContext, s: RestoreSource): RestorePlan => ({
       // An object store is filled through its API: a one-off Job mirrors the newest backup back once MinIO runs.
       mode: 'job',
-      objectPattern: `${ctx.name}-*Z/`,
+      objectPrefix: `${ctx.name}-`,
+      objectPattern: '*Z/',
       steps: [{
         name: 'restore',
         image: clientImage,
         command: ['sh', '-c', [
           'set -eu',
           'LATEST=$(cat /restore/latest)',
-          `until mc alias set target "http://${ctx.serviceFqdn(ctx.name)}:${API.port}" "$MINIO_ROOT_USER" "$MINIO_ROOT_PASSWORD" >/dev/null 2>&1; do echo "restore: waiting for MinIO"; sleep 5; done`,
+          'until mc alias set target "$MINIO_URL" "$MINIO_ROOT_USER" "$MINIO_ROOT_PASSWORD" >/dev/null 2>&1; do echo "restore: waiting for MinIO"; sleep 5; done',
           // Idempotent: Argo CD re-creates the Job after its TTL; a MinIO that holds buckets is never overwritten.
           'if [ -n "$(mc ls target/)" ]; then echo "restore: MinIO already holds buckets: nothing to restore"; exit 0; fi',
-          `mc alias set restore "https://${s.endpoint}" "$AWS_ACCESS_KEY_ID" "$AWS_SECRET_ACCESS_KEY" >/dev/null`,
-          `mc mirror "restore/${s.bucket}/${s.prefix}/$LATEST/" target/`,
+          'mc alias set restore "$SOURCE_ENDPOINT_URL" "$AWS_ACCESS_KEY_ID" "$AWS_SECRET_ACCESS_KEY" >/dev/null',
+          'mc mirror "restore/$SOURCE_BUCKET/$SOURCE_PREFIX/$LATEST/" target/',
           'echo "restore: $LATEST restored"',
         ].join('\n')],
         env: [
+          env('MINIO_URL', minioUrl(ctx)),
+          ...restoreSourceEnv(s),
           env('MC_CONFIG_DIR', '/tmp/.mc'),
           secretEnv('MINIO_ROOT_USER', ctx.credentialsSecret),
           secretEnv('MINIO_ROOT_PASSWORD', ctx.credentialsSecret),

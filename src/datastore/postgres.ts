@@ -7,6 +7,7 @@
  */
 import { IWorkload, WorkloadPort } from '../core/connections';
 import { formatDuration, parseDuration } from '../core/duration';
+import { postgresParameterNameProblem, postgresParameterValueProblem } from '../core/encoders';
 import { ClientCredential, EndpointAuth, EndpointTls } from '../core/endpoint';
 import { PlatformConfigError } from '../core/errors';
 import { AlertRule } from '../core/monitoring-registry';
@@ -204,9 +205,13 @@ export function postgresEngine(o: PostgresEngineOptions = {}): EngineDefinition 
       if (!Number.isInteger(s.maxConnections) || s.maxConnections < 10) fail('engine.maxConnections', s.maxConnections, 'must be an integer of at least 10');
       const timeout = parseDuration(archiveTimeout);
       if (timeout === undefined || timeout < 60 || timeout > 3600) fail('engine.archiveTimeout', archiveTimeout, 'must be a duration from "1m" to "1h" (it bounds the RPO of the WAL archive)');
-      for (const k of Object.keys(s.parameters)) {
-        if (MANAGED_PARAMETERS.has(k)) fail(`engine.parameters.${k}`, s.parameters[k], 'is set by CloudNativePG itself; remove it');
-        if (!/^[a-z_][a-z0-9_.]*$/.test(k)) fail('engine.parameters', k, 'must be a postgresql.conf parameter name (lowercase letters, digits, "_" and ".")');
+      // CloudNativePG writes each parameter as a postgresql.conf line: names and values it cannot hold are refused.
+      for (const [k, v] of Object.entries(s.parameters)) {
+        const nameProblem = postgresParameterNameProblem(k);
+        if (nameProblem) fail('engine.parameters', k, nameProblem);
+        if (MANAGED_PARAMETERS.has(k)) fail(`engine.parameters.${k}`, v, 'is set by CloudNativePG itself; remove it');
+        const valueProblem = postgresParameterValueProblem(v);
+        if (valueProblem) fail(`engine.parameters.${k}`, v, valueProblem);
       }
       if (s.databases.length === 0) fail('engine.databases', [], 'must declare at least one database');
       const seen = new Set<string>();

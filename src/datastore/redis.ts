@@ -1,4 +1,5 @@
 import { WorkloadPort } from '../core/connections';
+import { expandingEnv, haproxyWord } from '../core/encoders';
 import { EndpointAuth, EndpointTls } from '../core/endpoint';
 import { AlertRule } from '../core/monitoring-registry';
 import {
@@ -76,7 +77,12 @@ export function redisEngine(o: RedisEngineOptions = {}): EngineDefinition {
   // What replicas and Sentinels announce: the pod's stable FQDN (the pod IP changes with every restart).
   const podFqdn = (ctx: EngineContext) => [
     { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
-    env('POD_FQDN', `$(POD_NAME).${ctx.headlessService}.${ctx.namespace}.svc.${CLUSTER_DOMAIN}`),
+    expandingEnv('POD_FQDN', '$(POD_NAME).{0}', `${ctx.headlessService}.${ctx.namespace}.svc.${CLUSTER_DOMAIN}`),
+  ];
+  // Where the start scripts look for the master: data of the scripts, never part of their text.
+  const topologyEnv = (ctx: EngineContext) => [
+    env('SEED_HOST', ctx.podFqdn('', 0)),
+    ...(ctx.highAvailability ? [env('SENTINEL_HOSTS', sentinelHosts(ctx).join(' ')), env('MASTER_SET', masterSet)] : []),
   ];
   const auth = (remoteKey: string) => EndpointAuth.password('default', { remoteKey, passwordProperty: 'REDIS_PASSWORD' });
 
@@ -143,12 +149,14 @@ export function redisEngine(o: RedisEngineOptions = {}): EngineDefinition {
           'if [ "${REDIS_REPLICATION:-false}" != "true" ]; then exec redis-server /etc/redis/redis.conf; fi',
           'MASTER=""',
           ...(ctx.highAvailability ? [
-            `for s in ${sentinelHosts(ctx).join(' ')}; do`,
-            `  MASTER=$(redis-cli -h "$s" -p 26379 sentinel get-master-addr-by-name ${masterSet} 2>/dev/null | head -n 1 || true)`,
+            '# SENTINEL_HOSTS is a list of the Sentinels\' pod names (split on spaces, never globbed).',
+            'set -f',
+            'for s in $SENTINEL_HOSTS; do',
+            '  MASTER=$(redis-cli -h "$s" -p 26379 sentinel get-master-addr-by-name "$MASTER_SET" 2>/dev/null | head -n 1 || true)',
             '  [ -n "$MASTER" ] && break',
             'done',
           ] : []),
-          `[ -n "$MASTER" ] || MASTER="${ctx.podFqdn('', 0)}"`,
+          '[ -n "$MASTER" ] || MASTER="$SEED_HOST"',
           'if [ "$MASTER" = "$POD_FQDN" ]; then',
           '  exec redis-server /etc/redis/redis.conf --replica-announce-ip "$POD_FQDN"',
           'fi',
@@ -165,12 +173,14 @@ export function redisEngine(o: RedisEngineOptions = {}): EngineDefinition {
           'set -eu',
           'umask 077',
           'MASTER=""',
-          `for s in ${sentinelHosts(ctx).join(' ')}; do`,
+          '# SENTINEL_HOSTS is a list of the Sentinels\' pod names (split on spaces, never globbed).',
+          'set -f',
+          'for s in $SENTINEL_HOSTS; do',
           '  [ "$s" = "$POD_FQDN" ] && continue',
-          `  MASTER=$(redis-cli -h "$s" -p 26379 sentinel get-master-addr-by-name ${masterSet} 2>/dev/null | head -n 1 || true)`,
+          '  MASTER=$(redis-cli -h "$s" -p 26379 sentinel get-master-addr-by-name "$MASTER_SET" 2>/dev/null | head -n 1 || true)',
           '  [ -n "$MASTER" ] && break',
           'done',
-          `[ -n "$MASTER" ] || MASTER="${ctx.podFqdn('', 0)}"`,
+          '[ -n "$MASTER" ] || MASTER="$SEED_HOST"',
           'cat > /tmp/sentinel.conf <<EOF',
           'port 26379',
           'dir /tmp',
@@ -178,11 +188,12 @@ export function redisEngine(o: RedisEngineOptions = {}): EngineDefinition {
           'sentinel announce-hostnames yes',
           'sentinel announce-ip $POD_FQDN',
           'requirepass "$REDIS_PASSWORD"',
-          `sentinel monitor ${masterSet} $MASTER 6379 ${majority(sentinels)}`,
-          `sentinel auth-pass ${masterSet} "$REDIS_PASSWORD"`,
-          `sentinel down-after-milliseconds ${masterSet} 10000`,
-          `sentinel failover-timeout ${masterSet} 60000`,
-          `sentinel parallel-syncs ${masterSet} 1`,
+          // MASTER_SET is checked at input ([A-Za-z0-9._-]): one word in Sentinel's configuration.
+          'sentinel monitor $MASTER_SET $MASTER 6379 $SENTINEL_QUORUM',
+          'sentinel auth-pass $MASTER_SET "$REDIS_PASSWORD"',
+          'sentinel down-after-milliseconds $MASTER_SET 10000',
+          'sentinel failover-timeout $MASTER_SET 60000',
+          'sentinel parallel-syncs $MASTER_SET 1',
           'EOF',
           'exec redis-sentinel /tmp/sentinel.conf',
           '',
@@ -208,7 +219,7 @@ export function redisEngine(o: RedisEngineOptions = {}): EngineDefinition {
             name: 'redis',
             image,
             command: ['sh', '/etc/redis/start.sh'],
-            env: [secretEnv('REDIS_PASSWORD', ctx.credentialsSecret), cliAuth(ctx), env('REDIS_REPLICATION', String(ctx.replicas > 1)), ...podFqdn(ctx)],
+            env: [secretEnv('REDIS_PASSWORD', ctx.credentialsSecret), cliAuth(ctx), env('REDIS_REPLICATION', String(ctx.replicas > 1)), ...podFqdn(ctx), ...topologyEnv(ctx)],
             ports: [containerPort(PORT)],
             resources: resourcesJson(ctx.resources),
             ...probes(execShell(redisPing)),
@@ -239,7 +250,7 @@ export function redisEngine(o: RedisEngineOptions = {}): EngineDefinition {
             name: 'sentinel',
             image,
             command: ['sh', '/etc/redis/sentinel.sh'],
-            env: [secretEnv('REDIS_PASSWORD', ctx.credentialsSecret), cliAuth(ctx), ...podFqdn(ctx)],
+            env: [secretEnv('REDIS_PASSWORD', ctx.credentialsSecret), cliAuth(ctx), ...podFqdn(ctx), ...topologyEnv(ctx), env('SENTINEL_QUORUM', String(majority(sentinels)))],
             ports: [containerPort(SENTINEL_PORT)],
             resources: resourcesJson(SENTINEL_RESOURCES),
             ...probes(execShell('redis-cli -p 26379 ping | grep -q PONG'), 120),
@@ -281,15 +292,16 @@ export function redisEngine(o: RedisEngineOptions = {}): EngineDefinition {
         name: 'dump',
         image,
         // redis-cli --rdb asks the server for a consistent RDB snapshot over the network.
-        command: ['sh', '-c', `set -eu\nredis-cli -h "${ctx.serviceFqdn(ctx.name)}" -p 6379 --rdb "/backup/${ctx.name}-$(date -u +%Y%m%dT%H%M%SZ).rdb"`],
-        env: [cliAuth(ctx)],
+        command: ['sh', '-c', 'set -eu\nredis-cli -h "$REDIS_HOST" -p 6379 --rdb "/backup/$DATASTORE_NAME-$(date -u +%Y%m%dT%H%M%SZ).rdb"'],
+        env: [cliAuth(ctx), env('REDIS_HOST', ctx.serviceFqdn(ctx.name)), env('DATASTORE_NAME', ctx.name)],
       }],
       upload: true,
     }),
     restore: (ctx: EngineContext, _s: RestoreSource): RestorePlan => ({
       // Only the seed pod (ordinal 0, the first master) restores; the other pods replicate from it.
       mode: 'init',
-      objectPattern: `${ctx.name}-*.rdb`,
+      objectPrefix: `${ctx.name}-`,
+      objectPattern: '*.rdb',
       skipWhen: '[ -e /data/appendonlydir ] || [ -e /data/dump.rdb ] || [ "${POD_NAME##*-}" != "0" ]',
       // POSIX sh defines no HOSTNAME: the ordinal comes from the pod name.
       fetchEnv: [{ name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } }],
@@ -301,7 +313,7 @@ export function redisEngine(o: RedisEngineOptions = {}): EngineDefinition {
         // let it write the AOF, then move both into place (the AOF directory last: it marks a complete restore).
         command: ['sh', '-c', [
           'set -eu',
-          `set -- /restore/${ctx.name}-*.rdb`,
+          'set -- /restore/"$DATASTORE_NAME"-*.rdb',
           '[ -e "$1" ] || exit 0',
           'rm -rf /data/.restoring && mkdir -p /data/.restoring',
           'cp "$1" /data/.restoring/dump.rdb',
@@ -320,6 +332,7 @@ export function redisEngine(o: RedisEngineOptions = {}): EngineDefinition {
           'rm -rf /data/.restoring',
           'echo "restore: $(basename "$1") restored into /data"',
         ].join('\n')],
+        env: [env('DATASTORE_NAME', ctx.name)],
         resources: resourcesJson(ctx.resources),
         volumeMounts: [{ name: 'data', mountPath: '/data' }, scratch('tmp', '/tmp', '64Mi').mount],
       }],
@@ -356,7 +369,7 @@ export function redisEngine(o: RedisEngineOptions = {}): EngineDefinition {
  * and land on the new master); while no server is master, connections are refused rather than sent to a replica.
  */
 function haproxyConfig(ctx: EngineContext): string {
-  const servers = Array.from({ length: ctx.replicas }, (_, i) => `  server ${ctx.name}-${i} ${ctx.podFqdn('', i)}:6379 check inter 1s fall 2 rise 2 resolvers cluster init-addr none on-marked-down shutdown-sessions`);
+  const servers = Array.from({ length: ctx.replicas }, (_, i) => `  server ${haproxyWord(`${ctx.name}-${i}`)} ${haproxyWord(`${ctx.podFqdn('', i)}:6379`)} check inter 1s fall 2 rise 2 resolvers cluster init-addr none on-marked-down shutdown-sessions`);
   return [
     'global',
     '  maxconn 4096',

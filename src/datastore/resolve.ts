@@ -11,9 +11,10 @@ import { fail } from '../core/errors';
 import { selectorLabels, workloadLabels } from '../core/labels';
 import { compareQuantities, isQuantity } from '../core/quantity';
 import { isCronExpression } from '../core/cron';
+import { endpointProblem, parseObjectStoreUrl } from '../core/grammars';
 import { isDns1123Label, labelValueProblem } from '../synth/schema-validator';
 import { DEFAULT_BACKUP_ENDPOINT, PROTECT_ANNOTATIONS, StatefulDatastoreProps } from './props';
-import { GCS_ENDPOINT, RESTORE_URL } from './restore';
+import { GCS_ENDPOINT } from './restore';
 import { BackupTarget, CLUSTER_DOMAIN, EngineContext, EngineDefinition, RestoreSource } from './types';
 
 /** Where an error is reported: the construct, or a construct path. */
@@ -23,8 +24,6 @@ export type ErrorScope = IConstruct | string;
 export const MAX_DATASTORE_NAME_LENGTH = 40;
 export const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const DNS1035_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
-/** Prefixes are plain path segments: they reach scripts and JSON bodies as data, and never need quoting. */
-const S3_URL = /^s3:\/\/([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])(\/[A-Za-z0-9._\/-]*)?$/;
 
 /** Everything the parts of a StatefulDatastore are built from. */
 export interface ResolvedDatastore {
@@ -58,6 +57,10 @@ export function resolveDatastore(scope: ErrorScope, props: StatefulDatastoreProp
     if (v !== undefined && (v === '' || labelValueProblem(v) !== undefined)) {
       fail(scope, k, v, 'must be a label value: 1-63 characters of [A-Za-z0-9_.-], starting and ending alphanumeric');
     }
+  }
+  // The version is an image tag and the version label: an OCI tag's grammar fits both (after labelSafe).
+  if (typeof def.version !== 'string' || !/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/.test(def.version)) {
+    fail(scope, 'engine.version', def.version, 'must be an image tag: 1-128 characters of letters, digits, "_", "." and "-", not starting with "." or "-"');
   }
   const protect = profile.protectStatefulResources ? { ...PROTECT_ANNOTATIONS } : {};
   const labels = workloadLabels({ name: props.name, component: 'datastore', partOf: props.partOf, team: props.team, version: labelSafe(def.version) });
@@ -152,13 +155,15 @@ export function resolveBackup(scope: ErrorScope, props: StatefulDatastoreProps, 
   if (destination === undefined) {
     fail(scope, 'profile.backups.destination', destination, 'is required while backups are enabled (profile.backups.enabled): an object-storage URL "s3://<bucket>[/<prefix>]" (or backup.destination on this datastore); to run without backups set profile.backups to { enabled: false }');
   }
-  const m = S3_URL.exec(destination);
-  if (!m) fail(scope, 'backup.destination', destination, 'must be an object-storage URL "s3://<bucket>[/<prefix>]" (a prefix of letters, digits, ".", "_", "-" and "/")');
-  const prefix = [...(m[2] ?? '').split('/').filter((s) => s.length > 0), props.namespace, props.name].join('/');
+  const url = parseObjectStoreUrl(destination, ['s3']);
+  if (typeof url === 'string') fail(scope, b.destination !== undefined ? 'backup.destination' : 'profile.backups.destination', destination, url);
+  const endpoint = b.endpoint ?? DEFAULT_BACKUP_ENDPOINT;
+  const bad = endpointProblem(endpoint);
+  if (bad) fail(scope, 'backup.endpoint', endpoint, bad);
   return {
-    bucket: m[1],
-    prefix,
-    endpoint: b.endpoint ?? DEFAULT_BACKUP_ENDPOINT,
+    bucket: url.bucket,
+    prefix: [...url.prefix, props.namespace, props.name].join('/'),
+    endpoint,
     retentionDays,
     credentialsSecret: `${props.name}-backup-credentials`,
     schedule,
@@ -182,10 +187,11 @@ export function resolveRestore(scope: ErrorScope, props: StatefulDatastoreProps,
   const from = props.restore?.from ?? profile.backups.restoreFrom;
   if (from === undefined) return undefined;
   const field = own ? 'restore.from' : 'profile.backups.restoreFrom';
-  const m = typeof from === 'string' ? RESTORE_URL.exec(from) : null;
-  if (!m) fail(scope, field, from, 'must be an object-storage URL "s3://<bucket>[/<prefix>]" or "gs://<bucket>[/<prefix>]" (a prefix of letters, digits, ".", "_", "-" and "/")');
-  const endpoint = (props.restore ? props.restore.endpoint : undefined) ?? (m[1] === 'gs' ? GCS_ENDPOINT : DEFAULT_BACKUP_ENDPOINT);
-  if (endpoint.length > 253 || !DNS1123_SUBDOMAIN.test(endpoint)) fail(scope, 'restore.endpoint', endpoint, 'must be a host name such as "s3.eu-west-1.amazonaws.com" (no scheme, no path)');
+  const url = parseObjectStoreUrl(from, ['s3', 'gs']);
+  if (typeof url === 'string') fail(scope, field, from, url);
+  const endpoint = (props.restore ? props.restore.endpoint : undefined) ?? (url.scheme === 'gs' ? GCS_ENDPOINT : DEFAULT_BACKUP_ENDPOINT);
+  const bad = endpointProblem(endpoint);
+  if (bad) fail(scope, 'restore.endpoint', endpoint, bad);
   if (props.managed) {
     if (own) fail(scope, field, from, 'a managed datastore restores through its provider (snapshots, point-in-time recovery): remove restore');
     return undefined;
@@ -195,8 +201,8 @@ export function resolveRestore(scope: ErrorScope, props: StatefulDatastoreProps,
     return undefined;
   }
   return {
-    bucket: m[2],
-    prefix: [...(m[3] ?? '').split('/').filter((s) => s.length > 0), props.namespace, props.name].join('/'),
+    bucket: url.bucket,
+    prefix: [...url.prefix, props.namespace, props.name].join('/'),
     endpoint,
     credentialsSecret: `${props.name}-restore-credentials`,
   };
@@ -208,7 +214,8 @@ export function withMinMemory(r: ResourceDefaults, min: string | undefined): Res
   return { requests: r.requests, limits: { ...r.limits, memory: min } };
 }
 
-/** Versions become label values (`RELEASE.2024-10-13T13-34-11Z` is fine, `+` is not). */
-function labelSafe(v: string): string {
-  return v.replace(/[^A-Za-z0-9_.-]/g, '_').slice(0, 63);
+/** Versions become label values (`RELEASE.2024-10-13T13-34-11Z` is fine, `+` is not; the ends must be alphanumeric). */
+function labelSafe(v: string): string | undefined {
+  const s = v.replace(/[^A-Za-z0-9_.-]/g, '_').slice(0, 63).replace(/^[^A-Za-z0-9]+|[^A-Za-z0-9]+$/g, '');
+  return s === '' ? undefined : s;
 }

@@ -1,4 +1,5 @@
 import { IConstruct } from 'constructs';
+import { endpointUrl, literalEnv } from '../core/encoders';
 import type { EndpointAuth, EndpointProps, EndpointProtocol, EndpointTls } from '../core/endpoint';
 import { IWorkload, WorkloadPort } from '../core/connections';
 import { ResourceDefaults } from '../core/environment-profile';
@@ -52,7 +53,12 @@ export interface RestorePlan {
    * server starts. `job`: a one-off Job `<name>-restore` that restores through the running server.
    */
   readonly mode: 'init' | 'job';
-  /** Shell `case` pattern of the engine's backup objects in the source prefix (names sort by timestamp). */
+  /**
+   * The engine's backup objects in the source prefix (names sort by timestamp): a literal start, e.g. the datastore's
+   * name and a dash, given to the script as data, and a shell `case` pattern for the rest (code of the engine, e.g.
+   * `*Z/`). The script matches `"$OBJECT_PREFIX"<objectPattern>`.
+   */
+  readonly objectPrefix: string;
   readonly objectPattern: string;
   /** init mode: shell condition that is true when this pod must not restore (its volume holds data, or it is not the seed pod). */
   readonly skipWhen?: string;
@@ -296,9 +302,29 @@ export function secretEnv(name: string, secret: string, key: string = name): Rec
   return { name, valueFrom: { secretKeyRef: { name: secret, key } } };
 }
 
-/** A plain env var. */
+/** A plain env var: the container sees exactly `value` (Kubernetes' `$(...)` expansion cannot touch it). */
 export function env(name: string, value: string): Record<string, any> {
-  return { name, value };
+  return literalEnv(name, value);
+}
+
+/**
+ * Where a backup writes, as environment variables of its scripts (never part of their text): the endpoint's URL, the
+ * bucket and the prefix (`<destination prefix>/<namespace>/<name>`).
+ */
+export function backupTargetEnv(b: BackupTarget): Record<string, any>[] {
+  return [env('BACKUP_ENDPOINT_URL', endpointUrl(b.endpoint)), env('BACKUP_BUCKET', b.bucket), env('BACKUP_PREFIX', b.prefix)];
+}
+
+/**
+ * Where a restore reads from, as environment variables of its scripts (never part of their text): the endpoint's
+ * URL, the bucket and the prefix.
+ */
+export function restoreSourceEnv(source: RestoreSource): Record<string, any>[] {
+  return [
+    env('SOURCE_ENDPOINT_URL', endpointUrl(source.endpoint)),
+    env('SOURCE_BUCKET', source.bucket),
+    env('SOURCE_PREFIX', source.prefix),
+  ];
 }
 
 /** A container port entry. */

@@ -8,6 +8,7 @@ import { ApiObject, Chart } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import { EnvironmentChart } from '../core/environment-chart';
 import { fail } from '../core/errors';
+import { withFastToJson } from '../synth/fast-json';
 import { LABEL_TIER, NamespaceTier, TieredNamespace } from './delivery-group';
 
 /** Kinds whose objects hold data themselves (`apiVersion group` + kind; core group ""). */
@@ -88,7 +89,7 @@ export class NamespaceTiers {
 /** True when a StatefulSet's JSON claims volumes; unknown (its values do not resolve yet) counts as true. */
 function claimsVolumes(o: ApiObject): boolean {
   try {
-    const spec = o.toJson()?.spec;
+    const spec = withFastToJson(() => o.toJson())?.spec;
     return Array.isArray(spec?.volumeClaimTemplates) && spec.volumeClaimTemplates.length > 0;
   } catch {
     return true;
@@ -121,7 +122,9 @@ export function deriveNamespaceTiers(chart: Chart, overrides: readonly TieredNam
     if (ns !== undefined) {
       used.add(ns);
       const gk = groupKind(c);
-      if (DATA_KINDS.has(gk) || (gk === 'apps/StatefulSet' && claimsVolumes(c))) addEvidence(ns, c);
+      // Objects below a registered data holder are named by the holder (see holds()): no need to resolve them.
+      const underHolder = () => tiers._data(ns).some((h) => c.node.path.startsWith(`${h.node.path}/`));
+      if (DATA_KINDS.has(gk) || (gk === 'apps/StatefulSet' && !underHolder() && claimsVolumes(c))) addEvidence(ns, c);
     }
     if (c.kind === 'Namespace' && c.apiVersion === 'v1' && c.metadata.name !== undefined) created.set(c.metadata.name, c);
   }

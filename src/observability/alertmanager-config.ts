@@ -3,7 +3,9 @@
  * mounted from an ExternalSecret, routes by severity and team, grouping, and critical-inhibits-warning.
  */
 import { IConstruct } from 'constructs';
+import { alertmanagerMatcher } from '../core/encoders';
 import { fail } from '../core/errors';
+import { endpointProblem, prometheusLabelNameProblem } from '../core/grammars';
 import { isPrometheusDuration, SecretKeyRef } from './common';
 
 /** The receiver types Alertmanager is configured for. */
@@ -123,6 +125,9 @@ function credentialKey(r: Receiver): string | undefined {
   }
 }
 
+/** An e-mail address as Alertmanager's fields take it: no spaces, no template braces. */
+const EMAIL = /^[A-Za-z0-9.!#$%&'*+/=?^_`|~-]+@[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*$/;
+
 /** Checks receivers and routes; throws a PlatformConfigError naming the offending entry. */
 export function validateAlerting(scope: IConstruct, a: AlertingProps): void {
   const names = new Set<string>();
@@ -139,6 +144,17 @@ export function validateAlerting(scope: IConstruct, a: AlertingProps): void {
     for (const key of required) {
       if (typeof r.options[key] !== 'string' || r.options[key] === '') fail(scope, `alerting.receivers[${i}].${key}`, r.options[key], `a ${r.type} receiver needs ${required.join(', ')}`);
     }
+    // Alertmanager expands Go templates in these fields when it notifies: only plain addresses and names are taken.
+    const o = r.options;
+    const check = (key: string, ok: boolean, allowed: string) => { if (o[key] !== undefined && !ok) fail(scope, `alerting.receivers[${i}].${key}`, o[key], allowed); };
+    if (r.type === 'email') {
+      check('to', typeof o.to === 'string' && o.to.split(',').every((a) => EMAIL.test(a.trim())), 'must be one or more e-mail addresses separated by "," (name@example.com)');
+      check('from', typeof o.from === 'string' && EMAIL.test(o.from), 'must be an e-mail address (name@example.com)');
+      check('smarthost', typeof o.smarthost === 'string' && /:[0-9]{1,5}$/.test(o.smarthost) && endpointProblem(o.smarthost) === undefined, 'must be the SMTP relay as "host:port", e.g. "smtp.example.com:587"');
+      check('authUsername', typeof o.authUsername === 'string' && /^[\x21-\x7e]{1,256}$/.test(o.authUsername), 'must be a user name of printable ASCII characters without spaces');
+    }
+    if (r.type === 'slack') check('channel', typeof o.channel === 'string' && /^[#@]?[A-Za-z0-9][A-Za-z0-9._-]{0,79}$/.test(o.channel), 'must be a Slack channel such as "#team-alerts" (letters, digits, ".", "_" and "-", at most 80)');
+    if (o.remoteKey !== undefined) check('remoteKey', typeof o.remoteKey === 'string' && /^[A-Za-z0-9][A-Za-z0-9._\/-]{0,252}$/.test(o.remoteKey), 'must be a secret store key of letters, digits, ".", "_", "-" and "/"');
   });
   const known = () => [...names].sort().join(', ') || 'none';
   if (!names.has(a.defaultReceiver)) {
@@ -147,9 +163,18 @@ export function validateAlerting(scope: IConstruct, a: AlertingProps): void {
   const checkRoutes = (routes: readonly AlertRoute[], path: string): void => routes.forEach((r, i) => {
     if (!names.has(r.receiver)) fail(scope, `${path}[${i}].receiver`, r.receiver, `no receiver named "${r.receiver}"; receivers: ${known()}`);
     if (Object.keys(r.matchers).length === 0) fail(scope, `${path}[${i}].matchers`, r.matchers, 'a route needs at least one matcher (an empty one would catch every alert)');
+    for (const [k, v] of Object.entries(r.matchers)) {
+      const p = prometheusLabelNameProblem(k);
+      if (p) fail(scope, `${path}[${i}].matchers`, k, p);
+      if (typeof v !== 'string') fail(scope, `${path}[${i}].matchers.${k}`, v, 'must be a label value (a string)');
+    }
     checkRoutes(r.routes ?? [], `${path}[${i}].routes`);
   });
   checkRoutes(a.routes ?? [], 'alerting.routes');
+  (a.groupBy ?? []).forEach((l, i) => {
+    const p = prometheusLabelNameProblem(l);
+    if (p && l !== '...') fail(scope, `alerting.groupBy[${i}]`, l, `${p}, or "..."`);
+  });
   for (const key of ['groupWait', 'groupInterval', 'repeatInterval'] as const) {
     const v = a[key];
     if (v !== undefined && !isPrometheusDuration(v)) fail(scope, `alerting.${key}`, v, 'must be a duration such as "5m"');
@@ -203,7 +228,7 @@ function renderReceiver(r: Receiver): Record<string, unknown> {
 function renderRoute(r: AlertRoute): Record<string, unknown> {
   return {
     receiver: r.receiver,
-    matchers: Object.entries(r.matchers).map(([k, v]) => `${k}=${JSON.stringify(v)}`),
+    matchers: Object.entries(r.matchers).map(([k, v]) => alertmanagerMatcher(k, v)),
     ...(r.continue ? { continue: true } : {}),
     ...(r.routes && r.routes.length > 0 ? { routes: r.routes.map(renderRoute) } : {}),
   };

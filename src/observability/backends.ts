@@ -2,6 +2,7 @@
 import type { IWorkload } from '../core/connections';
 import { Endpoint, requireExpectation } from '../core/endpoint';
 import { fail } from '../core/errors';
+import { lokiTenantProblem } from '../core/grammars';
 import { ComponentResources, NetworkPeer } from './common';
 
 /** Fluent Bit's user on a log backend of the library (one of the server's users). */
@@ -88,6 +89,7 @@ export interface LogConnection {
 }
 
 const HOST = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+/** Elasticsearch's index name rules, narrowed: lowercase, no "\\/*?\"<>| ,#:", never "." or ".."; room for `-YYYY.MM.DD`. */
 const INDEX_PREFIX = /^[a-z0-9][a-z0-9._-]{0,200}$/;
 const USER = /^[A-Za-z0-9_][A-Za-z0-9_.@-]{0,63}$/;
 
@@ -124,6 +126,10 @@ export class LogBackend {
   public connectionFor(client: IWorkload, role: 'shipper' | 'reader', field: string): LogConnection {
     const o = this.options;
     if (this.indexPrefix !== undefined && !INDEX_PREFIX.test(this.indexPrefix)) fail(client, `${field}.indexPrefix`, this.indexPrefix, 'must be an index name prefix: lowercase letters, digits, ".", "_" and "-"');
+    if (this.tenant !== undefined) {
+      const p = lokiTenantProblem(this.tenant);
+      if (p) fail(client, `${field}.tenant`, this.tenant, p);
+    }
     if ('endpoint' in o) {
       const e = o.endpoint;
       requireExpectation(client.node.path, `${field}.tls`, { tls: o.tls, auth: 'password' }, e);

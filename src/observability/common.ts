@@ -1,6 +1,5 @@
 /** Building blocks shared by the components of the {@link ObservabilityStack}: validation, resources, network peers, policies. */
 import { createHash } from 'crypto';
-import * as yaml from 'js-yaml';
 import { Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import {
@@ -12,29 +11,15 @@ import { IntOrString, KubeNetworkPolicy, NetworkPolicyPeer, NetworkPolicyPort, Q
 import { ConnectionGraph, dnsEgressRule, IWorkload, peersOf, policyPorts } from '../core/connections';
 import { addExternalSecret } from '../core/external-secret';
 import { restrictedContainerSecurityContext } from '../core/security';
-import { isYaml11Ambiguous } from '../synth/yaml';
+import { configYaml } from '../core/encoders';
+
+export { configYaml };
 
 /** A Prometheus duration (`15d`, `1h30m`, `500ms`). */
 const PROMETHEUS_DURATION = /^(?:[0-9]+y)?(?:[0-9]+w)?(?:[0-9]+d)?(?:[0-9]+h)?(?:[0-9]+m)?(?:[0-9]+s)?(?:[0-9]+ms)?$/;
 /** A Prometheus byte size as accepted by `--storage.tsdb.retention.size` (`512MB`, `45GB`). */
 const PROMETHEUS_SIZE = /^([0-9]+)(B|KB|MB|GB|TB|PB|EB)$/;
 const SIZE_UNITS: Record<string, number> = { B: 1, KB: 2 ** 10, MB: 2 ** 20, GB: 2 ** 30, TB: 2 ** 40, PB: 2 ** 50, EB: 2 ** 60 };
-
-/** Quotes strings Go's YAML 1.1 decoder (Prometheus, Alertmanager) would read as something else. */
-const YAML11_COMPAT = new yaml.Type('tag:cdk8s-platform/observability-yaml11', {
-  kind: 'scalar',
-  resolve: (data: string) => typeof data === 'string' && isYaml11Ambiguous(data),
-  construct: (data: string) => data,
-});
-const CONFIG_SCHEMA = yaml.DEFAULT_SCHEMA.extend({ implicit: [YAML11_COMPAT] });
-
-/**
- * A configuration file (prometheus.yml, rule files, alertmanager.yml) as YAML. Keys keep the order they are
- * written in (`alert` before `expr`, as people read rule files), unlike Kubernetes documents.
- */
-export function configYaml(doc: unknown): string {
-  return yaml.dump(doc, { schema: CONFIG_SCHEMA, lineWidth: -1, noRefs: true, quotingType: "'" });
-}
 
 /** True when `s` is a non-empty Prometheus duration. */
 export function isPrometheusDuration(s: unknown): s is string {

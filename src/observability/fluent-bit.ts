@@ -7,6 +7,7 @@ import {
   IntOrString, KubeClusterRole, KubeClusterRoleBinding, KubeConfigMap, KubeDaemonSet, KubeServiceAccount,
 } from '../../imports/k8s';
 import { ConnectionGraph, IWorkload, WorkloadPort } from '../core/connections';
+import { FluentBitSection, fluentBitEnvRef, renderFluentBitConfig as renderSections } from '../core/encoders';
 import { selectorLabels } from '../core/labels';
 import { NamespaceTier } from '../gitops/delivery-group';
 import { PlatformNamespace } from '../tenancy/platform-namespace';
@@ -47,90 +48,97 @@ export interface FluentBitProps {
  * the node's disk.
  */
 export function renderFluentBitConfig(backend: LogBackend, connection: LogConnection, environment: string): string {
-  const service = [
-    '[SERVICE]',
-    '    Flush                     5',
-    '    Log_Level                 info',
-    '    Daemon                    off',
-    '    Parsers_File              /fluent-bit/etc/parsers.conf',
-    '    HTTP_Server               On',
-    '    HTTP_Listen               0.0.0.0',
-    `    HTTP_Port                 ${FLUENT_BIT_METRICS_PORT}`,
-    '    Health_Check              On',
-    '    storage.path              /var/lib/fluent-bit/storage',
-    '    storage.sync              normal',
-    `    storage.max_chunks_up     ${FLUENT_BIT_MAX_CHUNKS_UP}`,
-    `    storage.backlog.mem_limit ${FLUENT_BIT_BACKLOG_MEM_LIMIT}`,
-    `    scheduler.cap             ${FLUENT_BIT_RETRY_CAP_SECONDS}`,
+  const service: FluentBitSection = {
+    name: 'SERVICE',
+    entries: [
+      ['Flush', '5'],
+      ['Log_Level', 'info'],
+      ['Daemon', 'off'],
+      ['Parsers_File', '/fluent-bit/etc/parsers.conf'],
+      ['HTTP_Server', 'On'],
+      ['HTTP_Listen', '0.0.0.0'],
+      ['HTTP_Port', String(FLUENT_BIT_METRICS_PORT)],
+      ['Health_Check', 'On'],
+      ['storage.path', '/var/lib/fluent-bit/storage'],
+      ['storage.sync', 'normal'],
+      ['storage.max_chunks_up', String(FLUENT_BIT_MAX_CHUNKS_UP)],
+      ['storage.backlog.mem_limit', FLUENT_BIT_BACKLOG_MEM_LIMIT],
+      ['scheduler.cap', String(FLUENT_BIT_RETRY_CAP_SECONDS)],
+    ],
+  };
+  const input: FluentBitSection = {
+    name: 'INPUT',
+    entries: [
+      ['Name', 'tail'],
+      ['Tag', 'kube.*'],
+      ['Path', '/var/log/containers/*.log'],
+      // Its own logs would loop back through the pipeline.
+      ['Exclude_Path', `/var/log/containers/${FLUENT_BIT_NAME}-*.log`],
+      ['multiline.parser', 'docker, cri'],
+      ['DB', '/var/lib/fluent-bit/tail.db'],
+      ['Mem_Buf_Limit', '32MB'],
+      ['Skip_Long_Lines', 'On'],
+      ['storage.type', 'filesystem'],
+    ],
+  };
+  const kubernetes: FluentBitSection = {
+    name: 'FILTER',
+    entries: [
+      ['Name', 'kubernetes'],
+      ['Match', 'kube.*'],
+      ['Kube_URL', 'https://kubernetes.default.svc:443'],
+      ['Merge_Log', 'On'],
+      ['Keep_Log', 'Off'],
+      ['K8S-Logging.Parser', 'On'],
+      ['K8S-Logging.Exclude', 'On'],
+      ['Labels', 'On'],
+      ['Annotations', 'Off'],
+    ],
+  };
+  const modify: FluentBitSection = { name: 'FILTER', entries: [['Name', 'modify'], ['Match', 'kube.*'], ['Add', `environment ${environment}`]] };
+  const tls: Array<[string, string]> = connection.tls ? [['tls', 'On'], ['tls.verify', 'On']] : [['tls', 'Off']];
+  const bounded: Array<[string, string]> = [
+    ['Retry_Limit', String(FLUENT_BIT_RETRY_LIMIT)],
+    ['storage.total_limit_size', FLUENT_BIT_BUFFER_LIMIT],
   ];
-  const input = [
-    '[INPUT]',
-    '    Name              tail',
-    '    Tag               kube.*',
-    '    Path              /var/log/containers/*.log',
-    // Its own logs would loop back through the pipeline.
-    `    Exclude_Path      /var/log/containers/${FLUENT_BIT_NAME}-*.log`,
-    '    multiline.parser  docker, cri',
-    '    DB                /var/lib/fluent-bit/tail.db',
-    '    Mem_Buf_Limit     32MB',
-    '    Skip_Long_Lines   On',
-    '    storage.type      filesystem',
-  ];
-  const filter = [
-    '[FILTER]',
-    '    Name                kubernetes',
-    '    Match               kube.*',
-    '    Kube_URL            https://kubernetes.default.svc:443',
-    '    Merge_Log           On',
-    '    Keep_Log            Off',
-    '    K8S-Logging.Parser  On',
-    '    K8S-Logging.Exclude On',
-    '    Labels              On',
-    '    Annotations         Off',
-    '',
-    '[FILTER]',
-    '    Name    modify',
-    '    Match   kube.*',
-    `    Add     environment ${environment}`,
-  ];
-  const tls = connection.tls ? ['    tls                      On', '    tls.verify               On'] : ['    tls                      Off'];
-  const bounded = [
-    `    Retry_Limit              ${FLUENT_BIT_RETRY_LIMIT}`,
-    `    storage.total_limit_size ${FLUENT_BIT_BUFFER_LIMIT}`,
-  ];
-  const output = backend.kind === 'elasticsearch' ? [
-    '[OUTPUT]',
-    '    Name                     es',
-    '    Match                    kube.*',
-    `    Host                     ${connection.host}`,
-    `    Port                     ${connection.port}`,
-    // Expanded by Fluent Bit from the environment (the connection Secret), never written here.
-    '    HTTP_User                ${ES_USER}',
-    '    HTTP_Passwd              ${ES_PASSWORD}',
-    // Documents are only ever added: the role the user has on the server allows exactly that.
-    '    Write_Operation          create',
-    '    Logstash_Format          On',
-    `    Logstash_Prefix          ${backend.indexPrefix}`,
-    '    Suppress_Type_Name       On',
-    '    Replace_Dots             On',
-    '    Trace_Error              On',
-    ...bounded,
-    ...tls,
-  ] : [
-    '[OUTPUT]',
-    '    Name                     loki',
-    '    Match                    kube.*',
-    `    Host                     ${connection.host}`,
-    `    Port                     ${connection.port}`,
-    ...(backend.tenant ? [`    Tenant_ID                ${backend.tenant}`] : []),
-    `    Labels                   job=fluent-bit, environment=${environment}`,
-    '    Label_Keys               $kubernetes[\'namespace_name\'],$kubernetes[\'pod_name\'],$kubernetes[\'container_name\']',
-    '    Remove_Keys              kubernetes',
-    '    Line_Format              json',
-    ...bounded,
-    ...tls,
-  ];
-  return [...service, '', ...input, '', ...filter, '', ...output, ''].join('\n');
+  const output: FluentBitSection = backend.kind === 'elasticsearch' ? {
+    name: 'OUTPUT',
+    entries: [
+      ['Name', 'es'],
+      ['Match', 'kube.*'],
+      ['Host', connection.host],
+      ['Port', String(connection.port)],
+      // Expanded by Fluent Bit from the environment (the connection Secret), never written here.
+      ['HTTP_User', fluentBitEnvRef('ES_USER')],
+      ['HTTP_Passwd', fluentBitEnvRef('ES_PASSWORD')],
+      // Documents are only ever added: the role the user has on the server allows exactly that.
+      ['Write_Operation', 'create'],
+      ['Logstash_Format', 'On'],
+      ['Logstash_Prefix', backend.indexPrefix!],
+      ['Suppress_Type_Name', 'On'],
+      ['Replace_Dots', 'On'],
+      ['Trace_Error', 'On'],
+      ...bounded,
+      ...tls,
+    ],
+  } : {
+    name: 'OUTPUT',
+    entries: [
+      ['Name', 'loki'],
+      ['Match', 'kube.*'],
+      ['Host', connection.host],
+      ['Port', String(connection.port)],
+      ...(backend.tenant ? [['Tenant_ID', backend.tenant] as [string, string]] : []),
+      ['Labels', `job=fluent-bit, environment=${environment}`],
+      ['Label_Keys', '$kubernetes[\'namespace_name\'],$kubernetes[\'pod_name\'],$kubernetes[\'container_name\']'],
+      ['Remove_Keys', 'kubernetes'],
+      ['Line_Format', 'json'],
+      ...bounded,
+      ...tls,
+    ],
+  };
+  // One encoder for the format: it refuses a value with a line break or `${`, so nothing here can add an entry.
+  return renderSections([service, input, kubernetes, modify, output]);
 }
 
 /** The node agent and its namespace. */

@@ -5,6 +5,7 @@ import { apiServerOf, nodeCidrsOf } from '../core/cluster-services';
 import { ConnectionGraph } from '../core/connections';
 import { EnvironmentChart } from '../core/environment-chart';
 import { fail, uniqueId } from '../core/errors';
+import { hostProblem, httpUrlProblem } from '../core/grammars';
 import { isQuantity } from '../core/quantity';
 import { selectorLabels } from '../core/labels';
 import { MonitoringRegistry } from '../core/monitoring-registry';
@@ -91,6 +92,17 @@ export interface ObservabilityStackProps {
   readonly nodeCidrs?: readonly string[];
 }
 
+/** An external Jaeger's host, ports and query URL reach the collector's and Grafana's configuration files: checked here. */
+function checkTraceEndpoint(scope: Construct, e: TraceEndpoint): void {
+  const host = hostProblem(e.host);
+  if (host) fail(scope, 'traces.host', e.host, host);
+  for (const [field, port] of [['traces.otlpGrpcPort', e.otlpGrpcPort], ['traces.queryPort', e.queryPort]] as const) {
+    if (!Number.isInteger(port) || port < 1 || port > 65535) fail(scope, field, port, 'must be a port number from 1 to 65535');
+  }
+  const url = httpUrlProblem(e.queryUrl);
+  if (url) fail(scope, 'traces.queryUrl', e.queryUrl, url);
+}
+
 /**
  * The environment's monitoring: Prometheus, Alertmanager, Grafana, Fluent Bit and the OpenTelemetry Collector,
  * built from what workloads register in the {@link MonitoringRegistry}. In operator mode
@@ -117,6 +129,7 @@ export class ObservabilityStack extends Construct {
   private readonly props: ObservabilityStackProps;
   private readonly registry: MonitoringRegistry;
   private operatorResourcesCreated = false;
+  private readonly ruleYaml = new Map<string, string>();
 
   public constructor(scope: Construct, id: string, props: ObservabilityStackProps) {
     super(scope, uniqueId(scope, id));
@@ -153,6 +166,7 @@ export class ObservabilityStack extends Construct {
     };
     const ha = profile.highAvailability;
     const jaeger = props.traces?.inCluster ? resolveJaegerSettings(this, props.traces) : undefined;
+    if (props.traces?.external) checkTraceEndpoint(this, props.traces.external);
     const traceEndpoint: TraceEndpoint | undefined = props.traces && (jaeger ? jaegerEndpoint(this.namespace) : props.traces.external);
 
     const replicas = {
@@ -265,7 +279,15 @@ export class ObservabilityStack extends Construct {
   public ruleFiles(): Record<string, string> {
     const out: Record<string, string> = {};
     for (const f of ruleGroupsFor(this, this.registry.targets(), this.thresholds, this.props.runbookBaseUrl)) {
-      out[f.file] = configYaml({ groups: [f.group] });
+      // Read several times per synth (ConfigMap data, pod checksum): the YAML of an unchanged group is reused. The
+      // groups are plain JSON data (strings, numbers, objects), so their JSON text identifies them.
+      const key = JSON.stringify(f.group);
+      let text = this.ruleYaml.get(key);
+      if (text === undefined) {
+        text = configYaml({ groups: [f.group] });
+        this.ruleYaml.set(key, text);
+      }
+      out[f.file] = text;
     }
     return out;
   }

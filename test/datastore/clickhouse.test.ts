@@ -27,7 +27,10 @@ describe('Engine.clickhouse', () => {
     expect(cm['server.xml']).toContain('<replica><host>events-1.events-headless.analytics.svc.cluster.local</host>');
     expect(cm['keeper.xml']).toContain('<server><id>3</id><hostname>events-keeper-2.events-headless.analytics.svc.cluster.local</hostname><port>9234</port></server>');
     expect(r.find('PodDisruptionBudget', 'events-keeper').spec.minAvailable).toBe(2);
-    expect(r.find('CronJob', 'events-backup').spec.jobTemplate.spec.template.spec.initContainers[0].command[2]).toContain("ON CLUSTER 'events' TO S3('$TARGET')");
+    const backup = r.find('CronJob', 'events-backup').spec.jobTemplate.spec.template.spec.initContainers[0];
+    expect(backup.command[2]).toContain('--query "$BACKUP_STATEMENT TO S3(\'$TARGET\')"');
+    expect(backup.env).toContainEqual({ name: 'BACKUP_STATEMENT', value: "BACKUP ALL EXCEPT DATABASES system, information_schema, INFORMATION_SCHEMA ON CLUSTER 'events'" });
+    expect(backup.env).toContainEqual({ name: 'BACKUP_URL_PREFIX', value: 'https://s3.amazonaws.com/platform-backups-production/analytics/events/events-' });
   });
 
   it('minimal snapshot (development)', () => { expect(build().docs).toMatchSnapshot(); });

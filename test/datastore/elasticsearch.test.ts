@@ -1,3 +1,4 @@
+import { load } from 'js-yaml';
 import { describe, expect, it } from 'vitest';
 import { Engine, StatefulDatastore, EnvironmentProfile } from '../../src';
 import { development, production, synthEnv } from '../helpers';
@@ -17,9 +18,9 @@ describe('Engine.elasticsearch', () => {
   it('HA: three master-eligible nodes discovered through the headless Service, transport TLS from cert-manager', () => {
     const r = build(production);
     expect(r.find('StatefulSet', 'search').spec).toMatchObject({ replicas: 3, podManagementPolicy: 'Parallel' });
-    const yml = r.find('ConfigMap', 'search-config').data['elasticsearch.yml'];
-    expect(yml).toContain('discovery.seed_hosts: [search-headless]');
-    expect(yml).toContain('cluster.initial_master_nodes: [search-0, search-1, search-2]');
+    const yml = load(r.find('ConfigMap', 'search-config').data['elasticsearch.yml']) as Record<string, unknown>;
+    expect(yml['discovery.seed_hosts']).toEqual(['search-headless']);
+    expect(yml['cluster.initial_master_nodes']).toEqual(['search-0', 'search-1', 'search-2']);
     expect(r.find('Certificate', 'search-transport').spec.secretName).toBe('search-transport-tls');
     expect(r.find('PodDisruptionBudget', 'search').spec.minAvailable).toBe(2);
     const snap = r.find('CronJob', 'search-backup').spec.jobTemplate.spec.template.spec;
@@ -39,7 +40,7 @@ describe('Engine.elasticsearch', () => {
     // Today the leaf was self-signed and its own ca.crt: a renewal with a new key broke trust between nodes.
     expect(leaf.issuerRef).toEqual({ name: 'search-transport-ca', kind: 'Issuer', group: 'cert-manager.io' });
     expect(leaf.isCA).toBeUndefined();
-    expect(r.find('ConfigMap', 'search-config').data['elasticsearch.yml']).toContain('xpack.security.transport.ssl.certificate_authorities: [certs/ca.crt]');
+    expect((load(r.find('ConfigMap', 'search-config').data['elasticsearch.yml']) as Record<string, unknown>)['xpack.security.transport.ssl.certificate_authorities']).toEqual(['certs/ca.crt']);
   });
 
   it('GIVEN users WHEN synthesized THEN each gets a file-realm role and user provisioned from its stored password, and the http endpoint offers them', () => {

@@ -19,3 +19,12 @@ export function isValidPromQL(expr: string): boolean {
   parser.parse(expr).iterate({ enter: (n) => { if (n.type.isError) ok = false; } });
   return ok;
 }
+
+/**
+ * The script of a container (`sh -c <script>`) with its literal environment variables (`$NAME`, `${NAME}`) replaced by
+ * their values: what the shell runs for this datastore. Variables from Secrets and field refs stay as they are.
+ */
+export function effectiveScript(container: { command?: string[]; env?: Array<{ name: string; value?: string }> }): string {
+  const vars = new Map((container.env ?? []).filter((e) => e.value !== undefined).map((e) => [e.name, e.value!.replace(/\$\$/g, '$')]));
+  return String(container.command?.[2] ?? '').replace(/\$\{([A-Z_][A-Z0-9_]*)\}|\$([A-Z_][A-Z0-9_]*)/g, (m, a?: string, b?: string) => vars.get((a ?? b)!) ?? m);
+}

@@ -66,8 +66,12 @@ describe('HA Redis from the generated configuration, on loopback', () => {
     return p;
   }
 
-  const podEnv = (p: Pod) => ({ HOSTNAME: p.name, POD_NAME: p.name, POD_FQDN: p.ip, REDIS_PASSWORD: PASSWORD, REDISCLI_AUTH: PASSWORD, REDIS_REPLICATION: 'true' });
-  const startServer = (p: Pod) => procs.start(p.name, 'sh', [path.join(p.dir, 'etc', 'start.sh')], { env: podEnv(p) });
+  /** The generated container's literal variables (the scripts' data: seed, Sentinels, master set), relocated, and the pod's own. */
+  let generatedEnv: { server: Record<string, string>; sentinel: Record<string, string> };
+  const literalEnv = (container: { env?: Array<{ name: string; value?: string }> }): Record<string, string> =>
+    Object.fromEntries((container.env ?? []).filter((e) => e.value !== undefined && !e.value.includes('$(')).map((e) => [e.name, [...hosts].reduce((v, [fqdn, ip]) => v.split(fqdn).join(ip), e.value!)]));
+  const podEnv = (p: Pod, role: 'server' | 'sentinel') => ({ ...generatedEnv[role], HOSTNAME: p.name, POD_NAME: p.name, POD_FQDN: p.ip, REDIS_PASSWORD: PASSWORD, REDISCLI_AUTH: PASSWORD });
+  const startServer = (p: Pod) => procs.start(p.name, 'sh', [path.join(p.dir, 'etc', 'start.sh')], { env: podEnv(p, 'server') });
   const master = () => servers.find((s) => role(s.ip) === 'master');
   /** What the kubelet's readiness probe asks: the Service sends traffic to the proxy only while this is 200. */
   const proxyReady = async () => {
@@ -89,6 +93,11 @@ describe('HA Redis from the generated configuration, on loopback', () => {
       hosts.set(`${NAME}-${i}.${NAME}-headless.${NS}.svc.cluster.local`, ips[i]);
       hosts.set(`${NAME}-sentinel-${i}.${NAME}-headless.${NS}.svc.cluster.local`, ips[3 + i]);
     }
+    generatedEnv = {
+      server: literalEnv(r.find('StatefulSet', NAME).spec.template.spec.containers[0]),
+      sentinel: literalEnv(r.find('StatefulSet', `${NAME}-sentinel`).spec.template.spec.containers[0]),
+    };
+    expect(generatedEnv.server.REDIS_REPLICATION).toBe('true');
     servers = [0, 1, 2].map((i) => pod(`${NAME}-${i}`, ips[i], ['redis.conf', 'start.sh']));
     sentinels = [0, 1, 2].map((i) => pod(`${NAME}-sentinel-${i}`, ips[3 + i], ['sentinel.sh']));
     proxy = pod(`${NAME}-proxy-0`, ips[6], ['haproxy.cfg']);
@@ -96,7 +105,7 @@ describe('HA Redis from the generated configuration, on loopback', () => {
     startServer(servers[0]);
     await waitFor('the first server', () => (role(servers[0].ip) === 'master' ? true : undefined), 15_000, 200, () => procs.logs());
     for (const s of servers.slice(1)) startServer(s);
-    for (const s of sentinels) procs.start(s.name, 'sh', [path.join(s.dir, 'etc', 'sentinel.sh')], { env: podEnv(s) });
+    for (const s of sentinels) procs.start(s.name, 'sh', [path.join(s.dir, 'etc', 'sentinel.sh')], { env: podEnv(s, 'sentinel') });
     procs.start(proxy.name, 'haproxy', ['-db', '-f', path.join(proxy.dir, 'etc', 'haproxy.cfg')], { env: { REDIS_PASSWORD: PASSWORD } });
     await waitFor('two replicas in sync', () => (/connected_slaves:2/.test(cli(servers[0].ip, 6379, 'info', 'replication').out) ? true : undefined), 20_000, 200, () => procs.logs());
     // As in a running cluster, every Sentinel knows its peers and both replicas (learnt from the master's INFO every
@@ -128,6 +137,9 @@ describe('HA Redis from the generated configuration, on loopback', () => {
   });
 
   it('GIVEN the master crashes WHEN the Sentinels fail over THEN writes through the proxy and through the Sentinel-named master succeed, and the old master rejoins as a replica', async () => {
+    // The generated 10 s detection delay is kept in the configuration; here it is shortened at run time so the test
+    // does not wait for it (the failover path is the same).
+    for (const x of sentinels) expect(cli(x.ip, 26379, 'sentinel', 'set', 'mymaster', 'down-after-milliseconds', '1000').out).toContain('OK');
     await procs.kill(servers[0].name);
     const next = await waitFor('a new master elected by the Sentinels', () => {
       const addr = cli(sentinels[0].ip, 26379, 'sentinel', 'get-master-addr-by-name', 'mymaster').out.split('\n')[0];

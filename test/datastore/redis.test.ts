@@ -24,12 +24,17 @@ describe('Engine.redis', () => {
     expect(sentinel.spec.volumeClaimTemplates).toBeUndefined();
     expect(sentinel.spec.podManagementPolicy).toBe('Parallel');
     const cm = r.find('ConfigMap', 'sessions-config').data;
-    expect(cm['sentinel.sh']).toContain('sentinel monitor mymaster $MASTER 6379 2');
+    expect(cm['sentinel.sh']).toContain('sentinel monitor $MASTER_SET $MASTER 6379 $SENTINEL_QUORUM');
+    expect(sentinel.spec.template.spec.containers[0].env).toEqual(expect.arrayContaining([
+      { name: 'MASTER_SET', value: 'mymaster' },
+      { name: 'SENTINEL_QUORUM', value: '2' },
+      { name: 'SEED_HOST', value: 'sessions-0.sessions-headless.data.svc.cluster.local' },
+    ]));
     expect(cm['sentinel.sh']).toContain('sentinel resolve-hostnames yes');
     expect(cm['start.sh']).toContain('--replicaof "$MASTER" 6379');
     expect(r.find('PodDisruptionBudget', 'sessions-sentinel').spec.minAvailable).toBe(2);
     expect(r.find('Service', 'sessions').spec.ports.map((p: any) => p.port)).toEqual([6379]);
-    expect(r.find('CronJob', 'sessions-backup').spec.jobTemplate.spec.template.spec.initContainers[0].command[2]).toContain('--rdb "/backup/sessions-');
+    expect(r.find('CronJob', 'sessions-backup').spec.jobTemplate.spec.template.spec.initContainers[0].command[2]).toContain('--rdb "/backup/$DATASTORE_NAME-');
   });
 
   it('GIVEN HA Redis WHEN synthesized THEN the client Service `sessions` reaches only the master-routing proxy, never a replica', () => {

@@ -4,12 +4,14 @@ import { EnvironmentChart, EnvironmentProfile, Engine, StatefulDatastore, Statef
 import { evaluatePolicies } from '../../src/policy';
 import { restrictedContainerSecurityContext } from '../../src/core/security';
 import { development, production, synthEnv } from '../helpers';
+import { effectiveScript } from './fixtures';
 
 const FROM = 's3://platform-backups-production';
 /** A DR profile: production's, writing its own backups, restoring from production's. */
 const drLike: EnvironmentProfile = { ...production, name: 'dr', backups: { ...production.backups, destination: 's3://platform-backups-dr', restoreFrom: FROM } };
 const ds = (extra: Partial<StatefulDatastoreProps> = {}): StatefulDatastoreProps => ({ name: 'orders-db', namespace: 'data', engine: Engine.redis(), ...extra });
-const script = (c: any): string => c.command[c.command.length - 1];
+/** The script with the container's literal variables (bucket, prefix, endpoint) filled in: what runs for this datastore. */
+const script = (c: any): string => effectiveScript(c);
 const RESTRICTED = restrictedContainerSecurityContext();
 
 describe('StatefulDatastore restore: the fetch step and its credentials (shown on Redis)', () => {
@@ -23,14 +25,21 @@ describe('StatefulDatastore restore: the fetch step and its credentials (shown o
     const fetch = init[0];
     expect(fetch.image).toMatch(/^quay.io\/minio\/mc:RELEASE.2024-10-08T09-37-26Z/);
     expect(script(fetch)).toContain('mc alias set restore "https://s3.amazonaws.com" "$AWS_ACCESS_KEY_ID" "$AWS_SECRET_ACCESS_KEY" >/dev/null');
-    expect(script(fetch)).toContain('for o in $(mc ls "restore/platform-backups-production/data/orders-db/"); do case "$o" in orders-db-*.rdb) LATEST="$o" ;; esac; done');
+    expect(script(fetch)).toContain('for o in $(mc ls "restore/platform-backups-production/data/orders-db/"); do case "$o" in "orders-db-"*.rdb) LATEST="$o" ;; esac; done');
     expect(script(fetch)).toContain('mc cp "restore/platform-backups-production/data/orders-db/$LATEST" "/restore/$LATEST"');
     expect(fetch.env).toEqual([
       { name: 'MC_CONFIG_DIR', value: '/restore/.mc' },
       { name: 'AWS_ACCESS_KEY_ID', valueFrom: { secretKeyRef: { name: 'orders-db-restore-credentials', key: 'AWS_ACCESS_KEY_ID' } } },
       { name: 'AWS_SECRET_ACCESS_KEY', valueFrom: { secretKeyRef: { name: 'orders-db-restore-credentials', key: 'AWS_SECRET_ACCESS_KEY' } } },
+      // Where it reads and what it looks for: data of the script, never part of its text.
+      { name: 'SOURCE_ENDPOINT_URL', value: 'https://s3.amazonaws.com' },
+      { name: 'SOURCE_BUCKET', value: 'platform-backups-production' },
+      { name: 'SOURCE_PREFIX', value: 'data/orders-db' },
+      { name: 'OBJECT_PREFIX', value: 'orders-db-' },
+      { name: 'OBJECT_PATTERN', value: '*.rdb' },
       { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
     ]);
+    expect(fetch.command[2]).toContain('case "$o" in "$OBJECT_PREFIX"*.rdb)');
     expect(fetch.volumeMounts).toEqual([{ name: 'data', mountPath: '/data' }, { name: 'restore', mountPath: '/restore' }]);
     for (const c of init) expect(c.securityContext).toEqual(RESTRICTED);
     expect(sts.spec.template.spec.volumes).toContainEqual({ name: 'restore', emptyDir: { sizeLimit: '50Gi' } });
@@ -92,7 +101,7 @@ describe('StatefulDatastore restore: Redis', () => {
     expect(init.map((c: any) => c.name)).toEqual(['restore-fetch', 'restore']);
     expect(script(init[0])).toContain('if [ -e /data/appendonlydir ] || [ -e /data/dump.rdb ] || [ "${POD_NAME##*-}" != "0" ]; then');
     expect(init[0].env).toContainEqual({ name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } });
-    expect(script(init[0])).toContain('case "$o" in cache-*.rdb)');
+    expect(script(init[0])).toContain('case "$o" in "cache-"*.rdb)');
     expect(script(init[1])).toContain('redis-cli -s /tmp/restore.sock config set appendonly yes >/dev/null');
     expect(script(init[1])).toContain('mv /data/.restoring/appendonlydir /data/appendonlydir');
     expect(r.find('StatefulSet', 'cache-sentinel', 'data').spec.template.spec.initContainers).toBeUndefined();
@@ -111,7 +120,7 @@ describe('StatefulDatastore restore: MinIO and ClickHouse (one-off Job)', () => 
     expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
     expect(pod.initContainers.map((c: any) => c.name)).toEqual(['restore-fetch']);
     expect(script(pod.initContainers[0])).toContain('printf \'%s\' "${LATEST%/}" > /restore/latest');
-    expect(script(pod.initContainers[0])).toContain('case "$o" in files-*Z/)');
+    expect(script(pod.initContainers[0])).toContain('case "$o" in "files-"*Z/)');
     expect(pod.containers.map((c: any) => c.name)).toEqual(['restore']);
     expect(script(pod.containers[0])).toContain('if [ -n "$(mc ls target/)" ]; then');
     expect(script(pod.containers[0])).toContain('mc mirror "restore/platform-backups-production/data/files/$LATEST/" target/');
@@ -124,8 +133,10 @@ describe('StatefulDatastore restore: MinIO and ClickHouse (one-off Job)', () => 
     const r = synthEnv((c) => { new StatefulDatastore(c, 'db', ds({ name: 'events', engine: Engine.clickhouse() })); }, drLike);
     const main = r.find('Job', 'events-restore', 'data').spec.template.spec.containers[0];
     expect(script(main)).toContain("RESTORE ALL EXCEPT DATABASES system, information_schema, INFORMATION_SCHEMA ON CLUSTER 'events' FROM S3('https://s3.amazonaws.com/platform-backups-production/data/events/$LATEST', '$AWS_ACCESS_KEY_ID', '$AWS_SECRET_ACCESS_KEY')");
+    // The backup's name and the keys are read at run time: a quote or backslash in one stops the Job.
+    expect(main.command[2]).toContain('case "$v" in *"\'"*|*\\*) echo "restore: a backup name or key holds a quote or backslash');
     expect(script(main)).toContain('if [ "$N" != "0" ]; then');
-    expect(main.env.map((e: any) => e.valueFrom.secretKeyRef.name)).toEqual(['events-credentials', 'events-restore-credentials', 'events-restore-credentials']);
+    expect(main.env.filter((e: any) => e.valueFrom).map((e: any) => e.valueFrom.secretKeyRef.name)).toEqual(['events-credentials', 'events-restore-credentials', 'events-restore-credentials']);
   });
 });
 
@@ -136,23 +147,23 @@ describe('StatefulDatastore restore: Elasticsearch (a read-only snapshot reposit
     // No download first: Elasticsearch reads the source itself.
     expect(pod.initContainers).toBeUndefined();
     const main = pod.containers[0];
-    expect(script(main)).toContain(`printf '{"type":"s3","settings":{"client":"restore","bucket":"%s","base_path":"%s","readonly":true}}' "$SOURCE_BUCKET" "$SOURCE_BASE_PATH" > /tmp/repository.json`);
+    // The repository's body is JSON from the JSON encoder, handed to the script as data.
+    expect(main.command[2]).toContain(`printf '%s' "$REPOSITORY_BODY" > /tmp/repository.json`);
+    expect(JSON.parse(main.env.find((e: any) => e.name === 'REPOSITORY_BODY').value)).toEqual({ type: 's3', settings: { client: 'restore', bucket: 'platform-backups-production', base_path: 'data/logs', readonly: true } });
     expect(script(main)).toContain(`curl -fsS -u "$AUTH" -X PUT "$ES/_snapshot/platform-restore" -H 'Content-Type: application/json' --data-binary @/tmp/repository.json`);
     expect(script(main)).toContain('"$ES/_snapshot/platform-restore/$LATEST/_restore?wait_for_completion=true"');
     expect(script(main)).toContain('then echo "restore: the cluster holds indices: nothing to restore"; exit 0; fi');
-    expect(main.env).toContainEqual({ name: 'SOURCE_BUCKET', value: 'platform-backups-production' });
-    expect(main.env).toContainEqual({ name: 'SOURCE_BASE_PATH', value: 'data/logs' });
+
     // AND the nodes hold the source's read-only keys under their own S3 client
     const cm = r.find('ConfigMap', 'logs-config', 'data').data;
-    expect(cm['elasticsearch.yml']).toContain('s3.client.restore.endpoint: s3.amazonaws.com');
+    expect(cm['elasticsearch.yml']).toContain("s3.client.restore.endpoint: s3.amazonaws.com");
     expect(cm['prepare.sh']).toContain('elasticsearch-keystore add -x s3.client.restore.access_key');
     const prepare = r.find('StatefulSet', 'logs', 'data').spec.template.spec.initContainers[0];
     expect(prepare.env).toContainEqual({ name: 'RESTORE_AWS_ACCESS_KEY_ID', valueFrom: { secretKeyRef: { name: 'logs-restore-credentials', key: 'AWS_ACCESS_KEY_ID' } } });
     // AND its own snapshots go to its own repository in the DR bucket
     const snapshot = r.find('CronJob', 'logs-backup', 'data').spec.jobTemplate.spec.template.spec.containers[0];
     expect(script(snapshot)).toContain('"$ES/_snapshot/platform-backup"');
-    expect(snapshot.env).toContainEqual({ name: 'REPO_BUCKET', value: 'platform-backups-dr' });
-    expect(snapshot.env).toContainEqual({ name: 'REPO_BASE_PATH', value: 'data/logs' });
+    expect(JSON.parse(snapshot.env.find((e: any) => e.name === 'REPOSITORY_BODY').value)).toEqual({ type: 's3', settings: { bucket: 'platform-backups-dr', base_path: 'data/logs' } });
   });
 });
 
@@ -187,13 +198,13 @@ describe('StatefulDatastore restore: bad input', () => {
     expect(build({ backup: { destination: 's3://shared/dr' }, restore: { from: 's3://shared/production' } })).not.toThrow();
   });
   it('a prefix with characters that would need quoting in scripts', () => {
-    expect(build({ restore: { from: "s3://bucket/a'b" } })).toThrow('production/db: restore.from: got "s3://bucket/a\'b"; must be an object-storage URL "s3://<bucket>[/<prefix>]" or "gs://<bucket>[/<prefix>]" (a prefix of letters, digits, ".", "_", "-" and "/")');
+    expect(build({ restore: { from: "s3://bucket/a'b" } })).toThrow('production/db: restore.from: got "s3://bucket/a\'b"; must be an object-storage URL "s3://<bucket>[/<prefix>]" or "gs://<bucket>[/<prefix>]": a prefix is path segments of letters, digits, ".", "_" and "-" separated by "/" (no "." or ".." segment, at most 512 characters)');
   });
   it('an explicit restore on a managed datastore', () => {
     expect(build({ managed: { host: 'orders.abc.rds.amazonaws.com' }, restore: { from: FROM } })).toThrow('production/db: restore.from: got "s3://platform-backups-production"; a managed datastore restores through its provider (snapshots, point-in-time recovery): remove restore');
   });
   it('an endpoint with a scheme', () => {
-    expect(build({ restore: { from: FROM, endpoint: 'https://s3.amazonaws.com' } })).toThrow('production/db: restore.endpoint: got "https://s3.amazonaws.com"; must be a host name such as "s3.eu-west-1.amazonaws.com" (no scheme, no path)');
+    expect(build({ restore: { from: FROM, endpoint: 'https://s3.amazonaws.com' } })).toThrow('production/db: restore.endpoint: got "https://s3.amazonaws.com"; must be a host name or "host:port" such as "s3.eu-west-1.amazonaws.com" or "minio.storage.svc:9000" (no scheme, no path)');
   });
 });
 

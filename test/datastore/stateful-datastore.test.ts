@@ -5,7 +5,7 @@ import {
   StatefulDatastoreProps, synthesizeToJson,
 } from '../../src';
 import { evaluatePolicies } from '../../src/policy';
-import { FakeWorkload, isValidPromQL } from './fixtures';
+import { FakeWorkload, effectiveScript, isValidPromQL } from './fixtures';
 import { development, production, staging, synthEnv, testProfile } from '../helpers';
 
 // The generic parts (StatefulSets, Services, backups, policies) are shown on Redis: an engine this library runs itself.
@@ -110,7 +110,7 @@ describe('StatefulDatastore: driven by the profile', () => {
     expect(r.find('StatefulSet', 'orders-db').spec.volumeClaimTemplates[0].spec).toMatchObject({ storageClassName: 'fast.ssd', resources: { requests: { storage: '20Gi' } } });
     const job = r.find('CronJob', 'orders-db-backup');
     expect(job.spec.schedule).toBe('30 1 * * *');
-    expect(job.spec.jobTemplate.spec.template.spec.containers[0].command[2]).toContain('--older-than "14d" "backup/platform-backups-production/data/orders-db/"');
+    expect(effectiveScript(job.spec.jobTemplate.spec.template.spec.containers[0])).toContain('--older-than "14d" "backup/platform-backups-production/data/orders-db/"');
     expect(r.find('Schedule', 'data-orders-db', 'velero').spec.template.ttl).toBe('336h0m0s');
   });
 
@@ -134,7 +134,7 @@ describe('StatefulDatastore: backup CronJob', () => {
     expect(pod.automountServiceAccountToken).toBe(false);
     const dump = pod.initContainers[0];
     expect(dump.name).toBe('dump');
-    expect(dump.command[2]).toContain('--rdb "/backup/orders-db-$(date -u +%Y%m%dT%H%M%SZ).rdb"');
+    expect(effectiveScript(dump)).toContain('--rdb "/backup/orders-db-$(date -u +%Y%m%dT%H%M%SZ).rdb"');
     expect(dump.env).toContainEqual({ name: 'REDISCLI_AUTH', valueFrom: { secretKeyRef: { name: 'orders-db-credentials', key: 'REDIS_PASSWORD' } } });
     const upload = pod.containers[0];
     expect(upload.name).toBe('upload');

@@ -214,7 +214,7 @@ describe('ObservabilityStack, standalone mode (production)', () => {
       allowPrivilegeEscalation: false, privileged: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] }, seccompProfile: { type: 'RuntimeDefault' },
     });
     const conf = env.find('ConfigMap', 'fluent-bit-config', 'logging').data['fluent-bit.conf'];
-    expect(conf).toContain('Path              /var/log/containers/*.log');
+    expect(conf).toContain('Path             /var/log/containers/*.log');
     expect(conf).toContain('Name                kubernetes');
     expect(conf).toMatch(/^ {4}Name +es$/m);
     expect(conf).toMatch(/^ {4}HTTP_Passwd +\$\{ES_PASSWORD\}$/m);

@@ -131,12 +131,23 @@ const MC_ALIAS = /\bmc\s+alias\s+set\s+["']?([^\s"']+)["']?\s+["']?([a-z][a-z0-9
 /** Alertmanager's gossip peers (TCP and UDP). */
 const CLUSTER_PEER = /^--cluster\.peer=(.+)$/;
 
-function scanText(needs: Needs, pod: PodEndpoint, text: string, origin: string): void {
+/** A shell variable reference (`$NAME`, `${NAME}`). */
+const SHELL_VAR = /\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)/g;
+
+/**
+ * A script with the container's literal environment variables filled in (what the shell sees): scripts take their
+ * endpoints from the environment (`mc alias set backup "$BACKUP_ENDPOINT_URL"`).
+ */
+function withEnv(text: string, env: ReadonlyMap<string, string>): string {
+  return env.size === 0 ? text : text.replace(SHELL_VAR, (m, a?: string, b?: string) => env.get((a ?? b)!) ?? m);
+}
+
+function scanText(needs: Needs, pod: PodEndpoint, text: string, origin: string, env: ReadonlyMap<string, string> = new Map()): void {
   for (const m of text.matchAll(SVC_HOST)) {
     const scheme = SCHEME_BEFORE.exec(text.slice(0, m.index))?.[1];
     needs.toAddress(pod, m[1], m[2] !== undefined ? Number(m[2]) : undefined, origin, scheme);
   }
-  for (const m of text.matchAll(MC_ALIAS)) {
+  for (const m of withEnv(text, env).matchAll(MC_ALIAS)) {
     const a = parseAddress(m[2]);
     if (a) needs.toAddress(pod, a.host, a.port, `${origin}: mc alias ${m[1]}`, a.scheme);
   }
@@ -154,6 +165,8 @@ export function containerNeeds(needs: Needs): void {
     const label = podLabel(pod);
     for (const c of pod.pod.containers) {
       const name = String(c.container.name ?? '');
+      // Literal values as the container sees them (Kubernetes keeps `$$` as `$`).
+      const env = new Map<string, string>(arr(c.container.env).filter((e) => typeof e?.value === 'string' && !/\$\([A-Za-z_]/.test(e.value)).map((e) => [String(e.name), String(e.value).replace(/\$\$/g, '$')]));
       for (const e of arr(c.container.env)) {
         if (typeof e?.value === 'string') scanText(needs, pod, e.value, `${label} env ${e.name}`);
       }
@@ -166,7 +179,7 @@ export function containerNeeds(needs: Needs): void {
             if (a) needs.toAddress(pod, a.host, a.port, `${label} ${name} --cluster.peer`, undefined, ['TCP', 'UDP'] as Protocol[]);
             continue;
           }
-          scanText(needs, pod, s, `${label} ${name} ${field}`);
+          scanText(needs, pod, s, `${label} ${name} ${field}`, env);
         }
       }
     }
