@@ -8,6 +8,7 @@ import { ApiObject, Lazy } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
 import { Gateway, HttpRoute } from '../../imports/gateway.networking.k8s.io';
 import { ClientTrafficPolicy } from '../../imports/gateway.envoyproxy.io';
+import { requireAddOn } from '../addons/requirements';
 import { resolveAddOns } from '../addons/resolution';
 import { EnvironmentChart } from '../core/environment-chart';
 import { fail } from '../core/errors';
@@ -124,6 +125,10 @@ export class EnvironmentGateway extends Construct {
       },
     });
     if (!this.tls) return;
+    // The listeners' certificates come from cert-manager's Gateway support (the annotation above), off by default.
+    requireAddOn(this, 'cert-manager', 'certificates of the Gateway\'s HTTPS listeners', (a) => (a.hasFeature('gateway-api')
+      ? undefined
+      : 'with Gateway API support: AddOn.certManager({ gatewayApi: true })'));
     // Plain HTTP only redirects: no other route may bind the HTTP listener (it admits routes of this namespace only).
     new ApiObject(this, 'HttpsRedirect', {
       ...HttpRoute.GVK,
