@@ -2,13 +2,16 @@
  * The Gateway API traffic layer: weighted canaries, blue-green previews, gRPC routes, rate limits, tenant domains,
  * and what is refused (annotations, Ingress settings, conflicting host names).
  */
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import {
-  AddOn, CanaryStep, EnvironmentProfile, ImageReference, IngressHost, loadTenants, MicroserviceDeployment, MicroserviceDeploymentProps, PreviewRoute,
-  RolloutStrategy, TenantNamespace, TrafficRouterPlugin, defaultPlans,
+  AddOn, CanaryStep, DeliveryTool, EnvironmentProfile, ImageReference, IngressHost, loadTenants, MicroserviceDeployment, MicroserviceDeploymentProps, PreviewRoute,
+  PlatformNamespace, RolloutStrategy, TenantNamespace, TrafficRouterPlugin, defaultPlans,
 } from '../../src';
 import { evaluatePolicies } from '../../src/policy';
 import { development, production, synthEnv } from '../helpers';
+import { cleanup, deliverEnvironment } from '../addons/helpers';
+
+afterEach(cleanup);
 
 const DIGEST = `sha256:${'a'.repeat(64)}`;
 const GW = 'gateway.networking.k8s.io';
@@ -45,6 +48,17 @@ describe('weighted canaries (Argo Rollouts\' Gateway API plugin)', () => {
       { group: '', kind: 'Service', name: 'api-canary', port: 80, weight: 0 },
     ]);
     expect(env.find('Service', 'api-canary').spec.ports).toEqual([{ name: 'http', port: 80, targetPort: 'http', protocol: 'TCP' }]);
+  });
+
+  it('GIVEN a weighted canary delivered by Argo CD THEN its Application ignores the route\'s backend weights, which the plugin moves', () => {
+    const d = deliverEnvironment(PRODUCTION, (chart) => {
+      new PlatformNamespace(chart, 'ns-backend', { name: 'backend' });
+      new MicroserviceDeployment(chart, 'api', service({ strategy: RolloutStrategy.canary() }));
+    }, [DeliveryTool.argoCd()]);
+    expect(d.find('argocd/production/apps', 'Application', 'production-backend').spec.ignoreDifferences).toContainEqual({
+      group: GW, kind: 'HTTPRoute', name: 'api', namespace: 'backend', jqPathExpressions: ['.spec.rules[].backendRefs[].weight'],
+    });
+    expect(d.find('argocd/production/apps', 'Application', 'production-backend').spec.syncPolicy.syncOptions).toContain('RespectIgnoreDifferences=true');
   });
 
   it('GIVEN a canary with traffic routing and an Argo Rollouts add-on without the plugin THEN synth names the plugin to load', () => {
