@@ -9,7 +9,7 @@ import { IMAGE_DIGESTS } from './images';
  */
 export const development = Profiles.development({
   name: 'development',
-  cluster: { name: 'dev-cluster', server: 'https://dev.k8s.example.com', region: 'eu-west-1', podCidrs: ['10.244.0.0/16'] },
+  cluster: { name: 'dev-cluster', server: 'https://dev.k8s.example.com', region: 'eu-west-1', kubernetesVersion: '1.30', podCidrs: ['10.244.0.0/16'] },
   domain: 'dev.example.com',
   secretStore: { name: 'vault-dev' },
   imageDigests: IMAGE_DIGESTS,

@@ -9,7 +9,7 @@ import { IMAGE_DIGESTS } from './images';
 /** Production: HA everywhere, autoscaling, digests only, backups, policy violations fail synth. */
 export const production = Profiles.production({
   name: 'production',
-  cluster: { name: 'prod-eu-west-1', server: 'https://prod-eu-west-1.k8s.example.com', region: 'eu-west-1', podCidrs: ['100.64.0.0/16'] },
+  cluster: { name: 'prod-eu-west-1', server: 'https://prod-eu-west-1.k8s.example.com', region: 'eu-west-1', kubernetesVersion: '1.30', podCidrs: ['100.64.0.0/16'] },
   domain: 'example.com',
   storage: { storageClass: 'gp3-encrypted' },
   secretStore: { name: 'vault-production' },

@@ -8,7 +8,7 @@ import { IMAGE_DIGESTS } from './images';
 /** Staging: production-like at smaller scale; TLS from the staging issuer; backups on. */
 export const staging = Profiles.staging({
   name: 'staging',
-  cluster: { name: 'staging-cluster', server: 'https://staging.k8s.example.com', region: 'eu-west-1', podCidrs: ['100.64.0.0/16'] },
+  cluster: { name: 'staging-cluster', server: 'https://staging.k8s.example.com', region: 'eu-west-1', kubernetesVersion: '1.30', podCidrs: ['100.64.0.0/16'] },
   domain: 'staging.example.com',
   storage: { storageClass: 'gp3' },
   secretStore: { name: 'vault-staging' },

@@ -13,8 +13,9 @@
  *   version we emit;
  * - validation-schemas.json: the Kubernetes 1.27 definitions and every served CRD version, for synth-time
  *   validation (CRD validation rules, list types, map keys and defaults are kept: the validator enforces them);
- * - chart-values.json: per add-on chart folder, the published chart version, repository and chart name, its
- *   values.schema.json where upstream ships one, and otherwise the key tree of its default values.
+ * - chart-values.json: per add-on chart folder, the published chart version, repository and chart name, the
+ *   Kubernetes versions it installs on (Chart.yaml `kubeVersion`), its values.schema.json where upstream ships one,
+ *   the key tree of its default values, and the value paths that default to the ClusterRole cluster-admin.
  *
  * Usage: node scripts/import.js [--shared DIR] [--out DIR]
  *   --shared DIR  the shared data folder (default: ../shared next to the repository)
@@ -274,6 +275,16 @@ function keyTree(value) {
   return 'string';
 }
 
+/**
+ * Dotted paths of the default values whose value is the built-in ClusterRole `cluster-admin` (Velero's
+ * `rbac.clusterAdministratorName`): what a chart binds to its service account unless told otherwise.
+ */
+function clusterAdminPaths(value, prefix = '') {
+  if (value === 'cluster-admin') return [prefix];
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return [];
+  return Object.keys(value).sort().flatMap((k) => clusterAdminPaths(value[k], prefix === '' ? k : `${prefix}.${k}`));
+}
+
 /** imports/chart-values.json: what add-on constructs need to check chart values at synth, without ../shared. */
 function writeChartData() {
   const charts = {};
@@ -298,8 +309,12 @@ function writeChartData() {
       repository,
       oci,
       source: { repo: row['source repo'], path: row.path, tag: row.tag, commit: row.commit },
+      // Helm refuses to install a chart on a cluster outside this constraint (Masterminds semver syntax).
+      kubeVersion: typeof chartYaml.kubeVersion === 'string' ? chartYaml.kubeVersion.trim() : null,
       valuesSchema: fs.existsSync(schemaFile) ? strip(JSON.parse(fs.readFileSync(schemaFile, 'utf8')), false) : null,
       defaultValueKeys: keyTree(defaults),
+      // The policy gate refuses an add-on that leaves these at cluster-admin without a declared reason.
+      clusterAdminDefaults: clusterAdminPaths(defaults),
     };
   }
   for (const r of rows) if (!charts[r.folder]) throw new Error(`charts/SOURCES.md lists ${r.folder}, which has no folder`);

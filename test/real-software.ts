@@ -31,14 +31,18 @@ export function freePort(host = '127.0.0.1'): Promise<number> {
   });
 }
 
+let nextSlot = Math.floor(Math.random() * 150 * 250);
+
 /**
  * `count` loopback addresses 127.a.b.(10..) where every port in `ports` is free, so several servers can use their
  * standard ports side by side (each pod has its own IP in the cluster, each process its own address here).
  */
 export async function loopbackAddresses(count: number, ports: readonly number[]): Promise<string[]> {
   for (let attempt = 0; attempt < 20; attempt++) {
-    const a = 100 + Math.floor(Math.random() * 150);
-    const b = Math.floor(Math.random() * 250);
+    // Distinct /24s within this process (tests running concurrently never draw the same one), random across processes.
+    const slot = nextSlot++ % (150 * 250);
+    const a = 100 + Math.floor(slot / 250);
+    const b = slot % 250;
     const ips = Array.from({ length: count }, (_, i) => `127.${a}.${b}.${10 + i}`);
     let free = true;
     for (const ip of ips) for (const p of ports) if (!(await canBind(ip, p))) free = false;

@@ -11,6 +11,7 @@ import { ConnectionGraph, IWorkload, WorkloadPort } from '../core/connections';
 import { EnvironmentChart } from '../core/environment-chart';
 import { fail } from '../core/errors';
 import { trafficOf } from '../core/traffic-layer';
+import type { EnvironmentOutput } from '../synth/synthesizer';
 import { componentNetworkPolicy } from '../observability/common';
 import { namespacePeer } from '../tenancy/guardrails';
 import { QuotaOverrides } from '../tenancy/plan';
@@ -19,9 +20,10 @@ import { NamespaceTiers } from '../gitops/namespace-tiers';
 import { PlatformNamespace } from '../tenancy/platform-namespace';
 import { EnvironmentGateway } from '../traffic/environment-gateway';
 import { AddOn } from './add-on';
-import { CLUSTER_ADD_ONS_ID, environmentAddOns, ResolvedAddOns } from './resolution';
+import { CLUSTER_ADD_ONS_ID, environmentAddOns, ownsAddOns, ResolvedAddOns } from './resolution';
 import { AddOnContext, AddOnControllerPods, AddOnNamespaceSpec, AddOnPeer, AddOnTraffic } from './definition';
 import { checkChartValues, mergeValues, pruneUndefined } from './values-check';
+import { ClusterAdminBinding, clusterAdminBindingOf, clusterAdminProblems } from './cluster-admin';
 
 /** Label on the namespaces of add-ons (their delivery tier). */
 export const LABEL_ADD_ON = 'platform.io/add-on';
@@ -80,8 +82,16 @@ export class ClusterAddOns extends Construct {
     return new ClusterAddOns(environment);
   }
 
+  /** The environment's ClusterAddOns if they were created (the GitOps delivery creates them), else undefined. */
+  public static tryOf(environment: EnvironmentChart): ClusterAddOns | undefined {
+    const existing = environment.node.tryFindChild(CLUSTER_ADD_ONS_ID);
+    return existing && SYMBOL in existing ? existing as unknown as ClusterAddOns : undefined;
+  }
+
   public readonly resolved: ResolvedAddOns;
   public readonly namespaces: readonly AddOnNamespace[];
+  /** Add-ons whose chart values bind the built-in ClusterRole cluster-admin (declared, or a synth error). */
+  public readonly clusterAdminBindings: ClusterAdminBinding[] = [];
   private readonly values = new Map<string, Record<string, unknown>>();
   private readonly environment: EnvironmentChart;
 
@@ -152,6 +162,11 @@ export class ClusterAddOns extends Construct {
       }
       const merged = pruneUndefined(mergeValues(a.definition.values(ctx), a.extraValues));
       this.values.set(a.name, merged);
+      const admin = clusterAdminBindingOf(a, merged);
+      if (admin) {
+        this.clusterAdminBindings.push(admin);
+        scope.node.addValidation({ validate: () => clusterAdminProblems(admin) });
+      }
       const data = a.chart.data;
       if (!data) continue;
       scope.node.addValidation({
@@ -228,4 +243,13 @@ function checkProfileAgreement(scope: IConstruct, addOns: readonly AddOn[]): voi
   if (kps && kps.namespace !== profile.monitoring.namespace) {
     fail(scope, 'profile.monitoring.namespace', profile.monitoring.namespace, `must be "${kps.namespace}", the namespace of the kube-prometheus-stack add-on`);
   }
+}
+
+/**
+ * The add-ons of a synthesized environment whose charts bind cluster-admin, for its own output (its delivery charts
+ * share its add-ons and list nothing); empty when no add-on is emitted.
+ */
+export function clusterAdminBindingsOfOutput(env: EnvironmentOutput): readonly ClusterAdminBinding[] {
+  if (!env.chart || !ownsAddOns(env)) return [];
+  return ClusterAddOns.tryOf(env.chart)?.clusterAdminBindings ?? [];
 }

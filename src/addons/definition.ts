@@ -11,6 +11,7 @@ import type { WorkloadPort, WorkloadRef } from '../core/connections';
 import type { QuotaOverrides } from '../tenancy/plan';
 import type { HelmChartRef } from './chart';
 import type { AddOn } from './add-on';
+import type { ClusterAdminDeclaration } from './cluster-admin';
 
 /** An API group and kind, as Argo CD's AppProject whitelists spell them. */
 export interface AddOnGroupKind {
@@ -130,6 +131,13 @@ export interface AddOnDefinition {
    * e.g. `traffic-router:argoproj-labs/gatewayAPI`. @default none
    */
   readonly features?: readonly string[];
+  /**
+   * To whom the chart binds the built-in ClusterRole cluster-admin and why the add-on cannot work with less. An
+   * add-on whose values bind cluster-admin (the chart's default, or a value naming it) without this fails synth;
+   * with it, the binding is listed in the environment's README.md and POLICY.md.
+   * @default - none: the add-on's chart must not bind cluster-admin
+   */
+  readonly clusterAdmin?: ClusterAdminDeclaration;
   /** Maps the chart's templates pass through whole, so their keys are not checked (`podSecurityContext`). */
   readonly openValuePaths?: readonly string[];
   /** The values the platform sets (typed in each catalog file). */

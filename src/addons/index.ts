@@ -12,6 +12,7 @@ export { addOnObjectName, addOnsUnitName } from './delivery';
 export { kindServer } from './kinds';
 export type { KindServer } from './kinds';
 export { addOnRequirementsPlugin, requireAddOn } from './requirements';
+export { clusterVersionPlugin, KUBERNETES_VERSION_FIELD, kubernetesVersionOf } from './cluster-version';
 export { AcmeSolver, LETS_ENCRYPT_PRODUCTION, LETS_ENCRYPT_STAGING, TlsIssuer } from './catalog/cert-manager';
 export type { AcmeIssuerProps, CertManagerOptions } from './catalog/cert-manager';
 export { AwsAuth, SecretBackend, VaultAuth } from './catalog/external-secrets';

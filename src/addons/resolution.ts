@@ -181,6 +181,11 @@ export function environmentAddOns(chart: EnvironmentChart): ResolvedAddOns {
   }));
 }
 
+/** Whether `env` is its environment's own chart (not one of its delivery charts, which share its add-ons). */
+export function ownsAddOns(env: EnvironmentOutput): boolean {
+  return env.chart ? ownerOf(env.chart) === env.chart : env.directory === env.name;
+}
+
 const byOutput = new WeakMap<EnvironmentOutput, ResolvedAddOns>();
 
 /**

@@ -75,6 +75,15 @@ export interface ClusterTarget {
   readonly apiServer?: ApiServerAddress;
   /** CIDRs of the nodes (Prometheus scrapes the kubelets on 10250). @default ['0.0.0.0/0'] (DEFAULT_NODE_CIDRS) */
   readonly nodeCidrs?: readonly string[];
+  /**
+   * The Kubernetes version the cluster runs, `1.<minor>` or `1.<minor>.<patch>`, 1.27 or later (the manifests use the
+   * Kubernetes 1.27 API, which later clusters still serve). Synth checks it against the `kubeVersion` of every
+   * add-on's chart (Helm refuses a chart whose constraint excludes the cluster) and against the API versions
+   * removed up to it (API_REMOVALS).
+   * @default DEFAULT_KUBERNETES_VERSION ('1.27', the API the manifests use) - declare the version the cluster runs:
+   * charts such as CloudNativePG need a newer one
+   */
+  readonly kubernetesVersion?: string;
 }
 
 /** Autoscaling defaults for services that enable an HPA. */

@@ -1,4 +1,5 @@
 /** Secrets and access: no secret values in Git, least-privilege RBAC, no API token where none is needed. */
+import { CLUSTER_ADMIN_ROLE } from '../addons/cluster-admin';
 import { eachPod } from './pod-security-checks';
 import { PolicyCheck, PolicyContext } from './types';
 
@@ -39,12 +40,22 @@ export const ACCESS_CHECKS: readonly PolicyCheck[] = [
   {
     id: 'rbac-no-cluster-admin',
     severity: 'critical',
-    rationale: 'cluster-admin grants everything on every namespace; bind a role that lists what is needed.',
+    rationale: 'cluster-admin grants everything on every namespace; bind a role that lists what is needed. Only add-ons that cannot work with less keep it in their chart, each declared with the reason (listed in the environment\'s POLICY.md and README.md).',
     docs: 'https://kubernetes.io/docs/concepts/security/rbac-good-practices/',
     coverage: { polaris: ['clusterrolebindingClusterAdmin', 'rolebindingClusterAdminClusterRole'] },
+    // Whatever the environment: a binding of cluster-admin is never a development-only shortcut worth a warning.
+    alwaysEnforced: true,
     run: (ctx) => ['ClusterRoleBinding', 'RoleBinding'].flatMap((kind) => ctx.index.ofKind(kind))
-      .filter((b) => b.object.roleRef?.kind === 'ClusterRole' && b.object.roleRef?.name === 'cluster-admin')
-      .map((b) => ({ doc: b, field: 'roleRef.name', message: 'binds cluster-admin; bind a role that grants only the verbs and resources needed' })),
+      .filter((b) => b.object.roleRef?.kind === 'ClusterRole' && b.object.roleRef?.name === CLUSTER_ADMIN_ROLE)
+      .map((b) => {
+        const subjects: any[] = Array.isArray(b.object.subjects) ? b.object.subjects : [];
+        const who = subjects.map((s) => `${s?.kind ?? 'subject'} ${JSON.stringify(String(s?.name ?? ''))}`).join(', ') || 'no subject';
+        return {
+          doc: b,
+          field: 'roleRef.name',
+          message: `binds cluster-admin to ${who}; bind a role that grants only the verbs and resources needed (only an add-on's chart may keep cluster-admin, declared with the reason in AddOnDefinition.clusterAdmin)`,
+        };
+      }),
   },
   {
     id: 'rbac-no-wildcards',

@@ -1,4 +1,6 @@
-import { addOnsOfOutput } from '../addons/resolution';
+import type { ClusterAdminBinding } from '../addons/cluster-admin';
+import { clusterAdminBindingsOfOutput } from '../addons/cluster-add-ons';
+import { addOnsOfOutput, ownsAddOns } from '../addons/resolution';
 import { EnvironmentOutput, SynthDocument } from '../synth/synthesizer';
 import { ACCESS_CHECKS } from './access-checks';
 import { AVAILABILITY_CHECKS } from './availability-checks';
@@ -88,6 +90,11 @@ export interface PolicyEvaluation {
   readonly waived: readonly WaivedViolation[];
   readonly waivers: readonly PolicyWaiver[];
   readonly exemptions: readonly PolicyExemption[];
+  /**
+   * Add-ons whose chart binds cluster-admin, with the declared subject and reason (`rbac-no-cluster-admin`);
+   * undefined in a delivery chart's evaluation (its environment's report lists them).
+   */
+  readonly clusterAdmin?: readonly ClusterAdminBinding[];
 }
 
 interface ParsedWaiver {
@@ -211,5 +218,7 @@ export function evaluatePolicies(env: EnvironmentOutput, checks: readonly Policy
     exemptions: [...exemptNamespaces.entries()]
       .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
       .map(([namespace, reason]) => ({ namespace, reason, violations: (exempted.get(namespace) ?? []).sort(compare) })),
+    // Undeclared ones fail synth where the add-on's values are checked.
+    ...(ownsAddOns(env) ? { clusterAdmin: clusterAdminBindingsOfOutput(env).filter((b) => b.declared !== undefined) } : {}),
   };
 }

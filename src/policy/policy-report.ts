@@ -78,6 +78,17 @@ export function renderPolicyReport(e: PolicyEvaluation): string {
     lines.pop();
   }
 
+  if (e.clusterAdmin === undefined) {
+    // A delivery chart's report: the environment's own report lists its add-ons' bindings.
+  } else if (e.clusterAdmin.length === 0) {
+    lines.push('', '## Declared cluster-admin bindings of add-ons', '');
+    lines.push('None: no add-on\'s chart binds the built-in ClusterRole `cluster-admin`.');
+  } else {
+    lines.push('', '## Declared cluster-admin bindings of add-ons', '');
+    lines.push('Bindings in the add-ons\' charts (not in dist/), kept on purpose; `rbac-no-cluster-admin` refuses any other binding of `cluster-admin`, and synth refuses an add-on whose values bind it without a declared reason.', '');
+    lines.push(...table(['Add-on', 'Subject', 'Values', 'Reason'], e.clusterAdmin.map((b) => [b.addOn, b.declared!.subject, b.paths.map((p) => code(`values.${p.path}`)).join(', '), b.declared!.reason])));
+  }
+
   lines.push('', '## Checks', '');
   lines.push(...table(['Check', 'Severity', 'Result', 'Why', 'Source'], e.checks.map((o) => [code(o.check.id), o.check.severity, result(o), o.check.rationale, o.check.docs])));
 

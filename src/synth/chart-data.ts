@@ -49,15 +49,28 @@ export interface ChartData {
   /** True when the chart is served from an OCI registry. */
   readonly oci: boolean;
   readonly source: ChartSource;
+  /**
+   * The Kubernetes versions the chart installs on, as its Chart.yaml says (`kubeVersion`, Helm's Masterminds semver
+   * constraint syntax, e.g. `>=1.29.0-0`); Helm refuses to install it elsewhere. Undefined when the chart says none.
+   */
+  readonly kubeVersion?: string;
   /** The chart's values.schema.json (documentation keywords dropped), or undefined when upstream ships none. */
   readonly valuesSchema?: Readonly<Record<string, unknown>>;
+  /**
+   * Dotted paths of the default values that name the built-in ClusterRole `cluster-admin` (Velero's
+   * `rbac.clusterAdministratorName`): the chart binds it unless the values say otherwise.
+   */
+  readonly clusterAdminDefaults: readonly string[];
   /** The key tree of the chart's default values (always present, also when a schema exists). */
   readonly defaultValueKeys: ValueKeyTree;
 }
 
 /** The layout of imports/chart-values.json. */
 export interface ChartValuesFile {
-  readonly charts: Readonly<Record<string, Omit<ChartData, 'folder' | 'valuesSchema'> & { readonly valuesSchema: Record<string, unknown> | null }>>;
+  readonly charts: Readonly<Record<string, Omit<ChartData, 'folder' | 'valuesSchema' | 'kubeVersion'> & {
+    readonly valuesSchema: Record<string, unknown> | null;
+    readonly kubeVersion: string | null;
+  }>>;
 }
 
 /** Loaded through the module system like the bindings (see schema-registry.ts), never by searching folders. */
@@ -80,8 +93,8 @@ export class ChartCatalog {
 
   public constructor(file: ChartValuesFile) {
     for (const folder of Object.keys(file.charts).sort()) {
-      const { valuesSchema, ...rest } = file.charts[folder]!;
-      this.charts.set(folder, { folder, ...rest, ...(valuesSchema ? { valuesSchema } : {}) });
+      const { valuesSchema, kubeVersion, ...rest } = file.charts[folder]!;
+      this.charts.set(folder, { folder, ...rest, ...(valuesSchema ? { valuesSchema } : {}), ...(kubeVersion ? { kubeVersion } : {}) });
     }
   }
 

@@ -1,3 +1,4 @@
+import { clusterVersionPlugin } from '../addons/cluster-version';
 import { addOnRequirementsPlugin } from '../addons/requirements';
 import { expressionCheckPlugin } from '../policy/expression-checks';
 import { flowsPlugin } from '../policy/flows/plugin';
@@ -25,7 +26,7 @@ export interface DefaultPluginOptions {
 export function defaultPlugins(options: DefaultPluginOptions = {}): SynthPlugin[] {
   const allowPrune = options.allowPrune ?? false;
   return [
-    addOnRequirementsPlugin(), expressionCheckPlugin(), policyPlugin(), flowsPlugin(), tenancyChecksPlugin(), pruneGuard({ allowPrune }), statefulGuardPlugin({ allowPrune }),
+    addOnRequirementsPlugin(), clusterVersionPlugin(), expressionCheckPlugin(), policyPlugin(), flowsPlugin(), tenancyChecksPlugin(), pruneGuard({ allowPrune }), statefulGuardPlugin({ allowPrune }),
     recoveryObjectivesPlugin(), environmentReadmePlugin(), validationReportPlugin(),
   ];
 }

@@ -1,3 +1,4 @@
+import { apiRemovalOf } from '../core/kubernetes-version';
 import { rulesOf, toCelValue } from './schema-cel';
 import { KindInfo, SchemaNode, SchemaRegistry } from './schema-registry';
 
@@ -134,7 +135,13 @@ export class SchemaValidator {
     const problems: Problem[] = [];
     const info = this.kindOf(doc);
     if (!info) {
-      problems.push({ path: 'apiVersion', message: `unknown apiVersion/kind "${doc.apiVersion}/${doc.kind}": neither Kubernetes 1.27 nor a vendored CRD serves it` });
+      const removed = apiRemovalOf(String(doc.apiVersion), String(doc.kind));
+      problems.push({
+        path: 'apiVersion',
+        message: removed
+          ? `"${doc.apiVersion}" ${doc.kind} is no longer served as of Kubernetes 1.${removed.removedIn}; use ${removed.replacement}`
+          : `unknown apiVersion/kind "${doc.apiVersion}/${doc.kind}": neither Kubernetes 1.27 nor a vendored CRD serves it`,
+      });
       return problems;
     }
     const { metadata, ...rest } = doc;

@@ -26,7 +26,7 @@ describe('dist/<env>/README.md: the add-ons and the prerequisites', () => {
       '| 6 | datastores |',
       '| 7 | services |',
     ].join('\n'));
-    expect(text).toContain('| envoy-gateway | `docker.io/envoyproxy` gateway-helm | v1.9.0 | envoy-gateway-system | yes, never pruned | the Gateway API implementation: the environment\'s Gateway, its routes and traffic policies (rate limits, TLS) |');
+    expect(text).toContain('| envoy-gateway | `docker.io/envoyproxy` gateway-helm | v1.9.0 | any (the chart states none) | envoy-gateway-system | yes, never pruned | the Gateway API implementation: the environment\'s Gateway, its routes and traffic policies (rate limits, TLS) |');
     expect(text).toContain('- `velero`: Velero\'s node agent (file-system backups) mounts the kubelet\'s pod volumes from the node (hostPath /var/lib/kubelet/pods) and reads them as root');
     expect(text).toContain('- StorageClasses: `gp3-encrypted`');
     expect(text).toContain('- Argo CD only: the OCI Helm repositories `docker.io/envoyproxy`, `quay.io/strimzi-helm` registered with `enableOCI: "true"`');
@@ -36,7 +36,7 @@ describe('dist/<env>/README.md: the add-ons and the prerequisites', () => {
   it('GIVEN an add-on staged at another version THEN the README says which chart data checked its values', () => {
     const staged = { ...production, addOns: [AddOn.keda({ version: '2.21.0' })] };
     const text = addOnReadmeLines('production', staged, resolveAddOns('production', staged)).join('\n');
-    expect(text).toContain('| keda | `https://kedacore.github.io/charts` keda | 2.21.0 (values checked against 2.20.2) | keda | yes, never pruned |');
+    expect(text).toContain('| keda | `https://kedacore.github.io/charts` keda | 2.21.0 (values checked against 2.20.2) | `>=v1.23.0-0` | keda | yes, never pruned |');
   });
 });
 

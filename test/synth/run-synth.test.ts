@@ -18,7 +18,8 @@ function tmp(): string {
   return d;
 }
 
-const CLUSTER = { name: 'prod-1', server: 'https://prod-1.example.com', region: 'eu-west-1' };
+// A cluster CloudNativePG's chart installs on (its kubeVersion is >=1.29.0-0).
+const CLUSTER = { name: 'prod-1', server: 'https://prod-1.example.com', region: 'eu-west-1', kubernetesVersion: '1.30' };
 
 /** A user's production app: a service of theirs by tag and a PostgreSQL datastore (with its third-party images). */
 function userApp(digests: Record<string, string> = {}) {

@@ -74,7 +74,10 @@ describe('SchemaValidator (Kubernetes 1.27, strict)', () => {
 
   it('treats an unknown apiVersion/kind as an error, not a skip', () => {
     expect(messages({ apiVersion: 'apps/v1beta1', kind: 'Deployment', metadata: { name: 'a', namespace: 'b' } })).toEqual([
-      'apiVersion: unknown apiVersion/kind "apps/v1beta1/Deployment": neither Kubernetes 1.27 nor a vendored CRD serves it',
+      'apiVersion: "apps/v1beta1" Deployment is no longer served as of Kubernetes 1.16; use apps/v1',
+    ]);
+    expect(messages({ apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'a' } })).toEqual([
+      'apiVersion: unknown apiVersion/kind "example.com/v1/Widget": neither Kubernetes 1.27 nor a vendored CRD serves it',
     ]);
   });
 

@@ -6,6 +6,7 @@ import { BackupStorageLocation, VolumeSnapshotLocation } from '../../../imports/
 import { addExternalSecret } from '../../core/external-secret';
 import { fail } from '../../core/errors';
 import { catalogChart } from '../chart';
+import { CLUSTER_ADMIN_ROLE } from '../cluster-admin';
 import { AddOnContext, AddOnControllerPods, AddOnDefinition } from '../definition';
 import {
   CLUSTER_RBAC_KINDS, CRD_KIND, RESTRICTED_CONTAINER, RESTRICTED_POD, RestrictedContainerSecurity, RestrictedPodSecurity,
@@ -23,6 +24,17 @@ export const VELERO_PLUGIN_IMAGES = {
 /** Why the namespace cannot enforce PSS restricted when the node agent runs. */
 export const VELERO_NODE_AGENT_EXEMPTION =
   "Velero's node agent (file-system backups) mounts the kubelet's pod volumes from the node (hostPath /var/lib/kubelet/pods) and reads them as root";
+
+/** The service account of Velero's server, which the chart binds to cluster-admin. */
+export const VELERO_SERVER_SERVICE_ACCOUNT = 'velero-server';
+/**
+ * Why Velero keeps the chart's cluster-admin binding. A narrower ClusterRole would not be narrower: a backup reads
+ * every resource of the namespaces it covers, and a restore creates any of them, RBAC included, which the API
+ * server allows only to a subject holding every permission it grants (or `bind` and `escalate`).
+ */
+export const VELERO_CLUSTER_ADMIN_REASON =
+  'backups read every kind of object in the namespaces they cover and restores create any of them, Roles and RoleBindings included, '
+  + 'which the API server allows only to a subject that holds the permissions granted (or bind and escalate): a narrower role is cluster-admin in all but name';
 
 /** Where Velero's cloud credentials come from. */
 export class VeleroCredentials {
@@ -78,6 +90,8 @@ export interface VeleroValues {
   readonly configuration: { readonly backupStorageLocation: readonly []; readonly volumeSnapshotLocation: readonly []; readonly defaultBackupStorageLocation: string };
   readonly credentials: { readonly useSecret: boolean; readonly existingSecret?: string };
   readonly serviceAccount?: { readonly server: { readonly annotations: Readonly<Record<string, string>> } };
+  /** The chart's ClusterRoleBinding of cluster-admin to the server, kept on purpose (see VELERO_CLUSTER_ADMIN_REASON). */
+  readonly rbac: { readonly create: true; readonly clusterAdministrator: true; readonly clusterAdministratorName: 'cluster-admin' };
   readonly backupsEnabled: true;
   readonly snapshotsEnabled: boolean;
   readonly deployNodeAgent: boolean;
@@ -126,6 +140,7 @@ export function veleroDefinition(options: VeleroOptions, namespace: string): Add
     serves: { groups: ['velero.io'] },
     installsCrds: true,
     clusterKinds: [CRD_KIND, ...CLUSTER_RBAC_KINDS],
+    clusterAdmin: { subject: `ServiceAccount ${namespace}/${VELERO_SERVER_SERVICE_ACCOUNT}`, reason: VELERO_CLUSTER_ADMIN_REASON },
     values: (ctx) => {
       const bucket = destination(ctx);
       const values: VeleroValues = {
@@ -144,6 +159,8 @@ export function veleroDefinition(options: VeleroOptions, namespace: string): Add
         configuration: { backupStorageLocation: [], volumeSnapshotLocation: [], defaultBackupStorageLocation: VELERO_DEFAULT_LOCATION },
         credentials: credentials.kind === 'secret' ? { useSecret: true, existingSecret: VELERO_CREDENTIALS_SECRET } : { useSecret: false },
         ...(credentials.kind === 'irsa' ? { serviceAccount: { server: { annotations: { 'eks.amazonaws.com/role-arn': credentials.roleArn } } } } : {}),
+        // Stated, not left to the chart's defaults, so the binding shows in the values; declared below.
+        rbac: { create: true, clusterAdministrator: true, clusterAdministratorName: CLUSTER_ADMIN_ROLE },
         backupsEnabled: true,
         snapshotsEnabled: snapshots,
         deployNodeAgent: nodeAgent,
@@ -160,7 +177,7 @@ export function veleroDefinition(options: VeleroOptions, namespace: string): Add
       ];
     },
     provides: (ctx) => ({
-      serviceAccounts: [`${ctx.namespace}/velero-server`],
+      serviceAccounts: [`${ctx.namespace}/${VELERO_SERVER_SERVICE_ACCOUNT}`],
       objects: [`BackupStorageLocation/${ctx.namespace}/${VELERO_DEFAULT_LOCATION}`, ...(snapshots ? [`VolumeSnapshotLocation/${ctx.namespace}/${VELERO_DEFAULT_LOCATION}`] : [])],
       ...(credentials.kind === 'secret' ? { secrets: [`${ctx.namespace}/${VELERO_CREDENTIALS_SECRET}`] } : {}),
     }),

@@ -5,6 +5,7 @@
  * drawn from the flow proof (the data of FLOWS.md): an arrow the NetworkPolicies block is dashed. Git hosts render
  * it in pull requests.
  */
+import { clusterAdminBindingsOfOutput } from '../../addons/cluster-add-ons';
 import { addOnReadmeLines } from '../../addons/readme';
 import { addOnsOfOutput } from '../../addons/resolution';
 import { Endpoint, FlowVerdict } from '../../policy/flows/model';
@@ -118,7 +119,7 @@ export function environmentReadme(env: EnvironmentOutput, command = synthCommand
   }
   const recovery = recoveryTable(env.recovery ?? [], env.profile.recoveryObjectives);
   if (recovery) lines.push('', recovery.trimEnd());
-  lines.push('', ...addOnReadmeLines(env.name, env.profile, addOnsOfOutput(env)));
+  lines.push('', ...addOnReadmeLines(env.name, env.profile, addOnsOfOutput(env), clusterAdminBindingsOfOutput(env)));
   const { nodes, edges } = environmentGraph(env);
   lines.push('## Services, datastores and connections', '');
   if (nodes.length === 0) {
