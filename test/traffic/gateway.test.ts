@@ -4,7 +4,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import {
-  AddOn, CanaryStep, DeliveryTool, EnvironmentProfile, ImageReference, IngressHost, loadTenants, MicroserviceDeployment, MicroserviceDeploymentProps, PreviewRoute,
+  AddOn, CanaryStep, ClusterAddOns, DeliveryTool, EnvironmentProfile, ImageReference, IngressHost, loadTenants, MicroserviceDeployment, MicroserviceDeploymentProps, PreviewRoute,
   PlatformNamespace, RolloutStrategy, TenantNamespace, TrafficRouterPlugin, defaultPlans,
 } from '../../src';
 import { evaluatePolicies } from '../../src/policy';
@@ -205,6 +205,25 @@ describe('tenant domains', () => {
     expect(() => synthEnv((chart) => TenantNamespace.forEnvironment(chart, tenants()), profile)).toThrow(
       'tenants.yaml:7:17: tenants[0].hostnames[0]: got "shop.acme.com"; is bound on the environment\'s Gateway, and environment production keeps Ingress (profile.traffic, class "nginx"): remove the tenant\'s hostnames there, or move the environment to TrafficLayer.gatewayApi()',
     );
+  });
+});
+
+describe('the Envoy Gateway add-on', () => {
+  it('GIVEN production THEN the GatewayClass names an EnvoyProxy whose proxy pods are PSS restricted, two replicas with a PDB', () => {
+    const env = synthEnv((chart) => { ClusterAddOns.of(chart); }, PRODUCTION);
+    expect(env.find('GatewayClass', 'eg').spec).toEqual({
+      controllerName: 'gateway.envoyproxy.io/gatewayclass-controller',
+      description: 'Envoy Gateway of environment production',
+      parametersRef: { group: 'gateway.envoyproxy.io', kind: 'EnvoyProxy', name: 'eg', namespace: 'envoy-gateway-system' },
+    });
+    const k8s = env.find('EnvoyProxy', 'eg', 'envoy-gateway-system').spec.provider.kubernetes;
+    expect(k8s.envoyDeployment.replicas).toBe(2);
+    expect(k8s.envoyPDB).toEqual({ minAvailable: 1 });
+    expect(k8s.envoyDeployment.pod.securityContext).toEqual({ runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532, seccompProfile: { type: 'RuntimeDefault' } });
+    expect(k8s.envoyDeployment.container.securityContext).toEqual({
+      allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] }, privileged: false, runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532, seccompProfile: { type: 'RuntimeDefault' },
+    });
+    expect(env.find('Namespace', 'envoy-gateway-system').metadata.labels['pod-security.kubernetes.io/enforce']).toBe('restricted');
   });
 });
 

@@ -81,6 +81,17 @@ const CONTAINER: EnvoyGatewayContainerSecurity = {
   seccompProfile: { type: 'RuntimeDefault' },
 };
 
+/** The Envoy container of the proxies: PSS restricted. */
+const PROXY_CONTAINER = {
+  allowPrivilegeEscalation: false,
+  capabilities: { drop: ['ALL'] },
+  privileged: false,
+  runAsNonRoot: true,
+  runAsUser: ENVOY_GATEWAY_UID,
+  runAsGroup: ENVOY_GATEWAY_UID,
+  seccompProfile: { type: 'RuntimeDefault' },
+};
+
 /** The class the add-on serves in `profile`. */
 export function envoyGatewayClass(options: EnvoyGatewayOptions, profile: EnvironmentProfile): string {
   const traffic = trafficOf(profile);
@@ -174,6 +185,10 @@ export function envoyGatewayDefinition(options: EnvoyGatewayOptions, namespace: 
               envoyDeployment: {
                 replicas,
                 pod: { securityContext: { ...RESTRICTED_POD, runAsUser: ENVOY_GATEWAY_UID, runAsGroup: ENVOY_GATEWAY_UID } },
+                // PSS restricted for the Envoy container, stated rather than left to the controller's defaults. The
+                // listeners' ports are mapped above 1024 (10080, 10443): no capability needed. The root filesystem
+                // stays writable (Envoy writes its admin socket and hot-restart state).
+                container: { securityContext: PROXY_CONTAINER },
               },
               ...(replicas > 1 ? { envoyPDB: { minAvailable: 1 } } : {}),
             },
