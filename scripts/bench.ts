@@ -36,7 +36,9 @@ function ms(start: bigint): number {
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
+  const m = s[Math.floor(s.length / 2)];
+  if (m === undefined) throw new Error('median: no samples');
+  return m;
 }
 
 type Build = (app: App) => void;
@@ -140,7 +142,7 @@ function measure(label: string, build: Build, runs: number): void {
     const rs = Array.from({ length: runs }, () => measureOnce(build, tmp));
     const synth = median(rs.map((r) => r.synth));
     const floor = median(rs.map((r) => r.floor));
-    const docs = rs[0].docs;
+    const docs = rs[0]!.docs; // median() above threw if there were no runs
     const cpuSynth = median(rs.map((r) => r.cpuSynth));
     const cpuFloor = median(rs.map((r) => r.cpuFloor));
     console.log(
@@ -206,7 +208,8 @@ function wholeProcess(): void {
           fs.mkdirSync(dir, { recursive: true });
           made.add(dir);
         }
-        fs.writeFileSync(file, objects[k].map((o) => dump(o, { noRefs: true, lineWidth: -1 })).join('---\n'));
+        // objects[k] are the documents read from files[k].
+        fs.writeFileSync(file, objects[k]!.map((o) => dump(o, { noRefs: true, lineWidth: -1 })).join('---\n'));
       });
       floorRuns.push(ms(t1));
       if (i === 0) console.log(`\nwhole process on ${ram} (${files.length} YAML files, committed charts):`);

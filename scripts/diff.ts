@@ -22,8 +22,8 @@ function main(): number {
   const output = outputAt >= 0 ? args[outputAt + 1] : undefined;
   if (outputAt >= 0 && !output) usage();
   const positional = args.filter((a, i) => !a.startsWith('--') && (outputAt < 0 || i !== outputAt + 1));
-  if (positional.length !== 1) usage();
-  const ref = positional[0];
+  const [ref, ...extra] = positional;
+  if (ref === undefined || extra.length > 0) usage();
 
   const projectRoot = path.resolve(__dirname, '..', '..');
   const gitTop = execFileSync('git', ['rev-parse', '--show-toplevel'], { cwd: projectRoot }).toString().trim();

@@ -31,7 +31,7 @@ export function synthEnv(build: (chart: EnvironmentChart) => void, profile: Envi
   build(chart);
   const { envs, problems } = synthesizeToJson(app);
   if (problems.length > 0) throw new Error(`schema validation failed:\n  ${problems.join('\n  ')}`);
-  const documents = envs[0].documents;
+  const documents = envs[0]!.documents;
   const docs = documents.map((d) => d.object);
   return {
     chart,

@@ -103,8 +103,9 @@ export class ArgoCdAddOns extends Construct {
       };
       const labels = { [LABEL_ADD_ON]: a.name };
       // No cascade finalizer: deleting the Application leaves the controller and its CRDs running.
-      if (clusters.length === 1) {
-        new Application(this, `addon-${a.name}`, { metadata: { name, namespace: props.argoCdNamespace, annotations, labels }, spec: spec(clusters[0].server) });
+      const single = clusters.length === 1 ? clusters[0] : undefined;
+      if (single) {
+        new Application(this, `addon-${a.name}`, { metadata: { name, namespace: props.argoCdNamespace, annotations, labels }, spec: spec(single.server) });
         continue;
       }
       new ApplicationSet(this, `addon-${a.name}`, {

@@ -6,6 +6,7 @@
  * defaults (`nodeSelector: {}`) or a schema map (`additionalProperties: {...}`) any key is accepted.
  */
 import { ChartData, nearestKeys, ValueKeyNode, ValueKeyTree } from '../synth/chart-data';
+import { DocObject } from '../core/documents';
 
 /** One problem of a values object: where it is and what is wrong. */
 export interface ValuesProblem {
@@ -14,7 +15,7 @@ export interface ValuesProblem {
   readonly message: string;
 }
 
-type Schema = Readonly<Record<string, any>>;
+type Schema = Readonly<DocObject>;
 
 /** JSON Schema keywords the checker evaluates (or knows to be documentation). A schema using others is reported. */
 export const SUPPORTED_SCHEMA_KEYWORDS: readonly string[] = [
@@ -77,9 +78,9 @@ class SchemaDoc {
     for (let depth = 0; typeof n.$ref === 'string' && depth < 32; depth++) {
       const ref: string = n.$ref;
       if (!ref.startsWith('#')) throw new Error(`values schema reference ${ref} is not local`);
-      let target: any = this.root;
+      let target: unknown = this.root;
       for (const raw of ref.slice(1).split('/').filter((p) => p !== '')) {
-        target = target?.[raw.replace(/~1/g, '/').replace(/~0/g, '~')];
+        target = target !== null && typeof target === 'object' ? (target as Record<string, unknown>)[raw.replace(/~1/g, '/').replace(/~0/g, '~')] : undefined;
       }
       if (!isObject(target)) throw new Error(`values schema reference ${ref} resolves to nothing`);
       // Sibling keywords of a $ref apply too (draft 2019+); merged below the target's.

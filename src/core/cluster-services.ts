@@ -170,7 +170,8 @@ export function clusterServiceConnects(scope: IConstruct, name: ClusterServiceNa
 /** The Service a URL names inside the cluster (`http://<service>.<namespace>.svc[.cluster.local][:port][/...]`), if it does. */
 export function serviceOfUrl(url: string): WorkloadRef | undefined {
   const m = /^[a-z][a-z0-9+.-]*:\/\/([a-z0-9]([-a-z0-9]*[a-z0-9])?)\.([a-z0-9]([-a-z0-9]*[a-z0-9])?)\.svc(\.cluster\.local)?(:\d+)?(\/.*)?$/.exec(url);
-  return m ? { name: m[1], namespace: m[3] } : undefined;
+  const [, name, , namespace] = m ?? [];
+  return name !== undefined && namespace !== undefined ? { name, namespace } : undefined;
 }
 
 function kebab(s: string): string {

@@ -13,6 +13,7 @@ import type { IWorkload } from './connections';
 import { Endpoint } from './endpoint';
 import { EnvironmentChart } from './environment-chart';
 import { fail } from './errors';
+import { sortedEntries } from './records';
 
 const CONNECTION_VALUE_SYMBOL = Symbol.for('cdk8s-platform.ConnectionValue');
 
@@ -125,8 +126,7 @@ export function addConnectionSecret(scope: Construct, id: string, o: ConnectionS
     const user = credential?.user ?? '';
     return goTemplateText(encode ? encodeURIComponent(user) : user);
   };
-  for (const key of Object.keys(o.values).sort()) {
-    const v = o.values[key];
+  for (const [key, v] of sortedEntries(o.values)) {
     if ((v.kind === 'password' || v.kind === 'user') && !credential) {
       fail(o.client, `${field}.env.${key}`, v.kind, `${e.describe()} has no credential (auth ${e.auth.method}); remove this key`);
     }

@@ -2,6 +2,7 @@ import { IConstruct } from 'constructs';
 import { IntOrString, NetworkPolicyEgressRule, NetworkPolicyPeer, NetworkPolicyPort } from '../../imports/k8s';
 import { EnvironmentChart } from './environment-chart';
 import { fail } from './errors';
+import { DocObject } from './documents';
 
 /** A named port a workload accepts connections on. */
 export interface WorkloadPort {
@@ -166,7 +167,7 @@ export class ConnectionGraph {
       if (!targets) pairs.set(p.from, targets = new Map());
       const index = targets.get(to);
       if (index !== undefined) {
-        const same = out[index];
+        const same = out[index]!; // the position the pair's connection was pushed at (below)
         const merged = [...same.ports, ...ports.filter((x) => !same.ports.some((y) => y.port === x.port && (y.protocol ?? 'TCP') === (x.protocol ?? 'TCP')))];
         out[index] = { from: p.from, to, ports: merged, field: same.field };
       } else {
@@ -259,7 +260,7 @@ export function peerOf(w: IWorkload) {
  * NetworkPolicy peers of a workload as a source or destination: its pods, or the CIDRs of an endpoint outside the
  * cluster (a managed datastore, a declared external service).
  */
-export function peersOf(w: IWorkload): Record<string, any>[] {
+export function peersOf(w: IWorkload): DocObject[] {
   if (w.external) return (w.external.cidrs.length > 0 ? w.external.cidrs : ['0.0.0.0/0']).map((cidr) => ({ ipBlock: { cidr } }));
   return [peerOf(w)];
 }

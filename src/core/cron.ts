@@ -1,12 +1,17 @@
 /** Validation of standard five-field cron expressions (as accepted by CronJob and Velero schedules). */
 
-const RANGES: Array<[number, number]> = [[0, 59], [0, 23], [1, 31], [1, 12], [0, 7]];
-const NAMES = [undefined, undefined, undefined,
+/** A field's position: minute, hour, day of month, month, day of week. */
+type Field = 0 | 1 | 2 | 3 | 4;
+/** The five fields of an expression, in order. */
+type CronFields = [minute: string, hour: string, dayOfMonth: string, month: string, dayOfWeek: string];
+
+const RANGES: Readonly<Record<Field, readonly [number, number]>> = [[0, 59], [0, 23], [1, 31], [1, 12], [0, 7]];
+const NAMES: Readonly<Record<Field, readonly string[] | undefined>> = [undefined, undefined, undefined,
   ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'],
   ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat']];
 const MACROS = new Set(['@yearly', '@annually', '@monthly', '@weekly', '@daily', '@midnight', '@hourly']);
 
-function value(s: string, field: number): number | undefined {
+function value(s: string, field: Field): number | undefined {
   const names = NAMES[field];
   if (names) {
     const i = names.indexOf(s.toLowerCase());
@@ -18,12 +23,12 @@ function value(s: string, field: number): number | undefined {
   return n >= lo && n <= hi ? n : undefined;
 }
 
-function validField(part: string, field: number): boolean {
+function validField(part: string, field: Field): boolean {
   return part.split(',').every((item) => {
-    const [range, step] = item.split('/');
+    const [range = '', step] = item.split('/');
     if (step !== undefined && !/^[1-9][0-9]*$/.test(step)) return false;
     if (range === '*' || range === '?') return true;
-    const [a, b] = range.split('-');
+    const [a = '', b] = range.split('-');
     const x = value(a, field);
     if (x === undefined) return false;
     if (b === undefined) return true;
@@ -37,7 +42,7 @@ export function isCronExpression(expr: string): boolean {
   const s = expr.trim();
   if (MACROS.has(s)) return true;
   const parts = s.split(/\s+/);
-  return parts.length === 5 && parts.every((p, i) => validField(p, i));
+  return parts.length === 5 && parts.every((p, i) => validField(p, i as Field));
 }
 
 const MACRO_EXPANSION: Readonly<Record<string, string>> = {
@@ -45,22 +50,24 @@ const MACRO_EXPANSION: Readonly<Record<string, string>> = {
 };
 
 /** The five fields of a valid expression (macros expanded). */
-export function cronFields(expr: string): string[] {
+export function cronFields(expr: string): CronFields {
   const s = expr.trim();
-  return (MACRO_EXPANSION[s] ?? s).split(/\s+/);
+  const parts = (MACRO_EXPANSION[s] ?? s).split(/\s+/);
+  if (parts.length !== 5) throw new Error(`cronFields: ${JSON.stringify(expr)} is not a five-field cron expression (check it with isCronExpression first)`);
+  return parts as CronFields;
 }
 
 /** The values a field matches (`*` is every value; day of week 7 is Sunday, 0). */
-function expand(part: string, field: number): Set<number> {
+function expand(part: string, field: Field): Set<number> {
   const [lo, hi] = RANGES[field];
   const out = new Set<number>();
   for (const item of part.split(',')) {
-    const [range, stepText] = item.split('/');
+    const [range = '', stepText] = item.split('/');
     const step = stepText === undefined ? 1 : Number(stepText);
     let a = lo;
     let b = hi;
     if (range !== '*' && range !== '?') {
-      const [x, y] = range.split('-');
+      const [x = '', y] = range.split('-');
       a = value(x, field)!;
       // `5/15` means from 5 to the end in steps of 15.
       b = y !== undefined ? value(y, field)! : stepText !== undefined ? hi : a;
@@ -76,19 +83,25 @@ function expand(part: string, field: number): Set<number> {
  * leap days and day-of-week/day-of-month combinations count; the usual `dom OR dow` rule applies when both are set.
  */
 export function cronMaxIntervalMinutes(expr: string): number {
-  const f = cronFields(expr);
-  const minutes = [...expand(f[0], 0)].sort((a, b) => a - b);
-  const hours = [...expand(f[1], 1)].sort((a, b) => a - b);
-  const doms = expand(f[2], 2);
-  const months = expand(f[3], 3);
-  const dows = expand(f[4], 4);
-  const domAny = f[2] === '*' || f[2] === '?';
-  const dowAny = f[4] === '*' || f[4] === '?';
+  const [minute, hour, dom, month, dow] = cronFields(expr);
+  const minutes = [...expand(minute, 0)].sort((a, b) => a - b);
+  const hours = [...expand(hour, 1)].sort((a, b) => a - b);
+  const doms = expand(dom, 2);
+  const months = expand(month, 3);
+  const dows = expand(dow, 4);
+  const domAny = dom === '*' || dom === '?';
+  const dowAny = dow === '*' || dow === '?';
   const times = hours.flatMap((h) => minutes.map((m) => h * 60 + m));
+  const last = times.at(-1);
+  if (last === undefined) throw new Error(`cronMaxIntervalMinutes: ${JSON.stringify(expr)} matches no time of day`);
   if (domAny && dowAny && months.size === 12) {
-    // Every day alike: the gaps of one day, and the one across midnight.
-    let gap = times[0] + 1440 - times[times.length - 1];
-    for (let i = 1; i < times.length; i++) gap = Math.max(gap, times[i] - times[i - 1]);
+    // Every day alike: the gaps of one day, and the one across midnight (from the last run of the day before).
+    let gap = 0;
+    let before = last - 1440;
+    for (const t of times) {
+      gap = Math.max(gap, t - before);
+      before = t;
+    }
     return gap;
   }
   const firstDay = Date.UTC(2024, 0, 1);

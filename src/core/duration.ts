@@ -7,7 +7,7 @@ export function parseDuration(text: string): number | undefined {
   if (typeof text !== 'string' || text === '') return undefined;
   const m = DURATION.exec(text);
   if (!m) return undefined;
-  const [d, h, min, s] = m.slice(1).map((x) => Number(x ?? 0));
+  const [d = 0, h = 0, min = 0, s = 0] = m.slice(1).map((x) => Number(x ?? 0));
   const total = ((d * 24 + h) * 60 + min) * 60 + s;
   return total > 0 ? total : undefined;
 }

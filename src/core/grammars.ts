@@ -70,14 +70,14 @@ export function parseObjectStoreUrl(url: unknown, schemes: ReadonlyArray<'s3' | 
   const shape = `must be an object-storage URL ${schemes.map((s) => `"${s}://<bucket>[/<prefix>]"`).join(' or ')}`;
   if (typeof url !== 'string') return shape;
   const m = /^([a-z0-9]+):\/\/([^/]*)(\/.*)?$/s.exec(url);
-  if (!m || !(schemes as readonly string[]).includes(m[1])) return `${shape} (a prefix of letters, digits, ".", "_", "-" and "/")`;
-  const scheme = m[1] as 's3' | 'gs';
-  const bucketProblem = scheme === 'gs' ? gcsBucketProblem(m[2]) : s3BucketProblem(m[2]);
+  const [, schemeText = '', bucket = '', prefix = ''] = m ?? [];
+  if (!m || !(schemes as readonly string[]).includes(schemeText)) return `${shape} (a prefix of letters, digits, ".", "_", "-" and "/")`;
+  const scheme = schemeText as 's3' | 'gs';
+  const bucketProblem = scheme === 'gs' ? gcsBucketProblem(bucket) : s3BucketProblem(bucket);
   if (bucketProblem) return `${shape}: ${bucketProblem}`;
-  const prefix = m[3] ?? '';
   const prefixProblem = objectPrefixProblem(prefix);
   if (prefixProblem) return `${shape}: ${prefixProblem}`;
-  return { scheme, bucket: m[2], prefix: prefix.split('/').filter((s) => s !== '') };
+  return { scheme, bucket, prefix: prefix.split('/').filter((s) => s !== '') };
 }
 
 /** Why `tenant` is not a Loki tenant id (1-150 characters of letters, digits and !-_.*'(), not "." or ".."), or undefined. */

@@ -39,5 +39,6 @@ export { DEFAULT_API_SERVER_CIDRS, DEFAULT_API_SERVER_PORTS, DEFAULT_NODE_CIDRS,
 export type { ApiServerAddress, ClusterServiceName, ClusterServiceRef, ClusterServices, ClusterServicesOverrides } from './cluster-services';
 export { RecoveryRegistry } from './recovery-registry';
 export type { RecoveryEntry, RecoveryObjective, RecoveryPlan } from './recovery-registry';
+export type { DocObject, DocValue } from './documents';
 export { API_REMOVALS, DEFAULT_KUBERNETES_VERSION, MANIFEST_KUBERNETES_VERSION } from './kubernetes-version';
 export type { ApiRemoval } from './kubernetes-version';

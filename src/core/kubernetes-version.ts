@@ -60,17 +60,19 @@ function boundsOf(term: string): Bound[] | undefined {
   }
   const pre = m[5] ?? '';
   const v = (major: number, minor = 0, patch = 0, prerelease = ''): SemVer => ({ major, minor, patch, prerelease });
-  const low = v(fixed[0] ?? 0, fixed[1] ?? 0, fixed[2] ?? 0, fixed.length === 3 ? pre : '');
+  // Parts past fixed.length count as 0 in `low`; the bounds below read only the parts that are there.
+  const [major = 0, minor = 0, patch = 0] = fixed;
+  const low = v(major, minor, patch, fixed.length === 3 ? pre : '');
   // The first version past a partial one (`1.2` -> `1.3.0`), as a pre-release bound so `<` excludes all of it.
   const next = (n: number): SemVer | undefined =>
-    n === 0 ? undefined : n === 1 ? v(fixed[0] + 1, 0, 0, '0') : n === 2 ? v(fixed[0], fixed[1] + 1, 0, '0') : undefined;
+    n === 0 ? undefined : n === 1 ? v(major + 1, 0, 0, '0') : n === 2 ? v(major, minor + 1, 0, '0') : undefined;
   if (fixed.length === 0) return op === '!=' || op === '<' ? [{ op: '<', version: v(0, 0, 0, '0') }] : [];
   if (op === '~' || op === '~>') {
-    const upper = fixed.length >= 2 ? v(fixed[0], fixed[1] + 1, 0, '0') : v(fixed[0] + 1, 0, 0, '0');
+    const upper = fixed.length >= 2 ? v(major, minor + 1, 0, '0') : v(major + 1, 0, 0, '0');
     return [{ op: '>=', version: low }, { op: '<', version: upper }];
   }
   if (op === '^') {
-    const upper = fixed[0] > 0 || fixed.length === 1 ? v(fixed[0] + 1, 0, 0, '0') : fixed[1]! > 0 || fixed.length === 2 ? v(0, fixed[1]! + 1, 0, '0') : v(0, 0, fixed[2]! + 1, '0');
+    const upper = major > 0 || fixed.length === 1 ? v(major + 1, 0, 0, '0') : minor > 0 || fixed.length === 2 ? v(0, minor + 1, 0, '0') : v(0, 0, patch + 1, '0');
     return [{ op: '>=', version: low }, { op: '<', version: upper }];
   }
   const up = next(fixed.length);

@@ -18,7 +18,8 @@ export function parseQuantity(s: string): number | undefined {
   if (!m) return undefined;
   const [, num, suffix = ''] = m;
   if (/^[eE]/.test(suffix)) return Number(num) * 10 ** Number(suffix.slice(1));
-  return Number(num) * SUFFIX[suffix];
+  const factor = SUFFIX[suffix];
+  return factor === undefined ? undefined : Number(num) * factor;
 }
 
 /** Compares two quantities; undefined when either does not parse. */

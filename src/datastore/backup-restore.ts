@@ -10,6 +10,7 @@ import { StatefulDatastoreProps, VELERO_NAMESPACE } from './props';
 import { ResolvedDatastore } from './resolve';
 import { RESTORE_DIR, restoreFetchContainer } from './restore';
 import { BackupTarget, backupTargetEnv, env, resourcesJson, RestorePlan, RestoreSource, RoleSpec, secretEnv } from './types';
+import { DocObject } from '../core/documents';
 
 /** Resources of the restore fetch step (a MinIO client streaming one object). */
 const RESTORE_FETCH_RESOURCES: ResourceDefaults = { requests: { cpu: '50m', memory: '64Mi' }, limits: { memory: '256Mi' } };
@@ -37,7 +38,7 @@ const RESTORE_JOB_SCRATCH = '64Mi';
  */
 export function withRestoreInit(r: ResolvedDatastore, props: StatefulDatastoreProps, role: RoleSpec, source: RestoreSource, plan: RestorePlan): RoleSpec {
   const mount = { name: 'restore', mountPath: RESTORE_DIR };
-  const fetch: Record<string, any> = { resources: resourcesJson(RESTORE_FETCH_RESOURCES), ...restoreFetchContainer(source, plan, props.backup?.uploaderImage ?? MC_IMAGE) };
+  const fetch: DocObject = { resources: resourcesJson(RESTORE_FETCH_RESOURCES), ...restoreFetchContainer(source, plan, props.backup?.uploaderImage ?? MC_IMAGE) };
   const steps = [...(plan.fetch ?? true ? [fetch] : []), ...plan.steps].map((c) => ({ ...c, volumeMounts: [...(c.volumeMounts ?? []), mount] }));
   return {
     ...role,
@@ -85,7 +86,7 @@ export function addBackupJob(scope: Construct, r: ResolvedDatastore, props: Stat
   const backupVol = { name: 'backup', emptyDir: { sizeLimit: ctx.storageSize } };
   const tmpVol = { name: 'tmp', emptyDir: { sizeLimit: '256Mi' } };
   const mounts = [{ name: 'backup', mountPath: '/backup' }, { name: 'tmp', mountPath: '/tmp' }];
-  const step = (c: Record<string, any>) => container(r, {
+  const step = (c: DocObject) => container(r, {
     resources: resourcesJson(ctx.resources),
     ...c,
     volumeMounts: [...(c.volumeMounts ?? []), ...mounts],

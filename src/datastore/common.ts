@@ -4,13 +4,14 @@ import { Construct } from 'constructs';
 import { KubeServiceAccount } from '../../imports/k8s';
 import { restrictedContainerSecurityContext } from '../core/security';
 import { ResolvedDatastore } from './resolve';
+import { DocObject } from '../core/documents';
 
 /**
  * An untyped object of the datastore, in its namespace unless `metadata` says otherwise. Only for workloads built from
  * the engines' plain-JSON containers (StatefulSet, Job, CronJob): the bindings' toJson reads quantities and ports as
  * Quantity/IntOrString objects and would drop the engines' plain values.
  */
-export function datastoreObject(scope: Construct, r: ResolvedDatastore, id: string, apiVersion: string, kind: string, metadata: Record<string, any>, body: Record<string, any>): ApiObject {
+export function datastoreObject(scope: Construct, r: ResolvedDatastore, id: string, apiVersion: string, kind: string, metadata: DocObject, body: DocObject): ApiObject {
   return new ApiObject(scope, id, { apiVersion, kind, metadata: { namespace: r.ctx.namespace, ...metadata }, ...body });
 }
 
@@ -24,6 +25,6 @@ export function addServiceAccount(scope: Construct, r: ResolvedDatastore, id: st
 }
 
 /** Every container: the environment's pull policy and PSS restricted. */
-export function container(r: ResolvedDatastore, c: Record<string, any>): Record<string, any> {
+export function container(r: ResolvedDatastore, c: DocObject): DocObject {
   return { ...c, imagePullPolicy: r.profile.imagePolicy.pullPolicy, securityContext: restrictedContainerSecurityContext() };
 }

@@ -7,7 +7,7 @@ import { Construct, IConstruct } from 'constructs';
 import {
   Kafka, KafkaNodePool, KafkaNodePoolSpecResourcesLimits, KafkaNodePoolSpecResourcesRequests, KafkaSpecKafkaExporterResourcesLimits,
   KafkaSpecKafkaExporterResourcesRequests, KafkaSpecKafkaListeners, KafkaSpecKafkaListenersNetworkPolicyPeers, KafkaSpecKafkaListenersType,
-  KafkaTopic, KafkaUser,
+  KafkaNodePoolSpec, KafkaSpecEntityOperator, KafkaSpecKafka, KafkaSpecKafkaExporter, KafkaTopic, KafkaUser, KafkaUserSpec,
 } from '../../imports/kafka.strimzi.io';
 import { apiServerOf, clusterServicesOf } from '../core/cluster-services';
 import { DNS_EGRESS_RULE, IWorkload } from '../core/connections';
@@ -18,6 +18,10 @@ import { addExternalSecret } from '../core/external-secret';
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from '../core/security';
 import { KafkaClientRef, KafkaSettings, kafkaUserName } from './kafka';
 import { EngineContext, ExtraObjectContext } from './types';
+import { DocObject } from '../core/documents';
+
+/** The Kafka pod and container templates (typed by the generated bindings). */
+type KafkaTemplate = NonNullable<KafkaSpecKafka['template']>;
 
 /** uid Strimzi's images run as (group 0 owns their writable paths). */
 const KAFKA_UID = 1001;
@@ -52,7 +56,7 @@ export function addKafkaObjects(scope: IConstruct, ctx: EngineContext, common: E
     // Strimzi writes the listener NetworkPolicies from these peers; never empty (empty means everyone).
     networkPolicyPeers: Lazy.any({ produce: () => [{ podSelector: { matchLabels: brokerSelector } }, ...common.clientPeers()] }) as unknown as KafkaSpecKafkaListenersNetworkPolicyPeers[],
   });
-  const pod: Record<string, any> = { metadata: { labels: common.labels }, securityContext: POD_SECURITY, enableServiceLinks: false };
+  const pod: DocObject = { metadata: { labels: common.labels }, securityContext: POD_SECURITY, enableServiceLinks: false };
   if (ctx.highAvailability) {
     pod.topologySpreadConstraints = [{ maxSkew: 1, topologyKey: ZONE, whenUnsatisfiable: 'ScheduleAnyway', labelSelector: { matchLabels: brokerSelector } }];
   }
@@ -64,7 +68,7 @@ export function addKafkaObjects(scope: IConstruct, ctx: EngineContext, common: E
         ...(s.version !== undefined ? { version: s.version } : {}),
         listeners: s.listeners.map(listener),
         // Every client is a KafkaUser with ACLs; Strimzi's own components authenticate with the cluster CA.
-        authorization: { type: 'simple' } as any,
+        authorization: { type: 'simple' } as KafkaSpecKafka['authorization'],
         config: {
           'default.replication.factor': s.factor,
           'min.insync.replicas': s.minIsr,
@@ -77,16 +81,16 @@ export function addKafkaObjects(scope: IConstruct, ctx: EngineContext, common: E
         },
         ...(ctx.highAvailability ? { rack: { topologyKey: ZONE } } : {}),
         template: {
-          pod: pod as any,
-          kafkaContainer: { securityContext: CONTAINER_SECURITY } as any,
+          pod: pod as KafkaTemplate['pod'],
+          kafkaContainer: { securityContext: CONTAINER_SECURITY } as KafkaTemplate['kafkaContainer'],
           // The rack init container reads the node's zone; it runs under the same restrictions.
-          initContainer: { securityContext: CONTAINER_SECURITY } as any,
+          initContainer: { securityContext: CONTAINER_SECURITY } as KafkaTemplate['initContainer'],
         },
       },
       entityOperator: {
         topicOperator: {},
         userOperator: {},
-        template: { pod: restrictedPod, topicOperatorContainer: { securityContext: CONTAINER_SECURITY }, userOperatorContainer: { securityContext: CONTAINER_SECURITY } } as any,
+        template: { pod: restrictedPod, topicOperatorContainer: { securityContext: CONTAINER_SECURITY }, userOperatorContainer: { securityContext: CONTAINER_SECURITY } } as KafkaSpecEntityOperator['template'],
       },
       kafkaExporter: {
         topicRegex: '.*',
@@ -95,7 +99,7 @@ export function addKafkaObjects(scope: IConstruct, ctx: EngineContext, common: E
           requests: { cpu: KafkaSpecKafkaExporterResourcesRequests.fromString(EXPORTER_RESOURCES.requests.cpu), memory: KafkaSpecKafkaExporterResourcesRequests.fromString(EXPORTER_RESOURCES.requests.memory) },
           limits: { memory: KafkaSpecKafkaExporterResourcesLimits.fromString(EXPORTER_RESOURCES.limits.memory) },
         },
-        template: { pod: restrictedPod, container: { securityContext: CONTAINER_SECURITY } } as any,
+        template: { pod: restrictedPod, container: { securityContext: CONTAINER_SECURITY } } as KafkaSpecKafkaExporter['template'],
       },
     },
   });
@@ -142,12 +146,12 @@ function addNodePools(scope: Construct, ctx: EngineContext, common: ExtraObjectC
     metadata: { name, namespace: ctx.namespace, labels: { ...common.labels, 'strimzi.io/cluster': ctx.name }, annotations: common.protectAnnotations },
     spec: {
       replicas,
-      roles: roles as any,
+      roles: roles as KafkaNodePoolSpec['roles'],
       resources: poolResources(resources),
       storage: {
         type: 'jbod',
         volumes: [{ id: 0, type: 'persistent-claim', size, class: ctx.storageClass, deleteClaim: false, kraftMetadata: 'shared' }],
-      } as any,
+      } as KafkaNodePoolSpec['storage'],
     },
   });
   if (s.dedicatedControllers) {
@@ -178,7 +182,7 @@ function addUsers(scope: Construct, ctx: EngineContext, common: ExtraObjectConte
     if (s.authentication.type === 'tls' && user.length > 64) {
       fail(ctx.path, 'clients', user, 'is longer than 64 characters, the most a TLS certificate\'s common name holds; shorten the namespace or workload name');
     }
-    const acls: Record<string, any>[] = [];
+    const acls: DocObject[] = [];
     for (const t of s.topics) {
       if (t.producers.some((r) => is(r, w))) acls.push({ type: 'allow', resource: { type: 'topic', name: t.name, patternType: 'literal' }, operations: ['Write', 'Describe'] });
       if (t.consumers.some((r) => is(r, w))) acls.push({ type: 'allow', resource: { type: 'topic', name: t.name, patternType: 'literal' }, operations: ['Read', 'Describe'] });
@@ -202,8 +206,8 @@ function addUsers(scope: Construct, ctx: EngineContext, common: ExtraObjectConte
       spec: {
         authentication: (scram
           ? { type: 'scram-sha-512', password: { valueFrom: { secretKeyRef: { name: userPasswordSecret(user), key: 'password' } } } }
-          : { type: 'tls' }) as any,
-        authorization: { type: 'simple', acls } as any,
+          : { type: 'tls' }) as KafkaUserSpec['authentication'],
+        authorization: { type: 'simple', acls } as KafkaUserSpec['authorization'],
       },
     });
   }

@@ -80,6 +80,8 @@ function clusterSpec(ctx: EngineContext, common: ExtraObjectContext, s: Postgres
   const instanceSelector = { 'cnpg.io/cluster': ctx.name, 'cnpg.io/podRole': 'instance' };
   const archiving = ctx.backup !== undefined && !follows(ctx);
   const svc = (name: string) => [`${name}.${ctx.namespace}.svc`, `${name}.${ctx.namespace}.svc.cluster.local`];
+  // validate() rejects an empty list of databases: the first one is created at bootstrap.
+  const initial = s.databases[0]!;
   return {
     instances: ctx.replicas,
     imageName: s.image,
@@ -105,7 +107,7 @@ function clusterSpec(ctx: EngineContext, common: ExtraObjectContext, s: Postgres
     },
     bootstrap: ctx.restore
       ? { recovery: { source: ORIGIN } }
-      : { initdb: { database: s.databases[0].name, owner: s.databases[0].owner, secret: { name: roleSecretName(ctx, s.databases[0].owner) }, dataChecksums: true } },
+      : { initdb: { database: initial.name, owner: initial.owner, secret: { name: roleSecretName(ctx, initial.owner) }, dataChecksums: true } },
     ...(ctx.restore ? {
       // A replica cluster replays the source's WAL archive; `promote` turns replica mode off (one declared change).
       replica: { enabled: !ctx.promote, source: ORIGIN },

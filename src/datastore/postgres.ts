@@ -174,9 +174,9 @@ export function postgresEngine(o: PostgresEngineOptions = {}): EngineDefinition 
   const databaseOf = (ctx: EngineContext, clientName: string, clientNamespace: string): ResolvedDatabase => {
     const dbs = settings(ctx).databases;
     const listed = dbs.filter((d) => d.clients?.some((c) => c.name === clientName && c.namespace === clientNamespace));
-    if (listed.length === 1) return listed[0];
+    if (listed.length === 1 && listed[0]) return listed[0];
     const open = dbs.filter((d) => d.clients === undefined);
-    if (listed.length === 0 && open.length === 1) return open[0];
+    if (listed.length === 0 && open.length === 1 && open[0]) return open[0];
     const names = dbs.map((d) => d.name).join(', ');
     const why = listed.length > 1
       ? `it is listed by ${listed.length} databases (${listed.map((d) => d.name).join(', ')}); a client connects as the owner of one`

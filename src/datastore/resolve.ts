@@ -72,7 +72,8 @@ export function resolveDatastore(scope: ErrorScope, props: StatefulDatastoreProp
 
   if (props.managed) {
     const m = props.managed;
-    const first = def.clientPorts(ctx)[0];
+    const [first] = def.clientPorts(ctx);
+    if (!first) fail(scope, 'engine', def.id, 'declares no client port; a managed datastore is reached on its first one');
     const port = m.port ?? first.port;
     if (!Number.isInteger(port) || port < 1 || port > 65535) fail(scope, 'managed.port', port, 'must be a port number from 1 to 65535');
     const clientPorts = [{ name: first.name, port }];

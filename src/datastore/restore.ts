@@ -1,5 +1,6 @@
 import { MC_IMAGE } from './minio';
 import { RestorePlan, RestoreSource, env, restoreSourceEnv, secretEnv } from './types';
+import { DocObject } from '../core/documents';
 
 /** Mount path of the scratch volume restore steps share (downloaded dump, or the newest backup's name). */
 export const RESTORE_DIR = '/restore';
@@ -7,7 +8,7 @@ export const RESTORE_DIR = '/restore';
 export const GCS_ENDPOINT = 'storage.googleapis.com';
 
 /** Environment of a MinIO client reading the source bucket (credentials only from the restore Secret). */
-export function restoreClientEnv(source: RestoreSource, configDir = '/tmp/.mc'): Record<string, any>[] {
+export function restoreClientEnv(source: RestoreSource, configDir = '/tmp/.mc'): DocObject[] {
   return [
     env('MC_CONFIG_DIR', configDir),
     secretEnv('AWS_ACCESS_KEY_ID', source.credentialsSecret),
@@ -22,7 +23,7 @@ export function restoreClientEnv(source: RestoreSource, configDir = '/tmp/.mc'):
  * an error: a DR datastore must not silently start empty (`restore: false` says so explicitly). The script is the
  * same for every datastore of an engine: the source and the object prefix are environment variables.
  */
-export function restoreFetchContainer(source: RestoreSource, plan: RestorePlan, image: string = MC_IMAGE): Record<string, any> {
+export function restoreFetchContainer(source: RestoreSource, plan: RestorePlan, image: string = MC_IMAGE): DocObject {
   const lines = ['set -eu'];
   if (plan.mode === 'init' && plan.skipWhen) {
     lines.push(`if ${plan.skipWhen}; then echo "restore: volume holds data (or not the seed pod): nothing to restore"; exit 0; fi`);

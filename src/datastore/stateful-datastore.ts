@@ -108,13 +108,14 @@ export class StatefulDatastore extends Construct implements IEndpointProvider {
       credentialRemoteKey: props.credentialsRemoteKey ?? `${props.namespace}/${props.name}`,
     };
     if (!def.operatorManaged) {
-      const roles = def.roles(ctx);
+      const [first, ...others] = def.roles(ctx);
+      if (!first) fail(this, 'engine', def.id, 'declares no role; an engine the library runs itself needs at least one StatefulSet');
       const restore = r.restoreSource ? def.restore!(ctx, r.restoreSource) : undefined;
-      if (restore?.mode === 'init') roles[0] = withRestoreInit(r, props, roles[0], r.restoreSource!, restore);
-      addStatefulSets(this, r, roles);
+      const primary = restore?.mode === 'init' ? withRestoreInit(r, props, first, r.restoreSource!, restore) : first;
+      addStatefulSets(this, r, [primary, ...others]);
       addNetworkPolicy(this, r);
-      if (ctx.backup && def.backup) addBackupJob(this, r, props, ctx.backup, roles[0].uid);
-      if (restore?.mode === 'job') addRestoreJob(this, r, props, r.restoreSource!, restore, roles[0].uid);
+      if (ctx.backup && def.backup) addBackupJob(this, r, props, ctx.backup, primary.uid);
+      if (restore?.mode === 'job') addRestoreJob(this, r, props, r.restoreSource!, restore, primary.uid);
     }
     def.extraObjects?.(this, ctx, common);
     if (ctx.backup) addVeleroSchedule(this, r, props, ctx.backup);

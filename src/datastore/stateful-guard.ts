@@ -3,6 +3,7 @@ import { compareQuantities } from '../core/quantity';
 import { baselinesOf, DistBaseline, workingTreeBaseline } from '../synth/baseline';
 import { parseInputYaml } from '../synth/input-yaml';
 import { CheckResult, EnvironmentOutput, SynthPlugin } from '../synth/synthesizer';
+import { DocObject } from '../core/documents';
 
 /**
  * StatefulSet spec fields the API server lets an update change; every other field is immutable, and changing it
@@ -24,7 +25,7 @@ export interface StatefulChange {
   readonly message: string;
 }
 
-type Obj = Record<string, any>;
+type Obj = DocObject;
 
 function key(o: Obj): string {
   return `${o.metadata?.namespace ?? ''}/${o.metadata?.name}`;

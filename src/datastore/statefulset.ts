@@ -9,6 +9,7 @@ import { addServiceAccount, container, datastoreObject } from './common';
 import { DATASTORE_MEMBER_LABEL } from './props';
 import { ResolvedDatastore } from './resolve';
 import { EngineContext, majority, RoleSpec } from './types';
+import { DocObject } from '../core/documents';
 
 /** Every StatefulSet of the datastore and what selects or protects its pods. */
 export function addStatefulSets(scope: Construct, r: ResolvedDatastore, roles: readonly RoleSpec[]): void {
@@ -78,7 +79,7 @@ function addStatefulSet(scope: Construct, r: ResolvedDatastore, role: RoleSpec, 
   const name = `${ctx.name}${role.suffix}`;
   const labels = { ...r.labels, [LABEL_COMPONENT]: role.component };
   addServiceAccount(scope, r, `ServiceAccount${role.suffix}`, name, labels);
-  const podSpec: Record<string, any> = {
+  const podSpec: DocObject = {
     serviceAccountName: name,
     automountServiceAccountToken: false,
     enableServiceLinks: false,

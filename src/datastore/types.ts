@@ -5,6 +5,7 @@ import { IWorkload, WorkloadPort } from '../core/connections';
 import { ResourceDefaults } from '../core/environment-profile';
 import { AlertRule } from '../core/monitoring-registry';
 import type { RecoveryPlan } from '../core/recovery-registry';
+import { DocObject } from '../core/documents';
 
 /** Cluster DNS suffix used in pod FQDNs (replication peers, seed hosts). */
 export const CLUSTER_DOMAIN = 'cluster.local';
@@ -63,11 +64,11 @@ export interface RestorePlan {
   /** init mode: shell condition that is true when this pod must not restore (its volume holds data, or it is not the seed pod). */
   readonly skipWhen?: string;
   /** Extra env of the fetch step, for `skipWhen` (e.g. the pod name of a plan that restores on one ordinal). @default [] */
-  readonly fetchEnv?: Record<string, any>[];
+  readonly fetchEnv?: DocObject[];
   /** init mode: where the `data` volume is mounted, so the fetch step can evaluate `skipWhen`. */
   readonly dataMountPath?: string;
   /** Containers run after the fetch step (`/restore` is mounted in each; `/tmp` too). */
-  readonly steps: Record<string, any>[];
+  readonly steps: DocObject[];
   /**
    * Whether the datastore's fetch step (MinIO client) runs first. False when the engine reads the source itself
    * (Elasticsearch registers it as a read-only snapshot repository).
@@ -128,9 +129,9 @@ export interface RoleSpec {
   readonly uid: number;
   /** Volume size of the role's `data` claim; undefined = no persistent volume (e.g. Sentinel). */
   readonly storageSize?: string;
-  readonly containers: Record<string, any>[];
-  readonly initContainers?: Record<string, any>[];
-  readonly volumes?: Record<string, any>[];
+  readonly containers: DocObject[];
+  readonly initContainers?: DocObject[];
+  readonly volumes?: DocObject[];
   /** Ports of the role's pods, published by the headless Service. */
   readonly ports: readonly WorkloadPort[];
   /** Pods expose the engine's metrics port. */
@@ -142,7 +143,7 @@ export interface RoleSpec {
 /** The backup of one engine: steps that dump (or trigger a server-side backup), then an optional upload. */
 export interface BackupPlan {
   /** Containers run in order; files they write to `/backup` are uploaded when `upload` is true. */
-  readonly steps: Record<string, any>[];
+  readonly steps: DocObject[];
   /**
    * Whether the uploader copies `/backup` to the object store and deletes objects older than the retention.
    * False when the engine manages retention itself (Elasticsearch snapshots).
@@ -282,7 +283,7 @@ export interface ExtraObjectContext {
   /** Annotations of objects Argo CD must never prune or delete (empty unless the profile protects state). */
   readonly protectAnnotations: Record<string, string>;
   /** Ports of the clients allowed in, computed at synth from the connection graph. */
-  clientPeers(): Record<string, any>[];
+  clientPeers(): DocObject[];
   /** The clients of the datastore in the connection graph (known at synth). */
   clients(): IWorkload[];
   readonly pullPolicy: string;
@@ -291,19 +292,19 @@ export interface ExtraObjectContext {
 }
 
 /** Container resources as Kubernetes JSON. */
-export function resourcesJson(r: ResourceDefaults): Record<string, any> {
+export function resourcesJson(r: ResourceDefaults): DocObject {
   const limits: Record<string, string> = { memory: r.limits.memory };
   if (r.limits.cpu !== undefined) limits.cpu = r.limits.cpu;
   return { requests: { cpu: r.requests.cpu, memory: r.requests.memory }, limits };
 }
 
 /** An env var read from a key of a Secret. */
-export function secretEnv(name: string, secret: string, key: string = name): Record<string, any> {
+export function secretEnv(name: string, secret: string, key: string = name): DocObject {
   return { name, valueFrom: { secretKeyRef: { name: secret, key } } };
 }
 
 /** A plain env var: the container sees exactly `value` (Kubernetes' `$(...)` expansion cannot touch it). */
-export function env(name: string, value: string): Record<string, any> {
+export function env(name: string, value: string): DocObject {
   return literalEnv(name, value);
 }
 
@@ -311,7 +312,7 @@ export function env(name: string, value: string): Record<string, any> {
  * Where a backup writes, as environment variables of its scripts (never part of their text): the endpoint's URL, the
  * bucket and the prefix (`<destination prefix>/<namespace>/<name>`).
  */
-export function backupTargetEnv(b: BackupTarget): Record<string, any>[] {
+export function backupTargetEnv(b: BackupTarget): DocObject[] {
   return [env('BACKUP_ENDPOINT_URL', endpointUrl(b.endpoint)), env('BACKUP_BUCKET', b.bucket), env('BACKUP_PREFIX', b.prefix)];
 }
 
@@ -319,7 +320,7 @@ export function backupTargetEnv(b: BackupTarget): Record<string, any>[] {
  * Where a restore reads from, as environment variables of its scripts (never part of their text): the endpoint's
  * URL, the bucket and the prefix.
  */
-export function restoreSourceEnv(source: RestoreSource): Record<string, any>[] {
+export function restoreSourceEnv(source: RestoreSource): DocObject[] {
   return [
     env('SOURCE_ENDPOINT_URL', endpointUrl(source.endpoint)),
     env('SOURCE_BUCKET', source.bucket),
@@ -328,12 +329,12 @@ export function restoreSourceEnv(source: RestoreSource): Record<string, any>[] {
 }
 
 /** A container port entry. */
-export function containerPort(p: WorkloadPort): Record<string, any> {
+export function containerPort(p: WorkloadPort): DocObject {
   return { name: p.name, containerPort: p.port, protocol: p.protocol ?? 'TCP' };
 }
 
 /** Probe timings: readiness reacts fast, liveness is patient (a busy database is not a dead one). */
-export function probes(handler: Record<string, any>, startupSeconds = 600): Record<string, any> {
+export function probes(handler: DocObject, startupSeconds = 600): DocObject {
   return {
     startupProbe: { ...handler, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: Math.ceil(startupSeconds / 10) },
     readinessProbe: { ...handler, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3 },
@@ -346,7 +347,7 @@ export function probes(handler: Record<string, any>, startupSeconds = 600): Reco
  * only checks that the port accepts connections, so a database outage (which makes some exporters' endpoints fail)
  * never restarts the exporter, and the two probes differ.
  */
-export function exporterProbes(path: string, port: string): Record<string, any> {
+export function exporterProbes(path: string, port: string): DocObject {
   return {
     readinessProbe: { httpGet: { path, port }, periodSeconds: 20, timeoutSeconds: 5, failureThreshold: 3 },
     livenessProbe: { tcpSocket: { port }, periodSeconds: 30, timeoutSeconds: 5, failureThreshold: 4 },
@@ -354,17 +355,17 @@ export function exporterProbes(path: string, port: string): Record<string, any> 
 }
 
 /** An exec probe handler running a shell snippet (engines' CLIs need the password from the environment). */
-export function execShell(script: string): Record<string, any> {
+export function execShell(script: string): DocObject {
   return { exec: { command: ['sh', '-c', script] } };
 }
 
 /** An emptyDir volume and where it is mounted: writable scratch space under a read-only root filesystem. */
-export function scratch(name: string, mountPath: string, sizeLimit = '256Mi'): { volume: Record<string, any>; mount: Record<string, any> } {
+export function scratch(name: string, mountPath: string, sizeLimit = '256Mi'): { volume: DocObject; mount: DocObject } {
   return { volume: { name, emptyDir: { sizeLimit } }, mount: { name, mountPath } };
 }
 
 /** A volume of some keys of the datastore's ConfigMap. */
-export function configVolume(volumeName: string, configMap: string, keys: ReadonlyArray<string | [string, string]>, mode = 0o444): Record<string, any> {
+export function configVolume(volumeName: string, configMap: string, keys: ReadonlyArray<string | [string, string]>, mode = 0o444): DocObject {
   return {
     name: volumeName,
     configMap: {

@@ -130,10 +130,11 @@ export class ArgoCdDelivery extends Construct {
       const labels = { [LABEL_DELIVERY_GROUP]: group.name };
       // Deleting the Application of a stateful group must orphan its data, never cascade-delete it.
       const finalizers = group.stateful ? undefined : [ARGOCD_CASCADE_FINALIZER];
-      if (delivery.clusters.length === 1) {
+      const single = delivery.clusters.length === 1 ? delivery.clusters[0] : undefined;
+      if (single) {
         new Application(this, `group-${group.name}`, {
           metadata: { name, namespace: this.argoCdNamespace, annotations, labels, finalizers },
-          spec: spec(delivery.clusters[0].server),
+          spec: spec(single.server),
         });
         continue;
       }

@@ -13,6 +13,7 @@ import { kindServer } from '../addons/kinds';
 import { ANNOTATION_SYNC_WAVE } from './argo-cd-delivery';
 import { isArgoCdKind, isFluxKind } from './argo-cd-projects';
 import { DEFAULT_DIST_PATH } from './git-source';
+import { DocObject } from '../core/documents';
 
 /** Label naming the add-on an Application or HelmRelease installs (see src/addons). */
 const LABEL_ADD_ON = 'platform.io/add-on';
@@ -30,7 +31,7 @@ export interface DeliveryCheckOptions {
 interface Manifest {
   /** Path relative to the repository root. */
   readonly file: string;
-  readonly object: Record<string, any>;
+  readonly object: DocObject;
 }
 
 /** Every manifest under `dir` (recursively), with repository-relative paths. */
@@ -43,7 +44,7 @@ function readManifests(repoRoot: string, dir: string): Manifest[] {
       else if (/\.ya?ml$/.test(entry.name)) {
         const rel = path.relative(repoRoot, full).split(path.sep).join('/');
         for (const object of yaml.loadAll(fs.readFileSync(full, 'utf8'))) {
-          if (object && typeof object === 'object') out.push({ file: rel, object: object as Record<string, any> });
+          if (object && typeof object === 'object') out.push({ file: rel, object: object as DocObject });
         }
       }
     }
@@ -60,7 +61,7 @@ export function globToRegExp(glob: string): RegExp {
 }
 
 /** Files an Application source selects, relative to the repository root. */
-function selectedFiles(all: readonly Manifest[], source: Record<string, any>): Set<string> {
+function selectedFiles(all: readonly Manifest[], source: DocObject): Set<string> {
   const base = String(source.path ?? '').replace(/^\.\//, '').replace(/\/+$/, '');
   const recurse = source.directory?.recurse === true;
   const include = source.directory?.include ? globToRegExp(source.directory.include) : undefined;
@@ -91,13 +92,13 @@ interface Deliverer {
 }
 
 /** `group/Kind` of an object, and who serves it (undefined when Kubernetes or a GitOps tool does). */
-function addOnOf(o: Record<string, any>): string | undefined | null {
+function addOnOf(o: DocObject): string | undefined | null {
   const server = kindServer(String(o.apiVersion ?? ''), String(o.kind ?? ''));
   if (server.by === 'add-on') return server.addOn;
   return server.by === 'nobody' ? null : undefined;
 }
 
-function describeObject(o: Record<string, any>): string {
+function describeObject(o: DocObject): string {
   return `${o.kind} ${o.metadata?.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata?.name}`;
 }
 
@@ -110,7 +111,7 @@ export function checkGitOpsDelivery(repoRoot: string, options: DeliveryCheckOpti
   const preexisting = new Set(options.preexistingNamespaces ?? PREEXISTING_NAMESPACES);
   const all = readManifests(repoRoot, path.join(repoRoot, distPath));
   const problems: string[] = [];
-  const byFile = new Map<string, Record<string, any>[]>();
+  const byFile = new Map<string, DocObject[]>();
   for (const m of all) byFile.set(m.file, [...(byFile.get(m.file) ?? []), m.object]);
 
   const argo: Deliverer[] = [];
@@ -160,7 +161,7 @@ export function checkGitOpsDelivery(repoRoot: string, options: DeliveryCheckOpti
   // Argo CD: within one folder of Applications (one environment), namespaces come from earlier waves.
   const sets = new Map<string, Deliverer[]>();
   for (const d of argo) sets.set(d.set, [...(sets.get(d.set) ?? []), d]);
-  for (const members of sets.values()) {
+  for (const [set, members] of sets) {
     const createdIn = new Map<string, number>();
     for (const d of members) {
       for (const f of d.files) {
@@ -219,7 +220,7 @@ export function checkGitOpsDelivery(repoRoot: string, options: DeliveryCheckOpti
         // Flux's own objects are Flux's business: Argo CD leaves their groups out on purpose.
         if (isFluxKind(String(m.object.apiVersion ?? ''))) continue;
         if (m.file.startsWith(`${folder}/`) && m.file.slice(folder.length + 1).split('/').length === 2 && !covered.has(m.file)) {
-          problems.push(`${m.file}: applied by no Application of ${grouped[0].set}`);
+          problems.push(`${m.file}: applied by no Application of ${set}`);
         }
       }
     }
@@ -229,7 +230,7 @@ export function checkGitOpsDelivery(repoRoot: string, options: DeliveryCheckOpti
   return [...new Set(problems)];
 }
 
-function checkFlux(repoRoot: string, all: readonly Manifest[], byFile: Map<string, Record<string, any>[]>, preexisting: Set<string>): string[] {
+function checkFlux(repoRoot: string, all: readonly Manifest[], byFile: Map<string, DocObject[]>, preexisting: Set<string>): string[] {
   const problems: string[] = [];
   const kustomizations = all.filter((m) => m.object.kind === 'Kustomization' && String(m.object.apiVersion ?? '').startsWith('kustomize.toolkit.fluxcd.io/'));
   const repos = new Set(all.filter((m) => m.object.kind === 'GitRepository').map((m) => `${m.object.metadata?.namespace}/${m.object.metadata?.name}`));
@@ -319,7 +320,7 @@ function checkFlux(repoRoot: string, all: readonly Manifest[], byFile: Map<strin
 }
 
 /** `Kind/name` of the objects in `files` that `foreign` picks, at most three then "...". */
-function foreignObjects(files: Set<string>, byFile: Map<string, Record<string, any>[]>, foreign: (o: Record<string, any>) => boolean): string[] {
+function foreignObjects(files: Set<string>, byFile: Map<string, DocObject[]>, foreign: (o: DocObject) => boolean): string[] {
   const out: string[] = [];
   for (const f of [...files].sort()) for (const o of byFile.get(f) ?? []) if (foreign(o)) out.push(`${o.kind}/${o.metadata?.name}`);
   return out.length > 3 ? [...out.slice(0, 3), `${out.length - 3} more`] : out;

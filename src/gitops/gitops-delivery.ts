@@ -177,12 +177,13 @@ function assignTools(where: string, env: EnvironmentChart, groups: readonly Deli
   return groups.map((g) => {
     const objects = g.directories.flatMap((d) => byFolder.get(d) ?? []);
     const tools = new Set(objects.map((o) => o.tool));
-    if (tools.size <= 1 && !tools.has('any') && objects.length > 0) return { ...g, tool: objects[0].tool as 'argocd' | 'flux' };
-    const specific = objects.filter((o) => o.tool !== 'any');
-    if (specific.length > 0) {
-      const other = objects.find((o) => o.tool !== specific[0].tool)!;
-      const name = specific[0].tool === 'argocd' ? 'Argo CD' : 'Flux';
-      fail(where, `groups.${g.name}`, g.directories, `mixes ${name} objects (${specific[0].what}) with ${other.what}: a cluster without ${name} could not apply the group; give ${name}'s objects a namespace of their own`);
+    const [first] = objects;
+    if (tools.size <= 1 && !tools.has('any') && first) return { ...g, tool: first.tool as 'argocd' | 'flux' };
+    const [firstSpecific] = objects.filter((o) => o.tool !== 'any');
+    if (firstSpecific) {
+      const other = objects.find((o) => o.tool !== firstSpecific.tool)!;
+      const name = firstSpecific.tool === 'argocd' ? 'Argo CD' : 'Flux';
+      fail(where, `groups.${g.name}`, g.directories, `mixes ${name} objects (${firstSpecific.what}) with ${other.what}: a cluster without ${name} could not apply the group; give ${name}'s objects a namespace of their own`);
     }
     return g;
   });

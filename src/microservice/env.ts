@@ -1,4 +1,4 @@
-import { EnvVar, Volume } from '../../imports/k8s';
+import { EnvVar, Quantity, Volume } from '../../imports/k8s';
 
 const ENV_VALUE_SYMBOL = Symbol.for('cdk8s-platform.EnvValue');
 
@@ -113,7 +113,7 @@ export class PodVolume {
   private constructor(public readonly name: string, public readonly source: VolumeSource) {}
 
   /** The Kubernetes volume; `serviceSecret` is the name of the service's own Secret. */
-  public render(serviceSecret: string, quantity: (q: string) => any): Volume {
+  public render(serviceSecret: string, quantity: (q: string) => Quantity): Volume {
     const s = this.source;
     switch (s.kind) {
       case 'emptyDir':

@@ -42,7 +42,8 @@ export function addServices(scope: Construct, r: ResolvedMicroservice, options: 
   service('Service', r.name, undefined, true);
   const o = r.strategy.options;
   if (o.kind === 'canary') service('CanaryService', `${r.name}-canary`, 'canary', false);
-  if (o.kind === 'blueGreen') service('PreviewService', `${r.name}-preview`, 'preview', false, o.previewPort ?? r.ports[0].name);
+  // Services are added only when the container has ports, so a preview without `previewPort` has a first port.
+  if (o.kind === 'blueGreen') service('PreviewService', `${r.name}-preview`, 'preview', false, o.previewPort ?? r.ports[0]!.name);
 }
 
 /** The service's exposure on the environment's traffic layer: Gateway API routes, or an Ingress. */

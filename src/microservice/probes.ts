@@ -117,8 +117,9 @@ function definedOnly(o: ProbeTiming): Partial<ProbeTiming> {
 function resolvePort(scope: IConstruct, field: string, port: string | number | undefined, ports: readonly ProbePort[]): ProbePort {
   const exposed = ports.map((p) => `${p.name} (${p.port})`).join(', ') || 'none';
   if (port === undefined) {
-    if (ports.length === 0) fail(scope, field, port, 'the container exposes no port: declare one in `ports` or use an exec probe');
-    return ports[0];
+    const [first] = ports;
+    if (!first) fail(scope, field, port, 'the container exposes no port: declare one in `ports` or use an exec probe');
+    return first;
   }
   const found = ports.find((p) => (typeof port === 'string' ? p.name === port : p.port === port));
   if (!found) fail(scope, field, port, `the container does not expose this port; exposed ports: ${exposed}`);

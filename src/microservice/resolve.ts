@@ -10,6 +10,7 @@ import { AutoscalingDefaults, EnvironmentProfile, ResourceDefaults } from '../co
 import { fail } from '../core/errors';
 import { selectorLabels, workloadLabels } from '../core/labels';
 import { isQuantity, parseQuantity } from '../core/quantity';
+import { sortedEntries } from '../core/records';
 import { isDns1123Label, labelValueProblem } from '../synth/schema-validator';
 import { RemoteSecretRef } from './env';
 import { checkImage } from './image';
@@ -265,7 +266,7 @@ export function resolveConfig(scope: ErrorScope, config: ConfigFiles | undefined
   }
   const mountPath = config.mountPath ?? DEFAULT_CONFIG_MOUNT_PATH;
   if (!mountPath.startsWith('/')) fail(scope, 'config.mountPath', mountPath, 'must be an absolute path');
-  const files = Object.fromEntries(keys.sort().map((k) => [k, config.files[k]]));
+  const files = Object.fromEntries(sortedEntries(config.files));
   const checksum = createHash('sha256').update(JSON.stringify(files)).digest('hex');
   return { files, mountPath, checksum };
 }

@@ -29,7 +29,9 @@ export function isPrometheusDuration(s: unknown): s is string {
 /** Bytes of a Prometheus size (Prometheus's units are powers of 1024), or undefined when `s` is not one. */
 export function parsePrometheusSize(s: string): number | undefined {
   const m = PROMETHEUS_SIZE.exec(s);
-  return m ? Number(m[1]) * SIZE_UNITS[m[2]] : undefined;
+  const [, digits, unitName = ''] = m ?? [];
+  const unit = SIZE_UNITS[unitName];
+  return unit === undefined ? undefined : Number(digits) * unit;
 }
 
 /** Short content hash for checksum annotations: a changed config rolls the pods (Helm's checksum pattern). */

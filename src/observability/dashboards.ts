@@ -112,9 +112,10 @@ export function dashboardsFor(scope: IConstruct, targets: readonly MonitoredTarg
     const matches = targets.filter((t) => t.kind !== 'platform' && t.name === d.service && (d.namespace === undefined || t.namespace === d.namespace));
     const known = targets.filter((t) => t.kind !== 'platform').map((t) => `${t.namespace}/${t.name}`).join(', ') || 'none';
     const ref = d.namespace === undefined ? d.service : `${d.namespace}/${d.service}`;
-    if (matches.length === 0) fail(scope, `serviceDashboards[${i}].service`, ref, `no registered service or datastore has that name; registered: ${known}`);
-    if (matches.length > 1) fail(scope, `serviceDashboards[${i}].namespace`, undefined, `"${d.service}" exists in several namespaces (${matches.map((t) => t.namespace).join(', ')}); say which`);
-    extra.set(matches[0], [...(extra.get(matches[0]) ?? []), ...d.panels]);
+    const [match, another] = matches;
+    if (!match) fail(scope, `serviceDashboards[${i}].service`, ref, `no registered service or datastore has that name; registered: ${known}`);
+    if (another) fail(scope, `serviceDashboards[${i}].namespace`, undefined, `"${d.service}" exists in several namespaces (${matches.map((t) => t.namespace).join(', ')}); say which`);
+    extra.set(match, [...(extra.get(match) ?? []), ...d.panels]);
   });
   return renderDashboards(targets, extra);
 }

@@ -187,11 +187,13 @@ export function platformRulesFor(t: MonitoredTarget, th: ResolvedThresholds, run
     const budget = 1 - th.sloAvailabilityPercent / 100;
     for (const severity of ['critical', 'warning'] as AlertSeverity[]) {
       const windows = BURN_RATE_WINDOWS.filter((w) => w.severity === severity);
-      const name = windows[0].name;
+      // BURN_RATE_WINDOWS holds windows of both severities.
+      const first = windows[0]!;
+      const name = first.name;
       rules.push({
         alert: name,
         expr: windows.map((w) => `(${errorRatioRecord(w.long)}${selector(t)} > ${fmt(w.factor * budget)} and ${errorRatioRecord(w.short)}${selector(t)} > ${fmt(w.factor * budget)})`).join(' or '),
-        for: windows[0].for,
+        for: first.for,
         severity,
         summary: `${id} is burning its ${fmt(th.sloAvailabilityPercent)}% availability error budget ${severity === 'critical' ? 'fast' : 'slowly'}`,
         description: severity === 'critical'

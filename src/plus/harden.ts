@@ -8,6 +8,7 @@
 import { ResourceDefaults } from '../core/environment-profile';
 import { fail } from '../core/errors';
 import { compareQuantities } from '../core/quantity';
+import { DocObject } from '../core/documents';
 
 /** The pod label cdk8s-plus derives from the construct path (it changes when code moves; selectors are immutable). */
 export const PLUS_ADDRESS_LABEL = 'cdk8s.io/metadata.addr';
@@ -19,7 +20,7 @@ export const PLUS_DEFAULT_RESOURCES = { requests: { cpu: '1000m', memory: '512Mi
 export const PLUS_TMP_VOLUME = 'tmp';
 export const PLUS_TMP_PATH = '/tmp';
 
-type Obj = Record<string, any>;
+type Obj = DocObject;
 
 /** Where the pod spec sits in a document of `kind`, as keys from the root; undefined for kinds without pods. */
 export function podSpecKeys(kind: string): readonly string[] | undefined {
@@ -168,7 +169,7 @@ export function hardenPodSpec(spec: Obj, o: HardeningOptions): void {
 
 /** The object at `keys` below `root`, or undefined. */
 export function at(root: Obj, keys: readonly string[]): Obj | undefined {
-  let node: any = root;
-  for (const k of keys) node = node?.[k];
-  return node && typeof node === 'object' ? node : undefined;
+  let node: unknown = root;
+  for (const k of keys) node = node !== null && typeof node === 'object' ? (node as Obj)[k] : undefined;
+  return node && typeof node === 'object' ? (node as Obj) : undefined;
 }

@@ -24,6 +24,7 @@ import { microserviceAlertRules } from '../microservice/promql';
 import { DEFAULT_MAX_ERROR_RATE, DEFAULT_MAX_P95_LATENCY_SECONDS, DEFAULT_RUNBOOK_BASE_URL } from '../microservice/props';
 import { isDns1123Label, labelValueProblem } from '../synth/schema-validator';
 import { at, hardenPodSpec, PLUS_ADDRESS_LABEL, podSpecKeys, replaceAddressLabels } from './harden';
+import { DocObject, DocValue } from '../core/documents';
 
 /**
  * A cdk8s-plus resource, as its public API shows it (`kplus.Deployment`, `kplus.StatefulSet`, ...). Its Kubernetes
@@ -80,9 +81,11 @@ export const PLUS_DEFAULT_COMPONENT = 'service';
 /** Kinds whose pods an adopted workload runs. */
 const POD_KINDS = new Set(['Deployment', 'StatefulSet', 'DaemonSet', 'Job', 'CronJob', 'Pod']);
 
+const JSII_RTTI = Symbol.for('jsii.rtti');
+
 /** The jsii type name of a construct (`cdk8s-plus-27.Deployment`), inherited by subclasses. */
 function jsiiFqn(c: IConstruct): string | undefined {
-  return (c.constructor as any)?.[Symbol.for('jsii.rtti')]?.fqn;
+  return (c.constructor as { [JSII_RTTI]?: { fqn?: string } })[JSII_RTTI]?.fqn;
 }
 
 /** True for a cdk8s-plus construct (any version), recognised by its jsii type name. */
@@ -159,7 +162,7 @@ export class PlusWorkload extends Construct implements IWorkload {
     this.namespace = md.namespace;
     this.podSelector = selectorLabels(name);
     this.labels = workloadLabels({ name, component: options.component ?? PLUS_DEFAULT_COMPONENT, partOf: options.partOf, team: options.team });
-    this.address = (workload as any).podMetadata?.getLabel?.(PLUS_ADDRESS_LABEL) ?? md.getLabel(PLUS_ADDRESS_LABEL);
+    this.address = (workload as { podMetadata?: { getLabel?(key: string): string | undefined } }).podMetadata?.getLabel?.(PLUS_ADDRESS_LABEL) ?? md.getLabel(PLUS_ADDRESS_LABEL);
     registry(workload).byWorkload.set(workload, this);
     ConnectionGraph.of(this).register(this);
     this.addNetworkPolicy();
@@ -167,7 +170,7 @@ export class PlusWorkload extends Construct implements IWorkload {
 
   /** Ports clients may reach: every container port (unnamed ones as `port-<number>`). */
   public get clientPorts(): readonly WorkloadPort[] {
-    const containers: readonly ContainerLike[] = (this.workload as any).containers ?? [];
+    const containers: readonly ContainerLike[] = (this.workload as { containers?: readonly ContainerLike[] }).containers ?? [];
     return containers.flatMap((c) => (c.ports ?? []).map((p) => ({
       name: p.name ?? `port-${p.number}`,
       port: p.number,
@@ -217,7 +220,7 @@ export class PlusWorkload extends Construct implements IWorkload {
   public _prepare(): void {
     if (this.prepared) return;
     const profile = EnvironmentChart.of(this).profile;
-    const json = this.apiObject.toJson() as Record<string, any>;
+    const json = this.apiObject.toJson() as DocObject;
     const kind = String(json.kind);
     const pod = at(json, podSpecKeys(kind) ?? []) ?? {};
     const replicas = kind === 'Deployment' || kind === 'StatefulSet' ? Number(json.spec?.replicas ?? 1) : 1;
@@ -239,8 +242,8 @@ export class PlusWorkload extends Construct implements IWorkload {
     this.prepared = { serviceAccountName, spread: replicas >= 2, metrics: metrics ? { port: metrics.port, path: metrics.path } : undefined };
   }
 
-  private resolveMetrics(pod: Record<string, any>): { name: string; port: number; path: string; httpMetrics: boolean } | undefined {
-    const ports: { name?: string; containerPort: number }[] = (pod.containers ?? []).flatMap((c: any) => c.ports ?? []);
+  private resolveMetrics(pod: DocObject): { name: string; port: number; path: string; httpMetrics: boolean } | undefined {
+    const ports: { name?: string; containerPort: number }[] = (pod.containers ?? []).flatMap((c: DocValue) => c.ports ?? []);
     const wanted = this.options.metrics?.port ?? 'metrics';
     const found = ports.find((p) => p.name === wanted);
     if (!found) {
@@ -288,7 +291,7 @@ export class PlusWorkload extends Construct implements IWorkload {
    * hardened pod spec.
    * @internal
    */
-  public _harden(object: Record<string, any>): void {
+  public _harden(object: DocObject): void {
     const p = this.prepared;
     if (!p) return;
     const profile = EnvironmentChart.of(this).profile;
@@ -334,7 +337,7 @@ export class PlusWorkload extends Construct implements IWorkload {
  * when the chart holds no cdk8s-plus construct.
  * @internal
  */
-export function preparePlusWorkloads(chart: EnvironmentChart): ((source: ApiObject, object: Record<string, any>) => void) | undefined {
+export function preparePlusWorkloads(chart: EnvironmentChart): ((source: ApiObject, object: DocObject) => void) | undefined {
   const plusObjects = new Set<ApiObject>();
   const visit = (c: IConstruct, underPlus: boolean): void => {
     const plus = underPlus || isPlusConstruct(c);

@@ -2,6 +2,7 @@
 import { CLUSTER_ADMIN_ROLE } from '../addons/cluster-admin';
 import { eachPod } from './pod-security-checks';
 import { PolicyCheck, PolicyContext } from './types';
+import { DocValue } from '../core/documents';
 
 /** The ServiceAccount every namespace gets, used by pods that name none. */
 const DEFAULT_SERVICE_ACCOUNT = 'default';
@@ -48,7 +49,7 @@ export const ACCESS_CHECKS: readonly PolicyCheck[] = [
     run: (ctx) => ['ClusterRoleBinding', 'RoleBinding'].flatMap((kind) => ctx.index.ofKind(kind))
       .filter((b) => b.object.roleRef?.kind === 'ClusterRole' && b.object.roleRef?.name === CLUSTER_ADMIN_ROLE)
       .map((b) => {
-        const subjects: any[] = Array.isArray(b.object.subjects) ? b.object.subjects : [];
+        const subjects: DocValue[] = Array.isArray(b.object.subjects) ? b.object.subjects : [];
         const who = subjects.map((s) => `${s?.kind ?? 'subject'} ${JSON.stringify(String(s?.name ?? ''))}`).join(', ') || 'no subject';
         return {
           doc: b,
@@ -64,7 +65,7 @@ export const ACCESS_CHECKS: readonly PolicyCheck[] = [
     docs: 'https://kubernetes.io/docs/concepts/security/rbac-good-practices/#least-privilege',
     coverage: {},
     run: (ctx) => ['ClusterRole', 'Role'].flatMap((kind) => ctx.index.ofKind(kind)).flatMap((role) => {
-      const rules: any[] = Array.isArray(role.object.rules) ? role.object.rules : [];
+      const rules: DocValue[] = Array.isArray(role.object.rules) ? role.object.rules : [];
       return rules.flatMap((r, i) => ['verbs', 'resources']
         .filter((f) => Array.isArray(r?.[f]) && r[f].some((x: unknown) => typeof x === 'string' && x.includes('*')))
         .map((f) => ({ doc: role, field: `rules[${i}].${f}`, message: `uses a wildcard (${r[f].filter((x: string) => x.includes('*')).join(', ')}); list the ${f} explicitly` })));

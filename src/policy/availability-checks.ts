@@ -2,6 +2,7 @@
 import { SynthDocument } from '../synth/synthesizer';
 import { LabelSelector, PodView, SCALABLE_KINDS, nameOf, labelSelectorMatches } from './policy-index';
 import { PolicyCheck, PolicyContext, PolicyFinding } from './types';
+import { DocValue } from '../core/documents';
 
 const KUBE_SCORE = 'https://github.com/zegl/kube-score/blob/master/README_CHECKS.md';
 
@@ -77,10 +78,10 @@ function spreads(pod: PodView): boolean {
   const anti = s.affinity?.podAntiAffinity ?? {};
   const terms = [
     ...(Array.isArray(anti.requiredDuringSchedulingIgnoredDuringExecution) ? anti.requiredDuringSchedulingIgnoredDuringExecution : []),
-    ...(Array.isArray(anti.preferredDuringSchedulingIgnoredDuringExecution) ? anti.preferredDuringSchedulingIgnoredDuringExecution.map((t: any) => t?.podAffinityTerm) : []),
+    ...(Array.isArray(anti.preferredDuringSchedulingIgnoredDuringExecution) ? anti.preferredDuringSchedulingIgnoredDuringExecution.map((t: DocValue) => t?.podAffinityTerm) : []),
     ...(Array.isArray(s.topologySpreadConstraints) ? s.topologySpreadConstraints : []),
   ];
-  return terms.some((t: any) => selectsOwnPods(t?.labelSelector, pod));
+  return terms.some((t: DocValue) => selectsOwnPods(t?.labelSelector, pod));
 }
 
 export const AVAILABILITY_CHECKS: readonly PolicyCheck[] = [

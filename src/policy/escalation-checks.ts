@@ -6,6 +6,7 @@ import { LABEL_TENANT } from '../core/labels';
 import { SynthDocument } from '../synth/synthesizer';
 import { labelsOf, nameOf, namespaceOf } from './policy-index';
 import { PolicyCheck, PolicyContext, PolicyFinding } from './types';
+import { DocValue } from '../core/documents';
 
 interface Rule {
   readonly apiGroups: readonly string[];
@@ -52,7 +53,7 @@ function strings(v: unknown): string[] {
 
 function rulesOf(doc: SynthDocument): Rule[] {
   const rules: unknown[] = Array.isArray(doc.object.rules) ? doc.object.rules : [];
-  return rules.map((r: any) => ({ apiGroups: strings(r?.apiGroups), resources: strings(r?.resources), verbs: strings(r?.verbs) }));
+  return rules.map((r: DocValue) => ({ apiGroups: strings(r?.apiGroups), resources: strings(r?.resources), verbs: strings(r?.verbs) }));
 }
 
 /**
@@ -75,12 +76,12 @@ export function guardrailWrites(rules: readonly Rule[]): string[] {
   return [...out.keys()].sort().map((resource) => `${resource} (${[...out.get(resource)!].sort().join(', ')})`);
 }
 
-function subjectText(s: any): string {
+function subjectText(s: DocValue): string {
   return `${s?.kind ?? 'subject'} ${JSON.stringify(String(s?.name ?? ''))}`;
 }
 
 /** Rules of a roleRef as seen from `namespace`; undefined when the role is neither in dist/ nor built in. */
-function resolveRole(ctx: PolicyContext, namespace: string, roleRef: any): Rule[] | undefined {
+function resolveRole(ctx: PolicyContext, namespace: string, roleRef: DocValue): Rule[] | undefined {
   const name = String(roleRef?.name ?? '');
   if (roleRef?.kind === 'Role') {
     const role = ctx.index.find(namespace, 'Role', name);
@@ -96,7 +97,7 @@ function tenantGuardrailFindings(ctx: PolicyContext): PolicyFinding[] {
   if (tenantNamespaces.size === 0) return [];
   const out: PolicyFinding[] = [];
   const tenantSubjects = new Map<string, string>();
-  const report = (b: SynthDocument, subjects: readonly any[], scope: string, rules: Rule[] | undefined) => {
+  const report = (b: SynthDocument, subjects: readonly DocValue[], scope: string, rules: Rule[] | undefined) => {
     const ref = `${b.object.roleRef?.kind} ${JSON.stringify(String(b.object.roleRef?.name ?? ''))}`;
     if (rules === undefined) {
       out.push({ doc: b, field: 'roleRef.name', message: `binds ${ref}, which is neither in the environment nor a known built-in role, so it cannot be shown that ${subjects.map(subjectText).join(', ')} cannot change the guard rails of ${scope}; bind platform-tenant-admin, platform-tenant-edit or view` });
@@ -113,12 +114,12 @@ function tenantGuardrailFindings(ctx: PolicyContext): PolicyFinding[] {
   for (const b of ctx.index.ofKind('RoleBinding')) {
     const ns = namespaceOf(b);
     if (!tenantNamespaces.has(ns)) continue;
-    const subjects: any[] = Array.isArray(b.object.subjects) ? b.object.subjects : [];
+    const subjects: DocValue[] = Array.isArray(b.object.subjects) ? b.object.subjects : [];
     for (const s of subjects) tenantSubjects.set(`${s?.kind}/${s?.kind === 'ServiceAccount' ? `${s?.namespace ?? ns}/` : ''}${s?.name}`, ns);
     report(b, subjects, ns, resolveRole(ctx, ns, b.object.roleRef));
   }
   for (const b of ctx.index.ofKind('ClusterRoleBinding')) {
-    const subjects: any[] = (Array.isArray(b.object.subjects) ? b.object.subjects : []).filter((s: any) => {
+    const subjects: DocValue[] = (Array.isArray(b.object.subjects) ? b.object.subjects : []).filter((s: DocValue) => {
       const key = `${s?.kind}/${s?.kind === 'ServiceAccount' ? `${s?.namespace}/` : ''}${s?.name}`;
       return tenantSubjects.has(key) || (s?.kind === 'ServiceAccount' && tenantNamespaces.has(String(s?.namespace)));
     });
@@ -137,7 +138,7 @@ function globMatches(pattern: string, value: string): boolean {
   return re.test(value);
 }
 
-function entryMatches(entry: any, group: string, kind: string): boolean {
+function entryMatches(entry: DocValue, group: string, kind: string): boolean {
   return typeof entry?.group === 'string' && typeof entry?.kind === 'string' && globMatches(entry.group, group) && globMatches(entry.kind, kind);
 }
 
@@ -146,7 +147,7 @@ function entryMatches(entry: any, group: string, kind: string): boolean {
  * projects and applications. Every other project is written through by environment or tenant paths.
  */
 function isBootstrapProject(p: SynthDocument): boolean {
-  const destinations: any[] = Array.isArray(p.object.spec?.destinations) ? p.object.spec.destinations : [];
+  const destinations: DocValue[] = Array.isArray(p.object.spec?.destinations) ? p.object.spec.destinations : [];
   return destinations.length > 0 && destinations.every((d) => d?.namespace === namespaceOf(p));
 }
 
@@ -156,14 +157,14 @@ function projectFindings(ctx: PolicyContext): PolicyFinding[] {
     if (!String(p.object.apiVersion ?? '').startsWith('argoproj.io/') || isBootstrapProject(p)) continue;
     const spec = p.object.spec ?? {};
     const why = 'a commit under a path this project deploys could then create a project or application without restrictions; only the bootstrap project (destinations limited to Argo CD\'s namespace) may';
-    const cluster: any[] = Array.isArray(spec.clusterResourceWhitelist) ? spec.clusterResourceWhitelist : [];
+    const cluster: DocValue[] = Array.isArray(spec.clusterResourceWhitelist) ? spec.clusterResourceWhitelist : [];
     cluster.forEach((e, i) => {
       if (e?.group === '*' || e?.kind === '*') {
         out.push({ doc: p, field: `spec.clusterResourceWhitelist[${i}]`, message: `whitelists every cluster-scoped kind (${JSON.stringify(e)}), ClusterRoleBindings and CRDs included; list the kinds the environment emits` });
       }
     });
-    const whitelist: any[] = Array.isArray(spec.namespaceResourceWhitelist) ? spec.namespaceResourceWhitelist : [];
-    const blacklist: any[] = Array.isArray(spec.namespaceResourceBlacklist) ? spec.namespaceResourceBlacklist : [];
+    const whitelist: DocValue[] = Array.isArray(spec.namespaceResourceWhitelist) ? spec.namespaceResourceWhitelist : [];
+    const blacklist: DocValue[] = Array.isArray(spec.namespaceResourceBlacklist) ? spec.namespaceResourceBlacklist : [];
     if (whitelist.length > 0) {
       whitelist.forEach((e, i) => {
         const kinds = ARGOCD_PROJECT_KINDS.filter((k) => entryMatches(e, 'argoproj.io', k));

@@ -9,6 +9,7 @@ import { parser } from '@prometheus-io/lezer-promql';
 import { CORE_SCHEMA, load as loadYaml } from 'js-yaml';
 import { InputProblem } from '../tenancy/plan';
 import { CheckResult, EnvironmentOutput, SynthDocument, SynthPlugin } from '../synth/synthesizer';
+import { DocObject, DocValue } from '../core/documents';
 
 /** Prometheus label names (and rule label/annotation keys). */
 export const PROMETHEUS_LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
@@ -123,11 +124,11 @@ interface Finding {
   readonly message: string;
 }
 
-function obj(v: unknown): Record<string, any> | undefined {
-  return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, any>) : undefined;
+function obj(v: unknown): DocObject | undefined {
+  return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as DocObject) : undefined;
 }
 
-function arr(v: unknown): any[] {
+function arr(v: unknown): DocValue[] {
   return Array.isArray(v) ? v : [];
 }
 
@@ -158,7 +159,7 @@ function ruleGroupFindings(doc: SynthDocument, base: string, groups: unknown): F
 }
 
 /** Problems of the panels (and nested row panels) of a Grafana dashboard JSON. */
-function dashboardFindings(doc: SynthDocument, base: string, dashboard: Record<string, any>): Finding[] {
+function dashboardFindings(doc: SynthDocument, base: string, dashboard: DocObject): Finding[] {
   const out: Finding[] = [];
   const visit = (panels: unknown, path: string) => arr(panels).forEach((p, pi) => {
     const panel = obj(p) ?? {};
@@ -215,7 +216,7 @@ function documentFindings(doc: SynthDocument): Finding[] {
       } catch {
         continue; // Not JSON after all: not a dashboard.
       }
-      if (obj(dashboard)) out.push(...dashboardFindings(doc, base, dashboard as Record<string, any>));
+      if (obj(dashboard)) out.push(...dashboardFindings(doc, base, dashboard as DocObject));
     }
   }
   return out;

@@ -7,6 +7,7 @@ import { NAMESPACE_NAME_LABEL, isEmptySelector, labelSelectorMatches } from './f
 import { declaredPorts, resolvePodPort } from './flows/world';
 import { PodView, labelsOf, nameOf } from './policy-index';
 import { PolicyCheck, PolicyContext, PolicyFinding } from './types';
+import { DocValue } from '../core/documents';
 
 
 const KUBE_SCORE = 'https://github.com/zegl/kube-score/blob/master/README_CHECKS.md';
@@ -41,7 +42,7 @@ function evaluator(ctx: PolicyContext): { policies: PolicySet; endpoint: (p: Pod
 
 /** Egress rules that only reach DNS still count as a default deny (pods need name resolution). */
 function onlyDns(rules: unknown): boolean {
-  return !Array.isArray(rules) || rules.every((r: any) => Array.isArray(r?.ports) && r.ports.length > 0 && r.ports.every((p: any) => p?.port === 53 || p?.port === 'dns' || p?.port === 'dns-tcp'));
+  return !Array.isArray(rules) || rules.every((r: DocValue) => Array.isArray(r?.ports) && r.ports.length > 0 && r.ports.every((p: DocValue) => p?.port === 53 || p?.port === 'dns' || p?.port === 'dns-tcp'));
 }
 
 function describe(p: PodView): string {
@@ -83,8 +84,9 @@ export const NETWORK_CHECKS: readonly PolicyCheck[] = [
                 return number === undefined || admitted(target, number, port.protocol) ? [] : [{ target, port: port.port }];
               });
             });
-            if (missing.length === 0) continue;
-            const { target, port } = missing[0];
+            const [first] = missing;
+            if (!first) continue;
+            const { target, port } = first;
             findings.push({
               doc: np.doc,
               field: `spec.egress[${rule.index}].to[${peer.index}]`,
@@ -190,7 +192,7 @@ export const NETWORK_CHECKS: readonly PolicyCheck[] = [
             }
           }
         }
-        (Array.isArray(spec.ports) ? spec.ports : []).forEach((port: any, i: number) => {
+        (Array.isArray(spec.ports) ? spec.ports : []).forEach((port: DocValue, i: number) => {
           const target = port?.targetPort ?? port?.port;
           if (typeof target === 'string' && !names.has(target)) {
             out.push({ doc: svc, field: `spec.ports[${i}].targetPort`, message: `targets port ${JSON.stringify(target)}, which no selected container declares (declared: ${[...names].sort().join(', ') || 'none'})` });
@@ -213,10 +215,10 @@ export const NETWORK_CHECKS: readonly PolicyCheck[] = [
       for (const ing of ctx.index.ofKind('Ingress')) {
         const ns = ing.object.metadata?.namespace ?? '';
         const spec = ing.object.spec ?? {};
-        const backends: { field: string; service: any }[] = [];
+        const backends: { field: string; service: DocValue }[] = [];
         if (spec.defaultBackend?.service) backends.push({ field: 'spec.defaultBackend.service', service: spec.defaultBackend.service });
-        (Array.isArray(spec.rules) ? spec.rules : []).forEach((r: any, i: number) => {
-          (Array.isArray(r?.http?.paths) ? r.http.paths : []).forEach((p: any, j: number) => {
+        (Array.isArray(spec.rules) ? spec.rules : []).forEach((r: DocValue, i: number) => {
+          (Array.isArray(r?.http?.paths) ? r.http.paths : []).forEach((p: DocValue, j: number) => {
             if (p?.backend?.service) backends.push({ field: `spec.rules[${i}].http.paths[${j}].backend.service`, service: p.backend.service });
           });
         });
@@ -226,7 +228,7 @@ export const NETWORK_CHECKS: readonly PolicyCheck[] = [
             out.push({ doc: ing, field: `${b.field}.name`, message: `Service ${JSON.stringify(b.service.name)} does not exist in namespace ${JSON.stringify(ns)}` });
             continue;
           }
-          const ports: any[] = Array.isArray(svc.object.spec?.ports) ? svc.object.spec.ports : [];
+          const ports: DocValue[] = Array.isArray(svc.object.spec?.ports) ? svc.object.spec.ports : [];
           const want = b.service.port ?? {};
           const found = want.number !== undefined ? ports.some((p) => p?.port === want.number) : ports.some((p) => p?.name === want.name);
           if (!found) {

@@ -6,8 +6,9 @@
  */
 import type { SynthDocument } from '../synth/synthesizer';
 import type { ContainerView, PodView } from './policy-index';
+import { DocObject } from '../core/documents';
 
-type Obj = Record<string, any>;
+type Obj = DocObject;
 
 function obj(v: unknown): Obj {
   return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Obj) : {};

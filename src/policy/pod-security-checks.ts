@@ -4,6 +4,7 @@
  */
 import { ContainerView, PodView } from './policy-index';
 import { PolicyCheck, PolicyContext, PolicyFinding } from './types';
+import { DocObject, DocValue } from '../core/documents';
 
 const PSS_BASELINE = 'https://kubernetes.io/docs/concepts/security/pod-security-standards/#baseline';
 const PSS_RESTRICTED = 'https://kubernetes.io/docs/concepts/security/pod-security-standards/#restricted';
@@ -24,12 +25,12 @@ const APPARMOR_PREFIX = 'container.apparmor.security.beta.kubernetes.io/';
 /** The only capability PSS restricted lets a container add. */
 export const ALLOWED_ADDED_CAPABILITY = 'NET_BIND_SERVICE';
 
-function sc(c: ContainerView): Record<string, any> {
+function sc(c: ContainerView): DocObject {
   const s = c.container.securityContext;
   return s !== null && typeof s === 'object' ? s : {};
 }
 
-function podSc(p: PodView): Record<string, any> {
+function podSc(p: PodView): DocObject {
   const s = p.spec.securityContext;
   return s !== null && typeof s === 'object' ? s : {};
 }
@@ -123,7 +124,7 @@ export const POD_SECURITY_CHECKS: readonly PolicyCheck[] = [
     coverage: { pss: 'HostPath Volumes (baseline)', polaris: ['hostPathSet'] },
     exemptible: true,
     run: (ctx) => eachPod(ctx, (p) => (Array.isArray(p.spec.volumes) ? p.spec.volumes : [])
-      .map((v: any, i: number) => ({ v, i }))
+      .map((v: DocValue, i: number) => ({ v, i }))
       .filter(({ v }) => v?.hostPath !== undefined)
       .map(({ v, i }) => ({ field: `${p.specPath}.volumes[${i}].hostPath`, message: `volume ${JSON.stringify(String(v.name ?? ''))} mounts ${JSON.stringify(String(v.hostPath?.path ?? ''))} from the node; use an emptyDir or a PersistentVolumeClaim (or a namespace exempted from PSS restricted)` }))),
   },
@@ -136,7 +137,7 @@ export const POD_SECURITY_CHECKS: readonly PolicyCheck[] = [
     exemptible: true,
     run: (ctx) => eachContainer(ctx, (c) => {
       const ports = Array.isArray(c.container.ports) ? c.container.ports : [];
-      const i = ports.findIndex((x: any) => typeof x?.hostPort === 'number' && x.hostPort !== 0);
+      const i = ports.findIndex((x: DocValue) => typeof x?.hostPort === 'number' && x.hostPort !== 0);
       return i >= 0 ? { field: `${c.path}.ports[${i}].hostPort`, message: `container ${cname(c)} binds host port ${ports[i].hostPort}; expose it through a Service instead` } : undefined;
     }),
   },
@@ -158,7 +159,7 @@ export const POD_SECURITY_CHECKS: readonly PolicyCheck[] = [
     coverage: { pss: 'SELinux (baseline)' },
     run: (ctx) => eachPod(ctx, (p) => {
       const out: Omit<PolicyFinding, 'doc'>[] = [];
-      const checkOpts = (o: any, field: string, who: string): void => {
+      const checkOpts = (o: DocValue, field: string, who: string): void => {
         if (!o || typeof o !== 'object') return;
         if (o.type !== undefined && !SELINUX_TYPES.has(o.type)) out.push({ field: `${field}.type`, message: `${who} uses SELinux type ${JSON.stringify(o.type)}; allowed: container_t, container_init_t, container_kvm_t` });
         if (o.user !== undefined || o.role !== undefined) out.push({ field, message: `${who} sets a custom SELinux user or role; remove seLinuxOptions.user and .role` });
@@ -184,8 +185,8 @@ export const POD_SECURITY_CHECKS: readonly PolicyCheck[] = [
     rationale: 'Unsafe sysctls change kernel settings for every pod on the node.',
     docs: PSS_BASELINE,
     coverage: { pss: 'Sysctls (baseline)' },
-    run: (ctx) => eachPod(ctx, (p) => (Array.isArray(podSc(p).sysctls) ? (podSc(p).sysctls as any[]) : [])
-      .map((s: any, i: number) => ({ s, i }))
+    run: (ctx) => eachPod(ctx, (p) => (Array.isArray(podSc(p).sysctls) ? (podSc(p).sysctls as DocValue[]) : [])
+      .map((s: DocValue, i: number) => ({ s, i }))
       .filter(({ s }) => !SAFE_SYSCTLS.has(String(s?.name)))
       .map(({ s, i }) => ({ field: `${p.specPath}.securityContext.sysctls[${i}]`, message: `sysctl ${JSON.stringify(String(s?.name))} is not in the safe set (${[...SAFE_SYSCTLS].join(', ')})` }))),
   },
@@ -196,7 +197,7 @@ export const POD_SECURITY_CHECKS: readonly PolicyCheck[] = [
     docs: PSS_RESTRICTED,
     coverage: { pss: 'Volume Types (restricted)' },
     run: (ctx) => eachPod(ctx, (p) => (Array.isArray(p.spec.volumes) ? p.spec.volumes : [])
-      .map((v: any, i: number) => ({ v, i, source: Object.keys(v ?? {}).find((k) => k !== 'name') }))
+      .map((v: DocValue, i: number) => ({ v, i, source: Object.keys(v ?? {}).find((k) => k !== 'name') }))
       .filter(({ source }) => source !== undefined && source !== 'hostPath' && !ALLOWED_VOLUME_SOURCES.has(source))
       .map(({ v, i, source }) => ({ field: `${p.specPath}.volumes[${i}].${source}`, message: `volume ${JSON.stringify(String(v.name ?? ''))} is of type ${source}; allowed: ${[...ALLOWED_VOLUME_SOURCES].join(', ')}` }))),
   },

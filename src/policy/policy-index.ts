@@ -1,6 +1,7 @@
 import type { EnvironmentOutput, SynthDocument } from '../synth/synthesizer';
 import { LabelSelector as Selector, labelSelectorMatches as matches } from './flows/selector';
 import { operatorPodsOf } from './operator-pods';
+import { DocObject, DocValue } from '../core/documents';
 
 /** Kinds whose objects carry a pod template (or are pods). */
 export const POD_BEARING_KINDS: readonly string[] = ['Deployment', 'StatefulSet', 'DaemonSet', 'Job', 'CronJob', 'Rollout', 'ReplicaSet', 'Pod'];
@@ -18,7 +19,7 @@ export type LabelSelector = Selector;
 
 /** One container of a pod spec, with the field path used in messages. */
 export interface ContainerView {
-  readonly container: Record<string, any>;
+  readonly container: DocObject;
   readonly path: string;
   readonly kind: 'container' | 'initContainer' | 'ephemeralContainer';
 }
@@ -30,7 +31,7 @@ export interface PodView {
   readonly name: string;
   readonly namespace: string;
   /** The pod spec. */
-  readonly spec: Record<string, any>;
+  readonly spec: DocObject;
   /** Path of the pod spec inside the resource (`spec.template.spec`). */
   readonly specPath: string;
   /** Labels the pods get. */
@@ -40,11 +41,11 @@ export interface PodView {
   readonly containers: readonly ContainerView[];
 }
 
-function obj(v: unknown): Record<string, any> | undefined {
-  return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, any>) : undefined;
+function obj(v: unknown): DocObject | undefined {
+  return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as DocObject) : undefined;
 }
 
-function arr(v: unknown): any[] {
+function arr(v: unknown): DocValue[] {
   return Array.isArray(v) ? v : [];
 }
 
@@ -65,7 +66,7 @@ export function labelSelectorMatches(selector: LabelSelector | undefined, labels
 export function podViewOf(doc: SynthDocument): PodView | undefined {
   const o = doc.object;
   const spec = obj(o.spec);
-  let template: Record<string, any> | undefined;
+  let template: DocObject | undefined;
   let templatePath: string;
   switch (o.kind) {
     case 'Pod':

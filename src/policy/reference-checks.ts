@@ -13,6 +13,7 @@ import { PREEXISTING_NAMESPACES } from '../gitops/delivery-check';
 import { SynthDocument } from '../synth/synthesizer';
 import { annotationsOf, nameOf, namespaceOf, PolicyIndex } from './policy-index';
 import { PolicyCheck, PolicyContext, PolicyFinding } from './types';
+import { DocObject, DocValue } from '../core/documents';
 
 /** One reference from a document's field to an object. */
 export interface ObjectReference {
@@ -44,11 +45,11 @@ const PROVIDE_HINT: Readonly<Record<string, string>> = {
   BackupStorageLocation: 'AddOn.velero(...) (its BackupStorageLocation is the backup destination)',
 };
 
-function obj(v: unknown): Record<string, any> | undefined {
-  return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, any>) : undefined;
+function obj(v: unknown): DocObject | undefined {
+  return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as DocObject) : undefined;
 }
 
-function arr(v: unknown): any[] {
+function arr(v: unknown): DocValue[] {
   return Array.isArray(v) ? v : [];
 }
 

@@ -10,6 +10,7 @@ import { SynthDocument } from '../synth/synthesizer';
 import { annotationsOf } from './policy-index';
 import { eachContainer } from './pod-security-checks';
 import { PolicyCheck, PolicyContext, PolicyFinding } from './types';
+import { DocValue } from '../core/documents';
 
 /** Id of the check (waivable per value, see {@link NOT_SECRET_ANNOTATION}). */
 export const LITERAL_SECRET_CHECK_ID = 'literal-secret';
@@ -66,7 +67,8 @@ function secretlint(content: string, scanners: readonly ScannerRule[] = SCANNERS
 
 /** `found Stripe Live Secret Key: sk_live_...` → `a Stripe Live Secret Key` (the value itself is cut off). */
 function describe(message: string): string {
-  const head = message.split(':')[0].replace(/^found\s+/i, '').trim();
+  const [found = ''] = message.split(':');
+  const head = found.replace(/^found\s+/i, '').trim();
   return head === '' ? 'a secret' : /^[aeiou]/i.test(head) ? `an ${head}` : `a ${head}`;
 }
 
@@ -75,7 +77,7 @@ const URL_CREDENTIALS = /\b[a-z][a-z0-9+.-]*:\/\/([^\s:@/]*):([^\s@/]+)@/gi;
 const REFERENCE = /^(\$\([A-Za-z_][A-Za-z0-9_]*\)|\$\{[^}]+\}|\$[A-Za-z_][A-Za-z0-9_]*|\{\{[^}]*\}\})$/;
 
 function urlCredentials(value: string): boolean {
-  for (const m of value.matchAll(URL_CREDENTIALS)) if (!REFERENCE.test(m[2])) return true;
+  for (const [, , password = ''] of value.matchAll(URL_CREDENTIALS)) if (!REFERENCE.test(password)) return true;
   return false;
 }
 
@@ -91,8 +93,9 @@ const SECRET_WORDS = new Set(['PASSWORD', 'PASSWD', 'PASS', 'PWD', 'PASSPHRASE',
  */
 export function isSecretName(name: string): boolean {
   const words = name.toUpperCase().split(/[^A-Z0-9]+/).filter((w) => w !== '');
-  if (words.length === 0 || NOT_A_VALUE.has(words[words.length - 1])) return false;
-  return words.some((w) => SECRET_WORDS.has(w)) || words[words.length - 1] === 'KEY';
+  const last = words.at(-1);
+  if (last === undefined || NOT_A_VALUE.has(last)) return false;
+  return words.some((w) => SECRET_WORDS.has(w)) || last === 'KEY';
 }
 
 /**
@@ -144,7 +147,7 @@ function waiversOf(doc: SynthDocument): Waiver[] {
   const text = annotationsOf(doc)[NOT_SECRET_ANNOTATION];
   if (text === undefined) return [];
   return text.split('\n').map((l) => l.trim()).filter((l) => l !== '').map((l) => {
-    const [fingerprint, ...reason] = l.split(/\s+/);
+    const [fingerprint = '', ...reason] = l.split(/\s+/);
     return { fingerprint, reason: reason.join(' '), used: false };
   });
 }
@@ -181,7 +184,7 @@ function literalSecretFindings(ctx: PolicyContext): PolicyFinding[] {
   const pods = new Map<SynthDocument, { field: string; name: string; value: string }[]>();
   eachContainer(ctx, (c, p) => {
     const env: unknown[] = Array.isArray(c.container.env) ? c.container.env : [];
-    env.forEach((e: any, i) => {
+    env.forEach((e: DocValue, i) => {
       if (typeof e?.value !== 'string' || typeof e?.name !== 'string') return;
       const list = pods.get(p.doc) ?? [];
       list.push({ field: `${c.path}.env[${i}].value`, name: e.name, value: e.value });

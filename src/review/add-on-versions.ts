@@ -5,6 +5,7 @@
  */
 import * as yaml from 'js-yaml';
 import { ManifestTree } from './manifest-tree';
+import { DocObject } from '../core/documents';
 
 /** One add-on of one environment whose chart version differs between the two trees. */
 export interface AddOnVersionChange {
@@ -26,7 +27,7 @@ function versions(tree: ManifestTree, files: readonly string[]): Map<string, str
     const text = tree.get(file);
     if (text === undefined || !text.includes(LABEL_ADD_ON)) continue;
     for (const doc of yaml.loadAll(text)) {
-      const o = doc as Record<string, any> | null;
+      const o = doc as DocObject | null;
       const labels = o?.metadata?.labels ?? o?.spec?.template?.metadata?.labels ?? {};
       const addOn = labels[LABEL_ADD_ON];
       const env = labels[LABEL_ENVIRONMENT] ?? o?.metadata?.labels?.[LABEL_ENVIRONMENT];

@@ -4,6 +4,7 @@
  */
 import * as yaml from 'js-yaml';
 import { ManifestTree } from './manifest-tree';
+import { DocObject } from '../core/documents';
 
 /** One field that differs; `before`/`after` undefined means absent on that side. */
 export interface FieldChange {
@@ -104,13 +105,14 @@ function locate(file: string): Located | undefined {
 }
 
 function describe(file: string, text: string | undefined, fields: FieldChange[] = []): ResourceChange {
+  // Files located as `<env folder>/<namespace>/<kind>-<name>.yaml`.
   const parts = file.split('/');
-  const namespace = parts[parts.length - 2];
-  const base = parts[parts.length - 1].replace(/\.yaml$/, '');
+  const namespace = parts.at(-2) ?? '';
+  const base = (parts.at(-1) ?? '').replace(/\.yaml$/, '');
   let kind = base.slice(0, base.indexOf('-'));
   let name = base.slice(base.indexOf('-') + 1);
   if (text !== undefined) {
-    const doc = yaml.load(text) as Record<string, any> | undefined;
+    const doc = yaml.load(text) as DocObject | undefined;
     kind = String(doc?.kind ?? kind);
     name = String(doc?.metadata?.name ?? name);
   }

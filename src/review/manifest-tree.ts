@@ -40,7 +40,7 @@ export function readTreeFromGit(repoDir: string, ref: string, distPath = 'dist')
     if (!line) continue;
     const tab = line.indexOf('\t');
     const [, type, sha] = line.slice(0, tab).split(' ');
-    if (type === 'blob') entries.push({ sha, file: line.slice(tab + 1).slice(prefix.length) });
+    if (type === 'blob' && sha !== undefined) entries.push({ sha, file: line.slice(tab + 1).slice(prefix.length) });
   }
   const out = new Map<string, string>();
   if (entries.length === 0) return out;

@@ -11,25 +11,27 @@ import { PlatformConfigError } from '../core/errors';
  * Objects with JSON patches or apps with custom resolvers fall back to cdk8s. `test/synth/fast-json.test.ts` proves the
  * result equals cdk8s's own for every object of the reference platform.
  */
-function resolveValue(value: any): any {
+function resolveValue(value: unknown): unknown {
   if (value === null || value === undefined) return undefined;
   if (typeof value !== 'object') return value;
   if (value instanceof Lazy) return resolveValue(value.produce());
-  if (typeof value.resolve === 'function') return resolveValue(value.resolve());
+  const token = value as { resolve?: unknown };
+  if (typeof token.resolve === 'function') return resolveValue(token.resolve());
   if (Array.isArray(value)) {
     const out = new Array(value.length);
     for (let i = 0; i < value.length; i++) out[i] = resolveValue(value[i]);
     return out;
   }
   if (value.constructor === Object) {
+    const record = value as Record<string, unknown>;
     const out: Record<string, unknown> = {};
-    for (const k of Object.keys(value)) {
-      const v = resolveValue(value[k]);
+    for (const k of Object.keys(record)) {
+      const v = resolveValue(record[k]);
       if (v !== undefined && v !== null) out[k] = v;
     }
     return out;
   }
-  const inner = value.value;
+  const inner = (value as { value?: unknown }).value;
   if (typeof inner === 'number' || typeof inner === 'string') return { value: inner };
   throw new Error(`can't render non-simple object of type '${value.constructor?.name}'`);
 }
@@ -38,7 +40,18 @@ function isEmpty(v: unknown): boolean {
   return v === undefined || (Array.isArray(v) ? v.length === 0 : typeof v === 'object' && v !== null && Object.keys(v).length === 0);
 }
 
-function metadataJson(md: any): Record<string, unknown> {
+/** The fields of cdk8s's ApiObjectMetadataDefinition read here (most are private in its typings). */
+interface MetadataFields {
+  readonly _additionalAttributes?: Record<string, unknown>;
+  readonly name?: string;
+  readonly namespace?: string;
+  readonly annotations?: unknown;
+  readonly finalizers?: unknown;
+  readonly ownerReferences?: unknown;
+  readonly labels?: unknown;
+}
+
+function metadataJson(md: MetadataFields): Record<string, unknown> {
   const raw: Record<string, unknown> = {
     ...md._additionalAttributes,
     name: md.name,
@@ -58,15 +71,21 @@ function metadataJson(md: any): Record<string, unknown> {
 
 const DEFAULT_RESOLVER_COUNT = new App().resolvers.length;
 
-function fastToJson(this: ApiObject): any {
-  const self = this as any;
+/** The fields of an ApiObject read here (private in cdk8s's typings). */
+interface ApiObjectFields {
+  readonly patches?: readonly unknown[];
+  readonly props: Record<string, unknown>;
+}
+
+function fastToJson(this: ApiObject): unknown {
+  const self = this as unknown as ApiObjectFields;
   if ((self.patches && self.patches.length > 0) || App.of(this).resolvers.length !== DEFAULT_RESOLVER_COUNT) {
     return originalToJson.call(this);
   }
   try {
     const { metadata: _ignored, ...props } = self.props;
     const body = resolveValue(props) as Record<string, unknown>;
-    return { ...body, metadata: metadataJson(this.metadata) };
+    return { ...body, metadata: metadataJson(this.metadata as unknown as MetadataFields) };
   } catch (e) {
     // Our own input errors (e.g. a connection to a workload that does not exist, found when a Lazy value is
     // produced) already name the construct, field and value: pass them through unwrapped.

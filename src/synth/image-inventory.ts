@@ -55,7 +55,8 @@ export function inventoryOf(envs: readonly EnvironmentOutput[]): EnvironmentImag
   for (const env of envs) byName.set(env.name, [...(byName.get(env.name) ?? []), env]);
   const out: EnvironmentImageInventory[] = [];
   for (const [name, charts] of [...byName].sort(([a], [b]) => (a < b ? -1 : 1))) {
-    const profile = charts[0].profile;
+    // Every name in byName came with its first chart.
+    const profile = charts[0]!.profile;
     const pins = profile.imageDigests ?? {};
     const uses = new Map<string, Set<string>>();
     for (const env of charts) {

@@ -49,7 +49,7 @@ export function forEachContainer(node: unknown, fn: (container: Record<string, u
   }
   for (const [k, v] of Object.entries(node as Record<string, unknown>)) {
     if (CONTAINER_LISTS.has(k) && Array.isArray(v)) {
-      for (const c of v) if (c && typeof c === 'object' && typeof (c as any).image === 'string') fn(c as Record<string, unknown>);
+      for (const c of v) if (c && typeof c === 'object' && typeof (c as { image?: unknown }).image === 'string') fn(c as Record<string, unknown>);
     } else if (k === 'imageName' && typeof v === 'string') {
       fn({ image: v });
     } else if (v && typeof v === 'object') {
@@ -101,11 +101,12 @@ export function imagePinningNotes(envs: readonly EnvironmentOutput[], command: s
 function pinList(list: unknown, pins: Readonly<Record<string, string>>): void {
   if (!Array.isArray(list)) return;
   for (const c of list) {
-    if (c && typeof c === 'object' && typeof (c as any).image === 'string') {
-      const image = (c as any).image as string;
+    const container = c as { image?: unknown } | null;
+    if (container && typeof container === 'object' && typeof container.image === 'string') {
+      const image = container.image;
       const digest = image.includes('@') ? undefined : pins[image];
       // A malformed entry (or the inventory's placeholder) is reported by imageDigestProblems, never written.
-      if (digest !== undefined && DIGEST.test(digest)) (c as any).image = `${image}@${digest}`;
+      if (digest !== undefined && DIGEST.test(digest)) container.image = `${image}@${digest}`;
     }
   }
 }

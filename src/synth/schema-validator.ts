@@ -1,6 +1,7 @@
 import { apiRemovalOf } from '../core/kubernetes-version';
 import { rulesOf, toCelValue } from './schema-cel';
 import { KindInfo, SchemaNode, SchemaRegistry } from './schema-registry';
+import { DocObject } from '../core/documents';
 
 /** One problem found in one document. */
 export interface Problem {
@@ -131,7 +132,7 @@ export class SchemaValidator {
   }
 
   /** Every problem of one document; an empty list means valid. */
-  public validate(doc: Record<string, any>): Problem[] {
+  public validate(doc: DocObject): Problem[] {
     const problems: Problem[] = [];
     const info = this.kindOf(doc);
     if (!info) {
@@ -166,7 +167,7 @@ export class SchemaValidator {
     return problems;
   }
 
-  private checkMetadata(info: KindInfo, md: Record<string, any>, problems: Problem[]): void {
+  private checkMetadata(info: KindInfo, md: DocObject, problems: Problem[]): void {
     if (typeof md.name !== 'string' || md.name === '') {
       problems.push({ path: 'metadata.name', message: 'an explicit, stable name is required' });
     } else {

@@ -14,11 +14,12 @@ import { inputOriginOf } from './provenance';
 import { toYaml } from './yaml';
 import { preparePlusWorkloads } from '../plus/plus-workload';
 import { runDeferredWork } from '../core/deferred';
+import { DocObject } from '../core/documents';
 
 /** One synthesized Kubernetes object with where it goes. */
 export interface SynthDocument {
   /** The object (keys are put in canonical order by the YAML writer). */
-  readonly object: Record<string, any>;
+  readonly object: DocObject;
   /** `<env>/<namespace>/<kind>/<name>`, namespace `_cluster` for cluster-scoped kinds: used in every message. */
   readonly id: string;
   /** File path relative to the output directory. */
@@ -232,7 +233,7 @@ function collect(app: App, validator: SchemaValidator): { envs: EnvironmentOutpu
     if (pinning) problems.push(...imageDigestProblems(env, pins));
     const rewrite = rewrites.get(chart);
     for (const obj of apiObjectsOf(chart)) {
-      const object = obj.toJson() as Record<string, any>;
+      const object = obj.toJson() as DocObject;
       rewrite?.(obj, object);
       if (pinning) pinImages(object.spec, pins);
       const info = validator.kindOf(object);

@@ -8,6 +8,7 @@ import {
   KubeLimitRange, KubeNetworkPolicy, KubeResourceQuota, LimitRangeItem, NetworkPolicySpec, Quantity,
 } from '../../imports/k8s';
 import { dnsEgressRule } from '../core/connections';
+import { sortedEntries } from '../core/records';
 import { ResourcePair, Plan, QuotaSpec } from './plan';
 
 /** Kubernetes version the Pod Security Standards are pinned to (upgrades of the cluster must not change them silently). */
@@ -64,8 +65,7 @@ export function quotaHard(quota: QuotaSpec): Record<string, Quantity> {
   count('services.nodeports', quota.nodePorts);
   count('persistentvolumeclaims', quota.persistentVolumeClaims);
   qty('requests.storage', quota.requestsStorage);
-  for (const cls of Object.keys(quota.storageClasses ?? {}).sort()) {
-    const q = quota.storageClasses![cls];
+  for (const [cls, q] of sortedEntries(quota.storageClasses ?? {})) {
     qty(`${cls}.storageclass.storage.k8s.io/requests.storage`, q.requestsStorage);
     count(`${cls}.storageclass.storage.k8s.io/persistentvolumeclaims`, q.persistentVolumeClaims);
   }

@@ -10,8 +10,9 @@ import { PolicyIndex } from '../policy/policy-index';
 import { labelSelectorMatches } from '../policy/flows/selector';
 import type { EnvironmentOutput, SynthDocument, SynthPlugin, CheckResult } from '../synth/synthesizer';
 import { PSS_EXEMPTION_ANNOTATION } from './guardrails';
+import { DocObject } from '../core/documents';
 
-type Doc = Record<string, any>;
+type Doc = DocObject;
 type Selector = { matchLabels?: Record<string, string>; matchExpressions?: Array<{ key: string; operator: string; values?: string[] }> };
 
 /** Whether a label selector matches a label set (an empty selector matches everything): the policy gate's one matcher. */

@@ -135,8 +135,8 @@ function tenantsOf(input: InputDocument, options: LoadTenantsOptions): TenantDef
     seen.set(id, i);
 
     if (t.displayName !== undefined) check(displayNameProblem(`${at}.displayName`, t.displayName));
-    if (typeof t.plan !== 'string' || !Object.prototype.hasOwnProperty.call(options.plans, t.plan)) bad(`${at}.plan`, t.plan, `must be one of: ${planNames}`);
-    const plan = options.plans[t.plan as string];
+    const plan = typeof t.plan === 'string' && Object.prototype.hasOwnProperty.call(options.plans, t.plan) ? options.plans[t.plan] : undefined;
+    if (plan === undefined) return bad(`${at}.plan`, t.plan, `must be one of: ${planNames}`);
 
     const o = mapping(t.owners, `${at}.owners`, bad, 'must be a mapping { admin: [groups], edit: [groups], view: [groups] }');
     onlyKeys(o, `${at}.owners`, OWNER_KEYS, bad);

@@ -25,7 +25,7 @@ function shop(profile: EnvironmentProfile): EnvironmentOutput {
   const chart = new EnvironmentChart(app, { profile });
   new PlatformNamespace(chart, 'ns-data', { name: 'data' });
   new StatefulDatastore(chart, 'orders-db', { name: 'orders-db', namespace: 'data', engine: Engine.postgres() });
-  return synthesizeToJson(app).envs[0];
+  return synthesizeToJson(app).envs[0]!;
 }
 
 const v = (text: string) => parseKubernetesVersion(text)!;

@@ -38,7 +38,8 @@ const names = (profile: EnvironmentProfile, build: (chart: Construct) => void) =
   const chart = new EnvironmentChart(app, { profile });
   build(chart);
   const { envs, problems } = synthesizeToJson(app);
-  return { resolved: addOnsOfOutput(envs[0]), problems: [...problems, ...addOnRequirementProblems(envs[0])], env: envs[0] };
+  const env = envs[0]!;
+  return { resolved: addOnsOfOutput(env), problems: [...problems, ...addOnRequirementProblems(env)], env };
 };
 
 describe('add-ons derived from what the environment uses (profile.addOns unset)', () => {
@@ -155,8 +156,8 @@ describe('derived add-ons agree with the rest of the library', () => {
       const derived = catalogAddOn(a.name, profile)!;
       for (const [service, ref] of Object.entries(derived.definition.clusterServices?.({ profile, namespace: derived.namespace }) ?? {})) {
         // Same namespace, and the default labels select the add-on's pods (its own labels may be more specific).
-        expect(ref!.namespace, `${a.name} ${service}`).toBe(defaults[service].namespace);
-        expect(ref!.podLabels, `${a.name} ${service}`).toMatchObject(defaults[service].podLabels);
+        expect(ref!.namespace, `${a.name} ${service}`).toBe(defaults[service]!.namespace);
+        expect(ref!.podLabels, `${a.name} ${service}`).toMatchObject(defaults[service]!.podLabels);
         checked.push(service);
       }
     }

@@ -35,7 +35,7 @@ function problems(profile: EnvironmentProfile, build: (chart: Construct) => void
   const chart = new EnvironmentChart(app, { profile });
   build(chart);
   const { envs, problems: p } = synthesizeToJson(app);
-  return [...p, ...addOnRequirementProblems(envs[0])];
+  return [...p, ...addOnRequirementProblems(envs[0]!)];
 }
 
 describe('every construct that emits a kind served by an add-on requires it', () => {

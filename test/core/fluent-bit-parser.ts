@@ -27,16 +27,17 @@ export function parseFluentBit(text: string): ParsedFluentBit {
       directives.push(line);
       continue;
     }
-    const header = /^\[([^\]]+)\]$/.exec(line);
-    if (header) {
-      sections.push({ name: header[1].trim().toUpperCase(), entries: [] });
+    const header = /^\[([^\]]+)\]$/.exec(line)?.[1];
+    if (header !== undefined) {
+      sections.push({ name: header.trim().toUpperCase(), entries: [] });
       continue;
     }
-    if (sections.length === 0) throw new Error(`entry outside a section: ${raw}`);
-    const m = /^(\S+)\s+(.*)$/.exec(line);
-    if (!m) throw new Error(`entry without a value: ${raw}`);
-    for (const e of m[2].matchAll(/\$\{([^}]*)\}/g)) expansions.push(e[1]);
-    sections[sections.length - 1].entries.push([m[1], m[2].trim()]);
+    const section = sections.at(-1);
+    if (!section) throw new Error(`entry outside a section: ${raw}`);
+    const [, key, value] = /^(\S+)\s+(.*)$/.exec(line) ?? [];
+    if (key === undefined || value === undefined) throw new Error(`entry without a value: ${raw}`);
+    for (const [, name = ''] of value.matchAll(/\$\{([^}]*)\}/g)) expansions.push(name);
+    section.entries.push([key, value.trim()]);
   }
   return { sections, directives, expansions };
 }

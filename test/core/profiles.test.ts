@@ -85,7 +85,7 @@ describe('Profiles presets', () => {
   it('GIVEN backups off WHEN a datastore is built THEN no backup field is needed and no backup is emitted', () => {
     const { envs, problems } = withDatastore(Profiles.production({ ...REQUIRED, backups: { enabled: false } }));
     expect(problems).toEqual([]);
-    expect(envs[0].documents.map((d) => d.object.kind)).not.toContain('ScheduledBackup');
+    expect(envs[0]!.documents.map((d) => d.object.kind)).not.toContain('ScheduledBackup');
   });
 
   it('GIVEN backups on without a destination WHEN a datastore is built THEN the error names the datastore, the field and both fixes', () => {
@@ -98,9 +98,9 @@ describe('Profiles presets', () => {
     const { envs, problems } = withDatastore(Profiles.production({ ...REQUIRED, backups: { destination: 's3://prod-backups' } }));
     expect(problems).toEqual([]);
     // PostgreSQL backs up through CloudNativePG: base backups on the preset schedule, WAL kept for the retention.
-    const backup = envs[0].documents.find((d) => d.object.kind === 'ScheduledBackup')!.object;
+    const backup = envs[0]!.documents.find((d) => d.object.kind === 'ScheduledBackup')!.object;
     expect(backup.spec.schedule).toBe('0 0 */6 * * *');
-    const store = envs[0].documents.find((d) => d.object.kind === 'ObjectStore')!.object;
+    const store = envs[0]!.documents.find((d) => d.object.kind === 'ObjectStore')!.object;
     expect([store.spec.configuration.destinationPath, store.spec.retentionPolicy]).toEqual(['s3://prod-backups/data', '30d']);
   });
 });

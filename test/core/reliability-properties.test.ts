@@ -60,7 +60,7 @@ function holds(construct: string, profile: EnvironmentProfile, build: (chart: En
     if (isClearError(e)) return count(construct, 'rejected');
     throw e;
   }
-  const env = result.envs[0];
+  const env = result.envs[0]!;
   // Problems about a document are schema problems (never acceptable); others come from construct validations.
   const ids = env.documents.map((d) => `${d.id}: `);
   expect(result.problems.filter((p) => ids.some((id) => p.startsWith(id)))).toEqual([]);
@@ -183,7 +183,7 @@ describe('property: StatefulDatastore', () => {
       const cls = p.storage?.storageClass;
       const profile = cls === undefined ? base : { ...base, clusterProvides: { ...base.clusterProvides, storageClasses: [...(base.clusterProvides?.storageClasses ?? []), cls] } };
       holds('StatefulDatastore', profile, (chart) => {
-        new StatefulDatastore(chart, 'db', { ...p, engine: engines[p.engine]() } as StatefulDatastoreProps);
+        new StatefulDatastore(chart, 'db', { ...p, engine: engines[p.engine]!() } as StatefulDatastoreProps);
       });
     }), { seed: SEED, numRuns: NUM_RUNS });
     expectBothOutcomes();

@@ -65,7 +65,7 @@ describe('two copies of the package in one process', () => {
     expect(problems).toEqual([]);
     expect(first.ConnectionGraph.of(chart)).toBe(second.ConnectionGraph.of(chart));
     expect(first.ConnectionGraph.of(chart).ingressOf(db).map((c) => c.from.workloadName)).toEqual(['api']);
-    const docs = envs[0].documents.map((d) => d.object);
+    const docs = envs[0]!.documents.map((d) => d.object);
     const policy = (name: string, namespace: string) => docs.find((d) => d.kind === 'NetworkPolicy' && d.metadata.name === name && d.metadata.namespace === namespace)!;
     const dbIngress = policy('orders-db', 'data').spec.ingress;
     expect(dbIngress).toContainEqual({

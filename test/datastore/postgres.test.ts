@@ -138,7 +138,7 @@ describe('Engine.postgres: databases, owners and their credentials', () => {
   it('GIVEN two databases WHEN synthesized THEN a Job creates each as its owner, from a file of names, failing on SQL errors', () => {
     const r = build(production, INVOICING);
     expect(r.find('ConfigMap', 'orders-db-databases', 'data').data.databases).toBe('invoices invoice\nusers users_owner\n');
-    const [job] = r.all('Job');
+    const job = r.all('Job')[0]!;
     expect(job.metadata.name).toMatch(/^orders-db-databases-[0-9a-f]{8}$/);
     expect(job.spec).toMatchObject({ backoffLimit: 10, activeDeadlineSeconds: 3600, ttlSecondsAfterFinished: 86400 });
     const pod = job.spec.template.spec;
@@ -304,8 +304,8 @@ describe('Engine.postgres: monitoring', () => {
     expect(t.selector).toEqual({ 'app.kubernetes.io/name': 'orders-db', 'app.kubernetes.io/instance': 'orders-db' });
     expect(t.rules.map((x) => x.alert)).toEqual(['PostgresqlDown', 'PostgresqlReplicationLag', 'PostgresqlWalArchivingFailing', 'DatastoreVolumeAlmostFull']);
     for (const rule of t.rules) expect(isValidPromQL(rule.expr), rule.expr).toBe(true);
-    expect(t.rules[0].expr).toBe('cnpg_collector_up{namespace="data", pod=~"orders-db(-[a-z]+)?-[0-9]+"} == 0');
-    expect(t.rules[3].expr).toContain('persistentvolumeclaim=~"orders-db-[0-9]+(-wal)?"');
+    expect(t.rules[0]!.expr).toBe('cnpg_collector_up{namespace="data", pod=~"orders-db(-[a-z]+)?-[0-9]+"} == 0');
+    expect(t.rules[3]!.expr).toContain('persistentvolumeclaim=~"orders-db-[0-9]+(-wal)?"');
   });
 
   it('GIVEN operator monitoring WHEN synthesized THEN a PodMonitor selects the instances and pooler by the datastore labels', () => {

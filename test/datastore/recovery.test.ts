@@ -63,7 +63,7 @@ describe('recovery objectives', () => {
   it('GIVEN PostgreSQL WHEN checked THEN WAL archiving meets 15 minutes; a backup schedule as often as the RPO meets it too', () => {
     const entries = entriesOf(enforced, store({ name: 'orders', engine: Engine.postgres() }), store({ backup: { schedule: '*/15 * * * *' } }));
     expect(recoveryProblems(entries)).toEqual([]);
-    expect(entries[0].plans).toEqual([
+    expect(entries[0]!.plans).toEqual([
       { method: 'continuous WAL archiving to s3://platform-backups-production/data/orders (Barman Cloud plugin, archive_timeout 5m)', rpoSeconds: 300 },
       { method: 'Velero volume snapshots every 1d ("0 2 * * *")', rpoSeconds: 86400 },
     ]);
@@ -72,7 +72,7 @@ describe('recovery objectives', () => {
   it('GIVEN a datastore with its own objective and reason THEN it is held to that one, and the README shows why', () => {
     const entries = entriesOf(enforced, store({ recovery: { rpo: '6h', reason: 'a cache: nothing lives only here' } }));
     expect(recoveryProblems(entries)).toEqual([]);
-    expect(entries[0].objective).toEqual({ rpo: '6h', rpoSeconds: 21600, rto: '1h', reason: 'a cache: nothing lives only here' });
+    expect(entries[0]!.objective).toEqual({ rpo: '6h', rpoSeconds: 21600, rto: '1h', reason: 'a cache: nothing lives only here' });
     expect(recoveryTable(entries, enforced.recoveryObjectives)).toBe([
       '## Recovery',
       '',

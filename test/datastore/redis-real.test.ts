@@ -62,7 +62,7 @@ describe('HA Redis from the generated configuration, on loopback', () => {
   function pod(name: string, ip: string, keys: string[]): Pod {
     const p = { name, ip, dir: path.join(work, name) };
     for (const d of ['etc', 'tmp', 'data']) fs.mkdirSync(path.join(p.dir, d), { recursive: true });
-    for (const k of keys) fs.writeFileSync(path.join(p.dir, 'etc', k), localize(files[k], p));
+    for (const k of keys) fs.writeFileSync(path.join(p.dir, 'etc', k), localize(files[k]!, p));
     return p;
   }
 
@@ -90,24 +90,24 @@ describe('HA Redis from the generated configuration, on loopback', () => {
     const ips = await loopbackAddresses(7, [6379, 26379]);
     hosts = new Map();
     for (let i = 0; i < 3; i++) {
-      hosts.set(`${NAME}-${i}.${NAME}-headless.${NS}.svc.cluster.local`, ips[i]);
-      hosts.set(`${NAME}-sentinel-${i}.${NAME}-headless.${NS}.svc.cluster.local`, ips[3 + i]);
+      hosts.set(`${NAME}-${i}.${NAME}-headless.${NS}.svc.cluster.local`, ips[i]!);
+      hosts.set(`${NAME}-sentinel-${i}.${NAME}-headless.${NS}.svc.cluster.local`, ips[3 + i]!);
     }
     generatedEnv = {
       server: literalEnv(r.find('StatefulSet', NAME).spec.template.spec.containers[0]),
       sentinel: literalEnv(r.find('StatefulSet', `${NAME}-sentinel`).spec.template.spec.containers[0]),
     };
     expect(generatedEnv.server.REDIS_REPLICATION).toBe('true');
-    servers = [0, 1, 2].map((i) => pod(`${NAME}-${i}`, ips[i], ['redis.conf', 'start.sh']));
-    sentinels = [0, 1, 2].map((i) => pod(`${NAME}-sentinel-${i}`, ips[3 + i], ['sentinel.sh']));
-    proxy = pod(`${NAME}-proxy-0`, ips[6], ['haproxy.cfg']);
+    servers = [0, 1, 2].map((i) => pod(`${NAME}-${i}`, ips[i]!, ['redis.conf', 'start.sh']));
+    sentinels = [0, 1, 2].map((i) => pod(`${NAME}-sentinel-${i}`, ips[3 + i]!, ['sentinel.sh']));
+    proxy = pod(`${NAME}-proxy-0`, ips[6]!, ['haproxy.cfg']);
     // The StatefulSet starts pods in order: the first comes up as master, the others replicate from it.
-    startServer(servers[0]);
-    await waitFor('the first server', () => (role(servers[0].ip) === 'master' ? true : undefined), 15_000, 200, () => procs.logs());
+    startServer(servers[0]!);
+    await waitFor('the first server', () => (role(servers[0]!.ip) === 'master' ? true : undefined), 15_000, 200, () => procs.logs());
     for (const s of servers.slice(1)) startServer(s);
     for (const s of sentinels) procs.start(s.name, 'sh', [path.join(s.dir, 'etc', 'sentinel.sh')], { env: podEnv(s, 'sentinel') });
     procs.start(proxy.name, 'haproxy', ['-db', '-f', path.join(proxy.dir, 'etc', 'haproxy.cfg')], { env: { REDIS_PASSWORD: PASSWORD } });
-    await waitFor('two replicas in sync', () => (/connected_slaves:2/.test(cli(servers[0].ip, 6379, 'info', 'replication').out) ? true : undefined), 20_000, 200, () => procs.logs());
+    await waitFor('two replicas in sync', () => (/connected_slaves:2/.test(cli(servers[0]!.ip, 6379, 'info', 'replication').out) ? true : undefined), 20_000, 200, () => procs.logs());
     // As in a running cluster, every Sentinel knows its peers and both replicas (learnt from the master's INFO every
     // 10 s) before anything fails: a Sentinel that never saw a replica cannot promote it.
     await waitFor('Sentinels that know each other and both replicas', () => (sentinels.every((x) => {
@@ -127,23 +127,23 @@ describe('HA Redis from the generated configuration, on loopback', () => {
     const results = Array.from({ length: 30 }, (_, i) => cli(proxy.ip, 6379, 'set', `key-${i}`, String(i)));
     expect(results.filter((x) => !x.ok).map((x) => x.out)).toEqual([]);
     // The replicas refuse writes: a Service selecting them too would fail writes sent there.
-    expect(cli(servers[1].ip, 6379, 'set', 'x', '1').out).toContain('READONLY');
+    expect(cli(servers[1]!.ip, 6379, 'set', 'x', '1').out).toContain('READONLY');
   });
 
   it('GIVEN the Sentinels WHEN a client asks for the master THEN they require the password and name the master', () => {
-    const anonymous = spawnSync('redis-cli', ['-h', sentinels[1].ip, '-p', '26379', 'sentinel', 'get-master-addr-by-name', 'mymaster'], { encoding: 'utf8', env: { PATH: process.env.PATH } });
+    const anonymous = spawnSync('redis-cli', ['-h', sentinels[1]!.ip, '-p', '26379', 'sentinel', 'get-master-addr-by-name', 'mymaster'], { encoding: 'utf8', env: { PATH: process.env.PATH } });
     expect(`${anonymous.stdout}${anonymous.stderr}`).toContain('NOAUTH');
-    expect(cli(sentinels[1].ip, 26379, 'sentinel', 'get-master-addr-by-name', 'mymaster').out.split('\n')[0]).toBe(servers[0].ip);
+    expect(cli(sentinels[1]!.ip, 26379, 'sentinel', 'get-master-addr-by-name', 'mymaster').out.split('\n')[0]).toBe(servers[0]!.ip);
   });
 
   it('GIVEN the master crashes WHEN the Sentinels fail over THEN writes through the proxy and through the Sentinel-named master succeed, and the old master rejoins as a replica', async () => {
     // The generated 10 s detection delay is kept in the configuration; here it is shortened at run time so the test
     // does not wait for it (the failover path is the same).
     for (const x of sentinels) expect(cli(x.ip, 26379, 'sentinel', 'set', 'mymaster', 'down-after-milliseconds', '1000').out).toContain('OK');
-    await procs.kill(servers[0].name);
+    await procs.kill(servers[0]!.name);
     const next = await waitFor('a new master elected by the Sentinels', () => {
-      const addr = cli(sentinels[0].ip, 26379, 'sentinel', 'get-master-addr-by-name', 'mymaster').out.split('\n')[0];
-      return addr && addr !== servers[0].ip && role(addr) === 'master' ? addr : undefined;
+      const addr = cli(sentinels[0]!.ip, 26379, 'sentinel', 'get-master-addr-by-name', 'mymaster').out.split('\n')[0];
+      return addr && addr !== servers[0]!.ip && role(addr) === 'master' ? addr : undefined;
     }, 45_000, 500, () => procs.logs());
     await waitFor('the proxy to be ready again', async () => ((await proxyReady()) && cli(proxy.ip, 6379, 'set', 'after-failover', '1').ok ? true : undefined), 20_000, 200, () => procs.logs());
     const results = Array.from({ length: 30 }, (_, i) => cli(proxy.ip, 6379, 'set', `after-${i}`, String(i)));
@@ -153,8 +153,8 @@ describe('HA Redis from the generated configuration, on loopback', () => {
     expect(master()?.ip).toBe(next);
 
     // The restarted pod asks the Sentinels for the master and replicates from it instead of starting a second master.
-    startServer(servers[0]);
-    await waitFor('the old master back as a replica', () => (role(servers[0].ip) === 'slave' ? true : undefined), 20_000, 200, () => procs.logs());
-    await waitFor('the old master to catch up', () => (cli(servers[0].ip, 6379, 'get', 'after-29').out === '29' ? true : undefined), 20_000, 200, () => procs.logs());
+    startServer(servers[0]!);
+    await waitFor('the old master back as a replica', () => (role(servers[0]!.ip) === 'slave' ? true : undefined), 20_000, 200, () => procs.logs());
+    await waitFor('the old master to catch up', () => (cli(servers[0]!.ip, 6379, 'get', 'after-29').out === '29' ? true : undefined), 20_000, 200, () => procs.logs());
   }, 120_000);
 });

@@ -215,6 +215,6 @@ describe('StatefulDatastore restore: policy gate', () => {
     new StatefulDatastore(new EnvironmentChart(app, { profile: drLike }), 'db', ds({ engine: engine() }));
     const out = synthesizeToJson(app);
     expect(out.problems).toEqual([]);
-    expect(evaluatePolicies(out.envs[0]).violations.filter((v) => v.checkId !== 'image-digest').map((v) => v.text)).toEqual([]);
+    expect(evaluatePolicies(out.envs[0]!).violations.filter((v) => v.checkId !== 'image-digest').map((v) => v.text)).toEqual([]);
   });
 });

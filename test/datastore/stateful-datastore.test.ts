@@ -1,4 +1,5 @@
 import { App } from 'cdk8s';
+import { Construct } from 'constructs';
 import { describe, expect, it } from 'vitest';
 import {
   ConnectionGraph, EnvironmentChart, EnvironmentProfile, Engine, MonitoringMode, MonitoringRegistry, PROTECT_ANNOTATIONS, StatefulDatastore,
@@ -117,7 +118,7 @@ describe('StatefulDatastore: driven by the profile', () => {
   it('names never depend on construct paths', () => {
     const names = (build: (c: EnvironmentChart) => void) => synthEnv(build, production).docs.map((d) => `${d.kind}/${d.metadata.name}`).sort();
     const a = names((c) => { new StatefulDatastore(c, 'db', pg()); });
-    const b = names((c) => { new StatefulDatastore(new (require('constructs').Construct)(c, 'deeply'), 'moved-elsewhere', pg()); });
+    const b = names((c) => { new StatefulDatastore(new Construct(c, 'deeply'), 'moved-elsewhere', pg()); });
     expect(b).toEqual(a);
   });
 });
@@ -254,7 +255,7 @@ describe('StatefulDatastore: policy gate', () => {
     const out = synthesizeToJson(app);
     expect(out.problems).toEqual([]);
     // Digests come from the profile's pin table, not from the construct.
-    return evaluatePolicies(out.envs[0]).violations.filter((v) => v.checkId !== 'image-digest').map((v) => v.text);
+    return evaluatePolicies(out.envs[0]!).violations.filter((v) => v.checkId !== 'image-digest').map((v) => v.text);
   };
 
   it.each(engines)('%s in HA production passes every check', (_name, engine) => {

@@ -17,7 +17,7 @@ const app = (props: Partial<StatefulDatastoreProps> = {}) => {
   new StatefulDatastore(chart, 'db', { name: 'orders-db', namespace: 'data', engine: Engine.redis(), storage: { size: '100Gi' }, ...props });
   return a;
 };
-const envOf = (a: App) => synthesizeToJson(a).envs[0];
+const envOf = (a: App) => synthesizeToJson(a).envs[0]!;
 
 /** GIVEN a committed dist/ written by a first synth. */
 function committed(props: Partial<StatefulDatastoreProps> = {}): string {
@@ -42,7 +42,7 @@ describe('stateful guard (fresh synth vs committed dist/)', () => {
 
   it('catches a grown volume as an immutable volumeClaimTemplates change', () => {
     const dist = committed();
-    const [c] = statefulDrift(envOf(app({ storage: { size: '200Gi' } })), dist);
+    const c = statefulDrift(envOf(app({ storage: { size: '200Gi' } })), dist)[0]!;
     expect(c.kind).toBe('immutable');
     expect(c.field).toBe('spec.volumeClaimTemplates[data]');
     expect(c.message).toContain('kubectl delete --cascade=orphan');

@@ -700,7 +700,7 @@ describe('MicroserviceDeployment: policy gate', () => {
     new MicroserviceDeployment(chart, 'worker', { name: 'worker', namespace: 'backend', image: img('ghcr.io/acme/worker'), probes: { liveness: HealthProbe.exec(['true']) } });
     const { envs, problems } = synthesizeToJson(app);
     expect(problems).toEqual([]);
-    expect(evaluatePolicies(envs[0]).violations.map((v) => v.text)).toEqual([]);
+    expect(evaluatePolicies(envs[0]!).violations.map((v) => v.text)).toEqual([]);
   });
 });
 
@@ -717,9 +717,9 @@ describe('MicroserviceDeployment: spread outside HA profiles', () => {
     new MicroserviceDeployment(chart, 'api', { ...minimal({ image: img, strategy }), autoscaling: { minReplicas: 1, maxReplicas: 4 } });
     const { envs, problems } = synthesizeToJson(app);
     expect(problems).toEqual([]);
-    const workload = envs[0].documents.map((d) => d.object).find((o) => o.kind === 'Deployment' || o.kind === 'Rollout')!;
+    const workload = envs[0]!.documents.map((d) => d.object).find((o) => o.kind === 'Deployment' || o.kind === 'Rollout')!;
     expect(workload.spec.template.spec.topologySpreadConstraints.map((t: any) => t.topologyKey)).toEqual(['topology.kubernetes.io/zone', 'kubernetes.io/hostname']);
-    expect(evaluatePolicies(envs[0]).violations.map((v) => v.text)).toEqual([]);
+    expect(evaluatePolicies(envs[0]!).violations.map((v) => v.text)).toEqual([]);
   });
 
   test('GIVEN one replica that can never be more WHEN synthesized in development THEN no spread constraints', () => {

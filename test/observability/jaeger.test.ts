@@ -140,7 +140,7 @@ describe('ObservabilityStack with an in-cluster Jaeger (production)', () => {
     registerService(chart, 'api-gateway');
     const out = synthesizeToJson(app);
     expect(out.problems).toEqual([]);
-    expect(evaluatePolicies(out.envs[0]).violations.map((v) => v.text)).toEqual([]);
+    expect(evaluatePolicies(out.envs[0]!).violations.map((v) => v.text)).toEqual([]);
   });
 
   test('snapshot of the Jaeger documents', () => {

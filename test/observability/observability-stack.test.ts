@@ -191,13 +191,13 @@ describe('ObservabilityStack, standalone mode (production)', () => {
   test('GIVEN a registered service THEN the overview dashboard has the seeds queries and the service gets its own dashboard', () => {
     const data = env.find('ConfigMap', 'grafana-dashboards', 'monitoring').data as Record<string, string>;
     expect(Object.keys(data).sort()).toEqual(['backend-api-gateway.json', 'platform-overview.json']);
-    const overview = JSON.parse(data['platform-overview.json']);
+    const overview = JSON.parse(data['platform-overview.json']!);
     expect(overview.panels.map((p: any) => p.targets[0].expr)).toEqual([
       'sum(rate(http_requests_total[5m])) by (service)',
       'histogram_quantile(0.95, sum(rate(http_request_duration_seconds_bucket[5m])) by (le, service))',
       'sum(rate(http_requests_total{status=~"5.."}[5m])) by (service) / sum(rate(http_requests_total[5m])) by (service)',
     ]);
-    const svc = JSON.parse(data['backend-api-gateway.json']);
+    const svc = JSON.parse(data['backend-api-gateway.json']!);
     expect(svc.title).toBe('backend / api-gateway');
     expect(svc.panels.map((p: any) => p.title)).toEqual(['Request Rate', 'Response Time (p95)', 'Error Rate', 'Targets Up', 'CPU Usage', 'Memory Working Set']);
   });
@@ -530,7 +530,7 @@ describe('ObservabilityStack, namespaces and policy gate', () => {
     registerService(chart, 'api-gateway');
     const out = synthesizeToJson(app);
     expect(out.problems).toEqual([]);
-    expect(evaluatePolicies(out.envs[0]).violations.filter((v) => v.checkId !== 'image-digest').map((v) => v.text)).toEqual([]);
+    expect(evaluatePolicies(out.envs[0]!).violations.filter((v) => v.checkId !== 'image-digest').map((v) => v.text)).toEqual([]);
   });
 });
 

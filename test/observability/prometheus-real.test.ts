@@ -88,10 +88,10 @@ describe.concurrent.each(ENVS)('%s: Prometheus and Alertmanager from the generat
     const amReplicas: number = am.spec.replicas;
     const amIps = await loopbackAddresses(amReplicas, [9093, 9094]);
     const amHost = (i: number) => `alertmanager-${i}.alertmanager-cluster.monitoring.svc`;
-    const amConfig = cm('alertmanager-config')['alertmanager.yml'];
+    const amConfig = cm('alertmanager-config')['alertmanager.yml']!;
     const secretsDir = path.join(work, 'alertmanager-secrets');
     fs.mkdirSync(secretsDir);
-    for (const [, file] of amConfig.matchAll(/_file: \/etc\/alertmanager\/secrets\/(\S+)/g)) {
+    for (const [, file = ''] of amConfig.matchAll(/_file: \/etc\/alertmanager\/secrets\/(\S+)/g)) {
       // Slack's api_url_file must hold a URL; nothing is sent during the test (no alert reaches a receiver's wait).
       fs.writeFileSync(path.join(secretsDir, file), file.includes('url') ? 'http://127.0.0.1:9/stand-in\n' : 'stand-in\n');
     }
@@ -102,7 +102,7 @@ describe.concurrent.each(ENVS)('%s: Prometheus and Alertmanager from the generat
       fs.writeFileSync(path.join(dir, 'alertmanager.yml'), amConfig.split('/etc/alertmanager/secrets/').join(`${secretsDir}/`));
       const args = amArgs.map((a) => {
         let x = a.replace('/etc/alertmanager/alertmanager.yml', path.join(dir, 'alertmanager.yml')).replace(/^--storage\.path=\/alertmanager$/, `--storage.path=${path.join(dir, 'data')}`);
-        x = x.replace('--cluster.listen-address=0.0.0.0:', `--cluster.listen-address=${amIps[i]}:`);
+        x = x.replace('--cluster.listen-address=0.0.0.0:', `--cluster.listen-address=${amIps[i]!}:`);
         for (let j = 0; j < amReplicas; j++) x = x.replace(`${amHost(j)}:`, `${amIps[j]}:`);
         return x;
       });
@@ -118,7 +118,7 @@ describe.concurrent.each(ENVS)('%s: Prometheus and Alertmanager from the generat
     fs.mkdirSync(rulesDir, { recursive: true });
     const ruleFiles = cm('prometheus-rules');
     for (const [file, text] of Object.entries(ruleFiles)) fs.writeFileSync(path.join(rulesDir, file), text);
-    const cfg = load(cm('prometheus-config')['prometheus.yml']) as any;
+    const cfg = load(cm('prometheus-config')['prometheus.yml']!) as any;
     cfg.global.evaluation_interval = '1s';
     cfg.rule_files = cfg.rule_files.map((f: string) => f.replace('/etc/prometheus/rules', rulesDir));
     for (const a of cfg.alerting.alertmanagers) {

@@ -172,7 +172,7 @@ describe('the npm package, installed into a new project', () => {
     expect(entries).toContain("'registry.acme.example/shop/web:1.4.0': 'sha256:<digest>',");
     expect(entries).toContain("'ghcr.io/cloudnative-pg/postgresql:16.4': 'sha256:<digest>',");
     // The user looks each digest up in the registry (here: a made-up one) and pastes the lines into images.ts.
-    const lines = entries.map((e) => e.replace('sha256:<digest>', `sha256:${crypto.createHash('sha256').update(/^'([^']+)'/.exec(e)![1]).digest('hex')}`));
+    const lines = entries.map((e) => e.replace('sha256:<digest>', `sha256:${crypto.createHash('sha256').update(/^'([^']+)'/.exec(e)![1]!).digest('hex')}`));
     fs.writeFileSync(path.join(project, 'images.ts'), `export const IMAGE_DIGESTS: Record<string, string> = {\n${lines.map((l) => `  ${l}`).join('\n')}\n};\n`);
     const synth = run('npm', ['run', '--silent', 'synth']);
     expect(synth.err).toBe('');

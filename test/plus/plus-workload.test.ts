@@ -66,7 +66,7 @@ function synth(profile: EnvironmentProfile) {
   const { app, chart } = legacyPlatform(profile);
   const { envs, problems } = synthesizeToJson(app);
   expect(problems).toEqual([]);
-  const docs = envs[0].documents.map((d) => d.object);
+  const docs = envs[0]!.documents.map((d) => d.object);
   const find = (kind: string, name: string) => {
     const d = docs.find((x) => x.kind === kind && x.metadata.name === name);
     if (!d) throw new Error(`no ${kind}/${name}`);
@@ -124,7 +124,7 @@ describe('cdk8s-plus workloads in an environment chart', () => {
 
   it('GIVEN connectsTo with kplus workloads WHEN the flow proof runs THEN their flows are derived and admitted at both ends', () => {
     const { app } = legacyPlatform(production);
-    const env = synthesizeToJson(app).envs[0];
+    const env = synthesizeToJson(app).envs[0]!;
     const proof = proveFlows(env);
     const ours = proof.flows.filter((f) => /legacy/.test(flowText(f)) && !/monitoring|kube-system/.test(flowText(f)));
     expect(ours.map((f) => [flowText(f), f.admitted])).toEqual([

@@ -13,7 +13,7 @@ function build(declare: (chart: EnvironmentChart, api: MicroserviceDeployment) =
   const chart = new EnvironmentChart(app, { profile: development });
   const api = new MicroserviceDeployment(chart, 'api', { name: 'api', namespace: 'shop', image: ImageReference.fromTag('ghcr.io/acme/api', '1.0.0'), ports: [{ name: 'http', port: 8080 }] });
   declare(chart, api);
-  return synthesizeToJson(app).envs[0];
+  return synthesizeToJson(app).envs[0]!;
 }
 
 function policy(env: EnvironmentOutput, name: string): Record<string, any> {

@@ -131,7 +131,7 @@ describe('the flow proof on the reference platform', () => {
       name: 'api', namespace: 'backend', image: ImageReference.fromDigest('ghcr.io/acme/api', `sha256:${'a'.repeat(64)}`), ports: [{ name: 'http', port: 8080 }],
       strategy: RolloutStrategy.canary({ steps: [CanaryStep.setWeight(10), CanaryStep.analysis()], analysis: { prometheusAddress: 'http://prometheus-headless.monitoring.svc:9090' } }),
     });
-    const proof = proveFlows(synthesizeToJson(app).envs[0]);
+    const proof = proveFlows(synthesizeToJson(app).envs[0]!);
     expect(proof.violations).toEqual([
       'production: argo-rollouts/argo-rollouts -> monitoring/prometheus:9090/TCP: blocked by monitoring/default-deny-all, monitoring/prometheus (ingress of monitoring/prometheus: default-deny-all admits no ingress (default deny); prometheus admits 9090/TCP only from namespace monitoring pods {app.kubernetes.io/instance=grafana,app.kubernetes.io/name=grafana}, namespace monitoring pods {app.kubernetes.io/name=prometheus})',
     ]);

@@ -148,7 +148,7 @@ describe('policy checks', () => {
     const e = evaluatePolicies(envOf(objs, c.profile ?? production));
     // THEN
     expect(e.violations.map((v) => v.text)).toEqual([c.text]);
-    expect(e.violations[0].checkId).toBe(c.check);
+    expect(e.violations[0]!.checkId).toBe(c.check);
   });
 
   it('GIVEN the same resource checked in each environment THEN image-tag-pinned and image-digest follow the image policy', () => {

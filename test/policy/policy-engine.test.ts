@@ -69,7 +69,7 @@ describe('waivers', () => {
     pick(objs, 'Deployment', 'api').metadata.annotations = { 'policy.platform.io/waive': 'ha-spread', 'policy.platform.io/waive-reason': 'old' };
     const e = evaluatePolicies(envOf(objs));
     expect(e.violations).toEqual([]);
-    expect(e.waivers[0].used).toBe(0);
+    expect(e.waivers[0]!.used).toBe(0);
     expect(renderPolicyReport(e)).toContain('| `production/shop/Deployment/api` | `ha-spread` | old | 0 (stale: remove it) |');
   });
 });
@@ -83,9 +83,9 @@ describe('PSS exemptions', () => {
     // THEN
     expect(e.violations).toEqual([]);
     expect(e.exemptions).toHaveLength(1);
-    expect(e.exemptions[0].namespace).toBe('logging');
-    expect(e.exemptions[0].reason).toBe('the log agent tails /var/log/containers on every node');
-    expect(e.exemptions[0].violations.map((v) => `${v.checkId} ${v.field}`)).toEqual([
+    expect(e.exemptions[0]!.namespace).toBe('logging');
+    expect(e.exemptions[0]!.reason).toBe('the log agent tails /var/log/containers on every node');
+    expect(e.exemptions[0]!.violations.map((v) => `${v.checkId} ${v.field}`)).toEqual([
       'pss-host-namespaces spec.template.spec.hostNetwork',
       'pss-host-path spec.template.spec.volumes[0].hostPath',
       'pss-run-as-non-root spec.template.spec.containers[0].securityContext.runAsNonRoot',

@@ -93,12 +93,12 @@ describe('npm run diff', () => {
   test('GIVEN base and a fresh synth WHEN diffed THEN added, removed and changed resources are listed per environment', () => {
     const diffs = diffTrees(readTreeFromGit(repo, 'base'), freshTree());
     expect(diffs).toHaveLength(1);
-    const [prod] = diffs;
+    const prod = diffs[0]!;
     expect(prod.environment).toBe('production');
     expect(prod.added.map((r) => `${r.kind} ${r.namespace}/${r.name}`)).toEqual(['ConfigMap backend/api-config']);
     expect(prod.removed.map((r) => `${r.kind} ${r.namespace}/${r.name}`)).toEqual(['Service backend/api', 'StatefulSet data/postgres']);
     expect(prod.changed.map((r) => `${r.kind} ${r.namespace}/${r.name}`)).toEqual(['Deployment backend/api']);
-    expect(prod.changed[0].fields).toEqual([
+    expect(prod.changed[0]!.fields).toEqual([
       { path: 'spec.replicas', before: 3, after: 5 },
       { path: 'spec.template.spec.containers[name=api].image', before: 'api:1.0', after: 'api:1.1' },
     ]);

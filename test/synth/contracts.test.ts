@@ -30,7 +30,7 @@ function find(all: Record<string, any>[], kind: string, name: string, namespace:
 
 /** `key value` lines of the Fluent Bit section `[name]`. */
 function fluentBitSection(conf: string, name: string): Record<string, string> {
-  const body = conf.split(`[${name}]`)[1].split('\n[')[0];
+  const body = conf.split(`[${name}]`)[1]!.split('\n[')[0]!;
   return Object.fromEntries(body.split('\n').map((l) => l.trim()).filter((l) => l !== '').map((l) => [l.split(/\s+/)[0], l.split(/\s+/).slice(1).join(' ')]));
 }
 

@@ -35,7 +35,7 @@ describe('environment README', () => {
     // A datastore this library runs itself (a StatefulSet): one node of the diagram.
     new StatefulDatastore(chart, 'db', { name: 'db', namespace: 'data', engine: Engine.redis(), clients: [api] });
     web.connectsTo(api);
-    return synthesizeToJson(app).envs[0];
+    return synthesizeToJson(app).envs[0]!;
   }
 
   test('GIVEN connected services WHEN drawn THEN the Mermaid flowchart has an arrow per needed connection, from the flow proof', () => {

@@ -111,7 +111,7 @@ export function kubeletReferences(value: string): string[] {
   const marker = '\u0002';
   const names = [...value.matchAll(/\$\(([A-Za-z_][A-Za-z0-9_]*)\)/g)].map((m) => m[1]);
   const vars = Object.fromEntries(names.map((n) => [n, `${marker}${n}${marker}`]));
-  return [...kubernetesExpand(value, vars).matchAll(new RegExp(`${marker}([^${marker}]*)${marker}`, 'g'))].map((m) => m[1]);
+  return [...kubernetesExpand(value, vars).matchAll(new RegExp(`${marker}([^${marker}]*)${marker}`, 'g'))].map((m) => m[1]!);
 }
 
 /** Go template actions of an External Secrets template (`{{ ... }}`), counted. */

@@ -366,7 +366,7 @@ describe('hostile strings in every string prop and tenants.yaml field', () => {
       microservice: listed(MICROSERVICE_COVERAGE), datastore: listed(DATASTORE_COVERAGE), observability: listed(OBSERVABILITY_COVERAGE),
       'tenants.yaml': pathsOf(tenants).map(([p]) => p),
     };
-    for (const f of FAMILIES) expect(pathsOf(f).map(([p]) => p).sort(), f.name).toEqual([...byFamily[f.name]].sort());
+    for (const f of FAMILIES) expect(pathsOf(f).map(([p]) => p).sort(), f.name).toEqual([...byFamily[f.name]!].sort());
   });
 
   for (const family of FAMILIES) {

@@ -23,7 +23,7 @@ describe('profile.imageDigests (digest pinning)', () => {
   it('pins every container and init container whose repository:tag has an entry, and leaves others alone', () => {
     const { envs, problems } = synth({ 'postgres:16.4': DIGEST }, 'postgres:16.4');
     expect(problems).toEqual([]);
-    const pod = envs[0].documents[0].object.spec.template.spec;
+    const pod = envs[0]!.documents[0]!.object.spec.template.spec;
     expect(pod.containers[0].image).toBe(`postgres:16.4@${DIGEST}`);
     expect(pod.initContainers[0].image).toBe(`postgres:16.4@${DIGEST}`);
     expect(pod.containers[1].image).toBe('busybox:1.36');
@@ -32,7 +32,7 @@ describe('profile.imageDigests (digest pinning)', () => {
   it('never re-pins an image that already carries a digest', () => {
     const already = `postgres:16.4@sha256:${'b'.repeat(64)}`;
     const { envs } = synth({ 'postgres:16.4': DIGEST }, already);
-    expect(envs[0].documents[0].object.spec.template.spec.containers[0].image).toBe(already);
+    expect(envs[0]!.documents[0]!.object.spec.template.spec.containers[0].image).toBe(already);
   });
 
   it('rejects a malformed table with the key and the rule', () => {

@@ -70,7 +70,7 @@ describe('prune guard', () => {
     const app = new App();
     buildFixtureEnvironment(app, production);
     const { envs } = synthesizeToJson(app);
-    expect(protectedRemovals(envs[0], dir).map((r) => `${r.id} (${r.reason})`)).toEqual([
+    expect(protectedRemovals(envs[0]!, dir).map((r) => `${r.id} (${r.reason})`)).toEqual([
       'production/_cluster/Namespace/legacy (a Namespace holds persistent data or everything in it)',
       'production/data/Queue/queue (it owns persistent volume claims)',
     ]);

@@ -3,6 +3,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { ApiObject, App } from 'cdk8s';
+import { buildSync } from 'esbuild';
 import { afterAll, beforeAll, beforeEach, afterEach, describe, expect, it } from 'vitest';
 import { EnvironmentChart, EnvironmentProfile, SynthError, SynthPlugin, SynthStage, synthesize } from '../../src';
 import { policyPlugin } from '../../src/policy';
@@ -70,9 +71,8 @@ describe('determinism: two synths in separate processes give identical bytes', (
 
   it('GIVEN a fixture app with the policy gate WHEN bundled and run in two processes THEN the files are byte-identical', () => {
     // GIVEN: an entry point bundled like lib/main.js
-    const esbuild = require('esbuild');
     const entry = path.join(entryDir, 'entry.js');
-    esbuild.buildSync({
+    buildSync({
       stdin: {
         contents: `
           import { ApiObject, App } from 'cdk8s';

@@ -113,7 +113,7 @@ describe('runSynth: the entry point of a user app', () => {
 
     // THEN pasting them with the registry's digests (here: made up) makes synth pass
     const table = Object.fromEntries(entries.map((e) => {
-      const key = /^'([^']+)'/.exec(e)![1];
+      const key = /^'([^']+)'/.exec(e)![1]!;
       return [key, `sha256:${Buffer.from(key).toString('hex').padEnd(64, '0').slice(0, 64)}`];
     }));
     const second = run(userApp(table), [], cwd, 'npm run synth --');

@@ -30,7 +30,8 @@ export function embeddedScripts(doc: Record<string, any>, file: string): Embedde
       const argv: string[] = [...o.command, ...(Array.isArray(o.args) ? o.args : [])];
       const shell = /(^|\/)(bash|sh)$/.exec(argv[0] ?? '')?.[2] as 'sh' | 'bash' | undefined;
       const c = argv.indexOf('-c');
-      if (shell && c > 0 && typeof argv[c + 1] === 'string') out.push({ shell, script: argv[c + 1], where: `${file}:${at}.command` });
+      const script = argv[c + 1];
+      if (shell && c > 0 && typeof script === 'string') out.push({ shell, script, where: `${file}:${at}.command` });
     }
     for (const [k, v] of Object.entries(o)) visit(v, at === '' ? k : `${at}.${k}`);
   };

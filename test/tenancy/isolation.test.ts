@@ -16,7 +16,7 @@ function environment(n: number, profile: EnvironmentProfile = development) {
     for (let i = 0; i < n; i++) {
       new TenantNamespace(chart, `t${i}`, {
         tenant: `t${i}`,
-        plan: [Plan.free(), Plan.standard(), Plan.enterprise()][i % 3],
+        plan: [Plan.free(), Plan.standard(), Plan.enterprise()][i % 3]!,
         owners: { admin: [`t${i}-admins`] },
         sourceRepos: [`https://git.example.com/t${i}.git`],
         sharedServices: i % 2 === 0 ? [{ name: 'postgres', namespace: 'db-postgres', ports: [{ port: 5432 }] }] : [],

@@ -12,8 +12,8 @@ describe('Plan', () => {
   it('GIVEN the plans WHEN compared THEN each grants more than the one below it', () => {
     const plans = [FREE_PLAN, STANDARD_PLAN, ENTERPRISE_PLAN];
     for (let i = 1; i < plans.length; i++) {
-      expect(plans[i].quota.pods!).toBeGreaterThan(plans[i - 1].quota.pods!);
-      expect(plans[i].quota.persistentVolumeClaims!).toBeGreaterThan(plans[i - 1].quota.persistentVolumeClaims!);
+      expect(plans[i]!.quota.pods!).toBeGreaterThan(plans[i - 1]!.quota.pods!);
+      expect(plans[i]!.quota.persistentVolumeClaims!).toBeGreaterThan(plans[i - 1]!.quota.persistentVolumeClaims!);
     }
   });
 
@@ -54,7 +54,7 @@ describe('Plan', () => {
     });
 
     it('GIVEN requests.storage below the smallest claim WHEN checked THEN claims.min is named', () => {
-      expect(Plan.free().quotaProblems({ requestsStorage: '500Mi' })[0].allowed).toBe('must be at least 1Gi, the plan "free" LimitRange\'s claims.min (one claim of the minimum size must fit in the quota)');
+      expect(Plan.free().quotaProblems({ requestsStorage: '500Mi' })[0]!.allowed).toBe('must be at least 1Gi, the plan "free" LimitRange\'s claims.min (one claim of the minimum size must fit in the quota)');
     });
 
     it('GIVEN a storage class closed with 0 WHEN checked THEN it is accepted', () => {

@@ -285,7 +285,7 @@ describe('TenantNamespace', () => {
         'tenants:',
         '  - { id: acme, plan: free, owners: { admin: [a] }, environments: [development], sourceRepos: [https://github.com/acme/x.git], sharedServices: [pg] }',
       ].join('\n');
-      const [t] = loadTenants(text, { environments: ['development'], plans: defaultPlans() });
+      const t = loadTenants(text, { environments: ['development'], plans: defaultPlans() })[0]!;
       expect(t.sharedServices).toEqual([{ name: 'pg', namespace: 'db-postgres', workload: 'postgres', ports: [{ port: 5432 }] }]);
     });
   });
@@ -293,7 +293,7 @@ describe('TenantNamespace', () => {
   describe('RBAC', () => {
     it('GIVEN owners WHEN synthesized THEN admin and edit groups are bound to the platform tenant roles and view to view', () => {
       const env = tenant();
-      for (const [binding, role, group] of [['platform-tenant-admin', 'platform-tenant-admin', 'acme-admins'], ['platform-tenant-edit', 'platform-tenant-edit', 'acme-devs'], ['tenant-view', 'view', 'acme-auditors']]) {
+      for (const [binding, role, group] of [['platform-tenant-admin', 'platform-tenant-admin', 'acme-admins'], ['platform-tenant-edit', 'platform-tenant-edit', 'acme-devs'], ['tenant-view', 'view', 'acme-auditors']] as const) {
         const rb = env.find('RoleBinding', binding, 'tenant-acme');
         expect(rb.roleRef).toEqual({ apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: role });
         expect(rb.subjects).toEqual([{ apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: group }]);

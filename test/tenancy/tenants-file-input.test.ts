@@ -40,7 +40,7 @@ describe('values YAML read as something other than text', () => {
 
   it('GIVEN the same value quoted WHEN loaded THEN it is accepted as text', () => {
     const tenants = loadTenants(fileWith({ costCenter: '"0755"' }), OPTIONS);
-    expect(tenants[3].costCenter).toBe('0755');
+    expect(tenants[3]!.costCenter).toBe('0755');
   });
 
   it('GIVEN a number in a shared service\'s podSelector WHEN loaded THEN it is located and quoted too', () => {
@@ -102,7 +102,7 @@ describe('problems found on generated objects point at the input field', () => {
   });
 
   it('GIVEN a definition from the file WHEN the construct finds a problem in a prop THEN it reports the file\'s line and field', () => {
-    const [t] = loadTenants(fileWith({ displayName: 'Delta' }), OPTIONS).slice(3);
+    const t = loadTenants(fileWith({ displayName: 'Delta' }), OPTIONS)[3]!;
     const chart = new EnvironmentChart(new App(), { profile: development });
     expect(() => new TenantNamespace(chart, 'd', { ...t, displayName: long })).toThrow(new PlatformConfigError('tenants.yaml:22:18', 'tenants[3].displayName', long, allowed));
     expect(() => new TenantNamespace(chart, 'd2', { ...t, tenant: 'Bad_Id' })).toThrow('tenants.yaml:17:9: tenants[3].id: got "Bad_Id"; must be a DNS-1123 label');
@@ -127,7 +127,7 @@ describe('provenance of generated fields', () => {
   });
 
   it('GIVEN a tenant from the file WHEN built THEN its Namespace fields and AppProject description are traced to the entry', () => {
-    const [t] = loadTenants(fileWith({ displayName: 'Delta', costCenter: 'cc-4' }), OPTIONS).slice(3);
+    const t = loadTenants(fileWith({ displayName: 'Delta', costCenter: 'cc-4' }), OPTIONS)[3]!;
     const app = new App();
     const chart = new EnvironmentChart(app, { profile: development });
     const tenant = new TenantNamespace(chart, 'd', t);

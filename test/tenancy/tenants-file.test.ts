@@ -36,14 +36,14 @@ describe('loadTenants', () => {
   });
 
   it('GIVEN a full entry WHEN loaded THEN every field is carried over and shared services are resolved', () => {
-    const [t] = loadTenants(file(entry({
+    const t = loadTenants(file(entry({
       displayName: 'Acme Corp',
       owners: '{ admin: [a], edit: [e], view: [v] }',
       environments: '[staging, production]',
       costCenter: 'cc-1',
       sharedServices: '[postgres]',
       overrides: '{ quota: { requestsCpu: 6, pods: 80, storageClasses: { gp3: { requestsStorage: 200Gi } } } }',
-    })), OPTIONS);
+    })), OPTIONS)[0]!;
     expect(t.tenant).toBe('acme');
     expect(t.displayName).toBe('Acme Corp');
     expect(t.plan.name).toBe('standard');
@@ -56,7 +56,7 @@ describe('loadTenants', () => {
   });
 
   it('GIVEN a minimal entry WHEN loaded THEN optional fields are absent', () => {
-    const [t] = loadTenants(file(entry()), OPTIONS);
+    const t = loadTenants(file(entry()), OPTIONS)[0]!;
     expect(t.displayName).toBeUndefined();
     expect(t.costCenter).toBeUndefined();
     expect(t.quotaOverrides).toBeUndefined();

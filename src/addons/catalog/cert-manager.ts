@@ -199,7 +199,7 @@ export function certManagerDefinition(options: CertManagerOptions, namespace: st
         // Leader election in its own namespace: the chart would otherwise write Roles into kube-system.
         global: { leaderElection: { namespace: ctx.namespace } },
         ...component,
-        ...(roleArns.length > 0 ? { serviceAccount: { annotations: { 'eks.amazonaws.com/role-arn': roleArns[0] } } } : {}),
+        ...(roleArns[0] !== undefined ? { serviceAccount: { annotations: { 'eks.amazonaws.com/role-arn': roleArns[0] } } } : {}),
         ...(options.gatewayApi ? { config: { apiVersion: 'controller.config.cert-manager.io/v1alpha1', kind: 'ControllerConfiguration', enableGatewayAPI: true } } : {}),
         webhook: component,
         cainjector: component,

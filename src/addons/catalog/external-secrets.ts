@@ -156,7 +156,7 @@ export function externalSecretsDefinition(options: ExternalSecretsOptions, names
         ...component,
         leaderElect: replicas > 1,
         podDisruptionBudget: pdb,
-        ...(roleArns.length > 0 ? { serviceAccount: { annotations: { 'eks.amazonaws.com/role-arn': roleArns[0] } } } : {}),
+        ...(roleArns[0] !== undefined ? { serviceAccount: { annotations: { 'eks.amazonaws.com/role-arn': roleArns[0] } } } : {}),
         webhook: { ...component, podDisruptionBudget: pdb },
         certController: { ...component, podDisruptionBudget: pdb },
       };

@@ -48,7 +48,14 @@ export function literalEnv(name: string, value: string): { name: string; value: 
  * library; `values` are substituted as literals (`{0}`, `{1}`, ...), so input can never add a reference.
  */
 export function expandingEnv(name: string, template: string, ...values: string[]): { name: string; value: string } {
-  return { name, value: template.replace(/\{(\d+)\}/g, (_, i: string) => kubernetesLiteral(values[Number(i)])) };
+  return {
+    name,
+    value: template.replace(/\{(\d+)\}/g, (_, i: string) => {
+      const value = values[Number(i)];
+      if (value === undefined) throw new Error(`expandingEnv(${name}): the template refers to {${i}} but ${values.length} values were given`);
+      return kubernetesLiteral(value);
+    }),
+  };
 }
 
 /** `s` as one POSIX shell word (single-quoted): for the rare argument a script cannot take from the environment. */

@@ -13,10 +13,9 @@ const CIDR = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/;
 export function parseIpv4Cidr(cidr: string): Ipv4Range | undefined {
   const m = CIDR.exec(cidr);
   if (!m) return undefined;
-  const octets = [m[1], m[2], m[3], m[4]].map(Number);
-  const bits = Number(m[5]);
-  if (octets.some((o) => o > 255) || bits > 32) return undefined;
-  const ip = ((octets[0] << 24) >>> 0) + (octets[1] << 16) + (octets[2] << 8) + octets[3];
+  const [o1 = 0, o2 = 0, o3 = 0, o4 = 0, bits = 0] = m.slice(1).map(Number);
+  if ([o1, o2, o3, o4].some((o) => o > 255) || bits > 32) return undefined;
+  const ip = ((o1 << 24) >>> 0) + (o2 << 16) + (o3 << 8) + o4;
   const size = 2 ** (32 - bits);
   const first = Math.floor(ip / size) * size;
   return [first, first + size - 1];
@@ -62,14 +61,14 @@ export class IpSet {
     const out: Ipv4Range[] = [];
     let i = 0;
     let j = 0;
-    while (i < this.ranges.length && j < other.ranges.length) {
-      const a = this.ranges[i];
-      const b = other.ranges[j];
+    let a = this.ranges[i];
+    let b = other.ranges[j];
+    while (a && b) {
       const lo = Math.max(a[0], b[0]);
       const hi = Math.min(a[1], b[1]);
       if (lo <= hi) out.push([lo, hi]);
-      if (a[1] < b[1]) i++;
-      else j++;
+      if (a[1] < b[1]) a = this.ranges[++i];
+      else b = other.ranges[++j];
     }
     return new IpSet(out);
   }

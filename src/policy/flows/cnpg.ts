@@ -7,23 +7,24 @@
 import { nameOf, namespaceOf } from '../policy-index';
 import { FlowNeed, PodEndpoint } from './model';
 import type { FlowWorld } from './world';
+import { DocObject, DocValue } from '../../core/documents';
 
 export const CNPG_POSTGRES_PORT = 5432;
 export const CNPG_STATUS_PORT = 8000;
 const BARMAN_CLOUD_PLUGIN = 'barman-cloud.cloudnative-pg.io';
 
-function obj(v: unknown): Record<string, any> {
-  return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, any>) : {};
+function obj(v: unknown): DocObject {
+  return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as DocObject) : {};
 }
 
-function arr(v: unknown): any[] {
+function arr(v: unknown): DocValue[] {
   return Array.isArray(v) ? v : [];
 }
 
 /** Host of an `https://host[:port]` endpoint URL, with its port. */
 function hostPort(url: string): { host: string; port: number } | undefined {
-  const m = /^(https?):\/\/([^/:]+)(?::(\d+))?/.exec(url);
-  return m ? { host: m[2], port: m[3] ? Number(m[3]) : m[1] === 'https' ? 443 : 80 } : undefined;
+  const [, scheme, host, port] = /^(https?):\/\/([^/:]+)(?::(\d+))?/.exec(url) ?? [];
+  return host !== undefined ? { host, port: port ? Number(port) : scheme === 'https' ? 443 : 80 } : undefined;
 }
 
 /** The flows of every CloudNativePG Cluster and Pooler of the environment. */

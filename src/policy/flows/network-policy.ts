@@ -20,6 +20,7 @@ import { PolicyIndex, nameOf, namespaceOf } from '../policy-index';
 import { IpSet } from './cidr';
 import { Endpoint, EndVerdict, PodEndpoint, Protocol, endpointName } from './model';
 import { LabelSelector, NAMESPACE_NAME_LABEL, isEmptySelector, labelSelectorMatches, selectorSatisfiable, selectorText } from './selector';
+import { DocObject, DocValue } from '../../core/documents';
 
 export type Direction = 'ingress' | 'egress';
 export type Mode = 'must' | 'may';
@@ -67,22 +68,22 @@ export interface CompiledPolicy {
   readonly egress?: readonly CompiledRule[];
 }
 
-function obj(v: unknown): Record<string, any> | undefined {
-  return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, any>) : undefined;
+function obj(v: unknown): DocObject | undefined {
+  return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as DocObject) : undefined;
 }
 
-function arr(v: unknown): any[] {
+function arr(v: unknown): DocValue[] {
   return Array.isArray(v) ? v : [];
 }
 
 /** The policy types after Kubernetes' defaulting: Ingress always, Egress when `egress` has at least one rule. */
-export function effectivePolicyTypes(spec: Record<string, any>): { ingress: boolean; egress: boolean } {
+export function effectivePolicyTypes(spec: DocObject): { ingress: boolean; egress: boolean } {
   const explicit = arr(spec.policyTypes);
   const types = explicit.length > 0 ? explicit : ['Ingress', ...(arr(spec.egress).length > 0 ? ['Egress'] : [])];
   return { ingress: types.includes('Ingress'), egress: types.includes('Egress') };
 }
 
-function compilePeer(p: Record<string, any>, index: number): CompiledPeer {
+function compilePeer(p: DocObject, index: number): CompiledPeer {
   const ipBlock = obj(p.ipBlock);
   if (ipBlock) {
     const cidr = String(ipBlock.cidr ?? '');
@@ -112,7 +113,7 @@ function compileRules(rules: unknown, peersKey: 'from' | 'to'): CompiledRule[] {
 }
 
 /** Parses one NetworkPolicy object. */
-export function compilePolicy(o: Record<string, any>, doc?: SynthDocument): CompiledPolicy {
+export function compilePolicy(o: DocObject, doc?: SynthDocument): CompiledPolicy {
   const spec = obj(o.spec) ?? {};
   const types = effectivePolicyTypes(spec);
   const namespace = doc ? namespaceOf(doc) : String(o.metadata?.namespace ?? '');

@@ -31,10 +31,11 @@ export function labelSelectorMatches(selector: LabelSelector, labels: Labels): b
   for (const [k, v] of Object.entries(selector.matchLabels ?? {})) if (labels[k] !== v) return false;
   for (const e of selector.matchExpressions ?? []) {
     const has = Object.prototype.hasOwnProperty.call(labels, e.key);
+    const value = has ? labels[e.key] : undefined;
     const values = e.values ?? [];
     switch (e.operator) {
-      case 'In': if (!has || !values.includes(labels[e.key])) return false; break;
-      case 'NotIn': if (has && values.includes(labels[e.key])) return false; break;
+      case 'In': if (value === undefined || !values.includes(value)) return false; break;
+      case 'NotIn': if (value !== undefined && values.includes(value)) return false; break;
       case 'Exists': if (!has) return false; break;
       case 'DoesNotExist': if (has) return false; break;
       default: return false;

@@ -9,14 +9,15 @@ import type { SynthDocument } from '../../synth/synthesizer';
 import { PolicyIndex, nameOf, namespaceOf } from '../policy-index';
 import type { FlowWorld } from './world';
 import { DeclaredPort, FlowNeed, PodEndpoint } from './model';
+import { DocObject, DocValue } from '../../core/documents';
 
 export const STRIMZI_CONTROLPLANE_PORT = 9090;
 export const STRIMZI_REPLICATION_PORT = 9091;
 export const STRIMZI_AGENT_PORT = 8443;
 export const STRIMZI_METRICS_PORT = 9404;
 
-function obj(v: unknown): Record<string, any> {
-  return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, any>) : {};
+function obj(v: unknown): DocObject {
+  return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as DocObject) : {};
 }
 
 function templateLabels(template: unknown): Record<string, string> {
@@ -94,7 +95,7 @@ export function strimziClusters(index: PolicyIndex): StrimziCluster[] {
     const spec = obj(kafka.object.spec);
     const k = obj(spec.kafka);
     const source = `Kafka ${ns}/${cluster}`;
-    const listeners: any[] = Array.isArray(k.listeners) ? k.listeners : [];
+    const listeners: DocValue[] = Array.isArray(k.listeners) ? k.listeners : [];
     const { pools, assumed } = poolsOf(index, kafka);
     const nodes = pools.map((pool) => {
       const ports: DeclaredPort[] = [{ name: 'tcp-kafkaagent', port: STRIMZI_AGENT_PORT, protocol: 'TCP' }];

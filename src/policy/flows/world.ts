@@ -12,6 +12,7 @@ import { IpSet, PUBLIC_INTERNET } from './cidr';
 import { AddressEndpoint, DeclaredPort, Endpoint, PodEndpoint, Protocol } from './model';
 import { LabelSelector, Labels, NAMESPACE_NAME_LABEL, labelSelectorMatches } from './selector';
 import { strimziPods } from './strimzi';
+import { DocObject, DocValue } from '../../core/documents';
 
 export { NAMESPACE_NAME_LABEL };
 
@@ -35,8 +36,8 @@ const IPV4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const DEFAULT_SCHEME_PORTS: Readonly<Record<string, number>> = { http: 80, https: 443, grpc: 80, grpcs: 443 };
 
-function obj(v: unknown): Record<string, any> | undefined {
-  return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, any>) : undefined;
+function obj(v: unknown): DocObject | undefined {
+  return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as DocObject) : undefined;
 }
 
 function protocolOf(v: unknown): Protocol {
@@ -172,7 +173,7 @@ export class FlowWorld {
         type: typeof spec.type === 'string' ? spec.type : 'ClusterIP',
         ...(typeof spec.externalName === 'string' ? { externalName: spec.externalName } : {}),
         ...(selector && Object.keys(selector).length > 0 ? { selector: selector as Labels } : {}),
-        ports: (Array.isArray(spec.ports) ? spec.ports : []).filter((p: any) => typeof p?.port === 'number').map((p: any) => ({
+        ports: (Array.isArray(spec.ports) ? spec.ports : []).filter((p: DocValue) => typeof p?.port === 'number').map((p: DocValue) => ({
           ...(typeof p.name === 'string' ? { name: p.name } : {}),
           port: p.port,
           targetPort: typeof p.targetPort === 'number' || typeof p.targetPort === 'string' ? p.targetPort : p.port,
@@ -306,7 +307,7 @@ export class FlowWorld {
       svcLabels = labels.slice(0, svcAt);
     } else if (labels.length <= 2 && labels.every((l) => DNS_LABEL.test(l))) {
       // `svc` or `svc.ns`: a Service when dist/ has one by that name, else a host outside the cluster.
-      const [name, ns] = [labels[0], labels[1] ?? sourceNamespace];
+      const [name = '', ns = sourceNamespace] = labels;
       if (this.service(ns, name)) svcLabels = labels.length === 1 ? [name, sourceNamespace] : labels;
     }
     if (svcLabels === undefined) {
@@ -315,7 +316,7 @@ export class FlowWorld {
     }
     if (svcLabels.length < 2 || svcLabels.length > 3) return `${host}: not a Service or pod name`;
     const podName: string | undefined = svcLabels.length === 3 ? svcLabels[0] : undefined;
-    const [svcName, ns] = svcLabels.slice(-2);
+    const [svcName = '', ns = ''] = svcLabels.slice(-2);
     const svc = this.service(ns, svcName);
     if (!svc) return `${host}: no Service ${ns}/${svcName} in dist/`;
     if (svc.type === 'ExternalName') {

@@ -12,6 +12,7 @@ import { Endpoint, FlowVerdict } from '../../policy/flows/model';
 import { FlowProof, proveFlows } from '../../policy/flows/proof';
 import { recoveryTable } from '../../datastore/recovery';
 import { EnvironmentOutput, SynthContext, synthCommandName, SynthPlugin } from '../synthesizer';
+import { DocObject } from '../../core/documents';
 
 /** Kinds drawn as datastores (cylinders); other workloads are services. */
 export const DATASTORE_KINDS: readonly string[] = ['StatefulSet', 'Kafka', 'Cluster'];
@@ -88,7 +89,7 @@ function countBy<T>(items: readonly T[], key: (t: T) => string): [string, number
 /** The README text of one environment; `command` is the synth command it says generated it. */
 export function environmentReadme(env: EnvironmentOutput, command = synthCommandName()): string {
   const objects = env.documents.map((d) => d.object);
-  const ns = (o: Record<string, any>) => o.metadata?.namespace ?? '(cluster-scoped)';
+  const ns = (o: DocObject) => o.metadata?.namespace ?? '(cluster-scoped)';
   const lines: string[] = [
     `# Environment \`${env.name}\``,
     '',
@@ -106,7 +107,7 @@ export function environmentReadme(env: EnvironmentOutput, command = synthCommand
     '| --- | ---: | --- |',
   ];
   // Group once by namespace (a filter per namespace would be quadratic with 1,000 tenant namespaces).
-  const byNamespace = new Map<string, Record<string, any>[]>();
+  const byNamespace = new Map<string, DocObject[]>();
   for (const o of objects) {
     const k = ns(o);
     const list = byNamespace.get(k);

@@ -8,6 +8,7 @@ import { resolveDelivery } from '../../gitops/sync-policy';
 import { baselinesOf, DistBaseline, workingTreeBaseline } from '../baseline';
 import { parseInputYaml } from '../input-yaml';
 import { CheckResult, DEFAULT_SYNTH_COMMAND, EnvironmentOutput, outputLabel, SynthContext, SynthPlugin } from '../synthesizer';
+import { DocObject } from '../../core/documents';
 
 /** Command-line flag that lets synth remove protected resources (read by `runSynth`). */
 export const ALLOW_PRUNE_FLAG = '--allow-prune';
@@ -55,7 +56,7 @@ export function protectedRemovals(env: EnvironmentOutput, baseline: string | Dis
     // Only files whose name says protected, or (others) whose text mentions volume claims, are parsed.
     const text = source.read(file);
     if (!byKind && !PVC_BEARING.test(text)) continue;
-    const doc = (parseInputYaml(text, `${source.label}${file}`) ?? {}) as Record<string, any>;
+    const doc = (parseInputYaml(text, `${source.label}${file}`) ?? {}) as DocObject;
     const kind = String(doc.kind ?? kindPrefix);
     const ns = file.split('/').slice(-2)[0];
     out.push({

@@ -3,6 +3,7 @@ import type { SynthDocument } from '../../../synth/synthesizer';
 import { nameOf } from '../../policy-index';
 import { Endpoint, FlowNeed, PodEndpoint, Protocol, endpointName } from '../model';
 import { FlowWorld } from '../world';
+import { DocObject, DocValue } from '../../../core/documents';
 
 /** The needs found so far, plus the addresses that could not be mapped. */
 export class Needs {
@@ -38,9 +39,10 @@ export class Needs {
 /** Host, port and scheme of `scheme://host:port/...`, `host:port` or `host`; undefined for anything else. */
 export function parseAddress(s: string, defaultScheme?: string): { host: string; port?: number; scheme?: string } | undefined {
   const m = /^(?:([a-z][a-z0-9+.-]*):\/\/)?(?:[^@/\s]*@)?(\[[^\]]+\]|[^:/\s?#]+)(?::(\d{1,5}))?(?:[/?#].*)?$/i.exec(s.trim());
-  if (!m || m[2].includes('$') || m[2].includes('{')) return undefined;
-  const scheme = m[1] ?? defaultScheme;
-  return { host: m[2], ...(m[3] !== undefined ? { port: Number(m[3]) } : {}), ...(scheme !== undefined ? { scheme: scheme.toLowerCase() } : {}) };
+  const [, schemeText, host, port] = m ?? [];
+  if (host === undefined || host.includes('$') || host.includes('{')) return undefined;
+  const scheme = schemeText ?? defaultScheme;
+  return { host, ...(port !== undefined ? { port: Number(port) } : {}), ...(scheme !== undefined ? { scheme: scheme.toLowerCase() } : {}) };
 }
 
 /** A file of a ConfigMap as a pod sees it. */
@@ -53,19 +55,19 @@ export interface MountedFile {
   readonly label: string;
 }
 
-function obj(v: unknown): Record<string, any> {
-  return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, any>) : {};
+function obj(v: unknown): DocObject {
+  return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as DocObject) : {};
 }
 
 /** Every ConfigMap file the pod's volumes (plain or projected) carry, in volume order. */
 export function mountedFiles(world: FlowWorld, pod: PodEndpoint): MountedFile[] {
   if (!pod.pod) return [];
   const out: MountedFile[] = [];
-  const add = (source: Record<string, any>) => {
+  const add = (source: DocObject) => {
     const cm = world.index.find(pod.namespace, 'ConfigMap', String(source.name ?? ''));
     if (!cm) return;
     const data = obj(cm.object.data);
-    const items: any[] = Array.isArray(source.items) ? source.items : [];
+    const items: DocValue[] = Array.isArray(source.items) ? source.items : [];
     const keys = items.length > 0 ? items.map((i) => String(i?.key)) : Object.keys(data).sort();
     for (const key of keys) {
       if (typeof data[key] === 'string') out.push({ configMap: cm, key, text: data[key], label: `ConfigMap ${pod.namespace}/${nameOf(cm)}` });

@@ -6,19 +6,20 @@
 import * as yaml from 'js-yaml';
 import { PodEndpoint } from '../model';
 import { MountedFile, Needs, mountedFiles, parseAddress } from './common';
+import { DocObject, DocValue } from '../../../core/documents';
 
-function obj(v: unknown): Record<string, any> {
-  return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, any>) : {};
+function obj(v: unknown): DocObject {
+  return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as DocObject) : {};
 }
 
-function arr(v: unknown): any[] {
+function arr(v: unknown): DocValue[] {
   return Array.isArray(v) ? v : [];
 }
 
-function loadYaml(text: string): Record<string, any> | undefined {
+function loadYaml(text: string): DocObject | undefined {
   try {
     const v = yaml.load(text);
-    return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, any>) : undefined;
+    return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as DocObject) : undefined;
   } catch {
     return undefined;
   }
@@ -36,13 +37,14 @@ function fluentBitSections(text: string): { section: string; entries: Map<string
   for (const line of text.split('\n')) {
     const t = line.trim();
     if (t === '' || t.startsWith('#')) continue;
-    const head = /^\[([A-Za-z_]+)\]$/.exec(t);
-    if (head) {
-      out.push({ section: head[1].toUpperCase(), entries: new Map() });
+    const section = /^\[([A-Za-z_]+)\]$/.exec(t)?.[1];
+    if (section !== undefined) {
+      out.push({ section: section.toUpperCase(), entries: new Map() });
       continue;
     }
-    const kv = /^(\S+)\s+(.*)$/.exec(t);
-    if (kv && out.length > 0) out[out.length - 1].entries.set(kv[1].toLowerCase(), kv[2].trim());
+    const [, key, value] = /^(\S+)\s+(.*)$/.exec(t) ?? [];
+    const current = out.at(-1);
+    if (key !== undefined && value !== undefined && current) current.entries.set(key.toLowerCase(), value.trim());
   }
   return out;
 }
@@ -67,7 +69,7 @@ function fluentBitNeeds(needs: Needs, pod: PodEndpoint, file: MountedFile): void
   }
 }
 
-function fluentBitYamlNeeds(needs: Needs, pod: PodEndpoint, file: MountedFile, config: Record<string, any>): void {
+function fluentBitYamlNeeds(needs: Needs, pod: PodEndpoint, file: MountedFile, config: DocObject): void {
   for (const o of arr(obj(config.pipeline).outputs)) {
     const out = obj(o);
     const name = String(out.name ?? '').toLowerCase();
@@ -80,7 +82,7 @@ function fluentBitYamlNeeds(needs: Needs, pod: PodEndpoint, file: MountedFile, c
 }
 
 /** Exporters of an OpenTelemetry Collector (or Jaeger v2) configuration that a pipeline uses. */
-function collectorNeeds(needs: Needs, pod: PodEndpoint, file: MountedFile, config: Record<string, any>): void {
+function collectorNeeds(needs: Needs, pod: PodEndpoint, file: MountedFile, config: DocObject): void {
   const used = new Set<string>();
   for (const p of Object.values(obj(obj(config.service).pipelines))) for (const e of arr(obj(p).exporters)) used.add(String(e));
   for (const [id, raw] of Object.entries(obj(config.exporters)).sort(([a], [b]) => (a < b ? -1 : 1))) {
@@ -106,7 +108,7 @@ function collectorNeeds(needs: Needs, pod: PodEndpoint, file: MountedFile, confi
 }
 
 /** Grafana datasources (server-side access): Grafana queries each URL. */
-function grafanaNeeds(needs: Needs, pod: PodEndpoint, file: MountedFile, config: Record<string, any>): void {
+function grafanaNeeds(needs: Needs, pod: PodEndpoint, file: MountedFile, config: DocObject): void {
   for (const d of arr(config.datasources)) {
     const ds = obj(d);
     if (typeof ds.url !== 'string' || ds.access === 'direct') continue;
@@ -115,7 +117,7 @@ function grafanaNeeds(needs: Needs, pod: PodEndpoint, file: MountedFile, config:
 }
 
 /** Where Alertmanager delivers notifications (SMTP smarthosts, webhooks, chat and paging services). */
-function alertmanagerNeeds(needs: Needs, pod: PodEndpoint, file: MountedFile, config: Record<string, any>): void {
+function alertmanagerNeeds(needs: Needs, pod: PodEndpoint, file: MountedFile, config: DocObject): void {
   const global = obj(config.global);
   const defaults: Record<string, string> = {
     slack_configs: String(global.slack_api_url ?? 'https://hooks.slack.com/'),
@@ -146,9 +148,9 @@ function alertmanagerNeeds(needs: Needs, pod: PodEndpoint, file: MountedFile, co
 }
 
 /** Elasticsearch's S3 repository client endpoints (`s3.client.<name>.endpoint`): snapshots go there from every node. */
-function elasticsearchNeeds(needs: Needs, pod: PodEndpoint, file: MountedFile, config: Record<string, any>): void {
+function elasticsearchNeeds(needs: Needs, pod: PodEndpoint, file: MountedFile, config: DocObject): void {
   const flat = new Map<string, unknown>();
-  const walk = (o: Record<string, any>, prefix: string) => {
+  const walk = (o: DocObject, prefix: string) => {
     for (const [k, v] of Object.entries(o)) {
       const key = prefix ? `${prefix}.${k}` : k;
       if (v !== null && typeof v === 'object' && !Array.isArray(v)) walk(v, key);

@@ -8,12 +8,13 @@ import { nameOf, namespaceOf } from '../../policy-index';
 import { PodEndpoint, Protocol } from '../model';
 import { FlowWorld, resolvePodPort } from '../world';
 import { Needs, parseAddress, podLabel } from './common';
+import { DocObject, DocValue } from '../../../core/documents';
 
-function obj(v: unknown): Record<string, any> {
-  return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, any>) : {};
+function obj(v: unknown): DocObject {
+  return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as DocObject) : {};
 }
 
-function arr(v: unknown): any[] {
+function arr(v: unknown): DocValue[] {
   return Array.isArray(v) ? v : [];
 }
 
@@ -144,12 +145,13 @@ function withEnv(text: string, env: ReadonlyMap<string, string>): string {
 
 function scanText(needs: Needs, pod: PodEndpoint, text: string, origin: string, env: ReadonlyMap<string, string> = new Map()): void {
   for (const m of text.matchAll(SVC_HOST)) {
+    const [, host = '', port] = m;
     const scheme = SCHEME_BEFORE.exec(text.slice(0, m.index))?.[1];
-    needs.toAddress(pod, m[1], m[2] !== undefined ? Number(m[2]) : undefined, origin, scheme);
+    needs.toAddress(pod, host, port !== undefined ? Number(port) : undefined, origin, scheme);
   }
-  for (const m of withEnv(text, env).matchAll(MC_ALIAS)) {
-    const a = parseAddress(m[2]);
-    if (a) needs.toAddress(pod, a.host, a.port, `${origin}: mc alias ${m[1]}`, a.scheme);
+  for (const [, alias, address = ''] of withEnv(text, env).matchAll(MC_ALIAS)) {
+    const a = parseAddress(address);
+    if (a) needs.toAddress(pod, a.host, a.port, `${origin}: mc alias ${alias}`, a.scheme);
   }
 }
 
@@ -173,9 +175,9 @@ export function containerNeeds(needs: Needs): void {
       for (const field of ['command', 'args'] as const) {
         for (const s of arr(c.container[field])) {
           if (typeof s !== 'string') continue;
-          const peer = CLUSTER_PEER.exec(s);
-          if (peer) {
-            const a = parseAddress(peer[1]);
+          const peer = CLUSTER_PEER.exec(s)?.[1];
+          if (peer !== undefined) {
+            const a = parseAddress(peer);
             if (a) needs.toAddress(pod, a.host, a.port, `${label} ${name} --cluster.peer`, undefined, ['TCP', 'UDP'] as Protocol[]);
             continue;
           }

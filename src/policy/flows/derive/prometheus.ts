@@ -11,12 +11,13 @@ import { Endpoint, PodEndpoint } from '../model';
 import { LabelSelector, labelSelectorMatches } from '../selector';
 import { resolvePodPort } from '../world';
 import { MountedFile, Needs, mountedFiles, parseAddress } from './common';
+import { DocObject, DocValue } from '../../../core/documents';
 
-function obj(v: unknown): Record<string, any> {
-  return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, any>) : {};
+function obj(v: unknown): DocObject {
+  return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as DocObject) : {};
 }
 
-function arr(v: unknown): any[] {
+function arr(v: unknown): DocValue[] {
   return Array.isArray(v) ? v : [];
 }
 
@@ -42,11 +43,11 @@ function compileRegex(re: unknown): RegExp {
 function translateRegex(re: string): RegExp {
   let src = re;
   let flags = '';
-  const inline = /^\(\?([a-zA-Z]+)\)/.exec(src);
-  if (inline) {
-    if (inline[1].includes('i')) flags += 'i';
-    if (inline[1].includes('s')) flags += 's';
-    src = src.slice(inline[0].length);
+  const [inline, inlineFlags = ''] = /^\(\?([a-zA-Z]+)\)/.exec(src) ?? [];
+  if (inline !== undefined) {
+    if (inlineFlags.includes('i')) flags += 'i';
+    if (inlineFlags.includes('s')) flags += 's';
+    src = src.slice(inline.length);
   }
   src = src.replace(/\(\?P</g, '(?<');
   return new RegExp(`^(?:${src})$`, flags);
@@ -292,8 +293,8 @@ function staticTargets(configs: readonly unknown[]): Discovery {
 }
 
 /** A parsed prometheus.yml as found in a pod's ConfigMaps. */
-function prometheusConfigs(needs: Needs, pod: PodEndpoint): { file: MountedFile; config: Record<string, any> }[] {
-  const out: { file: MountedFile; config: Record<string, any> }[] = [];
+function prometheusConfigs(needs: Needs, pod: PodEndpoint): { file: MountedFile; config: DocObject }[] {
+  const out: { file: MountedFile; config: DocObject }[] = [];
   for (const file of mountedFiles(needs.world, pod)) {
     if (!file.text.includes('scrape_configs') && !file.text.includes('alertmanagers')) continue;
     let config: unknown;
@@ -337,7 +338,7 @@ export function prometheusNeeds(needs: Needs): void {
 }
 
 /** Namespaces a monitor's `namespaceSelector` covers: `any`, `matchNames`, or its own namespace. */
-function monitorNamespaces(spec: Record<string, any>, own: string, all: readonly string[]): string[] {
+function monitorNamespaces(spec: DocObject, own: string, all: readonly string[]): string[] {
   const sel = obj(spec.namespaceSelector);
   if (sel.any === true) return [...all];
   const names = arr(sel.matchNames).map(String);
