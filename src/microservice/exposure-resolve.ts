@@ -102,7 +102,7 @@ export function resolveExposure(
 
   let preview: ResolvedExposure['preview'];
   if (o.kind === 'blueGreen' && o.preview) {
-    const previewPort = o.previewPort ?? ports[0].name;
+    const previewPort = o.previewPort ?? port.name;
     if (previewPort !== port.name) {
       fail(scope, 'strategy.preview', o.preview.spec.kind, `routes to the preview Service's port "${previewPort}" (strategy.previewPort), which must be the exposed port "${port.name}" (ingress.port)`);
     }
@@ -115,7 +115,7 @@ export function resolveExposure(
       if (!gateway) fail(scope, 'strategy.preview', 'header', 'a header-matched preview needs Gateway API (an HTTPRoute rule); under Ingress give the preview its own host with PreviewRoute.host(...)');
       if (grpc) fail(scope, 'strategy.preview', 'header', 'a header-matched preview is an HTTPRoute rule: the exposed port is gRPC; use PreviewRoute.host(...)');
       if (!HEADER_NAME.test(p.header)) fail(scope, 'strategy.preview.header', p.header, 'must be an HTTP header name (RFC 7230 token characters)');
-      if (p.value === '' || p.value.length > 4096 || /[\u0000-\u001f\u007f]/.test(p.value)) fail(scope, 'strategy.preview.value', p.value, 'must be 1-4096 characters without control characters');
+      if (p.value === '' || p.value.length > 4096 || hasControlCharacter(p.value)) fail(scope, 'strategy.preview.value', p.value, 'must be 1-4096 characters without control characters');
       preview = { kind: 'header', header: p.header.toLowerCase(), value: p.value };
     }
   }
@@ -133,10 +133,20 @@ export function resolveExposure(
   };
 }
 
+/** Whether `s` holds a control character (C0 or DEL): never part of a header value. */
+function hasControlCharacter(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x20 || c === 0x7f) return true;
+  }
+  return false;
+}
+
 function resolveHost(scope: Scope, field: string, host: string, paths: readonly IngressPath[] | undefined, grpc: boolean): ResolvedHost {
   const problem = hostnameProblem(host, true);
   if (problem) fail(scope, field, host, problem);
-  if (grpc && paths !== undefined && !(paths.length === 1 && paths[0].path === '/' && (paths[0].pathType ?? 'Prefix') === 'Prefix')) {
+  const only = paths?.length === 1 ? paths[0] : undefined;
+  if (grpc && paths !== undefined && !(only !== undefined && only.path === '/' && (only.pathType ?? 'Prefix') === 'Prefix')) {
     fail(scope, `${field}.paths`, paths.map((p) => p.path), 'the exposed port is gRPC, routed whole (a GRPCRoute matches services and methods, not paths): leave paths out');
   }
   const resolved = (paths ?? DEFAULT_PATHS).map((p, j) => {

@@ -37,10 +37,15 @@ function groupByPaths(hosts: readonly ResolvedHost[]): ResolvedHost[][] {
   return [...groups.values()];
 }
 
-/** Names of the routes `e` becomes for the service `name`: `<name>`, then `<name>-2`, ... per group of paths. */
+/** Name of the `i`-th route of the service `name`: `<name>`, then `<name>-2`, ... */
+function routeName(name: string, i: number): string {
+  return i === 0 ? name : `${name}-${i + 1}`;
+}
+
+/** Names of the routes `e` becomes for the service `name`: one per group of paths (one GRPCRoute for gRPC). */
 export function serviceRoutes(name: string, e: ResolvedExposure): ServiceRoutes {
   const count = e.grpc ? 1 : groupByPaths(e.hosts).length;
-  return { kind: e.grpc ? 'GRPCRoute' : 'HTTPRoute', names: Array.from({ length: count }, (_, i) => (i === 0 ? name : `${name}-${i + 1}`)) };
+  return { kind: e.grpc ? 'GRPCRoute' : 'HTTPRoute', names: Array.from({ length: count }, (_, i) => routeName(name, i)) };
 }
 
 /** The routes, preview route and rate limit of `r` on the environment's Gateway. */
@@ -62,12 +67,13 @@ export function addGatewayRoutes(scope: Construct, r: ResolvedMicroservice, e: R
   if (e.grpc) {
     new ApiObject(scope, 'GRPCRoute', {
       ...GrpcRoute.GVK,
-      metadata: metadata(routes.names[0]),
+      metadata: metadata(r.name),
       spec: { parentRefs: e.hosts.map((h) => gateway.parentRef(h.host)), hostnames: e.hosts.map((h) => h.host), rules: [{ backendRefs: backends }] },
     });
   } else {
     groupByPaths(e.hosts).forEach((hosts, i) => {
-      const matches = hosts[0].paths.map((p) => ({ path: { type: PATH_TYPE[p.pathType], value: p.path } }));
+      // Hosts of a group share their paths (groupByPaths): the first host's are the group's.
+      const matches = hosts[0]!.paths.map((p) => ({ path: { type: PATH_TYPE[p.pathType], value: p.path } }));
       const rules: Record<string, unknown>[] = [];
       // A header-matched preview: more specific than the same paths without the header, so it wins when present.
       if (e.preview?.kind === 'header') {
@@ -77,7 +83,7 @@ export function addGatewayRoutes(scope: Construct, r: ResolvedMicroservice, e: R
       rules.push({ matches, backendRefs: backends });
       new ApiObject(scope, i === 0 ? 'HTTPRoute' : `HTTPRoute-${i + 1}`, {
         ...HttpRoute.GVK,
-        metadata: metadata(routes.names[i]),
+        metadata: metadata(routeName(r.name, i)),
         spec: { parentRefs: hosts.map((h) => gateway.parentRef(h.host)), hostnames: hosts.map((h) => h.host), rules },
       });
     });

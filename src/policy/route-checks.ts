@@ -3,6 +3,7 @@
  * namespaces only with a ReferenceGrant; its parents are Gateways with the named listener, which admits the route's
  * namespace), and where the environment requires TLS no route serves over plain HTTP except to redirect to HTTPS.
  */
+import { DocValue } from '../core/documents';
 import { SynthDocument } from '../synth/synthesizer';
 import { NAMESPACE_NAME_LABEL, labelSelectorMatches } from './flows/selector';
 import { labelsOf, nameOf } from './policy-index';
@@ -13,7 +14,7 @@ const GATEWAY_API_DOCS = 'https://gateway-api.sigs.k8s.io/reference/spec/';
 /** The route kinds whose parents and backends are checked. */
 export const ROUTE_KINDS: readonly string[] = ['HTTPRoute', 'GRPCRoute'];
 
-function arr(v: unknown): any[] {
+function arr(v: unknown): DocValue[] {
   return Array.isArray(v) ? v : [];
 }
 
@@ -36,7 +37,7 @@ interface Parent {
   readonly field: string;
   readonly gateway?: SynthDocument;
   /** The listeners the parentRef binds (by sectionName, else all), when the Gateway exists. */
-  readonly listeners: readonly Record<string, any>[];
+  readonly listeners: readonly DocValue[];
   readonly namespace: string;
   readonly name: string;
   readonly sectionName?: string;
@@ -59,7 +60,7 @@ function parentsOf(ctx: PolicyContext, route: SynthDocument): Parent[] {
 }
 
 /** Whether `listener` (of a Gateway in `gatewayNs`) admits routes of kind `kind` from `routeNs`. */
-function admits(ctx: PolicyContext, listener: Record<string, any>, gatewayNs: string, routeNs: string, kind: string): boolean {
+function admits(ctx: PolicyContext, listener: DocValue, gatewayNs: string, routeNs: string, kind: string): boolean {
   const from = listener.allowedRoutes?.namespaces?.from ?? 'Same';
   const kinds = arr(listener.allowedRoutes?.kinds);
   if (kinds.length > 0 && !kinds.some((k) => (k?.group ?? GATEWAY_API) === GATEWAY_API && k?.kind === kind)) return false;
@@ -79,7 +80,7 @@ function granted(ctx: PolicyContext, kind: string, fromNs: string, toNs: string,
 }
 
 /** A rule that only redirects to HTTPS (no backends): what a plain-HTTP listener may carry in a TLS environment. */
-function onlyRedirectsToHttps(rule: Record<string, any>): boolean {
+function onlyRedirectsToHttps(rule: DocValue): boolean {
   const filters = arr(rule?.filters);
   return arr(rule?.backendRefs).length === 0 && filters.length > 0
     && filters.every((f) => f?.type === 'RequestRedirect' && f?.requestRedirect?.scheme === 'https');

@@ -125,7 +125,7 @@ describe('loadTenants', () => {
 
     it('GIVEN hostnames WHEN loaded THEN they are carried over in order', () => {
       const [t] = loadTenants(file(entry({ hostnames: '[shop.acme.com, "*.acme.io"]' })), OPTIONS);
-      expect(t.hostnames).toEqual(['shop.acme.com', '*.acme.io']);
+      expect(t?.hostnames).toEqual(['shop.acme.com', '*.acme.io']);
     });
 
     it('rejects a host name claimed by two tenants, naming both entries', () => {

@@ -6,6 +6,7 @@ import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { ClusterIssuer, ClusterIssuerSpec } from '../../../imports/cert-manager.io';
 import { KubeNetworkPolicy, IntOrString } from '../../../imports/k8s';
+import { DocValue } from '../../core/documents';
 import { fail } from '../../core/errors';
 import { clusterServicesOf } from '../../core/cluster-services';
 import { trafficOf } from '../../core/traffic-layer';
@@ -261,7 +262,7 @@ function addHttp01SolverPolicies(scope: Construct, ctx: AddOnContext, issuers: r
     if (issuer === undefined || ns === undefined) continue;
     if (c.kind === 'Ingress' && viaIngress.has(issuer) && (json.spec?.tls ?? []).length > 0) namespaces.add(ns);
     if (c.kind === 'Gateway' && String(c.apiVersion).startsWith('gateway.networking.k8s.io/') && viaGateway.has(issuer)
-      && (json.spec?.listeners ?? []).some((l: any) => (l?.tls?.certificateRefs ?? []).length > 0)) namespaces.add(ns);
+      && (json.spec?.listeners ?? []).some((l: DocValue) => (l?.tls?.certificateRefs ?? []).length > 0)) namespaces.add(ns);
   }
   const forwarder = clusterServicesOf(ctx.profile).ingressController;
   const from = {
