@@ -1,20 +1,24 @@
-import { AddOn, DeliveryTool, Profiles, RolloutStrategy, SecretBackend, VaultAuth } from '../src';
+import { AddOn, DeliveryTool, Profiles, RolloutStrategy, SecretBackend, TlsIssuer, VaultAuth } from '../src';
 import { VAULT_SERVER } from './platform-settings';
 import { PLATFORM_REPO_URL, PlatformSettings } from './platform-settings';
 import { IMAGE_DIGESTS } from './images';
 
-/** Development: one replica of everything, small resources, no TLS, in-cluster datastores, no backups. */
+/**
+ * Development: one replica of everything, small resources, in-cluster datastores, no backups. HTTPS like the other
+ * environments, with certificates of a self-signed issuer (no public DNS needed).
+ */
 export const development = Profiles.development({
   name: 'development',
   cluster: { name: 'dev-cluster', server: 'https://dev.k8s.example.com', region: 'eu-west-1', kubernetesVersion: '1.30', podCidrs: ['10.244.0.0/16'] },
   domain: 'dev.example.com',
   secretStore: { name: 'vault-dev' },
   imageDigests: IMAGE_DIGESTS,
-  // No TLS, no backups, no Kafka: certificates only for the datastores' transport, secrets from Vault, nginx.
+  tlsIssuer: 'selfsigned',
+  // No backups, no Kafka: secrets from Vault, traffic through Envoy Gateway with self-signed certificates.
   addOns: [
-    AddOn.certManager(),
+    AddOn.certManager({ issuers: [TlsIssuer.selfSigned('selfsigned')], gatewayApi: true }),
     AddOn.externalSecrets({ stores: [SecretBackend.vault('vault-dev', { server: VAULT_SERVER, path: 'secret', auth: VaultAuth.kubernetes('external-secrets-development') })] }),
-    AddOn.ingressNginx(),
+    AddOn.envoyGateway(),
     // The api-gateway scales on its request rate (a ScaledObject with a Prometheus trigger).
     AddOn.keda(),
     AddOn.cloudNativePg(),

@@ -1,5 +1,6 @@
 import {
-  AcmeSolver, AddOn, CanaryStep, DeliveryTool, Profiles, RolloutStrategy, SecretBackend, TlsIssuer, VaultAuth, VeleroCredentials,
+  AcmeSolver, AddOn, CanaryStep, DeliveryTool, IngressHost, PreviewRoute, Profiles, RolloutStrategy, SecretBackend, TlsIssuer, TrafficRouterPlugin, VaultAuth,
+  VeleroCredentials,
 } from '../src';
 import { ACME_EMAIL, VAULT_SERVER, veleroRole } from './platform-settings';
 import { PLATFORM_REPO_URL, PlatformSettings } from './platform-settings';
@@ -19,10 +20,12 @@ export const production = Profiles.production({
   // The preset's delivery: automated, but datastores and namespaces are never pruned by Argo CD/Flux; synth refuses
   // to drop them (prune guard).
   addOns: [
-    AddOn.certManager({ issuers: [TlsIssuer.letsEncrypt('letsencrypt-prod', { email: ACME_EMAIL, solver: AcmeSolver.http01Ingress() })] }),
+    // Certificates of the Gateway's HTTPS listeners, challenges answered on its HTTP listener.
+    AddOn.certManager({ issuers: [TlsIssuer.letsEncrypt('letsencrypt-prod', { email: ACME_EMAIL, solver: AcmeSolver.http01Gateway() })], gatewayApi: true }),
     AddOn.externalSecrets({ stores: [SecretBackend.vault('vault-production', { server: VAULT_SERVER, path: 'secret', auth: VaultAuth.kubernetes('external-secrets-production') })] }),
-    AddOn.ingressNginx(),
-    AddOn.argoRollouts(),
+    AddOn.envoyGateway(),
+    // The canary's steps set the HTTPRoute's backend weights through the Gateway API plugin.
+    AddOn.argoRollouts({ trafficRouterPlugins: [TrafficRouterPlugin.gatewayApi()] }),
     AddOn.keda(),
     AddOn.cloudNativePg(),
     AddOn.barmanCloudPlugin(),
@@ -39,10 +42,14 @@ export const productionPlatform: PlatformSettings = {
     'frontend': '2.2.4', 'api-gateway': '1.4.2', 'auth-service': '1.2.3', 'user-service': '1.2.0',
     'invoice-service': '3.0.7', 'notification-service': '1.0.9', 'document-processing': '0.8.5',
   },
+  // 10 % and then 50 % of the API's requests: the weights of its HTTPRoute's stable and canary backends.
   apiGatewayStrategy: RolloutStrategy.canary({
     steps: [CanaryStep.setWeight(10), CanaryStep.pause('5m'), CanaryStep.analysis(), CanaryStep.setWeight(50), CanaryStep.pause('10m'), CanaryStep.analysis()],
   }),
-  frontendStrategy: RolloutStrategy.blueGreen({ autoPromotion: false, prePromotionAnalysis: true, scaleDownDelaySeconds: 300 }),
+  // The new frontend is reachable at preview.<domain> before promotion.
+  frontendStrategy: RolloutStrategy.blueGreen({
+    autoPromotion: false, prePromotionAnalysis: true, scaleDownDelaySeconds: 300, preview: PreviewRoute.host(IngressHost.subdomain('preview')),
+  }),
   kafka: true,
   managedDatastores: {},
   // PostgreSQL archives WAL continuously (RPO 5 minutes) and the logs are snapshotted every 15 minutes: both meet the

@@ -15,9 +15,10 @@ export const staging = Profiles.staging({
   backups: { destination: 's3://platform-backups-staging' },
   imageDigests: IMAGE_DIGESTS,
   addOns: [
-    AddOn.certManager({ issuers: [TlsIssuer.letsEncryptStaging('letsencrypt-staging', { email: ACME_EMAIL, solver: AcmeSolver.http01Ingress() })] }),
+    // Certificates of the Gateway's HTTPS listeners, challenges answered on its HTTP listener.
+    AddOn.certManager({ issuers: [TlsIssuer.letsEncryptStaging('letsencrypt-staging', { email: ACME_EMAIL, solver: AcmeSolver.http01Gateway() })], gatewayApi: true }),
     AddOn.externalSecrets({ stores: [SecretBackend.vault('vault-staging', { server: VAULT_SERVER, path: 'secret', auth: VaultAuth.kubernetes('external-secrets-staging') })] }),
-    AddOn.ingressNginx(),
+    AddOn.envoyGateway(),
     // The api-gateway scales on its request rate (a ScaledObject with a Prometheus trigger).
     AddOn.keda(),
     AddOn.cloudNativePg(),

@@ -10,3 +10,4 @@ export * from './policy';
 export * from './plus';
 export * from './addons';
 export * from './review';
+export * from './traffic';

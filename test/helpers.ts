@@ -1,5 +1,5 @@
 import { App } from 'cdk8s';
-import { EnvironmentChart, EnvironmentProfile, SynthDocument, synthesizeToJson } from '../src';
+import { AddOn, EnvironmentChart, EnvironmentProfile, SynthDocument, synthesizeToJson, TrafficLayer } from '../src';
 import { development } from '../charts/development';
 import { production } from '../charts/production';
 import { staging } from '../charts/staging';
@@ -45,5 +45,17 @@ export function synthEnv(build: (chart: EnvironmentChart) => void, profile: Envi
     all(kind) {
       return docs.filter((x) => x.kind === kind);
     },
+  };
+}
+
+/**
+ * `profile` on a cluster that still runs an Ingress controller: the Ingress traffic layer (class `nginx` in
+ * `controllerNamespace`), with ingress-nginx in place of Envoy Gateway among its add-ons.
+ */
+export function withIngress(profile: EnvironmentProfile, controllerNamespace = 'ingress-nginx'): EnvironmentProfile {
+  return {
+    ...profile,
+    traffic: TrafficLayer.ingress({ className: 'nginx', controllerNamespace }),
+    ...(profile.addOns ? { addOns: profile.addOns.map((a) => (a.name === 'envoy-gateway' ? AddOn.ingressNginx({ namespace: controllerNamespace }) : a)) } : {}),
   };
 }

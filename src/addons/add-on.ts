@@ -4,10 +4,12 @@
  * Flux as a HelmRepository/OCIRepository and a HelmRelease, in the waves before anything that uses their kinds.
  */
 import type { EnvironmentProfile } from '../core/environment-profile';
+import { ENVOY_GATEWAY_NAMESPACE, trafficOf } from '../core/traffic-layer';
 import { HelmChartRef } from './chart';
 import { AddOnDefinition } from './definition';
 import { ArgoRolloutsOptions, argoRolloutsDefinition } from './catalog/argo-rollouts';
 import { CertManagerOptions, certManagerDefinition } from './catalog/cert-manager';
+import { EnvoyGatewayOptions, envoyGatewayDefinition } from './catalog/envoy-gateway';
 import { barmanCloudPluginDefinition, cloudNativePgDefinition } from './catalog/cloudnative-pg';
 import { ExternalSecretsOptions, externalSecretsDefinition } from './catalog/external-secrets';
 import { IngressNginxOptions, ingressNginxDefinition } from './catalog/ingress';
@@ -44,6 +46,7 @@ export const ADD_ON_NAMESPACES = {
   velero: 'velero',
   keda: 'keda',
   ingressNginx: 'ingress-nginx',
+  envoyGateway: ENVOY_GATEWAY_NAMESPACE,
   kubePrometheusStack: 'monitoring',
 } as const;
 
@@ -85,11 +88,20 @@ export class AddOn {
     return new AddOn(kedaDefinition(options.namespace ?? ADD_ON_NAMESPACES.keda), options);
   }
   /**
-   * ingress-nginx serving `profile.ingress.className`, in `profile.ingress.controllerNamespace` (which must be
-   * its namespace). Retired upstream: an explicit choice for clusters that still run it.
+   * ingress-nginx serving the IngressClass of `TrafficLayer.ingress(...)`, in its controller namespace (which must be
+   * the add-on's). Retired upstream: an explicit choice for clusters that still run it.
    */
   public static ingressNginx(options: IngressNginxOptions & AddOnOptions = {}): AddOn {
     return new AddOn(ingressNginxDefinition(options, options.namespace ?? ADD_ON_NAMESPACES.ingressNginx), options);
+  }
+  /**
+   * Envoy Gateway, the Gateway API implementation: the GatewayClass of `TrafficLayer.gatewayApi(...)` (with an
+   * EnvoyProxy configuration: restricted proxy pods, two replicas and a PDB where the profile is HA), the Gateway
+   * API CRDs and its policy kinds (BackendTrafficPolicy, ClientTrafficPolicy). Namespace `envoy-gateway-system`,
+   * where it runs the Envoy proxies of every Gateway.
+   */
+  public static envoyGateway(options: EnvoyGatewayOptions & AddOnOptions = {}): AddOn {
+    return new AddOn(envoyGatewayDefinition(options, options.namespace ?? ADD_ON_NAMESPACES.envoyGateway), options);
   }
   /** kube-prometheus-stack for operator monitoring mode, in `profile.monitoring.namespace` (which must be its namespace). */
   public static kubePrometheusStack(options: KubePrometheusStackOptions & AddOnOptions = {}): AddOn {
@@ -136,14 +148,20 @@ export class AddOn {
   }
 }
 
-/** Add-ons of a profile that sets none: what every environment of this library emits kinds of. */
-export const DEFAULT_ADD_ONS: readonly AddOn[] = [AddOn.certManager(), AddOn.externalSecrets(), AddOn.ingressNginx()];
+/**
+ * Add-ons of a profile that sets none: what every environment of this library emits kinds of. The traffic layer's
+ * implementation is added by {@link defaultAddOns}: Envoy Gateway for Gateway API, ingress-nginx for Ingress.
+ */
+export const DEFAULT_ADD_ONS: readonly AddOn[] = [AddOn.certManager({ gatewayApi: true }), AddOn.externalSecrets()];
 
 /**
- * What every environment whose profile sets no `addOns` has: {@link DEFAULT_ADD_ONS}, plus Velero where backups are
- * on (the datastores' Schedules need it; its location is `profile.backups.destination`). Synth adds the add-ons
+ * What every environment whose profile sets no `addOns` has: {@link DEFAULT_ADD_ONS}, the traffic layer's
+ * implementation (Envoy Gateway, or ingress-nginx where the profile keeps Ingress), plus Velero where backups are on
+ * (the datastores' Schedules need it; its location is `profile.backups.destination`). Synth adds the add-ons
  * serving what the environment uses (`environmentAddOns`).
  */
 export function defaultAddOns(profile: EnvironmentProfile): readonly AddOn[] {
-  return profile.backups.enabled ? [...DEFAULT_ADD_ONS, AddOn.velero()] : DEFAULT_ADD_ONS;
+  const traffic = trafficOf(profile);
+  const ingress = traffic.kind === 'gatewayApi' ? AddOn.envoyGateway() : AddOn.ingressNginx({ namespace: traffic.controllerNamespace });
+  return [...DEFAULT_ADD_ONS, ingress, ...(profile.backups.enabled ? [AddOn.velero()] : [])];
 }

@@ -10,6 +10,7 @@ import { apiServerOf, ClusterServiceWorkload } from '../core/cluster-services';
 import { ConnectionGraph, IWorkload, WorkloadPort } from '../core/connections';
 import { EnvironmentChart } from '../core/environment-chart';
 import { fail } from '../core/errors';
+import { trafficOf } from '../core/traffic-layer';
 import type { EnvironmentOutput } from '../synth/synthesizer';
 import { componentNetworkPolicy } from '../observability/common';
 import { namespacePeer } from '../tenancy/guardrails';
@@ -17,6 +18,7 @@ import { QuotaOverrides } from '../tenancy/plan';
 import { NamespaceTier } from '../gitops/delivery-group';
 import { NamespaceTiers } from '../gitops/namespace-tiers';
 import { PlatformNamespace } from '../tenancy/platform-namespace';
+import { EnvironmentGateway } from '../traffic/environment-gateway';
 import { AddOn } from './add-on';
 import { CLUSTER_ADD_ONS_ID, environmentAddOns, ownsAddOns, ResolvedAddOns } from './resolution';
 import { AddOnContext, AddOnControllerPods, AddOnNamespaceSpec, AddOnPeer, AddOnTraffic } from './definition';
@@ -212,12 +214,27 @@ export function addOnNamespaces(addOns: readonly AddOn[], profile: EnvironmentCh
 /** The profile's own settings must agree with the add-ons that serve them. */
 function checkProfileAgreement(scope: IConstruct, addOns: readonly AddOn[]): void {
   const profile = EnvironmentChart.of(scope).profile;
+  const traffic = trafficOf(profile);
   for (const a of addOns) {
     const provides = a.definition.provides?.({ profile, namespace: a.namespace }) ?? {};
-    if ((provides.ingressClasses ?? []).includes(profile.ingress.className) && a.namespace !== profile.ingress.controllerNamespace) {
-      fail(scope, 'profile.ingress.controllerNamespace', profile.ingress.controllerNamespace,
-        `must be "${a.namespace}", the namespace of the ${a.name} add-on serving ingress class "${profile.ingress.className}" (exposed services admit that namespace)`);
+    if (traffic.kind === 'ingress' && (provides.ingressClasses ?? []).includes(traffic.className) && a.namespace !== traffic.controllerNamespace) {
+      fail(scope, 'profile.traffic.controllerNamespace', traffic.controllerNamespace,
+        `must be "${a.namespace}", the namespace of the ${a.name} add-on serving ingress class "${traffic.className}" (exposed services admit that namespace)`);
     }
+  }
+  const served = (kind: 'ingressClasses' | 'gatewayClasses', name: string) => addOns.some((a) => (a.definition.provides?.({ profile, namespace: a.namespace })[kind] ?? []).includes(name));
+  const provided = traffic.kind === 'gatewayApi' ? profile.clusterProvides?.gatewayClasses : profile.clusterProvides?.ingressClasses;
+  // Only where the environment routes through the layer: an environment exposing nothing needs no implementation.
+  const chart = EnvironmentChart.of(scope);
+  const usesGateway = traffic.kind === 'gatewayApi' && EnvironmentGateway.exists(chart);
+  const usesIngress = traffic.kind === 'ingress' && chart.node.findAll().some((c) => c instanceof ApiObject && c.kind === 'Ingress');
+  if (usesGateway && !served('gatewayClasses', traffic.className) && !(provided ?? []).includes(traffic.className)) {
+    fail(scope, 'profile.traffic', `Gateway API, class "${traffic.className}"`,
+      `no add-on serves GatewayClass "${traffic.className}": add AddOn.envoyGateway() to profile.addOns (it replaces AddOn.ingressNginx()), declare the class in profile.clusterProvides.gatewayClasses, or keep Ingress with traffic: TrafficLayer.ingress({ className, controllerNamespace })`);
+  }
+  if (usesIngress && !served('ingressClasses', traffic.className) && !(provided ?? []).includes(traffic.className)) {
+    fail(scope, 'profile.traffic', `Ingress, class "${traffic.className}"`,
+      `no add-on serves IngressClass "${traffic.className}": add AddOn.ingressNginx() to profile.addOns, or declare the class in profile.clusterProvides.ingressClasses`);
   }
   const kps = addOns.find((a) => a.name === 'kube-prometheus-stack');
   if (kps && !profile.monitoring.mode.usesOperator) {

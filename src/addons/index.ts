@@ -23,6 +23,8 @@ export type { StrimziOptions } from './catalog/strimzi';
 export { VELERO_DEFAULT_LOCATION, VeleroCredentials } from './catalog/velero';
 export type { VeleroOptions } from './catalog/velero';
 export { INGRESS_NGINX_CHART } from './catalog/ingress';
+export { ENVOY_GATEWAY_CONTROLLER_NAME, ENVOY_PROXY_LABELS } from './catalog/envoy-gateway';
+export type { EnvoyGatewayOptions } from './catalog/envoy-gateway';
 export type { IngressNginxOptions } from './catalog/ingress';
 export { KUBE_PROMETHEUS_STACK_CHART } from './catalog/kube-prometheus-stack';
 export type { KubePrometheusStackOptions } from './catalog/kube-prometheus-stack';

@@ -17,7 +17,7 @@ export type KindServer =
 export function catalogAddOns(): AddOn[] {
   return [
     AddOn.certManager(), AddOn.externalSecrets(), AddOn.argoRollouts(), AddOn.strimzi(), AddOn.cloudNativePg(), AddOn.barmanCloudPlugin(),
-    AddOn.velero(), AddOn.keda(), AddOn.ingressNginx(), AddOn.kubePrometheusStack(),
+    AddOn.velero(), AddOn.keda(), AddOn.ingressNginx(), AddOn.envoyGateway(), AddOn.kubePrometheusStack(),
   ];
 }
 

@@ -10,6 +10,7 @@ import { ConnectionGraph, IWorkload, WorkloadPort, WorkloadRef } from './connect
 import { EnvironmentChart } from './environment-chart';
 import type { EnvironmentProfile } from './environment-profile';
 import type { AddOn } from '../addons/add-on';
+import { ENVOY_GATEWAY_NAMESPACE, envoyProxyLabels, trafficOf } from './traffic-layer';
 
 /** A component running in the cluster but not defined by this library. */
 export interface ClusterServiceRef {
@@ -32,7 +33,10 @@ export interface ClusterServices {
   readonly strimziOperator: ClusterServiceRef;
   /** The CloudNativePG operator: manages PostgreSQL clusters, so it reaches each instance manager's status port. */
   readonly cloudnativePg: ClusterServiceRef;
-  /** The ingress controller (or Gateway): forwards to every exposed port. */
+  /**
+   * What forwards outside traffic to exposed ports: the ingress controller, or the Gateway's proxies (Envoy Gateway's
+   * Envoy pods, not its controller).
+   */
   readonly ingressController: ClusterServiceRef;
   /** The Prometheus of prometheus-operator (operator monitoring mode): scrapes ServiceMonitors and PodMonitors. */
   readonly prometheus: ClusterServiceRef;
@@ -66,15 +70,24 @@ export const DEFAULT_NODE_CIDRS: readonly string[] = ['0.0.0.0/0'];
 /** Port of the kubelet's HTTPS endpoint (metrics, cAdvisor). */
 export const KUBELET_PORT = 10250;
 
-/** The documented defaults; `ingressController` and `prometheus` follow `profile.ingress` and `profile.monitoring`. */
-export function defaultClusterServices(profile: Pick<EnvironmentProfile, 'ingress' | 'monitoring'>): ClusterServices {
+/**
+ * The documented defaults; `ingressController` and `prometheus` follow the traffic layer and `profile.monitoring`.
+ * Without an add-on saying where they run, a Gateway's proxies are taken to be Envoy Gateway's (the reference
+ * implementation: the proxies of the environment's Gateway in `envoy-gateway-system`; another implementation says
+ * where its proxies run in `profile.clusterServices.ingressController`), and an ingress controller ingress-nginx's
+ * pods in its namespace.
+ */
+export function defaultClusterServices(profile: Pick<EnvironmentProfile, 'name' | 'traffic' | 'ingress' | 'monitoring'>): ClusterServices {
+  const traffic = trafficOf(profile);
   return {
     dns: { namespace: 'kube-system', podLabels: { 'k8s-app': 'kube-dns' }, ports: [{ name: 'dns', port: 53, protocol: 'UDP' }, { name: 'dns-tcp', port: 53, protocol: 'TCP' }] },
     argoRollouts: { namespace: 'argo-rollouts', podLabels: { 'app.kubernetes.io/name': 'argo-rollouts' } },
     kedaOperator: { namespace: 'keda', podLabels: { 'app.kubernetes.io/name': 'keda-operator' } },
     strimziOperator: { namespace: 'strimzi', podLabels: { 'strimzi.io/kind': 'cluster-operator' } },
     cloudnativePg: { namespace: 'cnpg-system', podLabels: { 'app.kubernetes.io/name': 'cloudnative-pg' } },
-    ingressController: { namespace: profile.ingress.controllerNamespace, podLabels: { 'app.kubernetes.io/name': 'ingress-nginx', 'app.kubernetes.io/component': 'controller' } },
+    ingressController: traffic.kind === 'gatewayApi'
+      ? { namespace: ENVOY_GATEWAY_NAMESPACE, podLabels: envoyProxyLabels(traffic) }
+      : { namespace: traffic.controllerNamespace, podLabels: { 'app.kubernetes.io/name': 'ingress-nginx', 'app.kubernetes.io/component': 'controller' } },
     prometheus: { namespace: profile.monitoring.namespace, podLabels: { 'app.kubernetes.io/name': 'prometheus' } },
   };
 }

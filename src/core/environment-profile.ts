@@ -5,6 +5,7 @@
 import type { AddOn } from '../addons/add-on';
 import type { ApiServerAddress, ClusterServicesOverrides } from './cluster-services';
 import type { DeliveryDefaults } from '../gitops/sync-policy';
+import type { TrafficLayer } from './traffic-layer';
 
 /** Which image references an environment accepts. */
 export class ImagePolicy {
@@ -166,6 +167,10 @@ export interface MonitoringDefaults {
   readonly scrapeInterval: string;
 }
 
+/**
+ * The Ingress settings profiles had before `traffic`.
+ * @deprecated use `traffic: TrafficLayer.ingress({ className, controllerNamespace })`
+ */
 export interface IngressDefaults {
   readonly className: string;
   /** Namespace of the ingress controller, allowed into exposed services. */
@@ -221,7 +226,11 @@ export interface EnvironmentProfile {
   readonly resources: ResourceDefaults;
   readonly autoscaling: AutoscalingDefaults;
   readonly storage: StorageDefaults;
-  /** cert-manager ClusterIssuer for Ingress TLS; undefined means no TLS (development). */
+  /**
+   * cert-manager ClusterIssuer of the certificates of exposed hosts (Gateway listeners, Ingress TLS). Where it is set
+   * the environment requires TLS: every exposed host is served over HTTPS and plain HTTP only redirects (the policy
+   * gate checks it). Undefined means no TLS.
+   */
   readonly tlsIssuer?: string;
   readonly imagePolicy: ImagePolicy;
   readonly secretStore: SecretStoreRef;
@@ -234,7 +243,18 @@ export interface EnvironmentProfile {
    */
   readonly recoveryObjectives?: RecoveryObjectives;
   readonly monitoring: MonitoringDefaults;
-  readonly ingress: IngressDefaults;
+  /**
+   * How traffic from outside reaches exposed services: Gateway API or Ingress (see `trafficOf`).
+   * @default - TrafficLayer.gatewayApi() (Ingress from `ingress` when a profile still sets it)
+   */
+  readonly traffic?: TrafficLayer;
+  /**
+   * Ingress class and controller namespace.
+   * @deprecated use `traffic: TrafficLayer.ingress({ className, controllerNamespace })`; kept so that profiles
+   * written before `traffic` keep their Ingresses. Not together with `traffic`.
+   * @default - none: the traffic layer is `traffic`
+   */
+  readonly ingress?: IngressDefaults;
   /** Argo CD must never prune or delete stateful resources (PVC-bearing kinds, namespaces). */
   readonly protectStatefulResources: boolean;
   /** Policy violations fail synth (true) or are reported as warnings (false). */

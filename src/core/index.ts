@@ -11,6 +11,10 @@ export type {
   ResourceDefaults, SecretStoreRef, StorageDefaults,
 } from './environment-profile';
 export { DEFAULT_SECRET_STORE_NAME, DEFAULT_STORAGE_CLASS, Profiles } from './profiles';
+export {
+  DEFAULT_GATEWAY_CLASS, DEFAULT_GATEWAY_NAME, DEFAULT_GATEWAY_NAMESPACE, DEFAULT_MIN_TLS_VERSION, IngressController, TrafficLayer, trafficOf,
+} from './traffic-layer';
+export type { GatewayApiTraffic, GatewayApiTrafficProps, IngressTraffic, IngressTrafficProps, ResolvedTraffic } from './traffic-layer';
 export type { ProfileOverride, ProfileOverrides, ProfilePresetProps } from './profiles';
 export { PlatformConfigError } from './errors';
 export {

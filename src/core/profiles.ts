@@ -6,13 +6,14 @@
 import { SyncPolicy } from '../gitops/sync-policy';
 import { ClusterTarget, EnvironmentProfile, ImagePolicy, MonitoringMode } from './environment-profile';
 import { fail } from './errors';
+import type { TrafficLayer } from './traffic-layer';
 
 /** Values replaced as a whole by an override, never merged key by key. */
-type Atomic = ImagePolicy | MonitoringMode | SyncPolicy | readonly unknown[] | string | number | boolean | null | undefined;
+type Atomic = ImagePolicy | MonitoringMode | SyncPolicy | TrafficLayer | readonly unknown[] | string | number | boolean | null | undefined;
 
 /**
  * A partial value of `T` for {@link Profiles}: every field optional, nested objects partial too; arrays and choice
- * objects (`ImagePolicy`, `MonitoringMode`, `SyncPolicy`) are given whole.
+ * objects (`ImagePolicy`, `MonitoringMode`, `SyncPolicy`, `TrafficLayer`) are given whole.
  */
 export type ProfileOverride<T> = T extends Atomic ? T : { readonly [K in keyof T]?: ProfileOverride<T[K]> };
 
@@ -36,10 +37,11 @@ export const DEFAULT_STORAGE_CLASS = 'standard';
 
 type Preset = Omit<EnvironmentProfile, 'name' | 'cluster' | 'domain'>;
 
-function common(o: { readonly refresh: string; readonly size: string }): Pick<Preset, 'secretStore' | 'ingress' | 'storage'> {
+// No `traffic` in the presets: a profile that still sets the deprecated `ingress` keeps Ingress, every other one
+// gets Gateway API (trafficOf).
+function common(o: { readonly refresh: string; readonly size: string }): Pick<Preset, 'secretStore' | 'storage'> {
   return {
     secretStore: { kind: 'ClusterSecretStore', name: DEFAULT_SECRET_STORE_NAME, refreshInterval: o.refresh },
-    ingress: { className: 'nginx', controllerNamespace: 'ingress-nginx' },
     storage: { storageClass: DEFAULT_STORAGE_CLASS, defaultSize: o.size },
   };
 }

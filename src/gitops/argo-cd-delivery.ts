@@ -122,7 +122,7 @@ export class ArgoCdDelivery extends Construct {
         },
         destination: { server, ...(group.namespaces.length === 1 ? { namespace: group.namespaces[0] } : {}) },
         syncPolicy: groupSyncPolicy(delivery.syncPolicy, group),
-        ignoreDifferences: Lazy.any({ produce: () => ignoreDifferencesOf(facts().scaledWorkloads, group) }) as unknown as ApplicationSpecIgnoreDifferences[],
+        ignoreDifferences: Lazy.any({ produce: () => ignoreDifferencesOf(facts(), group) }) as unknown as ApplicationSpecIgnoreDifferences[],
         revisionHistoryLimit: 10,
       });
       const name = `${profile.name}-${group.name}`;
@@ -180,9 +180,18 @@ export function groupSyncPolicy(policy: SyncPolicy, group: DeliveryGroup): Appli
   };
 }
 
-function ignoreDifferencesOf(scaled: ReturnType<typeof environmentFacts>['scaledWorkloads'], group: DeliveryGroup) {
-  const entries = scaled
-    .filter((w) => group.namespaces.includes(w.namespace))
-    .map((w) => ({ group: w.group, kind: w.kind, name: w.name, namespace: w.namespace, jsonPointers: ['/spec/replicas'] }));
+/**
+ * What the group's Application leaves to controllers: replicas an HPA owns, and the backend weights of routes Argo
+ * Rollouts' Gateway API plugin moves during a canary (self-heal would otherwise reset a running canary to 100/0).
+ */
+function ignoreDifferencesOf(facts: ReturnType<typeof environmentFacts>, group: DeliveryGroup) {
+  const entries: Record<string, unknown>[] = [
+    ...facts.scaledWorkloads
+      .filter((w) => group.namespaces.includes(w.namespace))
+      .map((w) => ({ group: w.group, kind: w.kind, name: w.name, namespace: w.namespace, jsonPointers: ['/spec/replicas'] })),
+    ...facts.weightedRoutes
+      .filter((r) => group.namespaces.includes(r.namespace))
+      .map((r) => ({ group: 'gateway.networking.k8s.io', kind: r.kind, name: r.name, namespace: r.namespace, jqPathExpressions: ['.spec.rules[].backendRefs[].weight'] })),
+  ];
   return entries.length > 0 ? entries : undefined;
 }

@@ -21,10 +21,21 @@ export interface ScaledWorkload {
   readonly namespace: string;
 }
 
+/** A Gateway API route whose backend weights a Rollout's traffic-router plugin sets during a canary. */
+export interface WeightedRoute {
+  readonly kind: 'HTTPRoute' | 'GRPCRoute';
+  readonly name: string;
+  readonly namespace: string;
+}
+
+/** Name of Argo Rollouts' Gateway API traffic-router plugin in a Rollout's `trafficRouting.plugins`. */
+const GATEWAY_API_PLUGIN = 'argoproj-labs/gatewayAPI';
+
 export interface EnvironmentFacts {
   readonly clusterKinds: readonly GroupKind[];
   readonly namespacedKinds: readonly GroupKind[];
   readonly scaledWorkloads: readonly ScaledWorkload[];
+  readonly weightedRoutes: readonly WeightedRoute[];
 }
 
 function groupOf(apiVersion: string): string {
@@ -38,13 +49,14 @@ function sortKinds(set: Map<string, GroupKind>): GroupKind[] {
 
 const cache = new WeakMap<Chart, EnvironmentFacts>();
 
-/** Scans `chart` once per synth (one pass over its API objects; HPAs are the only objects serialized). */
+/** Scans `chart` once per synth (one pass over its API objects; HPAs and Rollouts are the only objects serialized). */
 export function environmentFacts(chart: Chart, registry = SchemaRegistry.default()): EnvironmentFacts {
   const cached = cache.get(chart);
   if (cached) return cached;
   const cluster = new Map<string, GroupKind>();
   const namespaced = new Map<string, GroupKind>();
   const scaled: ScaledWorkload[] = [];
+  const weighted: WeightedRoute[] = [];
   for (const c of chart.node.findAll()) {
     if (!(c instanceof ApiObject)) continue;
     // Never whitelisted: a project that may create projects or applications may deploy anything anywhere.
@@ -60,9 +72,19 @@ export function environmentFacts(chart: Chart, registry = SchemaRegistry.default
         scaled.push({ group: groupOf(ref.apiVersion ?? ''), kind: ref.kind, name: ref.name, namespace: json.metadata?.namespace ?? '' });
       }
     }
+    // A canary on Gateway API: the plugin sets the weights of the routes it names while a rollout runs.
+    if (c.kind === 'Rollout' && c.apiVersion.startsWith('argoproj.io/')) {
+      const json = c.toJson();
+      const plugin = json.spec?.strategy?.canary?.trafficRouting?.plugins?.[GATEWAY_API_PLUGIN];
+      const ns = String(plugin?.namespace ?? json.metadata?.namespace ?? '');
+      for (const [key, kind] of [['httpRoutes', 'HTTPRoute'], ['grpcRoutes', 'GRPCRoute']] as const) {
+        for (const r of Array.isArray(plugin?.[key]) ? plugin[key] : []) if (r?.name) weighted.push({ kind, name: String(r.name), namespace: ns });
+      }
+    }
   }
+  weighted.sort((a, b) => `${a.namespace}/${a.kind}/${a.name}`.localeCompare(`${b.namespace}/${b.kind}/${b.name}`));
   scaled.sort((a, b) => `${a.namespace}/${a.kind}/${a.name}`.localeCompare(`${b.namespace}/${b.kind}/${b.name}`));
-  const facts = { clusterKinds: sortKinds(cluster), namespacedKinds: sortKinds(namespaced), scaledWorkloads: scaled };
+  const facts = { clusterKinds: sortKinds(cluster), namespacedKinds: sortKinds(namespaced), scaledWorkloads: scaled, weightedRoutes: weighted };
   // Called from Lazy values, i.e. at synth when every construct exists; one scan serves every Application.
   cache.set(chart, facts);
   return facts;

@@ -16,7 +16,7 @@ export { EnvValue, PodVolume } from './env';
 export type { EmptyDirOptions, EnvSource, RemoteSecretRef, VolumeSource } from './env';
 export { ImageReference } from './image';
 export { PreStopHook } from './lifecycle';
-export { IngressHost, ServiceExposure } from './networking';
+export { IngressHost, PreviewRoute, ServiceExposure } from './networking';
 export type { IngressPath } from './networking';
 export { HealthProbe } from './probes';
 export type { HttpProbeOptions, NetworkProbeOptions, ProbeKind, ProbePort, ProbeTiming } from './probes';

@@ -5,7 +5,7 @@ import { EnvironmentChart } from '../core/environment-chart';
 import { addExternalSecret } from '../core/external-secret';
 import { uniqueId } from '../core/errors';
 import { addAutoscaler, addPdb, addVpa } from './autoscaling';
-import { addIngress, addServices } from './exposure';
+import { addExposure, addServices } from './exposure';
 import { addMonitoring } from './monitoring';
 import { addNetworkPolicy } from './network-policy';
 import { podTemplate } from './pod-template';
@@ -19,7 +19,7 @@ import { addConnections, resolveConnections } from './connections';
 const MICROSERVICE_DEPLOYMENT_SYMBOL = Symbol.for('cdk8s-platform.MicroserviceDeployment');
 
 /**
- * A production-grade stateless service: Deployment (or Argo Rollout), ServiceAccount, Service, Ingress,
+ * A production-grade stateless service: Deployment (or Argo Rollout), ServiceAccount, Service, HTTPRoute or Ingress,
  * ExternalSecret, ConfigMap, HPA, PDB, VPA, NetworkPolicy and monitoring, all from one props object and the
  * environment profile.
  *
@@ -78,9 +78,9 @@ export class MicroserviceDeployment extends Construct implements IWorkload {
     if (r.config) {
       new KubeConfigMap(this, 'ConfigMap', { metadata: meta(`${props.name}-config`), data: { ...r.config.files } });
     }
-    addWorkload(this, r, template, props.ingress !== undefined);
+    addWorkload(this, r, template);
     if (r.ports.length > 0) addServices(this, r, props.service);
-    if (props.ingress) addIngress(this, r, props.ingress);
+    if (r.exposure) addExposure(this, r, r.exposure);
     if (r.autoscaling) addAutoscaler(this, r, r.autoscaling);
     if (r.maxReplicas > 1) addPdb(this, r);
     if (r.verticalAutoscaling) addVpa(this, r, r.verticalAutoscaling);

@@ -2,11 +2,10 @@
 import { Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import { IntOrString, KubeNetworkPolicy, NetworkPolicyEgressRule, NetworkPolicyIngressRule, NetworkPolicyPeer, NetworkPolicyPort } from '../../imports/k8s';
-import { apiServerOf } from '../core/cluster-services';
+import { apiServerOf, clusterServicesOf } from '../core/cluster-services';
 import { cidrPeers, ConnectionGraph, dnsEgressRule, IWorkload, peersOf, policyPorts } from '../core/connections';
 import { ServiceExposure } from './networking';
 import { MicroserviceDeploymentProps } from './props';
-import { ingressPort } from './exposure';
 import { ResolvedMicroservice } from './resolve';
 
 /**
@@ -18,7 +17,14 @@ export function addNetworkPolicy(workload: Construct & IWorkload, r: ResolvedMic
   const portRule = (p: { port: number; protocol?: string }): NetworkPolicyPort => ({ protocol: p.protocol ?? 'TCP', port: IntOrString.fromNumber(p.port) });
   const nsPeer = (ns: string) => ({ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': ns } } });
   const exposure = props.service?.exposure ?? ServiceExposure.clusterIP();
-  const fromIngress = props.ingress ? ingressPort(r, props.ingress) : undefined;
+  const fromIngress = r.exposure?.port;
+  // The pods that forward outside traffic: the Gateway's proxies (not the Gateway API controller), or the ingress
+  // controller, as the environment's add-ons (or profile.clusterServices) say.
+  const ingressController = clusterServicesOf(r.profile).ingressController;
+  const ingressPeer: NetworkPolicyPeer = {
+    ...nsPeer(ingressController.namespace),
+    ...(Object.keys(ingressController.podLabels).length > 0 ? { podSelector: { matchLabels: { ...ingressController.podLabels } } } : {}),
+  };
   const apiServer = apiServerOf(r.profile);
   const apiCidrs = props.apiAccess ? props.apiAccess.serverCidrs ?? apiServer.cidrs : undefined;
   const metrics = r.metrics;
@@ -27,7 +33,7 @@ export function addNetworkPolicy(workload: Construct & IWorkload, r: ResolvedMic
   const ingress = Lazy.any({
     produce: () => {
       const rules: NetworkPolicyIngressRule[] = graph.ingressOf(workload).map((c) => ({ from: peersOf(c.from) as NetworkPolicyPeer[], ports: policyPorts(c.ports) }));
-      if (fromIngress) rules.push({ from: [nsPeer(r.profile.ingress.controllerNamespace)], ports: [portRule(fromIngress)] });
+      if (fromIngress) rules.push({ from: [ingressPeer], ports: [portRule(fromIngress)] });
       if (exposure.kind === 'LoadBalancer' && r.ports.length > 0) {
         rules.push({ from: cidrPeers(exposure.sourceRanges), ports: r.ports.map(portRule) });
       }

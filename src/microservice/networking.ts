@@ -63,3 +63,28 @@ export class IngressHost {
     return this.absolute ? this.name : `${this.name}.${domain}`;
   }
 }
+
+/**
+ * How the preview of a blue-green rollout is reached from outside for pre-promotion checks: its own host, or a
+ * header on the service's hosts. Either routes to the `<name>-preview` Service (the new version until promotion).
+ */
+export class PreviewRoute {
+  /** A host of its own (e.g. `IngressHost.subdomain('preview')`), with its own listener and certificate. */
+  public static host(host: IngressHost): PreviewRoute {
+    return new PreviewRoute({ kind: 'host', host });
+  }
+  /**
+   * Requests to the service's hosts carrying `header: value` (Gateway API only: an HTTPRoute rule that matches the
+   * header before the service's own rule).
+   * @param header @default 'x-preview'
+   * @param value @default 'true'
+   */
+  public static header(header = 'x-preview', value = 'true'): PreviewRoute {
+    return new PreviewRoute({ kind: 'header', header, value });
+  }
+  private constructor(
+    public readonly spec:
+      | { readonly kind: 'host'; readonly host: IngressHost }
+      | { readonly kind: 'header'; readonly header: string; readonly value: string },
+  ) {}
+}

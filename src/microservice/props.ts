@@ -49,6 +49,12 @@ export interface ServicePortSpec {
   readonly servicePort?: number;
   /** @default 'TCP' */
   readonly protocol?: 'TCP' | 'UDP';
+  /**
+   * What the port speaks: `grpc` (HTTP/2 without TLS) is exposed through a GRPCRoute, and the Service port says so
+   * (`appProtocol: kubernetes.io/h2c`) so that proxies open HTTP/2 connections to it.
+   * @default - 'grpc' when the name is `grpc` or starts with `grpc-`, else 'http'
+   */
+  readonly appProtocol?: 'http' | 'grpc';
 }
 
 /** Requests and limits; unset values come from `profile.resources`. */
@@ -143,18 +149,39 @@ export interface ServiceOptions {
   readonly annotations?: Readonly<Record<string, string>>;
 }
 
-/** The Ingress (`<name>`), routed to the Service. TLS when the profile has a `tlsIssuer`. */
+/**
+ * How the service is reached from outside the cluster, through the environment's traffic layer (`profile.traffic`):
+ * with Gateway API an HTTPRoute `<name>` (a GRPCRoute for a gRPC port) bound to the environment's Gateway, one
+ * HTTPS listener per host; with Ingress an Ingress `<name>`. TLS wherever the profile has a `tlsIssuer`.
+ */
 export interface IngressOptions {
   readonly hosts: readonly IngressHost[];
   /** Service port (by name) traffic goes to. @default - the main (first) port */
   readonly port?: string;
-  /** @default profile.ingress.className */
+  /**
+   * IngressClass of the Ingress (Ingress traffic layer only).
+   * @deprecated the traffic layer names the class (`TrafficLayer.ingress({ className })`); refused under Gateway API
+   * @default - the traffic layer's class
+   */
   readonly className?: string;
-  /** Redirect HTTP to HTTPS (only with TLS). @default true */
+  /**
+   * Redirect HTTP to HTTPS (with TLS). Under Gateway API plain HTTP always only redirects (the Gateway's HTTP
+   * listener), so `false` is refused there.
+   * @default true
+   */
   readonly sslRedirect?: boolean;
-  /** nginx `limit-rps`: requests per second per client IP. @default - no limit */
+  /**
+   * Requests per second the service accepts through the traffic layer. Gateway API (Envoy Gateway): a
+   * BackendTrafficPolicy `<name>` with a local rate limit on the service's routes, per Envoy replica (requests
+   * beyond it get 429). Ingress (nginx): `limit-rps`, per client IP.
+   * @default - no limit
+   */
   readonly rateLimitRps?: number;
-  /** Extra annotations (they win over the generated ones). @default {} */
+  /**
+   * Extra annotations on the Ingress (Ingress traffic layer only; they win over the generated ones).
+   * @deprecated write settings as typed options; refused under Gateway API, where no annotation configures routes
+   * @default {}
+   */
   readonly annotations?: Readonly<Record<string, string>>;
 }
 

@@ -20,6 +20,7 @@ import {
 } from './props';
 import { AutoscalingOptions, DisruptionBudgetOptions, PodsMetric, ScalingRules, VerticalAutoscalingOptions, VpaMode } from './scaling';
 import { AnalysisOptions, DEFAULT_CANARY_STEPS, RolloutStrategy } from './strategy';
+import { appProtocolOf, CanaryRouting, canaryRouting, ResolvedExposure, resolveExposure } from './exposure-resolve';
 
 /** Where an error is reported: the construct, or a construct path. */
 export type ErrorScope = IConstruct | string;
@@ -36,10 +37,11 @@ const INT_OR_PERCENT = /^[0-9]+%$/;
 const DURATION = /^[0-9]+(s|m|h)$/;
 const LABEL_SAFE_TAG = /^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
 
-/** A port with its Service port and protocol defaulted. */
+/** A port with its Service port, protocol and application protocol defaulted. */
 export interface ResolvedPort extends ServicePortSpec {
   readonly servicePort: number;
   readonly protocol: 'TCP' | 'UDP';
+  readonly appProtocol: 'http' | 'grpc';
 }
 
 /** The metrics endpoint, when metrics are enabled. */
@@ -105,6 +107,10 @@ export interface ResolvedMicroservice {
   readonly disruptionBudget: DisruptionBudgetOptions;
   readonly verticalAutoscaling?: ResolvedVpa;
   readonly topologySpread: boolean;
+  /** How the service is reached from outside (`ingress`), on the environment's traffic layer. */
+  readonly exposure?: ResolvedExposure;
+  /** How a canary splits traffic: route weights through the traffic layer, or replicas (undefined). */
+  readonly canaryRouting: CanaryRouting;
 }
 
 /** Resolves and checks the props of a MicroserviceDeployment against `profile`, in the order a user reads them. */
@@ -157,8 +163,9 @@ export function resolveMicroservice(scope: ErrorScope, props: MicroserviceDeploy
   const disruptionBudget = resolveDisruptionBudget(scope, props.disruptionBudget, minReplicas);
   const verticalAutoscaling = props.verticalAutoscaling ? resolveVpa(scope, props.verticalAutoscaling, autoscaling) : undefined;
 
-  // --- strategy -------------------------------------------------------------------------------------------------
+  // --- strategy and exposure -----------------------------------------------------------------------------------
   validateStrategy(scope, strategy, { hasIngress: props.ingress !== undefined, ports, metrics });
+  const exposure = resolveExposure(scope, props.ingress, ports, strategy, profile);
 
   return {
     profile,
@@ -181,6 +188,8 @@ export function resolveMicroservice(scope: ErrorScope, props: MicroserviceDeploy
     disruptionBudget,
     verticalAutoscaling,
     topologySpread: props.topologySpread ?? (profile.highAvailability || maxReplicas > 1),
+    ...(exposure ? { exposure } : {}),
+    canaryRouting: canaryRouting(scope, strategy, exposure, profile),
   };
 }
 
@@ -209,7 +218,8 @@ export function resolvePorts(scope: ErrorScope, field: string, ports: readonly S
     names.add(p.name);
     numbers.add(p.port);
     servicePorts.add(servicePort);
-    return { ...p, servicePort, protocol: p.protocol ?? 'TCP' };
+    if (p.appProtocol !== undefined && p.appProtocol !== 'http' && p.appProtocol !== 'grpc') fail(scope, `${f}.appProtocol`, p.appProtocol, 'must be "http" or "grpc"');
+    return { ...p, servicePort, protocol: p.protocol ?? 'TCP', appProtocol: appProtocolOf(p) };
   });
 }
 
@@ -435,9 +445,6 @@ export function validateStrategy(
         fail(scope, `strategy.steps[${i}]`, 'analysis', 'an analysis step queries the HTTP metrics of the service: enable `metrics` with httpMetrics');
       }
     });
-    if (o.nginxTrafficRouting === true && !service.hasIngress) {
-      fail(scope, 'strategy.nginxTrafficRouting', true, 'nginx traffic routing splits traffic at the service\'s Ingress: set `ingress`');
-    }
     if (ports.length === 0) fail(scope, 'strategy', 'canary', 'a canary needs stable and canary Services: declare `ports`');
     return;
   }

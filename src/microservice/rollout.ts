@@ -14,9 +14,12 @@ import {
 } from './props';
 import { ResolvedMicroservice } from './resolve';
 import { AnalysisOptions, CanaryStep, DEFAULT_CANARY_STEPS } from './strategy';
+import { GATEWAY_API_PLUGIN_NAME, trafficRouterFeature } from '../addons/catalog/argo-rollouts';
+import { requireAddOn } from '../addons/requirements';
+import { serviceRoutes } from './routes';
 
 /** The Deployment (rolling update) or Rollout (canary, blue-green) with construct id `Resource`. */
-export function addWorkload(scope: Construct, r: ResolvedMicroservice, template: PodTemplateSpec, hasIngress: boolean): void {
+export function addWorkload(scope: Construct, r: ResolvedMicroservice, template: PodTemplateSpec): void {
   const metadata = { name: r.name, namespace: r.namespace, labels: { ...r.labels } };
   const selector = { matchLabels: { ...r.podSelector } };
   const replicas = r.replicas;
@@ -47,13 +50,12 @@ export function addWorkload(scope: Construct, r: ResolvedMicroservice, template:
   if (o.kind === 'canary') {
     const steps = o.steps ?? DEFAULT_CANARY_STEPS;
     needsAnalysis = steps.some((s) => s.step.kind === 'analysis');
-    const routing = o.nginxTrafficRouting ?? hasIngress;
     strategy = {
       canary: {
         stableService: r.name,
         canaryService: `${r.name}-canary`,
         steps: steps.map((s) => renderStep(s, analysisRef)),
-        ...(routing ? { trafficRouting: { nginx: { stableIngress: r.name } } } : {}),
+        ...(trafficRouting(scope, r) ?? {}),
       },
     };
   } else {
@@ -82,6 +84,26 @@ export function addWorkload(scope: Construct, r: ResolvedMicroservice, template:
     },
   });
   if (needsAnalysis) addAnalysisTemplate(scope, r, o.analysis ?? {});
+}
+
+/**
+ * The canary's traffic routing: Gateway API through Argo Rollouts' plugin (the service's routes, whose stable and
+ * canary backend weights it sets; the argo-rollouts add-on must load the plugin), or the nginx stable Ingress.
+ */
+function trafficRouting(scope: Construct, r: ResolvedMicroservice): Record<string, unknown> | undefined {
+  if (r.canaryRouting === 'nginx') return { trafficRouting: { nginx: { stableIngress: r.name } } };
+  if (r.canaryRouting !== 'gatewayApi' || !r.exposure) return undefined;
+  const feature = trafficRouterFeature(GATEWAY_API_PLUGIN_NAME);
+  requireAddOn(scope, 'argo-rollouts', 'a canary with traffic routing on Gateway API (strategy.trafficRouting)', (a) => (a.hasFeature(feature)
+    ? undefined
+    : `with Argo Rollouts' Gateway API plugin: AddOn.argoRollouts({ trafficRouterPlugins: [TrafficRouterPlugin.gatewayApi()] }) (or set strategy.trafficRouting to false to split by replicas)`));
+  const routes = serviceRoutes(r.name, r.exposure);
+  const list = routes.names.map((name) => ({ name }));
+  return {
+    trafficRouting: {
+      plugins: { [GATEWAY_API_PLUGIN_NAME]: { namespace: r.namespace, ...(routes.kind === 'GRPCRoute' ? { grpcRoutes: list } : { httpRoutes: list }) } },
+    },
+  };
 }
 
 /** Error rate and p95 latency of the new version (its pods only), queried from Prometheus while the rollout progresses. */

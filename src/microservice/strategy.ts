@@ -1,4 +1,5 @@
 /** How new versions replace old ones: a Deployment rolling update, or an Argo Rollouts canary / blue-green. */
+import type { PreviewRoute } from './networking';
 
 /** Prometheus analysis run by Argo Rollouts before promoting a canary or a preview. */
 export interface AnalysisOptions {
@@ -21,7 +22,11 @@ export interface AnalysisOptions {
 
 /** One step of a canary rollout. */
 export class CanaryStep {
-  /** Send `percent` of traffic (or of replicas, without traffic routing) to the canary. */
+  /**
+   * Send `percent` of the requests to the canary: with traffic routing (an exposed service) the route's weights
+   * (Gateway API: the HTTPRoute's backend weights, set by Argo Rollouts' Gateway API plugin); without it, that share
+   * of the replicas.
+   */
   public static setWeight(percent: number): CanaryStep {
     return new CanaryStep({ kind: 'setWeight', weight: percent });
   }
@@ -61,8 +66,16 @@ export interface CanaryOptions {
   /** @default DEFAULT_CANARY_STEPS */
   readonly steps?: readonly CanaryStep[];
   /**
-   * Split traffic at the nginx ingress (`trafficRouting.nginx.stableIngress`); needs `ingress`.
-   * @default - true when the service has an ingress
+   * Split the exposed service's requests by weight: Gateway API through Argo Rollouts' Gateway API plugin
+   * (`trafficRouting.plugins["argoproj-labs/gatewayAPI"]`, which the argo-rollouts add-on must load:
+   * `TrafficRouterPlugin.gatewayApi()`), Ingress (nginx) through `trafficRouting.nginx`. Needs `ingress`.
+   * @default - true when the service is exposed (`ingress`)
+   */
+  readonly trafficRouting?: boolean;
+  /**
+   * Split traffic at the nginx ingress.
+   * @deprecated use `trafficRouting` (the same switch, for every traffic layer)
+   * @default - trafficRouting
    */
   readonly nginxTrafficRouting?: boolean;
   /** @default - the defaults of {@link AnalysisOptions} */
@@ -80,6 +93,12 @@ export interface BlueGreenOptions {
   readonly scaleDownDelaySeconds?: number;
   /** Service port (by name) the preview Service exposes. @default - the main (first) port */
   readonly previewPort?: string;
+  /**
+   * Reach the preview from outside for pre-promotion checks (needs `ingress`): its own host, or a header on the
+   * service's hosts (Gateway API).
+   * @default - the preview is reachable inside the cluster only (the `<name>-preview` Service)
+   */
+  readonly preview?: PreviewRoute;
   /** @default - the defaults of {@link AnalysisOptions} */
   readonly analysis?: AnalysisOptions;
 }

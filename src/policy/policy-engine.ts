@@ -10,6 +10,7 @@ import { SECRET_CHECKS } from './secret-checks';
 import { NETWORK_CHECKS, PSA_ENFORCE_LABEL, PSS_EXEMPTION_REASON_ANNOTATION } from './network-checks';
 import { POD_SECURITY_CHECKS } from './pod-security-checks';
 import { REFERENCE_CHECKS } from './reference-checks';
+import { ROUTE_CHECKS } from './route-checks';
 import { PolicyIndex, annotationsOf, labelsOf, nameOf, namespaceOf } from './policy-index';
 import { PolicyCheck, PolicyContext, PolicyFinding, PolicySeverity } from './types';
 
@@ -26,6 +27,7 @@ export const POLICY_CHECKS: readonly PolicyCheck[] = [
   ...CONTAINER_CHECKS,
   ...AVAILABILITY_CHECKS,
   ...NETWORK_CHECKS,
+  ...ROUTE_CHECKS,
   ...ACCESS_CHECKS,
   ...SECRET_CHECKS,
   ...ESCALATION_CHECKS,

@@ -11,6 +11,9 @@ import { addNamespaceGuardrails, LABEL_ENVIRONMENT, LABEL_PLAN, podSecurityLabel
 import { InputProblem, Plan, QuotaOverrides } from './plan';
 import { addAppProject, addCiDeployer, addOwnerBindings, DEFAULT_ARGOCD_NAMESPACE, TENANT_CLUSTER_ROLES } from './tenant-access';
 import { addTenantNetworkPolicies } from './tenant-network';
+import { trafficOf } from '../core/traffic-layer';
+import { EnvironmentGateway } from '../traffic/environment-gateway';
+import { hostnameProblem, isWithin } from '../traffic/hostnames';
 import {
   displayNameProblem, groupProblem, labelValueFieldProblem, repoProblem, sharedServiceProblem, TENANT_NAMESPACE_PREFIX, tenantIdProblem,
 } from './validation';
@@ -88,6 +91,15 @@ export interface TenantNamespaceProps {
   /** Namespace of Argo CD, where the AppProject goes. @default DEFAULT_ARGOCD_NAMESPACE */
   readonly argocdNamespace?: string;
   /**
+   * Host names the tenant serves (its custom domains, or its own subdomain of the environment's domain
+   * `<id>.<domain>` and names below it; a leading `*.` wildcard allowed). Each gets an HTTPS listener on the
+   * environment's Gateway (`https.<host>`, certificate `tls.<host>` from cert-manager) that admits routes of the
+   * tenant's namespace only; no other tenant and no platform service may claim an overlapping name. Needs the
+   * Gateway API traffic layer.
+   * @default - none
+   */
+  readonly hostnames?: readonly string[];
+  /**
    * The input file entry these props came from (set by `loadTenants`): a problem the construct finds in a prop
    * is then reported at the file's line and field (`tenants.yaml:7:18: tenants[0].displayName: ...`).
    * @default - problems name the construct path
@@ -160,6 +172,8 @@ export class TenantNamespace extends Construct implements IWorkload {
   public readonly namespace: string;
   public readonly podSelector: Readonly<Record<string, string>> = {};
   public readonly clientPorts: readonly WorkloadPort[] = [];
+  /** Host names the tenant serves on the environment's Gateway (its listeners admit the tenant's routes only). */
+  public readonly hostnames: readonly string[];
 
   public constructor(scope: Construct, id: string, props: TenantNamespaceProps) {
     super(scope, uniqueId(scope, id));
@@ -234,6 +248,8 @@ export class TenantNamespace extends Construct implements IWorkload {
     TenantNamespace.tenantsOf(this).push(this);
 
     addTenantNetworkPolicies(this, profile, labels, this.metricsPorts, props.sharedServices ?? []);
+    this.hostnames = props.hostnames ?? [];
+    this.hostnames.forEach((host, j) => this.claimHostname(props.source, `hostnames[${j}]`, host, origin(`hostnames[${j}]`)));
     addOwnerBindings(this, ns, labels, props.owners);
     if (props.ciDeployer ?? true) addCiDeployer(this, ns, labels, profile);
     addAppProject(this, {
@@ -246,6 +262,28 @@ export class TenantNamespace extends Construct implements IWorkload {
       namespace: ns,
       origins: Object.fromEntries([['spec.description', origin('displayName')], ['spec.sourceRepos', origin('sourceRepos')]].filter((e): e is [string, string] => e[1] !== undefined)),
     });
+  }
+
+  /**
+   * Claims `host` for the tenant on the environment's Gateway: a listener that admits routes of the tenant's
+   * namespace only. Names under the environment's own domain are the platform's, except the tenant's subdomain.
+   */
+  private claimHostname(source: TenantSource | undefined, field: string, host: string, origin: string | undefined): void {
+    const profile = EnvironmentChart.of(this).profile;
+    const problem = hostnameProblem(host, true);
+    if (problem) this.fail(source, field, host, problem);
+    const own = `${this.tenant}.${profile.domain}`;
+    if (isWithin(host, profile.domain) && !isWithin(host, own)) {
+      this.fail(source, field, host, `is under the platform's domain ${profile.domain} (environment ${profile.name}); a tenant may claim there only its own subdomain ${own} and names below it, or domains of its own`);
+    }
+    const traffic = trafficOf(profile);
+    if (traffic.kind !== 'gatewayApi') {
+      this.fail(source, field, host, `is bound on the environment's Gateway, and environment ${profile.name} keeps Ingress (profile.traffic, class "${traffic.className}"): remove the tenant's hostnames there, or move the environment to TrafficLayer.gatewayApi()`);
+    }
+    EnvironmentGateway.of(this, field).claim(
+      { host, namespace: this.namespaceName, owner: origin ?? `${this.node.path} ${field}`, tenant: this.tenant },
+      (allowed) => this.fail(source, field, host, allowed),
+    );
   }
 
   /** Fails for a prop: at its place in the input file when the props came from one, else at the construct path. */

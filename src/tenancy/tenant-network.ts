@@ -4,6 +4,7 @@ import { Construct } from 'constructs';
 import { IntOrString, NetworkPolicyEgressRule, NetworkPolicyPort } from '../../imports/k8s';
 import { Connection, ConnectionGraph, IWorkload, peerOf, WorkloadRef } from '../core/connections';
 import { EnvironmentProfile } from '../core/environment-profile';
+import { clusterServicesOf } from '../core/cluster-services';
 import { LABEL_NAME } from '../core/labels';
 import { addNetworkPolicy, namespacePeer } from './guardrails';
 import type { SharedService } from './tenant-namespace';
@@ -27,10 +28,17 @@ export function addTenantNetworkPolicies(
     ingress: [{ from: [{ podSelector: {} }] }],
     egress: [{ to: [{ podSelector: {} }] }],
   });
+  // What forwards outside traffic: the Gateway's proxies (the tenant's routes bind its listeners), or the ingress controller.
+  const forwarder = clusterServicesOf(profile).ingressController;
   addNetworkPolicy(tenant, ns, 'allow-from-ingress-controller', labels, {
     podSelector: {},
     policyTypes: ['Ingress'],
-    ingress: [{ from: [namespacePeer(profile.ingress.controllerNamespace)] }],
+    ingress: [{
+      from: [{
+        ...namespacePeer(forwarder.namespace),
+        ...(Object.keys(forwarder.podLabels).length > 0 ? { podSelector: { matchLabels: { ...forwarder.podLabels } } } : {}),
+      }],
+    }],
   });
   addNetworkPolicy(tenant, ns, 'allow-monitoring-scrape', labels, {
     podSelector: {},

@@ -56,6 +56,10 @@ export const TENANT_EDIT_RULES: readonly PolicyRule[] = [
   // The platform's own kinds, which the built-in roles grant only where their operators aggregate them.
   { apiGroups: ['argoproj.io'], resources: ['analysisruns', 'analysistemplates', 'experiments', 'rollouts', 'rollouts/scale'], verbs: WRITE },
   { apiGroups: ['external-secrets.io'], resources: ['externalsecrets'], verbs: WRITE },
+  // Routes binding the tenant's listeners on the environment's Gateway (which admit only the tenant's namespace);
+  // never Gateways or ReferenceGrants.
+  { apiGroups: ['gateway.networking.k8s.io'], resources: ['grpcroutes', 'httproutes'], verbs: WRITE },
+  { apiGroups: ['gateway.networking.k8s.io'], resources: ['grpcroutes/status', 'httproutes/status'], verbs: READ },
 ];
 
 /** Added to both roles where the environment runs prometheus-operator. */

@@ -7,6 +7,7 @@ import { PlatformConfigError } from '../core/errors';
 import { InputDocument, InputYamlOptions, parseInputDocument, readInputDocument } from '../synth/input-yaml';
 import type { SharedService, SharedServicePort, TenantDefinition } from './tenant-namespace';
 import { InputProblem, Plan, QUOTA_KEYS, QuotaOverrides } from './plan';
+import { hostnameProblem, hostsOverlap } from '../traffic/hostnames';
 import {
   displayNameProblem, groupProblem, labelValueFieldProblem, repoProblem, sharedServiceProblem, tenantIdProblem,
 } from './validation';
@@ -24,7 +25,7 @@ export interface LoadTenantsOptions {
 
 const DEFAULT_FILE = 'tenants.yaml';
 const TOP_KEYS = ['sharedServices', 'tenants'];
-const TENANT_KEYS = ['id', 'displayName', 'plan', 'owners', 'environments', 'sourceRepos', 'costCenter', 'sharedServices', 'overrides'];
+const TENANT_KEYS = ['id', 'displayName', 'plan', 'owners', 'environments', 'sourceRepos', 'costCenter', 'sharedServices', 'hostnames', 'overrides'];
 const OWNER_KEYS = ['admin', 'edit', 'view'];
 const OVERRIDE_KEYS = ['quota'];
 const SERVICE_KEYS = ['namespace', 'workload', 'podSelector', 'ports'];
@@ -117,6 +118,8 @@ function tenantsOf(input: InputDocument, options: LoadTenantsOptions): TenantDef
 
   const entries = list(root.tenants, 'tenants', bad);
   const seen = new Map<string, number>();
+  // Host names claimed so far, with where: a name (or an overlapping wildcard) belongs to one tenant.
+  const claimed: { host: string; tenant: string; field: string }[] = [];
   const planNames = Object.keys(options.plans).sort().join(', ');
   const envNames = options.environments.join(', ');
   return entries.map((raw, i): TenantDefinition => {
@@ -174,6 +177,22 @@ function tenantsOf(input: InputDocument, options: LoadTenantsOptions): TenantDef
       return s;
     });
 
+    const hostnames = t.hostnames === undefined ? [] : list(t.hostnames, `${at}.hostnames`, bad).map((h, j) => {
+      const field = `${at}.hostnames[${j}]`;
+      text(field, h);
+      const problem = hostnameProblem(h, true);
+      if (problem) bad(field, h, problem);
+      const host = h as string;
+      const other = claimed.find((c) => hostsOverlap(c.host, host));
+      if (other) {
+        bad(field, host, other.tenant === id
+          ? `is listed twice (also ${other.field}${other.host === host ? '' : `, "${other.host}"`})`
+          : `${other.host === host ? 'is' : `overlaps "${other.host}", which is`} already claimed by tenant ${other.tenant} (${other.field}); a host name belongs to one tenant`);
+      }
+      claimed.push({ host, tenant: id, field });
+      return host;
+    });
+
     let quotaOverrides: QuotaOverrides | undefined;
     if (t.overrides !== undefined) {
       const ov = mapping(t.overrides, `${at}.overrides`, bad, 'must be a mapping { quota: {...} }');
@@ -195,6 +214,7 @@ function tenantsOf(input: InputDocument, options: LoadTenantsOptions): TenantDef
       sourceRepos: repos as string[],
       ...(t.costCenter !== undefined ? { costCenter: t.costCenter as string } : {}),
       sharedServices: entitled,
+      ...(hostnames.length > 0 ? { hostnames } : {}),
       // The construct reports problems of these fields at their line in the file, not at its own path.
       source: { entry: at, locate: input.locate },
     };

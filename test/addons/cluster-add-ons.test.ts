@@ -4,7 +4,7 @@ import {
   TlsIssuer, VaultAuth, VeleroCredentials,
 } from '../../src';
 import { evaluatePolicies } from '../../src/policy';
-import { development, production, synthEnv } from '../helpers';
+import { development, production, synthEnv, withIngress } from '../helpers';
 
 const DIGEST = `sha256:${'a'.repeat(64)}`;
 
@@ -25,13 +25,13 @@ describe('the add-ons\' namespaces', () => {
     expect(ns('velero').metadata.annotations['platform.io/pss-exemption-reason']).toBe(
       "Velero's node agent (file-system backups) mounts the kubelet's pod volumes from the node (hostPath /var/lib/kubelet/pods) and reads them as root",
     );
-    for (const name of ['cert-manager', 'external-secrets', 'ingress-nginx', 'argo-rollouts', 'keda', 'strimzi', 'velero']) {
+    for (const name of ['cert-manager', 'external-secrets', 'envoy-gateway-system', 'argo-rollouts', 'keda', 'strimzi', 'velero']) {
       expect(env.all('ResourceQuota').some((q) => q.metadata.namespace === name), name).toBe(true);
       expect(env.find('NetworkPolicy', 'default-deny-all', name).spec).toEqual({ podSelector: {}, policyTypes: ['Ingress', 'Egress'] });
       expect(env.find('NetworkPolicy', 'add-on-baseline', name).spec.egress).toEqual([{ to: [{ ipBlock: { cidr: '0.0.0.0/0' } }], ports: [{ protocol: 'TCP', port: 443 }, { protocol: 'TCP', port: 6443 }] }]);
     }
-    // The LoadBalancer Service of the ingress controller needs node ports the platform plan does not grant.
-    expect(env.all('ResourceQuota').find((q) => q.metadata.namespace === 'ingress-nginx')!.spec.hard).toMatchObject({ 'services.nodeports': 2, 'services.loadbalancers': 1 });
+    // The LoadBalancer Service of the Gateway's Envoy proxies needs node ports the platform plan does not grant.
+    expect(env.all('ResourceQuota').find((q) => q.metadata.namespace === 'envoy-gateway-system')!.spec.hard).toMatchObject({ 'services.nodeports': 2, 'services.loadbalancers': 1 });
   });
 
   it('GIVEN Velero without the node agent THEN its namespace enforces restricted', () => {
@@ -55,7 +55,7 @@ describe('the add-ons\' namespaces', () => {
 describe('the cluster configuration the platform refers to', () => {
   it('GIVEN ACME issuers with HTTP-01 and DNS-01 solvers THEN ClusterIssuers are emitted with them, in _cluster-config', () => {
     const profile = {
-      ...production,
+      ...withIngress(production),
       addOns: [AddOn.certManager({
         issuers: [
           TlsIssuer.letsEncrypt('letsencrypt-prod', { email: 'ops@example.com', solver: AcmeSolver.http01Ingress() }),
@@ -80,16 +80,58 @@ describe('the cluster configuration the platform refers to', () => {
     ]);
   });
 
-  it('GIVEN a TLS Ingress issued through HTTP-01 THEN its namespace admits the ingress controller to cert-manager\'s solver pods', () => {
+  it('GIVEN a Gateway whose certificates are issued through HTTP-01 THEN the Gateway\'s namespace admits its Envoy proxies to cert-manager\'s solver pods', () => {
     const env = withAddOns(production, (chart) => new MicroserviceDeployment(chart, 'web', {
+      name: 'web', namespace: 'frontend', image: ImageReference.fromDigest('ghcr.io/acme/web', DIGEST, '1.0.0'), ports: [{ name: 'http', port: 8080 }],
+      ingress: { hosts: [IngressHost.apex([{ path: '/' }])] },
+    }));
+    expect(env.find('ClusterIssuer', 'letsencrypt-prod').spec.acme.solvers).toEqual([
+      { http01: { gatewayHTTPRoute: { parentRefs: [{ name: 'public', namespace: 'gateway', kind: 'Gateway', sectionName: 'http' }] } } },
+    ]);
+    expect(env.find('NetworkPolicy', 'acme-http01-solver', 'gateway').spec).toEqual({
+      podSelector: { matchLabels: { 'acme.cert-manager.io/http01-solver': 'true' } },
+      policyTypes: ['Ingress'],
+      ingress: [{
+        from: [{
+          namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'envoy-gateway-system' } },
+          podSelector: { matchLabels: {
+            'app.kubernetes.io/name': 'envoy', 'app.kubernetes.io/component': 'proxy', 'app.kubernetes.io/managed-by': 'envoy-gateway',
+            'gateway.envoyproxy.io/owning-gateway-name': 'public', 'gateway.envoyproxy.io/owning-gateway-namespace': 'gateway',
+          } },
+        }],
+        ports: [{ protocol: 'TCP', port: 8089 }],
+      }],
+    });
+    expect(env.all('NetworkPolicy').filter((n) => n.metadata.name === 'acme-http01-solver').map((n) => n.metadata.namespace)).toEqual(['gateway']);
+  });
+
+  it('GIVEN a TLS Ingress issued through HTTP-01 THEN its namespace admits the ingress controller to cert-manager\'s solver pods', () => {
+    const profile = {
+      ...withIngress(production),
+      addOns: [AddOn.certManager({ issuers: [TlsIssuer.letsEncrypt('letsencrypt-prod', { email: 'ops@example.com', solver: AcmeSolver.http01Ingress() })] }), AddOn.externalSecrets(), AddOn.ingressNginx()],
+    };
+    const env = withAddOns(profile, (chart) => new MicroserviceDeployment(chart, 'web', {
       name: 'web', namespace: 'frontend', image: ImageReference.fromDigest('ghcr.io/acme/web', DIGEST, '1.0.0'), ports: [{ name: 'http', port: 8080 }],
       ingress: { hosts: [IngressHost.apex([{ path: '/' }])] },
     }));
     expect(env.find('NetworkPolicy', 'acme-http01-solver', 'frontend').spec).toEqual({
       podSelector: { matchLabels: { 'acme.cert-manager.io/http01-solver': 'true' } },
       policyTypes: ['Ingress'],
-      ingress: [{ from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ingress-nginx' } } }], ports: [{ protocol: 'TCP', port: 8089 }] }],
+      ingress: [{
+        from: [{
+          namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ingress-nginx' } },
+          podSelector: { matchLabels: { 'app.kubernetes.io/name': 'ingress-nginx', 'app.kubernetes.io/component': 'controller' } },
+        }],
+        ports: [{ protocol: 'TCP', port: 8089 }],
+      }],
     });
+  });
+
+  it('GIVEN AcmeSolver.http01Ingress() without a class under Gateway API THEN synth fails naming the Gateway solver', () => {
+    const profile = { ...production, addOns: [AddOn.certManager({ issuers: [TlsIssuer.letsEncrypt('le', { email: 'ops@example.com', solver: AcmeSolver.http01Ingress() })] })] };
+    expect(() => withAddOns(profile)).toThrow(
+      'production/add-ons/cert-manager: issuers[le].solver: got "AcmeSolver.http01Ingress()"; names no IngressClass and the environment\'s traffic layer is Gateway API: use AcmeSolver.http01Gateway() (cert-manager answers challenges through the environment\'s Gateway), or name the class',
+    );
   });
 
   it('GIVEN secret stores of each provider THEN ClusterSecretStores carry provider and auth', () => {
@@ -129,9 +171,9 @@ describe('the cluster configuration the platform refers to', () => {
 });
 
 describe('add-ons that disagree with the profile', () => {
-  it('GIVEN the ingress add-on in another namespace than profile.ingress.controllerNamespace THEN synth fails naming both', () => {
-    expect(() => withAddOns({ ...production, addOns: [AddOn.ingressNginx({ namespace: 'ingress' })] })).toThrow(
-      'production/add-ons: profile.ingress.controllerNamespace: got "ingress-nginx"; must be "ingress", the namespace of the ingress-nginx add-on serving ingress class "nginx" (exposed services admit that namespace)',
+  it('GIVEN the ingress add-on in another namespace than the Ingress traffic layer\'s controllerNamespace THEN synth fails naming both', () => {
+    expect(() => withAddOns({ ...withIngress(production), addOns: [AddOn.ingressNginx({ namespace: 'ingress' })] })).toThrow(
+      'production/add-ons: profile.traffic.controllerNamespace: got "ingress-nginx"; must be "ingress", the namespace of the ingress-nginx add-on serving ingress class "nginx" (exposed services admit that namespace)',
     );
   });
 
@@ -152,9 +194,10 @@ describe('add-ons that disagree with the profile', () => {
   });
 
   it('GIVEN a profile without addOns THEN the defaults apply, with Velero only where backups are on; Velero needs the destination', () => {
-    expect(resolveAddOns('x', { ...development, addOns: undefined }).addOns.map((a) => a.name)).toEqual(['cert-manager', 'external-secrets', 'ingress-nginx']);
+    expect(resolveAddOns('x', { ...development, addOns: undefined }).addOns.map((a) => a.name)).toEqual(['cert-manager', 'external-secrets', 'envoy-gateway']);
+    expect(resolveAddOns('x', { ...withIngress(development), addOns: undefined }).addOns.map((a) => a.name)).toEqual(['cert-manager', 'external-secrets', 'ingress-nginx']);
     const backedUp = { ...production, addOns: undefined, backups: { ...production.backups, destination: undefined } };
-    expect(resolveAddOns('x', backedUp).addOns.map((a) => a.name)).toEqual(['cert-manager', 'external-secrets', 'ingress-nginx', 'velero']);
+    expect(resolveAddOns('x', backedUp).addOns.map((a) => a.name)).toEqual(['cert-manager', 'external-secrets', 'envoy-gateway', 'velero']);
     expect(() => withAddOns(backedUp)).toThrow('production/add-ons/velero: profile.backups.destination: got undefined; must be s3://<bucket>[/<prefix>] or gs://<bucket>[/<prefix>] for Velero');
   });
 

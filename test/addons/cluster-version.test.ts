@@ -4,7 +4,7 @@ import * as path from 'path';
 import { App } from 'cdk8s';
 import { describe, expect, it } from 'vitest';
 import {
-  AddOn, DEFAULT_ADD_ONS, defaultPlugins, Engine, EnvironmentChart, EnvironmentOutput, EnvironmentProfile, PlatformNamespace, Profiles, StatefulDatastore, SynthError, synthesize, synthesizeToJson,
+  AddOn, DEFAULT_ADD_ONS, TrafficLayer, defaultPlugins, Engine, EnvironmentChart, EnvironmentOutput, EnvironmentProfile, PlatformNamespace, Profiles, StatefulDatastore, SynthError, synthesize, synthesizeToJson,
 } from '../../src';
 import { clusterVersionProblems } from '../../src/addons/cluster-version';
 import { addOnReadmeLines } from '../../src/addons/readme';
@@ -97,7 +97,10 @@ describe('the cluster\'s Kubernetes version against the add-ons\' charts (profil
     const lines = addOnReadmeLines('production', env.profile, addOnsOfOutput(env));
     expect(lines).toContain('| Add-on | Chart | Version | Kubernetes (chart `kubeVersion`) | Namespace | CRDs | Purpose |');
     expect(lines.find((l) => l.startsWith('| cloudnative-pg |'))).toBe('| cloudnative-pg | `https://cloudnative-pg.github.io/charts` cloudnative-pg | 0.29.0 | `>=1.29.0-0` | cnpg-system | yes, never pruned | the PostgreSQL operator (Cluster, Pooler, Backup, ScheduledBackup) |');
-    expect(lines.find((l) => l.startsWith('| ingress-nginx |'))).toContain('| unknown (no chart data) |');
+    expect(lines.find((l) => l.startsWith('| envoy-gateway |'))).toContain('| v1.9.0 | any (the chart states none) |');
+    // A chart without vendored data (ingress-nginx, where the environment keeps Ingress): its constraint is unknown.
+    const keepsIngress = shop({ ...withVersion('1.30'), traffic: TrafficLayer.ingress({ className: 'nginx', controllerNamespace: 'ingress-nginx' }) });
+    expect(addOnReadmeLines('production', keepsIngress.profile, addOnsOfOutput(keepsIngress)).find((l) => l.startsWith('| ingress-nginx |'))).toContain('| unknown (no chart data) |');
     expect(lines).toContain('- Kubernetes 1.30 (`profile.cluster.kubernetesVersion`), checked at synth against each add-on chart\'s `kubeVersion` (table above); the manifests use the Kubernetes 1.27 API, and none of the API versions removed up to 1.30');
     const undeclared = addOnReadmeLines('development', Profiles.development({ name: 'development', cluster: CLUSTER, domain: 'dev.example.com' }), { ...addOnsOfOutput(env), addOns: [] });
     expect(undeclared).toContain('- Kubernetes 1.27 (`profile.cluster.kubernetesVersion` not declared: the default, the API the manifests use); the manifests use the Kubernetes 1.27 API, and none of the API versions removed up to 1.27');

@@ -6,7 +6,7 @@ import {
   TrafficRouterPlugin,
 } from '../../src';
 import { planDeliveryGroups } from '../../src/gitops/delivery-group';
-import { development, production } from '../helpers';
+import { development, production, withIngress } from '../helpers';
 import { cleanup, deliverEnvironment } from './helpers';
 
 afterEach(cleanup);
@@ -48,7 +48,15 @@ describe('add-ons in the Argo CD entry point', () => {
     expect(app.spec.source.helm.valuesObject).toMatchObject({ crds: { enabled: true, keep: true }, global: { leaderElection: { namespace: 'cert-manager' } }, replicaCount: 2 });
     expect(app.spec.syncPolicy.automated).toEqual({ prune: false, selfHeal: true });
     expect(app.spec.syncPolicy.syncOptions).toEqual(['ServerSideApply=true', 'CreateNamespace=false', 'RespectIgnoreDifferences=true', 'ApplyOutOfSyncOnly=true']);
-    // ingress-nginx carries no CRD: pruned like any stateless group.
+    // Envoy Gateway installs the Gateway API and its policy CRDs: never pruned either, from its OCI registry.
+    const eg = d.find('argocd/production/apps', 'Application', 'production-addon-envoy-gateway');
+    expect(eg.metadata.annotations['argocd.argoproj.io/sync-options']).toBe('Prune=false,Delete=false');
+    expect(eg.spec.source).toMatchObject({ repoURL: 'docker.io/envoyproxy', chart: 'gateway-helm', targetRevision: 'v1.9.0', helm: { releaseName: 'envoy-gateway' } });
+    expect(eg.spec.source.helm.valuesObject).toMatchObject({ crds: { enabled: true }, deployment: { replicas: 2 } });
+  });
+
+  it('GIVEN a cluster that keeps Ingress THEN ingress-nginx, which carries no CRD, is pruned like any stateless group', () => {
+    const d = deliverEnvironment({ ...withIngress(production), addOns: [AddOn.certManager(), AddOn.ingressNginx()] });
     const nginx = d.find('argocd/production/apps', 'Application', 'production-addon-ingress-nginx');
     expect(nginx.metadata.annotations['argocd.argoproj.io/sync-options']).toBeUndefined();
     expect(nginx.spec.syncPolicy.automated).toEqual({ prune: true, selfHeal: true });
@@ -60,6 +68,13 @@ describe('add-ons in the Argo CD entry point', () => {
     expect(d.find('argocd/production/apps', 'Application', 'production-addon-argo-rollouts').spec.source.helm.valuesObject.controller.trafficRouterPlugins).toEqual([
       { name: 'argoproj-labs/gatewayAPI', location: 'https://github.com/argoproj-labs/rollouts-plugin-trafficrouter-gatewayapi/releases/download/v0.5.0/gatewayapi-plugin-linux-amd64', sha256: 'b'.repeat(64) },
     ]);
+    // Rights on Gateway API routes only: no other traffic provider's kinds.
+    expect(d.find('argocd/production/apps', 'Application', 'production-addon-argo-rollouts').spec.source.helm.valuesObject.providerRBAC).toEqual({
+      enabled: true,
+      providers: {
+        istio: false, smi: false, ambassador: false, awsLoadBalancerController: false, awsAppMesh: false, traefik: false, apisix: false, contour: false, glooPlatform: false, gatewayAPI: true,
+      },
+    });
     expect(d.find('production', 'NetworkPolicy', 'argo-rollouts').spec.egress).toContainEqual({ to: [{ ipBlock: { cidr: '0.0.0.0/0' } }], ports: [{ protocol: 'TCP', port: 443 }] });
   });
 
@@ -71,12 +86,12 @@ describe('add-ons in the Argo CD entry point', () => {
   it('GIVEN the add-ons THEN their AppProject allows only their repositories, namespaces and cluster kinds, and never Argo CD\'s own kinds', () => {
     const project = deliverEnvironment(production).find('argocd/production/apps', 'AppProject', 'production-add-ons');
     expect(project.spec.sourceRepos).toEqual([
-      'https://argoproj.github.io/argo-helm', 'https://charts.external-secrets.io', 'https://charts.jetstack.io', 'https://cloudnative-pg.github.io/charts',
-      'https://kedacore.github.io/charts', 'https://kubernetes.github.io/ingress-nginx', 'https://vmware-tanzu.github.io/helm-charts', 'quay.io/strimzi-helm',
+      'docker.io/envoyproxy', 'https://argoproj.github.io/argo-helm', 'https://charts.external-secrets.io', 'https://charts.jetstack.io', 'https://cloudnative-pg.github.io/charts',
+      'https://kedacore.github.io/charts', 'https://vmware-tanzu.github.io/helm-charts', 'quay.io/strimzi-helm',
     ]);
-    expect(project.spec.destinations.map((x: { namespace: string }) => x.namespace)).toEqual(['argo-rollouts', 'cert-manager', 'cnpg-system', 'external-secrets', 'ingress-nginx', 'keda', 'kube-system', 'strimzi', 'velero']);
+    expect(project.spec.destinations.map((x: { namespace: string }) => x.namespace)).toEqual(['argo-rollouts', 'cert-manager', 'cnpg-system', 'envoy-gateway-system', 'external-secrets', 'keda', 'kube-system', 'strimzi', 'velero']);
     expect(project.spec.clusterResourceWhitelist.map((k: { kind: string }) => k.kind)).toEqual([
-      'MutatingWebhookConfiguration', 'ValidatingWebhookConfiguration', 'CustomResourceDefinition', 'APIService', 'IngressClass', 'ClusterRole', 'ClusterRoleBinding',
+      'MutatingWebhookConfiguration', 'ValidatingAdmissionPolicy', 'ValidatingAdmissionPolicyBinding', 'ValidatingWebhookConfiguration', 'CustomResourceDefinition', 'APIService', 'ClusterRole', 'ClusterRoleBinding',
     ]);
     expect(project.spec.namespaceResourceBlacklist).toEqual([
       { group: 'argoproj.io', kind: 'AppProject' }, { group: 'argoproj.io', kind: 'Application' }, { group: 'argoproj.io', kind: 'ApplicationSet' },

@@ -46,8 +46,8 @@ describe('add-ons derived from what the environment uses (profile.addOns unset)'
   it('GIVEN a preset production with a CloudNativePG datastore and backups WHEN delivered with both tools THEN CloudNativePG is installed in wave 1 and its Barman Cloud plugin in wave 2, after cert-manager', () => {
     const { find, envs } = deliverEnvironment(PRODUCTION, shop, [DeliveryTool.argoCd(), DeliveryTool.flux()]);
     const wave = (name: string) => find('argocd/production/apps', 'Application', `production-addon-${name}`).metadata.annotations['argocd.argoproj.io/sync-wave'];
-    expect(['cert-manager', 'external-secrets', 'ingress-nginx', 'velero', 'cloudnative-pg', 'plugin-barman-cloud'].map((n) => [n, wave(n)])).toEqual([
-      ['cert-manager', '1'], ['external-secrets', '1'], ['ingress-nginx', '1'], ['velero', '1'], ['cloudnative-pg', '1'], ['plugin-barman-cloud', '2'],
+    expect(['cert-manager', 'external-secrets', 'envoy-gateway', 'velero', 'cloudnative-pg', 'plugin-barman-cloud'].map((n) => [n, wave(n)])).toEqual([
+      ['cert-manager', '1'], ['external-secrets', '1'], ['envoy-gateway', '1'], ['velero', '1'], ['cloudnative-pg', '1'], ['plugin-barman-cloud', '2'],
     ]);
     const cnpg = find('argocd/production/apps', 'Application', 'production-addon-cloudnative-pg');
     expect(cnpg.spec.source).toMatchObject({ repoURL: 'https://cloudnative-pg.github.io/charts', chart: 'cloudnative-pg', targetRevision: '0.29.0' });
@@ -68,14 +68,14 @@ describe('add-ons derived from what the environment uses (profile.addOns unset)'
   it('GIVEN backups off THEN CloudNativePG alone is derived: no plugin (no ObjectStore), no Velero', () => {
     const { resolved, problems } = names(DEVELOPMENT, shop);
     expect(problems).toEqual([]);
-    expect(resolved.addOns.map((a) => a.name)).toEqual(['cert-manager', 'external-secrets', 'ingress-nginx', 'cloudnative-pg']);
+    expect(resolved.addOns.map((a) => a.name)).toEqual(['cert-manager', 'external-secrets', 'envoy-gateway', 'cloudnative-pg']);
     expect([...resolved.reasons]).toEqual([['cloudnative-pg', ['Cluster', 'required by development/orders-db']]]);
   });
 
   it('GIVEN an explicit list without CloudNativePG THEN it is used as given and synth names the construct, the kind and the add-on', () => {
-    const { resolved, problems } = names({ ...PRODUCTION, addOns: [...DEFAULT_ADD_ONS, AddOn.velero()] }, shop);
+    const { resolved, problems } = names({ ...PRODUCTION, addOns: [...DEFAULT_ADD_ONS, AddOn.envoyGateway(), AddOn.velero()] }, shop);
     expect(resolved.derived).toBe(false);
-    expect(resolved.addOns.map((a) => a.name)).toEqual(['cert-manager', 'external-secrets', 'ingress-nginx', 'velero']);
+    expect(resolved.addOns.map((a) => a.name)).toEqual(['cert-manager', 'external-secrets', 'envoy-gateway', 'velero']);
     expect(problems).toEqual([
       'production/orders-db: Cluster needs the cloudnative-pg add-on; enable it in the profile\'s addOns',
       'production/orders-db: ObjectStore needs the plugin-barman-cloud add-on; enable it in the profile\'s addOns',
@@ -97,7 +97,7 @@ describe('add-ons derived from what the environment uses (profile.addOns unset)'
     expect(problems).toEqual([]);
     const apps = envs.find((e) => e.directory === 'argocd/development/apps')!.documents.map((d) => d.object);
     expect(apps.filter((o) => o.kind === 'Application' && o.metadata.name.includes('-addon-')).map((o) => o.metadata.name)).toEqual([
-      'development-addon-argo-rollouts', 'development-addon-cert-manager', 'development-addon-external-secrets', 'development-addon-ingress-nginx',
+      'development-addon-argo-rollouts', 'development-addon-cert-manager', 'development-addon-envoy-gateway', 'development-addon-external-secrets',
     ]);
     expect(delivery.addOns.resolved.reasons.get('argo-rollouts')).toEqual(['Rollout']);
     expect(addOnRequirementProblems(envs.find((e) => e.directory === 'development')!)).toEqual([]);
@@ -136,7 +136,7 @@ describe('add-ons derived from what the environment uses (profile.addOns unset)'
     const withDb = names(DEVELOPMENT, shop).resolved.addOns.map((a) => a.name);
     const without = names(DEVELOPMENT, () => undefined).resolved.addOns.map((a) => a.name);
     expect(withDb).toContain('cloudnative-pg');
-    expect(without).toEqual(['cert-manager', 'external-secrets', 'ingress-nginx']);
+    expect(without).toEqual(['cert-manager', 'external-secrets', 'envoy-gateway']);
   });
 
   it('GIVEN the environment chart THEN environmentAddOns returns one cached set', () => {

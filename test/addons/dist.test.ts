@@ -99,8 +99,8 @@ describe('dist/production', () => {
     expect(flows).toContain('| keda/keda-operator | monitoring/prometheus | 9090/TCP | ScaledObject backend/api-gateway; autoscaling.podsMetrics | admitted | keda/keda-operator | monitoring/prometheus |');
   });
 
-  it('GIVEN the profile\'s issuer, secret store and backup destination THEN the ClusterIssuer, ClusterSecretStore and BackupStorageLocation are in dist/', () => {
-    expect(fs.readdirSync(path.join(dist, 'production/_cluster-config'))).toEqual(['clusterissuer-letsencrypt-prod.yaml', 'clustersecretstore-vault-production.yaml']);
+  it('GIVEN the profile\'s issuer, secret store, Gateway class and backup destination THEN the ClusterIssuer, ClusterSecretStore, GatewayClass and BackupStorageLocation are in dist/', () => {
+    expect(fs.readdirSync(path.join(dist, 'production/_cluster-config'))).toEqual(['clusterissuer-letsencrypt-prod.yaml', 'clustersecretstore-vault-production.yaml', 'gatewayclass-eg.yaml']);
     const bsl = load(fs.readFileSync(path.join(dist, 'production/velero/backupstoragelocation-default.yaml'), 'utf8')) as Record<string, any>;
     expect(bsl.spec.objectStorage).toEqual({ bucket: 'platform-backups-production', prefix: 'velero/production' });
   });

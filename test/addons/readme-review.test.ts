@@ -18,7 +18,7 @@ describe('dist/<env>/README.md: the add-ons and the prerequisites', () => {
       '| Wave | What |',
       '| ---: | --- |',
       '| 0 | `_cluster`: the namespaces (Pod Security labels), cluster roles |',
-      '| 1 | add-ons: cert-manager v1.21.1, external-secrets 2.9.0, ingress-nginx 4.14.3, argo-rollouts 2.41.0, keda 2.20.2, cloudnative-pg 0.29.0, strimzi 1.2.0, velero 12.1.0 |',
+      '| 1 | add-ons: cert-manager v1.21.1, external-secrets 2.9.0, envoy-gateway v1.9.0, argo-rollouts 2.41.0, keda 2.20.2, cloudnative-pg 0.29.0, strimzi 1.2.0, velero 12.1.0 |',
       '| 2 | add-ons: plugin-barman-cloud 0.7.0 |',
       '| 3 | `_cluster-config` (ClusterIssuers, ClusterSecretStores, ...) and the add-ons\' namespaces (guard rails, Velero\'s locations) |',
       '| 4 | system and tenant namespaces |',
@@ -26,10 +26,10 @@ describe('dist/<env>/README.md: the add-ons and the prerequisites', () => {
       '| 6 | datastores |',
       '| 7 | services |',
     ].join('\n'));
-    expect(text).toContain('| ingress-nginx | `https://kubernetes.github.io/ingress-nginx` ingress-nginx | 4.14.3 (no chart data: values typed only) | unknown (no chart data) | ingress-nginx | no | the ingress controller serving the environment\'s Ingresses |');
+    expect(text).toContain('| envoy-gateway | `docker.io/envoyproxy` gateway-helm | v1.9.0 | any (the chart states none) | envoy-gateway-system | yes, never pruned | the Gateway API implementation: the environment\'s Gateway, its routes and traffic policies (rate limits, TLS) |');
     expect(text).toContain('- `velero`: Velero\'s node agent (file-system backups) mounts the kubelet\'s pod volumes from the node (hostPath /var/lib/kubelet/pods) and reads them as root');
     expect(text).toContain('- StorageClasses: `gp3-encrypted`');
-    expect(text).toContain('- Argo CD only: the OCI Helm repositories `quay.io/strimzi-helm` registered with `enableOCI: "true"`');
+    expect(text).toContain('- Argo CD only: the OCI Helm repositories `docker.io/envoyproxy`, `quay.io/strimzi-helm` registered with `enableOCI: "true"`');
     expect(text).toContain('- velero: the bucket s3://platform-backups-production and the IAM role arn:aws:iam::123456789012:role/production-velero allowed to read and write it and to create volume snapshots');
   });
 

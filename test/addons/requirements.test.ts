@@ -82,7 +82,8 @@ describe('every construct that emits a kind served by an add-on requires it', ()
       requireAddOn(c, 'argo-rollouts', 'weighted canary', (a) =>
         (a.hasFeature(trafficRouterFeature(GATEWAY_API_PLUGIN_NAME)) ? undefined : 'with the Gateway API traffic-router plugin (TrafficRouterPlugin.gatewayApi())'));
     };
-    expect(problems(production, needsPlugin)).toEqual([
+    const withoutPlugin = { ...production, addOns: [...(production.addOns ?? []).filter((a) => a.name !== 'argo-rollouts'), AddOn.argoRollouts()] };
+    expect(problems(withoutPlugin, needsPlugin)).toEqual([
       'production/canary-router: weighted canary needs the argo-rollouts add-on with the Gateway API traffic-router plugin (TrafficRouterPlugin.gatewayApi())',
     ]);
     const withPlugin = { ...production, addOns: [...(production.addOns ?? []).filter((a) => a.name !== 'argo-rollouts'), AddOn.argoRollouts({ trafficRouterPlugins: [TrafficRouterPlugin.gatewayApi()] })] };
@@ -112,14 +113,14 @@ describe('the kind table', () => {
       'plugin-barman-cloud': ['barmancloud.cnpg.io/ObjectStore'],
       'strimzi': ['kafka.strimzi.io/Kafka', 'kafka.strimzi.io/KafkaNodePool', 'kafka.strimzi.io/KafkaTopic', 'kafka.strimzi.io/KafkaUser'],
       'velero': ['velero.io/Backup', 'velero.io/BackupStorageLocation', 'velero.io/Restore', 'velero.io/Schedule', 'velero.io/VolumeSnapshotLocation'],
-      // VPA: no chart in the catalog (GKE and others serve it); Gateway API and Envoy Gateway: the Envoy Gateway
-      // add-on of issue 14 (catalog/ingress.ts says where it goes).
-      'nobody': [
-        'autoscaling.k8s.io/VerticalPodAutoscaler',
+      // Envoy Gateway's chart installs the Gateway API CRDs with its own.
+      'envoy-gateway': [
         'gateway.envoyproxy.io/BackendTrafficPolicy', 'gateway.envoyproxy.io/ClientTrafficPolicy', 'gateway.envoyproxy.io/EnvoyProxy', 'gateway.envoyproxy.io/SecurityPolicy',
         'gateway.networking.k8s.io/BackendTLSPolicy', 'gateway.networking.k8s.io/GRPCRoute', 'gateway.networking.k8s.io/Gateway', 'gateway.networking.k8s.io/GatewayClass',
         'gateway.networking.k8s.io/HTTPRoute', 'gateway.networking.k8s.io/ReferenceGrant',
       ],
+      // VPA: no chart in the catalog (GKE and others serve it).
+      'nobody': ['autoscaling.k8s.io/VerticalPodAutoscaler'],
     });
   });
 

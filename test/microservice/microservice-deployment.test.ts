@@ -5,17 +5,24 @@ import { App } from 'cdk8s';
 import { describe, expect, test } from 'vitest';
 import { parser } from '@prometheus-io/lezer-promql';
 import {
-  CanaryStep, ConnectionValue, Endpoint, EndpointAuth, EndpointTls, Engine, EnvironmentChart, EnvironmentProfile, EnvValue, HealthProbe, ImageReference, IngressHost, IWorkload,
+  AddOn, CanaryStep, ConnectionValue, Endpoint, EndpointAuth, EndpointTls, Engine, EnvironmentChart, EnvironmentProfile, EnvValue, HealthProbe, ImageReference, IngressHost, IWorkload,
   MetricQuery, MicroserviceDeployment, MicroserviceDeploymentProps, MonitoringMode, MonitoringRegistry, PodVolume, PreStopHook,
-  RolloutStrategy, ServiceExposure, StatefulDatastore, synthesize, synthesizeToJson, VpaMode,
+  RolloutStrategy, ServiceExposure, StatefulDatastore, synthesize, synthesizeToJson, TrafficRouterPlugin, VpaMode,
 } from '../../src';
 import { httpErrorRatioQuery, httpLatencyP95Query, microserviceAlertRules, restartsQuery, unavailableReplicasQuery } from '../../src/microservice/promql';
 import { evaluatePolicies } from '../../src/policy';
 import { Construct } from 'constructs';
-import { development, production, staging, synthEnv, testProfile } from '../helpers';
+import { development, production, staging, synthEnv, testProfile, withIngress } from '../helpers';
 
 const DIGEST = `sha256:${'a'.repeat(64)}`;
 const OPERATOR = { ...production.monitoring, mode: MonitoringMode.operator() };
+/** Production on a cluster that keeps Ingress (ingress-nginx): what the Ingress-specific props are written for. */
+const PRODUCTION_INGRESS = withIngress(production);
+/** Development whose Argo Rollouts loads the Gateway API traffic-router plugin (weighted canaries). */
+const WEIGHTED: EnvironmentProfile = {
+  ...development,
+  addOns: [...(development.addOns ?? []).filter((a) => a.name !== 'argo-rollouts'), AddOn.argoRollouts({ trafficRouterPlugins: [TrafficRouterPlugin.gatewayApi()] })],
+};
 
 /** The smallest valid service: name, namespace, image and one port. */
 function minimal(overrides: Partial<MicroserviceDeploymentProps> = {}): MicroserviceDeploymentProps {
@@ -131,11 +138,34 @@ describe('MicroserviceDeployment: seeds', () => {
     const svc = env.find('Service', 'api-gateway');
     expect(svc.spec).toMatchObject({ type: 'ClusterIP', ports: [{ name: 'http', port: 80, targetPort: 'http' }] });
 
-    const ing = env.find('Ingress', 'api-gateway');
-    expect(ing.metadata.annotations).toEqual({ 'cert-manager.io/cluster-issuer': 'letsencrypt-prod', 'nginx.ingress.kubernetes.io/ssl-redirect': 'true' });
-    expect(ing.spec.ingressClassName).toBe('nginx');
-    expect(ing.spec.rules).toEqual([{ host: 'api.i-invoyisi.com', http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: 'api-gateway', port: { number: 80 } } } }] } }]);
-    expect(ing.spec.tls).toEqual([{ hosts: ['api.i-invoyisi.com'], secretName: 'api-gateway-tls' }]);
+    // Gateway API: an HTTPRoute bound to the HTTPS listener of its host on the environment's Gateway.
+    expect(env.all('Ingress')).toEqual([]);
+    const route = env.find('HTTPRoute', 'api-gateway', 'i-invoyisi-backend');
+    expect(route.metadata.annotations).toBeUndefined();
+    expect(route.spec).toEqual({
+      parentRefs: [{ group: 'gateway.networking.k8s.io', kind: 'Gateway', name: 'public', namespace: 'gateway', sectionName: 'https.api.i-invoyisi.com' }],
+      hostnames: ['api.i-invoyisi.com'],
+      rules: [{ matches: [{ path: { type: 'PathPrefix', value: '/' } }], backendRefs: [{ group: '', kind: 'Service', name: 'api-gateway', port: 80 }] }],
+    });
+    const gw = env.find('Gateway', 'public', 'gateway');
+    expect(gw.metadata.annotations).toEqual({ 'cert-manager.io/cluster-issuer': 'letsencrypt-prod' });
+    expect(gw.spec.gatewayClassName).toBe('eg');
+    expect(gw.spec.listeners).toEqual([
+      { name: 'http', protocol: 'HTTP', port: 80, allowedRoutes: { namespaces: { from: 'Same' } } },
+      {
+        name: 'https.api.i-invoyisi.com', hostname: 'api.i-invoyisi.com', protocol: 'HTTPS', port: 443,
+        tls: { mode: 'Terminate', certificateRefs: [{ group: '', kind: 'Secret', name: 'tls.api.i-invoyisi.com' }] },
+        allowedRoutes: { namespaces: { from: 'Selector', selector: { matchLabels: { 'kubernetes.io/metadata.name': 'i-invoyisi-backend' } } } },
+      },
+    ]);
+    // Plain HTTP only redirects to HTTPS (the seed's ssl-redirect).
+    expect(env.find('HTTPRoute', 'public-https-redirect', 'gateway').spec).toEqual({
+      parentRefs: [{ group: 'gateway.networking.k8s.io', kind: 'Gateway', name: 'public', sectionName: 'http' }],
+      rules: [{ filters: [{ type: 'RequestRedirect', requestRedirect: { scheme: 'https', statusCode: 301 } }] }],
+    });
+    expect(env.find('ClientTrafficPolicy', 'public', 'gateway').spec).toEqual({
+      targetRefs: [{ group: 'gateway.networking.k8s.io', kind: 'Gateway', name: 'public' }], tls: { minVersion: '1.2' },
+    });
 
     // The seed's gaps, filled: no secret values (ExternalSecret), PSS restricted, PDB, spread, NetworkPolicy.
     const es = env.find('ExternalSecret', 'api-gateway-secrets');
@@ -153,7 +183,17 @@ describe('MicroserviceDeployment: seeds', () => {
       ['kubernetes.io/hostname', 'ScheduleAnyway', ['pod-template-hash']],
     ]);
     const np = env.find('NetworkPolicy', 'api-gateway');
-    expect(np.spec.ingress[0]).toEqual({ from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ingress-nginx' } } }], ports: [{ protocol: 'TCP', port: 5000 }] });
+    // Admitted: the Envoy proxies of the environment's Gateway (they run in Envoy Gateway's namespace), not its controller.
+    expect(np.spec.ingress[0]).toEqual({
+      from: [{
+        namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'envoy-gateway-system' } },
+        podSelector: { matchLabels: {
+          'app.kubernetes.io/name': 'envoy', 'app.kubernetes.io/component': 'proxy', 'app.kubernetes.io/managed-by': 'envoy-gateway',
+          'gateway.envoyproxy.io/owning-gateway-name': 'public', 'gateway.envoyproxy.io/owning-gateway-namespace': 'gateway',
+        } },
+      }],
+      ports: [{ protocol: 'TCP', port: 5000 }],
+    });
   });
 
   test('GIVEN the auth-service seed WHEN built in production THEN probes, secrets, config, scheduling, RollingUpdate 1/1, HPA, VPA, Service and Ingress match', () => {
@@ -255,13 +295,15 @@ describe('MicroserviceDeployment: seeds', () => {
       resourcePolicy: { containerPolicies: [{ containerName: 'auth-service', minAllowed: { cpu: '100m', memory: '128Mi' }, maxAllowed: { cpu: '1', memory: '2Gi' }, controlledResources: ['cpu', 'memory'] }] },
     });
     expect(env.find('Service', 'auth-service').spec.ports).toEqual([{ name: 'http', port: 80, targetPort: 'http', protocol: 'TCP' }]);
-    const ing = env.find('Ingress', 'auth-service');
-    expect(ing.metadata.annotations).toEqual({
-      'cert-manager.io/cluster-issuer': 'letsencrypt-prod',
-      'nginx.ingress.kubernetes.io/ssl-redirect': 'true',
-      'nginx.ingress.kubernetes.io/limit-rps': '100',
+    const route = env.find('HTTPRoute', 'auth-service');
+    expect(route.spec.hostnames).toEqual(['api.example.com']);
+    expect(route.spec.parentRefs).toEqual([{ group: 'gateway.networking.k8s.io', kind: 'Gateway', name: 'public', namespace: 'gateway', sectionName: 'https.api.example.com' }]);
+    expect(route.spec.rules).toEqual([{ matches: [{ path: { type: 'PathPrefix', value: '/api/v1/auth' } }], backendRefs: [{ group: '', kind: 'Service', name: 'auth-service', port: 80 }] }]);
+    // The seed's limit-rps: Envoy Gateway's local rate limit on the service's route.
+    expect(env.find('BackendTrafficPolicy', 'auth-service').spec).toEqual({
+      targetRefs: [{ group: 'gateway.networking.k8s.io', kind: 'HTTPRoute', name: 'auth-service' }],
+      rateLimit: { type: 'Local', local: { rules: [{ limit: { requests: 100, unit: 'Second' } }] } },
     });
-    expect(ing.spec.rules[0]).toEqual({ host: 'api.example.com', http: { paths: [{ path: '/api/v1/auth', pathType: 'Prefix', backend: { service: { name: 'auth-service', port: { number: 80 } } } }] } });
     // Richer than the seed: a PDB consistent with minReplicas 2.
     expect(env.find('PodDisruptionBudget', 'auth-service').spec.maxUnavailable).toBe(1);
   });
@@ -378,11 +420,50 @@ describe('MicroserviceDeployment: networking', () => {
     expect(build({ service: { exposure: ServiceExposure.headless() } }).find('Service', 'api').spec.clusterIP).toBe('None');
   });
 
-  test('GIVEN development (no tlsIssuer) WHEN an ingress is set THEN no TLS and no cert-manager annotation', () => {
-    const ing = build({ ingress: { hosts: [IngressHost.subdomain('api'), IngressHost.apex([{ path: '/v1', pathType: 'Exact' }])] } }).find('Ingress', 'api');
-    expect(ing.metadata.annotations).toBeUndefined();
-    expect(ing.spec.tls).toBeUndefined();
-    expect(ing.spec.rules.map((r: any) => [r.host, r.http.paths[0].path, r.http.paths[0].pathType])).toEqual([['api.dev.example.com', '/', 'Prefix'], ['dev.example.com', '/v1', 'Exact']]);
+  test('GIVEN an environment without tlsIssuer WHEN hosts with different paths are exposed THEN plain HTTP listeners, one route per set of paths, no redirect', () => {
+    const env = build({ ingress: { hosts: [IngressHost.subdomain('api'), IngressHost.apex([{ path: '/v1', pathType: 'Exact' }])] } }, { ...development, tlsIssuer: undefined });
+    const gw = env.find('Gateway', 'public', 'gateway');
+    expect(gw.metadata.annotations).toBeUndefined();
+    expect(gw.spec.listeners.map((l: any) => [l.name, l.hostname, l.protocol, l.port, l.tls])).toEqual([
+      ['http.api.dev.example.com', 'api.dev.example.com', 'HTTP', 80, undefined], ['http.dev.example.com', 'dev.example.com', 'HTTP', 80, undefined],
+    ]);
+    expect(env.all('HTTPRoute').map((r) => r.metadata.name).sort()).toEqual(['api', 'api-2']);
+    expect(env.find('HTTPRoute', 'api-2').spec).toMatchObject({
+      parentRefs: [{ sectionName: 'http.dev.example.com' }], hostnames: ['dev.example.com'], rules: [{ matches: [{ path: { type: 'Exact', value: '/v1' } }] }],
+    });
+    expect(env.all('ClientTrafficPolicy')).toEqual([]);
+  });
+
+  test('GIVEN the same exposure WHEN the environment keeps Ingress (TrafficLayer.ingress) THEN an Ingress with the same hosts, paths and TLS', () => {
+    const exposure = {
+      image: ImageReference.fromDigest('ghcr.io/acme/api', DIGEST, '1.0.0'),
+      ingress: { hosts: [IngressHost.subdomain('api'), IngressHost.apex([{ path: '/v1', pathType: 'Exact' as const }])], rateLimitRps: 20 },
+    };
+    const gateway = build(exposure, production);
+    const ingress = build(exposure, PRODUCTION_INGRESS);
+    expect(ingress.all('HTTPRoute')).toEqual([]);
+    expect(ingress.all('Gateway')).toEqual([]);
+    const ing = ingress.find('Ingress', 'api');
+    expect(ing.spec.ingressClassName).toBe('nginx');
+    expect(ing.spec.tls).toEqual([{ hosts: ['api.example.com', 'example.com'], secretName: 'api-tls' }]);
+    expect(ing.metadata.annotations).toEqual({
+      'cert-manager.io/cluster-issuer': 'letsencrypt-prod', 'nginx.ingress.kubernetes.io/ssl-redirect': 'true', 'nginx.ingress.kubernetes.io/limit-rps': '20',
+    });
+    // Same hosts and paths as the routes of the Gateway API environment.
+    const viaIngress = ing.spec.rules.flatMap((r: any) => r.http.paths.map((p: any) => [r.host, p.path, p.pathType === 'Prefix' ? 'PathPrefix' : p.pathType, p.backend.service.port.number]));
+    const viaRoutes = gateway.all('HTTPRoute').filter((r) => r.metadata.namespace === 'backend')
+      .flatMap((r) => r.spec.hostnames.flatMap((h: string) => r.spec.rules[0].matches.map((m: any) => [h, m.path.value, m.path.type, r.spec.rules[0].backendRefs[0].port])))
+      .sort((x, y) => String(x[0]).localeCompare(String(y[0])));
+    expect(viaIngress).toEqual([['api.example.com', '/', 'PathPrefix', 8080], ['example.com', '/v1', 'Exact', 8080]]);
+    expect(viaIngress).toEqual(viaRoutes);
+    // The ingress controller is the peer now, not the Envoy proxies.
+    expect(ingress.find('NetworkPolicy', 'api').spec.ingress).toContainEqual({
+      from: [{
+        namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ingress-nginx' } },
+        podSelector: { matchLabels: { 'app.kubernetes.io/name': 'ingress-nginx', 'app.kubernetes.io/component': 'controller' } },
+      }],
+      ports: [{ protocol: 'TCP', port: 8080 }],
+    });
   });
 
   test('GIVEN the default policy WHEN synthesized THEN DNS egress only and monitoring ingress on the metrics port', () => {
@@ -486,12 +567,12 @@ describe('MicroserviceDeployment: availability and scaling', () => {
 });
 
 describe('MicroserviceDeployment: progressive delivery', () => {
-  test('GIVEN a canary with an ingress and an HPA WHEN synthesized THEN a Rollout with steps, services, nginx routing and an AnalysisTemplate', () => {
+  test('GIVEN a canary with an ingress and an HPA WHEN synthesized THEN a Rollout with steps, services, Gateway API routing and an AnalysisTemplate', () => {
     const env = build({
       ingress: { hosts: [IngressHost.subdomain('api')] },
       autoscaling: { minReplicas: 2, maxReplicas: 4 },
       strategy: RolloutStrategy.canary({ steps: [CanaryStep.setWeight(20), CanaryStep.pause('5m'), CanaryStep.analysis(), CanaryStep.setWeight(60), CanaryStep.pause()] }),
-    });
+    }, WEIGHTED);
     expect(env.all('Deployment')).toEqual([]);
     const ro = env.find('Rollout', 'api');
     expect(ro.apiVersion).toBe('argoproj.io/v1alpha1');
@@ -503,8 +584,11 @@ describe('MicroserviceDeployment: progressive delivery', () => {
       canaryService: 'api-canary',
       // The analysis measures the new pods: the ReplicaSet hash of the latest version is passed to the template.
       steps: [{ setWeight: 20 }, { pause: { duration: '5m' } }, { analysis: { templates: [{ templateName: 'api-analysis' }], args: [{ name: 'pod-template-hash', valueFrom: { podTemplateHashValue: 'Latest' } }] } }, { setWeight: 60 }, { pause: {} }],
-      trafficRouting: { nginx: { stableIngress: 'api' } },
+      trafficRouting: { plugins: { 'argoproj-labs/gatewayAPI': { namespace: 'backend', httpRoutes: [{ name: 'api' }] } } },
     });
+    expect(env.find('HTTPRoute', 'api').spec.rules[0].backendRefs).toEqual([
+      { group: '', kind: 'Service', name: 'api', port: 8080, weight: 100 }, { group: '', kind: 'Service', name: 'api-canary', port: 8080, weight: 0 },
+    ]);
     expect(env.find('Service', 'api-canary').metadata.labels['platform.io/service-role']).toBe('canary');
     expect(env.find('HorizontalPodAutoscaler', 'api').spec.scaleTargetRef).toEqual({ apiVersion: 'argoproj.io/v1alpha1', kind: 'Rollout', name: 'api' });
     const at = env.find('AnalysisTemplate', 'api-analysis');
@@ -699,7 +783,7 @@ describe('MicroserviceDeployment: all props', () => {
         ...withHpa,
         connections: [{ to: api, env: { PAYMENTS_URL: ConnectionValue.url({ path: 'v1' }) }, expect: { tls: false, auth: 'none' }, user: 'checkout' }],
       });
-    }, { ...production, monitoring: OPERATOR });
+    }, { ...PRODUCTION_INGRESS, monitoring: OPERATOR });
   }
 
   test('GIVEN every prop WHEN synthesized in production (operator monitoring) THEN every document is valid and specific fields are set', () => {
@@ -719,9 +803,9 @@ describe('MicroserviceDeployment: all props', () => {
     // The Rollout's analysis selects its new pods by the ReplicaSet hash: the monitor copies the pod label onto the series.
     expect(env.find('ServiceMonitor', 'checkout').spec.podTargetLabels).toEqual(['rollouts-pod-template-hash']);
     // The priority class comes with the cluster: the profile says so, and the reference resolves.
-    const profile = { ...production, clusterProvides: { ...production.clusterProvides, priorityClasses: ['shop-critical'] } };
+    const profile = { ...PRODUCTION_INGRESS, clusterProvides: { ...production.clusterProvides, priorityClasses: ['shop-critical'] } };
     expect(evaluatePolicies({ name: 'production', directory: 'production', profile, documents: env.documents }).violations.map((v) => v.text)).toEqual([]);
-    expect(evaluatePolicies({ name: 'production', directory: 'production', profile: production, documents: env.documents }).violations.map((v) => v.text)).toEqual([
+    expect(evaluatePolicies({ name: 'production', directory: 'production', profile: PRODUCTION_INGRESS, documents: env.documents }).violations.map((v) => v.text)).toEqual([
       'production/shop/Rollout/checkout: spec.template.spec.priorityClassName: refers to PriorityClass shop-critical, which no object of environment production creates; emit it, or declare it in profile.clusterProvides.priorityClasses if the cluster provides it [references-resolve]',
     ]);
   });
@@ -734,7 +818,7 @@ describe('MicroserviceDeployment: all props', () => {
     const env = synthEnv((chart) => {
       new MicroserviceDeployment(chart, 'payments', minimal({ name: 'payments', namespace: 'shop', image: ImageReference.fromDigest('ghcr.io/acme/payments', DIGEST) }));
       new MicroserviceDeployment(chart, 'checkout', { ...ALL, autoscaling: undefined, verticalAutoscaling: { mode: VpaMode.auto() } });
-    }, production);
+    }, PRODUCTION_INGRESS);
     expect(env.find('Rollout', 'checkout').spec.replicas).toBe(3);
     expect(env.all('HorizontalPodAutoscaler')).toEqual([]);
   });

@@ -29,7 +29,7 @@ describe('resolveMicroservice', () => {
       'app.kubernetes.io/name': 'api', 'app.kubernetes.io/instance': 'api', 'app.kubernetes.io/component': 'service',
       'app.kubernetes.io/version': '1.4.2',
     });
-    expect(r.ports).toEqual([{ name: 'http', port: 8080, servicePort: 8080, protocol: 'TCP' }]);
+    expect(r.ports).toEqual([{ name: 'http', port: 8080, servicePort: 8080, protocol: 'TCP', appProtocol: 'http' }]);
     expect(r.metrics).toEqual({ port: r.ports[0], path: '/metrics', httpMetrics: true });
   });
 

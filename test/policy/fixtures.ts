@@ -69,7 +69,7 @@ function deployment(name: string, extra: Record<string, any> = {}): Record<strin
 
 /**
  * A small environment that passes every check in production: a restricted namespace with default deny, an API
- * Deployment (3 replicas, PDB, Service, Ingress), an autoscaled worker, an operator that calls the API (bound
+ * Deployment (3 replicas, PDB, Service, Ingress and its IngressClass), an autoscaled worker, an operator that calls the API (bound
  * service account), a CronJob, a Job, a ServiceAccount of its own for each workload, least-privilege RBAC and a
  * data-less Secret.
  */
@@ -115,6 +115,8 @@ export function goodEnvironment(): Record<string, any>[] {
       metadata: { name: 'api', namespace: NS },
       spec: { selector: sel('api'), ports: [{ name: 'http', port: 80, targetPort: 'http' }] },
     },
+    // The reference profiles route through Gateway API: this environment brings the IngressClass its Ingress names.
+    { apiVersion: 'networking.k8s.io/v1', kind: 'IngressClass', metadata: { name: 'nginx' }, spec: { controller: 'k8s.io/ingress-nginx' } },
     {
       apiVersion: 'networking.k8s.io/v1',
       kind: 'Ingress',

@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { EnvironmentOutput, EnvironmentProfile, MonitoringMode, SynthDocument } from '../../src';
 import { deriveFlows, flowText, relabel } from '../../src/policy/flows';
-import { development } from '../helpers';
+import { development, withIngress } from '../helpers';
 
 const profile: EnvironmentProfile = { ...development, cluster: { ...development.cluster, podCidrs: ['10.244.0.0/16'], apiServer: { cidrs: ['172.20.0.1/32'], ports: [443] } } };
 
@@ -234,7 +234,20 @@ describe('backups, references, peers, DNS, API server, ingress', () => {
       service('web', 'site', { app: 'site' }, [{ name: 'http', port: 80, targetPort: 'http' }]),
       { apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', metadata: { name: 'site', namespace: 'web' }, spec: { rules: [{ host: 'x', http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: 'site', port: { name: 'http' } } } }] } }] } },
     ];
-    expect(flows(envOf(objects), 'ingress-controller')).toEqual(['ingress-nginx/ingress-controller -> web/site:8080/TCP [Ingress web/site]']);
+    expect(flows(envOf(objects, withIngress(profile)), 'ingress-controller')).toEqual(['ingress-nginx/ingress-controller -> web/site:8080/TCP [Ingress web/site]']);
+  });
+
+  it('GIVEN an HTTPRoute on Gateway API THEN the Envoy proxies of the environment\'s Gateway reach the pods behind each backendRef', () => {
+    const objects = [
+      deployment('web', 'site', { ports: [{ name: 'http', containerPort: 8080 }], automount: false }),
+      service('web', 'site', { app: 'site' }, [{ name: 'http', port: 80, targetPort: 'http' }]),
+      {
+        apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute', metadata: { name: 'site', namespace: 'web' },
+        spec: { parentRefs: [{ name: 'public', namespace: 'gateway' }], rules: [{ backendRefs: [{ name: 'site', port: 80, weight: 100 }, { name: 'missing', port: 80, weight: 0 }] }] },
+      },
+    ];
+    const env = envOf(objects);
+    expect(flows(env, 'ingress-controller')).toEqual(['envoy-gateway-system/ingress-controller -> web/site:8080/TCP [HTTPRoute web/site]']);
   });
 });
 

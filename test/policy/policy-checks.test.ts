@@ -20,6 +20,31 @@ interface Case {
 }
 
 const P = 'production/shop';
+
+/** A Gateway in `shop` (HTTP listener and one HTTPS listener) and an HTTPRoute `api` bound to it. */
+function gatewayAndRoute(o: { service?: string; port?: number; sectionName?: string; allowed?: string } = {}): Record<string, any>[] {
+  const selector = { matchLabels: { 'kubernetes.io/metadata.name': o.allowed ?? 'shop' } };
+  return [
+    {
+      apiVersion: 'gateway.networking.k8s.io/v1', kind: 'Gateway', metadata: { name: 'public', namespace: 'shop' },
+      spec: {
+        gatewayClassName: 'eg',
+        listeners: [
+          { name: 'http', protocol: 'HTTP', port: 80, allowedRoutes: { namespaces: { from: 'All' } } },
+          { name: 'https.api.example.com', hostname: 'api.example.com', protocol: 'HTTPS', port: 443, tls: { certificateRefs: [{ name: 'tls.api.example.com' }] }, allowedRoutes: { namespaces: { from: 'Selector', selector } } },
+        ],
+      },
+    },
+    {
+      apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute', metadata: { name: 'api', namespace: 'shop' },
+      spec: {
+        parentRefs: [{ name: 'public', sectionName: o.sectionName ?? 'https.api.example.com' }],
+        hostnames: ['api.example.com'],
+        rules: [{ backendRefs: [{ name: o.service ?? 'api', port: o.port ?? 80 }] }],
+      },
+    },
+  ];
+}
 const C = 'spec.template.spec.containers[0]';
 
 /** One violating input per check (several for some); each must produce exactly this violation. */
@@ -92,6 +117,11 @@ const CASES: readonly Case[] = [
   { check: 'automount-service-account-token', name: 'true without binding', mutate: (o) => { o.splice(o.indexOf(pick(o, 'RoleBinding', 'operator')), 1); }, text: `${P}/Deployment/operator: spec.template.spec.automountServiceAccountToken: mounts an API token but ServiceAccount "operator" has no RoleBinding or ClusterRoleBinding here; set automountServiceAccountToken: false [automount-service-account-token]` },
   { check: 'references-resolve', name: 'ConfigMap volume nothing emits', mutate: (o) => { apiPod(o).volumes = [{ name: 'config', configMap: { name: 'api-config' } }]; }, text: `${P}/Deployment/api: spec.template.spec.volumes[0].configMap.name: refers to ConfigMap shop/api-config, which no object of environment production creates; emit it, or declare it in profile.clusterProvides.objects as "ConfigMap/shop/api-config" if the cluster provides it [references-resolve]` },
   { check: 'references-resolve', name: 'unknown ClusterIssuer in the cert-manager annotation', mutate: (o) => { pick(o, 'Ingress', 'api').metadata.annotations = { 'cert-manager.io/cluster-issuer': 'letsencrypt-prd' }; }, text: `${P}/Ingress/api: metadata.annotations["cert-manager.io/cluster-issuer"]: refers to ClusterIssuer letsencrypt-prd, which no object of environment production creates; emit it, or declare it in AddOn.certManager({ issuers: [...] }) or profile.clusterProvides.clusterIssuers if the cluster provides it [references-resolve]` },
+  { check: 'route-targets-service', name: 'backendRef naming a Service nothing emits', mutate: (o) => { o.push(...gatewayAndRoute({ service: 'ghost' })); }, text: `${P}/HTTPRoute/api: spec.rules[0].backendRefs[0].name: Service "ghost" does not exist in namespace "shop" [route-targets-service]` },
+  { check: 'route-targets-service', name: 'backendRef port the Service lacks', mutate: (o) => { o.push(...gatewayAndRoute({ port: 8443 })); }, text: `${P}/HTTPRoute/api: spec.rules[0].backendRefs[0].port: Service shop/api has no port 8443 (ports: 80) [route-targets-service]` },
+  { check: 'route-targets-service', name: 'parentRef naming a listener the Gateway lacks', mutate: (o) => { o.push(...gatewayAndRoute({ sectionName: 'https.other.example.com' })); }, text: `${P}/HTTPRoute/api: spec.parentRefs[0].sectionName: Gateway shop/public has no listener "https.other.example.com" (listeners: http, https.api.example.com) [route-targets-service]` },
+  { check: 'route-targets-service', name: 'listener admitting another namespace only', mutate: (o) => { o.push(...gatewayAndRoute({ allowed: 'tenant-a' })); }, text: `${P}/HTTPRoute/api: spec.parentRefs[0]: no listener of Gateway shop/public named "https.api.example.com" admits HTTPRoutes from namespace "shop" (allowedRoutes) [route-targets-service]` },
+  { check: 'route-requires-tls', name: 'a route serving on the plain-HTTP listener', mutate: (o) => { o.push(...gatewayAndRoute({ sectionName: 'http' })); }, text: `${P}/HTTPRoute/api: spec.parentRefs[0]: binds plain-HTTP listener "http" of Gateway shop/public, and environment production requires TLS (profile.tlsIssuer); bind an HTTPS listener (sectionName), or make every rule of the route a RequestRedirect to https [route-requires-tls]` },
   { check: 'references-resolve', name: 'storage class the cluster lacks', mutate: (o) => { o.push({ apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: 'data', namespace: 'shop' }, spec: { storageClassName: 'io2', accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } } }); }, text: `${P}/PersistentVolumeClaim/data: spec.storageClassName: refers to StorageClass io2, which no object of environment production creates; emit it, or declare it in profile.clusterProvides.storageClasses if the cluster provides it [references-resolve]` },
   { check: WAIVER_CHECK_ID, name: 'waiver without reason', mutate: (o) => { api(o).metadata.annotations = { 'policy.platform.io/waive': 'ha-spread' }; }, text: `${P}/Deployment/api: metadata.annotations.policy.platform.io/waive-reason: the waiver of ha-spread has no reason; say why the check does not apply (the waiver is ignored until then) [policy-waiver-valid]` },
   { check: WAIVER_CHECK_ID, name: 'waiver of an unknown check', mutate: (o) => { api(o).metadata.annotations = { 'policy.platform.io/waive': 'no-such-check', 'policy.platform.io/waive-reason': 'because' }; }, text: `${P}/Deployment/api: metadata.annotations.policy.platform.io/waive: names unknown or unwaivable check(s) no-such-check; use ids from the policy report [policy-waiver-valid]` },

@@ -23,7 +23,7 @@ import {
   NetworkPeer, ObservabilityStack, ObservabilityStackProps, PlatformConfigError, PodVolume, PreStopHook, Receiver, StatefulDatastore, StatefulDatastoreProps,
   TenantNamespace, TraceBackend, defaultPlans, loadTenants, synthesizeToJson,
 } from '../../src';
-import { development, production } from '../helpers';
+import { development, production, withIngress } from '../helpers';
 import {
   Found, analyze, configShape, kubeletReferences, normalizer, postgresLineProblem, scriptShape, shellSyntaxError, templateActions,
 } from './hostile-analysis';
@@ -98,7 +98,8 @@ const OBSERVABILITY_COVERAGE: { readonly [K in keyof Required<ObservabilityStack
 
 const microservice: Family = {
   name: 'microservice',
-  profile: production,
+  // The Ingress-specific strings (class, annotations) need an environment that keeps Ingress.
+  profile: withIngress(production),
   build(chart, v) {
     new MicroserviceDeployment(chart, 'payments', { name: 'payments', namespace: 'shop', image: ImageReference.fromDigest('ghcr.io/acme/payments', DIGEST), ports: [{ name: 'http', port: 8080 }] });
     const envName = v('env.<name>', 'FEATURE_FLAGS');

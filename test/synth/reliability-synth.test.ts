@@ -106,7 +106,7 @@ describe('determinism: two synths in separate processes give identical bytes', (
     const ta = tree(path.join(tmp, 'fixture-a'));
     expect(Object.keys(ta)).toContain('production/POLICY.md');
     expect(Object.keys(ta)).toContain('production/shop/deployment-api.yaml');
-    expect(Object.keys(ta).length).toBe(3 * 22);
+    expect(Object.keys(ta).length).toBe(3 * 23);
     expect(tree(path.join(tmp, 'fixture-b'))).toEqual(ta);
   });
 

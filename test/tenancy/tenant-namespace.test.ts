@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import {
   addGitOpsDelivery, DeliveryTool, EnvironmentChart, synthesizeToJson, TENANT_ADMIN_EXTRA_RULES, TENANT_EDIT_RULES, TENANT_RESOURCE_BLACKLIST,
   checkTenantIsolation, defaultPlans, Engine, EnvironmentProfile, loadTenants, MonitoringMode, Plan, SharedService, StatefulDatastore,
-  TenantDefinition, TenantNamespace, TenantNamespaceProps,
+  TenantDefinition, TenantNamespace, TenantNamespaceProps, TrafficLayer,
 } from '../../src';
 import { peerOf } from '../../src/core/connections';
 import { development, production, testProfile, synthEnv } from '../helpers';
@@ -122,9 +122,27 @@ describe('TenantNamespace', () => {
       expect(np.spec.egress).toEqual([{ to: [{ podSelector: {} }] }]);
     });
 
-    it('GIVEN a profile WHEN synthesized THEN ingress is admitted from its ingress controller namespace', () => {
-      const np = tenant({}, testProfile({ ingress: { className: 'nginx', controllerNamespace: 'edge' } })).find('NetworkPolicy', 'allow-from-ingress-controller', 'tenant-acme');
-      expect(np.spec.ingress).toEqual([{ from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'edge' } } }] }]);
+    it('GIVEN a profile that keeps Ingress WHEN synthesized THEN ingress is admitted from its ingress controller\'s pods', () => {
+      const np = tenant({}, testProfile({ traffic: TrafficLayer.ingress({ className: 'nginx', controllerNamespace: 'edge' }) })).find('NetworkPolicy', 'allow-from-ingress-controller', 'tenant-acme');
+      expect(np.spec.ingress).toEqual([{
+        from: [{
+          namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'edge' } },
+          podSelector: { matchLabels: { 'app.kubernetes.io/name': 'ingress-nginx', 'app.kubernetes.io/component': 'controller' } },
+        }],
+      }]);
+    });
+
+    it('GIVEN Gateway API (the default) WHEN synthesized THEN ingress is admitted from the Envoy proxies of the environment\'s Gateway only', () => {
+      const np = tenant().find('NetworkPolicy', 'allow-from-ingress-controller', 'tenant-acme');
+      expect(np.spec.ingress).toEqual([{
+        from: [{
+          namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'envoy-gateway-system' } },
+          podSelector: { matchLabels: {
+            'app.kubernetes.io/name': 'envoy', 'app.kubernetes.io/component': 'proxy', 'app.kubernetes.io/managed-by': 'envoy-gateway',
+            'gateway.envoyproxy.io/owning-gateway-name': 'public', 'gateway.envoyproxy.io/owning-gateway-namespace': 'gateway',
+          } },
+        }],
+      }]);
     });
 
     it('GIVEN metrics ports WHEN synthesized THEN the monitoring namespace may scrape only those ports', () => {

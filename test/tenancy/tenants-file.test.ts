@@ -120,7 +120,26 @@ describe('loadTenants', () => {
     });
 
     it('rejects an unknown key in an entry (a typo)', () => {
-      expect(load(file(entry({ enviroments: '[production]' })))).toThrow('tenants.yaml:9:18: tenants[0].enviroments: got ["production"]; unknown key "enviroments"; allowed keys: id, displayName, plan, owners, environments, sourceRepos, costCenter, sharedServices, overrides');
+      expect(load(file(entry({ enviroments: '[production]' })))).toThrow('tenants.yaml:9:18: tenants[0].enviroments: got ["production"]; unknown key "enviroments"; allowed keys: id, displayName, plan, owners, environments, sourceRepos, costCenter, sharedServices, hostnames, overrides');
+    });
+
+    it('GIVEN hostnames WHEN loaded THEN they are carried over in order', () => {
+      const [t] = loadTenants(file(entry({ hostnames: '[shop.acme.com, "*.acme.io"]' })), OPTIONS);
+      expect(t?.hostnames).toEqual(['shop.acme.com', '*.acme.io']);
+    });
+
+    it('rejects a host name claimed by two tenants, naming both entries', () => {
+      const text = file(entry({ hostnames: '[shop.acme.com]' }), entry({ id: 'globex', hostnames: '[www.globex.com, shop.acme.com]' }));
+      expect(load(text)).toThrow('tenants.yaml:15:33: tenants[1].hostnames[1]: got "shop.acme.com"; is already claimed by tenant acme (tenants[0].hostnames[0]); a host name belongs to one tenant');
+    });
+
+    it('rejects a wildcard overlapping another tenant\'s name', () => {
+      const text = file(entry({ hostnames: '[shop.acme.com]' }), entry({ id: 'globex', hostnames: '["*.acme.com"]' }));
+      expect(load(text)).toThrow('tenants.yaml:15:17: tenants[1].hostnames[0]: got "*.acme.com"; overlaps "shop.acme.com", which is already claimed by tenant acme (tenants[0].hostnames[0]); a host name belongs to one tenant');
+    });
+
+    it('rejects a host name that is no DNS name', () => {
+      expect(load(file(entry({ hostnames: '[Shop_Acme.com]' })))).toThrow('tenants.yaml:9:17: tenants[0].hostnames[0]: got "Shop_Acme.com"; must be a DNS name: lowercase labels of [a-z0-9-] separated by dots, at most 253 characters, optionally starting with one "*." wildcard label');
     });
 
     it('rejects a tenant without admin groups', () => {

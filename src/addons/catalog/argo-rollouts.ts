@@ -61,11 +61,18 @@ export interface ArgoRolloutsValues {
   readonly podSecurityContext: NonRootPod;
   readonly containerSecurityContext: RestrictedContainerOnly;
   readonly dashboard: { readonly enabled: false };
+  /** The controller's rights on traffic providers' kinds: only the routers it loads (the chart grants all by default). */
+  readonly providerRBAC: { readonly enabled: boolean; readonly providers: Readonly<Record<ChartProvider, boolean>> };
 }
+
+/** The traffic providers the chart can grant the controller rights for (`providerRBAC.providers`). */
+type ChartProvider = 'istio' | 'smi' | 'ambassador' | 'awsLoadBalancerController' | 'awsAppMesh' | 'traefik' | 'apisix' | 'contour' | 'glooPlatform' | 'gatewayAPI';
+const CHART_PROVIDERS: readonly ChartProvider[] = ['istio', 'smi', 'ambassador', 'awsLoadBalancerController', 'awsAppMesh', 'traefik', 'apisix', 'contour', 'glooPlatform', 'gatewayAPI'];
 
 /** The Argo Rollouts add-on definition. */
 export function argoRolloutsDefinition(options: ArgoRolloutsOptions, namespace: string): AddOnDefinition {
   const plugins = options.trafficRouterPlugins ?? [];
+  const gatewayApi = plugins.some((p) => p.name === GATEWAY_API_PLUGIN_NAME);
   return {
     name: 'argo-rollouts',
     purpose: 'canary and blue-green Rollouts, analysis against Prometheus',
@@ -91,6 +98,9 @@ export function argoRolloutsDefinition(options: ArgoRolloutsOptions, namespace: 
         podSecurityContext: NON_ROOT_POD,
         containerSecurityContext: RESTRICTED_CONTAINER_ONLY,
         dashboard: { enabled: false },
+        // Least privilege: the Gateway API plugin patches HTTPRoutes and GRPCRoutes (the chart's gatewayAPI rules);
+        // no other provider's kinds.
+        providerRBAC: { enabled: gatewayApi, providers: Object.fromEntries(CHART_PROVIDERS.map((p) => [p, p === 'gatewayAPI' && gatewayApi])) as Record<ChartProvider, boolean> },
       };
       return values as unknown as Record<string, unknown>;
     },

@@ -6,9 +6,13 @@ import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { ClusterIssuer, ClusterIssuerSpec } from '../../../imports/cert-manager.io';
 import { KubeNetworkPolicy, IntOrString } from '../../../imports/k8s';
+import { DocValue } from '../../core/documents';
 import { fail } from '../../core/errors';
+import { clusterServicesOf } from '../../core/cluster-services';
+import { trafficOf } from '../../core/traffic-layer';
 import { catalogChart } from '../chart';
-import { AddOnContext, AddOnDefinition } from '../definition';
+import { AddOnContext, AddOnDefinition, AddOnProfileContext } from '../definition';
+import { HTTP_REDIRECT_LISTENER } from '../../traffic/hostnames';
 import {
   CLUSTER_RBAC_KINDS, controllerReplicas, CRD_KIND, MUTATING_WEBHOOK_KIND, RESTRICTED_CONTAINER, RESTRICTED_POD,
   RestrictedContainerSecurity, RestrictedPodSecurity, VALIDATING_WEBHOOK_KIND,
@@ -29,13 +33,18 @@ export class AcmeSolver {
   /**
    * HTTP-01 through an Ingress of the given class: cert-manager answers `/.well-known/acme-challenge/` behind
    * the ingress controller. Needs port 80 reachable from the internet.
-   * @param ingressClass @default profile.ingress.className
+   * @param ingressClass @default - the class of the environment's Ingress traffic layer (`TrafficLayer.ingress(...)`)
    */
   public static http01Ingress(ingressClass?: string): AcmeSolver {
     return new AcmeSolver({ kind: 'http01-ingress', ingressClass });
   }
-  /** HTTP-01 through an HTTPRoute attached to a Gateway (Gateway API; cert-manager's Gateway support). */
-  public static http01Gateway(gateway: { readonly name: string; readonly namespace: string; readonly sectionName?: string }): AcmeSolver {
+  /**
+   * HTTP-01 through an HTTPRoute attached to a Gateway (Gateway API; needs `AddOn.certManager({ gatewayApi: true })`):
+   * cert-manager answers `/.well-known/acme-challenge/` on the Gateway's plain-HTTP listener. Needs port 80
+   * reachable from the internet.
+   * @param gateway @default - the environment's Gateway (`profile.traffic`) and its HTTP listener `http`
+   */
+  public static http01Gateway(gateway?: { readonly name: string; readonly namespace: string; readonly sectionName?: string }): AcmeSolver {
     return new AcmeSolver({ kind: 'http01-gateway', gateway });
   }
   /**
@@ -53,7 +62,7 @@ export class AcmeSolver {
     /** @internal */
     public readonly spec:
       | { readonly kind: 'http01-ingress'; readonly ingressClass?: string }
-      | { readonly kind: 'http01-gateway'; readonly gateway: { readonly name: string; readonly namespace: string; readonly sectionName?: string } }
+      | { readonly kind: 'http01-gateway'; readonly gateway?: { readonly name: string; readonly namespace: string; readonly sectionName?: string } }
       | { readonly kind: 'dns01-route53'; readonly region: string; readonly hostedZoneId?: string; readonly serviceAccountRoleArn?: string }
       | { readonly kind: 'dns01-clouddns'; readonly project: string },
   ) {}
@@ -139,14 +148,29 @@ function issuerSpec(scope: Construct, issuer: TlsIssuer, ctx: AddOnContext): Clu
   if (s.kind === 'ca') return { ca: { secretName: s.secretName } };
   if (!/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(s.email)) fail(scope, `issuers[${issuer.name}].email`, s.email, 'must be an e-mail address (the ACME account contact)');
   const v = s.solver.spec;
+  const traffic = trafficOf(ctx.profile);
+  if (v.kind === 'http01-ingress' && v.ingressClass === undefined && traffic.kind !== 'ingress') {
+    fail(scope, `issuers[${issuer.name}].solver`, 'AcmeSolver.http01Ingress()', 'names no IngressClass and the environment\'s traffic layer is Gateway API: use AcmeSolver.http01Gateway() (cert-manager answers challenges through the environment\'s Gateway), or name the class');
+  }
+  const gateway = v.kind === 'http01-gateway' ? http01Gateway(scope, issuer, v.gateway, ctx) : undefined;
   const solver = v.kind === 'http01-ingress'
-    ? { http01: { ingress: { ingressClassName: v.ingressClass ?? ctx.profile.ingress.className } } }
+    ? { http01: { ingress: { ingressClassName: v.ingressClass ?? (traffic.kind === 'ingress' ? traffic.className : '') } } }
     : v.kind === 'http01-gateway'
-      ? { http01: { gatewayHttpRoute: { parentRefs: [{ name: v.gateway.name, namespace: v.gateway.namespace, kind: 'Gateway', ...(v.gateway.sectionName ? { sectionName: v.gateway.sectionName } : {}) }] } } }
+      ? { http01: { gatewayHttpRoute: { parentRefs: [{ name: gateway!.name, namespace: gateway!.namespace, kind: 'Gateway', sectionName: gateway!.sectionName }] } } }
       : v.kind === 'dns01-route53'
         ? { dns01: { route53: { region: v.region, ...(v.hostedZoneId ? { hostedZoneId: v.hostedZoneId } : {}) } } }
         : { dns01: { cloudDns: { project: v.project } } };
   return { acme: { server: s.server, email: s.email, privateKeySecretRef: { name: `${issuer.name}-account-key` }, solvers: [solver] } };
+}
+
+/** The Gateway and listener an HTTP-01 Gateway solver attaches its challenge routes to. */
+function http01Gateway(scope: Construct, issuer: TlsIssuer, g: { readonly name: string; readonly namespace: string; readonly sectionName?: string } | undefined, ctx: AddOnProfileContext) {
+  if (g) return { name: g.name, namespace: g.namespace, sectionName: g.sectionName ?? HTTP_REDIRECT_LISTENER };
+  const traffic = trafficOf(ctx.profile);
+  if (traffic.kind !== 'gatewayApi') {
+    fail(scope, `issuers[${issuer.name}].solver`, 'AcmeSolver.http01Gateway()', 'names no Gateway and the environment\'s traffic layer is Ingress: name the Gateway, or use AcmeSolver.http01Ingress()');
+  }
+  return { name: traffic.gatewayName, namespace: traffic.namespace, sectionName: HTTP_REDIRECT_LISTENER };
 }
 
 /** The cert-manager add-on definition. */
@@ -155,7 +179,7 @@ export function certManagerDefinition(options: CertManagerOptions, namespace: st
   const roleArns = [...new Set(issuers.flatMap((i) => (i.solver?.spec.kind === 'dns01-route53' && i.solver.spec.serviceAccountRoleArn ? [i.solver.spec.serviceAccountRoleArn] : [])))];
   return {
     name: 'cert-manager',
-    purpose: 'certificates for Ingress TLS and datastore transport; the ClusterIssuers',
+    purpose: 'certificates for Gateway listeners (or Ingress TLS) and datastore transport; the ClusterIssuers',
     chart: catalogChart('cert-manager'),
     releaseName: 'cert-manager',
     namespace,
@@ -213,6 +237,7 @@ export function certManagerDefinition(options: CertManagerOptions, namespace: st
     },
     prerequisites: () => [
       ...(issuers.some((i) => i.solver?.spec.kind === 'http01-ingress') ? ['port 80 of the ingress controller reachable from the internet (ACME HTTP-01 challenges)'] : []),
+      ...(issuers.some((i) => i.solver?.spec.kind === 'http01-gateway') ? ['port 80 of the Gateway reachable from the internet (ACME HTTP-01 challenges), and DNS names of the exposed hosts pointing at it'] : []),
       ...(issuers.some((i) => i.solver?.spec.kind === 'dns01-route53') ? ['an IAM role for cert-manager allowed to change the Route 53 records of the domain (DNS-01)'] : []),
       ...(issuers.some((i) => i.solver?.spec.kind === 'dns01-clouddns') ? ['a Google service account for cert-manager (Workload Identity) with the DNS admin role (DNS-01)'] : []),
     ],
@@ -220,29 +245,37 @@ export function certManagerDefinition(options: CertManagerOptions, namespace: st
 }
 
 /**
- * HTTP-01 challenges are answered by solver pods cert-manager starts in the namespace of each Ingress that asks
- * for a certificate: where namespaces deny ingress by default, the ingress controller must be admitted to them.
+ * HTTP-01 challenges are answered by solver pods cert-manager starts in the namespace of each Ingress (or Gateway)
+ * that asks for a certificate: where namespaces deny ingress by default, what forwards outside traffic (the
+ * ingress controller, or the Gateway's proxies) must be admitted to them.
  */
 function addHttp01SolverPolicies(scope: Construct, ctx: AddOnContext, issuers: readonly TlsIssuer[]): void {
-  const http01 = new Set(issuers.filter((i) => i.solver?.spec.kind === 'http01-ingress').map((i) => i.name));
-  if (http01.size === 0) return;
+  const viaIngress = new Set(issuers.filter((i) => i.solver?.spec.kind === 'http01-ingress').map((i) => i.name));
+  const viaGateway = new Set(issuers.filter((i) => i.solver?.spec.kind === 'http01-gateway').map((i) => i.name));
+  if (viaIngress.size === 0 && viaGateway.size === 0) return;
   const namespaces = new Set<string>();
   for (const c of ctx.environment.node.findAll()) {
-    if (!(c instanceof ApiObject) || c.kind !== 'Ingress') continue;
+    if (!(c instanceof ApiObject) || (c.kind !== 'Ingress' && c.kind !== 'Gateway')) continue;
     const json = c.toJson();
     const issuer = json.metadata?.annotations?.[CLUSTER_ISSUER_ANNOTATION];
-    if (issuer !== undefined && http01.has(issuer) && (json.spec?.tls ?? []).length > 0 && json.metadata?.namespace) namespaces.add(json.metadata.namespace);
+    const ns = json.metadata?.namespace;
+    if (issuer === undefined || ns === undefined) continue;
+    if (c.kind === 'Ingress' && viaIngress.has(issuer) && (json.spec?.tls ?? []).length > 0) namespaces.add(ns);
+    if (c.kind === 'Gateway' && String(c.apiVersion).startsWith('gateway.networking.k8s.io/') && viaGateway.has(issuer)
+      && (json.spec?.listeners ?? []).some((l: DocValue) => (l?.tls?.certificateRefs ?? []).length > 0)) namespaces.add(ns);
   }
+  const forwarder = clusterServicesOf(ctx.profile).ingressController;
+  const from = {
+    namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': forwarder.namespace } },
+    ...(Object.keys(forwarder.podLabels).length > 0 ? { podSelector: { matchLabels: { ...forwarder.podLabels } } } : {}),
+  };
   for (const ns of [...namespaces].sort()) {
     new KubeNetworkPolicy(scope, `Http01Solver-${ns}`, {
       metadata: { name: 'acme-http01-solver', namespace: ns, labels: { 'app.kubernetes.io/name': 'cert-manager', 'app.kubernetes.io/component': 'acme-http01-solver' } },
       spec: {
         podSelector: { matchLabels: { [HTTP01_SOLVER_LABEL]: 'true' } },
         policyTypes: ['Ingress'],
-        ingress: [{
-          from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': ctx.profile.ingress.controllerNamespace } } }],
-          ports: [{ protocol: 'TCP', port: IntOrString.fromNumber(HTTP01_SOLVER_PORT) }],
-        }],
+        ingress: [{ from: [from], ports: [{ protocol: 'TCP', port: IntOrString.fromNumber(HTTP01_SOLVER_PORT) }] }],
       },
     });
   }

@@ -1,14 +1,13 @@
 /**
- * The ingress layer: what serves the environment's Ingress (today) or Gateway API routes (issue 14).
+ * The Ingress implementation of the traffic layer (`TrafficLayer.ingress(...)`): ingress-nginx.
  *
  * An ingress add-on `provides` the class its routes name (`ingressClasses` for Ingress, `gatewayClasses` for
- * Gateway API) and runs its controller in `profile.ingress.controllerNamespace`, the namespace exposed services
- * admit. ingress-nginx stays an explicit choice for clusters that still run it (the project is retired: no more
- * releases). The Envoy Gateway add-on (chart data in ../shared/charts/envoy-gateway, policy CRDs vendored) belongs
- * in a file beside this one, `envoy-gateway.ts`, exported as `AddOn.envoyGateway(...)`: it serves
- * `gateway.networking.k8s.io` and `gateway.envoyproxy.io`, provides its GatewayClass, and pairs with
- * `AddOn.argoRollouts({ trafficRouterPlugins: [TrafficRouterPlugin.gatewayApi()] })` for weighted canaries.
+ * Gateway API) and, when it serves the environment's class, is the ingress controller cluster service exposed
+ * services admit. ingress-nginx stays an explicit choice for clusters that still run it (the project is retired:
+ * no more releases). Gateway API's implementation is Envoy Gateway (`envoy-gateway.ts`, `AddOn.envoyGateway()`).
  */
+import { trafficOf } from '../../core/traffic-layer';
+import type { EnvironmentProfile } from '../../core/environment-profile';
 import { AddOnDefinition } from '../definition';
 import { CLUSTER_RBAC_KINDS, controllerReplicas, RESTRICTED_POD, RestrictedPodSecurity, VALIDATING_WEBHOOK_KIND } from './common';
 
@@ -33,7 +32,7 @@ export const INGRESS_NGINX_CONTROLLER = 'k8s.io/ingress-nginx';
 export interface IngressNginxOptions {
   /**
    * IngressClass it creates and serves.
-   * @default profile.ingress.className
+   * @default - the class of `profile.traffic` when it is Ingress, else 'nginx'
    */
   readonly className?: string;
 }
@@ -54,7 +53,15 @@ export interface IngressNginxValues {
 
 /** The ingress-nginx add-on definition (its namespace must be the profile's ingress controller namespace). */
 export function ingressNginxDefinition(options: IngressNginxOptions, namespace: string): AddOnDefinition {
-  const className = (ctx: { profile: { ingress: { className: string } } }) => options.className ?? ctx.profile.ingress.className;
+  const className = (ctx: { readonly profile: EnvironmentProfile }) => {
+    const traffic = trafficOf(ctx.profile);
+    return options.className ?? (traffic.kind === 'ingress' ? traffic.className : 'nginx');
+  };
+  // The environment's ingress controller only when it serves the environment's Ingress class.
+  const servesEnvironment = (ctx: { readonly profile: EnvironmentProfile }) => {
+    const traffic = trafficOf(ctx.profile);
+    return traffic.kind === 'ingress' && traffic.className === className(ctx);
+  };
   return {
     name: 'ingress-nginx',
     purpose: 'the ingress controller serving the environment\'s Ingresses',
@@ -83,7 +90,7 @@ export function ingressNginxDefinition(options: IngressNginxOptions, namespace: 
     controllers: (ctx) => [
       {
         component: 'controller',
-        clusterService: 'ingressController',
+        ...(servesEnvironment(ctx) ? { clusterService: 'ingressController' as const } : {}),
         namespace: ctx.namespace,
         podLabels: INGRESS_NGINX_CONTROLLER_LABELS,
         ports: [{ name: 'http', port: 80 }, { name: 'https', port: 443 }],
@@ -96,7 +103,7 @@ export function ingressNginxDefinition(options: IngressNginxOptions, namespace: 
     // Its Service of type LoadBalancer allocates a node port per port (http, https).
     namespaces: (ctx) => [{ name: ctx.namespace, quota: { nodePorts: 2, loadBalancers: 1 } }],
     provides: (ctx) => ({ ingressClasses: [className(ctx)] }),
-    clusterServices: (ctx) => ({ ingressController: { namespace: ctx.namespace, podLabels: INGRESS_NGINX_CONTROLLER_LABELS } }),
+    clusterServices: (ctx) => (servesEnvironment(ctx) ? { ingressController: { namespace: ctx.namespace, podLabels: INGRESS_NGINX_CONTROLLER_LABELS } } : {}),
     prerequisites: () => ['a load balancer for Services of type LoadBalancer (the ingress controller\'s Service)'],
   };
 }
