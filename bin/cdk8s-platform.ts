@@ -25,7 +25,10 @@ function quote(arg: string): string {
 
 /** The `app` command of ./cdk8s.yaml, or a message saying what is missing. */
 function appFromConfig(file: string): string | Error {
-  if (!fs.existsSync(file)) return new Error(`no --app given and no ${path.basename(file)} in ${path.dirname(file)}: run it in the folder of your cdk8s.yaml, or pass --app="<command that runs your app>"`);
+  if (!fs.existsSync(file))
+    return new Error(
+      `no --app given and no ${path.basename(file)} in ${path.dirname(file)}: run it in the folder of your cdk8s.yaml, or pass --app="<command that runs your app>"`,
+    );
   let config: unknown;
   try {
     config = parse(fs.readFileSync(file, 'utf8'));
@@ -33,7 +36,8 @@ function appFromConfig(file: string): string | Error {
     return new Error(`${file}: not valid YAML: ${(e as Error).message.split('\n')[0]}`);
   }
   const app = (config as { app?: unknown } | null)?.app;
-  if (typeof app !== 'string' || app.trim() === '') return new Error(`${file}: app: got ${JSON.stringify(app)}; must be the command that runs your app (e.g. "npx tsc && node main.js")`);
+  if (typeof app !== 'string' || app.trim() === '')
+    return new Error(`${file}: app: got ${JSON.stringify(app)}; must be the command that runs your app (e.g. "npx tsc && node main.js")`);
   return app;
 }
 

@@ -17,7 +17,9 @@ export const development = Profiles.development({
   // No backups, no Kafka: secrets from Vault, traffic through Envoy Gateway with self-signed certificates.
   addOns: [
     AddOn.certManager({ issuers: [TlsIssuer.selfSigned('selfsigned')], gatewayApi: true }),
-    AddOn.externalSecrets({ stores: [SecretBackend.vault('vault-dev', { server: VAULT_SERVER, path: 'secret', auth: VaultAuth.kubernetes('external-secrets-development') })] }),
+    AddOn.externalSecrets({
+      stores: [SecretBackend.vault('vault-dev', { server: VAULT_SERVER, path: 'secret', auth: VaultAuth.kubernetes('external-secrets-development') })],
+    }),
     AddOn.envoyGateway(),
     // The api-gateway scales on its request rate (a ScaledObject with a Prometheus trigger).
     AddOn.keda(),
@@ -29,8 +31,13 @@ export const development = Profiles.development({
 export const developmentPlatform: PlatformSettings = {
   profile: development,
   releases: {
-    'frontend': '2.3.0', 'api-gateway': '1.5.0', 'auth-service': '1.3.0', 'user-service': '1.2.1',
-    'invoice-service': '3.1.0', 'notification-service': '1.1.0', 'document-processing': '0.9.0',
+    frontend: '2.3.0',
+    'api-gateway': '1.5.0',
+    'auth-service': '1.3.0',
+    'user-service': '1.2.1',
+    'invoice-service': '3.1.0',
+    'notification-service': '1.1.0',
+    'document-processing': '0.9.0',
   },
   apiGatewayStrategy: RolloutStrategy.rollingUpdate(),
   frontendStrategy: RolloutStrategy.rollingUpdate(),

@@ -5,7 +5,13 @@ import { PlatformSettings } from './platform-settings';
 /** Disaster recovery: production's profile on a second cluster and region, at its DR size. */
 export const dr = Profiles.extend(production, {
   name: 'dr',
-  cluster: { name: 'prod-eu-central-1', server: 'https://prod-eu-central-1.k8s.example.com', region: 'eu-central-1', kubernetesVersion: '1.30', podCidrs: ['100.65.0.0/16'] },
+  cluster: {
+    name: 'prod-eu-central-1',
+    server: 'https://prod-eu-central-1.k8s.example.com',
+    region: 'eu-central-1',
+    kubernetesVersion: '1.30',
+    podCidrs: ['100.65.0.0/16'],
+  },
   replicas: 2,
   autoscaling: { minReplicas: 2, maxReplicas: 6 },
   // DR reads production's backups with read-only credentials and writes its own backups to its own bucket, never

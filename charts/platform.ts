@@ -2,9 +2,28 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { App } from 'cdk8s';
 import {
-  addGitOpsDelivery, ConnectionGraph, ConnectionValue, EnvironmentChart, Engine, EnvValue, HealthProbe, IngressHost, LogBackend,
-  MetricQuery, MicroserviceDeployment, MicroserviceDeploymentProps, ObservabilityStack, PlatformNamespace,
-  Receiver, StatefulDatastore, TenantNamespace, TraceBackend, defaultPlans, loadTenantsFile, otelCollectorRef, otlpEnvironment,
+  addGitOpsDelivery,
+  ConnectionGraph,
+  ConnectionValue,
+  EnvironmentChart,
+  Engine,
+  EnvValue,
+  HealthProbe,
+  IngressHost,
+  LogBackend,
+  MetricQuery,
+  MicroserviceDeployment,
+  MicroserviceDeploymentProps,
+  ObservabilityStack,
+  PlatformNamespace,
+  Receiver,
+  StatefulDatastore,
+  TenantNamespace,
+  TraceBackend,
+  defaultPlans,
+  loadTenantsFile,
+  otelCollectorRef,
+  otlpEnvironment,
 } from '../src';
 import { serviceImage } from './images';
 import { DatastoreName, PlatformSettings, ServiceName } from './platform-settings';
@@ -75,32 +94,67 @@ export function buildPlatform(app: App, settings: PlatformSettings, environments
   // string names that role and database); PgBouncer in front of the primary.
   const client = (name: ServiceName) => ({ name, namespace: 'backend' });
   const database = (name: string, owner: string, service: ServiceName) => ({ name, owner, clients: [client(service)] });
-  const postgres = datastore('postgres', 'db-postgres', Engine.postgres({
-    databases: [
-      database('auth', 'auth_service', 'auth-service'),
-      database('users', 'user_service', 'user-service'),
-      database('invoices', 'invoice_service', 'invoice-service'),
-      database('documents', 'document_processing', 'document-processing'),
-    ],
-    pooler: {},
-  }), '100Gi', 'platform');
+  const postgres = datastore(
+    'postgres',
+    'db-postgres',
+    Engine.postgres({
+      databases: [
+        database('auth', 'auth_service', 'auth-service'),
+        database('users', 'user_service', 'user-service'),
+        database('invoices', 'invoice_service', 'invoice-service'),
+        database('documents', 'document_processing', 'document-processing'),
+      ],
+      pooler: {},
+    }),
+    '100Gi',
+    'platform',
+  );
   const redis = datastore('redis', 'db-redis', Engine.redis(), undefined, 'platform');
   const minio = datastore('minio', 'storage-minio', Engine.minio(), undefined, 'platform');
   const clickhouse = datastore('clickhouse', 'db-clickhouse', Engine.clickhouse(), undefined, 'analytics');
   // Fluent Bit writes the daily log indices and Grafana reads them, each as a user of its own that the cluster
   // provisions from the stored password both ends read.
-  const logs = datastore('logs', 'db-elasticsearch', Engine.elasticsearch({
-    users: [{ name: 'fluent-bit', access: 'write', indices: ['logs-*'] }, { name: 'grafana', access: 'read', indices: ['logs-*'] }],
-  }), undefined, 'platform');
+  const logs = datastore(
+    'logs',
+    'db-elasticsearch',
+    Engine.elasticsearch({
+      users: [
+        { name: 'fluent-bit', access: 'write', indices: ['logs-*'] },
+        { name: 'grafana', access: 'read', indices: ['logs-*'] },
+      ],
+    }),
+    undefined,
+    'platform',
+  );
   // The event streams: invoices and documents, each written by one service and read by the others (a KafkaUser per
   // service with ACLs for exactly these topics).
   const week = 7 * 24 * 3600 * 1000;
-  const kafka = settings.kafka ? datastore('kafka', 'db-kafka', Engine.kafka({
-    topics: [
-      { name: 'invoice-events', partitions: 6, config: { 'retention.ms': week }, producers: [client('invoice-service')], consumers: [client('notification-service'), client('document-processing')] },
-      { name: 'document-events', partitions: 6, config: { 'retention.ms': week }, producers: [client('document-processing')], consumers: [client('invoice-service'), client('notification-service')] },
-    ],
-  }), undefined, 'platform') : undefined;
+  const kafka = settings.kafka
+    ? datastore(
+        'kafka',
+        'db-kafka',
+        Engine.kafka({
+          topics: [
+            {
+              name: 'invoice-events',
+              partitions: 6,
+              config: { 'retention.ms': week },
+              producers: [client('invoice-service')],
+              consumers: [client('notification-service'), client('document-processing')],
+            },
+            {
+              name: 'document-events',
+              partitions: 6,
+              config: { 'retention.ms': week },
+              producers: [client('document-processing')],
+              consumers: [client('invoice-service'), client('notification-service')],
+            },
+          ],
+        }),
+        undefined,
+        'platform',
+      )
+    : undefined;
 
   // --- observability ----------------------------------------------------------------------------------------
   new ObservabilityStack(chart, 'observability', {
@@ -164,17 +218,28 @@ export function buildPlatform(app: App, settings: PlatformSettings, environments
   // The database (path), its owner and TLS come from the `rw` endpoint: each service owns one database.
   const db = { to: postgres.endpoint('rw'), env: { DATABASE_URL: ConnectionValue.url() } };
   // The bootstrap address, the service's own Kafka user and password, and the protocol of the `bootstrap` listener.
-  const events = kafka ? [{
-    to: kafka.endpoint('bootstrap'),
-    env: {
-      KAFKA_BOOTSTRAP_SERVERS: ConnectionValue.address(), KAFKA_USERNAME: ConnectionValue.user(), KAFKA_PASSWORD: ConnectionValue.password(),
-      KAFKA_SECURITY_PROTOCOL: ConnectionValue.attribute('securityProtocol'), KAFKA_SASL_MECHANISM: ConnectionValue.attribute('saslMechanism'),
-    },
-  }] : [];
+  const events = kafka
+    ? [
+        {
+          to: kafka.endpoint('bootstrap'),
+          env: {
+            KAFKA_BOOTSTRAP_SERVERS: ConnectionValue.address(),
+            KAFKA_USERNAME: ConnectionValue.user(),
+            KAFKA_PASSWORD: ConnectionValue.password(),
+            KAFKA_SECURITY_PROTOCOL: ConnectionValue.attribute('securityProtocol'),
+            KAFKA_SASL_MECHANISM: ConnectionValue.attribute('saslMechanism'),
+          },
+        },
+      ]
+    : [];
   const cache = { to: redis.endpoint('master'), env: { REDIS_URL: ConnectionValue.url() } };
   const objectStorage = {
     to: minio.endpoint('s3'),
-    env: { S3_ENDPOINT: ConnectionValue.url({ credentials: false }), S3_ACCESS_KEY_ID: ConnectionValue.user(), S3_SECRET_ACCESS_KEY: ConnectionValue.password() },
+    env: {
+      S3_ENDPOINT: ConnectionValue.url({ credentials: false }),
+      S3_ACCESS_KEY_ID: ConnectionValue.user(),
+      S3_SECRET_ACCESS_KEY: ConnectionValue.password(),
+    },
   };
   const auth = service('auth-service', 'backend', 'backend', {
     secrets: { 'jwt-secret': { key: `${profile.name}/auth-service/jwt`, property: 'secret' } },

@@ -1,5 +1,16 @@
 import {
-  AcmeSolver, AddOn, CanaryStep, DeliveryTool, IngressHost, PreviewRoute, Profiles, RolloutStrategy, SecretBackend, TlsIssuer, TrafficRouterPlugin, VaultAuth,
+  AcmeSolver,
+  AddOn,
+  CanaryStep,
+  DeliveryTool,
+  IngressHost,
+  PreviewRoute,
+  Profiles,
+  RolloutStrategy,
+  SecretBackend,
+  TlsIssuer,
+  TrafficRouterPlugin,
+  VaultAuth,
   VeleroCredentials,
 } from '../src';
 import { ACME_EMAIL, VAULT_SERVER, veleroRole } from './platform-settings';
@@ -9,7 +20,13 @@ import { IMAGE_DIGESTS } from './images';
 /** Production: HA everywhere, autoscaling, digests only, backups, policy violations fail synth. */
 export const production = Profiles.production({
   name: 'production',
-  cluster: { name: 'prod-eu-west-1', server: 'https://prod-eu-west-1.k8s.example.com', region: 'eu-west-1', kubernetesVersion: '1.30', podCidrs: ['100.64.0.0/16'] },
+  cluster: {
+    name: 'prod-eu-west-1',
+    server: 'https://prod-eu-west-1.k8s.example.com',
+    region: 'eu-west-1',
+    kubernetesVersion: '1.30',
+    podCidrs: ['100.64.0.0/16'],
+  },
   domain: 'example.com',
   storage: { storageClass: 'gp3-encrypted' },
   secretStore: { name: 'vault-production' },
@@ -22,7 +39,9 @@ export const production = Profiles.production({
   addOns: [
     // Certificates of the Gateway's HTTPS listeners, challenges answered on its HTTP listener.
     AddOn.certManager({ issuers: [TlsIssuer.letsEncrypt('letsencrypt-prod', { email: ACME_EMAIL, solver: AcmeSolver.http01Gateway() })], gatewayApi: true }),
-    AddOn.externalSecrets({ stores: [SecretBackend.vault('vault-production', { server: VAULT_SERVER, path: 'secret', auth: VaultAuth.kubernetes('external-secrets-production') })] }),
+    AddOn.externalSecrets({
+      stores: [SecretBackend.vault('vault-production', { server: VAULT_SERVER, path: 'secret', auth: VaultAuth.kubernetes('external-secrets-production') })],
+    }),
     AddOn.envoyGateway(),
     // The canary's steps set the HTTPRoute's backend weights through the Gateway API plugin.
     AddOn.argoRollouts({ trafficRouterPlugins: [TrafficRouterPlugin.gatewayApi()] }),
@@ -39,8 +58,13 @@ export const production = Profiles.production({
 export const productionPlatform: PlatformSettings = {
   profile: production,
   releases: {
-    'frontend': '2.2.4', 'api-gateway': '1.4.2', 'auth-service': '1.2.3', 'user-service': '1.2.0',
-    'invoice-service': '3.0.7', 'notification-service': '1.0.9', 'document-processing': '0.8.5',
+    frontend: '2.2.4',
+    'api-gateway': '1.4.2',
+    'auth-service': '1.2.3',
+    'user-service': '1.2.0',
+    'invoice-service': '3.0.7',
+    'notification-service': '1.0.9',
+    'document-processing': '0.8.5',
   },
   // 10 % and then 50 % of the API's requests: the weights of its HTTPRoute's stable and canary backends.
   apiGatewayStrategy: RolloutStrategy.canary({
@@ -48,7 +72,10 @@ export const productionPlatform: PlatformSettings = {
   }),
   // The new frontend is reachable at preview.<domain> before promotion.
   frontendStrategy: RolloutStrategy.blueGreen({
-    autoPromotion: false, prePromotionAnalysis: true, scaleDownDelaySeconds: 300, preview: PreviewRoute.host(IngressHost.subdomain('preview')),
+    autoPromotion: false,
+    prePromotionAnalysis: true,
+    scaleDownDelaySeconds: 300,
+    preview: PreviewRoute.host(IngressHost.subdomain('preview')),
   }),
   kafka: true,
   managedDatastores: {},
@@ -63,14 +90,15 @@ export const productionPlatform: PlatformSettings = {
     minio: {
       objective: {
         rpo: '6h',
-        reason: 'uploaded documents, mirrored in full every 6 hours; the seeds\' 1-hour target for files needs replication of the bucket, not a mirror job',
+        reason: "uploaded documents, mirrored in full every 6 hours; the seeds' 1-hour target for files needs replication of the bucket, not a mirror job",
       },
     },
     clickhouse: { objective: { rpo: '6h', reason: 'analytics derived from PostgreSQL and the event stream: a lost window is ingested again' } },
     kafka: {
       objective: {
         rpo: '1d',
-        reason: 'an event transport replicated three times across zones (a zone loses nothing); after a region loss, producers publish again what was not consumed since the daily volume snapshot',
+        reason:
+          'an event transport replicated three times across zones (a zone loses nothing); after a region loss, producers publish again what was not consumed since the daily volume snapshot',
       },
     },
   },

@@ -1,6 +1,4 @@
-import {
-  AcmeSolver, AddOn, DeliveryTool, Profiles, RolloutStrategy, SecretBackend, TlsIssuer, VaultAuth, VeleroCredentials,
-} from '../src';
+import { AcmeSolver, AddOn, DeliveryTool, Profiles, RolloutStrategy, SecretBackend, TlsIssuer, VaultAuth, VeleroCredentials } from '../src';
 import { ACME_EMAIL, VAULT_SERVER, veleroRole } from './platform-settings';
 import { PLATFORM_REPO_URL, PlatformSettings } from './platform-settings';
 import { IMAGE_DIGESTS } from './images';
@@ -16,8 +14,13 @@ export const staging = Profiles.staging({
   imageDigests: IMAGE_DIGESTS,
   addOns: [
     // Certificates of the Gateway's HTTPS listeners, challenges answered on its HTTP listener.
-    AddOn.certManager({ issuers: [TlsIssuer.letsEncryptStaging('letsencrypt-staging', { email: ACME_EMAIL, solver: AcmeSolver.http01Gateway() })], gatewayApi: true }),
-    AddOn.externalSecrets({ stores: [SecretBackend.vault('vault-staging', { server: VAULT_SERVER, path: 'secret', auth: VaultAuth.kubernetes('external-secrets-staging') })] }),
+    AddOn.certManager({
+      issuers: [TlsIssuer.letsEncryptStaging('letsencrypt-staging', { email: ACME_EMAIL, solver: AcmeSolver.http01Gateway() })],
+      gatewayApi: true,
+    }),
+    AddOn.externalSecrets({
+      stores: [SecretBackend.vault('vault-staging', { server: VAULT_SERVER, path: 'secret', auth: VaultAuth.kubernetes('external-secrets-staging') })],
+    }),
     AddOn.envoyGateway(),
     // The api-gateway scales on its request rate (a ScaledObject with a Prometheus trigger).
     AddOn.keda(),
@@ -32,8 +35,13 @@ export const staging = Profiles.staging({
 export const stagingPlatform: PlatformSettings = {
   profile: staging,
   releases: {
-    'frontend': '2.3.0', 'api-gateway': '1.5.0', 'auth-service': '1.3.0', 'user-service': '1.2.1',
-    'invoice-service': '3.1.0', 'notification-service': '1.1.0', 'document-processing': '0.9.0',
+    frontend: '2.3.0',
+    'api-gateway': '1.5.0',
+    'auth-service': '1.3.0',
+    'user-service': '1.2.1',
+    'invoice-service': '3.1.0',
+    'notification-service': '1.1.0',
+    'document-processing': '0.9.0',
   },
   apiGatewayStrategy: RolloutStrategy.rollingUpdate({ maxSurge: 1, maxUnavailable: 1 }),
   frontendStrategy: RolloutStrategy.rollingUpdate({ maxSurge: 1, maxUnavailable: 1 }),

@@ -59,7 +59,13 @@ function tenantsApp(n: number, profile: EnvironmentProfile): Build {
   };
 }
 
-interface Measure { synth: number; floor: number; docs: number; cpuSynth: number; cpuFloor: number }
+interface Measure {
+  synth: number;
+  floor: number;
+  docs: number;
+  cpuSynth: number;
+  cpuFloor: number;
+}
 
 /** One measurement: synth (build + synthesize into a temp dir) versus dump + write of the same objects. */
 let runCounter = 0;
@@ -156,10 +162,16 @@ function measure(label: string, build: Build, runs: number): void {
 }
 
 function main(): void {
-  const sizes = (arg('--sizes') ?? '20,200,1000').split(',').map(Number).filter((n) => n > 0);
+  const sizes = (arg('--sizes') ?? '20,200,1000')
+    .split(',')
+    .map(Number)
+    .filter((n) => n > 0);
   console.log(`node ${process.version}, ${os.cpus().length} cpus; median of 3 runs (2 at 1000) after one warm-up\n`);
   for (const n of sizes) measure(`${n} services x 4 envs`, servicesApp(n), n >= 1000 ? 2 : 3);
-  const tenantSizes = (arg('--tenants') ?? '100,1000').split(',').map(Number).filter((n) => n > 0);
+  const tenantSizes = (arg('--tenants') ?? '100,1000')
+    .split(',')
+    .map(Number)
+    .filter((n) => n > 0);
   const production = ENVIRONMENTS.find((e) => e.name === 'production')!;
   for (const n of tenantSizes) measure(`${n} tenants x 1 env`, tenantsApp(n, production), 3);
 

@@ -14,7 +14,10 @@ const { execFileSync } = require('child_process');
 const root = path.resolve(__dirname, '..');
 const out = path.join(root, 'build');
 fs.rmSync(out, { recursive: true, force: true });
-execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', path.join(root, 'tsconfig.build.json')], { cwd: root, stdio: ['ignore', process.stderr, process.stderr] });
+execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', path.join(root, 'tsconfig.build.json')], {
+  cwd: root,
+  stdio: ['ignore', process.stderr, process.stderr],
+});
 const data = fs.readdirSync(path.join(root, 'imports')).filter((f) => f.endsWith('.json'));
 for (const f of data) fs.copyFileSync(path.join(root, 'imports', f), path.join(out, 'imports', f));
 // The bin is run by npm's shim on POSIX only when it is executable.

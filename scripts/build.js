@@ -42,9 +42,7 @@ function build() {
   const result = esbuild.buildSync({
     absWorkingDir: root,
     // main.ts -> lib/main.js; the command-line scripts -> lib/scripts/*.js
-    entryPoints: ['main.ts', 'scripts/bench.ts', 'scripts/diff.ts']
-      .map((f) => path.join(root, f))
-      .filter((f) => fs.existsSync(f)),
+    entryPoints: ['main.ts', 'scripts/bench.ts', 'scripts/diff.ts'].map((f) => path.join(root, f)).filter((f) => fs.existsSync(f)),
     outdir: path.join(root, 'lib'),
     bundle: true,
     platform: 'node',

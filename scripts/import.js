@@ -106,7 +106,10 @@ function servedOnly(crd) {
 /** Every CustomResourceDefinition in CRD_DIR, in file order. */
 function loadCrds() {
   const out = [];
-  for (const file of fs.readdirSync(CRD_DIR).filter((f) => f.endsWith('.yaml')).sort()) {
+  for (const file of fs
+    .readdirSync(CRD_DIR)
+    .filter((f) => f.endsWith('.yaml'))
+    .sort()) {
     for (const doc of yaml.loadAll(fs.readFileSync(path.join(CRD_DIR, file), 'utf8'))) {
       if (!doc || doc.kind !== 'CustomResourceDefinition') continue;
       out.push(doc);
@@ -132,31 +135,57 @@ async function importCrds(crds) {
 
 /** Core kinds that are cluster-scoped (the definitions file does not record scope). */
 const CLUSTER_SCOPED_CORE = new Set([
-  'v1/Namespace', 'v1/Node', 'v1/PersistentVolume', 'v1/ComponentStatus',
-  'rbac.authorization.k8s.io/v1/ClusterRole', 'rbac.authorization.k8s.io/v1/ClusterRoleBinding',
-  'storage.k8s.io/v1/StorageClass', 'storage.k8s.io/v1/CSIDriver', 'storage.k8s.io/v1/CSINode',
-  'storage.k8s.io/v1/VolumeAttachment', 'scheduling.k8s.io/v1/PriorityClass', 'node.k8s.io/v1/RuntimeClass',
-  'networking.k8s.io/v1/IngressClass', 'networking.k8s.io/v1alpha1/ClusterCIDR',
+  'v1/Namespace',
+  'v1/Node',
+  'v1/PersistentVolume',
+  'v1/ComponentStatus',
+  'rbac.authorization.k8s.io/v1/ClusterRole',
+  'rbac.authorization.k8s.io/v1/ClusterRoleBinding',
+  'storage.k8s.io/v1/StorageClass',
+  'storage.k8s.io/v1/CSIDriver',
+  'storage.k8s.io/v1/CSINode',
+  'storage.k8s.io/v1/VolumeAttachment',
+  'scheduling.k8s.io/v1/PriorityClass',
+  'node.k8s.io/v1/RuntimeClass',
+  'networking.k8s.io/v1/IngressClass',
+  'networking.k8s.io/v1alpha1/ClusterCIDR',
   'networking.k8s.io/v1alpha1/IPAddress',
-  'apiextensions.k8s.io/v1/CustomResourceDefinition', 'apiregistration.k8s.io/v1/APIService',
+  'apiextensions.k8s.io/v1/CustomResourceDefinition',
+  'apiregistration.k8s.io/v1/APIService',
   'admissionregistration.k8s.io/v1/ValidatingWebhookConfiguration',
   'admissionregistration.k8s.io/v1/MutatingWebhookConfiguration',
   'admissionregistration.k8s.io/v1alpha1/ValidatingAdmissionPolicy',
   'admissionregistration.k8s.io/v1alpha1/ValidatingAdmissionPolicyBinding',
-  'certificates.k8s.io/v1/CertificateSigningRequest', 'certificates.k8s.io/v1alpha1/ClusterTrustBundle',
-  'flowcontrol.apiserver.k8s.io/v1beta2/FlowSchema', 'flowcontrol.apiserver.k8s.io/v1beta2/PriorityLevelConfiguration',
-  'flowcontrol.apiserver.k8s.io/v1beta3/FlowSchema', 'flowcontrol.apiserver.k8s.io/v1beta3/PriorityLevelConfiguration',
-  'resource.k8s.io/v1alpha2/ResourceClass', 'internal.apiserver.k8s.io/v1alpha1/StorageVersion',
-  'authentication.k8s.io/v1/TokenReview', 'authentication.k8s.io/v1beta1/SelfSubjectReview',
+  'certificates.k8s.io/v1/CertificateSigningRequest',
+  'certificates.k8s.io/v1alpha1/ClusterTrustBundle',
+  'flowcontrol.apiserver.k8s.io/v1beta2/FlowSchema',
+  'flowcontrol.apiserver.k8s.io/v1beta2/PriorityLevelConfiguration',
+  'flowcontrol.apiserver.k8s.io/v1beta3/FlowSchema',
+  'flowcontrol.apiserver.k8s.io/v1beta3/PriorityLevelConfiguration',
+  'resource.k8s.io/v1alpha2/ResourceClass',
+  'internal.apiserver.k8s.io/v1alpha1/StorageVersion',
+  'authentication.k8s.io/v1/TokenReview',
+  'authentication.k8s.io/v1beta1/SelfSubjectReview',
   'authentication.k8s.io/v1alpha1/SelfSubjectReview',
-  'authorization.k8s.io/v1/SelfSubjectAccessReview', 'authorization.k8s.io/v1/SelfSubjectRulesReview',
+  'authorization.k8s.io/v1/SelfSubjectAccessReview',
+  'authorization.k8s.io/v1/SelfSubjectRulesReview',
   'authorization.k8s.io/v1/SubjectAccessReview',
 ]);
 
 /** Documentation and patch-strategy keywords: never read by the validator. */
-const DOC_KEYWORDS = new Set(['description', 'example', 'examples', 'x-kubernetes-patch-strategy',
-  'x-kubernetes-patch-merge-key', 'x-kubernetes-map-type', 'x-kubernetes-group-version-kind', 'x-kubernetes-unions',
-  '$schema', 'title', '$comment']);
+const DOC_KEYWORDS = new Set([
+  'description',
+  'example',
+  'examples',
+  'x-kubernetes-patch-strategy',
+  'x-kubernetes-patch-merge-key',
+  'x-kubernetes-map-type',
+  'x-kubernetes-group-version-kind',
+  'x-kubernetes-unions',
+  '$schema',
+  'title',
+  '$comment',
+]);
 
 /**
  * Drops documentation-only keywords so the bundle stays small; keys of `properties`/`definitions`/`$defs` maps are
@@ -234,14 +263,20 @@ function writeSchemaBundle(crdDocs) {
 function readChartSources() {
   const text = fs.readFileSync(path.join(CHART_DIR, 'SOURCES.md'), 'utf8');
   const lines = text.split('\n').filter((l) => l.startsWith('|'));
-  const cells = (l) => l.split('|').slice(1, -1).map((c) => c.trim());
+  const cells = (l) =>
+    l
+      .split('|')
+      .slice(1, -1)
+      .map((c) => c.trim());
   const header = cells(lines[0] ?? '');
   for (const col of ['folder', 'chart version', 'Helm repository', 'source repo', 'path', 'tag', 'commit']) {
     if (!header.includes(col)) throw new Error(`${CHART_DIR}/SOURCES.md: the table has no "${col}" column`);
   }
   return lines.slice(2).map((l) => {
     const row = {};
-    cells(l).forEach((c, i) => { row[header[i]] = c; });
+    cells(l).forEach((c, i) => {
+      row[header[i]] = c;
+    });
     return row;
   });
 }
@@ -282,14 +317,20 @@ function keyTree(value) {
 function clusterAdminPaths(value, prefix = '') {
   if (value === 'cluster-admin') return [prefix];
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return [];
-  return Object.keys(value).sort().flatMap((k) => clusterAdminPaths(value[k], prefix === '' ? k : `${prefix}.${k}`));
+  return Object.keys(value)
+    .sort()
+    .flatMap((k) => clusterAdminPaths(value[k], prefix === '' ? k : `${prefix}.${k}`));
 }
 
 /** imports/chart-values.json: what add-on constructs need to check chart values at synth, without ../shared. */
 function writeChartData() {
   const charts = {};
   const rows = readChartSources();
-  const folders = fs.readdirSync(CHART_DIR, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort();
+  const folders = fs
+    .readdirSync(CHART_DIR, { withFileTypes: true })
+    .filter((d) => d.isDirectory())
+    .map((d) => d.name)
+    .sort();
   for (const folder of folders) {
     const row = rows.find((r) => r.folder === folder);
     if (!row) throw new Error(`charts/${folder} has no row in charts/SOURCES.md`);

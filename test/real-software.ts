@@ -55,10 +55,21 @@ export async function loopbackAddresses(count: number, ports: readonly number[])
 export class Processes {
   private readonly procs: Array<{ readonly name: string; readonly child: ChildProcess; log: string }> = [];
 
-  public start(name: string, cmd: string, args: readonly string[], options: { readonly env?: Record<string, string>; readonly cwd?: string } = {}): ChildProcess {
-    const child = spawn(cmd, [...args], { cwd: options.cwd, env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  public start(
+    name: string,
+    cmd: string,
+    args: readonly string[],
+    options: { readonly env?: Record<string, string>; readonly cwd?: string } = {},
+  ): ChildProcess {
+    const child = spawn(cmd, [...args], {
+      cwd: options.cwd,
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...options.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     const entry = { name, child, log: '' };
-    const keep = (d: Buffer) => { entry.log = (entry.log + d.toString()).slice(-8000); };
+    const keep = (d: Buffer) => {
+      entry.log = (entry.log + d.toString()).slice(-8000);
+    };
     child.stdout?.on('data', keep);
     child.stderr?.on('data', keep);
     this.procs.push(entry);
@@ -80,17 +91,25 @@ export class Processes {
   }
 
   public async stopAll(): Promise<void> {
-    await Promise.all(this.procs.map(async (p) => {
-      if (p.child.exitCode !== null || p.child.signalCode !== null) return;
-      const gone = new Promise((resolve) => p.child.once('exit', resolve));
-      p.child.kill('SIGKILL');
-      await gone;
-    }));
+    await Promise.all(
+      this.procs.map(async (p) => {
+        if (p.child.exitCode !== null || p.child.signalCode !== null) return;
+        const gone = new Promise((resolve) => p.child.once('exit', resolve));
+        p.child.kill('SIGKILL');
+        await gone;
+      }),
+    );
   }
 }
 
 /** Polls `check` every `intervalMs` until it returns a value other than undefined, or throws after `timeoutMs`. */
-export async function waitFor<T>(what: string, check: () => T | undefined | Promise<T | undefined>, timeoutMs: number, intervalMs = 200, diagnostics?: () => string): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  check: () => T | undefined | Promise<T | undefined>,
+  timeoutMs: number,
+  intervalMs = 200,
+  diagnostics?: () => string,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
@@ -101,7 +120,9 @@ export async function waitFor<T>(what: string, check: () => T | undefined | Prom
       last = e;
     }
     if (Date.now() > deadline) {
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${String(last)})` : ''}${diagnostics ? `\n${diagnostics()}` : ''}`);
+      throw new Error(
+        `timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${String(last)})` : ''}${diagnostics ? `\n${diagnostics()}` : ''}`,
+      );
     }
     await new Promise((r) => setTimeout(r, intervalMs));
   }

@@ -85,7 +85,7 @@ export class ClusterAddOns extends Construct {
   /** The environment's ClusterAddOns if they were created (the GitOps delivery creates them), else undefined. */
   public static tryOf(environment: EnvironmentChart): ClusterAddOns | undefined {
     const existing = environment.node.tryFindChild(CLUSTER_ADD_ONS_ID);
-    return existing && SYMBOL in existing ? existing as unknown as ClusterAddOns : undefined;
+    return existing && SYMBOL in existing ? (existing as unknown as ClusterAddOns) : undefined;
   }
 
   public readonly resolved: ResolvedAddOns;
@@ -136,8 +136,16 @@ export class ClusterAddOns extends Construct {
         spec: {
           podSelector: {},
           policyTypes: ['Ingress', 'Egress'],
-          ingress: ns.name === monitoring ? [] : [{ from: [{ ...namespacePeer(monitoring), podSelector: { matchLabels: { 'app.kubernetes.io/name': 'prometheus' } } }] }],
-          egress: [{ to: apiServer.cidrs.map((cidr) => ({ ipBlock: { cidr } })), ports: apiServer.ports.map((p) => ({ protocol: 'TCP', port: IntOrString.fromNumber(p) })) }],
+          ingress:
+            ns.name === monitoring
+              ? []
+              : [{ from: [{ ...namespacePeer(monitoring), podSelector: { matchLabels: { 'app.kubernetes.io/name': 'prometheus' } } }] }],
+          egress: [
+            {
+              to: apiServer.cidrs.map((cidr) => ({ ipBlock: { cidr } })),
+              ports: apiServer.ports.map((p) => ({ protocol: 'TCP', port: IntOrString.fromNumber(p) })),
+            },
+          ],
         },
       });
     }
@@ -150,9 +158,10 @@ export class ClusterAddOns extends Construct {
       for (const c of a.definition.controllers?.(ctx) ?? []) {
         // A controller that is a cluster service is that graph node: the connections the platform declares to and
         // from it (analysis, scalers, ingress) land in its NetworkPolicy.
-        const w: IWorkload = c.clusterService !== undefined
-          ? ClusterServiceWorkload.of(this, c.clusterService)
-          : new AddOnControllerWorkload(scope, `controller-${c.component}`, c.workloadName ?? `${a.name}-${c.component}`, c);
+        const w: IWorkload =
+          c.clusterService !== undefined
+            ? ClusterServiceWorkload.of(this, c.clusterService)
+            : new AddOnControllerWorkload(scope, `controller-${c.component}`, c.workloadName ?? `${a.name}-${c.component}`, c);
         graph.register(w);
         for (const ref of c.connectsTo ?? []) graph.connectIfRegistered(w, ref, undefined, `addOns.${a.name}.${c.component}.connectsTo`);
         componentNetworkPolicy(w, w, {
@@ -170,8 +179,11 @@ export class ClusterAddOns extends Construct {
       const data = a.chart.data;
       if (!data) continue;
       scope.node.addValidation({
-        validate: () => checkChartValues(data, merged, a.definition.openValuePaths).map((p) =>
-          `add-on ${a.name}: values${p.path ? `.${p.path}` : ''}: ${p.message} (chart ${data.chart} ${data.version}${a.chart.version !== data.version ? `, installed as ${a.chart.version}` : ''})`),
+        validate: () =>
+          checkChartValues(data, merged, a.definition.openValuePaths).map(
+            (p) =>
+              `add-on ${a.name}: values${p.path ? `.${p.path}` : ''}: ${p.message} (chart ${data.chart} ${data.version}${a.chart.version !== data.version ? `, installed as ${a.chart.version}` : ''})`,
+          ),
       });
     }
   }
@@ -218,27 +230,45 @@ function checkProfileAgreement(scope: IConstruct, addOns: readonly AddOn[]): voi
   for (const a of addOns) {
     const provides = a.definition.provides?.({ profile, namespace: a.namespace }) ?? {};
     if (traffic.kind === 'ingress' && (provides.ingressClasses ?? []).includes(traffic.className) && a.namespace !== traffic.controllerNamespace) {
-      fail(scope, 'profile.traffic.controllerNamespace', traffic.controllerNamespace,
-        `must be "${a.namespace}", the namespace of the ${a.name} add-on serving ingress class "${traffic.className}" (exposed services admit that namespace)`);
+      fail(
+        scope,
+        'profile.traffic.controllerNamespace',
+        traffic.controllerNamespace,
+        `must be "${a.namespace}", the namespace of the ${a.name} add-on serving ingress class "${traffic.className}" (exposed services admit that namespace)`,
+      );
     }
   }
-  const served = (kind: 'ingressClasses' | 'gatewayClasses', name: string) => addOns.some((a) => (a.definition.provides?.({ profile, namespace: a.namespace })[kind] ?? []).includes(name));
+  const served = (kind: 'ingressClasses' | 'gatewayClasses', name: string) =>
+    addOns.some((a) => (a.definition.provides?.({ profile, namespace: a.namespace })[kind] ?? []).includes(name));
   const provided = traffic.kind === 'gatewayApi' ? profile.clusterProvides?.gatewayClasses : profile.clusterProvides?.ingressClasses;
   // Only where the environment routes through the layer: an environment exposing nothing needs no implementation.
   const chart = EnvironmentChart.of(scope);
   const usesGateway = traffic.kind === 'gatewayApi' && EnvironmentGateway.exists(chart);
   const usesIngress = traffic.kind === 'ingress' && chart.node.findAll().some((c) => c instanceof ApiObject && c.kind === 'Ingress');
   if (usesGateway && !served('gatewayClasses', traffic.className) && !(provided ?? []).includes(traffic.className)) {
-    fail(scope, 'profile.traffic', `Gateway API, class "${traffic.className}"`,
-      `no add-on serves GatewayClass "${traffic.className}": add AddOn.envoyGateway() to profile.addOns (it replaces AddOn.ingressNginx()), declare the class in profile.clusterProvides.gatewayClasses, or keep Ingress with traffic: TrafficLayer.ingress({ className, controllerNamespace })`);
+    fail(
+      scope,
+      'profile.traffic',
+      `Gateway API, class "${traffic.className}"`,
+      `no add-on serves GatewayClass "${traffic.className}": add AddOn.envoyGateway() to profile.addOns (it replaces AddOn.ingressNginx()), declare the class in profile.clusterProvides.gatewayClasses, or keep Ingress with traffic: TrafficLayer.ingress({ className, controllerNamespace })`,
+    );
   }
   if (usesIngress && !served('ingressClasses', traffic.className) && !(provided ?? []).includes(traffic.className)) {
-    fail(scope, 'profile.traffic', `Ingress, class "${traffic.className}"`,
-      `no add-on serves IngressClass "${traffic.className}": add AddOn.ingressNginx() to profile.addOns, or declare the class in profile.clusterProvides.ingressClasses`);
+    fail(
+      scope,
+      'profile.traffic',
+      `Ingress, class "${traffic.className}"`,
+      `no add-on serves IngressClass "${traffic.className}": add AddOn.ingressNginx() to profile.addOns, or declare the class in profile.clusterProvides.ingressClasses`,
+    );
   }
   const kps = addOns.find((a) => a.name === 'kube-prometheus-stack');
   if (kps && !profile.monitoring.mode.usesOperator) {
-    fail(scope, 'profile.addOns', kps.name, 'runs prometheus-operator, which only operator monitoring mode uses; set profile.monitoring.mode to MonitoringMode.operator() or remove the add-on');
+    fail(
+      scope,
+      'profile.addOns',
+      kps.name,
+      'runs prometheus-operator, which only operator monitoring mode uses; set profile.monitoring.mode to MonitoringMode.operator() or remove the add-on',
+    );
   }
   if (kps && kps.namespace !== profile.monitoring.namespace) {
     fail(scope, 'profile.monitoring.namespace', profile.monitoring.namespace, `must be "${kps.namespace}", the namespace of the kube-prometheus-stack add-on`);

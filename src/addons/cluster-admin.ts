@@ -71,8 +71,10 @@ export function clusterAdminBindingOf(a: AddOn, values: Readonly<Record<string, 
 export function clusterAdminProblems(b: ClusterAdminBinding): string[] {
   const d = b.declared;
   if (d && d.subject.trim() !== '' && d.reason.trim() !== '') return [];
-  return b.paths.map(({ path, chartDefault }) =>
-    `add-on ${b.addOn}: values.${path}: binds the built-in ClusterRole ${CLUSTER_ADMIN_ROLE}${chartDefault ? ' (the chart\'s default)' : ''} `
-    + `and the add-on declares no reason; set it to a ClusterRole that grants what the add-on needs, or declare the subject and why it needs ${CLUSTER_ADMIN_ROLE} `
-    + '(AddOnDefinition.clusterAdmin: listed in the environment\'s README.md and POLICY.md)');
+  return b.paths.map(
+    ({ path, chartDefault }) =>
+      `add-on ${b.addOn}: values.${path}: binds the built-in ClusterRole ${CLUSTER_ADMIN_ROLE}${chartDefault ? " (the chart's default)" : ''} ` +
+      `and the add-on declares no reason; set it to a ClusterRole that grants what the add-on needs, or declare the subject and why it needs ${CLUSTER_ADMIN_ROLE} ` +
+      "(AddOnDefinition.clusterAdmin: listed in the environment's README.md and POLICY.md)",
+  );
 }

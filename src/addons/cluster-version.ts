@@ -6,7 +6,12 @@
 import type { EnvironmentProfile } from '../core/environment-profile';
 import { PlatformConfigError } from '../core/errors';
 import {
-  apiRemovalOf, DEFAULT_KUBERNETES_VERSION, MANIFEST_KUBERNETES_VERSION, parseKubernetesVersion, satisfiesConstraint, SemVer,
+  apiRemovalOf,
+  DEFAULT_KUBERNETES_VERSION,
+  MANIFEST_KUBERNETES_VERSION,
+  parseKubernetesVersion,
+  satisfiesConstraint,
+  SemVer,
 } from '../core/kubernetes-version';
 import { CheckResult, EnvironmentOutput, SynthPlugin } from '../synth/synthesizer';
 import { AddOn } from './add-on';
@@ -33,8 +38,12 @@ export function clusterVersionOf(environment: string, profile: EnvironmentProfil
   const text = kubernetesVersionOf(profile);
   const v = parseKubernetesVersion(text);
   if (!v || v.major !== 1 || v.minor < MANIFEST_MINOR) {
-    throw new PlatformConfigError(environment, KUBERNETES_VERSION_FIELD, profile.cluster.kubernetesVersion,
-      `must be the cluster's Kubernetes version, "1.<minor>" or "1.<minor>.<patch>", ${MANIFEST_KUBERNETES_VERSION} or later (the manifests use the Kubernetes ${MANIFEST_KUBERNETES_VERSION} API)`);
+    throw new PlatformConfigError(
+      environment,
+      KUBERNETES_VERSION_FIELD,
+      profile.cluster.kubernetesVersion,
+      `must be the cluster's Kubernetes version, "1.<minor>" or "1.<minor>.<patch>", ${MANIFEST_KUBERNETES_VERSION} or later (the manifests use the Kubernetes ${MANIFEST_KUBERNETES_VERSION} API)`,
+    );
   }
   return v;
 }
@@ -66,17 +75,23 @@ export function clusterVersionProblems(env: EnvironmentOutput): string[] {
       const ok = satisfiesConstraint(version, constraint);
       const where = `${base}/${CLUSTER_ADD_ONS_ID}/${a.name}: add-on ${a.name}`;
       if (ok === undefined) {
-        out.push(`${where}: chart ${data.chart} ${data.version} states kubeVersion "${constraint}", which synth cannot evaluate; check ${KUBERNETES_VERSION_FIELD} (${shown}) against it by hand`);
+        out.push(
+          `${where}: chart ${data.chart} ${data.version} states kubeVersion "${constraint}", which synth cannot evaluate; check ${KUBERNETES_VERSION_FIELD} (${shown}) against it by hand`,
+        );
       } else if (!ok) {
-        out.push(`${where}: chart ${data.chart} ${a.chart.version} requires Kubernetes ${constraint}${checked}, and ${KUBERNETES_VERSION_FIELD} is ${shown}; `
-          + `if the cluster runs a version the chart supports, declare it in ${KUBERNETES_VERSION_FIELD}; otherwise upgrade the cluster, or pin a chart version that supports ${version.major}.${version.minor} with the add-on's \`version\` option`);
+        out.push(
+          `${where}: chart ${data.chart} ${a.chart.version} requires Kubernetes ${constraint}${checked}, and ${KUBERNETES_VERSION_FIELD} is ${shown}; ` +
+            `if the cluster runs a version the chart supports, declare it in ${KUBERNETES_VERSION_FIELD}; otherwise upgrade the cluster, or pin a chart version that supports ${version.major}.${version.minor} with the add-on's \`version\` option`,
+        );
       }
     }
   }
   for (const d of env.documents) {
     const r = apiRemovalOf(String(d.object.apiVersion), String(d.object.kind));
     if (r && version.minor >= r.removedIn) {
-      out.push(`${d.id}: apiVersion: ${r.apiVersion} ${d.object.kind} is no longer served as of Kubernetes 1.${r.removedIn}, and ${KUBERNETES_VERSION_FIELD} is ${shown}; use ${r.replacement}`);
+      out.push(
+        `${d.id}: apiVersion: ${r.apiVersion} ${d.object.kind} is no longer served as of Kubernetes 1.${r.removedIn}, and ${KUBERNETES_VERSION_FIELD} is ${shown}; use ${r.replacement}`,
+      );
     }
   }
   return out;

@@ -7,7 +7,11 @@
 import { Construct } from 'constructs';
 import { AppProject, Application, ApplicationSet, ApplicationSetSpecTemplateSpec, ApplicationSpec } from '../../imports/argoproj.io';
 import {
-  HelmRelease, HelmReleaseSpecChartRefKind, HelmReleaseSpecChartSpecSourceRefKind, HelmReleaseSpecInstallCrds, HelmReleaseSpecUpgradeCrds,
+  HelmRelease,
+  HelmReleaseSpecChartRefKind,
+  HelmReleaseSpecChartSpecSourceRefKind,
+  HelmReleaseSpecInstallCrds,
+  HelmReleaseSpecUpgradeCrds,
 } from '../../imports/helm.toolkit.fluxcd.io';
 import { HelmRepository, OciRepository, OciRepositorySpecLayerSelectorOperation } from '../../imports/source.toolkit.fluxcd.io';
 import { EnvironmentChart } from '../core/environment-chart';
@@ -17,7 +21,12 @@ import { argoCdHelmSource } from './chart';
 import { ClusterAddOns, LABEL_ADD_ON } from './cluster-add-ons';
 
 /** Sync options of add-on Applications (as the groups': server-side apply for large CRDs, no implicit namespaces). */
-export const ADD_ON_SYNC_OPTIONS: readonly string[] = ['ServerSideApply=true', 'CreateNamespace=false', 'RespectIgnoreDifferences=true', 'ApplyOutOfSyncOnly=true'];
+export const ADD_ON_SYNC_OPTIONS: readonly string[] = [
+  'ServerSideApply=true',
+  'CreateNamespace=false',
+  'RespectIgnoreDifferences=true',
+  'ApplyOutOfSyncOnly=true',
+];
 /** Annotation on an Application or object that Argo CD must never prune or delete. */
 export const ARGOCD_NEVER_PRUNE = { 'argocd.argoproj.io/sync-options': 'Prune=false,Delete=false' } as const;
 /** How often Flux reconciles a HelmRelease and refreshes its chart source. */
@@ -113,7 +122,12 @@ export class ArgoCdAddOns extends Construct {
         spec: {
           generators: [{ list: { elements: clusters.map((c) => ({ cluster: c.name, url: c.server, region: c.region })) } }],
           template: {
-            metadata: { name: `${name}-{{cluster}}`, namespace: props.argoCdNamespace, labels, annotations: { ...annotations, 'platform.io/cluster': '{{cluster}}' } },
+            metadata: {
+              name: `${name}-{{cluster}}`,
+              namespace: props.argoCdNamespace,
+              labels,
+              annotations: { ...annotations, 'platform.io/cluster': '{{cluster}}' },
+            },
             spec: spec('{{url}}') as ApplicationSetSpecTemplateSpec,
           },
           syncPolicy: { preserveResourcesOnDeletion: true },
@@ -151,7 +165,10 @@ export class FluxAddOns extends Construct {
           },
         });
       } else {
-        new HelmRepository(this, `source-${a.name}`, { metadata: { name, namespace: ns, labels }, spec: { url: a.chart.repository, interval: FLUX_ADD_ON_INTERVAL } });
+        new HelmRepository(this, `source-${a.name}`, {
+          metadata: { name, namespace: ns, labels },
+          spec: { url: a.chart.repository, interval: FLUX_ADD_ON_INTERVAL },
+        });
       }
       const crds = a.installsCrds
         ? { install: { crds: HelmReleaseSpecInstallCrds.CREATE_REPLACE }, upgrade: { crds: HelmReleaseSpecUpgradeCrds.CREATE_REPLACE } }
@@ -166,12 +183,14 @@ export class FluxAddOns extends Construct {
           storageNamespace: a.namespace,
           ...(a.chart.oci
             ? { chartRef: { kind: HelmReleaseSpecChartRefKind.OCI_REPOSITORY, name } }
-            : { chart: { spec: { chart: a.chart.chart, version: a.chart.version, sourceRef: { kind: HelmReleaseSpecChartSpecSourceRefKind.HELM_REPOSITORY, name } } } }),
+            : {
+                chart: {
+                  spec: { chart: a.chart.chart, version: a.chart.version, sourceRef: { kind: HelmReleaseSpecChartSpecSourceRefKind.HELM_REPOSITORY, name } },
+                },
+              }),
           install: { ...crds.install, remediation: { retries: FLUX_REMEDIATION_RETRIES } },
           upgrade: { ...crds.upgrade, remediation: { retries: FLUX_REMEDIATION_RETRIES } },
-          ...((a.definition.needs ?? []).length > 0
-            ? { dependsOn: [...(a.definition.needs ?? [])].sort().map((n) => ({ name: `${env}-addon-${n}` })) }
-            : {}),
+          ...((a.definition.needs ?? []).length > 0 ? { dependsOn: [...(a.definition.needs ?? [])].sort().map((n) => ({ name: `${env}-addon-${n}` })) } : {}),
           values: props.addOns.valuesOf(a),
           ...suspend,
         },

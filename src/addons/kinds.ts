@@ -16,8 +16,17 @@ export type KindServer =
 /** Every add-on of the catalog (default options), for the kind table; an add-on built on this model joins here. */
 export function catalogAddOns(): AddOn[] {
   return [
-    AddOn.certManager(), AddOn.externalSecrets(), AddOn.argoRollouts(), AddOn.strimzi(), AddOn.cloudNativePg(), AddOn.barmanCloudPlugin(),
-    AddOn.velero(), AddOn.keda(), AddOn.ingressNginx(), AddOn.envoyGateway(), AddOn.kubePrometheusStack(),
+    AddOn.certManager(),
+    AddOn.externalSecrets(),
+    AddOn.argoRollouts(),
+    AddOn.strimzi(),
+    AddOn.cloudNativePg(),
+    AddOn.barmanCloudPlugin(),
+    AddOn.velero(),
+    AddOn.keda(),
+    AddOn.ingressNginx(),
+    AddOn.envoyGateway(),
+    AddOn.kubePrometheusStack(),
   ];
 }
 
@@ -33,7 +42,13 @@ export function catalogAddOn(name: string, profile: EnvironmentProfile): AddOn |
 /** Argo CD's own kinds (served by the Argo CD installation the entry points need). */
 const ARGO_CD_KINDS = new Set(['argoproj.io/Application', 'argoproj.io/AppProject', 'argoproj.io/ApplicationSet']);
 /** Flux's API groups. */
-const FLUX_GROUPS = new Set(['source.toolkit.fluxcd.io', 'kustomize.toolkit.fluxcd.io', 'helm.toolkit.fluxcd.io', 'notification.toolkit.fluxcd.io', 'image.toolkit.fluxcd.io']);
+const FLUX_GROUPS = new Set([
+  'source.toolkit.fluxcd.io',
+  'kustomize.toolkit.fluxcd.io',
+  'helm.toolkit.fluxcd.io',
+  'notification.toolkit.fluxcd.io',
+  'image.toolkit.fluxcd.io',
+]);
 
 export function groupOf(apiVersion: string): string {
   const i = apiVersion.indexOf('/');
@@ -66,7 +81,16 @@ export function crdKindTable(registry = SchemaRegistry.default()): ReadonlyMap<s
     const gk = `${group}/${kind}`;
     if (out.has(gk)) continue;
     const a = addOnServing(catalog, group, kind);
-    out.set(gk, ARGO_CD_KINDS.has(gk) ? { by: 'tool', tool: 'Argo CD' } : FLUX_GROUPS.has(group) ? { by: 'tool', tool: 'Flux' } : a ? { by: 'add-on', addOn: a.name } : { by: 'nobody' });
+    out.set(
+      gk,
+      ARGO_CD_KINDS.has(gk)
+        ? { by: 'tool', tool: 'Argo CD' }
+        : FLUX_GROUPS.has(group)
+          ? { by: 'tool', tool: 'Flux' }
+          : a
+            ? { by: 'add-on', addOn: a.name }
+            : { by: 'nobody' },
+    );
   }
   table = out;
   return out;

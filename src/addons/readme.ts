@@ -11,10 +11,20 @@ import { chartKubeVersion, KUBERNETES_VERSION_FIELD, kubernetesVersionOf } from 
 import { ResolvedAddOns } from './resolution';
 
 /** Waves of the default namespace tiers relative to the add-ons (see NamespaceTier and planDeliveryGroups). */
-const TIERS: readonly [string, number][] = [['system and tenant namespaces', 1], ['observability', 2], ['datastores', 3], ['services', 4]];
+const TIERS: readonly [string, number][] = [
+  ['system and tenant namespaces', 1],
+  ['observability', 2],
+  ['datastores', 3],
+  ['services', 4],
+];
 
 /** Markdown lines of the "Cluster add-ons" and "Prerequisites" sections for the environment's add-ons `resolved`. */
-export function addOnReadmeLines(envName: string, profile: EnvironmentProfile, resolved: ResolvedAddOns, clusterAdmin: readonly ClusterAdminBinding[] = []): string[] {
+export function addOnReadmeLines(
+  envName: string,
+  profile: EnvironmentProfile,
+  resolved: ResolvedAddOns,
+  clusterAdmin: readonly ClusterAdminBinding[] = [],
+): string[] {
   const { addOns, layer, layers } = resolved;
   const lines: string[] = ['## Cluster add-ons and install order', ''];
   if (resolved.derived) {
@@ -44,14 +54,20 @@ export function addOnReadmeLines(envName: string, profile: EnvironmentProfile, r
     }
     lines.push(`| ${shift} | \`_cluster-config\` (ClusterIssuers, ClusterSecretStores, ...) and the add-ons' namespaces (guard rails, Velero's locations) |`);
     for (const [what, wave] of TIERS) lines.push(`| ${wave + shift} | ${what} |`);
-    lines.push('', '| Add-on | Chart | Version | Kubernetes (chart `kubeVersion`) | Namespace | CRDs | Purpose |', '| --- | --- | --- | --- | --- | --- | --- |');
+    lines.push(
+      '',
+      '| Add-on | Chart | Version | Kubernetes (chart `kubeVersion`) | Namespace | CRDs | Purpose |',
+      '| --- | --- | --- | --- | --- | --- | --- |',
+    );
     for (const a of addOns) {
       const src = argoCdHelmSource(a.chart);
       const data = a.chart.data;
       const checked = data ? (data.version === a.chart.version ? '' : ` (values checked against ${data.version})`) : ' (no chart data: values typed only)';
       const kube = chartKubeVersion(a);
       const kubeText = kube !== undefined ? `\`${kube}\`` : data ? 'any (the chart states none)' : 'unknown (no chart data)';
-      lines.push(`| ${a.name} | \`${src.repoUrl}\` ${src.chart} | ${a.chart.version}${checked} | ${kubeText} | ${a.namespace} | ${a.installsCrds ? 'yes, never pruned' : 'no'} | ${a.definition.purpose} |`);
+      lines.push(
+        `| ${a.name} | \`${src.repoUrl}\` ${src.chart} | ${a.chart.version}${checked} | ${kubeText} | ${a.namespace} | ${a.installsCrds ? 'yes, never pruned' : 'no'} | ${a.definition.purpose} |`,
+      );
     }
     const exempt = addOnNamespaces(addOns, profile).filter((n) => n.exemptions.length > 0);
     if (exempt.length > 0) {
@@ -60,8 +76,13 @@ export function addOnReadmeLines(envName: string, profile: EnvironmentProfile, r
     }
     const admins = clusterAdmin.filter((b) => b.declared !== undefined);
     if (admins.length > 0) {
-      lines.push('', `Add-ons whose chart binds the built-in ClusterRole \`${CLUSTER_ADMIN_ROLE}\` (declared, with the reason; any other add-on or object doing so fails synth):`, '');
-      for (const b of admins) lines.push(`- ${b.addOn} (${b.declared!.subject}; ${b.paths.map((p) => `\`values.${p.path}\``).join(', ')}): ${b.declared!.reason}`);
+      lines.push(
+        '',
+        `Add-ons whose chart binds the built-in ClusterRole \`${CLUSTER_ADMIN_ROLE}\` (declared, with the reason; any other add-on or object doing so fails synth):`,
+        '',
+      );
+      for (const b of admins)
+        lines.push(`- ${b.addOn} (${b.declared!.subject}; ${b.paths.map((p) => `\`values.${p.path}\``).join(', ')}): ${b.declared!.reason}`);
     }
     lines.push('');
   }
@@ -70,9 +91,9 @@ export function addOnReadmeLines(envName: string, profile: EnvironmentProfile, r
   const version = kubernetesVersionOf(profile);
   const checkedCharts = addOns.some((a) => chartKubeVersion(a) !== undefined);
   const items: string[] = [
-    `Kubernetes ${version} (\`${KUBERNETES_VERSION_FIELD}\`${profile.cluster.kubernetesVersion === undefined ? ' not declared: the default, the API the manifests use' : ''})`
-      + (checkedCharts ? ', checked at synth against each add-on chart\'s `kubeVersion` (table above)' : '')
-      + `; the manifests use the Kubernetes ${MANIFEST_KUBERNETES_VERSION} API, and none of the API versions removed up to ${version}`,
+    `Kubernetes ${version} (\`${KUBERNETES_VERSION_FIELD}\`${profile.cluster.kubernetesVersion === undefined ? ' not declared: the default, the API the manifests use' : ''})` +
+      (checkedCharts ? ", checked at synth against each add-on chart's `kubeVersion` (table above)" : '') +
+      `; the manifests use the Kubernetes ${MANIFEST_KUBERNETES_VERSION} API, and none of the API versions removed up to ${version}`,
     'Argo CD (with the health assessment of `argoproj.io/Application` enabled in `argocd-cm`, so sync waves wait for each add-on) or Flux (source, kustomize and helm controllers)',
     'a CNI that enforces NetworkPolicies (every namespace denies by default)',
   ];
@@ -91,7 +112,9 @@ export function addOnReadmeLines(envName: string, profile: EnvironmentProfile, r
   list('objects', p.objects);
   const oci = addOns.filter((a) => a.chart.oci);
   if (oci.length > 0) {
-    items.push(`Argo CD only: the OCI Helm repositories ${oci.map((a) => `\`${argoCdHelmSource(a.chart).repoUrl}\``).join(', ')} registered with \`enableOCI: "true"\``);
+    items.push(
+      `Argo CD only: the OCI Helm repositories ${oci.map((a) => `\`${argoCdHelmSource(a.chart).repoUrl}\``).join(', ')} registered with \`enableOCI: "true"\``,
+    );
   }
   for (const a of addOns) for (const line of a.definition.prerequisites?.({ profile, namespace: a.namespace }) ?? []) items.push(`${a.name}: ${line}`);
   for (const note of p.notes ?? []) items.push(note);

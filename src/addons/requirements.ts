@@ -34,7 +34,9 @@ export function addOnRequirementProblems(env: EnvironmentOutput): string[] {
     if (server.by === 'add-on' && !enabled.has(server.addOn)) {
       out.add(`${emitterOf(d.source)}: ${kind} needs the ${server.addOn} add-on; enable it in the profile's addOns`);
     } else if (server.by === 'nobody') {
-      out.add(`${emitterOf(d.source)}: ${kind} (${apiVersion}) is served by no add-on of this library; add its add-on, or declare "${gk}" in profile.clusterProvides.kinds if the cluster serves it`);
+      out.add(
+        `${emitterOf(d.source)}: ${kind} (${apiVersion}) is served by no add-on of this library; add its add-on, or declare "${gk}" in profile.clusterProvides.kinds if the cluster serves it`,
+      );
     }
   }
   return [...out].sort();

@@ -62,7 +62,8 @@ export function resolveAddOns(where: string, profile: EnvironmentProfile, uses?:
   const byName = new Map<string, AddOn>();
   addOns.forEach((a, i) => {
     if (!isDns1123Label(a.name)) fail(where, `profile.addOns[${i}].name`, a.name, 'must be a DNS-1123 label');
-    if (!isDns1123Label(a.namespace)) fail(where, `profile.addOns[${i}].namespace`, a.namespace, 'must be a DNS-1123 label (lowercase letters, digits and "-", at most 63 characters)');
+    if (!isDns1123Label(a.namespace))
+      fail(where, `profile.addOns[${i}].namespace`, a.namespace, 'must be a DNS-1123 label (lowercase letters, digits and "-", at most 63 characters)');
     if (byName.has(a.name)) fail(where, `profile.addOns[${i}]`, a.name, 'each add-on may be listed once');
     byName.set(a.name, a);
   });
@@ -145,7 +146,9 @@ const OWNER = 'cdk8s-platform.AddOnsOwner';
  * {@link requireAddOn} to have synth check it too.
  */
 export function recordAddOnUse(scope: IConstruct, name: string): void {
-  EnvironmentChart.of(scope)._service<AddOnUse[]>(USES, () => []).push({ name, by: scope.node.path });
+  EnvironmentChart.of(scope)
+    ._service<AddOnUse[]>(USES, () => [])
+    .push({ name, by: scope.node.path });
 }
 
 /** Makes `chart` (a delivery chart of `environment`) read `environment`'s add-ons. */
@@ -175,10 +178,12 @@ function objectsOf(chart: Chart): { apiVersion: string; kind: string }[] {
  */
 export function environmentAddOns(chart: EnvironmentChart): ResolvedAddOns {
   const owner = ownerOf(chart);
-  return owner._service<ResolvedAddOns>(RESOLVED, () => resolveAddOns(`${owner.node.path}/${CLUSTER_ADD_ONS_ID}`, owner.profile, {
-    objects: objectsOf(owner),
-    required: owner._service<AddOnUse[]>(USES, () => []),
-  }));
+  return owner._service<ResolvedAddOns>(RESOLVED, () =>
+    resolveAddOns(`${owner.node.path}/${CLUSTER_ADD_ONS_ID}`, owner.profile, {
+      objects: objectsOf(owner),
+      required: owner._service<AddOnUse[]>(USES, () => []),
+    }),
+  );
 }
 
 /** Whether `env` is its environment's own chart (not one of its delivery charts, which share its add-ons). */

@@ -19,10 +19,44 @@ type Schema = Readonly<DocObject>;
 
 /** JSON Schema keywords the checker evaluates (or knows to be documentation). A schema using others is reported. */
 export const SUPPORTED_SCHEMA_KEYWORDS: readonly string[] = [
-  '$ref', '$defs', 'definitions', '$schema', '$id', '$comment', 'type', 'enum', 'const', 'properties', 'additionalProperties',
-  'patternProperties', 'required', 'items', 'allOf', 'anyOf', 'oneOf', 'not', 'dependencies', 'minimum', 'maximum',
-  'exclusiveMinimum', 'exclusiveMaximum', 'minLength', 'maxLength', 'pattern', 'minItems', 'maxItems', 'uniqueItems',
-  'minProperties', 'maxProperties', 'format', 'title', 'description', 'default', 'examples', 'deprecated', 'readOnly',
+  '$ref',
+  '$defs',
+  'definitions',
+  '$schema',
+  '$id',
+  '$comment',
+  'type',
+  'enum',
+  'const',
+  'properties',
+  'additionalProperties',
+  'patternProperties',
+  'required',
+  'items',
+  'allOf',
+  'anyOf',
+  'oneOf',
+  'not',
+  'dependencies',
+  'minimum',
+  'maximum',
+  'exclusiveMinimum',
+  'exclusiveMaximum',
+  'minLength',
+  'maxLength',
+  'pattern',
+  'minItems',
+  'maxItems',
+  'uniqueItems',
+  'minProperties',
+  'maxProperties',
+  'format',
+  'title',
+  'description',
+  'default',
+  'examples',
+  'deprecated',
+  'readOnly',
 ];
 
 const SIMPLE_KEY = /^[A-Za-z_$][\w$-]*$/;
@@ -79,7 +113,10 @@ class SchemaDoc {
       const ref: string = n.$ref;
       if (!ref.startsWith('#')) throw new Error(`values schema reference ${ref} is not local`);
       let target: unknown = this.root;
-      for (const raw of ref.slice(1).split('/').filter((p) => p !== '')) {
+      for (const raw of ref
+        .slice(1)
+        .split('/')
+        .filter((p) => p !== '')) {
         target = target !== null && typeof target === 'object' ? (target as Record<string, unknown>)[raw.replace(/~1/g, '/').replace(/~0/g, '~')] : undefined;
       }
       if (!isObject(target)) throw new Error(`values schema reference ${ref} resolves to nothing`);
@@ -151,8 +188,10 @@ function validate(doc: SchemaDoc, value: unknown, schemaIn: Schema, path: string
     out.push({ path, message: `value ${show(value)} must be ${JSON.stringify(schema.const)}` });
   }
   if (typeof value === 'string') {
-    if (schema.minLength !== undefined && value.length < schema.minLength) out.push({ path, message: `string ${show(value)} is shorter than ${schema.minLength}` });
-    if (schema.maxLength !== undefined && value.length > schema.maxLength) out.push({ path, message: `string ${show(value)} is longer than ${schema.maxLength}` });
+    if (schema.minLength !== undefined && value.length < schema.minLength)
+      out.push({ path, message: `string ${show(value)} is shorter than ${schema.minLength}` });
+    if (schema.maxLength !== undefined && value.length > schema.maxLength)
+      out.push({ path, message: `string ${show(value)} is longer than ${schema.maxLength}` });
     if (schema.pattern !== undefined) {
       const re = doc.regex(schema.pattern);
       if (re && !re.test(value)) out.push({ path, message: `string ${show(value)} does not match ${schema.pattern}` });
@@ -161,12 +200,16 @@ function validate(doc: SchemaDoc, value: unknown, schemaIn: Schema, path: string
   if (typeof value === 'number') {
     if (schema.minimum !== undefined && value < schema.minimum) out.push({ path, message: `${value} is below the minimum ${schema.minimum}` });
     if (schema.maximum !== undefined && value > schema.maximum) out.push({ path, message: `${value} is above the maximum ${schema.maximum}` });
-    if (typeof schema.exclusiveMinimum === 'number' && value <= schema.exclusiveMinimum) out.push({ path, message: `${value} must be above ${schema.exclusiveMinimum}` });
-    if (typeof schema.exclusiveMaximum === 'number' && value >= schema.exclusiveMaximum) out.push({ path, message: `${value} must be below ${schema.exclusiveMaximum}` });
+    if (typeof schema.exclusiveMinimum === 'number' && value <= schema.exclusiveMinimum)
+      out.push({ path, message: `${value} must be above ${schema.exclusiveMinimum}` });
+    if (typeof schema.exclusiveMaximum === 'number' && value >= schema.exclusiveMaximum)
+      out.push({ path, message: `${value} must be below ${schema.exclusiveMaximum}` });
   }
   if (Array.isArray(value)) {
-    if (schema.minItems !== undefined && value.length < schema.minItems) out.push({ path, message: `expected at least ${schema.minItems} items, got ${value.length}` });
-    if (schema.maxItems !== undefined && value.length > schema.maxItems) out.push({ path, message: `expected at most ${schema.maxItems} items, got ${value.length}` });
+    if (schema.minItems !== undefined && value.length < schema.minItems)
+      out.push({ path, message: `expected at least ${schema.minItems} items, got ${value.length}` });
+    if (schema.maxItems !== undefined && value.length > schema.maxItems)
+      out.push({ path, message: `expected at most ${schema.maxItems} items, got ${value.length}` });
     if (schema.uniqueItems === true && new Set(value.map((v) => JSON.stringify(v))).size !== value.length) out.push({ path, message: 'items must be unique' });
     if (isObject(schema.items)) value.forEach((v, i) => validate(doc, v, schema.items, child(path, i), out, undefined));
   }
@@ -195,7 +238,9 @@ function validate(doc: SchemaDoc, value: unknown, schemaIn: Schema, path: string
     for (const [k, dep] of Object.entries((schema.dependencies ?? {}) as Record<string, unknown>)) {
       if (value[k] === undefined) continue;
       if (Array.isArray(dep)) {
-        for (const r of dep) if (value[r as string] === undefined && !((r as string) in defaults)) out.push({ path: child(path, r as string), message: `required when "${k}" is set` });
+        for (const r of dep)
+          if (value[r as string] === undefined && !((r as string) in defaults))
+            out.push({ path: child(path, r as string), message: `required when "${k}" is set` });
       } else if (isObject(dep)) {
         validate(doc, value, dep, path, out, tree);
       }
@@ -253,8 +298,13 @@ function schemaKeys(doc: SchemaDoc, schemas: readonly Schema[]): SchemaKeys | un
 
 /** Unknown keys of `values`: neither in the chart's default values nor declared by its schema at that path. */
 function unknownKeyProblems(
-  doc: SchemaDoc | undefined, tree: ValueKeyNode | undefined, schemas: readonly Schema[], values: Record<string, unknown>, path: string,
-  open: ReadonlySet<string>, out: ValuesProblem[],
+  doc: SchemaDoc | undefined,
+  tree: ValueKeyNode | undefined,
+  schemas: readonly Schema[],
+  values: Record<string, unknown>,
+  path: string,
+  open: ReadonlySet<string>,
+  out: ValuesProblem[],
 ): void {
   if (open.has(path)) return;
   const treeKeys = tree !== undefined && typeof tree === 'object' ? tree : undefined;
@@ -270,7 +320,10 @@ function unknownKeyProblems(
     const inSchema = sk?.properties.has(key) ?? false;
     if (!inTree && !inSchema && !anyKey) {
       const known = [...new Set([...Object.keys(treeKeys ?? {}), ...(sk?.properties ?? [])])].sort();
-      out.push({ path: child(path, key), message: `unknown key "${key}"; nearest known keys${path ? ` at "${path}"` : ''}: ${nearestKeys(key, known).join(', ') || '(none)'}` });
+      out.push({
+        path: child(path, key),
+        message: `unknown key "${key}"; nearest known keys${path ? ` at "${path}"` : ''}: ${nearestKeys(key, known).join(', ') || '(none)'}`,
+      });
       continue;
     }
     if (isObject(v)) {
@@ -286,7 +339,9 @@ function unknownKeyProblems(
  * (`toYaml .Values.podSecurityContext`) although neither its defaults nor its schema list their keys.
  */
 export function checkChartValues(
-  chart: Pick<ChartData, 'valuesSchema' | 'defaultValueKeys'>, values: Readonly<Record<string, unknown>>, openPaths: readonly string[] = [],
+  chart: Pick<ChartData, 'valuesSchema' | 'defaultValueKeys'>,
+  values: Readonly<Record<string, unknown>>,
+  openPaths: readonly string[] = [],
 ): ValuesProblem[] {
   const out: ValuesProblem[] = [];
   const doc = chart.valuesSchema ? new SchemaDoc(chart.valuesSchema) : undefined;

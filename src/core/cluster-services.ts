@@ -80,14 +80,22 @@ export const KUBELET_PORT = 10250;
 export function defaultClusterServices(profile: Pick<EnvironmentProfile, 'name' | 'traffic' | 'ingress' | 'monitoring'>): ClusterServices {
   const traffic = trafficOf(profile);
   return {
-    dns: { namespace: 'kube-system', podLabels: { 'k8s-app': 'kube-dns' }, ports: [{ name: 'dns', port: 53, protocol: 'UDP' }, { name: 'dns-tcp', port: 53, protocol: 'TCP' }] },
+    dns: {
+      namespace: 'kube-system',
+      podLabels: { 'k8s-app': 'kube-dns' },
+      ports: [
+        { name: 'dns', port: 53, protocol: 'UDP' },
+        { name: 'dns-tcp', port: 53, protocol: 'TCP' },
+      ],
+    },
     argoRollouts: { namespace: 'argo-rollouts', podLabels: { 'app.kubernetes.io/name': 'argo-rollouts' } },
     kedaOperator: { namespace: 'keda', podLabels: { 'app.kubernetes.io/name': 'keda-operator' } },
     strimziOperator: { namespace: 'strimzi', podLabels: { 'strimzi.io/kind': 'cluster-operator' } },
     cloudnativePg: { namespace: 'cnpg-system', podLabels: { 'app.kubernetes.io/name': 'cloudnative-pg' } },
-    ingressController: traffic.kind === 'gatewayApi'
-      ? { namespace: ENVOY_GATEWAY_NAMESPACE, podLabels: envoyProxyLabels(traffic) }
-      : { namespace: traffic.controllerNamespace, podLabels: { 'app.kubernetes.io/name': 'ingress-nginx', 'app.kubernetes.io/component': 'controller' } },
+    ingressController:
+      traffic.kind === 'gatewayApi'
+        ? { namespace: ENVOY_GATEWAY_NAMESPACE, podLabels: envoyProxyLabels(traffic) }
+        : { namespace: traffic.controllerNamespace, podLabels: { 'app.kubernetes.io/name': 'ingress-nginx', 'app.kubernetes.io/component': 'controller' } },
     prometheus: { namespace: profile.monitoring.namespace, podLabels: { 'app.kubernetes.io/name': 'prometheus' } },
   };
 }

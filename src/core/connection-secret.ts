@@ -6,7 +6,10 @@
 import { goTemplateText } from './encoders';
 import { Construct } from 'constructs';
 import {
-  ExternalSecret, ExternalSecretSpecSecretStoreRefKind, ExternalSecretSpecTargetCreationPolicy, ExternalSecretSpecTargetDeletionPolicy,
+  ExternalSecret,
+  ExternalSecretSpecSecretStoreRefKind,
+  ExternalSecretSpecTargetCreationPolicy,
+  ExternalSecretSpecTargetDeletionPolicy,
   ExternalSecretSpecTargetTemplateEngineVersion,
 } from '../../imports/external-secrets.io';
 import type { IWorkload } from './connections';
@@ -32,7 +35,9 @@ export class ConnectionValue {
    * `redis+sentinel://...@<host>:<port>/<masterSet>` (the path names the database then). `credentials: false` leaves
    * user and password out (an S3 endpoint URL; the keys go in their own variables).
    */
-  public static url(options: { readonly path?: string; readonly query?: Readonly<Record<string, string>>; readonly credentials?: boolean } = {}): ConnectionValue {
+  public static url(
+    options: { readonly path?: string; readonly query?: Readonly<Record<string, string>>; readonly credentials?: boolean } = {},
+  ): ConnectionValue {
     return new ConnectionValue('url', options.path, options.query, undefined, options.credentials ?? true);
   }
   /** `host:port`. */
@@ -83,12 +88,18 @@ export class ConnectionValue {
 export function urlScheme(e: Endpoint): string {
   const tls = e.tls.enabled;
   switch (e.protocol) {
-    case 'redis': return tls ? 'rediss' : 'redis';
-    case 'redis-sentinel': return tls ? 'rediss+sentinel' : 'redis+sentinel';
-    case 'http': return tls ? 'https' : 'http';
-    case 's3': return tls ? 'https' : 'http';
-    case 'postgresql': return 'postgresql';
-    default: return e.protocol;
+    case 'redis':
+      return tls ? 'rediss' : 'redis';
+    case 'redis-sentinel':
+      return tls ? 'rediss+sentinel' : 'redis+sentinel';
+    case 'http':
+      return tls ? 'https' : 'http';
+    case 's3':
+      return tls ? 'https' : 'http';
+    case 'postgresql':
+      return 'postgresql';
+    default:
+      return e.protocol;
   }
 }
 
@@ -131,12 +142,24 @@ export function addConnectionSecret(scope: Construct, id: string, o: ConnectionS
       fail(o.client, `${field}.env.${key}`, v.kind, `${e.describe()} has no credential (auth ${e.auth.method}); remove this key`);
     }
     switch (v.kind) {
-      case 'host': data[key] = goTemplateText(e.host); break;
-      case 'port': data[key] = String(e.port.port); break;
-      case 'address': data[key] = goTemplateText(e.address); break;
-      case 'tls': data[key] = String(e.tls.enabled); break;
-      case 'attribute': data[key] = goTemplateText(e.attribute(v.attributeName!, o.client.node.path, `${field}.env.${key}`)); break;
-      case 'user': data[key] = userTemplate(false); break;
+      case 'host':
+        data[key] = goTemplateText(e.host);
+        break;
+      case 'port':
+        data[key] = String(e.port.port);
+        break;
+      case 'address':
+        data[key] = goTemplateText(e.address);
+        break;
+      case 'tls':
+        data[key] = String(e.tls.enabled);
+        break;
+      case 'attribute':
+        data[key] = goTemplateText(e.attribute(v.attributeName!, o.client.node.path, `${field}.env.${key}`));
+        break;
+      case 'user':
+        data[key] = userTemplate(false);
+        break;
       case 'password':
         needsPassword = true;
         data[key] = '{{ .password }}';

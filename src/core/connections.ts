@@ -106,7 +106,12 @@ export class ConnectionGraph {
     const key = `${w.namespace}/${w.workloadName}`;
     const existing = this.workloads.get(key);
     if (existing && existing !== w) {
-      fail(w, 'name', w.workloadName, `a workload named "${w.workloadName}" already exists in namespace "${w.namespace}" (${existing.node.path}); names must be unique per namespace`);
+      fail(
+        w,
+        'name',
+        w.workloadName,
+        `a workload named "${w.workloadName}" already exists in namespace "${w.namespace}" (${existing.node.path}); names must be unique per namespace`,
+      );
     }
     this.workloads.set(key, w);
     this.resolved = undefined;
@@ -154,7 +159,12 @@ export class ConnectionGraph {
           const found = offered.find((x) => (typeof name === 'number' ? x.port === name : x.name === name));
           if (!found) {
             if (typeof name === 'number') {
-              return fail(p.from, `${p.field}.ports`, name, `"${to.workloadName}" exposes no port ${name}; its ports: ${offered.map((x) => `${x.name} (${x.port})`).join(', ')}`);
+              return fail(
+                p.from,
+                `${p.field}.ports`,
+                name,
+                `"${to.workloadName}" exposes no port ${name}; its ports: ${offered.map((x) => `${x.name} (${x.port})`).join(', ')}`,
+              );
             }
             const allowed = offered.map((x) => x.name).join(', ');
             return fail(p.from, `${p.field}.ports`, name, `"${to.workloadName}" exposes no port named "${name}"; its ports: ${allowed}`);
@@ -164,7 +174,7 @@ export class ConnectionGraph {
       }
       // One connection per pair: a second declaration (connectsTo and a connection to an endpoint) adds its ports.
       let targets = pairs.get(p.from);
-      if (!targets) pairs.set(p.from, targets = new Map());
+      if (!targets) pairs.set(p.from, (targets = new Map()));
       const index = targets.get(to);
       if (index !== undefined) {
         const same = out[index]!; // the position the pair's connection was pushed at (below)
@@ -230,11 +240,17 @@ export class ConnectionGraph {
  * pods to each other and hide the connection that was meant.
  */
 function refuseSelfConnection(from: IWorkload, to: IWorkload | WorkloadRef, field: string): void {
-  const same = 'node' in to
-    ? to === from || ((to as IWorkload).namespace === from.namespace && (to as IWorkload).workloadName === from.workloadName)
-    : (to as WorkloadRef).name === from.workloadName && ((to as WorkloadRef).namespace ?? from.namespace) === from.namespace;
+  const same =
+    'node' in to
+      ? to === from || ((to as IWorkload).namespace === from.namespace && (to as IWorkload).workloadName === from.workloadName)
+      : (to as WorkloadRef).name === from.workloadName && ((to as WorkloadRef).namespace ?? from.namespace) === from.namespace;
   if (same) {
-    fail(from, field, `${from.namespace}/${from.workloadName}`, 'a workload cannot connect to itself; name the workload it calls (traffic between the pods of one workload is not a connection)');
+    fail(
+      from,
+      field,
+      `${from.namespace}/${from.workloadName}`,
+      'a workload cannot connect to itself; name the workload it calls (traffic between the pods of one workload is not a connection)',
+    );
   }
 }
 
@@ -273,11 +289,16 @@ export const PEER_PORTS_ANNOTATION = 'platform.io/peer-ports';
 
 /** NetworkPolicy rule fragments for the DNS egress every pod needs. */
 export const DNS_EGRESS_RULE = {
-  to: [{
-    namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } },
-    podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } },
-  }],
-  ports: [{ protocol: 'UDP', port: 53 }, { protocol: 'TCP', port: 53 }],
+  to: [
+    {
+      namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } },
+      podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } },
+    },
+  ],
+  ports: [
+    { protocol: 'UDP', port: 53 },
+    { protocol: 'TCP', port: 53 },
+  ],
 };
 
 /** {@link DNS_EGRESS_RULE} typed for KubeNetworkPolicy. */

@@ -5,10 +5,20 @@ type Field = 0 | 1 | 2 | 3 | 4;
 /** The five fields of an expression, in order. */
 type CronFields = [minute: string, hour: string, dayOfMonth: string, month: string, dayOfWeek: string];
 
-const RANGES: Readonly<Record<Field, readonly [number, number]>> = [[0, 59], [0, 23], [1, 31], [1, 12], [0, 7]];
-const NAMES: Readonly<Record<Field, readonly string[] | undefined>> = [undefined, undefined, undefined,
+const RANGES: Readonly<Record<Field, readonly [number, number]>> = [
+  [0, 59],
+  [0, 23],
+  [1, 31],
+  [1, 12],
+  [0, 7],
+];
+const NAMES: Readonly<Record<Field, readonly string[] | undefined>> = [
+  undefined,
+  undefined,
+  undefined,
   ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'],
-  ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat']];
+  ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'],
+];
 const MACROS = new Set(['@yearly', '@annually', '@monthly', '@weekly', '@daily', '@midnight', '@hourly']);
 
 function value(s: string, field: Field): number | undefined {
@@ -46,7 +56,13 @@ export function isCronExpression(expr: string): boolean {
 }
 
 const MACRO_EXPANSION: Readonly<Record<string, string>> = {
-  '@yearly': '0 0 1 1 *', '@annually': '0 0 1 1 *', '@monthly': '0 0 1 * *', '@weekly': '0 0 * * 0', '@daily': '0 0 * * *', '@midnight': '0 0 * * *', '@hourly': '0 * * * *',
+  '@yearly': '0 0 1 1 *',
+  '@annually': '0 0 1 1 *',
+  '@monthly': '0 0 1 * *',
+  '@weekly': '0 0 * * 0',
+  '@daily': '0 0 * * *',
+  '@midnight': '0 0 * * *',
+  '@hourly': '0 * * * *',
 };
 
 /** The five fields of a valid expression (macros expanded). */

@@ -89,7 +89,12 @@ export class EndpointAuth {
    * user it authenticates as, and a user the server does not have is a synth error naming both ends.
    */
   public static passwordPerUser(users: readonly EndpointUser[]): EndpointAuth {
-    return new EndpointAuth('password', undefined, undefined, [...users].sort((a, b) => a.user.localeCompare(b.user)));
+    return new EndpointAuth(
+      'password',
+      undefined,
+      undefined,
+      [...users].sort((a, b) => a.user.localeCompare(b.user)),
+    );
   }
 
   /**
@@ -122,7 +127,8 @@ export class EndpointAuth {
 }
 
 /** Application protocol spoken on an endpoint (for URLs and for messages). */
-export type EndpointProtocol = 'postgresql' | 'redis' | 'redis-sentinel' | 'kafka' | 'http' | 'grpc' | 'clickhouse' | 's3' | 'otlp-grpc' | 'otlp-http' | (string & {});
+export type EndpointProtocol =
+  'postgresql' | 'redis' | 'redis-sentinel' | 'kafka' | 'http' | 'grpc' | 'clickhouse' | 's3' | 'otlp-grpc' | 'otlp-http' | (string & {});
 
 export interface EndpointProps {
   /** Endpoint name, unique per server (e.g. `rw`, `ro`, `sentinel`, `bootstrap`, `http`). */
@@ -169,7 +175,10 @@ export class Endpoint {
   public readonly attributes: Readonly<Record<string, string>>;
   private readonly perClient?: EndpointProps['clientCredential'];
 
-  public constructor(public readonly server: IWorkload, props: EndpointProps) {
+  public constructor(
+    public readonly server: IWorkload,
+    props: EndpointProps,
+  ) {
     Object.defineProperty(this, ENDPOINT_SYMBOL, { value: true });
     this.name = props.name;
     this.host = props.host;
@@ -203,7 +212,12 @@ export class Endpoint {
       const found = this.auth.users.find((u) => u.user === wanted);
       if (!found) {
         const known = this.auth.users.map((u) => u.user).join(', ') || 'none';
-        throw new PlatformConfigError(client.node.path, `${field}.user`, wanted, `${this.describe()} has no user "${wanted}" (declared at ${this.server.node.path}); its users: ${known}`);
+        throw new PlatformConfigError(
+          client.node.path,
+          `${field}.user`,
+          wanted,
+          `${this.describe()} has no user "${wanted}" (declared at ${this.server.node.path}); its users: ${known}`,
+        );
       }
       return { ...found.credential, user: found.user };
     }
@@ -253,7 +267,12 @@ export function checkExpectation(clientPath: string, field: string, expected: En
 export function requireExpectation(clientPath: string, field: string, expected: EndpointExpectation, endpoint: Endpoint): void {
   const problem = expectationProblem(expected, endpoint);
   if (problem === undefined) return;
-  throw new PlatformConfigError(clientPath, field, expected, `the client ${problem} (${endpoint.describe()}, declared at ${endpoint.server.node.path}): change the client's expectation or the server`);
+  throw new PlatformConfigError(
+    clientPath,
+    field,
+    expected,
+    `the client ${problem} (${endpoint.describe()}, declared at ${endpoint.server.node.path}): change the client's expectation or the server`,
+  );
 }
 
 /** A workload that offers endpoints. */
@@ -269,5 +288,10 @@ export function findEndpoint(server: IEndpointProvider, name: string, clientPath
   const found = server.endpoints.find((e) => e.name === name);
   if (found) return found;
   const known = server.endpoints.map((e) => e.name).join(', ') || 'none';
-  throw new PlatformConfigError(clientPath, field, name, `${server.namespace}/${server.workloadName} offers no endpoint named "${name}"; its endpoints: ${known}`);
+  throw new PlatformConfigError(
+    clientPath,
+    field,
+    name,
+    `${server.namespace}/${server.workloadName} offers no endpoint named "${name}"; its endpoints: ${known}`,
+  );
 }

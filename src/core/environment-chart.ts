@@ -43,12 +43,22 @@ export class EnvironmentChart extends Chart {
 
   public constructor(scope: Construct, props: EnvironmentChartProps) {
     if (!isDns1123Label(props.profile.name)) {
-      fail(`${scope.node.path || 'app'}/${props.profile.name}`, 'profile.name', props.profile.name, 'must be a DNS-1123 label (lowercase letters, digits and "-", at most 63 characters)');
+      fail(
+        `${scope.node.path || 'app'}/${props.profile.name}`,
+        'profile.name',
+        props.profile.name,
+        'must be a DNS-1123 label (lowercase letters, digits and "-", at most 63 characters)',
+      );
     }
     const outputDirectory = props.outputDirectory ?? props.profile.name;
     const id = outputDirectory.replace(/\//g, '-');
     if (scope.node.tryFindChild(id)) {
-      fail(`${scope.node.path || 'app'}/${id}`, 'outputDirectory', outputDirectory, 'another EnvironmentChart already writes to this folder: give each environment chart its own profile name or outputDirectory');
+      fail(
+        `${scope.node.path || 'app'}/${id}`,
+        'outputDirectory',
+        outputDirectory,
+        'another EnvironmentChart already writes to this folder: give each environment chart its own profile name or outputDirectory',
+      );
     }
     super(scope, id, {
       labels: { 'app.kubernetes.io/managed-by': 'cdk8s-platform', 'platform.io/environment': props.profile.name },
@@ -82,6 +92,8 @@ export class EnvironmentChart extends Chart {
    * volumes, so every object must be named explicitly.
    */
   public generateObjectName(apiObject: ApiObject): string {
-    throw new PlatformUsageError(`${apiObject.node.path}: every Kubernetes object needs an explicit metadata.name (names derived from construct paths change when code moves)`);
+    throw new PlatformUsageError(
+      `${apiObject.node.path}: every Kubernetes object needs an explicit metadata.name (names derived from construct paths change when code moves)`,
+    );
   }
 }

@@ -3,7 +3,7 @@ import { IConstruct } from 'constructs';
 /** Formats a value for an error message: strings quoted, objects as compact JSON, long values cut. */
 export function showValue(value: unknown): string {
   if (value === undefined) return 'undefined';
-  const s = typeof value === 'string' ? JSON.stringify(value) : JSON.stringify(value) ?? String(value);
+  const s = typeof value === 'string' ? JSON.stringify(value) : (JSON.stringify(value) ?? String(value));
   return s.length > 120 ? `${s.slice(0, 117)}...` : s;
 }
 
@@ -52,7 +52,12 @@ export function uniqueId(scope: IConstruct, id: string): string {
   const existing = scope.node.tryFindChild(id);
   if (existing) {
     const where = scope.node.path || 'the app';
-    fail(scope.node.path ? `${scope.node.path}/${id}` : id, 'id', id, `${where} already has a construct with this id (a ${existing.constructor.name}); construct ids are API (they name objects' construct paths): give each construct its own id`);
+    fail(
+      scope.node.path ? `${scope.node.path}/${id}` : id,
+      'id',
+      id,
+      `${where} already has a construct with this id (a ${existing.constructor.name}); construct ids are API (they name objects' construct paths): give each construct its own id`,
+    );
   }
   return id;
 }

@@ -2,8 +2,12 @@
 import { Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import {
-  ExternalSecret, ExternalSecretSpecData, ExternalSecretSpecSecretStoreRefKind, ExternalSecretSpecTargetCreationPolicy,
-  ExternalSecretSpecTargetDeletionPolicy, ExternalSecretSpecTargetTemplateEngineVersion,
+  ExternalSecret,
+  ExternalSecretSpecData,
+  ExternalSecretSpecSecretStoreRefKind,
+  ExternalSecretSpecTargetCreationPolicy,
+  ExternalSecretSpecTargetDeletionPolicy,
+  ExternalSecretSpecTargetTemplateEngineVersion,
 } from '../../imports/external-secrets.io';
 import { EnvironmentChart } from './environment-chart';
 
@@ -47,10 +51,11 @@ export interface ExternalSecretOptions {
  */
 export function addExternalSecret(scope: Construct, id: string, o: ExternalSecretOptions): ExternalSecret {
   const store = EnvironmentChart.of(scope).profile.secretStore;
-  const render = (refs: readonly RemoteKeyRef[]): ExternalSecretSpecData[] => refs.map((d) => ({
-    secretKey: d.secretKey,
-    remoteRef: { key: d.remoteKey, property: d.property, version: d.version },
-  }));
+  const render = (refs: readonly RemoteKeyRef[]): ExternalSecretSpecData[] =>
+    refs.map((d) => ({
+      secretKey: d.secretKey,
+      remoteRef: { key: d.remoteKey, property: d.property, version: d.version },
+    }));
   const data = o.data;
   return new ExternalSecret(scope, id, {
     metadata: { name: o.name, namespace: o.namespace, labels: { ...o.labels }, annotations: o.annotations ? { ...o.annotations } : undefined },
@@ -61,14 +66,16 @@ export function addExternalSecret(scope: Construct, id: string, o: ExternalSecre
         name: o.name,
         creationPolicy: ExternalSecretSpecTargetCreationPolicy.OWNER,
         deletionPolicy: ExternalSecretSpecTargetDeletionPolicy.RETAIN,
-        template: o.template ? {
-          engineVersion: ExternalSecretSpecTargetTemplateEngineVersion.V2,
-          type: o.template.type,
-          metadata: o.template.labels ? { labels: { ...o.template.labels } } : undefined,
-          data: { ...o.template.data },
-        } : undefined,
+        template: o.template
+          ? {
+              engineVersion: ExternalSecretSpecTargetTemplateEngineVersion.V2,
+              type: o.template.type,
+              metadata: o.template.labels ? { labels: { ...o.template.labels } } : undefined,
+              data: { ...o.template.data },
+            }
+          : undefined,
       },
-      data: typeof data === 'function' ? Lazy.any({ produce: () => render(data()) }) as unknown as ExternalSecretSpecData[] : render(data),
+      data: typeof data === 'function' ? (Lazy.any({ produce: () => render(data()) }) as unknown as ExternalSecretSpecData[]) : render(data),
     },
   });
 }

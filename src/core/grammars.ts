@@ -32,7 +32,8 @@ export function endpointProblem(endpoint: unknown): string | undefined {
  * prefixes and suffixes), or undefined.
  */
 export function s3BucketProblem(name: string): string | undefined {
-  const rules = 'an S3 bucket name is 3-63 characters of lowercase letters, digits, "." and "-", starts and ends with a letter or digit, has no "..", is not an IP address and does not start with "xn--", "sthree-" or "amzn-s3-demo-" nor end with "-s3alias", "--ol-s3", ".mrap", "--x-s3" or "--table-s3"';
+  const rules =
+    'an S3 bucket name is 3-63 characters of lowercase letters, digits, "." and "-", starts and ends with a letter or digit, has no "..", is not an IP address and does not start with "xn--", "sthree-" or "amzn-s3-demo-" nor end with "-s3alias", "--ol-s3", ".mrap", "--x-s3" or "--table-s3"';
   if (name.length < 3 || name.length > 63 || !/^[a-z0-9][a-z0-9.-]*[a-z0-9]$/.test(name) || name.includes('..') || IPV4.test(name)) return rules;
   if (['xn--', 'sthree-', 'amzn-s3-demo-'].some((p) => name.startsWith(p))) return rules;
   if (['-s3alias', '--ol-s3', '.mrap', '--x-s3', '--table-s3'].some((s) => name.endsWith(s))) return rules;
@@ -41,8 +42,15 @@ export function s3BucketProblem(name: string): string | undefined {
 
 /** Why `name` is not a Cloud Storage bucket name (3-63 characters of [a-z0-9._-], alphanumeric ends, not "goog..."), or undefined. */
 export function gcsBucketProblem(name: string): string | undefined {
-  if (name.length < 3 || name.length > 63 || !/^[a-z0-9][a-z0-9._-]*[a-z0-9]$/.test(name) || name.includes('..') || IPV4.test(name)
-    || name.startsWith('goog') || name.includes('google')) {
+  if (
+    name.length < 3 ||
+    name.length > 63 ||
+    !/^[a-z0-9][a-z0-9._-]*[a-z0-9]$/.test(name) ||
+    name.includes('..') ||
+    IPV4.test(name) ||
+    name.startsWith('goog') ||
+    name.includes('google')
+  ) {
     return 'a Cloud Storage bucket name is 3-63 characters of lowercase letters, digits, ".", "_" and "-", starts and ends with a letter or digit, is not an IP address and does not start with "goog" nor contain "google"';
   }
   return undefined;

@@ -3,23 +3,44 @@
 // quantity and cron parsing, selector matching, NetworkPolicy peers) stay internal: import them from their module.
 export { EnvironmentChart } from './environment-chart';
 export type { EnvironmentChartProps } from './environment-chart';
-export {
-  DEFAULT_BACKUP_RETENTION_DAYS, DEFAULT_BACKUP_SCHEDULE, DEFAULT_VELERO_SCHEDULE, ImagePolicy, MonitoringMode,
-} from './environment-profile';
+export { DEFAULT_BACKUP_RETENTION_DAYS, DEFAULT_BACKUP_SCHEDULE, DEFAULT_VELERO_SCHEDULE, ImagePolicy, MonitoringMode } from './environment-profile';
 export type {
-  AutoscalingDefaults, BackupDefaults, ClusterProvides, ClusterTarget, EnvironmentProfile, IngressDefaults, MonitoringDefaults, RecoveryObjectives,
-  ResourceDefaults, SecretStoreRef, StorageDefaults,
+  AutoscalingDefaults,
+  BackupDefaults,
+  ClusterProvides,
+  ClusterTarget,
+  EnvironmentProfile,
+  IngressDefaults,
+  MonitoringDefaults,
+  RecoveryObjectives,
+  ResourceDefaults,
+  SecretStoreRef,
+  StorageDefaults,
 } from './environment-profile';
 export { DEFAULT_SECRET_STORE_NAME, DEFAULT_STORAGE_CLASS, Profiles } from './profiles';
 export {
-  DEFAULT_GATEWAY_CLASS, DEFAULT_GATEWAY_NAME, DEFAULT_GATEWAY_NAMESPACE, DEFAULT_MIN_TLS_VERSION, IngressController, TrafficLayer, trafficOf,
+  DEFAULT_GATEWAY_CLASS,
+  DEFAULT_GATEWAY_NAME,
+  DEFAULT_GATEWAY_NAMESPACE,
+  DEFAULT_MIN_TLS_VERSION,
+  IngressController,
+  TrafficLayer,
+  trafficOf,
 } from './traffic-layer';
 export type { GatewayApiTraffic, GatewayApiTrafficProps, IngressTraffic, IngressTrafficProps, ResolvedTraffic } from './traffic-layer';
 export type { ProfileOverride, ProfileOverrides, ProfilePresetProps } from './profiles';
 export { PlatformConfigError } from './errors';
 export {
-  LABEL_COMPONENT, LABEL_COST_CENTER, LABEL_INSTANCE, LABEL_NAME, LABEL_PART_OF, LABEL_TEAM, LABEL_TENANT, LABEL_VERSION,
-  selectorLabels, workloadLabels,
+  LABEL_COMPONENT,
+  LABEL_COST_CENTER,
+  LABEL_INSTANCE,
+  LABEL_NAME,
+  LABEL_PART_OF,
+  LABEL_TEAM,
+  LABEL_TENANT,
+  LABEL_VERSION,
+  selectorLabels,
+  workloadLabels,
 } from './labels';
 export type { WorkloadLabelOptions } from './labels';
 export { DEFAULT_RUN_AS_USER, restrictedContainerSecurityContext, restrictedPodSecurityContext } from './security';
@@ -30,7 +51,15 @@ export { MonitoringRegistry } from './monitoring-registry';
 export type { AlertRule, AlertSeverity, MonitoredTarget } from './monitoring-registry';
 export { Endpoint, EndpointAuth, EndpointTls, checkExpectation, findEndpoint, requireExpectation } from './endpoint';
 export type {
-  AuthMethod, CaReference, ClientCredential, EndpointExpectation, EndpointProps, EndpointProtocol, EndpointUser, IEndpointProvider, StoredCredential,
+  AuthMethod,
+  CaReference,
+  ClientCredential,
+  EndpointExpectation,
+  EndpointProps,
+  EndpointProtocol,
+  EndpointUser,
+  IEndpointProvider,
+  StoredCredential,
 } from './endpoint';
 export { ConnectionValue, addConnectionSecret } from './connection-secret';
 export type { ConnectionSecretOptions } from './connection-secret';

@@ -64,21 +64,32 @@ function boundsOf(term: string): Bound[] | undefined {
   const [major = 0, minor = 0, patch = 0] = fixed;
   const low = v(major, minor, patch, fixed.length === 3 ? pre : '');
   // The first version past a partial one (`1.2` -> `1.3.0`), as a pre-release bound so `<` excludes all of it.
-  const next = (n: number): SemVer | undefined =>
-    n === 0 ? undefined : n === 1 ? v(major + 1, 0, 0, '0') : n === 2 ? v(major, minor + 1, 0, '0') : undefined;
+  const next = (n: number): SemVer | undefined => (n === 0 ? undefined : n === 1 ? v(major + 1, 0, 0, '0') : n === 2 ? v(major, minor + 1, 0, '0') : undefined);
   if (fixed.length === 0) return op === '!=' || op === '<' ? [{ op: '<', version: v(0, 0, 0, '0') }] : [];
   if (op === '~' || op === '~>') {
     const upper = fixed.length >= 2 ? v(major, minor + 1, 0, '0') : v(major + 1, 0, 0, '0');
-    return [{ op: '>=', version: low }, { op: '<', version: upper }];
+    return [
+      { op: '>=', version: low },
+      { op: '<', version: upper },
+    ];
   }
   if (op === '^') {
-    const upper = major > 0 || fixed.length === 1 ? v(major + 1, 0, 0, '0') : minor > 0 || fixed.length === 2 ? v(0, minor + 1, 0, '0') : v(0, 0, patch + 1, '0');
-    return [{ op: '>=', version: low }, { op: '<', version: upper }];
+    const upper =
+      major > 0 || fixed.length === 1 ? v(major + 1, 0, 0, '0') : minor > 0 || fixed.length === 2 ? v(0, minor + 1, 0, '0') : v(0, 0, patch + 1, '0');
+    return [
+      { op: '>=', version: low },
+      { op: '<', version: upper },
+    ];
   }
   const up = next(fixed.length);
   if (up && (op === '=' || op === '!=')) {
     // `1.2` or `1.2.x` is the range [1.2.0, 1.3.0).
-    return op === '=' ? [{ op: '>=', version: low }, { op: '<', version: up }] : undefined;
+    return op === '='
+      ? [
+          { op: '>=', version: low },
+          { op: '<', version: up },
+        ]
+      : undefined;
   }
   if (up && op === '>') return [{ op: '>=', version: up }];
   if (up && op === '<=') return [{ op: '<', version: up }];
@@ -88,12 +99,18 @@ function boundsOf(term: string): Bound[] | undefined {
 function holds(version: SemVer, b: Bound): boolean {
   const c = compareVersions(version, b.version);
   switch (b.op) {
-    case '=': return c === 0;
-    case '!=': return c !== 0;
-    case '>': return c > 0;
-    case '>=': return c >= 0;
-    case '<': return c < 0;
-    case '<=': return c <= 0;
+    case '=':
+      return c === 0;
+    case '!=':
+      return c !== 0;
+    case '>':
+      return c > 0;
+    case '>=':
+      return c >= 0;
+    case '<':
+      return c < 0;
+    case '<=':
+      return c <= 0;
   }
 }
 
@@ -106,7 +123,10 @@ export function satisfiesConstraint(version: SemVer, constraint: string): boolea
   let any = false;
   for (const alternative of constraint.split('||')) {
     // Operators may stand apart from their version (`>= 1.22.0-0`): join them before splitting on spaces.
-    const terms = alternative.replace(/(!=|>=|=>|<=|=<|~>|>|<|=|~|\^)\s+/g, '$1').split(/[\s,]+/).filter((t) => t !== '');
+    const terms = alternative
+      .replace(/(!=|>=|=>|<=|=<|~>|>|<|=|~|\^)\s+/g, '$1')
+      .split(/[\s,]+/)
+      .filter((t) => t !== '');
     if (terms.length === 0) return undefined;
     let all = true;
     for (const t of terms) {
@@ -129,7 +149,12 @@ export interface ApiRemoval {
   readonly replacement: string;
 }
 
-const removal = (apiVersion: string, kinds: readonly string[], removedIn: number, replacement: string): ApiRemoval => ({ apiVersion, kinds, removedIn, replacement });
+const removal = (apiVersion: string, kinds: readonly string[], removedIn: number, replacement: string): ApiRemoval => ({
+  apiVersion,
+  kinds,
+  removedIn,
+  replacement,
+});
 const WORKLOADS = ['Deployment', 'DaemonSet', 'ReplicaSet', 'StatefulSet'];
 const RBAC = ['ClusterRole', 'ClusterRoleBinding', 'Role', 'RoleBinding'];
 const FLOW = ['FlowSchema', 'PriorityLevelConfiguration'];

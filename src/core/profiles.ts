@@ -111,7 +111,12 @@ function merge(where: string, field: string, base: unknown, override: unknown): 
   if (!isPlainObject(override)) return override;
   if (base !== undefined && !isPlainObject(base)) {
     // A plain object where the preset holds a choice object (ImagePolicy, ...), a list or a scalar.
-    const what = base !== null && typeof base === 'object' && !Array.isArray(base) ? `${base.constructor.name} (from its static factories)` : Array.isArray(base) ? 'list' : typeof base;
+    const what =
+      base !== null && typeof base === 'object' && !Array.isArray(base)
+        ? `${base.constructor.name} (from its static factories)`
+        : Array.isArray(base)
+          ? 'list'
+          : typeof base;
     fail(where, field, override, `must be ${/^[AEIOUaeiou]/.test(what) ? 'an' : 'a'} ${what}, not an object`);
   }
   const out: Record<string, unknown> = { ...(base as Record<string, unknown> | undefined) };

@@ -23,7 +23,9 @@ export const DEFAULT_MIN_TLS_VERSION = '1.2';
 export const ENVOY_GATEWAY_NAMESPACE = 'envoy-gateway-system';
 /** Labels every Envoy proxy pod of Envoy Gateway carries (besides the owning Gateway's name and namespace). */
 export const ENVOY_PROXY_LABELS: Readonly<Record<string, string>> = {
-  'app.kubernetes.io/name': 'envoy', 'app.kubernetes.io/component': 'proxy', 'app.kubernetes.io/managed-by': 'envoy-gateway',
+  'app.kubernetes.io/name': 'envoy',
+  'app.kubernetes.io/component': 'proxy',
+  'app.kubernetes.io/managed-by': 'envoy-gateway',
 };
 /** Labels naming the Gateway a proxy pod serves. */
 export const OWNING_GATEWAY_NAME_LABEL = 'gateway.envoyproxy.io/owning-gateway-name';
@@ -113,7 +115,12 @@ export class TrafficLayer {
 
   /** Ingress objects of `className`, for clusters that still run an Ingress controller. */
   public static ingress(props: IngressTrafficProps): TrafficLayer {
-    return new TrafficLayer({ kind: 'ingress', className: props.className, controllerNamespace: props.controllerNamespace, controller: props.controller ?? IngressController.nginx() });
+    return new TrafficLayer({
+      kind: 'ingress',
+      className: props.className,
+      controllerNamespace: props.controllerNamespace,
+      controller: props.controller ?? IngressController.nginx(),
+    });
   }
 
   private constructor(
@@ -131,16 +138,25 @@ export function trafficOf(profile: Pick<EnvironmentProfile, 'name' | 'traffic' |
   if (cached) return cached;
   const where = `profile ${JSON.stringify(profile.name)}`;
   if (profile.traffic !== undefined && profile.ingress !== undefined) {
-    fail(where, 'ingress', profile.ingress, 'is replaced by profile.traffic: set only traffic (TrafficLayer.ingress({ className, controllerNamespace }) keeps Ingress)');
+    fail(
+      where,
+      'ingress',
+      profile.ingress,
+      'is replaced by profile.traffic: set only traffic (TrafficLayer.ingress({ className, controllerNamespace }) keeps Ingress)',
+    );
   }
   if (profile.traffic !== undefined && !(profile.traffic instanceof TrafficLayer) && (profile.traffic as { settings?: unknown }).settings === undefined) {
     fail(where, 'traffic', profile.traffic, 'must be a TrafficLayer (TrafficLayer.gatewayApi(...) or TrafficLayer.ingress(...))');
   }
-  const t: ResolvedTraffic = profile.traffic?.settings
-    ?? (profile.ingress !== undefined ? TrafficLayer.ingress(profile.ingress).settings : TrafficLayer.gatewayApi().settings);
-  const names: [string, string][] = t.kind === 'gatewayApi'
-    ? [['traffic.namespace', t.namespace], ['traffic.gatewayName', t.gatewayName]]
-    : [['traffic.controllerNamespace', t.controllerNamespace]];
+  const t: ResolvedTraffic =
+    profile.traffic?.settings ?? (profile.ingress !== undefined ? TrafficLayer.ingress(profile.ingress).settings : TrafficLayer.gatewayApi().settings);
+  const names: [string, string][] =
+    t.kind === 'gatewayApi'
+      ? [
+          ['traffic.namespace', t.namespace],
+          ['traffic.gatewayName', t.gatewayName],
+        ]
+      : [['traffic.controllerNamespace', t.controllerNamespace]];
   for (const [field, value] of names) {
     if (!isDns1123Label(value)) fail(where, field, value, 'must be a DNS-1123 label (lowercase letters, digits and "-", at most 63 characters)');
   }

@@ -3,8 +3,24 @@ import { clickhouseString, expandingEnv, objectStoreUrl, xmlElement, xmlName } f
 import { EndpointAuth, EndpointTls } from '../core/endpoint';
 import { AlertRule } from '../core/monitoring-registry';
 import {
-  BackupPlan, BackupTarget, EngineContext, EngineDefinition, EngineEndpoint, RestorePlan, RestoreSource, RoleSpec, configVolume, containerPort, env, probes,
-  resourcesJson, runbook, scratch, secretEnv, downRule } from './types';
+  BackupPlan,
+  BackupTarget,
+  EngineContext,
+  EngineDefinition,
+  EngineEndpoint,
+  RestorePlan,
+  RestoreSource,
+  RoleSpec,
+  configVolume,
+  containerPort,
+  env,
+  probes,
+  resourcesJson,
+  runbook,
+  scratch,
+  secretEnv,
+  downRule,
+} from './types';
 
 /** Options of {@link Engine.clickhouse}. */
 export interface ClickHouseEngineOptions {
@@ -85,8 +101,11 @@ export function clickhouseEngine(o: ClickHouseEngineOptions = {}): EngineDefinit
     },
     config: (ctx) => {
       const replicated = ctx.highAvailability;
-      const replicas = Array.from({ length: ctx.replicas }, (_, i) =>
-        `        <replica>${xmlElement('host', ctx.podFqdn('', i))}${xmlElement('port', NATIVE.port)}${xmlElement('user', ADMIN_USER)}<password from_env="CLICKHOUSE_ADMIN_PASSWORD"/></replica>`);
+      const replicas = Array.from(
+        { length: ctx.replicas },
+        (_, i) =>
+          `        <replica>${xmlElement('host', ctx.podFqdn('', i))}${xmlElement('port', NATIVE.port)}${xmlElement('user', ADMIN_USER)}<password from_env="CLICKHOUSE_ADMIN_PASSWORD"/></replica>`,
+      );
       // The datastore's name names the cluster element (ClickHouse's syntax): a DNS-1035 label is an XML name.
       const cluster = xmlName(ctx.name);
       const keeperHosts = Array.from({ length: keepers }, (_, i) => ctx.podFqdn('-keeper', i));
@@ -168,47 +187,46 @@ export function clickhouseEngine(o: ClickHouseEngineOptions = {}): EngineDefinit
       const backupEnv = ctx.backup
         ? [secretEnv('AWS_ACCESS_KEY_ID', ctx.backup.credentialsSecret), secretEnv('AWS_SECRET_ACCESS_KEY', ctx.backup.credentialsSecret)]
         : [];
-      const roles: RoleSpec[] = [{
-        suffix: '',
-        component: 'server',
-        replicas: ctx.replicas,
-        quorum: false,
-        // Replicas of a shard start independently; ordered start would only slow recovery.
-        podManagementPolicy: 'Parallel',
-        uid: CLICKHOUSE_UID,
-        storageSize: ctx.storageSize,
-        ports: ctx.highAvailability ? [HTTP, NATIVE, INTERSERVER, METRICS] : [HTTP, NATIVE, METRICS],
-        metrics: true,
-        terminationGracePeriodSeconds: 120,
-        containers: [{
-          name: 'clickhouse',
-          image,
-          // The image entrypoint would write users.d files from CLICKHOUSE_* variables into a read-only root.
-          command: ['/usr/bin/clickhouse-server', '--config-file=/etc/clickhouse-server/config.xml'],
-          env: [
-            { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
-            podFqdn,
-            secretEnv('CLICKHOUSE_ADMIN_PASSWORD', ctx.credentialsSecret),
-            ...backupEnv,
+      const roles: RoleSpec[] = [
+        {
+          suffix: '',
+          component: 'server',
+          replicas: ctx.replicas,
+          quorum: false,
+          // Replicas of a shard start independently; ordered start would only slow recovery.
+          podManagementPolicy: 'Parallel',
+          uid: CLICKHOUSE_UID,
+          storageSize: ctx.storageSize,
+          ports: ctx.highAvailability ? [HTTP, NATIVE, INTERSERVER, METRICS] : [HTTP, NATIVE, METRICS],
+          metrics: true,
+          terminationGracePeriodSeconds: 120,
+          containers: [
+            {
+              name: 'clickhouse',
+              image,
+              // The image entrypoint would write users.d files from CLICKHOUSE_* variables into a read-only root.
+              command: ['/usr/bin/clickhouse-server', '--config-file=/etc/clickhouse-server/config.xml'],
+              env: [
+                { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+                podFqdn,
+                secretEnv('CLICKHOUSE_ADMIN_PASSWORD', ctx.credentialsSecret),
+                ...backupEnv,
+              ],
+              ports: (ctx.highAvailability ? [HTTP, NATIVE, INTERSERVER, METRICS] : [HTTP, NATIVE, METRICS]).map(containerPort),
+              resources: resourcesJson(ctx.resources),
+              ...probes({ httpGet: { path: '/ping', port: HTTP.name } }),
+              volumeMounts: [
+                { name: 'data', mountPath: '/var/lib/clickhouse' },
+                { name: 'config', mountPath: '/etc/clickhouse-server/config.d' },
+                { name: 'users', mountPath: '/etc/clickhouse-server/users.d' },
+                tmp.mount,
+                logs.mount,
+              ],
+            },
           ],
-          ports: (ctx.highAvailability ? [HTTP, NATIVE, INTERSERVER, METRICS] : [HTTP, NATIVE, METRICS]).map(containerPort),
-          resources: resourcesJson(ctx.resources),
-          ...probes({ httpGet: { path: '/ping', port: HTTP.name } }),
-          volumeMounts: [
-            { name: 'data', mountPath: '/var/lib/clickhouse' },
-            { name: 'config', mountPath: '/etc/clickhouse-server/config.d' },
-            { name: 'users', mountPath: '/etc/clickhouse-server/users.d' },
-            tmp.mount,
-            logs.mount,
-          ],
-        }],
-        volumes: [
-          configVolume('config', ctx.configMap, ['server.xml']),
-          configVolume('users', ctx.configMap, ['users.xml']),
-          tmp.volume,
-          logs.volume,
-        ],
-      }];
+          volumes: [configVolume('config', ctx.configMap, ['server.xml']), configVolume('users', ctx.configMap, ['users.xml']), tmp.volume, logs.volume],
+        },
+      ];
       if (ctx.highAvailability) {
         roles.push({
           suffix: '-keeper',
@@ -221,21 +239,23 @@ export function clickhouseEngine(o: ClickHouseEngineOptions = {}): EngineDefinit
           storageSize: keeperSize,
           ports: [KEEPER, RAFT, METRICS],
           metrics: true,
-          containers: [{
-            name: 'keeper',
-            image: keeperImage,
-            // Raft server ids are 1-based pod ordinals.
-            command: ['sh', '-c', 'KEEPER_SERVER_ID=$(( ${POD_NAME##*-} + 1 )); export KEEPER_SERVER_ID; exec clickhouse-keeper --config-file=/etc/clickhouse-keeper/keeper.xml'],
-            env: [{ name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } }],
-            ports: [KEEPER, RAFT, METRICS].map(containerPort),
-            resources: resourcesJson(KEEPER_RESOURCES),
-            ...probes({ tcpSocket: { port: KEEPER.name } }, 300),
-            volumeMounts: [
-              { name: 'data', mountPath: '/var/lib/clickhouse-keeper' },
-              { name: 'config', mountPath: '/etc/clickhouse-keeper' },
-              tmp.mount,
-            ],
-          }],
+          containers: [
+            {
+              name: 'keeper',
+              image: keeperImage,
+              // Raft server ids are 1-based pod ordinals.
+              command: [
+                'sh',
+                '-c',
+                'KEEPER_SERVER_ID=$(( ${POD_NAME##*-} + 1 )); export KEEPER_SERVER_ID; exec clickhouse-keeper --config-file=/etc/clickhouse-keeper/keeper.xml',
+              ],
+              env: [{ name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } }],
+              ports: [KEEPER, RAFT, METRICS].map(containerPort),
+              resources: resourcesJson(KEEPER_RESOURCES),
+              ...probes({ tcpSocket: { port: KEEPER.name } }, 300),
+              volumeMounts: [{ name: 'data', mountPath: '/var/lib/clickhouse-keeper' }, { name: 'config', mountPath: '/etc/clickhouse-keeper' }, tmp.mount],
+            },
+          ],
           volumes: [configVolume('config', ctx.configMap, ['keeper.xml']), tmp.volume],
         });
       }
@@ -243,27 +263,33 @@ export function clickhouseEngine(o: ClickHouseEngineOptions = {}): EngineDefinit
     },
     backupMethod: 'ClickHouse BACKUP to S3',
     backup: (ctx: EngineContext, b: BackupTarget): BackupPlan => ({
-      steps: [{
-        name: 'backup',
-        image,
-        // Native BACKUP: the server writes straight to the object store; the uploader then prunes old backups.
-        // The script is the same for every datastore: the statement (encoded for ClickHouse here) and the target come
-        // from the environment. The target is a URL of the URL encoder's alphabet plus a UTC timestamp, so it holds no
-        // quote or backslash that could end the SQL string.
-        command: ['bash', '-c', [
-          'set -euo pipefail',
-          'TARGET="$BACKUP_URL_PREFIX$(date -u +%Y%m%dT%H%M%SZ)"',
-          'clickhouse-client --host "$CLICKHOUSE_HOST" --user "$CLICKHOUSE_USER" --password "$CLICKHOUSE_ADMIN_PASSWORD" \\',
-          '  --query "$BACKUP_STATEMENT TO S3(\'$TARGET\')"',
-        ].join('\n')],
-        env: [
-          secretEnv('CLICKHOUSE_ADMIN_PASSWORD', ctx.credentialsSecret),
-          env('CLICKHOUSE_HOST', ctx.serviceFqdn(ctx.name)),
-          env('CLICKHOUSE_USER', ADMIN_USER),
-          env('BACKUP_STATEMENT', `BACKUP ${allDatabases(ctx)}`),
-          env('BACKUP_URL_PREFIX', objectStoreUrl('https', b.endpoint, b.bucket, `${b.prefix}/${ctx.name}-`)),
-        ],
-      }],
+      steps: [
+        {
+          name: 'backup',
+          image,
+          // Native BACKUP: the server writes straight to the object store; the uploader then prunes old backups.
+          // The script is the same for every datastore: the statement (encoded for ClickHouse here) and the target come
+          // from the environment. The target is a URL of the URL encoder's alphabet plus a UTC timestamp, so it holds no
+          // quote or backslash that could end the SQL string.
+          command: [
+            'bash',
+            '-c',
+            [
+              'set -euo pipefail',
+              'TARGET="$BACKUP_URL_PREFIX$(date -u +%Y%m%dT%H%M%SZ)"',
+              'clickhouse-client --host "$CLICKHOUSE_HOST" --user "$CLICKHOUSE_USER" --password "$CLICKHOUSE_ADMIN_PASSWORD" \\',
+              '  --query "$BACKUP_STATEMENT TO S3(\'$TARGET\')"',
+            ].join('\n'),
+          ],
+          env: [
+            secretEnv('CLICKHOUSE_ADMIN_PASSWORD', ctx.credentialsSecret),
+            env('CLICKHOUSE_HOST', ctx.serviceFqdn(ctx.name)),
+            env('CLICKHOUSE_USER', ADMIN_USER),
+            env('BACKUP_STATEMENT', `BACKUP ${allDatabases(ctx)}`),
+            env('BACKUP_URL_PREFIX', objectStoreUrl('https', b.endpoint, b.bucket, `${b.prefix}/${ctx.name}-`)),
+          ],
+        },
+      ],
       upload: true,
     }),
     restore: (ctx: EngineContext, s: RestoreSource): RestorePlan => ({
@@ -272,55 +298,64 @@ export function clickhouseEngine(o: ClickHouseEngineOptions = {}): EngineDefinit
       mode: 'job',
       objectPrefix: `${ctx.name}-`,
       objectPattern: '*Z/',
-      steps: [{
-        name: 'restore',
-        image,
-        command: ['bash', '-c', [
-          'set -euo pipefail',
-          'LATEST=$(cat /restore/latest)',
-          // Read at run time from the bucket and the secret store: refused rather than let a quote end the SQL string.
-          'for v in "$LATEST" "$AWS_ACCESS_KEY_ID" "$AWS_SECRET_ACCESS_KEY"; do',
-          '  case "$v" in *"\'"*|*\\*) echo "restore: a backup name or key holds a quote or backslash; refusing to put it into the RESTORE statement" >&2; exit 1 ;; esac',
-          'done',
-          'CH=(clickhouse-client --host "$CLICKHOUSE_HOST" --user "$CLICKHOUSE_USER" --password "$CLICKHOUSE_ADMIN_PASSWORD")',
-          'until "${CH[@]}" --query "SELECT 1" >/dev/null 2>&1; do echo "restore: waiting for ClickHouse"; sleep 5; done',
-          // Idempotent: Argo CD re-creates the Job after its TTL; a server that holds tables is never overwritten.
-          `N=$("\${CH[@]}" --query "SELECT count() FROM system.tables WHERE database NOT IN ('system', 'information_schema', 'INFORMATION_SCHEMA')")`,
-          'if [ "$N" != "0" ]; then echo "restore: ClickHouse already holds $N tables: nothing to restore"; exit 0; fi',
-          '"${CH[@]}" --query "$RESTORE_STATEMENT FROM S3(\'$SOURCE_URL/$LATEST\', \'$AWS_ACCESS_KEY_ID\', \'$AWS_SECRET_ACCESS_KEY\')"',
-          'echo "restore: $LATEST restored"',
-        ].join('\n')],
-        env: [
-          secretEnv('CLICKHOUSE_ADMIN_PASSWORD', ctx.credentialsSecret),
-          secretEnv('AWS_ACCESS_KEY_ID', s.credentialsSecret),
-          secretEnv('AWS_SECRET_ACCESS_KEY', s.credentialsSecret),
-          env('CLICKHOUSE_HOST', ctx.serviceFqdn(ctx.name)),
-          env('CLICKHOUSE_USER', ADMIN_USER),
-          env('RESTORE_STATEMENT', `RESTORE ${allDatabases(ctx)}`),
-          env('SOURCE_URL', objectStoreUrl('https', s.endpoint, s.bucket, s.prefix)),
-        ],
-      }],
+      steps: [
+        {
+          name: 'restore',
+          image,
+          command: [
+            'bash',
+            '-c',
+            [
+              'set -euo pipefail',
+              'LATEST=$(cat /restore/latest)',
+              // Read at run time from the bucket and the secret store: refused rather than let a quote end the SQL string.
+              'for v in "$LATEST" "$AWS_ACCESS_KEY_ID" "$AWS_SECRET_ACCESS_KEY"; do',
+              '  case "$v" in *"\'"*|*\\*) echo "restore: a backup name or key holds a quote or backslash; refusing to put it into the RESTORE statement" >&2; exit 1 ;; esac',
+              'done',
+              'CH=(clickhouse-client --host "$CLICKHOUSE_HOST" --user "$CLICKHOUSE_USER" --password "$CLICKHOUSE_ADMIN_PASSWORD")',
+              'until "${CH[@]}" --query "SELECT 1" >/dev/null 2>&1; do echo "restore: waiting for ClickHouse"; sleep 5; done',
+              // Idempotent: Argo CD re-creates the Job after its TTL; a server that holds tables is never overwritten.
+              `N=$("\${CH[@]}" --query "SELECT count() FROM system.tables WHERE database NOT IN ('system', 'information_schema', 'INFORMATION_SCHEMA')")`,
+              'if [ "$N" != "0" ]; then echo "restore: ClickHouse already holds $N tables: nothing to restore"; exit 0; fi',
+              "\"${CH[@]}\" --query \"$RESTORE_STATEMENT FROM S3('$SOURCE_URL/$LATEST', '$AWS_ACCESS_KEY_ID', '$AWS_SECRET_ACCESS_KEY')\"",
+              'echo "restore: $LATEST restored"',
+            ].join('\n'),
+          ],
+          env: [
+            secretEnv('CLICKHOUSE_ADMIN_PASSWORD', ctx.credentialsSecret),
+            secretEnv('AWS_ACCESS_KEY_ID', s.credentialsSecret),
+            secretEnv('AWS_SECRET_ACCESS_KEY', s.credentialsSecret),
+            env('CLICKHOUSE_HOST', ctx.serviceFqdn(ctx.name)),
+            env('CLICKHOUSE_USER', ADMIN_USER),
+            env('RESTORE_STATEMENT', `RESTORE ${allDatabases(ctx)}`),
+            env('SOURCE_URL', objectStoreUrl('https', s.endpoint, s.bucket, s.prefix)),
+          ],
+        },
+      ],
     }),
     rules: (ctx, sel) => {
       const rules: AlertRule[] = [downRule('ClickHouseDown', 'ClickHouse', ctx, 'up', sel, 'The metrics endpoint of pod {{ $labels.pod }} does not answer.')];
       if (ctx.highAvailability) {
-        rules.push({
-          alert: 'ClickHouseReplicationLag',
-          expr: `ClickHouseAsyncMetrics_ReplicasMaxAbsoluteDelay{${sel}} > ${maxDelay}`,
-          for: '10m',
-          severity: 'warning',
-          summary: `ClickHouse ${ctx.namespace}/${ctx.name} replicas lag`,
-          description: `Replicated tables on {{ $labels.pod }} are {{ $value }}s behind (threshold ${maxDelay}s).`,
-          runbookUrl: runbook('ClickHouseReplicationLag'),
-        }, {
-          alert: 'ClickHouseReadonlyReplica',
-          expr: `ClickHouseMetrics_ReadonlyReplica{${sel}} > 0`,
-          for: '5m',
-          severity: 'critical',
-          summary: `ClickHouse ${ctx.namespace}/${ctx.name} has read-only replicas`,
-          description: 'Replicated tables on {{ $labels.pod }} lost their Keeper session and refuse writes.',
-          runbookUrl: runbook('ClickHouseReadonlyReplica'),
-        });
+        rules.push(
+          {
+            alert: 'ClickHouseReplicationLag',
+            expr: `ClickHouseAsyncMetrics_ReplicasMaxAbsoluteDelay{${sel}} > ${maxDelay}`,
+            for: '10m',
+            severity: 'warning',
+            summary: `ClickHouse ${ctx.namespace}/${ctx.name} replicas lag`,
+            description: `Replicated tables on {{ $labels.pod }} are {{ $value }}s behind (threshold ${maxDelay}s).`,
+            runbookUrl: runbook('ClickHouseReplicationLag'),
+          },
+          {
+            alert: 'ClickHouseReadonlyReplica',
+            expr: `ClickHouseMetrics_ReadonlyReplica{${sel}} > 0`,
+            for: '5m',
+            severity: 'critical',
+            summary: `ClickHouse ${ctx.namespace}/${ctx.name} has read-only replicas`,
+            description: 'Replicated tables on {{ $labels.pod }} lost their Keeper session and refuse writes.',
+            runbookUrl: runbook('ClickHouseReadonlyReplica'),
+          },
+        );
       }
       return rules;
     },

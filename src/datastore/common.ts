@@ -11,7 +11,15 @@ import { DocObject } from '../core/documents';
  * the engines' plain-JSON containers (StatefulSet, Job, CronJob): the bindings' toJson reads quantities and ports as
  * Quantity/IntOrString objects and would drop the engines' plain values.
  */
-export function datastoreObject(scope: Construct, r: ResolvedDatastore, id: string, apiVersion: string, kind: string, metadata: DocObject, body: DocObject): ApiObject {
+export function datastoreObject(
+  scope: Construct,
+  r: ResolvedDatastore,
+  id: string,
+  apiVersion: string,
+  kind: string,
+  metadata: DocObject,
+  body: DocObject,
+): ApiObject {
   return new ApiObject(scope, id, { apiVersion, kind, metadata: { namespace: r.ctx.namespace, ...metadata }, ...body });
 }
 

@@ -15,7 +15,14 @@ export function addCredentials(scope: Construct, r: ResolvedDatastore, props: St
 
 /** The object-store keys the backup job uploads with. */
 export function addBackupCredentials(scope: Construct, r: ResolvedDatastore, props: StatefulDatastoreProps, b: BackupTarget): void {
-  externalSecret(scope, r, 'BackupCredentials', b.credentialsSecret, props.backup?.credentialsRemoteKey ?? `${props.namespace}/${props.name}-backup`, OBJECT_STORE_KEYS);
+  externalSecret(
+    scope,
+    r,
+    'BackupCredentials',
+    b.credentialsSecret,
+    props.backup?.credentialsRemoteKey ?? `${props.namespace}/${props.name}-backup`,
+    OBJECT_STORE_KEYS,
+  );
 }
 
 /** The (read-only) object-store keys a restore downloads with. */

@@ -1,5 +1,9 @@
 import {
-  Certificate, CertificateSpecPrivateKeyAlgorithm, CertificateSpecPrivateKeyRotationPolicy, CertificateSpecUsages, Issuer,
+  Certificate,
+  CertificateSpecPrivateKeyAlgorithm,
+  CertificateSpecPrivateKeyRotationPolicy,
+  CertificateSpecUsages,
+  Issuer,
 } from '../../imports/cert-manager.io';
 import { WorkloadPort } from '../core/connections';
 import { addExternalSecret } from '../core/external-secret';
@@ -8,8 +12,27 @@ import { EndpointAuth, EndpointTls } from '../core/endpoint';
 import { AlertRule } from '../core/monitoring-registry';
 import { parseQuantity } from '../core/quantity';
 import {
-  BackupPlan, BackupTarget, restoreSourceEnv, EngineContext, EngineDefinition, EngineEndpoint, RestorePlan, RestoreSource, SIDECAR_RESOURCES, configVolume, containerPort, env, execShell,
-  exporterProbes, probes, resourcesJson, runbook, scratch, secretEnv, downRule } from './types';
+  BackupPlan,
+  BackupTarget,
+  restoreSourceEnv,
+  EngineContext,
+  EngineDefinition,
+  EngineEndpoint,
+  RestorePlan,
+  RestoreSource,
+  SIDECAR_RESOURCES,
+  configVolume,
+  containerPort,
+  env,
+  execShell,
+  exporterProbes,
+  probes,
+  resourcesJson,
+  runbook,
+  scratch,
+  secretEnv,
+  downRule,
+} from './types';
 
 /** Options of {@link Engine.elasticsearch}. */
 export interface ElasticsearchEngineOptions {
@@ -105,25 +128,31 @@ export function elasticsearchEngine(o: ElasticsearchEngineOptions = {}): EngineD
     clientPorts: () => [HTTP],
     peerPorts: () => [HTTP, TRANSPORT],
     // HTTP is plain text inside the cluster (NetworkPolicies admit only declared clients); every request authenticates.
-    endpoints: (ctx, remoteKey): EngineEndpoint[] => [{
-      name: 'http',
-      service: ctx.name,
-      port: HTTP,
-      protocol: 'http',
-      tls: EndpointTls.disabled(),
-      auth: EndpointAuth.passwordPerUser(users.map((u) => ({ user: u.name, credential: { remoteKey, passwordProperty: elasticsearchUserPasswordProperty(u.name) } }))),
-    }],
+    endpoints: (ctx, remoteKey): EngineEndpoint[] => [
+      {
+        name: 'http',
+        service: ctx.name,
+        port: HTTP,
+        protocol: 'http',
+        tls: EndpointTls.disabled(),
+        auth: EndpointAuth.passwordPerUser(
+          users.map((u) => ({ user: u.name, credential: { remoteKey, passwordProperty: elasticsearchUserPasswordProperty(u.name) } })),
+        ),
+      },
+    ],
     validate: (_ctx, fail) => {
       const seen = new Set<string>();
       (o.users ?? []).forEach((u, i) => {
         // Names become file names, role names and Secret keys.
-        if (typeof u.name !== 'string' || !USER_NAME.test(u.name) || u.name === 'elastic') fail(`engine.users[${i}].name`, u.name, 'must be 1-64 characters of [a-z0-9_-], starting with a letter (and not the built-in "elastic")');
+        if (typeof u.name !== 'string' || !USER_NAME.test(u.name) || u.name === 'elastic')
+          fail(`engine.users[${i}].name`, u.name, 'must be 1-64 characters of [a-z0-9_-], starting with a letter (and not the built-in "elastic")');
         if (seen.has(u.name)) fail(`engine.users[${i}].name`, u.name, 'user names must be unique');
         seen.add(u.name);
         if (!(u.access in PRIVILEGES)) fail(`engine.users[${i}].access`, u.access, 'must be "write" or "read"');
         if (!Array.isArray(u.indices) || u.indices.length === 0) fail(`engine.users[${i}].indices`, u.indices, 'must list at least one index pattern');
         u.indices.forEach((x, j) => {
-          if (!INDEX_PATTERN.test(x)) fail(`engine.users[${i}].indices[${j}]`, x, 'must be an index pattern of lowercase letters, digits, "*", ".", "_" and "-"');
+          if (!INDEX_PATTERN.test(x))
+            fail(`engine.users[${i}].indices[${j}]`, x, 'must be an index pattern of lowercase letters, digits, "*", ".", "_" and "-"');
         });
       });
     },
@@ -167,27 +196,37 @@ export function elasticsearchEngine(o: ElasticsearchEngineOptions = {}): EngineD
           `  printf '%s' "$RESTORE_AWS_ACCESS_KEY_ID" | ${ES_HOME}/bin/elasticsearch-keystore add -x s3.client.${RESTORE_CLIENT}.access_key`,
           `  printf '%s' "$RESTORE_AWS_SECRET_ACCESS_KEY" | ${ES_HOME}/bin/elasticsearch-keystore add -x s3.client.${RESTORE_CLIENT}.secret_key`,
           'fi',
-          ...(users.length > 0 ? [
-            `cp /platform/roles.yml /config/roles.yml`,
-            '# File-realm users: one file per user in /users holds its password; its role is platform_<user> (roles.yml).',
-            '# Started from empty files, so a re-run (a restarted pod keeps this volume) never finds a user twice.',
-            ': > /config/users',
-            ': > /config/users_roles',
-            'for f in /users/*; do',
-            '  [ -e "$f" ] || continue',
-            '  user="$(basename "$f")"',
-            `  ${ES_HOME}/bin/elasticsearch-users useradd "$user" -p "$(cat "$f")" -r "platform_$user"`,
-            'done',
-          ] : []),
+          ...(users.length > 0
+            ? [
+                `cp /platform/roles.yml /config/roles.yml`,
+                '# File-realm users: one file per user in /users holds its password; its role is platform_<user> (roles.yml).',
+                '# Started from empty files, so a re-run (a restarted pod keeps this volume) never finds a user twice.',
+                ': > /config/users',
+                ': > /config/users_roles',
+                'for f in /users/*; do',
+                '  [ -e "$f" ] || continue',
+                '  user="$(basename "$f")"',
+                `  ${ES_HOME}/bin/elasticsearch-users useradd "$user" -p "$(cat "$f")" -r "platform_$user"`,
+                'done',
+              ]
+            : []),
           '',
         ].join('\n'),
       };
       // JSON is YAML: one encoder, and no user value is ever interpreted as YAML syntax.
       if (users.length > 0) {
-        files['roles.yml'] = `${jsonText(Object.fromEntries(users.map((u) => [`platform_${u.name}`, {
-          cluster: ['monitor'],
-          indices: [{ names: [...u.indices], privileges: PRIVILEGES[u.access] }],
-        }])), 2)}\n`;
+        files['roles.yml'] = `${jsonText(
+          Object.fromEntries(
+            users.map((u) => [
+              `platform_${u.name}`,
+              {
+                cluster: ['monitor'],
+                indices: [{ names: [...u.indices], privileges: PRIVILEGES[u.access] }],
+              },
+            ]),
+          ),
+          2,
+        )}\n`;
       }
       return files;
     },
@@ -200,104 +239,118 @@ export function elasticsearchEngine(o: ElasticsearchEngineOptions = {}): EngineD
       const heapMiB = Math.max(256, Math.floor(memory / 2 ** 20 / 2));
       const backupEnv = [
         ...(ctx.backup ? [secretEnv('AWS_ACCESS_KEY_ID', ctx.backup.credentialsSecret), secretEnv('AWS_SECRET_ACCESS_KEY', ctx.backup.credentialsSecret)] : []),
-        ...(ctx.restore ? [
-          secretEnv('RESTORE_AWS_ACCESS_KEY_ID', ctx.restore.credentialsSecret, 'AWS_ACCESS_KEY_ID'),
-          secretEnv('RESTORE_AWS_SECRET_ACCESS_KEY', ctx.restore.credentialsSecret, 'AWS_SECRET_ACCESS_KEY'),
-        ] : []),
+        ...(ctx.restore
+          ? [
+              secretEnv('RESTORE_AWS_ACCESS_KEY_ID', ctx.restore.credentialsSecret, 'AWS_ACCESS_KEY_ID'),
+              secretEnv('RESTORE_AWS_SECRET_ACCESS_KEY', ctx.restore.credentialsSecret, 'AWS_SECRET_ACCESS_KEY'),
+            ]
+          : []),
       ];
-      return [{
-        suffix: '',
-        component: 'server',
-        replicas: ctx.replicas,
-        quorum: true,
-        // Master-eligible nodes must find each other to bootstrap the cluster.
-        podManagementPolicy: 'Parallel',
-        uid: ES_UID,
-        storageSize: ctx.storageSize,
-        ports: [HTTP, TRANSPORT, METRICS],
-        metrics: true,
-        terminationGracePeriodSeconds: 120,
-        initContainers: [{
-          name: 'prepare-config',
-          image,
-          command: ['bash', '/platform/prepare.sh'],
-          env: backupEnv,
-          resources: resourcesJson(SIDECAR_RESOURCES),
-          volumeMounts: [
-            { name: 'platform-config', mountPath: '/platform' },
-            { name: 'config-rw', mountPath: '/config' },
-            tmp.mount,
-            ...(users.length > 0 ? [{ name: 'users', mountPath: '/users', readOnly: true }] : []),
+      return [
+        {
+          suffix: '',
+          component: 'server',
+          replicas: ctx.replicas,
+          quorum: true,
+          // Master-eligible nodes must find each other to bootstrap the cluster.
+          podManagementPolicy: 'Parallel',
+          uid: ES_UID,
+          storageSize: ctx.storageSize,
+          ports: [HTTP, TRANSPORT, METRICS],
+          metrics: true,
+          terminationGracePeriodSeconds: 120,
+          initContainers: [
+            {
+              name: 'prepare-config',
+              image,
+              command: ['bash', '/platform/prepare.sh'],
+              env: backupEnv,
+              resources: resourcesJson(SIDECAR_RESOURCES),
+              volumeMounts: [
+                { name: 'platform-config', mountPath: '/platform' },
+                { name: 'config-rw', mountPath: '/config' },
+                tmp.mount,
+                ...(users.length > 0 ? [{ name: 'users', mountPath: '/users', readOnly: true }] : []),
+              ],
+            },
           ],
-        }],
-        containers: [
-          {
-            name: 'elasticsearch',
-            image,
-            env: [
-              { name: 'node.name', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
-              env('ES_JAVA_OPTS', `-Xms${heapMiB}m -Xmx${heapMiB}m`),
-              secretEnv('ELASTIC_PASSWORD', ctx.credentialsSecret),
-            ],
-            ports: [HTTP, TRANSPORT].map(containerPort),
-            resources: resourcesJson(ctx.resources),
-            startupProbe: probes({ tcpSocket: { port: HTTP.name } }).startupProbe,
-            readinessProbe: probes(execShell(`curl -fsS -u "elastic:$ELASTIC_PASSWORD" "http://127.0.0.1:${HTTP.port}/_cluster/health?local=true" >/dev/null`)).readinessProbe,
-            livenessProbe: probes({ tcpSocket: { port: TRANSPORT.name } }).livenessProbe,
-            volumeMounts: [
-              { name: 'data', mountPath: `${ES_HOME}/data` },
-              conf.mount,
-              { name: 'transport-tls', mountPath: `${ES_HOME}/config/certs`, readOnly: true },
-              tmp.mount,
-              logs.mount,
-            ],
-          },
-          {
-            name: 'metrics',
-            image: exporterImage,
-            args: [`--es.uri=http://127.0.0.1:${HTTP.port}`, '--es.all=false', `--web.listen-address=:${METRICS.port}`],
-            env: [env('ES_USERNAME', 'elastic'), secretEnv('ES_PASSWORD', ctx.credentialsSecret, 'ELASTIC_PASSWORD')],
-            ports: [containerPort(METRICS)],
-            resources: resourcesJson(SIDECAR_RESOURCES),
-            ...exporterProbes('/healthz', METRICS.name),
-          },
-        ],
-        volumes: [
-          configVolume('platform-config', ctx.configMap, ['elasticsearch.yml', 'prepare.sh', ...(users.length > 0 ? ['roles.yml'] : [])]),
-          ...(users.length > 0 ? [{ name: 'users', secret: { secretName: usersSecret(ctx), defaultMode: 0o440 } }] : []),
-          conf.volume,
-          { name: 'transport-tls', secret: { secretName: tlsSecret(ctx), defaultMode: 0o440 } },
-          tmp.volume,
-          logs.volume,
-        ],
-      }];
+          containers: [
+            {
+              name: 'elasticsearch',
+              image,
+              env: [
+                { name: 'node.name', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+                env('ES_JAVA_OPTS', `-Xms${heapMiB}m -Xmx${heapMiB}m`),
+                secretEnv('ELASTIC_PASSWORD', ctx.credentialsSecret),
+              ],
+              ports: [HTTP, TRANSPORT].map(containerPort),
+              resources: resourcesJson(ctx.resources),
+              startupProbe: probes({ tcpSocket: { port: HTTP.name } }).startupProbe,
+              readinessProbe: probes(
+                execShell(`curl -fsS -u "elastic:$ELASTIC_PASSWORD" "http://127.0.0.1:${HTTP.port}/_cluster/health?local=true" >/dev/null`),
+              ).readinessProbe,
+              livenessProbe: probes({ tcpSocket: { port: TRANSPORT.name } }).livenessProbe,
+              volumeMounts: [
+                { name: 'data', mountPath: `${ES_HOME}/data` },
+                conf.mount,
+                { name: 'transport-tls', mountPath: `${ES_HOME}/config/certs`, readOnly: true },
+                tmp.mount,
+                logs.mount,
+              ],
+            },
+            {
+              name: 'metrics',
+              image: exporterImage,
+              args: [`--es.uri=http://127.0.0.1:${HTTP.port}`, '--es.all=false', `--web.listen-address=:${METRICS.port}`],
+              env: [env('ES_USERNAME', 'elastic'), secretEnv('ES_PASSWORD', ctx.credentialsSecret, 'ELASTIC_PASSWORD')],
+              ports: [containerPort(METRICS)],
+              resources: resourcesJson(SIDECAR_RESOURCES),
+              ...exporterProbes('/healthz', METRICS.name),
+            },
+          ],
+          volumes: [
+            configVolume('platform-config', ctx.configMap, ['elasticsearch.yml', 'prepare.sh', ...(users.length > 0 ? ['roles.yml'] : [])]),
+            ...(users.length > 0 ? [{ name: 'users', secret: { secretName: usersSecret(ctx), defaultMode: 0o440 } }] : []),
+            conf.volume,
+            { name: 'transport-tls', secret: { secretName: tlsSecret(ctx), defaultMode: 0o440 } },
+            tmp.volume,
+            logs.volume,
+          ],
+        },
+      ];
     },
     backup: (ctx: EngineContext, b: BackupTarget): BackupPlan => ({
-      steps: [{
-        name: 'snapshot',
-        image: curlImage,
-        // Snapshots are incremental and managed by Elasticsearch, so retention deletes snapshots through its API.
-        // The repository is this datastore's own (its bucket and prefix); a restore source is never written.
-        // The request body is JSON encoded here and handed over as data (never assembled by the shell).
-        command: ['sh', '-c', [
-          'set -eu',
-          'ES="$ES_URL"',
-          `printf '%s' "$REPOSITORY_BODY" > /tmp/repository.json`,
-          `curl -fsS -u "elastic:$ELASTIC_PASSWORD" -X PUT "$ES/_snapshot/${REPOSITORY}" -H 'Content-Type: application/json' --data-binary @/tmp/repository.json`,
-          'SNAP="snapshot-$(date -u +%Y%m%dt%H%M%Sz)"',
-          `curl -fsS -u "elastic:$ELASTIC_PASSWORD" -X PUT "$ES/_snapshot/${REPOSITORY}/$SNAP?wait_for_completion=true"`,
-          'CUTOFF=$(( $(date +%s) - RETENTION_DAYS * 86400 ))',
-          `curl -fsS -u "elastic:$ELASTIC_PASSWORD" "$ES/_cat/snapshots/${REPOSITORY}?h=id,end_epoch" | while read -r id end; do`,
-          `  if [ "$end" -lt "$CUTOFF" ]; then curl -fsS -u "elastic:$ELASTIC_PASSWORD" -X DELETE "$ES/_snapshot/${REPOSITORY}/$id"; fi`,
-          'done',
-        ].join('\n')],
-        env: [
-          secretEnv('ELASTIC_PASSWORD', ctx.credentialsSecret),
-          env('ES_URL', esUrl(ctx)),
-          env('REPOSITORY_BODY', jsonText({ type: 's3', settings: { bucket: b.bucket, base_path: b.prefix } })),
-          env('RETENTION_DAYS', String(b.retentionDays)),
-        ],
-      }],
+      steps: [
+        {
+          name: 'snapshot',
+          image: curlImage,
+          // Snapshots are incremental and managed by Elasticsearch, so retention deletes snapshots through its API.
+          // The repository is this datastore's own (its bucket and prefix); a restore source is never written.
+          // The request body is JSON encoded here and handed over as data (never assembled by the shell).
+          command: [
+            'sh',
+            '-c',
+            [
+              'set -eu',
+              'ES="$ES_URL"',
+              `printf '%s' "$REPOSITORY_BODY" > /tmp/repository.json`,
+              `curl -fsS -u "elastic:$ELASTIC_PASSWORD" -X PUT "$ES/_snapshot/${REPOSITORY}" -H 'Content-Type: application/json' --data-binary @/tmp/repository.json`,
+              'SNAP="snapshot-$(date -u +%Y%m%dt%H%M%Sz)"',
+              `curl -fsS -u "elastic:$ELASTIC_PASSWORD" -X PUT "$ES/_snapshot/${REPOSITORY}/$SNAP?wait_for_completion=true"`,
+              'CUTOFF=$(( $(date +%s) - RETENTION_DAYS * 86400 ))',
+              `curl -fsS -u "elastic:$ELASTIC_PASSWORD" "$ES/_cat/snapshots/${REPOSITORY}?h=id,end_epoch" | while read -r id end; do`,
+              `  if [ "$end" -lt "$CUTOFF" ]; then curl -fsS -u "elastic:$ELASTIC_PASSWORD" -X DELETE "$ES/_snapshot/${REPOSITORY}/$id"; fi`,
+              'done',
+            ].join('\n'),
+          ],
+          env: [
+            secretEnv('ELASTIC_PASSWORD', ctx.credentialsSecret),
+            env('ES_URL', esUrl(ctx)),
+            env('REPOSITORY_BODY', jsonText({ type: 's3', settings: { bucket: b.bucket, base_path: b.prefix } })),
+            env('RETENTION_DAYS', String(b.retentionDays)),
+          ],
+        },
+      ],
       upload: false,
     }),
     backupMethod: 'Elasticsearch snapshot',
@@ -307,41 +360,60 @@ export function elasticsearchEngine(o: ElasticsearchEngineOptions = {}): EngineD
       fetch: false,
       objectPrefix: '',
       objectPattern: '*',
-      steps: [{
-        name: 'restore',
-        image: curlImage,
-        command: ['sh', '-c', [
-          'set -eu',
-          'ES="$ES_URL"',
-          'AUTH="elastic:$ELASTIC_PASSWORD"',
-          'until curl -fsS -u "$AUTH" "$ES/_cluster/health?wait_for_status=yellow&timeout=60s" >/dev/null; do echo "restore: waiting for the cluster"; sleep 10; done',
-          // A cluster that holds data is never overwritten (system indices start with a dot).
-          'if curl -fsS -u "$AUTH" "$ES/_cat/indices?h=index&expand_wildcards=open" | grep -qv \'^\\.\'; then echo "restore: the cluster holds indices: nothing to restore"; exit 0; fi',
-          `printf '%s' "$REPOSITORY_BODY" > /tmp/repository.json`,
-          `curl -fsS -u "$AUTH" -X PUT "$ES/_snapshot/${RESTORE_REPOSITORY}" -H 'Content-Type: application/json' --data-binary @/tmp/repository.json`,
-          `LATEST="$(curl -fsS -u "$AUTH" "$ES/_cat/snapshots/${RESTORE_REPOSITORY}?h=id,status&s=end_epoch" | awk '$2 == "SUCCESS" { id = $1 } END { print id }')"`,
-          'if [ -z "$LATEST" ]; then echo "restore: no successful snapshot below s3://$SOURCE_BUCKET/$SOURCE_PREFIX" >&2; exit 1; fi',
-          `curl -fsS -u "$AUTH" -X POST "$ES/_snapshot/${RESTORE_REPOSITORY}/$LATEST/_restore?wait_for_completion=true" -H 'Content-Type: application/json' --data-binary '{"indices":"*,-.*","include_global_state":false}'`,
-          'echo "restore: snapshot $LATEST restored"',
-        ].join('\n')],
-        env: [
-          secretEnv('ELASTIC_PASSWORD', ctx.credentialsSecret),
-          env('ES_URL', esUrl(ctx)),
-          ...restoreSourceEnv(source),
-          env('REPOSITORY_BODY', jsonText({ type: 's3', settings: { client: RESTORE_CLIENT, bucket: source.bucket, base_path: source.prefix, readonly: true } })),
-        ],
-      }],
+      steps: [
+        {
+          name: 'restore',
+          image: curlImage,
+          command: [
+            'sh',
+            '-c',
+            [
+              'set -eu',
+              'ES="$ES_URL"',
+              'AUTH="elastic:$ELASTIC_PASSWORD"',
+              'until curl -fsS -u "$AUTH" "$ES/_cluster/health?wait_for_status=yellow&timeout=60s" >/dev/null; do echo "restore: waiting for the cluster"; sleep 10; done',
+              // A cluster that holds data is never overwritten (system indices start with a dot).
+              'if curl -fsS -u "$AUTH" "$ES/_cat/indices?h=index&expand_wildcards=open" | grep -qv \'^\\.\'; then echo "restore: the cluster holds indices: nothing to restore"; exit 0; fi',
+              `printf '%s' "$REPOSITORY_BODY" > /tmp/repository.json`,
+              `curl -fsS -u "$AUTH" -X PUT "$ES/_snapshot/${RESTORE_REPOSITORY}" -H 'Content-Type: application/json' --data-binary @/tmp/repository.json`,
+              `LATEST="$(curl -fsS -u "$AUTH" "$ES/_cat/snapshots/${RESTORE_REPOSITORY}?h=id,status&s=end_epoch" | awk '$2 == "SUCCESS" { id = $1 } END { print id }')"`,
+              'if [ -z "$LATEST" ]; then echo "restore: no successful snapshot below s3://$SOURCE_BUCKET/$SOURCE_PREFIX" >&2; exit 1; fi',
+              `curl -fsS -u "$AUTH" -X POST "$ES/_snapshot/${RESTORE_REPOSITORY}/$LATEST/_restore?wait_for_completion=true" -H 'Content-Type: application/json' --data-binary '{"indices":"*,-.*","include_global_state":false}'`,
+              'echo "restore: snapshot $LATEST restored"',
+            ].join('\n'),
+          ],
+          env: [
+            secretEnv('ELASTIC_PASSWORD', ctx.credentialsSecret),
+            env('ES_URL', esUrl(ctx)),
+            ...restoreSourceEnv(source),
+            env(
+              'REPOSITORY_BODY',
+              jsonText({ type: 's3', settings: { client: RESTORE_CLIENT, bucket: source.bucket, base_path: source.prefix, readonly: true } }),
+            ),
+          ],
+        },
+      ],
     }),
     rules: (ctx, sel) => {
-      const rules: AlertRule[] = [downRule('ElasticsearchDown', 'Elasticsearch', ctx, 'elasticsearch_clusterinfo_up', sel, 'elasticsearch_exporter cannot reach the node on pod {{ $labels.pod }}.'), {
-        alert: 'ElasticsearchClusterRed',
-        expr: `max(elasticsearch_cluster_health_status{${sel}, color="red"}) == 1`,
-        for: '5m',
-        severity: 'critical',
-        summary: `Elasticsearch ${ctx.namespace}/${ctx.name} cluster is red`,
-        description: 'At least one primary shard is unassigned: some data is unavailable.',
-        runbookUrl: runbook('ElasticsearchClusterRed'),
-      }];
+      const rules: AlertRule[] = [
+        downRule(
+          'ElasticsearchDown',
+          'Elasticsearch',
+          ctx,
+          'elasticsearch_clusterinfo_up',
+          sel,
+          'elasticsearch_exporter cannot reach the node on pod {{ $labels.pod }}.',
+        ),
+        {
+          alert: 'ElasticsearchClusterRed',
+          expr: `max(elasticsearch_cluster_health_status{${sel}, color="red"}) == 1`,
+          for: '5m',
+          severity: 'critical',
+          summary: `Elasticsearch ${ctx.namespace}/${ctx.name} cluster is red`,
+          description: 'At least one primary shard is unassigned: some data is unavailable.',
+          runbookUrl: runbook('ElasticsearchClusterRed'),
+        },
+      ];
       if (ctx.replicas > 1) {
         rules.push({
           alert: 'ElasticsearchReplicasUnassigned',
@@ -386,11 +458,20 @@ export function elasticsearchEngine(o: ElasticsearchEngineOptions = {}): EngineD
         spec: {
           secretName: tlsSecret(ctx),
           commonName: `${ctx.headlessService}.${ctx.namespace}.svc`,
-          dnsNames: [`${ctx.headlessService}.${ctx.namespace}.svc`, `*.${ctx.headlessService}.${ctx.namespace}.svc`, `*.${ctx.headlessService}.${ctx.namespace}.svc.cluster.local`],
+          dnsNames: [
+            `${ctx.headlessService}.${ctx.namespace}.svc`,
+            `*.${ctx.headlessService}.${ctx.namespace}.svc`,
+            `*.${ctx.headlessService}.${ctx.namespace}.svc.cluster.local`,
+          ],
           duration: '8760h',
           renewBefore: '720h',
           privateKey: { algorithm: CertificateSpecPrivateKeyAlgorithm.ECDSA, size: 256, rotationPolicy: CertificateSpecPrivateKeyRotationPolicy.ALWAYS },
-          usages: [CertificateSpecUsages.SERVER_AUTH, CertificateSpecUsages.CLIENT_AUTH, CertificateSpecUsages.DIGITAL_SIGNATURE, CertificateSpecUsages.KEY_ENCIPHERMENT],
+          usages: [
+            CertificateSpecUsages.SERVER_AUTH,
+            CertificateSpecUsages.CLIENT_AUTH,
+            CertificateSpecUsages.DIGITAL_SIGNATURE,
+            CertificateSpecUsages.KEY_ENCIPHERMENT,
+          ],
           issuerRef: issuer(`${ctx.name}-transport-ca`),
         },
       });

@@ -6,8 +6,18 @@ export { DATASTORE_MEMBER_LABEL, DEFAULT_BACKUP_ENDPOINT, PROTECT_ANNOTATIONS, V
 export type { DatastoreBackup, DatastoreRecovery, DatastoreRestore, DatastoreStorage, ManagedEndpoint, StatefulDatastoreProps } from './props';
 export { Engine } from './engine';
 export type {
-  BackupPlan, BackupTarget, EngineContext, EngineEndpoint, EngineDefinition, EngineService, EngineFail, ExtraObjectContext, MetricsEndpoint, RestorePlan,
-  RestoreSource, RoleSpec,
+  BackupPlan,
+  BackupTarget,
+  EngineContext,
+  EngineEndpoint,
+  EngineDefinition,
+  EngineService,
+  EngineFail,
+  ExtraObjectContext,
+  MetricsEndpoint,
+  RestorePlan,
+  RestoreSource,
+  RoleSpec,
 } from './types';
 export { BARMAN_CLOUD_PLUGIN, POSTGRES_DEFAULT_VERSION, POSTGRES_IMAGE_REPOSITORY, POSTGRES_POOLER_IMAGE } from './postgres';
 export type { PostgresClientRef, PostgresDatabase, PostgresEngineOptions, PostgresPoolerOptions } from './postgres';

@@ -5,9 +5,22 @@
 import { ApiObject, Lazy } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
 import {
-  Kafka, KafkaNodePool, KafkaNodePoolSpecResourcesLimits, KafkaNodePoolSpecResourcesRequests, KafkaSpecKafkaExporterResourcesLimits,
-  KafkaSpecKafkaExporterResourcesRequests, KafkaSpecKafkaListeners, KafkaSpecKafkaListenersNetworkPolicyPeers, KafkaSpecKafkaListenersType,
-  KafkaNodePoolSpec, KafkaSpecEntityOperator, KafkaSpecKafka, KafkaSpecKafkaExporter, KafkaTopic, KafkaUser, KafkaUserSpec,
+  Kafka,
+  KafkaNodePool,
+  KafkaNodePoolSpecResourcesLimits,
+  KafkaNodePoolSpecResourcesRequests,
+  KafkaSpecKafkaExporterResourcesLimits,
+  KafkaSpecKafkaExporterResourcesRequests,
+  KafkaSpecKafkaListeners,
+  KafkaSpecKafkaListenersNetworkPolicyPeers,
+  KafkaSpecKafkaListenersType,
+  KafkaNodePoolSpec,
+  KafkaSpecEntityOperator,
+  KafkaSpecKafka,
+  KafkaSpecKafkaExporter,
+  KafkaTopic,
+  KafkaUser,
+  KafkaUserSpec,
 } from '../../imports/kafka.strimzi.io';
 import { apiServerOf, clusterServicesOf } from '../core/cluster-services';
 import { DNS_EGRESS_RULE, IWorkload } from '../core/connections';
@@ -54,7 +67,9 @@ export function addKafkaObjects(scope: IConstruct, ctx: EngineContext, common: E
     tls: l.tls,
     authentication: { type: s.authentication.type } as KafkaSpecKafkaListeners['authentication'],
     // Strimzi writes the listener NetworkPolicies from these peers; never empty (empty means everyone).
-    networkPolicyPeers: Lazy.any({ produce: () => [{ podSelector: { matchLabels: brokerSelector } }, ...common.clientPeers()] }) as unknown as KafkaSpecKafkaListenersNetworkPolicyPeers[],
+    networkPolicyPeers: Lazy.any({
+      produce: () => [{ podSelector: { matchLabels: brokerSelector } }, ...common.clientPeers()],
+    }) as unknown as KafkaSpecKafkaListenersNetworkPolicyPeers[],
   });
   const pod: DocObject = { metadata: { labels: common.labels }, securityContext: POD_SECURITY, enableServiceLinks: false };
   if (ctx.highAvailability) {
@@ -90,13 +105,20 @@ export function addKafkaObjects(scope: IConstruct, ctx: EngineContext, common: E
       entityOperator: {
         topicOperator: {},
         userOperator: {},
-        template: { pod: restrictedPod, topicOperatorContainer: { securityContext: CONTAINER_SECURITY }, userOperatorContainer: { securityContext: CONTAINER_SECURITY } } as KafkaSpecEntityOperator['template'],
+        template: {
+          pod: restrictedPod,
+          topicOperatorContainer: { securityContext: CONTAINER_SECURITY },
+          userOperatorContainer: { securityContext: CONTAINER_SECURITY },
+        } as KafkaSpecEntityOperator['template'],
       },
       kafkaExporter: {
         topicRegex: '.*',
         groupRegex: '.*',
         resources: {
-          requests: { cpu: KafkaSpecKafkaExporterResourcesRequests.fromString(EXPORTER_RESOURCES.requests.cpu), memory: KafkaSpecKafkaExporterResourcesRequests.fromString(EXPORTER_RESOURCES.requests.memory) },
+          requests: {
+            cpu: KafkaSpecKafkaExporterResourcesRequests.fromString(EXPORTER_RESOURCES.requests.cpu),
+            memory: KafkaSpecKafkaExporterResourcesRequests.fromString(EXPORTER_RESOURCES.requests.memory),
+          },
           limits: { memory: KafkaSpecKafkaExporterResourcesLimits.fromString(EXPORTER_RESOURCES.limits.memory) },
         },
         template: { pod: restrictedPod, container: { securityContext: CONTAINER_SECURITY } } as KafkaSpecKafkaExporter['template'],
@@ -142,18 +164,19 @@ function poolResources(r: ResourceDefaults) {
  * brokers' volumes are the datastore's storage; `deleteClaim: false` keeps every volume when a pool goes away.
  */
 function addNodePools(scope: Construct, ctx: EngineContext, common: ExtraObjectContext, s: KafkaSettings): void {
-  const pool = (id: string, name: string, replicas: number, roles: string[], size: string, resources: ResourceDefaults) => new KafkaNodePool(scope, id, {
-    metadata: { name, namespace: ctx.namespace, labels: { ...common.labels, 'strimzi.io/cluster': ctx.name }, annotations: common.protectAnnotations },
-    spec: {
-      replicas,
-      roles: roles as KafkaNodePoolSpec['roles'],
-      resources: poolResources(resources),
-      storage: {
-        type: 'jbod',
-        volumes: [{ id: 0, type: 'persistent-claim', size, class: ctx.storageClass, deleteClaim: false, kraftMetadata: 'shared' }],
-      } as KafkaNodePoolSpec['storage'],
-    },
-  });
+  const pool = (id: string, name: string, replicas: number, roles: string[], size: string, resources: ResourceDefaults) =>
+    new KafkaNodePool(scope, id, {
+      metadata: { name, namespace: ctx.namespace, labels: { ...common.labels, 'strimzi.io/cluster': ctx.name }, annotations: common.protectAnnotations },
+      spec: {
+        replicas,
+        roles: roles as KafkaNodePoolSpec['roles'],
+        resources: poolResources(resources),
+        storage: {
+          type: 'jbod',
+          volumes: [{ id: 0, type: 'persistent-claim', size, class: ctx.storageClass, deleteClaim: false, kraftMetadata: 'shared' }],
+        } as KafkaNodePoolSpec['storage'],
+      },
+    });
   if (s.dedicatedControllers) {
     pool('ControllerPool', `${ctx.name}-controllers`, s.controllers.replicas, ['controller'], s.controllers.storageSize, s.controllers.resources);
     pool('BrokerPool', `${ctx.name}-brokers`, ctx.replicas, ['broker'], ctx.storageSize, ctx.resources);
@@ -168,10 +191,18 @@ function addUsers(scope: Construct, ctx: EngineContext, common: ExtraObjectConte
   for (const w of common.clients()) clients.set(`${w.namespace}/${w.workloadName}`, w);
   // A topic's producers and consumers must be clients: the NetworkPolicies only admit those.
   s.topics.forEach((t, i) => {
-    for (const [field, list] of [['producers', t.producers], ['consumers', t.consumers]] as const) {
+    for (const [field, list] of [
+      ['producers', t.producers],
+      ['consumers', t.consumers],
+    ] as const) {
       list.forEach((r, j) => {
         if (!clients.has(`${r.namespace}/${r.name}`)) {
-          fail(ctx.path, `engine.topics[${i}].${field}[${j}]`, `${r.namespace}/${r.name}`, `is not a client of ${ctx.namespace}/${ctx.name}; connect it (connectsTo, or the datastore's clients)`);
+          fail(
+            ctx.path,
+            `engine.topics[${i}].${field}[${j}]`,
+            `${r.namespace}/${r.name}`,
+            `is not a client of ${ctx.namespace}/${ctx.name}; connect it (connectsTo, or the datastore's clients)`,
+          );
         }
       });
     }
@@ -180,12 +211,14 @@ function addUsers(scope: Construct, ctx: EngineContext, common: ExtraObjectConte
   for (const w of [...clients.values()].sort((a, b) => kafkaUserName(refOf(a)).localeCompare(kafkaUserName(refOf(b))))) {
     const user = kafkaUserName(refOf(w));
     if (s.authentication.type === 'tls' && user.length > 64) {
-      fail(ctx.path, 'clients', user, 'is longer than 64 characters, the most a TLS certificate\'s common name holds; shorten the namespace or workload name');
+      fail(ctx.path, 'clients', user, "is longer than 64 characters, the most a TLS certificate's common name holds; shorten the namespace or workload name");
     }
     const acls: DocObject[] = [];
     for (const t of s.topics) {
-      if (t.producers.some((r) => is(r, w))) acls.push({ type: 'allow', resource: { type: 'topic', name: t.name, patternType: 'literal' }, operations: ['Write', 'Describe'] });
-      if (t.consumers.some((r) => is(r, w))) acls.push({ type: 'allow', resource: { type: 'topic', name: t.name, patternType: 'literal' }, operations: ['Read', 'Describe'] });
+      if (t.producers.some((r) => is(r, w)))
+        acls.push({ type: 'allow', resource: { type: 'topic', name: t.name, patternType: 'literal' }, operations: ['Write', 'Describe'] });
+      if (t.consumers.some((r) => is(r, w)))
+        acls.push({ type: 'allow', resource: { type: 'topic', name: t.name, patternType: 'literal' }, operations: ['Read', 'Describe'] });
     }
     if (s.topics.some((t) => t.consumers.some((r) => is(r, w)))) {
       // Consumer groups are named after the client (`<workload>` or `<workload>-...`).
@@ -242,25 +275,52 @@ function kafkaNetworkPolicies(scope: Construct, ctx: EngineContext, common: Extr
   };
   const tcp = (...ports: number[]) => ports.map((port) => ({ protocol: 'TCP', port }));
   const apiServer = { to: api.cidrs.map((cidr) => ({ ipBlock: { cidr } })), ports: tcp(...api.ports) };
-  const policy = (id: string, policyName: string, component: string, ingress: unknown, egress: unknown[]) => new ApiObject(scope, id, {
-    apiVersion: 'networking.k8s.io/v1',
-    kind: 'NetworkPolicy',
-    metadata: { name: policyName, namespace: ctx.namespace, labels: common.labels },
-    spec: { podSelector: { matchLabels: strimzi(component) }, policyTypes: ['Ingress', 'Egress'], ingress, egress },
-  });
+  const policy = (id: string, policyName: string, component: string, ingress: unknown, egress: unknown[]) =>
+    new ApiObject(scope, id, {
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'NetworkPolicy',
+      metadata: { name: policyName, namespace: ctx.namespace, labels: common.labels },
+      spec: { podSelector: { matchLabels: strimzi(component) }, policyTypes: ['Ingress', 'Egress'], ingress, egress },
+    });
   const listenerPorts = s.listeners.map((l) => l.port);
-  policy('NetworkPolicy', name, 'kafka', Lazy.any({
-    produce: () => {
-      const clients = common.clientPeers();
-      return [
-        // Never an empty `from`: that would admit everyone.
-        ...(clients.length > 0 ? [{ from: clients, ports: tcp(...listenerPorts) }] : []),
-        { from: [brokers, operator], ports: tcp(CONTROLPLANE) },
-        { from: [brokers, { podSelector: { matchLabels: strimzi('entity-operator') } }, { podSelector: { matchLabels: strimzi('kafka-exporter') } }, operator], ports: tcp(REPLICATION) },
-        { from: [operator], ports: tcp(AGENT) },
-      ];
-    },
-  }), [DNS_EGRESS_RULE, { to: [brokers], ports: tcp(CONTROLPLANE, REPLICATION) }, ...(ctx.highAvailability ? [apiServer] : [])]);
-  policy('EntityOperatorNetworkPolicy', `${name}-entity-operator`, 'entity-operator', [], [DNS_EGRESS_RULE, { to: [brokers], ports: tcp(REPLICATION) }, apiServer]);
-  policy('ExporterNetworkPolicy', `${name}-kafka-exporter`, 'kafka-exporter', [{ from: [prometheus], ports: tcp(EXPORTER_PORT) }], [DNS_EGRESS_RULE, { to: [brokers], ports: tcp(REPLICATION) }]);
+  policy(
+    'NetworkPolicy',
+    name,
+    'kafka',
+    Lazy.any({
+      produce: () => {
+        const clients = common.clientPeers();
+        return [
+          // Never an empty `from`: that would admit everyone.
+          ...(clients.length > 0 ? [{ from: clients, ports: tcp(...listenerPorts) }] : []),
+          { from: [brokers, operator], ports: tcp(CONTROLPLANE) },
+          {
+            from: [
+              brokers,
+              { podSelector: { matchLabels: strimzi('entity-operator') } },
+              { podSelector: { matchLabels: strimzi('kafka-exporter') } },
+              operator,
+            ],
+            ports: tcp(REPLICATION),
+          },
+          { from: [operator], ports: tcp(AGENT) },
+        ];
+      },
+    }),
+    [DNS_EGRESS_RULE, { to: [brokers], ports: tcp(CONTROLPLANE, REPLICATION) }, ...(ctx.highAvailability ? [apiServer] : [])],
+  );
+  policy(
+    'EntityOperatorNetworkPolicy',
+    `${name}-entity-operator`,
+    'entity-operator',
+    [],
+    [DNS_EGRESS_RULE, { to: [brokers], ports: tcp(REPLICATION) }, apiServer],
+  );
+  policy(
+    'ExporterNetworkPolicy',
+    `${name}-kafka-exporter`,
+    'kafka-exporter',
+    [{ from: [prometheus], ports: tcp(EXPORTER_PORT) }],
+    [DNS_EGRESS_RULE, { to: [brokers], ports: tcp(REPLICATION) }],
+  );
 }

@@ -96,7 +96,10 @@ export interface KafkaEngineOptions {
 }
 
 /** The listeners of the seeds' Composerp-style spec: plain on 9092, TLS on 9093. */
-export const DEFAULT_KAFKA_LISTENERS: readonly KafkaListenerOptions[] = [{ name: 'plain', port: 9092, tls: false }, { name: 'tls', port: 9093, tls: true }];
+export const DEFAULT_KAFKA_LISTENERS: readonly KafkaListenerOptions[] = [
+  { name: 'plain', port: 9092, tls: false },
+  { name: 'tls', port: 9093, tls: true },
+];
 const DEFAULT_REPLICATION_FACTOR = 3;
 const DEFAULT_MAX_CONSUMER_LAG = 10000;
 const DEFAULT_PARTITIONS = 3;
@@ -109,7 +112,7 @@ const TOPIC_NAME = /^[a-z0-9]([-a-z0-9.]{0,198}[a-z0-9])?$/;
 
 /** A client as `<namespace>/<name>`. */
 function refOf(c: IWorkload | KafkaClientRef): KafkaClientRef {
-  return 'node' in c ? { name: (c as IWorkload).workloadName, namespace: (c as IWorkload).namespace } : c as KafkaClientRef;
+  return 'node' in c ? { name: (c as IWorkload).workloadName, namespace: (c as IWorkload).namespace } : (c as KafkaClientRef);
 }
 
 /** Name Strimzi gives a listener's container port (`plain` and `tls` keep their historic names). */
@@ -154,8 +157,8 @@ export function kafkaEngine(o: KafkaEngineOptions = {}): EngineDefinition {
 
   const settings = (ctx: EngineContext): KafkaSettings => {
     const factor = ctx.highAvailability ? rf : 1;
-    const controllerSize = o.controllers?.storageSize
-      ?? ((compareQuantities(ctx.storageSize, MAX_CONTROLLER_STORAGE) ?? 0) < 0 ? ctx.storageSize : MAX_CONTROLLER_STORAGE);
+    const controllerSize =
+      o.controllers?.storageSize ?? ((compareQuantities(ctx.storageSize, MAX_CONTROLLER_STORAGE) ?? 0) < 0 ? ctx.storageSize : MAX_CONTROLLER_STORAGE);
     return {
       version: o.version,
       factor,
@@ -208,7 +211,7 @@ export function kafkaEngine(o: KafkaEngineOptions = {}): EngineDefinition {
         if (!/^[a-z0-9]{1,11}$/.test(l.name)) fail(`engine.listeners[${i}].name`, l.name, 'must be 1-11 lowercase letters or digits');
         if (names.has(l.name)) fail(`engine.listeners[${i}].name`, l.name, 'is declared twice; listener names are unique');
         if (!Number.isInteger(l.port) || l.port < 9092 || l.port > 65535 || RESERVED_PORTS.has(l.port)) {
-          fail(`engine.listeners[${i}].port`, l.port, 'must be a port from 9092 to 65535 other than 9404 (9090, 9091 and 8443 are Strimzi\'s own)');
+          fail(`engine.listeners[${i}].port`, l.port, "must be a port from 9092 to 65535 other than 9404 (9090, 9091 and 8443 are Strimzi's own)");
         }
         if (used.has(l.port)) fail(`engine.listeners[${i}].port`, l.port, 'is used by another listener');
         if (authentication.type === 'tls' && !l.tls) fail(`engine.listeners[${i}].tls`, l.tls, 'must be true: mutual TLS authentication needs a TLS listener');
@@ -220,60 +223,73 @@ export function kafkaEngine(o: KafkaEngineOptions = {}): EngineDefinition {
         if (!Number.isInteger(s.controllers.replicas) || s.controllers.replicas < 1 || s.controllers.replicas % 2 === 0) {
           fail('engine.controllers.replicas', s.controllers.replicas, 'must be an odd number, so a majority of controllers can always elect a leader');
         }
-        if (!isQuantity(s.controllers.storageSize)) fail('engine.controllers.storageSize', s.controllers.storageSize, 'must be a Kubernetes quantity such as "10Gi"');
+        if (!isQuantity(s.controllers.storageSize))
+          fail('engine.controllers.storageSize', s.controllers.storageSize, 'must be a Kubernetes quantity such as "10Gi"');
       } else if (o.controllers !== undefined) {
         fail('engine.controllers', o.controllers, 'applies to dedicated controllers only; set dedicatedControllers: true, or remove it');
       }
       const topics = new Set<string>();
       s.topics.forEach((t, i) => {
-        if (!TOPIC_NAME.test(t.name)) fail(`engine.topics[${i}].name`, t.name, 'must be lowercase letters, digits, "-" and "." (at most 200), starting and ending alphanumeric');
+        if (!TOPIC_NAME.test(t.name))
+          fail(`engine.topics[${i}].name`, t.name, 'must be lowercase letters, digits, "-" and "." (at most 200), starting and ending alphanumeric');
         if (topics.has(t.name)) fail(`engine.topics[${i}].name`, t.name, 'is declared twice; topic names are unique');
         topics.add(t.name);
         if (!Number.isInteger(t.partitions) || t.partitions < 1) fail(`engine.topics[${i}].partitions`, t.partitions, 'must be a positive integer');
-        if (!Number.isInteger(t.replicas) || t.replicas < 1 || t.replicas > ctx.replicas) fail(`engine.topics[${i}].replicas`, t.replicas, `must be an integer from 1 to the broker count (${ctx.replicas})`);
+        if (!Number.isInteger(t.replicas) || t.replicas < 1 || t.replicas > ctx.replicas)
+          fail(`engine.topics[${i}].replicas`, t.replicas, `must be an integer from 1 to the broker count (${ctx.replicas})`);
       });
     },
-    endpoints: (ctx, credentialRemoteKey) => listeners.map((l, i) => ({
-      name: i === 0 ? 'bootstrap' : `bootstrap-${l.name}`,
-      service: `${ctx.name}-kafka-bootstrap`,
-      port: { name: listenerPortName(l.name), port: l.port },
-      protocol: 'kafka',
-      tls: l.tls
-        ? EndpointTls.required({ ca: { kind: 'Secret', namespace: ctx.namespace, name: `${ctx.name}-cluster-ca-cert`, key: 'ca.crt' }, serverName: `${ctx.name}-kafka-bootstrap.${ctx.namespace}.svc` })
-        : EndpointTls.disabled(),
-      auth: authentication.type === 'tls' ? EndpointAuth.mutualTls() : EndpointAuth.scramSha512(),
-      // What a Kafka client library is configured with beside the address (`security.protocol`, `sasl.mechanism`).
-      attributes: authentication.type === 'tls'
-        ? { securityProtocol: 'SSL' } as Record<string, string>
-        : { securityProtocol: l.tls ? 'SASL_SSL' : 'SASL_PLAINTEXT', saslMechanism: 'SCRAM-SHA-512' },
-      ...(authentication.type === 'scram-sha-512' ? {
-        clientCredential: (clientName: string, clientNamespace: string): ClientCredential => {
-          const user = kafkaUserName({ name: clientName, namespace: clientNamespace });
-          return { remoteKey: `${credentialRemoteKey}/users/${user}`, passwordProperty: 'password', user };
-        },
-      } : {}),
-    })),
+    endpoints: (ctx, credentialRemoteKey) =>
+      listeners.map((l, i) => ({
+        name: i === 0 ? 'bootstrap' : `bootstrap-${l.name}`,
+        service: `${ctx.name}-kafka-bootstrap`,
+        port: { name: listenerPortName(l.name), port: l.port },
+        protocol: 'kafka',
+        tls: l.tls
+          ? EndpointTls.required({
+              ca: { kind: 'Secret', namespace: ctx.namespace, name: `${ctx.name}-cluster-ca-cert`, key: 'ca.crt' },
+              serverName: `${ctx.name}-kafka-bootstrap.${ctx.namespace}.svc`,
+            })
+          : EndpointTls.disabled(),
+        auth: authentication.type === 'tls' ? EndpointAuth.mutualTls() : EndpointAuth.scramSha512(),
+        // What a Kafka client library is configured with beside the address (`security.protocol`, `sasl.mechanism`).
+        attributes:
+          authentication.type === 'tls'
+            ? ({ securityProtocol: 'SSL' } as Record<string, string>)
+            : { securityProtocol: l.tls ? 'SASL_SSL' : 'SASL_PLAINTEXT', saslMechanism: 'SCRAM-SHA-512' },
+        ...(authentication.type === 'scram-sha-512'
+          ? {
+              clientCredential: (clientName: string, clientNamespace: string): ClientCredential => {
+                const user = kafkaUserName({ name: clientName, namespace: clientNamespace });
+                return { remoteKey: `${credentialRemoteKey}/users/${user}`, passwordProperty: 'password', user };
+              },
+            }
+          : {}),
+      })),
     config: () => ({}),
     roles: () => [],
     rules: (ctx) => {
       const sel = `namespace="${ctx.namespace}"`;
-      const rules: AlertRule[] = [{
-        alert: 'KafkaBrokersMissing',
-        expr: `max(kafka_brokers{${sel}, pod=~"${ctx.name}-kafka-exporter-.*"}) < ${ctx.replicas}`,
-        for: '5m',
-        severity: 'critical',
-        summary: `Kafka ${ctx.namespace}/${ctx.name} has fewer brokers than configured`,
-        description: `{{ $value }} of ${ctx.replicas} brokers are in the cluster.`,
-        runbookUrl: runbook('KafkaBrokersMissing'),
-      }, {
-        alert: 'KafkaConsumerGroupLag',
-        expr: `sum by (consumergroup, topic) (kafka_consumergroup_lag{${sel}, pod=~"${ctx.name}-kafka-exporter-.*"}) > ${maxLag}`,
-        for: '15m',
-        severity: 'warning',
-        summary: `Kafka ${ctx.namespace}/${ctx.name}: consumer group {{ $labels.consumergroup }} lags`,
-        description: `{{ $value }} messages behind on {{ $labels.topic }} (threshold ${maxLag}).`,
-        runbookUrl: runbook('KafkaConsumerGroupLag'),
-      }];
+      const rules: AlertRule[] = [
+        {
+          alert: 'KafkaBrokersMissing',
+          expr: `max(kafka_brokers{${sel}, pod=~"${ctx.name}-kafka-exporter-.*"}) < ${ctx.replicas}`,
+          for: '5m',
+          severity: 'critical',
+          summary: `Kafka ${ctx.namespace}/${ctx.name} has fewer brokers than configured`,
+          description: `{{ $value }} of ${ctx.replicas} brokers are in the cluster.`,
+          runbookUrl: runbook('KafkaBrokersMissing'),
+        },
+        {
+          alert: 'KafkaConsumerGroupLag',
+          expr: `sum by (consumergroup, topic) (kafka_consumergroup_lag{${sel}, pod=~"${ctx.name}-kafka-exporter-.*"}) > ${maxLag}`,
+          for: '15m',
+          severity: 'warning',
+          summary: `Kafka ${ctx.namespace}/${ctx.name}: consumer group {{ $labels.consumergroup }} lags`,
+          description: `{{ $value }} messages behind on {{ $labels.topic }} (threshold ${maxLag}).`,
+          runbookUrl: runbook('KafkaConsumerGroupLag'),
+        },
+      ];
       if (ctx.highAvailability) {
         rules.push({
           alert: 'KafkaUnderReplicatedPartitions',

@@ -65,16 +65,18 @@ export function addMonitoring(scope: Construct, r: ResolvedDatastore, props: Sta
   new PrometheusRule(scope, 'PrometheusRule', {
     metadata: { name: ctx.name, namespace: ctx.namespace, labels: r.labels },
     spec: {
-      groups: [{
-        name: `${ctx.namespace}.${ctx.name}`,
-        rules: rules.map((x) => ({
-          alert: x.alert,
-          expr: PrometheusRuleSpecGroupsRulesExpr.fromString(x.expr),
-          for: x.for,
-          labels: { severity: x.severity, ...x.labels },
-          annotations: { summary: x.summary, description: x.description, runbook_url: x.runbookUrl },
-        })),
-      }],
+      groups: [
+        {
+          name: `${ctx.namespace}.${ctx.name}`,
+          rules: rules.map((x) => ({
+            alert: x.alert,
+            expr: PrometheusRuleSpecGroupsRulesExpr.fromString(x.expr),
+            for: x.for,
+            labels: { severity: x.severity, ...x.labels },
+            annotations: { summary: x.summary, description: x.description, runbook_url: x.runbookUrl },
+          })),
+        },
+      ],
     },
   });
 }

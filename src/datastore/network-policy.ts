@@ -52,7 +52,11 @@ export function addNetworkPolicy(datastore: Construct & IWorkload, r: ResolvedDa
 
 /** NetworkPolicy peers of the datastore's clients (for engines that write their own policies), each once. */
 export function clientPeers(datastore: IWorkload) {
-  return dedupe(ConnectionGraph.of(datastore).ingressOf(datastore).flatMap((c) => peersOf(c.from)));
+  return dedupe(
+    ConnectionGraph.of(datastore)
+      .ingressOf(datastore)
+      .flatMap((c) => peersOf(c.from)),
+  );
 }
 
 function dedupe<T>(items: T[]): T[] {

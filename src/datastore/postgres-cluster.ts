@@ -4,13 +4,32 @@
  * applications already use (`<name>` read-write, `<name>-read` read-only).
  */
 import { Construct, IConstruct } from 'constructs';
-import { ObjectStore, ObjectStoreSpecConfigurationDataCompression, ObjectStoreSpecConfigurationWalCompression, ObjectStoreSpecInstanceSidecarConfigurationResourcesLimits, ObjectStoreSpecInstanceSidecarConfigurationResourcesRequests } from '../../imports/barmancloud.cnpg.io';
+import {
+  ObjectStore,
+  ObjectStoreSpecConfigurationDataCompression,
+  ObjectStoreSpecConfigurationWalCompression,
+  ObjectStoreSpecInstanceSidecarConfigurationResourcesLimits,
+  ObjectStoreSpecInstanceSidecarConfigurationResourcesRequests,
+} from '../../imports/barmancloud.cnpg.io';
 import { IntOrString, KubeService } from '../../imports/k8s';
 import {
-  Cluster, ClusterSpec, ClusterSpecManagedRolesEnsure, ClusterSpecManagedServicesDisabledDefaultServices, ClusterSpecPrimaryUpdateMethod,
-  ClusterSpecPrimaryUpdateStrategy, ClusterSpecResourcesLimits, ClusterSpecResourcesRequests, Pooler, PoolerSpecPgbouncerPoolMode,
-  PoolerSpecTemplateSpecContainersResourcesLimits, PoolerSpecTemplateSpecContainersResourcesRequests, PoolerSpecType, ScheduledBackup,
-  ScheduledBackupSpecBackupOwnerReference, ScheduledBackupSpecMethod, ScheduledBackupSpecTarget,
+  Cluster,
+  ClusterSpec,
+  ClusterSpecManagedRolesEnsure,
+  ClusterSpecManagedServicesDisabledDefaultServices,
+  ClusterSpecPrimaryUpdateMethod,
+  ClusterSpecPrimaryUpdateStrategy,
+  ClusterSpecResourcesLimits,
+  ClusterSpecResourcesRequests,
+  Pooler,
+  PoolerSpecPgbouncerPoolMode,
+  PoolerSpecTemplateSpecContainersResourcesLimits,
+  PoolerSpecTemplateSpecContainersResourcesRequests,
+  PoolerSpecType,
+  ScheduledBackup,
+  ScheduledBackupSpecBackupOwnerReference,
+  ScheduledBackupSpecMethod,
+  ScheduledBackupSpecTarget,
 } from '../../imports/postgresql.cnpg.io';
 import { cronFields } from '../core/cron';
 import { ResourceDefaults } from '../core/environment-profile';
@@ -19,9 +38,7 @@ import { selectorLabels } from '../core/labels';
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from '../core/security';
 import { addPostgresDatabasesJob } from './postgres-databases';
 import { addPostgresNetworkPolicies } from './postgres-network';
-import {
-  BARMAN_CLOUD_PLUGIN, POSTGRES_PORT, POSTGRES_UID, PostgresSettings, follows, owners, poolerName, roleSecretName,
-} from './postgres';
+import { BARMAN_CLOUD_PLUGIN, POSTGRES_PORT, POSTGRES_UID, PostgresSettings, follows, owners, poolerName, roleSecretName } from './postgres';
 import { EngineContext, ExtraObjectContext } from './types';
 
 /** The Barman Cloud sidecar in every instance pod: small and fixed, like the other sidecars. */
@@ -108,15 +125,24 @@ function clusterSpec(ctx: EngineContext, common: ExtraObjectContext, s: Postgres
     bootstrap: ctx.restore
       ? { recovery: { source: ORIGIN } }
       : { initdb: { database: initial.name, owner: initial.owner, secret: { name: roleSecretName(ctx, initial.owner) }, dataChecksums: true } },
-    ...(ctx.restore ? {
-      // A replica cluster replays the source's WAL archive; `promote` turns replica mode off (one declared change).
-      replica: { enabled: !ctx.promote, source: ORIGIN },
-      externalClusters: [{ name: ORIGIN, plugin: { name: BARMAN_CLOUD_PLUGIN, parameters: { barmanObjectName: originStoreName(ctx), serverName: ctx.name } } }],
-    } : {}),
-    ...(archiving ? { plugins: [{ name: BARMAN_CLOUD_PLUGIN, isWalArchiver: true, parameters: { barmanObjectName: backupStoreName(ctx), serverName: ctx.name } }] } : {}),
+    ...(ctx.restore
+      ? {
+          // A replica cluster replays the source's WAL archive; `promote` turns replica mode off (one declared change).
+          replica: { enabled: !ctx.promote, source: ORIGIN },
+          externalClusters: [
+            { name: ORIGIN, plugin: { name: BARMAN_CLOUD_PLUGIN, parameters: { barmanObjectName: originStoreName(ctx), serverName: ctx.name } } },
+          ],
+        }
+      : {}),
+    ...(archiving
+      ? { plugins: [{ name: BARMAN_CLOUD_PLUGIN, isWalArchiver: true, parameters: { barmanObjectName: backupStoreName(ctx), serverName: ctx.name } }] }
+      : {}),
     storage: { size: ctx.storageSize, storageClass: ctx.storageClass, resizeInUseVolumes: true },
     resources: {
-      requests: { cpu: ClusterSpecResourcesRequests.fromString(ctx.resources.requests.cpu), memory: ClusterSpecResourcesRequests.fromString(ctx.resources.requests.memory) },
+      requests: {
+        cpu: ClusterSpecResourcesRequests.fromString(ctx.resources.requests.cpu),
+        memory: ClusterSpecResourcesRequests.fromString(ctx.resources.requests.memory),
+      },
       limits: {
         memory: ClusterSpecResourcesLimits.fromString(ctx.resources.limits.memory),
         ...(ctx.resources.limits.cpu !== undefined ? { cpu: ClusterSpecResourcesLimits.fromString(ctx.resources.limits.cpu) } : {}),
@@ -125,16 +151,20 @@ function clusterSpec(ctx: EngineContext, common: ExtraObjectContext, s: Postgres
     podSecurityContext: restrictedPodSecurityContext({ runAsUser: POSTGRES_UID, fsGroup: POSTGRES_UID }),
     securityContext: restrictedContainerSecurityContext(),
     seccompProfile: { type: 'RuntimeDefault' },
-    ...(ha ? {
-      // Instances prefer different zones and never share a node.
-      affinity: {
-        enablePodAntiAffinity: true,
-        topologyKey: ZONE,
-        podAntiAffinityType: 'preferred',
-        additionalPodAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ topologyKey: HOST, labelSelector: { matchLabels: instanceSelector } }] },
-      },
-      topologySpreadConstraints: [{ maxSkew: 1, topologyKey: ZONE, whenUnsatisfiable: 'ScheduleAnyway', labelSelector: { matchLabels: instanceSelector } }],
-    } : { affinity: { enablePodAntiAffinity: false } }),
+    ...(ha
+      ? {
+          // Instances prefer different zones and never share a node.
+          affinity: {
+            enablePodAntiAffinity: true,
+            topologyKey: ZONE,
+            podAntiAffinityType: 'preferred',
+            additionalPodAntiAffinity: {
+              requiredDuringSchedulingIgnoredDuringExecution: [{ topologyKey: HOST, labelSelector: { matchLabels: instanceSelector } }],
+            },
+          },
+          topologySpreadConstraints: [{ maxSkew: 1, topologyKey: ZONE, whenUnsatisfiable: 'ScheduleAnyway', labelSelector: { matchLabels: instanceSelector } }],
+        }
+      : { affinity: { enablePodAntiAffinity: false } }),
     managed: {
       roles: owners(s).map((owner) => ({
         name: owner,
@@ -174,8 +204,13 @@ function addRoleSecrets(scope: Construct, ctx: EngineContext, common: ExtraObjec
  * in `<prefix>/base` and `<prefix>/wals`, where every other engine keeps its backups too.
  */
 function addObjectStore(
-  scope: Construct, id: string, name: string, ctx: EngineContext, common: ExtraObjectContext,
-  location: { readonly bucket: string; readonly prefix: string; readonly endpoint: string; readonly credentialsSecret: string }, retentionDays?: number,
+  scope: Construct,
+  id: string,
+  name: string,
+  ctx: EngineContext,
+  common: ExtraObjectContext,
+  location: { readonly bucket: string; readonly prefix: string; readonly endpoint: string; readonly credentialsSecret: string },
+  retentionDays?: number,
 ): void {
   const parent = location.prefix.split('/').slice(0, -1).join('/');
   new ObjectStore(scope, id, {
@@ -224,23 +259,29 @@ function addPooler(scope: Construct, ctx: EngineContext, common: ExtraObjectCont
         metadata: { labels: { ...common.labels, ...selectorLabels(ctx.name) } },
         spec: {
           securityContext: { runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } },
-          containers: [{
-            name: 'pgbouncer',
-            // The template's image wins over the operator's default: a pinned, reviewed image.
-            image: p.image,
-            imagePullPolicy: common.pullPolicy,
-            securityContext: restrictedContainerSecurityContext(),
-            resources: {
-              requests: {
-                cpu: PoolerSpecTemplateSpecContainersResourcesRequests.fromString(POOLER_RESOURCES.requests.cpu),
-                memory: PoolerSpecTemplateSpecContainersResourcesRequests.fromString(POOLER_RESOURCES.requests.memory),
+          containers: [
+            {
+              name: 'pgbouncer',
+              // The template's image wins over the operator's default: a pinned, reviewed image.
+              image: p.image,
+              imagePullPolicy: common.pullPolicy,
+              securityContext: restrictedContainerSecurityContext(),
+              resources: {
+                requests: {
+                  cpu: PoolerSpecTemplateSpecContainersResourcesRequests.fromString(POOLER_RESOURCES.requests.cpu),
+                  memory: PoolerSpecTemplateSpecContainersResourcesRequests.fromString(POOLER_RESOURCES.requests.memory),
+                },
+                limits: { memory: PoolerSpecTemplateSpecContainersResourcesLimits.fromString(POOLER_RESOURCES.limits.memory) },
               },
-              limits: { memory: PoolerSpecTemplateSpecContainersResourcesLimits.fromString(POOLER_RESOURCES.limits.memory) },
             },
-          }],
-          ...(p.instances > 1 ? {
-            topologySpreadConstraints: [{ maxSkew: 1, topologyKey: ZONE, whenUnsatisfiable: 'ScheduleAnyway', labelSelector: { matchLabels: podSelector } }],
-          } : {}),
+          ],
+          ...(p.instances > 1
+            ? {
+                topologySpreadConstraints: [
+                  { maxSkew: 1, topologyKey: ZONE, whenUnsatisfiable: 'ScheduleAnyway', labelSelector: { matchLabels: podSelector } },
+                ],
+              }
+            : {}),
         },
       },
     },
@@ -267,7 +308,8 @@ function addServices(scope: Construct, ctx: EngineContext, common: ExtraObjectCo
     metadata: metadata(`${ctx.name}-read`),
     spec: {
       type: 'ClusterIP',
-      selector: ctx.replicas > 1 ? { 'cnpg.io/cluster': ctx.name, 'cnpg.io/instanceRole': 'replica' } : { 'cnpg.io/cluster': ctx.name, 'cnpg.io/podRole': 'instance' },
+      selector:
+        ctx.replicas > 1 ? { 'cnpg.io/cluster': ctx.name, 'cnpg.io/instanceRole': 'replica' } : { 'cnpg.io/cluster': ctx.name, 'cnpg.io/podRole': 'instance' },
       ports,
     },
   });

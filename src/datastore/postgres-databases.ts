@@ -63,7 +63,10 @@ export function databasesJobSelector(ctx: { readonly name: string }): Record<str
 export function addPostgresDatabasesJob(scope: Construct, ctx: EngineContext, common: ExtraObjectContext, s: PostgresSettings): void {
   const config = `${ctx.name}-databases`;
   const data = { databases: databasesFile(s), 'databases.sh': DATABASES_SCRIPT };
-  const hash = createHash('sha256').update(JSON.stringify([data, s.image])).digest('hex').slice(0, 8);
+  const hash = createHash('sha256')
+    .update(JSON.stringify([data, s.image]))
+    .digest('hex')
+    .slice(0, 8);
   const labels = { ...common.labels, ...databasesJobSelector(ctx) };
   new KubeConfigMap(scope, 'DatabasesConfig', { metadata: { name: config, namespace: ctx.namespace, labels: { ...common.labels } }, data });
   new KubeServiceAccount(scope, 'DatabasesServiceAccount', {
@@ -90,30 +93,35 @@ export function addPostgresDatabasesJob(scope: Construct, ctx: EngineContext, co
           automountServiceAccountToken: false,
           enableServiceLinks: false,
           securityContext: restrictedPodSecurityContext({ runAsUser: POSTGRES_UID, fsGroup: POSTGRES_UID }),
-          containers: [{
-            name: 'databases',
-            image: s.image,
-            imagePullPolicy: common.pullPolicy,
-            command: ['bash', `${DATABASES_FILE.replace(/\/[^/]+$/, '')}/databases.sh`],
-            env: [
-              // The operator's read-write Service: straight to the primary, never through the pooler.
-              env('PGHOST', `${ctx.name}-rw.${ctx.namespace}.svc.cluster.local`),
-              env('PGPORT', String(POSTGRES_PORT.port)),
-              env('PGSSLMODE', 'require'),
-              env('PGCONNECT_TIMEOUT', '10'),
-              env('DATABASES_FILE', DATABASES_FILE),
-              env('ROLES_DIR', ROLES_DIR),
-            ],
-            resources: resourcesJson(SIDECAR_RESOURCES),
-            securityContext: restrictedContainerSecurityContext(),
-            volumeMounts: [
-              { name: 'config', mountPath: DATABASES_FILE.replace(/\/[^/]+$/, ''), readOnly: true },
-              ...roles.map((o, i) => ({ name: `role-${i}`, mountPath: `${ROLES_DIR}/${o}`, readOnly: true })),
-            ],
-          }],
+          containers: [
+            {
+              name: 'databases',
+              image: s.image,
+              imagePullPolicy: common.pullPolicy,
+              command: ['bash', `${DATABASES_FILE.replace(/\/[^/]+$/, '')}/databases.sh`],
+              env: [
+                // The operator's read-write Service: straight to the primary, never through the pooler.
+                env('PGHOST', `${ctx.name}-rw.${ctx.namespace}.svc.cluster.local`),
+                env('PGPORT', String(POSTGRES_PORT.port)),
+                env('PGSSLMODE', 'require'),
+                env('PGCONNECT_TIMEOUT', '10'),
+                env('DATABASES_FILE', DATABASES_FILE),
+                env('ROLES_DIR', ROLES_DIR),
+              ],
+              resources: resourcesJson(SIDECAR_RESOURCES),
+              securityContext: restrictedContainerSecurityContext(),
+              volumeMounts: [
+                { name: 'config', mountPath: DATABASES_FILE.replace(/\/[^/]+$/, ''), readOnly: true },
+                ...roles.map((o, i) => ({ name: `role-${i}`, mountPath: `${ROLES_DIR}/${o}`, readOnly: true })),
+              ],
+            },
+          ],
           volumes: [
             { name: 'config', configMap: { name: config, defaultMode: 0o444 } },
-            ...roles.map((o, i) => ({ name: `role-${i}`, secret: { secretName: roleSecretName(ctx, o), items: [{ key: 'password', path: 'password' }], defaultMode: 0o440 } })),
+            ...roles.map((o, i) => ({
+              name: `role-${i}`,
+              secret: { secretName: roleSecretName(ctx, o), items: [{ key: 'password', path: 'password' }], defaultMode: 0o440 },
+            })),
           ],
         },
       },

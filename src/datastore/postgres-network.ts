@@ -34,38 +34,59 @@ export function addPostgresNetworkPolicies(scope: Construct, ctx: EngineContext,
   };
   const objectStorage = ctx.backup !== undefined || ctx.restore !== undefined;
   // One rule per client, as for every datastore (never an empty `from`: that would admit everyone).
-  const clients = (): NetworkPolicyIngressRule[] => common.clientPeers().map((peer) => ({ from: [peer as NetworkPolicyPeer], ports: policyPorts([POSTGRES_PORT]) }));
-  const policy = (id: string, name: string, podSelector: Record<string, string>, ingress: NetworkPolicyIngressRule[] | (() => NetworkPolicyIngressRule[]), egress: NetworkPolicyEgressRule[]) =>
+  const clients = (): NetworkPolicyIngressRule[] =>
+    common.clientPeers().map((peer) => ({ from: [peer as NetworkPolicyPeer], ports: policyPorts([POSTGRES_PORT]) }));
+  const policy = (
+    id: string,
+    name: string,
+    podSelector: Record<string, string>,
+    ingress: NetworkPolicyIngressRule[] | (() => NetworkPolicyIngressRule[]),
+    egress: NetworkPolicyEgressRule[],
+  ) =>
     new KubeNetworkPolicy(scope, id, {
       metadata: { name, namespace: ctx.namespace, labels: { ...common.labels } },
       spec: {
         podSelector: { matchLabels: podSelector },
         policyTypes: ['Ingress', 'Egress'],
-        ingress: typeof ingress === 'function' ? Lazy.any({ produce: ingress }) as unknown as NetworkPolicyIngressRule[] : ingress,
+        ingress: typeof ingress === 'function' ? (Lazy.any({ produce: ingress }) as unknown as NetworkPolicyIngressRule[]) : ingress,
         egress,
       },
     });
 
-  policy('NetworkPolicy', ctx.name, { 'cnpg.io/cluster': ctx.name }, () => [
-    ...clients(),
-    { from: [own], ports: policyPorts([POSTGRES_PORT, POSTGRES_STATUS_PORT]) },
-    ...(follows(ctx) ? [] : [{ from: [{ podSelector: { matchLabels: databasesJobSelector(ctx) } }], ports: policyPorts([POSTGRES_PORT]) }]),
-    { from: [operator], ports: policyPorts([POSTGRES_STATUS_PORT]) },
-    { from: [monitoring], ports: policyPorts([POSTGRES_METRICS_PORT]) },
-  ], [
-    dnsEgressRule(),
-    { to: [instances], ports: policyPorts([POSTGRES_PORT, POSTGRES_STATUS_PORT]) },
-    apiRule,
-    ...(objectStorage ? [{ to: [{ ipBlock: { cidr: '0.0.0.0/0' } }], ports: tcp(443) }] : []),
-  ]);
-  if (s.pooler) {
-    policy('PoolerNetworkPolicy', poolerName(ctx), { 'cnpg.io/poolerName': poolerName(ctx) }, () => [
+  policy(
+    'NetworkPolicy',
+    ctx.name,
+    { 'cnpg.io/cluster': ctx.name },
+    () => [
       ...clients(),
-      { from: [monitoring], ports: policyPorts([POOLER_METRICS_PORT]) },
-    ], [dnsEgressRule(), { to: [instances], ports: policyPorts([POSTGRES_PORT]) }, apiRule]);
+      { from: [own], ports: policyPorts([POSTGRES_PORT, POSTGRES_STATUS_PORT]) },
+      ...(follows(ctx) ? [] : [{ from: [{ podSelector: { matchLabels: databasesJobSelector(ctx) } }], ports: policyPorts([POSTGRES_PORT]) }]),
+      { from: [operator], ports: policyPorts([POSTGRES_STATUS_PORT]) },
+      { from: [monitoring], ports: policyPorts([POSTGRES_METRICS_PORT]) },
+    ],
+    [
+      dnsEgressRule(),
+      { to: [instances], ports: policyPorts([POSTGRES_PORT, POSTGRES_STATUS_PORT]) },
+      apiRule,
+      ...(objectStorage ? [{ to: [{ ipBlock: { cidr: '0.0.0.0/0' } }], ports: tcp(443) }] : []),
+    ],
+  );
+  if (s.pooler) {
+    policy(
+      'PoolerNetworkPolicy',
+      poolerName(ctx),
+      { 'cnpg.io/poolerName': poolerName(ctx) },
+      () => [...clients(), { from: [monitoring], ports: policyPorts([POOLER_METRICS_PORT]) }],
+      [dnsEgressRule(), { to: [instances], ports: policyPorts([POSTGRES_PORT]) }, apiRule],
+    );
   }
   if (!follows(ctx)) {
-    policy('DatabasesNetworkPolicy', `${ctx.name}-databases`, databasesJobSelector(ctx), [],
-      [dnsEgressRule(), { to: [instances], ports: policyPorts([POSTGRES_PORT]) }]);
+    policy(
+      'DatabasesNetworkPolicy',
+      `${ctx.name}-databases`,
+      databasesJobSelector(ctx),
+      [],
+      [dnsEgressRule(), { to: [instances], ports: policyPorts([POSTGRES_PORT]) }],
+    );
   }
 }

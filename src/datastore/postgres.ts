@@ -89,10 +89,33 @@ export const POSTGRES_UID = 26;
 const RESERVED_ROLES = new Set(['postgres', 'streaming_replica', 'cnpg_pooler_pgbouncer']);
 /** Parameters CloudNativePG sets itself (a value here is refused by its webhook or silently overridden). */
 const MANAGED_PARAMETERS = new Set([
-  'archive_command', 'archive_mode', 'cluster_name', 'config_file', 'data_directory', 'hba_file', 'hot_standby', 'ident_file',
-  'listen_addresses', 'port', 'primary_conninfo', 'primary_slot_name', 'recovery_target', 'restore_command', 'shared_preload_libraries',
-  'ssl', 'ssl_ca_file', 'ssl_cert_file', 'ssl_key_file', 'synchronous_standby_names', 'unix_socket_directories', 'wal_level', 'wal_log_hints',
-  'log_destination', 'log_directory', 'log_filename', 'logging_collector',
+  'archive_command',
+  'archive_mode',
+  'cluster_name',
+  'config_file',
+  'data_directory',
+  'hba_file',
+  'hot_standby',
+  'ident_file',
+  'listen_addresses',
+  'port',
+  'primary_conninfo',
+  'primary_slot_name',
+  'recovery_target',
+  'restore_command',
+  'shared_preload_libraries',
+  'ssl',
+  'ssl_ca_file',
+  'ssl_cert_file',
+  'ssl_key_file',
+  'synchronous_standby_names',
+  'unix_socket_directories',
+  'wal_level',
+  'wal_log_hints',
+  'log_destination',
+  'log_directory',
+  'log_filename',
+  'logging_collector',
 ]);
 const DEFAULT_MAX_CONNECTIONS = 100;
 const DEFAULT_MAX_LAG_SECONDS = 30;
@@ -158,15 +181,17 @@ export function postgresEngine(o: PostgresEngineOptions = {}): EngineDefinition 
     databases: (o.databases ?? [{ name: 'app', owner: 'app' }]).map((d) => ({
       name: d.name,
       owner: d.owner ?? d.name,
-      clients: d.clients?.map((c) => ('node' in c ? { name: (c as IWorkload).workloadName, namespace: (c as IWorkload).namespace } : c as PostgresClientRef)),
+      clients: d.clients?.map((c) => ('node' in c ? { name: (c as IWorkload).workloadName, namespace: (c as IWorkload).namespace } : (c as PostgresClientRef))),
     })),
-    pooler: o.pooler ? {
-      instances: o.pooler.instances ?? (ctx.highAvailability ? 2 : 1),
-      poolMode: o.pooler.poolMode ?? 'session',
-      maxClientConnections: o.pooler.maxClientConnections ?? 1000,
-      defaultPoolSize: o.pooler.defaultPoolSize ?? 20,
-      image: o.pooler.image ?? POSTGRES_POOLER_IMAGE,
-    } : undefined,
+    pooler: o.pooler
+      ? {
+          instances: o.pooler.instances ?? (ctx.highAvailability ? 2 : 1),
+          poolMode: o.pooler.poolMode ?? 'session',
+          maxClientConnections: o.pooler.maxClientConnections ?? 1000,
+          defaultPoolSize: o.pooler.defaultPoolSize ?? 20,
+          image: o.pooler.image ?? POSTGRES_POOLER_IMAGE,
+        }
+      : undefined,
     archiveTimeoutSeconds: parseDuration(archiveTimeout) ?? 300,
   });
 
@@ -178,9 +203,10 @@ export function postgresEngine(o: PostgresEngineOptions = {}): EngineDefinition 
     const open = dbs.filter((d) => d.clients === undefined);
     if (listed.length === 0 && open.length === 1 && open[0]) return open[0];
     const names = dbs.map((d) => d.name).join(', ');
-    const why = listed.length > 1
-      ? `it is listed by ${listed.length} databases (${listed.map((d) => d.name).join(', ')}); a client connects as the owner of one`
-      : `no database lists it among its clients and ${open.length === 0 ? 'none is' : 'more than one is'} open to every client; add it to the clients of one of: ${names}`;
+    const why =
+      listed.length > 1
+        ? `it is listed by ${listed.length} databases (${listed.map((d) => d.name).join(', ')}); a client connects as the owner of one`
+        : `no database lists it among its clients and ${open.length === 0 ? 'none is' : 'more than one is'} open to every client; add it to the clients of one of: ${names}`;
     throw new PlatformConfigError(ctx.path, 'engine.databases', `${clientNamespace}/${clientName}`, why);
   };
 
@@ -204,7 +230,8 @@ export function postgresEngine(o: PostgresEngineOptions = {}): EngineDefinition 
       const s = settings(ctx);
       if (!Number.isInteger(s.maxConnections) || s.maxConnections < 10) fail('engine.maxConnections', s.maxConnections, 'must be an integer of at least 10');
       const timeout = parseDuration(archiveTimeout);
-      if (timeout === undefined || timeout < 60 || timeout > 3600) fail('engine.archiveTimeout', archiveTimeout, 'must be a duration from "1m" to "1h" (it bounds the RPO of the WAL archive)');
+      if (timeout === undefined || timeout < 60 || timeout > 3600)
+        fail('engine.archiveTimeout', archiveTimeout, 'must be a duration from "1m" to "1h" (it bounds the RPO of the WAL archive)');
       // CloudNativePG writes each parameter as a postgresql.conf line: names and values it cannot hold are refused.
       for (const [k, v] of Object.entries(s.parameters)) {
         const nameProblem = postgresParameterNameProblem(k);
@@ -216,12 +243,16 @@ export function postgresEngine(o: PostgresEngineOptions = {}): EngineDefinition 
       if (s.databases.length === 0) fail('engine.databases', [], 'must declare at least one database');
       const seen = new Set<string>();
       s.databases.forEach((d, i) => {
-        if (!SQL_IDENTIFIER.test(d.name)) fail(`engine.databases[${i}].name`, d.name, 'must be a lowercase SQL identifier: [a-z_][a-z0-9_]*, at most 63 characters');
+        if (!SQL_IDENTIFIER.test(d.name))
+          fail(`engine.databases[${i}].name`, d.name, 'must be a lowercase SQL identifier: [a-z_][a-z0-9_]*, at most 63 characters');
         if (seen.has(d.name)) fail(`engine.databases[${i}].name`, d.name, 'is declared twice; database names are unique');
         seen.add(d.name);
-        if (!SQL_IDENTIFIER.test(d.owner)) fail(`engine.databases[${i}].owner`, d.owner, 'must be a lowercase SQL identifier: [a-z_][a-z0-9_]*, at most 63 characters');
-        if (RESERVED_ROLES.has(d.owner) || d.owner.startsWith('pg_')) fail(`engine.databases[${i}].owner`, d.owner, 'is a role CloudNativePG or PostgreSQL reserves; choose another owner');
-        if (['postgres', 'template0', 'template1'].includes(d.name)) fail(`engine.databases[${i}].name`, d.name, 'is a database PostgreSQL creates itself; choose another name');
+        if (!SQL_IDENTIFIER.test(d.owner))
+          fail(`engine.databases[${i}].owner`, d.owner, 'must be a lowercase SQL identifier: [a-z_][a-z0-9_]*, at most 63 characters');
+        if (RESERVED_ROLES.has(d.owner) || d.owner.startsWith('pg_'))
+          fail(`engine.databases[${i}].owner`, d.owner, 'is a role CloudNativePG or PostgreSQL reserves; choose another owner');
+        if (['postgres', 'template0', 'template1'].includes(d.name))
+          fail(`engine.databases[${i}].name`, d.name, 'is a database PostgreSQL creates itself; choose another name');
       });
       if (s.pooler) {
         if (!Number.isInteger(s.pooler.instances) || s.pooler.instances < 1) fail('engine.pooler.instances', s.pooler.instances, 'must be a positive integer');
@@ -232,10 +263,11 @@ export function postgresEngine(o: PostgresEngineOptions = {}): EngineDefinition 
       }
     },
     endpoints: (ctx, credentialRemoteKey) => {
-      const tls = (service: string) => EndpointTls.required({
-        ca: { kind: 'Secret', namespace: ctx.namespace, name: `${ctx.name}-ca`, key: 'ca.crt' },
-        serverName: `${service}.${ctx.namespace}.svc`,
-      });
+      const tls = (service: string) =>
+        EndpointTls.required({
+          ca: { kind: 'Secret', namespace: ctx.namespace, name: `${ctx.name}-ca`, key: 'ca.crt' },
+          serverName: `${service}.${ctx.namespace}.svc`,
+        });
       const clientCredential = (clientName: string, clientNamespace: string): ClientCredential => {
         const db = databaseOf(ctx, clientName, clientNamespace);
         return { remoteKey: `${credentialRemoteKey}/roles/${db.owner}`, passwordProperty: 'password', user: db.owner, database: db.name };
@@ -251,22 +283,40 @@ export function postgresEngine(o: PostgresEngineOptions = {}): EngineDefinition 
       const plans: RecoveryPlan[] = [];
       const timeout = formatDuration(s.archiveTimeoutSeconds);
       if (follows(ctx)) {
-        plans.push({ method: `replica cluster following the WAL archive ${s3Url(ctx.restore!)} (archive_timeout ${timeout})`, rpoSeconds: s.archiveTimeoutSeconds });
+        plans.push({
+          method: `replica cluster following the WAL archive ${s3Url(ctx.restore!)} (archive_timeout ${timeout})`,
+          rpoSeconds: s.archiveTimeoutSeconds,
+        });
       } else if (ctx.backup) {
-        plans.push({ method: `continuous WAL archiving to ${s3Url(ctx.backup)} (Barman Cloud plugin, archive_timeout ${timeout})`, rpoSeconds: s.archiveTimeoutSeconds });
+        plans.push({
+          method: `continuous WAL archiving to ${s3Url(ctx.backup)} (Barman Cloud plugin, archive_timeout ${timeout})`,
+          rpoSeconds: s.archiveTimeoutSeconds,
+        });
       }
       return plans;
     },
     restorePath: (ctx) => {
-      if (follows(ctx)) return `replica cluster of ${s3Url(ctx.restore!)}: promote it with \`promote: true\` (the profile's backups or the datastore's restore)`;
-      if (ctx.restore) return `promoted replica of ${s3Url(ctx.restore)}; its own base backups and WAL go to ${ctx.backup ? s3Url(ctx.backup) : 'nowhere (backups are off)'}`;
-      if (ctx.backup) return `a new Cluster with \`bootstrap.recovery\` from ${s3Url(ctx.backup)} (any point in time within the retention), e.g. a DR environment with \`restoreFrom\``;
+      if (follows(ctx))
+        return `replica cluster of ${s3Url(ctx.restore!)}: promote it with \`promote: true\` (the profile's backups or the datastore's restore)`;
+      if (ctx.restore)
+        return `promoted replica of ${s3Url(ctx.restore)}; its own base backups and WAL go to ${ctx.backup ? s3Url(ctx.backup) : 'nowhere (backups are off)'}`;
+      if (ctx.backup)
+        return `a new Cluster with \`bootstrap.recovery\` from ${s3Url(ctx.backup)} (any point in time within the retention), e.g. a DR environment with \`restoreFrom\``;
       return 'none: backups are off (Velero cannot snapshot what is not scheduled)';
     },
     config: () => ({}),
     roles: () => [],
     rules: (ctx, sel) => {
-      const rules: AlertRule[] = [downRule('PostgresqlDown', 'PostgreSQL', ctx, 'cnpg_collector_up', sel, 'The CloudNativePG instance manager cannot reach PostgreSQL on pod {{ $labels.pod }}.')];
+      const rules: AlertRule[] = [
+        downRule(
+          'PostgresqlDown',
+          'PostgreSQL',
+          ctx,
+          'cnpg_collector_up',
+          sel,
+          'The CloudNativePG instance manager cannot reach PostgreSQL on pod {{ $labels.pod }}.',
+        ),
+      ];
       if (ctx.replicas > 1) {
         rules.push({
           alert: 'PostgresqlReplicationLag',
@@ -285,7 +335,8 @@ export function postgresEngine(o: PostgresEngineOptions = {}): EngineDefinition 
           for: '5m',
           severity: 'critical',
           summary: `PostgreSQL ${ctx.namespace}/${ctx.name} cannot archive WAL`,
-          description: 'The last WAL archive attempt on {{ $labels.pod }} failed: the recovery point objective is no longer met and WAL piles up on the volume.',
+          description:
+            'The last WAL archive attempt on {{ $labels.pod }} failed: the recovery point objective is no longer met and WAL piles up on the volume.',
           runbookUrl: runbook('PostgresqlWalArchivingFailing'),
         });
       }

@@ -46,7 +46,11 @@ export function restorePath(r: ResolvedDatastore): string {
   if (def.restorePath) return def.restorePath(ctx);
   const url = (s: { readonly bucket: string; readonly prefix: string }) => `s3://${s.bucket}/${s.prefix}`;
   if (def.restore) {
-    const source: RestoreSource | undefined = ctx.restore ?? (ctx.backup ? { bucket: ctx.backup.bucket, prefix: ctx.backup.prefix, endpoint: ctx.backup.endpoint, credentialsSecret: ctx.backup.credentialsSecret } : undefined);
+    const source: RestoreSource | undefined =
+      ctx.restore ??
+      (ctx.backup
+        ? { bucket: ctx.backup.bucket, prefix: ctx.backup.prefix, endpoint: ctx.backup.endpoint, credentialsSecret: ctx.backup.credentialsSecret }
+        : undefined);
     if (source) {
       const how = def.restore(ctx, source).mode === 'init' ? 'init containers load' : `the Job ${ctx.name}-restore loads`;
       return ctx.restore
@@ -70,8 +74,10 @@ export function resolveObjective(scope: IConstruct, props: StatefulDatastoreProp
   const own = props.recovery;
   if (own) {
     if (parseDuration(own.rpo) === undefined) fail(scope, 'recovery.rpo', own.rpo, 'must be a duration such as "15m", "1h" or "1h30m"');
-    if (own.rto !== undefined && parseDuration(own.rto) === undefined) fail(scope, 'recovery.rto', own.rto, 'must be a duration such as "15m", "1h" or "1h30m"');
-    if (typeof own.reason !== 'string' || own.reason.trim() === '') fail(scope, 'recovery.reason', own.reason, 'must say why this datastore has an objective of its own');
+    if (own.rto !== undefined && parseDuration(own.rto) === undefined)
+      fail(scope, 'recovery.rto', own.rto, 'must be a duration such as "15m", "1h" or "1h30m"');
+    if (typeof own.reason !== 'string' || own.reason.trim() === '')
+      fail(scope, 'recovery.reason', own.reason, 'must say why this datastore has an objective of its own');
   }
   if (!p) return undefined;
   if (own) return { rpo: own.rpo, rpoSeconds: parseDuration(own.rpo)!, rto: own.rto ?? p.rto, reason: own.reason.trim() };
@@ -97,12 +103,16 @@ export function recoveryProblems(entries: readonly RecoveryEntry[]): string[] {
   for (const e of entries) {
     if (!e.objective || e.managed) continue;
     const best = bestPlan(e.plans);
-    const fix = 'back it up more often, or declare the datastore\'s own objective with a reason (recovery: { rpo, reason })';
+    const fix = "back it up more often, or declare the datastore's own objective with a reason (recovery: { rpo, reason })";
     const head = `${e.path}: recovery: datastore ${e.datastore} (${e.engine}) cannot meet the recovery point objective of ${e.objective.rpo}`;
     if (!best) {
-      out.push(`${head}: it has no backup plan (backups are off); enable backups, or declare the datastore's own objective with a reason (recovery: { rpo, reason })`);
+      out.push(
+        `${head}: it has no backup plan (backups are off); enable backups, or declare the datastore's own objective with a reason (recovery: { rpo, reason })`,
+      );
     } else if (best.rpoSeconds > e.objective.rpoSeconds) {
-      out.push(`${head}: its best backup plan, ${best.method}, can lose up to ${formatDuration(best.rpoSeconds)} of writes, ${formatDuration(best.rpoSeconds - e.objective.rpoSeconds)} more than the objective; ${fix}`);
+      out.push(
+        `${head}: its best backup plan, ${best.method}, can lose up to ${formatDuration(best.rpoSeconds)} of writes, ${formatDuration(best.rpoSeconds - e.objective.rpoSeconds)} more than the objective; ${fix}`,
+      );
     }
   }
   return out;
@@ -128,8 +138,8 @@ export function recoveryTable(entries: readonly RecoveryEntry[], declared: { rea
   ];
   for (const e of entries) {
     const best = achievedRpoSeconds(e.plans);
-    const methods = e.managed ? 'the provider\'s backups' : e.plans.length > 0 ? e.plans.map((p) => p.method).join('; ') : 'none (backups are off)';
-    const achieved = e.managed ? 'the provider\'s' : Number.isFinite(best) ? formatDuration(best) : 'none';
+    const methods = e.managed ? "the provider's backups" : e.plans.length > 0 ? e.plans.map((p) => p.method).join('; ') : 'none (backups are off)';
+    const achieved = e.managed ? "the provider's" : Number.isFinite(best) ? formatDuration(best) : 'none';
     let objective = '-';
     if (e.objective) {
       objective = `RPO ${e.objective.rpo}, RTO ${e.objective.rto}${e.objective.reason ? ` (own: ${e.objective.reason})` : ''}`;

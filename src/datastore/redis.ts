@@ -3,8 +3,29 @@ import { expandingEnv, haproxyWord } from '../core/encoders';
 import { EndpointAuth, EndpointTls } from '../core/endpoint';
 import { AlertRule } from '../core/monitoring-registry';
 import {
-  BackupPlan, CLUSTER_DOMAIN, EngineContext, EngineDefinition, EngineEndpoint, EngineService, RestorePlan, RestoreSource, RoleSpec, SIDECAR_RESOURCES,
-  configVolume, containerPort, env, execShell, majority, exporterProbes, probes, resourcesJson, runbook, scratch, secretEnv, downRule } from './types';
+  BackupPlan,
+  CLUSTER_DOMAIN,
+  EngineContext,
+  EngineDefinition,
+  EngineEndpoint,
+  EngineService,
+  RestorePlan,
+  RestoreSource,
+  RoleSpec,
+  SIDECAR_RESOURCES,
+  configVolume,
+  containerPort,
+  env,
+  execShell,
+  majority,
+  exporterProbes,
+  probes,
+  resourcesJson,
+  runbook,
+  scratch,
+  secretEnv,
+  downRule,
+} from './types';
 
 /** Options of {@link Engine.redis}. */
 export interface RedisEngineOptions {
@@ -97,22 +118,29 @@ export function redisEngine(o: RedisEngineOptions = {}): EngineDefinition {
     metrics: { port: METRICS, path: '/metrics' },
     clientPorts: (ctx) => (ctx.highAvailability ? [PORT, SENTINEL_PORT] : [PORT]),
     peerPorts: (ctx) => (ctx.highAvailability ? [PORT, SENTINEL_PORT] : [PORT]),
-    services: (ctx): EngineService[] => (ctx.highAvailability
-      ? [{ name: ctx.name, component: 'proxy', ports: [PORT] }, { name: `${ctx.name}-sentinel`, component: 'sentinel', ports: [SENTINEL_PORT] }]
-      : [{ name: ctx.name, component: 'server', ports: [PORT] }]),
+    services: (ctx): EngineService[] =>
+      ctx.highAvailability
+        ? [
+            { name: ctx.name, component: 'proxy', ports: [PORT] },
+            { name: `${ctx.name}-sentinel`, component: 'sentinel', ports: [SENTINEL_PORT] },
+          ]
+        : [{ name: ctx.name, component: 'server', ports: [PORT] }],
     endpoints: (ctx, remoteKey): EngineEndpoint[] => {
       const master: EngineEndpoint = { name: 'master', service: ctx.name, port: PORT, protocol: 'redis', tls: EndpointTls.disabled(), auth: auth(remoteKey) };
       if (!ctx.highAvailability) return [master];
-      return [master, {
-        name: 'sentinel',
-        service: `${ctx.name}-sentinel`,
-        port: SENTINEL_PORT,
-        protocol: 'redis-sentinel',
-        tls: EndpointTls.disabled(),
-        auth: auth(remoteKey),
-        clientPorts: [SENTINEL_PORT, PORT],
-        attributes: { masterSet },
-      }];
+      return [
+        master,
+        {
+          name: 'sentinel',
+          service: `${ctx.name}-sentinel`,
+          port: SENTINEL_PORT,
+          protocol: 'redis-sentinel',
+          tls: EndpointTls.disabled(),
+          auth: auth(remoteKey),
+          clientPorts: [SENTINEL_PORT, PORT],
+          attributes: { masterSet },
+        },
+      ];
     },
     validate: (ctx, fail) => {
       if (ctx.highAvailability && (!Number.isInteger(sentinels) || sentinels < 3 || sentinels % 2 === 0)) {
@@ -148,14 +176,16 @@ export function redisEngine(o: RedisEngineOptions = {}): EngineDefinition {
           'printf \'requirepass "%s"\\nmasterauth "%s"\\n\' "$REDIS_PASSWORD" "$REDIS_PASSWORD" > /tmp/auth.conf',
           'if [ "${REDIS_REPLICATION:-false}" != "true" ]; then exec redis-server /etc/redis/redis.conf; fi',
           'MASTER=""',
-          ...(ctx.highAvailability ? [
-            '# SENTINEL_HOSTS is a list of the Sentinels\' pod names (split on spaces, never globbed).',
-            'set -f',
-            'for s in $SENTINEL_HOSTS; do',
-            '  MASTER=$(redis-cli -h "$s" -p 26379 sentinel get-master-addr-by-name "$MASTER_SET" 2>/dev/null | head -n 1 || true)',
-            '  [ -n "$MASTER" ] && break',
-            'done',
-          ] : []),
+          ...(ctx.highAvailability
+            ? [
+                "# SENTINEL_HOSTS is a list of the Sentinels' pod names (split on spaces, never globbed).",
+                'set -f',
+                'for s in $SENTINEL_HOSTS; do',
+                '  MASTER=$(redis-cli -h "$s" -p 26379 sentinel get-master-addr-by-name "$MASTER_SET" 2>/dev/null | head -n 1 || true)',
+                '  [ -n "$MASTER" ] && break',
+                'done',
+              ]
+            : []),
           '[ -n "$MASTER" ] || MASTER="$SEED_HOST"',
           'if [ "$MASTER" = "$POD_FQDN" ]; then',
           '  exec redis-server /etc/redis/redis.conf --replica-announce-ip "$POD_FQDN"',
@@ -173,7 +203,7 @@ export function redisEngine(o: RedisEngineOptions = {}): EngineDefinition {
           'set -eu',
           'umask 077',
           'MASTER=""',
-          '# SENTINEL_HOSTS is a list of the Sentinels\' pod names (split on spaces, never globbed).',
+          "# SENTINEL_HOSTS is a list of the Sentinels' pod names (split on spaces, never globbed).",
           'set -f',
           'for s in $SENTINEL_HOSTS; do',
           '  [ "$s" = "$POD_FQDN" ] && continue',
@@ -204,97 +234,120 @@ export function redisEngine(o: RedisEngineOptions = {}): EngineDefinition {
     },
     roles: (ctx) => {
       const tmp = scratch('tmp', '/tmp', '64Mi');
-      const roles: RoleSpec[] = [{
-        suffix: '',
-        component: 'server',
-        replicas: ctx.replicas,
-        quorum: false,
-        podManagementPolicy: 'OrderedReady',
-        uid: REDIS_UID,
-        storageSize: ctx.storageSize,
-        ports: [PORT, METRICS],
-        metrics: true,
-        containers: [
-          {
-            name: 'redis',
-            image,
-            command: ['sh', '/etc/redis/start.sh'],
-            env: [secretEnv('REDIS_PASSWORD', ctx.credentialsSecret), cliAuth(ctx), env('REDIS_REPLICATION', String(ctx.replicas > 1)), ...podFqdn(ctx), ...topologyEnv(ctx)],
-            ports: [containerPort(PORT)],
-            resources: resourcesJson(ctx.resources),
-            ...probes(execShell(redisPing)),
-            volumeMounts: [{ name: 'data', mountPath: '/data' }, { name: 'config', mountPath: '/etc/redis' }, tmp.mount],
-          },
-          {
-            name: 'metrics',
-            image: exporterImage,
-            env: [env('REDIS_ADDR', 'redis://127.0.0.1:6379'), secretEnv('REDIS_PASSWORD', ctx.credentialsSecret)],
-            ports: [containerPort(METRICS)],
-            resources: resourcesJson(SIDECAR_RESOURCES),
-            ...exporterProbes('/health', METRICS.name),
-          },
-        ],
-        volumes: [configVolume('config', ctx.configMap, ['redis.conf', 'start.sh']), tmp.volume],
-      }];
-      if (ctx.highAvailability) {
-        roles.push({
-          suffix: '-sentinel',
-          component: 'sentinel',
-          replicas: sentinels,
-          quorum: true,
-          podManagementPolicy: 'Parallel',
-          uid: REDIS_UID,
-          ports: [SENTINEL_PORT],
-          metrics: false,
-          containers: [{
-            name: 'sentinel',
-            image,
-            command: ['sh', '/etc/redis/sentinel.sh'],
-            env: [secretEnv('REDIS_PASSWORD', ctx.credentialsSecret), cliAuth(ctx), ...podFqdn(ctx), ...topologyEnv(ctx), env('SENTINEL_QUORUM', String(majority(sentinels)))],
-            ports: [containerPort(SENTINEL_PORT)],
-            resources: resourcesJson(SENTINEL_RESOURCES),
-            ...probes(execShell('redis-cli -p 26379 ping | grep -q PONG'), 120),
-            volumeMounts: [{ name: 'config', mountPath: '/etc/redis' }, tmp.mount],
-          }],
-          volumes: [configVolume('config', ctx.configMap, ['sentinel.sh']), tmp.volume],
-        }, {
-          suffix: '-proxy',
-          component: 'proxy',
-          replicas: proxyReplicas,
+      const roles: RoleSpec[] = [
+        {
+          suffix: '',
+          component: 'server',
+          replicas: ctx.replicas,
           quorum: false,
-          podManagementPolicy: 'Parallel',
-          uid: HAPROXY_UID,
-          ports: [PORT],
-          metrics: false,
-          terminationGracePeriodSeconds: 30,
-          containers: [{
-            name: 'haproxy',
-            image: proxyImage,
-            command: ['haproxy', '-db', '-f', '/usr/local/etc/haproxy/haproxy.cfg'],
-            // HAProxy expands it inside the health check's AUTH command (never written to the config file).
-            env: [secretEnv('REDIS_PASSWORD', ctx.credentialsSecret)],
-            ports: [containerPort(PORT), containerPort(PROXY_HEALTH)],
-            resources: resourcesJson(PROXY_RESOURCES),
-            startupProbe: probes({ tcpSocket: { port: PORT.name } }, 60).startupProbe,
-            // Ready only while exactly one server is master; alive as long as it accepts connections.
-            readinessProbe: { httpGet: { path: '/healthz', port: PROXY_HEALTH.name }, periodSeconds: 2, timeoutSeconds: 2, failureThreshold: 1 },
-            livenessProbe: probes({ tcpSocket: { port: PORT.name } }).livenessProbe,
-            volumeMounts: [{ name: 'config', mountPath: '/usr/local/etc/haproxy' }, tmp.mount],
-          }],
-          volumes: [configVolume('config', ctx.configMap, ['haproxy.cfg']), tmp.volume],
-        });
+          podManagementPolicy: 'OrderedReady',
+          uid: REDIS_UID,
+          storageSize: ctx.storageSize,
+          ports: [PORT, METRICS],
+          metrics: true,
+          containers: [
+            {
+              name: 'redis',
+              image,
+              command: ['sh', '/etc/redis/start.sh'],
+              env: [
+                secretEnv('REDIS_PASSWORD', ctx.credentialsSecret),
+                cliAuth(ctx),
+                env('REDIS_REPLICATION', String(ctx.replicas > 1)),
+                ...podFqdn(ctx),
+                ...topologyEnv(ctx),
+              ],
+              ports: [containerPort(PORT)],
+              resources: resourcesJson(ctx.resources),
+              ...probes(execShell(redisPing)),
+              volumeMounts: [{ name: 'data', mountPath: '/data' }, { name: 'config', mountPath: '/etc/redis' }, tmp.mount],
+            },
+            {
+              name: 'metrics',
+              image: exporterImage,
+              env: [env('REDIS_ADDR', 'redis://127.0.0.1:6379'), secretEnv('REDIS_PASSWORD', ctx.credentialsSecret)],
+              ports: [containerPort(METRICS)],
+              resources: resourcesJson(SIDECAR_RESOURCES),
+              ...exporterProbes('/health', METRICS.name),
+            },
+          ],
+          volumes: [configVolume('config', ctx.configMap, ['redis.conf', 'start.sh']), tmp.volume],
+        },
+      ];
+      if (ctx.highAvailability) {
+        roles.push(
+          {
+            suffix: '-sentinel',
+            component: 'sentinel',
+            replicas: sentinels,
+            quorum: true,
+            podManagementPolicy: 'Parallel',
+            uid: REDIS_UID,
+            ports: [SENTINEL_PORT],
+            metrics: false,
+            containers: [
+              {
+                name: 'sentinel',
+                image,
+                command: ['sh', '/etc/redis/sentinel.sh'],
+                env: [
+                  secretEnv('REDIS_PASSWORD', ctx.credentialsSecret),
+                  cliAuth(ctx),
+                  ...podFqdn(ctx),
+                  ...topologyEnv(ctx),
+                  env('SENTINEL_QUORUM', String(majority(sentinels))),
+                ],
+                ports: [containerPort(SENTINEL_PORT)],
+                resources: resourcesJson(SENTINEL_RESOURCES),
+                ...probes(execShell('redis-cli -p 26379 ping | grep -q PONG'), 120),
+                volumeMounts: [{ name: 'config', mountPath: '/etc/redis' }, tmp.mount],
+              },
+            ],
+            volumes: [configVolume('config', ctx.configMap, ['sentinel.sh']), tmp.volume],
+          },
+          {
+            suffix: '-proxy',
+            component: 'proxy',
+            replicas: proxyReplicas,
+            quorum: false,
+            podManagementPolicy: 'Parallel',
+            uid: HAPROXY_UID,
+            ports: [PORT],
+            metrics: false,
+            terminationGracePeriodSeconds: 30,
+            containers: [
+              {
+                name: 'haproxy',
+                image: proxyImage,
+                command: ['haproxy', '-db', '-f', '/usr/local/etc/haproxy/haproxy.cfg'],
+                // HAProxy expands it inside the health check's AUTH command (never written to the config file).
+                env: [secretEnv('REDIS_PASSWORD', ctx.credentialsSecret)],
+                ports: [containerPort(PORT), containerPort(PROXY_HEALTH)],
+                resources: resourcesJson(PROXY_RESOURCES),
+                startupProbe: probes({ tcpSocket: { port: PORT.name } }, 60).startupProbe,
+                // Ready only while exactly one server is master; alive as long as it accepts connections.
+                readinessProbe: { httpGet: { path: '/healthz', port: PROXY_HEALTH.name }, periodSeconds: 2, timeoutSeconds: 2, failureThreshold: 1 },
+                livenessProbe: probes({ tcpSocket: { port: PORT.name } }).livenessProbe,
+                volumeMounts: [{ name: 'config', mountPath: '/usr/local/etc/haproxy' }, tmp.mount],
+              },
+            ],
+            volumes: [configVolume('config', ctx.configMap, ['haproxy.cfg']), tmp.volume],
+          },
+        );
       }
       return roles;
     },
     backupMethod: 'RDB snapshot',
     backup: (ctx): BackupPlan => ({
-      steps: [{
-        name: 'dump',
-        image,
-        // redis-cli --rdb asks the server for a consistent RDB snapshot over the network.
-        command: ['sh', '-c', 'set -eu\nredis-cli -h "$REDIS_HOST" -p 6379 --rdb "/backup/$DATASTORE_NAME-$(date -u +%Y%m%dT%H%M%SZ).rdb"'],
-        env: [cliAuth(ctx), env('REDIS_HOST', ctx.serviceFqdn(ctx.name)), env('DATASTORE_NAME', ctx.name)],
-      }],
+      steps: [
+        {
+          name: 'dump',
+          image,
+          // redis-cli --rdb asks the server for a consistent RDB snapshot over the network.
+          command: ['sh', '-c', 'set -eu\nredis-cli -h "$REDIS_HOST" -p 6379 --rdb "/backup/$DATASTORE_NAME-$(date -u +%Y%m%dT%H%M%SZ).rdb"'],
+          env: [cliAuth(ctx), env('REDIS_HOST', ctx.serviceFqdn(ctx.name)), env('DATASTORE_NAME', ctx.name)],
+        },
+      ],
       upload: true,
     }),
     restore: (ctx: EngineContext, _s: RestoreSource): RestorePlan => ({
@@ -306,57 +359,66 @@ export function redisEngine(o: RedisEngineOptions = {}): EngineDefinition {
       // POSIX sh defines no HOSTNAME: the ordinal comes from the pod name.
       fetchEnv: [{ name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } }],
       dataMountPath: '/data',
-      steps: [{
-        name: 'restore',
-        image,
-        // With appendonly on, Redis ignores an RDB without an AOF: load the RDB in a private server on a unix socket,
-        // let it write the AOF, then move both into place (the AOF directory last: it marks a complete restore).
-        command: ['sh', '-c', [
-          'set -eu',
-          'set -- /restore/"$DATASTORE_NAME"-*.rdb',
-          '[ -e "$1" ] || exit 0',
-          'rm -rf /data/.restoring && mkdir -p /data/.restoring',
-          'cp "$1" /data/.restoring/dump.rdb',
-          'redis-server --port 0 --unixsocket /tmp/restore.sock --dir /data/.restoring --dbfilename dump.rdb --appendonly no --save "" &',
-          'until redis-cli -s /tmp/restore.sock ping 2>/dev/null | grep -q PONG; do sleep 1; done',
-          'redis-cli -s /tmp/restore.sock config set appendonly yes >/dev/null',
-          'while :; do',
-          '  INFO=$(redis-cli -s /tmp/restore.sock info persistence)',
-          '  case "$INFO" in *aof_rewrite_in_progress:1*|*aof_rewrite_scheduled:1*) sleep 1 ;; *) break ;; esac',
-          'done',
-          'case "$INFO" in *aof_last_bgrewrite_status:ok*) ;; *) echo "restore: AOF rewrite failed" >&2; exit 1 ;; esac',
-          'redis-cli -s /tmp/restore.sock shutdown save >/dev/null || true',
-          'wait',
-          'mv /data/.restoring/appendonlydir /data/appendonlydir',
-          'mv /data/.restoring/dump.rdb /data/dump.rdb',
-          'rm -rf /data/.restoring',
-          'echo "restore: $(basename "$1") restored into /data"',
-        ].join('\n')],
-        env: [env('DATASTORE_NAME', ctx.name)],
-        resources: resourcesJson(ctx.resources),
-        volumeMounts: [{ name: 'data', mountPath: '/data' }, scratch('tmp', '/tmp', '64Mi').mount],
-      }],
+      steps: [
+        {
+          name: 'restore',
+          image,
+          // With appendonly on, Redis ignores an RDB without an AOF: load the RDB in a private server on a unix socket,
+          // let it write the AOF, then move both into place (the AOF directory last: it marks a complete restore).
+          command: [
+            'sh',
+            '-c',
+            [
+              'set -eu',
+              'set -- /restore/"$DATASTORE_NAME"-*.rdb',
+              '[ -e "$1" ] || exit 0',
+              'rm -rf /data/.restoring && mkdir -p /data/.restoring',
+              'cp "$1" /data/.restoring/dump.rdb',
+              'redis-server --port 0 --unixsocket /tmp/restore.sock --dir /data/.restoring --dbfilename dump.rdb --appendonly no --save "" &',
+              'until redis-cli -s /tmp/restore.sock ping 2>/dev/null | grep -q PONG; do sleep 1; done',
+              'redis-cli -s /tmp/restore.sock config set appendonly yes >/dev/null',
+              'while :; do',
+              '  INFO=$(redis-cli -s /tmp/restore.sock info persistence)',
+              '  case "$INFO" in *aof_rewrite_in_progress:1*|*aof_rewrite_scheduled:1*) sleep 1 ;; *) break ;; esac',
+              'done',
+              'case "$INFO" in *aof_last_bgrewrite_status:ok*) ;; *) echo "restore: AOF rewrite failed" >&2; exit 1 ;; esac',
+              'redis-cli -s /tmp/restore.sock shutdown save >/dev/null || true',
+              'wait',
+              'mv /data/.restoring/appendonlydir /data/appendonlydir',
+              'mv /data/.restoring/dump.rdb /data/dump.rdb',
+              'rm -rf /data/.restoring',
+              'echo "restore: $(basename "$1") restored into /data"',
+            ].join('\n'),
+          ],
+          env: [env('DATASTORE_NAME', ctx.name)],
+          resources: resourcesJson(ctx.resources),
+          volumeMounts: [{ name: 'data', mountPath: '/data' }, scratch('tmp', '/tmp', '64Mi').mount],
+        },
+      ],
     }),
     rules: (ctx, sel) => {
       const rules: AlertRule[] = [downRule('RedisDown', 'Redis', ctx, 'redis_up', sel, 'redis_exporter cannot reach Redis on pod {{ $labels.pod }}.')];
       if (ctx.replicas > 1) {
-        rules.push({
-          alert: 'RedisReplicationLag',
-          expr: `max by (namespace, pod) (redis_connected_slave_lag_seconds{${sel}}) > ${maxLag}`,
-          for: '5m',
-          severity: 'warning',
-          summary: `Redis ${ctx.namespace}/${ctx.name} replicas lag behind the master`,
-          description: `A replica of {{ $labels.pod }} is {{ $value }}s behind (threshold ${maxLag}s).`,
-          runbookUrl: runbook('RedisReplicationLag'),
-        }, {
-          alert: 'RedisReplicasMissing',
-          expr: `max(redis_connected_slaves{${sel}}) < ${ctx.replicas - 1}`,
-          for: '5m',
-          severity: 'warning',
-          summary: `Redis ${ctx.namespace}/${ctx.name} has fewer replicas than configured`,
-          description: `The master has {{ $value }} connected replicas; ${ctx.replicas - 1} are configured.`,
-          runbookUrl: runbook('RedisReplicasMissing'),
-        });
+        rules.push(
+          {
+            alert: 'RedisReplicationLag',
+            expr: `max by (namespace, pod) (redis_connected_slave_lag_seconds{${sel}}) > ${maxLag}`,
+            for: '5m',
+            severity: 'warning',
+            summary: `Redis ${ctx.namespace}/${ctx.name} replicas lag behind the master`,
+            description: `A replica of {{ $labels.pod }} is {{ $value }}s behind (threshold ${maxLag}s).`,
+            runbookUrl: runbook('RedisReplicationLag'),
+          },
+          {
+            alert: 'RedisReplicasMissing',
+            expr: `max(redis_connected_slaves{${sel}}) < ${ctx.replicas - 1}`,
+            for: '5m',
+            severity: 'warning',
+            summary: `Redis ${ctx.namespace}/${ctx.name} has fewer replicas than configured`,
+            description: `The master has {{ $value }} connected replicas; ${ctx.replicas - 1} are configured.`,
+            runbookUrl: runbook('RedisReplicasMissing'),
+          },
+        );
       }
       return rules;
     },
@@ -369,7 +431,11 @@ export function redisEngine(o: RedisEngineOptions = {}): EngineDefinition {
  * and land on the new master); while no server is master, connections are refused rather than sent to a replica.
  */
 function haproxyConfig(ctx: EngineContext): string {
-  const servers = Array.from({ length: ctx.replicas }, (_, i) => `  server ${haproxyWord(`${ctx.name}-${i}`)} ${haproxyWord(`${ctx.podFqdn('', i)}:6379`)} check inter 1s fall 2 rise 2 resolvers cluster init-addr none on-marked-down shutdown-sessions`);
+  const servers = Array.from(
+    { length: ctx.replicas },
+    (_, i) =>
+      `  server ${haproxyWord(`${ctx.name}-${i}`)} ${haproxyWord(`${ctx.podFqdn('', i)}:6379`)} check inter 1s fall 2 rise 2 resolvers cluster init-addr none on-marked-down shutdown-sessions`,
+  );
   return [
     'global',
     '  maxconn 4096',

@@ -5,7 +5,11 @@
 import { IConstruct } from 'constructs';
 import { ExternalEndpoint, WorkloadPort } from '../core/connections';
 import {
-  DEFAULT_BACKUP_RETENTION_DAYS, DEFAULT_BACKUP_SCHEDULE, DEFAULT_VELERO_SCHEDULE, EnvironmentProfile, ResourceDefaults,
+  DEFAULT_BACKUP_RETENTION_DAYS,
+  DEFAULT_BACKUP_SCHEDULE,
+  DEFAULT_VELERO_SCHEDULE,
+  EnvironmentProfile,
+  ResourceDefaults,
 } from '../core/environment-profile';
 import { fail } from '../core/errors';
 import { selectorLabels, workloadLabels } from '../core/labels';
@@ -46,7 +50,12 @@ export interface ResolvedDatastore {
 export function resolveDatastore(scope: ErrorScope, props: StatefulDatastoreProps, profile: EnvironmentProfile): ResolvedDatastore {
   const def = props.engine.definition;
   if (props.name.length > MAX_DATASTORE_NAME_LENGTH || !DNS1035_LABEL.test(props.name)) {
-    fail(scope, 'name', props.name, `must be a DNS-1035 label of at most ${MAX_DATASTORE_NAME_LENGTH} characters (lowercase letters, digits and "-", starting with a letter)`);
+    fail(
+      scope,
+      'name',
+      props.name,
+      `must be a DNS-1035 label of at most ${MAX_DATASTORE_NAME_LENGTH} characters (lowercase letters, digits and "-", starting with a letter)`,
+    );
   }
   if (typeof props.namespace !== 'string' || !isDns1123Label(props.namespace)) {
     fail(scope, 'namespace', props.namespace, 'must be a DNS-1123 label: at most 63 characters of [a-z0-9-], starting and ending alphanumeric');
@@ -78,13 +87,24 @@ export function resolveDatastore(scope: ErrorScope, props: StatefulDatastoreProp
     if (!Number.isInteger(port) || port < 1 || port > 65535) fail(scope, 'managed.port', port, 'must be a port number from 1 to 65535');
     const clientPorts = [{ name: first.name, port }];
     return {
-      profile, def, ctx, labels, protect, restoreSource, clientPorts,
+      profile,
+      def,
+      ctx,
+      labels,
+      protect,
+      restoreSource,
+      clientPorts,
       external: { cidrs: m.cidrs ?? ['0.0.0.0/0'], ports: clientPorts },
       podSelector: selectorLabels(props.name),
     };
   }
   return {
-    profile, def, ctx, labels, protect, restoreSource,
+    profile,
+    def,
+    ctx,
+    labels,
+    protect,
+    restoreSource,
     clientPorts: def.clientPorts(ctx),
     podSelector: def.podSelector?.(ctx) ?? selectorLabels(props.name),
   };
@@ -112,8 +132,12 @@ export function resolveEngineContext(scope: ErrorScope, props: StatefulDatastore
   const restore = resolveRestore(scope, props, p, def);
   if (backup && restore && backup.bucket === restore.bucket && overlaps(backup.prefix, restore.prefix)) {
     const own = props.backup?.destination !== undefined;
-    fail(scope, own ? 'backup.destination' : 'profile.backups.destination', props.backup?.destination ?? p.backups.destination,
-      `is where this datastore restores from (s3://${restore.bucket}/${restore.prefix}): a copy must write its backups to its own bucket or prefix, never into its source's`);
+    fail(
+      scope,
+      own ? 'backup.destination' : 'profile.backups.destination',
+      props.backup?.destination ?? p.backups.destination,
+      `is where this datastore restores from (s3://${restore.bucket}/${restore.prefix}): a copy must write its backups to its own bucket or prefix, never into its source's`,
+    );
   }
   const headless = `${props.name}-headless`;
   return {
@@ -143,18 +167,25 @@ export function resolveBackup(scope: ErrorScope, props: StatefulDatastoreProps, 
   const b = props.backup ?? {};
   const p = profile.backups;
   const schedule = b.schedule ?? p.schedule ?? DEFAULT_BACKUP_SCHEDULE;
-  if (!isCronExpression(schedule)) fail(scope, 'backup.schedule', schedule, 'must be a five-field cron expression such as "0 3 * * *" (or @daily, @hourly, ...)');
+  if (!isCronExpression(schedule))
+    fail(scope, 'backup.schedule', schedule, 'must be a five-field cron expression such as "0 3 * * *" (or @daily, @hourly, ...)');
   const veleroSchedule = b.veleroSchedule ?? p.veleroSchedule ?? DEFAULT_VELERO_SCHEDULE;
   if (!isCronExpression(veleroSchedule)) fail(scope, 'backup.veleroSchedule', veleroSchedule, 'must be a five-field cron expression such as "0 2 * * *"');
   const retentionDays = b.retentionDays ?? p.retentionDays ?? DEFAULT_BACKUP_RETENTION_DAYS;
-  if (!Number.isInteger(retentionDays) || retentionDays < 1) fail(scope, 'backup.retentionDays', retentionDays, 'must be a whole number of days, at least 1 (a retention of 0 would delete every backup)');
+  if (!Number.isInteger(retentionDays) || retentionDays < 1)
+    fail(scope, 'backup.retentionDays', retentionDays, 'must be a whole number of days, at least 1 (a retention of 0 would delete every backup)');
   if (b.veleroTtl !== undefined && !/^([0-9]+h)?([0-9]+m)?([0-9]+s)?$/.test(b.veleroTtl)) {
     fail(scope, 'backup.veleroTtl', b.veleroTtl, 'must be a Go duration such as "720h0m0s"');
   }
   if (!(b.enabled ?? p.enabled) || props.managed) return undefined;
   const destination = b.destination ?? p.destination;
   if (destination === undefined) {
-    fail(scope, 'profile.backups.destination', destination, 'is required while backups are enabled (profile.backups.enabled): an object-storage URL "s3://<bucket>[/<prefix>]" (or backup.destination on this datastore); to run without backups set profile.backups to { enabled: false }');
+    fail(
+      scope,
+      'profile.backups.destination',
+      destination,
+      'is required while backups are enabled (profile.backups.enabled): an object-storage URL "s3://<bucket>[/<prefix>]" (or backup.destination on this datastore); to run without backups set profile.backups to { enabled: false }',
+    );
   }
   const url = parseObjectStoreUrl(destination, ['s3']);
   if (typeof url === 'string') fail(scope, b.destination !== undefined ? 'backup.destination' : 'profile.backups.destination', destination, url);
@@ -182,7 +213,12 @@ function overlaps(a: string, b: string): boolean {
  * that only comes from the profile is skipped where it cannot apply (managed services, engines without a restore:
  * their volumes come back with Velero).
  */
-export function resolveRestore(scope: ErrorScope, props: StatefulDatastoreProps, profile: EnvironmentProfile, def: EngineDefinition): RestoreSource | undefined {
+export function resolveRestore(
+  scope: ErrorScope,
+  props: StatefulDatastoreProps,
+  profile: EnvironmentProfile,
+  def: EngineDefinition,
+): RestoreSource | undefined {
   if (props.restore === false) return undefined;
   const own = props.restore !== undefined;
   const from = props.restore?.from ?? profile.backups.restoreFrom;
@@ -217,6 +253,9 @@ export function withMinMemory(r: ResourceDefaults, min: string | undefined): Res
 
 /** Versions become label values (`RELEASE.2024-10-13T13-34-11Z` is fine, `+` is not; the ends must be alphanumeric). */
 function labelSafe(v: string): string | undefined {
-  const s = v.replace(/[^A-Za-z0-9_.-]/g, '_').slice(0, 63).replace(/^[^A-Za-z0-9]+|[^A-Za-z0-9]+$/g, '');
+  const s = v
+    .replace(/[^A-Za-z0-9_.-]/g, '_')
+    .slice(0, 63)
+    .replace(/^[^A-Za-z0-9]+|[^A-Za-z0-9]+$/g, '');
   return s === '' ? undefined : s;
 }

@@ -104,7 +104,10 @@ export class StatefulDatastore extends Construct implements IEndpointProvider {
       protectAnnotations: r.protect,
       pullPolicy: r.profile.imagePolicy.pullPolicy,
       clientPeers: () => clientPeers(this),
-      clients: () => ConnectionGraph.of(this).ingressOf(this).map((c) => c.from),
+      clients: () =>
+        ConnectionGraph.of(this)
+          .ingressOf(this)
+          .map((c) => c.from),
       credentialRemoteKey: props.credentialsRemoteKey ?? `${props.namespace}/${props.name}`,
     };
     if (!def.operatorManaged) {
@@ -135,7 +138,11 @@ export class StatefulDatastore extends Construct implements IEndpointProvider {
       const ns = ref.namespace ?? this.namespace;
       const w = known.find((k) => k.namespace === ns && k.workloadName === ref.name);
       if (!w) {
-        const names = known.filter((k) => k !== this).map((k) => `${k.namespace}/${k.workloadName}`).join(', ') || 'none';
+        const names =
+          known
+            .filter((k) => k !== this)
+            .map((k) => `${k.namespace}/${k.workloadName}`)
+            .join(', ') || 'none';
         fail(this, `clients[${index}]`, `${ns}/${ref.name}`, `no workload named "${ref.name}" in namespace "${ns}"; known workloads: ${names}`);
       }
       graph.connect(w, this, undefined, `clients[${index}]`);
@@ -149,16 +156,19 @@ export class StatefulDatastore extends Construct implements IEndpointProvider {
  * managed datastore offers only the endpoints of its client Service on the managed port (no Sentinel, no replicas).
  */
 function datastoreEndpoints(server: StatefulDatastore, r: ReturnType<typeof resolveDatastore>, credentialRemoteKey: string): Endpoint[] {
-  let specs: EngineEndpoint[] = r.def.endpoints?.(r.ctx, credentialRemoteKey) ?? r.def.clientPorts(r.ctx).map((port) => ({
-    name: port.name,
-    service: r.ctx.name,
-    port,
-    protocol: port.name,
-    tls: EndpointTls.disabled(),
-    auth: r.def.credentialKeys.length > 0
-      ? EndpointAuth.password('', { remoteKey: credentialRemoteKey, passwordProperty: r.def.credentialKeys[0]! })
-      : EndpointAuth.none(),
-  }));
+  let specs: EngineEndpoint[] =
+    r.def.endpoints?.(r.ctx, credentialRemoteKey) ??
+    r.def.clientPorts(r.ctx).map((port) => ({
+      name: port.name,
+      service: r.ctx.name,
+      port,
+      protocol: port.name,
+      tls: EndpointTls.disabled(),
+      auth:
+        r.def.credentialKeys.length > 0
+          ? EndpointAuth.password('', { remoteKey: credentialRemoteKey, passwordProperty: r.def.credentialKeys[0]! })
+          : EndpointAuth.none(),
+    }));
   // A managed service has one name (the ExternalName alias `<name>`) for every endpoint, and only its own port: the
   // endpoints on other ports (Sentinel, ...) do not exist there.
   if (r.external) specs = specs.filter((s) => r.clientPorts.some((p) => p.name === s.port.name));

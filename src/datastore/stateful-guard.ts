@@ -39,7 +39,11 @@ function same(a: unknown, b: unknown): boolean {
 function canonical(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(canonical);
   if (v && typeof v === 'object') {
-    return Object.fromEntries(Object.keys(v as Obj).sort().map((k) => [k, canonical((v as Obj)[k])]));
+    return Object.fromEntries(
+      Object.keys(v as Obj)
+        .sort()
+        .map((k) => [k, canonical((v as Obj)[k])]),
+    );
   }
   return v;
 }
@@ -53,7 +57,13 @@ export function compareStatefulSet(before: Obj, after: Obj): StatefulChange[] {
   for (const field of [...new Set([...Object.keys(b), ...Object.keys(a)])].sort()) {
     if (MUTABLE_SPEC_FIELDS.has(field) || field === 'volumeClaimTemplates') continue;
     if (!same(b[field], a[field])) {
-      out.push({ statefulSet: id, resourceKind: 'StatefulSet', kind: 'immutable', field: `spec.${field}`, message: `${id}: spec.${field} is immutable: changed from ${JSON.stringify(b[field])} to ${JSON.stringify(a[field])}` });
+      out.push({
+        statefulSet: id,
+        resourceKind: 'StatefulSet',
+        kind: 'immutable',
+        field: `spec.${field}`,
+        message: `${id}: spec.${field} is immutable: changed from ${JSON.stringify(b[field])} to ${JSON.stringify(a[field])}`,
+      });
     }
   }
   const claims = (s: Obj) => new Map<string, Obj>(((s.volumeClaimTemplates ?? []) as Obj[]).map((c) => [c.metadata?.name, c]));
@@ -63,27 +73,47 @@ export function compareStatefulSet(before: Obj, after: Obj): StatefulChange[] {
     const now = ac.get(name);
     const field = `spec.volumeClaimTemplates[${name}]`;
     if (!now) {
-      out.push({ statefulSet: id, resourceKind: 'StatefulSet', kind: 'immutable', field, message: `${id}: ${field} was removed: its volumes would be orphaned` });
+      out.push({
+        statefulSet: id,
+        resourceKind: 'StatefulSet',
+        kind: 'immutable',
+        field,
+        message: `${id}: ${field} was removed: its volumes would be orphaned`,
+      });
       continue;
     }
     const oldSize = old.spec?.resources?.requests?.storage;
     const newSize = now.spec?.resources?.requests?.storage;
     const cmp = oldSize && newSize ? compareQuantities(newSize, oldSize) : 0;
     if (cmp !== undefined && cmp < 0) {
-      out.push({ statefulSet: id, resourceKind: 'StatefulSet', kind: 'shrunk', field: `${field}.spec.resources.requests.storage`, message: `${id}: ${field}: volume shrunk from ${oldSize} to ${newSize}; volumes can never shrink (data would not fit)` });
+      out.push({
+        statefulSet: id,
+        resourceKind: 'StatefulSet',
+        kind: 'shrunk',
+        field: `${field}.spec.resources.requests.storage`,
+        message: `${id}: ${field}: volume shrunk from ${oldSize} to ${newSize}; volumes can never shrink (data would not fit)`,
+      });
     } else if (!same(old, now)) {
       out.push({
         statefulSet: id,
         resourceKind: 'StatefulSet',
         kind: 'immutable',
         field,
-        message: `${id}: ${field} is immutable: changed from ${JSON.stringify(canonical(old))} to ${JSON.stringify(canonical(now))}; `
-          + 'to grow a volume, expand each PVC and recreate the StatefulSet with `kubectl delete --cascade=orphan`',
+        message:
+          `${id}: ${field} is immutable: changed from ${JSON.stringify(canonical(old))} to ${JSON.stringify(canonical(now))}; ` +
+          'to grow a volume, expand each PVC and recreate the StatefulSet with `kubectl delete --cascade=orphan`',
       });
     }
   }
   for (const name of ac.keys()) {
-    if (!bc.has(name)) out.push({ statefulSet: id, resourceKind: 'StatefulSet', kind: 'immutable', field: `spec.volumeClaimTemplates[${name}]`, message: `${id}: spec.volumeClaimTemplates[${name}] was added; volumeClaimTemplates are immutable` });
+    if (!bc.has(name))
+      out.push({
+        statefulSet: id,
+        resourceKind: 'StatefulSet',
+        kind: 'immutable',
+        field: `spec.volumeClaimTemplates[${name}]`,
+        message: `${id}: spec.volumeClaimTemplates[${name}] was added; volumeClaimTemplates are immutable`,
+      });
   }
   return out;
 }
@@ -96,7 +126,8 @@ export function compareStatefulSet(before: Obj, after: Obj): StatefulChange[] {
 export function compareCluster(before: Obj, after: Obj): StatefulChange[] {
   const id = key(after);
   const out: StatefulChange[] = [];
-  const change = (kind: StatefulChange['kind'], field: string, message: string) => out.push({ statefulSet: id, resourceKind: 'Cluster', kind, field, message: `${id}: Cluster ${field}: ${message}` });
+  const change = (kind: StatefulChange['kind'], field: string, message: string) =>
+    out.push({ statefulSet: id, resourceKind: 'Cluster', kind, field, message: `${id}: Cluster ${field}: ${message}` });
   for (const volume of ['storage', 'walStorage'] as const) {
     const b = before.spec?.[volume];
     const a = after.spec?.[volume];
@@ -106,15 +137,21 @@ export function compareCluster(before: Obj, after: Obj): StatefulChange[] {
     }
     if (!b || !a) continue;
     const cmp = b.size && a.size ? compareQuantities(a.size, b.size) : 0;
-    if (cmp !== undefined && cmp < 0) change('shrunk', `spec.${volume}.size`, `volume shrunk from ${b.size} to ${a.size}; volumes can never shrink (data would not fit)`);
+    if (cmp !== undefined && cmp < 0)
+      change('shrunk', `spec.${volume}.size`, `volume shrunk from ${b.size} to ${a.size}; volumes can never shrink (data would not fit)`);
     if ((b.storageClass ?? null) !== (a.storageClass ?? null)) {
-      change('immutable', `spec.${volume}.storageClass`, `changed from ${JSON.stringify(b.storageClass)} to ${JSON.stringify(a.storageClass)}; existing volumes keep their class (to move, add a replica cluster on the new class and switch over)`);
+      change(
+        'immutable',
+        `spec.${volume}.storageClass`,
+        `changed from ${JSON.stringify(b.storageClass)} to ${JSON.stringify(a.storageClass)}; existing volumes keep their class (to move, add a replica cluster on the new class and switch over)`,
+      );
     }
   }
   for (const field of ['postgresUID', 'postgresGID']) {
     const b = before.spec?.[field];
     const a = after.spec?.[field];
-    if (b !== undefined && b !== a) change('immutable', `spec.${field}`, `changed from ${JSON.stringify(b)} to ${JSON.stringify(a)}; the files on the volumes belong to the old id`);
+    if (b !== undefined && b !== a)
+      change('immutable', `spec.${field}`, `changed from ${JSON.stringify(b)} to ${JSON.stringify(a)}; the files on the volumes belong to the old id`);
   }
   return out;
 }
@@ -126,14 +163,19 @@ export function compareCluster(before: Obj, after: Obj): StatefulChange[] {
 export function compareNodePool(before: Obj, after: Obj): StatefulChange[] {
   const id = key(after);
   const out: StatefulChange[] = [];
-  const change = (kind: StatefulChange['kind'], field: string, message: string) => out.push({ statefulSet: id, resourceKind: 'KafkaNodePool', kind, field, message: `${id}: KafkaNodePool ${field}: ${message}` });
+  const change = (kind: StatefulChange['kind'], field: string, message: string) =>
+    out.push({ statefulSet: id, resourceKind: 'KafkaNodePool', kind, field, message: `${id}: KafkaNodePool ${field}: ${message}` });
   const bs = before.spec?.storage ?? {};
   const as = after.spec?.storage ?? {};
   if (bs.type !== as.type) {
-    change('immutable', 'spec.storage.type', `changed from ${JSON.stringify(bs.type)} to ${JSON.stringify(as.type)}; Strimzi cannot convert a broker's storage in place`);
+    change(
+      'immutable',
+      'spec.storage.type',
+      `changed from ${JSON.stringify(bs.type)} to ${JSON.stringify(as.type)}; Strimzi cannot convert a broker's storage in place`,
+    );
     return out;
   }
-  const volumes = (st: Obj) => new Map<string, Obj>((st.type === 'jbod' ? (st.volumes ?? []) as Obj[] : [st]).map((v) => [String(v.id ?? 0), v]));
+  const volumes = (st: Obj) => new Map<string, Obj>((st.type === 'jbod' ? ((st.volumes ?? []) as Obj[]) : [st]).map((v) => [String(v.id ?? 0), v]));
   const bv = volumes(bs);
   const av = volumes(as);
   for (const [vid, old] of bv) {
@@ -144,19 +186,42 @@ export function compareNodePool(before: Obj, after: Obj): StatefulChange[] {
       continue;
     }
     const cmp = old.size && now.size ? compareQuantities(now.size, old.size) : 0;
-    if (cmp !== undefined && cmp < 0) change('shrunk', `${field}.size`, `volume shrunk from ${old.size} to ${now.size}; volumes can never shrink (data would not fit)`);
-    if ((old.class ?? null) !== (now.class ?? null)) change('immutable', `${field}.class`, `changed from ${JSON.stringify(old.class)} to ${JSON.stringify(now.class)}; existing claims keep their class`);
+    if (cmp !== undefined && cmp < 0)
+      change('shrunk', `${field}.size`, `volume shrunk from ${old.size} to ${now.size}; volumes can never shrink (data would not fit)`);
+    if ((old.class ?? null) !== (now.class ?? null))
+      change('immutable', `${field}.class`, `changed from ${JSON.stringify(old.class)} to ${JSON.stringify(now.class)}; existing claims keep their class`);
     if (old.type !== now.type) change('immutable', `${field}.type`, `changed from ${JSON.stringify(old.type)} to ${JSON.stringify(now.type)}`);
-    if (now.deleteClaim === true && old.deleteClaim !== true) change('immutable', `${field}.deleteClaim`, 'became true: the claims would be deleted with the pool');
+    if (now.deleteClaim === true && old.deleteClaim !== true)
+      change('immutable', `${field}.deleteClaim`, 'became true: the claims would be deleted with the pool');
   }
   return out;
 }
 
 /** The resources whose volumes the guard protects, with how each kind is compared. */
-const GUARDED: ReadonlyArray<{ readonly kind: string; readonly group?: string; readonly compare: (b: Obj, a: Obj) => StatefulChange[]; readonly removed: string }> = [
-  { kind: 'StatefulSet', compare: compareStatefulSet, removed: 'StatefulSet was removed or renamed: its volumes would be orphaned (rename it back, or remove it on purpose by hand)' },
-  { kind: 'Cluster', group: 'postgresql.cnpg.io', compare: compareCluster, removed: 'Cluster was removed or renamed: CloudNativePG deletes its volumes with it (rename it back, or remove it on purpose by hand)' },
-  { kind: 'KafkaNodePool', group: 'kafka.strimzi.io', compare: compareNodePool, removed: 'KafkaNodePool was removed or renamed: its brokers and the partitions on their volumes go with it (rename it back, or scale it down on purpose by hand)' },
+const GUARDED: ReadonlyArray<{
+  readonly kind: string;
+  readonly group?: string;
+  readonly compare: (b: Obj, a: Obj) => StatefulChange[];
+  readonly removed: string;
+}> = [
+  {
+    kind: 'StatefulSet',
+    compare: compareStatefulSet,
+    removed: 'StatefulSet was removed or renamed: its volumes would be orphaned (rename it back, or remove it on purpose by hand)',
+  },
+  {
+    kind: 'Cluster',
+    group: 'postgresql.cnpg.io',
+    compare: compareCluster,
+    removed: 'Cluster was removed or renamed: CloudNativePG deletes its volumes with it (rename it back, or remove it on purpose by hand)',
+  },
+  {
+    kind: 'KafkaNodePool',
+    group: 'kafka.strimzi.io',
+    compare: compareNodePool,
+    removed:
+      'KafkaNodePool was removed or renamed: its brokers and the partitions on their volumes go with it (rename it back, or scale it down on purpose by hand)',
+  },
 ];
 
 function guardOf(o: Obj) {
@@ -185,7 +250,8 @@ export function compareStatefulSets(previous: readonly Obj[], current: readonly 
 /** Guarded resources committed under `<outdir>/<directory>/` (only `statefulset-*`, `cluster-*` and `kafkanodepool-*` files are read). */
 export function readCommittedStatefulSets(baseline: string | DistBaseline, directory: string): Obj[] {
   const source = typeof baseline === 'string' ? workingTreeBaseline(baseline) : baseline;
-  return source.files(directory)
+  return source
+    .files(directory)
     .filter((f) => /^(statefulset|cluster|kafkanodepool)-.*\.yaml$/.test(path.posix.basename(f)))
     .map((f) => parseInputYaml(source.read(f), `${source.label}${f}`) as Obj)
     .filter((o) => o !== null && typeof o === 'object');
@@ -193,7 +259,10 @@ export function readCommittedStatefulSets(baseline: string | DistBaseline, direc
 
 /** Changes of one synthesized environment against `baseline` (the dist/ folder, or a {@link DistBaseline}). */
 export function statefulDrift(env: EnvironmentOutput, baseline: string | DistBaseline): StatefulChange[] {
-  return compareStatefulSets(readCommittedStatefulSets(baseline, env.directory), env.documents.map((d) => d.object));
+  return compareStatefulSets(
+    readCommittedStatefulSets(baseline, env.directory),
+    env.documents.map((d) => d.object),
+  );
 }
 
 /**

@@ -22,10 +22,19 @@ export function addStatefulSets(scope: Construct, r: ResolvedDatastore, roles: r
 
   const member = { ...selectorLabels(ctx.name), [DATASTORE_MEMBER_LABEL]: 'true' };
   const allPorts = uniquePorts(roles.flatMap((x) => x.ports));
-  const servicePorts = (ports: readonly WorkloadPort[]): ServicePort[] => ports.map((p) => ({ name: p.name, port: p.port, targetPort: IntOrString.fromString(p.name), protocol: p.protocol ?? 'TCP' }));
-  const metadata = (name: string, labels: Record<string, string>, annotations?: Record<string, string>) => ({ name, namespace: ctx.namespace, labels, annotations });
+  const servicePorts = (ports: readonly WorkloadPort[]): ServicePort[] =>
+    ports.map((p) => ({ name: p.name, port: p.port, targetPort: IntOrString.fromString(p.name), protocol: p.protocol ?? 'TCP' }));
+  const metadata = (name: string, labels: Record<string, string>, annotations?: Record<string, string>) => ({
+    name,
+    namespace: ctx.namespace,
+    labels,
+    annotations,
+  });
   // Which of these ports the members use between themselves: the flow proof checks the policies admit them.
-  const peerPortNames = def.peerPorts(ctx).map((p) => p.name).filter((n) => allPorts.some((p) => p.name === n));
+  const peerPortNames = def
+    .peerPorts(ctx)
+    .map((p) => p.name)
+    .filter((n) => allPorts.some((p) => p.name === n));
   const headlessAnnotations = { ...r.protect, ...(peerPortNames.length > 0 ? { [PEER_PORTS_ANNOTATION]: peerPortNames.join(',') } : {}) };
   new KubeService(scope, 'HeadlessService', {
     metadata: metadata(ctx.headlessService, { ...r.labels, 'platform.io/service-role': 'headless' }, headlessAnnotations),
@@ -39,7 +48,9 @@ export function addStatefulSets(scope: Construct, r: ResolvedDatastore, roles: r
   });
   const services = def.services?.(ctx) ?? [
     { name: ctx.name, component: def.clientComponent, ports: r.clientPorts },
-    ...(def.readComponent && roles.some((x) => x.component === def.readComponent) ? [{ name: `${ctx.name}-read`, component: def.readComponent, ports: r.clientPorts }] : []),
+    ...(def.readComponent && roles.some((x) => x.component === def.readComponent)
+      ? [{ name: `${ctx.name}-read`, component: def.readComponent, ports: r.clientPorts }]
+      : []),
   ];
   for (const s of services) {
     // Construct ids are API: the client and read Services keep theirs.
@@ -92,35 +103,52 @@ function addStatefulSet(scope: Construct, r: ResolvedDatastore, role: RoleSpec, 
   if (spread) {
     // Never two pods of a role on one node; spread over zones as far as the cluster allows.
     podSpec.affinity = {
-      podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ topologyKey: 'kubernetes.io/hostname', labelSelector: { matchLabels: selector } }] },
+      podAntiAffinity: {
+        requiredDuringSchedulingIgnoredDuringExecution: [{ topologyKey: 'kubernetes.io/hostname', labelSelector: { matchLabels: selector } }],
+      },
     };
-    podSpec.topologySpreadConstraints = [{ maxSkew: 1, topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'ScheduleAnyway', labelSelector: { matchLabels: selector } }];
+    podSpec.topologySpreadConstraints = [
+      { maxSkew: 1, topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'ScheduleAnyway', labelSelector: { matchLabels: selector } },
+    ];
   }
-  const claims = role.storageSize === undefined ? undefined : [{
-    // Labels here are immutable: only the stable selector labels.
-    metadata: { name: 'data', labels: selector, annotations: Object.keys(r.protect).length > 0 ? r.protect : undefined },
-    spec: {
-      accessModes: ['ReadWriteOnce'],
-      storageClassName: ctx.storageClass,
-      resources: { requests: { storage: role.storageSize } },
-    },
-  }];
+  const claims =
+    role.storageSize === undefined
+      ? undefined
+      : [
+          {
+            // Labels here are immutable: only the stable selector labels.
+            metadata: { name: 'data', labels: selector, annotations: Object.keys(r.protect).length > 0 ? r.protect : undefined },
+            spec: {
+              accessModes: ['ReadWriteOnce'],
+              storageClassName: ctx.storageClass,
+              resources: { requests: { storage: role.storageSize } },
+            },
+          },
+        ];
   // Untyped: the pod spec holds the engine's plain-JSON containers (see datastoreObject).
-  datastoreObject(scope, r, `StatefulSet${role.suffix}`, 'apps/v1', 'StatefulSet', { name, labels, annotations: r.protect }, {
-    spec: {
-      serviceName: ctx.headlessService,
-      replicas: role.replicas,
-      selector: { matchLabels: selector },
-      podManagementPolicy: role.podManagementPolicy,
-      updateStrategy: { type: 'RollingUpdate', rollingUpdate: { partition: 0 } },
-      // Volumes outlive the StatefulSet and scale-downs: data is only ever deleted by a human.
-      persistentVolumeClaimRetentionPolicy: { whenDeleted: 'Retain', whenScaled: 'Retain' },
-      revisionHistoryLimit: 5,
-      minReadySeconds: 10,
-      template: { metadata: { labels: podLabels, annotations }, spec: podSpec },
-      volumeClaimTemplates: claims,
+  datastoreObject(
+    scope,
+    r,
+    `StatefulSet${role.suffix}`,
+    'apps/v1',
+    'StatefulSet',
+    { name, labels, annotations: r.protect },
+    {
+      spec: {
+        serviceName: ctx.headlessService,
+        replicas: role.replicas,
+        selector: { matchLabels: selector },
+        podManagementPolicy: role.podManagementPolicy,
+        updateStrategy: { type: 'RollingUpdate', rollingUpdate: { partition: 0 } },
+        // Volumes outlive the StatefulSet and scale-downs: data is only ever deleted by a human.
+        persistentVolumeClaimRetentionPolicy: { whenDeleted: 'Retain', whenScaled: 'Retain' },
+        revisionHistoryLimit: 5,
+        minReadySeconds: 10,
+        template: { metadata: { labels: podLabels, annotations }, spec: podSpec },
+        volumeClaimTemplates: claims,
+      },
     },
-  });
+  );
 }
 
 /** Labels that select one role's pods: the StatefulSet selector (immutable, so never more than this). */

@@ -321,11 +321,7 @@ export function backupTargetEnv(b: BackupTarget): DocObject[] {
  * URL, the bucket and the prefix.
  */
 export function restoreSourceEnv(source: RestoreSource): DocObject[] {
-  return [
-    env('SOURCE_ENDPOINT_URL', endpointUrl(source.endpoint)),
-    env('SOURCE_BUCKET', source.bucket),
-    env('SOURCE_PREFIX', source.prefix),
-  ];
+  return [env('SOURCE_ENDPOINT_URL', endpointUrl(source.endpoint)), env('SOURCE_BUCKET', source.bucket), env('SOURCE_PREFIX', source.prefix)];
 }
 
 /** A container port entry. */
@@ -390,7 +386,14 @@ export function runbook(alert: string): string {
  * The "datastore is down" rule every engine has: critical after 1 minute of `metric == 0` on its pods.
  * `metric` is the exporter's own up-metric (pg_up, redis_up, ...) or Prometheus's `up` for native endpoints.
  */
-export function downRule(alert: string, engineName: string, ctx: { readonly namespace: string; readonly name: string }, metric: string, sel: string, description: string): AlertRule {
+export function downRule(
+  alert: string,
+  engineName: string,
+  ctx: { readonly namespace: string; readonly name: string },
+  metric: string,
+  sel: string,
+  description: string,
+): AlertRule {
   return {
     alert,
     expr: `${metric}{${sel}} == 0`,

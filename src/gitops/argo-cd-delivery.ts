@@ -85,7 +85,12 @@ export class ArgoCdDelivery extends Construct {
     const facts = () => environmentFacts(props.environment);
     for (const group of props.groups) {
       if (group.tool === 'argocd') {
-        fail(this, `groups.${group.name}`, group.directories, 'holds Argo CD objects (AppProject, Application, ApplicationSet) in the environment folder: the environment project must never create projects or applications (a commit under the environment folder could then deploy anything anywhere); ask for an AppProject with requestArgoCdProject() so that the bootstrap project creates it');
+        fail(
+          this,
+          `groups.${group.name}`,
+          group.directories,
+          'holds Argo CD objects (AppProject, Application, ApplicationSet) in the environment folder: the environment project must never create projects or applications (a commit under the environment folder could then deploy anything anywhere); ask for an AppProject with requestArgoCdProject() so that the bootstrap project creates it',
+        );
       }
     }
 
@@ -106,7 +111,12 @@ export class ArgoCdDelivery extends Construct {
     // but Argo CD objects in Argo CD's namespace, applies them.
     for (const p of requestedArgoCdProjects(props.environment)) {
       if (p.namespace !== this.argoCdNamespace) {
-        fail(p.requestedBy, 'argocdNamespace', p.namespace, `must be the namespace Argo CD runs in ("${this.argoCdNamespace}"): the bootstrap project creates AppProjects only there`);
+        fail(
+          p.requestedBy,
+          'argocdNamespace',
+          p.namespace,
+          `must be the namespace Argo CD runs in ("${this.argoCdNamespace}"): the bootstrap project creates AppProjects only there`,
+        );
       }
       const project = new AppProject(this, `project-${p.name}`, { metadata: { name: p.name, namespace: p.namespace, labels: { ...p.labels } }, spec: p.spec });
       for (const [field, origin] of Object.entries(p.origins ?? {})) traceInput(project, field, origin);
@@ -144,7 +154,13 @@ export class ArgoCdDelivery extends Construct {
           generators: [{ list: { elements: delivery.clusters.map((c) => ({ cluster: c.name, url: c.server, region: c.region })) } }],
           template: {
             // The cluster goes in an annotation: a template placeholder is not a valid label value until rendered.
-            metadata: { name: `${name}-{{cluster}}`, namespace: this.argoCdNamespace, labels, annotations: { ...annotations, 'platform.io/cluster': '{{cluster}}' }, finalizers },
+            metadata: {
+              name: `${name}-{{cluster}}`,
+              namespace: this.argoCdNamespace,
+              labels,
+              annotations: { ...annotations, 'platform.io/cluster': '{{cluster}}' },
+              finalizers,
+            },
             spec: spec('{{url}}') as ApplicationSetSpecTemplateSpec,
           },
           syncPolicy: { preserveResourcesOnDeletion: group.stateful },
@@ -191,7 +207,13 @@ function ignoreDifferencesOf(facts: ReturnType<typeof environmentFacts>, group: 
       .map((w) => ({ group: w.group, kind: w.kind, name: w.name, namespace: w.namespace, jsonPointers: ['/spec/replicas'] })),
     ...facts.weightedRoutes
       .filter((r) => group.namespaces.includes(r.namespace))
-      .map((r) => ({ group: 'gateway.networking.k8s.io', kind: r.kind, name: r.name, namespace: r.namespace, jqPathExpressions: ['.spec.rules[].backendRefs[].weight'] })),
+      .map((r) => ({
+        group: 'gateway.networking.k8s.io',
+        kind: r.kind,
+        name: r.name,
+        namespace: r.namespace,
+        jqPathExpressions: ['.spec.rules[].backendRefs[].weight'],
+      })),
   ];
   return entries.length > 0 ? entries : undefined;
 }

@@ -56,13 +56,24 @@ function readManifests(repoRoot: string, dir: string): Manifest[] {
 /** Converts an Argo CD directory include glob (`{a/*.yaml,b/*}`, `*`, `**`) to a regular expression. */
 export function globToRegExp(glob: string): RegExp {
   const alternatives = glob.startsWith('{') && glob.endsWith('}') ? glob.slice(1, -1).split(',') : [glob];
-  const one = (g: string) => g.split('**').map((part) => part.split('*').map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('[^/]*')).join('.*');
+  const one = (g: string) =>
+    g
+      .split('**')
+      .map((part) =>
+        part
+          .split('*')
+          .map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+          .join('[^/]*'),
+      )
+      .join('.*');
   return new RegExp(`^(?:${alternatives.map(one).join('|')})$`);
 }
 
 /** Files an Application source selects, relative to the repository root. */
 function selectedFiles(all: readonly Manifest[], source: DocObject): Set<string> {
-  const base = String(source.path ?? '').replace(/^\.\//, '').replace(/\/+$/, '');
+  const base = String(source.path ?? '')
+    .replace(/^\.\//, '')
+    .replace(/\/+$/, '');
   const recurse = source.directory?.recurse === true;
   const include = source.directory?.include ? globToRegExp(source.directory.include) : undefined;
   const exclude = source.directory?.exclude ? globToRegExp(source.directory.exclude) : undefined;
@@ -145,7 +156,8 @@ export function checkGitOpsDelivery(repoRoot: string, options: DeliveryCheckOpti
     const files = selectedFiles(all, source);
     if (files.size === 0) problems.push(`${where}: spec.source: "${p}" selects no manifest`);
     const flux = foreignObjects(files, byFile, (o) => isFluxKind(String(o.apiVersion ?? '')));
-    if (flux.length > 0) problems.push(`${where}: applies Flux objects (${flux.join(', ')}), which a cluster without Flux cannot apply; Argo CD must not depend on them`);
+    if (flux.length > 0)
+      problems.push(`${where}: applies Flux objects (${flux.join(', ')}), which a cluster without Flux cannot apply; Argo CD must not depend on them`);
     const waveText = o.metadata?.annotations?.[ANNOTATION_SYNC_WAVE];
     argo.push({
       where,
@@ -181,7 +193,8 @@ export function checkGitOpsDelivery(repoRoot: string, options: DeliveryCheckOpti
         if (preexisting.has(ns)) continue;
         const w = createdIn.get(ns);
         if (w === undefined) problems.push(`${d.where}: namespace "${ns}" is created by no Application of ${d.set}`);
-        else if (d.wave !== undefined && w >= d.wave) problems.push(`${d.where}: namespace "${ns}" is created in wave ${w}, not before this Application's wave ${d.wave}`);
+        else if (d.wave !== undefined && w >= d.wave)
+          problems.push(`${d.where}: namespace "${ns}" is created in wave ${w}, not before this Application's wave ${d.wave}`);
       }
     }
     // Every kind a group applies is served before it: by Kubernetes, the tool, or an add-on of an earlier wave.
@@ -206,7 +219,9 @@ export function checkGitOpsDelivery(repoRoot: string, options: DeliveryCheckOpti
             problems.push(`${d.where}: ${describeObject(o)} (${f}) needs the ${addOn} add-on, which no Application of ${d.set} installs`);
           } else if (d.wave !== undefined && w >= d.wave) {
             reported.add(key);
-            problems.push(`${d.where}: ${describeObject(o)} (${f}) needs the ${addOn} add-on, installed in wave ${w}, not before this Application's wave ${d.wave}`);
+            problems.push(
+              `${d.where}: ${describeObject(o)} (${f}) needs the ${addOn} add-on, installed in wave ${w}, not before this Application's wave ${d.wave}`,
+            );
           }
         }
       }
@@ -251,16 +266,19 @@ function checkFlux(repoRoot: string, all: readonly Manifest[], byFile: Map<strin
     const selected = new Set(all.filter((m) => m.file.startsWith(`${p}/`)).map((m) => m.file));
     if (selected.size === 0) problems.push(`${k.file}: spec.path: "${p}" holds no manifest`);
     const argo = foreignObjects(selected, byFile, (o) => isArgoCdKind(String(o.apiVersion ?? ''), String(o.kind ?? '')));
-    if (argo.length > 0) problems.push(`${k.file}: applies Argo CD objects (${argo.join(', ')}), which a cluster without Argo CD cannot apply; Flux must not depend on them`);
+    if (argo.length > 0)
+      problems.push(`${k.file}: applies Argo CD objects (${argo.join(', ')}), which a cluster without Argo CD cannot apply; Flux must not depend on them`);
     files.set(key, selected);
     for (const dep of k.object.spec?.dependsOn ?? []) {
-      if (!byName.has(`${dep.namespace ?? k.object.metadata?.namespace}/${dep.name}`)) problems.push(`${k.file}: spec.dependsOn: Kustomization "${dep.name}" does not exist`);
+      if (!byName.has(`${dep.namespace ?? k.object.metadata?.namespace}/${dep.name}`))
+        problems.push(`${k.file}: spec.dependsOn: Kustomization "${dep.name}" does not exist`);
     }
   }
   const creators = new Map<string, string[]>();
   for (const [key, selected] of files) {
     for (const f of selected) {
-      for (const o of byFile.get(f) ?? []) if (o.kind === 'Namespace' && o.apiVersion === 'v1') creators.set(o.metadata.name, [...(creators.get(o.metadata.name) ?? []), key]);
+      for (const o of byFile.get(f) ?? [])
+        if (o.kind === 'Namespace' && o.apiVersion === 'v1') creators.set(o.metadata.name, [...(creators.get(o.metadata.name) ?? []), key]);
     }
   }
   const ancestors = (key: string): Set<string> => {
@@ -270,7 +288,10 @@ function checkFlux(repoRoot: string, all: readonly Manifest[], byFile: Map<strin
       const k = byName.get(stack.pop()!);
       for (const dep of k?.object.spec?.dependsOn ?? []) {
         const d = `${dep.namespace ?? k!.object.metadata?.namespace}/${dep.name}`;
-        if (!seen.has(d)) { seen.add(d); stack.push(d); }
+        if (!seen.has(d)) {
+          seen.add(d);
+          stack.push(d);
+        }
       }
     }
     return seen;
@@ -303,7 +324,9 @@ function checkFlux(repoRoot: string, all: readonly Manifest[], byFile: Map<strin
         const by = releasedBy.get(addOn) ?? [];
         if (!by.some((x) => before.has(x))) {
           reported.add(id);
-          problems.push(`${k.file}: ${describeObject(o)} (${f}) needs the ${addOn} add-on, ${by.length === 0 ? 'which no HelmRelease installs' : `released by ${by.join(', ')}, which this Kustomization does not depend on`}`);
+          problems.push(
+            `${k.file}: ${describeObject(o)} (${f}) needs the ${addOn} add-on, ${by.length === 0 ? 'which no HelmRelease installs' : `released by ${by.join(', ')}, which this Kustomization does not depend on`}`,
+          );
         }
       }
     }
@@ -313,7 +336,8 @@ function checkFlux(repoRoot: string, all: readonly Manifest[], byFile: Map<strin
       if (preexisting.has(ns)) continue;
       const c = creators.get(ns) ?? [];
       if (c.length === 0) problems.push(`${k.file}: namespace "${ns}" is created by no Kustomization`);
-      else if (!c.some((x) => before.has(x))) problems.push(`${k.file}: namespace "${ns}" is created by ${c.join(', ')}, which this Kustomization does not depend on`);
+      else if (!c.some((x) => before.has(x)))
+        problems.push(`${k.file}: namespace "${ns}" is created by ${c.join(', ')}, which this Kustomization does not depend on`);
     }
   }
   return problems;

@@ -141,14 +141,24 @@ export function planDeliveryGroups(scope: IConstruct | string, namespaces: reado
     const addOnTier = n.tier.name === 'add-on' && n.tier.wave === 0;
     if (addOnTier && layers === 0) fail(scope, `${field}.tier`, n.tier.name, 'is for namespaces of cluster add-ons, and the environment has none');
     if (!addOnTier && (!Number.isInteger(n.tier.wave) || n.tier.wave < 1)) {
-      fail(scope, `${field}.tier.wave`, n.tier.wave, `must be an integer of at least 1 (wave ${CLUSTER_WAVE} applies the cluster-scoped objects and creates the namespaces)`);
+      fail(
+        scope,
+        `${field}.tier.wave`,
+        n.tier.wave,
+        `must be an integer of at least 1 (wave ${CLUSTER_WAVE} applies the cluster-scoped objects and creates the namespaces)`,
+      );
     }
     const group = n.group ?? n.namespace;
     if (!isDns1123Label(group) || group === CLUSTER_GROUP) {
       fail(scope, `${field}.group`, group, `must be a DNS-1123 label other than "${CLUSTER_GROUP}" (reserved for the cluster-scoped objects)`);
     }
     if (RESERVED_GROUPS.includes(group) || group.startsWith('addon-')) {
-      fail(scope, `${field}.group`, group, `must not be "${RESERVED_GROUPS.join('" or "')}" or start with "addon-": those names are the cluster add-ons' (Application <env>-addon-<name>, Kustomization <env>-add-ons); give the group another name`);
+      fail(
+        scope,
+        `${field}.group`,
+        group,
+        `must not be "${RESERVED_GROUPS.join('" or "')}" or start with "addon-": those names are the cluster add-ons' (Application <env>-addon-<name>, Kustomization <env>-add-ons); give the group another name`,
+      );
     }
     const g = byGroup.get(group);
     if (!g) {

@@ -77,7 +77,10 @@ export function environmentFacts(chart: Chart, registry = SchemaRegistry.default
       const json = c.toJson();
       const plugin = json.spec?.strategy?.canary?.trafficRouting?.plugins?.[GATEWAY_API_PLUGIN];
       const ns = String(plugin?.namespace ?? json.metadata?.namespace ?? '');
-      for (const [key, kind] of [['httpRoutes', 'HTTPRoute'], ['grpcRoutes', 'GRPCRoute']] as const) {
+      for (const [key, kind] of [
+        ['httpRoutes', 'HTTPRoute'],
+        ['grpcRoutes', 'GRPCRoute'],
+      ] as const) {
         for (const r of Array.isArray(plugin?.[key]) ? plugin[key] : []) if (r?.name) weighted.push({ kind, name: String(r.name), namespace: ns });
       }
     }

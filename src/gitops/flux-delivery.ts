@@ -1,10 +1,6 @@
 /** Flux alternative: one Kustomization per group folder, ordered with `dependsOn` like Argo CD's sync waves. */
 import { Construct } from 'constructs';
-import {
-  Kustomization,
-  KustomizationSpecDeletionPolicy,
-  KustomizationSpecSourceRefKind,
-} from '../../imports/kustomize.toolkit.fluxcd.io';
+import { Kustomization, KustomizationSpecDeletionPolicy, KustomizationSpecSourceRefKind } from '../../imports/kustomize.toolkit.fluxcd.io';
 import { EnvironmentChart } from '../core/environment-chart';
 import { fail } from '../core/errors';
 import { DeliveryGroup } from './delivery-group';
@@ -55,11 +51,13 @@ export interface FluxUnit {
 
 /** The Kustomizations of `groups`, named `<env>-<group>` (or `<env>-<group>-<folder>` for multi-folder groups). */
 export function fluxUnits(environment: string, groups: readonly DeliveryGroup[]): FluxUnit[] {
-  return groups.flatMap((group) => group.directories.map((directory) => ({
-    name: group.directories.length === 1 ? `${environment}-${group.name}` : `${environment}-${group.name}-${directory}`,
-    directory,
-    group,
-  })));
+  return groups.flatMap((group) =>
+    group.directories.map((directory) => ({
+      name: group.directories.length === 1 ? `${environment}-${group.name}` : `${environment}-${group.name}-${directory}`,
+      directory,
+      group,
+    })),
+  );
 }
 
 /**

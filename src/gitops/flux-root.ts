@@ -70,8 +70,12 @@ export class FluxRoot extends Construct {
         prune: true,
         // wait would ignore healthChecks; the explicit checks make the root ready only when every group is.
         wait: false,
-        healthChecks: [...(props.extraHealthChecks ?? []), ...props.units.map((u) => u.name)]
-          .map((name) => ({ apiVersion: 'kustomize.toolkit.fluxcd.io/v1', kind: 'Kustomization', name, namespace })),
+        healthChecks: [...(props.extraHealthChecks ?? []), ...props.units.map((u) => u.name)].map((name) => ({
+          apiVersion: 'kustomize.toolkit.fluxcd.io/v1',
+          kind: 'Kustomization',
+          name,
+          namespace,
+        })),
         ...(policy.rootManual ? { suspend: true } : {}),
       },
     });

@@ -98,9 +98,15 @@ export function addGitOpsDelivery(app: App, props: GitOpsDeliveryProps): GitOpsD
   const build = (): GitOpsDelivery => (built ??= buildGitOpsDelivery(app, props, where, tools));
   deferToSynth(app, build);
   return {
-    get groups() { return build().groups; },
-    get charts() { return build().charts; },
-    get addOns() { return build().addOns; },
+    get groups() {
+      return build().groups;
+    },
+    get charts() {
+      return build().charts;
+    },
+    get addOns() {
+      return build().addOns;
+    },
   };
 }
 
@@ -135,8 +141,19 @@ function buildGitOpsDelivery(app: App, props: GitOpsDeliveryProps, where: string
       }
       const fluxGroups = groups.filter((g) => g.tool !== 'argocd');
       const units = fluxUnits(env.profile.name, fluxGroups);
-      const rootConstruct = new FluxRoot(root, 'flux-root', { source: props.source, appsDirectory, units, extraHealthChecks: addOnsUnit ? [addOnsUnit.name] : [] });
-      new FluxDelivery(apps, 'flux', { source: props.source, groups: fluxGroups, environment: env, gitRepositoryName: rootConstruct.gitRepositoryName, addOns: addOnsUnit });
+      const rootConstruct = new FluxRoot(root, 'flux-root', {
+        source: props.source,
+        appsDirectory,
+        units,
+        extraHealthChecks: addOnsUnit ? [addOnsUnit.name] : [],
+      });
+      new FluxDelivery(apps, 'flux', {
+        source: props.source,
+        groups: fluxGroups,
+        environment: env,
+        gitRepositoryName: rootConstruct.gitRepositoryName,
+        addOns: addOnsUnit,
+      });
       charts.push(apps, ...extra, root);
     }
   }
@@ -183,7 +200,12 @@ function assignTools(where: string, env: EnvironmentChart, groups: readonly Deli
     if (firstSpecific) {
       const other = objects.find((o) => o.tool !== firstSpecific.tool)!;
       const name = firstSpecific.tool === 'argocd' ? 'Argo CD' : 'Flux';
-      fail(where, `groups.${g.name}`, g.directories, `mixes ${name} objects (${firstSpecific.what}) with ${other.what}: a cluster without ${name} could not apply the group; give ${name}'s objects a namespace of their own`);
+      fail(
+        where,
+        `groups.${g.name}`,
+        g.directories,
+        `mixes ${name} objects (${firstSpecific.what}) with ${other.what}: a cluster without ${name} could not apply the group; give ${name}'s objects a namespace of their own`,
+      );
     }
     return g;
   });

@@ -1,8 +1,13 @@
 // The public API of GitOps delivery: Argo CD and Flux delivery of the synthesized environments, their roots, sync
 // policies, namespace tiers and the repository check. Planning and scanning helpers stay internal.
 export {
-  ANNOTATION_SYNC_WAVE, ARGOCD_CASCADE_FINALIZER, ArgoCdDelivery, DEFAULT_DELIVERY_ARGOCD_NAMESPACE, GROUP_SYNC_OPTIONS,
-  LABEL_DELIVERY_GROUP, SYNC_RETRY,
+  ANNOTATION_SYNC_WAVE,
+  ARGOCD_CASCADE_FINALIZER,
+  ArgoCdDelivery,
+  DEFAULT_DELIVERY_ARGOCD_NAMESPACE,
+  GROUP_SYNC_OPTIONS,
+  LABEL_DELIVERY_GROUP,
+  SYNC_RETRY,
 } from './argo-cd-delivery';
 export type { ArgoCdDeliveryProps } from './argo-cd-delivery';
 export { ArgoCdRoot, IN_CLUSTER_SERVER } from './argo-cd-root';

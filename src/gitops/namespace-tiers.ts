@@ -13,7 +13,10 @@ import { LABEL_TIER, NamespaceTier, TieredNamespace } from './delivery-group';
 
 /** Kinds whose objects hold data themselves (`apiVersion group` + kind; core group ""). */
 const DATA_KINDS: ReadonlySet<string> = new Set([
-  '/PersistentVolumeClaim', 'kafka.strimzi.io/Kafka', 'kafka.strimzi.io/KafkaNodePool', 'postgresql.cnpg.io/Cluster',
+  '/PersistentVolumeClaim',
+  'kafka.strimzi.io/Kafka',
+  'kafka.strimzi.io/KafkaNodePool',
+  'postgresql.cnpg.io/Cluster',
 ]);
 
 function groupKind(o: ApiObject): string {

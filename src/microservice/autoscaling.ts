@@ -2,8 +2,10 @@
 import { Construct } from 'constructs';
 import { KubeHorizontalPodAutoscalerV2, KubePodDisruptionBudget, MetricSpecV2 } from '../../imports/k8s';
 import {
-  VerticalPodAutoscaler, VerticalPodAutoscalerSpecResourcePolicyContainerPoliciesMaxAllowed as MaxAllowed,
-  VerticalPodAutoscalerSpecResourcePolicyContainerPoliciesMinAllowed as MinAllowed, VerticalPodAutoscalerSpecUpdatePolicyUpdateMode,
+  VerticalPodAutoscaler,
+  VerticalPodAutoscalerSpecResourcePolicyContainerPoliciesMaxAllowed as MaxAllowed,
+  VerticalPodAutoscalerSpecResourcePolicyContainerPoliciesMinAllowed as MinAllowed,
+  VerticalPodAutoscalerSpecUpdatePolicyUpdateMode,
 } from '../../imports/autoscaling.k8s.io';
 import { ScaledObject } from '../../imports/keda.sh';
 import { clusterServiceConnects, serviceOfUrl } from '../core/cluster-services';
@@ -16,11 +18,13 @@ import { MetricQuery, ScalingRules } from './scaling';
 const PROMETHEUS_URL = (namespace: string) => `http://prometheus.${namespace}.svc:9090`;
 
 function rules(x: ScalingRules | undefined) {
-  return x && {
-    stabilizationWindowSeconds: x.stabilizationWindowSeconds,
-    selectPolicy: x.selectPolicy,
-    policies: x.policies?.map((p) => ({ ...p })),
-  };
+  return (
+    x && {
+      stabilizationWindowSeconds: x.stabilizationWindowSeconds,
+      selectPolicy: x.selectPolicy,
+      policies: x.policies?.map((p) => ({ ...p })),
+    }
+  );
 }
 
 /**
@@ -104,19 +108,27 @@ export function addPdb(scope: Construct, r: ResolvedMicroservice): void {
 
 /** The VPA of the main container. */
 export function addVpa(scope: Construct, r: ResolvedMicroservice, v: ResolvedVpa): void {
-  const bounds = <T>(b: { cpu?: string; memory?: string } | undefined, q: (s: string) => T) => b && Object.fromEntries(Object.entries(b).filter(([, x]) => x !== undefined).map(([k, x]) => [k, q(x!)]));
+  const bounds = <T>(b: { cpu?: string; memory?: string } | undefined, q: (s: string) => T) =>
+    b &&
+    Object.fromEntries(
+      Object.entries(b)
+        .filter(([, x]) => x !== undefined)
+        .map(([k, x]) => [k, q(x!)]),
+    );
   new VerticalPodAutoscaler(scope, 'VerticalPodAutoscaler', {
     metadata: { name: r.name, namespace: r.namespace, labels: { ...r.labels } },
     spec: {
       targetRef: scaleTargetRef(r),
       updatePolicy: { updateMode: v.mode.updateMode as VerticalPodAutoscalerSpecUpdatePolicyUpdateMode },
       resourcePolicy: {
-        containerPolicies: [{
-          containerName: r.name,
-          minAllowed: bounds(v.minAllowed, (x) => MinAllowed.fromString(x)),
-          maxAllowed: bounds(v.maxAllowed, (x) => MaxAllowed.fromString(x)),
-          controlledResources: [...v.controlled],
-        }],
+        containerPolicies: [
+          {
+            containerName: r.name,
+            minAllowed: bounds(v.minAllowed, (x) => MinAllowed.fromString(x)),
+            maxAllowed: bounds(v.maxAllowed, (x) => MaxAllowed.fromString(x)),
+            controlledResources: [...v.controlled],
+          },
+        ],
       },
     },
   });

@@ -37,26 +37,40 @@ const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[
  * Checks the connections (expectations, env names, no clash with `env`, one connection per endpoint) and returns the
  * env vars they add to the main container.
  */
-export function resolveConnections(scope: Construct, service: string, connections: readonly EndpointConnection[], env: Readonly<Record<string, EnvValue>>): { resolved: ResolvedConnection[]; env: Record<string, EnvValue> } {
+export function resolveConnections(
+  scope: Construct,
+  service: string,
+  connections: readonly EndpointConnection[],
+  env: Readonly<Record<string, EnvValue>>,
+): { resolved: ResolvedConnection[]; env: Record<string, EnvValue> } {
   const out: Record<string, EnvValue> = {};
   const resolved: ResolvedConnection[] = [];
   const seen = new Map<string, number>();
   connections.forEach((c, i) => {
     const f = `connections[${i}]`;
-    if (!c || !Endpoint.isEndpoint(c.to)) fail(scope, `${f}.to`, c?.to, 'must be an Endpoint a server offers, e.g. postgres.endpoint(\'rw\')');
+    if (!c || !Endpoint.isEndpoint(c.to)) fail(scope, `${f}.to`, c?.to, "must be an Endpoint a server offers, e.g. postgres.endpoint('rw')");
     const e = c.to;
     if (c.expect) requireExpectation(scope.node.path, `${f}.expect`, c.expect, e);
     const secretName = `${service}-${e.server.workloadName}-${e.name}`;
-    if (secretName.length > 253 || !DNS1123_SUBDOMAIN.test(secretName)) fail(scope, f, secretName, 'the connection Secret name <service>-<server>-<endpoint> must be a DNS-1123 subdomain');
+    if (secretName.length > 253 || !DNS1123_SUBDOMAIN.test(secretName))
+      fail(scope, f, secretName, 'the connection Secret name <service>-<server>-<endpoint> must be a DNS-1123 subdomain');
     const before = seen.get(secretName);
-    if (before !== undefined) fail(scope, f, `${e.server.namespace}/${e.server.workloadName} endpoint "${e.name}"`, `connections[${before}] already connects to this endpoint: put every env var of it in one connection`);
+    if (before !== undefined)
+      fail(
+        scope,
+        f,
+        `${e.server.namespace}/${e.server.workloadName} endpoint "${e.name}"`,
+        `connections[${before}] already connects to this endpoint: put every env var of it in one connection`,
+      );
     seen.set(secretName, i);
     const keys = Object.keys(c.env ?? {});
     if (keys.length === 0) fail(scope, `${f}.env`, c.env, 'must name at least one env var, e.g. { DATABASE_URL: ConnectionValue.url() }');
     for (const k of keys) {
       if (!ENV_NAME.test(k)) fail(scope, `${f}.env.${k}`, k, 'an env var (and Secret key) name is [A-Za-z_][A-Za-z0-9_]*');
-      if (!ConnectionValue.isConnectionValue(c.env[k])) fail(scope, `${f}.env.${k}`, '<redacted>', 'must be a ConnectionValue (url, address, host, port, user, password, attribute, tls)');
-      if (env[k] !== undefined || out[k] !== undefined) fail(scope, `${f}.env.${k}`, k, 'is already set by `env` or another connection; every env var has one source');
+      if (!ConnectionValue.isConnectionValue(c.env[k]))
+        fail(scope, `${f}.env.${k}`, '<redacted>', 'must be a ConnectionValue (url, address, host, port, user, password, attribute, tls)');
+      if (env[k] !== undefined || out[k] !== undefined)
+        fail(scope, `${f}.env.${k}`, k, 'is already set by `env` or another connection; every env var has one source');
       out[k] = EnvValue.fromExistingSecret(secretName, k);
     }
     resolved.push({ connection: c, index: i, secretName });
@@ -69,9 +83,20 @@ export function addConnections(scope: Construct & IWorkload, labels: Readonly<Re
   const graph = ConnectionGraph.of(scope);
   for (const { connection: c, index, secretName } of connections) {
     const e = c.to;
-    graph.connect(scope, e.server, e.clientPorts.map((p) => p.name), `connections[${index}]`);
+    graph.connect(
+      scope,
+      e.server,
+      e.clientPorts.map((p) => p.name),
+      `connections[${index}]`,
+    );
     addConnectionSecret(scope, `Connection-${e.server.workloadName}-${e.name}`, {
-      name: secretName, client: scope, endpoint: e, labels, values: c.env, user: c.user, field: `connections[${index}]`,
+      name: secretName,
+      client: scope,
+      endpoint: e,
+      labels,
+      values: c.env,
+      user: c.user,
+      field: `connections[${index}]`,
     });
   }
 }

@@ -110,7 +110,10 @@ export class PodVolume {
     return new PodVolume(name, { kind: 'pvc', claimName, readOnly: options.readOnly });
   }
 
-  private constructor(public readonly name: string, public readonly source: VolumeSource) {}
+  private constructor(
+    public readonly name: string,
+    public readonly source: VolumeSource,
+  ) {}
 
   /** The Kubernetes volume; `serviceSecret` is the name of the service's own Secret. */
   public render(serviceSecret: string, quantity: (q: string) => Quantity): Volume {

@@ -69,7 +69,8 @@ export function resolveExposure(
 ): ResolvedExposure | undefined {
   const o = strategy.options;
   if (!i) {
-    if (o.kind === 'blueGreen' && o.preview) fail(scope, 'strategy.preview', o.preview.spec.kind, 'reaches the preview through the service\'s exposure: set `ingress`');
+    if (o.kind === 'blueGreen' && o.preview)
+      fail(scope, 'strategy.preview', o.preview.spec.kind, "reaches the preview through the service's exposure: set `ingress`");
     return undefined;
   }
   const traffic = trafficOf(profile);
@@ -84,14 +85,43 @@ export function resolveExposure(
   const grpc = port.appProtocol === 'grpc';
   const tls = profile.tlsIssuer !== undefined;
   if (gateway) {
-    if (i.className !== undefined) fail(scope, 'ingress.className', i.className, `is an Ingress setting; under Gateway API the routes bind the environment's Gateway (class "${traffic.className}" from profile.traffic): remove it`);
+    if (i.className !== undefined)
+      fail(
+        scope,
+        'ingress.className',
+        i.className,
+        `is an Ingress setting; under Gateway API the routes bind the environment's Gateway (class "${traffic.className}" from profile.traffic): remove it`,
+      );
     if (i.annotations !== undefined && Object.keys(i.annotations).length > 0) {
-      fail(scope, 'ingress.annotations', Object.keys(i.annotations).sort(), 'no annotation configures a Gateway API route: use the typed options (rateLimitRps, port, hosts, strategy.preview), or keep Ingress for this environment with profile.traffic = TrafficLayer.ingress(...)');
+      fail(
+        scope,
+        'ingress.annotations',
+        Object.keys(i.annotations).sort(),
+        'no annotation configures a Gateway API route: use the typed options (rateLimitRps, port, hosts, strategy.preview), or keep Ingress for this environment with profile.traffic = TrafficLayer.ingress(...)',
+      );
     }
-    if (tls && i.sslRedirect === false) fail(scope, 'ingress.sslRedirect', false, 'under Gateway API plain HTTP only redirects to HTTPS (the Gateway\'s HTTP listener) in an environment with TLS: remove it');
+    if (tls && i.sslRedirect === false)
+      fail(
+        scope,
+        'ingress.sslRedirect',
+        false,
+        "under Gateway API plain HTTP only redirects to HTTPS (the Gateway's HTTP listener) in an environment with TLS: remove it",
+      );
   } else if (traffic.controller.kind === 'generic') {
-    if (i.rateLimitRps !== undefined) fail(scope, 'ingress.rateLimitRps', i.rateLimitRps, `needs a controller that rate-limits: the Ingress controller of class "${traffic.className}" is IngressController.generic(); use Gateway API (Envoy Gateway's BackendTrafficPolicy) or IngressController.nginx()`);
-    if (grpc) fail(scope, 'ingress.port', port.name, `is a gRPC port, which IngressController.generic() cannot route; use Gateway API (a GRPCRoute) or IngressController.nginx()`);
+    if (i.rateLimitRps !== undefined)
+      fail(
+        scope,
+        'ingress.rateLimitRps',
+        i.rateLimitRps,
+        `needs a controller that rate-limits: the Ingress controller of class "${traffic.className}" is IngressController.generic(); use Gateway API (Envoy Gateway's BackendTrafficPolicy) or IngressController.nginx()`,
+      );
+    if (grpc)
+      fail(
+        scope,
+        'ingress.port',
+        port.name,
+        `is a gRPC port, which IngressController.generic() cannot route; use Gateway API (a GRPCRoute) or IngressController.nginx()`,
+      );
   }
   const hosts = i.hosts.map((h, idx) => resolveHost(scope, `ingress.hosts[${idx}]`, h.hostname(profile.domain), h.paths, grpc));
   const seen = new Map<string, string>();
@@ -104,18 +134,32 @@ export function resolveExposure(
   if (o.kind === 'blueGreen' && o.preview) {
     const previewPort = o.previewPort ?? port.name;
     if (previewPort !== port.name) {
-      fail(scope, 'strategy.preview', o.preview.spec.kind, `routes to the preview Service's port "${previewPort}" (strategy.previewPort), which must be the exposed port "${port.name}" (ingress.port)`);
+      fail(
+        scope,
+        'strategy.preview',
+        o.preview.spec.kind,
+        `routes to the preview Service's port "${previewPort}" (strategy.previewPort), which must be the exposed port "${port.name}" (ingress.port)`,
+      );
     }
     const p = o.preview.spec;
     if (p.kind === 'host') {
       const h = resolveHost(scope, 'strategy.preview', p.host.hostname(profile.domain), p.host.paths, grpc);
-      if (seen.has(h.host)) fail(scope, 'strategy.preview', h.host, `is also ${seen.get(h.host)}: the preview needs a host of its own (or PreviewRoute.header())`);
+      if (seen.has(h.host))
+        fail(scope, 'strategy.preview', h.host, `is also ${seen.get(h.host)}: the preview needs a host of its own (or PreviewRoute.header())`);
       preview = { kind: 'host', host: h };
     } else {
-      if (!gateway) fail(scope, 'strategy.preview', 'header', 'a header-matched preview needs Gateway API (an HTTPRoute rule); under Ingress give the preview its own host with PreviewRoute.host(...)');
-      if (grpc) fail(scope, 'strategy.preview', 'header', 'a header-matched preview is an HTTPRoute rule: the exposed port is gRPC; use PreviewRoute.host(...)');
+      if (!gateway)
+        fail(
+          scope,
+          'strategy.preview',
+          'header',
+          'a header-matched preview needs Gateway API (an HTTPRoute rule); under Ingress give the preview its own host with PreviewRoute.host(...)',
+        );
+      if (grpc)
+        fail(scope, 'strategy.preview', 'header', 'a header-matched preview is an HTTPRoute rule: the exposed port is gRPC; use PreviewRoute.host(...)');
       if (!HEADER_NAME.test(p.header)) fail(scope, 'strategy.preview.header', p.header, 'must be an HTTP header name (RFC 7230 token characters)');
-      if (p.value === '' || p.value.length > 4096 || hasControlCharacter(p.value)) fail(scope, 'strategy.preview.value', p.value, 'must be 1-4096 characters without control characters');
+      if (p.value === '' || p.value.length > 4096 || hasControlCharacter(p.value))
+        fail(scope, 'strategy.preview.value', p.value, 'must be 1-4096 characters without control characters');
       preview = { kind: 'header', header: p.header.toLowerCase(), value: p.value };
     }
   }
@@ -147,7 +191,12 @@ function resolveHost(scope: Scope, field: string, host: string, paths: readonly 
   if (problem) fail(scope, field, host, problem);
   const only = paths?.length === 1 ? paths[0] : undefined;
   if (grpc && paths !== undefined && !(only !== undefined && only.path === '/' && (only.pathType ?? 'Prefix') === 'Prefix')) {
-    fail(scope, `${field}.paths`, paths.map((p) => p.path), 'the exposed port is gRPC, routed whole (a GRPCRoute matches services and methods, not paths): leave paths out');
+    fail(
+      scope,
+      `${field}.paths`,
+      paths.map((p) => p.path),
+      'the exposed port is gRPC, routed whole (a GRPCRoute matches services and methods, not paths): leave paths out',
+    );
   }
   const resolved = (paths ?? DEFAULT_PATHS).map((p, j) => {
     if (!p.path.startsWith('/')) fail(scope, `${field}.paths[${j}].path`, p.path, 'must start with "/"');
@@ -167,14 +216,25 @@ export function canaryRouting(scope: Scope, strategy: RolloutStrategy, exposure:
   const asked = o.trafficRouting ?? o.nginxTrafficRouting;
   const field = o.trafficRouting !== undefined ? 'strategy.trafficRouting' : 'strategy.nginxTrafficRouting';
   if (asked === true && !exposure) {
-    fail(scope, field, true, o.trafficRouting !== undefined
-      ? 'traffic routing splits the requests of the service\'s routes: set `ingress`'
-      : 'nginx traffic routing splits traffic at the service\'s Ingress: set `ingress`');
+    fail(
+      scope,
+      field,
+      true,
+      o.trafficRouting !== undefined
+        ? "traffic routing splits the requests of the service's routes: set `ingress`"
+        : "nginx traffic routing splits traffic at the service's Ingress: set `ingress`",
+    );
   }
   if (!(asked ?? exposure !== undefined) || !exposure) return undefined;
   const traffic = trafficOf(profile);
   if (traffic.kind === 'gatewayApi') return 'gatewayApi';
   if (traffic.controller.kind === 'nginx') return 'nginx';
-  if (asked === true) fail(scope, field, true, `the Ingress controller of class "${traffic.className}" is IngressController.generic(), which cannot split traffic by weight; use Gateway API or IngressController.nginx()`);
+  if (asked === true)
+    fail(
+      scope,
+      field,
+      true,
+      `the Ingress controller of class "${traffic.className}" is IngressController.generic(), which cannot split traffic by weight; use Gateway API or IngressController.nginx()`,
+    );
   return undefined;
 }

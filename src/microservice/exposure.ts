@@ -21,24 +21,28 @@ export function addServices(scope: Construct, r: ResolvedMicroservice, options: 
     if (!CIDR.test(range)) fail(scope, 'service.exposure.sourceRanges', range, 'must be a CIDR such as "10.0.0.0/8"');
   }
   const ports = r.ports.map((p) => ({
-    name: p.name, port: p.servicePort, targetPort: IntOrString.fromString(p.name), protocol: p.protocol,
+    name: p.name,
+    port: p.servicePort,
+    targetPort: IntOrString.fromString(p.name),
+    protocol: p.protocol,
     ...(p.appProtocol === 'grpc' ? { appProtocol: H2C_APP_PROTOCOL } : {}),
   }));
-  const service = (id: string, name: string, role: string | undefined, main: boolean, only?: string) => new KubeService(scope, id, {
-    metadata: {
-      name,
-      namespace: r.namespace,
-      labels: { ...r.labels, ...(role ? { [SERVICE_ROLE_LABEL]: role } : {}) },
-      annotations: main && options?.annotations ? { ...options.annotations } : undefined,
-    },
-    spec: {
-      type: main && exposure.kind === 'LoadBalancer' ? 'LoadBalancer' : 'ClusterIP',
-      clusterIp: main && exposure.kind === 'Headless' ? 'None' : undefined,
-      loadBalancerSourceRanges: main && exposure.kind === 'LoadBalancer' ? [...exposure.sourceRanges] : undefined,
-      selector: { ...r.podSelector },
-      ports: only ? ports.filter((p) => p.name === only) : ports,
-    },
-  });
+  const service = (id: string, name: string, role: string | undefined, main: boolean, only?: string) =>
+    new KubeService(scope, id, {
+      metadata: {
+        name,
+        namespace: r.namespace,
+        labels: { ...r.labels, ...(role ? { [SERVICE_ROLE_LABEL]: role } : {}) },
+        annotations: main && options?.annotations ? { ...options.annotations } : undefined,
+      },
+      spec: {
+        type: main && exposure.kind === 'LoadBalancer' ? 'LoadBalancer' : 'ClusterIP',
+        clusterIp: main && exposure.kind === 'Headless' ? 'None' : undefined,
+        loadBalancerSourceRanges: main && exposure.kind === 'LoadBalancer' ? [...exposure.sourceRanges] : undefined,
+        selector: { ...r.podSelector },
+        ports: only ? ports.filter((p) => p.name === only) : ports,
+      },
+    });
   service('Service', r.name, undefined, true);
   const o = r.strategy.options;
   if (o.kind === 'canary') service('CanaryService', `${r.name}-canary`, 'canary', false);
@@ -64,17 +68,20 @@ function addIngress(scope: Construct, r: ResolvedMicroservice, e: ResolvedExposu
   if (e.rateLimitRps !== undefined) annotations['nginx.ingress.kubernetes.io/limit-rps'] = String(e.rateLimitRps);
   if (e.grpc) annotations['nginx.ingress.kubernetes.io/backend-protocol'] = 'GRPC';
   Object.assign(annotations, e.annotations);
-  const ingress = (id: string, name: string, hosts: readonly ResolvedHost[], service: string) => new KubeIngress(scope, id, {
-    metadata: { name, namespace: r.namespace, labels: { ...r.labels }, annotations: Object.keys(annotations).length > 0 ? { ...annotations } : undefined },
-    spec: {
-      ingressClassName: e.className,
-      tls: tls ? [{ hosts: hosts.map((h) => h.host), secretName: `${name}-tls` }] : undefined,
-      rules: hosts.map((h) => ({
-        host: h.host,
-        http: { paths: h.paths.map((p) => ({ path: p.path, pathType: p.pathType, backend: { service: { name: service, port: { number: e.port.servicePort } } } })) },
-      })),
-    },
-  });
+  const ingress = (id: string, name: string, hosts: readonly ResolvedHost[], service: string) =>
+    new KubeIngress(scope, id, {
+      metadata: { name, namespace: r.namespace, labels: { ...r.labels }, annotations: Object.keys(annotations).length > 0 ? { ...annotations } : undefined },
+      spec: {
+        ingressClassName: e.className,
+        tls: tls ? [{ hosts: hosts.map((h) => h.host), secretName: `${name}-tls` }] : undefined,
+        rules: hosts.map((h) => ({
+          host: h.host,
+          http: {
+            paths: h.paths.map((p) => ({ path: p.path, pathType: p.pathType, backend: { service: { name: service, port: { number: e.port.servicePort } } } })),
+          },
+        })),
+      },
+    });
   ingress('Ingress', r.name, e.hosts, r.name);
   if (e.preview?.kind === 'host') ingress('PreviewIngress', `${r.name}-preview`, [e.preview.host], `${r.name}-preview`);
 }

@@ -3,7 +3,8 @@ import { EnvironmentProfile, ImagePolicy } from '../core/environment-profile';
 import { fail, showValue } from '../core/errors';
 
 /** Registry host (optional) and path components, as in the distribution reference grammar. */
-const REPOSITORY = /^(?:(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*(?::[0-9]+)?\/)?[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$/;
+const REPOSITORY =
+  /^(?:(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*(?::[0-9]+)?\/)?[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$/;
 const TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
 const DIGEST = /^sha256:[a-f0-9]{64}$/;
 
@@ -70,7 +71,11 @@ export class ImageReference {
    * (`missingDigest`: the only problem an entry of `profile.imageDigests` fixes).
    * @internal
    */
-  public policyProblem(policy: ImagePolicy, environment: string, pins?: Readonly<Record<string, string>>): { readonly allowed: string; readonly missingDigest: boolean } | undefined {
+  public policyProblem(
+    policy: ImagePolicy,
+    environment: string,
+    pins?: Readonly<Record<string, string>>,
+  ): { readonly allowed: string; readonly missingDigest: boolean } | undefined {
     const problem = (allowed: string) => ({ allowed, missingDigest: false });
     if (!REPOSITORY.test(this.repository)) {
       return problem('the repository must be lowercase path components separated by "/", optionally after a registry host[:port] (e.g. "ghcr.io/acme/api")');

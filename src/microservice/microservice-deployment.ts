@@ -15,7 +15,6 @@ import { resolveMicroservice } from './resolve';
 import { addWorkload } from './rollout';
 import { addConnections, resolveConnections } from './connections';
 
-
 const MICROSERVICE_DEPLOYMENT_SYMBOL = Symbol.for('cdk8s-platform.MicroserviceDeployment');
 
 /**

@@ -18,15 +18,22 @@ export function addMonitoring(scope: Construct, r: ResolvedMicroservice, props: 
   if (!(maxErrorRate > 0 && maxErrorRate <= 1)) fail(scope, 'alerts.maxErrorRate', maxErrorRate, 'must be a ratio above 0 and at most 1 (0.01 = 1%)');
   const maxLatency = a.maxP95LatencySeconds ?? DEFAULT_MAX_P95_LATENCY_SECONDS;
   if (!(maxLatency > 0)) fail(scope, 'alerts.maxP95LatencySeconds', maxLatency, 'must be above 0');
-  const rules: AlertRule[] = (a.enabled ?? true)
-    ? [
-      ...microserviceAlertRules({
-        namespace: r.namespace, service: r.name, team: props.team, httpMetrics: metrics.httpMetrics,
-        rollout: r.isRollout, maxErrorRate, maxP95LatencySeconds: maxLatency, runbookBaseUrl: a.runbookBaseUrl ?? DEFAULT_RUNBOOK_BASE_URL,
-      }),
-      ...(a.extraRules ?? []),
-    ]
-    : [];
+  const rules: AlertRule[] =
+    (a.enabled ?? true)
+      ? [
+          ...microserviceAlertRules({
+            namespace: r.namespace,
+            service: r.name,
+            team: props.team,
+            httpMetrics: metrics.httpMetrics,
+            rollout: r.isRollout,
+            maxErrorRate,
+            maxP95LatencySeconds: maxLatency,
+            runbookBaseUrl: a.runbookBaseUrl ?? DEFAULT_RUNBOOK_BASE_URL,
+          }),
+          ...(a.extraRules ?? []),
+        ]
+      : [];
   MonitoringRegistry.of(scope).register({
     name: r.name,
     namespace: r.namespace,
@@ -54,16 +61,18 @@ export function addMonitoring(scope: Construct, r: ResolvedMicroservice, props: 
     new PrometheusRule(scope, 'PrometheusRule', {
       metadata,
       spec: {
-        groups: [{
-          name: `${r.namespace}.${r.name}`,
-          rules: rules.map((x) => ({
-            alert: x.alert,
-            expr: PrometheusRuleSpecGroupsRulesExpr.fromString(x.expr),
-            for: x.for,
-            labels: { severity: x.severity, ...(x.labels ?? {}) },
-            annotations: { summary: x.summary, description: x.description, runbook_url: x.runbookUrl },
-          })),
-        }],
+        groups: [
+          {
+            name: `${r.namespace}.${r.name}`,
+            rules: rules.map((x) => ({
+              alert: x.alert,
+              expr: PrometheusRuleSpecGroupsRulesExpr.fromString(x.expr),
+              for: x.for,
+              labels: { severity: x.severity, ...(x.labels ?? {}) },
+              annotations: { summary: x.summary, description: x.description, runbook_url: x.runbookUrl },
+            })),
+          },
+        ],
       },
     });
   }

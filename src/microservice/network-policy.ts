@@ -26,13 +26,15 @@ export function addNetworkPolicy(workload: Construct & IWorkload, r: ResolvedMic
     ...(Object.keys(ingressController.podLabels).length > 0 ? { podSelector: { matchLabels: { ...ingressController.podLabels } } } : {}),
   };
   const apiServer = apiServerOf(r.profile);
-  const apiCidrs = props.apiAccess ? props.apiAccess.serverCidrs ?? apiServer.cidrs : undefined;
+  const apiCidrs = props.apiAccess ? (props.apiAccess.serverCidrs ?? apiServer.cidrs) : undefined;
   const metrics = r.metrics;
 
   // Rules from the graph are produced at synth, so connections declared after this construct are included.
   const ingress = Lazy.any({
     produce: () => {
-      const rules: NetworkPolicyIngressRule[] = graph.ingressOf(workload).map((c) => ({ from: peersOf(c.from) as NetworkPolicyPeer[], ports: policyPorts(c.ports) }));
+      const rules: NetworkPolicyIngressRule[] = graph
+        .ingressOf(workload)
+        .map((c) => ({ from: peersOf(c.from) as NetworkPolicyPeer[], ports: policyPorts(c.ports) }));
       if (fromIngress) rules.push({ from: [ingressPeer], ports: [portRule(fromIngress)] });
       if (exposure.kind === 'LoadBalancer' && r.ports.length > 0) {
         rules.push({ from: cidrPeers(exposure.sourceRanges), ports: r.ports.map(portRule) });

@@ -83,8 +83,6 @@ export class PreviewRoute {
     return new PreviewRoute({ kind: 'header', header, value });
   }
   private constructor(
-    public readonly spec:
-      | { readonly kind: 'host'; readonly host: IngressHost }
-      | { readonly kind: 'header'; readonly header: string; readonly value: string },
+    public readonly spec: { readonly kind: 'host'; readonly host: IngressHost } | { readonly kind: 'header'; readonly header: string; readonly value: string },
   ) {}
 }

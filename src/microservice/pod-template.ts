@@ -52,7 +52,12 @@ export function podTemplate(scope: Construct, r: ResolvedMicroservice, props: Mi
   const grace = props.terminationGracePeriodSeconds ?? DEFAULT_TERMINATION_GRACE_PERIOD_SECONDS;
   if (!Number.isInteger(grace) || grace < 0) fail(scope, 'terminationGracePeriodSeconds', grace, 'must be an integer >= 0');
   if (props.preStop && props.preStop.sleepSeconds >= grace) {
-    fail(scope, 'preStop', `sleep ${props.preStop.sleepSeconds}`, `must end before terminationGracePeriodSeconds (${grace}) or the container is killed mid-shutdown`);
+    fail(
+      scope,
+      'preStop',
+      `sleep ${props.preStop.sleepSeconds}`,
+      `must end before terminationGracePeriodSeconds (${grace}) or the container is killed mid-shutdown`,
+    );
   }
 
   const main: Container = {
@@ -66,7 +71,12 @@ export function podTemplate(scope: Construct, r: ResolvedMicroservice, props: Mi
     resources: resolveResources(scope, 'resources', props.resources, profile.resources),
     livenessProbe: (probes.liveness ?? defaultProbe).render(scope, 'probes.liveness', 'liveness', probePorts),
     // A worker's liveness check doubles as its readiness check, so rollouts still wait for healthy pods.
-    readinessProbe: (probes.readiness ?? (r.ports.length === 0 ? probes.liveness : undefined) ?? defaultProbe).render(scope, 'probes.readiness', 'readiness', probePorts),
+    readinessProbe: (probes.readiness ?? (r.ports.length === 0 ? probes.liveness : undefined) ?? defaultProbe).render(
+      scope,
+      'probes.readiness',
+      'readiness',
+      probePorts,
+    ),
     startupProbe: probes.startup?.render(scope, 'probes.startup', 'startup', probePorts),
     lifecycle: props.preStop ? { preStop: props.preStop.render(scope, 'preStop', probePorts) } : undefined,
     securityContext: restrictedContainerSecurityContext(),
@@ -76,47 +86,61 @@ export function podTemplate(scope: Construct, r: ResolvedMicroservice, props: Mi
   const usedNames = new Set([props.name]);
   // Containers of a pod share one network namespace: a port number can be bound only once per pod.
   const podPorts = new Set(r.ports.map((p) => p.port));
-  const extra = (field: string, list: readonly ExtraContainerSpec[], init: boolean): Container[] => list.map((c, i) => {
-    const f = `${field}[${i}]`;
-    if (!isDns1123Label(c.name)) fail(scope, `${f}.name`, c.name, 'must be a DNS-1123 label');
-    if (usedNames.has(c.name)) fail(scope, `${f}.name`, c.name, 'container names must be unique in the pod');
-    usedNames.add(c.name);
-    checkImage(scope, `${f}.image`, c.image, profile);
-    const ports = resolvePorts(scope, `${f}.ports`, c.ports ?? []);
-    ports.forEach((p, j) => {
-      if (podPorts.has(p.port)) fail(scope, `${f}.ports[${j}].port`, p.port, 'another container of the pod already uses this port (containers share the pod\'s network)');
-      podPorts.add(p.port);
+  const extra = (field: string, list: readonly ExtraContainerSpec[], init: boolean): Container[] =>
+    list.map((c, i) => {
+      const f = `${field}[${i}]`;
+      if (!isDns1123Label(c.name)) fail(scope, `${f}.name`, c.name, 'must be a DNS-1123 label');
+      if (usedNames.has(c.name)) fail(scope, `${f}.name`, c.name, 'container names must be unique in the pod');
+      usedNames.add(c.name);
+      checkImage(scope, `${f}.image`, c.image, profile);
+      const ports = resolvePorts(scope, `${f}.ports`, c.ports ?? []);
+      ports.forEach((p, j) => {
+        if (podPorts.has(p.port))
+          fail(scope, `${f}.ports[${j}].port`, p.port, "another container of the pod already uses this port (containers share the pod's network)");
+        podPorts.add(p.port);
+      });
+      const cm = (c.volumeMounts ?? []).map((m, j) => {
+        if (!volumeNames.has(m.volume)) fail(scope, `${f}.volumeMounts[${j}].volume`, m.volume, `must name a pod volume: ${[...volumeNames].join(', ')}`);
+        return { name: m.volume, mountPath: m.mountPath, readOnly: m.readOnly };
+      });
+      if (!cm.some((m) => m.mountPath === TMP_MOUNT_PATH)) cm.unshift({ name: TMP_VOLUME, mountPath: TMP_MOUNT_PATH, readOnly: undefined });
+      const p = c.probes ?? {};
+      if (init && c.probes !== undefined) fail(scope, `${f}.probes`, 'set', 'init containers take no probes: they run to completion before the pod starts');
+      if (!init && ports.length === 0 && p.liveness === undefined && p.readiness === undefined) {
+        fail(
+          scope,
+          `${f}.probes`,
+          c.probes,
+          'a sidecar without ports has no default probe: set probes.liveness or probes.readiness (e.g. HealthProbe.exec([...]))',
+        );
+      }
+      const sidecarPorts = ports.map((x) => ({ name: x.name, port: x.port }));
+      const sidecarDefault = ports.length > 0 ? HealthProbe.tcp() : HealthProbe.none();
+      return {
+        name: c.name,
+        image: c.image.reference,
+        imagePullPolicy: profile.imagePolicy.pullPolicy,
+        command: c.command ? [...c.command] : undefined,
+        args: c.args ? [...c.args] : undefined,
+        ports: ports.length > 0 ? ports.map((x) => ({ name: x.name, containerPort: x.port, protocol: x.protocol })) : undefined,
+        env: renderEnv(scope, r, `${f}.env`, c.env ?? {}, secretKeys),
+        resources: resolveResources(scope, `${f}.resources`, c.resources, profile.resources),
+        securityContext: restrictedContainerSecurityContext(),
+        volumeMounts: cm,
+        ...(init
+          ? {}
+          : {
+              livenessProbe: (p.liveness ?? sidecarDefault).render(scope, `${f}.probes.liveness`, 'liveness', sidecarPorts),
+              readinessProbe: (p.readiness ?? (ports.length === 0 ? p.liveness : undefined) ?? sidecarDefault).render(
+                scope,
+                `${f}.probes.readiness`,
+                'readiness',
+                sidecarPorts,
+              ),
+              startupProbe: p.startup?.render(scope, `${f}.probes.startup`, 'startup', sidecarPorts),
+            }),
+      };
     });
-    const cm = (c.volumeMounts ?? []).map((m, j) => {
-      if (!volumeNames.has(m.volume)) fail(scope, `${f}.volumeMounts[${j}].volume`, m.volume, `must name a pod volume: ${[...volumeNames].join(', ')}`);
-      return { name: m.volume, mountPath: m.mountPath, readOnly: m.readOnly };
-    });
-    if (!cm.some((m) => m.mountPath === TMP_MOUNT_PATH)) cm.unshift({ name: TMP_VOLUME, mountPath: TMP_MOUNT_PATH, readOnly: undefined });
-    const p = c.probes ?? {};
-    if (init && c.probes !== undefined) fail(scope, `${f}.probes`, 'set', 'init containers take no probes: they run to completion before the pod starts');
-    if (!init && ports.length === 0 && p.liveness === undefined && p.readiness === undefined) {
-      fail(scope, `${f}.probes`, c.probes, 'a sidecar without ports has no default probe: set probes.liveness or probes.readiness (e.g. HealthProbe.exec([...]))');
-    }
-    const sidecarPorts = ports.map((x) => ({ name: x.name, port: x.port }));
-    const sidecarDefault = ports.length > 0 ? HealthProbe.tcp() : HealthProbe.none();
-    return {
-      name: c.name,
-      image: c.image.reference,
-      imagePullPolicy: profile.imagePolicy.pullPolicy,
-      command: c.command ? [...c.command] : undefined,
-      args: c.args ? [...c.args] : undefined,
-      ports: ports.length > 0 ? ports.map((x) => ({ name: x.name, containerPort: x.port, protocol: x.protocol })) : undefined,
-      env: renderEnv(scope, r, `${f}.env`, c.env ?? {}, secretKeys),
-      resources: resolveResources(scope, `${f}.resources`, c.resources, profile.resources),
-      securityContext: restrictedContainerSecurityContext(),
-      volumeMounts: cm,
-      ...(init ? {} : {
-        livenessProbe: (p.liveness ?? sidecarDefault).render(scope, `${f}.probes.liveness`, 'liveness', sidecarPorts),
-        readinessProbe: (p.readiness ?? (ports.length === 0 ? p.liveness : undefined) ?? sidecarDefault).render(scope, `${f}.probes.readiness`, 'readiness', sidecarPorts),
-        startupProbe: p.startup?.render(scope, `${f}.probes.startup`, 'startup', sidecarPorts),
-      }),
-    };
-  });
   const initContainers = extra('initContainers', props.initContainers ?? [], true);
   const sidecars = extra('sidecars', props.sidecars ?? [], false);
 
@@ -149,13 +173,13 @@ export function podTemplate(scope: Construct, r: ResolvedMicroservice, props: Mi
       tolerations: tolerations.length > 0 ? tolerations.map((t) => ({ ...t })) : undefined,
       topologySpreadConstraints: r.topologySpread
         ? [ZONE_KEY, HOSTNAME_KEY].map((topologyKey) => ({
-          maxSkew: 1,
-          topologyKey,
-          // Soft: a lost zone or a small node pool must not leave pods unschedulable.
-          whenUnsatisfiable: 'ScheduleAnyway',
-          labelSelector: { matchLabels: { ...r.podSelector } },
-          matchLabelKeys: [hashLabel],
-        }))
+            maxSkew: 1,
+            topologyKey,
+            // Soft: a lost zone or a small node pool must not leave pods unschedulable.
+            whenUnsatisfiable: 'ScheduleAnyway',
+            labelSelector: { matchLabels: { ...r.podSelector } },
+            matchLabelKeys: [hashLabel],
+          }))
         : undefined,
       initContainers: initContainers.length > 0 ? initContainers : undefined,
       containers: [main, ...sidecars],
@@ -165,7 +189,13 @@ export function podTemplate(scope: Construct, r: ResolvedMicroservice, props: Mi
 }
 
 /** Env entries of one container; secret-looking literals and undeclared secret keys are refused. */
-function renderEnv(scope: Construct, r: ResolvedMicroservice, field: string, env: Readonly<Record<string, EnvValue>>, secretKeys: ReadonlySet<string>): EnvVar[] | undefined {
+function renderEnv(
+  scope: Construct,
+  r: ResolvedMicroservice,
+  field: string,
+  env: Readonly<Record<string, EnvValue>>,
+  secretKeys: ReadonlySet<string>,
+): EnvVar[] | undefined {
   const out: EnvVar[] = [];
   for (const [name, v] of Object.entries(env)) {
     const f = `${field}.${name}`;

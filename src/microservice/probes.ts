@@ -70,7 +70,10 @@ export class HealthProbe {
     return new HealthProbe({ kind: 'none' }, {});
   }
 
-  private constructor(private readonly action: ProbeAction, private readonly timing: ProbeTiming) {}
+  private constructor(
+    private readonly action: ProbeAction,
+    private readonly timing: ProbeTiming,
+  ) {}
 
   /**
    * The Kubernetes probe, or undefined for `none()`. Throws when the probe names a port the container does not

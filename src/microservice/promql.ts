@@ -78,23 +78,58 @@ export function microserviceAlertRules(o: MicroserviceAlertOptions): AlertRule[]
   if (o.team !== undefined) labels.team = o.team;
   const t = { namespace: o.namespace, service: o.service };
   const rule = (alert: string, expr: string, forDuration: string, severity: AlertRule['severity'], summary: string, description: string): AlertRule => ({
-    alert, expr, for: forDuration, severity, summary, description, runbookUrl: `${o.runbookBaseUrl}/${alert.toLowerCase()}`, labels,
+    alert,
+    expr,
+    for: forDuration,
+    severity,
+    summary,
+    description,
+    runbookUrl: `${o.runbookBaseUrl}/${alert.toLowerCase()}`,
+    labels,
   });
   const rules: AlertRule[] = [];
   if (o.httpMetrics) {
-    rules.push(rule('ServiceHighErrorRate', `${httpErrorRatioQuery(t)} > ${o.maxErrorRate}`, '5m', 'critical',
-      `${o.service}: more than ${percent(o.maxErrorRate)} of requests fail`,
-      `More than ${percent(o.maxErrorRate)} of requests to ${o.namespace}/${o.service} returned 5xx for 5 minutes.`));
-    rules.push(rule('ServiceHighLatency', `${httpLatencyP95Query(t)} > ${o.maxP95LatencySeconds}`, '10m', 'warning',
-      `${o.service}: p95 latency above ${o.maxP95LatencySeconds * 1000} ms`,
-      `The 95th percentile latency of ${o.namespace}/${o.service} has been above ${o.maxP95LatencySeconds * 1000} ms for 10 minutes.`));
+    rules.push(
+      rule(
+        'ServiceHighErrorRate',
+        `${httpErrorRatioQuery(t)} > ${o.maxErrorRate}`,
+        '5m',
+        'critical',
+        `${o.service}: more than ${percent(o.maxErrorRate)} of requests fail`,
+        `More than ${percent(o.maxErrorRate)} of requests to ${o.namespace}/${o.service} returned 5xx for 5 minutes.`,
+      ),
+    );
+    rules.push(
+      rule(
+        'ServiceHighLatency',
+        `${httpLatencyP95Query(t)} > ${o.maxP95LatencySeconds}`,
+        '10m',
+        'warning',
+        `${o.service}: p95 latency above ${o.maxP95LatencySeconds * 1000} ms`,
+        `The 95th percentile latency of ${o.namespace}/${o.service} has been above ${o.maxP95LatencySeconds * 1000} ms for 10 minutes.`,
+      ),
+    );
   }
-  rules.push(rule('ServicePodRestarting', `${restartsQuery(o.namespace, o.service)} > 3`, '0m', 'warning',
-    `${o.service}: containers restart repeatedly`,
-    `A container of ${o.namespace}/${o.service} restarted more than 3 times in 15 minutes.`));
-  rules.push(rule('ServiceReplicasUnavailable', `${unavailableReplicasQuery(o.namespace, o.service, o.rollout)} > 0`, '10m', 'critical',
-    `${o.service}: replicas unavailable`,
-    `${o.namespace}/${o.service} has had unavailable replicas for 10 minutes.`));
+  rules.push(
+    rule(
+      'ServicePodRestarting',
+      `${restartsQuery(o.namespace, o.service)} > 3`,
+      '0m',
+      'warning',
+      `${o.service}: containers restart repeatedly`,
+      `A container of ${o.namespace}/${o.service} restarted more than 3 times in 15 minutes.`,
+    ),
+  );
+  rules.push(
+    rule(
+      'ServiceReplicasUnavailable',
+      `${unavailableReplicasQuery(o.namespace, o.service, o.rollout)} > 0`,
+      '10m',
+      'critical',
+      `${o.service}: replicas unavailable`,
+      `${o.namespace}/${o.service} has had unavailable replicas for 10 minutes.`,
+    ),
+  );
   return rules;
 }
 

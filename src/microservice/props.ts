@@ -129,7 +129,7 @@ export interface ApiPermission {
   /** @default [''] (the core group) */
   readonly apiGroups?: readonly string[];
   readonly resources: readonly string[];
-  readonly verbs: ReadonlyArray<typeof API_VERBS[number]>;
+  readonly verbs: ReadonlyArray<(typeof API_VERBS)[number]>;
   /** @default - every object of these resources in the namespace */
   readonly resourceNames?: readonly string[];
 }
@@ -186,10 +186,7 @@ export interface IngressOptions {
 }
 
 /** A dependency: a workload (or a reference to one by name), optionally limited to some of its ports. */
-export type Dependency =
-  | IWorkload
-  | WorkloadRef
-  | { readonly to: IWorkload | WorkloadRef; readonly ports: readonly string[] };
+export type Dependency = IWorkload | WorkloadRef | { readonly to: IWorkload | WorkloadRef; readonly ports: readonly string[] };
 
 /** Metrics endpoint of the service. */
 export interface MetricsOptions {

@@ -10,13 +10,19 @@ export function addRbac(scope: Construct, access: ApiAccess, metadata: { name: s
   if (access.rules.length === 0) fail(scope, 'apiAccess.rules', [], 'must list at least one permission (leave apiAccess out for none)');
   const rules = access.rules.map((r, i) => {
     const f = `apiAccess.rules[${i}]`;
-    if (r.resources.length === 0 || r.resources.includes('*')) fail(scope, `${f}.resources`, r.resources, 'must name resources explicitly (no "*": least privilege)');
+    if (r.resources.length === 0 || r.resources.includes('*'))
+      fail(scope, `${f}.resources`, r.resources, 'must name resources explicitly (no "*": least privilege)');
     if (r.verbs.length === 0) fail(scope, `${f}.verbs`, r.verbs, `must list verbs from: ${API_VERBS.join(', ')}`);
     for (const v of r.verbs) {
       if (!(API_VERBS as readonly string[]).includes(v)) fail(scope, `${f}.verbs`, v, `must be one of: ${API_VERBS.join(', ')} (no "*": least privilege)`);
     }
     if ((r.apiGroups ?? []).includes('*')) fail(scope, `${f}.apiGroups`, r.apiGroups, 'must name API groups explicitly (no "*": least privilege)');
-    return { apiGroups: [...(r.apiGroups ?? [''])], resources: [...r.resources], verbs: [...r.verbs], resourceNames: r.resourceNames ? [...r.resourceNames] : undefined };
+    return {
+      apiGroups: [...(r.apiGroups ?? [''])],
+      resources: [...r.resources],
+      verbs: [...r.verbs],
+      resourceNames: r.resourceNames ? [...r.resourceNames] : undefined,
+    };
   });
   for (const c of access.serverCidrs ?? []) {
     if (!CIDR.test(c)) fail(scope, 'apiAccess.serverCidrs', c, 'must be a CIDR such as "10.0.0.1/32"');

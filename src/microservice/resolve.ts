@@ -15,8 +15,18 @@ import { isDns1123Label, labelValueProblem } from '../synth/schema-validator';
 import { RemoteSecretRef } from './env';
 import { checkImage } from './image';
 import {
-  ConfigFiles, DEFAULT_CONFIG_MOUNT_PATH, DEFAULT_MAX_SURGE, DEFAULT_MAX_UNAVAILABLE, DEFAULT_METRICS_PATH, DEFAULT_PDB_MAX_UNAVAILABLE,
-  MAX_SERVICE_NAME_LENGTH, MetricsOptions, MicroserviceDeploymentProps, ResourceOverrides, ServicePortSpec, VolumeMountSpec,
+  ConfigFiles,
+  DEFAULT_CONFIG_MOUNT_PATH,
+  DEFAULT_MAX_SURGE,
+  DEFAULT_MAX_UNAVAILABLE,
+  DEFAULT_METRICS_PATH,
+  DEFAULT_PDB_MAX_UNAVAILABLE,
+  MAX_SERVICE_NAME_LENGTH,
+  MetricsOptions,
+  MicroserviceDeploymentProps,
+  ResourceOverrides,
+  ServicePortSpec,
+  VolumeMountSpec,
 } from './props';
 import { AutoscalingOptions, DisruptionBudgetOptions, PodsMetric, ScalingRules, VerticalAutoscalingOptions, VpaMode } from './scaling';
 import { AnalysisOptions, DEFAULT_CANARY_STEPS, RolloutStrategy } from './strategy';
@@ -117,7 +127,12 @@ export interface ResolvedMicroservice {
 export function resolveMicroservice(scope: ErrorScope, props: MicroserviceDeploymentProps, profile: EnvironmentProfile): ResolvedMicroservice {
   // --- identity -------------------------------------------------------------------------------------------------
   if (props.name.length > MAX_SERVICE_NAME_LENGTH || !DNS1035_LABEL.test(props.name)) {
-    fail(scope, 'name', props.name, `must be a DNS-1035 label of at most ${MAX_SERVICE_NAME_LENGTH} characters: lowercase letters, digits and "-", starting with a letter and ending alphanumeric (derived names such as "<name>-preview" must stay within 63)`);
+    fail(
+      scope,
+      'name',
+      props.name,
+      `must be a DNS-1035 label of at most ${MAX_SERVICE_NAME_LENGTH} characters: lowercase letters, digits and "-", starting with a letter and ending alphanumeric (derived names such as "<name>-preview" must stay within 63)`,
+    );
   }
   if (!isDns1123Label(props.namespace)) {
     fail(scope, 'namespace', props.namespace, 'must be a DNS-1123 label: at most 63 characters of [a-z0-9-], starting and ending alphanumeric');
@@ -135,7 +150,12 @@ export function resolveMicroservice(scope: ErrorScope, props: MicroserviceDeploy
     }
   }
   const labels = workloadLabels({
-    name: props.name, component: props.component ?? 'service', partOf: props.partOf, version, team: props.team, costCenter: props.costCenter,
+    name: props.name,
+    component: props.component ?? 'service',
+    partOf: props.partOf,
+    version,
+    team: props.team,
+    costCenter: props.costCenter,
   });
 
   // --- metrics --------------------------------------------------------------------------------------------------
@@ -206,9 +226,17 @@ export function resolvePorts(scope: ErrorScope, field: string, ports: readonly S
   return ports.map((p, i) => {
     const f = `${field}[${i}]`;
     if (p.name.length > 15 || !IANA_SVC_NAME.test(p.name)) {
-      fail(scope, `${f}.name`, p.name, 'must be an IANA service name: at most 15 characters of [a-z0-9-] with at least one letter, starting and ending alphanumeric');
+      fail(
+        scope,
+        `${f}.name`,
+        p.name,
+        'must be an IANA service name: at most 15 characters of [a-z0-9-] with at least one letter, starting and ending alphanumeric',
+      );
     }
-    for (const [k, v] of [['port', p.port], ['servicePort', p.servicePort]] as const) {
+    for (const [k, v] of [
+      ['port', p.port],
+      ['servicePort', p.servicePort],
+    ] as const) {
       if (v !== undefined && (!Number.isInteger(v) || v < 1 || v > 65535)) fail(scope, `${f}.${k}`, v, 'must be an integer from 1 to 65535');
     }
     if (names.has(p.name)) fail(scope, `${f}.name`, p.name, 'port names must be unique');
@@ -218,7 +246,8 @@ export function resolvePorts(scope: ErrorScope, field: string, ports: readonly S
     names.add(p.name);
     numbers.add(p.port);
     servicePorts.add(servicePort);
-    if (p.appProtocol !== undefined && p.appProtocol !== 'http' && p.appProtocol !== 'grpc') fail(scope, `${f}.appProtocol`, p.appProtocol, 'must be "http" or "grpc"');
+    if (p.appProtocol !== undefined && p.appProtocol !== 'http' && p.appProtocol !== 'grpc')
+      fail(scope, `${f}.appProtocol`, p.appProtocol, 'must be "http" or "grpc"');
     return { ...p, servicePort, protocol: p.protocol ?? 'TCP', appProtocol: appProtocolOf(p) };
   });
 }
@@ -249,7 +278,12 @@ export function resolveSecrets(scope: ErrorScope, secrets: Readonly<Record<strin
     // Types forbid literal values; this catches values smuggled in through `any` without echoing them.
     const extra = ref && typeof ref === 'object' ? Object.keys(ref).filter((x) => !['key', 'property', 'version'].includes(x)) : [];
     if (!ref || typeof ref !== 'object' || typeof ref.key !== 'string' || ref.key === '' || extra.length > 0) {
-      fail(scope, f, redact(ref), 'must be a remote reference { key, property?, version? } into the secret store; literal secret values are never written to Git');
+      fail(
+        scope,
+        f,
+        redact(ref),
+        'must be a remote reference { key, property?, version? } into the secret store; literal secret values are never written to Git',
+      );
     }
     out.push([k, ref]);
   }
@@ -286,7 +320,7 @@ export function resolveVolumes(scope: ErrorScope, volumes: readonly VolumeMountS
     if (paths.has(v.mountPath)) fail(scope, `${f}.mountPath`, v.mountPath, 'mount paths must be unique');
     const s = v.volume.source;
     if (s.kind === 'secret' && s.secretName === undefined && !hasSecrets) {
-      fail(scope, `${f}.volume`, v.volume.name, 'mounts the service\'s own Secret, but `secrets` is empty: declare its keys in `secrets`');
+      fail(scope, `${f}.volume`, v.volume.name, "mounts the service's own Secret, but `secrets` is empty: declare its keys in `secrets`");
     }
     if (s.kind === 'emptyDir' && s.sizeLimit !== undefined && !isQuantity(s.sizeLimit)) {
       fail(scope, `${f}.volume.sizeLimit`, s.sizeLimit, 'must be a Kubernetes quantity, e.g. "1Gi"');
@@ -307,7 +341,12 @@ export function resolveResources(scope: ErrorScope, field: string, o: ResourceOv
     for (const r of ['cpu', 'memory'] as const) {
       const v = values[kind][r];
       if (v !== undefined && (!isQuantity(v) || parseQuantity(v)! <= 0)) {
-        fail(scope, `${field}.${kind}.${r}`, v, r === 'cpu' ? 'must be a positive Kubernetes quantity, e.g. "250m" or "0.5"' : 'must be a positive Kubernetes quantity, e.g. "256Mi" or "1Gi"');
+        fail(
+          scope,
+          `${field}.${kind}.${r}`,
+          v,
+          r === 'cpu' ? 'must be a positive Kubernetes quantity, e.g. "250m" or "0.5"' : 'must be a positive Kubernetes quantity, e.g. "256Mi" or "1Gi"',
+        );
       }
     }
   }
@@ -318,7 +357,12 @@ export function resolveResources(scope: ErrorScope, field: string, o: ResourceOv
       fail(scope, `${field}.requests.${r}`, req, `must not exceed the ${r} limit "${lim}" (${field}.limits.${r})`);
     }
   }
-  const q = (m: Record<string, string | undefined>) => Object.fromEntries(Object.entries(m).filter(([, v]) => v !== undefined).map(([k, v]) => [k, Quantity.fromString(v!)]));
+  const q = (m: Record<string, string | undefined>) =>
+    Object.fromEntries(
+      Object.entries(m)
+        .filter(([, v]) => v !== undefined)
+        .map(([k, v]) => [k, Quantity.fromString(v!)]),
+    );
   return { requests: q(values.requests), limits: q(values.limits) };
 }
 
@@ -333,12 +377,16 @@ export function resolveAutoscaling(scope: ErrorScope, a: AutoscalingOptions, d: 
   }
   const cpu = a.cpuUtilization ?? d.cpuUtilization;
   const memory = a.memoryUtilization ?? d.memoryUtilization;
-  for (const [k, v] of [['cpuUtilization', cpu], ['memoryUtilization', memory]] as const) {
+  for (const [k, v] of [
+    ['cpuUtilization', cpu],
+    ['memoryUtilization', memory],
+  ] as const) {
     if (v !== false && (!Number.isInteger(v) || v < 1)) fail(scope, `autoscaling.${k}`, v, 'must be a whole percentage >= 1, or false');
   }
   const pods = a.podsMetrics ?? [];
   pods.forEach((m, i) => {
-    if (!isQuantity(m.averageValue)) fail(scope, `autoscaling.podsMetrics[${i}].averageValue`, m.averageValue, 'must be a Kubernetes quantity, e.g. "100" or "500m"');
+    if (!isQuantity(m.averageValue))
+      fail(scope, `autoscaling.podsMetrics[${i}].averageValue`, m.averageValue, 'must be a Kubernetes quantity, e.g. "100" or "500m"');
   });
   if (cpu === false && memory === false && pods.length === 0) {
     fail(scope, 'autoscaling', 'no metrics', 'needs at least one metric: cpuUtilization, memoryUtilization or podsMetrics');
@@ -351,7 +399,8 @@ export function resolveAutoscaling(scope: ErrorScope, a: AutoscalingOptions, d: 
 function validateScalingRules(scope: ErrorScope, field: string, r: ScalingRules | undefined): void {
   if (!r) return;
   const w = r.stabilizationWindowSeconds;
-  if (w !== undefined && (!Number.isInteger(w) || w < 0 || w > 3600)) fail(scope, `${field}.stabilizationWindowSeconds`, w, 'must be an integer from 0 to 3600');
+  if (w !== undefined && (!Number.isInteger(w) || w < 0 || w > 3600))
+    fail(scope, `${field}.stabilizationWindowSeconds`, w, 'must be an integer from 0 to 3600');
   (r.policies ?? []).forEach((p, i) => {
     if (!Number.isInteger(p.value) || p.value < 1) fail(scope, `${field}.policies[${i}].value`, p.value, 'must be an integer >= 1');
     if (!Number.isInteger(p.periodSeconds) || p.periodSeconds < 1 || p.periodSeconds > 1800) {
@@ -375,7 +424,12 @@ export function resolveDisruptionBudget(scope: ErrorScope, o: DisruptionBudgetOp
   if (o?.minAvailable !== undefined) {
     const n = check('minAvailable', o.minAvailable);
     if (n >= minReplicas) {
-      fail(scope, 'disruptionBudget.minAvailable', o.minAvailable, `blocks every voluntary eviction (node drains hang) with ${minReplicas} replica(s): must keep fewer than ${minReplicas} pod(s) available`);
+      fail(
+        scope,
+        'disruptionBudget.minAvailable',
+        o.minAvailable,
+        `blocks every voluntary eviction (node drains hang) with ${minReplicas} replica(s): must keep fewer than ${minReplicas} pod(s) available`,
+      );
     }
     return { minAvailable: o.minAvailable };
   }
@@ -394,7 +448,12 @@ export function resolveVpa(scope: ErrorScope, v: VerticalAutoscalingOptions, hpa
   if (hpa && mode.updateMode !== 'Off') {
     const clash = controlled.filter((r) => (r === 'cpu' ? hpa.cpu !== false : hpa.memory !== false));
     if (clash.length > 0) {
-      fail(scope, 'verticalAutoscaling.mode', mode.updateMode, `the HPA scales on ${clash.join(' and ')} utilization, so a VPA that changes those requests fights it: use VpaMode.recommend(), or leave ${clash.join(' and ')} out of controlledResources`);
+      fail(
+        scope,
+        'verticalAutoscaling.mode',
+        mode.updateMode,
+        `the HPA scales on ${clash.join(' and ')} utilization, so a VPA that changes those requests fights it: use VpaMode.recommend(), or leave ${clash.join(' and ')} out of controlledResources`,
+      );
     }
   }
   for (const b of ['minAllowed', 'maxAllowed'] as const) {
@@ -417,7 +476,10 @@ export function validateStrategy(
   if (o.kind === 'rollingUpdate') {
     const surge = o.maxSurge ?? DEFAULT_MAX_SURGE;
     const unavailable = o.maxUnavailable ?? DEFAULT_MAX_UNAVAILABLE;
-    for (const [k, v] of [['maxSurge', surge], ['maxUnavailable', unavailable]] as const) {
+    for (const [k, v] of [
+      ['maxSurge', surge],
+      ['maxUnavailable', unavailable],
+    ] as const) {
       if (typeof v === 'number' ? !Number.isInteger(v) || v < 0 : !INT_OR_PERCENT.test(v)) {
         fail(scope, `strategy.${k}`, v, 'must be an integer >= 0 or a percentage such as "25%"');
       }
@@ -458,7 +520,12 @@ export function validateStrategy(
     fail(scope, 'strategy.scaleDownDelaySeconds', o.scaleDownDelaySeconds, 'must be an integer >= 0');
   }
   if ((o.prePromotionAnalysis ?? true) && !metrics?.httpMetrics) {
-    fail(scope, 'strategy.prePromotionAnalysis', true, 'the analysis queries the HTTP metrics of the service: enable `metrics` with httpMetrics, or set prePromotionAnalysis: false');
+    fail(
+      scope,
+      'strategy.prePromotionAnalysis',
+      true,
+      'the analysis queries the HTTP metrics of the service: enable `metrics` with httpMetrics, or set prePromotionAnalysis: false',
+    );
   }
 }
 
@@ -473,7 +540,8 @@ function validateAnalysis(scope: ErrorScope, a: AnalysisOptions | undefined): vo
   if (a.interval !== undefined && !DURATION.test(a.interval)) fail(scope, 'strategy.analysis.interval', a.interval, 'must be a duration such as "30s" or "1m"');
   for (const k of ['count', 'failureLimit'] as const) {
     const v = a[k];
-    if (v !== undefined && (!Number.isInteger(v) || v < (k === 'count' ? 1 : 0))) fail(scope, `strategy.analysis.${k}`, v, `must be an integer >= ${k === 'count' ? 1 : 0}`);
+    if (v !== undefined && (!Number.isInteger(v) || v < (k === 'count' ? 1 : 0)))
+      fail(scope, `strategy.analysis.${k}`, v, `must be an integer >= ${k === 'count' ? 1 : 0}`);
   }
 }
 

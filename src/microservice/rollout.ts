@@ -9,8 +9,14 @@ import { httpErrorRatioQuery, httpLatencyP95Query } from './promql';
 /** Argument of the AnalysisTemplate: the pod-template hash of the version under analysis. */
 export const POD_TEMPLATE_HASH_ARG = 'pod-template-hash';
 import {
-  DEFAULT_ANALYSIS_COUNT, DEFAULT_ANALYSIS_FAILURE_LIMIT, DEFAULT_ANALYSIS_INTERVAL, DEFAULT_MAX_ERROR_RATE, DEFAULT_MAX_P95_LATENCY_SECONDS,
-  DEFAULT_MAX_SURGE, DEFAULT_MAX_UNAVAILABLE, DEFAULT_SCALE_DOWN_DELAY_SECONDS,
+  DEFAULT_ANALYSIS_COUNT,
+  DEFAULT_ANALYSIS_FAILURE_LIMIT,
+  DEFAULT_ANALYSIS_INTERVAL,
+  DEFAULT_MAX_ERROR_RATE,
+  DEFAULT_MAX_P95_LATENCY_SECONDS,
+  DEFAULT_MAX_SURGE,
+  DEFAULT_MAX_UNAVAILABLE,
+  DEFAULT_SCALE_DOWN_DELAY_SECONDS,
 } from './props';
 import { ResolvedMicroservice } from './resolve';
 import { AnalysisOptions, CanaryStep, DEFAULT_CANARY_STEPS } from './strategy';
@@ -94,9 +100,11 @@ function trafficRouting(scope: Construct, r: ResolvedMicroservice): Record<strin
   if (r.canaryRouting === 'nginx') return { trafficRouting: { nginx: { stableIngress: r.name } } };
   if (r.canaryRouting !== 'gatewayApi' || !r.exposure) return undefined;
   const feature = trafficRouterFeature(GATEWAY_API_PLUGIN_NAME);
-  requireAddOn(scope, 'argo-rollouts', 'a canary with traffic routing on Gateway API (strategy.trafficRouting)', (a) => (a.hasFeature(feature)
-    ? undefined
-    : `with Argo Rollouts' Gateway API plugin: AddOn.argoRollouts({ trafficRouterPlugins: [TrafficRouterPlugin.gatewayApi()] }) (or set strategy.trafficRouting to false to split by replicas)`));
+  requireAddOn(scope, 'argo-rollouts', 'a canary with traffic routing on Gateway API (strategy.trafficRouting)', (a) =>
+    a.hasFeature(feature)
+      ? undefined
+      : `with Argo Rollouts' Gateway API plugin: AddOn.argoRollouts({ trafficRouterPlugins: [TrafficRouterPlugin.gatewayApi()] }) (or set strategy.trafficRouting to false to split by replicas)`,
+  );
   const routes = serviceRoutes(r.name, r.exposure);
   const list = routes.names.map((name) => ({ name }));
   return {

@@ -51,16 +51,15 @@ export function serviceRoutes(name: string, e: ResolvedExposure): ServiceRoutes 
 /** The routes, preview route and rate limit of `r` on the environment's Gateway. */
 export function addGatewayRoutes(scope: Construct, r: ResolvedMicroservice, e: ResolvedExposure): void {
   const gateway = EnvironmentGateway.of(scope, 'ingress');
-  const claim = (h: ResolvedHost) => gateway.claim({ host: h.host, namespace: r.namespace, owner: scope.node.path }, (allowed) => fail(scope, h.field, h.host, allowed));
+  const claim = (h: ResolvedHost) =>
+    gateway.claim({ host: h.host, namespace: r.namespace, owner: scope.node.path }, (allowed) => fail(scope, h.field, h.host, allowed));
   for (const h of e.hosts) claim(h);
   if (e.preview?.kind === 'host') claim(e.preview.host);
 
   const port = e.port.servicePort;
   const backend = (name: string, weight?: number) => ({ group: '', kind: 'Service', name, port, ...(weight !== undefined ? { weight } : {}) });
   // A weighted canary routes to both Services; Argo Rollouts' plugin moves the weights during a rollout.
-  const backends = r.canaryRouting === 'gatewayApi'
-    ? [backend(r.name, STABLE_WEIGHT), backend(`${r.name}-canary`, CANARY_WEIGHT)]
-    : [backend(r.name)];
+  const backends = r.canaryRouting === 'gatewayApi' ? [backend(r.name, STABLE_WEIGHT), backend(`${r.name}-canary`, CANARY_WEIGHT)] : [backend(r.name)];
   const metadata = (name: string) => ({ name, namespace: r.namespace, labels: { ...r.labels } });
   const routes = serviceRoutes(r.name, e);
 
@@ -98,16 +97,23 @@ export function addGatewayRoutes(scope: Construct, r: ResolvedMicroservice, e: R
       spec: {
         parentRefs: [gateway.parentRef(h.host)],
         hostnames: [h.host],
-        rules: [e.grpc
-          ? { backendRefs: previewBackends }
-          : { matches: h.paths.map((p) => ({ path: { type: PATH_TYPE[p.pathType], value: p.path } })), backendRefs: previewBackends }],
+        rules: [
+          e.grpc
+            ? { backendRefs: previewBackends }
+            : { matches: h.paths.map((p) => ({ path: { type: PATH_TYPE[p.pathType], value: p.path } })), backendRefs: previewBackends },
+        ],
       },
     });
   }
 
   if (e.rateLimitRps !== undefined) {
     if (!gateway.envoyGateway) {
-      fail(scope, 'ingress.rateLimitRps', e.rateLimitRps, `is written as Envoy Gateway's BackendTrafficPolicy, and no envoy-gateway add-on of this environment serves GatewayClass "${gateway.traffic.className}": add AddOn.envoyGateway() to profile.addOns`);
+      fail(
+        scope,
+        'ingress.rateLimitRps',
+        e.rateLimitRps,
+        `is written as Envoy Gateway's BackendTrafficPolicy, and no envoy-gateway add-on of this environment serves GatewayClass "${gateway.traffic.className}": add AddOn.envoyGateway() to profile.addOns`,
+      );
     }
     // Envoy Gateway's local rate limit: a token bucket per Envoy replica and route (local limits cannot count per
     // client address; a global limit needs a Redis-backed rate-limit service).

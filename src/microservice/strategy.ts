@@ -43,16 +43,18 @@ export class CanaryStep {
 
   private constructor(
     public readonly step:
-      | { readonly kind: 'setWeight'; readonly weight: number }
-      | { readonly kind: 'pause'; readonly duration?: string }
-      | { readonly kind: 'analysis' },
+      { readonly kind: 'setWeight'; readonly weight: number } | { readonly kind: 'pause'; readonly duration?: string } | { readonly kind: 'analysis' },
   ) {}
 }
 
 /** Defaults of a canary: 10%, a minute, analysis, 50%, two minutes, analysis, then full promotion. */
 export const DEFAULT_CANARY_STEPS: readonly CanaryStep[] = [
-  CanaryStep.setWeight(10), CanaryStep.pause('1m'), CanaryStep.analysis(),
-  CanaryStep.setWeight(50), CanaryStep.pause('2m'), CanaryStep.analysis(),
+  CanaryStep.setWeight(10),
+  CanaryStep.pause('1m'),
+  CanaryStep.analysis(),
+  CanaryStep.setWeight(50),
+  CanaryStep.pause('2m'),
+  CanaryStep.analysis(),
 ];
 
 export interface RollingUpdateOptions {

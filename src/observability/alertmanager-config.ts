@@ -118,10 +118,14 @@ export const DEFAULT_REPEAT_INTERVAL = '4h';
 
 function credentialKey(r: Receiver): string | undefined {
   switch (r.type) {
-    case 'email': return r.options.authUsername ? `email-${r.name}-password` : undefined;
-    case 'slack': return `slack-${r.name}-api-url`;
-    case 'pagerduty': return `pagerduty-${r.name}-routing-key`;
-    default: return undefined;
+    case 'email':
+      return r.options.authUsername ? `email-${r.name}-password` : undefined;
+    case 'slack':
+      return `slack-${r.name}-api-url`;
+    case 'pagerduty':
+      return `pagerduty-${r.name}-routing-key`;
+    default:
+      return undefined;
   }
 }
 
@@ -142,34 +146,61 @@ export function validateAlerting(scope: IConstruct, a: AlertingProps): void {
     names.add(r.name);
     const required = r.type === 'email' ? ['to', 'from', 'smarthost'] : r.type === 'slack' ? ['channel'] : [];
     for (const key of required) {
-      if (typeof r.options[key] !== 'string' || r.options[key] === '') fail(scope, `alerting.receivers[${i}].${key}`, r.options[key], `a ${r.type} receiver needs ${required.join(', ')}`);
+      if (typeof r.options[key] !== 'string' || r.options[key] === '')
+        fail(scope, `alerting.receivers[${i}].${key}`, r.options[key], `a ${r.type} receiver needs ${required.join(', ')}`);
     }
     // Alertmanager expands Go templates in these fields when it notifies: only plain addresses and names are taken.
     const o = r.options;
-    const check = (key: string, ok: boolean, allowed: string) => { if (o[key] !== undefined && !ok) fail(scope, `alerting.receivers[${i}].${key}`, o[key], allowed); };
+    const check = (key: string, ok: boolean, allowed: string) => {
+      if (o[key] !== undefined && !ok) fail(scope, `alerting.receivers[${i}].${key}`, o[key], allowed);
+    };
     if (r.type === 'email') {
-      check('to', typeof o.to === 'string' && o.to.split(',').every((a) => EMAIL.test(a.trim())), 'must be one or more e-mail addresses separated by "," (name@example.com)');
+      check(
+        'to',
+        typeof o.to === 'string' && o.to.split(',').every((a) => EMAIL.test(a.trim())),
+        'must be one or more e-mail addresses separated by "," (name@example.com)',
+      );
       check('from', typeof o.from === 'string' && EMAIL.test(o.from), 'must be an e-mail address (name@example.com)');
-      check('smarthost', typeof o.smarthost === 'string' && /:[0-9]{1,5}$/.test(o.smarthost) && endpointProblem(o.smarthost) === undefined, 'must be the SMTP relay as "host:port", e.g. "smtp.example.com:587"');
-      check('authUsername', typeof o.authUsername === 'string' && /^[\x21-\x7e]{1,256}$/.test(o.authUsername), 'must be a user name of printable ASCII characters without spaces');
+      check(
+        'smarthost',
+        typeof o.smarthost === 'string' && /:[0-9]{1,5}$/.test(o.smarthost) && endpointProblem(o.smarthost) === undefined,
+        'must be the SMTP relay as "host:port", e.g. "smtp.example.com:587"',
+      );
+      check(
+        'authUsername',
+        typeof o.authUsername === 'string' && /^[\x21-\x7e]{1,256}$/.test(o.authUsername),
+        'must be a user name of printable ASCII characters without spaces',
+      );
     }
-    if (r.type === 'slack') check('channel', typeof o.channel === 'string' && /^[#@]?[A-Za-z0-9][A-Za-z0-9._-]{0,79}$/.test(o.channel), 'must be a Slack channel such as "#team-alerts" (letters, digits, ".", "_" and "-", at most 80)');
-    if (o.remoteKey !== undefined) check('remoteKey', typeof o.remoteKey === 'string' && /^[A-Za-z0-9][A-Za-z0-9._\/-]{0,252}$/.test(o.remoteKey), 'must be a secret store key of letters, digits, ".", "_", "-" and "/"');
+    if (r.type === 'slack')
+      check(
+        'channel',
+        typeof o.channel === 'string' && /^[#@]?[A-Za-z0-9][A-Za-z0-9._-]{0,79}$/.test(o.channel),
+        'must be a Slack channel such as "#team-alerts" (letters, digits, ".", "_" and "-", at most 80)',
+      );
+    if (o.remoteKey !== undefined)
+      check(
+        'remoteKey',
+        typeof o.remoteKey === 'string' && /^[A-Za-z0-9][A-Za-z0-9._\/-]{0,252}$/.test(o.remoteKey),
+        'must be a secret store key of letters, digits, ".", "_", "-" and "/"',
+      );
   });
   const known = () => [...names].sort().join(', ') || 'none';
   if (!names.has(a.defaultReceiver)) {
     fail(scope, 'alerting.defaultReceiver', a.defaultReceiver, `no receiver named "${a.defaultReceiver}"; receivers: ${known()}`);
   }
-  const checkRoutes = (routes: readonly AlertRoute[], path: string): void => routes.forEach((r, i) => {
-    if (!names.has(r.receiver)) fail(scope, `${path}[${i}].receiver`, r.receiver, `no receiver named "${r.receiver}"; receivers: ${known()}`);
-    if (Object.keys(r.matchers).length === 0) fail(scope, `${path}[${i}].matchers`, r.matchers, 'a route needs at least one matcher (an empty one would catch every alert)');
-    for (const [k, v] of Object.entries(r.matchers)) {
-      const p = prometheusLabelNameProblem(k);
-      if (p) fail(scope, `${path}[${i}].matchers`, k, p);
-      if (typeof v !== 'string') fail(scope, `${path}[${i}].matchers.${k}`, v, 'must be a label value (a string)');
-    }
-    checkRoutes(r.routes ?? [], `${path}[${i}].routes`);
-  });
+  const checkRoutes = (routes: readonly AlertRoute[], path: string): void =>
+    routes.forEach((r, i) => {
+      if (!names.has(r.receiver)) fail(scope, `${path}[${i}].receiver`, r.receiver, `no receiver named "${r.receiver}"; receivers: ${known()}`);
+      if (Object.keys(r.matchers).length === 0)
+        fail(scope, `${path}[${i}].matchers`, r.matchers, 'a route needs at least one matcher (an empty one would catch every alert)');
+      for (const [k, v] of Object.entries(r.matchers)) {
+        const p = prometheusLabelNameProblem(k);
+        if (p) fail(scope, `${path}[${i}].matchers`, k, p);
+        if (typeof v !== 'string') fail(scope, `${path}[${i}].matchers.${k}`, v, 'must be a label value (a string)');
+      }
+      checkRoutes(r.routes ?? [], `${path}[${i}].routes`);
+    });
   checkRoutes(a.routes ?? [], 'alerting.routes');
   (a.groupBy ?? []).forEach((l, i) => {
     const p = prometheusLabelNameProblem(l);
@@ -199,28 +230,41 @@ function renderReceiver(r: Receiver): Record<string, unknown> {
     case 'email':
       return {
         name: r.name,
-        email_configs: [{
-          to: o.to, from: o.from, smarthost: o.smarthost, send_resolved: sendResolved, require_tls: true,
-          ...(o.authUsername ? { auth_username: o.authUsername, auth_password_file: file(credentialKey(r)) } : {}),
-        }],
+        email_configs: [
+          {
+            to: o.to,
+            from: o.from,
+            smarthost: o.smarthost,
+            send_resolved: sendResolved,
+            require_tls: true,
+            ...(o.authUsername ? { auth_username: o.authUsername, auth_password_file: file(credentialKey(r)) } : {}),
+          },
+        ],
       };
     case 'slack':
       return {
         name: r.name,
-        slack_configs: [{
-          api_url_file: file(credentialKey(r)), channel: o.channel, send_resolved: sendResolved,
-          title: '[{{ .Status | toUpper }}] {{ .CommonLabels.alertname }} ({{ .CommonLabels.namespace }}/{{ .CommonLabels.service }})',
-          text: '{{ range .Alerts }}{{ .Annotations.summary }}\n{{ .Annotations.description }}\nRunbook: {{ .Annotations.runbook_url }}\n{{ end }}',
-        }],
+        slack_configs: [
+          {
+            api_url_file: file(credentialKey(r)),
+            channel: o.channel,
+            send_resolved: sendResolved,
+            title: '[{{ .Status | toUpper }}] {{ .CommonLabels.alertname }} ({{ .CommonLabels.namespace }}/{{ .CommonLabels.service }})',
+            text: '{{ range .Alerts }}{{ .Annotations.summary }}\n{{ .Annotations.description }}\nRunbook: {{ .Annotations.runbook_url }}\n{{ end }}',
+          },
+        ],
       };
     default:
       return {
         name: r.name,
-        pagerduty_configs: [{
-          routing_key_file: file(credentialKey(r)), send_resolved: sendResolved,
-          description: '{{ .CommonAnnotations.summary }}',
-          links: [{ href: '{{ .CommonAnnotations.runbook_url }}', text: 'Runbook' }],
-        }],
+        pagerduty_configs: [
+          {
+            routing_key_file: file(credentialKey(r)),
+            send_resolved: sendResolved,
+            description: '{{ .CommonAnnotations.summary }}',
+            links: [{ href: '{{ .CommonAnnotations.runbook_url }}', text: 'Runbook' }],
+          },
+        ],
       };
   }
 }
@@ -248,11 +292,13 @@ export function renderAlertmanagerConfig(a: AlertingProps): Record<string, unkno
     },
     // While a service has a critical alert, its warnings (slow burn, CPU, latency) are symptoms of the same
     // incident and only add noise to the page.
-    inhibit_rules: [{
-      source_matchers: ['severity="critical"'],
-      target_matchers: ['severity="warning"'],
-      equal: ['namespace', 'service'],
-    }],
+    inhibit_rules: [
+      {
+        source_matchers: ['severity="critical"'],
+        target_matchers: ['severity="warning"'],
+        equal: ['namespace', 'service'],
+      },
+    ],
     receivers: a.receivers.map(renderReceiver),
   };
 }

@@ -66,18 +66,21 @@ export class AlertmanagerServer extends Construct implements IWorkload {
         selector: this.podSelector,
         ports: [
           { name: 'web', port: ALERTMANAGER_PORT, targetPort: IntOrString.fromString('web') },
-          ...(replicas > 1 ? [
-            { name: 'cluster-tcp', port: CLUSTER_PORT, protocol: 'TCP', targetPort: IntOrString.fromString('cluster-tcp') },
-            { name: 'cluster-udp', port: CLUSTER_PORT, protocol: 'UDP', targetPort: IntOrString.fromString('cluster-udp') },
-          ] : []),
+          ...(replicas > 1
+            ? [
+                { name: 'cluster-tcp', port: CLUSTER_PORT, protocol: 'TCP', targetPort: IntOrString.fromString('cluster-tcp') },
+                { name: 'cluster-udp', port: CLUSTER_PORT, protocol: 'UDP', targetPort: IntOrString.fromString('cluster-udp') },
+              ]
+            : []),
         ],
       },
     });
 
-    const clusterArgs = replicas > 1
-      ? [`--cluster.listen-address=0.0.0.0:${CLUSTER_PORT}`, ...Array.from({ length: replicas }, (_, i) => `--cluster.peer=${peerHost(i)}:${CLUSTER_PORT}`)]
-      // An empty listen address disables clustering (a single replica has no peers to gossip with).
-      : ['--cluster.listen-address='];
+    const clusterArgs =
+      replicas > 1
+        ? [`--cluster.listen-address=0.0.0.0:${CLUSTER_PORT}`, ...Array.from({ length: replicas }, (_, i) => `--cluster.peer=${peerHost(i)}:${CLUSTER_PORT}`)]
+        : // An empty listen address disables clustering (a single replica has no peers to gossip with).
+          ['--cluster.listen-address='];
 
     new KubeStatefulSet(this, 'Resource', {
       metadata: { name: ALERTMANAGER_NAME, namespace: ns, labels },
@@ -94,26 +97,33 @@ export class AlertmanagerServer extends Construct implements IWorkload {
             enableServiceLinks: false,
             securityContext: restrictedPodSecurityContext({ runAsUser: ALERTMANAGER_UID }),
             affinity: replicas > 1 ? spreadOverNodes(this.podSelector) : undefined,
-            containers: [{
-              name: 'alertmanager',
-              image: ctx.images.alertmanager,
-              imagePullPolicy: ctx.profile.imagePolicy.pullPolicy,
-              args: ['--config.file=/etc/alertmanager/alertmanager.yml', '--storage.path=/alertmanager', ...clusterArgs],
-              ports: [
-                { name: 'web', containerPort: ALERTMANAGER_PORT },
-                ...(replicas > 1 ? [{ name: 'cluster-tcp', containerPort: CLUSTER_PORT, protocol: 'TCP' }, { name: 'cluster-udp', containerPort: CLUSTER_PORT, protocol: 'UDP' }] : []),
-              ],
-              readinessProbe: { httpGet: { path: '/-/ready', port: IntOrString.fromString('web') }, periodSeconds: 5 },
-              livenessProbe: { httpGet: { path: '/-/healthy', port: IntOrString.fromString('web') }, periodSeconds: 15, failureThreshold: 4 },
-              resources: k8sResources(ctx.resources.alertmanager),
-              securityContext: containerSecurity(),
-              volumeMounts: [
-                { name: 'config', mountPath: '/etc/alertmanager', readOnly: true },
-                ...(hasSecrets ? [{ name: 'credentials', mountPath: ALERTMANAGER_SECRETS_DIR, readOnly: true }] : []),
-                // Silences and the notification log; replicated between peers when clustered.
-                { name: 'data', mountPath: '/alertmanager' },
-              ],
-            }],
+            containers: [
+              {
+                name: 'alertmanager',
+                image: ctx.images.alertmanager,
+                imagePullPolicy: ctx.profile.imagePolicy.pullPolicy,
+                args: ['--config.file=/etc/alertmanager/alertmanager.yml', '--storage.path=/alertmanager', ...clusterArgs],
+                ports: [
+                  { name: 'web', containerPort: ALERTMANAGER_PORT },
+                  ...(replicas > 1
+                    ? [
+                        { name: 'cluster-tcp', containerPort: CLUSTER_PORT, protocol: 'TCP' },
+                        { name: 'cluster-udp', containerPort: CLUSTER_PORT, protocol: 'UDP' },
+                      ]
+                    : []),
+                ],
+                readinessProbe: { httpGet: { path: '/-/ready', port: IntOrString.fromString('web') }, periodSeconds: 5 },
+                livenessProbe: { httpGet: { path: '/-/healthy', port: IntOrString.fromString('web') }, periodSeconds: 15, failureThreshold: 4 },
+                resources: k8sResources(ctx.resources.alertmanager),
+                securityContext: containerSecurity(),
+                volumeMounts: [
+                  { name: 'config', mountPath: '/etc/alertmanager', readOnly: true },
+                  ...(hasSecrets ? [{ name: 'credentials', mountPath: ALERTMANAGER_SECRETS_DIR, readOnly: true }] : []),
+                  // Silences and the notification log; replicated between peers when clustered.
+                  { name: 'data', mountPath: '/alertmanager' },
+                ],
+              },
+            ],
             volumes: [
               { name: 'config', configMap: { name: 'alertmanager-config' } },
               ...(hasSecrets ? [{ name: 'credentials', secret: { secretName: CREDENTIALS_SECRET, defaultMode: 0o440 } }] : []),
@@ -132,7 +142,10 @@ export class AlertmanagerServer extends Construct implements IWorkload {
     }
 
     const self = [{ podSelector: { matchLabels: { ...this.podSelector } } }];
-    const gossip = [{ protocol: 'TCP', port: IntOrString.fromNumber(CLUSTER_PORT) }, { protocol: 'UDP', port: IntOrString.fromNumber(CLUSTER_PORT) }];
+    const gossip = [
+      { protocol: 'TCP', port: IntOrString.fromNumber(CLUSTER_PORT) },
+      { protocol: 'UDP', port: IntOrString.fromNumber(CLUSTER_PORT) },
+    ];
     componentNetworkPolicy(this, this, {
       ingress: replicas > 1 ? [{ from: self, ports: gossip }] : [],
       egress: [

@@ -125,7 +125,8 @@ export class LogBackend {
    */
   public connectionFor(client: IWorkload, role: 'shipper' | 'reader', field: string): LogConnection {
     const o = this.options;
-    if (this.indexPrefix !== undefined && !INDEX_PREFIX.test(this.indexPrefix)) fail(client, `${field}.indexPrefix`, this.indexPrefix, 'must be an index name prefix: lowercase letters, digits, ".", "_" and "-"');
+    if (this.indexPrefix !== undefined && !INDEX_PREFIX.test(this.indexPrefix))
+      fail(client, `${field}.indexPrefix`, this.indexPrefix, 'must be an index name prefix: lowercase letters, digits, ".", "_" and "-"');
     if (this.tenant !== undefined) {
       const p = lokiTenantProblem(this.tenant);
       if (p) fail(client, `${field}.tenant`, this.tenant, p);
@@ -133,10 +134,14 @@ export class LogBackend {
     if ('endpoint' in o) {
       const e = o.endpoint;
       requireExpectation(client.node.path, `${field}.tls`, { tls: o.tls, auth: 'password' }, e);
-      const user = role === 'shipper' ? o.user ?? DEFAULT_LOG_SHIPPER_USER : o.readerUser ?? DEFAULT_LOG_READER_USER;
+      const user = role === 'shipper' ? (o.user ?? DEFAULT_LOG_SHIPPER_USER) : (o.readerUser ?? DEFAULT_LOG_READER_USER);
       const c = e.credentialFor(client, user, field)!;
       return {
-        host: e.host, port: e.port.port, tls: e.tls.enabled, server: e.server, serverPorts: e.clientPorts.map((p) => p.name),
+        host: e.host,
+        port: e.port.port,
+        tls: e.tls.enabled,
+        server: e.server,
+        serverPorts: e.clientPorts.map((p) => p.name),
         credential: { user: c.user, remoteKey: c.remoteKey, property: c.passwordProperty },
         url: `${e.tls.enabled ? 'https' : 'http'}://${e.host}:${e.port.port}`,
       };
@@ -144,7 +149,8 @@ export class LogBackend {
     if (typeof o.host !== 'string' || !HOST.test(o.host)) fail(client, `${field}.host`, o.host, 'must be a DNS name such as "elasticsearch.logging.svc"');
     const port = o.port ?? (this.kind === 'elasticsearch' ? 9200 : 3100);
     if (!Number.isInteger(port) || port < 1 || port > 65535) fail(client, `${field}.port`, port, 'must be a port number from 1 to 65535');
-    if (typeof (o.tls as unknown) !== 'boolean') fail(client, `${field}.tls`, o.tls, 'must say whether the backend serves TLS (true or false): there is no safe default for a server outside the library');
+    if (typeof (o.tls as unknown) !== 'boolean')
+      fail(client, `${field}.tls`, o.tls, 'must say whether the backend serves TLS (true or false): there is no safe default for a server outside the library');
     let credential: LogCredential | undefined;
     if (this.kind === 'elasticsearch') {
       const shipper = { user: o.user ?? DEFAULT_LOG_SHIPPER_USER, remoteKey: o.passwordRemoteKey ?? 'monitoring/elasticsearch' };
@@ -209,7 +215,10 @@ export interface TraceEndpoint {
 export class TraceBackend {
   /** A Jaeger run outside the stack (another namespace, another team, a SaaS). */
   public static jaeger(o: JaegerOptions): TraceBackend {
-    return new TraceBackend({ host: o.host, otlpGrpcPort: o.otlpGrpcPort ?? 4317, queryUrl: o.queryUrl, queryPort: o.queryPort ?? 16686, tls: o.tls ?? false, peer: o.peer }, undefined);
+    return new TraceBackend(
+      { host: o.host, otlpGrpcPort: o.otlpGrpcPort ?? 4317, queryUrl: o.queryUrl, queryPort: o.queryPort ?? 16686, tls: o.tls ?? false, peer: o.peer },
+      undefined,
+    );
   }
   /**
    * Jaeger v2 deployed by the stack in the monitoring namespace: one pod (OTLP receiver, query UI on 16686) storing

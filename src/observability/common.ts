@@ -3,7 +3,10 @@ import { createHash } from 'crypto';
 import { Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import {
-  ExternalSecret, ExternalSecretSpecSecretStoreRefKind, ExternalSecretSpecTargetCreationPolicy, ExternalSecretSpecTargetDeletionPolicy,
+  ExternalSecret,
+  ExternalSecretSpecSecretStoreRefKind,
+  ExternalSecretSpecTargetCreationPolicy,
+  ExternalSecretSpecTargetDeletionPolicy,
   ExternalSecretSpecTargetTemplateEngineVersion,
 } from '../../imports/external-secrets.io';
 import { EnvironmentChart } from '../core/environment-chart';
@@ -57,10 +60,12 @@ export function k8sResources(r: ComponentResources): ResourceRequirements {
 export class NetworkPeer {
   /** Pods in the cluster, selected by namespace name and pod labels. */
   public static pods(namespace: string, podSelector: Readonly<Record<string, string>>): NetworkPeer {
-    return new NetworkPeer([{
-      namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': namespace } },
-      podSelector: { matchLabels: { ...podSelector } },
-    }]);
+    return new NetworkPeer([
+      {
+        namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': namespace } },
+        podSelector: { matchLabels: { ...podSelector } },
+      },
+    ]);
   }
   /** Addresses outside the cluster (a managed Elasticsearch, a SaaS endpoint). */
   public static cidrs(cidrs: readonly string[]): NetworkPeer {
@@ -93,17 +98,10 @@ export function componentNetworkPolicy(scope: Construct, w: IWorkload, rules: Po
       podSelector: { matchLabels: { ...w.podSelector } },
       policyTypes: ['Ingress', 'Egress'],
       ingress: Lazy.any({
-        produce: () => [
-          ...graph.ingressOf(w).map((c) => ({ from: peersOf(c.from), ports: policyPorts(c.ports) })),
-          ...(rules.ingress ?? []),
-        ],
+        produce: () => [...graph.ingressOf(w).map((c) => ({ from: peersOf(c.from), ports: policyPorts(c.ports) })), ...(rules.ingress ?? [])],
       }),
       egress: Lazy.any({
-        produce: () => [
-          dnsEgressRule(),
-          ...graph.egressOf(w).map((c) => ({ to: peersOf(c.to), ports: policyPorts(c.ports) })),
-          ...(rules.egress ?? []),
-        ],
+        produce: () => [dnsEgressRule(), ...graph.egressOf(w).map((c) => ({ to: peersOf(c.to), ports: policyPorts(c.ports) })), ...(rules.egress ?? [])],
       }),
     },
   });
@@ -115,10 +113,12 @@ export function componentNetworkPolicy(scope: Construct, w: IWorkload, rules: Po
  */
 export function scrapedByPrometheus(monitoringNamespace: string, port: number): { from: NetworkPolicyPeer[]; ports: NetworkPolicyPort[] } {
   return {
-    from: [{
-      namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': monitoringNamespace } },
-      podSelector: { matchLabels: { 'app.kubernetes.io/name': 'prometheus' } },
-    }],
+    from: [
+      {
+        namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': monitoringNamespace } },
+        podSelector: { matchLabels: { 'app.kubernetes.io/name': 'prometheus' } },
+      },
+    ],
     ports: tcpPorts(port),
   };
 }
@@ -137,8 +137,20 @@ export interface SecretKeyRef {
  * An ExternalSecret creating `name` in `namespace` from the environment's secret store. `data` is read at synth
  * (receivers are known only then).
  */
-export function externalSecret(scope: Construct, id: string, name: string, namespace: string, labels: Record<string, string>, data: () => readonly SecretKeyRef[]): ExternalSecret {
-  return addExternalSecret(scope, id, { name, namespace, labels, data: () => data().map((d) => ({ secretKey: d.secretKey, remoteKey: d.remoteKey, property: d.property })) });
+export function externalSecret(
+  scope: Construct,
+  id: string,
+  name: string,
+  namespace: string,
+  labels: Record<string, string>,
+  data: () => readonly SecretKeyRef[],
+): ExternalSecret {
+  return addExternalSecret(scope, id, {
+    name,
+    namespace,
+    labels,
+    data: () => data().map((d) => ({ secretKey: d.secretKey, remoteKey: d.remoteKey, property: d.property })),
+  });
 }
 
 /** Container security for the stack's containers: PSS restricted with a read-only root filesystem. */
@@ -150,10 +162,12 @@ export function containerSecurity() {
 export function spreadOverNodes(selector: Readonly<Record<string, string>>) {
   return {
     podAntiAffinity: {
-      preferredDuringSchedulingIgnoredDuringExecution: [{
-        weight: 100,
-        podAffinityTerm: { topologyKey: 'kubernetes.io/hostname', labelSelector: { matchLabels: { ...selector } } },
-      }],
+      preferredDuringSchedulingIgnoredDuringExecution: [
+        {
+          weight: 100,
+          podAffinityTerm: { topologyKey: 'kubernetes.io/hostname', labelSelector: { matchLabels: { ...selector } } },
+        },
+      ],
     },
   };
 }
@@ -162,7 +176,15 @@ export function spreadOverNodes(selector: Readonly<Record<string, string>>) {
  * The Secret a log client authenticates with: the user name (validated, no template syntax) and the password read
  * from the same stored credential the server provisions its user from, under the env var names `keys`.
  */
-export function credentialSecret(scope: Construct, id: string, name: string, namespace: string, labels: Record<string, string>, c: { readonly user: string; readonly remoteKey: string; readonly property: string }, keys: { readonly user: string; readonly password: string }): ExternalSecret {
+export function credentialSecret(
+  scope: Construct,
+  id: string,
+  name: string,
+  namespace: string,
+  labels: Record<string, string>,
+  c: { readonly user: string; readonly remoteKey: string; readonly property: string },
+  keys: { readonly user: string; readonly password: string },
+): ExternalSecret {
   const store = EnvironmentChart.of(scope).profile.secretStore;
   return new ExternalSecret(scope, id, {
     metadata: { name, namespace, labels: { ...labels } },

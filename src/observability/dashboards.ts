@@ -35,8 +35,18 @@ export interface ServiceDashboard {
 /** The seeds' three overview queries. */
 export const OVERVIEW_PANELS: readonly DashboardPanel[] = [
   { title: 'Request Rate', expr: 'sum(rate(http_requests_total[5m])) by (service)', legendFormat: '{{ service }}', unit: 'reqps' },
-  { title: 'Response Time', expr: 'histogram_quantile(0.95, sum(rate(http_request_duration_seconds_bucket[5m])) by (le, service))', legendFormat: '95th percentile - {{ service }}', unit: 's' },
-  { title: 'Error Rate', expr: 'sum(rate(http_requests_total{status=~"5.."}[5m])) by (service) / sum(rate(http_requests_total[5m])) by (service)', legendFormat: 'Error rate - {{ service }}', unit: 'percentunit' },
+  {
+    title: 'Response Time',
+    expr: 'histogram_quantile(0.95, sum(rate(http_request_duration_seconds_bucket[5m])) by (le, service))',
+    legendFormat: '95th percentile - {{ service }}',
+    unit: 's',
+  },
+  {
+    title: 'Error Rate',
+    expr: 'sum(rate(http_requests_total{status=~"5.."}[5m])) by (service) / sum(rate(http_requests_total[5m])) by (service)',
+    legendFormat: 'Error rate - {{ service }}',
+    unit: 'percentunit',
+  },
 ];
 
 function panels(list: readonly DashboardPanel[]) {
@@ -68,11 +78,23 @@ function dashboard(uid: string, title: string, tags: string[], list: readonly Da
 export function servicePanels(t: MonitoredTarget): DashboardPanel[] {
   const sel = `namespace="${t.namespace}", service="${t.name}"`;
   const pods = `namespace="${t.namespace}", pod=~"${t.name}-([a-z0-9]{5,10}-[a-z0-9]{5}|[0-9]+)", container!="", container!="POD"`;
-  const http: DashboardPanel[] = t.httpMetrics ? [
-    { title: 'Request Rate', expr: `sum(rate(http_requests_total{${sel}}[5m]))`, legendFormat: 'requests/s', unit: 'reqps' },
-    { title: 'Response Time (p95)', expr: `histogram_quantile(0.95, sum by (le) (rate(http_request_duration_seconds_bucket{${sel}}[5m])))`, legendFormat: 'p95', unit: 's' },
-    { title: 'Error Rate', expr: `sum(rate(http_requests_total{${sel}, status=~"5.."}[5m])) / sum(rate(http_requests_total{${sel}}[5m]))`, legendFormat: '5xx ratio', unit: 'percentunit' },
-  ] : [];
+  const http: DashboardPanel[] = t.httpMetrics
+    ? [
+        { title: 'Request Rate', expr: `sum(rate(http_requests_total{${sel}}[5m]))`, legendFormat: 'requests/s', unit: 'reqps' },
+        {
+          title: 'Response Time (p95)',
+          expr: `histogram_quantile(0.95, sum by (le) (rate(http_request_duration_seconds_bucket{${sel}}[5m])))`,
+          legendFormat: 'p95',
+          unit: 's',
+        },
+        {
+          title: 'Error Rate',
+          expr: `sum(rate(http_requests_total{${sel}, status=~"5.."}[5m])) / sum(rate(http_requests_total{${sel}}[5m]))`,
+          legendFormat: '5xx ratio',
+          unit: 'percentunit',
+        },
+      ]
+    : [];
   return [
     ...http,
     { title: 'Targets Up', expr: `sum(up{${sel}})`, legendFormat: 'up', unit: 'short' },
@@ -110,11 +132,21 @@ export function dashboardsFor(scope: IConstruct, targets: readonly MonitoredTarg
   const extra = new Map<MonitoredTarget, DashboardPanel[]>();
   serviceDashboards.forEach((d, i) => {
     const matches = targets.filter((t) => t.kind !== 'platform' && t.name === d.service && (d.namespace === undefined || t.namespace === d.namespace));
-    const known = targets.filter((t) => t.kind !== 'platform').map((t) => `${t.namespace}/${t.name}`).join(', ') || 'none';
+    const known =
+      targets
+        .filter((t) => t.kind !== 'platform')
+        .map((t) => `${t.namespace}/${t.name}`)
+        .join(', ') || 'none';
     const ref = d.namespace === undefined ? d.service : `${d.namespace}/${d.service}`;
     const [match, another] = matches;
     if (!match) fail(scope, `serviceDashboards[${i}].service`, ref, `no registered service or datastore has that name; registered: ${known}`);
-    if (another) fail(scope, `serviceDashboards[${i}].namespace`, undefined, `"${d.service}" exists in several namespaces (${matches.map((t) => t.namespace).join(', ')}); say which`);
+    if (another)
+      fail(
+        scope,
+        `serviceDashboards[${i}].namespace`,
+        undefined,
+        `"${d.service}" exists in several namespaces (${matches.map((t) => t.namespace).join(', ')}); say which`,
+      );
     extra.set(match, [...(extra.get(match) ?? []), ...d.panels]);
   });
   return renderDashboards(targets, extra);

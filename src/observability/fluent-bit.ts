@@ -3,9 +3,7 @@
  * the log backend. It needs hostPath volumes, so it lives in its own namespace exempted from PSS restricted.
  */
 import { Construct } from 'constructs';
-import {
-  IntOrString, KubeClusterRole, KubeClusterRoleBinding, KubeConfigMap, KubeDaemonSet, KubeServiceAccount,
-} from '../../imports/k8s';
+import { IntOrString, KubeClusterRole, KubeClusterRoleBinding, KubeConfigMap, KubeDaemonSet, KubeServiceAccount } from '../../imports/k8s';
 import { ConnectionGraph, IWorkload, WorkloadPort } from '../core/connections';
 import { FluentBitSection, fluentBitEnvRef, renderFluentBitConfig as renderSections } from '../core/encoders';
 import { selectorLabels } from '../core/labels';
@@ -21,7 +19,8 @@ const CREDENTIALS_SECRET = 'fluent-bit-credentials';
 /** `platform.io/concern` of the logging namespace. */
 export const LOGGING_CONCERN = 'logging';
 /** Why the logging namespace may not enforce PSS restricted (written on the namespace for auditors). */
-export const PSS_EXEMPTION_REASON = 'Fluent Bit reads container logs from the node through read-only hostPath volumes (/var/log) and keeps its read offsets in /var/lib/fluent-bit; PSS baseline and restricted forbid hostPath. Only this DaemonSet runs here.';
+export const PSS_EXEMPTION_REASON =
+  'Fluent Bit reads container logs from the node through read-only hostPath volumes (/var/log) and keeps its read offsets in /var/lib/fluent-bit; PSS baseline and restricted forbid hostPath. Only this DaemonSet runs here.';
 /**
  * Retries of a chunk the backend refused before it is dropped. Backoff grows to {@link FLUENT_BIT_RETRY_CAP_SECONDS},
  * so ten retries ride out about half an hour of backend outage; after that the node's disk matters more.
@@ -95,48 +94,63 @@ export function renderFluentBitConfig(backend: LogBackend, connection: LogConnec
       ['Annotations', 'Off'],
     ],
   };
-  const modify: FluentBitSection = { name: 'FILTER', entries: [['Name', 'modify'], ['Match', 'kube.*'], ['Add', `environment ${environment}`]] };
-  const tls: Array<[string, string]> = connection.tls ? [['tls', 'On'], ['tls.verify', 'On']] : [['tls', 'Off']];
+  const modify: FluentBitSection = {
+    name: 'FILTER',
+    entries: [
+      ['Name', 'modify'],
+      ['Match', 'kube.*'],
+      ['Add', `environment ${environment}`],
+    ],
+  };
+  const tls: Array<[string, string]> = connection.tls
+    ? [
+        ['tls', 'On'],
+        ['tls.verify', 'On'],
+      ]
+    : [['tls', 'Off']];
   const bounded: Array<[string, string]> = [
     ['Retry_Limit', String(FLUENT_BIT_RETRY_LIMIT)],
     ['storage.total_limit_size', FLUENT_BIT_BUFFER_LIMIT],
   ];
-  const output: FluentBitSection = backend.kind === 'elasticsearch' ? {
-    name: 'OUTPUT',
-    entries: [
-      ['Name', 'es'],
-      ['Match', 'kube.*'],
-      ['Host', connection.host],
-      ['Port', String(connection.port)],
-      // Expanded by Fluent Bit from the environment (the connection Secret), never written here.
-      ['HTTP_User', fluentBitEnvRef('ES_USER')],
-      ['HTTP_Passwd', fluentBitEnvRef('ES_PASSWORD')],
-      // Documents are only ever added: the role the user has on the server allows exactly that.
-      ['Write_Operation', 'create'],
-      ['Logstash_Format', 'On'],
-      ['Logstash_Prefix', backend.indexPrefix!],
-      ['Suppress_Type_Name', 'On'],
-      ['Replace_Dots', 'On'],
-      ['Trace_Error', 'On'],
-      ...bounded,
-      ...tls,
-    ],
-  } : {
-    name: 'OUTPUT',
-    entries: [
-      ['Name', 'loki'],
-      ['Match', 'kube.*'],
-      ['Host', connection.host],
-      ['Port', String(connection.port)],
-      ...(backend.tenant ? [['Tenant_ID', backend.tenant] as [string, string]] : []),
-      ['Labels', `job=fluent-bit, environment=${environment}`],
-      ['Label_Keys', '$kubernetes[\'namespace_name\'],$kubernetes[\'pod_name\'],$kubernetes[\'container_name\']'],
-      ['Remove_Keys', 'kubernetes'],
-      ['Line_Format', 'json'],
-      ...bounded,
-      ...tls,
-    ],
-  };
+  const output: FluentBitSection =
+    backend.kind === 'elasticsearch'
+      ? {
+          name: 'OUTPUT',
+          entries: [
+            ['Name', 'es'],
+            ['Match', 'kube.*'],
+            ['Host', connection.host],
+            ['Port', String(connection.port)],
+            // Expanded by Fluent Bit from the environment (the connection Secret), never written here.
+            ['HTTP_User', fluentBitEnvRef('ES_USER')],
+            ['HTTP_Passwd', fluentBitEnvRef('ES_PASSWORD')],
+            // Documents are only ever added: the role the user has on the server allows exactly that.
+            ['Write_Operation', 'create'],
+            ['Logstash_Format', 'On'],
+            ['Logstash_Prefix', backend.indexPrefix!],
+            ['Suppress_Type_Name', 'On'],
+            ['Replace_Dots', 'On'],
+            ['Trace_Error', 'On'],
+            ...bounded,
+            ...tls,
+          ],
+        }
+      : {
+          name: 'OUTPUT',
+          entries: [
+            ['Name', 'loki'],
+            ['Match', 'kube.*'],
+            ['Host', connection.host],
+            ['Port', String(connection.port)],
+            ...(backend.tenant ? [['Tenant_ID', backend.tenant] as [string, string]] : []),
+            ['Labels', `job=fluent-bit, environment=${environment}`],
+            ['Label_Keys', "$kubernetes['namespace_name'],$kubernetes['pod_name'],$kubernetes['container_name']"],
+            ['Remove_Keys', 'kubernetes'],
+            ['Line_Format', 'json'],
+            ...bounded,
+            ...tls,
+          ],
+        };
   // One encoder for the format: it refuses a value with a line break or `${`, so nothing here can add an entry.
   return renderSections([service, input, kubernetes, modify, output]);
 }
@@ -163,7 +177,12 @@ export class FluentBit extends Construct implements IWorkload {
     // The same guard rails as every namespace (quota, LimitRange, default deny, DNS egress), but PSS privileged:
     // hostPath is not allowed by baseline either. Audit and warn stay restricted, and the policy gate accepts the
     // exemption only with its reason.
-    new PlatformNamespace(this, 'Namespace', { name: ns, concern: LOGGING_CONCERN, exemptFromRestricted: { reason: PSS_EXEMPTION_REASON }, tier: NamespaceTier.observability() });
+    new PlatformNamespace(this, 'Namespace', {
+      name: ns,
+      concern: LOGGING_CONCERN,
+      exemptFromRestricted: { reason: PSS_EXEMPTION_REASON },
+      tier: NamespaceTier.observability(),
+    });
 
     new KubeServiceAccount(this, 'ServiceAccount', { metadata: { name: FLUENT_BIT_NAME, namespace: ns, labels } });
     const clusterName = `${ns}-fluent-bit`;
@@ -204,29 +223,31 @@ export class FluentBit extends Construct implements IWorkload {
               runAsGroup: 0,
               seccompProfile: { type: 'RuntimeDefault' },
             },
-            containers: [{
-              name: 'fluent-bit',
-              image: ctx.images.fluentBit,
-              imagePullPolicy: ctx.profile.imagePolicy.pullPolicy,
-              args: ['--config=/fluent-bit/etc/conf/fluent-bit.conf'],
-              env: credential ? ['ES_USER', 'ES_PASSWORD'].map((k) => ({ name: k, valueFrom: { secretKeyRef: { name: CREDENTIALS_SECRET, key: k } } })) : [],
-              ports: [{ name: 'metrics', containerPort: FLUENT_BIT_METRICS_PORT }],
-              livenessProbe: { httpGet: { path: '/', port: IntOrString.fromString('metrics') }, periodSeconds: 20 },
-              readinessProbe: { httpGet: { path: '/api/v1/health', port: IntOrString.fromString('metrics') }, periodSeconds: 10 },
-              resources: k8sResources(ctx.resources.fluentBit),
-              securityContext: {
-                allowPrivilegeEscalation: false,
-                privileged: false,
-                readOnlyRootFilesystem: true,
-                capabilities: { drop: ['ALL'] },
-                seccompProfile: { type: 'RuntimeDefault' },
+            containers: [
+              {
+                name: 'fluent-bit',
+                image: ctx.images.fluentBit,
+                imagePullPolicy: ctx.profile.imagePolicy.pullPolicy,
+                args: ['--config=/fluent-bit/etc/conf/fluent-bit.conf'],
+                env: credential ? ['ES_USER', 'ES_PASSWORD'].map((k) => ({ name: k, valueFrom: { secretKeyRef: { name: CREDENTIALS_SECRET, key: k } } })) : [],
+                ports: [{ name: 'metrics', containerPort: FLUENT_BIT_METRICS_PORT }],
+                livenessProbe: { httpGet: { path: '/', port: IntOrString.fromString('metrics') }, periodSeconds: 20 },
+                readinessProbe: { httpGet: { path: '/api/v1/health', port: IntOrString.fromString('metrics') }, periodSeconds: 10 },
+                resources: k8sResources(ctx.resources.fluentBit),
+                securityContext: {
+                  allowPrivilegeEscalation: false,
+                  privileged: false,
+                  readOnlyRootFilesystem: true,
+                  capabilities: { drop: ['ALL'] },
+                  seccompProfile: { type: 'RuntimeDefault' },
+                },
+                volumeMounts: [
+                  { name: 'config', mountPath: '/fluent-bit/etc/conf', readOnly: true },
+                  { name: 'varlog', mountPath: '/var/log', readOnly: true },
+                  { name: 'state', mountPath: '/var/lib/fluent-bit' },
+                ],
               },
-              volumeMounts: [
-                { name: 'config', mountPath: '/fluent-bit/etc/conf', readOnly: true },
-                { name: 'varlog', mountPath: '/var/log', readOnly: true },
-                { name: 'state', mountPath: '/var/lib/fluent-bit' },
-              ],
-            }],
+            ],
             volumes: [
               { name: 'config', configMap: { name: 'fluent-bit-config' } },
               { name: 'varlog', hostPath: { path: '/var/log', type: 'Directory' } },

@@ -6,7 +6,17 @@ import { ConnectionGraph, IWorkload, WorkloadPort } from '../core/connections';
 import { restrictedPodSecurityContext } from '../core/security';
 import { selectorLabels } from '../core/labels';
 import { LogBackend, LogConnection, TraceEndpoint } from './backends';
-import { checksum, configYaml, componentNetworkPolicy, credentialSecret, scrapedByPrometheus, containerSecurity, externalSecret, k8sResources, tcpPorts } from './common';
+import {
+  checksum,
+  configYaml,
+  componentNetworkPolicy,
+  credentialSecret,
+  scrapedByPrometheus,
+  containerSecurity,
+  externalSecret,
+  k8sResources,
+  tcpPorts,
+} from './common';
 import { componentLabels, StackContext } from './context';
 import { LOGS_DATASOURCE_UID, PROMETHEUS_DATASOURCE_UID, TRACES_DATASOURCE_UID } from './dashboards';
 
@@ -39,14 +49,30 @@ export interface GrafanaServerProps {
  * `$LOGS_USER` and `$LOGS_PASSWORD` from its environment (the connection Secret), so neither is written here.
  */
 export function renderDatasources(prometheusUrl: string, logs?: LogBackend, logsConnection?: LogConnection, traces?: TraceEndpoint): string {
-  const datasources: Record<string, unknown>[] = [{
-    name: 'Prometheus', uid: PROMETHEUS_DATASOURCE_UID, type: 'prometheus', access: 'proxy', url: prometheusUrl, isDefault: true, editable: false,
-  }];
+  const datasources: Record<string, unknown>[] = [
+    {
+      name: 'Prometheus',
+      uid: PROMETHEUS_DATASOURCE_UID,
+      type: 'prometheus',
+      access: 'proxy',
+      url: prometheusUrl,
+      isDefault: true,
+      editable: false,
+    },
+  ];
   if (logs && logsConnection) {
-    const auth = logsConnection.credential ? { basicAuth: true, basicAuthUser: `$${LOGS_USER_ENV}`, secureJsonData: { basicAuthPassword: `$${LOGS_PASSWORD_ENV}` } } : {};
+    const auth = logsConnection.credential
+      ? { basicAuth: true, basicAuthUser: `$${LOGS_USER_ENV}`, secureJsonData: { basicAuthPassword: `$${LOGS_PASSWORD_ENV}` } }
+      : {};
     if (logs.kind === 'elasticsearch') {
       datasources.push({
-        name: 'Logs', uid: LOGS_DATASOURCE_UID, type: 'elasticsearch', access: 'proxy', url: logsConnection.url, editable: false, ...auth,
+        name: 'Logs',
+        uid: LOGS_DATASOURCE_UID,
+        type: 'elasticsearch',
+        access: 'proxy',
+        url: logsConnection.url,
+        editable: false,
+        ...auth,
         jsonData: { index: `${logs.indexPrefix}-*`, timeField: '@timestamp', logMessageField: 'log', logLevelField: 'level' },
       });
     } else {
@@ -75,7 +101,8 @@ export class GrafanaServer extends Construct implements IWorkload {
     const logs = props.logs?.connectionFor(this, 'reader', 'logs');
     const datasources = renderDatasources(props.prometheusUrl, props.logs, logs, props.traces);
     if (logs?.server) ConnectionGraph.of(this).connect(this, logs.server, logs.serverPorts, 'logs');
-    if (logs?.credential) credentialSecret(this, 'LogsCredentials', LOGS_SECRET, ns, labels, logs.credential, { user: LOGS_USER_ENV, password: LOGS_PASSWORD_ENV });
+    if (logs?.credential)
+      credentialSecret(this, 'LogsCredentials', LOGS_SECRET, ns, labels, logs.credential, { user: LOGS_USER_ENV, password: LOGS_PASSWORD_ENV });
     const providers = configYaml({
       apiVersion: 1,
       providers: [{ name: 'platform', type: 'file', disableDeletion: true, allowUiUpdates: false, options: { path: DASHBOARDS_DIR } }],
@@ -113,34 +140,43 @@ export class GrafanaServer extends Construct implements IWorkload {
             automountServiceAccountToken: false,
             enableServiceLinks: false,
             securityContext: restrictedPodSecurityContext({ runAsUser: GRAFANA_UID }),
-            containers: [{
-              name: 'grafana',
-              image: ctx.images.grafana,
-              imagePullPolicy: ctx.profile.imagePolicy.pullPolicy,
-              env: [
-                fromSecret('GF_SECURITY_ADMIN_USER', 'admin-user'),
-                fromSecret('GF_SECURITY_ADMIN_PASSWORD', 'admin-password'),
-                ...(logs?.credential ? [LOGS_USER_ENV, LOGS_PASSWORD_ENV].map((k) => ({ name: k, valueFrom: { secretKeyRef: { name: LOGS_SECRET, key: k } } })) : []),
-                { name: 'GF_PATHS_DATA', value: '/var/lib/grafana' },
-                { name: 'GF_PATHS_PROVISIONING', value: '/etc/grafana/provisioning' },
-                { name: 'GF_AUTH_ANONYMOUS_ENABLED', value: 'false' },
-                { name: 'GF_ANALYTICS_REPORTING_ENABLED', value: 'false' },
-                { name: 'GF_ANALYTICS_CHECK_FOR_UPDATES', value: 'false' },
-                { name: 'GF_ANALYTICS_CHECK_FOR_PLUGIN_UPDATES', value: 'false' },
-              ],
-              ports: [{ name: 'http', containerPort: GRAFANA_PORT }],
-              readinessProbe: { httpGet: { path: '/api/health', port: IntOrString.fromString('http') }, periodSeconds: 10 },
-              livenessProbe: { httpGet: { path: '/api/health', port: IntOrString.fromString('http') }, initialDelaySeconds: 30, periodSeconds: 20, failureThreshold: 6 },
-              resources: k8sResources(ctx.resources.grafana),
-              securityContext: containerSecurity(),
-              volumeMounts: [
-                { name: 'data', mountPath: '/var/lib/grafana' },
-                { name: 'tmp', mountPath: '/tmp' },
-                { name: 'datasources', mountPath: '/etc/grafana/provisioning/datasources', readOnly: true },
-                { name: 'providers', mountPath: '/etc/grafana/provisioning/dashboards', readOnly: true },
-                { name: 'dashboards', mountPath: DASHBOARDS_DIR, readOnly: true },
-              ],
-            }],
+            containers: [
+              {
+                name: 'grafana',
+                image: ctx.images.grafana,
+                imagePullPolicy: ctx.profile.imagePolicy.pullPolicy,
+                env: [
+                  fromSecret('GF_SECURITY_ADMIN_USER', 'admin-user'),
+                  fromSecret('GF_SECURITY_ADMIN_PASSWORD', 'admin-password'),
+                  ...(logs?.credential
+                    ? [LOGS_USER_ENV, LOGS_PASSWORD_ENV].map((k) => ({ name: k, valueFrom: { secretKeyRef: { name: LOGS_SECRET, key: k } } }))
+                    : []),
+                  { name: 'GF_PATHS_DATA', value: '/var/lib/grafana' },
+                  { name: 'GF_PATHS_PROVISIONING', value: '/etc/grafana/provisioning' },
+                  { name: 'GF_AUTH_ANONYMOUS_ENABLED', value: 'false' },
+                  { name: 'GF_ANALYTICS_REPORTING_ENABLED', value: 'false' },
+                  { name: 'GF_ANALYTICS_CHECK_FOR_UPDATES', value: 'false' },
+                  { name: 'GF_ANALYTICS_CHECK_FOR_PLUGIN_UPDATES', value: 'false' },
+                ],
+                ports: [{ name: 'http', containerPort: GRAFANA_PORT }],
+                readinessProbe: { httpGet: { path: '/api/health', port: IntOrString.fromString('http') }, periodSeconds: 10 },
+                livenessProbe: {
+                  httpGet: { path: '/api/health', port: IntOrString.fromString('http') },
+                  initialDelaySeconds: 30,
+                  periodSeconds: 20,
+                  failureThreshold: 6,
+                },
+                resources: k8sResources(ctx.resources.grafana),
+                securityContext: containerSecurity(),
+                volumeMounts: [
+                  { name: 'data', mountPath: '/var/lib/grafana' },
+                  { name: 'tmp', mountPath: '/tmp' },
+                  { name: 'datasources', mountPath: '/etc/grafana/provisioning/datasources', readOnly: true },
+                  { name: 'providers', mountPath: '/etc/grafana/provisioning/dashboards', readOnly: true },
+                  { name: 'dashboards', mountPath: DASHBOARDS_DIR, readOnly: true },
+                ],
+              },
+            ],
             volumes: [
               { name: 'data', emptyDir: {} },
               { name: 'tmp', emptyDir: {} },

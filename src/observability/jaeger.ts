@@ -86,7 +86,8 @@ export function resolveJaegerSettings(scope: IConstruct, traces: TraceBackend) {
     fail(scope, 'traces.storageSize', storageSize, 'must be a positive Kubernetes quantity such as "20Gi"');
   }
   const image = o.image ?? DEFAULT_JAEGER_IMAGE;
-  if (typeof image !== 'string' || !/^\S+$/.test(image)) fail(scope, 'traces.image', image, 'must be an image reference such as "docker.io/jaegertracing/jaeger:2.11.0"');
+  if (typeof image !== 'string' || !/^\S+$/.test(image))
+    fail(scope, 'traces.image', image, 'must be an image reference such as "docker.io/jaegertracing/jaeger:2.11.0"');
   return { retention, storageSize, image, resources: o.resources ?? DEFAULT_JAEGER_RESOURCES };
 }
 
@@ -173,47 +174,51 @@ export class JaegerServer extends Construct implements IWorkload {
             securityContext: restrictedPodSecurityContext({ runAsUser: JAEGER_UID }),
             // Badger flushes its memtables on SIGTERM.
             terminationGracePeriodSeconds: 60,
-            containers: [{
-              name: JAEGER_NAME,
-              image: props.image,
-              imagePullPolicy: ctx.profile.imagePolicy.pullPolicy,
-              args: ['--config=/etc/jaeger/config.yaml'],
-              ports: [
-                { name: 'otlp-grpc', containerPort: JAEGER_OTLP_GRPC_PORT },
-                { name: 'otlp-http', containerPort: JAEGER_OTLP_HTTP_PORT },
-                { name: 'query', containerPort: JAEGER_QUERY_PORT },
-                { name: 'metrics', containerPort: JAEGER_METRICS_PORT },
-                { name: 'health', containerPort: JAEGER_HEALTH_PORT },
-              ],
-              // Readiness follows the pipeline's health quickly; liveness restarts only a pod that stays broken.
-              readinessProbe: { ...health, periodSeconds: 10, failureThreshold: 3 },
-              livenessProbe: { ...health, periodSeconds: 20, timeoutSeconds: 5, failureThreshold: 6 },
-              // Opening a large Badger store replays its value log: give it minutes before liveness counts.
-              startupProbe: { ...health, periodSeconds: 10, failureThreshold: 30 },
-              resources: k8sResources(props.resources),
-              securityContext: containerSecurity(),
-              volumeMounts: [
-                { name: 'config', mountPath: '/etc/jaeger', readOnly: true },
-                { name: 'data', mountPath: DATA_DIR },
-                // The image declares /tmp a volume; the root filesystem stays read-only.
-                { name: 'tmp', mountPath: '/tmp' },
-              ],
-            }],
+            containers: [
+              {
+                name: JAEGER_NAME,
+                image: props.image,
+                imagePullPolicy: ctx.profile.imagePolicy.pullPolicy,
+                args: ['--config=/etc/jaeger/config.yaml'],
+                ports: [
+                  { name: 'otlp-grpc', containerPort: JAEGER_OTLP_GRPC_PORT },
+                  { name: 'otlp-http', containerPort: JAEGER_OTLP_HTTP_PORT },
+                  { name: 'query', containerPort: JAEGER_QUERY_PORT },
+                  { name: 'metrics', containerPort: JAEGER_METRICS_PORT },
+                  { name: 'health', containerPort: JAEGER_HEALTH_PORT },
+                ],
+                // Readiness follows the pipeline's health quickly; liveness restarts only a pod that stays broken.
+                readinessProbe: { ...health, periodSeconds: 10, failureThreshold: 3 },
+                livenessProbe: { ...health, periodSeconds: 20, timeoutSeconds: 5, failureThreshold: 6 },
+                // Opening a large Badger store replays its value log: give it minutes before liveness counts.
+                startupProbe: { ...health, periodSeconds: 10, failureThreshold: 30 },
+                resources: k8sResources(props.resources),
+                securityContext: containerSecurity(),
+                volumeMounts: [
+                  { name: 'config', mountPath: '/etc/jaeger', readOnly: true },
+                  { name: 'data', mountPath: DATA_DIR },
+                  // The image declares /tmp a volume; the root filesystem stays read-only.
+                  { name: 'tmp', mountPath: '/tmp' },
+                ],
+              },
+            ],
             volumes: [
               { name: 'config', configMap: { name: CONFIG_MAP } },
               { name: 'tmp', emptyDir: {} },
             ],
           },
         },
-        volumeClaimTemplates: [{
-          // Labels here are immutable: only the stable selector labels.
-          metadata: { name: 'data', labels: selectorLabels(JAEGER_NAME), annotations: protect },
-          spec: {
-            accessModes: ['ReadWriteOnce'],
-            storageClassName: ctx.profile.storage.storageClass,
-            resources: { requests: { storage: Quantity.fromString(props.storageSize) } },
+        volumeClaimTemplates: [
+          {
+            // Labels here are immutable: only the stable selector labels.
+            metadata: { name: 'data', labels: selectorLabels(JAEGER_NAME), annotations: protect },
+            spec: {
+              accessModes: ['ReadWriteOnce'],
+              storageClassName: ctx.profile.storage.storageClass,
+              resources: { requests: { storage: Quantity.fromString(props.storageSize) } },
+            },
           },
-        }],
+        ],
       },
     });
 

@@ -26,7 +26,13 @@ export interface QuotaDemand {
  */
 export function addMonitoringNamespace(scope: Construct, name: string, demand: readonly QuotaDemand[]): PlatformNamespace {
   const plan = Plan.platform();
-  return new PlatformNamespace(scope, 'Namespace', { name, concern: MONITORING_CONCERN, plan, quotaOverrides: quotaFor(plan, demand), tier: NamespaceTier.observability() });
+  return new PlatformNamespace(scope, 'Namespace', {
+    name,
+    concern: MONITORING_CONCERN,
+    plan,
+    quotaOverrides: quotaFor(plan, demand),
+    tier: NamespaceTier.observability(),
+  });
 }
 
 /**
@@ -34,7 +40,7 @@ export function addMonitoringNamespace(scope: Construct, name: string, demand: r
  * when the plan admits them all: the quota guards the namespace against runaway workloads, never against the stack.
  */
 export function quotaFor(plan: Plan, demand: readonly QuotaDemand[]): QuotaOverrides | undefined {
-  const q = (s: string | undefined) => (s === undefined ? 0 : parseQuantity(s) ?? 0);
+  const q = (s: string | undefined) => (s === undefined ? 0 : (parseQuantity(s) ?? 0));
   const total = (f: (d: QuotaDemand) => number) => demand.reduce((sum, d) => sum + f(d), 0);
   const need = {
     requestsCpu: total((d) => d.pods * q(d.resources.cpu)),
@@ -52,7 +58,8 @@ export function quotaFor(plan: Plan, demand: readonly QuotaDemand[]): QuotaOverr
   if (quota.requestsMemory !== undefined && need.requestsMemory > q(quota.requestsMemory)) overrides.requestsMemory = gi(need.requestsMemory);
   if (quota.limitsMemory !== undefined && need.limitsMemory > q(quota.limitsMemory)) overrides.limitsMemory = gi(need.limitsMemory);
   if (quota.pods !== undefined && need.pods > quota.pods) overrides.pods = need.pods;
-  if (quota.persistentVolumeClaims !== undefined && need.persistentVolumeClaims > quota.persistentVolumeClaims) overrides.persistentVolumeClaims = need.persistentVolumeClaims;
+  if (quota.persistentVolumeClaims !== undefined && need.persistentVolumeClaims > quota.persistentVolumeClaims)
+    overrides.persistentVolumeClaims = need.persistentVolumeClaims;
   if (quota.requestsStorage !== undefined && need.requestsStorage > q(quota.requestsStorage)) overrides.requestsStorage = gi(need.requestsStorage);
   return Object.keys(overrides).length > 0 ? (overrides as QuotaOverrides) : undefined;
 }

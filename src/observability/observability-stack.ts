@@ -96,7 +96,10 @@ export interface ObservabilityStackProps {
 function checkTraceEndpoint(scope: Construct, e: TraceEndpoint): void {
   const host = hostProblem(e.host);
   if (host) fail(scope, 'traces.host', e.host, host);
-  for (const [field, port] of [['traces.otlpGrpcPort', e.otlpGrpcPort], ['traces.queryPort', e.queryPort]] as const) {
+  for (const [field, port] of [
+    ['traces.otlpGrpcPort', e.otlpGrpcPort],
+    ['traces.queryPort', e.queryPort],
+  ] as const) {
     if (!Number.isInteger(port) || port < 1 || port > 65535) fail(scope, field, port, 'must be a port number from 1 to 65535');
   }
   const url = httpUrlProblem(e.queryUrl);
@@ -145,12 +148,22 @@ export class ObservabilityStack extends Construct {
     if (!/^https?:\/\/\S+$/.test(props.runbookBaseUrl)) fail(this, 'runbookBaseUrl', props.runbookBaseUrl, 'must be an http(s) URL');
     this.retention = props.retention ?? profile.monitoring.retention;
     if (!isPrometheusDuration(this.retention)) {
-      fail(this, props.retention !== undefined ? 'retention' : 'profile.monitoring.retention', this.retention, 'must be a Prometheus duration such as "15d" or "12h"');
+      fail(
+        this,
+        props.retention !== undefined ? 'retention' : 'profile.monitoring.retention',
+        this.retention,
+        'must be a Prometheus duration such as "15d" or "12h"',
+      );
     }
     this.retentionSize = props.retentionSize ?? profile.monitoring.retentionSize;
     const bytes = parsePrometheusSize(this.retentionSize);
     if (bytes === undefined) {
-      fail(this, props.retentionSize !== undefined ? 'retentionSize' : 'profile.monitoring.retentionSize', this.retentionSize, 'must be a Prometheus size such as "512MB" or "45GB" (units B, KB, MB, GB, TB, PB, EB)');
+      fail(
+        this,
+        props.retentionSize !== undefined ? 'retentionSize' : 'profile.monitoring.retentionSize',
+        this.retentionSize,
+        'must be a Prometheus size such as "512MB" or "45GB" (units B, KB, MB, GB, TB, PB, EB)',
+      );
     }
     this.storageSize = props.storageSize ?? `${Math.ceil((bytes * STORAGE_HEADROOM) / 2 ** 30)}Gi`;
     if (!isQuantity(this.storageSize)) fail(this, 'storageSize', this.storageSize, 'must be a Kubernetes quantity such as "50Gi"');
@@ -175,18 +188,31 @@ export class ObservabilityStack extends Construct {
       collector: ha ? HA_COLLECTOR_REPLICAS : 1,
     };
     const loggingNamespace = props.loggingNamespace ?? DEFAULT_LOGGING_NAMESPACE;
-    if (props.logs && (typeof loggingNamespace !== 'string' || !isDns1123Label(loggingNamespace) || loggingNamespace.startsWith(TENANT_NAMESPACE_PREFIX) || loggingNamespace === this.namespace)) {
-      fail(this, 'loggingNamespace', loggingNamespace, `must be a DNS-1123 label (lowercase letters, digits and "-", at most 63 characters), not starting with "${TENANT_NAMESPACE_PREFIX}" and not the monitoring namespace "${this.namespace}" (Fluent Bit's namespace is exempt from PSS restricted)`);
+    if (
+      props.logs &&
+      (typeof loggingNamespace !== 'string' ||
+        !isDns1123Label(loggingNamespace) ||
+        loggingNamespace.startsWith(TENANT_NAMESPACE_PREFIX) ||
+        loggingNamespace === this.namespace)
+    ) {
+      fail(
+        this,
+        'loggingNamespace',
+        loggingNamespace,
+        `must be a DNS-1123 label (lowercase letters, digits and "-", at most 63 characters), not starting with "${TENANT_NAMESPACE_PREFIX}" and not the monitoring namespace "${this.namespace}" (Fluent Bit's namespace is exempt from PSS restricted)`,
+      );
     }
 
     if (props.createNamespace ?? !operator) {
       addMonitoringNamespace(this, this.namespace, [
-        ...(operator ? [] : [
-          { resources: ctx.resources.prometheus, pods: replicas.prometheus, claims: replicas.prometheus, claimSize: this.storageSize },
-          { resources: ctx.resources.alertmanager, pods: replicas.alertmanager },
-          // Recreate: never two Grafanas at once.
-          { resources: ctx.resources.grafana, pods: 1 },
-        ]),
+        ...(operator
+          ? []
+          : [
+              { resources: ctx.resources.prometheus, pods: replicas.prometheus, claims: replicas.prometheus, claimSize: this.storageSize },
+              { resources: ctx.resources.alertmanager, pods: replicas.alertmanager },
+              // Recreate: never two Grafanas at once.
+              { resources: ctx.resources.grafana, pods: 1 },
+            ]),
         // A rolling update surges by 25 % of the replicas (rounded up) above the desired count.
         ...(props.traces ? [{ resources: ctx.resources.otelCollector, pods: replicas.collector + Math.ceil(replicas.collector / 4) }] : []),
         // A StatefulSet replaces its one pod (no surge); its claim is kept.
@@ -196,7 +222,11 @@ export class ObservabilityStack extends Construct {
 
     // Dashboards in both modes: our Grafana mounts them; kube-prometheus-stack's sidecar collects them by label.
     new KubeConfigMap(this, 'Dashboards', {
-      metadata: { name: 'grafana-dashboards', namespace: this.namespace, labels: { ...componentLabels(GRAFANA_NAME, 'dashboards'), [GRAFANA_DASHBOARD_LABEL]: '1' } },
+      metadata: {
+        name: 'grafana-dashboards',
+        namespace: this.namespace,
+        labels: { ...componentLabels(GRAFANA_NAME, 'dashboards'), [GRAFANA_DASHBOARD_LABEL]: '1' },
+      },
       data: Lazy.any({ produce: () => this.dashboards() }),
     });
 
@@ -210,12 +240,15 @@ export class ObservabilityStack extends Construct {
       const alertmanagers = this.alertmanager.peers;
       this.prometheus = new PrometheusServer(this, 'Prometheus', {
         context: ctx,
-        config: () => configYaml(renderPrometheusConfig({
-          scrapeInterval: profile.monitoring.scrapeInterval,
-          externalLabels: { cluster: profile.cluster.name, environment: profile.name },
-          alertmanagers,
-          targets: this.registry.targets(),
-        })),
+        config: () =>
+          configYaml(
+            renderPrometheusConfig({
+              scrapeInterval: profile.monitoring.scrapeInterval,
+              externalLabels: { cluster: profile.cluster.name, environment: profile.name },
+              alertmanagers,
+              targets: this.registry.targets(),
+            }),
+          ),
         rules: () => this.ruleFiles(),
         retention: this.retention,
         retentionSize: this.retentionSize,
@@ -266,7 +299,12 @@ export class ObservabilityStack extends Construct {
       // Monitors and rules are objects per registered workload, and workloads may register after this
       // constructor. Construct validation runs before objects are collected at synth, when every workload
       // has registered: the per-workload objects are created then, once.
-      this.node.addValidation({ validate: () => { this.createOperatorResources(); return []; } });
+      this.node.addValidation({
+        validate: () => {
+          this.createOperatorResources();
+          return [];
+        },
+      });
     }
   }
 

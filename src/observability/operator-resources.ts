@@ -5,7 +5,11 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import {
-  PodMonitor, PodMonitorSpecPodMetricsEndpointsRelabelingsAction, PrometheusRule, PrometheusRuleSpecGroupsRulesExpr, ServiceMonitor,
+  PodMonitor,
+  PodMonitorSpecPodMetricsEndpointsRelabelingsAction,
+  PrometheusRule,
+  PrometheusRuleSpecGroupsRulesExpr,
+  ServiceMonitor,
   ServiceMonitorSpecEndpointsRelabelingsAction,
 } from '../../imports/monitoring.coreos.com';
 import { EnvironmentChart } from '../core/environment-chart';
@@ -21,10 +25,7 @@ export interface OperatorResourcesOptions {
 
 /** `service` and `team` labels on every series of the target; `A` is the monitor kind's action enum. */
 function relabelings<A>(t: MonitoredTarget, replace: A) {
-  return [
-    { action: replace, targetLabel: 'service', replacement: t.name },
-    ...(t.team ? [{ action: replace, targetLabel: 'team', replacement: t.team }] : []),
-  ];
+  return [{ action: replace, targetLabel: 'service', replacement: t.name }, ...(t.team ? [{ action: replace, targetLabel: 'team', replacement: t.team }] : [])];
 }
 
 /** The monitor of one workload: a ServiceMonitor for services (scraped through their Service), else a PodMonitor. */

@@ -1,8 +1,14 @@
 /** The OpenTelemetry Collector: OTLP in (gRPC 4317, HTTP 4318), Kubernetes attributes, batching, export to Jaeger. */
 import { IConstruct, Construct } from 'constructs';
 import {
-  IntOrString, KubeClusterRole, KubeClusterRoleBinding, KubeConfigMap, KubeDeployment, KubePodDisruptionBudget,
-  KubeService, KubeServiceAccount,
+  IntOrString,
+  KubeClusterRole,
+  KubeClusterRoleBinding,
+  KubeConfigMap,
+  KubeDeployment,
+  KubePodDisruptionBudget,
+  KubeService,
+  KubeServiceAccount,
 } from '../../imports/k8s';
 import { IWorkload, WorkloadPort, WorkloadRef } from '../core/connections';
 import { EnvironmentChart } from '../core/environment-chart';
@@ -56,10 +62,7 @@ export function renderOtelConfig(backend: TraceEndpoint): string {
         auth_type: 'serviceAccount',
         passthrough: false,
         extract: { metadata: ['k8s.namespace.name', 'k8s.pod.name', 'k8s.pod.uid', 'k8s.deployment.name', 'k8s.statefulset.name', 'k8s.node.name'] },
-        pod_association: [
-          { sources: [{ from: 'resource_attribute', name: 'k8s.pod.ip' }] },
-          { sources: [{ from: 'connection' }] },
-        ],
+        pod_association: [{ sources: [{ from: 'resource_attribute', name: 'k8s.pod.ip' }] }, { sources: [{ from: 'connection' }] }],
       },
       batch: { send_batch_size: 8192, timeout: '5s' },
     },
@@ -139,23 +142,25 @@ export class OtelCollector extends Construct implements IWorkload {
             enableServiceLinks: false,
             securityContext: restrictedPodSecurityContext(),
             affinity: props.replicas > 1 ? spreadOverNodes(this.podSelector) : undefined,
-            containers: [{
-              name: 'otel-collector',
-              image: ctx.images.otelCollector,
-              imagePullPolicy: ctx.profile.imagePolicy.pullPolicy,
-              args: ['--config=/conf/config.yaml'],
-              ports: [
-                { name: 'otlp-grpc', containerPort: OTLP_GRPC_PORT },
-                { name: 'otlp-http', containerPort: OTLP_HTTP_PORT },
-                { name: 'metrics', containerPort: OTEL_METRICS_PORT },
-                { name: 'health', containerPort: HEALTH_PORT },
-              ],
-              readinessProbe: { httpGet: { path: '/', port: IntOrString.fromString('health') }, periodSeconds: 10 },
-              livenessProbe: { httpGet: { path: '/', port: IntOrString.fromString('health') }, periodSeconds: 20 },
-              resources: k8sResources(ctx.resources.otelCollector),
-              securityContext: containerSecurity(),
-              volumeMounts: [{ name: 'config', mountPath: '/conf', readOnly: true }],
-            }],
+            containers: [
+              {
+                name: 'otel-collector',
+                image: ctx.images.otelCollector,
+                imagePullPolicy: ctx.profile.imagePolicy.pullPolicy,
+                args: ['--config=/conf/config.yaml'],
+                ports: [
+                  { name: 'otlp-grpc', containerPort: OTLP_GRPC_PORT },
+                  { name: 'otlp-http', containerPort: OTLP_HTTP_PORT },
+                  { name: 'metrics', containerPort: OTEL_METRICS_PORT },
+                  { name: 'health', containerPort: HEALTH_PORT },
+                ],
+                readinessProbe: { httpGet: { path: '/', port: IntOrString.fromString('health') }, periodSeconds: 10 },
+                livenessProbe: { httpGet: { path: '/', port: IntOrString.fromString('health') }, periodSeconds: 20 },
+                resources: k8sResources(ctx.resources.otelCollector),
+                securityContext: containerSecurity(),
+                volumeMounts: [{ name: 'config', mountPath: '/conf', readOnly: true }],
+              },
+            ],
             volumes: [{ name: 'config', configMap: { name: 'otel-collector-config' } }],
           },
         },

@@ -32,11 +32,13 @@ function escapeRegex(s: string): string {
  */
 function dropRegistered(targets: readonly MonitoredTarget[], nameLabel: string) {
   if (targets.length === 0) return [];
-  return [{
-    source_labels: ['__meta_kubernetes_namespace', nameLabel],
-    regex: targets.map((t) => `${escapeRegex(t.namespace)};${escapeRegex(t.selector['app.kubernetes.io/name'] ?? t.name)}`).join('|'),
-    action: 'drop',
-  }];
+  return [
+    {
+      source_labels: ['__meta_kubernetes_namespace', nameLabel],
+      regex: targets.map((t) => `${escapeRegex(t.namespace)};${escapeRegex(t.selector['app.kubernetes.io/name'] ?? t.name)}`).join('|'),
+      action: 'drop',
+    },
+  ];
 }
 
 /** The labels every workload series carries: dashboards and alerts select on namespace and service. */
@@ -49,11 +51,13 @@ function commonPodRelabels() {
 
 /** One scrape job per registered workload: its pods, its metrics port, with service and team labels. */
 export function targetJob(t: MonitoredTarget, scrapeInterval: string) {
-  const keepSelector = Object.entries(t.selector).sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => ({
-    source_labels: [`__meta_kubernetes_pod_label_${sdLabel(k)}`],
-    regex: escapeRegex(v),
-    action: 'keep',
-  }));
+  const keepSelector = Object.entries(t.selector)
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([k, v]) => ({
+      source_labels: [`__meta_kubernetes_pod_label_${sdLabel(k)}`],
+      regex: escapeRegex(v),
+      action: 'keep',
+    }));
   return {
     job_name: `${t.namespace}/${t.name}`,
     scrape_interval: scrapeInterval,
@@ -109,11 +113,13 @@ export function renderPrometheusConfig(o: PrometheusConfigOptions): Record<strin
         tls_config: { ca_file: `${SA_DIR}/ca.crt` },
         authorization: { credentials_file: `${SA_DIR}/token` },
         kubernetes_sd_configs: [{ role: 'endpoints', namespaces: { names: ['default'] } }],
-        relabel_configs: [{
-          source_labels: ['__meta_kubernetes_namespace', '__meta_kubernetes_service_name', '__meta_kubernetes_endpoint_port_name'],
-          action: 'keep',
-          regex: 'default;kubernetes;https',
-        }],
+        relabel_configs: [
+          {
+            source_labels: ['__meta_kubernetes_namespace', '__meta_kubernetes_service_name', '__meta_kubernetes_endpoint_port_name'],
+            action: 'keep',
+            regex: 'default;kubernetes;https',
+          },
+        ],
       },
       kubeletJob('kubernetes-nodes', '/metrics'),
       kubeletJob('kubernetes-cadvisor', '/metrics/cadvisor'),
@@ -128,7 +134,10 @@ export function renderPrometheusConfig(o: PrometheusConfigOptions): Record<strin
           { source_labels: ['__meta_kubernetes_service_annotation_prometheus_io_path'], action: 'replace', target_label: '__metrics_path__', regex: '(.+)' },
           {
             source_labels: ['__address__', '__meta_kubernetes_service_annotation_prometheus_io_port'],
-            action: 'replace', target_label: '__address__', regex: '([^:]+)(?::\\d+)?;(\\d+)', replacement: '$1:$2',
+            action: 'replace',
+            target_label: '__address__',
+            regex: '([^:]+)(?::\\d+)?;(\\d+)',
+            replacement: '$1:$2',
           },
           { source_labels: ['__meta_kubernetes_namespace'], target_label: 'namespace' },
           { source_labels: ['__meta_kubernetes_service_name'], target_label: 'service' },
@@ -144,7 +153,10 @@ export function renderPrometheusConfig(o: PrometheusConfigOptions): Record<strin
           { source_labels: ['__meta_kubernetes_pod_annotation_prometheus_io_path'], action: 'replace', target_label: '__metrics_path__', regex: '(.+)' },
           {
             source_labels: ['__address__', '__meta_kubernetes_pod_annotation_prometheus_io_port'],
-            action: 'replace', target_label: '__address__', regex: '([^:]+)(?::\\d+)?;(\\d+)', replacement: '$1:$2',
+            action: 'replace',
+            target_label: '__address__',
+            regex: '([^:]+)(?::\\d+)?;(\\d+)',
+            replacement: '$1:$2',
           },
           ...commonPodRelabels(),
           { source_labels: ['__meta_kubernetes_pod_label_app_kubernetes_io_name'], target_label: 'service' },

@@ -2,8 +2,16 @@
 import { Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import {
-  IntOrString, KubeClusterRole, NetworkPolicyPort, KubeClusterRoleBinding, KubeConfigMap, KubePodDisruptionBudget, KubeService,
-  KubeServiceAccount, KubeStatefulSet, Quantity,
+  IntOrString,
+  KubeClusterRole,
+  NetworkPolicyPort,
+  KubeClusterRoleBinding,
+  KubeConfigMap,
+  KubePodDisruptionBudget,
+  KubeService,
+  KubeServiceAccount,
+  KubeStatefulSet,
+  Quantity,
 } from '../../imports/k8s';
 import { IWorkload, WorkloadPort } from '../core/connections';
 import { restrictedPodSecurityContext } from '../core/security';
@@ -108,45 +116,49 @@ export class PrometheusServer extends Construct implements IWorkload {
             securityContext: restrictedPodSecurityContext({ runAsUser: PROMETHEUS_UID }),
             affinity: props.replicas > 1 ? spreadOverNodes(this.podSelector) : undefined,
             terminationGracePeriodSeconds: 600,
-            containers: [{
-              name: 'prometheus',
-              image: ctx.images.prometheus,
-              imagePullPolicy: ctx.profile.imagePolicy.pullPolicy,
-              args: [
-                '--config.file=/etc/prometheus/prometheus.yml',
-                '--storage.tsdb.path=/prometheus',
-                `--storage.tsdb.retention.time=${props.retention}`,
-                `--storage.tsdb.retention.size=${props.retentionSize}`,
-                '--web.console.libraries=/usr/share/prometheus/console_libraries',
-                '--web.console.templates=/usr/share/prometheus/consoles',
-              ],
-              ports: [{ name: 'web', containerPort: PROMETHEUS_PORT }],
-              readinessProbe: { httpGet: { path: '/-/ready', port: IntOrString.fromString('web') }, periodSeconds: 5, failureThreshold: 3 },
-              livenessProbe: { httpGet: { path: '/-/healthy', port: IntOrString.fromString('web') }, periodSeconds: 15, failureThreshold: 6 },
-              // WAL replay after a restart can take minutes on a large TSDB.
-              startupProbe: { httpGet: { path: '/-/ready', port: IntOrString.fromString('web') }, periodSeconds: 15, failureThreshold: 60 },
-              resources: k8sResources(ctx.resources.prometheus),
-              securityContext: containerSecurity(),
-              volumeMounts: [
-                { name: 'config', mountPath: '/etc/prometheus', readOnly: true },
-                { name: 'rules', mountPath: RULES_DIR, readOnly: true },
-                { name: 'data', mountPath: '/prometheus' },
-              ],
-            }],
+            containers: [
+              {
+                name: 'prometheus',
+                image: ctx.images.prometheus,
+                imagePullPolicy: ctx.profile.imagePolicy.pullPolicy,
+                args: [
+                  '--config.file=/etc/prometheus/prometheus.yml',
+                  '--storage.tsdb.path=/prometheus',
+                  `--storage.tsdb.retention.time=${props.retention}`,
+                  `--storage.tsdb.retention.size=${props.retentionSize}`,
+                  '--web.console.libraries=/usr/share/prometheus/console_libraries',
+                  '--web.console.templates=/usr/share/prometheus/consoles',
+                ],
+                ports: [{ name: 'web', containerPort: PROMETHEUS_PORT }],
+                readinessProbe: { httpGet: { path: '/-/ready', port: IntOrString.fromString('web') }, periodSeconds: 5, failureThreshold: 3 },
+                livenessProbe: { httpGet: { path: '/-/healthy', port: IntOrString.fromString('web') }, periodSeconds: 15, failureThreshold: 6 },
+                // WAL replay after a restart can take minutes on a large TSDB.
+                startupProbe: { httpGet: { path: '/-/ready', port: IntOrString.fromString('web') }, periodSeconds: 15, failureThreshold: 60 },
+                resources: k8sResources(ctx.resources.prometheus),
+                securityContext: containerSecurity(),
+                volumeMounts: [
+                  { name: 'config', mountPath: '/etc/prometheus', readOnly: true },
+                  { name: 'rules', mountPath: RULES_DIR, readOnly: true },
+                  { name: 'data', mountPath: '/prometheus' },
+                ],
+              },
+            ],
             volumes: [
               { name: 'config', configMap: { name: 'prometheus-config' } },
               { name: 'rules', configMap: { name: 'prometheus-rules' } },
             ],
           },
         },
-        volumeClaimTemplates: [{
-          metadata: { name: 'data', labels: selectorLabels(PROMETHEUS_NAME) },
-          spec: {
-            accessModes: ['ReadWriteOnce'],
-            storageClassName: ctx.profile.storage.storageClass,
-            resources: { requests: { storage: Quantity.fromString(props.storageSize) } },
+        volumeClaimTemplates: [
+          {
+            metadata: { name: 'data', labels: selectorLabels(PROMETHEUS_NAME) },
+            spec: {
+              accessModes: ['ReadWriteOnce'],
+              storageClassName: ctx.profile.storage.storageClass,
+              resources: { requests: { storage: Quantity.fromString(props.storageSize) } },
+            },
           },
-        }],
+        ],
       },
     });
 

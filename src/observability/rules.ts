@@ -53,10 +53,16 @@ export function resolveThresholds(scope: IConstruct, t: AlertThresholds = {}): R
     const v = r[key];
     if (!Number.isFinite(v) || v <= 0 || v >= 100) fail(scope, `thresholds.${key}`, v, 'must be a percentage greater than 0 and less than 100');
   }
-  if (!Number.isFinite(r.latencyP95Ms) || r.latencyP95Ms <= 0) fail(scope, 'thresholds.latencyP95Ms', r.latencyP95Ms, 'must be a number of milliseconds greater than 0');
+  if (!Number.isFinite(r.latencyP95Ms) || r.latencyP95Ms <= 0)
+    fail(scope, 'thresholds.latencyP95Ms', r.latencyP95Ms, 'must be a number of milliseconds greater than 0');
   const slo = r.sloAvailabilityPercent;
   if (!Number.isFinite(slo) || slo < MIN_SLO_AVAILABILITY_PERCENT || slo >= 100) {
-    fail(scope, 'thresholds.sloAvailabilityPercent', slo, `must be at least ${MIN_SLO_AVAILABILITY_PERCENT} and less than 100 (the fastest burn-rate alert fires at 14.4 x the error budget)`);
+    fail(
+      scope,
+      'thresholds.sloAvailabilityPercent',
+      slo,
+      `must be at least ${MIN_SLO_AVAILABILITY_PERCENT} and less than 100 (the fastest burn-rate alert fires at 14.4 x the error budget)`,
+    );
   }
   return r;
 }
@@ -141,49 +147,56 @@ export function platformRulesFor(t: MonitoredTarget, th: ResolvedThresholds, run
   if (t.rules.some(alertsOnLatency)) own.add('HttpLatencyP95High');
   const id = `${t.namespace}/${t.name}`;
   const runbook = (alert: string) => `${runbookBaseUrl.replace(/\/+$/, '')}/${kebab(alert)}`;
-  const rules: AlertRule[] = [{
-    alert: 'MetricsTargetDown',
-    expr: `max(up${selector(t)}) == 0 or absent(up${selector(t)})`,
-    for: '5m',
-    severity: t.kind === 'service' ? 'warning' : 'critical',
-    summary: `${id} cannot be scraped`,
-    description: `Prometheus has not scraped any ${id} target for 5 minutes: the workload is down or its metrics endpoint is unreachable.`,
-    runbookUrl: runbook('MetricsTargetDown'),
-  }, {
-    alert: 'ContainerCpuHigh',
-    expr: `sum by (pod, container) (rate(container_cpu_usage_seconds_total${podSelector(t)}[5m])) / (sum by (pod, container) (container_spec_cpu_shares${podSelector(t)}) / 1024) > ${fmt(th.cpuPercent / 100)}`,
-    for: '15m',
-    severity: 'warning',
-    summary: `${id} uses more than ${fmt(th.cpuPercent)}% of its CPU request`,
-    description: `Container {{ $labels.container }} of pod {{ $labels.pod }} has used more than ${fmt(th.cpuPercent)}% of its CPU request for 15 minutes; raise the request or scale out.`,
-    runbookUrl: runbook('ContainerCpuHigh'),
-  }, {
-    alert: 'ContainerMemoryHigh',
-    expr: `sum by (pod, container) (container_memory_working_set_bytes${podSelector(t)}) / (sum by (pod, container) (container_spec_memory_limit_bytes${podSelector(t)}) > 0) > ${fmt(th.memoryPercent / 100)}`,
-    for: '15m',
-    severity: 'warning',
-    summary: `${id} uses more than ${fmt(th.memoryPercent)}% of its memory limit`,
-    description: `Container {{ $labels.container }} of pod {{ $labels.pod }} has used more than ${fmt(th.memoryPercent)}% of its memory limit for 15 minutes; it will be OOM-killed at 100%.`,
-    runbookUrl: runbook('ContainerMemoryHigh'),
-  }];
-  if (t.httpMetrics) {
-    rules.push({
-      alert: 'HttpErrorRateHigh',
-      expr: `sum(rate(http_requests_total${selector(t, ', status=~"5.."')}[5m])) / sum(rate(http_requests_total${selector(t)}[5m])) > ${fmt(th.errorRatePercent / 100)}`,
+  const rules: AlertRule[] = [
+    {
+      alert: 'MetricsTargetDown',
+      expr: `max(up${selector(t)}) == 0 or absent(up${selector(t)})`,
       for: '5m',
-      severity: 'critical',
-      summary: `${id} error rate is above ${fmt(th.errorRatePercent)}%`,
-      description: `More than ${fmt(th.errorRatePercent)}% of the requests to ${id} have failed with a 5xx status for 5 minutes.`,
-      runbookUrl: runbook('HttpErrorRateHigh'),
-    }, {
-      alert: 'HttpLatencyP95High',
-      expr: `histogram_quantile(0.95, sum by (le) (rate(http_request_duration_seconds_bucket${selector(t)}[5m]))) > ${fmt(th.latencyP95Ms / 1000)}`,
-      for: '5m',
+      severity: t.kind === 'service' ? 'warning' : 'critical',
+      summary: `${id} cannot be scraped`,
+      description: `Prometheus has not scraped any ${id} target for 5 minutes: the workload is down or its metrics endpoint is unreachable.`,
+      runbookUrl: runbook('MetricsTargetDown'),
+    },
+    {
+      alert: 'ContainerCpuHigh',
+      expr: `sum by (pod, container) (rate(container_cpu_usage_seconds_total${podSelector(t)}[5m])) / (sum by (pod, container) (container_spec_cpu_shares${podSelector(t)}) / 1024) > ${fmt(th.cpuPercent / 100)}`,
+      for: '15m',
       severity: 'warning',
-      summary: `${id} p95 latency is above ${fmt(th.latencyP95Ms)}ms`,
-      description: `The 95th percentile of request durations of ${id} has been above ${fmt(th.latencyP95Ms)}ms for 5 minutes.`,
-      runbookUrl: runbook('HttpLatencyP95High'),
-    });
+      summary: `${id} uses more than ${fmt(th.cpuPercent)}% of its CPU request`,
+      description: `Container {{ $labels.container }} of pod {{ $labels.pod }} has used more than ${fmt(th.cpuPercent)}% of its CPU request for 15 minutes; raise the request or scale out.`,
+      runbookUrl: runbook('ContainerCpuHigh'),
+    },
+    {
+      alert: 'ContainerMemoryHigh',
+      expr: `sum by (pod, container) (container_memory_working_set_bytes${podSelector(t)}) / (sum by (pod, container) (container_spec_memory_limit_bytes${podSelector(t)}) > 0) > ${fmt(th.memoryPercent / 100)}`,
+      for: '15m',
+      severity: 'warning',
+      summary: `${id} uses more than ${fmt(th.memoryPercent)}% of its memory limit`,
+      description: `Container {{ $labels.container }} of pod {{ $labels.pod }} has used more than ${fmt(th.memoryPercent)}% of its memory limit for 15 minutes; it will be OOM-killed at 100%.`,
+      runbookUrl: runbook('ContainerMemoryHigh'),
+    },
+  ];
+  if (t.httpMetrics) {
+    rules.push(
+      {
+        alert: 'HttpErrorRateHigh',
+        expr: `sum(rate(http_requests_total${selector(t, ', status=~"5.."')}[5m])) / sum(rate(http_requests_total${selector(t)}[5m])) > ${fmt(th.errorRatePercent / 100)}`,
+        for: '5m',
+        severity: 'critical',
+        summary: `${id} error rate is above ${fmt(th.errorRatePercent)}%`,
+        description: `More than ${fmt(th.errorRatePercent)}% of the requests to ${id} have failed with a 5xx status for 5 minutes.`,
+        runbookUrl: runbook('HttpErrorRateHigh'),
+      },
+      {
+        alert: 'HttpLatencyP95High',
+        expr: `histogram_quantile(0.95, sum by (le) (rate(http_request_duration_seconds_bucket${selector(t)}[5m]))) > ${fmt(th.latencyP95Ms / 1000)}`,
+        for: '5m',
+        severity: 'warning',
+        summary: `${id} p95 latency is above ${fmt(th.latencyP95Ms)}ms`,
+        description: `The 95th percentile of request durations of ${id} has been above ${fmt(th.latencyP95Ms)}ms for 5 minutes.`,
+        runbookUrl: runbook('HttpLatencyP95High'),
+      },
+    );
     const budget = 1 - th.sloAvailabilityPercent / 100;
     for (const severity of ['critical', 'warning'] as AlertSeverity[]) {
       const windows = BURN_RATE_WINDOWS.filter((w) => w.severity === severity);
@@ -192,13 +205,19 @@ export function platformRulesFor(t: MonitoredTarget, th: ResolvedThresholds, run
       const name = first.name;
       rules.push({
         alert: name,
-        expr: windows.map((w) => `(${errorRatioRecord(w.long)}${selector(t)} > ${fmt(w.factor * budget)} and ${errorRatioRecord(w.short)}${selector(t)} > ${fmt(w.factor * budget)})`).join(' or '),
+        expr: windows
+          .map(
+            (w) =>
+              `(${errorRatioRecord(w.long)}${selector(t)} > ${fmt(w.factor * budget)} and ${errorRatioRecord(w.short)}${selector(t)} > ${fmt(w.factor * budget)})`,
+          )
+          .join(' or '),
         for: first.for,
         severity,
         summary: `${id} is burning its ${fmt(th.sloAvailabilityPercent)}% availability error budget ${severity === 'critical' ? 'fast' : 'slowly'}`,
-        description: severity === 'critical'
-          ? `At the current error rate ${id} exhausts its monthly error budget in less than 5 days (burn rate 14.4 over 1h/5m or 6 over 6h/30m).`
-          : `At the current error rate ${id} exhausts its monthly error budget within the month (burn rate 3 over 1d/2h or 1 over 3d/6h).`,
+        description:
+          severity === 'critical'
+            ? `At the current error rate ${id} exhausts its monthly error budget in less than 5 days (burn rate 14.4 over 1h/5m or 6 over 6h/30m).`
+            : `At the current error rate ${id} exhausts its monthly error budget within the month (burn rate 3 over 1d/2h or 1 over 3d/6h).`,
         runbookUrl: runbook(name),
       });
     }
@@ -213,7 +232,8 @@ export function checkRule(scope: IConstruct, t: MonitoredTarget, r: AlertRule, i
   if (!isPrometheusDuration(r.for)) fail(scope, `${field}.for`, r.for, 'must be a Prometheus duration such as "5m"');
   if (!['critical', 'warning', 'info'].includes(r.severity)) fail(scope, `${field}.severity`, r.severity, 'must be one of critical, warning, info');
   for (const key of ['summary', 'description', 'runbookUrl', 'expr'] as const) {
-    if (typeof r[key] !== 'string' || r[key].trim() === '') fail(scope, `${field}.${key}`, r[key], 'every alert needs a non-empty summary, description, runbook URL and expression');
+    if (typeof r[key] !== 'string' || r[key].trim() === '')
+      fail(scope, `${field}.${key}`, r[key], 'every alert needs a non-empty summary, description, runbook URL and expression');
   }
 }
 
@@ -232,7 +252,12 @@ export function renderAlert(t: MonitoredTarget, r: AlertRule): RenderedRule {
 }
 
 /** Rule groups of the environment: the shared recording rules, then one group per target. */
-export function ruleGroupsFor(scope: IConstruct, targets: readonly MonitoredTarget[], th: ResolvedThresholds, runbookBaseUrl: string): { file: string; group: RuleGroup; target?: MonitoredTarget }[] {
+export function ruleGroupsFor(
+  scope: IConstruct,
+  targets: readonly MonitoredTarget[],
+  th: ResolvedThresholds,
+  runbookBaseUrl: string,
+): { file: string; group: RuleGroup; target?: MonitoredTarget }[] {
   const out: { file: string; group: RuleGroup; target?: MonitoredTarget }[] = [];
   if (targets.some((t) => t.httpMetrics)) out.push({ file: 'platform-slo.rules.yml', group: platformRecordingRules() });
   for (const t of targets) {

@@ -25,10 +25,18 @@ type Obj = DocObject;
 /** Where the pod spec sits in a document of `kind`, as keys from the root; undefined for kinds without pods. */
 export function podSpecKeys(kind: string): readonly string[] | undefined {
   switch (kind) {
-    case 'Deployment': case 'StatefulSet': case 'DaemonSet': case 'ReplicaSet': case 'Job': return ['spec', 'template', 'spec'];
-    case 'CronJob': return ['spec', 'jobTemplate', 'spec', 'template', 'spec'];
-    case 'Pod': return ['spec'];
-    default: return undefined;
+    case 'Deployment':
+    case 'StatefulSet':
+    case 'DaemonSet':
+    case 'ReplicaSet':
+    case 'Job':
+      return ['spec', 'template', 'spec'];
+    case 'CronJob':
+      return ['spec', 'jobTemplate', 'spec', 'template', 'spec'];
+    case 'Pod':
+      return ['spec'];
+    default:
+      return undefined;
   }
 }
 
@@ -70,12 +78,20 @@ export interface HardeningOptions {
 const SECCOMP_OK = new Set(['RuntimeDefault', 'Localhost']);
 
 function refuse(o: HardeningOptions, field: string, value: unknown, why: string): never {
-  return fail(o.path, `${o.field}.${field}`, value, `${why}; PSS restricted forbids it, and the environment chart hardens every cdk8s-plus workload to restricted: remove it from the cdk8s-plus props`);
+  return fail(
+    o.path,
+    `${o.field}.${field}`,
+    value,
+    `${why}; PSS restricted forbids it, and the environment chart hardens every cdk8s-plus workload to restricted: remove it from the cdk8s-plus props`,
+  );
 }
 
 function sameResources(r: Obj | undefined, d: typeof PLUS_DEFAULT_RESOURCES): boolean {
-  return r !== undefined && JSON.stringify({ limits: r.limits, requests: r.requests }) === JSON.stringify({ limits: d.limits, requests: d.requests })
-    && Object.keys(r).every((k) => k === 'limits' || k === 'requests');
+  return (
+    r !== undefined &&
+    JSON.stringify({ limits: r.limits, requests: r.requests }) === JSON.stringify({ limits: d.limits, requests: d.requests }) &&
+    Object.keys(r).every((k) => k === 'limits' || k === 'requests')
+  );
 }
 
 function profileResources(r: ResourceDefaults): Obj {
@@ -94,7 +110,8 @@ function hardenContainer(o: HardeningOptions, c: Obj, field: string, tmp: boolea
   const added: string[] = sc.capabilities?.add ?? [];
   const extra = added.filter((a) => a !== 'NET_BIND_SERVICE');
   if (extra.length > 0) refuse(o, `${field}.securityContext.capabilities.add`, added, `capabilities other than NET_BIND_SERVICE (${extra.join(', ')})`);
-  if (sc.seccompProfile?.type !== undefined && !SECCOMP_OK.has(sc.seccompProfile.type)) refuse(o, `${field}.securityContext.seccompProfile.type`, sc.seccompProfile.type, 'a seccomp profile other than RuntimeDefault or Localhost');
+  if (sc.seccompProfile?.type !== undefined && !SECCOMP_OK.has(sc.seccompProfile.type))
+    refuse(o, `${field}.securityContext.seccompProfile.type`, sc.seccompProfile.type, 'a seccomp profile other than RuntimeDefault or Localhost');
   const drop: string[] = sc.capabilities?.drop ?? [];
   c.securityContext = {
     ...sc,
@@ -140,7 +157,8 @@ export function hardenPodSpec(spec: Obj, o: HardeningOptions): void {
   const psc: Obj = spec.securityContext ?? {};
   if (psc.runAsNonRoot === false) refuse(o, 'securityContext.runAsNonRoot', false, 'running as root');
   if (psc.runAsUser === 0) refuse(o, 'securityContext.runAsUser', 0, 'running as root (uid 0)');
-  if (psc.seccompProfile?.type !== undefined && !SECCOMP_OK.has(psc.seccompProfile.type)) refuse(o, 'securityContext.seccompProfile.type', psc.seccompProfile.type, 'a seccomp profile other than RuntimeDefault or Localhost');
+  if (psc.seccompProfile?.type !== undefined && !SECCOMP_OK.has(psc.seccompProfile.type))
+    refuse(o, 'securityContext.seccompProfile.type', psc.seccompProfile.type, 'a seccomp profile other than RuntimeDefault or Localhost');
   spec.securityContext = { ...psc, runAsNonRoot: true, seccompProfile: psc.seccompProfile ?? { type: 'RuntimeDefault' } };
 
   const volumes: Obj[] = spec.volumes ?? [];

@@ -12,7 +12,12 @@
 import { ApiObject, ApiObjectMetadataDefinition, Lazy } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
 import {
-  IntOrString, KubeNetworkPolicy, KubePodDisruptionBudget, KubeServiceAccount, NetworkPolicyEgressRule, NetworkPolicyIngressRule,
+  IntOrString,
+  KubeNetworkPolicy,
+  KubePodDisruptionBudget,
+  KubeServiceAccount,
+  NetworkPolicyEgressRule,
+  NetworkPolicyIngressRule,
 } from '../../imports/k8s';
 import { PodMonitor } from '../../imports/monitoring.coreos.com';
 import { cidrPeers, ConnectionGraph, dnsEgressRule, IWorkload, peerOf, policyPorts, WorkloadPort, WorkloadRef } from '../core/connections';
@@ -122,7 +127,8 @@ export class PlusWorkload extends Construct implements IWorkload {
   public static of(workload: IPlusWorkload, options?: PlusWorkloadOptions): PlusWorkload {
     const existing = registry(workload).byWorkload.get(workload);
     if (existing) {
-      if (options !== undefined) fail(workload, 'PlusWorkload.of options', options, 'the workload is already adopted: pass the options on the first PlusWorkload.of call only');
+      if (options !== undefined)
+        fail(workload, 'PlusWorkload.of options', options, 'the workload is already adopted: pass the options on the first PlusWorkload.of call only');
       return existing;
     }
     return new PlusWorkload(workload, options ?? {});
@@ -145,16 +151,23 @@ export class PlusWorkload extends Construct implements IWorkload {
   private constructor(workload: IPlusWorkload, options: PlusWorkloadOptions) {
     super(workload, 'Platform');
     if (!isPlusWorkload(workload)) {
-      fail(workload, 'workload', (workload as IConstruct).constructor.name, 'must be a cdk8s-plus workload (Deployment, StatefulSet, DaemonSet, Job, CronJob or Pod)');
+      fail(
+        workload,
+        'workload',
+        (workload as IConstruct).constructor.name,
+        'must be a cdk8s-plus workload (Deployment, StatefulSet, DaemonSet, Job, CronJob or Pod)',
+      );
     }
     this.apiObject = apiObjectOf(workload)!;
     const md = this.apiObject.metadata;
     const name = options.name ?? md.name;
-    if (name === undefined || !isDns1123Label(name)) fail(workload, 'name', name, 'must be a DNS-1123 label (lowercase letters, digits and "-", at most 63 characters)');
+    if (name === undefined || !isDns1123Label(name))
+      fail(workload, 'name', name, 'must be a DNS-1123 label (lowercase letters, digits and "-", at most 63 characters)');
     if (md.namespace === undefined) fail(workload, 'metadata.namespace', undefined, 'must be set: an environment chart has no default namespace');
     for (const k of ['team', 'partOf', 'component'] as const) {
       const v = options[k];
-      if (v !== undefined && (v === '' || labelValueProblem(v) !== undefined)) fail(workload, k, v, 'must be a label value: 1-63 characters of [A-Za-z0-9_.-], starting and ending alphanumeric');
+      if (v !== undefined && (v === '' || labelValueProblem(v) !== undefined))
+        fail(workload, k, v, 'must be a label value: 1-63 characters of [A-Za-z0-9_.-], starting and ending alphanumeric');
     }
     this.workload = workload;
     this.options = options;
@@ -162,7 +175,9 @@ export class PlusWorkload extends Construct implements IWorkload {
     this.namespace = md.namespace;
     this.podSelector = selectorLabels(name);
     this.labels = workloadLabels({ name, component: options.component ?? PLUS_DEFAULT_COMPONENT, partOf: options.partOf, team: options.team });
-    this.address = (workload as { podMetadata?: { getLabel?(key: string): string | undefined } }).podMetadata?.getLabel?.(PLUS_ADDRESS_LABEL) ?? md.getLabel(PLUS_ADDRESS_LABEL);
+    this.address =
+      (workload as { podMetadata?: { getLabel?(key: string): string | undefined } }).podMetadata?.getLabel?.(PLUS_ADDRESS_LABEL) ??
+      md.getLabel(PLUS_ADDRESS_LABEL);
     registry(workload).byWorkload.set(workload, this);
     ConnectionGraph.of(this).register(this);
     this.addNetworkPolicy();
@@ -171,11 +186,13 @@ export class PlusWorkload extends Construct implements IWorkload {
   /** Ports clients may reach: every container port (unnamed ones as `port-<number>`). */
   public get clientPorts(): readonly WorkloadPort[] {
     const containers: readonly ContainerLike[] = (this.workload as { containers?: readonly ContainerLike[] }).containers ?? [];
-    return containers.flatMap((c) => (c.ports ?? []).map((p) => ({
-      name: p.name ?? `port-${p.number}`,
-      port: p.number,
-      ...(p.protocol === 'UDP' ? { protocol: 'UDP' as const } : {}),
-    })));
+    return containers.flatMap((c) =>
+      (c.ports ?? []).map((p) => ({
+        name: p.name ?? `port-${p.number}`,
+        port: p.number,
+        ...(p.protocol === 'UDP' ? { protocol: 'UDP' as const } : {}),
+      })),
+    );
   }
 
   /** Declares that this workload opens connections to `target`: egress here, ingress there. */
@@ -193,13 +210,19 @@ export class PlusWorkload extends Construct implements IWorkload {
         const rules: NetworkPolicyIngressRule[] = graph.ingressOf(this).map((c) => ({ from: [peerOf(c.from)], ports: policyPorts(c.ports) }));
         const metrics = this.prepared?.metrics;
         if (metrics) {
-          rules.push({ from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': profile.monitoring.namespace } } }], ports: [{ protocol: 'TCP', port: IntOrString.fromNumber(metrics.port) }] });
+          rules.push({
+            from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': profile.monitoring.namespace } } }],
+            ports: [{ protocol: 'TCP', port: IntOrString.fromNumber(metrics.port) }],
+          });
         }
         return rules;
       },
     });
     const egress = Lazy.any({
-      produce: () => [dnsEgressRule(), ...graph.egressOf(this).map((c) => ({ to: c.to.external ? cidrPeers(c.to.external.cidrs) : [peerOf(c.to)], ports: policyPorts(c.ports) }))],
+      produce: () => [
+        dnsEgressRule(),
+        ...graph.egressOf(this).map((c) => ({ to: c.to.external ? cidrPeers(c.to.external.cidrs) : [peerOf(c.to)], ports: policyPorts(c.ports) })),
+      ],
     });
     new KubeNetworkPolicy(this, 'NetworkPolicy', {
       metadata: { name: this.workloadName, namespace: this.namespace, labels: { ...this.labels } },
@@ -247,7 +270,13 @@ export class PlusWorkload extends Construct implements IWorkload {
     const wanted = this.options.metrics?.port ?? 'metrics';
     const found = ports.find((p) => p.name === wanted);
     if (!found) {
-      if (this.options.metrics) fail(this.workload, 'metrics.port', wanted, `must name a container port; the ports: ${ports.map((p) => p.name ?? String(p.containerPort)).join(', ') || 'none'}`);
+      if (this.options.metrics)
+        fail(
+          this.workload,
+          'metrics.port',
+          wanted,
+          `must name a container port; the ports: ${ports.map((p) => p.name ?? String(p.containerPort)).join(', ') || 'none'}`,
+        );
       return undefined;
     }
     return { name: wanted, port: found.containerPort, path: this.options.metrics?.path ?? '/metrics', httpMetrics: this.options.metrics?.httpMetrics ?? false };
@@ -256,8 +285,14 @@ export class PlusWorkload extends Construct implements IWorkload {
   private addMonitoring(kind: string, m: { name: string; port: number; path: string; httpMetrics: boolean }, operator: boolean): void {
     const team = this.options.team;
     const common = microserviceAlertRules({
-      namespace: this.namespace, service: this.workloadName, team, httpMetrics: m.httpMetrics, rollout: false,
-      maxErrorRate: DEFAULT_MAX_ERROR_RATE, maxP95LatencySeconds: DEFAULT_MAX_P95_LATENCY_SECONDS, runbookBaseUrl: DEFAULT_RUNBOOK_BASE_URL,
+      namespace: this.namespace,
+      service: this.workloadName,
+      team,
+      httpMetrics: m.httpMetrics,
+      rollout: false,
+      maxErrorRate: DEFAULT_MAX_ERROR_RATE,
+      maxP95LatencySeconds: DEFAULT_MAX_P95_LATENCY_SECONDS,
+      runbookBaseUrl: DEFAULT_RUNBOOK_BASE_URL,
     });
     // The unavailable-replicas rule reads Deployment metrics; a StatefulSet has its own, other kinds none.
     const rules: AlertRule[] = common.filter((r) => kind === 'Deployment' || r.alert !== 'ServiceReplicasUnavailable');
@@ -276,8 +311,15 @@ export class PlusWorkload extends Construct implements IWorkload {
       });
     }
     MonitoringRegistry.of(this).register({
-      name: this.workloadName, namespace: this.namespace, kind: 'service', team, selector: { ...this.podSelector },
-      metricsPort: { name: m.name, port: m.port }, metricsPath: m.path, httpMetrics: m.httpMetrics, rules,
+      name: this.workloadName,
+      namespace: this.namespace,
+      kind: 'service',
+      team,
+      selector: { ...this.podSelector },
+      metricsPort: { name: m.name, port: m.port },
+      metricsPath: m.path,
+      httpMetrics: m.httpMetrics,
+      rules,
     });
     if (!operator) return;
     new PodMonitor(this, 'PodMonitor', {
@@ -302,9 +344,10 @@ export class PlusWorkload extends Construct implements IWorkload {
     if (!spec) return;
     // The pod template's metadata sits next to its spec (the Pod's own metadata for a bare Pod).
     const holder = keys.length === 1 ? object : at(object, keys.slice(0, -1))!;
-    const annotations = p.metrics && !profile.monitoring.mode.usesOperator
-      ? { 'prometheus.io/scrape': 'true', 'prometheus.io/port': String(p.metrics.port), 'prometheus.io/path': p.metrics.path }
-      : {};
+    const annotations =
+      p.metrics && !profile.monitoring.mode.usesOperator
+        ? { 'prometheus.io/scrape': 'true', 'prometheus.io/port': String(p.metrics.port), 'prometheus.io/path': p.metrics.path }
+        : {};
     holder.metadata = {
       ...holder.metadata,
       labels: { ...holder.metadata?.labels, ...this.labels },

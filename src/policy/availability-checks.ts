@@ -17,7 +17,10 @@ const autoscalers = new WeakMap<object, Map<string, SynthDocument>>();
 
 /** The autoscalers of an environment: HPAs and KEDA ScaledObjects (which own an HPA). */
 function autoscalersOf(ctx: PolicyContext): SynthDocument[] {
-  return [...ctx.index.ofKind('HorizontalPodAutoscaler'), ...ctx.index.ofKind('ScaledObject').filter((d) => String(d.object.apiVersion).startsWith('keda.sh/'))];
+  return [
+    ...ctx.index.ofKind('HorizontalPodAutoscaler'),
+    ...ctx.index.ofKind('ScaledObject').filter((d) => String(d.object.apiVersion).startsWith('keda.sh/')),
+  ];
 }
 
 /** Replica range of an HPA or ScaledObject. */
@@ -78,7 +81,9 @@ function spreads(pod: PodView): boolean {
   const anti = s.affinity?.podAntiAffinity ?? {};
   const terms = [
     ...(Array.isArray(anti.requiredDuringSchedulingIgnoredDuringExecution) ? anti.requiredDuringSchedulingIgnoredDuringExecution : []),
-    ...(Array.isArray(anti.preferredDuringSchedulingIgnoredDuringExecution) ? anti.preferredDuringSchedulingIgnoredDuringExecution.map((t: DocValue) => t?.podAffinityTerm) : []),
+    ...(Array.isArray(anti.preferredDuringSchedulingIgnoredDuringExecution)
+      ? anti.preferredDuringSchedulingIgnoredDuringExecution.map((t: DocValue) => t?.podAffinityTerm)
+      : []),
     ...(Array.isArray(s.topologySpreadConstraints) ? s.topologySpreadConstraints : []),
   ];
   return terms.some((t: DocValue) => selectsOwnPods(t?.labelSelector, pod));
@@ -100,7 +105,11 @@ export const AVAILABILITY_CHECKS: readonly PolicyCheck[] = [
       for (const p of ctx.index.pods) {
         const scale = scaleOf(ctx, p);
         if (!scale || scale.max < 2 || covered.has(p)) continue;
-        out.push({ doc: p.doc, field: `${p.specPath.replace(/spec$/, 'metadata')}.labels`, message: `no PodDisruptionBudget selects the pods of ${describe(p, scale)}; add one that allows one eviction (maxUnavailable: 1)` });
+        out.push({
+          doc: p.doc,
+          field: `${p.specPath.replace(/spec$/, 'metadata')}.labels`,
+          message: `no PodDisruptionBudget selects the pods of ${describe(p, scale)}; add one that allows one eviction (maxUnavailable: 1)`,
+        });
       }
       return out;
     },
@@ -137,7 +146,11 @@ export const AVAILABILITY_CHECKS: readonly PolicyCheck[] = [
         if (allowed !== undefined && allowed < 1) {
           const field = maxUnavailable !== undefined ? 'spec.maxUnavailable' : 'spec.minAvailable';
           const value = maxUnavailable !== undefined ? maxUnavailable : minAvailable;
-          out.push({ doc: pdb, field, message: `${field.slice(5)} ${JSON.stringify(value)} allows no eviction when ${pods.map((p) => `${p.kind} ${JSON.stringify(p.name)}`).join(', ')} run${pods.length === 1 ? 's' : ''} ${total} pod(s); use maxUnavailable: 1 (or more replicas)` });
+          out.push({
+            doc: pdb,
+            field,
+            message: `${field.slice(5)} ${JSON.stringify(value)} allows no eviction when ${pods.map((p) => `${p.kind} ${JSON.stringify(p.name)}`).join(', ')} run${pods.length === 1 ? 's' : ''} ${total} pod(s); use maxUnavailable: 1 (or more replicas)`,
+          });
         }
       }
       return out;
@@ -149,9 +162,15 @@ export const AVAILABILITY_CHECKS: readonly PolicyCheck[] = [
     rationale: 'A PodDisruptionBudget that selects no pod protects nothing and usually hides a label typo.',
     docs: 'https://kubernetes.io/docs/tasks/run-application/configure-pdb/',
     coverage: {},
-    run: (ctx) => ctx.index.ofKind('PodDisruptionBudget')
-      .filter((pdb) => ctx.index.selectPods(pdb.object.metadata?.namespace ?? '', pdb.object.spec?.selector).length === 0)
-      .map((pdb) => ({ doc: pdb, field: 'spec.selector', message: `selects no pod template in namespace ${JSON.stringify(pdb.object.metadata?.namespace ?? '')}; fix the selector` })),
+    run: (ctx) =>
+      ctx.index
+        .ofKind('PodDisruptionBudget')
+        .filter((pdb) => ctx.index.selectPods(pdb.object.metadata?.namespace ?? '', pdb.object.spec?.selector).length === 0)
+        .map((pdb) => ({
+          doc: pdb,
+          field: 'spec.selector',
+          message: `selects no pod template in namespace ${JSON.stringify(pdb.object.metadata?.namespace ?? '')}; fix the selector`,
+        })),
   },
   {
     id: 'hpa-target-exists',
@@ -159,16 +178,21 @@ export const AVAILABILITY_CHECKS: readonly PolicyCheck[] = [
     rationale: 'An autoscaler whose target does not exist scales nothing.',
     docs: KUBE_SCORE,
     coverage: { kubeScore: ['horizontalpodautoscaler-has-target'] },
-    run: (ctx) => autoscalersOf(ctx)
-      .filter((hpa) => {
-        const ref = hpa.object.spec?.scaleTargetRef ?? {};
-        const kind = ref.kind ?? 'Deployment';
-        return !SCALABLE_KINDS.has(kind) || !ctx.index.find(hpa.object.metadata?.namespace ?? '', kind, ref.name);
-      })
-      .map((hpa) => {
-        const ref = hpa.object.spec?.scaleTargetRef ?? {};
-        return { doc: hpa, field: 'spec.scaleTargetRef', message: `targets ${ref.kind ?? 'Deployment'} ${JSON.stringify(ref.name)}, which is not in namespace ${JSON.stringify(hpa.object.metadata?.namespace ?? '')} of this environment` };
-      }),
+    run: (ctx) =>
+      autoscalersOf(ctx)
+        .filter((hpa) => {
+          const ref = hpa.object.spec?.scaleTargetRef ?? {};
+          const kind = ref.kind ?? 'Deployment';
+          return !SCALABLE_KINDS.has(kind) || !ctx.index.find(hpa.object.metadata?.namespace ?? '', kind, ref.name);
+        })
+        .map((hpa) => {
+          const ref = hpa.object.spec?.scaleTargetRef ?? {};
+          return {
+            doc: hpa,
+            field: 'spec.scaleTargetRef',
+            message: `targets ${ref.kind ?? 'Deployment'} ${JSON.stringify(ref.name)}, which is not in namespace ${JSON.stringify(hpa.object.metadata?.namespace ?? '')} of this environment`,
+          };
+        }),
   },
   {
     id: 'hpa-owns-replicas',
@@ -182,7 +206,11 @@ export const AVAILABILITY_CHECKS: readonly PolicyCheck[] = [
         const ref = hpa.object.spec?.scaleTargetRef ?? {};
         const target = ctx.index.find(hpa.object.metadata?.namespace ?? '', ref.kind ?? 'Deployment', ref.name);
         if (target && target.object.spec?.replicas !== undefined) {
-          out.push({ doc: target, field: 'spec.replicas', message: `is scaled by ${hpa.object.kind} ${JSON.stringify(nameOf(hpa))}; remove spec.replicas so a sync does not reset the scale` });
+          out.push({
+            doc: target,
+            field: 'spec.replicas',
+            message: `is scaled by ${hpa.object.kind} ${JSON.stringify(nameOf(hpa))}; remove spec.replicas so a sync does not reset the scale`,
+          });
         }
       }
       return out;
@@ -193,13 +221,20 @@ export const AVAILABILITY_CHECKS: readonly PolicyCheck[] = [
     severity: 'medium',
     rationale: 'Replicas that may land on one node or zone fail together.',
     docs: 'https://kubernetes.io/docs/concepts/scheduling-eviction/topology-spread-constraints/',
-    coverage: { kubeScore: ['deployment-has-host-podantiaffinity', 'statefulset-has-host-podantiaffinity', 'pod-topology-spread-constraints'], polaris: ['topologySpreadConstraint'] },
+    coverage: {
+      kubeScore: ['deployment-has-host-podantiaffinity', 'statefulset-has-host-podantiaffinity', 'pod-topology-spread-constraints'],
+      polaris: ['topologySpreadConstraint'],
+    },
     run: (ctx) => {
       const out: PolicyFinding[] = [];
       for (const p of ctx.index.pods) {
         const scale = scaleOf(ctx, p);
         if (!scale || scale.max < 2 || spreads(p)) continue;
-        out.push({ doc: p.doc, field: `${p.specPath}.topologySpreadConstraints`, message: `${describe(p, scale)} does not spread its replicas; add topologySpreadConstraints or podAntiAffinity selecting its own pod labels` });
+        out.push({
+          doc: p.doc,
+          field: `${p.specPath}.topologySpreadConstraints`,
+          message: `${describe(p, scale)} does not spread its replicas; add topologySpreadConstraints or podAntiAffinity selecting its own pod labels`,
+        });
       }
       return out;
     },
@@ -209,15 +244,27 @@ export const AVAILABILITY_CHECKS: readonly PolicyCheck[] = [
     severity: 'critical',
     rationale: 'A controller selector that does not match its template is rejected; an empty one adopts other pods.',
     docs: KUBE_SCORE,
-    coverage: { kubeScore: ['deployment-pod-selector-labels-match-template-metadata-labels', 'statefulset-pod-selector-labels-match-template-metadata-labels'] },
+    coverage: {
+      kubeScore: ['deployment-pod-selector-labels-match-template-metadata-labels', 'statefulset-pod-selector-labels-match-template-metadata-labels'],
+    },
     run: (ctx) => {
       const out: PolicyFinding[] = [];
       for (const p of ctx.index.pods) {
         const selector = p.kind === 'Pod' || p.kind === 'CronJob' ? undefined : p.doc.object.spec?.selector;
         if (selector === undefined) continue;
         const empty = Object.keys(selector.matchLabels ?? {}).length === 0 && (selector.matchExpressions ?? []).length === 0;
-        if (empty) out.push({ doc: p.doc, field: 'spec.selector', message: 'the selector is empty and would select every pod in the namespace; select name and instance labels' });
-        else if (!labelSelectorMatches(selector, p.labels)) out.push({ doc: p.doc, field: 'spec.selector', message: `the selector ${JSON.stringify(selector)} does not match the template labels ${JSON.stringify(p.labels)}` });
+        if (empty)
+          out.push({
+            doc: p.doc,
+            field: 'spec.selector',
+            message: 'the selector is empty and would select every pod in the namespace; select name and instance labels',
+          });
+        else if (!labelSelectorMatches(selector, p.labels))
+          out.push({
+            doc: p.doc,
+            field: 'spec.selector',
+            message: `the selector ${JSON.stringify(selector)} does not match the template labels ${JSON.stringify(p.labels)}`,
+          });
       }
       return out;
     },
@@ -228,10 +275,13 @@ export const AVAILABILITY_CHECKS: readonly PolicyCheck[] = [
     rationale: 'A CronJob needs a starting deadline and history limits, or missed runs pile up and finished Jobs never go.',
     docs: 'https://kubernetes.io/docs/concepts/workloads/controllers/cron-jobs/',
     coverage: { kubeScore: ['cronjob-has-deadline'] },
-    run: (ctx) => ctx.index.ofKind('CronJob').flatMap((cj) => {
-      const missing = ['startingDeadlineSeconds', 'successfulJobsHistoryLimit', 'failedJobsHistoryLimit'].filter((f) => typeof cj.object.spec?.[f] !== 'number');
-      return missing.length > 0 ? [{ doc: cj, field: `spec.${missing[0]}`, message: `sets no ${missing.join(', ')}` }] : [];
-    }),
+    run: (ctx) =>
+      ctx.index.ofKind('CronJob').flatMap((cj) => {
+        const missing = ['startingDeadlineSeconds', 'successfulJobsHistoryLimit', 'failedJobsHistoryLimit'].filter(
+          (f) => typeof cj.object.spec?.[f] !== 'number',
+        );
+        return missing.length > 0 ? [{ doc: cj, field: `spec.${missing[0]}`, message: `sets no ${missing.join(', ')}` }] : [];
+      }),
   },
   {
     id: 'job-ttl',
@@ -239,8 +289,10 @@ export const AVAILABILITY_CHECKS: readonly PolicyCheck[] = [
     rationale: 'Finished Jobs and their pods are kept forever unless ttlSecondsAfterFinished is set.',
     docs: 'https://kubernetes.io/docs/concepts/workloads/controllers/ttlafterfinished/',
     coverage: {},
-    run: (ctx) => ctx.index.ofKind('Job')
-      .filter((job) => typeof job.object.spec?.ttlSecondsAfterFinished !== 'number')
-      .map((job) => ({ doc: job, field: 'spec.ttlSecondsAfterFinished', message: 'is not set; finished Jobs are never cleaned up' })),
+    run: (ctx) =>
+      ctx.index
+        .ofKind('Job')
+        .filter((job) => typeof job.object.spec?.ttlSecondsAfterFinished !== 'number')
+        .map((job) => ({ doc: job, field: 'spec.ttlSecondsAfterFinished', message: 'is not set; finished Jobs are never cleaned up' })),
   },
 ];

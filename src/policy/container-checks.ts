@@ -34,13 +34,17 @@ export const CONTAINER_CHECKS: readonly PolicyCheck[] = [
     rationale: 'Without CPU and memory requests the scheduler overcommits nodes and pods are evicted first.',
     docs: 'https://kubernetes.io/docs/concepts/configuration/manage-resources-containers/',
     coverage: { kubeScore: ['container-resources'], polaris: ['cpuRequestsMissing', 'memoryRequestsMissing'] },
-    run: (ctx) => eachContainer(ctx, (c) => {
-      if (c.kind === 'ephemeralContainer') return undefined;
-      const missing = ['cpu', 'memory'].filter((r) => !has(c.container.resources?.requests, r));
-      return missing.length > 0
-        ? { field: `${c.path}.resources.requests`, message: `container ${JSON.stringify(String(c.container.name ?? ''))} has no ${missing.join(' or ')} request; set resources.requests.cpu and .memory` }
-        : undefined;
-    }),
+    run: (ctx) =>
+      eachContainer(ctx, (c) => {
+        if (c.kind === 'ephemeralContainer') return undefined;
+        const missing = ['cpu', 'memory'].filter((r) => !has(c.container.resources?.requests, r));
+        return missing.length > 0
+          ? {
+              field: `${c.path}.resources.requests`,
+              message: `container ${JSON.stringify(String(c.container.name ?? ''))} has no ${missing.join(' or ')} request; set resources.requests.cpu and .memory`,
+            }
+          : undefined;
+      }),
   },
   {
     id: 'resources-memory-limit',
@@ -48,9 +52,15 @@ export const CONTAINER_CHECKS: readonly PolicyCheck[] = [
     rationale: 'A container without a memory limit can exhaust its node and get its neighbours OOM-killed.',
     docs: 'https://kubernetes.io/docs/concepts/configuration/manage-resources-containers/',
     coverage: { kubeScore: ['container-resources'], polaris: ['memoryLimitsMissing'] },
-    run: (ctx) => eachContainer(ctx, (c) => (c.kind !== 'ephemeralContainer' && !has(c.container.resources?.limits, 'memory')
-      ? { field: `${c.path}.resources.limits.memory`, message: `container ${JSON.stringify(String(c.container.name ?? ''))} has no memory limit; set resources.limits.memory` }
-      : undefined)),
+    run: (ctx) =>
+      eachContainer(ctx, (c) =>
+        c.kind !== 'ephemeralContainer' && !has(c.container.resources?.limits, 'memory')
+          ? {
+              field: `${c.path}.resources.limits.memory`,
+              message: `container ${JSON.stringify(String(c.container.name ?? ''))} has no memory limit; set resources.limits.memory`,
+            }
+          : undefined,
+      ),
   },
   {
     id: 'image-tag-pinned',
@@ -58,13 +68,14 @@ export const CONTAINER_CHECKS: readonly PolicyCheck[] = [
     rationale: 'A missing or `latest` tag makes a rollback or a rebuild deploy a different image.',
     docs: KUBE_SCORE,
     coverage: { kubeScore: ['container-image-tag'], polaris: ['tagNotSpecified'] },
-    skipReason: (ctx) => (ctx.profile.imagePolicy.forbidLatest ? undefined : 'the environment\'s image policy accepts any tag'),
-    run: (ctx) => eachContainer(ctx, (c) => {
-      const image = String(c.container.image ?? '');
-      return isMutable(image)
-        ? { field: `${c.path}.image`, message: `image ${JSON.stringify(image)} has no pinned tag; use a version tag or a digest, never "latest"` }
-        : undefined;
-    }),
+    skipReason: (ctx) => (ctx.profile.imagePolicy.forbidLatest ? undefined : "the environment's image policy accepts any tag"),
+    run: (ctx) =>
+      eachContainer(ctx, (c) => {
+        const image = String(c.container.image ?? '');
+        return isMutable(image)
+          ? { field: `${c.path}.image`, message: `image ${JSON.stringify(image)} has no pinned tag; use a version tag or a digest, never "latest"` }
+          : undefined;
+      }),
   },
   {
     id: 'image-digest',
@@ -72,14 +83,18 @@ export const CONTAINER_CHECKS: readonly PolicyCheck[] = [
     rationale: 'Only a digest guarantees that the image that was tested is the image that runs.',
     docs: 'https://kubernetes.io/docs/concepts/containers/images/#image-names',
     coverage: {},
-    skipReason: (ctx) => (ctx.profile.imagePolicy.requireDigest ? undefined : 'the environment\'s image policy does not require digests'),
-    run: (ctx) => eachContainer(ctx, (c) => {
-      const image = String(c.container.image ?? '');
-      const { digest } = parseImage(image);
-      return digest === undefined || !DIGEST.test(digest)
-        ? { field: `${c.path}.image`, message: `image ${JSON.stringify(image)} is not pinned by digest; the environment's image policy requires repository@sha256:<64 hex>` }
-        : undefined;
-    }),
+    skipReason: (ctx) => (ctx.profile.imagePolicy.requireDigest ? undefined : "the environment's image policy does not require digests"),
+    run: (ctx) =>
+      eachContainer(ctx, (c) => {
+        const image = String(c.container.image ?? '');
+        const { digest } = parseImage(image);
+        return digest === undefined || !DIGEST.test(digest)
+          ? {
+              field: `${c.path}.image`,
+              message: `image ${JSON.stringify(image)} is not pinned by digest; the environment's image policy requires repository@sha256:<64 hex>`,
+            }
+          : undefined;
+      }),
   },
   {
     id: 'image-pull-policy',
@@ -87,14 +102,21 @@ export const CONTAINER_CHECKS: readonly PolicyCheck[] = [
     rationale: 'An explicit pull policy; Always for mutable tags so nodes never run a stale image, never Never.',
     docs: 'https://kubernetes.io/docs/concepts/containers/images/#image-pull-policy',
     coverage: { kubeScore: ['container-image-pull-policy'], polaris: ['pullPolicyNotAlways'] },
-    run: (ctx) => eachContainer(ctx, (c) => {
-      const policy = c.container.imagePullPolicy;
-      const name = JSON.stringify(String(c.container.name ?? ''));
-      if (policy === undefined) return { field: `${c.path}.imagePullPolicy`, message: `container ${name} does not set imagePullPolicy; set Always or IfNotPresent explicitly` };
-      if (policy === 'Never') return { field: `${c.path}.imagePullPolicy`, message: `container ${name} uses imagePullPolicy Never; use Always or IfNotPresent` };
-      if (policy !== 'Always' && isMutable(String(c.container.image ?? ''))) return { field: `${c.path}.imagePullPolicy`, message: `container ${name} uses a mutable image tag with imagePullPolicy ${policy}; use Always (or pin the image)` };
-      return undefined;
-    }),
+    run: (ctx) =>
+      eachContainer(ctx, (c) => {
+        const policy = c.container.imagePullPolicy;
+        const name = JSON.stringify(String(c.container.name ?? ''));
+        if (policy === undefined)
+          return { field: `${c.path}.imagePullPolicy`, message: `container ${name} does not set imagePullPolicy; set Always or IfNotPresent explicitly` };
+        if (policy === 'Never')
+          return { field: `${c.path}.imagePullPolicy`, message: `container ${name} uses imagePullPolicy Never; use Always or IfNotPresent` };
+        if (policy !== 'Always' && isMutable(String(c.container.image ?? '')))
+          return {
+            field: `${c.path}.imagePullPolicy`,
+            message: `container ${name} uses a mutable image tag with imagePullPolicy ${policy}; use Always (or pin the image)`,
+          };
+        return undefined;
+      }),
   },
   {
     id: 'probes-configured',
@@ -102,13 +124,14 @@ export const CONTAINER_CHECKS: readonly PolicyCheck[] = [
     rationale: 'Readiness keeps traffic away from pods that cannot serve; liveness restarts pods that hang.',
     docs: 'https://kubernetes.io/docs/tasks/configure-pod-container/configure-liveness-readiness-startup-probes/',
     coverage: { kubeScore: ['pod-probes'], polaris: ['readinessProbeMissing', 'livenessProbeMissing'] },
-    run: (ctx) => eachContainer(ctx, (c, p) => {
-      if (c.kind !== 'container' || !LONG_RUNNING_KINDS.has(p.kind)) return undefined;
-      const missing = ['readinessProbe', 'livenessProbe'].filter((k) => c.container[k] === undefined);
-      return missing.length > 0
-        ? { field: `${c.path}.${missing[0]}`, message: `container ${JSON.stringify(String(c.container.name ?? ''))} has no ${missing.join(' and no ')}` }
-        : undefined;
-    }),
+    run: (ctx) =>
+      eachContainer(ctx, (c, p) => {
+        if (c.kind !== 'container' || !LONG_RUNNING_KINDS.has(p.kind)) return undefined;
+        const missing = ['readinessProbe', 'livenessProbe'].filter((k) => c.container[k] === undefined);
+        return missing.length > 0
+          ? { field: `${c.path}.${missing[0]}`, message: `container ${JSON.stringify(String(c.container.name ?? ''))} has no ${missing.join(' and no ')}` }
+          : undefined;
+      }),
   },
   {
     id: 'probes-distinct',
@@ -116,12 +139,16 @@ export const CONTAINER_CHECKS: readonly PolicyCheck[] = [
     rationale: 'Identical liveness and readiness probes restart pods that are merely busy, turning load into an outage.',
     docs: 'https://github.com/zegl/kube-score/blob/master/README_PROBES.md',
     coverage: { kubeScore: ['pod-probes-identical'] },
-    run: (ctx) => eachContainer(ctx, (c, p) => {
-      if (c.kind !== 'container' || !LONG_RUNNING_KINDS.has(p.kind)) return undefined;
-      const { livenessProbe, readinessProbe } = c.container;
-      return livenessProbe !== undefined && isDeepStrictEqual(livenessProbe, readinessProbe)
-        ? { field: `${c.path}.livenessProbe`, message: `container ${JSON.stringify(String(c.container.name ?? ''))} has identical liveness and readiness probes; make liveness cheaper and more tolerant (other path or higher failureThreshold)` }
-        : undefined;
-    }),
+    run: (ctx) =>
+      eachContainer(ctx, (c, p) => {
+        if (c.kind !== 'container' || !LONG_RUNNING_KINDS.has(p.kind)) return undefined;
+        const { livenessProbe, readinessProbe } = c.container;
+        return livenessProbe !== undefined && isDeepStrictEqual(livenessProbe, readinessProbe)
+          ? {
+              field: `${c.path}.livenessProbe`,
+              message: `container ${JSON.stringify(String(c.container.name ?? ''))} has identical liveness and readiness probes; make liveness cheaper and more tolerant (other path or higher failureThreshold)`,
+            }
+          : undefined;
+      }),
   },
 ];

@@ -93,14 +93,23 @@ function resolveRole(ctx: PolicyContext, namespace: string, roleRef: DocValue): 
 }
 
 function tenantGuardrailFindings(ctx: PolicyContext): PolicyFinding[] {
-  const tenantNamespaces = new Set(ctx.index.ofKind('Namespace').filter((n) => labelsOf(n)[LABEL_TENANT] !== undefined).map(nameOf));
+  const tenantNamespaces = new Set(
+    ctx.index
+      .ofKind('Namespace')
+      .filter((n) => labelsOf(n)[LABEL_TENANT] !== undefined)
+      .map(nameOf),
+  );
   if (tenantNamespaces.size === 0) return [];
   const out: PolicyFinding[] = [];
   const tenantSubjects = new Map<string, string>();
   const report = (b: SynthDocument, subjects: readonly DocValue[], scope: string, rules: Rule[] | undefined) => {
     const ref = `${b.object.roleRef?.kind} ${JSON.stringify(String(b.object.roleRef?.name ?? ''))}`;
     if (rules === undefined) {
-      out.push({ doc: b, field: 'roleRef.name', message: `binds ${ref}, which is neither in the environment nor a known built-in role, so it cannot be shown that ${subjects.map(subjectText).join(', ')} cannot change the guard rails of ${scope}; bind platform-tenant-admin, platform-tenant-edit or view` });
+      out.push({
+        doc: b,
+        field: 'roleRef.name',
+        message: `binds ${ref}, which is neither in the environment nor a known built-in role, so it cannot be shown that ${subjects.map(subjectText).join(', ')} cannot change the guard rails of ${scope}; bind platform-tenant-admin, platform-tenant-edit or view`,
+      });
       return;
     }
     const writes = guardrailWrites(rules);
@@ -124,7 +133,7 @@ function tenantGuardrailFindings(ctx: PolicyContext): PolicyFinding[] {
       return tenantSubjects.has(key) || (s?.kind === 'ServiceAccount' && tenantNamespaces.has(String(s?.namespace)));
     });
     if (subjects.length === 0) continue;
-    report(b, subjects, 'every namespace, tenants\' included', resolveRole(ctx, '', b.object.roleRef));
+    report(b, subjects, "every namespace, tenants' included", resolveRole(ctx, '', b.object.roleRef));
   }
   return out;
 }
@@ -134,7 +143,12 @@ const ARGOCD_PROJECT_KINDS = ['AppProject', 'Application', 'ApplicationSet'];
 
 /** Argo CD matches group and kind with shell globs (Go's filepath.Match). */
 function globMatches(pattern: string, value: string): boolean {
-  const re = new RegExp(`^${pattern.split('').map((c) => (c === '*' ? '.*' : c === '?' ? '.' : c.replace(/[.+^${}()|[\]\\]/g, '\\$&'))).join('')}$`);
+  const re = new RegExp(
+    `^${pattern
+      .split('')
+      .map((c) => (c === '*' ? '.*' : c === '?' ? '.' : c.replace(/[.+^${}()|[\]\\]/g, '\\$&')))
+      .join('')}$`,
+  );
   return re.test(value);
 }
 
@@ -156,11 +170,16 @@ function projectFindings(ctx: PolicyContext): PolicyFinding[] {
   for (const p of ctx.index.ofKind('AppProject')) {
     if (!String(p.object.apiVersion ?? '').startsWith('argoproj.io/') || isBootstrapProject(p)) continue;
     const spec = p.object.spec ?? {};
-    const why = 'a commit under a path this project deploys could then create a project or application without restrictions; only the bootstrap project (destinations limited to Argo CD\'s namespace) may';
+    const why =
+      "a commit under a path this project deploys could then create a project or application without restrictions; only the bootstrap project (destinations limited to Argo CD's namespace) may";
     const cluster: DocValue[] = Array.isArray(spec.clusterResourceWhitelist) ? spec.clusterResourceWhitelist : [];
     cluster.forEach((e, i) => {
       if (e?.group === '*' || e?.kind === '*') {
-        out.push({ doc: p, field: `spec.clusterResourceWhitelist[${i}]`, message: `whitelists every cluster-scoped kind (${JSON.stringify(e)}), ClusterRoleBindings and CRDs included; list the kinds the environment emits` });
+        out.push({
+          doc: p,
+          field: `spec.clusterResourceWhitelist[${i}]`,
+          message: `whitelists every cluster-scoped kind (${JSON.stringify(e)}), ClusterRoleBindings and CRDs included; list the kinds the environment emits`,
+        });
       }
     });
     const whitelist: DocValue[] = Array.isArray(spec.namespaceResourceWhitelist) ? spec.namespaceResourceWhitelist : [];
@@ -176,7 +195,11 @@ function projectFindings(ctx: PolicyContext): PolicyFinding[] {
       // Without a namespaced whitelist Argo CD allows every namespaced kind that the blacklist does not name.
       const allowed = ARGOCD_PROJECT_KINDS.filter((k) => !blacklist.some((b) => entryMatches(b, 'argoproj.io', k)));
       if (allowed.length > 0) {
-        out.push({ doc: p, field: 'spec.namespaceResourceBlacklist', message: `has no namespaceResourceWhitelist, so it allows ${allowed.join(', ')} unless blacklisted; ${why}: add them to namespaceResourceBlacklist` });
+        out.push({
+          doc: p,
+          field: 'spec.namespaceResourceBlacklist',
+          message: `has no namespaceResourceWhitelist, so it allows ${allowed.join(', ')} unless blacklisted; ${why}: add them to namespaceResourceBlacklist`,
+        });
       }
     }
   }
@@ -187,7 +210,8 @@ export const ESCALATION_CHECKS: readonly PolicyCheck[] = [
   {
     id: 'tenant-guardrails-read-only',
     severity: 'critical',
-    rationale: 'A tenant that can change its NetworkPolicies, quota, limit range or RoleBindings can undo its isolation; Kubernetes\' built-in admin and edit roles allow it.',
+    rationale:
+      "A tenant that can change its NetworkPolicies, quota, limit range or RoleBindings can undo its isolation; Kubernetes' built-in admin and edit roles allow it.",
     docs: 'https://kubernetes.io/docs/concepts/security/multi-tenancy/#access-controls',
     coverage: {},
     run: tenantGuardrailFindings,
@@ -195,7 +219,8 @@ export const ESCALATION_CHECKS: readonly PolicyCheck[] = [
   {
     id: 'argocd-project-no-escalation',
     severity: 'critical',
-    rationale: 'An AppProject that may create AppProjects, Applications or ApplicationSets (or every cluster-scoped kind) lets anyone who can commit under its paths deploy anything anywhere.',
+    rationale:
+      'An AppProject that may create AppProjects, Applications or ApplicationSets (or every cluster-scoped kind) lets anyone who can commit under its paths deploy anything anywhere.',
     docs: 'https://argo-cd.readthedocs.io/en/stable/user-guide/projects/',
     coverage: {},
     run: projectFindings,

@@ -145,10 +145,12 @@ function ruleGroupFindings(doc: SynthDocument, base: string, groups: unknown): F
       const add = (sub: string, message: string) => out.push({ doc, field: `${field}.${sub}`, message: `${where}: ${message}` });
       const error = typeof rule.expr === 'string' ? promqlSyntaxError(rule.expr) : 'is missing';
       if (error !== undefined) add('expr', `PromQL ${error}`);
-      if (rule.record !== undefined && !PROMETHEUS_METRIC_NAME.test(String(rule.record))) add('record', `${JSON.stringify(rule.record)} is not a valid metric name ([a-zA-Z_:][a-zA-Z0-9_:]*)`);
+      if (rule.record !== undefined && !PROMETHEUS_METRIC_NAME.test(String(rule.record)))
+        add('record', `${JSON.stringify(rule.record)} is not a valid metric name ([a-zA-Z_:][a-zA-Z0-9_:]*)`);
       for (const part of ['labels', 'annotations']) {
         for (const [k, v] of Object.entries(obj(rule[part]) ?? {})) {
-          if (!PROMETHEUS_LABEL_NAME.test(k)) add(`${part}.${k}`, `${JSON.stringify(k)} is not a valid ${part === 'labels' ? 'label' : 'annotation'} name ([a-zA-Z_][a-zA-Z0-9_]*)`);
+          if (!PROMETHEUS_LABEL_NAME.test(k))
+            add(`${part}.${k}`, `${JSON.stringify(k)} is not a valid ${part === 'labels' ? 'label' : 'annotation'} name ([a-zA-Z_][a-zA-Z0-9_]*)`);
           const t = typeof v === 'string' ? templateProblem(v) : undefined;
           if (t !== undefined) add(`${part}.${k}`, `template: ${t}`);
         }
@@ -161,18 +163,20 @@ function ruleGroupFindings(doc: SynthDocument, base: string, groups: unknown): F
 /** Problems of the panels (and nested row panels) of a Grafana dashboard JSON. */
 function dashboardFindings(doc: SynthDocument, base: string, dashboard: DocObject): Finding[] {
   const out: Finding[] = [];
-  const visit = (panels: unknown, path: string) => arr(panels).forEach((p, pi) => {
-    const panel = obj(p) ?? {};
-    const field = `${path}[${pi}]`;
-    visit(panel.panels, `${field}.panels`);
-    arr(panel.targets).forEach((t, ti) => {
-      const target = obj(t) ?? {};
-      const type = obj(target.datasource)?.type ?? obj(panel.datasource)?.type;
-      if (typeof target.expr !== 'string' || (type !== undefined && type !== 'prometheus')) return;
-      const error = promqlSyntaxError(withoutGrafanaVariables(target.expr));
-      if (error !== undefined) out.push({ doc, field: `${field}.targets[${ti}].expr`, message: `panel ${JSON.stringify(String(panel.title ?? ''))}: PromQL ${error}` });
+  const visit = (panels: unknown, path: string) =>
+    arr(panels).forEach((p, pi) => {
+      const panel = obj(p) ?? {};
+      const field = `${path}[${pi}]`;
+      visit(panel.panels, `${field}.panels`);
+      arr(panel.targets).forEach((t, ti) => {
+        const target = obj(t) ?? {};
+        const type = obj(target.datasource)?.type ?? obj(panel.datasource)?.type;
+        if (typeof target.expr !== 'string' || (type !== undefined && type !== 'prometheus')) return;
+        const error = promqlSyntaxError(withoutGrafanaVariables(target.expr));
+        if (error !== undefined)
+          out.push({ doc, field: `${field}.targets[${ti}].expr`, message: `panel ${JSON.stringify(String(panel.title ?? ''))}: PromQL ${error}` });
+      });
     });
-  });
   visit(dashboard.panels, `${base}.panels`);
   arr(dashboard.rows).forEach((r, ri) => visit(obj(r)?.panels, `${base}.rows[${ri}].panels`));
   return out;
@@ -189,7 +193,8 @@ function documentFindings(doc: SynthDocument): Finding[] {
       const query = obj(obj(obj(m)?.provider)?.prometheus)?.query;
       if (query === undefined) return;
       const error = typeof query === 'string' ? promqlSyntaxError(withoutAnalysisArgs(query)) : 'is not a string';
-      if (error !== undefined) out.push({ doc, field: `spec.metrics[${i}].provider.prometheus.query`, message: `metric ${JSON.stringify(String(m?.name ?? ''))}: PromQL ${error}` });
+      if (error !== undefined)
+        out.push({ doc, field: `spec.metrics[${i}].provider.prometheus.query`, message: `metric ${JSON.stringify(String(m?.name ?? ''))}: PromQL ${error}` });
     });
     return out;
   }

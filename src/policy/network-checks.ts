@@ -9,7 +9,6 @@ import { PodView, labelsOf, nameOf } from './policy-index';
 import { PolicyCheck, PolicyContext, PolicyFinding } from './types';
 import { DocValue } from '../core/documents';
 
-
 const KUBE_SCORE = 'https://github.com/zegl/kube-score/blob/master/README_CHECKS.md';
 
 /** Pod Security Admission label of a namespace. */
@@ -33,16 +32,35 @@ function evaluator(ctx: PolicyContext): { policies: PolicySet; endpoint: (p: Pod
   const endpoints = new Map<PodView, PodEndpoint>();
   const endpoint = (p: PodView): PodEndpoint => {
     let e = endpoints.get(p);
-    if (!e) endpoints.set(p, (e = { kind: 'pods', key: `${p.namespace}/${p.kind}/${p.name}`, namespace: p.namespace, name: p.name, labels: p.labels, ports: declaredPorts(p), source: p.kind, pod: p, inDist: true }));
+    if (!e)
+      endpoints.set(
+        p,
+        (e = {
+          kind: 'pods',
+          key: `${p.namespace}/${p.kind}/${p.name}`,
+          namespace: p.namespace,
+          name: p.name,
+          labels: p.labels,
+          ports: declaredPorts(p),
+          source: p.kind,
+          pod: p,
+          inDist: true,
+        }),
+      );
     return e;
   };
   return { policies: PolicySet.forIndex(ctx.index, world), endpoint, world };
 }
 
-
 /** Egress rules that only reach DNS still count as a default deny (pods need name resolution). */
 function onlyDns(rules: unknown): boolean {
-  return !Array.isArray(rules) || rules.every((r: DocValue) => Array.isArray(r?.ports) && r.ports.length > 0 && r.ports.every((p: DocValue) => p?.port === 53 || p?.port === 'dns' || p?.port === 'dns-tcp'));
+  return (
+    !Array.isArray(rules) ||
+    rules.every(
+      (r: DocValue) =>
+        Array.isArray(r?.ports) && r.ports.length > 0 && r.ports.every((p: DocValue) => p?.port === 53 || p?.port === 'dns' || p?.port === 'dns-tcp'),
+    )
+  );
 }
 
 function describe(p: PodView): string {
@@ -73,7 +91,8 @@ export const NETWORK_CHECKS: readonly PolicyCheck[] = [
             const targets = namespaces
               .filter((ns) => peer.namespaceSelector === undefined || labelSelectorMatches(peer.namespaceSelector, world.labelsOfNamespace(ns)))
               .flatMap((ns) => ctx.index.selectPods(ns, peer.podSelector).map(endpoint));
-            const admitted = (target: PodEndpoint, number: number, protocol: Protocol) => sources.every((src) => policies.evaluate('ingress', target, src, number, protocol).admitted);
+            const admitted = (target: PodEndpoint, number: number, protocol: Protocol) =>
+              sources.every((src) => policies.evaluate('ingress', target, src, number, protocol).admitted);
             const missing = targets.flatMap((target) => {
               if (policies.isolating(target, 'ingress').length === 0) return [];
               // Without ports the rule opens every port: at least one port the target declares must admit the sources.
@@ -117,7 +136,12 @@ export const NETWORK_CHECKS: readonly PolicyCheck[] = [
       const out: PolicyFinding[] = [];
       for (const p of ctx.index.pods) {
         const missing = [ingress.has(p) ? '' : 'ingress', egress.has(p) ? '' : 'egress'].filter((x) => x);
-        if (missing.length > 0) out.push({ doc: p.doc, field: `${p.specPath.replace(/spec$/, 'metadata')}.labels`, message: `no NetworkPolicy in namespace ${JSON.stringify(p.namespace)} selects the pods of ${describe(p)} for ${missing.join(' and ')}` });
+        if (missing.length > 0)
+          out.push({
+            doc: p.doc,
+            field: `${p.specPath.replace(/spec$/, 'metadata')}.labels`,
+            message: `no NetworkPolicy in namespace ${JSON.stringify(p.namespace)} selects the pods of ${describe(p)} for ${missing.join(' and ')}`,
+          });
       }
       return out;
     },
@@ -128,21 +152,28 @@ export const NETWORK_CHECKS: readonly PolicyCheck[] = [
     rationale: 'A namespace without a default-deny policy lets every new pod talk to anything until someone notices.',
     docs: 'https://kubernetes.io/docs/concepts/services-networking/network-policies/#default-policies',
     coverage: {},
-    run: (ctx) => ctx.index.ofKind('Namespace').flatMap((ns) => {
-      let ingress = false;
-      let egress = false;
-      for (const np of ctx.index.inNamespace(nameOf(ns), 'NetworkPolicy')) {
-        const spec = np.object.spec ?? {};
-        if (!isEmptySelector(spec.podSelector)) continue;
-        const dirs = directions(np);
-        if (dirs.ingress && (!Array.isArray(spec.ingress) || spec.ingress.length === 0)) ingress = true;
-        if (dirs.egress && onlyDns(spec.egress)) egress = true;
-      }
-      const missing = [ingress ? '' : 'ingress', egress ? '' : 'egress'].filter((x) => x);
-      return missing.length > 0
-        ? [{ doc: ns, field: 'metadata.name', message: `namespace has no default-deny NetworkPolicy for ${missing.join(' and ')} (podSelector: {}, no rules except DNS egress)` }]
-        : [];
-    }),
+    run: (ctx) =>
+      ctx.index.ofKind('Namespace').flatMap((ns) => {
+        let ingress = false;
+        let egress = false;
+        for (const np of ctx.index.inNamespace(nameOf(ns), 'NetworkPolicy')) {
+          const spec = np.object.spec ?? {};
+          if (!isEmptySelector(spec.podSelector)) continue;
+          const dirs = directions(np);
+          if (dirs.ingress && (!Array.isArray(spec.ingress) || spec.ingress.length === 0)) ingress = true;
+          if (dirs.egress && onlyDns(spec.egress)) egress = true;
+        }
+        const missing = [ingress ? '' : 'ingress', egress ? '' : 'egress'].filter((x) => x);
+        return missing.length > 0
+          ? [
+              {
+                doc: ns,
+                field: 'metadata.name',
+                message: `namespace has no default-deny NetworkPolicy for ${missing.join(' and ')} (podSelector: {}, no rules except DNS egress)`,
+              },
+            ]
+          : [];
+      }),
   },
   {
     id: 'namespace-pod-security',
@@ -150,19 +181,23 @@ export const NETWORK_CHECKS: readonly PolicyCheck[] = [
     rationale: 'Pod Security Admission must enforce restricted, or the exemption must say why.',
     docs: 'https://kubernetes.io/docs/concepts/security/pod-security-admission/',
     coverage: { pss: 'Pod Security Admission enforce label' },
-    run: (ctx) => ctx.index.ofKind('Namespace').flatMap((ns) => {
-      const level = labelsOf(ns)[PSA_ENFORCE_LABEL];
-      if (level === 'restricted') return [];
-      const reason = ns.object.metadata?.annotations?.[PSS_EXEMPTION_REASON_ANNOTATION];
-      if (level === 'privileged' && typeof reason === 'string' && reason.trim() !== '') return [];
-      return [{
-        doc: ns,
-        field: `metadata.labels.${PSA_ENFORCE_LABEL}`,
-        message: level === undefined
-          ? 'is not set; set it to "restricted"'
-          : `is ${JSON.stringify(level)}; use "restricted", or "privileged" with annotation ${PSS_EXEMPTION_REASON_ANNOTATION} saying why`,
-      }];
-    }),
+    run: (ctx) =>
+      ctx.index.ofKind('Namespace').flatMap((ns) => {
+        const level = labelsOf(ns)[PSA_ENFORCE_LABEL];
+        if (level === 'restricted') return [];
+        const reason = ns.object.metadata?.annotations?.[PSS_EXEMPTION_REASON_ANNOTATION];
+        if (level === 'privileged' && typeof reason === 'string' && reason.trim() !== '') return [];
+        return [
+          {
+            doc: ns,
+            field: `metadata.labels.${PSA_ENFORCE_LABEL}`,
+            message:
+              level === undefined
+                ? 'is not set; set it to "restricted"'
+                : `is ${JSON.stringify(level)}; use "restricted", or "privileged" with annotation ${PSS_EXEMPTION_REASON_ANNOTATION} saying why`,
+          },
+        ];
+      }),
   },
   {
     id: 'service-targets-pods',
@@ -178,7 +213,11 @@ export const NETWORK_CHECKS: readonly PolicyCheck[] = [
         if (spec.type === 'ExternalName' || selector === null || typeof selector !== 'object' || Object.keys(selector).length === 0) continue;
         const pods = ctx.index.selectPods(svc.object.metadata?.namespace ?? '', { matchLabels: selector });
         if (pods.length === 0) {
-          out.push({ doc: svc, field: 'spec.selector', message: `selects no pod template in namespace ${JSON.stringify(svc.object.metadata?.namespace ?? '')} (selector ${JSON.stringify(selector)})` });
+          out.push({
+            doc: svc,
+            field: 'spec.selector',
+            message: `selects no pod template in namespace ${JSON.stringify(svc.object.metadata?.namespace ?? '')} (selector ${JSON.stringify(selector)})`,
+          });
           continue;
         }
         const names = new Set<string>();
@@ -195,9 +234,17 @@ export const NETWORK_CHECKS: readonly PolicyCheck[] = [
         (Array.isArray(spec.ports) ? spec.ports : []).forEach((port: DocValue, i: number) => {
           const target = port?.targetPort ?? port?.port;
           if (typeof target === 'string' && !names.has(target)) {
-            out.push({ doc: svc, field: `spec.ports[${i}].targetPort`, message: `targets port ${JSON.stringify(target)}, which no selected container declares (declared: ${[...names].sort().join(', ') || 'none'})` });
+            out.push({
+              doc: svc,
+              field: `spec.ports[${i}].targetPort`,
+              message: `targets port ${JSON.stringify(target)}, which no selected container declares (declared: ${[...names].sort().join(', ') || 'none'})`,
+            });
           } else if (typeof target === 'number' && numbers.size > 0 && !numbers.has(target)) {
-            out.push({ doc: svc, field: `spec.ports[${i}].targetPort`, message: `targets port ${target}, which no selected container declares (declared: ${[...numbers].sort((a, b) => a - b).join(', ')})` });
+            out.push({
+              doc: svc,
+              field: `spec.ports[${i}].targetPort`,
+              message: `targets port ${target}, which no selected container declares (declared: ${[...numbers].sort((a, b) => a - b).join(', ')})`,
+            });
           }
         });
       }
@@ -225,14 +272,22 @@ export const NETWORK_CHECKS: readonly PolicyCheck[] = [
         for (const b of backends) {
           const svc = ctx.index.find(ns, 'Service', String(b.service.name));
           if (!svc) {
-            out.push({ doc: ing, field: `${b.field}.name`, message: `Service ${JSON.stringify(b.service.name)} does not exist in namespace ${JSON.stringify(ns)}` });
+            out.push({
+              doc: ing,
+              field: `${b.field}.name`,
+              message: `Service ${JSON.stringify(b.service.name)} does not exist in namespace ${JSON.stringify(ns)}`,
+            });
             continue;
           }
           const ports: DocValue[] = Array.isArray(svc.object.spec?.ports) ? svc.object.spec.ports : [];
           const want = b.service.port ?? {};
           const found = want.number !== undefined ? ports.some((p) => p?.port === want.number) : ports.some((p) => p?.name === want.name);
           if (!found) {
-            out.push({ doc: ing, field: `${b.field}.port`, message: `Service ${JSON.stringify(b.service.name)} has no port ${JSON.stringify(want.number ?? want.name)} (ports: ${ports.map((p) => p?.name ?? p?.port).join(', ')})` });
+            out.push({
+              doc: ing,
+              field: `${b.field}.port`,
+              message: `Service ${JSON.stringify(b.service.name)} has no port ${JSON.stringify(want.number ?? want.name)} (ports: ${ports.map((p) => p?.name ?? p?.port).join(', ')})`,
+            });
           }
         }
       }
@@ -245,8 +300,10 @@ export const NETWORK_CHECKS: readonly PolicyCheck[] = [
     rationale: 'NodePort Services open a port on every node, outside NetworkPolicies and the ingress controller.',
     docs: KUBE_SCORE,
     coverage: { kubeScore: ['service-type'] },
-    run: (ctx) => ctx.index.ofKind('Service')
-      .filter((svc) => svc.object.spec?.type === 'NodePort')
-      .map((svc) => ({ doc: svc, field: 'spec.type', message: 'is NodePort; use ClusterIP behind the ingress controller (or LoadBalancer)' })),
+    run: (ctx) =>
+      ctx.index
+        .ofKind('Service')
+        .filter((svc) => svc.object.spec?.type === 'NodePort')
+        .map((svc) => ({ doc: svc, field: 'spec.type', message: 'is NodePort; use ClusterIP behind the ingress controller (or LoadBalancer)' })),
   },
 ];

@@ -45,13 +45,22 @@ export function operatorPodsOf(doc: SynthDocument): PodView[] {
   const spec = obj(o.spec);
   if (group === 'postgresql.cnpg.io' && o.kind === 'Cluster') {
     const base = { ...strings(obj(obj(spec.inheritedMetadata).labels)), 'cnpg.io/cluster': name, 'cnpg.io/podRole': 'instance' };
-    const ports: Array<[string, number]> = [['postgresql', 5432], ['metrics', 9187], ['status', 8000]];
+    const ports: Array<[string, number]> = [
+      ['postgresql', 5432],
+      ['metrics', 9187],
+      ['status', 8000],
+    ];
     const roles = Number(spec.instances ?? 1) > 1 ? ['primary', 'replica'] : ['primary'];
     return roles.map((role) => pod(doc, `${name} (${role})`, { ...base, 'cnpg.io/instanceRole': role, role }, ports));
   }
   if (group === 'postgresql.cnpg.io' && o.kind === 'Pooler') {
     const labels = { ...strings(obj(obj(spec.template).metadata).labels), 'cnpg.io/poolerName': name, 'cnpg.io/podRole': 'pooler' };
-    return [pod(doc, name, labels, [['pgbouncer', 5432], ['metrics', 9127]])];
+    return [
+      pod(doc, name, labels, [
+        ['pgbouncer', 5432],
+        ['metrics', 9127],
+      ]),
+    ];
   }
   return [];
 }

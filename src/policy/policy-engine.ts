@@ -115,9 +115,19 @@ function waiverCheck(known: ReadonlySet<string>, waivers: readonly ParsedWaiver[
     run: () => {
       const out: PolicyFinding[] = [];
       for (const w of waivers) {
-        if (w.reason === '') out.push({ doc: w.doc, field: `metadata.annotations.${WAIVE_REASON_ANNOTATION}`, message: `the waiver of ${w.checks.join(', ') || 'nothing'} has no reason; say why the check does not apply (the waiver is ignored until then)` });
+        if (w.reason === '')
+          out.push({
+            doc: w.doc,
+            field: `metadata.annotations.${WAIVE_REASON_ANNOTATION}`,
+            message: `the waiver of ${w.checks.join(', ') || 'nothing'} has no reason; say why the check does not apply (the waiver is ignored until then)`,
+          });
         const unknown = w.checks.filter((c) => !known.has(c) || c === WAIVER_CHECK_ID);
-        if (unknown.length > 0 || w.checks.length === 0) out.push({ doc: w.doc, field: `metadata.annotations.${WAIVE_ANNOTATION}`, message: `names ${unknown.length > 0 ? `unknown or unwaivable check(s) ${unknown.join(', ')}` : 'no check'}; use ids from the policy report` });
+        if (unknown.length > 0 || w.checks.length === 0)
+          out.push({
+            doc: w.doc,
+            field: `metadata.annotations.${WAIVE_ANNOTATION}`,
+            message: `names ${unknown.length > 0 ? `unknown or unwaivable check(s) ${unknown.join(', ')}` : 'no check'}; use ids from the policy report`,
+          });
       }
       return out;
     },
@@ -129,7 +139,10 @@ function parseWaivers(documents: readonly SynthDocument[]): ParsedWaiver[] {
   for (const doc of documents) {
     const a = annotationsOf(doc);
     if (a[WAIVE_ANNOTATION] === undefined && a[WAIVE_REASON_ANNOTATION] === undefined) continue;
-    const checks = (a[WAIVE_ANNOTATION] ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '');
+    const checks = (a[WAIVE_ANNOTATION] ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter((s) => s !== '');
     out.push({ doc, checks, reason: (a[WAIVE_REASON_ANNOTATION] ?? '').trim(), used: 0 });
   }
   return out;
@@ -146,7 +159,19 @@ function pssExemptions(index: PolicyIndex): Map<string, string> {
 }
 
 function compare(a: PolicyViolation, b: PolicyViolation): number {
-  return a.resource < b.resource ? -1 : a.resource > b.resource ? 1 : a.checkId < b.checkId ? -1 : a.checkId > b.checkId ? 1 : a.field < b.field ? -1 : a.field > b.field ? 1 : 0;
+  return a.resource < b.resource
+    ? -1
+    : a.resource > b.resource
+      ? 1
+      : a.checkId < b.checkId
+        ? -1
+        : a.checkId > b.checkId
+          ? 1
+          : a.field < b.field
+            ? -1
+            : a.field > b.field
+              ? 1
+              : 0;
 }
 
 /**
@@ -156,7 +181,14 @@ function compare(a: PolicyViolation, b: PolicyViolation): number {
  */
 export function evaluatePolicies(env: EnvironmentOutput, checks: readonly PolicyCheck[] = POLICY_CHECKS): PolicyEvaluation {
   const index = PolicyIndex.of(env);
-  const ctx: PolicyContext = { environment: env.name, profile: env.profile, index, get addOns() { return addOnsOfOutput(env).addOns; } };
+  const ctx: PolicyContext = {
+    environment: env.name,
+    profile: env.profile,
+    index,
+    get addOns() {
+      return addOnsOfOutput(env).addOns;
+    },
+  };
   const waivers = parseWaivers(env.documents);
   const waiverByDoc = new Map(waivers.map((w) => [w.doc, w]));
   const exemptNamespaces = pssExemptions(index);

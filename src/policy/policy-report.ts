@@ -11,11 +11,7 @@ function code(s: string): string {
 }
 
 function table(header: readonly string[], rows: readonly (readonly string[])[]): string[] {
-  return [
-    `| ${header.join(' | ')} |`,
-    `|${header.map(() => '---').join('|')}|`,
-    ...rows.map((r) => `| ${r.map(cell).join(' | ')} |`),
-  ];
+  return [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.map(cell).join(' | ')} |`)];
 }
 
 function result(o: CheckOutcome): string {
@@ -39,17 +35,21 @@ export function renderPolicyReport(e: PolicyEvaluation): string {
   const lines: string[] = [
     `# Policy report: ${e.environment}`,
     '',
-    'Written by the policy gate at every synth, after schema validation. ' + (e.enforced
-      ? 'Policies are **enforced** in this environment: any violation fails synth and nothing is written.'
-      : 'Policies are **not enforced** in this environment: violations are printed as warnings and listed below.'),
+    'Written by the policy gate at every synth, after schema validation. ' +
+      (e.enforced
+        ? 'Policies are **enforced** in this environment: any violation fails synth and nothing is written.'
+        : 'Policies are **not enforced** in this environment: violations are printed as warnings and listed below.'),
     '',
-    ...table(['Summary', ''], [
-      ['Checks run', `${ran} of ${e.checks.length}${ran < e.checks.length ? ` (${e.checks.length - ran} skipped)` : ''}`],
-      ['Resources checked', `${e.resourcesChecked} (${e.podTemplatesChecked} pod templates)`],
-      ['Violations', String(e.violations.length)],
-      ['Waived violations', `${e.waived.length} (${e.waivers.length} waiver annotation(s))`],
-      ['Exempted violations', `${exempted} (${e.exemptions.length} namespace(s) exempted from PSS restricted)`],
-    ]),
+    ...table(
+      ['Summary', ''],
+      [
+        ['Checks run', `${ran} of ${e.checks.length}${ran < e.checks.length ? ` (${e.checks.length - ran} skipped)` : ''}`],
+        ['Resources checked', `${e.resourcesChecked} (${e.podTemplatesChecked} pod templates)`],
+        ['Violations', String(e.violations.length)],
+        ['Waived violations', `${e.waived.length} (${e.waivers.length} waiver annotation(s))`],
+        ['Exempted violations', `${exempted} (${e.exemptions.length} namespace(s) exempted from PSS restricted)`],
+      ],
+    ),
     '',
     '## Violations',
     '',
@@ -61,7 +61,17 @@ export function renderPolicyReport(e: PolicyEvaluation): string {
   if (e.waivers.length === 0) {
     lines.push('None.');
   } else {
-    lines.push(...table(['Resource', 'Checks', 'Reason', 'Violations waived'], e.waivers.map((w) => [code(w.resource), w.checks.map(code).join(', ') || '(none)', w.reason || '(missing)', w.used === 0 ? '0 (stale: remove it)' : String(w.used)])));
+    lines.push(
+      ...table(
+        ['Resource', 'Checks', 'Reason', 'Violations waived'],
+        e.waivers.map((w) => [
+          code(w.resource),
+          w.checks.map(code).join(', ') || '(none)',
+          w.reason || '(missing)',
+          w.used === 0 ? '0 (stale: remove it)' : String(w.used),
+        ]),
+      ),
+    );
     if (e.waived.length > 0) lines.push('', ...table(['Severity', 'Check', 'Resource', 'Field', 'Waived problem'], violationRows(e.waived)));
   }
 
@@ -82,23 +92,41 @@ export function renderPolicyReport(e: PolicyEvaluation): string {
     // A delivery chart's report: the environment's own report lists its add-ons' bindings.
   } else if (e.clusterAdmin.length === 0) {
     lines.push('', '## Declared cluster-admin bindings of add-ons', '');
-    lines.push('None: no add-on\'s chart binds the built-in ClusterRole `cluster-admin`.');
+    lines.push("None: no add-on's chart binds the built-in ClusterRole `cluster-admin`.");
   } else {
     lines.push('', '## Declared cluster-admin bindings of add-ons', '');
-    lines.push('Bindings in the add-ons\' charts (not in dist/), kept on purpose; `rbac-no-cluster-admin` refuses any other binding of `cluster-admin`, and synth refuses an add-on whose values bind it without a declared reason.', '');
-    lines.push(...table(['Add-on', 'Subject', 'Values', 'Reason'], e.clusterAdmin.map((b) => [b.addOn, b.declared!.subject, b.paths.map((p) => code(`values.${p.path}`)).join(', '), b.declared!.reason])));
+    lines.push(
+      "Bindings in the add-ons' charts (not in dist/), kept on purpose; `rbac-no-cluster-admin` refuses any other binding of `cluster-admin`, and synth refuses an add-on whose values bind it without a declared reason.",
+      '',
+    );
+    lines.push(
+      ...table(
+        ['Add-on', 'Subject', 'Values', 'Reason'],
+        e.clusterAdmin.map((b) => [b.addOn, b.declared!.subject, b.paths.map((p) => code(`values.${p.path}`)).join(', '), b.declared!.reason]),
+      ),
+    );
   }
 
   lines.push('', '## Checks', '');
-  lines.push(...table(['Check', 'Severity', 'Result', 'Why', 'Source'], e.checks.map((o) => [code(o.check.id), o.check.severity, result(o), o.check.rationale, o.check.docs])));
+  lines.push(
+    ...table(
+      ['Check', 'Severity', 'Result', 'Why', 'Source'],
+      e.checks.map((o) => [code(o.check.id), o.check.severity, result(o), o.check.rationale, o.check.docs]),
+    ),
+  );
 
   lines.push('', '## Coverage', '', 'Our checks mapped to the Pod Security Standards controls and to the kube-score and Polaris checks they cover.', '');
-  lines.push(...table(['Check', 'PSS control', 'kube-score', 'Polaris'], e.checks.map((o) => [
-    code(o.check.id),
-    o.check.coverage.pss ?? '-',
-    (o.check.coverage.kubeScore ?? []).join(', ') || '-',
-    (o.check.coverage.polaris ?? []).join(', ') || '-',
-  ])));
+  lines.push(
+    ...table(
+      ['Check', 'PSS control', 'kube-score', 'Polaris'],
+      e.checks.map((o) => [
+        code(o.check.id),
+        o.check.coverage.pss ?? '-',
+        (o.check.coverage.kubeScore ?? []).join(', ') || '-',
+        (o.check.coverage.polaris ?? []).join(', ') || '-',
+      ]),
+    ),
+  );
 
   lines.push(
     '',

@@ -26,12 +26,26 @@ export interface ObjectReference {
 }
 
 /** Kinds whose objects are cluster-scoped (references to them carry no namespace). */
-const CLUSTER_KINDS = new Set(['ClusterIssuer', 'ClusterSecretStore', 'StorageClass', 'PriorityClass', 'IngressClass', 'GatewayClass', 'ClusterRole', 'Namespace', 'ClusterAnalysisTemplate']);
+const CLUSTER_KINDS = new Set([
+  'ClusterIssuer',
+  'ClusterSecretStore',
+  'StorageClass',
+  'PriorityClass',
+  'IngressClass',
+  'GatewayClass',
+  'ClusterRole',
+  'Namespace',
+  'ClusterAnalysisTemplate',
+]);
 
 /** Objects every cluster has. */
 const BUILT_IN: ReadonlySet<string> = new Set([
-  'PriorityClass//system-cluster-critical', 'PriorityClass//system-node-critical',
-  'ClusterRole//cluster-admin', 'ClusterRole//admin', 'ClusterRole//edit', 'ClusterRole//view',
+  'PriorityClass//system-cluster-critical',
+  'PriorityClass//system-node-critical',
+  'ClusterRole//cluster-admin',
+  'ClusterRole//admin',
+  'ClusterRole//edit',
+  'ClusterRole//view',
 ]);
 
 /** How to declare an object of a kind the cluster provides, for messages. */
@@ -70,7 +84,8 @@ export function objectReferences(index: PolicyIndex): ObjectReference[] {
     const ns = pod.namespace;
     const at = pod.specPath;
     const spec = pod.spec;
-    if (str(spec.serviceAccountName) && spec.serviceAccountName !== 'default') add(pod.doc, `${at}.serviceAccountName`, 'ServiceAccount', ns, spec.serviceAccountName);
+    if (str(spec.serviceAccountName) && spec.serviceAccountName !== 'default')
+      add(pod.doc, `${at}.serviceAccountName`, 'ServiceAccount', ns, spec.serviceAccountName);
     add(pod.doc, `${at}.priorityClassName`, 'PriorityClass', '', spec.priorityClassName);
     arr(spec.imagePullSecrets).forEach((s, i) => add(pod.doc, `${at}.imagePullSecrets[${i}].name`, 'Secret', ns, s?.name));
     arr(spec.volumes).forEach((v, i) => {
@@ -95,7 +110,9 @@ export function objectReferences(index: PolicyIndex): ObjectReference[] {
       });
     }
     if (pod.kind === 'StatefulSet') {
-      arr(pod.doc.object.spec?.volumeClaimTemplates).forEach((t, i) => add(pod.doc, `spec.volumeClaimTemplates[${i}].spec.storageClassName`, 'StorageClass', '', t?.spec?.storageClassName));
+      arr(pod.doc.object.spec?.volumeClaimTemplates).forEach((t, i) =>
+        add(pod.doc, `spec.volumeClaimTemplates[${i}].spec.storageClassName`, 'StorageClass', '', t?.spec?.storageClassName),
+      );
     }
   }
 
@@ -156,12 +173,19 @@ export function objectReferences(index: PolicyIndex): ObjectReference[] {
       case 'Rollout': {
         const canary = obj(spec.strategy?.canary);
         const blueGreen = obj(spec.strategy?.blueGreen);
-        for (const [field, v] of [['canary.stableService', canary?.stableService], ['canary.canaryService', canary?.canaryService], ['blueGreen.activeService', blueGreen?.activeService], ['blueGreen.previewService', blueGreen?.previewService]] as const) {
+        for (const [field, v] of [
+          ['canary.stableService', canary?.stableService],
+          ['canary.canaryService', canary?.canaryService],
+          ['blueGreen.activeService', blueGreen?.activeService],
+          ['blueGreen.previewService', blueGreen?.previewService],
+        ] as const) {
           add(d, `spec.strategy.${field}`, 'Service', ns, v);
         }
         add(d, 'spec.strategy.canary.trafficRouting.nginx.stableIngress', 'Ingress', ns, canary?.trafficRouting?.nginx?.stableIngress);
-        const templates = (t: unknown, at: string) => arr(obj(t)?.templates).forEach((x, i) =>
-          add(d, `${at}.templates[${i}].templateName`, x?.clusterScope === true ? 'ClusterAnalysisTemplate' : 'AnalysisTemplate', ns, x?.templateName));
+        const templates = (t: unknown, at: string) =>
+          arr(obj(t)?.templates).forEach((x, i) =>
+            add(d, `${at}.templates[${i}].templateName`, x?.clusterScope === true ? 'ClusterAnalysisTemplate' : 'AnalysisTemplate', ns, x?.templateName),
+          );
         arr(canary?.steps).forEach((s, i) => templates(s?.analysis, `spec.strategy.canary.steps[${i}].analysis`));
         templates(canary?.analysis, 'spec.strategy.canary.analysis');
         templates(blueGreen?.prePromotionAnalysis, 'spec.strategy.blueGreen.prePromotionAnalysis');
@@ -194,7 +218,8 @@ function producedObjects(index: PolicyIndex): Set<string> {
     if (o.kind === 'Certificate' && api.startsWith('cert-manager.io/')) secret(ns, spec.secretName);
     if (o.kind === 'Ingress') {
       const a = annotationsOf(d);
-      if (a['cert-manager.io/cluster-issuer'] !== undefined || a['cert-manager.io/issuer'] !== undefined) arr(spec.tls).forEach((t) => secret(ns, t?.secretName));
+      if (a['cert-manager.io/cluster-issuer'] !== undefined || a['cert-manager.io/issuer'] !== undefined)
+        arr(spec.tls).forEach((t) => secret(ns, t?.secretName));
     }
     if (o.kind === 'Kafka' && api.startsWith('kafka.strimzi.io/')) {
       for (const suffix of ['cluster-ca-cert', 'cluster-ca', 'clients-ca-cert', 'clients-ca']) secret(ns, `${nameOf(d)}-${suffix}`);
@@ -213,7 +238,9 @@ function providedObjects(profile: EnvironmentProfile, addOns: readonly AddOn[]):
   const p = profile.clusterProvides ?? {};
   // The profile's storage class is its statement of the cluster's (one fact, one place).
   out.add(`StorageClass//${profile.storage.storageClass}`);
-  const add = (kind: string, names: readonly string[] | undefined) => { for (const n of names ?? []) out.add(`${kind}//${n}`); };
+  const add = (kind: string, names: readonly string[] | undefined) => {
+    for (const n of names ?? []) out.add(`${kind}//${n}`);
+  };
   add('StorageClass', p.storageClasses);
   add('PriorityClass', p.priorityClasses);
   add('IngressClass', p.ingressClasses);
@@ -228,7 +255,8 @@ function providedObjects(profile: EnvironmentProfile, addOns: readonly AddOn[]):
   for (const ns of addOnNamespaces(addOns, profile)) out.add(`Namespace//${ns.name}`);
   // Where no add-on defines stores, the profile's secret store is the cluster's (a prerequisite in the README);
   // where stores are defined, the profile must name one of them.
-  if (externalStoresOf(profile, addOns).length === 0 && profile.secretStore.kind === 'ClusterSecretStore') out.add(`ClusterSecretStore//${profile.secretStore.name}`);
+  if (externalStoresOf(profile, addOns).length === 0 && profile.secretStore.kind === 'ClusterSecretStore')
+    out.add(`ClusterSecretStore//${profile.secretStore.name}`);
   for (const a of addOns) {
     const provides: AddOnProvides = a.definition.provides?.({ profile, namespace: a.namespace }) ?? {};
     add('IngressClass', provides.ingressClasses);

@@ -54,7 +54,14 @@ function parentsOf(ctx: PolicyContext, route: SynthDocument): Parent[] {
     const gateway = ctx.index.find(namespace, 'Gateway', name);
     const all = arr(gateway?.object.spec?.listeners);
     const listeners = p.sectionName !== undefined ? all.filter((l) => l?.name === p.sectionName) : all;
-    out.push({ field: `spec.parentRefs[${i}]`, gateway, listeners, namespace, name, ...(p.sectionName !== undefined ? { sectionName: String(p.sectionName) } : {}) });
+    out.push({
+      field: `spec.parentRefs[${i}]`,
+      gateway,
+      listeners,
+      namespace,
+      name,
+      ...(p.sectionName !== undefined ? { sectionName: String(p.sectionName) } : {}),
+    });
   });
   return out;
 }
@@ -74,23 +81,31 @@ function admits(ctx: PolicyContext, listener: DocValue, gatewayNs: string, route
 
 /** Whether a ReferenceGrant in `toNs` lets routes of `kind` in `fromNs` refer to Service `name`. */
 function granted(ctx: PolicyContext, kind: string, fromNs: string, toNs: string, name: string): boolean {
-  return ctx.index.ofKind('ReferenceGrant').filter(isGatewayApi).some((g) => String(g.object.metadata?.namespace ?? '') === toNs
-    && arr(g.object.spec?.from).some((f) => f?.group === GATEWAY_API && f?.kind === kind && f?.namespace === fromNs)
-    && arr(g.object.spec?.to).some((t) => (t?.group ?? '') === '' && t?.kind === 'Service' && (t?.name === undefined || t.name === name)));
+  return ctx.index
+    .ofKind('ReferenceGrant')
+    .filter(isGatewayApi)
+    .some(
+      (g) =>
+        String(g.object.metadata?.namespace ?? '') === toNs &&
+        arr(g.object.spec?.from).some((f) => f?.group === GATEWAY_API && f?.kind === kind && f?.namespace === fromNs) &&
+        arr(g.object.spec?.to).some((t) => (t?.group ?? '') === '' && t?.kind === 'Service' && (t?.name === undefined || t.name === name)),
+    );
 }
 
 /** A rule that only redirects to HTTPS (no backends): what a plain-HTTP listener may carry in a TLS environment. */
 function onlyRedirectsToHttps(rule: DocValue): boolean {
   const filters = arr(rule?.filters);
-  return arr(rule?.backendRefs).length === 0 && filters.length > 0
-    && filters.every((f) => f?.type === 'RequestRedirect' && f?.requestRedirect?.scheme === 'https');
+  return (
+    arr(rule?.backendRefs).length === 0 && filters.length > 0 && filters.every((f) => f?.type === 'RequestRedirect' && f?.requestRedirect?.scheme === 'https')
+  );
 }
 
 export const ROUTE_CHECKS: readonly PolicyCheck[] = [
   {
     id: 'route-targets-service',
     severity: 'high',
-    rationale: 'A route whose backend names a missing Service or port, or whose parent names a missing Gateway or listener (or one that does not admit it), serves nothing.',
+    rationale:
+      'A route whose backend names a missing Service or port, or whose parent names a missing Gateway or listener (or one that does not admit it), serves nothing.',
     docs: GATEWAY_API_DOCS,
     coverage: {},
     // Like any dangling reference: it never works, whatever the environment.
@@ -107,15 +122,27 @@ export const ROUTE_CHECKS: readonly PolicyCheck[] = [
             const toNs = String(ref.namespace ?? ns);
             const svc = ctx.index.find(toNs, 'Service', String(ref.name));
             if (!svc) {
-              out.push({ doc: route, field: `${field}.name`, message: `Service ${JSON.stringify(ref.name)} does not exist in namespace ${JSON.stringify(toNs)}` });
+              out.push({
+                doc: route,
+                field: `${field}.name`,
+                message: `Service ${JSON.stringify(ref.name)} does not exist in namespace ${JSON.stringify(toNs)}`,
+              });
               return;
             }
             const ports = arr(svc.object.spec?.ports);
             if (!ports.some((p) => p?.port === ref.port)) {
-              out.push({ doc: route, field: `${field}.port`, message: `Service ${toNs}/${ref.name} has no port ${JSON.stringify(ref.port)} (ports: ${ports.map((p) => p?.port).join(', ')})` });
+              out.push({
+                doc: route,
+                field: `${field}.port`,
+                message: `Service ${toNs}/${ref.name} has no port ${JSON.stringify(ref.port)} (ports: ${ports.map((p) => p?.port).join(', ')})`,
+              });
             }
             if (toNs !== ns && !granted(ctx, kind, ns, toNs, String(ref.name))) {
-              out.push({ doc: route, field: `${field}.namespace`, message: `refers to Service ${toNs}/${ref.name} in another namespace, and no ReferenceGrant in ${JSON.stringify(toNs)} allows ${kind}s from ${JSON.stringify(ns)}; add one, or route to a Service of the route's namespace` });
+              out.push({
+                doc: route,
+                field: `${field}.namespace`,
+                message: `refers to Service ${toNs}/${ref.name} in another namespace, and no ReferenceGrant in ${JSON.stringify(toNs)} allows ${kind}s from ${JSON.stringify(ns)}; add one, or route to a Service of the route's namespace`,
+              });
             }
           });
         });
@@ -127,16 +154,28 @@ export const ROUTE_CHECKS: readonly PolicyCheck[] = [
           }
           if (p.sectionName !== undefined && p.listeners.length === 0) {
             const names = arr(p.gateway.object.spec?.listeners).map((l) => l?.name);
-            out.push({ doc: route, field: `${p.field}.sectionName`, message: `Gateway ${p.namespace}/${p.name} has no listener ${JSON.stringify(p.sectionName)} (listeners: ${names.join(', ')})` });
+            out.push({
+              doc: route,
+              field: `${p.field}.sectionName`,
+              message: `Gateway ${p.namespace}/${p.name} has no listener ${JSON.stringify(p.sectionName)} (listeners: ${names.join(', ')})`,
+            });
             continue;
           }
           const admitting = p.listeners.filter((l) => admits(ctx, l, p.namespace, ns, kind));
           if (admitting.length === 0) {
-            out.push({ doc: route, field: p.field, message: `no listener of Gateway ${p.namespace}/${p.name}${p.sectionName !== undefined ? ` named ${JSON.stringify(p.sectionName)}` : ''} admits ${kind}s from namespace ${JSON.stringify(ns)} (allowedRoutes)` });
+            out.push({
+              doc: route,
+              field: p.field,
+              message: `no listener of Gateway ${p.namespace}/${p.name}${p.sectionName !== undefined ? ` named ${JSON.stringify(p.sectionName)}` : ''} admits ${kind}s from namespace ${JSON.stringify(ns)} (allowedRoutes)`,
+            });
             continue;
           }
           if (hostnames.length > 0 && !admitting.some((l) => l.hostname === undefined || hostnames.some((h) => hostsIntersect(h, String(l.hostname))))) {
-            out.push({ doc: route, field: 'spec.hostnames', message: `none of ${hostnames.join(', ')} matches the hostname of listener(s) ${admitting.map((l) => `${l.name} (${l.hostname})`).join(', ')} of Gateway ${p.namespace}/${p.name}` });
+            out.push({
+              doc: route,
+              field: 'spec.hostnames',
+              message: `none of ${hostnames.join(', ')} matches the hostname of listener(s) ${admitting.map((l) => `${l.name} (${l.hostname})`).join(', ')} of Gateway ${p.namespace}/${p.name}`,
+            });
           }
         }
       }
@@ -146,7 +185,8 @@ export const ROUTE_CHECKS: readonly PolicyCheck[] = [
   {
     id: 'route-requires-tls',
     severity: 'high',
-    rationale: 'Where the environment requires TLS (profile.tlsIssuer), a route on a plain-HTTP listener serves requests unencrypted; plain HTTP may only redirect to HTTPS.',
+    rationale:
+      'Where the environment requires TLS (profile.tlsIssuer), a route on a plain-HTTP listener serves requests unencrypted; plain HTTP may only redirect to HTTPS.',
     docs: GATEWAY_API_DOCS,
     coverage: {},
     skipReason: (ctx) => (ctx.profile.tlsIssuer === undefined ? 'the environment does not require TLS (no profile.tlsIssuer)' : undefined),

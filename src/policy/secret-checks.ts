@@ -53,10 +53,10 @@ function secretlint(content: string, scanners: readonly ScannerRule[] = SCANNERS
     const context = {
       createTranslator: (messages: Record<string, { en: string | ((data: unknown) => string) }>) => (id: string, data: unknown) => {
         const m = messages[id]?.en;
-        return { message: typeof m === 'function' ? m(data) : m ?? id, messageId: id, data };
+        return { message: typeof m === 'function' ? m(data) : (m ?? id), messageId: id, data };
       },
       report: (d: { message: { message?: string } | string }) => {
-        found.push({ rule: rule.meta.id.replace('@secretlint/', ''), message: typeof d.message === 'string' ? d.message : d.message.message ?? '' });
+        found.push({ rule: rule.meta.id.replace('@secretlint/', ''), message: typeof d.message === 'string' ? d.message : (d.message.message ?? '') });
       },
       ignore: () => undefined,
     };
@@ -82,9 +82,54 @@ function urlCredentials(value: string): boolean {
 }
 
 /** Words that, as the last word of a name, make it a pointer to a secret or a setting about one, not a secret. */
-const NOT_A_VALUE = new Set(['FILE', 'PATH', 'DIR', 'NAME', 'ID', 'REF', 'KEYREF', 'URL', 'URI', 'ENDPOINT', 'HOST', 'PORT', 'TTL', 'TIMEOUT', 'LENGTH', 'SIZE', 'EXPIRY', 'EXPIRES', 'AUDIENCE', 'ISSUER', 'HEADER', 'TYPE', 'ALGORITHM', 'MODE', 'ENABLED', 'FORMAT', 'PREFIX', 'VERSION', 'COUNT', 'LIMIT', 'POLICY']);
+const NOT_A_VALUE = new Set([
+  'FILE',
+  'PATH',
+  'DIR',
+  'NAME',
+  'ID',
+  'REF',
+  'KEYREF',
+  'URL',
+  'URI',
+  'ENDPOINT',
+  'HOST',
+  'PORT',
+  'TTL',
+  'TIMEOUT',
+  'LENGTH',
+  'SIZE',
+  'EXPIRY',
+  'EXPIRES',
+  'AUDIENCE',
+  'ISSUER',
+  'HEADER',
+  'TYPE',
+  'ALGORITHM',
+  'MODE',
+  'ENABLED',
+  'FORMAT',
+  'PREFIX',
+  'VERSION',
+  'COUNT',
+  'LIMIT',
+  'POLICY',
+]);
 /** Words that name a secret by themselves. */
-const SECRET_WORDS = new Set(['PASSWORD', 'PASSWD', 'PASS', 'PWD', 'PASSPHRASE', 'SECRET', 'SECRETS', 'TOKEN', 'CREDENTIAL', 'CREDENTIALS', 'APIKEY', 'PRIVATEKEY']);
+const SECRET_WORDS = new Set([
+  'PASSWORD',
+  'PASSWD',
+  'PASS',
+  'PWD',
+  'PASSPHRASE',
+  'SECRET',
+  'SECRETS',
+  'TOKEN',
+  'CREDENTIAL',
+  'CREDENTIALS',
+  'APIKEY',
+  'PRIVATEKEY',
+]);
 
 /**
  * True when an environment variable (or ConfigMap key) name says it holds a secret: a secret word among its
@@ -92,7 +137,10 @@ const SECRET_WORDS = new Set(['PASSWORD', 'PASSWD', 'PASS', 'PWD', 'PASSPHRASE',
  * `API_KEY`), unless the last word makes it a pointer or a setting (`TOKEN_FILE`, `SECRET_NAME`, `TOKEN_TTL`).
  */
 export function isSecretName(name: string): boolean {
-  const words = name.toUpperCase().split(/[^A-Z0-9]+/).filter((w) => w !== '');
+  const words = name
+    .toUpperCase()
+    .split(/[^A-Z0-9]+/)
+    .filter((w) => w !== '');
   const last = words.at(-1);
   if (last === undefined || NOT_A_VALUE.has(last)) return false;
   return words.some((w) => SECRET_WORDS.has(w)) || last === 'KEY';
@@ -146,14 +194,22 @@ interface Waiver {
 function waiversOf(doc: SynthDocument): Waiver[] {
   const text = annotationsOf(doc)[NOT_SECRET_ANNOTATION];
   if (text === undefined) return [];
-  return text.split('\n').map((l) => l.trim()).filter((l) => l !== '').map((l) => {
-    const [fingerprint = '', ...reason] = l.split(/\s+/);
-    return { fingerprint, reason: reason.join(' '), used: false };
-  });
+  return text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '')
+    .map((l) => {
+      const [fingerprint = '', ...reason] = l.split(/\s+/);
+      return { fingerprint, reason: reason.join(' '), used: false };
+    });
 }
 
 /** Every literal value of a document worth scanning, with its field path and the name that holds it. */
-function valuesOf(ctx: PolicyContext, doc: SynthDocument, pods: Map<SynthDocument, { field: string; name: string; value: string }[]>): { field: string; name?: string; value: string }[] {
+function valuesOf(
+  ctx: PolicyContext,
+  doc: SynthDocument,
+  pods: Map<SynthDocument, { field: string; name: string; value: string }[]>,
+): { field: string; name?: string; value: string }[] {
   const out: { field: string; name?: string; value: string }[] = [...(pods.get(doc) ?? [])];
   const o = doc.object;
   const annotations = (base: string, a: unknown) => {
@@ -211,8 +267,18 @@ function literalSecretFindings(ctx: PolicyContext): PolicyFinding[] {
       });
     }
     for (const w of waivers) {
-      if (w.reason === '') out.push({ doc, field: `metadata.annotations.${NOT_SECRET_ANNOTATION}`, message: `the waiver of ${w.fingerprint} has no reason; say why the value is not a secret (the waiver is ignored until then)` });
-      else if (!w.used) out.push({ doc, field: `metadata.annotations.${NOT_SECRET_ANNOTATION}`, message: `the waiver of ${w.fingerprint} matches no flagged value of this resource (the value changed, or was never flagged); remove it` });
+      if (w.reason === '')
+        out.push({
+          doc,
+          field: `metadata.annotations.${NOT_SECRET_ANNOTATION}`,
+          message: `the waiver of ${w.fingerprint} has no reason; say why the value is not a secret (the waiver is ignored until then)`,
+        });
+      else if (!w.used)
+        out.push({
+          doc,
+          field: `metadata.annotations.${NOT_SECRET_ANNOTATION}`,
+          message: `the waiver of ${w.fingerprint} matches no flagged value of this resource (the value changed, or was never flagged); remove it`,
+        });
     }
   }
   return out;
@@ -222,7 +288,8 @@ export const SECRET_CHECKS: readonly PolicyCheck[] = [
   {
     id: LITERAL_SECRET_CHECK_ID,
     severity: 'critical',
-    rationale: 'dist/ is committed to Git: a credential in an env value, a ConfigMap, an annotation or a URL leaks to everyone who can read the repository, forever (history).',
+    rationale:
+      'dist/ is committed to Git: a credential in an env value, a ConfigMap, an annotation or a URL leaks to everyone who can read the repository, forever (history).',
     docs: 'https://github.com/secretlint/secretlint/tree/master/packages/%40secretlint/secretlint-rule-preset-recommend',
     coverage: { polaris: ['sensitiveContainerEnvVar', 'sensitiveConfigmapContent'] },
     run: literalSecretFindings,

@@ -22,7 +22,10 @@ export function renderAddOnVersions(changes: readonly AddOnVersionChange[]): str
   return [
     '#### Add-on versions',
     '',
-    ...changes.map((c) => `- ${c.environment}: **${c.addOn}** ${v(c.before)} → ${v(c.after)}${c.before === undefined ? ' (new)' : c.after === undefined ? ' (removed; its CRDs stay)' : ''}`),
+    ...changes.map(
+      (c) =>
+        `- ${c.environment}: **${c.addOn}** ${v(c.before)} → ${v(c.after)}${c.before === undefined ? ' (new)' : c.after === undefined ? ' (removed; its CRDs stay)' : ''}`,
+    ),
     '',
   ];
 }

@@ -80,8 +80,8 @@ export function fieldChanges(before: unknown, after: unknown, path = '', out: Fi
       };
       const a = count(before);
       const b = count(after);
-      for (const [k, n] of a) for (let i = (b.get(k) ?? 0); i < n; i++) out.push({ path: `${path}[-]`, before: JSON.parse(k), after: undefined });
-      for (const [k, n] of b) for (let i = (a.get(k) ?? 0); i < n; i++) out.push({ path: `${path}[+]`, before: undefined, after: JSON.parse(k) });
+      for (const [k, n] of a) for (let i = b.get(k) ?? 0; i < n; i++) out.push({ path: `${path}[-]`, before: JSON.parse(k), after: undefined });
+      for (const [k, n] of b) for (let i = a.get(k) ?? 0; i < n; i++) out.push({ path: `${path}[+]`, before: undefined, after: JSON.parse(k) });
       return out;
     }
     for (let i = 0; i < Math.max(before.length, after.length); i++) fieldChanges(before[i], after[i], `${path}[${i}]`, out);

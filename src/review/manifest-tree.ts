@@ -27,7 +27,8 @@ export function readTreeFromDir(dir: string): ManifestTree {
  * folder). Throws with git's message when `ref` is not a revision.
  */
 export function readTreeFromGit(repoDir: string, ref: string, distPath = 'dist'): ManifestTree {
-  const git = (args: string[], input?: string): Buffer => execFileSync('git', args, { cwd: repoDir, input, maxBuffer: 1 << 30, stdio: ['pipe', 'pipe', 'pipe'] });
+  const git = (args: string[], input?: string): Buffer =>
+    execFileSync('git', args, { cwd: repoDir, input, maxBuffer: 1 << 30, stdio: ['pipe', 'pipe', 'pipe'] });
   try {
     git(['rev-parse', '--verify', '--quiet', `${ref}^{commit}`]);
   } catch {

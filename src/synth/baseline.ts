@@ -71,7 +71,10 @@ export function committedBaseline(outdir: string, top: string | undefined = work
   if (rel === '' || rel.startsWith('..')) return undefined;
   const listing = git(top, ['ls-tree', '-r', '-z', '--name-only', 'HEAD', '--', `${rel}/`]);
   if (!listing) return undefined;
-  const all = listing.split('\0').filter((f) => f.startsWith(`${rel}/`)).map((f) => f.slice(rel.length + 1));
+  const all = listing
+    .split('\0')
+    .filter((f) => f.startsWith(`${rel}/`))
+    .map((f) => f.slice(rel.length + 1));
   if (all.length === 0) return undefined;
   let contents: Map<string, string> | undefined;
   return {
@@ -92,7 +95,12 @@ function readCommitted(top: string, rel: string, files: readonly string[]): Map<
   const out = new Map<string, string>();
   let data: Buffer;
   try {
-    data = execFileSync('git', ['cat-file', '--batch'], { cwd: top, input: files.map((f) => `HEAD:${rel}/${f}\n`).join(''), stdio: ['pipe', 'pipe', 'ignore'], maxBuffer: 1024 * 1024 * 1024 });
+    data = execFileSync('git', ['cat-file', '--batch'], {
+      cwd: top,
+      input: files.map((f) => `HEAD:${rel}/${f}\n`).join(''),
+      stdio: ['pipe', 'pipe', 'ignore'],
+      maxBuffer: 1024 * 1024 * 1024,
+    });
   } catch {
     return out;
   }

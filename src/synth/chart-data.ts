@@ -8,7 +8,9 @@
 /** The type of a default value where the key tree stops: below 'map' and 'any' every key is accepted. */
 export type ValueKeyLeaf =
   /** a string, number or boolean default */
-  | 'string' | 'number' | 'boolean'
+  | 'string'
+  | 'number'
+  | 'boolean'
   /** a list default (items are not described) */
   | 'list'
   /** an empty object default (`nodeSelector: {}`): a free-form map */
@@ -67,10 +69,15 @@ export interface ChartData {
 
 /** The layout of imports/chart-values.json. */
 export interface ChartValuesFile {
-  readonly charts: Readonly<Record<string, Omit<ChartData, 'folder' | 'valuesSchema' | 'kubeVersion'> & {
-    readonly valuesSchema: Record<string, unknown> | null;
-    readonly kubeVersion: string | null;
-  }>>;
+  readonly charts: Readonly<
+    Record<
+      string,
+      Omit<ChartData, 'folder' | 'valuesSchema' | 'kubeVersion'> & {
+        readonly valuesSchema: Record<string, unknown> | null;
+        readonly kubeVersion: string | null;
+      }
+    >
+  >;
 }
 
 /** Loaded through the module system like the bindings (see schema-registry.ts), never by searching folders. */
@@ -111,7 +118,10 @@ export class ChartCatalog {
   /** The chart in `folder`; throws naming the known folders when there is none. */
   public get(folder: string): ChartData {
     const c = this.charts.get(folder);
-    if (!c) throw new Error(`no add-on chart "${folder}" in imports/chart-values.json; known charts: ${this.folders().join(', ')} (add the chart to ../shared/charts and run npm run import)`);
+    if (!c)
+      throw new Error(
+        `no add-on chart "${folder}" in imports/chart-values.json; known charts: ${this.folders().join(', ')} (add the chart to ../shared/charts and run npm run import)`,
+      );
     return c;
   }
 }

@@ -10,8 +10,7 @@ const DUPLICATE_ID = /^There is already a Construct with name '([^']*)' in (\S+)
 
 /** True for errors the user fixes in their input: the message says what and where, a stack adds nothing. */
 export function isUserMistake(e: unknown): boolean {
-  return e instanceof PlatformConfigError || e instanceof PlatformUsageError || e instanceof SynthError
-    || (e instanceof Error && DUPLICATE_ID.test(e.message));
+  return e instanceof PlatformConfigError || e instanceof PlatformUsageError || e instanceof SynthError || (e instanceof Error && DUPLICATE_ID.test(e.message));
 }
 
 export interface SynthFailureOptions {
@@ -32,6 +31,6 @@ export function synthFailureMessage(e: unknown, options: SynthFailureOptions = {
     const scope = dup[3] ?? dup[2];
     return `synth failed; ${unchanged}:\n  ${scope}/${dup[1]}: id: got ${JSON.stringify(dup[1])}; ${scope} already has a construct with this id; construct ids are API (they name objects' construct paths): give each construct its own id`;
   }
-  const detail = e instanceof Error ? e.stack ?? `${e.name}: ${e.message}` : String(e);
+  const detail = e instanceof Error ? (e.stack ?? `${e.name}: ${e.message}`) : String(e);
   return `synth failed; ${unchanged}. This is an internal error of the platform library (not a mistake in your input); please report it with this trace:\n${detail}`;
 }

@@ -86,7 +86,9 @@ export function inventoryOf(envs: readonly EnvironmentOutput[]): EnvironmentImag
       images,
       missing: rejected.filter((i) => splitImage(i.written).tag !== undefined).map((i) => i.written),
       untagged: rejected.filter((i) => splitImage(i.written).tag === undefined).map((i) => i.written),
-      unusedPins: Object.keys(pins).filter((k) => !usedKeys.has(k)).sort(),
+      unusedPins: Object.keys(pins)
+        .filter((k) => !usedKeys.has(k))
+        .sort(),
     });
   }
   return out;
@@ -118,7 +120,9 @@ export function formatImageInventory(inventory: readonly EnvironmentImageInvento
   const lines: string[] = [];
   for (const env of inventory) {
     const notPinned = env.images.filter((i) => !i.accepted).length;
-    lines.push(`${env.environment} (image policy: ${env.policy}): ${env.images.length} image(s), ${notPinned === 0 ? 'all pinned as required' : `${notPinned} not pinned as required`}`);
+    lines.push(
+      `${env.environment} (image policy: ${env.policy}): ${env.images.length} image(s), ${notPinned === 0 ? 'all pinned as required' : `${notPinned} not pinned as required`}`,
+    );
     const width = Math.max(0, ...env.images.map((i) => i.reference.length));
     for (const i of env.images) {
       const more = i.usedBy.length > 1 ? ` and ${i.usedBy.length - 1} more` : '';
@@ -135,8 +139,10 @@ export function formatImageInventory(inventory: readonly EnvironmentImageInvento
     lines.push('');
   }
   const missing = inventory.reduce((n, e) => n + e.missing.length + e.untagged.length, 0);
-  lines.push(missing === 0
-    ? 'Every image is pinned as its environment\'s image policy requires.'
-    : `After adding the entries, \`${command}\` synthesizes with every image pinned as required; \`${command} images\` shows this list again.`);
+  lines.push(
+    missing === 0
+      ? "Every image is pinned as its environment's image policy requires."
+      : `After adding the entries, \`${command}\` synthesizes with every image pinned as required; \`${command} images\` shows this list again.`,
+  );
   return `${lines.join('\n')}\n`;
 }

@@ -18,11 +18,16 @@ export const DIGEST_PLACEHOLDER = 'sha256:<digest>';
 export function imageDigestProblems(env: string, pins: Readonly<Record<string, string>>): string[] {
   const out: string[] = [];
   for (const [ref, digest] of Object.entries(pins)) {
-    if (!/^[^@\s]+:[^:@/\s]+$/.test(ref)) out.push(`${env}: profile.imageDigests[${JSON.stringify(ref)}]: got ${JSON.stringify(ref)}; keys must be "repository:tag"`);
+    if (!/^[^@\s]+:[^:@/\s]+$/.test(ref))
+      out.push(`${env}: profile.imageDigests[${JSON.stringify(ref)}]: got ${JSON.stringify(ref)}; keys must be "repository:tag"`);
     if (digest === DIGEST_PLACEHOLDER) {
-      out.push(`${env}: profile.imageDigests[${JSON.stringify(ref)}]: got ${JSON.stringify(digest)}; replace the placeholder with the image's digest (e.g. the output of \`crane digest ${ref}\`)`);
+      out.push(
+        `${env}: profile.imageDigests[${JSON.stringify(ref)}]: got ${JSON.stringify(digest)}; replace the placeholder with the image's digest (e.g. the output of \`crane digest ${ref}\`)`,
+      );
     } else if (!DIGEST.test(digest)) {
-      out.push(`${env}: profile.imageDigests[${JSON.stringify(ref)}]: got ${JSON.stringify(digest)}; values must be "sha256:" followed by 64 lowercase hex digits`);
+      out.push(
+        `${env}: profile.imageDigests[${JSON.stringify(ref)}]: got ${JSON.stringify(digest)}; values must be "sha256:" followed by 64 lowercase hex digits`,
+      );
     }
   }
   return out;
@@ -94,8 +99,13 @@ export function imagePinningNotes(envs: readonly EnvironmentOutput[], command: s
     }
   }
   if (byEnv.size === 0) return [];
-  const counts = [...byEnv].sort(([a], [b]) => (a < b ? -1 : 1)).map(([env, set]) => `${env} ${set.size}`).join(', ');
-  return [`Images not pinned as the environment's image policy requires (${counts}): \`${command} images\` lists every image of each environment and prints the profile.imageDigests entries to add.`];
+  const counts = [...byEnv]
+    .sort(([a], [b]) => (a < b ? -1 : 1))
+    .map(([env, set]) => `${env} ${set.size}`)
+    .join(', ');
+  return [
+    `Images not pinned as the environment's image policy requires (${counts}): \`${command} images\` lists every image of each environment and prints the profile.imageDigests entries to add.`,
+  ];
 }
 
 function pinList(list: unknown, pins: Readonly<Record<string, string>>): void {
@@ -120,7 +130,8 @@ export function pinImages(node: unknown, pins: Readonly<Record<string, string>>,
   }
   for (const [k, v] of Object.entries(node as Record<string, unknown>)) {
     if (CONTAINER_LISTS.has(k)) pinList(v, pins);
-    else if (k === 'imageName' && typeof v === 'string' && !v.includes('@') && pins[v] !== undefined && DIGEST.test(pins[v])) (node as Record<string, unknown>)[k] = `${v}@${pins[v]}`;
+    else if (k === 'imageName' && typeof v === 'string' && !v.includes('@') && pins[v] !== undefined && DIGEST.test(pins[v]))
+      (node as Record<string, unknown>)[k] = `${v}@${pins[v]}`;
     else if (v && typeof v === 'object') pinImages(v, pins, depth + 1);
   }
 }

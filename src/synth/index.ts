@@ -3,7 +3,15 @@
 // writer, the fast serializer, image pinning and the command-line parser stay internal.
 export { DEFAULT_SYNTH_COMMAND, SynthError, synthesize, synthesizeToJson } from './synthesizer';
 export type {
-  CheckResult, EnvironmentOutput, SynthContext, SynthDocument, SynthErrorOptions, SynthOptions, SynthPlugin, SynthResult, SynthStage,
+  CheckResult,
+  EnvironmentOutput,
+  SynthContext,
+  SynthDocument,
+  SynthErrorOptions,
+  SynthOptions,
+  SynthPlugin,
+  SynthResult,
+  SynthStage,
 } from './synthesizer';
 export { DEFAULT_OUTDIR, runSynth } from './run-synth';
 export type { PlatformAppSource, RunSynthOptions } from './run-synth';

@@ -98,9 +98,13 @@ function parsePositioned(text: string, file: string, maxAliasCount: number): { d
     return { doc, value: doc.toJS({ maxAliasCount }), at };
   } catch (e) {
     if (e instanceof ReferenceError && /alias/i.test(e.message)) {
-      throw new PlatformConfigError(file, '(document)', maxAliasCount,
+      throw new PlatformConfigError(
+        file,
+        '(document)',
+        maxAliasCount,
         `must not need more than ${maxAliasCount} alias expansions: aliases that expand to aliases grow exponentially (a YAML "billion laughs" bomb); write the data out`,
-        `aliases that expand to more than ${maxAliasCount} copies`);
+        `aliases that expand to more than ${maxAliasCount} copies`,
+      );
     }
     throw new PlatformConfigError(file, '(document)', String(e), 'must be a plain YAML document', `an unreadable document (${(e as Error).message})`);
   }
@@ -136,7 +140,8 @@ function resolve(doc: Document, field: string, exact = false): Node | undefined 
     for (const pair of node.items) {
       if (!isPair(pair)) continue;
       const k = isScalar(pair.key) ? String((pair.key as Scalar).value) : String(pair.key);
-      if ((rest === k || rest.startsWith(`${k}.`) || rest.startsWith(`${k}[`)) && (!best || k.length > best.key.length)) best = { key: k, value: pair.value, keyNode: pair.key };
+      if ((rest === k || rest.startsWith(`${k}.`) || rest.startsWith(`${k}[`)) && (!best || k.length > best.key.length))
+        best = { key: k, value: pair.value, keyNode: pair.key };
     }
     if (!best) return exact ? undefined : (node as Node);
     // `key:` with nothing after it has no value node: point at the key.

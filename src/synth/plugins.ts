@@ -26,7 +26,16 @@ export interface DefaultPluginOptions {
 export function defaultPlugins(options: DefaultPluginOptions = {}): SynthPlugin[] {
   const allowPrune = options.allowPrune ?? false;
   return [
-    addOnRequirementsPlugin(), clusterVersionPlugin(), expressionCheckPlugin(), policyPlugin(), flowsPlugin(), tenancyChecksPlugin(), pruneGuard({ allowPrune }), statefulGuardPlugin({ allowPrune }),
-    recoveryObjectivesPlugin(), environmentReadmePlugin(), validationReportPlugin(),
+    addOnRequirementsPlugin(),
+    clusterVersionPlugin(),
+    expressionCheckPlugin(),
+    policyPlugin(),
+    flowsPlugin(),
+    tenancyChecksPlugin(),
+    pruneGuard({ allowPrune }),
+    statefulGuardPlugin({ allowPrune }),
+    recoveryObjectivesPlugin(),
+    environmentReadmePlugin(),
+    validationReportPlugin(),
   ];
 }

@@ -58,11 +58,11 @@ export interface RunSynthOptions {
 
 /** The options `runSynth` and the `cdk8s-platform` CLI accept (one definition for both). @internal */
 export const CLI_OPTIONS = {
-  'outdir': { type: 'string' },
+  outdir: { type: 'string' },
   'allow-prune': { type: 'boolean' },
-  'json': { type: 'boolean' },
-  'env': { type: 'string', multiple: true },
-  'help': { type: 'boolean', short: 'h' },
+  json: { type: 'boolean' },
+  env: { type: 'string', multiple: true },
+  help: { type: 'boolean', short: 'h' },
 } as const;
 
 /** Subcommands and the options each takes. @internal */
@@ -100,7 +100,10 @@ export interface ParsedCli {
 }
 
 /** Parses a command line with `node:util` `parseArgs` (unknown options are errors). @internal */
-export function parseCli(argv: readonly string[], options: Record<string, { type: 'string' | 'boolean'; multiple?: boolean; short?: string }> = CLI_OPTIONS): ParsedCli & { readonly values: Record<string, unknown> } {
+export function parseCli(
+  argv: readonly string[],
+  options: Record<string, { type: 'string' | 'boolean'; multiple?: boolean; short?: string }> = CLI_OPTIONS,
+): ParsedCli & { readonly values: Record<string, unknown> } {
   let parsed: ReturnType<typeof parseArgs>;
   try {
     parsed = parseArgs({ args: [...argv], options, allowPositionals: true, strict: true });
@@ -121,7 +124,7 @@ export function parseCli(argv: readonly string[], options: Record<string, { type
   }
   if (values.outdir === '') throw new CliUsageError("option '--outdir' needs a folder");
   return {
-    command: values.help === true ? 'help' : name as 'synth' | 'images',
+    command: values.help === true ? 'help' : (name as 'synth' | 'images'),
     outdir: values.outdir as string | undefined,
     allowPrune: values['allow-prune'] === true,
     json: values.json === true,
@@ -199,7 +202,9 @@ function printImages(app: App, cli: ParsedCli, command: string, stdout: (t: stri
   const all = imageInventory(app);
   const unknown = cli.envs.filter((e) => !all.some((i) => i.environment === e));
   if (unknown.length > 0) {
-    stderr(`${command} images: --env: no environment named ${unknown.map((u) => JSON.stringify(u)).join(', ')}; the environments are ${all.map((i) => i.environment).join(', ')}`);
+    stderr(
+      `${command} images: --env: no environment named ${unknown.map((u) => JSON.stringify(u)).join(', ')}; the environments are ${all.map((i) => i.environment).join(', ')}`,
+    );
     return 2;
   }
   const inventory = cli.envs.length > 0 ? all.filter((i) => cli.envs.includes(i.environment)) : all;

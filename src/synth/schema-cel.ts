@@ -14,9 +14,7 @@ export type RuleStatus = 'enforced' | 'transition' | 'unsupported';
 
 /** The result of one rule on one value: passed, failed with the rule's message, or could not be evaluated. */
 export type RuleOutcome =
-  | { readonly kind: 'pass' }
-  | { readonly kind: 'fail'; readonly message: string }
-  | { readonly kind: 'error'; readonly message: string };
+  { readonly kind: 'pass' } | { readonly kind: 'fail'; readonly message: string } | { readonly kind: 'error'; readonly message: string };
 
 /** A rule as synth knows it; classified without parsing, parsed and planned once, on first evaluation. */
 export interface CompiledRule {
@@ -61,14 +59,51 @@ function cel(): Cel {
 /** Functions and macros of the environment above (the planner's operators are not names a rule can call). */
 export const CEL_FUNCTIONS: ReadonlySet<string> = new Set([
   // macros
-  'has', 'all', 'exists', 'exists_one', 'map', 'filter',
+  'has',
+  'all',
+  'exists',
+  'exists_one',
+  'map',
+  'filter',
   // standard library
-  'size', 'matches', 'contains', 'startsWith', 'endsWith', 'duration', 'timestamp', 'int', 'uint', 'double',
-  'string', 'bytes', 'bool', 'dyn', 'type', 'getDate', 'getDayOfMonth', 'getDayOfWeek', 'getDayOfYear',
-  'getFullYear', 'getHours', 'getMilliseconds', 'getMinutes', 'getMonth', 'getSeconds',
+  'size',
+  'matches',
+  'contains',
+  'startsWith',
+  'endsWith',
+  'duration',
+  'timestamp',
+  'int',
+  'uint',
+  'double',
+  'string',
+  'bytes',
+  'bool',
+  'dyn',
+  'type',
+  'getDate',
+  'getDayOfMonth',
+  'getDayOfWeek',
+  'getDayOfYear',
+  'getFullYear',
+  'getHours',
+  'getMilliseconds',
+  'getMinutes',
+  'getMonth',
+  'getSeconds',
   // strings extension
-  'charAt', 'format', 'indexOf', 'join', 'lastIndexOf', 'lowerAscii', 'replace', 'split', 'substring', 'trim',
-  'upperAscii', 'strings.quote',
+  'charAt',
+  'format',
+  'indexOf',
+  'join',
+  'lastIndexOf',
+  'lowerAscii',
+  'replace',
+  'split',
+  'substring',
+  'trim',
+  'upperAscii',
+  'strings.quote',
 ]);
 
 const MACROS_BINDING_A_VARIABLE = new Set(['all', 'exists', 'exists_one', 'map', 'filter']);
@@ -193,9 +228,10 @@ class Rule implements CompiledRule {
     if (this.status !== 'enforced') return { kind: 'pass' };
     if (!this.compiled) {
       const c = compileExpression(this.rule.rule);
-      const m = this.rule.messageExpression && !unsupportedReason(expressionFacts(this.rule.messageExpression), RULE_VARIABLES)
-        ? compileExpression(this.rule.messageExpression).program
-        : undefined;
+      const m =
+        this.rule.messageExpression && !unsupportedReason(expressionFacts(this.rule.messageExpression), RULE_VARIABLES)
+          ? compileExpression(this.rule.messageExpression).program
+          : undefined;
       this.compiled = { ...c, messageProgram: m };
     }
     const { program, problem } = this.compiled;
@@ -228,8 +264,29 @@ class Rule implements CompiledRule {
 }
 
 /** CEL reserved words: a property with such a name is reached as `self.__name__` (Kubernetes escaping). */
-const CEL_RESERVED = new Set(['true', 'false', 'null', 'in', 'as', 'break', 'const', 'continue', 'else', 'for',
-  'function', 'if', 'import', 'let', 'loop', 'package', 'namespace', 'return', 'var', 'void', 'while']);
+const CEL_RESERVED = new Set([
+  'true',
+  'false',
+  'null',
+  'in',
+  'as',
+  'break',
+  'const',
+  'continue',
+  'else',
+  'for',
+  'function',
+  'if',
+  'import',
+  'let',
+  'loop',
+  'package',
+  'namespace',
+  'return',
+  'var',
+  'void',
+  'while',
+]);
 const ESCAPABLE = /^[a-zA-Z_.\-/][a-zA-Z0-9_.\-/]*$/;
 
 /** The name under which CEL sees an object property, or undefined when CEL cannot reach it (Kubernetes rules). */

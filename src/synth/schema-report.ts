@@ -43,7 +43,10 @@ function cell(s: string | undefined): string {
 }
 
 function ruleTable(rows: { kind: string; entry: RuleEntry }[], withNote: boolean): string[] {
-  const lines = [withNote ? '| kind | path | rule | message | why |' : '| kind | path | rule | message |', withNote ? '|---|---|---|---|---|' : '|---|---|---|---|'];
+  const lines = [
+    withNote ? '| kind | path | rule | message | why |' : '| kind | path | rule | message |',
+    withNote ? '|---|---|---|---|---|' : '|---|---|---|---|',
+  ];
   for (const { kind, entry } of rows) {
     const base = `| ${kind} | ${code(entry.path)} | ${code(entry.rule)} | ${cell(entry.message)} |`;
     lines.push(withNote ? `${base} ${cell(entry.note)} |` : base);
@@ -60,7 +63,7 @@ export function renderValidationReport(env: EnvironmentOutput, kinds: readonly K
     'Written at every synth. Every document was checked against the schema of its kind (Kubernetes 1.27 or the',
     'vendored CRD version): types, required fields, enums, patterns, unique list entries (`x-kubernetes-list-type`',
     '`set` and `map`) and the CRD validation rules (`x-kubernetes-validations`, CEL) that the API server evaluates',
-    'when the object is created. A broken rule fails synth with the rule\'s message and the field path.',
+    "when the object is created. A broken rule fails synth with the rule's message and the field path.",
     '',
     '| CRD kind | documents | rules enforced | transition rules (update only) | rules not evaluable |',
     '|---|---:|---:|---:|---:|',
@@ -76,16 +79,22 @@ export function renderValidationReport(env: EnvironmentOutput, kinds: readonly K
   if (transition.length === 0) {
     lines.push('None.');
   } else {
-    lines.push('These compare an update with the stored object (`oldSelf`), so they cannot fail when the object is',
-      'created. Keep the fields they guard unchanged across releases (for example, never edit an immutable selector).', '');
+    lines.push(
+      'These compare an update with the stored object (`oldSelf`), so they cannot fail when the object is',
+      'created. Keep the fields they guard unchanged across releases (for example, never edit an immutable selector).',
+      '',
+    );
     lines.push(...ruleTable(transition, false));
   }
   lines.push('', '## Rules synth cannot evaluate', '');
   if (unsupported.length === 0) {
     lines.push('None: every other rule of the kinds above is evaluated wherever its field is present.');
   } else {
-    lines.push('The API server still enforces these at apply; synth did not check them. Check these fields by hand or',
-      'extend the evaluator (src/synth/schema-cel.ts).', '');
+    lines.push(
+      'The API server still enforces these at apply; synth did not check them. Check these fields by hand or',
+      'extend the evaluator (src/synth/schema-cel.ts).',
+      '',
+    );
     lines.push(...ruleTable(unsupported, true));
   }
   return lines.join('\n') + '\n';
@@ -106,7 +115,10 @@ export function validationReportPlugin(registry?: SchemaRegistry): SynthPlugin {
     name: 'validation-report',
     check(env): CheckResult {
       const n = rulesOf(env).reduce((sum, k) => sum + k.rules.filter((r) => r.status === 'unsupported').length, 0);
-      const warnings = n > 0 ? [`${env.name}: ${n} CRD validation rule(s) of emitted kinds cannot be evaluated at synth; they are listed in ${env.directory}/VALIDATION.md`] : [];
+      const warnings =
+        n > 0
+          ? [`${env.name}: ${n} CRD validation rule(s) of emitted kinds cannot be evaluated at synth; they are listed in ${env.directory}/VALIDATION.md`]
+          : [];
       return { errors: [], warnings };
     },
     files(env) {

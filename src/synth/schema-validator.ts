@@ -44,12 +44,18 @@ export function labelValueProblem(value: string): string | undefined {
 /** Checks an object name for its kind; returns the problem or undefined. */
 export function nameProblem(kind: string, name: string): string | undefined {
   if (kind === 'Service') {
-    return name.length <= 63 && RFC1035_LABEL.test(name) ? undefined : `name "${name}" must be a DNS-1035 label: at most 63 characters of [a-z0-9-], starting with a letter and ending alphanumeric`;
+    return name.length <= 63 && RFC1035_LABEL.test(name)
+      ? undefined
+      : `name "${name}" must be a DNS-1035 label: at most 63 characters of [a-z0-9-], starting with a letter and ending alphanumeric`;
   }
   if (LABEL_NAMED_KINDS.has(kind)) {
-    return name.length <= 63 && DNS1123_LABEL.test(name) ? undefined : `name "${name}" must be a DNS-1123 label: at most 63 characters of [a-z0-9-], starting and ending alphanumeric`;
+    return name.length <= 63 && DNS1123_LABEL.test(name)
+      ? undefined
+      : `name "${name}" must be a DNS-1123 label: at most 63 characters of [a-z0-9-], starting and ending alphanumeric`;
   }
-  return name.length <= 253 && DNS1123_SUBDOMAIN.test(name) ? undefined : `name "${name}" must be a DNS-1123 subdomain: at most 253 characters of [a-z0-9.-], starting and ending alphanumeric`;
+  return name.length <= 253 && DNS1123_SUBDOMAIN.test(name)
+    ? undefined
+    : `name "${name}" must be a DNS-1123 subdomain: at most 253 characters of [a-z0-9.-], starting and ending alphanumeric`;
 }
 
 export function isDns1123Label(s: string): boolean {
@@ -95,8 +101,11 @@ function show(v: unknown): string {
 function canonical(v: unknown): string {
   if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
   if (v && typeof v === 'object') {
-    return `{${Object.keys(v).sort().filter((k) => (v as Record<string, unknown>)[k] !== undefined)
-      .map((k) => `${JSON.stringify(k)}:${canonical((v as Record<string, unknown>)[k])}`).join(',')}}`;
+    return `{${Object.keys(v)
+      .sort()
+      .filter((k) => (v as Record<string, unknown>)[k] !== undefined)
+      .map((k) => `${JSON.stringify(k)}:${canonical((v as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
   }
   return JSON.stringify(v) ?? 'undefined';
 }
@@ -256,7 +265,11 @@ export class SchemaValidator {
         const key = canonical(item);
         const first = seen.get(key);
         if (first === undefined) seen.set(key, i);
-        else problems.push({ path: render(join(path, i)), message: `duplicate value ${show(item)} (also at [${first}]): the list is a set (x-kubernetes-list-type: set)` });
+        else
+          problems.push({
+            path: render(join(path, i)),
+            message: `duplicate value ${show(item)} (also at [${first}]): the list is a set (x-kubernetes-list-type: set)`,
+          });
       });
       return;
     }
@@ -273,7 +286,10 @@ export class SchemaValidator {
         return;
       }
       const shown = keys.map((k, j) => `${k}=${values[j] === undefined ? '(unset)' : JSON.stringify(values[j])}`).join(', ');
-      problems.push({ path: render(join(path, i)), message: `duplicate entry ${shown} (also at [${first}]): entries of this list must be unique by ${keys.join(', ')} (x-kubernetes-list-type: map)` });
+      problems.push({
+        path: render(join(path, i)),
+        message: `duplicate entry ${shown} (also at [${first}]): entries of this list must be unique by ${keys.join(', ')} (x-kubernetes-list-type: map)`,
+      });
     });
   }
 
@@ -293,9 +309,10 @@ export class SchemaValidator {
       const outcome = r.evaluate(self);
       if (outcome.kind === 'pass') continue;
       const at = r.rule.fieldPath ? withFieldPath(path, r.rule.fieldPath) : path;
-      const message = outcome.kind === 'fail'
-        ? outcome.message
-        : `validation rule could not be evaluated (${outcome.message}): ${r.rule.rule.length > 120 ? r.rule.rule.slice(0, 117) + '...' : r.rule.rule}`;
+      const message =
+        outcome.kind === 'fail'
+          ? outcome.message
+          : `validation rule could not be evaluated (${outcome.message}): ${r.rule.rule.length > 120 ? r.rule.rule.slice(0, 117) + '...' : r.rule.rule}`;
       problems.push({ path: render(at) || '(root)', message });
     }
   }
@@ -345,8 +362,10 @@ export class SchemaValidator {
           return;
         }
         const arr = value as unknown[];
-        if (schema.minItems !== undefined && arr.length < schema.minItems) problems.push({ path: render(path), message: `expected at least ${schema.minItems} items, got ${arr.length}` });
-        if (schema.maxItems !== undefined && arr.length > schema.maxItems) problems.push({ path: render(path), message: `expected at most ${schema.maxItems} items, got ${arr.length}` });
+        if (schema.minItems !== undefined && arr.length < schema.minItems)
+          problems.push({ path: render(path), message: `expected at least ${schema.minItems} items, got ${arr.length}` });
+        if (schema.maxItems !== undefined && arr.length > schema.maxItems)
+          problems.push({ path: render(path), message: `expected at most ${schema.maxItems} items, got ${arr.length}` });
         if (schema.items) arr.forEach((v, i) => this.check(v, schema.items!, join(path, i), problems, structural));
         return;
       }
@@ -420,13 +439,17 @@ export class SchemaValidator {
       if (obj[r] === undefined) problems.push({ path: render(join(path, r)), message: `required field "${r}" is missing` });
     }
     const n = Object.keys(obj).length;
-    if (schema.minProperties !== undefined && n < schema.minProperties) problems.push({ path: render(path), message: `expected at least ${schema.minProperties} fields, got ${n}` });
-    if (schema.maxProperties !== undefined && n > schema.maxProperties) problems.push({ path: render(path), message: `expected at most ${schema.maxProperties} fields, got ${n}` });
+    if (schema.minProperties !== undefined && n < schema.minProperties)
+      problems.push({ path: render(path), message: `expected at least ${schema.minProperties} fields, got ${n}` });
+    if (schema.maxProperties !== undefined && n > schema.maxProperties)
+      problems.push({ path: render(path), message: `expected at most ${schema.maxProperties} fields, got ${n}` });
   }
 
   private checkString(s: string, schema: SchemaNode, path: Path, problems: Problem[]): void {
-    if (schema.minLength !== undefined && s.length < schema.minLength) problems.push({ path: render(path), message: `string ${show(s)} is shorter than ${schema.minLength}` });
-    if (schema.maxLength !== undefined && s.length > schema.maxLength) problems.push({ path: render(path), message: `string ${show(s)} is longer than ${schema.maxLength}` });
+    if (schema.minLength !== undefined && s.length < schema.minLength)
+      problems.push({ path: render(path), message: `string ${show(s)} is shorter than ${schema.minLength}` });
+    if (schema.maxLength !== undefined && s.length > schema.maxLength)
+      problems.push({ path: render(path), message: `string ${show(s)} is longer than ${schema.maxLength}` });
     if (schema.pattern) {
       const re = this.pattern(schema.pattern);
       if (re && !re.test(s)) problems.push({ path: render(path), message: `string ${show(s)} does not match ${schema.pattern}` });

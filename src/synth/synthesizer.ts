@@ -155,9 +155,14 @@ export class SynthError extends Error {
   /** The output directory that was left unchanged, when known. */
   public readonly outdir?: string;
   public readonly notes: readonly string[];
-  public constructor(public readonly problems: readonly string[], options: SynthErrorOptions = {}) {
+  public constructor(
+    public readonly problems: readonly string[],
+    options: SynthErrorOptions = {},
+  ) {
     const notes = options.notes ?? [];
-    super(`synth failed with ${problems.length} problem(s); ${outputLabel(options.outdir)} was left unchanged:\n  ${problems.join('\n  ')}${notes.map((n) => `\n${n}`).join('')}`);
+    super(
+      `synth failed with ${problems.length} problem(s); ${outputLabel(options.outdir)} was left unchanged:\n  ${problems.join('\n  ')}${notes.map((n) => `\n${n}`).join('')}`,
+    );
     this.name = 'SynthError';
     this.outdir = options.outdir;
     this.notes = notes;
@@ -239,7 +244,7 @@ function collect(app: App, validator: SchemaValidator): { envs: EnvironmentOutpu
       const info = validator.kindOf(object);
       const namespaced = info?.namespaced ?? true;
       const md = object.metadata ?? {};
-      const ns = namespaced ? md.namespace ?? '<no-namespace>' : CLUSTER_DIR;
+      const ns = namespaced ? (md.namespace ?? '<no-namespace>') : CLUSTER_DIR;
       const id = `${env}/${ns}/${object.kind}/${md.name}`;
       const folder = deliveryFolderOf(info, md.namespace);
       for (const p of validator.validate(object)) {
@@ -251,13 +256,23 @@ function collect(app: App, validator: SchemaValidator): { envs: EnvironmentOutpu
       const doc: SynthDocument = { object, id, file, source: obj.node.path, namespaced };
       const clash = byFile.get(file);
       if (clash) {
-        problems.push(`${id}: metadata.name: the same ${object.kind} is defined twice (${clash.source} and ${doc.source}); names must be unique per kind and namespace`);
+        problems.push(
+          `${id}: metadata.name: the same ${object.kind} is defined twice (${clash.source} and ${doc.source}); names must be unique per kind and namespace`,
+        );
       }
       byFile.set(file, doc);
       docs.push(doc);
     }
     docs.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
-    envs.push({ name: env, directory: dir, profile: chart.profile, documents: docs, connections: ConnectionGraph.of(chart).records(), recovery: RecoveryRegistry.of(chart).entries(), chart });
+    envs.push({
+      name: env,
+      directory: dir,
+      profile: chart.profile,
+      documents: docs,
+      connections: ConnectionGraph.of(chart).records(),
+      recovery: RecoveryRegistry.of(chart).entries(),
+      chart,
+    });
   }
   envs.sort((a, b) => (a.directory < b.directory ? -1 : 1));
   return { envs, problems };

@@ -4,9 +4,7 @@
  * TenantNamespace and PlatformNamespace both build on these, so the two can never drift apart.
  */
 import { Construct } from 'constructs';
-import {
-  KubeLimitRange, KubeNetworkPolicy, KubeResourceQuota, LimitRangeItem, NetworkPolicySpec, Quantity,
-} from '../../imports/k8s';
+import { KubeLimitRange, KubeNetworkPolicy, KubeResourceQuota, LimitRangeItem, NetworkPolicySpec, Quantity } from '../../imports/k8s';
 import { dnsEgressRule } from '../core/connections';
 import { sortedEntries } from '../core/records';
 import { ResourcePair, Plan, QuotaSpec } from './plan';
@@ -83,14 +81,16 @@ function pair(p: ResourcePair | undefined): Record<string, Quantity> | undefined
 /** LimitRange items of a plan: one for containers, one for PersistentVolumeClaims when the plan bounds claims. */
 export function limitRangeItems(plan: Plan): LimitRangeItem[] {
   const c = plan.spec.container;
-  const items: LimitRangeItem[] = [{
-    type: 'Container',
-    default: pair(c.default),
-    defaultRequest: pair(c.defaultRequest),
-    min: pair(c.min),
-    max: pair(c.max),
-    maxLimitRequestRatio: pair(c.maxLimitRequestRatio),
-  }];
+  const items: LimitRangeItem[] = [
+    {
+      type: 'Container',
+      default: pair(c.default),
+      defaultRequest: pair(c.defaultRequest),
+      min: pair(c.min),
+      max: pair(c.max),
+      maxLimitRequestRatio: pair(c.maxLimitRequestRatio),
+    },
+  ];
   const claims = plan.spec.claims;
   if (claims && (claims.min !== undefined || claims.max !== undefined)) {
     items.push({
@@ -108,7 +108,13 @@ export function namespacePeer(namespace: string) {
 }
 
 /** Adds a NetworkPolicy named `name` to `namespace`. */
-export function addNetworkPolicy(scope: Construct, namespace: string, name: string, labels: Record<string, string>, spec: NetworkPolicySpec): KubeNetworkPolicy {
+export function addNetworkPolicy(
+  scope: Construct,
+  namespace: string,
+  name: string,
+  labels: Record<string, string>,
+  spec: NetworkPolicySpec,
+): KubeNetworkPolicy {
   return new KubeNetworkPolicy(scope, name, { metadata: { name, namespace, labels }, spec });
 }
 

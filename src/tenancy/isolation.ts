@@ -72,7 +72,8 @@ export function checkNamespaceGuardrails(docs: readonly Doc[]): string[] {
     const labels: Record<string, string> = d.metadata.labels ?? {};
     for (const mode of ['enforce', 'audit', 'warn']) {
       const key = `pod-security.kubernetes.io/${mode}`;
-      if (labels[key] === undefined || labels[`${key}-version`] === undefined) out.push(`Namespace ${name}: missing Pod Security Admission labels ${key} and ${key}-version`);
+      if (labels[key] === undefined || labels[`${key}-version`] === undefined)
+        out.push(`Namespace ${name}: missing Pod Security Admission labels ${key} and ${key}-version`);
     }
     const enforce = labels['pod-security.kubernetes.io/enforce'];
     if (enforce !== undefined && enforce !== 'restricted' && !d.metadata.annotations?.[PSS_EXEMPTION_ANNOTATION]) {
@@ -93,7 +94,11 @@ export function tenancyChecksPlugin(): SynthPlugin {
     name: 'tenancy',
     check(env: EnvironmentOutput): CheckResult {
       const docs = env.documents.map((d) => d.object);
-      const isolation = tenantIsolationViolations(env.documents, { podCidrs: env.profile.cluster.podCidrs, connections: env.connections ?? [] }, PolicyIndex.of(env));
+      const isolation = tenantIsolationViolations(
+        env.documents,
+        { podCidrs: env.profile.cluster.podCidrs, connections: env.connections ?? [] },
+        PolicyIndex.of(env),
+      );
       const found = [...isolation, ...checkNamespaceGuardrails(docs)].map((m) => `${env.name}: ${m}`);
       return env.profile.enforcePolicies ? { errors: found, warnings: [] } : { errors: [], warnings: found };
     },

@@ -95,8 +95,17 @@ export interface InputProblem {
 
 /** The quota keys a tenant may override, in the order they are checked and documented. */
 export const QUOTA_KEYS = [
-  'requestsCpu', 'requestsMemory', 'limitsCpu', 'limitsMemory', 'pods', 'services', 'loadBalancers', 'nodePorts',
-  'persistentVolumeClaims', 'requestsStorage', 'storageClasses',
+  'requestsCpu',
+  'requestsMemory',
+  'limitsCpu',
+  'limitsMemory',
+  'pods',
+  'services',
+  'loadBalancers',
+  'nodePorts',
+  'persistentVolumeClaims',
+  'requestsStorage',
+  'storageClasses',
 ] as const;
 
 const QUANTITY_KEYS = new Set<string>(['requestsCpu', 'requestsMemory', 'limitsCpu', 'limitsMemory', 'requestsStorage']);
@@ -104,8 +113,16 @@ const QUANTITY_KEYS = new Set<string>(['requestsCpu', 'requestsMemory', 'limitsC
 /** Free: a sandbox. No load balancers, no node ports, two small volumes. */
 export const FREE_PLAN: PlanSpec = {
   quota: {
-    requestsCpu: '1', requestsMemory: '2Gi', limitsCpu: '2', limitsMemory: '4Gi',
-    pods: 10, services: 5, loadBalancers: 0, nodePorts: 0, persistentVolumeClaims: 2, requestsStorage: '5Gi',
+    requestsCpu: '1',
+    requestsMemory: '2Gi',
+    limitsCpu: '2',
+    limitsMemory: '4Gi',
+    pods: 10,
+    services: 5,
+    loadBalancers: 0,
+    nodePorts: 0,
+    persistentVolumeClaims: 2,
+    requestsStorage: '5Gi',
   },
   container: {
     defaultRequest: { cpu: '100m', memory: '128Mi' },
@@ -120,8 +137,16 @@ export const FREE_PLAN: PlanSpec = {
 /** Standard: a production team. One load balancer, 100Gi of volumes. */
 export const STANDARD_PLAN: PlanSpec = {
   quota: {
-    requestsCpu: '4', requestsMemory: '8Gi', limitsCpu: '8', limitsMemory: '16Gi',
-    pods: 50, services: 20, loadBalancers: 1, nodePorts: 0, persistentVolumeClaims: 10, requestsStorage: '100Gi',
+    requestsCpu: '4',
+    requestsMemory: '8Gi',
+    limitsCpu: '8',
+    limitsMemory: '16Gi',
+    pods: 50,
+    services: 20,
+    loadBalancers: 1,
+    nodePorts: 0,
+    persistentVolumeClaims: 10,
+    requestsStorage: '100Gi',
   },
   container: {
     defaultRequest: { cpu: '100m', memory: '128Mi' },
@@ -136,8 +161,16 @@ export const STANDARD_PLAN: PlanSpec = {
 /** Enterprise: large workloads and datastores. */
 export const ENTERPRISE_PLAN: PlanSpec = {
   quota: {
-    requestsCpu: '16', requestsMemory: '64Gi', limitsCpu: '32', limitsMemory: '128Gi',
-    pods: 200, services: 100, loadBalancers: 5, nodePorts: 0, persistentVolumeClaims: 50, requestsStorage: '1Ti',
+    requestsCpu: '16',
+    requestsMemory: '64Gi',
+    limitsCpu: '32',
+    limitsMemory: '128Gi',
+    pods: 200,
+    services: 100,
+    loadBalancers: 5,
+    nodePorts: 0,
+    persistentVolumeClaims: 50,
+    requestsStorage: '1Ti',
   },
   container: {
     defaultRequest: { cpu: '250m', memory: '256Mi' },
@@ -155,8 +188,15 @@ export const ENTERPRISE_PLAN: PlanSpec = {
  */
 export const PLATFORM_PLAN: PlanSpec = {
   quota: {
-    requestsCpu: '32', requestsMemory: '128Gi', limitsMemory: '256Gi',
-    pods: 500, services: 200, loadBalancers: 5, nodePorts: 0, persistentVolumeClaims: 100, requestsStorage: '5Ti',
+    requestsCpu: '32',
+    requestsMemory: '128Gi',
+    limitsMemory: '256Gi',
+    pods: 500,
+    services: 200,
+    loadBalancers: 5,
+    nodePorts: 0,
+    persistentVolumeClaims: 100,
+    requestsStorage: '5Ti',
   },
   container: {
     defaultRequest: { cpu: '100m', memory: '128Mi' },
@@ -187,7 +227,8 @@ export class Plan {
    * within maxLimitRequestRatio, and the quota admits at least one container with default resources.
    */
   public static custom(name: string, spec: PlanSpec): Plan {
-    if (!isDns1123Label(name)) fail('plans', 'name', name, 'must be a DNS-1123 label (lowercase letters, digits and "-", at most 63 characters); it is the platform.io/plan label');
+    if (!isDns1123Label(name))
+      fail('plans', 'name', name, 'must be a DNS-1123 label (lowercase letters, digits and "-", at most 63 characters); it is the platform.io/plan label');
     const plan = new Plan(name, spec);
     const p = plan.specProblems()[0];
     if (p) fail(`plans.${name}`, p.field, p.value, p.allowed);
@@ -209,9 +250,10 @@ export class Plan {
     if (!overrides || Object.keys(overrides).length === 0) return this;
     // Entries set to undefined must not erase the plan's value.
     const set = Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined));
-    const storageClasses = overrides.storageClasses !== undefined && this.spec.quota.storageClasses !== undefined
-      ? { ...this.spec.quota.storageClasses, ...overrides.storageClasses }
-      : overrides.storageClasses ?? this.spec.quota.storageClasses;
+    const storageClasses =
+      overrides.storageClasses !== undefined && this.spec.quota.storageClasses !== undefined
+        ? { ...this.spec.quota.storageClasses, ...overrides.storageClasses }
+        : (overrides.storageClasses ?? this.spec.quota.storageClasses);
     const quota: QuotaSpec = { ...this.spec.quota, ...set, ...(storageClasses ? { storageClasses } : {}) };
     return new Plan(this.name, { ...this.spec, quota });
   }
@@ -225,9 +267,16 @@ export class Plan {
     const out: InputProblem[] = [];
     const c = this.spec.container;
     const bound = (field: keyof ResourcePair, kind: 'request' | 'limit'): { value: string; source: string } | undefined => {
-      const candidates: Array<[string | undefined, string]> = kind === 'request'
-        ? [[c.min?.[field], `min.${field}`], [c.defaultRequest?.[field] ?? c.default?.[field], c.defaultRequest?.[field] !== undefined ? `defaultRequest.${field}` : `default.${field}`]]
-        : [[c.min?.[field], `min.${field}`], [c.default?.[field], `default.${field}`]];
+      const candidates: Array<[string | undefined, string]> =
+        kind === 'request'
+          ? [
+              [c.min?.[field], `min.${field}`],
+              [c.defaultRequest?.[field] ?? c.default?.[field], c.defaultRequest?.[field] !== undefined ? `defaultRequest.${field}` : `default.${field}`],
+            ]
+          : [
+              [c.min?.[field], `min.${field}`],
+              [c.default?.[field], `default.${field}`],
+            ];
       let best: { value: string; source: string } | undefined;
       for (const [v, source] of candidates) {
         if (v === undefined) continue;
@@ -238,14 +287,19 @@ export class Plan {
     const atLeast = (field: string, value: string | undefined, min: { value: string; source: string } | undefined, what: string): void => {
       if (value === undefined || min === undefined) return;
       if ((parseQuantity(value) ?? 0) < (parseQuantity(min.value) ?? 0)) {
-        out.push({ field, value, allowed: `must be at least ${min.value}, the plan "${this.name}" LimitRange's ${min.source} (${what} must fit in the quota)` });
+        out.push({
+          field,
+          value,
+          allowed: `must be at least ${min.value}, the plan "${this.name}" LimitRange's ${min.source} (${what} must fit in the quota)`,
+        });
       }
     };
     for (const key of QUOTA_KEYS) {
       const v = (quota as Record<string, unknown>)[key];
       if (v === undefined || key === 'storageClasses') continue;
       if (QUANTITY_KEYS.has(key)) {
-        if (!isQuantity(v) || (parseQuantity(v) ?? -1) < 0) out.push({ field: key, value: v, allowed: 'must be a non-negative Kubernetes quantity (e.g. "500m", "4", "8Gi")' });
+        if (!isQuantity(v) || (parseQuantity(v) ?? -1) < 0)
+          out.push({ field: key, value: v, allowed: 'must be a non-negative Kubernetes quantity (e.g. "500m", "4", "8Gi")' });
       } else if (!Number.isInteger(v) || (v as number) < 0) {
         out.push({ field: key, value: v, allowed: 'must be a non-negative integer' });
       }
@@ -285,8 +339,11 @@ export class Plan {
     const out: InputProblem[] = [];
     const c = this.spec.container;
     const groups: Array<[string, ResourcePair | undefined]> = [
-      ['container.min', c.min], ['container.defaultRequest', c.defaultRequest], ['container.default', c.default],
-      ['container.max', c.max], ['container.maxLimitRequestRatio', c.maxLimitRequestRatio],
+      ['container.min', c.min],
+      ['container.defaultRequest', c.defaultRequest],
+      ['container.default', c.default],
+      ['container.max', c.max],
+      ['container.maxLimitRequestRatio', c.maxLimitRequestRatio],
     ];
     for (const [name, pair] of groups) {
       for (const r of ['cpu', 'memory'] as const) {
@@ -294,30 +351,47 @@ export class Plan {
         if (v !== undefined && !isQuantity(v)) out.push({ field: `${name}.${r}`, value: v, allowed: 'must be a Kubernetes quantity' });
       }
     }
-    for (const [name, v] of [['claims.min', this.spec.claims?.min], ['claims.max', this.spec.claims?.max]] as const) {
+    for (const [name, v] of [
+      ['claims.min', this.spec.claims?.min],
+      ['claims.max', this.spec.claims?.max],
+    ] as const) {
       if (v !== undefined && !isQuantity(v)) out.push({ field: name, value: v, allowed: 'must be a Kubernetes quantity' });
     }
     if (out.length > 0) return out;
     const q = (s: string | undefined): number | undefined => (s === undefined ? undefined : parseQuantity(s));
-    const order: Array<[keyof ContainerLimits, keyof ContainerLimits]> = [['min', 'defaultRequest'], ['defaultRequest', 'default'], ['default', 'max'], ['min', 'max']];
+    const order: Array<[keyof ContainerLimits, keyof ContainerLimits]> = [
+      ['min', 'defaultRequest'],
+      ['defaultRequest', 'default'],
+      ['default', 'max'],
+      ['min', 'max'],
+    ];
     for (const r of ['cpu', 'memory'] as const) {
       for (const [lo, hi] of order) {
         const a = q((c[lo] as ResourcePair | undefined)?.[r]);
         const b = q((c[hi] as ResourcePair | undefined)?.[r]);
         if (a !== undefined && b !== undefined && a > b) {
-          out.push({ field: `container.${hi}.${r}`, value: (c[hi] as ResourcePair)[r], allowed: `must be at least container.${lo}.${r} (${(c[lo] as ResourcePair)[r]})` });
+          out.push({
+            field: `container.${hi}.${r}`,
+            value: (c[hi] as ResourcePair)[r],
+            allowed: `must be at least container.${lo}.${r} (${(c[lo] as ResourcePair)[r]})`,
+          });
         }
       }
       const ratio = q(c.maxLimitRequestRatio?.[r]);
       const lim = q(c.default?.[r]);
       const req = q(c.defaultRequest?.[r]);
       if (ratio !== undefined && lim !== undefined && req !== undefined && req > 0 && lim / req > ratio) {
-        out.push({ field: `container.maxLimitRequestRatio.${r}`, value: c.maxLimitRequestRatio![r], allowed: `must be at least default/defaultRequest (${c.default![r]}/${c.defaultRequest![r]}), or containers with default resources are rejected` });
+        out.push({
+          field: `container.maxLimitRequestRatio.${r}`,
+          value: c.maxLimitRequestRatio![r],
+          allowed: `must be at least default/defaultRequest (${c.default![r]}/${c.defaultRequest![r]}), or containers with default resources are rejected`,
+        });
       }
     }
     const cmin = q(this.spec.claims?.min);
     const cmax = q(this.spec.claims?.max);
-    if (cmin !== undefined && cmax !== undefined && cmin > cmax) out.push({ field: 'claims.max', value: this.spec.claims!.max, allowed: `must be at least claims.min (${this.spec.claims!.min})` });
+    if (cmin !== undefined && cmax !== undefined && cmin > cmax)
+      out.push({ field: 'claims.max', value: this.spec.claims!.max, allowed: `must be at least claims.min (${this.spec.claims!.min})` });
     return [...out, ...this.quotaProblems().map((p) => ({ ...p, field: `quota.${p.field}` }))];
   }
 }

@@ -6,9 +6,7 @@ import { NamespaceTiers } from '../gitops/namespace-tiers';
 import { fail, uniqueId } from '../core/errors';
 import { LABEL_COST_CENTER, LABEL_PART_OF, LABEL_TEAM } from '../core/labels';
 import { isDns1123Label, labelValueProblem } from '../synth/schema-validator';
-import {
-  addNamespaceGuardrails, LABEL_ENVIRONMENT, LABEL_PLAN, podSecurityLabels, PSS_EXEMPTION_ANNOTATION,
-} from './guardrails';
+import { addNamespaceGuardrails, LABEL_ENVIRONMENT, LABEL_PLAN, podSecurityLabels, PSS_EXEMPTION_ANNOTATION } from './guardrails';
 import { Plan, QuotaOverrides } from './plan';
 import { TENANT_NAMESPACE_PREFIX } from './validation';
 
@@ -74,14 +72,25 @@ export class PlatformNamespace extends Construct {
     super(scope, uniqueId(scope, id));
     const profile = EnvironmentChart.of(this).profile;
     if (!isDns1123Label(props.name)) fail(this, 'name', props.name, 'must be a DNS-1123 label (lowercase letters, digits and "-", at most 63 characters)');
-    if (props.name.startsWith(TENANT_NAMESPACE_PREFIX)) fail(this, 'name', props.name, `must not start with "${TENANT_NAMESPACE_PREFIX}": that prefix is reserved for tenant namespaces`);
+    if (props.name.startsWith(TENANT_NAMESPACE_PREFIX))
+      fail(this, 'name', props.name, `must not start with "${TENANT_NAMESPACE_PREFIX}": that prefix is reserved for tenant namespaces`);
     const exemption = props.exemptFromRestricted;
     if (exemption !== undefined && exemption.reason.trim() === '') {
-      fail(this, 'exemptFromRestricted.reason', exemption.reason, 'must explain why the namespace needs privileged pods (it is written to the platform.io/pss-exemption-reason annotation)');
+      fail(
+        this,
+        'exemptFromRestricted.reason',
+        exemption.reason,
+        'must explain why the namespace needs privileged pods (it is written to the platform.io/pss-exemption-reason annotation)',
+      );
     }
     const costCenter = props.costCenter ?? DEFAULT_PLATFORM_COST_CENTER;
-    for (const [field, v] of [['concern', props.concern], ['team', props.team], ['costCenter', costCenter]] as const) {
-      if (v !== undefined && (v === '' || labelValueProblem(v) !== undefined)) fail(this, field, v, 'must be a label value: at most 63 characters of [A-Za-z0-9_.-], starting and ending alphanumeric');
+    for (const [field, v] of [
+      ['concern', props.concern],
+      ['team', props.team],
+      ['costCenter', costCenter],
+    ] as const) {
+      if (v !== undefined && (v === '' || labelValueProblem(v) !== undefined))
+        fail(this, field, v, 'must be a label value: at most 63 characters of [A-Za-z0-9_.-], starting and ending alphanumeric');
     }
     const base = props.plan ?? Plan.platform();
     this.plan = base.withQuota(props.quotaOverrides);

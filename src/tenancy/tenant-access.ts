@@ -54,7 +54,11 @@ export const CI_DEPLOYER_RULES: readonly PolicyRule[] = [
   { apiGroups: ['argoproj.io'], resources: ['rollouts'], verbs: WRITE },
 ];
 /** Added when the environment runs prometheus-operator. */
-const OPERATOR_MONITORING_RULE: PolicyRule = { apiGroups: ['monitoring.coreos.com'], resources: ['servicemonitors', 'podmonitors', 'prometheusrules'], verbs: WRITE };
+const OPERATOR_MONITORING_RULE: PolicyRule = {
+  apiGroups: ['monitoring.coreos.com'],
+  resources: ['servicemonitors', 'podmonitors', 'prometheusrules'],
+  verbs: WRITE,
+};
 
 /** A RoleBinding per owner role that has groups, to the platform's tenant roles (and the built-in `view`). */
 export function addOwnerBindings(scope: Construct, ns: string, labels: Record<string, string>, owners: TenantOwners): void {
@@ -95,8 +99,13 @@ export function addCiDeployer(scope: Construct, ns: string, labels: Record<strin
 export function addAppProject(
   scope: Construct,
   o: {
-    readonly name: string; readonly argocdNamespace: string; readonly labels: Record<string, string>; readonly description: string;
-    readonly sourceRepos: readonly string[]; readonly server: string; readonly namespace: string;
+    readonly name: string;
+    readonly argocdNamespace: string;
+    readonly labels: Record<string, string>;
+    readonly description: string;
+    readonly sourceRepos: readonly string[];
+    readonly server: string;
+    readonly namespace: string;
     /** Input-file origins of fields, for messages (`spec.description` -> `tenants.yaml:3:5: tenants[0].displayName`). */
     readonly origins: Readonly<Record<string, string>>;
   },

@@ -15,7 +15,13 @@ import { trafficOf } from '../core/traffic-layer';
 import { EnvironmentGateway } from '../traffic/environment-gateway';
 import { hostnameProblem, isWithin } from '../traffic/hostnames';
 import {
-  displayNameProblem, groupProblem, labelValueFieldProblem, repoProblem, sharedServiceProblem, TENANT_NAMESPACE_PREFIX, tenantIdProblem,
+  displayNameProblem,
+  groupProblem,
+  labelValueFieldProblem,
+  repoProblem,
+  sharedServiceProblem,
+  TENANT_NAMESPACE_PREFIX,
+  tenantIdProblem,
 } from './validation';
 
 /** Ports the monitoring namespace may scrape in a tenant namespace: any container port named `metrics`. */
@@ -197,11 +203,13 @@ export class TenantNamespace extends Construct implements IWorkload {
       const p = props.plan.quotaProblems(this.plan.quota)[0];
       if (p) this.fail(props.source, `quotaOverrides.${p.field}`, p.value, p.allowed);
     }
-    if (props.owners.admin.length === 0) this.fail(props.source, 'owners.admin', props.owners.admin, 'must name at least one group: a tenant without an owner cannot be operated');
+    if (props.owners.admin.length === 0)
+      this.fail(props.source, 'owners.admin', props.owners.admin, 'must name at least one group: a tenant without an owner cannot be operated');
     for (const role of TENANT_CLUSTER_ROLES) {
       (props.owners[role] ?? []).forEach((g, i) => check(groupProblem(`owners.${role}[${i}]`, g)));
     }
-    if (props.sourceRepos.length === 0) this.fail(props.source, 'sourceRepos', props.sourceRepos, 'must list at least one Git repository the tenant deploys from');
+    if (props.sourceRepos.length === 0)
+      this.fail(props.source, 'sourceRepos', props.sourceRepos, 'must list at least one Git repository the tenant deploys from');
     props.sourceRepos.forEach((r, i) => check(repoProblem(`sourceRepos[${i}]`, r)));
     (props.sharedServices ?? []).forEach((s, i) => check(sharedServiceProblem(`sharedServices[${i}]`, s)));
     this.metricsPorts.forEach((p, i) => check(metricsPortProblem(`metricsPorts[${i}]`, p)));
@@ -260,7 +268,12 @@ export class TenantNamespace extends Construct implements IWorkload {
       sourceRepos: props.sourceRepos,
       server: profile.cluster.server,
       namespace: ns,
-      origins: Object.fromEntries([['spec.description', origin('displayName')], ['spec.sourceRepos', origin('sourceRepos')]].filter((e): e is [string, string] => e[1] !== undefined)),
+      origins: Object.fromEntries(
+        [
+          ['spec.description', origin('displayName')],
+          ['spec.sourceRepos', origin('sourceRepos')],
+        ].filter((e): e is [string, string] => e[1] !== undefined),
+      ),
     });
   }
 
@@ -274,11 +287,21 @@ export class TenantNamespace extends Construct implements IWorkload {
     if (problem) this.fail(source, field, host, problem);
     const own = `${this.tenant}.${profile.domain}`;
     if (isWithin(host, profile.domain) && !isWithin(host, own)) {
-      this.fail(source, field, host, `is under the platform's domain ${profile.domain} (environment ${profile.name}); a tenant may claim there only its own subdomain ${own} and names below it, or domains of its own`);
+      this.fail(
+        source,
+        field,
+        host,
+        `is under the platform's domain ${profile.domain} (environment ${profile.name}); a tenant may claim there only its own subdomain ${own} and names below it, or domains of its own`,
+      );
     }
     const traffic = trafficOf(profile);
     if (traffic.kind !== 'gatewayApi') {
-      this.fail(source, field, host, `is bound on the environment's Gateway, and environment ${profile.name} keeps Ingress (profile.traffic, class "${traffic.className}"): remove the tenant's hostnames there, or move the environment to TrafficLayer.gatewayApi()`);
+      this.fail(
+        source,
+        field,
+        host,
+        `is bound on the environment's Gateway, and environment ${profile.name} keeps Ingress (profile.traffic, class "${traffic.className}"): remove the tenant's hostnames there, or move the environment to TrafficLayer.gatewayApi()`,
+      );
     }
     EnvironmentGateway.of(this, field).claim(
       { host, namespace: this.namespaceName, owner: origin ?? `${this.node.path} ${field}`, tenant: this.tenant },

@@ -33,20 +33,29 @@ export function addTenantNetworkPolicies(
   addNetworkPolicy(tenant, ns, 'allow-from-ingress-controller', labels, {
     podSelector: {},
     policyTypes: ['Ingress'],
-    ingress: [{
-      from: [{
-        ...namespacePeer(forwarder.namespace),
-        ...(Object.keys(forwarder.podLabels).length > 0 ? { podSelector: { matchLabels: { ...forwarder.podLabels } } } : {}),
-      }],
-    }],
+    ingress: [
+      {
+        from: [
+          {
+            ...namespacePeer(forwarder.namespace),
+            ...(Object.keys(forwarder.podLabels).length > 0 ? { podSelector: { matchLabels: { ...forwarder.podLabels } } } : {}),
+          },
+        ],
+      },
+    ],
   });
   addNetworkPolicy(tenant, ns, 'allow-monitoring-scrape', labels, {
     podSelector: {},
     policyTypes: ['Ingress'],
-    ingress: [{
-      from: [namespacePeer(profile.monitoring.namespace)],
-      ports: metricsPorts.map((p): NetworkPolicyPort => ({ protocol: 'TCP', port: typeof p === 'number' ? IntOrString.fromNumber(p) : IntOrString.fromString(p) })),
-    }],
+    ingress: [
+      {
+        from: [namespacePeer(profile.monitoring.namespace)],
+        ports: metricsPorts.map((p): NetworkPolicyPort => ({
+          protocol: 'TCP',
+          port: typeof p === 'number' ? IntOrString.fromNumber(p) : IntOrString.fromString(p),
+        })),
+      },
+    ],
   });
   if (services.length === 0) return;
   // The tenant is deliberately not registered in the graph: nothing may connect *to* a tenant through it, since the

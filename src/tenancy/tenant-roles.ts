@@ -30,19 +30,56 @@ export const TENANT_EDIT_RULES: readonly PolicyRule[] = [
   { apiGroups: [''], resources: ['pods/eviction', 'serviceaccounts/token'], verbs: ['create'] },
   {
     apiGroups: [''],
-    resources: ['configmaps', 'events', 'persistentvolumeclaims', 'replicationcontrollers', 'replicationcontrollers/scale', 'secrets', 'serviceaccounts', 'services', 'services/proxy'],
+    resources: [
+      'configmaps',
+      'events',
+      'persistentvolumeclaims',
+      'replicationcontrollers',
+      'replicationcontrollers/scale',
+      'secrets',
+      'serviceaccounts',
+      'services',
+      'services/proxy',
+    ],
     verbs: WRITE,
   },
   {
     apiGroups: [''],
     resources: [
-      'bindings', 'endpoints', 'limitranges', 'namespaces', 'namespaces/status', 'persistentvolumeclaims/status', 'pods/log', 'pods/status',
-      'replicationcontrollers/status', 'resourcequotas', 'resourcequotas/status', 'services/status',
+      'bindings',
+      'endpoints',
+      'limitranges',
+      'namespaces',
+      'namespaces/status',
+      'persistentvolumeclaims/status',
+      'pods/log',
+      'pods/status',
+      'replicationcontrollers/status',
+      'resourcequotas',
+      'resourcequotas/status',
+      'services/status',
     ],
     verbs: READ,
   },
-  { apiGroups: ['apps'], resources: ['daemonsets', 'deployments', 'deployments/rollback', 'deployments/scale', 'replicasets', 'replicasets/scale', 'statefulsets', 'statefulsets/scale'], verbs: WRITE },
-  { apiGroups: ['apps'], resources: ['controllerrevisions', 'daemonsets/status', 'deployments/status', 'replicasets/status', 'statefulsets/status'], verbs: READ },
+  {
+    apiGroups: ['apps'],
+    resources: [
+      'daemonsets',
+      'deployments',
+      'deployments/rollback',
+      'deployments/scale',
+      'replicasets',
+      'replicasets/scale',
+      'statefulsets',
+      'statefulsets/scale',
+    ],
+    verbs: WRITE,
+  },
+  {
+    apiGroups: ['apps'],
+    resources: ['controllerrevisions', 'daemonsets/status', 'deployments/status', 'replicasets/status', 'statefulsets/status'],
+    verbs: READ,
+  },
   { apiGroups: ['autoscaling'], resources: ['horizontalpodautoscalers'], verbs: WRITE },
   { apiGroups: ['autoscaling'], resources: ['horizontalpodautoscalers/status'], verbs: READ },
   { apiGroups: ['batch'], resources: ['cronjobs', 'jobs'], verbs: WRITE },
@@ -63,7 +100,11 @@ export const TENANT_EDIT_RULES: readonly PolicyRule[] = [
 ];
 
 /** Added to both roles where the environment runs prometheus-operator. */
-export const TENANT_OPERATOR_MONITORING_RULE: PolicyRule = { apiGroups: ['monitoring.coreos.com'], resources: ['podmonitors', 'prometheusrules', 'servicemonitors'], verbs: WRITE };
+export const TENANT_OPERATOR_MONITORING_RULE: PolicyRule = {
+  apiGroups: ['monitoring.coreos.com'],
+  resources: ['podmonitors', 'prometheusrules', 'servicemonitors'],
+  verbs: WRITE,
+};
 
 /** What `admin` adds to `edit`, without RBAC writes: it may read its namespace's roles and check access. */
 export const TENANT_ADMIN_EXTRA_RULES: readonly PolicyRule[] = [
@@ -88,8 +129,12 @@ export class TenantClusterRoles extends Construct {
     super(chart, ID);
     const operator = chart.profile.monitoring.mode.usesOperator ? [TENANT_OPERATOR_MONITORING_RULE] : [];
     const labels = { [LABEL_PART_OF]: 'platform-tenancy' };
-    const rules = (list: readonly PolicyRule[]) => list.map((r) => ({ ...r, apiGroups: [...(r.apiGroups ?? [])], resources: [...(r.resources ?? [])], verbs: [...r.verbs] }));
+    const rules = (list: readonly PolicyRule[]) =>
+      list.map((r) => ({ ...r, apiGroups: [...(r.apiGroups ?? [])], resources: [...(r.resources ?? [])], verbs: [...r.verbs] }));
     new KubeClusterRole(this, 'edit', { metadata: { name: TENANT_EDIT_ROLE, labels }, rules: rules([...TENANT_EDIT_RULES, ...operator]) });
-    new KubeClusterRole(this, 'admin', { metadata: { name: TENANT_ADMIN_ROLE, labels }, rules: rules([...TENANT_EDIT_RULES, ...operator, ...TENANT_ADMIN_EXTRA_RULES]) });
+    new KubeClusterRole(this, 'admin', {
+      metadata: { name: TENANT_ADMIN_ROLE, labels },
+      rules: rules([...TENANT_EDIT_RULES, ...operator, ...TENANT_ADMIN_EXTRA_RULES]),
+    });
   }
 }

@@ -8,9 +8,7 @@ import { InputDocument, InputYamlOptions, parseInputDocument, readInputDocument 
 import type { SharedService, SharedServicePort, TenantDefinition } from './tenant-namespace';
 import { InputProblem, Plan, QUOTA_KEYS, QuotaOverrides } from './plan';
 import { hostnameProblem, hostsOverlap } from '../traffic/hostnames';
-import {
-  displayNameProblem, groupProblem, labelValueFieldProblem, repoProblem, sharedServiceProblem, tenantIdProblem,
-} from './validation';
+import { displayNameProblem, groupProblem, labelValueFieldProblem, repoProblem, sharedServiceProblem, tenantIdProblem } from './validation';
 
 export interface LoadTenantsOptions {
   /** Environment names a tenant may list (the profiles' names). */
@@ -88,19 +86,28 @@ function tenantsOf(input: InputDocument, options: LoadTenantsOptions): TenantDef
   onlyKeys(root, '', TOP_KEYS, bad);
 
   const catalog = new Map<string, SharedService>();
-  const services = root.sharedServices === undefined ? {} : mapping(root.sharedServices, 'sharedServices', bad, 'must map service names to { namespace, workload, podSelector, ports }');
+  const services =
+    root.sharedServices === undefined
+      ? {}
+      : mapping(root.sharedServices, 'sharedServices', bad, 'must map service names to { namespace, workload, podSelector, ports }');
   for (const [name, raw] of Object.entries(services)) {
     const field = `sharedServices.${name}`;
     const m = mapping(raw, field, bad, 'must be a mapping with namespace, ports and optionally workload and podSelector');
     onlyKeys(m, field, SERVICE_KEYS, bad);
     // Ports may be left out when the service names its workload (every client port of it).
-    const ports = m.ports === undefined && m.workload !== undefined ? undefined : list(m.ports, `${field}.ports`, bad).map((rp, i): SharedServicePort => {
-      const pm = mapping(rp, `${field}.ports[${i}]`, bad, 'must be a mapping { port, protocol }');
-      onlyKeys(pm, `${field}.ports[${i}]`, PORT_KEYS, bad);
-      if (pm.protocol !== undefined) text(`${field}.ports[${i}].protocol`, pm.protocol);
-      return { port: pm.port as number, ...(pm.protocol !== undefined ? { protocol: pm.protocol as SharedServicePort['protocol'] } : {}) };
-    });
-    const podSelector = m.podSelector === undefined ? undefined : mapping(m.podSelector, `${field}.podSelector`, bad, 'must map label keys to values') as Record<string, string>;
+    const ports =
+      m.ports === undefined && m.workload !== undefined
+        ? undefined
+        : list(m.ports, `${field}.ports`, bad).map((rp, i): SharedServicePort => {
+            const pm = mapping(rp, `${field}.ports[${i}]`, bad, 'must be a mapping { port, protocol }');
+            onlyKeys(pm, `${field}.ports[${i}]`, PORT_KEYS, bad);
+            if (pm.protocol !== undefined) text(`${field}.ports[${i}].protocol`, pm.protocol);
+            return { port: pm.port as number, ...(pm.protocol !== undefined ? { protocol: pm.protocol as SharedServicePort['protocol'] } : {}) };
+          });
+    const podSelector =
+      m.podSelector === undefined
+        ? undefined
+        : (mapping(m.podSelector, `${field}.podSelector`, bad, 'must map label keys to values') as Record<string, string>);
     for (const [k, v] of Object.entries(podSelector ?? {})) text(`${field}.podSelector.${k}`, v);
     text(`${field}.namespace`, m.namespace);
     if (m.workload !== undefined) text(`${field}.workload`, m.workload);
@@ -148,7 +155,8 @@ function tenantsOf(input: InputDocument, options: LoadTenantsOptions): TenantDef
       return gs as string[];
     };
     const admin = groups('admin');
-    if (admin === undefined || admin.length === 0) bad(`${at}.owners.admin`, o.admin, 'must list at least one group: a tenant without an owner cannot be operated');
+    if (admin === undefined || admin.length === 0)
+      bad(`${at}.owners.admin`, o.admin, 'must list at least one group: a tenant without an owner cannot be operated');
     const edit = groups('edit');
     const view = groups('view');
 
@@ -167,31 +175,45 @@ function tenantsOf(input: InputDocument, options: LoadTenantsOptions): TenantDef
 
     if (t.costCenter !== undefined) check(labelValueFieldProblem(`${at}.costCenter`, t.costCenter));
 
-    const entitled = t.sharedServices === undefined ? [] : list(t.sharedServices, `${at}.sharedServices`, bad).map((n, j) => {
-      text(`${at}.sharedServices[${j}]`, n);
-      const s = typeof n === 'string' ? catalog.get(n) : undefined;
-      if (!s) {
-        const known = [...catalog.keys()].sort().join(', ');
-        return bad(`${at}.sharedServices[${j}]`, n, known ? `must be one of the sharedServices defined in the file: ${known}` : 'no sharedServices are defined at the top of the file');
-      }
-      return s;
-    });
+    const entitled =
+      t.sharedServices === undefined
+        ? []
+        : list(t.sharedServices, `${at}.sharedServices`, bad).map((n, j) => {
+            text(`${at}.sharedServices[${j}]`, n);
+            const s = typeof n === 'string' ? catalog.get(n) : undefined;
+            if (!s) {
+              const known = [...catalog.keys()].sort().join(', ');
+              return bad(
+                `${at}.sharedServices[${j}]`,
+                n,
+                known ? `must be one of the sharedServices defined in the file: ${known}` : 'no sharedServices are defined at the top of the file',
+              );
+            }
+            return s;
+          });
 
-    const hostnames = t.hostnames === undefined ? [] : list(t.hostnames, `${at}.hostnames`, bad).map((h, j) => {
-      const field = `${at}.hostnames[${j}]`;
-      text(field, h);
-      const problem = hostnameProblem(h, true);
-      if (problem) bad(field, h, problem);
-      const host = h as string;
-      const other = claimed.find((c) => hostsOverlap(c.host, host));
-      if (other) {
-        bad(field, host, other.tenant === id
-          ? `is listed twice (also ${other.field}${other.host === host ? '' : `, "${other.host}"`})`
-          : `${other.host === host ? 'is' : `overlaps "${other.host}", which is`} already claimed by tenant ${other.tenant} (${other.field}); a host name belongs to one tenant`);
-      }
-      claimed.push({ host, tenant: id, field });
-      return host;
-    });
+    const hostnames =
+      t.hostnames === undefined
+        ? []
+        : list(t.hostnames, `${at}.hostnames`, bad).map((h, j) => {
+            const field = `${at}.hostnames[${j}]`;
+            text(field, h);
+            const problem = hostnameProblem(h, true);
+            if (problem) bad(field, h, problem);
+            const host = h as string;
+            const other = claimed.find((c) => hostsOverlap(c.host, host));
+            if (other) {
+              bad(
+                field,
+                host,
+                other.tenant === id
+                  ? `is listed twice (also ${other.field}${other.host === host ? '' : `, "${other.host}"`})`
+                  : `${other.host === host ? 'is' : `overlaps "${other.host}", which is`} already claimed by tenant ${other.tenant} (${other.field}); a host name belongs to one tenant`,
+              );
+            }
+            claimed.push({ host, tenant: id, field });
+            return host;
+          });
 
     let quotaOverrides: QuotaOverrides | undefined;
     if (t.overrides !== undefined) {

@@ -67,7 +67,12 @@ export class EnvironmentGateway extends Construct {
     if (existing && SYMBOL in existing) return existing as unknown as EnvironmentGateway;
     const traffic = trafficOf(chart.profile);
     if (traffic.kind !== 'gatewayApi') {
-      fail(scope, field, 'set', `needs the Gateway API traffic layer; profile.traffic is Ingress (class "${traffic.className}"): set profile.traffic to TrafficLayer.gatewayApi()`);
+      fail(
+        scope,
+        field,
+        'set',
+        `needs the Gateway API traffic layer; profile.traffic is Ingress (class "${traffic.className}"): set profile.traffic to TrafficLayer.gatewayApi()`,
+      );
     }
     return new EnvironmentGateway(chart, traffic);
   }
@@ -97,7 +102,9 @@ export class EnvironmentGateway extends Construct {
     this.namespace = traffic.namespace;
     this.tls = profile.tlsIssuer !== undefined;
     const { addOns } = resolveAddOns(this.node.path, profile);
-    this.envoyGateway = addOns.some((a) => a.name === 'envoy-gateway' && (a.definition.provides?.({ profile, namespace: a.namespace }).gatewayClasses ?? []).includes(traffic.className));
+    this.envoyGateway = addOns.some(
+      (a) => a.name === 'envoy-gateway' && (a.definition.provides?.({ profile, namespace: a.namespace }).gatewayClasses ?? []).includes(traffic.className),
+    );
 
     // Platform plumbing: the Gateway and its certificates (and, while a certificate is issued, cert-manager's
     // HTTP-01 solver) live here, delivered before the services that route through it.
@@ -120,15 +127,17 @@ export class EnvironmentGateway extends Construct {
       validate: () => {
         const n = this.listenerCount();
         return n > MAX_GATEWAY_LISTENERS
-          ? [`Gateway ${this.namespace}/${this.gatewayName} needs ${n} listeners (one per host name services and tenants expose, plus the HTTP redirect); a Gateway takes at most ${MAX_GATEWAY_LISTENERS}: expose fewer host names in this environment`]
+          ? [
+              `Gateway ${this.namespace}/${this.gatewayName} needs ${n} listeners (one per host name services and tenants expose, plus the HTTP redirect); a Gateway takes at most ${MAX_GATEWAY_LISTENERS}: expose fewer host names in this environment`,
+            ]
           : [];
       },
     });
     if (!this.tls) return;
     // The listeners' certificates come from cert-manager's Gateway support (the annotation above), off by default.
-    requireAddOn(this, 'cert-manager', 'certificates of the Gateway\'s HTTPS listeners', (a) => (a.hasFeature('gateway-api')
-      ? undefined
-      : 'with Gateway API support: AddOn.certManager({ gatewayApi: true })'));
+    requireAddOn(this, 'cert-manager', "certificates of the Gateway's HTTPS listeners", (a) =>
+      a.hasFeature('gateway-api') ? undefined : 'with Gateway API support: AddOn.certManager({ gatewayApi: true })',
+    );
     // Plain HTTP only redirects: no other route may bind the HTTP listener (it admits routes of this namespace only).
     new ApiObject(this, 'HttpsRedirect', {
       ...HttpRoute.GVK,
@@ -156,14 +165,17 @@ export class EnvironmentGateway extends Construct {
    */
   public claim(claim: HostClaim, reject: (allowed: string) => never): void {
     const longest = Math.max(listenerName('https', claim.host).length, certificateSecretName(claim.host).length);
-    if (longest > MAX_NAME_LENGTH) reject(`is too long for a Gateway listener name and certificate Secret name derived from it (at most ${MAX_NAME_LENGTH - 6} characters)`);
+    if (longest > MAX_NAME_LENGTH)
+      reject(`is too long for a Gateway listener name and certificate Secret name derived from it (at most ${MAX_NAME_LENGTH - 6} characters)`);
     for (const [host, l] of this.hosts) {
       if (!hostsOverlap(host, claim.host)) continue;
       for (const other of l.claims) {
         // A tenant's own names, and the platform's services among themselves (different paths of one host), share.
         if (other.tenant === claim.tenant) continue;
         const who = other.tenant !== undefined ? `tenant ${other.tenant} (${other.owner})` : `the platform (${other.owner})`;
-        reject(`${host === claim.host ? 'is' : `overlaps "${host}", which is`} already claimed by ${who} in environment ${EnvironmentChart.of(this).profile.name}: a host name belongs to one tenant, or to the platform's services`);
+        reject(
+          `${host === claim.host ? 'is' : `overlaps "${host}", which is`} already claimed by ${who} in environment ${EnvironmentChart.of(this).profile.name}: a host name belongs to one tenant, or to the platform's services`,
+        );
       }
     }
     let l = this.hosts.get(claim.host);
@@ -174,7 +186,13 @@ export class EnvironmentGateway extends Construct {
 
   /** The parent reference binding the listener of `host` (claimed before). */
   public parentRef(host: string): GatewayParentRef {
-    return { group: GATEWAY_API_GROUP, kind: 'Gateway', name: this.gatewayName, namespace: this.namespace, sectionName: listenerName(this.tls ? 'https' : 'http', host) };
+    return {
+      group: GATEWAY_API_GROUP,
+      kind: 'Gateway',
+      name: this.gatewayName,
+      namespace: this.namespace,
+      sectionName: listenerName(this.tls ? 'https' : 'http', host),
+    };
   }
 
   /** The listeners, at synth: the HTTP redirect (with TLS), then one per claimed host in name order. */
@@ -185,9 +203,10 @@ export class EnvironmentGateway extends Construct {
     }
     for (const host of [...this.hosts.keys()].sort()) {
       const namespaces = [...this.hosts.get(host)!.namespaces].sort();
-      const selector = namespaces.length === 1
-        ? { matchLabels: { [NAMESPACE_NAME_LABEL]: namespaces[0] } }
-        : { matchExpressions: [{ key: NAMESPACE_NAME_LABEL, operator: 'In', values: namespaces }] };
+      const selector =
+        namespaces.length === 1
+          ? { matchLabels: { [NAMESPACE_NAME_LABEL]: namespaces[0] } }
+          : { matchExpressions: [{ key: NAMESPACE_NAME_LABEL, operator: 'In', values: namespaces }] };
       out.push({
         name: listenerName(this.tls ? 'https' : 'http', host),
         hostname: host,

@@ -2,7 +2,16 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
-  AddOn, checkGitOpsDelivery, DeliveryTool, EnvironmentProfile, ImageReference, MetricQuery, MicroserviceDeployment, NamespaceTier, PlatformNamespace, SyncPolicy,
+  AddOn,
+  checkGitOpsDelivery,
+  DeliveryTool,
+  EnvironmentProfile,
+  ImageReference,
+  MetricQuery,
+  MicroserviceDeployment,
+  NamespaceTier,
+  PlatformNamespace,
+  SyncPolicy,
   TrafficRouterPlugin,
 } from '../../src';
 import { planDeliveryGroups } from '../../src/gitops/delivery-group';
@@ -16,7 +25,10 @@ const DIGEST = `sha256:${'a'.repeat(64)}`;
 const scaledService = (chart: Parameters<Parameters<typeof deliverEnvironment>[1] & {}>[0]) => {
   new PlatformNamespace(chart, 'ns-backend', { name: 'backend' });
   new MicroserviceDeployment(chart, 'api', {
-    name: 'api', namespace: 'backend', image: ImageReference.fromDigest('ghcr.io/acme/api', DIGEST, '1.0.0'), ports: [{ name: 'http', port: 8080 }],
+    name: 'api',
+    namespace: 'backend',
+    image: ImageReference.fromDigest('ghcr.io/acme/api', DIGEST, '1.0.0'),
+    ports: [{ name: 'http', port: 8080 }],
     autoscaling: { podsMetrics: [{ name: 'rps', averageValue: '50', query: MetricQuery.httpRequestRate() }] },
   });
 };
@@ -24,15 +36,28 @@ const scaledService = (chart: Parameters<Parameters<typeof deliverEnvironment>[1
 /** Production with CloudNativePG and its plugin: two add-on layers (the plugin needs cert-manager and the operator). */
 const twoLayers: EnvironmentProfile = {
   ...production,
-  addOns: [...(production.addOns ?? []).filter((a) => !['cloudnative-pg', 'plugin-barman-cloud'].includes(a.name)), AddOn.cloudNativePg(), AddOn.barmanCloudPlugin()],
+  addOns: [
+    ...(production.addOns ?? []).filter((a) => !['cloudnative-pg', 'plugin-barman-cloud'].includes(a.name)),
+    AddOn.cloudNativePg(),
+    AddOn.barmanCloudPlugin(),
+  ],
 };
 
 describe('add-ons in the Argo CD entry point', () => {
   it('GIVEN two add-on layers THEN add-ons take waves 1 and 2, the cluster configuration 3 and every namespace group moves after them', () => {
     const d = deliverEnvironment(twoLayers, scaledService);
     const wave = (name: string) => d.find('argocd/production/apps', 'Application', name).metadata.annotations['argocd.argoproj.io/sync-wave'];
-    expect(['production-cluster', 'production-addon-cert-manager', 'production-addon-cloudnative-pg', 'production-addon-plugin-barman-cloud', 'production-cluster-config', 'production-velero', 'production-backend'].map(wave))
-      .toEqual(['0', '1', '1', '2', '3', '3', '7']);
+    expect(
+      [
+        'production-cluster',
+        'production-addon-cert-manager',
+        'production-addon-cloudnative-pg',
+        'production-addon-plugin-barman-cloud',
+        'production-cluster-config',
+        'production-velero',
+        'production-backend',
+      ].map(wave),
+    ).toEqual(['0', '1', '1', '2', '3', '3', '7']);
     expect(checkGitOpsDelivery(d.repo)).toEqual([]);
   });
 
@@ -44,14 +69,33 @@ describe('add-ons in the Argo CD entry point', () => {
     expect(app.metadata.finalizers).toBeUndefined();
     expect(app.spec.project).toBe('production-add-ons');
     expect(app.spec.destination).toEqual({ server: 'https://prod-eu-west-1.k8s.example.com', namespace: 'cert-manager' });
-    expect(app.spec.source).toMatchObject({ repoURL: 'https://charts.jetstack.io', chart: 'cert-manager', targetRevision: 'v1.21.1', helm: { releaseName: 'cert-manager' } });
-    expect(app.spec.source.helm.valuesObject).toMatchObject({ crds: { enabled: true, keep: true }, global: { leaderElection: { namespace: 'cert-manager' } }, replicaCount: 2 });
+    expect(app.spec.source).toMatchObject({
+      repoURL: 'https://charts.jetstack.io',
+      chart: 'cert-manager',
+      targetRevision: 'v1.21.1',
+      helm: { releaseName: 'cert-manager' },
+    });
+    expect(app.spec.source.helm.valuesObject).toMatchObject({
+      crds: { enabled: true, keep: true },
+      global: { leaderElection: { namespace: 'cert-manager' } },
+      replicaCount: 2,
+    });
     expect(app.spec.syncPolicy.automated).toEqual({ prune: false, selfHeal: true });
-    expect(app.spec.syncPolicy.syncOptions).toEqual(['ServerSideApply=true', 'CreateNamespace=false', 'RespectIgnoreDifferences=true', 'ApplyOutOfSyncOnly=true']);
+    expect(app.spec.syncPolicy.syncOptions).toEqual([
+      'ServerSideApply=true',
+      'CreateNamespace=false',
+      'RespectIgnoreDifferences=true',
+      'ApplyOutOfSyncOnly=true',
+    ]);
     // Envoy Gateway installs the Gateway API and its policy CRDs: never pruned either, from its OCI registry.
     const eg = d.find('argocd/production/apps', 'Application', 'production-addon-envoy-gateway');
     expect(eg.metadata.annotations['argocd.argoproj.io/sync-options']).toBe('Prune=false,Delete=false');
-    expect(eg.spec.source).toMatchObject({ repoURL: 'docker.io/envoyproxy', chart: 'gateway-helm', targetRevision: 'v1.9.0', helm: { releaseName: 'envoy-gateway' } });
+    expect(eg.spec.source).toMatchObject({
+      repoURL: 'docker.io/envoyproxy',
+      chart: 'gateway-helm',
+      targetRevision: 'v1.9.0',
+      helm: { releaseName: 'envoy-gateway' },
+    });
     expect(eg.spec.source.helm.valuesObject).toMatchObject({ crds: { enabled: true }, deployment: { replicas: 2 } });
   });
 
@@ -63,19 +107,43 @@ describe('add-ons in the Argo CD entry point', () => {
   });
 
   it('GIVEN Argo Rollouts with the Gateway API traffic router THEN the controller loads the plugin and may download it', () => {
-    const profile = { ...production, addOns: [...(production.addOns ?? []).filter((a) => a.name !== 'argo-rollouts'), AddOn.argoRollouts({ trafficRouterPlugins: [TrafficRouterPlugin.gatewayApi({ version: 'v0.5.0', sha256: 'b'.repeat(64) })] })] };
+    const profile = {
+      ...production,
+      addOns: [
+        ...(production.addOns ?? []).filter((a) => a.name !== 'argo-rollouts'),
+        AddOn.argoRollouts({ trafficRouterPlugins: [TrafficRouterPlugin.gatewayApi({ version: 'v0.5.0', sha256: 'b'.repeat(64) })] }),
+      ],
+    };
     const d = deliverEnvironment(profile);
-    expect(d.find('argocd/production/apps', 'Application', 'production-addon-argo-rollouts').spec.source.helm.valuesObject.controller.trafficRouterPlugins).toEqual([
-      { name: 'argoproj-labs/gatewayAPI', location: 'https://github.com/argoproj-labs/rollouts-plugin-trafficrouter-gatewayapi/releases/download/v0.5.0/gatewayapi-plugin-linux-amd64', sha256: 'b'.repeat(64) },
+    expect(
+      d.find('argocd/production/apps', 'Application', 'production-addon-argo-rollouts').spec.source.helm.valuesObject.controller.trafficRouterPlugins,
+    ).toEqual([
+      {
+        name: 'argoproj-labs/gatewayAPI',
+        location: 'https://github.com/argoproj-labs/rollouts-plugin-trafficrouter-gatewayapi/releases/download/v0.5.0/gatewayapi-plugin-linux-amd64',
+        sha256: 'b'.repeat(64),
+      },
     ]);
     // Rights on Gateway API routes only: no other traffic provider's kinds.
     expect(d.find('argocd/production/apps', 'Application', 'production-addon-argo-rollouts').spec.source.helm.valuesObject.providerRBAC).toEqual({
       enabled: true,
       providers: {
-        istio: false, smi: false, ambassador: false, awsLoadBalancerController: false, awsAppMesh: false, traefik: false, apisix: false, contour: false, glooPlatform: false, gatewayAPI: true,
+        istio: false,
+        smi: false,
+        ambassador: false,
+        awsLoadBalancerController: false,
+        awsAppMesh: false,
+        traefik: false,
+        apisix: false,
+        contour: false,
+        glooPlatform: false,
+        gatewayAPI: true,
       },
     });
-    expect(d.find('production', 'NetworkPolicy', 'argo-rollouts').spec.egress).toContainEqual({ to: [{ ipBlock: { cidr: '0.0.0.0/0' } }], ports: [{ protocol: 'TCP', port: 443 }] });
+    expect(d.find('production', 'NetworkPolicy', 'argo-rollouts').spec.egress).toContainEqual({
+      to: [{ ipBlock: { cidr: '0.0.0.0/0' } }],
+      ports: [{ protocol: 'TCP', port: 443 }],
+    });
   });
 
   it('GIVEN an OCI chart THEN Argo CD reads it from the registry path, without oci:// or the chart name', () => {
@@ -83,18 +151,43 @@ describe('add-ons in the Argo CD entry point', () => {
     expect(app.spec.source).toMatchObject({ repoURL: 'quay.io/strimzi-helm', chart: 'strimzi-kafka-operator', targetRevision: '1.2.0' });
   });
 
-  it('GIVEN the add-ons THEN their AppProject allows only their repositories, namespaces and cluster kinds, and never Argo CD\'s own kinds', () => {
+  it("GIVEN the add-ons THEN their AppProject allows only their repositories, namespaces and cluster kinds, and never Argo CD's own kinds", () => {
     const project = deliverEnvironment(production).find('argocd/production/apps', 'AppProject', 'production-add-ons');
     expect(project.spec.sourceRepos).toEqual([
-      'docker.io/envoyproxy', 'https://argoproj.github.io/argo-helm', 'https://charts.external-secrets.io', 'https://charts.jetstack.io', 'https://cloudnative-pg.github.io/charts',
-      'https://kedacore.github.io/charts', 'https://vmware-tanzu.github.io/helm-charts', 'quay.io/strimzi-helm',
+      'docker.io/envoyproxy',
+      'https://argoproj.github.io/argo-helm',
+      'https://charts.external-secrets.io',
+      'https://charts.jetstack.io',
+      'https://cloudnative-pg.github.io/charts',
+      'https://kedacore.github.io/charts',
+      'https://vmware-tanzu.github.io/helm-charts',
+      'quay.io/strimzi-helm',
     ]);
-    expect(project.spec.destinations.map((x: { namespace: string }) => x.namespace)).toEqual(['argo-rollouts', 'cert-manager', 'cnpg-system', 'envoy-gateway-system', 'external-secrets', 'keda', 'kube-system', 'strimzi', 'velero']);
+    expect(project.spec.destinations.map((x: { namespace: string }) => x.namespace)).toEqual([
+      'argo-rollouts',
+      'cert-manager',
+      'cnpg-system',
+      'envoy-gateway-system',
+      'external-secrets',
+      'keda',
+      'kube-system',
+      'strimzi',
+      'velero',
+    ]);
     expect(project.spec.clusterResourceWhitelist.map((k: { kind: string }) => k.kind)).toEqual([
-      'MutatingWebhookConfiguration', 'ValidatingAdmissionPolicy', 'ValidatingAdmissionPolicyBinding', 'ValidatingWebhookConfiguration', 'CustomResourceDefinition', 'APIService', 'ClusterRole', 'ClusterRoleBinding',
+      'MutatingWebhookConfiguration',
+      'ValidatingAdmissionPolicy',
+      'ValidatingAdmissionPolicyBinding',
+      'ValidatingWebhookConfiguration',
+      'CustomResourceDefinition',
+      'APIService',
+      'ClusterRole',
+      'ClusterRoleBinding',
     ]);
     expect(project.spec.namespaceResourceBlacklist).toEqual([
-      { group: 'argoproj.io', kind: 'AppProject' }, { group: 'argoproj.io', kind: 'Application' }, { group: 'argoproj.io', kind: 'ApplicationSet' },
+      { group: 'argoproj.io', kind: 'AppProject' },
+      { group: 'argoproj.io', kind: 'Application' },
+      { group: 'argoproj.io', kind: 'ApplicationSet' },
     ]);
   });
 
@@ -122,17 +215,37 @@ describe('add-ons in the Flux entry point', () => {
       upgrade: { crds: 'CreateReplace', remediation: { retries: 3 } },
       dependsOn: [{ name: 'production-addon-cert-manager' }, { name: 'production-addon-cloudnative-pg' }],
     });
-    expect(d.find('flux/production/add-ons', 'HelmRepository', 'production-addon-plugin-barman-cloud').spec).toEqual({ url: 'https://cloudnative-pg.github.io/charts', interval: '1h' });
-    expect(d.find('flux/production/add-ons', 'HelmRelease', 'production-addon-strimzi').spec.chartRef).toEqual({ kind: 'OCIRepository', name: 'production-addon-strimzi' });
-    expect(d.find('flux/production/add-ons', 'OCIRepository', 'production-addon-strimzi').spec).toMatchObject({ url: 'oci://quay.io/strimzi-helm/strimzi-kafka-operator', ref: { tag: '1.2.0' } });
+    expect(d.find('flux/production/add-ons', 'HelmRepository', 'production-addon-plugin-barman-cloud').spec).toEqual({
+      url: 'https://cloudnative-pg.github.io/charts',
+      interval: '1h',
+    });
+    expect(d.find('flux/production/add-ons', 'HelmRelease', 'production-addon-strimzi').spec.chartRef).toEqual({
+      kind: 'OCIRepository',
+      name: 'production-addon-strimzi',
+    });
+    expect(d.find('flux/production/add-ons', 'OCIRepository', 'production-addon-strimzi').spec).toMatchObject({
+      url: 'oci://quay.io/strimzi-helm/strimzi-kafka-operator',
+      ref: { tag: '1.2.0' },
+    });
   });
 
   it('GIVEN the add-ons THEN their Kustomization is never pruned, comes after the namespaces and before everything else', () => {
     const d = deliverEnvironment(twoLayers);
     const addOns = d.find('flux/production/apps', 'Kustomization', 'production-add-ons');
-    expect(addOns.spec).toMatchObject({ path: './dist/flux/production/add-ons', prune: false, wait: true, deletionPolicy: 'Orphan', dependsOn: [{ name: 'production-cluster' }] });
+    expect(addOns.spec).toMatchObject({
+      path: './dist/flux/production/add-ons',
+      prune: false,
+      wait: true,
+      deletionPolicy: 'Orphan',
+      dependsOn: [{ name: 'production-cluster' }],
+    });
     expect(d.find('flux/production/apps', 'Kustomization', 'production-cluster-config').spec.dependsOn).toEqual([{ name: 'production-add-ons' }]);
-    expect(d.find('flux/production/root', 'Kustomization', 'production-root').spec.healthChecks[0]).toEqual({ apiVersion: 'kustomize.toolkit.fluxcd.io/v1', kind: 'Kustomization', name: 'production-add-ons', namespace: 'flux-system' });
+    expect(d.find('flux/production/root', 'Kustomization', 'production-root').spec.healthChecks[0]).toEqual({
+      apiVersion: 'kustomize.toolkit.fluxcd.io/v1',
+      kind: 'Kustomization',
+      name: 'production-add-ons',
+      namespace: 'flux-system',
+    });
   });
 
   it('GIVEN a manual sync policy THEN the HelmReleases are suspended like the groups', () => {
@@ -147,11 +260,11 @@ describe('the delivery check proves kinds are served before they are applied', (
     const file = path.join(d.repo, 'dist/argocd/production/apps/argocd/application-production-addon-keda.yaml');
     fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace("sync-wave: '1'", "sync-wave: '7'"));
     expect(checkGitOpsDelivery(d.repo)).toEqual([
-      'dist/argocd/production/apps/argocd/application-production-backend.yaml: ScaledObject backend/api (dist/production/backend/scaledobject-api.yaml) needs the keda add-on, installed in wave 7, not before this Application\'s wave 7',
+      "dist/argocd/production/apps/argocd/application-production-backend.yaml: ScaledObject backend/api (dist/production/backend/scaledobject-api.yaml) needs the keda add-on, installed in wave 7, not before this Application's wave 7",
     ]);
   });
 
-  it('GIVEN the add-on Application and HelmRelease removed THEN both tools\' checks report the kind nothing serves', () => {
+  it("GIVEN the add-on Application and HelmRelease removed THEN both tools' checks report the kind nothing serves", () => {
     const d = deliverEnvironment(production, scaledService);
     fs.rmSync(path.join(d.repo, 'dist/argocd/production/apps/argocd/application-production-addon-keda.yaml'));
     fs.rmSync(path.join(d.repo, 'dist/flux/production/add-ons/flux-system/helmrelease-production-addon-keda.yaml'));
@@ -162,11 +275,13 @@ describe('the delivery check proves kinds are served before they are applied', (
   });
 });
 
-describe('the plan reserves the add-ons\' names', () => {
-  it('GIVEN a namespace group named like the add-ons\' units THEN planning fails naming the group', () => {
+describe("the plan reserves the add-ons' names", () => {
+  it("GIVEN a namespace group named like the add-ons' units THEN planning fails naming the group", () => {
     expect(() => planDeliveryGroups('p', [{ namespace: 'add-ons', tier: NamespaceTier.system() }], { addOnLayers: 1 })).toThrow(
       'p: namespaces[0].group: got "add-ons"; must not be "add-ons" or "cluster-config" or start with "addon-": those names are the cluster add-ons\' (Application <env>-addon-<name>, Kustomization <env>-add-ons); give the group another name',
     );
-    expect(() => planDeliveryGroups('p', [{ namespace: 'x', tier: NamespaceTier.addOns() }])).toThrow('p: namespaces[0].tier: got "add-on"; is for namespaces of cluster add-ons, and the environment has none');
+    expect(() => planDeliveryGroups('p', [{ namespace: 'x', tier: NamespaceTier.addOns() }])).toThrow(
+      'p: namespaces[0].tier: got "add-on"; is for namespaces of cluster add-ons, and the environment has none',
+    );
   });
 });

@@ -2,8 +2,25 @@ import { App } from 'cdk8s';
 import { Construct } from 'constructs';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
-  addGitOpsDelivery, AddOn, CanaryStep, DEFAULT_ADD_ONS, defaultClusterServices, DeliveryTool, Engine, environmentAddOns, EnvironmentChart, EnvironmentProfile,
-  ImageReference, MicroserviceDeployment, MonitoringMode, PlatformNamespace, Profiles, requireAddOn, RolloutStrategy, StatefulDatastore, synthesizeToJson,
+  addGitOpsDelivery,
+  AddOn,
+  CanaryStep,
+  DEFAULT_ADD_ONS,
+  defaultClusterServices,
+  DeliveryTool,
+  Engine,
+  environmentAddOns,
+  EnvironmentChart,
+  EnvironmentProfile,
+  ImageReference,
+  MicroserviceDeployment,
+  MonitoringMode,
+  PlatformNamespace,
+  Profiles,
+  requireAddOn,
+  RolloutStrategy,
+  StatefulDatastore,
+  synthesizeToJson,
 } from '../../src';
 import { catalogAddOn, catalogAddOns } from '../../src/addons/kinds';
 import { addOnRequirementProblems } from '../../src/addons/requirements';
@@ -17,7 +34,12 @@ const CLUSTER = { name: 'prod-1', server: 'https://prod-1.example.com', region: 
 const DIGEST = `sha256:${'a'.repeat(64)}`;
 
 /** The README quick start's production: a preset with a backup destination and no `addOns`. */
-const PRODUCTION: EnvironmentProfile = Profiles.production({ name: 'production', cluster: CLUSTER, domain: 'shop.example.com', backups: { destination: 's3://shop-backups' } });
+const PRODUCTION: EnvironmentProfile = Profiles.production({
+  name: 'production',
+  cluster: CLUSTER,
+  domain: 'shop.example.com',
+  backups: { destination: 's3://shop-backups' },
+});
 const DEVELOPMENT: EnvironmentProfile = Profiles.development({ name: 'development', cluster: CLUSTER, domain: 'dev.shop.example.com' });
 
 function shop(chart: Construct): void {
@@ -27,7 +49,9 @@ function shop(chart: Construct): void {
 
 function apiGateway(chart: Construct): void {
   new MicroserviceDeployment(chart, 'api-gateway', {
-    name: 'api-gateway', namespace: 'backend', image: ImageReference.fromDigest('registry.example.com/api-gateway', DIGEST, '1.4.2'),
+    name: 'api-gateway',
+    namespace: 'backend',
+    image: ImageReference.fromDigest('registry.example.com/api-gateway', DIGEST, '1.4.2'),
     ports: [{ name: 'http', port: 8080 }],
     strategy: RolloutStrategy.canary({ steps: [CanaryStep.setWeight(10), CanaryStep.pause('1m')] }),
   });
@@ -45,9 +69,15 @@ const names = (profile: EnvironmentProfile, build: (chart: Construct) => void) =
 describe('add-ons derived from what the environment uses (profile.addOns unset)', () => {
   it('GIVEN a preset production with a CloudNativePG datastore and backups WHEN delivered with both tools THEN CloudNativePG is installed in wave 1 and its Barman Cloud plugin in wave 2, after cert-manager', () => {
     const { find, envs } = deliverEnvironment(PRODUCTION, shop, [DeliveryTool.argoCd(), DeliveryTool.flux()]);
-    const wave = (name: string) => find('argocd/production/apps', 'Application', `production-addon-${name}`).metadata.annotations['argocd.argoproj.io/sync-wave'];
+    const wave = (name: string) =>
+      find('argocd/production/apps', 'Application', `production-addon-${name}`).metadata.annotations['argocd.argoproj.io/sync-wave'];
     expect(['cert-manager', 'external-secrets', 'envoy-gateway', 'velero', 'cloudnative-pg', 'plugin-barman-cloud'].map((n) => [n, wave(n)])).toEqual([
-      ['cert-manager', '1'], ['external-secrets', '1'], ['envoy-gateway', '1'], ['velero', '1'], ['cloudnative-pg', '1'], ['plugin-barman-cloud', '2'],
+      ['cert-manager', '1'],
+      ['external-secrets', '1'],
+      ['envoy-gateway', '1'],
+      ['velero', '1'],
+      ['cloudnative-pg', '1'],
+      ['plugin-barman-cloud', '2'],
     ]);
     const cnpg = find('argocd/production/apps', 'Application', 'production-addon-cloudnative-pg');
     expect(cnpg.spec.source).toMatchObject({ repoURL: 'https://cloudnative-pg.github.io/charts', chart: 'cloudnative-pg', targetRevision: '0.29.0' });
@@ -61,7 +91,9 @@ describe('add-ons derived from what the environment uses (profile.addOns unset)'
     const apps = envs.find((e) => e.directory === 'argocd/production/apps')!;
     expect(addOnsOfOutput(apps)).toBe(addOnsOfOutput(env));
     const readme = environmentReadme(env, 'npm run synth --');
-    expect(readme).toContain('`profile.addOns` is unset, so the add-ons are derived: the defaults (`defaultAddOns`), plus what this environment uses: cloudnative-pg (Cluster, ScheduledBackup, needed by plugin-barman-cloud, required by production/orders-db); plugin-barman-cloud (ObjectStore).');
+    expect(readme).toContain(
+      '`profile.addOns` is unset, so the add-ons are derived: the defaults (`defaultAddOns`), plus what this environment uses: cloudnative-pg (Cluster, ScheduledBackup, needed by plugin-barman-cloud, required by production/orders-db); plugin-barman-cloud (ObjectStore).',
+    );
     expect(readme).toContain('| 2 | add-ons: plugin-barman-cloud 0.7.0 |');
   });
 
@@ -77,15 +109,15 @@ describe('add-ons derived from what the environment uses (profile.addOns unset)'
     expect(resolved.derived).toBe(false);
     expect(resolved.addOns.map((a) => a.name)).toEqual(['cert-manager', 'external-secrets', 'envoy-gateway', 'velero']);
     expect(problems).toEqual([
-      'production/orders-db: Cluster needs the cloudnative-pg add-on; enable it in the profile\'s addOns',
-      'production/orders-db: ObjectStore needs the plugin-barman-cloud add-on; enable it in the profile\'s addOns',
-      'production/orders-db: ScheduledBackup needs the cloudnative-pg add-on; enable it in the profile\'s addOns',
+      "production/orders-db: Cluster needs the cloudnative-pg add-on; enable it in the profile's addOns",
+      "production/orders-db: ObjectStore needs the plugin-barman-cloud add-on; enable it in the profile's addOns",
+      "production/orders-db: ScheduledBackup needs the cloudnative-pg add-on; enable it in the profile's addOns",
     ]);
   });
 
   it('GIVEN an explicit list without argo-rollouts THEN the exact requires message', () => {
     const { problems } = names({ ...PRODUCTION, addOns: [...DEFAULT_ADD_ONS] }, apiGateway);
-    expect(problems).toEqual(['production/api-gateway: Rollout needs the argo-rollouts add-on; enable it in the profile\'s addOns']);
+    expect(problems).toEqual(["production/api-gateway: Rollout needs the argo-rollouts add-on; enable it in the profile's addOns"]);
   });
 
   it('GIVEN a Rollout declared after addGitOpsDelivery THEN argo-rollouts is derived and installed: the delivery is built at synth', () => {
@@ -97,7 +129,10 @@ describe('add-ons derived from what the environment uses (profile.addOns unset)'
     expect(problems).toEqual([]);
     const apps = envs.find((e) => e.directory === 'argocd/development/apps')!.documents.map((d) => d.object);
     expect(apps.filter((o) => o.kind === 'Application' && o.metadata.name.includes('-addon-')).map((o) => o.metadata.name)).toEqual([
-      'development-addon-argo-rollouts', 'development-addon-cert-manager', 'development-addon-envoy-gateway', 'development-addon-external-secrets',
+      'development-addon-argo-rollouts',
+      'development-addon-cert-manager',
+      'development-addon-envoy-gateway',
+      'development-addon-external-secrets',
     ]);
     expect(delivery.addOns.resolved.reasons.get('argo-rollouts')).toEqual(['Rollout']);
     expect(addOnRequirementProblems(envs.find((e) => e.directory === 'development')!)).toEqual([]);
@@ -111,11 +146,14 @@ describe('add-ons derived from what the environment uses (profile.addOns unset)'
 
   it('GIVEN a required add-on feature that default options lack THEN the derived add-on is not enough, and synth says which feature', () => {
     const { problems } = names(DEVELOPMENT, (chart) =>
-      requireAddOn(new Construct(chart, 'router'), 'argo-rollouts', 'weighted canary', (a) => (a.hasFeature('traffic-router:x') ? undefined : 'with the x traffic router')));
+      requireAddOn(new Construct(chart, 'router'), 'argo-rollouts', 'weighted canary', (a) =>
+        a.hasFeature('traffic-router:x') ? undefined : 'with the x traffic router',
+      ),
+    );
     expect(problems).toEqual(['development/router: weighted canary needs the argo-rollouts add-on with the x traffic router']);
   });
 
-  it('GIVEN operator monitoring THEN kube-prometheus-stack is derived in the profile\'s monitoring namespace', () => {
+  it("GIVEN operator monitoring THEN kube-prometheus-stack is derived in the profile's monitoring namespace", () => {
     const profile = { ...DEVELOPMENT, monitoring: { ...DEVELOPMENT.monitoring, mode: MonitoringMode.operator(), namespace: 'observability' } };
     const { resolved } = names(profile, shop);
     const kps = resolved.addOns.find((a) => a.name === 'kube-prometheus-stack');

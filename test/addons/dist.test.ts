@@ -34,7 +34,11 @@ describe.each(ENVIRONMENTS.map((e) => [e.name, e] as const))('dist/%s', (name, p
   const argoApps = objectsIn(path.join(dist, 'argocd', name, 'apps')).filter((o) => o.kind === 'Application');
   const wave = (o: Record<string, any>) => Number(o.metadata.annotations['argocd.argoproj.io/sync-wave']);
   const addOnWave = new Map(argoApps.filter((a) => a.metadata.labels?.['platform.io/add-on']).map((a) => [a.metadata.labels['platform.io/add-on'], wave(a)]));
-  const releases = new Set(objectsIn(path.join(dist, 'flux', name, 'add-ons')).filter((o) => o.kind === 'HelmRelease').map((o) => o.metadata.labels['platform.io/add-on']));
+  const releases = new Set(
+    objectsIn(path.join(dist, 'flux', name, 'add-ons'))
+      .filter((o) => o.kind === 'HelmRelease')
+      .map((o) => o.metadata.labels['platform.io/add-on']),
+  );
 
   it('GIVEN every object of the environment THEN its kind is built in, or served by an add-on both tools install in a wave before the group applying it', () => {
     const problems: string[] = [];
@@ -48,7 +52,8 @@ describe.each(ENVIRONMENTS.map((e) => [e.name, e] as const))('dist/%s', (name, p
           continue;
         }
         const w = addOnWave.get(server.addOn);
-        if (w === undefined || w >= wave(group)) problems.push(`${path.relative(root, file)}: ${o.kind} needs ${server.addOn} before wave ${wave(group)} (Argo CD: ${w ?? 'not installed'})`);
+        if (w === undefined || w >= wave(group))
+          problems.push(`${path.relative(root, file)}: ${o.kind} needs ${server.addOn} before wave ${wave(group)} (Argo CD: ${w ?? 'not installed'})`);
         if (!releases.has(server.addOn)) problems.push(`${path.relative(root, file)}: ${o.kind} needs ${server.addOn}, which no Flux HelmRelease installs`);
       }
     }
@@ -57,14 +62,18 @@ describe.each(ENVIRONMENTS.map((e) => [e.name, e] as const))('dist/%s', (name, p
     expect(checkGitOpsDelivery(root).filter((p) => p.includes(`/${name}/`))).toEqual([]);
   });
 
-  it('GIVEN every reference between its objects THEN each resolves to an object of the environment, an add-on\'s, or what the profile declares', () => {
+  it("GIVEN every reference between its objects THEN each resolves to an object of the environment, an add-on's, or what the profile declares", () => {
     const documents = yamlFiles(path.join(dist, name)).map((file) => {
       const object = load(fs.readFileSync(file, 'utf8')) as Record<string, any>;
       const ns = object.metadata.namespace ?? '_cluster';
       return { object, id: `${name}/${ns}/${object.kind}/${object.metadata.name}`, file, source: file, namespaced: ns !== '_cluster' };
     });
     const env: EnvironmentOutput = { name, directory: name, profile, documents };
-    expect(evaluatePolicies(env).violations.filter((v) => v.checkId === 'references-resolve').map((v) => v.text)).toEqual([]);
+    expect(
+      evaluatePolicies(env)
+        .violations.filter((v) => v.checkId === 'references-resolve')
+        .map((v) => v.text),
+    ).toEqual([]);
     expect(documents.length).toBeGreaterThan(100);
   });
 
@@ -88,19 +97,34 @@ describe('dist/production', () => {
       type: 'prometheus',
       name: 'requests_per_second',
       metricType: 'AverageValue',
-      metadata: { serverAddress: 'http://prometheus.monitoring.svc:9090', query: 'sum(rate(http_requests_total{namespace="backend",service="api-gateway"}[2m]))', threshold: '100' },
+      metadata: {
+        serverAddress: 'http://prometheus.monitoring.svc:9090',
+        query: 'sum(rate(http_requests_total{namespace="backend",service="api-gateway"}[2m]))',
+        threshold: '100',
+      },
     });
     const prometheus = load(fs.readFileSync(path.join(dist, 'production/monitoring/networkpolicy-prometheus.yaml'), 'utf8')) as Record<string, any>;
     expect(prometheus.spec.ingress).toContainEqual({
-      from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'keda' } }, podSelector: { matchLabels: { app: 'keda-operator', 'app.kubernetes.io/name': 'keda-operator' } } }],
+      from: [
+        {
+          namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'keda' } },
+          podSelector: { matchLabels: { app: 'keda-operator', 'app.kubernetes.io/name': 'keda-operator' } },
+        },
+      ],
       ports: [{ port: 9090, protocol: 'TCP' }],
     });
     const flows = fs.readFileSync(path.join(dist, 'production/FLOWS.md'), 'utf8');
-    expect(flows).toContain('| keda/keda-operator | monitoring/prometheus | 9090/TCP | ScaledObject backend/api-gateway; autoscaling.podsMetrics | admitted | keda/keda-operator | monitoring/prometheus |');
+    expect(flows).toContain(
+      '| keda/keda-operator | monitoring/prometheus | 9090/TCP | ScaledObject backend/api-gateway; autoscaling.podsMetrics | admitted | keda/keda-operator | monitoring/prometheus |',
+    );
   });
 
-  it('GIVEN the profile\'s issuer, secret store, Gateway class and backup destination THEN the ClusterIssuer, ClusterSecretStore, GatewayClass and BackupStorageLocation are in dist/', () => {
-    expect(fs.readdirSync(path.join(dist, 'production/_cluster-config'))).toEqual(['clusterissuer-letsencrypt-prod.yaml', 'clustersecretstore-vault-production.yaml', 'gatewayclass-eg.yaml']);
+  it("GIVEN the profile's issuer, secret store, Gateway class and backup destination THEN the ClusterIssuer, ClusterSecretStore, GatewayClass and BackupStorageLocation are in dist/", () => {
+    expect(fs.readdirSync(path.join(dist, 'production/_cluster-config'))).toEqual([
+      'clusterissuer-letsencrypt-prod.yaml',
+      'clustersecretstore-vault-production.yaml',
+      'gatewayclass-eg.yaml',
+    ]);
     const bsl = load(fs.readFileSync(path.join(dist, 'production/velero/backupstoragelocation-default.yaml'), 'utf8')) as Record<string, any>;
     expect(bsl.spec.objectStorage).toEqual({ bucket: 'platform-backups-production', prefix: 'velero/production' });
   });

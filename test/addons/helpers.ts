@@ -22,7 +22,11 @@ export interface Delivered {
  * GIVEN `profile` and the constructs `build` adds, WHEN the environment is delivered with both tools (add-ons
  * included), THEN its files in a fresh repository folder (removed by `cleanup`).
  */
-export function deliverEnvironment(profile: EnvironmentProfile, build: (chart: EnvironmentChart) => void = () => undefined, tools = [DeliveryTool.argoCd(), DeliveryTool.flux()]): Delivered {
+export function deliverEnvironment(
+  profile: EnvironmentProfile,
+  build: (chart: EnvironmentChart) => void = () => undefined,
+  tools = [DeliveryTool.argoCd(), DeliveryTool.flux()],
+): Delivered {
   const app = new App();
   const chart = new EnvironmentChart(app, { profile });
   build(chart);
@@ -37,7 +41,12 @@ export function deliverEnvironment(profile: EnvironmentProfile, build: (chart: E
     delivery,
     find(dir, kind, name) {
       const o = docs(dir).find((x) => x.kind === kind && x.metadata.name === name);
-      if (!o) throw new Error(`no ${kind} ${name} in ${dir}; have: ${docs(dir).map((x) => `${x.kind}/${x.metadata.name}`).join(', ')}`);
+      if (!o)
+        throw new Error(
+          `no ${kind} ${name} in ${dir}; have: ${docs(dir)
+            .map((x) => `${x.kind}/${x.metadata.name}`)
+            .join(', ')}`,
+        );
       return o;
     },
     all(dir, kind) {

@@ -16,14 +16,26 @@ function addOnProblems(profile: EnvironmentProfile): string[] {
 
 describe('add-on values are checked like manifests', () => {
   it('GIVEN a typo in a value key of a chart without a schema WHEN synthesized THEN synth fails naming the add-on, the key path and the nearest keys', () => {
-    const profile = { ...production, addOns: [...(production.addOns ?? []).filter((a) => a.name !== 'argo-rollouts'), AddOn.argoRollouts({ values: { controller: { replicas: 3, resourses: { limits: { memory: '1Gi' } } } } })] };
+    const profile = {
+      ...production,
+      addOns: [
+        ...(production.addOns ?? []).filter((a) => a.name !== 'argo-rollouts'),
+        AddOn.argoRollouts({ values: { controller: { replicas: 3, resourses: { limits: { memory: '1Gi' } } } } }),
+      ],
+    };
     expect(addOnProblems(profile)).toEqual([
       'production/add-ons/argo-rollouts: add-on argo-rollouts: values.controller.resourses: unknown key "resourses"; nearest known keys at "controller": resources, metrics, replicas (chart argo-rollouts 2.41.0)',
     ]);
   });
 
   it('GIVEN a typo at the top level and a wrong type in a chart with values.schema.json THEN both are reported against the schema and the defaults', () => {
-    const profile = { ...production, addOns: [...(production.addOns ?? []).filter((a) => a.name !== 'cert-manager'), AddOn.certManager({ values: { webhok: { replicaCount: 2 }, cainjector: { replicaCount: 'two' } } })] };
+    const profile = {
+      ...production,
+      addOns: [
+        ...(production.addOns ?? []).filter((a) => a.name !== 'cert-manager'),
+        AddOn.certManager({ values: { webhok: { replicaCount: 2 }, cainjector: { replicaCount: 'two' } } }),
+      ],
+    };
     expect(addOnProblems(profile)).toEqual([
       'production/add-ons/cert-manager: add-on cert-manager: values.cainjector.replicaCount: expected number, got string "two" (chart cert-manager v1.21.1)',
       'production/add-ons/cert-manager: add-on cert-manager: values.webhok: unknown key "webhok"; nearest known keys: webhook, creator, config (chart cert-manager v1.21.1)',
@@ -31,7 +43,10 @@ describe('add-on values are checked like manifests', () => {
   });
 
   it('GIVEN a version staged ahead of the chart data THEN values are still checked, against the vendored version, and the message says so', () => {
-    const profile = { ...production, addOns: [...(production.addOns ?? []).filter((a) => a.name !== 'keda'), AddOn.keda({ version: '2.21.0', values: { operatr: {} } })] };
+    const profile = {
+      ...production,
+      addOns: [...(production.addOns ?? []).filter((a) => a.name !== 'keda'), AddOn.keda({ version: '2.21.0', values: { operatr: {} } })],
+    };
     expect(addOnProblems(profile)).toEqual([
       'production/add-ons/keda: add-on keda: values.operatr: unknown key "operatr"; nearest known keys: operator, crds, env (chart keda 2.20.2, installed as 2.21.0)',
     ]);
@@ -40,7 +55,10 @@ describe('add-on values are checked like manifests', () => {
   it.each([
     ['development', development],
     ['production', production],
-    ['operator monitoring', { ...development, monitoring: { ...development.monitoring, mode: MonitoringMode.operator() }, addOns: [AddOn.kubePrometheusStack()] }],
+    [
+      'operator monitoring',
+      { ...development, monitoring: { ...development.monitoring, mode: MonitoringMode.operator() }, addOns: [AddOn.kubePrometheusStack()] },
+    ],
   ] as const)('GIVEN every add-on of the catalog in %s WHEN the platform sets its values THEN they pass the chart data', (_name, base) => {
     // kube-prometheus-stack only runs in operator mode; the rest runs everywhere.
     const operator = base.monitoring.mode.usesOperator;
@@ -64,7 +82,7 @@ describe('checkChartValues', () => {
     expect(checkChartValues(velero, { upgradeCRDs: false })).toEqual([]);
   });
 
-  it('GIVEN velero\'s dependency of deployNodeAgent on nodeAgent THEN it is satisfied by the defaults, and a wrong type is reported', () => {
+  it("GIVEN velero's dependency of deployNodeAgent on nodeAgent THEN it is satisfied by the defaults, and a wrong type is reported", () => {
     expect(checkChartValues(velero, { deployNodeAgent: true })).toEqual([]);
     // The schema's type, and the closest branch of its oneOf on deployNodeAgent.
     expect(checkChartValues(velero, { deployNodeAgent: 'yes' })).toEqual([

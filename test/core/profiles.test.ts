@@ -1,8 +1,17 @@
 import { App } from 'cdk8s';
 import { describe, expect, it } from 'vitest';
 import {
-  DEFAULT_SECRET_STORE_NAME, DEFAULT_STORAGE_CLASS, Engine, EnvironmentChart, EnvironmentProfile, ImagePolicy, MonitoringMode, Profiles,
-  StatefulDatastore, SyncPolicy, synthesizeToJson,
+  DEFAULT_SECRET_STORE_NAME,
+  DEFAULT_STORAGE_CLASS,
+  Engine,
+  EnvironmentChart,
+  EnvironmentProfile,
+  ImagePolicy,
+  MonitoringMode,
+  Profiles,
+  StatefulDatastore,
+  SyncPolicy,
+  synthesizeToJson,
 } from '../../src';
 
 const CLUSTER = { name: 'c1', server: 'https://c1.example.com', region: 'eu-west-1' };
@@ -19,10 +28,16 @@ describe('Profiles presets', () => {
   it('GIVEN only name, cluster and domain WHEN each preset is built THEN every field has the preset value', () => {
     const dev = Profiles.development({ ...REQUIRED, name: 'dev' });
     expect(dev).toMatchObject({
-      name: 'dev', cluster: CLUSTER, domain: 'example.org', replicas: 1, highAvailability: false,
+      name: 'dev',
+      cluster: CLUSTER,
+      domain: 'example.org',
+      replicas: 1,
+      highAvailability: false,
       storage: { storageClass: DEFAULT_STORAGE_CLASS, defaultSize: '1Gi' },
       secretStore: { kind: 'ClusterSecretStore', name: DEFAULT_SECRET_STORE_NAME, refreshInterval: '1h' },
-      backups: { enabled: false }, protectStatefulResources: false, enforcePolicies: false,
+      backups: { enabled: false },
+      protectStatefulResources: false,
+      enforcePolicies: false,
     });
     expect(dev.tlsIssuer).toBeUndefined();
     expect(dev.imagePolicy).toEqual(ImagePolicy.anyTag());
@@ -31,7 +46,11 @@ describe('Profiles presets', () => {
     expect(staging.imagePolicy).toEqual(ImagePolicy.pinnedTag());
     const prod = Profiles.production(REQUIRED);
     expect(prod).toMatchObject({
-      replicas: 3, highAvailability: true, tlsIssuer: 'letsencrypt-prod', enforcePolicies: true, protectStatefulResources: true,
+      replicas: 3,
+      highAvailability: true,
+      tlsIssuer: 'letsencrypt-prod',
+      enforcePolicies: true,
+      protectStatefulResources: true,
       autoscaling: { minReplicas: 3, maxReplicas: 10, cpuUtilization: 70, memoryUtilization: 80 },
       backups: { enabled: true, schedule: '0 */6 * * *', retentionDays: 30, veleroSchedule: '0 2 * * *' },
       monitoring: { namespace: 'monitoring', retention: '15d', retentionSize: '45GB', scrapeInterval: '15s' },
@@ -68,7 +87,12 @@ describe('Profiles presets', () => {
 
   it('GIVEN Profiles.extend WHEN a dr profile is derived from production THEN nested fields merge', () => {
     const prod = Profiles.production({ ...REQUIRED, backups: { destination: 's3://prod-backups' } });
-    const dr = Profiles.extend(prod, { name: 'dr', autoscaling: { minReplicas: 2 }, backups: { restoreFrom: 's3://prod-backups' }, delivery: { syncPolicy: SyncPolicy.manualFailover() } });
+    const dr = Profiles.extend(prod, {
+      name: 'dr',
+      autoscaling: { minReplicas: 2 },
+      backups: { restoreFrom: 's3://prod-backups' },
+      delivery: { syncPolicy: SyncPolicy.manualFailover() },
+    });
     expect(dr.autoscaling).toEqual({ ...prod.autoscaling, minReplicas: 2 });
     expect(dr.backups).toEqual({ ...prod.backups, restoreFrom: 's3://prod-backups' });
     expect(dr.delivery).toEqual({ syncPolicy: SyncPolicy.manualFailover(), pruneGuard: true });

@@ -3,9 +3,20 @@ import fc from 'fast-check';
 import { load } from 'js-yaml';
 import { describe, expect, it } from 'vitest';
 import {
-  Engine, EnvironmentChart, EnvironmentProfile, EnvValue, ImageReference, MicroserviceDeployment,
-  MicroserviceDeploymentProps, Plan, PlatformConfigError, StatefulDatastore, StatefulDatastoreProps, TenantNamespace,
-  TenantNamespaceProps, synthesizeToJson,
+  Engine,
+  EnvironmentChart,
+  EnvironmentProfile,
+  EnvValue,
+  ImageReference,
+  MicroserviceDeployment,
+  MicroserviceDeploymentProps,
+  Plan,
+  PlatformConfigError,
+  StatefulDatastore,
+  StatefulDatastoreProps,
+  TenantNamespace,
+  TenantNamespaceProps,
+  synthesizeToJson,
 } from '../../src';
 import { toYaml } from '../../src/synth/yaml';
 import { evaluatePolicies } from '../../src/policy';
@@ -93,7 +104,11 @@ const labelValueArb = mostly(fc.stringMatching(/^[A-Za-z0-9]([A-Za-z0-9_.-]{0,20
 const optional = <T>(a: fc.Arbitrary<T>) => fc.option(a, { nil: undefined, freq: 2 });
 const DIGEST = `sha256:${'b'.repeat(64)}`;
 const imageArb = mostly(
-  fc.constantFrom(ImageReference.fromDigest('ghcr.io/acme/api', DIGEST), ImageReference.fromDigest('ghcr.io/acme/api', DIGEST, '1.2.3'), ImageReference.fromTag('ghcr.io/acme/api', '1.2.3')),
+  fc.constantFrom(
+    ImageReference.fromDigest('ghcr.io/acme/api', DIGEST),
+    ImageReference.fromDigest('ghcr.io/acme/api', DIGEST, '1.2.3'),
+    ImageReference.fromTag('ghcr.io/acme/api', '1.2.3'),
+  ),
   fc.string({ maxLength: 40 }).map((s) => ({ parse: s })),
 );
 
@@ -103,40 +118,70 @@ function image(i: ImageReference | { parse: string }): ImageReference {
 
 describe('property: MicroserviceDeployment', () => {
   it('GIVEN any props WHEN synthesized THEN valid, policy-clean documents or a PlatformConfigError', () => {
-    const props = fc.record({
-      name: nameArb,
-      namespace: nameArb,
-      image: imageArb,
-      ports: mostly(
-        fc.uniqueArray(fc.record({ name: fc.constantFrom('http', 'grpc', 'metrics', 'admin'), port: fc.integer({ min: 1024, max: 65_535 }) }), { maxLength: 3, selector: (p) => p.name })
-          .filter((ps) => new Set(ps.map((p) => p.port)).size === ps.length),
-        fc.array(fc.record({ name: fc.string({ maxLength: 20 }), port: fc.integer({ min: -1, max: 70_000 }) }), { maxLength: 3 }),
+    const props = fc.record(
+      {
+        name: nameArb,
+        namespace: nameArb,
+        image: imageArb,
+        ports: mostly(
+          fc
+            .uniqueArray(fc.record({ name: fc.constantFrom('http', 'grpc', 'metrics', 'admin'), port: fc.integer({ min: 1024, max: 65_535 }) }), {
+              maxLength: 3,
+              selector: (p) => p.name,
+            })
+            .filter((ps) => new Set(ps.map((p) => p.port)).size === ps.length),
+          fc.array(fc.record({ name: fc.string({ maxLength: 20 }), port: fc.integer({ min: -1, max: 70_000 }) }), { maxLength: 3 }),
+        ),
+        replicas: optional(mostly(fc.integer({ min: 1, max: 12 }), fc.integer({ min: -2, max: 0 }))),
+        disruptionBudget: optional(
+          mostly(
+            fc.record({ maxUnavailable: fc.oneof(fc.integer({ min: 1, max: 3 }), fc.constantFrom('25%', '50%')) }),
+            fc.record({ minAvailable: fc.oneof(fc.integer({ min: 0, max: 6 }), fc.constantFrom('50%', '100%', 'x')) }),
+          ),
+        ),
+        resources: optional(
+          fc.record(
+            {
+              requests: fc.record({ cpu: quantityArb(['50m', '250m', '0.5']), memory: quantityArb(['64Mi', '128Mi']) }, { requiredKeys: [] }),
+              limits: fc.record({ memory: quantityArb(['256Mi', '512Mi', '2Gi']) }, { requiredKeys: [] }),
+            },
+            { requiredKeys: [] },
+          ),
+        ),
+        topologySpread: optional(fc.boolean()),
+        env: optional(
+          fc.dictionary(
+            fc.constantFrom('LOG_LEVEL', 'FEATURE_FLAG', 'REGION', 'API_TOKEN'),
+            fc.string({ maxLength: 30 }).map((v) => EnvValue.value(v)),
+            { maxKeys: 3 },
+          ),
+        ),
+        team: optional(labelValueArb),
+        version: optional(labelValueArb),
+      },
+      { requiredKeys: ['name', 'namespace', 'image', 'ports'] },
+    );
+    const autoscalingArb = optional(
+      mostly(
+        fc.record({ minReplicas: optional(fc.integer({ min: 1, max: 4 })), maxReplicas: optional(fc.integer({ min: 4, max: 12 })) }, { requiredKeys: [] }),
+        fc.record({ minReplicas: fc.integer({ min: -1, max: 8 }), maxReplicas: fc.integer({ min: 0, max: 6 }) }),
       ),
-      replicas: optional(mostly(fc.integer({ min: 1, max: 12 }), fc.integer({ min: -2, max: 0 }))),
-      disruptionBudget: optional(mostly(
-        fc.record({ maxUnavailable: fc.oneof(fc.integer({ min: 1, max: 3 }), fc.constantFrom('25%', '50%')) }),
-        fc.record({ minAvailable: fc.oneof(fc.integer({ min: 0, max: 6 }), fc.constantFrom('50%', '100%', 'x')) }),
-      )),
-      resources: optional(fc.record({
-        requests: fc.record({ cpu: quantityArb(['50m', '250m', '0.5']), memory: quantityArb(['64Mi', '128Mi']) }, { requiredKeys: [] }),
-        limits: fc.record({ memory: quantityArb(['256Mi', '512Mi', '2Gi']) }, { requiredKeys: [] }),
-      }, { requiredKeys: [] })),
-      topologySpread: optional(fc.boolean()),
-      env: optional(fc.dictionary(fc.constantFrom('LOG_LEVEL', 'FEATURE_FLAG', 'REGION', 'API_TOKEN'), fc.string({ maxLength: 30 }).map((v) => EnvValue.value(v)), { maxKeys: 3 })),
-      team: optional(labelValueArb),
-      version: optional(labelValueArb),
-    }, { requiredKeys: ['name', 'namespace', 'image', 'ports'] });
-    const autoscalingArb = optional(mostly(
-      fc.record({ minReplicas: optional(fc.integer({ min: 1, max: 4 })), maxReplicas: optional(fc.integer({ min: 4, max: 12 })) }, { requiredKeys: [] }),
-      fc.record({ minReplicas: fc.integer({ min: -1, max: 8 }), maxReplicas: fc.integer({ min: 0, max: 6 }) }),
-    ));
-    fc.assert(fc.property(props, autoscalingArb, profileArb, (p, autoscaling, profile) => {
-      holds('MicroserviceDeployment', profile, (chart) => {
-        // An HPA owns the replica count, so the two are generated together only in the rare invalid case.
-        const scaling = autoscaling !== undefined && p.replicas !== undefined && p.replicas % 5 !== 0 ? { autoscaling } : autoscaling !== undefined ? { autoscaling, replicas: undefined } : {};
-        new MicroserviceDeployment(chart, 'svc', { ...p, ...scaling, image: image(p.image) } as MicroserviceDeploymentProps);
-      });
-    }), { seed: SEED, numRuns: NUM_RUNS });
+    );
+    fc.assert(
+      fc.property(props, autoscalingArb, profileArb, (p, autoscaling, profile) => {
+        holds('MicroserviceDeployment', profile, (chart) => {
+          // An HPA owns the replica count, so the two are generated together only in the rare invalid case.
+          const scaling =
+            autoscaling !== undefined && p.replicas !== undefined && p.replicas % 5 !== 0
+              ? { autoscaling }
+              : autoscaling !== undefined
+                ? { autoscaling, replicas: undefined }
+                : {};
+          new MicroserviceDeployment(chart, 'svc', { ...p, ...scaling, image: image(p.image) } as MicroserviceDeploymentProps);
+        });
+      }),
+      { seed: SEED, numRuns: NUM_RUNS },
+    );
     expectBothOutcomes();
   });
 });
@@ -148,65 +193,135 @@ describe('property: StatefulDatastore', () => {
   };
 
   it('GIVEN a team that is not a label value THEN a PlatformConfigError naming the field', () => {
-    expect(() => db({ team: ' ' })(new EnvironmentChart(new App(), { profile: development })))
-      .toThrow('development/db: team: got " "; must be a label value: 1-63 characters of [A-Za-z0-9_.-], starting and ending alphanumeric');
+    expect(() => db({ team: ' ' })(new EnvironmentChart(new App(), { profile: development }))).toThrow(
+      'development/db: team: got " "; must be a label value: 1-63 characters of [A-Za-z0-9_.-], starting and ending alphanumeric',
+    );
     holds('StatefulDatastore-input', development, db({ team: ' ' }));
     expect(outcomes['StatefulDatastore-input']).toEqual({ synthesized: 0, rejected: 1 });
   });
 
   it('GIVEN an empty namespace THEN a PlatformConfigError naming the field', () => {
-    expect(() => db({ namespace: '' })(new EnvironmentChart(new App(), { profile: development })))
-      .toThrow('development/db: namespace: got ""; must be a DNS-1123 label: at most 63 characters of [a-z0-9-], starting and ending alphanumeric');
+    expect(() => db({ namespace: '' })(new EnvironmentChart(new App(), { profile: development }))).toThrow(
+      'development/db: namespace: got ""; must be a DNS-1123 label: at most 63 characters of [a-z0-9-], starting and ending alphanumeric',
+    );
     holds('StatefulDatastore-input', development, db({ namespace: '' }));
     expect(outcomes['StatefulDatastore-input']).toEqual({ synthesized: 0, rejected: 2 });
   });
 
   it('GIVEN any props WHEN synthesized THEN valid, policy-clean documents or a PlatformConfigError', () => {
-    const engines = [() => Engine.postgres(), () => Engine.redis(), () => Engine.clickhouse(), () => Engine.elasticsearch(), () => Engine.minio(), () => Engine.kafka()];
-    const props = fc.record({
-      name: nameArb,
-      namespace: nameArb,
-      engine: fc.integer({ min: 0, max: engines.length - 1 }),
-      replicas: optional(mostly(fc.integer({ min: 1, max: 5 }), fc.integer({ min: -1, max: 0 }))),
-      storage: optional(fc.record({ size: quantityArb(['10Gi', '50Gi', '100Gi']), storageClass: mostly(fc.constantFrom('fast', 'gp3-encrypted'), fc.string({ maxLength: 12 })) }, { requiredKeys: [] })),
-      backup: optional(fc.record({
-        enabled: fc.boolean(),
-        schedule: mostly(fc.constantFrom('0 3 * * *', '@daily', '*/15 * * * *'), fc.string({ maxLength: 12 })),
-        retentionDays: mostly(fc.integer({ min: 1, max: 60 }), fc.integer({ min: -1, max: 0 })),
-        destination: mostly(fc.constantFrom('s3://backups/db', 's3://b'), fc.string({ maxLength: 16 })),
-      }, { requiredKeys: [] })),
-      managed: fc.option(fc.record({ host: mostly(fc.constantFrom('orders.abc.eu-west-1.rds.amazonaws.com', 'cache.example.com'), fc.oneof(fc.constant('10.0.0.5'), fc.string({ maxLength: 20 }))), port: optional(mostly(fc.integer({ min: 1, max: 65_535 }), fc.integer({ min: -1, max: 70_000 }))) }, { requiredKeys: ['host'] }), { nil: undefined, freq: 5 }),
-      team: optional(labelValueArb),
-    }, { requiredKeys: ['name', 'namespace', 'engine'] });
-    fc.assert(fc.property(props, profileArb, (p, base) => {
-      // The cluster provides the storage class the props name (a class it lacks is a dangling reference, tested apart).
-      const cls = p.storage?.storageClass;
-      const profile = cls === undefined ? base : { ...base, clusterProvides: { ...base.clusterProvides, storageClasses: [...(base.clusterProvides?.storageClasses ?? []), cls] } };
-      holds('StatefulDatastore', profile, (chart) => {
-        new StatefulDatastore(chart, 'db', { ...p, engine: engines[p.engine]!() } as StatefulDatastoreProps);
-      });
-    }), { seed: SEED, numRuns: NUM_RUNS });
+    const engines = [
+      () => Engine.postgres(),
+      () => Engine.redis(),
+      () => Engine.clickhouse(),
+      () => Engine.elasticsearch(),
+      () => Engine.minio(),
+      () => Engine.kafka(),
+    ];
+    const props = fc.record(
+      {
+        name: nameArb,
+        namespace: nameArb,
+        engine: fc.integer({ min: 0, max: engines.length - 1 }),
+        replicas: optional(mostly(fc.integer({ min: 1, max: 5 }), fc.integer({ min: -1, max: 0 }))),
+        storage: optional(
+          fc.record(
+            { size: quantityArb(['10Gi', '50Gi', '100Gi']), storageClass: mostly(fc.constantFrom('fast', 'gp3-encrypted'), fc.string({ maxLength: 12 })) },
+            { requiredKeys: [] },
+          ),
+        ),
+        backup: optional(
+          fc.record(
+            {
+              enabled: fc.boolean(),
+              schedule: mostly(fc.constantFrom('0 3 * * *', '@daily', '*/15 * * * *'), fc.string({ maxLength: 12 })),
+              retentionDays: mostly(fc.integer({ min: 1, max: 60 }), fc.integer({ min: -1, max: 0 })),
+              destination: mostly(fc.constantFrom('s3://backups/db', 's3://b'), fc.string({ maxLength: 16 })),
+            },
+            { requiredKeys: [] },
+          ),
+        ),
+        managed: fc.option(
+          fc.record(
+            {
+              host: mostly(
+                fc.constantFrom('orders.abc.eu-west-1.rds.amazonaws.com', 'cache.example.com'),
+                fc.oneof(fc.constant('10.0.0.5'), fc.string({ maxLength: 20 })),
+              ),
+              port: optional(mostly(fc.integer({ min: 1, max: 65_535 }), fc.integer({ min: -1, max: 70_000 }))),
+            },
+            { requiredKeys: ['host'] },
+          ),
+          { nil: undefined, freq: 5 },
+        ),
+        team: optional(labelValueArb),
+      },
+      { requiredKeys: ['name', 'namespace', 'engine'] },
+    );
+    fc.assert(
+      fc.property(props, profileArb, (p, base) => {
+        // The cluster provides the storage class the props name (a class it lacks is a dangling reference, tested apart).
+        const cls = p.storage?.storageClass;
+        const profile =
+          cls === undefined
+            ? base
+            : { ...base, clusterProvides: { ...base.clusterProvides, storageClasses: [...(base.clusterProvides?.storageClasses ?? []), cls] } };
+        holds('StatefulDatastore', profile, (chart) => {
+          new StatefulDatastore(chart, 'db', { ...p, engine: engines[p.engine]!() } as StatefulDatastoreProps);
+        });
+      }),
+      { seed: SEED, numRuns: NUM_RUNS },
+    );
     expectBothOutcomes();
   });
 });
 
 describe('property: TenantNamespace', () => {
   it('GIVEN any props WHEN synthesized THEN valid, policy-clean documents or a PlatformConfigError', () => {
-    const repo = mostly(fc.constantFrom('https://github.com/acme/apps.git', 'git@github.com:acme/apps.git', 'https://gitlab.example.com/acme/infra.git'), fc.oneof(fc.constant('*'), fc.string({ maxLength: 30 })));
-    const props = fc.record({
-      tenant: nameArb,
-      displayName: optional(fc.string({ maxLength: 40 })),
-      plan: fc.constantFrom(Plan.free(), Plan.standard(), Plan.enterprise()),
-      owners: fc.record({ admin: mostly(fc.array(dnsLabel, { minLength: 1, maxLength: 2 }), fc.array(fc.string({ maxLength: 20 }), { maxLength: 2 })), view: optional(fc.array(dnsLabel, { maxLength: 2 })) }, { requiredKeys: ['admin'] }),
-      sourceRepos: mostly(fc.array(repo, { minLength: 1, maxLength: 2 }), fc.constant([])),
-      sharedServices: optional(fc.uniqueArray(fc.record({ name: dnsLabel, namespace: mostly(dnsLabel.filter((n) => !n.startsWith('tenant-')), fc.constant('tenant-other')), ports: mostly(fc.array(fc.record({ port: fc.integer({ min: 1, max: 65_535 }) }), { minLength: 1, maxLength: 2 }), fc.array(fc.record({ port: fc.integer({ min: -1, max: 70_000 }) }), { maxLength: 2 })) }), { maxLength: 2, selector: (x) => x.name })),
-      ciDeployer: optional(fc.boolean()),
-    }, { requiredKeys: ['tenant', 'plan', 'owners', 'sourceRepos'] });
-    fc.assert(fc.property(props, profileArb, (p, profile) => {
-      holds('TenantNamespace', profile, (chart) => {
-        new TenantNamespace(chart, 'tenant', p as TenantNamespaceProps);
-      });
-    }), { seed: SEED, numRuns: NUM_RUNS });
+    const repo = mostly(
+      fc.constantFrom('https://github.com/acme/apps.git', 'git@github.com:acme/apps.git', 'https://gitlab.example.com/acme/infra.git'),
+      fc.oneof(fc.constant('*'), fc.string({ maxLength: 30 })),
+    );
+    const props = fc.record(
+      {
+        tenant: nameArb,
+        displayName: optional(fc.string({ maxLength: 40 })),
+        plan: fc.constantFrom(Plan.free(), Plan.standard(), Plan.enterprise()),
+        owners: fc.record(
+          {
+            admin: mostly(fc.array(dnsLabel, { minLength: 1, maxLength: 2 }), fc.array(fc.string({ maxLength: 20 }), { maxLength: 2 })),
+            view: optional(fc.array(dnsLabel, { maxLength: 2 })),
+          },
+          { requiredKeys: ['admin'] },
+        ),
+        sourceRepos: mostly(fc.array(repo, { minLength: 1, maxLength: 2 }), fc.constant([])),
+        sharedServices: optional(
+          fc.uniqueArray(
+            fc.record({
+              name: dnsLabel,
+              namespace: mostly(
+                dnsLabel.filter((n) => !n.startsWith('tenant-')),
+                fc.constant('tenant-other'),
+              ),
+              ports: mostly(
+                fc.array(fc.record({ port: fc.integer({ min: 1, max: 65_535 }) }), { minLength: 1, maxLength: 2 }),
+                fc.array(fc.record({ port: fc.integer({ min: -1, max: 70_000 }) }), { maxLength: 2 }),
+              ),
+            }),
+            { maxLength: 2, selector: (x) => x.name },
+          ),
+        ),
+        ciDeployer: optional(fc.boolean()),
+      },
+      { requiredKeys: ['tenant', 'plan', 'owners', 'sourceRepos'] },
+    );
+    fc.assert(
+      fc.property(props, profileArb, (p, profile) => {
+        holds('TenantNamespace', profile, (chart) => {
+          new TenantNamespace(chart, 'tenant', p as TenantNamespaceProps);
+        });
+      }),
+      { seed: SEED, numRuns: NUM_RUNS },
+    );
     expectBothOutcomes();
   });
 });
@@ -218,21 +333,35 @@ describe('property: ObservabilityStack', () => {
       retention: optional(mostly(fc.constantFrom('15d', '12h', '2w'), fc.string({ maxLength: 6 }))),
       retentionSize: optional(mostly(fc.constantFrom('45GB', '512MB', '1TB'), fc.string({ maxLength: 6 }))),
       storageSize: optional(quantityArb(['50Gi', '10Gi'])),
-      thresholds: optional(fc.record({ sloAvailabilityPercent: mostly(fc.double({ min: 95, max: 99.99, noNaN: true }), fc.double({ min: 0, max: 100 })), errorRatePercent: mostly(fc.double({ min: 0.1, max: 50, noNaN: true }), fc.double()) }, { requiredKeys: [] })),
+      thresholds: optional(
+        fc.record(
+          {
+            sloAvailabilityPercent: mostly(fc.double({ min: 95, max: 99.99, noNaN: true }), fc.double({ min: 0, max: 100 })),
+            errorRatePercent: mostly(fc.double({ min: 0.1, max: 50, noNaN: true }), fc.double()),
+          },
+          { requiredKeys: [] },
+        ),
+      ),
       logs: fc.boolean(),
       traces: fc.boolean(),
       services: fc.integer({ min: 0, max: 2 }),
     });
-    fc.assert(fc.property(props, profileArb, (p, profile) => {
-      holds('ObservabilityStack', profile, (chart) => {
-        for (let i = 0; i < p.services; i++) registerService(chart, `svc-${i}`);
-        const { logs, traces, services, ...rest } = p;
-        new ObservabilityStack(chart, 'obs', {
-          alerting: alerting(), ...rest, logs: logs ? elasticsearch() : undefined, traces: traces ? jaeger() : undefined,
-        } as ObservabilityStackProps);
-        void services;
-      });
-    }), { seed: SEED, numRuns: NUM_RUNS });
+    fc.assert(
+      fc.property(props, profileArb, (p, profile) => {
+        holds('ObservabilityStack', profile, (chart) => {
+          for (let i = 0; i < p.services; i++) registerService(chart, `svc-${i}`);
+          const { logs, traces, services, ...rest } = p;
+          new ObservabilityStack(chart, 'obs', {
+            alerting: alerting(),
+            ...rest,
+            logs: logs ? elasticsearch() : undefined,
+            traces: traces ? jaeger() : undefined,
+          } as ObservabilityStackProps);
+          void services;
+        });
+      }),
+      { seed: SEED, numRuns: NUM_RUNS },
+    );
     expectBothOutcomes();
   });
 });

@@ -43,17 +43,21 @@ describe('two copies of the package in one process', () => {
     // `instanceof EnvironmentChart` would say yes: cdk8s's Chart implements instanceof as "is any Chart".
     const plain = new Chart(new App(), 'plain');
     expect(first.EnvironmentChart.isEnvironmentChart(plain)).toBe(false);
-    expect(() => first.EnvironmentChart.of(new Construct(plain, 'inner')))
-      .toThrow('plain/inner: must be created inside an EnvironmentChart (it reads the environment profile)');
+    expect(() => first.EnvironmentChart.of(new Construct(plain, 'inner'))).toThrow(
+      'plain/inner: must be created inside an EnvironmentChart (it reads the environment profile)',
+    );
   });
 
-  test('GIVEN one copy\'s service connecting to the other copy\'s datastore WHEN synthesized THEN egress and ingress agree', () => {
+  test("GIVEN one copy's service connecting to the other copy's datastore WHEN synthesized THEN egress and ingress agree", () => {
     // GIVEN
     const app = new App({ outdir: '.cdk8s.out' });
     const chart = new first.EnvironmentChart(app, { profile: development });
     const db = new first.StatefulDatastore(chart, 'db', { name: 'orders-db', namespace: 'data', engine: first.Engine.postgres() });
     const api = new second.MicroserviceDeployment(chart, 'api', {
-      name: 'api', namespace: 'shop', image: image(second), ports: [{ name: 'http', port: 8080 }],
+      name: 'api',
+      namespace: 'shop',
+      image: image(second),
+      ports: [{ name: 'http', port: 8080 }],
       env: { MODE: second.EnvValue.value('live') },
       connectsTo: [db],
     });
@@ -64,9 +68,14 @@ describe('two copies of the package in one process', () => {
     // THEN: one graph for the environment, read by both copies
     expect(problems).toEqual([]);
     expect(first.ConnectionGraph.of(chart)).toBe(second.ConnectionGraph.of(chart));
-    expect(first.ConnectionGraph.of(chart).ingressOf(db).map((c) => c.from.workloadName)).toEqual(['api']);
+    expect(
+      first.ConnectionGraph.of(chart)
+        .ingressOf(db)
+        .map((c) => c.from.workloadName),
+    ).toEqual(['api']);
     const docs = envs[0]!.documents.map((d) => d.object);
-    const policy = (name: string, namespace: string) => docs.find((d) => d.kind === 'NetworkPolicy' && d.metadata.name === name && d.metadata.namespace === namespace)!;
+    const policy = (name: string, namespace: string) =>
+      docs.find((d) => d.kind === 'NetworkPolicy' && d.metadata.name === name && d.metadata.namespace === namespace)!;
     const dbIngress = policy('orders-db', 'data').spec.ingress;
     expect(dbIngress).toContainEqual({
       from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'shop' } }, podSelector: { matchLabels: api.podSelector } }],
@@ -87,16 +96,25 @@ describe('two copies of the package in one process', () => {
     new first.MicroserviceDeployment(chart, 'a', { name: 'a', namespace: 'shop', image: image(first), ports: [{ name: 'http', port: 8080 }] });
     new second.MicroserviceDeployment(chart, 'b', { name: 'b', namespace: 'shop', image: image(second), ports: [{ name: 'http', port: 8080 }] });
 
-    expect(first.MonitoringRegistry.of(chart).targets().map((t) => t.name)).toEqual(['a', 'b']);
+    expect(
+      first.MonitoringRegistry.of(chart)
+        .targets()
+        .map((t) => t.name),
+    ).toEqual(['a', 'b']);
     expect(second.MonitoringRegistry.of(chart)).toBe(first.MonitoringRegistry.of(chart));
   });
 
   test('GIVEN tenants of both copies WHEN monitoring asks for metrics ports THEN it sees every tenant', () => {
     const app = new App();
     const chart = new first.EnvironmentChart(app, { profile: development });
-    const tenant = (pkg: Package, id: string, port: number) => new pkg.TenantNamespace(chart, id, {
-      tenant: id, plan: pkg.Plan.free(), owners: { admin: [`${id}-admins`] }, sourceRepos: [`https://git.example.com/${id}.git`], metricsPorts: [port],
-    });
+    const tenant = (pkg: Package, id: string, port: number) =>
+      new pkg.TenantNamespace(chart, id, {
+        tenant: id,
+        plan: pkg.Plan.free(),
+        owners: { admin: [`${id}-admins`] },
+        sourceRepos: [`https://git.example.com/${id}.git`],
+        metricsPorts: [port],
+      });
     tenant(first, 'acme', 9100);
     tenant(second, 'globex', 9200);
 
@@ -108,7 +126,12 @@ describe('two copies of the package in one process', () => {
     const app = new App();
     const chart = new second.EnvironmentChart(app, { profile: development });
     const db = new second.StatefulDatastore(chart, 'db', { name: 'orders-db', namespace: 'data', engine: second.Engine.postgres() });
-    const api = new second.MicroserviceDeployment(chart, 'api', { name: 'api', namespace: 'shop', image: image(second), ports: [{ name: 'http', port: 8080 }] });
+    const api = new second.MicroserviceDeployment(chart, 'api', {
+      name: 'api',
+      namespace: 'shop',
+      image: image(second),
+      ports: [{ name: 'http', port: 8080 }],
+    });
 
     expect(first.StatefulDatastore.isStatefulDatastore(db)).toBe(true);
     expect(first.StatefulDatastore.isStatefulDatastore(api)).toBe(false);

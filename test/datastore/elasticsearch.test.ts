@@ -3,7 +3,10 @@ import { describe, expect, it } from 'vitest';
 import { Engine, StatefulDatastore, EnvironmentProfile } from '../../src';
 import { development, production, synthEnv } from '../helpers';
 
-const build = (profile: EnvironmentProfile = development) => synthEnv((c) => { new StatefulDatastore(c, 'es', { name: 'search', namespace: 'data', engine: Engine.elasticsearch() }); }, profile);
+const build = (profile: EnvironmentProfile = development) =>
+  synthEnv((c) => {
+    new StatefulDatastore(c, 'es', { name: 'search', namespace: 'data', engine: Engine.elasticsearch() });
+  }, profile);
 
 describe('Engine.elasticsearch', () => {
   it('development: single-node discovery, memory raised to the engine minimum, heap half of it', () => {
@@ -40,18 +43,29 @@ describe('Engine.elasticsearch', () => {
     // Today the leaf was self-signed and its own ca.crt: a renewal with a new key broke trust between nodes.
     expect(leaf.issuerRef).toEqual({ name: 'search-transport-ca', kind: 'Issuer', group: 'cert-manager.io' });
     expect(leaf.isCA).toBeUndefined();
-    expect((load(r.find('ConfigMap', 'search-config').data['elasticsearch.yml']) as Record<string, unknown>)['xpack.security.transport.ssl.certificate_authorities']).toEqual(['certs/ca.crt']);
+    expect(
+      (load(r.find('ConfigMap', 'search-config').data['elasticsearch.yml']) as Record<string, unknown>)['xpack.security.transport.ssl.certificate_authorities'],
+    ).toEqual(['certs/ca.crt']);
   });
 
   it('GIVEN users WHEN synthesized THEN each gets a file-realm role and user provisioned from its stored password, and the http endpoint offers them', () => {
     const r = synthEnv((c) => {
       new StatefulDatastore(c, 'es', {
-        name: 'search', namespace: 'data',
-        engine: Engine.elasticsearch({ users: [{ name: 'fluent-bit', access: 'write', indices: ['logs-*'] }, { name: 'grafana', access: 'read', indices: ['logs-*'] }] }),
+        name: 'search',
+        namespace: 'data',
+        engine: Engine.elasticsearch({
+          users: [
+            { name: 'fluent-bit', access: 'write', indices: ['logs-*'] },
+            { name: 'grafana', access: 'read', indices: ['logs-*'] },
+          ],
+        }),
       });
     });
     const roles = JSON.parse(r.find('ConfigMap', 'search-config').data['roles.yml']);
-    expect(roles['platform_fluent-bit']).toEqual({ cluster: ['monitor'], indices: [{ names: ['logs-*'], privileges: ['create_index', 'create_doc', 'auto_configure', 'view_index_metadata'] }] });
+    expect(roles['platform_fluent-bit']).toEqual({
+      cluster: ['monitor'],
+      indices: [{ names: ['logs-*'], privileges: ['create_index', 'create_doc', 'auto_configure', 'view_index_metadata'] }],
+    });
     expect(roles.platform_grafana).toEqual({ cluster: ['monitor'], indices: [{ names: ['logs-*'], privileges: ['read', 'view_index_metadata'] }] });
     const users = r.find('ExternalSecret', 'search-users');
     expect(users.spec.data).toEqual([
@@ -71,10 +85,21 @@ describe('Engine.elasticsearch', () => {
   });
 
   it('rejects a user name that is not a plain identifier', () => {
-    expect(() => synthEnv((c) => { new StatefulDatastore(c, 'es', { name: 'search', namespace: 'data', engine: Engine.elasticsearch({ users: [{ name: 'a b', access: 'read', indices: ['logs-*'] }] }) }); }))
-      .toThrow('development/es: engine.users[0].name: got "a b"; must be 1-64 characters of [a-z0-9_-], starting with a letter');
+    expect(() =>
+      synthEnv((c) => {
+        new StatefulDatastore(c, 'es', {
+          name: 'search',
+          namespace: 'data',
+          engine: Engine.elasticsearch({ users: [{ name: 'a b', access: 'read', indices: ['logs-*'] }] }),
+        });
+      }),
+    ).toThrow('development/es: engine.users[0].name: got "a b"; must be 1-64 characters of [a-z0-9_-], starting with a letter');
   });
 
-  it('minimal snapshot (development)', () => { expect(build().docs).toMatchSnapshot(); });
-  it('HA snapshot (production)', () => { expect(build(production).docs).toMatchSnapshot(); });
+  it('minimal snapshot (development)', () => {
+    expect(build().docs).toMatchSnapshot();
+  });
+  it('HA snapshot (production)', () => {
+    expect(build(production).docs).toMatchSnapshot();
+  });
 });

@@ -6,7 +6,11 @@ import { ConnectionGraph, IWorkload, WorkloadPort, selectorLabels } from '../../
 export class FakeWorkload extends Construct implements IWorkload {
   public readonly podSelector: Record<string, string>;
   public readonly clientPorts: WorkloadPort[] = [{ name: 'http', port: 8080 }];
-  public constructor(scope: Construct, public readonly workloadName: string, public readonly namespace: string) {
+  public constructor(
+    scope: Construct,
+    public readonly workloadName: string,
+    public readonly namespace: string,
+  ) {
     super(scope, `fake-${namespace}-${workloadName}`);
     this.podSelector = selectorLabels(workloadName);
     ConnectionGraph.of(this).register(this);
@@ -16,7 +20,11 @@ export class FakeWorkload extends Construct implements IWorkload {
 /** True when `expr` parses as PromQL without error nodes. */
 export function isValidPromQL(expr: string): boolean {
   let ok = true;
-  parser.parse(expr).iterate({ enter: (n) => { if (n.type.isError) ok = false; } });
+  parser.parse(expr).iterate({
+    enter: (n) => {
+      if (n.type.isError) ok = false;
+    },
+  });
   return ok;
 }
 
@@ -26,5 +34,8 @@ export function isValidPromQL(expr: string): boolean {
  */
 export function effectiveScript(container: { command?: string[]; env?: Array<{ name: string; value?: string }> }): string {
   const vars = new Map((container.env ?? []).filter((e) => e.value !== undefined).map((e) => [e.name, e.value!.replace(/\$\$/g, '$')]));
-  return String(container.command?.[2] ?? '').replace(/\$\{([A-Z_][A-Z0-9_]*)\}|\$([A-Z_][A-Z0-9_]*)/g, (m, a?: string, b?: string) => vars.get((a ?? b)!) ?? m);
+  return String(container.command?.[2] ?? '').replace(
+    /\$\{([A-Z_][A-Z0-9_]*)\}|\$([A-Z_][A-Z0-9_]*)/g,
+    (m, a?: string, b?: string) => vars.get((a ?? b)!) ?? m,
+  );
 }

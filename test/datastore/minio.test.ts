@@ -2,7 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { Engine, StatefulDatastore, EnvironmentProfile } from '../../src';
 import { development, production, synthEnv } from '../helpers';
 
-const build = (profile: EnvironmentProfile = development) => synthEnv((c) => { new StatefulDatastore(c, 'minio', { name: 'documents', namespace: 'storage', engine: Engine.minio() }); }, profile);
+const build = (profile: EnvironmentProfile = development) =>
+  synthEnv((c) => {
+    new StatefulDatastore(c, 'minio', { name: 'documents', namespace: 'storage', engine: Engine.minio() });
+  }, profile);
 
 describe('Engine.minio', () => {
   it('development: a single drive, native metrics, health probes', () => {
@@ -21,6 +24,10 @@ describe('Engine.minio', () => {
     expect(r.find('CronJob', 'documents-backup').spec.jobTemplate.spec.template.spec.initContainers[0].command[2]).toContain('mc mirror --overwrite source/');
   });
 
-  it('minimal snapshot (development)', () => { expect(build().docs).toMatchSnapshot(); });
-  it('HA snapshot (production)', () => { expect(build(production).docs).toMatchSnapshot(); });
+  it('minimal snapshot (development)', () => {
+    expect(build().docs).toMatchSnapshot();
+  });
+  it('HA snapshot (production)', () => {
+    expect(build(production).docs).toMatchSnapshot();
+  });
 });

@@ -28,7 +28,9 @@ function server(cmd: string, args: string[]): void {
 
 /** SQL as the superuser over the socket. */
 function sql(query: string): string {
-  return execFileSync('psql', ['-X', '-A', '-t', '-v', 'ON_ERROR_STOP=1', '-h', dir, '-p', port, '-U', 'postgres', '-d', 'postgres', '-c', query], { encoding: 'utf8' }).trim();
+  return execFileSync('psql', ['-X', '-A', '-t', '-v', 'ON_ERROR_STOP=1', '-h', dir, '-p', port, '-U', 'postgres', '-d', 'postgres', '-c', query], {
+    encoding: 'utf8',
+  }).trim();
 }
 
 /** Runs the Job's script with a databases file and the owners' passwords, as the Job's container would. */
@@ -41,21 +43,42 @@ function runJob(lines: string, passwords: Record<string, string>) {
   }
   return spawnSync('bash', ['--noprofile', '--norc', '-c', DATABASES_SCRIPT], {
     encoding: 'utf8',
-    env: { PATH: process.env.PATH, HOME: work, PGHOST: '127.0.0.1', PGPORT: port, PGSSLMODE: 'disable', DATABASES_FILE: path.join(work, 'databases'), ROLES_DIR: path.join(work, 'roles') },
+    env: {
+      PATH: process.env.PATH,
+      HOME: work,
+      PGHOST: '127.0.0.1',
+      PGPORT: port,
+      PGSSLMODE: 'disable',
+      DATABASES_FILE: path.join(work, 'databases'),
+      ROLES_DIR: path.join(work, 'roles'),
+    },
   });
 }
 
 beforeAll(() => {
   fs.chmodSync(dir, 0o777);
   server('initdb', ['-D', data, '-U', 'postgres', '--auth-local=trust', '--auth-host=scram-sha-256']);
-  server('pg_ctl', ['-D', data, '-w', '-l', path.join(dir, 'log'), '-o', `-c listen_addresses=127.0.0.1 -c port=${port} -c unix_socket_directories=${dir}`, 'start']);
+  server('pg_ctl', [
+    '-D',
+    data,
+    '-w',
+    '-l',
+    path.join(dir, 'log'),
+    '-o',
+    `-c listen_addresses=127.0.0.1 -c port=${port} -c unix_socket_directories=${dir}`,
+    'start',
+  ]);
   sql("CREATE ROLE invoice LOGIN CREATEDB PASSWORD 'invoice-pw'");
   sql("CREATE ROLE users_owner LOGIN CREATEDB PASSWORD 'users-pw'");
   sql("CREATE ROLE no_createdb LOGIN PASSWORD 'x-pw'");
 }, 60_000);
 
 afterAll(() => {
-  try { server('pg_ctl', ['-D', data, '-m', 'immediate', 'stop']); } finally { fs.rmSync(dir, { recursive: true, force: true }); }
+  try {
+    server('pg_ctl', ['-D', data, '-m', 'immediate', 'stop']);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 describe('databases Job on a real PostgreSQL', () => {
@@ -66,7 +89,9 @@ describe('databases Job on a real PostgreSQL', () => {
     expect(first.stderr).toBe('');
     expect(first.status).toBe(0);
     expect(first.stdout).toBe('databases: invoices (owner invoice) is in place\ndatabases: users (owner users_owner) is in place\n');
-    expect(sql("SELECT datname || ':' || pg_get_userbyid(datdba) FROM pg_database WHERE datname IN ('invoices', 'users') ORDER BY 1")).toBe('invoices:invoice\nusers:users_owner');
+    expect(sql("SELECT datname || ':' || pg_get_userbyid(datdba) FROM pg_database WHERE datname IN ('invoices', 'users') ORDER BY 1")).toBe(
+      'invoices:invoice\nusers:users_owner',
+    );
     expect(sql("SELECT has_database_privilege('no_createdb', 'invoices', 'CONNECT')")).toBe('f');
     expect(sql("SELECT has_database_privilege('invoice', 'invoices', 'CONNECT')")).toBe('t');
     const second = runJob(lines, passwords);

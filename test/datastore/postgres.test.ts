@@ -1,7 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import {
-  ConnectionValue, Engine, EnvironmentProfile, MonitoringMode, MonitoringRegistry, PROTECT_ANNOTATIONS, PostgresEngineOptions, StatefulDatastore,
-  StatefulDatastoreProps, addConnectionSecret,
+  ConnectionValue,
+  Engine,
+  EnvironmentProfile,
+  MonitoringMode,
+  MonitoringRegistry,
+  PROTECT_ANNOTATIONS,
+  PostgresEngineOptions,
+  StatefulDatastore,
+  StatefulDatastoreProps,
+  addConnectionSecret,
 } from '../../src';
 import { FakeWorkload, isValidPromQL } from './fixtures';
 import { development, production, synthEnv } from '../helpers';
@@ -10,10 +18,15 @@ const FROM = 's3://platform-backups-production';
 /** A DR profile: production's, writing its own backups, following production's. */
 const dr: EnvironmentProfile = { ...production, name: 'dr', backups: { ...production.backups, destination: 's3://platform-backups-dr', restoreFrom: FROM } };
 const props = (o: PostgresEngineOptions = {}, extra: Partial<StatefulDatastoreProps> = {}): StatefulDatastoreProps => ({
-  name: 'orders-db', namespace: 'data', engine: Engine.postgres(o), ...extra,
+  name: 'orders-db',
+  namespace: 'data',
+  engine: Engine.postgres(o),
+  ...extra,
 });
 const build = (profile: EnvironmentProfile = development, o: PostgresEngineOptions = {}, extra: Partial<StatefulDatastoreProps> = {}) =>
-  synthEnv((c) => { new StatefulDatastore(c, 'db', props(o, extra)); }, profile);
+  synthEnv((c) => {
+    new StatefulDatastore(c, 'db', props(o, extra));
+  }, profile);
 const INVOICING: PostgresEngineOptions = {
   databases: [
     { name: 'invoices', owner: 'invoice', clients: [{ name: 'invoice-service', namespace: 'backend' }] },
@@ -21,7 +34,12 @@ const INVOICING: PostgresEngineOptions = {
   ],
 };
 const RESTRICTED_CONTAINER = {
-  allowPrivilegeEscalation: false, privileged: false, readOnlyRootFilesystem: true, runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' }, capabilities: { drop: ['ALL'] },
+  allowPrivilegeEscalation: false,
+  privileged: false,
+  readOnlyRootFilesystem: true,
+  runAsNonRoot: true,
+  seccompProfile: { type: 'RuntimeDefault' },
+  capabilities: { drop: ['ALL'] },
 };
 
 describe('Engine.postgres on CloudNativePG: the Cluster', () => {
@@ -59,24 +77,46 @@ describe('Engine.postgres on CloudNativePG: the Cluster', () => {
       enablePodAntiAffinity: true,
       topologyKey: 'topology.kubernetes.io/zone',
       podAntiAffinityType: 'preferred',
-      additionalPodAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ topologyKey: 'kubernetes.io/hostname', labelSelector: { matchLabels: instances } }] },
+      additionalPodAntiAffinity: {
+        requiredDuringSchedulingIgnoredDuringExecution: [{ topologyKey: 'kubernetes.io/hostname', labelSelector: { matchLabels: instances } }],
+      },
     });
-    expect(cluster.spec.topologySpreadConstraints).toEqual([{ maxSkew: 1, topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'ScheduleAnyway', labelSelector: { matchLabels: instances } }]);
-    expect(cluster.spec.podSecurityContext).toEqual({ runAsNonRoot: true, runAsUser: 26, runAsGroup: 26, fsGroup: 26, fsGroupChangePolicy: 'OnRootMismatch', seccompProfile: { type: 'RuntimeDefault' } });
+    expect(cluster.spec.topologySpreadConstraints).toEqual([
+      { maxSkew: 1, topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'ScheduleAnyway', labelSelector: { matchLabels: instances } },
+    ]);
+    expect(cluster.spec.podSecurityContext).toEqual({
+      runAsNonRoot: true,
+      runAsUser: 26,
+      runAsGroup: 26,
+      fsGroup: 26,
+      fsGroupChangePolicy: 'OnRootMismatch',
+      seccompProfile: { type: 'RuntimeDefault' },
+    });
     expect(cluster.spec.securityContext).toEqual(RESTRICTED_CONTAINER);
     // The datastore's labels reach the pods and claims (selectors, Velero, the volume alert).
-    expect(cluster.spec.inheritedMetadata.labels).toMatchObject({ 'app.kubernetes.io/name': 'orders-db', 'app.kubernetes.io/instance': 'orders-db', 'platform.io/datastore': 'postgresql' });
+    expect(cluster.spec.inheritedMetadata.labels).toMatchObject({
+      'app.kubernetes.io/name': 'orders-db',
+      'app.kubernetes.io/instance': 'orders-db',
+      'platform.io/datastore': 'postgresql',
+    });
     expect(cluster.spec.certificates.serverAltDNSNames).toEqual([
-      'orders-db.data.svc', 'orders-db.data.svc.cluster.local', 'orders-db-read.data.svc', 'orders-db-read.data.svc.cluster.local',
+      'orders-db.data.svc',
+      'orders-db.data.svc.cluster.local',
+      'orders-db-read.data.svc',
+      'orders-db-read.data.svc.cluster.local',
     ]);
     expect(cluster.spec.managed.services).toEqual({ disabledDefaultServices: ['ro', 'r'] });
   });
 
-  it('GIVEN production WHEN synthesized THEN WAL archiving and base backups go to the environment\'s bucket through the Barman Cloud plugin', () => {
+  it("GIVEN production WHEN synthesized THEN WAL archiving and base backups go to the environment's bucket through the Barman Cloud plugin", () => {
     const r = build(production);
-    expect(r.find('Cluster', 'orders-db').spec.plugins).toEqual([{
-      name: 'barman-cloud.cloudnative-pg.io', isWALArchiver: true, parameters: { barmanObjectName: 'orders-db-backup', serverName: 'orders-db' },
-    }]);
+    expect(r.find('Cluster', 'orders-db').spec.plugins).toEqual([
+      {
+        name: 'barman-cloud.cloudnative-pg.io',
+        isWALArchiver: true,
+        parameters: { barmanObjectName: 'orders-db-backup', serverName: 'orders-db' },
+      },
+    ]);
     const store = r.find('ObjectStore', 'orders-db-backup', 'data');
     expect(store.apiVersion).toBe('barmancloud.cnpg.io/v1');
     expect(store.spec).toEqual({
@@ -104,11 +144,14 @@ describe('Engine.postgres on CloudNativePG: the Cluster', () => {
       target: 'prefer-standby',
     });
     expect(r.find('ExternalSecret', 'orders-db-backup-credentials').spec.data.map((d: any) => d.remoteRef)).toEqual([
-      { key: 'data/orders-db-backup', property: 'AWS_ACCESS_KEY_ID' }, { key: 'data/orders-db-backup', property: 'AWS_SECRET_ACCESS_KEY' },
+      { key: 'data/orders-db-backup', property: 'AWS_ACCESS_KEY_ID' },
+      { key: 'data/orders-db-backup', property: 'AWS_SECRET_ACCESS_KEY' },
     ]);
     // No dump CronJob: the archive is the backup. Velero still snapshots the claims.
     expect(r.all('CronJob')).toEqual([]);
-    expect(r.find('Schedule', 'data-orders-db', 'velero').spec.template.labelSelector).toEqual({ matchLabels: { 'app.kubernetes.io/instance': 'orders-db', 'app.kubernetes.io/name': 'orders-db' } });
+    expect(r.find('Schedule', 'data-orders-db', 'velero').spec.template.labelSelector).toEqual({
+      matchLabels: { 'app.kubernetes.io/instance': 'orders-db', 'app.kubernetes.io/name': 'orders-db' },
+    });
   });
 
   it('GIVEN @daily base backups WHEN synthesized THEN the ScheduledBackup gets the six-field form', () => {
@@ -120,7 +163,9 @@ describe('Engine.postgres: databases, owners and their credentials', () => {
   it('GIVEN two databases WHEN synthesized THEN one managed role per owner, its password Secret from the store, initdb of the first', () => {
     const r = build(production, INVOICING);
     const cluster = r.find('Cluster', 'orders-db');
-    expect(cluster.spec.bootstrap).toEqual({ initdb: { database: 'invoices', owner: 'invoice', secret: { name: 'orders-db-role-invoice' }, dataChecksums: true } });
+    expect(cluster.spec.bootstrap).toEqual({
+      initdb: { database: 'invoices', owner: 'invoice', secret: { name: 'orders-db-role-invoice' }, dataChecksums: true },
+    });
     expect(cluster.spec.managed.roles).toEqual([
       { name: 'invoice', ensure: 'present', login: true, createdb: true, inherit: true, passwordSecret: { name: 'orders-db-role-invoice' } },
       { name: 'users_owner', ensure: 'present', login: true, createdb: true, inherit: true, passwordSecret: { name: 'orders-db-role-users-owner' } },
@@ -129,7 +174,9 @@ describe('Engine.postgres: databases, owners and their credentials', () => {
     expect(es.metadata.annotations).toEqual(PROTECT_ANNOTATIONS);
     expect(es.spec.data).toEqual([{ secretKey: 'password', remoteRef: { key: 'data/orders-db/roles/users_owner', property: 'password' } }]);
     expect(es.spec.target.template).toEqual({
-      engineVersion: 'v2', type: 'kubernetes.io/basic-auth', metadata: { labels: { 'cnpg.io/reload': 'true' } },
+      engineVersion: 'v2',
+      type: 'kubernetes.io/basic-auth',
+      metadata: { labels: { 'cnpg.io/reload': 'true' } },
       data: { username: 'users_owner', password: '{{ .password }}' },
     });
     expect(r.all('Secret')).toEqual([]);
@@ -146,26 +193,38 @@ describe('Engine.postgres: databases, owners and their credentials', () => {
     expect(pod.serviceAccountName).toBe('orders-db-databases');
     const c = pod.containers[0];
     expect(c.securityContext).toEqual(RESTRICTED_CONTAINER);
-    expect(c.env).toEqual(expect.arrayContaining([
-      { name: 'PGHOST', value: 'orders-db-rw.data.svc.cluster.local' }, { name: 'PGSSLMODE', value: 'require' },
-    ]));
+    expect(c.env).toEqual(
+      expect.arrayContaining([
+        { name: 'PGHOST', value: 'orders-db-rw.data.svc.cluster.local' },
+        { name: 'PGSSLMODE', value: 'require' },
+      ]),
+    );
     expect(c.volumeMounts).toEqual([
       { name: 'config', mountPath: '/config', readOnly: true },
       { name: 'role-0', mountPath: '/roles/invoice', readOnly: true },
       { name: 'role-1', mountPath: '/roles/users_owner', readOnly: true },
     ]);
-    expect(pod.volumes).toContainEqual({ name: 'role-1', secret: { secretName: 'orders-db-role-users-owner', items: [{ key: 'password', path: 'password' }], defaultMode: 0o440 } });
+    expect(pod.volumes).toContainEqual({
+      name: 'role-1',
+      secret: { secretName: 'orders-db-role-users-owner', items: [{ key: 'password', path: 'password' }], defaultMode: 0o440 },
+    });
     const script = r.find('ConfigMap', 'orders-db-databases').data['databases.sh'];
     expect(script).toContain('psql -X -q -v ON_ERROR_STOP=1 -v db="$db" -v owner="$owner" -d postgres');
     expect(script).toContain("SELECT format('CREATE DATABASE %I OWNER %I', :'db', :'owner')");
   });
 
-  it('GIVEN a client listed on a database WHEN it asks for a connection URL THEN the URL names its owner, its database and TLS, the password from the role\'s key', () => {
+  it("GIVEN a client listed on a database WHEN it asks for a connection URL THEN the URL names its owner, its database and TLS, the password from the role's key", () => {
     const r = synthEnv((c) => {
       const invoice = new FakeWorkload(c, 'invoice-service', 'backend');
       const db = new StatefulDatastore(c, 'db', props(INVOICING, { clients: [invoice] }));
       for (const name of ['rw', 'ro']) {
-        addConnectionSecret(c, `conn-${name}`, { name: `invoice-${name}`, client: invoice, endpoint: db.endpoint(name), labels: {}, values: { DATABASE_URL: ConnectionValue.url({ query: { sslmode: 'require' } }) } });
+        addConnectionSecret(c, `conn-${name}`, {
+          name: `invoice-${name}`,
+          client: invoice,
+          endpoint: db.endpoint(name),
+          labels: {},
+          values: { DATABASE_URL: ConnectionValue.url({ query: { sslmode: 'require' } }) },
+        });
       }
       expect(db.endpoint('rw').tls.enabled).toBe(true);
       expect(db.endpoint('rw').tls.ca).toEqual({ kind: 'Secret', namespace: 'data', name: 'orders-db-ca', key: 'ca.crt' });
@@ -176,24 +235,34 @@ describe('Engine.postgres: databases, owners and their credentials', () => {
       DATABASE_URL: 'postgresql://invoice:{{ .password | urlquery }}@orders-db.data.svc.cluster.local:5432/invoices?sslmode=require',
     });
     expect(rw.spec.data).toEqual([{ secretKey: 'password', remoteRef: { key: 'data/orders-db/roles/invoice', property: 'password' } }]);
-    expect(r.find('ExternalSecret', 'invoice-ro', 'backend').spec.target.template.data.DATABASE_URL)
-      .toBe('postgresql://invoice:{{ .password | urlquery }}@orders-db-read.data.svc.cluster.local:5432/invoices?sslmode=require');
+    expect(r.find('ExternalSecret', 'invoice-ro', 'backend').spec.target.template.data.DATABASE_URL).toBe(
+      'postgresql://invoice:{{ .password | urlquery }}@orders-db-read.data.svc.cluster.local:5432/invoices?sslmode=require',
+    );
   });
 
   it('GIVEN the default database WHEN any client connects THEN it uses app', () => {
     synthEnv((c) => {
       const api = new FakeWorkload(c, 'api', 'shop');
       const db = new StatefulDatastore(c, 'db', props());
-      expect(db.endpoint('rw').credentialFor(api)).toEqual({ remoteKey: 'data/orders-db/roles/app', passwordProperty: 'password', user: 'app', database: 'app' });
+      expect(db.endpoint('rw').credentialFor(api)).toEqual({
+        remoteKey: 'data/orders-db/roles/app',
+        passwordProperty: 'password',
+        user: 'app',
+        database: 'app',
+      });
     });
   });
 
   it('GIVEN a client no database lists WHEN its credential is asked for THEN the error names the datastore, the client and the databases', () => {
-    expect(() => synthEnv((c) => {
-      const other = new FakeWorkload(c, 'reporting', 'backend');
-      const db = new StatefulDatastore(c, 'db', props(INVOICING));
-      db.endpoint('rw').credentialFor(other);
-    })).toThrow('development/db: engine.databases: got "backend/reporting"; no database lists it among its clients and none is open to every client; add it to the clients of one of: invoices, users');
+    expect(() =>
+      synthEnv((c) => {
+        const other = new FakeWorkload(c, 'reporting', 'backend');
+        const db = new StatefulDatastore(c, 'db', props(INVOICING));
+        db.endpoint('rw').credentialFor(other);
+      }),
+    ).toThrow(
+      'development/db: engine.databases: got "backend/reporting"; no database lists it among its clients and none is open to every client; add it to the clients of one of: invoices, users',
+    );
   });
 });
 
@@ -202,7 +271,11 @@ describe('Engine.postgres: client Services and the pooler', () => {
     const r = build(production);
     const rw = r.find('Service', 'orders-db', 'data');
     expect(rw.metadata.annotations).toEqual(PROTECT_ANNOTATIONS);
-    expect(rw.spec).toEqual({ type: 'ClusterIP', selector: { 'cnpg.io/cluster': 'orders-db', 'cnpg.io/instanceRole': 'primary' }, ports: [{ name: 'postgresql', port: 5432, targetPort: 5432, protocol: 'TCP' }] });
+    expect(rw.spec).toEqual({
+      type: 'ClusterIP',
+      selector: { 'cnpg.io/cluster': 'orders-db', 'cnpg.io/instanceRole': 'primary' },
+      ports: [{ name: 'postgresql', port: 5432, targetPort: 5432, protocol: 'TCP' }],
+    });
     expect(r.find('Service', 'orders-db-read').spec.selector).toEqual({ 'cnpg.io/cluster': 'orders-db', 'cnpg.io/instanceRole': 'replica' });
   });
 
@@ -222,31 +295,39 @@ describe('Engine.postgres: client Services and the pooler', () => {
     const tmpl = pooler.spec.template;
     expect(tmpl.metadata.labels).toMatchObject({ 'app.kubernetes.io/name': 'orders-db', 'app.kubernetes.io/instance': 'orders-db' });
     expect(tmpl.spec.securityContext).toEqual({ runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
-    expect(tmpl.spec.containers).toEqual([{
-      name: 'pgbouncer',
-      image: expect.stringMatching(/^ghcr\.io\/cloudnative-pg\/pgbouncer:1\.24\.1@sha256:[0-9a-f]{64}$/),
-      imagePullPolicy: 'IfNotPresent',
-      securityContext: RESTRICTED_CONTAINER,
-      resources: { requests: { cpu: '50m', memory: '64Mi' }, limits: { memory: '256Mi' } },
-    }]);
+    expect(tmpl.spec.containers).toEqual([
+      {
+        name: 'pgbouncer',
+        image: expect.stringMatching(/^ghcr\.io\/cloudnative-pg\/pgbouncer:1\.24\.1@sha256:[0-9a-f]{64}$/),
+        imagePullPolicy: 'IfNotPresent',
+        securityContext: RESTRICTED_CONTAINER,
+        resources: { requests: { cpu: '50m', memory: '64Mi' }, limits: { memory: '256Mi' } },
+      },
+    ]);
     expect(r.find('Service', 'orders-db').spec.selector).toEqual({ 'cnpg.io/poolerName': 'orders-db-pooler' });
   });
 });
 
 describe('Engine.postgres: disaster recovery as a replica cluster', () => {
-  it('GIVEN a DR profile WHEN synthesized THEN the Cluster follows the source\'s WAL archive with read-only credentials and writes nothing', () => {
+  it("GIVEN a DR profile WHEN synthesized THEN the Cluster follows the source's WAL archive with read-only credentials and writes nothing", () => {
     const r = build(dr);
     const cluster = r.find('Cluster', 'orders-db');
     expect(cluster.spec.bootstrap).toEqual({ recovery: { source: 'origin' } });
     expect(cluster.spec.replica).toEqual({ enabled: true, source: 'origin' });
-    expect(cluster.spec.externalClusters).toEqual([{
-      name: 'origin', plugin: { name: 'barman-cloud.cloudnative-pg.io', parameters: { barmanObjectName: 'orders-db-origin', serverName: 'orders-db' } },
-    }]);
+    expect(cluster.spec.externalClusters).toEqual([
+      {
+        name: 'origin',
+        plugin: { name: 'barman-cloud.cloudnative-pg.io', parameters: { barmanObjectName: 'orders-db-origin', serverName: 'orders-db' } },
+      },
+    ]);
     expect(cluster.spec.plugins).toBeUndefined();
     const origin = r.find('ObjectStore', 'orders-db-origin').spec.configuration;
     expect(origin.destinationPath).toBe('s3://platform-backups-production/data');
     expect(origin.s3Credentials.accessKeyId).toEqual({ name: 'orders-db-restore-credentials', key: 'AWS_ACCESS_KEY_ID' });
-    expect(r.find('ExternalSecret', 'orders-db-restore-credentials').spec.data[0].remoteRef).toEqual({ key: 'data/orders-db-restore', property: 'AWS_ACCESS_KEY_ID' });
+    expect(r.find('ExternalSecret', 'orders-db-restore-credentials').spec.data[0].remoteRef).toEqual({
+      key: 'data/orders-db-restore',
+      property: 'AWS_ACCESS_KEY_ID',
+    });
     // Its own store points at the DR bucket, ready for the promotion; no base backup and no databases Job while following.
     expect(r.find('ObjectStore', 'orders-db-backup').spec.configuration.destinationPath).toBe('s3://platform-backups-dr/data');
     expect(r.all('ScheduledBackup')).toEqual([]);
@@ -276,10 +357,39 @@ describe('Engine.postgres: NetworkPolicies', () => {
     const own = { podSelector: { matchLabels: { 'app.kubernetes.io/name': 'orders-db', 'app.kubernetes.io/instance': 'orders-db' } } };
     expect(np.spec.podSelector).toEqual({ matchLabels: { 'cnpg.io/cluster': 'orders-db' } });
     expect(np.spec.ingress).toEqual([
-      { from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'shop' } }, podSelector: { matchLabels: { 'app.kubernetes.io/name': 'orders-api', 'app.kubernetes.io/instance': 'orders-api' } } }], ports: tcp(5432) },
+      {
+        from: [
+          {
+            namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'shop' } },
+            podSelector: { matchLabels: { 'app.kubernetes.io/name': 'orders-api', 'app.kubernetes.io/instance': 'orders-api' } },
+          },
+        ],
+        ports: tcp(5432),
+      },
       { from: [own], ports: tcp(5432, 8000) },
-      { from: [{ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'orders-db', 'app.kubernetes.io/instance': 'orders-db-databases', 'app.kubernetes.io/component': 'databases' } } }], ports: tcp(5432) },
-      { from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'cnpg-system' } }, podSelector: { matchLabels: { 'app.kubernetes.io/name': 'cloudnative-pg' } } }], ports: tcp(8000) },
+      {
+        from: [
+          {
+            podSelector: {
+              matchLabels: {
+                'app.kubernetes.io/name': 'orders-db',
+                'app.kubernetes.io/instance': 'orders-db-databases',
+                'app.kubernetes.io/component': 'databases',
+              },
+            },
+          },
+        ],
+        ports: tcp(5432),
+      },
+      {
+        from: [
+          {
+            namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'cnpg-system' } },
+            podSelector: { matchLabels: { 'app.kubernetes.io/name': 'cloudnative-pg' } },
+          },
+        ],
+        ports: tcp(8000),
+      },
       { from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } }], ports: tcp(9187) },
     ]);
     expect(np.spec.egress.slice(1)).toEqual([
@@ -289,7 +399,10 @@ describe('Engine.postgres: NetworkPolicies', () => {
     ]);
     const pooler = r.find('NetworkPolicy', 'orders-db-pooler', 'data');
     expect(pooler.spec.podSelector).toEqual({ matchLabels: { 'cnpg.io/poolerName': 'orders-db-pooler' } });
-    expect(pooler.spec.ingress[1]).toEqual({ from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } }], ports: tcp(9127) });
+    expect(pooler.spec.ingress[1]).toEqual({
+      from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } }],
+      ports: tcp(9127),
+    });
     expect(pooler.spec.egress[1]).toEqual({ to: [{ podSelector: { matchLabels: { 'cnpg.io/cluster': 'orders-db' } } }], ports: tcp(5432) });
     expect(r.find('NetworkPolicy', 'orders-db-databases', 'data').spec.ingress).toEqual([]);
   });
@@ -298,7 +411,10 @@ describe('Engine.postgres: NetworkPolicies', () => {
 describe('Engine.postgres: monitoring', () => {
   it('GIVEN production WHEN synthesized THEN CloudNativePG metrics are scraped and down, lag, archiving and volume rules apply to its claims', () => {
     let registry: MonitoringRegistry | undefined;
-    synthEnv((c) => { new StatefulDatastore(c, 'db', props()); registry = MonitoringRegistry.of(c); }, production);
+    synthEnv((c) => {
+      new StatefulDatastore(c, 'db', props());
+      registry = MonitoringRegistry.of(c);
+    }, production);
     const t = registry!.find('orders-db', 'data')!;
     expect(t.metricsPort).toEqual({ name: 'metrics', port: 9187 });
     expect(t.selector).toEqual({ 'app.kubernetes.io/name': 'orders-db', 'app.kubernetes.io/instance': 'orders-db' });
@@ -311,7 +427,10 @@ describe('Engine.postgres: monitoring', () => {
   it('GIVEN operator monitoring WHEN synthesized THEN a PodMonitor selects the instances and pooler by the datastore labels', () => {
     const profile = { ...production, monitoring: { ...production.monitoring, mode: MonitoringMode.operator() } };
     const pm = build(profile).find('PodMonitor', 'orders-db', 'data');
-    expect(pm.spec).toEqual({ selector: { matchLabels: { 'app.kubernetes.io/name': 'orders-db', 'app.kubernetes.io/instance': 'orders-db' } }, podMetricsEndpoints: [{ port: 'metrics', path: '/metrics', interval: '15s' }] });
+    expect(pm.spec).toEqual({
+      selector: { matchLabels: { 'app.kubernetes.io/name': 'orders-db', 'app.kubernetes.io/instance': 'orders-db' } },
+      podMetricsEndpoints: [{ port: 'metrics', path: '/metrics', interval: '15s' }],
+    });
   });
 });
 
@@ -329,15 +448,25 @@ describe('Engine.postgres: bad input', () => {
     expect(fails({ maxConnections: 1 })).toThrow('development/db: engine.maxConnections: got 1; must be an integer of at least 10');
   });
   it('rejects a parameter CloudNativePG manages', () => {
-    expect(fails({ parameters: { wal_level: 'logical' } })).toThrow('development/db: engine.parameters.wal_level: got "logical"; is set by CloudNativePG itself; remove it');
+    expect(fails({ parameters: { wal_level: 'logical' } })).toThrow(
+      'development/db: engine.parameters.wal_level: got "logical"; is set by CloudNativePG itself; remove it',
+    );
   });
   it('rejects a database name that is not a SQL identifier, a reserved owner and a duplicate', () => {
-    expect(fails({ databases: [{ name: 'Invoices' }] })).toThrow('development/db: engine.databases[0].name: got "Invoices"; must be a lowercase SQL identifier: [a-z_][a-z0-9_]*, at most 63 characters');
-    expect(fails({ databases: [{ name: 'invoices', owner: 'streaming_replica' }] })).toThrow('development/db: engine.databases[0].owner: got "streaming_replica"; is a role CloudNativePG or PostgreSQL reserves; choose another owner');
-    expect(fails({ databases: [{ name: 'a' }, { name: 'a' }] })).toThrow('development/db: engine.databases[1].name: got "a"; is declared twice; database names are unique');
+    expect(fails({ databases: [{ name: 'Invoices' }] })).toThrow(
+      'development/db: engine.databases[0].name: got "Invoices"; must be a lowercase SQL identifier: [a-z_][a-z0-9_]*, at most 63 characters',
+    );
+    expect(fails({ databases: [{ name: 'invoices', owner: 'streaming_replica' }] })).toThrow(
+      'development/db: engine.databases[0].owner: got "streaming_replica"; is a role CloudNativePG or PostgreSQL reserves; choose another owner',
+    );
+    expect(fails({ databases: [{ name: 'a' }, { name: 'a' }] })).toThrow(
+      'development/db: engine.databases[1].name: got "a"; is declared twice; database names are unique',
+    );
   });
   it('rejects an archive timeout outside 1m..1h', () => {
-    expect(fails({ archiveTimeout: '2h' })).toThrow('development/db: engine.archiveTimeout: got "2h"; must be a duration from "1m" to "1h" (it bounds the RPO of the WAL archive)');
+    expect(fails({ archiveTimeout: '2h' })).toThrow(
+      'development/db: engine.archiveTimeout: got "2h"; must be a duration from "1m" to "1h" (it bounds the RPO of the WAL archive)',
+    );
   });
   it('rejects a pooler without instances', () => {
     expect(fails({ pooler: { instances: 0 } })).toThrow('development/db: engine.pooler.instances: got 0; must be a positive integer');

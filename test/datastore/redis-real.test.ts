@@ -21,10 +21,18 @@ const NS = 'data';
 const NAME = 'sessions';
 const tools = ['redis-server', 'redis-sentinel', 'redis-cli', 'haproxy'];
 
-interface Pod { readonly name: string; readonly ip: string; readonly dir: string }
+interface Pod {
+  readonly name: string;
+  readonly ip: string;
+  readonly dir: string;
+}
 
 function cli(ip: string, port: number, ...args: string[]): { ok: boolean; out: string } {
-  const r = spawnSync('redis-cli', ['-h', ip, '-p', String(port), ...args], { encoding: 'utf8', env: { PATH: process.env.PATH, REDISCLI_AUTH: PASSWORD }, timeout: 5000 });
+  const r = spawnSync('redis-cli', ['-h', ip, '-p', String(port), ...args], {
+    encoding: 'utf8',
+    env: { PATH: process.env.PATH, REDISCLI_AUTH: PASSWORD },
+    timeout: 5000,
+  });
   return { ok: r.status === 0 && !/^(ERR|READONLY|NOAUTH|WRONGPASS|-)/m.test(r.stdout), out: `${r.stdout}${r.stderr}`.trim() };
 }
 
@@ -34,7 +42,10 @@ function role(ip: string): string | undefined {
 }
 
 test('redis-server, redis-sentinel, redis-cli and haproxy are installed (the Redis tests need the real software)', () => {
-  expect(tools.filter((t) => !have(t)), 'install them: apt-get install -y redis-server redis-sentinel redis-tools haproxy').toEqual([]);
+  expect(
+    tools.filter((t) => !have(t)),
+    'install them: apt-get install -y redis-server redis-sentinel redis-tools haproxy',
+  ).toEqual([]);
 });
 
 describe('HA Redis from the generated configuration, on loopback', () => {
@@ -69,8 +80,19 @@ describe('HA Redis from the generated configuration, on loopback', () => {
   /** The generated container's literal variables (the scripts' data: seed, Sentinels, master set), relocated, and the pod's own. */
   let generatedEnv: { server: Record<string, string>; sentinel: Record<string, string> };
   const literalEnv = (container: { env?: Array<{ name: string; value?: string }> }): Record<string, string> =>
-    Object.fromEntries((container.env ?? []).filter((e) => e.value !== undefined && !e.value.includes('$(')).map((e) => [e.name, [...hosts].reduce((v, [fqdn, ip]) => v.split(fqdn).join(ip), e.value!)]));
-  const podEnv = (p: Pod, role: 'server' | 'sentinel') => ({ ...generatedEnv[role], HOSTNAME: p.name, POD_NAME: p.name, POD_FQDN: p.ip, REDIS_PASSWORD: PASSWORD, REDISCLI_AUTH: PASSWORD });
+    Object.fromEntries(
+      (container.env ?? [])
+        .filter((e) => e.value !== undefined && !e.value.includes('$('))
+        .map((e) => [e.name, [...hosts].reduce((v, [fqdn, ip]) => v.split(fqdn).join(ip), e.value!)]),
+    );
+  const podEnv = (p: Pod, role: 'server' | 'sentinel') => ({
+    ...generatedEnv[role],
+    HOSTNAME: p.name,
+    POD_NAME: p.name,
+    POD_FQDN: p.ip,
+    REDIS_PASSWORD: PASSWORD,
+    REDISCLI_AUTH: PASSWORD,
+  });
   const startServer = (p: Pod) => procs.start(p.name, 'sh', [path.join(p.dir, 'etc', 'start.sh')], { env: podEnv(p, 'server') });
   const master = () => servers.find((s) => role(s.ip) === 'master');
   /** What the kubelet's readiness probe asks: the Service sends traffic to the proxy only while this is 200. */
@@ -85,7 +107,9 @@ describe('HA Redis from the generated configuration, on loopback', () => {
   beforeAll(async () => {
     if (tools.some((t) => !have(t))) return;
     work = fs.mkdtempSync(path.join(os.tmpdir(), 'redis-real-'));
-    const r = synthEnv((c) => { new StatefulDatastore(c, 'cache', { name: NAME, namespace: NS, engine: Engine.redis() }); }, production);
+    const r = synthEnv((c) => {
+      new StatefulDatastore(c, 'cache', { name: NAME, namespace: NS, engine: Engine.redis() });
+    }, production);
     files = r.find('ConfigMap', `${NAME}-config`).data;
     const ips = await loopbackAddresses(7, [6379, 26379]);
     hosts = new Map();
@@ -103,18 +127,44 @@ describe('HA Redis from the generated configuration, on loopback', () => {
     proxy = pod(`${NAME}-proxy-0`, ips[6]!, ['haproxy.cfg']);
     // The StatefulSet starts pods in order: the first comes up as master, the others replicate from it.
     startServer(servers[0]!);
-    await waitFor('the first server', () => (role(servers[0]!.ip) === 'master' ? true : undefined), 15_000, 200, () => procs.logs());
+    await waitFor(
+      'the first server',
+      () => (role(servers[0]!.ip) === 'master' ? true : undefined),
+      15_000,
+      200,
+      () => procs.logs(),
+    );
     for (const s of servers.slice(1)) startServer(s);
     for (const s of sentinels) procs.start(s.name, 'sh', [path.join(s.dir, 'etc', 'sentinel.sh')], { env: podEnv(s, 'sentinel') });
     procs.start(proxy.name, 'haproxy', ['-db', '-f', path.join(proxy.dir, 'etc', 'haproxy.cfg')], { env: { REDIS_PASSWORD: PASSWORD } });
-    await waitFor('two replicas in sync', () => (/connected_slaves:2/.test(cli(servers[0]!.ip, 6379, 'info', 'replication').out) ? true : undefined), 20_000, 200, () => procs.logs());
+    await waitFor(
+      'two replicas in sync',
+      () => (/connected_slaves:2/.test(cli(servers[0]!.ip, 6379, 'info', 'replication').out) ? true : undefined),
+      20_000,
+      200,
+      () => procs.logs(),
+    );
     // As in a running cluster, every Sentinel knows its peers and both replicas (learnt from the master's INFO every
     // 10 s) before anything fails: a Sentinel that never saw a replica cannot promote it.
-    await waitFor('Sentinels that know each other and both replicas', () => (sentinels.every((x) => {
-      const master = cli(x.ip, 26379, 'sentinel', 'master', 'mymaster').out.replace(/\n/g, ' ');
-      const replicas = cli(x.ip, 26379, 'sentinel', 'replicas', 'mymaster').out;
-      return /num-other-sentinels 2\b/.test(master) && /num-slaves 2\b/.test(master) && servers.slice(1).every((r) => replicas.includes(r.ip)) && !/disconnected|s_down/.test(replicas);
-    }) ? true : undefined), 30_000, 500, () => procs.logs());
+    await waitFor(
+      'Sentinels that know each other and both replicas',
+      () =>
+        sentinels.every((x) => {
+          const master = cli(x.ip, 26379, 'sentinel', 'master', 'mymaster').out.replace(/\n/g, ' ');
+          const replicas = cli(x.ip, 26379, 'sentinel', 'replicas', 'mymaster').out;
+          return (
+            /num-other-sentinels 2\b/.test(master) &&
+            /num-slaves 2\b/.test(master) &&
+            servers.slice(1).every((r) => replicas.includes(r.ip)) &&
+            !/disconnected|s_down/.test(replicas)
+          );
+        })
+          ? true
+          : undefined,
+      30_000,
+      500,
+      () => procs.logs(),
+    );
   }, 60_000);
 
   afterAll(async () => {
@@ -131,7 +181,10 @@ describe('HA Redis from the generated configuration, on loopback', () => {
   });
 
   it('GIVEN the Sentinels WHEN a client asks for the master THEN they require the password and name the master', () => {
-    const anonymous = spawnSync('redis-cli', ['-h', sentinels[1]!.ip, '-p', '26379', 'sentinel', 'get-master-addr-by-name', 'mymaster'], { encoding: 'utf8', env: { PATH: process.env.PATH } });
+    const anonymous = spawnSync('redis-cli', ['-h', sentinels[1]!.ip, '-p', '26379', 'sentinel', 'get-master-addr-by-name', 'mymaster'], {
+      encoding: 'utf8',
+      env: { PATH: process.env.PATH },
+    });
     expect(`${anonymous.stdout}${anonymous.stderr}`).toContain('NOAUTH');
     expect(cli(sentinels[1]!.ip, 26379, 'sentinel', 'get-master-addr-by-name', 'mymaster').out.split('\n')[0]).toBe(servers[0]!.ip);
   });
@@ -141,11 +194,23 @@ describe('HA Redis from the generated configuration, on loopback', () => {
     // does not wait for it (the failover path is the same).
     for (const x of sentinels) expect(cli(x.ip, 26379, 'sentinel', 'set', 'mymaster', 'down-after-milliseconds', '1000').out).toContain('OK');
     await procs.kill(servers[0]!.name);
-    const next = await waitFor('a new master elected by the Sentinels', () => {
-      const addr = cli(sentinels[0]!.ip, 26379, 'sentinel', 'get-master-addr-by-name', 'mymaster').out.split('\n')[0];
-      return addr && addr !== servers[0]!.ip && role(addr) === 'master' ? addr : undefined;
-    }, 45_000, 500, () => procs.logs());
-    await waitFor('the proxy to be ready again', async () => ((await proxyReady()) && cli(proxy.ip, 6379, 'set', 'after-failover', '1').ok ? true : undefined), 20_000, 200, () => procs.logs());
+    const next = await waitFor(
+      'a new master elected by the Sentinels',
+      () => {
+        const addr = cli(sentinels[0]!.ip, 26379, 'sentinel', 'get-master-addr-by-name', 'mymaster').out.split('\n')[0];
+        return addr && addr !== servers[0]!.ip && role(addr) === 'master' ? addr : undefined;
+      },
+      45_000,
+      500,
+      () => procs.logs(),
+    );
+    await waitFor(
+      'the proxy to be ready again',
+      async () => ((await proxyReady()) && cli(proxy.ip, 6379, 'set', 'after-failover', '1').ok ? true : undefined),
+      20_000,
+      200,
+      () => procs.logs(),
+    );
     const results = Array.from({ length: 30 }, (_, i) => cli(proxy.ip, 6379, 'set', `after-${i}`, String(i)));
     expect(results.filter((x) => !x.ok).map((x) => x.out)).toEqual([]);
     // A Sentinel-aware client writes to the address Sentinel names.
@@ -154,7 +219,19 @@ describe('HA Redis from the generated configuration, on loopback', () => {
 
     // The restarted pod asks the Sentinels for the master and replicates from it instead of starting a second master.
     startServer(servers[0]!);
-    await waitFor('the old master back as a replica', () => (role(servers[0]!.ip) === 'slave' ? true : undefined), 20_000, 200, () => procs.logs());
-    await waitFor('the old master to catch up', () => (cli(servers[0]!.ip, 6379, 'get', 'after-29').out === '29' ? true : undefined), 20_000, 200, () => procs.logs());
+    await waitFor(
+      'the old master back as a replica',
+      () => (role(servers[0]!.ip) === 'slave' ? true : undefined),
+      20_000,
+      200,
+      () => procs.logs(),
+    );
+    await waitFor(
+      'the old master to catch up',
+      () => (cli(servers[0]!.ip, 6379, 'get', 'after-29').out === '29' ? true : undefined),
+      20_000,
+      200,
+      () => procs.logs(),
+    );
   }, 120_000);
 });

@@ -2,7 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { Engine, StatefulDatastore, EnvironmentProfile } from '../../src';
 import { development, production, synthEnv } from '../helpers';
 
-const build = (profile: EnvironmentProfile = development) => synthEnv((c) => { new StatefulDatastore(c, 'cache', { name: 'sessions', namespace: 'data', engine: Engine.redis() }); }, profile);
+const build = (profile: EnvironmentProfile = development) =>
+  synthEnv((c) => {
+    new StatefulDatastore(c, 'cache', { name: 'sessions', namespace: 'data', engine: Engine.redis() });
+  }, profile);
 
 describe('Engine.redis', () => {
   it('development: one node with AOF persistence and the password from the secret', () => {
@@ -10,7 +13,10 @@ describe('Engine.redis', () => {
     const sts = r.find('StatefulSet', 'sessions');
     expect(sts.spec.replicas).toBe(1);
     expect(sts.spec.template.spec.securityContext).toMatchObject({ runAsUser: 999, fsGroup: 999 });
-    expect(sts.spec.template.spec.containers[0].env).toContainEqual({ name: 'REDIS_PASSWORD', valueFrom: { secretKeyRef: { name: 'sessions-credentials', key: 'REDIS_PASSWORD' } } });
+    expect(sts.spec.template.spec.containers[0].env).toContainEqual({
+      name: 'REDIS_PASSWORD',
+      valueFrom: { secretKeyRef: { name: 'sessions-credentials', key: 'REDIS_PASSWORD' } },
+    });
     expect(r.find('ConfigMap', 'sessions-config').data['redis.conf']).toContain('appendonly yes');
     expect(r.all('StatefulSet')).toHaveLength(1);
     expect(r.find('Service', 'sessions').spec.ports).toEqual([{ name: 'redis', port: 6379, targetPort: 'redis', protocol: 'TCP' }]);
@@ -25,11 +31,13 @@ describe('Engine.redis', () => {
     expect(sentinel.spec.podManagementPolicy).toBe('Parallel');
     const cm = r.find('ConfigMap', 'sessions-config').data;
     expect(cm['sentinel.sh']).toContain('sentinel monitor $MASTER_SET $MASTER 6379 $SENTINEL_QUORUM');
-    expect(sentinel.spec.template.spec.containers[0].env).toEqual(expect.arrayContaining([
-      { name: 'MASTER_SET', value: 'mymaster' },
-      { name: 'SENTINEL_QUORUM', value: '2' },
-      { name: 'SEED_HOST', value: 'sessions-0.sessions-headless.data.svc.cluster.local' },
-    ]));
+    expect(sentinel.spec.template.spec.containers[0].env).toEqual(
+      expect.arrayContaining([
+        { name: 'MASTER_SET', value: 'mymaster' },
+        { name: 'SENTINEL_QUORUM', value: '2' },
+        { name: 'SEED_HOST', value: 'sessions-0.sessions-headless.data.svc.cluster.local' },
+      ]),
+    );
     expect(cm['sentinel.sh']).toContain('sentinel resolve-hostnames yes');
     expect(cm['start.sh']).toContain('--replicaof "$MASTER" 6379');
     expect(r.find('PodDisruptionBudget', 'sessions-sentinel').spec.minAvailable).toBe(2);
@@ -41,7 +49,12 @@ describe('Engine.redis', () => {
     const r = build(production);
     const svc = r.find('Service', 'sessions');
     // Today the Service selected every member (master and replicas): 2 writes in 3 hit a replica and got READONLY.
-    expect(svc.spec.selector).toEqual({ 'app.kubernetes.io/name': 'sessions', 'app.kubernetes.io/instance': 'sessions', 'app.kubernetes.io/component': 'proxy', 'platform.io/datastore-member': 'true' });
+    expect(svc.spec.selector).toEqual({
+      'app.kubernetes.io/name': 'sessions',
+      'app.kubernetes.io/instance': 'sessions',
+      'app.kubernetes.io/component': 'proxy',
+      'platform.io/datastore-member': 'true',
+    });
     expect(svc.spec.ports).toEqual([{ name: 'redis', port: 6379, targetPort: 'redis', protocol: 'TCP' }]);
     const proxy = r.find('StatefulSet', 'sessions-proxy');
     expect(proxy.spec.template.metadata.labels['app.kubernetes.io/component']).toBe('proxy');
@@ -80,10 +93,17 @@ describe('Engine.redis', () => {
   });
 
   it('rejects fewer than 3 Sentinels', () => {
-    expect(() => synthEnv((c) => { new StatefulDatastore(c, 'cache', { name: 'sessions', namespace: 'data', engine: Engine.redis({ sentinels: 1 }) }); }, production))
-      .toThrow('production/cache: engine.sentinels: got 1; must be an odd number of at least 3');
+    expect(() =>
+      synthEnv((c) => {
+        new StatefulDatastore(c, 'cache', { name: 'sessions', namespace: 'data', engine: Engine.redis({ sentinels: 1 }) });
+      }, production),
+    ).toThrow('production/cache: engine.sentinels: got 1; must be an odd number of at least 3');
   });
 
-  it('minimal snapshot (development)', () => { expect(build().docs).toMatchSnapshot(); });
-  it('HA snapshot (production)', () => { expect(build(production).docs).toMatchSnapshot(); });
+  it('minimal snapshot (development)', () => {
+    expect(build().docs).toMatchSnapshot();
+  });
+  it('HA snapshot (production)', () => {
+    expect(build(production).docs).toMatchSnapshot();
+  });
 });

@@ -6,11 +6,14 @@ import { development, production, testProfile } from '../helpers';
 /** Resolution of a StatefulDatastore's props against a profile and its engine: plain functions, no construct. */
 const PATH = 'test/orders-db';
 const props = (overrides: Partial<StatefulDatastoreProps> = {}): StatefulDatastoreProps => ({
-  name: 'orders-db', namespace: 'data', engine: Engine.postgres(), ...overrides,
+  name: 'orders-db',
+  namespace: 'data',
+  engine: Engine.postgres(),
+  ...overrides,
 });
 
 describe('resolveDatastore', () => {
-  test('GIVEN only the required props WHEN resolved in development THEN one replica, the profile\'s storage and no backup', () => {
+  test("GIVEN only the required props WHEN resolved in development THEN one replica, the profile's storage and no backup", () => {
     const r = resolveDatastore(PATH, props(), development);
 
     expect(r.ctx.replicas).toBe(1);
@@ -26,14 +29,19 @@ describe('resolveDatastore', () => {
     expect(r.labels['platform.io/datastore']).toBe('postgresql');
   });
 
-  test('GIVEN production WHEN resolved THEN the engine\'s HA size, a backup below the destination and Argo CD guards', () => {
+  test("GIVEN production WHEN resolved THEN the engine's HA size, a backup below the destination and Argo CD guards", () => {
     const r = resolveDatastore(PATH, props(), production);
 
     expect(r.ctx.replicas).toBe(3);
     expect(r.ctx.highAvailability).toBe(true);
     expect(r.ctx.backup).toEqual({
-      bucket: 'platform-backups-production', prefix: 'data/orders-db', endpoint: 's3.amazonaws.com', retentionDays: 30,
-      credentialsSecret: 'orders-db-backup-credentials', schedule: '0 */6 * * *', veleroSchedule: '0 2 * * *',
+      bucket: 'platform-backups-production',
+      prefix: 'data/orders-db',
+      endpoint: 's3.amazonaws.com',
+      retentionDays: 30,
+      credentialsSecret: 'orders-db-backup-credentials',
+      schedule: '0 */6 * * *',
+      veleroSchedule: '0 2 * * *',
     });
     expect(r.ctx.restore).toBeUndefined();
     expect(r.ctx.promote).toBe(false);
@@ -52,7 +60,10 @@ describe('resolveDatastore', () => {
     const profile = testProfile({ backups: { ...development.backups, restoreFrom: 's3://other-env-backups' } });
 
     expect(resolveDatastore(PATH, props(), profile).restoreSource).toEqual({
-      bucket: 'other-env-backups', prefix: 'data/orders-db', endpoint: 's3.amazonaws.com', credentialsSecret: 'orders-db-restore-credentials',
+      bucket: 'other-env-backups',
+      prefix: 'data/orders-db',
+      endpoint: 's3.amazonaws.com',
+      credentialsSecret: 'orders-db-restore-credentials',
     });
     expect(resolveDatastore(PATH, props({ engine: Engine.kafka(), storage: { size: '10Gi' } }), profile).restoreSource).toBeUndefined();
   });
@@ -65,7 +76,7 @@ describe('resolveDatastore', () => {
     expect(resolveDatastore(PATH, props(), profile).ctx.restore?.bucket).toBe('other-env-backups');
   });
 
-  test('GIVEN two replicas in production WHEN resolved THEN the error names the path and the engine\'s minimum', () => {
+  test("GIVEN two replicas in production WHEN resolved THEN the error names the path and the engine's minimum", () => {
     expect(() => resolveDatastore(PATH, props({ replicas: 1 }), production)).toThrow(
       'test/orders-db: replicas: got 1; PostgreSQL needs at least 2 replicas when the profile asks for high availability',
     );

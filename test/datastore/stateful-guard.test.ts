@@ -4,7 +4,13 @@ import * as path from 'path';
 import { App } from 'cdk8s';
 import { describe, expect, it } from 'vitest';
 import {
-  EnvironmentChart, Engine, StatefulDatastore, StatefulDatastoreProps, statefulDrift, statefulGuardPlugin, synthesize,
+  EnvironmentChart,
+  Engine,
+  StatefulDatastore,
+  StatefulDatastoreProps,
+  statefulDrift,
+  statefulGuardPlugin,
+  synthesize,
   synthesizeToJson,
 } from '../../src';
 import { compareStatefulSets } from '../../src/datastore/stateful-guard';
@@ -37,7 +43,9 @@ describe('stateful guard (fresh synth vs committed dist/)', () => {
     const dist = committed();
     const changes = statefulDrift(envOf(app({ storage: { size: '50Gi' } })), dist);
     expect(changes.map((c) => c.kind)).toEqual(['shrunk']);
-    expect(changes.map((c) => c.message)).toContain('data/orders-db: spec.volumeClaimTemplates[data]: volume shrunk from 100Gi to 50Gi; volumes can never shrink (data would not fit)');
+    expect(changes.map((c) => c.message)).toContain(
+      'data/orders-db: spec.volumeClaimTemplates[data]: volume shrunk from 100Gi to 50Gi; volumes can never shrink (data would not fit)',
+    );
   });
 
   it('catches a grown volume as an immutable volumeClaimTemplates change', () => {
@@ -50,10 +58,19 @@ describe('stateful guard (fresh synth vs committed dist/)', () => {
 
   it('catches a changed storage class and a changed serviceName/selector', () => {
     const dist = committed();
-    expect(statefulDrift(envOf(app({ storage: { size: '100Gi', storageClass: 'io2' } })), dist).map((c) => c.field))
-      .toEqual(['spec.volumeClaimTemplates[data]']);
-    const before = { kind: 'StatefulSet', metadata: { name: 'x', namespace: 'n' }, spec: { serviceName: 'a', selector: { matchLabels: { a: '1' } }, replicas: 1 } };
-    const after = { kind: 'StatefulSet', metadata: { name: 'x', namespace: 'n' }, spec: { serviceName: 'b', selector: { matchLabels: { a: '2' } }, replicas: 3 } };
+    expect(statefulDrift(envOf(app({ storage: { size: '100Gi', storageClass: 'io2' } })), dist).map((c) => c.field)).toEqual([
+      'spec.volumeClaimTemplates[data]',
+    ]);
+    const before = {
+      kind: 'StatefulSet',
+      metadata: { name: 'x', namespace: 'n' },
+      spec: { serviceName: 'a', selector: { matchLabels: { a: '1' } }, replicas: 1 },
+    };
+    const after = {
+      kind: 'StatefulSet',
+      metadata: { name: 'x', namespace: 'n' },
+      spec: { serviceName: 'b', selector: { matchLabels: { a: '2' } }, replicas: 3 },
+    };
     expect(compareStatefulSets([before], [after]).map((c) => c.message)).toEqual([
       'n/x: spec.selector is immutable: changed from {"matchLabels":{"a":"1"}} to {"matchLabels":{"a":"2"}}',
       'n/x: spec.serviceName is immutable: changed from "a" to "b"',
@@ -63,14 +80,17 @@ describe('stateful guard (fresh synth vs committed dist/)', () => {
   it('catches a renamed datastore (orphaned volumes)', () => {
     const dist = committed();
     const changes = statefulDrift(envOf(app({ name: 'orders' })), dist);
-    expect(changes.map((c) => c.message)).toContain('data/orders-db: StatefulSet was removed or renamed: its volumes would be orphaned (rename it back, or remove it on purpose by hand)');
+    expect(changes.map((c) => c.message)).toContain(
+      'data/orders-db: StatefulSet was removed or renamed: its volumes would be orphaned (rename it back, or remove it on purpose by hand)',
+    );
   });
 
   it('as a synth plugin, fails synth and leaves dist/ unchanged', () => {
     const dist = committed();
     const before = fs.readFileSync(path.join(dist, 'production/data/statefulset-orders-db.yaml'), 'utf8');
-    expect(() => synthesize(app({ storage: { size: '10Gi' } }), { outdir: dist, plugins: [statefulGuardPlugin()] }))
-      .toThrow('production/data/orders-db: spec.volumeClaimTemplates[data]: volume shrunk from 100Gi to 10Gi');
+    expect(() => synthesize(app({ storage: { size: '10Gi' } }), { outdir: dist, plugins: [statefulGuardPlugin()] })).toThrow(
+      'production/data/orders-db: spec.volumeClaimTemplates[data]: volume shrunk from 100Gi to 10Gi',
+    );
     expect(fs.readFileSync(path.join(dist, 'production/data/statefulset-orders-db.yaml'), 'utf8')).toBe(before);
   });
 
@@ -92,7 +112,12 @@ describe('stateful guard (fresh synth vs committed dist/)', () => {
   });
 
   it('GIVEN a Strimzi node pool WHEN a volume shrinks, changes class, is removed or would be deleted with the pool THEN each is reported', () => {
-    const pool = (storage: Record<string, any>) => ({ apiVersion: 'kafka.strimzi.io/v1', kind: 'KafkaNodePool', metadata: { name: 'kafka-brokers', namespace: 'db-kafka' }, spec: { replicas: 3, storage } });
+    const pool = (storage: Record<string, any>) => ({
+      apiVersion: 'kafka.strimzi.io/v1',
+      kind: 'KafkaNodePool',
+      metadata: { name: 'kafka-brokers', namespace: 'db-kafka' },
+      spec: { replicas: 3, storage },
+    });
     const jbod = (...volumes: Record<string, any>[]) => pool({ type: 'jbod', volumes });
     const v0 = { id: 0, type: 'persistent-claim', size: '100Gi', class: 'gp3', deleteClaim: false };
     expect(compareStatefulSets([jbod(v0)], [jbod({ ...v0, size: '200Gi' })])).toEqual([]);

@@ -38,7 +38,11 @@ describe('tool-specific groups', () => {
     const repo = fs.mkdtempSync(path.join(os.tmpdir(), 'gitops-tools-'));
     tmpDirs.push(repo);
     const envs = synthToDir(app, path.join(repo, 'dist'));
-    const names = (dir: string, kind: string) => envs.find((e) => e.directory === dir)!.documents.filter((d) => d.object.kind === kind).map((d) => d.object.metadata.name);
+    const names = (dir: string, kind: string) =>
+      envs
+        .find((e) => e.directory === dir)!
+        .documents.filter((d) => d.object.kind === kind)
+        .map((d) => d.object.metadata.name);
     expect(names('argocd/production/apps', 'Application')).toEqual(['production-backend', 'production-cluster', 'production-data']);
     expect(names('flux/production/apps', 'Kustomization')).toContain('production-addons');
     // (The fixture's own Kustomization points at a repository that does not exist: only Argo CD's side matters here.)
@@ -73,10 +77,18 @@ describe('tool-specific groups', () => {
     const app = new App();
     const env = withFluxAddons(app);
     new KubeConfigMap(env, 'cm', { metadata: { name: 'settings', namespace: 'addons' }, data: { a: 'b' } });
-    addGitOpsDelivery(app, { environment: env, source: SOURCE, namespaces: [
-      { namespace: 'addons', tier: NamespaceTier.system() }, { namespace: 'backend', tier: NamespaceTier.app() }, { namespace: 'data', tier: NamespaceTier.data() },
-    ] });
-    expect(() => synthesizeToJson(app)).toThrow('production/delivery: groups.addons: got ["addons"]; mixes Flux objects (Kustomization/addon) with ConfigMap/settings: a cluster without Flux could not apply the group; give Flux\'s objects a namespace of their own');
+    addGitOpsDelivery(app, {
+      environment: env,
+      source: SOURCE,
+      namespaces: [
+        { namespace: 'addons', tier: NamespaceTier.system() },
+        { namespace: 'backend', tier: NamespaceTier.app() },
+        { namespace: 'data', tier: NamespaceTier.data() },
+      ],
+    });
+    expect(() => synthesizeToJson(app)).toThrow(
+      'production/delivery: groups.addons: got ["addons"]; mixes Flux objects (Kustomization/addon) with ConfigMap/settings: a cluster without Flux could not apply the group; give Flux\'s objects a namespace of their own',
+    );
   });
 
   test('GIVEN a Flux Kustomization that applies AppProjects WHEN the dist folder is checked THEN it is reported', () => {
@@ -86,7 +98,10 @@ describe('tool-specific groups', () => {
     const repo = fs.mkdtempSync(path.join(os.tmpdir(), 'gitops-tools-'));
     tmpDirs.push(repo);
     synthToDir(app, path.join(repo, 'dist'));
-    fs.writeFileSync(path.join(repo, 'dist/production/backend/appproject-x.yaml'), 'apiVersion: argoproj.io/v1alpha1\nkind: AppProject\nmetadata:\n  name: x\n  namespace: argocd\n');
+    fs.writeFileSync(
+      path.join(repo, 'dist/production/backend/appproject-x.yaml'),
+      'apiVersion: argoproj.io/v1alpha1\nkind: AppProject\nmetadata:\n  name: x\n  namespace: argocd\n',
+    );
     expect(checkGitOpsDelivery(repo)).toEqual([
       'dist/flux/production/apps/flux-system/kustomization-production-backend.yaml: applies Argo CD objects (AppProject/x), which a cluster without Argo CD cannot apply; Flux must not depend on them',
     ]);

@@ -61,26 +61,33 @@ describe('planDeliveryGroups', () => {
   });
 
   test('GIVEN a namespace listed twice WHEN planned THEN it fails naming the entry', () => {
-    expect(() => planDeliveryGroups('production/delivery', [
-      { namespace: 'data', tier: NamespaceTier.data() },
-      { namespace: 'data', tier: NamespaceTier.app() },
-    ])).toThrow('production/delivery: namespaces[1].namespace: got "data"; each namespace may be listed once');
+    expect(() =>
+      planDeliveryGroups('production/delivery', [
+        { namespace: 'data', tier: NamespaceTier.data() },
+        { namespace: 'data', tier: NamespaceTier.app() },
+      ]),
+    ).toThrow('production/delivery: namespaces[1].namespace: got "data"; each namespace may be listed once');
   });
 
   test('GIVEN a group mixing tiers WHEN planned THEN it fails naming both tiers', () => {
-    expect(() => planDeliveryGroups('production/delivery', [
-      { namespace: 'data', tier: NamespaceTier.data(), group: 'core' },
-      { namespace: 'api', tier: NamespaceTier.app(), group: 'core' },
-    ])).toThrow('production/delivery: namespaces[1].tier: got "app"; namespaces of group "core" must share one tier; "data" is "data"');
+    expect(() =>
+      planDeliveryGroups('production/delivery', [
+        { namespace: 'data', tier: NamespaceTier.data(), group: 'core' },
+        { namespace: 'api', tier: NamespaceTier.app(), group: 'core' },
+      ]),
+    ).toThrow('production/delivery: namespaces[1].tier: got "app"; namespaces of group "core" must share one tier; "data" is "data"');
   });
 
   test('GIVEN bad names and waves WHEN planned THEN each fails with what is allowed', () => {
-    expect(() => planDeliveryGroups('p', [{ namespace: 'Data', tier: NamespaceTier.data() }]))
-      .toThrow('p: namespaces[0].namespace: got "Data"; must be a DNS-1123 label (lowercase letters, digits and "-", at most 63 characters)');
-    expect(() => planDeliveryGroups('p', [{ namespace: 'x', tier: NamespaceTier.custom('early', 0, false) }]))
-      .toThrow('p: namespaces[0].tier.wave: got 0; must be an integer of at least 1 (wave 0 applies the cluster-scoped objects and creates the namespaces)');
-    expect(() => planDeliveryGroups('p', [{ namespace: 'x', tier: NamespaceTier.app(), group: 'cluster' }]))
-      .toThrow('p: namespaces[0].group: got "cluster"; must be a DNS-1123 label other than "cluster" (reserved for the cluster-scoped objects)');
+    expect(() => planDeliveryGroups('p', [{ namespace: 'Data', tier: NamespaceTier.data() }])).toThrow(
+      'p: namespaces[0].namespace: got "Data"; must be a DNS-1123 label (lowercase letters, digits and "-", at most 63 characters)',
+    );
+    expect(() => planDeliveryGroups('p', [{ namespace: 'x', tier: NamespaceTier.custom('early', 0, false) }])).toThrow(
+      'p: namespaces[0].tier.wave: got 0; must be an integer of at least 1 (wave 0 applies the cluster-scoped objects and creates the namespaces)',
+    );
+    expect(() => planDeliveryGroups('p', [{ namespace: 'x', tier: NamespaceTier.app(), group: 'cluster' }])).toThrow(
+      'p: namespaces[0].group: got "cluster"; must be a DNS-1123 label other than "cluster" (reserved for the cluster-scoped objects)',
+    );
   });
 });
 
@@ -106,7 +113,13 @@ describe('ArgoCdDelivery', () => {
     expect(data.spec.destination).toEqual({ server: 'https://dev.k8s.example.com', namespace: 'data' });
     expect(data.spec.source).toEqual({ repoURL: SOURCE.url, targetRevision: 'main', path: 'dist/development/data', directory: { recurse: false } });
     expect(data.spec.syncPolicy.automated).toEqual({ prune: true, selfHeal: true });
-    expect(backend.spec.syncPolicy.syncOptions).toEqual(['ServerSideApply=true', 'CreateNamespace=false', 'RespectIgnoreDifferences=true', 'PruneLast=true', 'ApplyOutOfSyncOnly=true']);
+    expect(backend.spec.syncPolicy.syncOptions).toEqual([
+      'ServerSideApply=true',
+      'CreateNamespace=false',
+      'RespectIgnoreDifferences=true',
+      'PruneLast=true',
+      'ApplyOutOfSyncOnly=true',
+    ]);
     expect(backend.spec.syncPolicy.retry).toEqual({ limit: 5, backoff: { duration: '10s', factor: 2, maxDuration: '5m' } });
     expect(backend.metadata.finalizers).toEqual(['resources-finalizer.argocd.argoproj.io']);
     expect(data.metadata.finalizers).toBeUndefined();
@@ -172,10 +185,7 @@ describe('ArgoCdDelivery', () => {
   });
 
   test('GIVEN production listing two clusters WHEN delivered THEN each group is an ApplicationSet over both', () => {
-    const clusters = [
-      production.cluster,
-      { name: 'prod-us-east-1', server: 'https://prod-us-east-1.k8s.example.com', region: 'us-east-1' },
-    ];
+    const clusters = [production.cluster, { name: 'prod-us-east-1', server: 'https://prod-us-east-1.k8s.example.com', region: 'us-east-1' }];
     const { find, repo } = deliver({ ...production, delivery: { ...production.delivery, clusters } }, [DeliveryTool.argoCd()]);
     const set = find('argocd/production/apps', 'ApplicationSet', 'production-data');
     expect(set.metadata.annotations['argocd.argoproj.io/sync-wave']).toBe('3');
@@ -193,15 +203,17 @@ describe('ArgoCdDelivery', () => {
   test('GIVEN a bad repository URL WHEN delivered THEN it fails naming the field', () => {
     const app = new App();
     const env = buildFixtureEnvironment(app, development);
-    expect(() => addGitOpsDelivery(app, { environment: env, source: { url: 'github.com/acme/platform' } }))
-      .toThrow('development/delivery: source.url: got "github.com/acme/platform"; must be an https://, ssh:// or git@ repository URL');
+    expect(() => addGitOpsDelivery(app, { environment: env, source: { url: 'github.com/acme/platform' } })).toThrow(
+      'development/delivery: source.url: got "github.com/acme/platform"; must be an https://, ssh:// or git@ repository URL',
+    );
   });
 
   test('GIVEN the same tool twice WHEN delivered THEN it fails', () => {
     const app = new App();
     const env = buildFixtureEnvironment(app, development);
-    expect(() => addGitOpsDelivery(app, { environment: env, source: SOURCE, tools: [DeliveryTool.flux(), DeliveryTool.flux()] }))
-      .toThrow('development/delivery: tools: got ["flux","flux"]; each tool may be listed once');
+    expect(() => addGitOpsDelivery(app, { environment: env, source: SOURCE, tools: [DeliveryTool.flux(), DeliveryTool.flux()] })).toThrow(
+      'development/delivery: tools: got ["flux","flux"]; each tool may be listed once',
+    );
   });
 });
 
@@ -283,7 +295,10 @@ describe('checkGitOpsDelivery', () => {
       environment: env,
       source: SOURCE,
       // `data` holds a StatefulSet with claims: the group takes a stateful tier (an app tier would be refused).
-      namespaces: [{ namespace: 'data', tier: NamespaceTier.data(), group: 'all' }, { namespace: 'backend', tier: NamespaceTier.data(), group: 'all' }],
+      namespaces: [
+        { namespace: 'data', tier: NamespaceTier.data(), group: 'all' },
+        { namespace: 'backend', tier: NamespaceTier.data(), group: 'all' },
+      ],
     });
     const repo = fs.mkdtempSync(path.join(os.tmpdir(), 'gitops-test-'));
     tmpDirs.push(repo);

@@ -4,8 +4,13 @@ import { App } from 'cdk8s';
 import { Construct } from 'constructs';
 import { KubeDeployment, KubeHorizontalPodAutoscalerV2, KubeNamespace, KubeNetworkPolicy, KubeStatefulSet, IntOrString } from '../../imports/k8s';
 import {
-  EnvironmentChart, EnvironmentOutput, EnvironmentProfile, restrictedContainerSecurityContext,
-  restrictedPodSecurityContext, selectorLabels, synthesizeToJson,
+  EnvironmentChart,
+  EnvironmentOutput,
+  EnvironmentProfile,
+  restrictedContainerSecurityContext,
+  restrictedPodSecurityContext,
+  selectorLabels,
+  synthesizeToJson,
 } from '../../src';
 import { toYaml } from '../../src/synth/yaml';
 
@@ -31,7 +36,6 @@ export function synthToDir(app: App, outdir: string): EnvironmentOutput[] {
   }
   return envs;
 }
-
 
 function podSpec(name: string) {
   return {
@@ -76,10 +80,18 @@ export function buildFixtureEnvironment(scope: Construct, profile: EnvironmentPr
     spec: {
       podSelector: { matchLabels: selectorLabels('api') },
       policyTypes: ['Ingress', 'Egress'],
-      ingress: [{ from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ingress-nginx' } } }], ports: [{ port: IntOrString.fromNumber(8080) }] }],
+      ingress: [
+        { from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ingress-nginx' } } }], ports: [{ port: IntOrString.fromNumber(8080) }] },
+      ],
       egress: [
-        { to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'data' } }, podSelector: { matchLabels: selectorLabels('postgres') } }], ports: [{ port: IntOrString.fromNumber(5432) }] },
-        { to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } } }], ports: [{ protocol: 'UDP', port: IntOrString.fromNumber(53) }] },
+        {
+          to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'data' } }, podSelector: { matchLabels: selectorLabels('postgres') } }],
+          ports: [{ port: IntOrString.fromNumber(5432) }],
+        },
+        {
+          to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } } }],
+          ports: [{ protocol: 'UDP', port: IntOrString.fromNumber(53) }],
+        },
       ],
     },
   });

@@ -2,8 +2,18 @@ import { App } from 'cdk8s';
 import { describe, expect, it } from 'vitest';
 import { KubeDeployment, KubeNamespace, KubePersistentVolumeClaim } from '../../imports/k8s';
 import {
-  addGitOpsDelivery, ARGOCD_CASCADE_FINALIZER, Engine, EnvironmentChart, ImageReference, MicroserviceDeployment, NamespaceTier,
-  PlatformNamespace, Plan, StatefulDatastore, TenantNamespace, synthesizeToJson,
+  addGitOpsDelivery,
+  ARGOCD_CASCADE_FINALIZER,
+  Engine,
+  EnvironmentChart,
+  ImageReference,
+  MicroserviceDeployment,
+  NamespaceTier,
+  PlatformNamespace,
+  Plan,
+  StatefulDatastore,
+  TenantNamespace,
+  synthesizeToJson,
 } from '../../src';
 import { production } from '../helpers';
 
@@ -18,7 +28,9 @@ function userEnvironment(build?: (chart: EnvironmentChart) => void) {
   new PlatformNamespace(chart, 'ns-shop', { name: 'shop' });
   new PlatformNamespace(chart, 'ns-orders', { name: 'orders' });
   new MicroserviceDeployment(chart, 'web', {
-    name: 'web', namespace: 'shop', ports: [{ name: 'http', port: 8080 }],
+    name: 'web',
+    namespace: 'shop',
+    ports: [{ name: 'http', port: 8080 }],
     image: ImageReference.fromDigest('ghcr.io/acme/web', `sha256:${'a'.repeat(64)}`),
   });
   new StatefulDatastore(chart, 'orders-db', { name: 'orders-db', namespace: 'orders', engine: Engine.postgres() });
@@ -36,7 +48,10 @@ describe('namespace tiers derived from what a namespace holds', () => {
     const { app, chart } = userEnvironment();
     const delivery = addGitOpsDelivery(app, { environment: chart, source: SOURCE });
     expect(delivery.groups.map((g) => [g.name, g.wave, g.stateful])).toEqual([
-      ['cluster', 0, true], ['velero', 1, false], ['orders', 3, true], ['shop', 4, false],
+      ['cluster', 0, true],
+      ['velero', 1, false],
+      ['orders', 3, true],
+      ['shop', 4, false],
     ]);
     const apps = applications(app);
     expect(apps['production-orders'].metadata.annotations['argocd.argoproj.io/sync-wave']).toBe('3');
@@ -87,9 +102,7 @@ describe('namespace tiers derived from what a namespace holds', () => {
       new StatefulDatastore(c, 'sessions', { name: 'sessions', namespace: 'cache', engine: Engine.redis() });
     });
     addGitOpsDelivery(app, { environment: chart, source: SOURCE });
-    expect(() => synthesizeToJson(app)).toThrow(
-      'production/ns-cache: tier: got "app"; namespace "cache" holds data (StatefulDatastore production/sessions)',
-    );
+    expect(() => synthesizeToJson(app)).toThrow('production/ns-cache: tier: got "app"; namespace "cache" holds data (StatefulDatastore production/sessions)');
   });
 
   it('GIVEN explicit tiers that keep data safe WHEN delivered THEN they are used as given', () => {
@@ -97,9 +110,18 @@ describe('namespace tiers derived from what a namespace holds', () => {
       new PlatformNamespace(c, 'ns-edge', { name: 'edge', tier: NamespaceTier.system() });
       new KubeNamespace(c, 'ns-labelled', { metadata: { name: 'labelled', labels: { 'platform.io/tier': 'observability' } } });
     });
-    const groups = addGitOpsDelivery(app, { environment: chart, source: SOURCE, namespaces: [{ namespace: 'orders', tier: NamespaceTier.custom('vault', 2, true) }] }).groups;
+    const groups = addGitOpsDelivery(app, {
+      environment: chart,
+      source: SOURCE,
+      namespaces: [{ namespace: 'orders', tier: NamespaceTier.custom('vault', 2, true) }],
+    }).groups;
     expect(groups.map((g) => [g.name, g.wave, g.stateful])).toEqual([
-      ['cluster', 0, true], ['edge', 1, false], ['velero', 1, false], ['labelled', 2, true], ['orders', 2, true], ['shop', 4, false],
+      ['cluster', 0, true],
+      ['edge', 1, false],
+      ['velero', 1, false],
+      ['labelled', 2, true],
+      ['orders', 2, true],
+      ['shop', 4, false],
     ]);
   });
 });

@@ -5,9 +5,34 @@ import { App } from 'cdk8s';
 import { describe, expect, test } from 'vitest';
 import { parser } from '@prometheus-io/lezer-promql';
 import {
-  AddOn, CanaryStep, ConnectionValue, Endpoint, EndpointAuth, EndpointTls, Engine, EnvironmentChart, EnvironmentProfile, EnvValue, HealthProbe, ImageReference, IngressHost, IWorkload,
-  MetricQuery, MicroserviceDeployment, MicroserviceDeploymentProps, MonitoringMode, MonitoringRegistry, PodVolume, PreStopHook,
-  RolloutStrategy, ServiceExposure, StatefulDatastore, synthesize, synthesizeToJson, TrafficRouterPlugin, VpaMode,
+  AddOn,
+  CanaryStep,
+  ConnectionValue,
+  Endpoint,
+  EndpointAuth,
+  EndpointTls,
+  Engine,
+  EnvironmentChart,
+  EnvironmentProfile,
+  EnvValue,
+  HealthProbe,
+  ImageReference,
+  IngressHost,
+  IWorkload,
+  MetricQuery,
+  MicroserviceDeployment,
+  MicroserviceDeploymentProps,
+  MonitoringMode,
+  MonitoringRegistry,
+  PodVolume,
+  PreStopHook,
+  RolloutStrategy,
+  ServiceExposure,
+  StatefulDatastore,
+  synthesize,
+  synthesizeToJson,
+  TrafficRouterPlugin,
+  VpaMode,
 } from '../../src';
 import { httpErrorRatioQuery, httpLatencyP95Query, microserviceAlertRules, restartsQuery, unavailableReplicasQuery } from '../../src/microservice/promql';
 import { evaluatePolicies } from '../../src/policy';
@@ -21,7 +46,10 @@ const PRODUCTION_INGRESS = withIngress(production);
 /** Development whose Argo Rollouts loads the Gateway API traffic-router plugin (weighted canaries). */
 const WEIGHTED: EnvironmentProfile = {
   ...development,
-  addOns: [...(development.addOns ?? []).filter((a) => a.name !== 'argo-rollouts'), AddOn.argoRollouts({ trafficRouterPlugins: [TrafficRouterPlugin.gatewayApi()] })],
+  addOns: [
+    ...(development.addOns ?? []).filter((a) => a.name !== 'argo-rollouts'),
+    AddOn.argoRollouts({ trafficRouterPlugins: [TrafficRouterPlugin.gatewayApi()] }),
+  ],
 };
 
 /** The smallest valid service: name, namespace, image and one port. */
@@ -31,7 +59,9 @@ function minimal(overrides: Partial<MicroserviceDeploymentProps> = {}): Microser
 
 /** Builds one service in a development chart (path `development/svc`) and returns what it synthesizes. */
 function build(overrides: Partial<MicroserviceDeploymentProps> = {}, profile: EnvironmentProfile = development) {
-  return synthEnv((chart) => { new MicroserviceDeployment(chart, 'svc', minimal(overrides)); }, profile);
+  return synthEnv((chart) => {
+    new MicroserviceDeployment(chart, 'svc', minimal(overrides));
+  }, profile);
 }
 
 function container(doc: Record<string, any>, i = 0): Record<string, any> {
@@ -47,18 +77,36 @@ describe('MicroserviceDeployment: minimal', () => {
     expect(d.spec.replicas).toBe(development.replicas);
     expect(d.spec.selector.matchLabels).toEqual({ 'app.kubernetes.io/name': 'api', 'app.kubernetes.io/instance': 'api' });
     expect(d.spec.strategy).toEqual({ type: 'RollingUpdate', rollingUpdate: { maxSurge: '25%', maxUnavailable: 0 } });
-    expect(d.metadata.labels).toMatchObject({ 'app.kubernetes.io/version': '1.0.0', 'app.kubernetes.io/component': 'service', 'platform.io/environment': 'development' });
+    expect(d.metadata.labels).toMatchObject({
+      'app.kubernetes.io/version': '1.0.0',
+      'app.kubernetes.io/component': 'service',
+      'platform.io/environment': 'development',
+    });
     const pod = d.spec.template.spec;
     expect(pod.serviceAccountName).toBe('api');
     expect(pod.automountServiceAccountToken).toBe(false);
     expect(pod.enableServiceLinks).toBe(false);
-    expect(pod.securityContext).toEqual({ runAsNonRoot: true, runAsUser: 10001, runAsGroup: 10001, fsGroup: 10001, fsGroupChangePolicy: 'OnRootMismatch', seccompProfile: { type: 'RuntimeDefault' } });
+    expect(pod.securityContext).toEqual({
+      runAsNonRoot: true,
+      runAsUser: 10001,
+      runAsGroup: 10001,
+      fsGroup: 10001,
+      fsGroupChangePolicy: 'OnRootMismatch',
+      seccompProfile: { type: 'RuntimeDefault' },
+    });
     expect(pod.topologySpreadConstraints).toBeUndefined();
     expect(pod.volumes).toEqual([{ name: 'tmp', emptyDir: {} }]);
     const c = container(d);
     expect(c.image).toBe('ghcr.io/acme/api:1.0.0');
     expect(c.imagePullPolicy).toBe('Always');
-    expect(c.securityContext).toEqual({ allowPrivilegeEscalation: false, privileged: false, readOnlyRootFilesystem: true, runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' }, capabilities: { drop: ['ALL'] } });
+    expect(c.securityContext).toEqual({
+      allowPrivilegeEscalation: false,
+      privileged: false,
+      readOnlyRootFilesystem: true,
+      runAsNonRoot: true,
+      seccompProfile: { type: 'RuntimeDefault' },
+      capabilities: { drop: ['ALL'] },
+    });
     expect(c.volumeMounts).toEqual([{ name: 'tmp', mountPath: '/tmp' }]);
     expect(c.resources).toEqual({ requests: { cpu: '50m', memory: '64Mi' }, limits: { memory: '256Mi' } });
     expect(c.readinessProbe).toEqual({ tcpSocket: { port: 8080 }, periodSeconds: 10, timeoutSeconds: 3, failureThreshold: 3 });
@@ -153,7 +201,10 @@ describe('MicroserviceDeployment: seeds', () => {
     expect(gw.spec.listeners).toEqual([
       { name: 'http', protocol: 'HTTP', port: 80, allowedRoutes: { namespaces: { from: 'Same' } } },
       {
-        name: 'https.api.i-invoyisi.com', hostname: 'api.i-invoyisi.com', protocol: 'HTTPS', port: 443,
+        name: 'https.api.i-invoyisi.com',
+        hostname: 'api.i-invoyisi.com',
+        protocol: 'HTTPS',
+        port: 443,
         tls: { mode: 'Terminate', certificateRefs: [{ group: '', kind: 'Secret', name: 'tls.api.i-invoyisi.com' }] },
         allowedRoutes: { namespaces: { from: 'Selector', selector: { matchLabels: { 'kubernetes.io/metadata.name': 'i-invoyisi-backend' } } } },
       },
@@ -164,7 +215,8 @@ describe('MicroserviceDeployment: seeds', () => {
       rules: [{ filters: [{ type: 'RequestRedirect', requestRedirect: { scheme: 'https', statusCode: 301 } }] }],
     });
     expect(env.find('ClientTrafficPolicy', 'public', 'gateway').spec).toEqual({
-      targetRefs: [{ group: 'gateway.networking.k8s.io', kind: 'Gateway', name: 'public' }], tls: { minVersion: '1.2' },
+      targetRefs: [{ group: 'gateway.networking.k8s.io', kind: 'Gateway', name: 'public' }],
+      tls: { minVersion: '1.2' },
     });
 
     // The seed's gaps, filled: no secret values (ExternalSecret), PSS restricted, PDB, spread, NetworkPolicy.
@@ -177,7 +229,10 @@ describe('MicroserviceDeployment: seeds', () => {
     ]);
     expect(env.all('Secret')).toEqual([]);
     expect(c.securityContext.readOnlyRootFilesystem).toBe(true);
-    expect(env.find('PodDisruptionBudget', 'api-gateway').spec).toEqual({ selector: { matchLabels: { 'app.kubernetes.io/name': 'api-gateway', 'app.kubernetes.io/instance': 'api-gateway' } }, maxUnavailable: 1 });
+    expect(env.find('PodDisruptionBudget', 'api-gateway').spec).toEqual({
+      selector: { matchLabels: { 'app.kubernetes.io/name': 'api-gateway', 'app.kubernetes.io/instance': 'api-gateway' } },
+      maxUnavailable: 1,
+    });
     expect(d.spec.template.spec.topologySpreadConstraints.map((t: any) => [t.topologyKey, t.whenUnsatisfiable, t.matchLabelKeys])).toEqual([
       ['topology.kubernetes.io/zone', 'ScheduleAnyway', ['pod-template-hash']],
       ['kubernetes.io/hostname', 'ScheduleAnyway', ['pod-template-hash']],
@@ -185,13 +240,20 @@ describe('MicroserviceDeployment: seeds', () => {
     const np = env.find('NetworkPolicy', 'api-gateway');
     // Admitted: the Envoy proxies of the environment's Gateway (they run in Envoy Gateway's namespace), not its controller.
     expect(np.spec.ingress[0]).toEqual({
-      from: [{
-        namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'envoy-gateway-system' } },
-        podSelector: { matchLabels: {
-          'app.kubernetes.io/name': 'envoy', 'app.kubernetes.io/component': 'proxy', 'app.kubernetes.io/managed-by': 'envoy-gateway',
-          'gateway.envoyproxy.io/owning-gateway-name': 'public', 'gateway.envoyproxy.io/owning-gateway-namespace': 'gateway',
-        } },
-      }],
+      from: [
+        {
+          namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'envoy-gateway-system' } },
+          podSelector: {
+            matchLabels: {
+              'app.kubernetes.io/name': 'envoy',
+              'app.kubernetes.io/component': 'proxy',
+              'app.kubernetes.io/managed-by': 'envoy-gateway',
+              'gateway.envoyproxy.io/owning-gateway-name': 'public',
+              'gateway.envoyproxy.io/owning-gateway-namespace': 'gateway',
+            },
+          },
+        },
+      ],
       ports: [{ protocol: 'TCP', port: 5000 }],
     });
   });
@@ -232,11 +294,22 @@ describe('MicroserviceDeployment: seeds', () => {
           memoryUtilization: 80,
           podsMetrics: [{ name: 'requests_per_second', averageValue: '100' }],
           scaleDown: { stabilizationWindowSeconds: 300, policies: [{ type: 'Percent', value: 50, periodSeconds: 60 }] },
-          scaleUp: { stabilizationWindowSeconds: 60, policies: [{ type: 'Percent', value: 100, periodSeconds: 60 }, { type: 'Pods', value: 2, periodSeconds: 60 }] },
+          scaleUp: {
+            stabilizationWindowSeconds: 60,
+            policies: [
+              { type: 'Percent', value: 100, periodSeconds: 60 },
+              { type: 'Pods', value: 2, periodSeconds: 60 },
+            ],
+          },
         },
         // The seed sets updateMode Auto next to an HPA on the same resources; that is rejected (see the error
         // tests), so the VPA recommends only.
-        verticalAutoscaling: { mode: VpaMode.recommend(), minAllowed: { cpu: '100m', memory: '128Mi' }, maxAllowed: { cpu: '1', memory: '2Gi' }, controlledResources: ['cpu', 'memory'] },
+        verticalAutoscaling: {
+          mode: VpaMode.recommend(),
+          minAllowed: { cpu: '100m', memory: '128Mi' },
+          maxAllowed: { cpu: '1', memory: '2Gi' },
+          controlledResources: ['cpu', 'memory'],
+        },
         ingress: { hosts: [IngressHost.subdomain('api', [{ path: '/api/v1/auth' }])], rateLimitRps: 100 },
         team: 'identity',
       });
@@ -249,13 +322,37 @@ describe('MicroserviceDeployment: seeds', () => {
     const pod = d.spec.template.spec;
     expect(pod.nodeSelector).toEqual({ 'kubernetes.io/arch': 'amd64' });
     expect(pod.tolerations).toEqual([{ key: 'app', operator: 'Equal', value: 'auth', effect: 'NoSchedule' }]);
-    expect(pod.volumes).toEqual([{ name: 'tmp', emptyDir: {} }, { name: 'config', configMap: { name: 'auth-service-config' } }]);
+    expect(pod.volumes).toEqual([
+      { name: 'tmp', emptyDir: {} },
+      { name: 'config', configMap: { name: 'auth-service-config' } },
+    ]);
     const c = container(d);
-    expect(c.volumeMounts).toEqual([{ name: 'tmp', mountPath: '/tmp' }, { name: 'config', mountPath: '/app/config', readOnly: true }]);
+    expect(c.volumeMounts).toEqual([
+      { name: 'tmp', mountPath: '/tmp' },
+      { name: 'config', mountPath: '/app/config', readOnly: true },
+    ]);
     expect(c.env.map((e: any) => e.valueFrom?.secretKeyRef?.key ?? e.value)).toEqual(['production', 'database-url', 'redis-url', 'jwt-secret']);
-    expect(c.livenessProbe).toEqual({ httpGet: { path: '/health', port: 3001 }, initialDelaySeconds: 30, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3 });
-    expect(c.readinessProbe).toEqual({ httpGet: { path: '/ready', port: 3001 }, initialDelaySeconds: 5, periodSeconds: 5, timeoutSeconds: 3, failureThreshold: 3 });
-    expect(c.startupProbe).toEqual({ httpGet: { path: '/health', port: 3001 }, initialDelaySeconds: 10, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 30 });
+    expect(c.livenessProbe).toEqual({
+      httpGet: { path: '/health', port: 3001 },
+      initialDelaySeconds: 30,
+      periodSeconds: 10,
+      timeoutSeconds: 5,
+      failureThreshold: 3,
+    });
+    expect(c.readinessProbe).toEqual({
+      httpGet: { path: '/ready', port: 3001 },
+      initialDelaySeconds: 5,
+      periodSeconds: 5,
+      timeoutSeconds: 3,
+      failureThreshold: 3,
+    });
+    expect(c.startupProbe).toEqual({
+      httpGet: { path: '/health', port: 3001 },
+      initialDelaySeconds: 10,
+      periodSeconds: 10,
+      timeoutSeconds: 5,
+      failureThreshold: 30,
+    });
     expect(c.resources).toEqual({ requests: { cpu: '200m', memory: '400Mi' }, limits: { cpu: '400m', memory: '800Mi' } });
     expect(d.spec.template.metadata.annotations['checksum/config']).toMatch(/^[a-f0-9]{64}$/);
     expect(env.find('ConfigMap', 'auth-service-config').data).toEqual({ 'config.yaml': config });
@@ -273,7 +370,13 @@ describe('MicroserviceDeployment: seeds', () => {
           name: 'auth-service',
           behavior: {
             scaleDown: { stabilizationWindowSeconds: 300, policies: [{ type: 'Percent', value: 50, periodSeconds: 60 }] },
-            scaleUp: { stabilizationWindowSeconds: 60, policies: [{ type: 'Percent', value: 100, periodSeconds: 60 }, { type: 'Pods', value: 2, periodSeconds: 60 }] },
+            scaleUp: {
+              stabilizationWindowSeconds: 60,
+              policies: [
+                { type: 'Percent', value: 100, periodSeconds: 60 },
+                { type: 'Pods', value: 2, periodSeconds: 60 },
+              ],
+            },
           },
         },
       },
@@ -284,7 +387,11 @@ describe('MicroserviceDeployment: seeds', () => {
           type: 'prometheus',
           name: 'requests_per_second',
           metricType: 'AverageValue',
-          metadata: { serverAddress: 'http://prometheus.monitoring.svc:9090', query: 'sum(requests_per_second{namespace="production",service="auth-service"})', threshold: '100' },
+          metadata: {
+            serverAddress: 'http://prometheus.monitoring.svc:9090',
+            query: 'sum(requests_per_second{namespace="production",service="auth-service"})',
+            threshold: '100',
+          },
         },
       ],
     });
@@ -292,13 +399,26 @@ describe('MicroserviceDeployment: seeds', () => {
     expect(vpa.spec).toEqual({
       targetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'auth-service' },
       updatePolicy: { updateMode: 'Off' },
-      resourcePolicy: { containerPolicies: [{ containerName: 'auth-service', minAllowed: { cpu: '100m', memory: '128Mi' }, maxAllowed: { cpu: '1', memory: '2Gi' }, controlledResources: ['cpu', 'memory'] }] },
+      resourcePolicy: {
+        containerPolicies: [
+          {
+            containerName: 'auth-service',
+            minAllowed: { cpu: '100m', memory: '128Mi' },
+            maxAllowed: { cpu: '1', memory: '2Gi' },
+            controlledResources: ['cpu', 'memory'],
+          },
+        ],
+      },
     });
     expect(env.find('Service', 'auth-service').spec.ports).toEqual([{ name: 'http', port: 80, targetPort: 'http', protocol: 'TCP' }]);
     const route = env.find('HTTPRoute', 'auth-service');
     expect(route.spec.hostnames).toEqual(['api.example.com']);
-    expect(route.spec.parentRefs).toEqual([{ group: 'gateway.networking.k8s.io', kind: 'Gateway', name: 'public', namespace: 'gateway', sectionName: 'https.api.example.com' }]);
-    expect(route.spec.rules).toEqual([{ matches: [{ path: { type: 'PathPrefix', value: '/api/v1/auth' } }], backendRefs: [{ group: '', kind: 'Service', name: 'auth-service', port: 80 }] }]);
+    expect(route.spec.parentRefs).toEqual([
+      { group: 'gateway.networking.k8s.io', kind: 'Gateway', name: 'public', namespace: 'gateway', sectionName: 'https.api.example.com' },
+    ]);
+    expect(route.spec.rules).toEqual([
+      { matches: [{ path: { type: 'PathPrefix', value: '/api/v1/auth' } }], backendRefs: [{ group: '', kind: 'Service', name: 'auth-service', port: 80 }] },
+    ]);
     // The seed's limit-rps: Envoy Gateway's local rate limit on the service's route.
     expect(env.find('BackendTrafficPolicy', 'auth-service').spec).toEqual({
       targetRefs: [{ group: 'gateway.networking.k8s.io', kind: 'HTTPRoute', name: 'auth-service' }],
@@ -355,13 +475,32 @@ describe('MicroserviceDeployment: containers', () => {
 
   test('GIVEN init and sidecar containers WHEN synthesized THEN they get the restricted context, /tmp, resources and the image policy', () => {
     const env = build({
-      initContainers: [{ name: 'migrate', image: ImageReference.fromTag('ghcr.io/acme/api', '1.0.0'), command: ['./migrate'], env: { MODE: EnvValue.value('up') } }],
-      sidecars: [{ name: 'proxy', image: ImageReference.parse('envoyproxy/envoy:v1.31.0'), ports: [{ name: 'admin', port: 9901 }], resources: { limits: { cpu: '100m' } }, volumeMounts: [{ volume: 'tmp', mountPath: '/tmp' }] }],
+      initContainers: [
+        { name: 'migrate', image: ImageReference.fromTag('ghcr.io/acme/api', '1.0.0'), command: ['./migrate'], env: { MODE: EnvValue.value('up') } },
+      ],
+      sidecars: [
+        {
+          name: 'proxy',
+          image: ImageReference.parse('envoyproxy/envoy:v1.31.0'),
+          ports: [{ name: 'admin', port: 9901 }],
+          resources: { limits: { cpu: '100m' } },
+          volumeMounts: [{ volume: 'tmp', mountPath: '/tmp' }],
+        },
+      ],
     });
     const pod = env.find('Deployment', 'api').spec.template.spec;
-    expect(pod.initContainers[0]).toMatchObject({ name: 'migrate', command: ['./migrate'], env: [{ name: 'MODE', value: 'up' }], volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }] });
+    expect(pod.initContainers[0]).toMatchObject({
+      name: 'migrate',
+      command: ['./migrate'],
+      env: [{ name: 'MODE', value: 'up' }],
+      volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }],
+    });
     expect(pod.initContainers[0].securityContext.capabilities).toEqual({ drop: ['ALL'] });
-    expect(pod.containers[1]).toMatchObject({ name: 'proxy', image: 'envoyproxy/envoy:v1.31.0', ports: [{ name: 'admin', containerPort: 9901, protocol: 'TCP' }] });
+    expect(pod.containers[1]).toMatchObject({
+      name: 'proxy',
+      image: 'envoyproxy/envoy:v1.31.0',
+      ports: [{ name: 'admin', containerPort: 9901, protocol: 'TCP' }],
+    });
     expect(pod.containers[1].resources).toEqual({ requests: { cpu: '50m', memory: '64Mi' }, limits: { cpu: '100m', memory: '256Mi' } });
     expect(pod.containers[1].securityContext.readOnlyRootFilesystem).toBe(true);
     expect(pod.containers[1].readinessProbe.tcpSocket).toEqual({ port: 9901 });
@@ -370,7 +509,8 @@ describe('MicroserviceDeployment: containers', () => {
 
   test('GIVEN a preStop hook, a command and exec/tcp probes WHEN synthesized THEN the container carries them', () => {
     const env = build({
-      command: ['node'], args: ['server.js'],
+      command: ['node'],
+      args: ['server.js'],
       preStop: PreStopHook.sleep(5),
       terminationGracePeriodSeconds: 45,
       probes: { liveness: HealthProbe.exec(['/bin/health']), readiness: HealthProbe.tcp({ port: 'http', successThreshold: 2 }), startup: HealthProbe.none() },
@@ -398,22 +538,38 @@ describe('MicroserviceDeployment: containers', () => {
   });
 
   test('GIVEN apiAccess WHEN synthesized THEN a Role with exactly those verbs, a RoleBinding, the token mounted and API egress', () => {
-    const env = build({ apiAccess: { rules: [{ resources: ['configmaps'], verbs: ['get', 'watch'], resourceNames: ['api-flags'] }], serverCidrs: ['10.0.0.1/32'] } });
+    const env = build({
+      apiAccess: { rules: [{ resources: ['configmaps'], verbs: ['get', 'watch'], resourceNames: ['api-flags'] }], serverCidrs: ['10.0.0.1/32'] },
+    });
     expect(env.find('Role', 'api').rules).toEqual([{ apiGroups: [''], resources: ['configmaps'], verbs: ['get', 'watch'], resourceNames: ['api-flags'] }]);
-    expect(env.find('RoleBinding', 'api')).toMatchObject({ roleRef: { kind: 'Role', name: 'api' }, subjects: [{ kind: 'ServiceAccount', name: 'api', namespace: 'backend' }] });
+    expect(env.find('RoleBinding', 'api')).toMatchObject({
+      roleRef: { kind: 'Role', name: 'api' },
+      subjects: [{ kind: 'ServiceAccount', name: 'api', namespace: 'backend' }],
+    });
     expect(env.find('Deployment', 'api').spec.template.spec.automountServiceAccountToken).toBe(true);
-    expect(env.find('NetworkPolicy', 'api').spec.egress[1]).toEqual({ to: [{ ipBlock: { cidr: '10.0.0.1/32' } }], ports: [{ protocol: 'TCP', port: 443 }, { protocol: 'TCP', port: 6443 }] });
+    expect(env.find('NetworkPolicy', 'api').spec.egress[1]).toEqual({
+      to: [{ ipBlock: { cidr: '10.0.0.1/32' } }],
+      ports: [
+        { protocol: 'TCP', port: 443 },
+        { protocol: 'TCP', port: 6443 },
+      ],
+    });
   });
 });
 
 describe('MicroserviceDeployment: networking', () => {
   test('GIVEN a LoadBalancer WHEN synthesized THEN the Service is a LoadBalancer and the policy admits the source ranges', () => {
-    const env = build({ service: { exposure: ServiceExposure.loadBalancer(['203.0.113.0/24']), annotations: { 'service.beta.kubernetes.io/aws-load-balancer-type': 'nlb' } } });
+    const env = build({
+      service: { exposure: ServiceExposure.loadBalancer(['203.0.113.0/24']), annotations: { 'service.beta.kubernetes.io/aws-load-balancer-type': 'nlb' } },
+    });
     const svc = env.find('Service', 'api');
     expect(svc.spec.type).toBe('LoadBalancer');
     expect(svc.spec.loadBalancerSourceRanges).toEqual(['203.0.113.0/24']);
     expect(svc.metadata.annotations).toEqual({ 'service.beta.kubernetes.io/aws-load-balancer-type': 'nlb' });
-    expect(env.find('NetworkPolicy', 'api').spec.ingress).toContainEqual({ from: [{ ipBlock: { cidr: '203.0.113.0/24' } }], ports: [{ protocol: 'TCP', port: 8080 }] });
+    expect(env.find('NetworkPolicy', 'api').spec.ingress).toContainEqual({
+      from: [{ ipBlock: { cidr: '203.0.113.0/24' } }],
+      ports: [{ protocol: 'TCP', port: 8080 }],
+    });
   });
 
   test('GIVEN a headless Service WHEN synthesized THEN clusterIP is None', () => {
@@ -421,15 +577,26 @@ describe('MicroserviceDeployment: networking', () => {
   });
 
   test('GIVEN an environment without tlsIssuer WHEN hosts with different paths are exposed THEN plain HTTP listeners, one route per set of paths, no redirect', () => {
-    const env = build({ ingress: { hosts: [IngressHost.subdomain('api'), IngressHost.apex([{ path: '/v1', pathType: 'Exact' }])] } }, { ...development, tlsIssuer: undefined });
+    const env = build(
+      { ingress: { hosts: [IngressHost.subdomain('api'), IngressHost.apex([{ path: '/v1', pathType: 'Exact' }])] } },
+      { ...development, tlsIssuer: undefined },
+    );
     const gw = env.find('Gateway', 'public', 'gateway');
     expect(gw.metadata.annotations).toBeUndefined();
     expect(gw.spec.listeners.map((l: any) => [l.name, l.hostname, l.protocol, l.port, l.tls])).toEqual([
-      ['http.api.dev.example.com', 'api.dev.example.com', 'HTTP', 80, undefined], ['http.dev.example.com', 'dev.example.com', 'HTTP', 80, undefined],
+      ['http.api.dev.example.com', 'api.dev.example.com', 'HTTP', 80, undefined],
+      ['http.dev.example.com', 'dev.example.com', 'HTTP', 80, undefined],
     ]);
-    expect(env.all('HTTPRoute').map((r) => r.metadata.name).sort()).toEqual(['api', 'api-2']);
+    expect(
+      env
+        .all('HTTPRoute')
+        .map((r) => r.metadata.name)
+        .sort(),
+    ).toEqual(['api', 'api-2']);
     expect(env.find('HTTPRoute', 'api-2').spec).toMatchObject({
-      parentRefs: [{ sectionName: 'http.dev.example.com' }], hostnames: ['dev.example.com'], rules: [{ matches: [{ path: { type: 'Exact', value: '/v1' } }] }],
+      parentRefs: [{ sectionName: 'http.dev.example.com' }],
+      hostnames: ['dev.example.com'],
+      rules: [{ matches: [{ path: { type: 'Exact', value: '/v1' } }] }],
     });
     expect(env.all('ClientTrafficPolicy')).toEqual([]);
   });
@@ -447,46 +614,96 @@ describe('MicroserviceDeployment: networking', () => {
     expect(ing.spec.ingressClassName).toBe('nginx');
     expect(ing.spec.tls).toEqual([{ hosts: ['api.example.com', 'example.com'], secretName: 'api-tls' }]);
     expect(ing.metadata.annotations).toEqual({
-      'cert-manager.io/cluster-issuer': 'letsencrypt-prod', 'nginx.ingress.kubernetes.io/ssl-redirect': 'true', 'nginx.ingress.kubernetes.io/limit-rps': '20',
+      'cert-manager.io/cluster-issuer': 'letsencrypt-prod',
+      'nginx.ingress.kubernetes.io/ssl-redirect': 'true',
+      'nginx.ingress.kubernetes.io/limit-rps': '20',
     });
     // Same hosts and paths as the routes of the Gateway API environment.
-    const viaIngress = ing.spec.rules.flatMap((r: any) => r.http.paths.map((p: any) => [r.host, p.path, p.pathType === 'Prefix' ? 'PathPrefix' : p.pathType, p.backend.service.port.number]));
-    const viaRoutes = gateway.all('HTTPRoute').filter((r) => r.metadata.namespace === 'backend')
-      .flatMap((r) => r.spec.hostnames.flatMap((h: string) => r.spec.rules[0].matches.map((m: any) => [h, m.path.value, m.path.type, r.spec.rules[0].backendRefs[0].port])))
+    const viaIngress = ing.spec.rules.flatMap((r: any) =>
+      r.http.paths.map((p: any) => [r.host, p.path, p.pathType === 'Prefix' ? 'PathPrefix' : p.pathType, p.backend.service.port.number]),
+    );
+    const viaRoutes = gateway
+      .all('HTTPRoute')
+      .filter((r) => r.metadata.namespace === 'backend')
+      .flatMap((r) =>
+        r.spec.hostnames.flatMap((h: string) => r.spec.rules[0].matches.map((m: any) => [h, m.path.value, m.path.type, r.spec.rules[0].backendRefs[0].port])),
+      )
       .sort((x, y) => String(x[0]).localeCompare(String(y[0])));
-    expect(viaIngress).toEqual([['api.example.com', '/', 'PathPrefix', 8080], ['example.com', '/v1', 'Exact', 8080]]);
+    expect(viaIngress).toEqual([
+      ['api.example.com', '/', 'PathPrefix', 8080],
+      ['example.com', '/v1', 'Exact', 8080],
+    ]);
     expect(viaIngress).toEqual(viaRoutes);
     // The ingress controller is the peer now, not the Envoy proxies.
     expect(ingress.find('NetworkPolicy', 'api').spec.ingress).toContainEqual({
-      from: [{
-        namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ingress-nginx' } },
-        podSelector: { matchLabels: { 'app.kubernetes.io/name': 'ingress-nginx', 'app.kubernetes.io/component': 'controller' } },
-      }],
+      from: [
+        {
+          namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ingress-nginx' } },
+          podSelector: { matchLabels: { 'app.kubernetes.io/name': 'ingress-nginx', 'app.kubernetes.io/component': 'controller' } },
+        },
+      ],
       ports: [{ protocol: 'TCP', port: 8080 }],
     });
   });
 
   test('GIVEN the default policy WHEN synthesized THEN DNS egress only and monitoring ingress on the metrics port', () => {
-    const np = build({ ports: [{ name: 'http', port: 8080 }, { name: 'metrics', port: 9090 }] }).find('NetworkPolicy', 'api');
+    const np = build({
+      ports: [
+        { name: 'http', port: 8080 },
+        { name: 'metrics', port: 9090 },
+      ],
+    }).find('NetworkPolicy', 'api');
     expect(np.spec.podSelector).toEqual({ matchLabels: { 'app.kubernetes.io/name': 'api', 'app.kubernetes.io/instance': 'api' } });
     expect(np.spec.policyTypes).toEqual(['Ingress', 'Egress']);
-    expect(np.spec.ingress).toEqual([{ from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } }], ports: [{ protocol: 'TCP', port: 9090 }] }]);
-    expect(np.spec.egress).toEqual([{
-      to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } }, podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } }],
-      ports: [{ protocol: 'UDP', port: 53 }, { protocol: 'TCP', port: 53 }],
-    }]);
+    expect(np.spec.ingress).toEqual([
+      { from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } }], ports: [{ protocol: 'TCP', port: 9090 }] },
+    ]);
+    expect(np.spec.egress).toEqual([
+      {
+        to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } }, podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } }],
+        ports: [
+          { protocol: 'UDP', port: 53 },
+          { protocol: 'TCP', port: 53 },
+        ],
+      },
+    ]);
   });
 
-  test('GIVEN a.connectsTo(b) across namespaces, declared before b exists THEN egress on a and ingress on b on b\'s client ports', () => {
+  test("GIVEN a.connectsTo(b) across namespaces, declared before b exists THEN egress on a and ingress on b on b's client ports", () => {
     const env = synthEnv((chart) => {
       const a = new MicroserviceDeployment(chart, 'a', minimal({ name: 'web', namespace: 'frontend' }));
       a.connectsTo({ name: 'api', namespace: 'backend' });
-      new MicroserviceDeployment(chart, 'b', minimal({ ports: [{ name: 'http', port: 8080 }, { name: 'grpc', port: 9000 }, { name: 'metrics', port: 9090 }] }));
+      new MicroserviceDeployment(
+        chart,
+        'b',
+        minimal({
+          ports: [
+            { name: 'http', port: 8080 },
+            { name: 'grpc', port: 9000 },
+            { name: 'metrics', port: 9090 },
+          ],
+        }),
+      );
     });
-    const peer = (ns: string, name: string) => ({ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': ns } }, podSelector: { matchLabels: { 'app.kubernetes.io/name': name, 'app.kubernetes.io/instance': name } } });
+    const peer = (ns: string, name: string) => ({
+      namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': ns } },
+      podSelector: { matchLabels: { 'app.kubernetes.io/name': name, 'app.kubernetes.io/instance': name } },
+    });
     // The dedicated metrics port is not a client port.
-    expect(env.find('NetworkPolicy', 'web').spec.egress[1]).toEqual({ to: [peer('backend', 'api')], ports: [{ protocol: 'TCP', port: 8080 }, { protocol: 'TCP', port: 9000 }] });
-    expect(env.find('NetworkPolicy', 'api').spec.ingress[0]).toEqual({ from: [peer('frontend', 'web')], ports: [{ protocol: 'TCP', port: 8080 }, { protocol: 'TCP', port: 9000 }] });
+    expect(env.find('NetworkPolicy', 'web').spec.egress[1]).toEqual({
+      to: [peer('backend', 'api')],
+      ports: [
+        { protocol: 'TCP', port: 8080 },
+        { protocol: 'TCP', port: 9000 },
+      ],
+    });
+    expect(env.find('NetworkPolicy', 'api').spec.ingress[0]).toEqual({
+      from: [peer('frontend', 'web')],
+      ports: [
+        { protocol: 'TCP', port: 8080 },
+        { protocol: 'TCP', port: 9000 },
+      ],
+    });
   });
 
   test('GIVEN the connectsTo prop with named ports, an IWorkload and an external endpoint THEN egress is limited accordingly', () => {
@@ -499,7 +716,17 @@ describe('MicroserviceDeployment: networking', () => {
     }
     const env = synthEnv((chart) => {
       const db = new ManagedDb(chart, 'db');
-      const cache = new MicroserviceDeployment(chart, 'cache', minimal({ name: 'cache', ports: [{ name: 'redis', port: 6379 }, { name: 'admin', port: 8081 }] }));
+      const cache = new MicroserviceDeployment(
+        chart,
+        'cache',
+        minimal({
+          name: 'cache',
+          ports: [
+            { name: 'redis', port: 6379 },
+            { name: 'admin', port: 8081 },
+          ],
+        }),
+      );
       new MicroserviceDeployment(chart, 'svc', minimal({ connectsTo: [db, { to: cache, ports: ['redis'] }] }));
     });
     const egress = env.find('NetworkPolicy', 'api').spec.egress;
@@ -534,7 +761,10 @@ describe('MicroserviceDeployment: availability and scaling', () => {
   });
 
   test('GIVEN a VPA in Auto mode next to an HPA on the pods metric only WHEN synthesized THEN it is allowed', () => {
-    const env = build({ autoscaling: { cpuUtilization: false, memoryUtilization: false, podsMetrics: [{ name: 'rps', averageValue: '100' }] }, verticalAutoscaling: { mode: VpaMode.auto() } });
+    const env = build({
+      autoscaling: { cpuUtilization: false, memoryUtilization: false, podsMetrics: [{ name: 'rps', averageValue: '100' }] },
+      verticalAutoscaling: { mode: VpaMode.auto() },
+    });
     expect(env.find('VerticalPodAutoscaler', 'api').spec.updatePolicy).toEqual({ updateMode: 'Auto' });
   });
 
@@ -568,11 +798,16 @@ describe('MicroserviceDeployment: availability and scaling', () => {
 
 describe('MicroserviceDeployment: progressive delivery', () => {
   test('GIVEN a canary with an ingress and an HPA WHEN synthesized THEN a Rollout with steps, services, Gateway API routing and an AnalysisTemplate', () => {
-    const env = build({
-      ingress: { hosts: [IngressHost.subdomain('api')] },
-      autoscaling: { minReplicas: 2, maxReplicas: 4 },
-      strategy: RolloutStrategy.canary({ steps: [CanaryStep.setWeight(20), CanaryStep.pause('5m'), CanaryStep.analysis(), CanaryStep.setWeight(60), CanaryStep.pause()] }),
-    }, WEIGHTED);
+    const env = build(
+      {
+        ingress: { hosts: [IngressHost.subdomain('api')] },
+        autoscaling: { minReplicas: 2, maxReplicas: 4 },
+        strategy: RolloutStrategy.canary({
+          steps: [CanaryStep.setWeight(20), CanaryStep.pause('5m'), CanaryStep.analysis(), CanaryStep.setWeight(60), CanaryStep.pause()],
+        }),
+      },
+      WEIGHTED,
+    );
     expect(env.all('Deployment')).toEqual([]);
     const ro = env.find('Rollout', 'api');
     expect(ro.apiVersion).toBe('argoproj.io/v1alpha1');
@@ -583,11 +818,18 @@ describe('MicroserviceDeployment: progressive delivery', () => {
       stableService: 'api',
       canaryService: 'api-canary',
       // The analysis measures the new pods: the ReplicaSet hash of the latest version is passed to the template.
-      steps: [{ setWeight: 20 }, { pause: { duration: '5m' } }, { analysis: { templates: [{ templateName: 'api-analysis' }], args: [{ name: 'pod-template-hash', valueFrom: { podTemplateHashValue: 'Latest' } }] } }, { setWeight: 60 }, { pause: {} }],
+      steps: [
+        { setWeight: 20 },
+        { pause: { duration: '5m' } },
+        { analysis: { templates: [{ templateName: 'api-analysis' }], args: [{ name: 'pod-template-hash', valueFrom: { podTemplateHashValue: 'Latest' } }] } },
+        { setWeight: 60 },
+        { pause: {} },
+      ],
       trafficRouting: { plugins: { 'argoproj-labs/gatewayAPI': { namespace: 'backend', httpRoutes: [{ name: 'api' }] } } },
     });
     expect(env.find('HTTPRoute', 'api').spec.rules[0].backendRefs).toEqual([
-      { group: '', kind: 'Service', name: 'api', port: 8080, weight: 100 }, { group: '', kind: 'Service', name: 'api-canary', port: 8080, weight: 0 },
+      { group: '', kind: 'Service', name: 'api', port: 8080, weight: 100 },
+      { group: '', kind: 'Service', name: 'api-canary', port: 8080, weight: 0 },
     ]);
     expect(env.find('Service', 'api-canary').metadata.labels['platform.io/service-role']).toBe('canary');
     expect(env.find('HorizontalPodAutoscaler', 'api').spec.scaleTargetRef).toEqual({ apiVersion: 'argoproj.io/v1alpha1', kind: 'Rollout', name: 'api' });
@@ -617,32 +859,68 @@ describe('MicroserviceDeployment: progressive delivery', () => {
 
   test('GIVEN blue-green WHEN synthesized THEN active/preview Services, manual promotion, pre-promotion analysis and scale-down delay', () => {
     const env = build({
-      ports: [{ name: 'http', port: 8080 }, { name: 'admin', port: 8081 }],
-      strategy: RolloutStrategy.blueGreen({ previewPort: 'http', scaleDownDelaySeconds: 120, analysis: { prometheusAddress: 'http://thanos.monitoring.svc:9090', maxErrorRate: 0.05 } }),
+      ports: [
+        { name: 'http', port: 8080 },
+        { name: 'admin', port: 8081 },
+      ],
+      strategy: RolloutStrategy.blueGreen({
+        previewPort: 'http',
+        scaleDownDelaySeconds: 120,
+        analysis: { prometheusAddress: 'http://thanos.monitoring.svc:9090', maxErrorRate: 0.05 },
+      }),
     });
     expect(env.find('Rollout', 'api').spec.strategy).toEqual({
       blueGreen: {
-        activeService: 'api', previewService: 'api-preview', autoPromotionEnabled: false, scaleDownDelaySeconds: 120,
+        activeService: 'api',
+        previewService: 'api-preview',
+        autoPromotionEnabled: false,
+        scaleDownDelaySeconds: 120,
         // Before promotion the new (preview) pods are measured, not the active ones (today: the old pods only).
-        prePromotionAnalysis: { templates: [{ templateName: 'api-analysis' }], args: [{ name: 'pod-template-hash', valueFrom: { podTemplateHashValue: 'Latest' } }] },
+        prePromotionAnalysis: {
+          templates: [{ templateName: 'api-analysis' }],
+          args: [{ name: 'pod-template-hash', valueFrom: { podTemplateHashValue: 'Latest' } }],
+        },
       },
     });
-    expect(env.find('AnalysisTemplate', 'api-analysis').spec.metrics.every((x: any) => x.provider.prometheus.query.includes('rollouts_pod_template_hash="{{args.pod-template-hash}}"'))).toBe(true);
+    expect(
+      env
+        .find('AnalysisTemplate', 'api-analysis')
+        .spec.metrics.every((x: any) => x.provider.prometheus.query.includes('rollouts_pod_template_hash="{{args.pod-template-hash}}"')),
+    ).toBe(true);
     expect(env.find('Service', 'api-preview').spec.ports).toEqual([{ name: 'http', port: 8080, targetPort: 'http', protocol: 'TCP' }]);
     const m = env.find('AnalysisTemplate', 'api-analysis').spec.metrics[0];
-    expect([m.successCondition, m.provider.prometheus.address]).toEqual(['len(result) == 0 || isNaN(result[0]) || result[0] <= 0.05', 'http://thanos.monitoring.svc:9090']);
+    expect([m.successCondition, m.provider.prometheus.address]).toEqual([
+      'len(result) == 0 || isNaN(result[0]) || result[0] <= 0.05',
+      'http://thanos.monitoring.svc:9090',
+    ]);
   });
 
   test('GIVEN blue-green with auto-promotion and no analysis WHEN synthesized THEN no AnalysisTemplate', () => {
     const env = build({ strategy: RolloutStrategy.blueGreen({ autoPromotion: true, autoPromotionSeconds: 60, prePromotionAnalysis: false }) });
-    expect(env.find('Rollout', 'api').spec.strategy.blueGreen).toEqual({ activeService: 'api', previewService: 'api-preview', autoPromotionEnabled: true, autoPromotionSeconds: 60, scaleDownDelaySeconds: 30 });
+    expect(env.find('Rollout', 'api').spec.strategy.blueGreen).toEqual({
+      activeService: 'api',
+      previewService: 'api-preview',
+      autoPromotionEnabled: true,
+      autoPromotionSeconds: 60,
+      scaleDownDelaySeconds: 30,
+    });
     expect(env.all('AnalysisTemplate')).toEqual([]);
   });
 });
 
 describe('MicroserviceDeployment: observability', () => {
   test('GIVEN operator mode WHEN synthesized THEN a ServiceMonitor and a PrometheusRule with the four default alerts, and no scrape annotations', () => {
-    const env = build({ team: 'payments', ports: [{ name: 'http', port: 8080 }, { name: 'metrics', port: 9090 }], metrics: { path: '/prom' } }, testProfile({ monitoring: { ...development.monitoring, mode: MonitoringMode.operator() } }));
+    const env = build(
+      {
+        team: 'payments',
+        ports: [
+          { name: 'http', port: 8080 },
+          { name: 'metrics', port: 9090 },
+        ],
+        metrics: { path: '/prom' },
+      },
+      testProfile({ monitoring: { ...development.monitoring, mode: MonitoringMode.operator() } }),
+    );
     expect(env.find('Deployment', 'api').spec.template.metadata.annotations).toBeUndefined();
     const sm = env.find('ServiceMonitor', 'api');
     expect(sm.spec.endpoints).toEqual([{ port: 'metrics', path: '/prom', interval: '30s' }]);
@@ -656,28 +934,55 @@ describe('MicroserviceDeployment: observability', () => {
   });
 
   test('GIVEN a service WHEN built THEN it is registered with the monitoring registry', () => {
-    const env = build({ team: 'payments', costCenter: 'cc-42', alerts: { extraRules: [{ alert: 'QueueBacklog', expr: 'queue_depth > 100', for: '5m', severity: 'warning', summary: 's', description: 'd', runbookUrl: 'https://r' }] } });
+    const env = build({
+      team: 'payments',
+      costCenter: 'cc-42',
+      alerts: {
+        extraRules: [
+          { alert: 'QueueBacklog', expr: 'queue_depth > 100', for: '5m', severity: 'warning', summary: 's', description: 'd', runbookUrl: 'https://r' },
+        ],
+      },
+    });
     const t = MonitoringRegistry.of(env.chart).find('api', 'backend')!;
     expect(t).toMatchObject({ kind: 'service', team: 'payments', metricsPort: { name: 'http', port: 8080 }, metricsPath: '/metrics', httpMetrics: true });
-    expect(t.rules.map((r) => r.alert)).toEqual(['ServiceHighErrorRate', 'ServiceHighLatency', 'ServicePodRestarting', 'ServiceReplicasUnavailable', 'QueueBacklog']);
+    expect(t.rules.map((r) => r.alert)).toEqual([
+      'ServiceHighErrorRate',
+      'ServiceHighLatency',
+      'ServicePodRestarting',
+      'ServiceReplicasUnavailable',
+      'QueueBacklog',
+    ]);
     expect(env.find('Deployment', 'api').metadata.labels['platform.io/cost-center']).toBe('cc-42');
   });
 
   test('GIVEN httpMetrics false WHEN built THEN only restart and availability alerts', () => {
     const env = build({ metrics: { httpMetrics: false } });
-    expect(MonitoringRegistry.of(env.chart).find('api')!.rules.map((r) => r.alert)).toEqual(['ServicePodRestarting', 'ServiceReplicasUnavailable']);
+    expect(
+      MonitoringRegistry.of(env.chart)
+        .find('api')!
+        .rules.map((r) => r.alert),
+    ).toEqual(['ServicePodRestarting', 'ServiceReplicasUnavailable']);
   });
 
   test('GIVEN every PromQL expression emitted WHEN parsed with lezer-promql THEN none has a syntax error', () => {
     const t = { namespace: 'backend', service: 'api' };
     const exprs = [
-      httpErrorRatioQuery(t), httpLatencyP95Query(t), restartsQuery('backend', 'api'),
-      unavailableReplicasQuery('backend', 'api', false), unavailableReplicasQuery('backend', 'api', true),
-      ...microserviceAlertRules({ ...t, httpMetrics: true, rollout: true, maxErrorRate: 0.01, maxP95LatencySeconds: 0.5, runbookBaseUrl: 'https://r' }).map((r) => r.expr),
+      httpErrorRatioQuery(t),
+      httpLatencyP95Query(t),
+      restartsQuery('backend', 'api'),
+      unavailableReplicasQuery('backend', 'api', false),
+      unavailableReplicasQuery('backend', 'api', true),
+      ...microserviceAlertRules({ ...t, httpMetrics: true, rollout: true, maxErrorRate: 0.01, maxP95LatencySeconds: 0.5, runbookBaseUrl: 'https://r' }).map(
+        (r) => r.expr,
+      ),
     ];
     for (const e of exprs) {
       let errors = 0;
-      parser.parse(e).iterate({ enter: (n) => { if (n.type.isError) errors++; } });
+      parser.parse(e).iterate({
+        enter: (n) => {
+          if (n.type.isError) errors++;
+        },
+      });
       expect({ e, errors }).toEqual({ e, errors: 0 });
     }
   });
@@ -694,10 +999,24 @@ describe('MicroserviceDeployment: policy gate', () => {
     const img = (repo: string) => ImageReference.fromDigest(repo, DIGEST, '1.0.0');
     const db = new MicroserviceDeployment(chart, 'db', { name: 'db', namespace: 'data', image: img('ghcr.io/acme/db'), ports: [{ name: 'pg', port: 5432 }] });
     new MicroserviceDeployment(chart, 'api', {
-      name: 'api', namespace: 'backend', image: img('ghcr.io/acme/api'), ports: [{ name: 'http', port: 8080 }], strategy, autoscaling: {},
-      ingress: { hosts: [IngressHost.subdomain('api')] }, connectsTo: [db], secrets: { k: { key: 'x' } }, env: { K: EnvValue.fromSecret('k') }, config: { files: { a: 'b' } },
+      name: 'api',
+      namespace: 'backend',
+      image: img('ghcr.io/acme/api'),
+      ports: [{ name: 'http', port: 8080 }],
+      strategy,
+      autoscaling: {},
+      ingress: { hosts: [IngressHost.subdomain('api')] },
+      connectsTo: [db],
+      secrets: { k: { key: 'x' } },
+      env: { K: EnvValue.fromSecret('k') },
+      config: { files: { a: 'b' } },
     });
-    new MicroserviceDeployment(chart, 'worker', { name: 'worker', namespace: 'backend', image: img('ghcr.io/acme/worker'), probes: { liveness: HealthProbe.exec(['true']) } });
+    new MicroserviceDeployment(chart, 'worker', {
+      name: 'worker',
+      namespace: 'backend',
+      image: img('ghcr.io/acme/worker'),
+      probes: { liveness: HealthProbe.exec(['true']) },
+    });
     const { envs, problems } = synthesizeToJson(app);
     expect(problems).toEqual([]);
     expect(evaluatePolicies(envs[0]!).violations.map((v) => v.text)).toEqual([]);
@@ -711,16 +1030,22 @@ describe('MicroserviceDeployment: spread outside HA profiles', () => {
     ['development', development, 'canary', RolloutStrategy.canary()],
     ['staging', staging, 'rollingUpdate', RolloutStrategy.rollingUpdate()],
     ['staging', staging, 'blueGreen', RolloutStrategy.blueGreen()],
-  ] as const)('GIVEN an autoscaled service in %s (%s) WHEN the policy engine runs THEN its pods spread and no ha-spread warning', (_env, profile, _kind, strategy) => {
-    const app = new App();
-    const chart = new EnvironmentChart(app, { profile });
-    new MicroserviceDeployment(chart, 'api', { ...minimal({ image: img, strategy }), autoscaling: { minReplicas: 1, maxReplicas: 4 } });
-    const { envs, problems } = synthesizeToJson(app);
-    expect(problems).toEqual([]);
-    const workload = envs[0]!.documents.map((d) => d.object).find((o) => o.kind === 'Deployment' || o.kind === 'Rollout')!;
-    expect(workload.spec.template.spec.topologySpreadConstraints.map((t: any) => t.topologyKey)).toEqual(['topology.kubernetes.io/zone', 'kubernetes.io/hostname']);
-    expect(evaluatePolicies(envs[0]!).violations.map((v) => v.text)).toEqual([]);
-  });
+  ] as const)(
+    'GIVEN an autoscaled service in %s (%s) WHEN the policy engine runs THEN its pods spread and no ha-spread warning',
+    (_env, profile, _kind, strategy) => {
+      const app = new App();
+      const chart = new EnvironmentChart(app, { profile });
+      new MicroserviceDeployment(chart, 'api', { ...minimal({ image: img, strategy }), autoscaling: { minReplicas: 1, maxReplicas: 4 } });
+      const { envs, problems } = synthesizeToJson(app);
+      expect(problems).toEqual([]);
+      const workload = envs[0]!.documents.map((d) => d.object).find((o) => o.kind === 'Deployment' || o.kind === 'Rollout')!;
+      expect(workload.spec.template.spec.topologySpreadConstraints.map((t: any) => t.topologyKey)).toEqual([
+        'topology.kubernetes.io/zone',
+        'kubernetes.io/hostname',
+      ]);
+      expect(evaluatePolicies(envs[0]!).violations.map((v) => v.text)).toEqual([]);
+    },
+  );
 
   test('GIVEN one replica that can never be more WHEN synthesized in development THEN no spread constraints', () => {
     const d = build({ replicas: 1 }).find('Deployment', 'api');
@@ -733,31 +1058,74 @@ const ALL: Required<MicroserviceDeploymentProps> = {
   name: 'checkout',
   namespace: 'shop',
   image: ImageReference.fromDigest('ghcr.io/acme/checkout', DIGEST, '2.3.1'),
-  ports: [{ name: 'http', port: 8080, servicePort: 80 }, { name: 'metrics', port: 9090, protocol: 'TCP' }],
+  ports: [
+    { name: 'http', port: 8080, servicePort: 80 },
+    { name: 'metrics', port: 9090, protocol: 'TCP' },
+  ],
   command: ['/app/checkout'],
   args: ['--listen=:8080'],
   env: { LOG_LEVEL: EnvValue.value('info'), DB_URL: EnvValue.fromSecret('db-url') },
   secrets: { 'db-url': { key: 'production/checkout/db', property: 'url', version: '3' } },
   config: { files: { 'app.yaml': 'currency: EUR\n' }, mountPath: '/etc/checkout' },
   volumes: [{ volume: PodVolume.emptyDir('cache'), mountPath: '/var/cache/checkout', readOnly: false, subPath: 'c' }],
-  initContainers: [{ name: 'wait', image: ImageReference.fromDigest('busybox', DIGEST), command: ['true'], args: [], env: {}, ports: [], resources: {}, volumeMounts: [] }],
-  sidecars: [{ name: 'proxy', image: ImageReference.fromDigest('envoyproxy/envoy', DIGEST), ports: [{ name: 'admin', port: 9901 }], volumeMounts: [{ volume: 'config', mountPath: '/etc/envoy', readOnly: true }], probes: { readiness: HealthProbe.http('/ready', { port: 'admin' }) } }],
+  initContainers: [
+    { name: 'wait', image: ImageReference.fromDigest('busybox', DIGEST), command: ['true'], args: [], env: {}, ports: [], resources: {}, volumeMounts: [] },
+  ],
+  sidecars: [
+    {
+      name: 'proxy',
+      image: ImageReference.fromDigest('envoyproxy/envoy', DIGEST),
+      ports: [{ name: 'admin', port: 9901 }],
+      volumeMounts: [{ volume: 'config', mountPath: '/etc/envoy', readOnly: true }],
+      probes: { readiness: HealthProbe.http('/ready', { port: 'admin' }) },
+    },
+  ],
   preStop: PreStopHook.http('/drain', 'http'),
   terminationGracePeriodSeconds: 60,
   resources: { requests: { cpu: '250m', memory: '256Mi' }, limits: { cpu: '1', memory: '512Mi' } },
-  probes: { liveness: HealthProbe.http('/livez'), readiness: HealthProbe.http('/readyz', { scheme: 'HTTP' }), startup: HealthProbe.http('/livez', { failureThreshold: 60 }) },
+  probes: {
+    liveness: HealthProbe.http('/livez'),
+    readiness: HealthProbe.http('/readyz', { scheme: 'HTTP' }),
+    startup: HealthProbe.http('/livez', { failureThreshold: 60 }),
+  },
   runAs: { runAsUser: 20000, runAsGroup: 20000, fsGroup: 20000 },
   apiAccess: { rules: [{ apiGroups: [''], resources: ['configmaps'], verbs: ['get', 'list', 'watch'] }] },
   service: { exposure: ServiceExposure.clusterIP(), annotations: { 'example.com/owner': 'shop' } },
-  ingress: { hosts: [IngressHost.subdomain('shop', [{ path: '/checkout' }])], port: 'http', className: 'nginx', sslRedirect: true, rateLimitRps: 50, annotations: { 'nginx.ingress.kubernetes.io/proxy-body-size': '1m' } },
+  ingress: {
+    hosts: [IngressHost.subdomain('shop', [{ path: '/checkout' }])],
+    port: 'http',
+    className: 'nginx',
+    sslRedirect: true,
+    rateLimitRps: 50,
+    annotations: { 'nginx.ingress.kubernetes.io/proxy-body-size': '1m' },
+  },
   connectsTo: [{ name: 'payments' }],
   // Endpoints need a server in the chart: buildAll adds one (see also 'MicroserviceDeployment: connections').
   connections: [],
   replicas: 3,
-  autoscaling: { minReplicas: 3, maxReplicas: 12, cpuUtilization: 70, memoryUtilization: false, podsMetrics: [{ name: 'http_requests_per_second', averageValue: '50' }], scaleUp: { selectPolicy: 'Max', policies: [{ type: 'Pods', value: 4, periodSeconds: 60 }] }, scaleDown: { stabilizationWindowSeconds: 600 } },
+  autoscaling: {
+    minReplicas: 3,
+    maxReplicas: 12,
+    cpuUtilization: 70,
+    memoryUtilization: false,
+    podsMetrics: [{ name: 'http_requests_per_second', averageValue: '50' }],
+    scaleUp: { selectPolicy: 'Max', policies: [{ type: 'Pods', value: 4, periodSeconds: 60 }] },
+    scaleDown: { stabilizationWindowSeconds: 600 },
+  },
   disruptionBudget: { minAvailable: 2 },
   verticalAutoscaling: { mode: VpaMode.recommend(), minAllowed: { cpu: '100m' }, maxAllowed: { memory: '2Gi' }, controlledResources: ['memory'] },
-  strategy: RolloutStrategy.canary({ steps: [CanaryStep.setWeight(25), CanaryStep.analysis(), CanaryStep.setWeight(75), CanaryStep.pause('10m')], nginxTrafficRouting: true, analysis: { prometheusAddress: 'http://prometheus.monitoring.svc:9090', maxErrorRate: 0.02, maxP95LatencySeconds: 0.3, interval: '30s', count: 10, failureLimit: 2 } }),
+  strategy: RolloutStrategy.canary({
+    steps: [CanaryStep.setWeight(25), CanaryStep.analysis(), CanaryStep.setWeight(75), CanaryStep.pause('10m')],
+    nginxTrafficRouting: true,
+    analysis: {
+      prometheusAddress: 'http://prometheus.monitoring.svc:9090',
+      maxErrorRate: 0.02,
+      maxP95LatencySeconds: 0.3,
+      interval: '30s',
+      count: 10,
+      failureLimit: 2,
+    },
+  }),
   topologySpread: true,
   nodeSelector: { 'node.kubernetes.io/pool': 'general' },
   tolerations: [{ key: 'dedicated', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 300 }],
@@ -774,22 +1142,40 @@ const ALL: Required<MicroserviceDeploymentProps> = {
 describe('MicroserviceDeployment: all props', () => {
   function buildAll() {
     const { replicas: _fixed, ...withHpa } = ALL;
-    return synthEnv((chart) => {
-      const payments = new MicroserviceDeployment(chart, 'payments', minimal({ name: 'payments', namespace: 'shop', image: ImageReference.fromDigest('ghcr.io/acme/payments', DIGEST) }));
-      const api = new Endpoint(payments, {
-        name: 'http', host: 'payments.shop.svc.cluster.local', port: { name: 'http', port: 8080 }, protocol: 'http', tls: EndpointTls.disabled(), auth: EndpointAuth.none(),
-      });
-      new MicroserviceDeployment(chart, 'checkout', {
-        ...withHpa,
-        connections: [{ to: api, env: { PAYMENTS_URL: ConnectionValue.url({ path: 'v1' }) }, expect: { tls: false, auth: 'none' }, user: 'checkout' }],
-      });
-    }, { ...PRODUCTION_INGRESS, monitoring: OPERATOR });
+    return synthEnv(
+      (chart) => {
+        const payments = new MicroserviceDeployment(
+          chart,
+          'payments',
+          minimal({ name: 'payments', namespace: 'shop', image: ImageReference.fromDigest('ghcr.io/acme/payments', DIGEST) }),
+        );
+        const api = new Endpoint(payments, {
+          name: 'http',
+          host: 'payments.shop.svc.cluster.local',
+          port: { name: 'http', port: 8080 },
+          protocol: 'http',
+          tls: EndpointTls.disabled(),
+          auth: EndpointAuth.none(),
+        });
+        new MicroserviceDeployment(chart, 'checkout', {
+          ...withHpa,
+          connections: [{ to: api, env: { PAYMENTS_URL: ConnectionValue.url({ path: 'v1' }) }, expect: { tls: false, auth: 'none' }, user: 'checkout' }],
+        });
+      },
+      { ...PRODUCTION_INGRESS, monitoring: OPERATOR },
+    );
   }
 
   test('GIVEN every prop WHEN synthesized in production (operator monitoring) THEN every document is valid and specific fields are set', () => {
     const env = buildAll();
     const ro = env.find('Rollout', 'checkout');
-    expect(ro.metadata.labels).toMatchObject({ 'app.kubernetes.io/component': 'api', 'app.kubernetes.io/part-of': 'storefront', 'app.kubernetes.io/version': '2.3.1', 'platform.io/team': 'shop', 'platform.io/cost-center': 'cc-1234' });
+    expect(ro.metadata.labels).toMatchObject({
+      'app.kubernetes.io/component': 'api',
+      'app.kubernetes.io/part-of': 'storefront',
+      'app.kubernetes.io/version': '2.3.1',
+      'platform.io/team': 'shop',
+      'platform.io/cost-center': 'cc-1234',
+    });
     const pod = ro.spec.template.spec;
     expect(pod.securityContext.runAsUser).toBe(20000);
     expect(pod.containers[0].lifecycle).toEqual({ preStop: { httpGet: { path: '/drain', port: 8080 } } });
@@ -799,13 +1185,17 @@ describe('MicroserviceDeployment: all props', () => {
     expect(env.find('Ingress', 'checkout').metadata.annotations['nginx.ingress.kubernetes.io/proxy-body-size']).toBe('1m');
     expect(env.find('NetworkPolicy', 'payments').spec.ingress[0].from[0].podSelector.matchLabels['app.kubernetes.io/name']).toBe('checkout');
     expect(env.find('AnalysisTemplate', 'checkout-analysis').spec.metrics[0]).toMatchObject({ interval: '30s', count: 10, failureLimit: 2 });
-    expect(env.find('ExternalSecret', 'checkout-payments-http').spec.target.template.data).toEqual({ PAYMENTS_URL: 'http://payments.shop.svc.cluster.local:8080/v1' });
+    expect(env.find('ExternalSecret', 'checkout-payments-http').spec.target.template.data).toEqual({
+      PAYMENTS_URL: 'http://payments.shop.svc.cluster.local:8080/v1',
+    });
     // The Rollout's analysis selects its new pods by the ReplicaSet hash: the monitor copies the pod label onto the series.
     expect(env.find('ServiceMonitor', 'checkout').spec.podTargetLabels).toEqual(['rollouts-pod-template-hash']);
     // The priority class comes with the cluster: the profile says so, and the reference resolves.
     const profile = { ...PRODUCTION_INGRESS, clusterProvides: { ...production.clusterProvides, priorityClasses: ['shop-critical'] } };
     expect(evaluatePolicies({ name: 'production', directory: 'production', profile, documents: env.documents }).violations.map((v) => v.text)).toEqual([]);
-    expect(evaluatePolicies({ name: 'production', directory: 'production', profile: PRODUCTION_INGRESS, documents: env.documents }).violations.map((v) => v.text)).toEqual([
+    expect(
+      evaluatePolicies({ name: 'production', directory: 'production', profile: PRODUCTION_INGRESS, documents: env.documents }).violations.map((v) => v.text),
+    ).toEqual([
       'production/shop/Rollout/checkout: spec.template.spec.priorityClassName: refers to PriorityClass shop-critical, which no object of environment production creates; emit it, or declare it in profile.clusterProvides.priorityClasses if the cluster provides it [references-resolve]',
     ]);
   });
@@ -816,7 +1206,11 @@ describe('MicroserviceDeployment: all props', () => {
 
   test('GIVEN every prop with fixed replicas instead of autoscaling WHEN synthesized THEN replicas is written and no HPA', () => {
     const env = synthEnv((chart) => {
-      new MicroserviceDeployment(chart, 'payments', minimal({ name: 'payments', namespace: 'shop', image: ImageReference.fromDigest('ghcr.io/acme/payments', DIGEST) }));
+      new MicroserviceDeployment(
+        chart,
+        'payments',
+        minimal({ name: 'payments', namespace: 'shop', image: ImageReference.fromDigest('ghcr.io/acme/payments', DIGEST) }),
+      );
       new MicroserviceDeployment(chart, 'checkout', { ...ALL, autoscaling: undefined, verticalAutoscaling: { mode: VpaMode.auto() } });
     }, PRODUCTION_INGRESS);
     expect(env.find('Rollout', 'checkout').spec.replicas).toBe(3);
@@ -826,7 +1220,10 @@ describe('MicroserviceDeployment: all props', () => {
 
 describe('MicroserviceDeployment: connections', () => {
   const img = ImageReference.fromDigest('ghcr.io/acme/invoices', DIGEST, '1.0.0');
-  function platform(connections: (db: StatefulDatastore, cache: StatefulDatastore) => MicroserviceDeploymentProps['connections'], profile: EnvironmentProfile = development) {
+  function platform(
+    connections: (db: StatefulDatastore, cache: StatefulDatastore) => MicroserviceDeploymentProps['connections'],
+    profile: EnvironmentProfile = development,
+  ) {
     return synthEnv((chart) => {
       const db = new StatefulDatastore(chart, 'db', { name: 'postgres', namespace: 'db-postgres', engine: Engine.postgres() });
       const cache = new StatefulDatastore(chart, 'cache', { name: 'redis', namespace: 'db-redis', engine: Engine.redis() });
@@ -844,24 +1241,51 @@ describe('MicroserviceDeployment: connections', () => {
     });
     // The same remote key and property as the password CloudNativePG sets on the role.
     expect(es.spec.data).toEqual([{ secretKey: 'password', remoteRef: { key: 'db-postgres/postgres/roles/app', property: 'password' } }]);
-    expect(env.find('ExternalSecret', 'postgres-role-app').spec.data).toContainEqual({ secretKey: 'password', remoteRef: { key: 'db-postgres/postgres/roles/app', property: 'password' } });
+    expect(env.find('ExternalSecret', 'postgres-role-app').spec.data).toContainEqual({
+      secretKey: 'password',
+      remoteRef: { key: 'db-postgres/postgres/roles/app', property: 'password' },
+    });
     expect(container(env.find('Deployment', 'invoice-service')).env).toEqual([
       { name: 'DATABASE_URL', valueFrom: { secretKeyRef: { name: 'invoice-service-postgres-rw', key: 'DATABASE_URL' } } },
       { name: 'PGHOST', valueFrom: { secretKeyRef: { name: 'invoice-service-postgres-rw', key: 'PGHOST' } } },
     ]);
     const egress = env.find('NetworkPolicy', 'invoice-service').spec.egress;
-    expect(egress).toContainEqual({ to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'db-postgres' } }, podSelector: { matchLabels: { 'app.kubernetes.io/name': 'postgres', 'app.kubernetes.io/instance': 'postgres' } } }], ports: [{ protocol: 'TCP', port: 5432 }] });
-    expect(env.find('NetworkPolicy', 'postgres').spec.ingress[0]).toEqual({ from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'backend' } }, podSelector: { matchLabels: { 'app.kubernetes.io/name': 'invoice-service', 'app.kubernetes.io/instance': 'invoice-service' } } }], ports: [{ protocol: 'TCP', port: 5432 }] });
+    expect(egress).toContainEqual({
+      to: [
+        {
+          namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'db-postgres' } },
+          podSelector: { matchLabels: { 'app.kubernetes.io/name': 'postgres', 'app.kubernetes.io/instance': 'postgres' } },
+        },
+      ],
+      ports: [{ protocol: 'TCP', port: 5432 }],
+    });
+    expect(env.find('NetworkPolicy', 'postgres').spec.ingress[0]).toEqual({
+      from: [
+        {
+          namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'backend' } },
+          podSelector: { matchLabels: { 'app.kubernetes.io/name': 'invoice-service', 'app.kubernetes.io/instance': 'invoice-service' } },
+        },
+      ],
+      ports: [{ protocol: 'TCP', port: 5432 }],
+    });
   });
 
   test('GIVEN a Sentinel-aware client of HA Redis WHEN synthesized THEN it is admitted to Sentinel and to the servers, and gets the master set', () => {
-    const env = platform((_db, cache) => [{ to: cache.endpoint('sentinel'), env: { REDIS_SENTINEL_URL: ConnectionValue.url(), REDIS_MASTER_SET: ConnectionValue.attribute('masterSet') } }], production);
+    const env = platform(
+      (_db, cache) => [
+        { to: cache.endpoint('sentinel'), env: { REDIS_SENTINEL_URL: ConnectionValue.url(), REDIS_MASTER_SET: ConnectionValue.attribute('masterSet') } },
+      ],
+      production,
+    );
     expect(env.find('ExternalSecret', 'invoice-service-redis-sentinel').spec.target.template.data).toEqual({
       REDIS_SENTINEL_URL: 'redis+sentinel://:{{ .password | urlquery }}@redis-sentinel.db-redis.svc.cluster.local:26379/mymaster',
       REDIS_MASTER_SET: 'mymaster',
     });
     const ingress = env.find('NetworkPolicy', 'redis').spec.ingress[0];
-    expect(ingress.ports).toEqual([{ protocol: 'TCP', port: 26379 }, { protocol: 'TCP', port: 6379 }]);
+    expect(ingress.ports).toEqual([
+      { protocol: 'TCP', port: 26379 },
+      { protocol: 'TCP', port: 6379 },
+    ]);
   });
 
   test('GIVEN a client expecting TLS WHEN the endpoint is plain text THEN synth fails naming both ends', () => {
@@ -877,22 +1301,33 @@ describe('MicroserviceDeployment: connections', () => {
   });
 
   test('GIVEN an env var set twice WHEN synthesized THEN synth fails: every env var has one source', () => {
-    expect(() => synthEnv((chart) => {
-      const db = new StatefulDatastore(chart, 'db', { name: 'postgres', namespace: 'db-postgres', engine: Engine.postgres() });
-      new MicroserviceDeployment(chart, 'svc', { ...minimal(), env: { DATABASE_URL: EnvValue.value('x') }, connections: [{ to: db.endpoint('rw'), env: { DATABASE_URL: ConnectionValue.url() } }] });
-    })).toThrow('development/svc: connections[0].env.DATABASE_URL: got "DATABASE_URL"; is already set by `env` or another connection; every env var has one source');
+    expect(() =>
+      synthEnv((chart) => {
+        const db = new StatefulDatastore(chart, 'db', { name: 'postgres', namespace: 'db-postgres', engine: Engine.postgres() });
+        new MicroserviceDeployment(chart, 'svc', {
+          ...minimal(),
+          env: { DATABASE_URL: EnvValue.value('x') },
+          connections: [{ to: db.endpoint('rw'), env: { DATABASE_URL: ConnectionValue.url() } }],
+        });
+      }),
+    ).toThrow(
+      'development/svc: connections[0].env.DATABASE_URL: got "DATABASE_URL"; is already set by `env` or another connection; every env var has one source',
+    );
   });
 
   test('GIVEN a connection to something that is not an endpoint WHEN synthesized THEN synth fails saying what is expected', () => {
-    expect(() => build({ connections: [{ to: { name: 'postgres' } as any, env: { DATABASE_URL: ConnectionValue.url() } }] }))
-      .toThrow('development/svc: connections[0].to: got {"name":"postgres"}; must be an Endpoint a server offers, e.g. postgres.endpoint(\'rw\')');
+    expect(() => build({ connections: [{ to: { name: 'postgres' } as any, env: { DATABASE_URL: ConnectionValue.url() } }] })).toThrow(
+      'development/svc: connections[0].to: got {"name":"postgres"}; must be an Endpoint a server offers, e.g. postgres.endpoint(\'rw\')',
+    );
   });
 
   test('GIVEN an endpoint the server does not offer WHEN asked THEN the error lists the endpoints it has', () => {
-    expect(() => synthEnv((chart) => {
-      const db = new StatefulDatastore(chart, 'db', { name: 'postgres', namespace: 'db-postgres', engine: Engine.postgres() });
-      db.endpoint('replica');
-    })).toThrow('development/db: endpoint: got "replica"; db-postgres/postgres offers no endpoint named "replica"; its endpoints: rw, ro');
+    expect(() =>
+      synthEnv((chart) => {
+        const db = new StatefulDatastore(chart, 'db', { name: 'postgres', namespace: 'db-postgres', engine: Engine.postgres() });
+        db.endpoint('replica');
+      }),
+    ).toThrow('development/db: endpoint: got "replica"; db-postgres/postgres offers no endpoint named "replica"; its endpoints: rw, ro');
   });
 });
 
@@ -901,7 +1336,9 @@ describe('MicroserviceDeployment: bad input', () => {
   const prod = (o: Partial<MicroserviceDeploymentProps>) => () => build(o, production);
 
   test('invalid name', () => {
-    expect(() => build({ name: 'Api_Gateway' })).toThrow(`${P}: name: got "Api_Gateway"; must be a DNS-1035 label of at most 55 characters: lowercase letters, digits and "-", starting with a letter and ending alphanumeric (derived names such as "<name>-preview" must stay within 63)`);
+    expect(() => build({ name: 'Api_Gateway' })).toThrow(
+      `${P}: name: got "Api_Gateway"; must be a DNS-1035 label of at most 55 characters: lowercase letters, digits and "-", starting with a letter and ending alphanumeric (derived names such as "<name>-preview" must stay within 63)`,
+    );
   });
 
   test('name too long', () => {
@@ -910,7 +1347,9 @@ describe('MicroserviceDeployment: bad input', () => {
   });
 
   test('invalid namespace', () => {
-    expect(() => build({ namespace: 'Backend' })).toThrow(`${P}: namespace: got "Backend"; must be a DNS-1123 label: at most 63 characters of [a-z0-9-], starting and ending alphanumeric`);
+    expect(() => build({ namespace: 'Backend' })).toThrow(
+      `${P}: namespace: got "Backend"; must be a DNS-1123 label: at most 63 characters of [a-z0-9-], starting and ending alphanumeric`,
+    );
   });
 
   test('port out of range', () => {
@@ -918,54 +1357,88 @@ describe('MicroserviceDeployment: bad input', () => {
   });
 
   test('duplicated port name', () => {
-    expect(() => build({ ports: [{ name: 'http', port: 8080 }, { name: 'http', port: 8081 }] })).toThrow(`${P}: ports[1].name: got "http"; port names must be unique`);
+    expect(() =>
+      build({
+        ports: [
+          { name: 'http', port: 8080 },
+          { name: 'http', port: 8081 },
+        ],
+      }),
+    ).toThrow(`${P}: ports[1].name: got "http"; port names must be unique`);
   });
 
   test('duplicated port number', () => {
-    expect(() => build({ ports: [{ name: 'http', port: 8080 }, { name: 'admin', port: 8080 }] })).toThrow(`${P}: ports[1].port: got 8080; port numbers must be unique`);
+    expect(() =>
+      build({
+        ports: [
+          { name: 'http', port: 8080 },
+          { name: 'admin', port: 8080 },
+        ],
+      }),
+    ).toThrow(`${P}: ports[1].port: got 8080; port numbers must be unique`);
   });
 
   test('invalid port name', () => {
-    expect(() => build({ ports: [{ name: 'http-endpoint-long', port: 8080 }] })).toThrow(`${P}: ports[0].name: got "http-endpoint-long"; must be an IANA service name: at most 15 characters of [a-z0-9-] with at least one letter, starting and ending alphanumeric`);
+    expect(() => build({ ports: [{ name: 'http-endpoint-long', port: 8080 }] })).toThrow(
+      `${P}: ports[0].name: got "http-endpoint-long"; must be an IANA service name: at most 15 characters of [a-z0-9-] with at least one letter, starting and ending alphanumeric`,
+    );
   });
 
   test('unparsable CPU quantity', () => {
-    expect(() => build({ resources: { requests: { cpu: 'two cores' } } })).toThrow(`${P}: resources.requests.cpu: got "two cores"; must be a positive Kubernetes quantity, e.g. "250m" or "0.5"`);
+    expect(() => build({ resources: { requests: { cpu: 'two cores' } } })).toThrow(
+      `${P}: resources.requests.cpu: got "two cores"; must be a positive Kubernetes quantity, e.g. "250m" or "0.5"`,
+    );
   });
 
   test('unparsable memory quantity', () => {
-    expect(() => build({ resources: { limits: { memory: '1GB!' } } })).toThrow(`${P}: resources.limits.memory: got "1GB!"; must be a positive Kubernetes quantity, e.g. "256Mi" or "1Gi"`);
+    expect(() => build({ resources: { limits: { memory: '1GB!' } } })).toThrow(
+      `${P}: resources.limits.memory: got "1GB!"; must be a positive Kubernetes quantity, e.g. "256Mi" or "1Gi"`,
+    );
   });
 
   test('requests above limits', () => {
-    expect(() => build({ resources: { requests: { memory: '1Gi' } } })).toThrow(`${P}: resources.requests.memory: got "1Gi"; must not exceed the memory limit "256Mi" (resources.limits.memory)`);
+    expect(() => build({ resources: { requests: { memory: '1Gi' } } })).toThrow(
+      `${P}: resources.requests.memory: got "1Gi"; must not exceed the memory limit "256Mi" (resources.limits.memory)`,
+    );
   });
 
   test('min replicas above max', () => {
-    expect(() => build({ autoscaling: { minReplicas: 5, maxReplicas: 3 } })).toThrow(`${P}: autoscaling.minReplicas: got 5; must not exceed autoscaling.maxReplicas (3)`);
+    expect(() => build({ autoscaling: { minReplicas: 5, maxReplicas: 3 } })).toThrow(
+      `${P}: autoscaling.minReplicas: got 5; must not exceed autoscaling.maxReplicas (3)`,
+    );
   });
 
   test('PDB minAvailable that blocks every eviction', () => {
-    expect(() => build({ autoscaling: { minReplicas: 2, maxReplicas: 4 }, disruptionBudget: { minAvailable: 2 } })).toThrow(`${P}: disruptionBudget.minAvailable: got 2; blocks every voluntary eviction (node drains hang) with 2 replica(s): must keep fewer than 2 pod(s) available`);
+    expect(() => build({ autoscaling: { minReplicas: 2, maxReplicas: 4 }, disruptionBudget: { minAvailable: 2 } })).toThrow(
+      `${P}: disruptionBudget.minAvailable: got 2; blocks every voluntary eviction (node drains hang) with 2 replica(s): must keep fewer than 2 pod(s) available`,
+    );
   });
 
   test('PDB maxUnavailable 0', () => {
-    expect(() => build({ replicas: 3, disruptionBudget: { maxUnavailable: '0%' } })).toThrow(`${P}: disruptionBudget.maxUnavailable: got "0%"; blocks every voluntary eviction (node drains hang): must allow at least one pod`);
+    expect(() => build({ replicas: 3, disruptionBudget: { maxUnavailable: '0%' } })).toThrow(
+      `${P}: disruptionBudget.maxUnavailable: got "0%"; blocks every voluntary eviction (node drains hang): must allow at least one pod`,
+    );
   });
 
   test('latest image in production', () => {
-    expect(prod({ image: ImageReference.parse('api-gateway:latest') })).toThrow(`production/svc: image: got "api-gateway:latest"; the production image policy forbids "latest": pin a version tag or a digest`);
+    expect(prod({ image: ImageReference.parse('api-gateway:latest') })).toThrow(
+      `production/svc: image: got "api-gateway:latest"; the production image policy forbids "latest": pin a version tag or a digest`,
+    );
   });
 
   test('untagged image in production', () => {
-    expect(prod({ image: ImageReference.parse('ghcr.io/acme/api') })).toThrow(`production/svc: image: got "ghcr.io/acme/api"; the production image policy forbids untagged images (they mean "latest"): pin a version tag or a digest`);
+    expect(prod({ image: ImageReference.parse('ghcr.io/acme/api') })).toThrow(
+      `production/svc: image: got "ghcr.io/acme/api"; the production image policy forbids untagged images (they mean "latest"): pin a version tag or a digest`,
+    );
   });
 
   test('GIVEN a tag without digest where the profile requires digests WHEN synthesized THEN synth reports it (not construction), with both fixes', () => {
     const app = new App();
     const chart = new EnvironmentChart(app, { profile: production });
     expect(() => new MicroserviceDeployment(chart, 'svc', minimal({ image: ImageReference.fromTag('ghcr.io/acme/api', '1.0.0') }))).not.toThrow();
-    expect(synthesizeToJson(app).problems).toContain(`production/svc: image: got "ghcr.io/acme/api:1.0.0"; the production image policy accepts only digests: use "ghcr.io/acme/api@sha256:<64 hex characters>" or add "ghcr.io/acme/api:1.0.0" to profile.imageDigests`);
+    expect(synthesizeToJson(app).problems).toContain(
+      `production/svc: image: got "ghcr.io/acme/api:1.0.0"; the production image policy accepts only digests: use "ghcr.io/acme/api@sha256:<64 hex characters>" or add "ghcr.io/acme/api:1.0.0" to profile.imageDigests`,
+    );
   });
 
   test('GIVEN a tag with an entry in profile.imageDigests WHEN synthesized in production THEN it is accepted and written with the digest', () => {
@@ -975,31 +1448,45 @@ describe('MicroserviceDeployment: bad input', () => {
   });
 
   test('latest sidecar image in staging', () => {
-    expect(() => build({ sidecars: [{ name: 'proxy', image: ImageReference.parse('envoy:latest') }] }, staging)).toThrow(`staging/svc: sidecars[0].image: got "envoy:latest"; the staging image policy forbids "latest": pin a version tag or a digest`);
+    expect(() => build({ sidecars: [{ name: 'proxy', image: ImageReference.parse('envoy:latest') }] }, staging)).toThrow(
+      `staging/svc: sidecars[0].image: got "envoy:latest"; the staging image policy forbids "latest": pin a version tag or a digest`,
+    );
   });
 
   test('HPA together with fixed replicas', () => {
-    expect(() => build({ replicas: 3, autoscaling: {} })).toThrow(`${P}: replicas: got 3; an HPA owns the replica count when \`autoscaling\` is set: remove \`replicas\` or \`autoscaling\``);
+    expect(() => build({ replicas: 3, autoscaling: {} })).toThrow(
+      `${P}: replicas: got 3; an HPA owns the replica count when \`autoscaling\` is set: remove \`replicas\` or \`autoscaling\``,
+    );
   });
 
   test('canary weights not increasing', () => {
-    expect(() => build({ strategy: RolloutStrategy.canary({ steps: [CanaryStep.setWeight(50), CanaryStep.pause('1m'), CanaryStep.setWeight(30)] }) })).toThrow(`${P}: strategy.steps[2].setWeight: got 30; weights must increase: the previous step set 50`);
+    expect(() => build({ strategy: RolloutStrategy.canary({ steps: [CanaryStep.setWeight(50), CanaryStep.pause('1m'), CanaryStep.setWeight(30)] }) })).toThrow(
+      `${P}: strategy.steps[2].setWeight: got 30; weights must increase: the previous step set 50`,
+    );
   });
 
   test('canary weight above 100', () => {
-    expect(() => build({ strategy: RolloutStrategy.canary({ steps: [CanaryStep.setWeight(50), CanaryStep.setWeight(120)] }) })).toThrow(`${P}: strategy.steps[1].setWeight: got 120; must be an integer from 1 to 100`);
+    expect(() => build({ strategy: RolloutStrategy.canary({ steps: [CanaryStep.setWeight(50), CanaryStep.setWeight(120)] }) })).toThrow(
+      `${P}: strategy.steps[1].setWeight: got 120; must be an integer from 1 to 100`,
+    );
   });
 
   test('blue-green without a preview service port', () => {
-    expect(() => build({ ports: [], probes: { liveness: HealthProbe.exec(['true']) }, strategy: RolloutStrategy.blueGreen({ prePromotionAnalysis: false }) })).toThrow(`${P}: strategy.previewPort: got undefined; a blue-green rollout needs a preview Service port: declare \`ports\``);
+    expect(() =>
+      build({ ports: [], probes: { liveness: HealthProbe.exec(['true']) }, strategy: RolloutStrategy.blueGreen({ prePromotionAnalysis: false }) }),
+    ).toThrow(`${P}: strategy.previewPort: got undefined; a blue-green rollout needs a preview Service port: declare \`ports\``);
   });
 
   test('blue-green preview port that does not exist', () => {
-    expect(() => build({ strategy: RolloutStrategy.blueGreen({ previewPort: 'web' }) })).toThrow(`${P}: strategy.previewPort: got "web"; must name one of the ports: http`);
+    expect(() => build({ strategy: RolloutStrategy.blueGreen({ previewPort: 'web' }) })).toThrow(
+      `${P}: strategy.previewPort: got "web"; must name one of the ports: http`,
+    );
   });
 
   test('probe on a port the container does not expose', () => {
-    expect(() => build({ probes: { readiness: HealthProbe.http('/ready', { port: 9999 }) } })).toThrow(`${P}: probes.readiness.port: got 9999; the container does not expose this port; exposed ports: http (8080)`);
+    expect(() => build({ probes: { readiness: HealthProbe.http('/ready', { port: 9999 }) } })).toThrow(
+      `${P}: probes.readiness.port: got 9999; the container does not expose this port; exposed ports: http (8080)`,
+    );
   });
 
   test('connection to a service that does not exist: clear error and nothing written', () => {
@@ -1007,63 +1494,93 @@ describe('MicroserviceDeployment: bad input', () => {
     const app = new App({ outdir: '.cdk8s.out' });
     const chart = new EnvironmentChart(app, { profile: development });
     new MicroserviceDeployment(chart, 'svc', minimal({ connectsTo: [{ name: 'ghost' }] }));
-    expect(() => synthesize(app, { outdir })).toThrow(`${P}: connectsTo[0]: got "backend/ghost"; no workload named "ghost" in namespace "backend"; known workloads: backend/api`);
+    expect(() => synthesize(app, { outdir })).toThrow(
+      `${P}: connectsTo[0]: got "backend/ghost"; no workload named "ghost" in namespace "backend"; known workloads: backend/api`,
+    );
     expect(fs.existsSync(outdir)).toBe(false);
   });
 
   test('literal secret value smuggled into secrets (never echoed)', () => {
-    expect(() => build({ secrets: { 'db-password': { value: 'hunter2' } as any } })).toThrow(`${P}: secrets.db-password: got {"value":"<redacted>"}; must be a remote reference { key, property?, version? } into the secret store; literal secret values are never written to Git`);
+    expect(() => build({ secrets: { 'db-password': { value: 'hunter2' } as any } })).toThrow(
+      `${P}: secrets.db-password: got {"value":"<redacted>"}; must be a remote reference { key, property?, version? } into the secret store; literal secret values are never written to Git`,
+    );
   });
 
   test('literal value for a secret-looking env var', () => {
-    expect(() => build({ env: { JWT_SECRET: EnvValue.value('hunter2') } })).toThrow(`${P}: env.JWT_SECRET: got "<redacted>"; looks like a secret: a literal value would be written to Git; declare it in \`secrets\` and use EnvValue.fromSecret(key)`);
+    expect(() => build({ env: { JWT_SECRET: EnvValue.value('hunter2') } })).toThrow(
+      `${P}: env.JWT_SECRET: got "<redacted>"; looks like a secret: a literal value would be written to Git; declare it in \`secrets\` and use EnvValue.fromSecret(key)`,
+    );
   });
 
   test('plain string smuggled into env', () => {
-    expect(() => build({ env: { NODE_ENV: 'production' as any } })).toThrow(`${P}: env.NODE_ENV: got "<redacted>"; must be an EnvValue (EnvValue.value, fromConfigMap, fromSecret, fromExistingSecret, fromField)`);
+    expect(() => build({ env: { NODE_ENV: 'production' as any } })).toThrow(
+      `${P}: env.NODE_ENV: got "<redacted>"; must be an EnvValue (EnvValue.value, fromConfigMap, fromSecret, fromExistingSecret, fromField)`,
+    );
   });
 
   test('env from an undeclared secret key', () => {
-    expect(() => build({ env: { DATABASE_URL: EnvValue.fromSecret('db-url') } })).toThrow(`${P}: env.DATABASE_URL: got "db-url"; must be a key of \`secrets\`; declared keys: none`);
+    expect(() => build({ env: { DATABASE_URL: EnvValue.fromSecret('db-url') } })).toThrow(
+      `${P}: env.DATABASE_URL: got "db-url"; must be a key of \`secrets\`; declared keys: none`,
+    );
   });
 
   test('VPA Auto together with an HPA on the same resource', () => {
-    expect(() => build({ autoscaling: {}, verticalAutoscaling: { mode: VpaMode.auto() } })).toThrow(`${P}: verticalAutoscaling.mode: got "Auto"; the HPA scales on cpu and memory utilization, so a VPA that changes those requests fights it: use VpaMode.recommend(), or leave cpu and memory out of controlledResources`);
+    expect(() => build({ autoscaling: {}, verticalAutoscaling: { mode: VpaMode.auto() } })).toThrow(
+      `${P}: verticalAutoscaling.mode: got "Auto"; the HPA scales on cpu and memory utilization, so a VPA that changes those requests fights it: use VpaMode.recommend(), or leave cpu and memory out of controlledResources`,
+    );
   });
 
   test('team that is not a label value', () => {
-    expect(() => build({ team: 'Team Payments' })).toThrow(`${P}: team: got "Team Payments"; must be a label value: 1-63 characters of [A-Za-z0-9_.-], starting and ending alphanumeric`);
+    expect(() => build({ team: 'Team Payments' })).toThrow(
+      `${P}: team: got "Team Payments"; must be a label value: 1-63 characters of [A-Za-z0-9_.-], starting and ending alphanumeric`,
+    );
   });
 
   test('worker without ports and without probes', () => {
-    expect(() => build({ ports: [] })).toThrow(`${P}: probes: got undefined; a service without ports has no default probe: set probes.liveness or probes.readiness (e.g. HealthProbe.exec([...]))`);
+    expect(() => build({ ports: [] })).toThrow(
+      `${P}: probes: got undefined; a service without ports has no default probe: set probes.liveness or probes.readiness (e.g. HealthProbe.exec([...]))`,
+    );
   });
 
   test('sidecar without ports and without probes', () => {
-    expect(() => build({ sidecars: [{ name: 'shipper', image: ImageReference.fromTag('fluent/fluent-bit', '3.1.0') }] })).toThrow(`${P}: sidecars[0].probes: got undefined; a sidecar without ports has no default probe: set probes.liveness or probes.readiness (e.g. HealthProbe.exec([...]))`);
+    expect(() => build({ sidecars: [{ name: 'shipper', image: ImageReference.fromTag('fluent/fluent-bit', '3.1.0') }] })).toThrow(
+      `${P}: sidecars[0].probes: got undefined; a sidecar without ports has no default probe: set probes.liveness or probes.readiness (e.g. HealthProbe.exec([...]))`,
+    );
   });
 
   test('sidecar probe on a port the sidecar does not expose', () => {
-    expect(() => build({ sidecars: [{ name: 'proxy', image: ImageReference.fromTag('envoy', '1.31.0'), probes: { liveness: HealthProbe.tcp({ port: 'http' }) } }] })).toThrow(`${P}: sidecars[0].probes.liveness.port: got "http"; the container does not expose this port; exposed ports: none`);
+    expect(() =>
+      build({ sidecars: [{ name: 'proxy', image: ImageReference.fromTag('envoy', '1.31.0'), probes: { liveness: HealthProbe.tcp({ port: 'http' }) } }] }),
+    ).toThrow(`${P}: sidecars[0].probes.liveness.port: got "http"; the container does not expose this port; exposed ports: none`);
   });
 
   test('sidecar port that the main container already uses', () => {
-    expect(() => build({ sidecars: [{ name: 'proxy', image: ImageReference.fromTag('envoy', '1.31.0'), ports: [{ name: 'proxy', port: 8080 }] }] })).toThrow(`${P}: sidecars[0].ports[0].port: got 8080; another container of the pod already uses this port (containers share the pod's network)`);
+    expect(() => build({ sidecars: [{ name: 'proxy', image: ImageReference.fromTag('envoy', '1.31.0'), ports: [{ name: 'proxy', port: 8080 }] }] })).toThrow(
+      `${P}: sidecars[0].ports[0].port: got 8080; another container of the pod already uses this port (containers share the pod's network)`,
+    );
   });
 
   test('root uid', () => {
-    expect(() => build({ runAs: { runAsUser: 0 } })).toThrow(`${P}: runAs.runAsUser: got 0; must be a non-zero uid/gid (PSS restricted forbids running as root)`);
+    expect(() => build({ runAs: { runAsUser: 0 } })).toThrow(
+      `${P}: runAs.runAsUser: got 0; must be a non-zero uid/gid (PSS restricted forbids running as root)`,
+    );
   });
 
   test('wildcard RBAC verb', () => {
-    expect(() => build({ apiAccess: { rules: [{ resources: ['pods'], verbs: ['*' as any] }] } })).toThrow(`${P}: apiAccess.rules[0].verbs: got "*"; must be one of: get, list, watch, create, update, patch, delete, deletecollection (no "*": least privilege)`);
+    expect(() => build({ apiAccess: { rules: [{ resources: ['pods'], verbs: ['*' as any] }] } })).toThrow(
+      `${P}: apiAccess.rules[0].verbs: got "*"; must be one of: get, list, watch, create, update, patch, delete, deletecollection (no "*": least privilege)`,
+    );
   });
 
   test('nginx traffic routing without an ingress', () => {
-    expect(() => build({ strategy: RolloutStrategy.canary({ nginxTrafficRouting: true }) })).toThrow(`${P}: strategy.nginxTrafficRouting: got true; nginx traffic routing splits traffic at the service's Ingress: set \`ingress\``);
+    expect(() => build({ strategy: RolloutStrategy.canary({ nginxTrafficRouting: true }) })).toThrow(
+      `${P}: strategy.nginxTrafficRouting: got true; nginx traffic routing splits traffic at the service's Ingress: set \`ingress\``,
+    );
   });
 
   test('preStop sleep longer than the grace period', () => {
-    expect(() => build({ preStop: PreStopHook.sleep(30) })).toThrow(`${P}: preStop: got "sleep 30"; must end before terminationGracePeriodSeconds (30) or the container is killed mid-shutdown`);
+    expect(() => build({ preStop: PreStopHook.sleep(30) })).toThrow(
+      `${P}: preStop: got "sleep 30"; must end before terminationGracePeriodSeconds (30) or the container is killed mid-shutdown`,
+    );
   });
 });

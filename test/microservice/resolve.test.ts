@@ -8,7 +8,11 @@ const PATH = 'test/api';
 // Tag and digest: accepted by every profile's image policy (production takes digests only).
 const image = ImageReference.fromDigest('registry.example.com/shop/api', `sha256:${'a'.repeat(64)}`, '1.4.2');
 const props = (overrides: Partial<MicroserviceDeploymentProps> = {}): MicroserviceDeploymentProps => ({
-  name: 'api', namespace: 'shop', image, ports: [{ name: 'http', port: 8080 }], ...overrides,
+  name: 'api',
+  namespace: 'shop',
+  image,
+  ports: [{ name: 'http', port: 8080 }],
+  ...overrides,
 });
 
 describe('resolveMicroservice', () => {
@@ -26,7 +30,9 @@ describe('resolveMicroservice', () => {
     expect(r.secretName).toBe('api-secrets');
     expect(r.podSelector).toEqual({ 'app.kubernetes.io/name': 'api', 'app.kubernetes.io/instance': 'api' });
     expect(r.labels).toEqual({
-      'app.kubernetes.io/name': 'api', 'app.kubernetes.io/instance': 'api', 'app.kubernetes.io/component': 'service',
+      'app.kubernetes.io/name': 'api',
+      'app.kubernetes.io/instance': 'api',
+      'app.kubernetes.io/component': 'service',
       'app.kubernetes.io/version': '1.4.2',
     });
     expect(r.ports).toEqual([{ name: 'http', port: 8080, servicePort: 8080, protocol: 'TCP', appProtocol: 'http' }]);
@@ -43,7 +49,16 @@ describe('resolveMicroservice', () => {
   });
 
   test('GIVEN a separate metrics port WHEN resolved THEN clients reach only the main port', () => {
-    const r = resolveMicroservice(PATH, props({ ports: [{ name: 'http', port: 8080, servicePort: 80 }, { name: 'metrics', port: 9090 }] }), development);
+    const r = resolveMicroservice(
+      PATH,
+      props({
+        ports: [
+          { name: 'http', port: 8080, servicePort: 80 },
+          { name: 'metrics', port: 9090 },
+        ],
+      }),
+      development,
+    );
 
     expect(r.metrics?.port.name).toBe('metrics');
     expect(r.clientPorts).toEqual([{ name: 'http', port: 8080, protocol: 'TCP' }]);

@@ -23,25 +23,41 @@ export function alerting(): ObservabilityStackProps['alerting'] {
   };
 }
 
-export const elasticsearch = () => LogBackend.elasticsearch({
-  host: 'elasticsearch.logging-store.svc', tls: true, peer: NetworkPeer.pods('logging-store', { 'app.kubernetes.io/name': 'elasticsearch' }),
-});
-export const jaeger = () => TraceBackend.jaeger({
-  host: 'jaeger-collector.tracing.svc', queryUrl: 'http://jaeger-query.tracing.svc:16686',
-  peer: NetworkPeer.pods('tracing', { 'app.kubernetes.io/name': 'jaeger' }),
-});
+export const elasticsearch = () =>
+  LogBackend.elasticsearch({
+    host: 'elasticsearch.logging-store.svc',
+    tls: true,
+    peer: NetworkPeer.pods('logging-store', { 'app.kubernetes.io/name': 'elasticsearch' }),
+  });
+export const jaeger = () =>
+  TraceBackend.jaeger({
+    host: 'jaeger-collector.tracing.svc',
+    queryUrl: 'http://jaeger-query.tracing.svc:16686',
+    peer: NetworkPeer.pods('tracing', { 'app.kubernetes.io/name': 'jaeger' }),
+  });
 
 /** A service registration as the MicroserviceDeployment makes it (without its own HTTP rules). */
 export function registerService(chart: EnvironmentChart, name: string, namespace = 'backend', extra: Partial<MonitoredTarget> = {}): void {
   MonitoringRegistry.of(chart).register({
-    name, namespace, kind: 'service', team: 'backend', selector: selectorLabels(name),
-    metricsPort: { name: 'http', port: 8080 }, httpMetrics: true, rules: [], ...extra,
+    name,
+    namespace,
+    kind: 'service',
+    team: 'backend',
+    selector: selectorLabels(name),
+    metricsPort: { name: 'http', port: 8080 },
+    httpMetrics: true,
+    rules: [],
+    ...extra,
   });
 }
 
 export function fullStack(chart: EnvironmentChart, overrides: Partial<ObservabilityStackProps> = {}): ObservabilityStack {
   return new ObservabilityStack(chart, 'observability', {
-    alerting: alerting(), runbookBaseUrl: RUNBOOKS, logs: elasticsearch(), traces: jaeger(), ...overrides,
+    alerting: alerting(),
+    runbookBaseUrl: RUNBOOKS,
+    logs: elasticsearch(),
+    traces: jaeger(),
+    ...overrides,
   });
 }
 

@@ -13,7 +13,8 @@ import { fullStack, registerService } from './helpers';
 const inCluster = (o: Parameters<typeof TraceBackend.jaegerInCluster>[0] = {}) => TraceBackend.jaegerInCluster(o);
 const operatorProfile = testProfile({ name: 'development', monitoring: { ...development.monitoring, mode: MonitoringMode.operator() } });
 const monitoringPeer = (name: string) => ({
-  namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } }, podSelector: { matchLabels: selectorLabels(name) },
+  namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } },
+  podSelector: { matchLabels: selectorLabels(name) },
 });
 
 describe('ObservabilityStack with an in-cluster Jaeger (production)', () => {
@@ -30,10 +31,12 @@ describe('ObservabilityStack with an in-cluster Jaeger (production)', () => {
     expect(s.spec.selector.matchLabels).toEqual(selectorLabels('jaeger'));
     expect(s.spec.persistentVolumeClaimRetentionPolicy).toEqual({ whenDeleted: 'Retain', whenScaled: 'Retain' });
     expect(s.metadata.annotations).toEqual({ 'argocd.argoproj.io/sync-options': 'Prune=false,Delete=false' });
-    expect(s.spec.volumeClaimTemplates).toEqual([{
-      metadata: { name: 'data', labels: selectorLabels('jaeger'), annotations: { 'argocd.argoproj.io/sync-options': 'Prune=false,Delete=false' } },
-      spec: { accessModes: ['ReadWriteOnce'], storageClassName: 'gp3-encrypted', resources: { requests: { storage: '50Gi' } } },
-    }]);
+    expect(s.spec.volumeClaimTemplates).toEqual([
+      {
+        metadata: { name: 'data', labels: selectorLabels('jaeger'), annotations: { 'argocd.argoproj.io/sync-options': 'Prune=false,Delete=false' } },
+        spec: { accessModes: ['ReadWriteOnce'], storageClassName: 'gp3-encrypted', resources: { requests: { storage: '50Gi' } } },
+      },
+    ]);
     // A single Badger writer: no PDB (it could only block drains).
     expect(env.all('PodDisruptionBudget').map((p) => p.metadata.name)).not.toContain('jaeger');
   });
@@ -49,18 +52,32 @@ describe('ObservabilityStack with an in-cluster Jaeger (production)', () => {
     expect(c.image.split('@')[0]).toBe(DEFAULT_JAEGER_IMAGE);
     expect(DEFAULT_JAEGER_IMAGE).toMatch(/^docker\.io\/jaegertracing\/jaeger:2\.\d+\.\d+$/);
     expect(c.args).toEqual(['--config=/etc/jaeger/config.yaml']);
-    expect(c.securityContext).toMatchObject({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, runAsNonRoot: true, capabilities: { drop: ['ALL'] } });
+    expect(c.securityContext).toMatchObject({
+      allowPrivilegeEscalation: false,
+      readOnlyRootFilesystem: true,
+      runAsNonRoot: true,
+      capabilities: { drop: ['ALL'] },
+    });
     expect(c.volumeMounts).toEqual([
       { name: 'config', mountPath: '/etc/jaeger', readOnly: true },
       { name: 'data', mountPath: '/badger' },
       { name: 'tmp', mountPath: '/tmp' },
     ]);
-    expect(spec.volumes).toEqual([{ name: 'config', configMap: { name: 'jaeger-config' } }, { name: 'tmp', emptyDir: {} }]);
+    expect(spec.volumes).toEqual([
+      { name: 'config', configMap: { name: 'jaeger-config' } },
+      { name: 'tmp', emptyDir: {} },
+    ]);
     expect(c.resources).toEqual({ requests: { cpu: '100m', memory: '256Mi' }, limits: { memory: '1Gi' } });
     expect(c.readinessProbe).toEqual({ httpGet: { path: '/status', port: 'health' }, periodSeconds: 10, failureThreshold: 3 });
     expect(c.livenessProbe).toEqual({ httpGet: { path: '/status', port: 'health' }, periodSeconds: 20, timeoutSeconds: 5, failureThreshold: 6 });
     expect(c.livenessProbe).not.toEqual(c.readinessProbe);
-    expect(c.ports.map((p: any) => [p.name, p.containerPort])).toEqual([['otlp-grpc', 4317], ['otlp-http', 4318], ['query', 16686], ['metrics', 8888], ['health', 13133]]);
+    expect(c.ports.map((p: any) => [p.name, p.containerPort])).toEqual([
+      ['otlp-grpc', 4317],
+      ['otlp-http', 4318],
+      ['query', 16686],
+      ['metrics', 8888],
+      ['health', 13133],
+    ]);
   });
 
   test('GIVEN the config THEN it is Jaeger v2 YAML with OTLP receivers, batch, the storage exporter, Badger with the TTL, query and health check, and its checksum rolls the pod', () => {
@@ -70,7 +87,9 @@ describe('ObservabilityStack with an in-cluster Jaeger (production)', () => {
     expect(cfg.processors).toEqual({ batch: {} });
     expect(cfg.exporters).toEqual({ jaeger_storage_exporter: { trace_storage: 'badger_store' } });
     expect(cfg.extensions.jaeger_storage.backends.badger_store.badger).toEqual({
-      directories: { keys: '/badger/keys', values: '/badger/values' }, ephemeral: false, ttl: { spans: '168h' },
+      directories: { keys: '/badger/keys', values: '/badger/values' },
+      ephemeral: false,
+      ttl: { spans: '168h' },
     });
     expect(cfg.extensions.jaeger_query.storage).toEqual({ traces: 'badger_store' });
     expect(cfg.extensions.jaeger_query.http).toEqual({ endpoint: '0.0.0.0:16686' });
@@ -99,15 +118,26 @@ describe('ObservabilityStack with an in-cluster Jaeger (production)', () => {
       { from: [monitoringPeer('grafana')], ports: [{ protocol: 'TCP', port: 16686 }] },
       { from: [monitoringPeer('otel-collector')], ports: [{ protocol: 'TCP', port: 4317 }] },
       {
-        from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } }, podSelector: { matchLabels: { 'app.kubernetes.io/name': 'prometheus' } } }],
+        from: [
+          {
+            namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } },
+            podSelector: { matchLabels: { 'app.kubernetes.io/name': 'prometheus' } },
+          },
+        ],
         ports: [{ protocol: 'TCP', port: 8888 }],
       },
     ]);
     expect(np.spec.egress).toHaveLength(1); // DNS only
     expect(np.spec.egress[0].ports.map((p: any) => p.port)).toEqual([53, 53]);
     // The other ends: egress to Jaeger from the graph, no fixed rule to the old external peer.
-    expect(env.find('NetworkPolicy', 'otel-collector', 'monitoring').spec.egress).toContainEqual({ to: [monitoringPeer('jaeger')], ports: [{ protocol: 'TCP', port: 4317 }] });
-    expect(env.find('NetworkPolicy', 'grafana', 'monitoring').spec.egress).toContainEqual({ to: [monitoringPeer('jaeger')], ports: [{ protocol: 'TCP', port: 16686 }] });
+    expect(env.find('NetworkPolicy', 'otel-collector', 'monitoring').spec.egress).toContainEqual({
+      to: [monitoringPeer('jaeger')],
+      ports: [{ protocol: 'TCP', port: 4317 }],
+    });
+    expect(env.find('NetworkPolicy', 'grafana', 'monitoring').spec.egress).toContainEqual({
+      to: [monitoringPeer('jaeger')],
+      ports: [{ protocol: 'TCP', port: 16686 }],
+    });
   });
 
   test('GIVEN the collector and Grafana THEN they point at the in-cluster Jaeger', () => {
@@ -128,7 +158,10 @@ describe('ObservabilityStack with an in-cluster Jaeger (production)', () => {
     const hard = big.find('ResourceQuota', 'resource-quota', 'monitoring').spec.hard;
     // Prometheus 2 x 2Ti + Jaeger 3Ti exceed the plan's 5Ti.
     expect(hard['requests.storage']).toBe(`${2 * 2048 + 3072}Gi`);
-    const claims = big.all('StatefulSet').filter((s) => s.metadata.namespace === 'monitoring').reduce((n, s) => n + (s.spec.volumeClaimTemplates?.length ?? 0) * s.spec.replicas, 0);
+    const claims = big
+      .all('StatefulSet')
+      .filter((s) => s.metadata.namespace === 'monitoring')
+      .reduce((n, s) => n + (s.spec.volumeClaimTemplates?.length ?? 0) * s.spec.replicas, 0);
     expect(claims).toBe(3);
     expect(parseQuantity(hard['requests.storage'])).toBeGreaterThanOrEqual(parseQuantity('7Ti')!);
   });
@@ -170,7 +203,8 @@ describe('In-cluster Jaeger, other profiles', () => {
     expect(env.find('StatefulSet', 'jaeger', 'monitoring').spec.replicas).toBe(1);
     expect(env.find('PodMonitor', 'jaeger', 'monitoring').spec.podMetricsEndpoints[0].port).toBe('metrics');
     expect(env.find('NetworkPolicy', 'jaeger', 'monitoring').spec.ingress).toContainEqual({
-      from: [{ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'grafana' } } }], ports: [{ protocol: 'TCP', port: 16686 }],
+      from: [{ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'grafana' } } }],
+      ports: [{ protocol: 'TCP', port: 16686 }],
     });
   });
 
@@ -182,13 +216,15 @@ describe('In-cluster Jaeger, other profiles', () => {
 
 describe('In-cluster Jaeger, input errors', () => {
   test.each(['3d', '72', '0h', '', '-1h'])('GIVEN retention %j THEN it asks for a positive Go duration', (retention) => {
-    expect(() => synthEnv((chart) => fullStack(chart, { traces: inCluster({ retention }) })))
-      .toThrow(`development/observability: traces.retention: got "${retention}"; must be a positive Go duration such as "72h" or "90m" (units ns, us, ms, s, m, h; there is no "d")`);
+    expect(() => synthEnv((chart) => fullStack(chart, { traces: inCluster({ retention }) }))).toThrow(
+      `development/observability: traces.retention: got "${retention}"; must be a positive Go duration such as "72h" or "90m" (units ns, us, ms, s, m, h; there is no "d")`,
+    );
   });
 
   test.each(['20GB', 'lots', '0'])('GIVEN storage size %j THEN it asks for a positive quantity', (storageSize) => {
-    expect(() => synthEnv((chart) => fullStack(chart, { traces: inCluster({ storageSize }) })))
-      .toThrow(`development/observability: traces.storageSize: got "${storageSize}"; must be a positive Kubernetes quantity such as "20Gi"`);
+    expect(() => synthEnv((chart) => fullStack(chart, { traces: inCluster({ storageSize }) }))).toThrow(
+      `development/observability: traces.storageSize: got "${storageSize}"; must be a positive Kubernetes quantity such as "20Gi"`,
+    );
   });
 
   test('GIVEN Go durations with fractions and several units THEN they are accepted', () => {

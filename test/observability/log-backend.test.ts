@@ -7,8 +7,17 @@ import { fullStack } from './helpers';
 function platform(options: { readonly tls?: boolean; readonly user?: string; readonly users?: boolean } = {}, profile = development) {
   return synthEnv((chart: EnvironmentChart) => {
     const logs = new StatefulDatastore(chart, 'logs', {
-      name: 'logs', namespace: 'db-elasticsearch',
-      engine: Engine.elasticsearch({ users: options.users === false ? [] : [{ name: 'fluent-bit', access: 'write', indices: ['logs-*'] }, { name: 'grafana', access: 'read', indices: ['logs-*'] }] }),
+      name: 'logs',
+      namespace: 'db-elasticsearch',
+      engine: Engine.elasticsearch({
+        users:
+          options.users === false
+            ? []
+            : [
+                { name: 'fluent-bit', access: 'write', indices: ['logs-*'] },
+                { name: 'grafana', access: 'read', indices: ['logs-*'] },
+              ],
+      }),
     });
     fullStack(chart, { logs: LogBackend.elasticsearch({ endpoint: logs.endpoint('http'), tls: options.tls, user: options.user }) });
   }, profile);
@@ -45,7 +54,10 @@ describe('LogBackend.elasticsearch({ endpoint }): clients derive from the server
     expect(secret.spec.target.template.data).toEqual({ ES_USER: 'fluent-bit', ES_PASSWORD: '{{ .password }}' });
     expect(secret.spec.data).toEqual([{ secretKey: 'password', remoteRef: { key: 'db-elasticsearch/logs', property: 'fluent-bit-password' } }]);
     // The server provisions that user from the same remote key and property.
-    expect(env.find('ExternalSecret', 'logs-users', 'db-elasticsearch').spec.data).toContainEqual({ secretKey: 'fluent-bit', remoteRef: { key: 'db-elasticsearch/logs', property: 'fluent-bit-password' } });
+    expect(env.find('ExternalSecret', 'logs-users', 'db-elasticsearch').spec.data).toContainEqual({
+      secretKey: 'fluent-bit',
+      remoteRef: { key: 'db-elasticsearch/logs', property: 'fluent-bit-password' },
+    });
     const ds = env.find('DaemonSet', 'fluent-bit', 'logging').spec.template.spec.containers[0];
     expect(ds.env).toEqual([
       { name: 'ES_USER', valueFrom: { secretKeyRef: { name: 'fluent-bit-credentials', key: 'ES_USER' } } },
@@ -60,7 +72,10 @@ describe('LogBackend.elasticsearch({ endpoint }): clients derive from the server
     expect(ds).toContain('basicAuth: true');
     expect(ds).toContain('basicAuthUser: $LOGS_USER');
     expect(ds).toContain('basicAuthPassword: $LOGS_PASSWORD');
-    expect(env.find('ExternalSecret', 'grafana-logs-credentials', 'monitoring').spec.target.template.data).toEqual({ LOGS_USER: 'grafana', LOGS_PASSWORD: '{{ .password }}' });
+    expect(env.find('ExternalSecret', 'grafana-logs-credentials', 'monitoring').spec.target.template.data).toEqual({
+      LOGS_USER: 'grafana',
+      LOGS_PASSWORD: '{{ .password }}',
+    });
   });
 
   it('GIVEN the logs datastore WHEN synthesized THEN its NetworkPolicy admits Fluent Bit and Grafana, whose egress follows the graph', () => {
@@ -69,7 +84,12 @@ describe('LogBackend.elasticsearch({ endpoint }): clients derive from the server
     const from = ingress.map((r: any) => r.from[0].podSelector?.matchLabels?.['app.kubernetes.io/name']);
     expect(from).toEqual(expect.arrayContaining(['fluent-bit', 'grafana']));
     expect(env.find('NetworkPolicy', 'fluent-bit', 'logging').spec.egress).toContainEqual({
-      to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'db-elasticsearch' } }, podSelector: { matchLabels: { 'app.kubernetes.io/name': 'logs', 'app.kubernetes.io/instance': 'logs' } } }],
+      to: [
+        {
+          namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'db-elasticsearch' } },
+          podSelector: { matchLabels: { 'app.kubernetes.io/name': 'logs', 'app.kubernetes.io/instance': 'logs' } },
+        },
+      ],
       ports: [{ protocol: 'TCP', port: 9200 }],
     });
   });
@@ -87,7 +107,11 @@ describe('LogBackend.elasticsearch({ endpoint }): clients derive from the server
   });
 
   it('GIVEN an Elasticsearch outside the library WHEN its TLS is not stated THEN synth fails: there is no safe default', () => {
-    expect(() => synthEnv((chart) => fullStack(chart, { logs: LogBackend.elasticsearch({ host: 'es.example.com', peer: NetworkPeer.cidrs(['10.0.0.0/8']) } as any) }), production))
-      .toThrow('production/observability/Grafana: logs.tls: got undefined; must say whether the backend serves TLS (true or false)');
+    expect(() =>
+      synthEnv(
+        (chart) => fullStack(chart, { logs: LogBackend.elasticsearch({ host: 'es.example.com', peer: NetworkPeer.cidrs(['10.0.0.0/8']) } as any) }),
+        production,
+      ),
+    ).toThrow('production/observability/Grafana: logs.tls: got undefined; must say whether the backend serves TLS (true or false)');
   });
 });

@@ -62,7 +62,12 @@ function limitRangeProblems(env: ReturnType<typeof synthEnv>, ns: string): strin
         const at = `${doc.metadata.name}/${c.name} ${r}`;
         if (item.min?.[r] !== undefined && parseQuantity(request)! < parseQuantity(item.min[r])!) out.push(`${at}: request below min`);
         if (item.max?.[r] !== undefined && (limit === undefined || parseQuantity(limit)! > parseQuantity(item.max[r])!)) out.push(`${at}: limit above max`);
-        if (item.maxLimitRequestRatio?.[r] !== undefined && limit !== undefined && parseQuantity(limit)! / parseQuantity(request)! > parseQuantity(item.maxLimitRequestRatio[r])!) out.push(`${at}: ratio`);
+        if (
+          item.maxLimitRequestRatio?.[r] !== undefined &&
+          limit !== undefined &&
+          parseQuantity(limit)! / parseQuantity(request)! > parseQuantity(item.maxLimitRequestRatio[r])!
+        )
+          out.push(`${at}: ratio`);
       }
     }
   }
@@ -79,7 +84,9 @@ describe('ObservabilityStack, standalone mode (production)', () => {
     const sts = env.find('StatefulSet', 'prometheus', 'monitoring');
     expect(sts.spec.replicas).toBe(2);
     expect(sts.spec.volumeClaimTemplates[0].spec).toEqual({
-      accessModes: ['ReadWriteOnce'], storageClassName: 'gp3-encrypted', resources: { requests: { storage: '54Gi' } },
+      accessModes: ['ReadWriteOnce'],
+      storageClassName: 'gp3-encrypted',
+      resources: { requests: { storage: '54Gi' } },
     });
     const c = sts.spec.template.spec.containers[0];
     expect(c.args).toContain('--storage.tsdb.retention.time=15d');
@@ -104,7 +111,11 @@ describe('ObservabilityStack, standalone mode (production)', () => {
 
   test('GIVEN a registered service THEN prometheus.yml has kubernetes_sd jobs and a job for the service with its labels', () => {
     const cfg = configOf(env, 'prometheus-config', 'prometheus.yml');
-    expect(cfg.global).toEqual({ scrape_interval: '15s', evaluation_interval: '15s', external_labels: { cluster: 'prod-eu-west-1', environment: 'production' } });
+    expect(cfg.global).toEqual({
+      scrape_interval: '15s',
+      evaluation_interval: '15s',
+      external_labels: { cluster: 'prod-eu-west-1', environment: 'production' },
+    });
     expect(cfg.rule_files).toEqual(['/etc/prometheus/rules/*.yml']);
     expect(cfg.alerting.alertmanagers[0].static_configs[0].targets).toEqual([0, 1, 2].map((i) => `alertmanager-${i}.alertmanager-cluster.monitoring.svc:9093`));
     const jobs = Object.fromEntries(cfg.scrape_configs.map((j: any) => [j.job_name, j]));
@@ -119,16 +130,25 @@ describe('ObservabilityStack, standalone mode (production)', () => {
     expect(job.relabel_configs).toContainEqual({ target_label: 'service', replacement: 'api-gateway' });
     expect(job.relabel_configs).toContainEqual({ target_label: 'team', replacement: 'backend' });
     // Rollout analyses select the new version's series by the ReplicaSet hash the pods carry.
-    expect(job.relabel_configs).toContainEqual({ source_labels: ['__meta_kubernetes_pod_label_rollouts_pod_template_hash'], target_label: 'rollouts_pod_template_hash' });
+    expect(job.relabel_configs).toContainEqual({
+      source_labels: ['__meta_kubernetes_pod_label_rollouts_pod_template_hash'],
+      target_label: 'rollouts_pod_template_hash',
+    });
     // Registered workloads also carry prometheus.io annotations: the annotation job must not scrape them again.
-    expect(jobs['kubernetes-pods'].relabel_configs).toContainEqual(expect.objectContaining({ action: 'drop', regex: expect.stringContaining('backend;api-gateway') }));
+    expect(jobs['kubernetes-pods'].relabel_configs).toContainEqual(
+      expect.objectContaining({ action: 'drop', regex: expect.stringContaining('backend;api-gateway') }),
+    );
   });
 
   test('GIVEN a registered HTTP service THEN its rules carry the seeds thresholds and every alert has severity, summary, description and runbook', () => {
     const rules = allRules(env);
     const byName = (service: string, alert: string) => rules.find((r) => r.alert === alert && r.labels.service === service);
-    expect(byName('api-gateway', 'HttpErrorRateHigh').expr).toBe('sum(rate(http_requests_total{namespace="backend", service="api-gateway", status=~"5.."}[5m])) / sum(rate(http_requests_total{namespace="backend", service="api-gateway"}[5m])) > 0.01');
-    expect(byName('api-gateway', 'HttpLatencyP95High').expr).toBe('histogram_quantile(0.95, sum by (le) (rate(http_request_duration_seconds_bucket{namespace="backend", service="api-gateway"}[5m]))) > 0.5');
+    expect(byName('api-gateway', 'HttpErrorRateHigh').expr).toBe(
+      'sum(rate(http_requests_total{namespace="backend", service="api-gateway", status=~"5.."}[5m])) / sum(rate(http_requests_total{namespace="backend", service="api-gateway"}[5m])) > 0.01',
+    );
+    expect(byName('api-gateway', 'HttpLatencyP95High').expr).toBe(
+      'histogram_quantile(0.95, sum by (le) (rate(http_request_duration_seconds_bucket{namespace="backend", service="api-gateway"}[5m]))) > 0.5',
+    );
     expect(byName('api-gateway', 'ContainerCpuHigh').expr).toMatch(/> 0\.8$/);
     expect(byName('api-gateway', 'ContainerMemoryHigh').expr).toMatch(/> 0\.8$/);
     const fast = byName('api-gateway', 'SloErrorBudgetBurnFast');
@@ -149,8 +169,15 @@ describe('ObservabilityStack, standalone mode (production)', () => {
   test('GIVEN receivers and routes THEN alertmanager.yml routes by severity and team, inhibits warnings, reads credentials from files', () => {
     const cfg = configOf(env, 'alertmanager-config', 'alertmanager.yml');
     expect(cfg.route).toEqual({
-      receiver: 'ops-email', group_by: ['alertname', 'namespace', 'service'], group_wait: '30s', group_interval: '5m', repeat_interval: '4h',
-      routes: [{ receiver: 'ops-pager', matchers: ['severity="critical"'], continue: true }, { receiver: 'backend-slack', matchers: ['team="backend"'] }],
+      receiver: 'ops-email',
+      group_by: ['alertname', 'namespace', 'service'],
+      group_wait: '30s',
+      group_interval: '5m',
+      repeat_interval: '4h',
+      routes: [
+        { receiver: 'ops-pager', matchers: ['severity="critical"'], continue: true },
+        { receiver: 'backend-slack', matchers: ['team="backend"'] },
+      ],
     });
     expect(cfg.inhibit_rules).toEqual([{ source_matchers: ['severity="critical"'], target_matchers: ['severity="warning"'], equal: ['namespace', 'service'] }]);
     const receivers = Object.fromEntries(cfg.receivers.map((r: any) => [r.name, r]));
@@ -167,9 +194,9 @@ describe('ObservabilityStack, standalone mode (production)', () => {
   test('GIVEN high availability THEN Alertmanager is a 3-replica gossip cluster with a PDB', () => {
     const sts = env.find('StatefulSet', 'alertmanager', 'monitoring');
     expect(sts.spec.replicas).toBe(3);
-    expect(sts.spec.template.spec.containers[0].args).toEqual(expect.arrayContaining([
-      '--cluster.listen-address=0.0.0.0:9094', '--cluster.peer=alertmanager-2.alertmanager-cluster.monitoring.svc:9094',
-    ]));
+    expect(sts.spec.template.spec.containers[0].args).toEqual(
+      expect.arrayContaining(['--cluster.listen-address=0.0.0.0:9094', '--cluster.peer=alertmanager-2.alertmanager-cluster.monitoring.svc:9094']),
+    );
     expect(env.find('Service', 'alertmanager-cluster', 'monitoring').spec.publishNotReadyAddresses).toBe(true);
     expect(env.find('PodDisruptionBudget', 'alertmanager', 'monitoring').spec.maxUnavailable).toBe(1);
   });
@@ -184,7 +211,8 @@ describe('ObservabilityStack, standalone mode (production)', () => {
     const env0 = env.find('Deployment', 'grafana', 'monitoring').spec.template.spec.containers[0].env;
     expect(env0).toContainEqual({ name: 'GF_SECURITY_ADMIN_PASSWORD', valueFrom: { secretKeyRef: { name: 'grafana-admin', key: 'admin-password' } } });
     expect(env.find('ExternalSecret', 'grafana-admin', 'monitoring').spec.data.map((d: any) => d.remoteRef)).toEqual([
-      { key: 'monitoring/grafana', property: 'admin-user' }, { key: 'monitoring/grafana', property: 'admin-password' },
+      { key: 'monitoring/grafana', property: 'admin-user' },
+      { key: 'monitoring/grafana', property: 'admin-password' },
     ]);
   });
 
@@ -206,25 +234,38 @@ describe('ObservabilityStack, standalone mode (production)', () => {
     const ns = env.find('Namespace', 'logging');
     expect(ns.metadata.labels['pod-security.kubernetes.io/enforce']).toBe('privileged');
     expect(ns.metadata.labels['pod-security.kubernetes.io/warn']).toBe('restricted');
-    expect(ns.metadata.annotations['platform.io/pss-exemption-reason']).toMatch(/^Fluent Bit reads container logs from the node through read-only hostPath volumes/);
+    expect(ns.metadata.annotations['platform.io/pss-exemption-reason']).toMatch(
+      /^Fluent Bit reads container logs from the node through read-only hostPath volumes/,
+    );
     expect(env.find('Namespace', 'monitoring').metadata.labels['pod-security.kubernetes.io/enforce']).toBe('restricted');
     const ds = env.find('DaemonSet', 'fluent-bit', 'logging');
     expect(ds.spec.template.spec.volumes).toContainEqual({ name: 'varlog', hostPath: { path: '/var/log', type: 'Directory' } });
     expect(ds.spec.template.spec.containers[0].securityContext).toEqual({
-      allowPrivilegeEscalation: false, privileged: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] }, seccompProfile: { type: 'RuntimeDefault' },
+      allowPrivilegeEscalation: false,
+      privileged: false,
+      readOnlyRootFilesystem: true,
+      capabilities: { drop: ['ALL'] },
+      seccompProfile: { type: 'RuntimeDefault' },
     });
     const conf = env.find('ConfigMap', 'fluent-bit-config', 'logging').data['fluent-bit.conf'];
     expect(conf).toContain('Path             /var/log/containers/*.log');
     expect(conf).toContain('Name                kubernetes');
     expect(conf).toMatch(/^ {4}Name +es$/m);
     expect(conf).toMatch(/^ {4}HTTP_Passwd +\$\{ES_PASSWORD\}$/m);
-    expect(env.find('ExternalSecret', 'fluent-bit-credentials', 'logging').spec.data[0].remoteRef).toEqual({ key: 'monitoring/elasticsearch', property: 'password' });
+    expect(env.find('ExternalSecret', 'fluent-bit-credentials', 'logging').spec.data[0].remoteRef).toEqual({
+      key: 'monitoring/elasticsearch',
+      property: 'password',
+    });
     for (const { doc, spec } of podSpecs(env)) {
       if (doc.metadata.namespace === 'logging') continue;
       expect(spec.securityContext.runAsNonRoot, doc.metadata.name).toBe(true);
       expect(spec.securityContext.seccompProfile).toEqual({ type: 'RuntimeDefault' });
       for (const c of spec.containers) {
-        expect(c.securityContext, `${doc.metadata.name}/${c.name}`).toMatchObject({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } });
+        expect(c.securityContext, `${doc.metadata.name}/${c.name}`).toMatchObject({
+          allowPrivilegeEscalation: false,
+          readOnlyRootFilesystem: true,
+          capabilities: { drop: ['ALL'] },
+        });
         expect(c.resources.requests.cpu).toBeTruthy();
         expect(c.resources.limits.memory).toBeTruthy();
         expect(c.readinessProbe).toBeDefined();
@@ -235,7 +276,12 @@ describe('ObservabilityStack, standalone mode (production)', () => {
 
   test('GIVEN every component THEN each pod is selected by a NetworkPolicy of its own and both namespaces deny by default', () => {
     const policies = env.all('NetworkPolicy');
-    expect(policies.filter((p) => p.metadata.name === 'default-deny-all').map((p) => p.metadata.namespace).sort()).toEqual(['logging', 'monitoring']);
+    expect(
+      policies
+        .filter((p) => p.metadata.name === 'default-deny-all')
+        .map((p) => p.metadata.namespace)
+        .sort(),
+    ).toEqual(['logging', 'monitoring']);
     for (const ns of ['logging', 'monitoring']) {
       expect(env.find('NetworkPolicy', 'default-deny-all', ns).spec).toEqual({ podSelector: {}, policyTypes: ['Ingress', 'Egress'] });
       expect(env.find('NetworkPolicy', 'allow-dns', ns).spec.policyTypes).toEqual(['Egress']);
@@ -249,19 +295,36 @@ describe('ObservabilityStack, standalone mode (production)', () => {
   test('GIVEN the stack THEN monitoring and logging are platform namespaces with the platform plan, logging exempt with its reason', () => {
     const mon = env.find('Namespace', 'monitoring');
     expect(mon.metadata.labels).toMatchObject({
-      'pod-security.kubernetes.io/enforce': 'restricted', 'pod-security.kubernetes.io/audit': 'restricted', 'pod-security.kubernetes.io/warn': 'restricted',
-      'platform.io/plan': 'platform', 'platform.io/concern': 'monitoring', 'platform.io/environment': 'production', 'app.kubernetes.io/part-of': 'platform',
+      'pod-security.kubernetes.io/enforce': 'restricted',
+      'pod-security.kubernetes.io/audit': 'restricted',
+      'pod-security.kubernetes.io/warn': 'restricted',
+      'platform.io/plan': 'platform',
+      'platform.io/concern': 'monitoring',
+      'platform.io/environment': 'production',
+      'app.kubernetes.io/part-of': 'platform',
     });
     expect(mon.metadata.annotations?.['platform.io/pss-exemption-reason']).toBeUndefined();
     const logging = env.find('Namespace', 'logging');
     expect(logging.metadata.labels).toMatchObject({
-      'pod-security.kubernetes.io/enforce': 'privileged', 'pod-security.kubernetes.io/audit': 'restricted', 'pod-security.kubernetes.io/warn': 'restricted',
-      'platform.io/plan': 'platform', 'platform.io/concern': 'logging',
+      'pod-security.kubernetes.io/enforce': 'privileged',
+      'pod-security.kubernetes.io/audit': 'restricted',
+      'pod-security.kubernetes.io/warn': 'restricted',
+      'platform.io/plan': 'platform',
+      'platform.io/concern': 'logging',
     });
     expect(logging.metadata.annotations['platform.io/pss-exemption-reason']).toBe(PSS_EXEMPTION_REASON);
     for (const ns of ['logging', 'monitoring']) {
-      expect(env.find('ResourceQuota', 'resource-quota', ns).spec.hard).toMatchObject({ 'requests.cpu': '32', 'requests.memory': '128Gi', 'limits.memory': '256Gi', persistentvolumeclaims: 100 });
-      expect(env.find('LimitRange', 'limit-range', ns).spec.limits[0]).toMatchObject({ type: 'Container', defaultRequest: { cpu: '100m', memory: '128Mi' }, default: { memory: '512Mi' } });
+      expect(env.find('ResourceQuota', 'resource-quota', ns).spec.hard).toMatchObject({
+        'requests.cpu': '32',
+        'requests.memory': '128Gi',
+        'limits.memory': '256Gi',
+        persistentvolumeclaims: 100,
+      });
+      expect(env.find('LimitRange', 'limit-range', ns).spec.limits[0]).toMatchObject({
+        type: 'Container',
+        defaultRequest: { cpu: '100m', memory: '128Mi' },
+        default: { memory: '512Mi' },
+      });
     }
   });
 
@@ -281,20 +344,35 @@ describe('ObservabilityStack, standalone mode (production)', () => {
 
   test('GIVEN Grafana and Prometheus THEN only Grafana (and Prometheus replicas, scraping each other) may query Prometheus and Prometheus may reach Alertmanager', () => {
     const prom = env.find('NetworkPolicy', 'prometheus', 'monitoring');
-    expect(prom.spec.ingress).toEqual([{
-      from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } }, podSelector: { matchLabels: selectorLabels('grafana') } }],
-      ports: [{ protocol: 'TCP', port: 9090 }],
-    }, {
-      // Issue 11: the `monitoring/prometheus` job scrapes every replica; the proof found it blocked.
-      from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } }, podSelector: { matchLabels: { 'app.kubernetes.io/name': 'prometheus' } } }],
-      ports: [{ protocol: 'TCP', port: 9090 }],
-    }]);
+    expect(prom.spec.ingress).toEqual([
+      {
+        from: [
+          { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } }, podSelector: { matchLabels: selectorLabels('grafana') } },
+        ],
+        ports: [{ protocol: 'TCP', port: 9090 }],
+      },
+      {
+        // Issue 11: the `monitoring/prometheus` job scrapes every replica; the proof found it blocked.
+        from: [
+          {
+            namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } },
+            podSelector: { matchLabels: { 'app.kubernetes.io/name': 'prometheus' } },
+          },
+        ],
+        ports: [{ protocol: 'TCP', port: 9090 }],
+      },
+    ]);
     expect(prom.spec.egress).toContainEqual({ to: [{ ipBlock: { cidr: '0.0.0.0/0' } }], ports: [{ protocol: 'TCP', port: 10250 }] });
     const am = env.find('NetworkPolicy', 'alertmanager', 'monitoring');
     expect(am.spec.ingress[0].from[0].podSelector.matchLabels).toEqual(selectorLabels('prometheus'));
     const fb = env.find('NetworkPolicy', 'fluent-bit', 'logging');
     expect(fb.spec.egress).toContainEqual({
-      to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'logging-store' } }, podSelector: { matchLabels: { 'app.kubernetes.io/name': 'elasticsearch' } } }],
+      to: [
+        {
+          namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'logging-store' } },
+          podSelector: { matchLabels: { 'app.kubernetes.io/name': 'elasticsearch' } },
+        },
+      ],
       ports: [{ protocol: 'TCP', port: 9200 }],
     });
   });
@@ -310,16 +388,27 @@ describe('ObservabilityStack, standalone mode (production)', () => {
   });
 
   test('GIVEN the stack THEN Grafana and Alertmanager run as ServiceAccounts of their own, without a token, and no pod uses "default"', () => {
-    for (const [kind, name, component] of [['Deployment', 'grafana', 'dashboards'], ['StatefulSet', 'alertmanager', 'alerting']] as const) {
+    for (const [kind, name, component] of [
+      ['Deployment', 'grafana', 'dashboards'],
+      ['StatefulSet', 'alertmanager', 'alerting'],
+    ] as const) {
       const spec = env.find(kind, name, 'monitoring').spec.template.spec;
       expect(spec.serviceAccountName).toBe(name);
       expect(spec.automountServiceAccountToken).toBe(false);
       const sa = env.find('ServiceAccount', name, 'monitoring');
       expect(sa.automountServiceAccountToken).toBe(false);
-      expect(sa.metadata.labels).toMatchObject({ 'app.kubernetes.io/name': name, 'app.kubernetes.io/instance': name, 'app.kubernetes.io/component': component });
+      expect(sa.metadata.labels).toMatchObject({
+        'app.kubernetes.io/name': name,
+        'app.kubernetes.io/instance': name,
+        'app.kubernetes.io/component': component,
+      });
       expect(sa.metadata.labels).toEqual(env.find(kind, name, 'monitoring').metadata.labels);
     }
-    expect(podSpecs(env).filter((p) => [undefined, 'default'].includes(p.spec.serviceAccountName)).map((p) => `${p.doc.kind}/${p.doc.metadata.name}`)).toEqual([]);
+    expect(
+      podSpecs(env)
+        .filter((p) => [undefined, 'default'].includes(p.spec.serviceAccountName))
+        .map((p) => `${p.doc.kind}/${p.doc.metadata.name}`),
+    ).toEqual([]);
   });
 
   test('snapshot', () => {
@@ -349,12 +438,24 @@ describe('ObservabilityStack, development and ordering', () => {
     });
     const jobs = configOf(env, 'prometheus-config', 'prometheus.yml').scrape_configs.map((j: any) => j.job_name);
     expect(jobs).toEqual(expect.arrayContaining(['backend/early', 'backend/late']));
-    expect(Object.keys(env.find('ConfigMap', 'prometheus-rules', 'monitoring').data)).toEqual(expect.arrayContaining(['backend.early.rules.yml', 'backend.late.rules.yml']));
-    expect(Object.keys(env.find('ConfigMap', 'grafana-dashboards', 'monitoring').data)).toEqual(expect.arrayContaining(['backend-early.json', 'backend-late.json']));
+    expect(Object.keys(env.find('ConfigMap', 'prometheus-rules', 'monitoring').data)).toEqual(
+      expect.arrayContaining(['backend.early.rules.yml', 'backend.late.rules.yml']),
+    );
+    expect(Object.keys(env.find('ConfigMap', 'grafana-dashboards', 'monitoring').data)).toEqual(
+      expect.arrayContaining(['backend-early.json', 'backend-late.json']),
+    );
   });
 
   test('GIVEN a service with its own error-rate and latency alerts THEN the platform does not add duplicates', () => {
-    const own = (alert: string, expr: string) => ({ alert, expr, for: '5m', severity: 'critical' as const, summary: 's', description: 'd', runbookUrl: 'https://r.example.com/x' });
+    const own = (alert: string, expr: string) => ({
+      alert,
+      expr,
+      for: '5m',
+      severity: 'critical' as const,
+      summary: 's',
+      description: 'd',
+      runbookUrl: 'https://r.example.com/x',
+    });
     const env = synthEnv((chart) => {
       fullStack(chart);
       registerService(chart, 'billing', 'payments', {
@@ -364,13 +465,25 @@ describe('ObservabilityStack, development and ordering', () => {
         ],
       });
     });
-    const alerts = allRules(env).filter((r) => r.labels?.service === 'billing').map((r) => r.alert);
-    expect(alerts).toEqual(['ServiceHighErrorRate', 'ServiceHighLatency', 'MetricsTargetDown', 'ContainerCpuHigh', 'ContainerMemoryHigh', 'SloErrorBudgetBurnFast', 'SloErrorBudgetBurnSlow']);
+    const alerts = allRules(env)
+      .filter((r) => r.labels?.service === 'billing')
+      .map((r) => r.alert);
+    expect(alerts).toEqual([
+      'ServiceHighErrorRate',
+      'ServiceHighLatency',
+      'MetricsTargetDown',
+      'ContainerCpuHigh',
+      'ContainerMemoryHigh',
+      'SloErrorBudgetBurnFast',
+      'SloErrorBudgetBurnSlow',
+    ]);
   });
 
   test('GIVEN extra dashboard panels for a registered service THEN they are appended to its dashboard', () => {
     const env = synthEnv((chart) => {
-      fullStack(chart, { serviceDashboards: [{ service: 'api-gateway', panels: [{ title: 'Invoices created', expr: 'sum(rate(invoices_created_total[5m]))' }] }] });
+      fullStack(chart, {
+        serviceDashboards: [{ service: 'api-gateway', panels: [{ title: 'Invoices created', expr: 'sum(rate(invoices_created_total[5m]))' }] }],
+      });
       registerService(chart, 'api-gateway');
     });
     const d = JSON.parse(env.find('ConfigMap', 'grafana-dashboards', 'monitoring').data['backend-api-gateway.json']);
@@ -401,9 +514,14 @@ describe('ObservabilityStack, development and ordering', () => {
 
   test('GIVEN tenants declared after the stack THEN Prometheus reaches tenant namespaces only on the metrics ports they admit', () => {
     // GIVEN the stack, then two tenants, one of them exposing an extra metrics port
-    const tenant = (chart: EnvironmentChart, id: string, metricsPorts?: (string | number)[]) => new TenantNamespace(chart, id, {
-      tenant: id, plan: Plan.free(), owners: { admin: [`${id}-admins`] }, sourceRepos: [`https://github.com/${id}/deploy.git`], metricsPorts,
-    });
+    const tenant = (chart: EnvironmentChart, id: string, metricsPorts?: (string | number)[]) =>
+      new TenantNamespace(chart, id, {
+        tenant: id,
+        plan: Plan.free(),
+        owners: { admin: [`${id}-admins`] },
+        sourceRepos: [`https://github.com/${id}/deploy.git`],
+        metricsPorts,
+      });
     const env = synthEnv((chart) => {
       fullStack(chart);
       tenant(chart, 'acme');
@@ -414,11 +532,17 @@ describe('ObservabilityStack, development and ordering', () => {
     expect(egress).toContainEqual({ to: [{ namespaceSelector: { matchExpressions: [{ key: 'platform.io/tenant', operator: 'DoesNotExist' }] } }] });
     expect(egress).toContainEqual({
       to: [{ namespaceSelector: { matchExpressions: [{ key: 'platform.io/tenant', operator: 'Exists' }] } }],
-      ports: [{ protocol: 'TCP', port: 9102 }, { protocol: 'TCP', port: 'metrics' }],
+      ports: [
+        { protocol: 'TCP', port: 9102 },
+        { protocol: 'TCP', port: 'metrics' },
+      ],
     });
     expect(egress.filter((r: any) => r.to?.some((p: any) => p.namespaceSelector && Object.keys(p.namespaceSelector).length === 0))).toEqual([]);
     // AND the tenant admits exactly what Prometheus may send
-    expect(env.find('NetworkPolicy', 'allow-monitoring-scrape', 'tenant-globex').spec.ingress[0].ports).toEqual([{ protocol: 'TCP', port: 'metrics' }, { protocol: 'TCP', port: 9102 }]);
+    expect(env.find('NetworkPolicy', 'allow-monitoring-scrape', 'tenant-globex').spec.ingress[0].ports).toEqual([
+      { protocol: 'TCP', port: 'metrics' },
+      { protocol: 'TCP', port: 9102 },
+    ]);
   });
 
   test('GIVEN no tenants THEN Prometheus egress to tenant namespaces is limited to the default metrics port', () => {
@@ -439,23 +563,40 @@ describe('ObservabilityStack, development and ordering', () => {
 });
 
 describe('ObservabilityStack, operator mode', () => {
-  const build = (withOwn: boolean) => synthEnv((chart) => {
-    fullStack(chart);
-    registerService(chart, 'api-gateway');
-    MonitoringRegistry.of(chart).register({
-      name: 'orders-db', namespace: 'data', kind: 'datastore', selector: selectorLabels('orders-db'),
-      metricsPort: { name: 'metrics', port: 9187 }, httpMetrics: false,
-      rules: [{ alert: 'PostgresqlDown', expr: 'pg_up == 0', for: '1m', severity: 'critical', summary: 's', description: 'd', runbookUrl: 'https://r.example.com/pg' }],
-    });
-    if (withOwn) {
-      for (const kind of ['ServiceMonitor', 'PrometheusRule']) {
-        new ApiObject(chart, `own-${kind}`, {
-          apiVersion: 'monitoring.coreos.com/v1', kind, metadata: { name: 'api-gateway', namespace: 'backend' },
-          spec: kind === 'ServiceMonitor' ? { selector: { matchLabels: selectorLabels('api-gateway') }, endpoints: [{ port: 'http' }] } : { groups: [] },
-        });
+  const build = (withOwn: boolean) =>
+    synthEnv((chart) => {
+      fullStack(chart);
+      registerService(chart, 'api-gateway');
+      MonitoringRegistry.of(chart).register({
+        name: 'orders-db',
+        namespace: 'data',
+        kind: 'datastore',
+        selector: selectorLabels('orders-db'),
+        metricsPort: { name: 'metrics', port: 9187 },
+        httpMetrics: false,
+        rules: [
+          {
+            alert: 'PostgresqlDown',
+            expr: 'pg_up == 0',
+            for: '1m',
+            severity: 'critical',
+            summary: 's',
+            description: 'd',
+            runbookUrl: 'https://r.example.com/pg',
+          },
+        ],
+      });
+      if (withOwn) {
+        for (const kind of ['ServiceMonitor', 'PrometheusRule']) {
+          new ApiObject(chart, `own-${kind}`, {
+            apiVersion: 'monitoring.coreos.com/v1',
+            kind,
+            metadata: { name: 'api-gateway', namespace: 'backend' },
+            spec: kind === 'ServiceMonitor' ? { selector: { matchLabels: selectorLabels('api-gateway') }, endpoints: [{ port: 'http' }] } : { groups: [] },
+          });
+        }
       }
-    }
-  }, operatorProfile);
+    }, operatorProfile);
 
   test('GIVEN operator mode THEN no Prometheus, Alertmanager or Grafana is deployed and registrations become monitors and rules', () => {
     const env = build(false);
@@ -464,8 +605,13 @@ describe('ObservabilityStack, operator mode', () => {
     const sm = env.find('ServiceMonitor', 'api-gateway', 'backend');
     expect(sm.metadata.labels.release).toBe('kube-prometheus-stack');
     expect(sm.spec.endpoints[0]).toEqual({
-      port: 'http', path: '/metrics', interval: '30s',
-      relabelings: [{ action: 'replace', targetLabel: 'service', replacement: 'api-gateway' }, { action: 'replace', targetLabel: 'team', replacement: 'backend' }],
+      port: 'http',
+      path: '/metrics',
+      interval: '30s',
+      relabelings: [
+        { action: 'replace', targetLabel: 'service', replacement: 'api-gateway' },
+        { action: 'replace', targetLabel: 'team', replacement: 'backend' },
+      ],
     });
     expect(env.find('PodMonitor', 'orders-db', 'data').spec.podMetricsEndpoints[0].port).toBe('metrics');
     expect(env.find('PodMonitor', 'fluent-bit', 'logging').spec.selector.matchLabels).toEqual(selectorLabels('fluent-bit'));
@@ -499,7 +645,12 @@ describe('ObservabilityStack, namespaces and policy gate', () => {
 
   test('GIVEN createNamespace true in operator mode THEN the monitoring namespace is a platform namespace too', () => {
     const env = synthEnv((chart) => fullStack(chart, { createNamespace: true }), operatorProfile);
-    expect(env.all('Namespace').map((n) => n.metadata.name).sort()).toEqual(['logging', 'monitoring']);
+    expect(
+      env
+        .all('Namespace')
+        .map((n) => n.metadata.name)
+        .sort(),
+    ).toEqual(['logging', 'monitoring']);
     expect(env.find('LimitRange', 'limit-range', 'monitoring').metadata.namespace).toBe('monitoring');
   });
 
@@ -513,7 +664,8 @@ describe('ObservabilityStack, namespaces and policy gate', () => {
   });
 
   test('GIVEN a logging namespace that is not a DNS-1123 label or is the monitoring namespace THEN it fails early', () => {
-    const message = (v: string) => `development/observability: loggingNamespace: got "${v}"; must be a DNS-1123 label (lowercase letters, digits and "-", at most 63 characters), not starting with "tenant-" and not the monitoring namespace "monitoring" (Fluent Bit's namespace is exempt from PSS restricted)`;
+    const message = (v: string) =>
+      `development/observability: loggingNamespace: got "${v}"; must be a DNS-1123 label (lowercase letters, digits and "-", at most 63 characters), not starting with "tenant-" and not the monitoring namespace "monitoring" (Fluent Bit's namespace is exempt from PSS restricted)`;
     expect(() => synthEnv((chart) => fullStack(chart, { loggingNamespace: 'Logging' }))).toThrow(message('Logging'));
     expect(() => synthEnv((chart) => fullStack(chart, { loggingNamespace: 'monitoring' }))).toThrow(message('monitoring'));
     expect(() => synthEnv((chart) => fullStack(chart, { loggingNamespace: 'tenant-logs' }))).toThrow(message('tenant-logs'));
@@ -530,73 +682,110 @@ describe('ObservabilityStack, namespaces and policy gate', () => {
     registerService(chart, 'api-gateway');
     const out = synthesizeToJson(app);
     expect(out.problems).toEqual([]);
-    expect(evaluatePolicies(out.envs[0]!).violations.filter((v) => v.checkId !== 'image-digest').map((v) => v.text)).toEqual([]);
+    expect(
+      evaluatePolicies(out.envs[0]!)
+        .violations.filter((v) => v.checkId !== 'image-digest')
+        .map((v) => v.text),
+    ).toEqual([]);
   });
 });
 
 describe('ObservabilityStack, input errors', () => {
   test('GIVEN a receiver of an unknown type THEN it names the receiver and the allowed types', () => {
-    expect(() => synthEnv((chart) => fullStack(chart, {
-      alerting: { ...alerting(), receivers: [...alerting().receivers, Receiver.fromSpec({ name: 'teams', type: 'msteams', options: {} })] },
-    }))).toThrow('development/observability: alerting.receivers[3].type: got "msteams"; must be one of email, slack, pagerduty');
+    expect(() =>
+      synthEnv((chart) =>
+        fullStack(chart, {
+          alerting: { ...alerting(), receivers: [...alerting().receivers, Receiver.fromSpec({ name: 'teams', type: 'msteams', options: {} })] },
+        }),
+      ),
+    ).toThrow('development/observability: alerting.receivers[3].type: got "msteams"; must be one of email, slack, pagerduty');
   });
 
   test('GIVEN a route to a receiver that does not exist THEN it lists the receivers', () => {
-    expect(() => synthEnv((chart) => fullStack(chart, {
-      alerting: { ...alerting(), routes: [{ receiver: 'payments-pager', matchers: { team: 'payments' } }] },
-    }))).toThrow('development/observability: alerting.routes[0].receiver: got "payments-pager"; no receiver named "payments-pager"; receivers: backend-slack, ops-email, ops-pager');
+    expect(() =>
+      synthEnv((chart) =>
+        fullStack(chart, {
+          alerting: { ...alerting(), routes: [{ receiver: 'payments-pager', matchers: { team: 'payments' } }] },
+        }),
+      ),
+    ).toThrow(
+      'development/observability: alerting.routes[0].receiver: got "payments-pager"; no receiver named "payments-pager"; receivers: backend-slack, ops-email, ops-pager',
+    );
   });
 
   test('GIVEN a nested route to a missing receiver THEN the path names the nesting', () => {
-    expect(() => synthEnv((chart) => fullStack(chart, {
-      alerting: { ...alerting(), routes: [{ receiver: 'ops-pager', matchers: { team: 'ops' }, routes: [{ receiver: 'nobody', matchers: { severity: 'info' } }] }] },
-    }))).toThrow('development/observability: alerting.routes[0].routes[0].receiver: got "nobody"; no receiver named "nobody"; receivers: backend-slack, ops-email, ops-pager');
+    expect(() =>
+      synthEnv((chart) =>
+        fullStack(chart, {
+          alerting: {
+            ...alerting(),
+            routes: [{ receiver: 'ops-pager', matchers: { team: 'ops' }, routes: [{ receiver: 'nobody', matchers: { severity: 'info' } }] }],
+          },
+        }),
+      ),
+    ).toThrow(
+      'development/observability: alerting.routes[0].routes[0].receiver: got "nobody"; no receiver named "nobody"; receivers: backend-slack, ops-email, ops-pager',
+    );
   });
 
   test('GIVEN an error-rate threshold out of range THEN it says what is allowed', () => {
-    expect(() => synthEnv((chart) => fullStack(chart, { thresholds: { errorRatePercent: 150 } })))
-      .toThrow('development/observability: thresholds.errorRatePercent: got 150; must be a percentage greater than 0 and less than 100');
+    expect(() => synthEnv((chart) => fullStack(chart, { thresholds: { errorRatePercent: 150 } }))).toThrow(
+      'development/observability: thresholds.errorRatePercent: got 150; must be a percentage greater than 0 and less than 100',
+    );
   });
 
   test('GIVEN an SLO below 95 % THEN it explains the burn-rate limit', () => {
-    expect(() => synthEnv((chart) => fullStack(chart, { thresholds: { sloAvailabilityPercent: 90 } })))
-      .toThrow('development/observability: thresholds.sloAvailabilityPercent: got 90; must be at least 95 and less than 100 (the fastest burn-rate alert fires at 14.4 x the error budget)');
+    expect(() => synthEnv((chart) => fullStack(chart, { thresholds: { sloAvailabilityPercent: 90 } }))).toThrow(
+      'development/observability: thresholds.sloAvailabilityPercent: got 90; must be at least 95 and less than 100 (the fastest burn-rate alert fires at 14.4 x the error budget)',
+    );
   });
 
   test('GIVEN a profile retention that is not a duration THEN the profile field is named', () => {
     const profile = testProfile({ monitoring: { ...development.monitoring, retention: '2 days' } });
-    expect(() => synthEnv((chart) => fullStack(chart), profile))
-      .toThrow('development/observability: profile.monitoring.retention: got "2 days"; must be a Prometheus duration such as "15d" or "12h"');
+    expect(() => synthEnv((chart) => fullStack(chart), profile)).toThrow(
+      'development/observability: profile.monitoring.retention: got "2 days"; must be a Prometheus duration such as "15d" or "12h"',
+    );
   });
 
   test('GIVEN a retention size in Kubernetes units THEN Prometheus units are asked for', () => {
-    expect(() => synthEnv((chart) => fullStack(chart, { retentionSize: '5Gi' })))
-      .toThrow('development/observability: retentionSize: got "5Gi"; must be a Prometheus size such as "512MB" or "45GB" (units B, KB, MB, GB, TB, PB, EB)');
+    expect(() => synthEnv((chart) => fullStack(chart, { retentionSize: '5Gi' }))).toThrow(
+      'development/observability: retentionSize: got "5Gi"; must be a Prometheus size such as "512MB" or "45GB" (units B, KB, MB, GB, TB, PB, EB)',
+    );
   });
 
   test('GIVEN a dashboard for a service that does not exist THEN synth fails and lists the registered ones', () => {
-    expect(() => synthEnv((chart) => {
-      fullStack(chart, { serviceDashboards: [{ service: 'invoicing', panels: [{ title: 'x', expr: 'up' }] }] });
-      registerService(chart, 'api-gateway');
-    })).toThrow('development/observability: serviceDashboards[0].service: got "invoicing"; no registered service or datastore has that name; registered: backend/api-gateway');
+    expect(() =>
+      synthEnv((chart) => {
+        fullStack(chart, { serviceDashboards: [{ service: 'invoicing', panels: [{ title: 'x', expr: 'up' }] }] });
+        registerService(chart, 'api-gateway');
+      }),
+    ).toThrow(
+      'development/observability: serviceDashboards[0].service: got "invoicing"; no registered service or datastore has that name; registered: backend/api-gateway',
+    );
   });
 
   test('GIVEN a registered rule without a runbook THEN synth fails naming the rule', () => {
-    expect(() => synthEnv((chart) => {
-      fullStack(chart);
-      registerService(chart, 'api-gateway', 'backend', {
-        rules: [{ alert: 'QueueBacklog', expr: 'queue_depth > 100', for: '10m', severity: 'warning', summary: 's', description: 'd', runbookUrl: '' }],
-      });
-    })).toThrow('development/observability: rules[backend/api-gateway][0].runbookUrl: got ""; every alert needs a non-empty summary, description, runbook URL and expression');
+    expect(() =>
+      synthEnv((chart) => {
+        fullStack(chart);
+        registerService(chart, 'api-gateway', 'backend', {
+          rules: [{ alert: 'QueueBacklog', expr: 'queue_depth > 100', for: '10m', severity: 'warning', summary: 's', description: 'd', runbookUrl: '' }],
+        });
+      }),
+    ).toThrow(
+      'development/observability: rules[backend/api-gateway][0].runbookUrl: got ""; every alert needs a non-empty summary, description, runbook URL and expression',
+    );
   });
 
   test('GIVEN a runbook base that is not a URL THEN it fails early', () => {
-    expect(() => synthEnv((chart) => new ObservabilityStack(chart, 'observability', { alerting: alerting(), runbookBaseUrl: 'runbooks' })))
-      .toThrow('development/observability: runbookBaseUrl: got "runbooks"; must be an http(s) URL');
+    expect(() => synthEnv((chart) => new ObservabilityStack(chart, 'observability', { alerting: alerting(), runbookBaseUrl: 'runbooks' }))).toThrow(
+      'development/observability: runbookBaseUrl: got "runbooks"; must be an http(s) URL',
+    );
   });
 
   test('GIVEN the default receiver missing THEN it lists the receivers', () => {
-    expect(() => synthEnv((chart) => fullStack(chart, { alerting: { ...alerting(), defaultReceiver: 'oncall' } })))
-      .toThrow('development/observability: alerting.defaultReceiver: got "oncall"; no receiver named "oncall"; receivers: backend-slack, ops-email, ops-pager');
+    expect(() => synthEnv((chart) => fullStack(chart, { alerting: { ...alerting(), defaultReceiver: 'oncall' } }))).toThrow(
+      'development/observability: alerting.defaultReceiver: got "oncall"; no receiver named "oncall"; receivers: backend-slack, ops-email, ops-pager',
+    );
   });
 });

@@ -26,11 +26,16 @@ const SA_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
 
 function docsOf(dir: string): Record<string, any>[] {
   if (!fs.existsSync(dir)) return [];
-  return fs.readdirSync(dir).filter((f) => f.endsWith('.yaml')).map((f) => load(fs.readFileSync(path.join(dir, f), 'utf8')) as Record<string, any>);
+  return fs
+    .readdirSync(dir)
+    .filter((f) => f.endsWith('.yaml'))
+    .map((f) => load(fs.readFileSync(path.join(dir, f), 'utf8')) as Record<string, any>);
 }
 
 /** Environments of dist/ running the standalone stack (operator mode has no prometheus.yml of ours). */
-const ENVS = fs.readdirSync(dist).filter((e) => docsOf(path.join(dist, e, 'monitoring')).some((d) => d.kind === 'ConfigMap' && d.metadata.name === 'prometheus-config'));
+const ENVS = fs
+  .readdirSync(dist)
+  .filter((e) => docsOf(path.join(dist, e, 'monitoring')).some((d) => d.kind === 'ConfigMap' && d.metadata.name === 'prometheus-config'));
 
 async function getJson(url: string): Promise<any> {
   const r = await fetch(url);
@@ -54,7 +59,10 @@ async function ready(url: string): Promise<true | undefined> {
 }
 
 test('prometheus and prometheus-alertmanager are installed (the monitoring tests need the real software)', () => {
-  expect([PROMETHEUS, ALERTMANAGER, 'openssl'].filter((t) => !have(t)), 'install them: apt-get install -y prometheus prometheus-alertmanager openssl').toEqual([]);
+  expect(
+    [PROMETHEUS, ALERTMANAGER, 'openssl'].filter((t) => !have(t)),
+    'install them: apt-get install -y prometheus prometheus-alertmanager openssl',
+  ).toEqual([]);
 });
 
 test('the reference platform runs the standalone stack somewhere (the tests below are not empty)', () => {
@@ -80,8 +88,27 @@ describe.concurrent.each(ENVS)('%s: Prometheus and Alertmanager from the generat
     const sa = path.join(work, 'sa');
     fs.mkdirSync(sa);
     fs.writeFileSync(path.join(sa, 'token'), 'stand-in\n');
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1', '-subj', '/CN=stand-in',
-      '-keyout', path.join(sa, 'ca.key'), '-out', path.join(sa, 'ca.crt')], { stdio: 'ignore' });
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:prime256v1',
+        '-nodes',
+        '-days',
+        '1',
+        '-subj',
+        '/CN=stand-in',
+        '-keyout',
+        path.join(sa, 'ca.key'),
+        '-out',
+        path.join(sa, 'ca.crt'),
+      ],
+      { stdio: 'ignore' },
+    );
 
     // --- Alertmanager: every replica of the StatefulSet, on its own address, clustering as generated -----------------
     const am = sts('alertmanager');
@@ -101,15 +128,28 @@ describe.concurrent.each(ENVS)('%s: Prometheus and Alertmanager from the generat
       fs.mkdirSync(path.join(dir, 'data'), { recursive: true });
       fs.writeFileSync(path.join(dir, 'alertmanager.yml'), amConfig.split('/etc/alertmanager/secrets/').join(`${secretsDir}/`));
       const args = amArgs.map((a) => {
-        let x = a.replace('/etc/alertmanager/alertmanager.yml', path.join(dir, 'alertmanager.yml')).replace(/^--storage\.path=\/alertmanager$/, `--storage.path=${path.join(dir, 'data')}`);
+        let x = a
+          .replace('/etc/alertmanager/alertmanager.yml', path.join(dir, 'alertmanager.yml'))
+          .replace(/^--storage\.path=\/alertmanager$/, `--storage.path=${path.join(dir, 'data')}`);
         x = x.replace('--cluster.listen-address=0.0.0.0:', `--cluster.listen-address=${amIps[i]!}:`);
         for (let j = 0; j < amReplicas; j++) x = x.replace(`${amHost(j)}:`, `${amIps[j]}:`);
         return x;
       });
       const clustered = !args.includes('--cluster.listen-address=');
-      procs.start(`alertmanager-${i}`, ALERTMANAGER, [...args, `--web.listen-address=${amIps[i]}:9093`, ...(clustered ? [`--cluster.advertise-address=${amIps[i]}:9094`, ...FAST_GOSSIP] : [])]);
+      procs.start(`alertmanager-${i}`, ALERTMANAGER, [
+        ...args,
+        `--web.listen-address=${amIps[i]}:9093`,
+        ...(clustered ? [`--cluster.advertise-address=${amIps[i]}:9094`, ...FAST_GOSSIP] : []),
+      ]);
     }
-    for (const ip of amIps) await waitFor(`Alertmanager ${ip} ready`, () => ready(`http://${ip}:9093/-/ready`), 60_000, 250, () => procs.logs());
+    for (const ip of amIps)
+      await waitFor(
+        `Alertmanager ${ip} ready`,
+        () => ready(`http://${ip}:9093/-/ready`),
+        60_000,
+        250,
+        () => procs.logs(),
+      );
 
     // --- Prometheus: one replica (the others are identical) with the generated flags, rules and Alertmanagers -----
     const prom = sts('prometheus');
@@ -133,35 +173,66 @@ describe.concurrent.each(ENVS)('%s: Prometheus and Alertmanager from the generat
     }
     fs.writeFileSync(path.join(etc, 'prometheus.yml'), dump(cfg, { lineWidth: -1 }).split(SA_DIR).join(sa));
     const promIp = (await loopbackAddresses(1, [9090]))[0];
-    const promArgs = (prom.spec.template.spec.containers[0].args as string[]).map((a) => a
-      .replace('/etc/prometheus/prometheus.yml', path.join(etc, 'prometheus.yml'))
-      .replace(/^--storage\.tsdb\.path=\/prometheus$/, `--storage.tsdb.path=${path.join(work, 'tsdb')}`));
+    const promArgs = (prom.spec.template.spec.containers[0].args as string[]).map((a) =>
+      a
+        .replace('/etc/prometheus/prometheus.yml', path.join(etc, 'prometheus.yml'))
+        .replace(/^--storage\.tsdb\.path=\/prometheus$/, `--storage.tsdb.path=${path.join(work, 'tsdb')}`),
+    );
     procs.start('prometheus', PROMETHEUS, [...promArgs, `--web.listen-address=${promIp}:9090`]);
     const base = `http://${promIp}:9090`;
-    await waitFor('Prometheus ready', () => ready(`${base}/-/ready`), 60_000, 250, () => procs.logs());
+    await waitFor(
+      'Prometheus ready',
+      () => ready(`${base}/-/ready`),
+      60_000,
+      250,
+      () => procs.logs(),
+    );
 
     // Every generated group and rule is loaded, and every rule evaluates without error.
     const expected = Object.values(ruleFiles).flatMap((t) => (load(t) as any).groups as any[]);
-    const rules = await waitFor('every rule evaluated once', async () => {
-      const groups = (await getJson(`${base}/api/v1/rules`)).data.groups as any[];
-      const all = groups.flatMap((g) => g.rules as any[]);
-      return groups.length === expected.length && all.every((r) => r.lastEvaluation && !r.lastEvaluation.startsWith('0001')) ? groups : undefined;
-    }, 30_000, 500, () => procs.logs());
+    const rules = await waitFor(
+      'every rule evaluated once',
+      async () => {
+        const groups = (await getJson(`${base}/api/v1/rules`)).data.groups as any[];
+        const all = groups.flatMap((g) => g.rules as any[]);
+        return groups.length === expected.length && all.every((r) => r.lastEvaluation && !r.lastEvaluation.startsWith('0001')) ? groups : undefined;
+      },
+      30_000,
+      500,
+      () => procs.logs(),
+    );
     expect(rules.map((g: any) => g.name).sort()).toEqual(expected.map((g) => g.name).sort());
     expect(rules.flatMap((g: any) => g.rules).length).toBe(expected.flatMap((g) => g.rules).length);
-    expect(rules.flatMap((g: any) => g.rules).filter((r: any) => r.health !== 'ok').map((r: any) => `${r.name}: ${r.lastError}`)).toEqual([]);
+    expect(
+      rules
+        .flatMap((g: any) => g.rules)
+        .filter((r: any) => r.health !== 'ok')
+        .map((r: any) => `${r.name}: ${r.lastError}`),
+    ).toEqual([]);
     // Prometheus sends to every Alertmanager replica.
-    const active = await waitFor('Alertmanagers discovered', async () => {
-      const list = (await getJson(`${base}/api/v1/alertmanagers`)).data.activeAlertmanagers as any[];
-      return list.length === amReplicas ? list : undefined;
-    }, 15_000, 250, () => procs.logs());
+    const active = await waitFor(
+      'Alertmanagers discovered',
+      async () => {
+        const list = (await getJson(`${base}/api/v1/alertmanagers`)).data.activeAlertmanagers as any[];
+        return list.length === amReplicas ? list : undefined;
+      },
+      15_000,
+      250,
+      () => procs.logs(),
+    );
     expect(active.map((a: any) => a.url).sort()).toEqual(amIps.map((ip) => `http://${ip}:9093/api/v2/alerts`).sort());
 
     // The Alertmanagers form one cluster (a single one runs without) and load every generated receiver.
-    const status = await waitFor('the Alertmanager cluster settled', async () => {
-      const st = await getJson(`http://${amIps[0]}:9093/api/v2/status`);
-      return st.cluster.status !== 'settling' ? st : undefined;
-    }, 60_000, 500, () => procs.logs());
+    const status = await waitFor(
+      'the Alertmanager cluster settled',
+      async () => {
+        const st = await getJson(`http://${amIps[0]}:9093/api/v2/status`);
+        return st.cluster.status !== 'settling' ? st : undefined;
+      },
+      60_000,
+      500,
+      () => procs.logs(),
+    );
     if (amReplicas > 1) expect([status.cluster.status, status.cluster.peers.length]).toEqual(['ready', amReplicas]);
     else expect(status.cluster.status).toBe('disabled');
     const receivers = (await getJson(`http://${amIps[0]}:9093/api/v2/receivers`)).map((r: any) => r.name).sort();
@@ -173,14 +244,21 @@ describe.concurrent.each(ENVS)('%s: Prometheus and Alertmanager from the generat
     const team = route.routes.find((r: any) => /^team="/.test(r.matchers?.[0] ?? ''));
     const teamName = /^team="(.+)"$/.exec(team.matchers[0])![1];
     const res = await fetch(`http://${amIps[0]}:9093/api/v2/alerts`, {
-      method: 'POST', headers: { 'Content-Type': 'application/json' },
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
       body: JSON.stringify([{ labels: { alertname: 'RealSoftwareTest', severity: 'critical', team: teamName, namespace: 'backend', service: 'api' } }]),
     });
     expect(res.status).toBe(200);
-    const groups = await waitFor('the alert grouped', async () => {
-      const g = await getJson(`http://${amIps[0]}:9093/api/v2/alerts/groups`);
-      return g.length >= 2 ? g : undefined;
-    }, 15_000, 250, () => procs.logs());
+    const groups = await waitFor(
+      'the alert grouped',
+      async () => {
+        const g = await getJson(`http://${amIps[0]}:9093/api/v2/alerts/groups`);
+        return g.length >= 2 ? g : undefined;
+      },
+      15_000,
+      250,
+      () => procs.logs(),
+    );
     expect(groups.map((g: any) => g.receiver.name).sort()).toEqual([critical.receiver, team.receiver].sort());
   }, 180_000);
 });

@@ -22,7 +22,8 @@ function parseErrors(expr: string): string[] {
 /** Every PromQL expression in a synthesized environment: rule files, PrometheusRules, dashboards, Rollouts analysis. */
 function expressionsOf(docs: Record<string, any>[]): { where: string; expr: string }[] {
   const out: { where: string; expr: string }[] = [];
-  const rules = (groups: any[], where: string) => groups.forEach((g) => g.rules.forEach((r: any) => out.push({ where: `${where} ${r.alert ?? r.record}`, expr: r.expr })));
+  const rules = (groups: any[], where: string) =>
+    groups.forEach((g) => g.rules.forEach((r: any) => out.push({ where: `${where} ${r.alert ?? r.record}`, expr: r.expr })));
   for (const d of docs) {
     const id = `${d.kind}/${d.metadata.namespace}/${d.metadata.name}`;
     if (d.kind === 'ConfigMap' && d.metadata.labels?.['platform.io/monitoring-config'] === 'rules') {
@@ -42,12 +43,19 @@ function expressionsOf(docs: Record<string, any>[]): { where: string; expr: stri
 }
 
 function platform(chart: any): void {
-  fullStack(chart, { serviceDashboards: [{ service: 'api-gateway', panels: [{ title: 'Queue', expr: 'max by (queue) (queue_depth{namespace="backend"})' }] }] });
+  fullStack(chart, {
+    serviceDashboards: [{ service: 'api-gateway', panels: [{ title: 'Queue', expr: 'max by (queue) (queue_depth{namespace="backend"})' }] }],
+  });
   registerService(chart, 'api-gateway');
   registerService(chart, 'web', 'frontend', { httpMetrics: false });
   MonitoringRegistry.of(chart).register({
-    name: 'orders-db', namespace: 'data', kind: 'datastore', selector: selectorLabels('orders-db'),
-    metricsPort: { name: 'metrics', port: 9187 }, httpMetrics: false, rules: [],
+    name: 'orders-db',
+    namespace: 'data',
+    kind: 'datastore',
+    selector: selectorLabels('orders-db'),
+    metricsPort: { name: 'metrics', port: 9187 },
+    httpMetrics: false,
+    rules: [],
   });
 }
 
@@ -81,10 +89,18 @@ describe('every PromQL expression the library emits parses with @prometheus-io/l
       microservicePromql.restartsQuery('backend', 'api'),
       microservicePromql.unavailableReplicasQuery('backend', 'api', true),
       microservicePromql.unavailableReplicasQuery('backend', 'api', false),
-      ...microservicePromql.microserviceAlertRules({
-        namespace: 'backend', service: 'api', team: 'core', httpMetrics: true, rollout: true, maxErrorRate: 0.01,
-        maxP95LatencySeconds: 0.5, runbookBaseUrl: 'https://runbooks.example.com',
-      }).map((r) => r.expr),
+      ...microservicePromql
+        .microserviceAlertRules({
+          namespace: 'backend',
+          service: 'api',
+          team: 'core',
+          httpMetrics: true,
+          rollout: true,
+          maxErrorRate: 0.01,
+          maxP95LatencySeconds: 0.5,
+          runbookBaseUrl: 'https://runbooks.example.com',
+        })
+        .map((r) => r.expr),
     ];
     for (const e of exprs) expect(parseErrors(e), e).toEqual([]);
   });

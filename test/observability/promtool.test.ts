@@ -22,20 +22,35 @@ function check(dir: string, env: Record<string, string> = {}) {
 /** Synthesizes a small platform (one HTTP service with the platform's alerts, one with its own, a datastore). */
 function synthPlatform(outdir: string): void {
   const app = new App({ outdir });
-  for (const profile of [development, production, { ...development, name: 'operator', monitoring: { ...development.monitoring, mode: MonitoringMode.operator() } }]) {
+  for (const profile of [
+    development,
+    production,
+    { ...development, name: 'operator', monitoring: { ...development.monitoring, mode: MonitoringMode.operator() } },
+  ]) {
     const chart = new EnvironmentChart(app, { profile });
     fullStack(chart);
     registerService(chart, 'api-gateway');
     registerService(chart, 'billing', 'payments', {
       team: 'payments',
       rules: microserviceAlertRules({
-        namespace: 'payments', service: 'billing', team: 'payments', httpMetrics: true, rollout: false,
-        maxErrorRate: 0.05, maxP95LatencySeconds: 0.3, runbookBaseUrl: 'https://runbooks.example.com/microservice',
+        namespace: 'payments',
+        service: 'billing',
+        team: 'payments',
+        httpMetrics: true,
+        rollout: false,
+        maxErrorRate: 0.05,
+        maxP95LatencySeconds: 0.3,
+        runbookBaseUrl: 'https://runbooks.example.com/microservice',
       }),
     });
     MonitoringRegistry.of(chart).register({
-      name: 'orders-db', namespace: 'data', kind: 'datastore', selector: selectorLabels('orders-db'),
-      metricsPort: { name: 'metrics', port: 9187 }, httpMetrics: false, rules: [],
+      name: 'orders-db',
+      namespace: 'data',
+      kind: 'datastore',
+      selector: selectorLabels('orders-db'),
+      metricsPort: { name: 'metrics', port: 9187 },
+      httpMetrics: false,
+      rules: [],
     });
   }
   synthesize(app, { outdir, warn: () => undefined });
@@ -66,7 +81,8 @@ describe('scripts/check-monitoring.sh (promtool, amtool)', () => {
 
   test('GIVEN a fixture expecting an alert below its threshold WHEN checked THEN promtool test rules fails', () => {
     const fixtures = fs.mkdtempSync(path.join(os.tmpdir(), 'obs-fixtures-'));
-    const text = fs.readFileSync(path.join(ROOT, 'test/fixtures/promtool/http-alerts.fixture.yml'), 'utf8')
+    const text = fs
+      .readFileSync(path.join(ROOT, 'test/fixtures/promtool/http-alerts.fixture.yml'), 'utf8')
       .replace('ratio: 0.8\n    fires: false', 'ratio: 0.8\n    fires: true');
     fs.writeFileSync(path.join(fixtures, 'http-alerts.fixture.yml'), text);
     const r = check(path.join(dir, 'dist'), { FIXTURES: fixtures });
@@ -98,5 +114,7 @@ describe('scripts/check-monitoring.sh (promtool, amtool)', () => {
 test('GIVEN the tools are missing from PATH WHEN checked THEN the script fails instead of skipping', () => {
   const r = spawnSync('/bin/bash', [SCRIPT, os.tmpdir()], { encoding: 'utf8', env: { ...process.env, PATH: '/nonexistent' } });
   expect(r.status).toBe(2);
-  expect(r.stderr).toContain('check-monitoring: promtool is not installed (apt-get install -y prometheus prometheus-alertmanager); failing instead of skipping');
+  expect(r.stderr).toContain(
+    'check-monitoring: promtool is not installed (apt-get install -y prometheus prometheus-alertmanager); failing instead of skipping',
+  );
 });

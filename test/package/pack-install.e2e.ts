@@ -21,12 +21,18 @@ let tarball: string;
 let packed: { readonly filename: string; readonly files: readonly { readonly path: string }[] };
 const started = Date.now();
 
-interface Result { readonly code: number; readonly out: string; readonly err: string }
+interface Result {
+  readonly code: number;
+  readonly out: string;
+  readonly err: string;
+}
 
 /** Runs a command in the project, offline (npm and npx never reach the registry). */
 function run(command: string, args: readonly string[] = []): Result {
   const r = spawnSync(command, args, {
-    cwd: project, encoding: 'utf8', shell: args.length === 0,
+    cwd: project,
+    encoding: 'utf8',
+    shell: args.length === 0,
     env: { ...process.env, npm_config_offline: 'true', npm_config_audit: 'false', npm_config_fund: 'false', npm_config_update_notifier: 'false' },
     maxBuffer: 64 * 1024 * 1024,
   });
@@ -40,7 +46,17 @@ function run(command: string, args: readonly string[] = []): Result {
 function projectLock(root: Record<string, any>, tgz: string): Record<string, any> {
   const packages: Record<string, any> = { '': root };
   const integrity = `sha512-${crypto.createHash('sha512').update(fs.readFileSync(tgz)).digest('base64')}`;
-  const self = { version: pkg.version, resolved: `file:${path.basename(tgz)}`, integrity, license: pkg.license, dependencies: pkg.dependencies, peerDependencies: pkg.peerDependencies, peerDependenciesMeta: pkg.peerDependenciesMeta, bin: pkg.bin, engines: pkg.engines };
+  const self = {
+    version: pkg.version,
+    resolved: `file:${path.basename(tgz)}`,
+    integrity,
+    license: pkg.license,
+    dependencies: pkg.dependencies,
+    peerDependencies: pkg.peerDependencies,
+    peerDependenciesMeta: pkg.peerDependenciesMeta,
+    bin: pkg.bin,
+    engines: pkg.engines,
+  };
   packages['node_modules/cdk8s-platform'] = self;
   const add = (name: string, from: string): void => {
     const nested = `${from}/node_modules/${name}`;
@@ -100,24 +116,55 @@ beforeAll(() => {
   project = path.join(work, 'acme-platform');
   fs.mkdirSync(project);
   // GIVEN the package as `npm pack` makes it (the prepack script builds it)
-  const json = execFileSync('npm', ['pack', '--json', '--pack-destination', work], { cwd: REPO, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 * 1024 * 1024 });
+  const json = execFileSync('npm', ['pack', '--json', '--pack-destination', work], {
+    cwd: REPO,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+    maxBuffer: 64 * 1024 * 1024,
+  });
   packed = JSON.parse(json.slice(json.indexOf('[')))[0];
   tarball = path.join(project, packed.filename);
   fs.renameSync(path.join(work, packed.filename), tarball);
   // AND a new project that depends on it
   const root = {
-    name: 'acme-platform', version: '1.0.0', private: true,
+    name: 'acme-platform',
+    version: '1.0.0',
+    private: true,
     scripts: { synth: 'tsc && node lib/main.js', images: 'tsc && node lib/main.js images' },
-    dependencies: { 'cdk8s-platform': `file:${path.basename(tarball)}`, cdk8s: lock.packages['node_modules/cdk8s'].version, constructs: lock.packages['node_modules/constructs'].version },
+    dependencies: {
+      'cdk8s-platform': `file:${path.basename(tarball)}`,
+      cdk8s: lock.packages['node_modules/cdk8s'].version,
+      constructs: lock.packages['node_modules/constructs'].version,
+    },
     devDependencies: { typescript: lock.packages['node_modules/typescript'].version, '@types/node': lock.packages['node_modules/@types/node'].version },
   };
   fs.writeFileSync(path.join(project, 'package.json'), `${JSON.stringify(root, null, 2)}\n`);
   fs.writeFileSync(path.join(project, 'package-lock.json'), `${JSON.stringify(projectLock(root, tarball), null, 2)}\n`);
-  fs.writeFileSync(path.join(project, 'tsconfig.json'), `${JSON.stringify({
-    compilerOptions: { target: 'ES2022', module: 'commonjs', lib: ['ES2022'], types: ['node'], strict: true, esModuleInterop: true, skipLibCheck: true, outDir: 'lib', rootDir: '.' },
-    include: ['main.ts', 'images.ts'],
-  }, null, 2)}\n`);
-  fs.writeFileSync(path.join(project, 'cdk8s.yaml'), 'language: typescript\napp: npx tsc && node lib/main.js\n# cdk8s synth empties its output folder first: never let it be dist/\noutput: .cdk8s.out\n');
+  fs.writeFileSync(
+    path.join(project, 'tsconfig.json'),
+    `${JSON.stringify(
+      {
+        compilerOptions: {
+          target: 'ES2022',
+          module: 'commonjs',
+          lib: ['ES2022'],
+          types: ['node'],
+          strict: true,
+          esModuleInterop: true,
+          skipLibCheck: true,
+          outDir: 'lib',
+          rootDir: '.',
+        },
+        include: ['main.ts', 'images.ts'],
+      },
+      null,
+      2,
+    )}\n`,
+  );
+  fs.writeFileSync(
+    path.join(project, 'cdk8s.yaml'),
+    'language: typescript\napp: npx tsc && node lib/main.js\n# cdk8s synth empties its output folder first: never let it be dist/\noutput: .cdk8s.out\n',
+  );
   fs.writeFileSync(path.join(project, 'main.ts'), MAIN_TS);
   fs.writeFileSync(path.join(project, 'images.ts'), 'export const IMAGE_DIGESTS: Record<string, string> = {\n};\n');
 });
@@ -130,7 +177,17 @@ afterAll(() => {
 describe('the npm package, installed into a new project', () => {
   it('GIVEN npm pack THEN the package holds the compiled library, its declarations, the schema data and the CLI, and not the reference platform', () => {
     const files = packed.files.map((f) => f.path);
-    for (const f of ['package.json', 'README.md', 'build/src/index.js', 'build/src/index.d.ts', 'build/imports/validation-schemas.json', 'build/imports/chart-values.json', 'build/imports/k8s.js', 'build/imports/k8s.d.ts', 'build/bin/cdk8s-platform.js']) {
+    for (const f of [
+      'package.json',
+      'README.md',
+      'build/src/index.js',
+      'build/src/index.d.ts',
+      'build/imports/validation-schemas.json',
+      'build/imports/chart-values.json',
+      'build/imports/k8s.js',
+      'build/imports/k8s.d.ts',
+      'build/bin/cdk8s-platform.js',
+    ]) {
       expect(files).toContain(f);
     }
     expect(files.filter((f) => /^(charts|dist|test|scripts|src|imports|lib)\/|^(main\.ts|tenants\.yaml|cdk8s\.yaml|tsconfig)/.test(f))).toEqual([]);
@@ -142,7 +199,9 @@ describe('the npm package, installed into a new project', () => {
     expect(r.err).not.toMatch(/ERR!|npm error/);
     expect(r.code).toBe(0);
     const installed = path.join(project, 'node_modules/cdk8s-platform');
-    const declarations = execFileSync('find', [path.join(installed, 'build'), '-name', '*.d.ts'], { encoding: 'utf8' }).trim().split('\n');
+    const declarations = execFileSync('find', [path.join(installed, 'build'), '-name', '*.d.ts'], { encoding: 'utf8' })
+      .trim()
+      .split('\n');
     expect(declarations.length).toBeGreaterThan(50);
     const internal = declarations.filter((f) => /@internal|\b_service\b/.test(fs.readFileSync(f, 'utf8')));
     expect(internal).toEqual([]);
@@ -159,7 +218,9 @@ describe('the npm package, installed into a new project', () => {
     expect(r.code).toBe(1);
     expect(r.err.split('\n')[0]).toMatch(/^synth failed with \d+ problem\(s\); dist\/ was left unchanged:$/);
     expect(r.err).toContain('production/web: image: got "registry.acme.example/shop/web:1.4.0"; the production image policy accepts only digests');
-    expect(r.err.trim().split('\n').at(-1)).toMatch(/^Images not pinned as the environment's image policy requires \(production \d+\): `npx cdk8s-platform images` lists every image/);
+    expect(r.err.trim().split('\n').at(-1)).toMatch(
+      /^Images not pinned as the environment's image policy requires \(production \d+\): `npx cdk8s-platform images` lists every image/,
+    );
     expect(r.err).not.toMatch(/\n\s+at /);
     expect(fs.existsSync(path.join(project, 'dist'))).toBe(false);
   });
@@ -168,17 +229,30 @@ describe('the npm package, installed into a new project', () => {
     const images = run('npx', ['cdk8s-platform', 'images', '--env=production']);
     expect(images.err).toBe('');
     expect(images.code).toBe(0);
-    const entries = images.out.split('\n').filter((l) => /^\s+'[^']+': 'sha256:<digest>',$/.test(l)).map((l) => l.trim());
+    const entries = images.out
+      .split('\n')
+      .filter((l) => /^\s+'[^']+': 'sha256:<digest>',$/.test(l))
+      .map((l) => l.trim());
     expect(entries).toContain("'registry.acme.example/shop/web:1.4.0': 'sha256:<digest>',");
     expect(entries).toContain("'ghcr.io/cloudnative-pg/postgresql:16.4': 'sha256:<digest>',");
     // The user looks each digest up in the registry (here: a made-up one) and pastes the lines into images.ts.
-    const lines = entries.map((e) => e.replace('sha256:<digest>', `sha256:${crypto.createHash('sha256').update(/^'([^']+)'/.exec(e)![1]!).digest('hex')}`));
+    const lines = entries.map((e) =>
+      e.replace(
+        'sha256:<digest>',
+        `sha256:${crypto
+          .createHash('sha256')
+          .update(/^'([^']+)'/.exec(e)![1]!)
+          .digest('hex')}`,
+      ),
+    );
     fs.writeFileSync(path.join(project, 'images.ts'), `export const IMAGE_DIGESTS: Record<string, string> = {\n${lines.map((l) => `  ${l}`).join('\n')}\n};\n`);
     const synth = run('npm', ['run', '--silent', 'synth']);
     expect(synth.err).toBe('');
     expect(synth.code).toBe(0);
     expect(synth.out.trim()).toMatch(/^synthesized \d+ documents \(development \d+, production \d+\) into dist in \d+ ms$/);
-    expect(fs.readFileSync(path.join(project, 'dist/production/shop/deployment-web.yaml'), 'utf8')).toMatch(/image: registry\.acme\.example\/shop\/web:1\.4\.0@sha256:[0-9a-f]{64}\n/);
+    expect(fs.readFileSync(path.join(project, 'dist/production/shop/deployment-web.yaml'), 'utf8')).toMatch(
+      /image: registry\.acme\.example\/shop\/web:1\.4\.0@sha256:[0-9a-f]{64}\n/,
+    );
     expect(fs.existsSync(path.join(project, 'dist/production/POLICY.md'))).toBe(true);
     // Reports name the command that generated them: the package's CLI, the entry point's default.
     expect(fs.readFileSync(path.join(project, 'dist/production/README.md'), 'utf8')).toContain('Generated by `npx cdk8s-platform`; do not edit.');
@@ -189,12 +263,18 @@ describe('the npm package, installed into a new project', () => {
   });
 
   it('GIVEN the project WHEN cdk8s synth runs through its cdk8s.yaml (offline) THEN dist/ is rewritten identically', () => {
-    const before = execFileSync('find', ['dist', '-type', 'f', '-exec', 'sha256sum', '{}', '+'], { cwd: project, encoding: 'utf8' }).split('\n').sort().join('\n');
+    const before = execFileSync('find', ['dist', '-type', 'f', '-exec', 'sha256sum', '{}', '+'], { cwd: project, encoding: 'utf8' })
+      .split('\n')
+      .sort()
+      .join('\n');
     const r = run(path.join(REPO, 'node_modules/.bin/cdk8s'), ['synth', '--no-check-upgrade']);
     expect(r.err).not.toMatch(/synth failed|Error/);
     expect(r.code).toBe(0);
     expect(fs.existsSync(path.join(project, '.cdk8s.out'))).toBe(true);
-    const after = execFileSync('find', ['dist', '-type', 'f', '-exec', 'sha256sum', '{}', '+'], { cwd: project, encoding: 'utf8' }).split('\n').sort().join('\n');
+    const after = execFileSync('find', ['dist', '-type', 'f', '-exec', 'sha256sum', '{}', '+'], { cwd: project, encoding: 'utf8' })
+      .split('\n')
+      .sort()
+      .join('\n');
     expect(after).toBe(before);
   });
 

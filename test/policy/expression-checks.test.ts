@@ -10,8 +10,26 @@ import { development } from '../helpers';
 import { envOf } from './fixtures';
 
 const rule = (r: Record<string, any>) => ({
-  apiVersion: 'monitoring.coreos.com/v1', kind: 'PrometheusRule', metadata: { name: 'api', namespace: 'backend' },
-  spec: { groups: [{ name: 'api.rules', rules: [{ alert: 'ApiDown', expr: 'up{job="api"} == 0', for: '5m', labels: { severity: 'critical' }, annotations: { summary: '{{ $labels.instance }} is down' }, ...r }] }] },
+  apiVersion: 'monitoring.coreos.com/v1',
+  kind: 'PrometheusRule',
+  metadata: { name: 'api', namespace: 'backend' },
+  spec: {
+    groups: [
+      {
+        name: 'api.rules',
+        rules: [
+          {
+            alert: 'ApiDown',
+            expr: 'up{job="api"} == 0',
+            for: '5m',
+            labels: { severity: 'critical' },
+            annotations: { summary: '{{ $labels.instance }} is down' },
+            ...r,
+          },
+        ],
+      },
+    ],
+  },
 });
 const problems = (...objects: Record<string, any>[]) => expressionProblems(envOf(objects));
 
@@ -35,7 +53,9 @@ describe('PromQL and templates in emitted objects', () => {
 
   it('GIVEN a rule file ConfigMap and a recording rule with a bad name WHEN checked THEN the file and rule are named', () => {
     const cm = {
-      apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'prometheus-rules', namespace: 'monitoring', labels: { 'platform.io/monitoring-config': 'rules' } },
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'prometheus-rules', namespace: 'monitoring', labels: { 'platform.io/monitoring-config': 'rules' } },
       data: { 'api.rules.yml': 'groups:\n  - name: rec\n    rules:\n      - record: "job rate"\n        expr: rate(x[5m]\n' },
     };
     expect(problems(cm)).toEqual([
@@ -53,7 +73,12 @@ describe('PromQL and templates in emitted objects', () => {
         { title: 'Logs', datasource: { type: 'loki' }, targets: [{ expr: '{app="api"} |= "error"' }] },
       ],
     };
-    const cm = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'grafana-dashboards', namespace: 'monitoring' }, data: { 'api.json': JSON.stringify(dashboard) } };
+    const cm = {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'grafana-dashboards', namespace: 'monitoring' },
+      data: { 'api.json': JSON.stringify(dashboard) },
+    };
     expect(problems(cm)).toEqual([
       'production/monitoring/ConfigMap/grafana-dashboards: data.api.json.panels[1].panels[0].targets[0].expr: panel "Broken": PromQL syntax error at column 12 (sum by (le ⟨here⟩(x))',
     ]);
@@ -61,7 +86,9 @@ describe('PromQL and templates in emitted objects', () => {
 
   it('GIVEN an AnalysisTemplate WHEN its query uses {{args}} THEN it parses, and a broken one is reported by metric', () => {
     const at = (query: string) => ({
-      apiVersion: 'argoproj.io/v1alpha1', kind: 'AnalysisTemplate', metadata: { name: 'api-analysis', namespace: 'backend' },
+      apiVersion: 'argoproj.io/v1alpha1',
+      kind: 'AnalysisTemplate',
+      metadata: { name: 'api-analysis', namespace: 'backend' },
       spec: { metrics: [{ name: 'error-rate', provider: { prometheus: { address: 'http://prometheus:9090', query } } }] },
     });
     expect(problems(at('sum(rate(http_requests_total{service="{{args.service}}"}[5m]))'))).toEqual([]);
@@ -77,7 +104,9 @@ describe('PromQL and templates in emitted objects', () => {
     const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'expr-'));
     try {
       expect(() => synthesize(app, { outdir: path.join(tmp, 'dist'), plugins: [expressionCheckPlugin()] })).toThrow(SynthError);
-      expect(() => synthesize(app, { outdir: path.join(tmp, 'dist'), plugins: [expressionCheckPlugin()] })).toThrow('development/backend/PrometheusRule/api: spec.groups[0].rules[0].expr: group "api.rules" alert "ApiDown": PromQL syntax error at column 6 (up ==⟨here⟩)');
+      expect(() => synthesize(app, { outdir: path.join(tmp, 'dist'), plugins: [expressionCheckPlugin()] })).toThrow(
+        'development/backend/PrometheusRule/api: spec.groups[0].rules[0].expr: group "api.rules" alert "ApiDown": PromQL syntax error at column 6 (up ==⟨here⟩)',
+      );
       expect(fs.existsSync(path.join(tmp, 'dist'))).toBe(false);
     } finally {
       fs.rmSync(tmp, { recursive: true, force: true });
@@ -89,7 +118,9 @@ describe('the helpers constructs can call at input', () => {
   it('GIVEN PromQL WHEN checked with parsePromQL THEN a problem names the field, the value and the position', () => {
     expect(parsePromQL('rate(x[5m])', 'alerts[0].expr')).toBeUndefined();
     const p = parsePromQL('rate(x[5m]', 'alerts[0].expr')!;
-    expect(new PlatformConfigError('production/api', p.field, p.value, p.allowed).message).toBe('production/api: alerts[0].expr: got "rate(x[5m]"; must be valid PromQL: syntax error at column 11 (rate(x[5m]⟨here⟩)');
+    expect(new PlatformConfigError('production/api', p.field, p.value, p.allowed).message).toBe(
+      'production/api: alerts[0].expr: got "rate(x[5m]"; must be valid PromQL: syntax error at column 11 (rate(x[5m]⟨here⟩)',
+    );
     expect(parsePromQL('  ', 'expr')?.allowed).toBe('must be valid PromQL: is empty');
   });
 

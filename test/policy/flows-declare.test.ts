@@ -11,7 +11,12 @@ import { development } from '../helpers';
 function build(declare: (chart: EnvironmentChart, api: MicroserviceDeployment) => void): EnvironmentOutput {
   const app = new App();
   const chart = new EnvironmentChart(app, { profile: development });
-  const api = new MicroserviceDeployment(chart, 'api', { name: 'api', namespace: 'shop', image: ImageReference.fromTag('ghcr.io/acme/api', '1.0.0'), ports: [{ name: 'http', port: 8080 }] });
+  const api = new MicroserviceDeployment(chart, 'api', {
+    name: 'api',
+    namespace: 'shop',
+    image: ImageReference.fromTag('ghcr.io/acme/api', '1.0.0'),
+    ports: [{ name: 'http', port: 8080 }],
+  });
   declare(chart, api);
   return synthesizeToJson(app).envs[0]!;
 }
@@ -27,7 +32,10 @@ function flow(env: EnvironmentOutput, text: string) {
 describe('Flow.declare', () => {
   it('GIVEN a service calling a SaaS API THEN its egress admits the CIDRs on the port and the proof lists the flow as admitted', () => {
     const env = build((chart, api) => {
-      Flow.declare(chart, 'api-to-stripe', { from: api, to: FlowEndpoint.external('stripe', { cidrs: ['203.0.113.0/24'], ports: [{ name: 'https', port: 443 }] }) });
+      Flow.declare(chart, 'api-to-stripe', {
+        from: api,
+        to: FlowEndpoint.external('stripe', { cidrs: ['203.0.113.0/24'], ports: [{ name: 'https', port: 443 }] }),
+      });
     });
     expect(policy(env, 'api').spec.egress).toContainEqual({ to: [{ ipBlock: { cidr: '203.0.113.0/24' } }], ports: [{ protocol: 'TCP', port: 443 }] });
     const f = flow(env, 'shop/api -> external/stripe:443/TCP');
@@ -37,13 +45,21 @@ describe('Flow.declare', () => {
 
   it('GIVEN pods outside the library calling a service THEN the service admits them and the proof checks it', () => {
     const env = build((chart, api) => {
-      Flow.declare(chart, 'agent-to-api', { from: FlowEndpoint.pods('agent', { namespace: 'vendor', podSelector: { app: 'agent' } }), to: api, ports: ['http'] });
+      Flow.declare(chart, 'agent-to-api', {
+        from: FlowEndpoint.pods('agent', { namespace: 'vendor', podSelector: { app: 'agent' } }),
+        to: api,
+        ports: ['http'],
+      });
     });
     expect(policy(env, 'api').spec.ingress).toContainEqual({
       from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'vendor' } }, podSelector: { matchLabels: { app: 'agent' } } }],
       ports: [{ protocol: 'TCP', port: 8080 }],
     });
-    expect(flow(env, 'vendor/agent -> shop/api:8080/TCP')).toMatchObject({ origins: ['Flow.declare agent-to-api'], admitted: true, ingress: { admittedBy: ['shop/api'] } });
+    expect(flow(env, 'vendor/agent -> shop/api:8080/TCP')).toMatchObject({
+      origins: ['Flow.declare agent-to-api'],
+      admitted: true,
+      ingress: { admittedBy: ['shop/api'] },
+    });
   });
 
   it('GIVEN addresses outside the cluster calling a service THEN its ingress admits them by ipBlock', () => {
@@ -57,7 +73,10 @@ describe('Flow.declare', () => {
   it('GIVEN a declared flow to pods whose namespace denies by default in dist/ THEN the proof reports the far end', () => {
     const env = build((chart, api) => {
       new KubeNetworkPolicy(chart, 'deny', { metadata: { name: 'default-deny', namespace: 'shop' }, spec: { podSelector: {}, policyTypes: ['Ingress'] } });
-      Flow.declare(chart, 'api-to-inventory', { from: api, to: FlowEndpoint.pods('inventory', { namespace: 'shop', podSelector: { app: 'inventory' }, ports: [{ name: 'grpc', port: 9000 }] }) });
+      Flow.declare(chart, 'api-to-inventory', {
+        from: api,
+        to: FlowEndpoint.pods('inventory', { namespace: 'shop', podSelector: { app: 'inventory' }, ports: [{ name: 'grpc', port: 9000 }] }),
+      });
     });
     expect(flow(env, 'shop/api -> shop/inventory:9000/TCP')).toMatchObject({ admitted: false, egress: { admittedBy: ['shop/api'] } });
     expect(proveFlows(env).violations).toEqual([
@@ -66,17 +85,34 @@ describe('Flow.declare', () => {
   });
 
   it('GIVEN bad input THEN it fails early with the construct path, the field and what is allowed', () => {
-    expect(() => build((chart) => {
-      Flow.declare(chart, 'nothing', { from: FlowEndpoint.pods('a', { namespace: 'x', podSelector: {} }), to: FlowEndpoint.external('b', { ports: [{ name: 'https', port: 443 }] }) });
-    })).toThrow('development/nothing: to: got "b"; one end must be a workload of this library (a MicroserviceDeployment, a StatefulDatastore, ...): only those write NetworkPolicies');
-    expect(() => build((chart, api) => {
-      Flow.declare(chart, 'bad-cidr', { from: api, to: FlowEndpoint.external('saas', { cidrs: ['10.0.0.0/33'], ports: [{ name: 'https', port: 443 }] }) });
-    })).toThrow('development/bad-cidr: to.cidrs[0]: got "10.0.0.0/33"; must be a CIDR such as "203.0.113.0/24"');
-    expect(() => build((chart, api) => {
-      Flow.declare(chart, 'no-port', { from: api, to: FlowEndpoint.external('saas', { ports: [] }) });
-    })).toThrow('development/no-port: to.ports: got []; an external target needs at least one port (NetworkPolicies open egress per port)');
-    expect(() => build((chart, api) => {
-      Flow.declare(chart, 'wrong-port', { from: FlowEndpoint.pods('agent', { namespace: 'vendor', podSelector: { app: 'agent' } }), to: api, ports: ['grpc'] });
-    })).toThrow('development/wrong-port: ports[0]: got "grpc"; "api" accepts connections on http (8080)');
+    expect(() =>
+      build((chart) => {
+        Flow.declare(chart, 'nothing', {
+          from: FlowEndpoint.pods('a', { namespace: 'x', podSelector: {} }),
+          to: FlowEndpoint.external('b', { ports: [{ name: 'https', port: 443 }] }),
+        });
+      }),
+    ).toThrow(
+      'development/nothing: to: got "b"; one end must be a workload of this library (a MicroserviceDeployment, a StatefulDatastore, ...): only those write NetworkPolicies',
+    );
+    expect(() =>
+      build((chart, api) => {
+        Flow.declare(chart, 'bad-cidr', { from: api, to: FlowEndpoint.external('saas', { cidrs: ['10.0.0.0/33'], ports: [{ name: 'https', port: 443 }] }) });
+      }),
+    ).toThrow('development/bad-cidr: to.cidrs[0]: got "10.0.0.0/33"; must be a CIDR such as "203.0.113.0/24"');
+    expect(() =>
+      build((chart, api) => {
+        Flow.declare(chart, 'no-port', { from: api, to: FlowEndpoint.external('saas', { ports: [] }) });
+      }),
+    ).toThrow('development/no-port: to.ports: got []; an external target needs at least one port (NetworkPolicies open egress per port)');
+    expect(() =>
+      build((chart, api) => {
+        Flow.declare(chart, 'wrong-port', {
+          from: FlowEndpoint.pods('agent', { namespace: 'vendor', podSelector: { app: 'agent' } }),
+          to: api,
+          ports: ['grpc'],
+        });
+      }),
+    ).toThrow('development/wrong-port: ports[0]: got "grpc"; "api" accepts connections on http (8080)');
   });
 });

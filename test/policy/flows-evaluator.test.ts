@@ -5,7 +5,16 @@
 import { describe, expect, it } from 'vitest';
 import { SynthDocument } from '../../src';
 import {
-  AddressEndpoint, IpSet, PodEndpoint, PolicySet, PolicyWorld, Protocol, effectivePolicyTypes, labelSelectorMatches, selectorSatisfiable, selectorText,
+  AddressEndpoint,
+  IpSet,
+  PodEndpoint,
+  PolicySet,
+  PolicyWorld,
+  Protocol,
+  effectivePolicyTypes,
+  labelSelectorMatches,
+  selectorSatisfiable,
+  selectorText,
 } from '../../src/policy/flows';
 
 const NS_LABELS: Record<string, Record<string, string>> = {
@@ -19,7 +28,16 @@ function world(podCidrs?: string[]): PolicyWorld {
 }
 
 function pod(namespace: string, name: string, labels: Record<string, string>, ports: { name?: string; port: number; protocol?: Protocol }[] = []): PodEndpoint {
-  return { kind: 'pods', key: `${namespace}/Deployment/${name}`, namespace, name, labels, ports: ports.map((p) => ({ ...p, protocol: p.protocol ?? 'TCP' })), source: 'Deployment', inDist: true };
+  return {
+    kind: 'pods',
+    key: `${namespace}/Deployment/${name}`,
+    namespace,
+    name,
+    labels,
+    ports: ports.map((p) => ({ ...p, protocol: p.protocol ?? 'TCP' })),
+    source: 'Deployment',
+    inDist: true,
+  };
 }
 
 function address(name: string, cidrs: string[]): AddressEndpoint {
@@ -27,10 +45,20 @@ function address(name: string, cidrs: string[]): AddressEndpoint {
 }
 
 function np(namespace: string, name: string, spec: Record<string, any>): SynthDocument {
-  return { object: { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name, namespace }, spec }, id: `t/${namespace}/NetworkPolicy/${name}`, file: '', source: '', namespaced: true };
+  return {
+    object: { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name, namespace }, spec },
+    id: `t/${namespace}/NetworkPolicy/${name}`,
+    file: '',
+    source: '',
+    namespaced: true,
+  };
 }
 
-const api = pod('shop', 'api', { app: 'api' }, [{ name: 'http', port: 8080 }, { name: 'metrics', port: 9090 }, { name: 'dns', port: 53, protocol: 'UDP' }]);
+const api = pod('shop', 'api', { app: 'api' }, [
+  { name: 'http', port: 8080 },
+  { name: 'metrics', port: 9090 },
+  { name: 'dns', port: 53, protocol: 'UDP' },
+]);
 const web = pod('shop', 'web', { app: 'web' });
 const db = pod('data', 'db', { app: 'db' }, [{ name: 'pg', port: 5432 }]);
 const webInOther = pod('other', 'web', { app: 'web' });
@@ -71,7 +99,11 @@ describe('policyTypes and their defaulting', () => {
 
   it('GIVEN policyTypes [Ingress, Egress] and no rules THEN both directions deny everything', () => {
     const p = np('shop', 'deny', { podSelector: {}, policyTypes: ['Ingress', 'Egress'] });
-    expect(ingress([p], web, api, 8080)).toMatchObject({ admitted: false, blockedBy: ['shop/deny'], why: 'ingress of shop/api: deny admits no ingress (default deny)' });
+    expect(ingress([p], web, api, 8080)).toMatchObject({
+      admitted: false,
+      blockedBy: ['shop/deny'],
+      why: 'ingress of shop/api: deny admits no ingress (default deny)',
+    });
     expect(egress([p], api, web, 8080)).toMatchObject({ admitted: false, why: 'egress of shop/api: deny admits no egress (default deny)' });
   });
 });
@@ -96,7 +128,8 @@ describe('podSelector of the policy', () => {
 });
 
 describe('peers: podSelector, namespaceSelector, both, and lists', () => {
-  const rule = (peer: Record<string, any>) => np('shop', 'p', { podSelector: { matchLabels: { app: 'api' } }, policyTypes: ['Ingress'], ingress: [{ from: [peer] }] });
+  const rule = (peer: Record<string, any>) =>
+    np('shop', 'p', { podSelector: { matchLabels: { app: 'api' } }, policyTypes: ['Ingress'], ingress: [{ from: [peer] }] });
 
   it('GIVEN a podSelector alone THEN it selects pods of the policy namespace only', () => {
     const p = rule({ podSelector: { matchLabels: { app: 'web' } } });
@@ -118,7 +151,13 @@ describe('peers: podSelector, namespaceSelector, both, and lists', () => {
   });
 
   it('GIVEN the two selectors as two peers THEN either matches (OR)', () => {
-    const p = np('shop', 'p', { podSelector: { matchLabels: { app: 'api' } }, policyTypes: ['Ingress'], ingress: [{ from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'other' } } }, { podSelector: { matchLabels: { app: 'web' } } }] }] });
+    const p = np('shop', 'p', {
+      podSelector: { matchLabels: { app: 'api' } },
+      policyTypes: ['Ingress'],
+      ingress: [
+        { from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'other' } } }, { podSelector: { matchLabels: { app: 'web' } } }] },
+      ],
+    });
     expect(ingress([p], pod('other', 'x', { app: 'x' }), api, 8080).admitted).toBe(true);
     expect(ingress([p], web, api, 8080).admitted).toBe(true);
     expect(ingress([p], db, api, 8080).admitted).toBe(false);
@@ -161,7 +200,21 @@ describe('label selectors: matchLabels and matchExpressions', () => {
     const p = np('shop', 'p', {
       podSelector: { matchExpressions: [{ key: 'app', operator: 'In', values: ['api', 'web'] }] },
       policyTypes: ['Ingress'],
-      ingress: [{ from: [{ namespaceSelector: { matchExpressions: [{ key: 'team', operator: 'Exists' }, { key: 'tier', operator: 'NotIn', values: ['app'] }] }, podSelector: { matchExpressions: [{ key: 'legacy', operator: 'DoesNotExist' }] } }] }],
+      ingress: [
+        {
+          from: [
+            {
+              namespaceSelector: {
+                matchExpressions: [
+                  { key: 'team', operator: 'Exists' },
+                  { key: 'tier', operator: 'NotIn', values: ['app'] },
+                ],
+              },
+              podSelector: { matchExpressions: [{ key: 'legacy', operator: 'DoesNotExist' }] },
+            },
+          ],
+        },
+      ],
     });
     expect(ingress([p], db, api, 8080).admitted).toBe(true);
     expect(ingress([p], pod('data', 'old', { app: 'db', legacy: 'yes' }), api, 8080).admitted).toBe(false);
@@ -169,12 +222,27 @@ describe('label selectors: matchLabels and matchExpressions', () => {
     expect(ingress([p], db, pod('shop', 'job', { app: 'job' }), 8080).isolated).toBe(false);
   });
 
-  it('GIVEN unknown labels (a tenant\'s pods) THEN only contradictory selectors are unsatisfiable', () => {
+  it("GIVEN unknown labels (a tenant's pods) THEN only contradictory selectors are unsatisfiable", () => {
     expect(selectorSatisfiable({ matchLabels: { a: '1' }, matchExpressions: [{ key: 'b', operator: 'Exists' }] })).toBe(true);
     expect(selectorSatisfiable({ matchLabels: { a: '1' }, matchExpressions: [{ key: 'a', operator: 'NotIn', values: ['1'] }] })).toBe(false);
-    expect(selectorSatisfiable({ matchExpressions: [{ key: 'a', operator: 'Exists' }, { key: 'a', operator: 'DoesNotExist' }] })).toBe(false);
+    expect(
+      selectorSatisfiable({
+        matchExpressions: [
+          { key: 'a', operator: 'Exists' },
+          { key: 'a', operator: 'DoesNotExist' },
+        ],
+      }),
+    ).toBe(false);
     expect(selectorSatisfiable({ matchExpressions: [{ key: 'a', operator: 'In', values: [] }] })).toBe(false);
-    expect(selectorText({ matchLabels: { b: '2', a: '1' }, matchExpressions: [{ key: 'c', operator: 'DoesNotExist' }, { key: 'd', operator: 'In', values: ['x', 'y'] }] })).toBe('a=1,b=2,!c,d In (x,y)');
+    expect(
+      selectorText({
+        matchLabels: { b: '2', a: '1' },
+        matchExpressions: [
+          { key: 'c', operator: 'DoesNotExist' },
+          { key: 'd', operator: 'In', values: ['x', 'y'] },
+        ],
+      }),
+    ).toBe('a=1,b=2,!c,d In (x,y)');
   });
 });
 
@@ -211,7 +279,14 @@ describe('ports: numbers, names, ranges, protocols', () => {
 
   it('GIVEN port with endPort THEN the whole range is admitted, bounds included', () => {
     const p = onPorts([{ port: 30000, endPort: 30010 }]);
-    for (const [port, ok] of [[29999, false], [30000, true], [30005, true], [30010, true], [30011, false]] as const) expect(ingress([p], web, api, port).admitted, String(port)).toBe(ok);
+    for (const [port, ok] of [
+      [29999, false],
+      [30000, true],
+      [30005, true],
+      [30010, true],
+      [30011, false],
+    ] as const)
+      expect(ingress([p], web, api, port).admitted, String(port)).toBe(ok);
   });
 
   it('GIVEN a port entry with a protocol and no number THEN every port of that protocol is admitted', () => {
@@ -226,7 +301,13 @@ describe('ports: numbers, names, ranges, protocols', () => {
 });
 
 describe('ipBlock with except', () => {
-  const fromBlock = (cidr: string, except?: string[]) => np('shop', 'p', { podSelector: {}, policyTypes: ['Ingress', 'Egress'], ingress: [{ from: [{ ipBlock: { cidr, ...(except ? { except } : {}) } }] }], egress: [{ to: [{ ipBlock: { cidr, ...(except ? { except } : {}) } }] }] });
+  const fromBlock = (cidr: string, except?: string[]) =>
+    np('shop', 'p', {
+      podSelector: {},
+      policyTypes: ['Ingress', 'Egress'],
+      ingress: [{ from: [{ ipBlock: { cidr, ...(except ? { except } : {}) } }] }],
+      egress: [{ to: [{ ipBlock: { cidr, ...(except ? { except } : {}) } }] }],
+    });
 
   it('GIVEN an address outside the cluster THEN the ipBlock must cover all of it, minus except', () => {
     const saas = address('saas', ['203.0.113.0/24']);
@@ -236,7 +317,7 @@ describe('ipBlock with except', () => {
     expect(egress([fromBlock('0.0.0.0/0', ['10.0.0.0/8'])], api, saas, 443).admitted).toBe(true);
   });
 
-  it('GIVEN pod endpoints THEN their addresses are the profile\'s pod CIDRs', () => {
+  it("GIVEN pod endpoints THEN their addresses are the profile's pod CIDRs", () => {
     const w = world(['100.64.0.0/16']);
     expect(ingress([fromBlock('100.64.0.0/10')], web, api, 8080, 'TCP', w).admitted).toBe(true);
     expect(ingress([fromBlock('100.64.0.0/10', ['100.64.128.0/17'])], web, api, 8080, 'TCP', w).admitted).toBe(false);
@@ -260,7 +341,10 @@ describe('ipBlock with except', () => {
 
 describe('several policies selecting one pod', () => {
   const deny = np('shop', 'default-deny', { podSelector: {}, policyTypes: ['Ingress'] });
-  const allowWeb = np('shop', 'allow-web', { podSelector: { matchLabels: { app: 'api' } }, ingress: [{ from: [{ podSelector: { matchLabels: { app: 'web' } } }], ports: [{ port: 8080 }] }] });
+  const allowWeb = np('shop', 'allow-web', {
+    podSelector: { matchLabels: { app: 'api' } },
+    ingress: [{ from: [{ podSelector: { matchLabels: { app: 'web' } } }], ports: [{ port: 8080 }] }],
+  });
   const allowData = np('shop', 'allow-data', { podSelector: {}, ingress: [{ from: [{ namespaceSelector: { matchLabels: { tier: 'data' } } }] }] });
 
   it('GIVEN a default deny and allow policies THEN they add up: one admitting policy is enough', () => {

@@ -7,8 +7,16 @@ import { App } from 'cdk8s';
 import { describe, expect, it } from 'vitest';
 import { buildApp } from '../../charts';
 import {
-  CanaryStep, EnvironmentChart, EnvironmentOutput, ImageReference, MicroserviceDeployment, ObservabilityStack, Receiver, RolloutStrategy,
-  SynthDocument, synthesizeToJson,
+  CanaryStep,
+  EnvironmentChart,
+  EnvironmentOutput,
+  ImageReference,
+  MicroserviceDeployment,
+  ObservabilityStack,
+  Receiver,
+  RolloutStrategy,
+  SynthDocument,
+  synthesizeToJson,
 } from '../../src';
 import { FlowVerdict, PolicySet, admittingRules, flowText, judge, peerMatches, proveFlows, renderFlowsReport } from '../../src/policy/flows';
 import { flowsPlugin } from '../../src/policy/flows/plugin';
@@ -109,7 +117,8 @@ describe('the flow proof on the reference platform', () => {
   it('GIVEN production with the policies as they were before issue 11 (no Kafka policies, Prometheus admitting Grafana only) THEN the proof reports those exact flows', () => {
     const prod = env('production');
     const before = withDocuments(prod, (d) => {
-      if (d.object.kind === 'NetworkPolicy' && d.object.metadata.namespace === 'db-kafka' && String(d.object.metadata.name).startsWith('kafka')) return undefined;
+      if (d.object.kind === 'NetworkPolicy' && d.object.metadata.namespace === 'db-kafka' && String(d.object.metadata.name).startsWith('kafka'))
+        return undefined;
       if (!isPolicy(d, 'monitoring', 'prometheus')) return d;
       const ingress = d.object.spec.ingress.filter((r: any) => r.from[0].podSelector?.matchLabels?.['app.kubernetes.io/instance'] === 'grafana');
       return { ...d, object: { ...d.object, spec: { ...d.object.spec, ingress } } };
@@ -128,8 +137,14 @@ describe('the flow proof on the reference platform', () => {
       alerting: { receivers: [Receiver.pagerDuty('pager')], defaultReceiver: 'pager' },
     });
     new MicroserviceDeployment(chart, 'api', {
-      name: 'api', namespace: 'backend', image: ImageReference.fromDigest('ghcr.io/acme/api', `sha256:${'a'.repeat(64)}`), ports: [{ name: 'http', port: 8080 }],
-      strategy: RolloutStrategy.canary({ steps: [CanaryStep.setWeight(10), CanaryStep.analysis()], analysis: { prometheusAddress: 'http://prometheus-headless.monitoring.svc:9090' } }),
+      name: 'api',
+      namespace: 'backend',
+      image: ImageReference.fromDigest('ghcr.io/acme/api', `sha256:${'a'.repeat(64)}`),
+      ports: [{ name: 'http', port: 8080 }],
+      strategy: RolloutStrategy.canary({
+        steps: [CanaryStep.setWeight(10), CanaryStep.analysis()],
+        analysis: { prometheusAddress: 'http://prometheus-headless.monitoring.svc:9090' },
+      }),
     });
     const proof = proveFlows(synthesizeToJson(app).envs[0]!);
     expect(proof.violations).toEqual([
@@ -154,14 +169,18 @@ describe('the flow proof on the reference platform', () => {
         const [self, peer] = direction === 'egress' ? [f.from, f.to] : [f.to, f.from];
         if (self.kind !== 'pods') continue;
         const dest = direction === 'ingress' ? self : peer;
-        const admitting = policies.isolating(self, direction).flatMap((p) => admittingRules(p, direction, peer, f.port, f.protocol, dest, world, 'must').map((r) => ({ p, r })));
+        const admitting = policies
+          .isolating(self, direction)
+          .flatMap((p) => admittingRules(p, direction, peer, f.port, f.protocol, dest, world, 'must').map((r) => ({ p, r })));
         const end = `${flowText(f)} ${direction}`;
         for (const { p, r } of admitting) {
           const alone = admitting.length === 1;
           note(`${p.id} ${direction}[${r.index}]`, p.doc!, direction, r.index, undefined, alone ? end : undefined);
           const matching = (r.peers ?? []).filter((x) => peerMatches(x, p.namespace, peer, world, 'must'));
           // A rule's last peer cannot be deleted alone: an empty list admits everyone.
-          if (r.peers && r.peers.length > 1) for (const x of matching) note(`${p.id} ${direction}[${r.index}].peers[${x.index}]`, p.doc!, direction, r.index, x.index, alone && matching.length === 1 ? end : undefined);
+          if (r.peers && r.peers.length > 1)
+            for (const x of matching)
+              note(`${p.id} ${direction}[${r.index}].peers[${x.index}]`, p.doc!, direction, r.index, x.index, alone && matching.length === 1 ? end : undefined);
         }
       }
     }
@@ -174,7 +193,9 @@ describe('the flow proof on the reference platform', () => {
       else rules[s.rule][s.direction === 'ingress' ? 'from' : 'to'].splice(s.peer, 1);
       const docs = proof.world.index.ofKind('NetworkPolicy').map((d) => (d === s.doc ? { ...d, object } : d));
       const { verdicts } = judge(prod.name, proof.flows, new PolicySet(docs, world));
-      const blocked = new Set(verdicts.flatMap((v) => [...(v.egress.admitted ? [] : [`${flowText(v)} egress`]), ...(v.ingress.admitted ? [] : [`${flowText(v)} ingress`])]));
+      const blocked = new Set(
+        verdicts.flatMap((v) => [...(v.egress.admitted ? [] : [`${flowText(v)} egress`]), ...(v.ingress.admitted ? [] : [`${flowText(v)} ingress`])]),
+      );
       expect([...blocked].sort(), `deleting ${key}`).toEqual([...s.ends].sort());
       if (s.ends.size > 0) withSoleFlows++;
     }
@@ -201,14 +222,30 @@ describe('the flow proof on the reference platform', () => {
     expect(text).toBe(renderFlowsReport(proveFlows(env('production')), 'npm run synth'));
     expect(text).toContain('# Flows of `production`');
     expect(text).toMatch(/\n\d+ flows: \d+ admitted, 0 blocked\.\n/);
-    expect(text).toContain('| argo-rollouts/argo-rollouts | monitoring/prometheus | 9090/TCP | AnalysisTemplate backend/api-gateway-analysis; AnalysisTemplate frontend/frontend-analysis; strategy.analysis | admitted | argo-rollouts/argo-rollouts | monitoring/prometheus |');
-    expect(text).toContain('| db-kafka/kafka-kafka-brokers | db-kafka/kafka-kafka-brokers | 9091/TCP | Kafka db-kafka/kafka (replication) | admitted | db-kafka/kafka | db-kafka/kafka |');
-    expect(text).toContain('| monitoring/prometheus | nodes/kubelet | 10250/TCP | ConfigMap monitoring/prometheus-config job kubernetes-cadvisor; ConfigMap monitoring/prometheus-config job kubernetes-nodes | admitted | monitoring/prometheus | outside the cluster |');
-    expect(text).toContain('| db-postgres/postgres (primary) | external/s3.amazonaws.com | 443/TCP | Cluster db-postgres/postgres (Barman Cloud: ObjectStore postgres-backup) | admitted | db-postgres/postgres | outside the cluster |');
-    expect(text).toContain('| cnpg-system/cloudnative-pg | db-postgres/postgres (replica) | 8000/TCP | Cluster db-postgres/postgres (operator: instance status) | admitted | cnpg-system/cloudnative-pg-operator | db-postgres/postgres |');
-    expect(text).toContain('| db-postgres/postgres-pooler | db-postgres/postgres (primary) | 5432/TCP | Pooler db-postgres/postgres-pooler (PgBouncer, type rw) | admitted | db-postgres/postgres-pooler | db-postgres/postgres |');
-    expect(text).toContain('| tenant-acme/* | db-redis/redis-proxy | 6379/TCP | sharedServices[1].workload | admitted | tenant-acme/allow-shared-services | db-redis/redis |');
-    expect(text).toContain('| tenant-acme/* | db-redis/redis-sentinel | 26379/TCP | sharedServices[1].workload | admitted | tenant-acme/allow-shared-services | db-redis/redis |');
+    expect(text).toContain(
+      '| argo-rollouts/argo-rollouts | monitoring/prometheus | 9090/TCP | AnalysisTemplate backend/api-gateway-analysis; AnalysisTemplate frontend/frontend-analysis; strategy.analysis | admitted | argo-rollouts/argo-rollouts | monitoring/prometheus |',
+    );
+    expect(text).toContain(
+      '| db-kafka/kafka-kafka-brokers | db-kafka/kafka-kafka-brokers | 9091/TCP | Kafka db-kafka/kafka (replication) | admitted | db-kafka/kafka | db-kafka/kafka |',
+    );
+    expect(text).toContain(
+      '| monitoring/prometheus | nodes/kubelet | 10250/TCP | ConfigMap monitoring/prometheus-config job kubernetes-cadvisor; ConfigMap monitoring/prometheus-config job kubernetes-nodes | admitted | monitoring/prometheus | outside the cluster |',
+    );
+    expect(text).toContain(
+      '| db-postgres/postgres (primary) | external/s3.amazonaws.com | 443/TCP | Cluster db-postgres/postgres (Barman Cloud: ObjectStore postgres-backup) | admitted | db-postgres/postgres | outside the cluster |',
+    );
+    expect(text).toContain(
+      '| cnpg-system/cloudnative-pg | db-postgres/postgres (replica) | 8000/TCP | Cluster db-postgres/postgres (operator: instance status) | admitted | cnpg-system/cloudnative-pg-operator | db-postgres/postgres |',
+    );
+    expect(text).toContain(
+      '| db-postgres/postgres-pooler | db-postgres/postgres (primary) | 5432/TCP | Pooler db-postgres/postgres-pooler (PgBouncer, type rw) | admitted | db-postgres/postgres-pooler | db-postgres/postgres |',
+    );
+    expect(text).toContain(
+      '| tenant-acme/* | db-redis/redis-proxy | 6379/TCP | sharedServices[1].workload | admitted | tenant-acme/allow-shared-services | db-redis/redis |',
+    );
+    expect(text).toContain(
+      '| tenant-acme/* | db-redis/redis-sentinel | 26379/TCP | sharedServices[1].workload | admitted | tenant-acme/allow-shared-services | db-redis/redis |',
+    );
     const rows = text.split('\n').filter((l) => l.startsWith('| ') && !l.startsWith('| From') && !l.startsWith('| ---'));
     const keys = rows.map((r) => r.split(' | ').slice(0, 2).join(' > '));
     expect(keys).toEqual([...keys].sort());
@@ -218,7 +255,11 @@ describe('the flow proof on the reference platform', () => {
     const broken = withDocuments(env('production'), (d) => (isPolicy(d, 'db-kafka', 'kafka-kafka-exporter') ? undefined : d));
     const text = renderFlowsReport(proveFlows(broken));
     expect(text).toContain('blocked (synth fails).');
-    expect(text).toContain('## Blocked\n\n- production: db-kafka/kafka-kafka-exporter -> db-kafka/kafka-kafka-brokers:9091/TCP: blocked by db-kafka/allow-dns, db-kafka/default-deny-all');
-    expect(text).toContain('| monitoring/prometheus | db-kafka/kafka-kafka-exporter | 9404/TCP | ConfigMap monitoring/prometheus-config job db-kafka/kafka | **blocked** | monitoring/prometheus | **blocked** by db-kafka/default-deny-all |');
+    expect(text).toContain(
+      '## Blocked\n\n- production: db-kafka/kafka-kafka-exporter -> db-kafka/kafka-kafka-brokers:9091/TCP: blocked by db-kafka/allow-dns, db-kafka/default-deny-all',
+    );
+    expect(text).toContain(
+      '| monitoring/prometheus | db-kafka/kafka-kafka-exporter | 9404/TCP | ConfigMap monitoring/prometheus-config job db-kafka/kafka | **blocked** | monitoring/prometheus | **blocked** by db-kafka/default-deny-all |',
+    );
   });
 });

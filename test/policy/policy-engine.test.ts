@@ -20,9 +20,27 @@ function loggingAgent(namespace: string): Record<string, any>[] {
   spec.containers = [{ ...goodContainer('agent', 2020), securityContext: { ...goodContainer().securityContext, runAsNonRoot: false } }];
   const labels = { 'app.kubernetes.io/name': 'log-agent', 'app.kubernetes.io/instance': 'log-agent' };
   return [
-    { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace, labels: { 'pod-security.kubernetes.io/enforce': 'privileged' }, annotations: { 'platform.io/pss-exemption-reason': 'the log agent tails /var/log/containers on every node' } } },
-    { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'default-deny', namespace }, spec: { podSelector: {}, policyTypes: ['Ingress', 'Egress'] } },
-    { apiVersion: 'apps/v1', kind: 'DaemonSet', metadata: { name: 'log-agent', namespace }, spec: { selector: { matchLabels: labels }, template: { metadata: { labels }, spec } } },
+    {
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: {
+        name: namespace,
+        labels: { 'pod-security.kubernetes.io/enforce': 'privileged' },
+        annotations: { 'platform.io/pss-exemption-reason': 'the log agent tails /var/log/containers on every node' },
+      },
+    },
+    {
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'NetworkPolicy',
+      metadata: { name: 'default-deny', namespace },
+      spec: { podSelector: {}, policyTypes: ['Ingress', 'Egress'] },
+    },
+    {
+      apiVersion: 'apps/v1',
+      kind: 'DaemonSet',
+      metadata: { name: 'log-agent', namespace },
+      spec: { selector: { matchLabels: labels }, template: { metadata: { labels }, spec } },
+    },
     { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'log-agent', namespace }, automountServiceAccountToken: false },
   ];
 }
@@ -40,7 +58,9 @@ describe('waivers', () => {
     // THEN the waived check is waived, the other violation stays
     expect(e.violations.map((v) => v.checkId)).toEqual(['read-only-root-filesystem']);
     expect(e.waived.map((w) => [w.checkId, w.resource, w.reason])).toEqual([['ha-spread', 'production/shop/Deployment/api', 'single-zone cluster']]);
-    expect(e.waivers).toEqual([{ resource: 'production/shop/Deployment/api', checks: ['ha-spread', 'pss-privileged'], reason: 'single-zone cluster', used: 1 }]);
+    expect(e.waivers).toEqual([
+      { resource: 'production/shop/Deployment/api', checks: ['ha-spread', 'pss-privileged'], reason: 'single-zone cluster', used: 1 },
+    ]);
     expect(e.checks.find((c) => c.check.id === 'ha-spread')).toMatchObject({ violations: 0, waived: 1 });
   });
 
@@ -109,7 +129,13 @@ describe('PSS exemptions', () => {
     delete pick(objs, 'Namespace', 'logging').metadata.annotations;
     const e = evaluatePolicies(envOf(objs));
     expect(e.exemptions).toEqual([]);
-    expect(e.violations.map((v) => v.checkId)).toEqual(['namespace-pod-security', 'pss-host-namespaces', 'pss-host-path', 'pss-run-as-non-root', 'pss-run-as-non-root-user']);
+    expect(e.violations.map((v) => v.checkId)).toEqual([
+      'namespace-pod-security',
+      'pss-host-namespaces',
+      'pss-host-path',
+      'pss-run-as-non-root',
+      'pss-run-as-non-root-user',
+    ]);
   });
 });
 
@@ -137,7 +163,9 @@ describe('policyPlugin', () => {
 
 describe('the gate in synthesize', () => {
   let tmp: string;
-  beforeEach(() => { tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'policy-')); });
+  beforeEach(() => {
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'policy-'));
+  });
   afterEach(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
   function app(profiles = [development, production]): App {
@@ -168,8 +196,12 @@ describe('the gate in synthesize', () => {
     }
     expect(err).toBeInstanceOf(SynthError);
     const problems = (err as SynthError).problems;
-    expect(problems).toContain('policy: production/apps/Deployment/web: spec.template.spec.containers[0].securityContext.allowPrivilegeEscalation: container "web" may escalate privileges; set allowPrivilegeEscalation: false [pss-privilege-escalation]');
-    expect(problems).toContain('policy: production/apps/Deployment/web: spec.template.spec.containers[0].image: image "nginx" is not pinned by digest; the environment\'s image policy requires repository@sha256:<64 hex> [image-digest]');
+    expect(problems).toContain(
+      'policy: production/apps/Deployment/web: spec.template.spec.containers[0].securityContext.allowPrivilegeEscalation: container "web" may escalate privileges; set allowPrivilegeEscalation: false [pss-privilege-escalation]',
+    );
+    expect(problems).toContain(
+      'policy: production/apps/Deployment/web: spec.template.spec.containers[0].image: image "nginx" is not pinned by digest; the environment\'s image policy requires repository@sha256:<64 hex> [image-digest]',
+    );
     expect(problems.every((p) => p.startsWith('policy: production/'))).toBe(true);
     expect(fs.readdirSync(outdir)).toEqual(['keep.txt']);
   });
@@ -179,7 +211,9 @@ describe('the gate in synthesize', () => {
     const warnings: string[] = [];
     const result = synthesize(app([development]), { outdir, plugins: [policyPlugin()], warn: (m) => warnings.push(m) });
     expect(result.files).toContain('development/POLICY.md');
-    expect(warnings).toContain('policy: development/apps/Deployment/web: spec.template.spec.automountServiceAccountToken: is not set, so ServiceAccount "default"\'s token is mounted; set automountServiceAccountToken: false (or true with a role binding when the pod calls the API) [automount-service-account-token]');
+    expect(warnings).toContain(
+      'policy: development/apps/Deployment/web: spec.template.spec.automountServiceAccountToken: is not set, so ServiceAccount "default"\'s token is mounted; set automountServiceAccountToken: false (or true with a role binding when the pod calls the API) [automount-service-account-token]',
+    );
     const report = fs.readFileSync(path.join(outdir, 'development/POLICY.md'), 'utf8');
     expect(report).toContain('Policies are **not enforced** in this environment');
     expect(report).toContain('| Violations | ' + warnings.length + ' |');
@@ -205,7 +239,9 @@ describe('the report', () => {
   it('GIVEN a message with a pipe THEN table cells stay intact', () => {
     const objs = goodEnvironment();
     pick(objs, 'Deployment', 'api').metadata.annotations = { 'policy.platform.io/waive': 'ha-spread', 'policy.platform.io/waive-reason': 'a | b\nc' };
-    expect(renderPolicyReport(evaluatePolicies(envOf(objs)))).toContain('| `production/shop/Deployment/api` | `ha-spread` | a \\| b c | 0 (stale: remove it) |');
+    expect(renderPolicyReport(evaluatePolicies(envOf(objs)))).toContain(
+      '| `production/shop/Deployment/api` | `ha-spread` | a \\| b c | 0 (stale: remove it) |',
+    );
   });
 });
 
@@ -213,10 +249,20 @@ describe('robustness and cost', () => {
   it('GIVEN odd but schema-free documents THEN no check throws', () => {
     const odd: Record<string, any>[] = [
       { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'a', namespace: 'x' } },
-      { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'b', namespace: 'x' }, spec: { template: { spec: { containers: 'nope', volumes: [null, {}] } } } },
+      {
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        metadata: { name: 'b', namespace: 'x' },
+        spec: { template: { spec: { containers: 'nope', volumes: [null, {}] } } },
+      },
       { apiVersion: 'batch/v1', kind: 'CronJob', metadata: { name: 'c', namespace: 'x' }, spec: {} },
       { apiVersion: 'v1', kind: 'Service', metadata: { name: 'd', namespace: 'x' }, spec: { selector: { a: 'b' }, ports: [null] } },
-      { apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', metadata: { name: 'e', namespace: 'x' }, spec: { rules: [{ http: { paths: [{ backend: { service: { name: 'd' } } }] } }] } },
+      {
+        apiVersion: 'networking.k8s.io/v1',
+        kind: 'Ingress',
+        metadata: { name: 'e', namespace: 'x' },
+        spec: { rules: [{ http: { paths: [{ backend: { service: { name: 'd' } } }] } }] },
+      },
       { apiVersion: 'policy/v1', kind: 'PodDisruptionBudget', metadata: { name: 'f', namespace: 'x' }, spec: { minAvailable: '50%' } },
       { apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler', metadata: { name: 'g', namespace: 'x' } },
       { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: { name: 'h', namespace: 'x' }, rules: [{ verbs: 'get' }] },

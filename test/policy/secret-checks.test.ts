@@ -16,9 +16,12 @@ const AWS_SECRET = ['wJalrXUtnFEMI', 'K7MDENG', 'bPxRfiCYzq8d3Kx9Ab'].join('/');
 const PG_URL = `postgres://app:${'s3cr3t'}@db.data.svc:5432/app`;
 
 const C = 'spec.template.spec.containers[0]';
-const setEnv = (o: Objs, env: { name: string; value: string }[]) => { pick(o, 'Deployment', 'api').spec.template.spec.containers[0].env = env; };
+const setEnv = (o: Objs, env: { name: string; value: string }[]) => {
+  pick(o, 'Deployment', 'api').spec.template.spec.containers[0].env = env;
+};
 const violations = (o: Objs, profile = production) => evaluatePolicies(envOf(o, profile), SECRET_CHECKS).violations.map((v) => v.text);
-const advice = (v: string) => `dist/ is committed to Git: take the value from a Secret filled by an ExternalSecret; if it is not a secret, annotate the resource with policy.platform.io/not-secret: "${secretFingerprint(v)} <why it is not a secret>" [literal-secret]`;
+const advice = (v: string) =>
+  `dist/ is committed to Git: take the value from a Secret filled by an ExternalSecret; if it is not a secret, annotate the resource with policy.platform.io/not-secret: "${secretFingerprint(v)} <why it is not a secret>" [literal-secret]`;
 
 describe('literal-secret', () => {
   it('GIVEN the reference environment WHEN checked THEN nothing is flagged', () => {
@@ -44,7 +47,12 @@ describe('literal-secret', () => {
 
   it('GIVEN secrets in a ConfigMap, an annotation and a Redis URL WHEN checked THEN each place is named', () => {
     const o = goodEnvironment();
-    o.push({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'settings', namespace: 'shop', annotations: { 'example.com/webhook': 'https://bot:tok3n-9@hooks.example.com/x' } }, data: { GITHUB_TOKEN: GITHUB, 'app.conf': 'cache = redis://:pw-0123@redis.data.svc:6379/0\n' } });
+    o.push({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'settings', namespace: 'shop', annotations: { 'example.com/webhook': 'https://bot:tok3n-9@hooks.example.com/x' } },
+      data: { GITHUB_TOKEN: GITHUB, 'app.conf': 'cache = redis://:pw-0123@redis.data.svc:6379/0\n' },
+    });
     expect(violations(o)).toEqual([
       `production/shop/ConfigMap/settings: data.GITHUB_TOKEN: holds a GitHub Token(GitHub personal access tokens) (secretlint-rule-github); ${advice(GITHUB)}`,
       `production/shop/ConfigMap/settings: data.app.conf: holds a URL with a password (scheme://user:password@host) (url-credentials); ${advice('cache = redis://:pw-0123@redis.data.svc:6379/0\n')}`,
@@ -71,7 +79,7 @@ describe('literal-secret', () => {
     expect(violations(o)).toEqual([]);
   });
 
-  it('GIVEN a waiver with the value\'s fingerprint and a reason WHEN checked THEN that value passes; a changed value or no reason does not', () => {
+  it("GIVEN a waiver with the value's fingerprint and a reason WHEN checked THEN that value passes; a changed value or no reason does not", () => {
     const o = goodEnvironment();
     setEnv(o, [{ name: 'SIGNING_KEY', value: 'public-test-key' }]);
     const api = pick(o, 'Deployment', 'api');
@@ -100,31 +108,59 @@ describe('literal-secret', () => {
     expect(prod.warnings).toEqual([]);
     const dev = policyPlugin({ checks: SECRET_CHECKS }).check!(envOf(o, development), { outdir: '/nonexistent' });
     expect(dev.errors).toEqual([]);
-    expect(dev.warnings).toEqual([`policy: development/shop/Deployment/api: ${C}.env[0].value: env DB_PASS holds a literal value for DB_PASS, whose name says it is a secret (secret-name); ${advice('hunter2')}`]);
+    expect(dev.warnings).toEqual([
+      `policy: development/shop/Deployment/api: ${C}.env[0].value: env DB_PASS holds a literal value for DB_PASS, whose name says it is a secret (secret-name); ${advice('hunter2')}`,
+    ]);
   });
 });
 
 describe('the scanner', () => {
   it.each([
-    ['AWS_SECRET_ACCESS_KEY', true], ['DB_PASS', true], ['STRIPE_KEY', true], ['JWT_SECRET', true], ['GITHUB_TOKEN', true], ['API_KEY', true],
-    ['db_password', true], ['SMTP_PASSWD', true], ['TOKEN_FILE', false], ['SECRET_NAME', false], ['TOKEN_TTL', false], ['AWS_ACCESS_KEY_ID', false],
-    ['NODE_ENV', false], ['LOG_LEVEL', false], ['PASSWORD_MIN_LENGTH', false], ['OTEL_EXPORTER_OTLP_ENDPOINT', false],
+    ['AWS_SECRET_ACCESS_KEY', true],
+    ['DB_PASS', true],
+    ['STRIPE_KEY', true],
+    ['JWT_SECRET', true],
+    ['GITHUB_TOKEN', true],
+    ['API_KEY', true],
+    ['db_password', true],
+    ['SMTP_PASSWD', true],
+    ['TOKEN_FILE', false],
+    ['SECRET_NAME', false],
+    ['TOKEN_TTL', false],
+    ['AWS_ACCESS_KEY_ID', false],
+    ['NODE_ENV', false],
+    ['LOG_LEVEL', false],
+    ['PASSWORD_MIN_LENGTH', false],
+    ['OTEL_EXPORTER_OTLP_ENDPOINT', false],
   ])('GIVEN the name %s WHEN checked THEN secret is %s', (name, expected) => {
     expect(isSecretName(name)).toBe(expected);
   });
 
   it('GIVEN values without credentials WHEN scanned THEN nothing is found', () => {
-    for (const v of ['http://prometheus.monitoring.svc:9090', 'info', 'https://github.com/acme/deploy.git', 'postgres://db.data.svc:5432/app']) expect(findSecrets(v), v).toEqual([]);
+    for (const v of ['http://prometheus.monitoring.svc:9090', 'info', 'https://github.com/acme/deploy.git', 'postgres://db.data.svc:5432/app'])
+      expect(findSecrets(v), v).toEqual([]);
   });
 });
 
 describe('MicroserviceDeployment', () => {
-  it.each(['AWS_SECRET_ACCESS_KEY', 'DB_PASS', 'STRIPE_KEY'])('GIVEN a literal value for %s WHEN built THEN it is refused at once, without echoing the value', (name) => {
-    const chart = new EnvironmentChart(new App(), { profile: development });
-    expect(() => new MicroserviceDeployment(chart, 'svc', {
-      name: 'svc', namespace: 'backend', team: 'backend', image: ImageReference.parse('ghcr.io/acme/svc:1.0.0'),
-      ports: [{ name: 'http', port: 8080 }], probes: { liveness: HealthProbe.http('/health'), readiness: HealthProbe.http('/ready') },
-      env: { [name]: EnvValue.value('hunter2') },
-    })).toThrow(`development/svc: env.${name}: got "<redacted>"; looks like a secret: a literal value would be written to Git; declare it in \`secrets\` and use EnvValue.fromSecret(key)`);
-  });
+  it.each(['AWS_SECRET_ACCESS_KEY', 'DB_PASS', 'STRIPE_KEY'])(
+    'GIVEN a literal value for %s WHEN built THEN it is refused at once, without echoing the value',
+    (name) => {
+      const chart = new EnvironmentChart(new App(), { profile: development });
+      expect(
+        () =>
+          new MicroserviceDeployment(chart, 'svc', {
+            name: 'svc',
+            namespace: 'backend',
+            team: 'backend',
+            image: ImageReference.parse('ghcr.io/acme/svc:1.0.0'),
+            ports: [{ name: 'http', port: 8080 }],
+            probes: { liveness: HealthProbe.http('/health'), readiness: HealthProbe.http('/ready') },
+            env: { [name]: EnvValue.value('hunter2') },
+          }),
+      ).toThrow(
+        `development/svc: env.${name}: got "<redacted>"; looks like a secret: a literal value would be written to Git; declare it in \`secrets\` and use EnvValue.fromSecret(key)`,
+      );
+    },
+  );
 });

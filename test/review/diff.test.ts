@@ -29,7 +29,9 @@ const CONFIGMAP = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: api-confi
 let repo: string;
 
 function git(...args: string[]): string {
-  return execFileSync('git', ['-c', 'user.email=ci@example.com', '-c', 'user.name=ci', '-c', 'commit.gpgsign=false', ...args], { cwd: repo }).toString().trim();
+  return execFileSync('git', ['-c', 'user.email=ci@example.com', '-c', 'user.name=ci', '-c', 'commit.gpgsign=false', ...args], { cwd: repo })
+    .toString()
+    .trim();
 }
 
 function write(files: Record<string, string>, root = repo): void {
@@ -66,12 +68,15 @@ afterEach(() => {
 /** WHEN the fresh synth changes the Deployment, removes the Service and StatefulSet and adds a ConfigMap. */
 function freshTree() {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'diff-after-'));
-  write({
-    'production/backend/deployment-api.yaml': DEPLOYMENT(5, 'api:1.1'),
-    'production/backend/configmap-api-config.yaml': CONFIGMAP,
-    'production/README.md': '# production (new)\n',
-    'development/backend/service-api.yaml': SERVICE,
-  }, dir);
+  write(
+    {
+      'production/backend/deployment-api.yaml': DEPLOYMENT(5, 'api:1.1'),
+      'production/backend/configmap-api-config.yaml': CONFIGMAP,
+      'production/README.md': '# production (new)\n',
+      'development/backend/service-api.yaml': SERVICE,
+    },
+    dir,
+  );
   const tree = readTreeFromDir(dir);
   fs.rmSync(dir, { recursive: true, force: true });
   return tree;
@@ -106,36 +111,41 @@ describe('npm run diff', () => {
 
   test('GIVEN the diff WHEN rendered THEN the Markdown has a summary, sections and field changes old → new', () => {
     const { markdown } = reviewDiff({ repoDir: repo, ref: 'base', after: freshTree() });
-    expect(markdown).toBe([
-      '### Rendered manifests: `base` → this change',
-      '',
-      '| Environment | Added | Removed | Changed |',
-      '| --- | ---: | ---: | ---: |',
-      '| production | 1 | 2 | 1 |',
-      '',
-      '#### production',
-      '',
-      '**Added**',
-      '',
-      '- `ConfigMap` `backend/api-config`',
-      '',
-      '**Removed**',
-      '',
-      '- `Service` `backend/api`',
-      '- `StatefulSet` `data/postgres` ⚠️ holds data',
-      '',
-      '**Changed**',
-      '',
-      '- `Deployment` `backend/api`',
-      '  - `spec.replicas`: `3` → `5`',
-      '  - `spec.template.spec.containers[name=api].image`: `api:1.0` → `api:1.1`',
-      '',
-    ].join('\n'));
+    expect(markdown).toBe(
+      [
+        '### Rendered manifests: `base` → this change',
+        '',
+        '| Environment | Added | Removed | Changed |',
+        '| --- | ---: | ---: | ---: |',
+        '| production | 1 | 2 | 1 |',
+        '',
+        '#### production',
+        '',
+        '**Added**',
+        '',
+        '- `ConfigMap` `backend/api-config`',
+        '',
+        '**Removed**',
+        '',
+        '- `Service` `backend/api`',
+        '- `StatefulSet` `data/postgres` ⚠️ holds data',
+        '',
+        '**Changed**',
+        '',
+        '- `Deployment` `backend/api`',
+        '  - `spec.replicas`: `3` → `5`',
+        '  - `spec.template.spec.containers[name=api].image`: `api:1.0` → `api:1.1`',
+        '',
+      ].join('\n'),
+    );
   });
 
   test('GIVEN a ref without dist/ WHEN diffed THEN everything is added', () => {
     const { diffs } = reviewDiff({ repoDir: repo, ref: 'empty', after: freshTree() });
-    expect(diffs.map((d) => [d.environment, d.added.length, d.removed.length, d.changed.length])).toEqual([['development', 1, 0, 0], ['production', 2, 0, 0]]);
+    expect(diffs.map((d) => [d.environment, d.added.length, d.removed.length, d.changed.length])).toEqual([
+      ['development', 1, 0, 0],
+      ['production', 2, 0, 0],
+    ]);
   });
 
   test('GIVEN identical trees WHEN diffed THEN the report says nothing changed', () => {
@@ -149,10 +159,12 @@ describe('npm run diff', () => {
   });
 
   test('GIVEN labels, list items and removed keys WHEN compared THEN paths quote odd keys and show absent sides', () => {
-    expect(fieldChanges(
-      { metadata: { labels: { 'app.kubernetes.io/version': '1' } }, spec: { args: ['a', 'b'], paused: true } },
-      { metadata: { labels: { 'app.kubernetes.io/version': '2' } }, spec: { args: ['a'] } },
-    )).toEqual([
+    expect(
+      fieldChanges(
+        { metadata: { labels: { 'app.kubernetes.io/version': '1' } }, spec: { args: ['a', 'b'], paused: true } },
+        { metadata: { labels: { 'app.kubernetes.io/version': '2' } }, spec: { args: ['a'] } },
+      ),
+    ).toEqual([
       { path: 'metadata.labels["app.kubernetes.io/version"]', before: '1', after: '2' },
       { path: 'spec.args[1]', before: 'b', after: undefined },
       { path: 'spec.paused', before: true, after: undefined },
@@ -162,8 +174,23 @@ describe('npm run diff', () => {
 
 describe('fieldChanges on lists of unnamed objects', () => {
   it('GIVEN an item inserted in the middle THEN reports that item as added, not every later index as changed', () => {
-    const before = { spec: { whitelist: [{ group: 'apps', kind: 'Deployment' }, { group: 'policy', kind: 'PodDisruptionBudget' }] } };
-    const after = { spec: { whitelist: [{ group: 'apps', kind: 'Deployment' }, { group: 'batch', kind: 'Job' }, { group: 'policy', kind: 'PodDisruptionBudget' }] } };
+    const before = {
+      spec: {
+        whitelist: [
+          { group: 'apps', kind: 'Deployment' },
+          { group: 'policy', kind: 'PodDisruptionBudget' },
+        ],
+      },
+    };
+    const after = {
+      spec: {
+        whitelist: [
+          { group: 'apps', kind: 'Deployment' },
+          { group: 'batch', kind: 'Job' },
+          { group: 'policy', kind: 'PodDisruptionBudget' },
+        ],
+      },
+    };
     expect(fieldChanges(before, after)).toEqual([{ path: 'spec.whitelist[+]', before: undefined, after: { group: 'batch', kind: 'Job' } }]);
   });
 

@@ -6,23 +6,41 @@ const catalog = ChartCatalog.default();
 describe('add-on chart data (imports/chart-values.json)', () => {
   it('GIVEN the compiled catalog THEN it holds every chart folder of ../shared/charts, sorted', () => {
     expect(catalog.folders()).toEqual([
-      'argo-rollouts', 'cert-manager', 'cloudnative-pg', 'envoy-gateway', 'external-secrets', 'keda',
-      'plugin-barman-cloud', 'strimzi-kafka-operator', 'velero',
+      'argo-rollouts',
+      'cert-manager',
+      'cloudnative-pg',
+      'envoy-gateway',
+      'external-secrets',
+      'keda',
+      'plugin-barman-cloud',
+      'strimzi-kafka-operator',
+      'velero',
     ]);
   });
 
   it('GIVEN a chart whose source Chart.yaml carries a placeholder version THEN the published version from SOURCES.md is used', () => {
     const envoy = catalog.get('envoy-gateway');
     expect({ chart: envoy.chart, version: envoy.version, repository: envoy.repository, oci: envoy.oci }).toEqual({
-      chart: 'gateway-helm', version: 'v1.9.0', repository: 'oci://docker.io/envoyproxy/gateway-helm', oci: true,
+      chart: 'gateway-helm',
+      version: 'v1.9.0',
+      repository: 'oci://docker.io/envoyproxy/gateway-helm',
+      oci: true,
     });
     const strimzi = catalog.get('strimzi-kafka-operator');
     expect(strimzi.version).toBe('1.2.0');
     const certManager = catalog.get('cert-manager');
     expect({ chart: certManager.chart, version: certManager.version, repository: certManager.repository, oci: certManager.oci }).toEqual({
-      chart: 'cert-manager', version: 'v1.21.1', repository: 'https://charts.jetstack.io', oci: false,
+      chart: 'cert-manager',
+      version: 'v1.21.1',
+      repository: 'https://charts.jetstack.io',
+      oci: false,
     });
-    expect(certManager.source).toEqual({ repo: 'cert-manager/cert-manager', path: 'deploy/charts/cert-manager', tag: 'v1.21.1', commit: '24e33194fb39488eff2bbf10c6dc640f407cad44' });
+    expect(certManager.source).toEqual({
+      repo: 'cert-manager/cert-manager',
+      path: 'deploy/charts/cert-manager',
+      tag: 'v1.21.1',
+      commit: '24e33194fb39488eff2bbf10c6dc640f407cad44',
+    });
   });
 
   it('GIVEN charts with and without values.schema.json THEN the schema is there exactly where upstream ships one', () => {

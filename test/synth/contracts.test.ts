@@ -31,7 +31,13 @@ function find(all: Record<string, any>[], kind: string, name: string, namespace:
 /** `key value` lines of the Fluent Bit section `[name]`. */
 function fluentBitSection(conf: string, name: string): Record<string, string> {
   const body = conf.split(`[${name}]`)[1]!.split('\n[')[0]!;
-  return Object.fromEntries(body.split('\n').map((l) => l.trim()).filter((l) => l !== '').map((l) => [l.split(/\s+/)[0], l.split(/\s+/).slice(1).join(' ')]));
+  return Object.fromEntries(
+    body
+      .split('\n')
+      .map((l) => l.trim())
+      .filter((l) => l !== '')
+      .map((l) => [l.split(/\s+/)[0], l.split(/\s+/).slice(1).join(' ')]),
+  );
 }
 
 describe.each(ENVS)('%s: clients agree with their servers', (env) => {
@@ -64,7 +70,7 @@ describe.each(ENVS)('%s: clients agree with their servers', (env) => {
     expect(svc.spec.selector['app.kubernetes.io/component']).toBe(replicas > 1 ? 'proxy' : 'server');
   });
 
-  it('services read their connection strings from Secrets composed from the datastores\' own credentials', () => {
+  it("services read their connection strings from Secrets composed from the datastores' own credentials", () => {
     const deployments = all.filter((d) => (d.kind === 'Deployment' || d.kind === 'Rollout') && d.metadata.namespace === 'backend');
     const databaseUrls = deployments.flatMap((d) => d.spec.template.spec.containers[0].env ?? []).filter((e: any) => e.name === 'DATABASE_URL');
     expect(databaseUrls.length).toBeGreaterThan(0);
@@ -72,7 +78,9 @@ describe.each(ENVS)('%s: clients agree with their servers', (env) => {
     for (const e of databaseUrls) {
       const es = find(all, 'ExternalSecret', e.valueFrom.secretKeyRef.name, 'backend')!;
       // Each service connects over TLS as its own role (the database's owner), to its own database.
-      const url = /^postgresql:\/\/([a-z_]+):\{\{ \.password \| urlquery \}\}@postgres\.db-postgres\.svc\.cluster\.local:5432\/[a-z]+\?sslmode=require$/.exec(es.spec.target.template.data.DATABASE_URL);
+      const url = /^postgresql:\/\/([a-z_]+):\{\{ \.password \| urlquery \}\}@postgres\.db-postgres\.svc\.cluster\.local:5432\/[a-z]+\?sslmode=require$/.exec(
+        es.spec.target.template.data.DATABASE_URL,
+      );
       expect(url).not.toBeNull();
       const role = url![1];
       expect(es.spec.data).toEqual([{ secretKey: 'password', remoteRef: { key: `db-postgres/postgres/roles/${role}`, property: 'password' } }]);

@@ -107,8 +107,13 @@ describe('the reference platform in dist/', () => {
       }
       if (!inNs.some((d) => d.kind === 'ResourceQuota')) problems.push(`${name}: no ResourceQuota`);
       if (!inNs.some((d) => d.kind === 'LimitRange')) problems.push(`${name}: no LimitRange`);
-      const denyAll = inNs.some((d) => d.kind === 'NetworkPolicy' && Object.keys(d.spec.podSelector ?? {}).length === 0
-        && ['Ingress', 'Egress'].every((t) => d.spec.policyTypes?.includes(t)) && !d.spec.ingress);
+      const denyAll = inNs.some(
+        (d) =>
+          d.kind === 'NetworkPolicy' &&
+          Object.keys(d.spec.podSelector ?? {}).length === 0 &&
+          ['Ingress', 'Egress'].every((t) => d.spec.policyTypes?.includes(t)) &&
+          !d.spec.ingress,
+      );
       if (!denyAll) problems.push(`${name}: no default-deny NetworkPolicy for ingress and egress`);
     }
     expect(problems).toEqual([]);
@@ -153,8 +158,7 @@ describe('NetworkPolicies of the reference platform agree at both ends', () => {
     }
     return pods;
   }
-  const matches = (sel: Record<string, string> | undefined, labels: Record<string, string>) =>
-    Object.entries(sel ?? {}).every(([k, v]) => labels[k] === v);
+  const matches = (sel: Record<string, string> | undefined, labels: Record<string, string>) => Object.entries(sel ?? {}).every(([k, v]) => labels[k] === v);
 
   it.each(ENVS)('%s: every egress to pods on a port is admitted by an ingress rule of a policy selecting those pods', (env) => {
     const docs = envDocs(env);
@@ -172,14 +176,20 @@ describe('NetworkPolicies of the reference platform agree at both ends', () => {
           for (const port of rule.ports ?? []) {
             for (const target of targets) {
               for (const source of sources) {
-                const admitted = policies.some((other) => other.metadata.namespace === dstNs
-                  && matches(other.spec.podSelector?.matchLabels, target.labels)
-                  && (other.spec.ingress ?? []).some((ing: any) => (ing.ports === undefined || ing.ports.some((p: any) => p.port === port.port))
-                    && (ing.from ?? []).some((f: any) => {
-                      const fromNs = f.namespaceSelector?.matchLabels?.['kubernetes.io/metadata.name'] ?? (f.namespaceSelector ? undefined : dstNs);
-                      const nsOk = f.namespaceSelector && Object.keys(f.namespaceSelector).length === 0 ? true : fromNs === srcNs;
-                      return nsOk && (f.podSelector === undefined || matches(f.podSelector.matchLabels, source.labels));
-                    })));
+                const admitted = policies.some(
+                  (other) =>
+                    other.metadata.namespace === dstNs &&
+                    matches(other.spec.podSelector?.matchLabels, target.labels) &&
+                    (other.spec.ingress ?? []).some(
+                      (ing: any) =>
+                        (ing.ports === undefined || ing.ports.some((p: any) => p.port === port.port)) &&
+                        (ing.from ?? []).some((f: any) => {
+                          const fromNs = f.namespaceSelector?.matchLabels?.['kubernetes.io/metadata.name'] ?? (f.namespaceSelector ? undefined : dstNs);
+                          const nsOk = f.namespaceSelector && Object.keys(f.namespaceSelector).length === 0 ? true : fromNs === srcNs;
+                          return nsOk && (f.podSelector === undefined || matches(f.podSelector.matchLabels, source.labels));
+                        }),
+                    ),
+                );
                 if (!admitted) problems.push(`${srcNs}/${source.name} -> ${dstNs}/${target.name}:${port.port} (${np.metadata.name})`);
               }
             }

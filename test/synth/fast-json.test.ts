@@ -25,8 +25,14 @@ describe('fast serializer', () => {
     const chart = new EnvironmentChart(app, { profile: development });
     let late = 'early';
     new KubeConfigMap(chart, 'cm', { metadata: { name: 'cm', namespace: 'a', annotations: {} }, data: { v: Lazy.any({ produce: () => late }) as any } });
-    new KubeService(chart, 'svc', { metadata: { name: 'svc', namespace: 'a' }, spec: { ports: [{ port: 80, targetPort: IntOrString.fromString('http'), name: undefined }] } });
-    new KubeLimitRange(chart, 'lr', { metadata: { name: 'lr', namespace: 'a' }, spec: { limits: [{ type: 'Container', max: { cpu: Quantity.fromString('2') } }] } });
+    new KubeService(chart, 'svc', {
+      metadata: { name: 'svc', namespace: 'a' },
+      spec: { ports: [{ port: 80, targetPort: IntOrString.fromString('http'), name: undefined }] },
+    });
+    new KubeLimitRange(chart, 'lr', {
+      metadata: { name: 'lr', namespace: 'a' },
+      spec: { limits: [{ type: 'Container', max: { cpu: Quantity.fromString('2') } }] },
+    });
     late = 'late';
     const objects = allApiObjects(app);
     const fast = withFastToJson(() => objects.map((o) => o.toJson()));
@@ -39,9 +45,11 @@ describe('fast serializer', () => {
 
   it('restores cdk8s serialization afterwards, even when serialization throws', () => {
     const original = ApiObject.prototype.toJson;
-    expect(() => withFastToJson(() => {
-      throw new Error('boom');
-    })).toThrow('boom');
+    expect(() =>
+      withFastToJson(() => {
+        throw new Error('boom');
+      }),
+    ).toThrow('boom');
     expect(ApiObject.prototype.toJson).toBe(original);
   });
 });

@@ -41,9 +41,9 @@ describe('guards compare with the last commit when dist/ is missing or modified'
     fs.rmSync(dist, { recursive: true, force: true });
     // Without a command of its own, synth advises the package's CLI.
     expect(() => synthesize(app(undefined), { outdir: dist, plugins: PLUGINS() })).toThrow(
-      `synth failed with 2 problem(s); ${dist}/ was left unchanged:\n`
-      + `  production/data/Cluster/orders-db: would be removed from ${dist}/production (it is in the last commit (HEAD:dist/)), but a Cluster holds persistent data or everything in it and environment "production" protects it (profile.delivery.pruneGuard); if the removal is intended, run synth with --allow-prune (npx cdk8s-platform --allow-prune)\n`
-      + '  production/data/orders-db: Cluster was removed or renamed: CloudNativePG deletes its volumes with it (rename it back, or remove it on purpose by hand) (compared with the last commit (HEAD:dist/))'
+      `synth failed with 2 problem(s); ${dist}/ was left unchanged:\n` +
+        `  production/data/Cluster/orders-db: would be removed from ${dist}/production (it is in the last commit (HEAD:dist/)), but a Cluster holds persistent data or everything in it and environment "production" protects it (profile.delivery.pruneGuard); if the removal is intended, run synth with --allow-prune (npx cdk8s-platform --allow-prune)\n` +
+        '  production/data/orders-db: Cluster was removed or renamed: CloudNativePG deletes its volumes with it (rename it back, or remove it on purpose by hand) (compared with the last commit (HEAD:dist/))',
     );
     expect(fs.existsSync(dist)).toBe(false);
   });

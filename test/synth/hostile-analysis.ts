@@ -29,9 +29,13 @@ export function analyze(docs: readonly Record<string, any>[]): Found {
     for (const s of embeddedScripts(d, id)) found.scripts.set(s.where, { shell: s.shell, script: s.script });
     if (d.kind === 'ConfigMap') for (const [k, v] of Object.entries<string>(d.data ?? {})) found.configs.set(`${id}:${k}`, { key: k, text: v });
     if (d.kind === 'ExternalSecret') for (const [k, v] of Object.entries<string>(d.spec?.target?.template?.data ?? {})) found.templates.set(`${id}:${k}`, v);
-    if (d.kind === 'Cluster' && d.apiVersion?.startsWith('postgresql.cnpg.io')) for (const [k, v] of Object.entries<string>(d.spec?.postgresql?.parameters ?? {})) found.pgParameters.set(`${id}:${k}`, v);
+    if (d.kind === 'Cluster' && d.apiVersion?.startsWith('postgresql.cnpg.io'))
+      for (const [k, v] of Object.entries<string>(d.spec?.postgresql?.parameters ?? {})) found.pgParameters.set(`${id}:${k}`, v);
     const visit = (node: unknown, at: string): void => {
-      if (Array.isArray(node)) { node.forEach((n, i) => visit(n, `${at}[${i}]`)); return; }
+      if (Array.isArray(node)) {
+        node.forEach((n, i) => visit(n, `${at}[${i}]`));
+        return;
+      }
       if (!node || typeof node !== 'object') return;
       const o = node as Record<string, any>;
       if (Array.isArray(o.env) && typeof o.image === 'string') {
@@ -91,7 +95,9 @@ export function configShape(key: string, text: string, norm: (s: string) => stri
     const elements: string[] = [];
     let error: Error | undefined;
     p.on('opentag', (t) => elements.push(`${norm(t.name)}(${Object.keys(t.attributes).join(',')})`));
-    p.on('error', (e) => { error ??= e; });
+    p.on('error', (e) => {
+      error ??= e;
+    });
     p.write(text).close();
     if (error) throw error;
     return elements.join(' ');
@@ -103,7 +109,10 @@ export function configShape(key: string, text: string, norm: (s: string) => stri
   }
   if (key.endsWith('.sh')) return 'script';
   // Other files (redis.conf, haproxy.cfg, databases lists, user files): their line structure.
-  return text.split('\n').map((l) => norm(l).split(/\s+/).length).join(',');
+  return text
+    .split('\n')
+    .map((l) => norm(l).split(/\s+/).length)
+    .join(',');
 }
 
 /** The `$(NAME)` references the kubelet resolves in a variable's value (after `$$`), in order. */

@@ -19,13 +19,42 @@ import { App } from 'cdk8s';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
-  EnvironmentChart, EnvironmentProfile, Engine, EnvValue, HealthProbe, ImageReference, IngressHost, LogBackend, MicroserviceDeployment, MicroserviceDeploymentProps,
-  NetworkPeer, ObservabilityStack, ObservabilityStackProps, PlatformConfigError, PodVolume, PreStopHook, Receiver, StatefulDatastore, StatefulDatastoreProps,
-  TenantNamespace, TraceBackend, defaultPlans, loadTenants, synthesizeToJson,
+  EnvironmentChart,
+  EnvironmentProfile,
+  Engine,
+  EnvValue,
+  HealthProbe,
+  ImageReference,
+  IngressHost,
+  LogBackend,
+  MicroserviceDeployment,
+  MicroserviceDeploymentProps,
+  NetworkPeer,
+  ObservabilityStack,
+  ObservabilityStackProps,
+  PlatformConfigError,
+  PodVolume,
+  PreStopHook,
+  Receiver,
+  StatefulDatastore,
+  StatefulDatastoreProps,
+  TenantNamespace,
+  TraceBackend,
+  defaultPlans,
+  loadTenants,
+  synthesizeToJson,
 } from '../../src';
 import { development, production, withIngress } from '../helpers';
 import {
-  Found, analyze, configShape, kubeletReferences, normalizer, postgresLineProblem, scriptShape, shellSyntaxError, templateActions,
+  Found,
+  analyze,
+  configShape,
+  kubeletReferences,
+  normalizer,
+  postgresLineProblem,
+  scriptShape,
+  shellSyntaxError,
+  templateActions,
 } from './hostile-analysis';
 
 /** `HOSTILE_SEED` / `HOSTILE_RUNS` explore further (e.g. `HOSTILE_RUNS=50 npx vitest run test/synth/hostile-strings.test.ts`). */
@@ -45,7 +74,11 @@ interface Family {
 }
 
 const DIGEST = `sha256:${'a'.repeat(64)}`;
-const backupsProfile: EnvironmentProfile = { ...production, name: 'production', backups: { ...production.backups, destination: 's3://platform-backups-production' } };
+const backupsProfile: EnvironmentProfile = {
+  ...production,
+  name: 'production',
+  backups: { ...production.backups, destination: 's3://platform-backups-production' },
+};
 
 // ------------------------------------------------------------------------------------------------------------------
 // Coverage: every prop of the public props interfaces is listed, as the paths the builders below read for it or as the
@@ -55,41 +88,115 @@ const backupsProfile: EnvironmentProfile = { ...production, name: 'production', 
 type Coverage = readonly string[] | { readonly none: string };
 
 const MICROSERVICE_COVERAGE: { readonly [K in keyof Required<MicroserviceDeploymentProps>]: Coverage } = {
-  name: ['name'], namespace: ['namespace'], image: ['image.repository', 'image.tag'], ports: ['ports[0].name'],
-  command: ['command[0]'], args: ['args[0]'], env: ['env.LOG_LEVEL', 'env.<name>'], secrets: ['secrets.key', 'secrets.property', 'secrets.version'],
-  config: ['config.files.<name>', 'config.files.content', 'config.mountPath'], volumes: ['volumes[0].mountPath', 'volumes[0].subPath', 'volumes[0].volume.name'],
-  initContainers: ['initContainers[0].name', 'initContainers[0].command[0]'], sidecars: ['sidecars[0].name', 'sidecars[0].env.MODE'],
-  preStop: ['preStop.exec[0]'], terminationGracePeriodSeconds: { none: 'a number' }, resources: ['resources.requests.cpu', 'resources.limits.memory'],
-  probes: ['probes.liveness.path', 'probes.readiness.exec[0]'], runAs: { none: 'numbers' },
+  name: ['name'],
+  namespace: ['namespace'],
+  image: ['image.repository', 'image.tag'],
+  ports: ['ports[0].name'],
+  command: ['command[0]'],
+  args: ['args[0]'],
+  env: ['env.LOG_LEVEL', 'env.<name>'],
+  secrets: ['secrets.key', 'secrets.property', 'secrets.version'],
+  config: ['config.files.<name>', 'config.files.content', 'config.mountPath'],
+  volumes: ['volumes[0].mountPath', 'volumes[0].subPath', 'volumes[0].volume.name'],
+  initContainers: ['initContainers[0].name', 'initContainers[0].command[0]'],
+  sidecars: ['sidecars[0].name', 'sidecars[0].env.MODE'],
+  preStop: ['preStop.exec[0]'],
+  terminationGracePeriodSeconds: { none: 'a number' },
+  resources: ['resources.requests.cpu', 'resources.limits.memory'],
+  probes: ['probes.liveness.path', 'probes.readiness.exec[0]'],
+  runAs: { none: 'numbers' },
   apiAccess: ['apiAccess.rules[0].resources[0]', 'apiAccess.rules[0].resourceNames[0]', 'apiAccess.serverCidrs[0]'],
-  service: ['service.annotations.value'], ingress: ['ingress.hosts[0].label', 'ingress.hosts[0].path', 'ingress.className', 'ingress.annotations.value'],
-  connectsTo: ['connectsTo[0].name'], connections: { none: 'endpoints come from server constructs (their props are covered with them); env keys are checked names' },
-  replicas: { none: 'a number' }, autoscaling: { none: 'numbers' }, disruptionBudget: { none: 'numbers' }, verticalAutoscaling: { none: 'numbers and quantities of fixed grammar' },
-  strategy: { none: 'numbers and durations of the analysis, covered by expression checks' }, topologySpread: { none: 'a boolean' },
-  nodeSelector: ['nodeSelector.value'], tolerations: ['tolerations[0].key', 'tolerations[0].value'], priorityClassName: ['priorityClassName'],
-  metrics: ['metrics.path'], alerts: ['alerts.runbookBaseUrl', 'alerts.extraRules[0].summary', 'alerts.extraRules[0].description'],
-  team: ['team'], costCenter: ['costCenter'], partOf: ['partOf'], component: ['component'], version: ['version'],
+  service: ['service.annotations.value'],
+  ingress: ['ingress.hosts[0].label', 'ingress.hosts[0].path', 'ingress.className', 'ingress.annotations.value'],
+  connectsTo: ['connectsTo[0].name'],
+  connections: { none: 'endpoints come from server constructs (their props are covered with them); env keys are checked names' },
+  replicas: { none: 'a number' },
+  autoscaling: { none: 'numbers' },
+  disruptionBudget: { none: 'numbers' },
+  verticalAutoscaling: { none: 'numbers and quantities of fixed grammar' },
+  strategy: { none: 'numbers and durations of the analysis, covered by expression checks' },
+  topologySpread: { none: 'a boolean' },
+  nodeSelector: ['nodeSelector.value'],
+  tolerations: ['tolerations[0].key', 'tolerations[0].value'],
+  priorityClassName: ['priorityClassName'],
+  metrics: ['metrics.path'],
+  alerts: ['alerts.runbookBaseUrl', 'alerts.extraRules[0].summary', 'alerts.extraRules[0].description'],
+  team: ['team'],
+  costCenter: ['costCenter'],
+  partOf: ['partOf'],
+  component: ['component'],
+  version: ['version'],
 };
 
 const DATASTORE_COVERAGE: { readonly [K in keyof Required<StatefulDatastoreProps>]: Coverage } = {
-  name: ['name'], namespace: ['namespace'],
-  engine: ['clickhouse.version', 'redis.masterSet', 'redis.maxmemoryPolicy', 'elasticsearch.users[0].name', 'elasticsearch.users[0].indices[0]', 'minio.image',
-    'postgres.parameters.value', 'postgres.parameters.<name>', 'postgres.databases[0].name', 'postgres.databases[0].owner', 'postgres.archiveTimeout', 'kafka.topics[0].name', 'kafka.topics[0].config.value'],
-  replicas: { none: 'a number' }, storage: ['storage.size', 'storage.storageClass'], resources: ['resources.requests.cpu'],
-  backup: ['backup.destination', 'backup.endpoint', 'backup.schedule', 'backup.veleroSchedule', 'backup.veleroTtl', 'backup.credentialsRemoteKey', 'backup.uploaderImage'],
-  restore: ['restore.from', 'restore.endpoint', 'restore.credentialsRemoteKey'], clients: { none: 'workloads or references by name (names are checked where they are declared)' },
-  managed: ['managed.host', 'managed.cidrs[0]'], credentialsRemoteKey: ['credentialsRemoteKey'], recovery: ['recovery.rpo', 'recovery.reason'], team: ['team'], partOf: ['partOf'],
+  name: ['name'],
+  namespace: ['namespace'],
+  engine: [
+    'clickhouse.version',
+    'redis.masterSet',
+    'redis.maxmemoryPolicy',
+    'elasticsearch.users[0].name',
+    'elasticsearch.users[0].indices[0]',
+    'minio.image',
+    'postgres.parameters.value',
+    'postgres.parameters.<name>',
+    'postgres.databases[0].name',
+    'postgres.databases[0].owner',
+    'postgres.archiveTimeout',
+    'kafka.topics[0].name',
+    'kafka.topics[0].config.value',
+  ],
+  replicas: { none: 'a number' },
+  storage: ['storage.size', 'storage.storageClass'],
+  resources: ['resources.requests.cpu'],
+  backup: [
+    'backup.destination',
+    'backup.endpoint',
+    'backup.schedule',
+    'backup.veleroSchedule',
+    'backup.veleroTtl',
+    'backup.credentialsRemoteKey',
+    'backup.uploaderImage',
+  ],
+  restore: ['restore.from', 'restore.endpoint', 'restore.credentialsRemoteKey'],
+  clients: { none: 'workloads or references by name (names are checked where they are declared)' },
+  managed: ['managed.host', 'managed.cidrs[0]'],
+  credentialsRemoteKey: ['credentialsRemoteKey'],
+  recovery: ['recovery.rpo', 'recovery.reason'],
+  team: ['team'],
+  partOf: ['partOf'],
 };
 
 const OBSERVABILITY_COVERAGE: { readonly [K in keyof Required<ObservabilityStackProps>]: Coverage } = {
-  alerting: ['alerting.receivers[0].to', 'alerting.receivers[0].from', 'alerting.receivers[0].smarthost', 'alerting.receivers[0].authUsername', 'alerting.receivers[1].channel',
-    'alerting.receivers[1].remoteKey', 'alerting.routes[0].matchers.value', 'alerting.routes[0].matchers.<name>', 'alerting.groupBy[0]', 'alerting.groupWait'],
-  runbookBaseUrl: ['runbookBaseUrl'], thresholds: { none: 'numbers' }, logs: ['logs.host', 'logs.indexPrefix', 'logs.user', 'logs.passwordRemoteKey', 'logs.loki.tenant'],
+  alerting: [
+    'alerting.receivers[0].to',
+    'alerting.receivers[0].from',
+    'alerting.receivers[0].smarthost',
+    'alerting.receivers[0].authUsername',
+    'alerting.receivers[1].channel',
+    'alerting.receivers[1].remoteKey',
+    'alerting.routes[0].matchers.value',
+    'alerting.routes[0].matchers.<name>',
+    'alerting.groupBy[0]',
+    'alerting.groupWait',
+  ],
+  runbookBaseUrl: ['runbookBaseUrl'],
+  thresholds: { none: 'numbers' },
+  logs: ['logs.host', 'logs.indexPrefix', 'logs.user', 'logs.passwordRemoteKey', 'logs.loki.tenant'],
   traces: ['traces.host', 'traces.queryUrl', 'traces.jaegerInCluster.retention', 'traces.jaegerInCluster.image'],
-  serviceDashboards: ['serviceDashboards[0].panels[0].title', 'serviceDashboards[0].panels[0].legendFormat'], loggingNamespace: ['loggingNamespace'],
-  retention: ['retention'], retentionSize: ['retentionSize'], storageSize: ['storageSize'], images: ['images.grafana'], resources: ['resources.grafana.memory'],
-  grafanaAdminRemoteKey: ['grafanaAdminRemoteKey'], createNamespace: { none: 'a boolean' }, operatorSelectorLabels: { none: 'operator mode only: covered by the schema of label values' },
-  prometheusQueryPeers: { none: 'NetworkPeer objects (namespace names and labels are schema-checked)' }, apiServerCidrs: ['apiServerCidrs[0]'], nodeCidrs: ['nodeCidrs[0]'],
+  serviceDashboards: ['serviceDashboards[0].panels[0].title', 'serviceDashboards[0].panels[0].legendFormat'],
+  loggingNamespace: ['loggingNamespace'],
+  retention: ['retention'],
+  retentionSize: ['retentionSize'],
+  storageSize: ['storageSize'],
+  images: ['images.grafana'],
+  resources: ['resources.grafana.memory'],
+  grafanaAdminRemoteKey: ['grafanaAdminRemoteKey'],
+  createNamespace: { none: 'a boolean' },
+  operatorSelectorLabels: { none: 'operator mode only: covered by the schema of label values' },
+  prometheusQueryPeers: { none: 'NetworkPeer objects (namespace names and labels are schema-checked)' },
+  apiServerCidrs: ['apiServerCidrs[0]'],
+  nodeCidrs: ['nodeCidrs[0]'],
 };
 
 // ------------------------------------------------------------------------------------------------------------------
@@ -101,25 +208,64 @@ const microservice: Family = {
   // The Ingress-specific strings (class, annotations) need an environment that keeps Ingress.
   profile: withIngress(production),
   build(chart, v) {
-    new MicroserviceDeployment(chart, 'payments', { name: 'payments', namespace: 'shop', image: ImageReference.fromDigest('ghcr.io/acme/payments', DIGEST), ports: [{ name: 'http', port: 8080 }] });
+    new MicroserviceDeployment(chart, 'payments', {
+      name: 'payments',
+      namespace: 'shop',
+      image: ImageReference.fromDigest('ghcr.io/acme/payments', DIGEST),
+      ports: [{ name: 'http', port: 8080 }],
+    });
     const envName = v('env.<name>', 'FEATURE_FLAGS');
     new MicroserviceDeployment(chart, 'checkout', {
       name: v('name', 'checkout'),
       namespace: v('namespace', 'shop'),
       image: ImageReference.fromDigest(v('image.repository', 'ghcr.io/acme/checkout'), DIGEST, v('image.tag', '2.3.1')),
-      ports: [{ name: v('ports[0].name', 'http'), port: 8080 }, { name: 'metrics', port: 9090 }],
+      ports: [
+        { name: v('ports[0].name', 'http'), port: 8080 },
+        { name: 'metrics', port: 9090 },
+      ],
       command: [v('command[0]', '/app/checkout')],
       args: [v('args[0]', '--listen=:8080')],
       env: { LOG_LEVEL: EnvValue.value(v('env.LOG_LEVEL', 'info')), [envName]: EnvValue.value('on'), DB_URL: EnvValue.fromSecret('db-url') },
       secrets: { 'db-url': { key: v('secrets.key', 'production/checkout/db'), property: v('secrets.property', 'url'), version: v('secrets.version', '3') } },
-      config: { files: { [v('config.files.<name>', 'app.yaml')]: v('config.files.content', 'currency: EUR\n') }, mountPath: v('config.mountPath', '/etc/checkout') },
-      volumes: [{ volume: PodVolume.emptyDir(v('volumes[0].volume.name', 'cache')), mountPath: v('volumes[0].mountPath', '/var/cache/checkout'), subPath: v('volumes[0].subPath', 'c') }],
-      initContainers: [{ name: v('initContainers[0].name', 'wait'), image: ImageReference.fromDigest('busybox', DIGEST), command: [v('initContainers[0].command[0]', 'true')] }],
-      sidecars: [{ name: v('sidecars[0].name', 'proxy'), image: ImageReference.fromDigest('envoyproxy/envoy', DIGEST), ports: [{ name: 'admin', port: 9901 }], env: { MODE: EnvValue.value(v('sidecars[0].env.MODE', 'edge')) } }],
+      config: {
+        files: { [v('config.files.<name>', 'app.yaml')]: v('config.files.content', 'currency: EUR\n') },
+        mountPath: v('config.mountPath', '/etc/checkout'),
+      },
+      volumes: [
+        {
+          volume: PodVolume.emptyDir(v('volumes[0].volume.name', 'cache')),
+          mountPath: v('volumes[0].mountPath', '/var/cache/checkout'),
+          subPath: v('volumes[0].subPath', 'c'),
+        },
+      ],
+      initContainers: [
+        {
+          name: v('initContainers[0].name', 'wait'),
+          image: ImageReference.fromDigest('busybox', DIGEST),
+          command: [v('initContainers[0].command[0]', 'true')],
+        },
+      ],
+      sidecars: [
+        {
+          name: v('sidecars[0].name', 'proxy'),
+          image: ImageReference.fromDigest('envoyproxy/envoy', DIGEST),
+          ports: [{ name: 'admin', port: 9901 }],
+          env: { MODE: EnvValue.value(v('sidecars[0].env.MODE', 'edge')) },
+        },
+      ],
       preStop: PreStopHook.exec([v('preStop.exec[0]', '/app/drain')]),
       resources: { requests: { cpu: v('resources.requests.cpu', '250m'), memory: '256Mi' }, limits: { memory: v('resources.limits.memory', '512Mi') } },
       probes: { liveness: HealthProbe.http(v('probes.liveness.path', '/livez')), readiness: HealthProbe.exec([v('probes.readiness.exec[0]', '/app/ready')]) },
-      apiAccess: { rules: [{ resources: [v('apiAccess.rules[0].resources[0]', 'configmaps')], resourceNames: [v('apiAccess.rules[0].resourceNames[0]', 'checkout-flags')], verbs: ['get'] }], serverCidrs: [v('apiAccess.serverCidrs[0]', '10.0.0.1/32')] },
+      apiAccess: {
+        rules: [
+          {
+            resources: [v('apiAccess.rules[0].resources[0]', 'configmaps')],
+            resourceNames: [v('apiAccess.rules[0].resourceNames[0]', 'checkout-flags')],
+            verbs: ['get'],
+          },
+        ],
+        serverCidrs: [v('apiAccess.serverCidrs[0]', '10.0.0.1/32')],
+      },
       service: { annotations: { 'example.com/owner': v('service.annotations.value', 'shop') } },
       ingress: {
         hosts: [IngressHost.subdomain(v('ingress.hosts[0].label', 'shop'), [{ path: v('ingress.hosts[0].path', '/checkout') }])],
@@ -133,7 +279,17 @@ const microservice: Family = {
       metrics: { port: 'metrics', path: v('metrics.path', '/metrics') },
       alerts: {
         runbookBaseUrl: v('alerts.runbookBaseUrl', 'https://runbooks.acme.dev/shop'),
-        extraRules: [{ alert: 'CheckoutQueueDeep', expr: 'checkout_queue_depth > 100', for: '5m', severity: 'warning', summary: v('alerts.extraRules[0].summary', 'Checkout queue is deep'), description: v('alerts.extraRules[0].description', '{{ $value }} orders wait'), runbookUrl: 'https://runbooks.acme.dev/shop/queue' }],
+        extraRules: [
+          {
+            alert: 'CheckoutQueueDeep',
+            expr: 'checkout_queue_depth > 100',
+            for: '5m',
+            severity: 'warning',
+            summary: v('alerts.extraRules[0].summary', 'Checkout queue is deep'),
+            description: v('alerts.extraRules[0].description', '{{ $value }} orders wait'),
+            runbookUrl: 'https://runbooks.acme.dev/shop/queue',
+          },
+        ],
       },
       team: v('team', 'shop'),
       costCenter: v('costCenter', 'cc-1234'),
@@ -165,20 +321,37 @@ const datastore: Family = {
         credentialsRemoteKey: v('backup.credentialsRemoteKey', 'data/events-backup'),
         uploaderImage: v('backup.uploaderImage', 'quay.io/minio/mc:RELEASE.2024-10-08T09-37-26Z'),
       },
-      restore: { from: v('restore.from', 's3://platform-backups-staging'), endpoint: v('restore.endpoint', 's3.eu-west-1.amazonaws.com'), credentialsRemoteKey: v('restore.credentialsRemoteKey', 'data/events-restore'), promote: true },
+      restore: {
+        from: v('restore.from', 's3://platform-backups-staging'),
+        endpoint: v('restore.endpoint', 's3.eu-west-1.amazonaws.com'),
+        credentialsRemoteKey: v('restore.credentialsRemoteKey', 'data/events-restore'),
+        promote: true,
+      },
       credentialsRemoteKey: v('credentialsRemoteKey', 'data/events'),
       recovery: { rpo: v('recovery.rpo', '24h'), reason: v('recovery.reason', 'derived analytics, rebuilt from the event log') },
       team: v('team', 'data'),
       partOf: v('partOf', 'analytics'),
     });
-    new StatefulDatastore(chart, 'cache', { ...common('cache'), name: 'cache', engine: Engine.redis({ masterSet: v('redis.masterSet', 'mymaster'), maxmemoryPolicy: v('redis.maxmemoryPolicy', 'noeviction') }) });
-    new StatefulDatastore(chart, 'search', {
-      ...common('search'), name: 'search',
-      engine: Engine.elasticsearch({ users: [{ name: v('elasticsearch.users[0].name', 'shipper'), access: 'write', indices: [v('elasticsearch.users[0].indices[0]', 'logs-*')] }] }),
+    new StatefulDatastore(chart, 'cache', {
+      ...common('cache'),
+      name: 'cache',
+      engine: Engine.redis({ masterSet: v('redis.masterSet', 'mymaster'), maxmemoryPolicy: v('redis.maxmemoryPolicy', 'noeviction') }),
     });
-    new StatefulDatastore(chart, 'files', { ...common('files'), name: 'files', engine: Engine.minio({ image: v('minio.image', 'quay.io/minio/minio:RELEASE.2024-10-13T13-34-11Z') }) });
+    new StatefulDatastore(chart, 'search', {
+      ...common('search'),
+      name: 'search',
+      engine: Engine.elasticsearch({
+        users: [{ name: v('elasticsearch.users[0].name', 'shipper'), access: 'write', indices: [v('elasticsearch.users[0].indices[0]', 'logs-*')] }],
+      }),
+    });
+    new StatefulDatastore(chart, 'files', {
+      ...common('files'),
+      name: 'files',
+      engine: Engine.minio({ image: v('minio.image', 'quay.io/minio/minio:RELEASE.2024-10-13T13-34-11Z') }),
+    });
     new StatefulDatastore(chart, 'orders', {
-      ...common('orders'), name: 'orders',
+      ...common('orders'),
+      name: 'orders',
       engine: Engine.postgres({
         parameters: { work_mem: v('postgres.parameters.value', '16MB'), [v('postgres.parameters.<name>', 'pg_stat_statements.track')]: 'all' },
         databases: [{ name: v('postgres.databases[0].name', 'orders'), owner: v('postgres.databases[0].owner', 'orders_app') }],
@@ -186,11 +359,16 @@ const datastore: Family = {
       }),
     });
     new StatefulDatastore(chart, 'bus', {
-      ...common('bus'), name: 'bus',
-      engine: Engine.kafka({ topics: [{ name: v('kafka.topics[0].name', 'orders.created'), config: { 'cleanup.policy': v('kafka.topics[0].config.value', 'delete') } }] }),
+      ...common('bus'),
+      name: 'bus',
+      engine: Engine.kafka({
+        topics: [{ name: v('kafka.topics[0].name', 'orders.created'), config: { 'cleanup.policy': v('kafka.topics[0].config.value', 'delete') } }],
+      }),
     });
     new StatefulDatastore(chart, 'rds', {
-      ...common('rds'), name: 'rds', engine: Engine.postgres(),
+      ...common('rds'),
+      name: 'rds',
+      engine: Engine.postgres(),
       managed: { host: v('managed.host', 'orders.abc123.eu-west-1.rds.amazonaws.com'), cidrs: [v('managed.cidrs[0]', '10.20.0.0/16')] },
     });
   },
@@ -200,44 +378,90 @@ const observability: Family = {
   name: 'observability',
   profile: development,
   build(chart, v) {
-    new MicroserviceDeployment(chart, 'api', { name: 'api', namespace: 'shop', image: ImageReference.fromDigest('ghcr.io/acme/api', DIGEST), ports: [{ name: 'http', port: 8080 }] });
-    const peer = NetworkPeer.cidrs(['10.0.0.0/8']);
-    const stack = (id: string, logs: LogBackend, traces: TraceBackend) => new ObservabilityStack(chart, id, {
-      alerting: {
-        receivers: [
-          Receiver.email('ops-email', { to: v('alerting.receivers[0].to', 'ops@example.com'), from: v('alerting.receivers[0].from', 'alerts@example.com'), smarthost: v('alerting.receivers[0].smarthost', 'smtp.example.com:587'), authUsername: v('alerting.receivers[0].authUsername', 'alerts') }),
-          Receiver.slack('backend-slack', { channel: v('alerting.receivers[1].channel', '#backend-alerts'), remoteKey: v('alerting.receivers[1].remoteKey', 'monitoring/slack') }),
-        ],
-        defaultReceiver: 'ops-email',
-        routes: [{ receiver: 'backend-slack', matchers: { team: v('alerting.routes[0].matchers.value', 'backend'), [v('alerting.routes[0].matchers.<name>', 'service')]: 'api' } }],
-        groupBy: [v('alerting.groupBy[0]', 'alertname'), 'namespace'],
-        groupWait: v('alerting.groupWait', '30s'),
-      },
-      runbookBaseUrl: v('runbookBaseUrl', 'https://runbooks.example.com/platform'),
-      logs,
-      traces,
-      serviceDashboards: [{ service: 'api', panels: [{ title: v('serviceDashboards[0].panels[0].title', 'Queue depth'), expr: 'sum(queue_depth)', legendFormat: v('serviceDashboards[0].panels[0].legendFormat', '{{ pod }}'), unit: 'short' }] }],
-      loggingNamespace: v('loggingNamespace', 'logging'),
-      retention: v('retention', '15d'),
-      retentionSize: v('retentionSize', '45GB'),
-      storageSize: v('storageSize', '60Gi'),
-      images: { grafana: v('images.grafana', 'docker.io/grafana/grafana:11.2.2') },
-      resources: { grafana: { cpu: '50m', memory: v('resources.grafana.memory', '128Mi'), memoryLimit: '512Mi' } },
-      grafanaAdminRemoteKey: v('grafanaAdminRemoteKey', 'monitoring/grafana'),
-      apiServerCidrs: [v('apiServerCidrs[0]', '10.0.0.1/32')],
-      nodeCidrs: [v('nodeCidrs[0]', '10.1.0.0/16')],
+    new MicroserviceDeployment(chart, 'api', {
+      name: 'api',
+      namespace: 'shop',
+      image: ImageReference.fromDigest('ghcr.io/acme/api', DIGEST),
+      ports: [{ name: 'http', port: 8080 }],
     });
-    stack('observability', LogBackend.elasticsearch({
-      host: v('logs.host', 'es.example.com'), tls: true, indexPrefix: v('logs.indexPrefix', 'logs'), user: v('logs.user', 'fluent-bit'),
-      passwordRemoteKey: v('logs.passwordRemoteKey', 'monitoring/elasticsearch'), peer,
-    }), TraceBackend.jaeger({ host: v('traces.host', 'jaeger-collector.tracing.svc'), queryUrl: v('traces.queryUrl', 'http://jaeger-query.tracing.svc:16686'), peer }));
+    const peer = NetworkPeer.cidrs(['10.0.0.0/8']);
+    const stack = (id: string, logs: LogBackend, traces: TraceBackend) =>
+      new ObservabilityStack(chart, id, {
+        alerting: {
+          receivers: [
+            Receiver.email('ops-email', {
+              to: v('alerting.receivers[0].to', 'ops@example.com'),
+              from: v('alerting.receivers[0].from', 'alerts@example.com'),
+              smarthost: v('alerting.receivers[0].smarthost', 'smtp.example.com:587'),
+              authUsername: v('alerting.receivers[0].authUsername', 'alerts'),
+            }),
+            Receiver.slack('backend-slack', {
+              channel: v('alerting.receivers[1].channel', '#backend-alerts'),
+              remoteKey: v('alerting.receivers[1].remoteKey', 'monitoring/slack'),
+            }),
+          ],
+          defaultReceiver: 'ops-email',
+          routes: [
+            {
+              receiver: 'backend-slack',
+              matchers: { team: v('alerting.routes[0].matchers.value', 'backend'), [v('alerting.routes[0].matchers.<name>', 'service')]: 'api' },
+            },
+          ],
+          groupBy: [v('alerting.groupBy[0]', 'alertname'), 'namespace'],
+          groupWait: v('alerting.groupWait', '30s'),
+        },
+        runbookBaseUrl: v('runbookBaseUrl', 'https://runbooks.example.com/platform'),
+        logs,
+        traces,
+        serviceDashboards: [
+          {
+            service: 'api',
+            panels: [
+              {
+                title: v('serviceDashboards[0].panels[0].title', 'Queue depth'),
+                expr: 'sum(queue_depth)',
+                legendFormat: v('serviceDashboards[0].panels[0].legendFormat', '{{ pod }}'),
+                unit: 'short',
+              },
+            ],
+          },
+        ],
+        loggingNamespace: v('loggingNamespace', 'logging'),
+        retention: v('retention', '15d'),
+        retentionSize: v('retentionSize', '45GB'),
+        storageSize: v('storageSize', '60Gi'),
+        images: { grafana: v('images.grafana', 'docker.io/grafana/grafana:11.2.2') },
+        resources: { grafana: { cpu: '50m', memory: v('resources.grafana.memory', '128Mi'), memoryLimit: '512Mi' } },
+        grafanaAdminRemoteKey: v('grafanaAdminRemoteKey', 'monitoring/grafana'),
+        apiServerCidrs: [v('apiServerCidrs[0]', '10.0.0.1/32')],
+        nodeCidrs: [v('nodeCidrs[0]', '10.1.0.0/16')],
+      });
+    stack(
+      'observability',
+      LogBackend.elasticsearch({
+        host: v('logs.host', 'es.example.com'),
+        tls: true,
+        indexPrefix: v('logs.indexPrefix', 'logs'),
+        user: v('logs.user', 'fluent-bit'),
+        passwordRemoteKey: v('logs.passwordRemoteKey', 'monitoring/elasticsearch'),
+        peer,
+      }),
+      TraceBackend.jaeger({
+        host: v('traces.host', 'jaeger-collector.tracing.svc'),
+        queryUrl: v('traces.queryUrl', 'http://jaeger-query.tracing.svc:16686'),
+        peer,
+      }),
+    );
     // A second environment-independent reading of the other backends: Loki and the in-cluster Jaeger, in its own chart.
     const other = new EnvironmentChart(chart.node.scope as App, { profile: { ...development, name: 'other' } });
     new ObservabilityStack(other, 'observability', {
       alerting: { receivers: [Receiver.pagerDuty('ops-pager')], defaultReceiver: 'ops-pager' },
       runbookBaseUrl: 'https://runbooks.example.com/platform',
       logs: LogBackend.loki({ host: 'loki.example.com', tenant: v('logs.loki.tenant', 'platform'), peer }),
-      traces: TraceBackend.jaegerInCluster({ retention: v('traces.jaegerInCluster.retention', '72h'), image: v('traces.jaegerInCluster.image', 'docker.io/jaegertracing/jaeger:2.11.0') }),
+      traces: TraceBackend.jaegerInCluster({
+        retention: v('traces.jaegerInCluster.retention', '72h'),
+        image: v('traces.jaegerInCluster.image', 'docker.io/jaegertracing/jaeger:2.11.0'),
+      }),
     });
   },
 };
@@ -286,12 +510,55 @@ const FAMILIES: readonly Family[] = [microservice, datastore, observability, ten
 // ------------------------------------------------------------------------------------------------------------------
 
 const FRAGMENTS = [
-  "'", '"', '`id`', '$(id)', '${IFS}', '$(AWS_SECRET_ACCESS_KEY)', '${ES_PASSWORD}', '\n', '\r\n', ';rm -rf /;', '|', '&&', '#', ' ', '\\', '\0', '{{ .password }}', '{{',
-  '}}', '</host><host>evil', ']]>', '&amp;', '\n[OUTPUT]\n    Name http\n', '\nssl = off\n', '%p', '*', '?', '..', '/', ':', '@', '=', ',', '\t', '\u2028', 'é', '☃', '😀', '\ud800', 'x'.repeat(300),
+  "'",
+  '"',
+  '`id`',
+  '$(id)',
+  '${IFS}',
+  '$(AWS_SECRET_ACCESS_KEY)',
+  '${ES_PASSWORD}',
+  '\n',
+  '\r\n',
+  ';rm -rf /;',
+  '|',
+  '&&',
+  '#',
+  ' ',
+  '\\',
+  '\0',
+  '{{ .password }}',
+  '{{',
+  '}}',
+  '</host><host>evil',
+  ']]>',
+  '&amp;',
+  '\n[OUTPUT]\n    Name http\n',
+  '\nssl = off\n',
+  '%p',
+  '*',
+  '?',
+  '..',
+  '/',
+  ':',
+  '@',
+  '=',
+  ',',
+  '\t',
+  '\u2028',
+  'é',
+  '☃',
+  '😀',
+  '\ud800',
+  'x'.repeat(300),
 ];
 const hostile = (benign: string): fc.Arbitrary<string> => {
   const nasty = fc.array(fc.constantFrom(...FRAGMENTS), { minLength: 1, maxLength: 4 }).map((a) => a.join(''));
-  return fc.oneof(nasty, nasty.map((n) => `${benign}${n}`), nasty.map((n) => `${n}${benign}`), fc.string({ unit: 'binary', minLength: 1, maxLength: 24 }));
+  return fc.oneof(
+    nasty,
+    nasty.map((n) => `${benign}${n}`),
+    nasty.map((n) => `${n}${benign}`),
+    fc.string({ unit: 'binary', minLength: 1, maxLength: 24 }),
+  );
 };
 
 interface Outcome {
@@ -305,7 +572,8 @@ function run(family: Family, path: string | undefined, value: string): Outcome {
   try {
     family.build(new EnvironmentChart(app, { profile: family.profile }), (p, b) => (p === path ? value : b));
     const { envs, problems } = synthesizeToJson(app);
-    if (problems.length > 0) throw new Error(`accepted at input but invalid output (the value must be refused where it is read):\n  ${problems.slice(0, 5).join('\n  ')}`);
+    if (problems.length > 0)
+      throw new Error(`accepted at input but invalid output (the value must be refused where it is read):\n  ${problems.slice(0, 5).join('\n  ')}`);
     return { found: analyze(envs.flatMap((e) => e.documents.map((d) => d.object))) };
   } catch (e) {
     if (e instanceof PlatformConfigError) return { refused: e };
@@ -355,7 +623,10 @@ function check(benign: Found, got: Found, value: string, benignValue: string): v
 /** Every path the builder of `family` reads, with its benign value. */
 function pathsOf(family: Family): Array<[string, string]> {
   const seen = new Map<string, string>();
-  family.build(new EnvironmentChart(new App(), { profile: family.profile }), (p, b) => { if (!seen.has(p)) seen.set(p, b); return b; });
+  family.build(new EnvironmentChart(new App(), { profile: family.profile }), (p, b) => {
+    if (!seen.has(p)) seen.set(p, b);
+    return b;
+  });
   return [...seen];
 }
 
@@ -363,10 +634,18 @@ describe('hostile strings in every string prop and tenants.yaml field', () => {
   it('GIVEN the coverage tables WHEN compared with the builders THEN every listed path is exercised and every exercised path is listed', () => {
     const listed = (c: Record<string, Coverage>) => Object.values(c).flatMap((x) => (Array.isArray(x) ? x : []));
     const byFamily: Record<string, readonly string[]> = {
-      microservice: listed(MICROSERVICE_COVERAGE), datastore: listed(DATASTORE_COVERAGE), observability: listed(OBSERVABILITY_COVERAGE),
+      microservice: listed(MICROSERVICE_COVERAGE),
+      datastore: listed(DATASTORE_COVERAGE),
+      observability: listed(OBSERVABILITY_COVERAGE),
       'tenants.yaml': pathsOf(tenants).map(([p]) => p),
     };
-    for (const f of FAMILIES) expect(pathsOf(f).map(([p]) => p).sort(), f.name).toEqual([...byFamily[f.name]!].sort());
+    for (const f of FAMILIES)
+      expect(
+        pathsOf(f)
+          .map(([p]) => p)
+          .sort(),
+        f.name,
+      ).toEqual([...byFamily[f.name]!].sort());
   });
 
   for (const family of FAMILIES) {
@@ -375,19 +654,22 @@ describe('hostile strings in every string prop and tenants.yaml field', () => {
       expect(benign.refused, 'the benign build must synthesize').toBeUndefined();
       const counts = { refused: 0, accepted: 0 };
       pathsOf(family).forEach(([path, benignValue], i) => {
-        fc.assert(fc.property(hostile(benignValue), (value) => {
-          const out = run(family, path, value);
-          if (out.refused) {
-            counts.refused++;
-            return;
-          }
-          counts.accepted++;
-          try {
-            check(benign.found!, out.found!, value, benignValue);
-          } catch (e) {
-            throw new Error(`${family.name} ${path} = ${JSON.stringify(value).slice(0, 200)}: ${(e as Error).message}`);
-          }
-        }), { seed: SEED + i, numRuns: RUNS_PER_PROP + ALWAYS.length, endOnFailure: true, examples: ALWAYS.map((a) => [`${benignValue}${a}`]) });
+        fc.assert(
+          fc.property(hostile(benignValue), (value) => {
+            const out = run(family, path, value);
+            if (out.refused) {
+              counts.refused++;
+              return;
+            }
+            counts.accepted++;
+            try {
+              check(benign.found!, out.found!, value, benignValue);
+            } catch (e) {
+              throw new Error(`${family.name} ${path} = ${JSON.stringify(value).slice(0, 200)}: ${(e as Error).message}`);
+            }
+          }),
+          { seed: SEED + i, numRuns: RUNS_PER_PROP + ALWAYS.length, endOnFailure: true, examples: ALWAYS.map((a) => [`${benignValue}${a}`]) },
+        );
       });
       // Both outcomes occur: the test sees values that are refused and values that are carried as data.
       expect(counts.refused).toBeGreaterThan(0);

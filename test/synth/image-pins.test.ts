@@ -13,7 +13,16 @@ function synth(pins: Record<string, string>, image: string) {
     metadata: { name: 'd', namespace: 'apps' },
     spec: {
       selector: { matchLabels: { a: 'b' } },
-      template: { metadata: { labels: { a: 'b' } }, spec: { initContainers: [{ name: 'i', image }], containers: [{ name: 'c', image }, { name: 'other', image: 'busybox:1.36' }] } },
+      template: {
+        metadata: { labels: { a: 'b' } },
+        spec: {
+          initContainers: [{ name: 'i', image }],
+          containers: [
+            { name: 'c', image },
+            { name: 'other', image: 'busybox:1.36' },
+          ],
+        },
+      },
     },
   });
   return synthesizeToJson(app);

@@ -34,8 +34,8 @@ describe('prune guard', () => {
     synth(dir, production, true);
     const before = fs.readFileSync(path.join(dir, 'production/data/statefulset-postgres.yaml'), 'utf8');
     expect(() => synth(dir, production, false)).toThrow(
-      `synth failed with 1 problem(s); ${dir}/ was left unchanged:\n`
-      + `  production/data/StatefulSet/postgres: would be removed from ${dir}/production, but a StatefulSet holds persistent data or everything in it and environment "production" protects it (profile.delivery.pruneGuard); if the removal is intended, run synth with --allow-prune (npm run synth -- --allow-prune)`,
+      `synth failed with 1 problem(s); ${dir}/ was left unchanged:\n` +
+        `  production/data/StatefulSet/postgres: would be removed from ${dir}/production, but a StatefulSet holds persistent data or everything in it and environment "production" protects it (profile.delivery.pruneGuard); if the removal is intended, run synth with --allow-prune (npm run synth -- --allow-prune)`,
     );
     expect(fs.readFileSync(path.join(dir, 'production/data/statefulset-postgres.yaml'), 'utf8')).toBe(before);
   });
@@ -46,7 +46,9 @@ describe('prune guard', () => {
     const warnings: string[] = [];
     const result = synth(dir, dr, false, true, (m) => warnings.push(m));
     expect(result.files).not.toContain('dr/data/statefulset-postgres.yaml');
-    expect(warnings).toEqual([`dr/data/StatefulSet/postgres: will be removed from ${dir}/dr (a StatefulSet holds persistent data or everything in it); allowed by --allow-prune`]);
+    expect(warnings).toEqual([
+      `dr/data/StatefulSet/postgres: will be removed from ${dir}/dr (a StatefulSet holds persistent data or everything in it); allowed by --allow-prune`,
+    ]);
   });
 
   test('GIVEN development (no prune guard) WHEN synth drops the StatefulSet THEN synth succeeds', () => {
@@ -58,7 +60,10 @@ describe('prune guard', () => {
   test('GIVEN production WHEN only a stateless resource is dropped THEN synth succeeds', () => {
     const dir = outdir();
     synth(dir, production, true);
-    fs.writeFileSync(path.join(dir, 'production/backend/configmap-old.yaml'), 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: old\n  namespace: backend\n');
+    fs.writeFileSync(
+      path.join(dir, 'production/backend/configmap-old.yaml'),
+      'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: old\n  namespace: backend\n',
+    );
     expect(() => synth(dir, production, true)).not.toThrow();
   });
 
@@ -66,7 +71,10 @@ describe('prune guard', () => {
     const dir = outdir();
     synth(dir, production, true);
     fs.writeFileSync(path.join(dir, 'production/_cluster/namespace-legacy.yaml'), 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: legacy\n');
-    fs.writeFileSync(path.join(dir, 'production/data/rollout-queue.yaml'), 'apiVersion: x.io/v1\nkind: Queue\nmetadata:\n  name: queue\n  namespace: data\nspec:\n  volumeClaimTemplates: []\n');
+    fs.writeFileSync(
+      path.join(dir, 'production/data/rollout-queue.yaml'),
+      'apiVersion: x.io/v1\nkind: Queue\nmetadata:\n  name: queue\n  namespace: data\nspec:\n  volumeClaimTemplates: []\n',
+    );
     const app = new App();
     buildFixtureEnvironment(app, production);
     const { envs } = synthesizeToJson(app);

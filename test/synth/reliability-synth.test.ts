@@ -137,7 +137,9 @@ describe('atomicity under faults: any exception leaves dist/ byte-for-byte uncha
 
   /** Synth of a changed app (one more ConfigMap) that fails at `fault`. */
   function changedApp(): App {
-    return fixtureApp((chart) => new ApiObject(chart, 'extra', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'extra', namespace: 'shop' }, data: { a: '1' } }));
+    return fixtureApp(
+      (chart) => new ApiObject(chart, 'extra', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'extra', namespace: 'shop' }, data: { a: '1' } }),
+    );
   }
 
   function expectUnchanged(): void {
@@ -146,12 +148,16 @@ describe('atomicity under faults: any exception leaves dist/ byte-for-byte uncha
   }
 
   it.each(STAGES.map((s) => [s]))('GIVEN an exception injected at stage %s WHEN synthesizing THEN dist/ is unchanged and no temp folder remains', (stage) => {
-    expect(() => synthesize(changedApp(), {
-      outdir,
-      plugins: [policyPlugin()],
-      warn: () => undefined,
-      onStage: (s) => { if (s === stage) throw new Error(`injected at ${s}`); },
-    })).toThrow(`injected at ${stage}`);
+    expect(() =>
+      synthesize(changedApp(), {
+        outdir,
+        plugins: [policyPlugin()],
+        warn: () => undefined,
+        onStage: (s) => {
+          if (s === stage) throw new Error(`injected at ${s}`);
+        },
+      }),
+    ).toThrow(`injected at ${stage}`);
     expectUnchanged();
   });
 
@@ -162,13 +168,23 @@ describe('atomicity under faults: any exception leaves dist/ byte-for-byte uncha
   });
 
   it('GIVEN a plugin whose check throws a TypeError THEN dist/ is unchanged', () => {
-    const broken: SynthPlugin = { name: 'broken', check: () => { throw new TypeError('boom in check'); } };
+    const broken: SynthPlugin = {
+      name: 'broken',
+      check: () => {
+        throw new TypeError('boom in check');
+      },
+    };
     expect(() => synthesize(changedApp(), { outdir, plugins: [policyPlugin(), broken], warn: () => undefined })).toThrow('boom in check');
     expectUnchanged();
   });
 
   it('GIVEN a plugin whose report throws THEN dist/ is unchanged', () => {
-    const broken: SynthPlugin = { name: 'broken', files: () => { throw new Error('boom in files'); } };
+    const broken: SynthPlugin = {
+      name: 'broken',
+      files: () => {
+        throw new Error('boom in files');
+      },
+    };
     expect(() => synthesize(changedApp(), { outdir, plugins: [policyPlugin(), broken], warn: () => undefined })).toThrow('boom in files');
     expectUnchanged();
   });
@@ -180,7 +196,10 @@ describe('atomicity under faults: any exception leaves dist/ byte-for-byte uncha
   });
 
   it('GIVEN a policy violation in production THEN synth fails with SynthError and dist/ is unchanged', () => {
-    const app = fixtureApp((chart) => new ApiObject(chart, 'leak', { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'leak', namespace: 'shop' }, stringData: { password: 'hunter2' } }));
+    const app = fixtureApp(
+      (chart) =>
+        new ApiObject(chart, 'leak', { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'leak', namespace: 'shop' }, stringData: { password: 'hunter2' } }),
+    );
     expect(() => synthesize(app, { outdir, plugins: [policyPlugin()], warn: () => undefined })).toThrow(SynthError);
     expectUnchanged();
   });

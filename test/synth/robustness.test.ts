@@ -8,8 +8,20 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { KubeConfigMap, KubeNamespace } from '../../imports/k8s';
 import { recoverInterruptedSwap } from '../../src/synth/synthesizer';
 import {
-  ConnectionGraph, EnvironmentChart, MicroserviceDeployment, PlatformConfigError, PlatformNamespace, StatefulDatastore, Engine,
-  SynthError, SynthStage, synthesize, TenantNamespace, Plan, HealthProbe, ImageReference,
+  ConnectionGraph,
+  EnvironmentChart,
+  MicroserviceDeployment,
+  PlatformConfigError,
+  PlatformNamespace,
+  StatefulDatastore,
+  Engine,
+  SynthError,
+  SynthStage,
+  synthesize,
+  TenantNamespace,
+  Plan,
+  HealthProbe,
+  ImageReference,
 } from '../../src';
 import { isUserMistake, synthFailureMessage } from '../../src/synth/failure';
 import { development, production } from '../helpers';
@@ -42,10 +54,12 @@ describe('failure messages', () => {
 
   it('GIVEN a SynthError WHEN synth fails THEN its own summary is printed, no stack', () => {
     const e = new SynthError(['production/a/ConfigMap/x: data: bad'], { outdir: 'out/manifests' });
-    expect(synthFailureMessage(e, { outdir: 'dist' })).toBe('synth failed with 1 problem(s); out/manifests/ was left unchanged:\n  production/a/ConfigMap/x: data: bad');
+    expect(synthFailureMessage(e, { outdir: 'dist' })).toBe(
+      'synth failed with 1 problem(s); out/manifests/ was left unchanged:\n  production/a/ConfigMap/x: data: bad',
+    );
   });
 
-  it('GIVEN constructs\' own duplicate-id error (raw ApiObjects) WHEN synth fails THEN it reads like a PlatformConfigError', () => {
+  it("GIVEN constructs' own duplicate-id error (raw ApiObjects) WHEN synth fails THEN it reads like a PlatformConfigError", () => {
     const app = new App();
     const chart = new EnvironmentChart(app, { profile: development });
     new KubeConfigMap(chart, 'cm', { metadata: { name: 'a', namespace: 'x' } });
@@ -56,14 +70,18 @@ describe('failure messages', () => {
       error = e;
     }
     expect(isUserMistake(error)).toBe(true);
-    expect(synthFailureMessage(error, { outdir: 'dist' })).toBe('synth failed; dist/ was left unchanged:\n  development/cm: id: got "cm"; development already has a construct with this id; construct ids are API (they name objects\' construct paths): give each construct its own id');
+    expect(synthFailureMessage(error, { outdir: 'dist' })).toBe(
+      'synth failed; dist/ was left unchanged:\n  development/cm: id: got "cm"; development already has a construct with this id; construct ids are API (they name objects\' construct paths): give each construct its own id',
+    );
   });
 
   it('GIVEN an internal error WHEN synth fails THEN it is called internal and printed with its stack', () => {
     const e = new TypeError('cannot read properties of undefined');
     expect(isUserMistake(e)).toBe(false);
     const text = synthFailureMessage(e, { outdir: 'dist' });
-    expect(text.split('\n')[0]).toBe('synth failed; dist/ was left unchanged. This is an internal error of the platform library (not a mistake in your input); please report it with this trace:');
+    expect(text.split('\n')[0]).toBe(
+      'synth failed; dist/ was left unchanged. This is an internal error of the platform library (not a mistake in your input); please report it with this trace:',
+    );
     expect(text).toContain('TypeError: cannot read properties of undefined\n    at ');
   });
 
@@ -79,45 +97,72 @@ describe('failure messages', () => {
 });
 
 describe('construct ids and connections', () => {
-  const svc = (chart: EnvironmentChart, id: string, name = id) => new MicroserviceDeployment(chart, id, {
-    name, namespace: 'backend', team: 'backend',
-    image: ImageReference.parse('ghcr.io/acme/api:1.0.0'),
-    ports: [{ name: 'http', port: 8080 }],
-    probes: { liveness: HealthProbe.http('/health'), readiness: HealthProbe.http('/ready') },
-  });
+  const svc = (chart: EnvironmentChart, id: string, name = id) =>
+    new MicroserviceDeployment(chart, id, {
+      name,
+      namespace: 'backend',
+      team: 'backend',
+      image: ImageReference.parse('ghcr.io/acme/api:1.0.0'),
+      ports: [{ name: 'http', port: 8080 }],
+      probes: { liveness: HealthProbe.http('/health'), readiness: HealthProbe.http('/ready') },
+    });
 
   it('GIVEN two services with one construct id WHEN built THEN a PlatformConfigError names the path', () => {
     const chart = new EnvironmentChart(new App(), { profile: development });
     svc(chart, 'api');
-    expect(() => svc(chart, 'api', 'api-2')).toThrow(new PlatformConfigError('development/api', 'id', 'api', 'development already has a construct with this id (a MicroserviceDeployment); construct ids are API (they name objects\' construct paths): give each construct its own id'));
+    expect(() => svc(chart, 'api', 'api-2')).toThrow(
+      new PlatformConfigError(
+        'development/api',
+        'id',
+        'api',
+        "development already has a construct with this id (a MicroserviceDeployment); construct ids are API (they name objects' construct paths): give each construct its own id",
+      ),
+    );
   });
 
   it.each([
     ['StatefulDatastore', (c: EnvironmentChart) => new StatefulDatastore(c, 'pg', { name: 'pg', namespace: 'db', engine: Engine.postgres() })],
-    ['TenantNamespace', (c: EnvironmentChart) => new TenantNamespace(c, 'pg', { tenant: 'pg', plan: Plan.free(), owners: { admin: ['a'] }, sourceRepos: ['https://github.com/a/b.git'] })],
+    [
+      'TenantNamespace',
+      (c: EnvironmentChart) =>
+        new TenantNamespace(c, 'pg', { tenant: 'pg', plan: Plan.free(), owners: { admin: ['a'] }, sourceRepos: ['https://github.com/a/b.git'] }),
+    ],
     ['PlatformNamespace', (c: EnvironmentChart) => new PlatformNamespace(c, 'pg', { name: 'pg', concern: 'db', team: 'platform' })],
   ])('GIVEN a %s reusing an id WHEN built THEN it is a PlatformConfigError', (_kind, build) => {
     const chart = new EnvironmentChart(new App(), { profile: development });
     new PlatformNamespace(chart, 'pg', { name: 'first', concern: 'db', team: 'platform' });
-    expect(() => build(chart)).toThrow('development/pg: id: got "pg"; development already has a construct with this id (a PlatformNamespace); construct ids are API (they name objects\' construct paths): give each construct its own id');
+    expect(() => build(chart)).toThrow(
+      'development/pg: id: got "pg"; development already has a construct with this id (a PlatformNamespace); construct ids are API (they name objects\' construct paths): give each construct its own id',
+    );
   });
 
   it('GIVEN two environment charts for one folder WHEN built THEN a PlatformConfigError names the folder', () => {
     const app = new App();
     new EnvironmentChart(app, { profile: development });
-    expect(() => new EnvironmentChart(app, { profile: development })).toThrow('app/development: outputDirectory: got "development"; another EnvironmentChart already writes to this folder: give each environment chart its own profile name or outputDirectory');
+    expect(() => new EnvironmentChart(app, { profile: development })).toThrow(
+      'app/development: outputDirectory: got "development"; another EnvironmentChart already writes to this folder: give each environment chart its own profile name or outputDirectory',
+    );
   });
 
   it('GIVEN gateway.connectsTo(gateway) WHEN called THEN it is a PlatformConfigError with the construct path', () => {
     const chart = new EnvironmentChart(new App(), { profile: development });
     const gateway = svc(chart, 'gateway');
-    expect(() => gateway.connectsTo(gateway)).toThrow(new PlatformConfigError('development/gateway', 'connectsTo[0]', 'backend/gateway', 'a workload cannot connect to itself; name the workload it calls (traffic between the pods of one workload is not a connection)'));
+    expect(() => gateway.connectsTo(gateway)).toThrow(
+      new PlatformConfigError(
+        'development/gateway',
+        'connectsTo[0]',
+        'backend/gateway',
+        'a workload cannot connect to itself; name the workload it calls (traffic between the pods of one workload is not a connection)',
+      ),
+    );
   });
 
   it('GIVEN a connection to its own name by reference WHEN declared in the graph THEN it is refused too', () => {
     const chart = new EnvironmentChart(new App(), { profile: development });
     const gateway = svc(chart, 'gateway');
-    expect(() => ConnectionGraph.of(chart).connect(gateway, { name: 'gateway' }, undefined, 'clients[0]')).toThrow('development/gateway: clients[0]: got "backend/gateway"; a workload cannot connect to itself');
+    expect(() => ConnectionGraph.of(chart).connect(gateway, { name: 'gateway' }, undefined, 'clients[0]')).toThrow(
+      'development/gateway: clients[0]: got "backend/gateway"; a workload cannot connect to itself',
+    );
   });
 });
 
@@ -129,7 +174,16 @@ describe('an interrupted swap', () => {
     fs.mkdirSync(path.join(ROOT, 'lib'), { recursive: true });
     bundleDir = fs.mkdtempSync(path.join(ROOT, 'lib', 'kill-synth-'));
     bundle = path.join(bundleDir, 'kill-synth.js');
-    esbuild.buildSync({ entryPoints: [path.join(__dirname, 'fixtures/kill-synth.ts')], outfile: bundle, bundle: true, platform: 'node', target: 'node20', format: 'cjs', packages: 'external', logLevel: 'error' });
+    esbuild.buildSync({
+      entryPoints: [path.join(__dirname, 'fixtures/kill-synth.ts')],
+      outfile: bundle,
+      bundle: true,
+      platform: 'node',
+      target: 'node20',
+      format: 'cjs',
+      packages: 'external',
+      logLevel: 'error',
+    });
   });
   afterAll(() => fs.rmSync(bundleDir, { recursive: true, force: true }));
 
@@ -140,7 +194,11 @@ describe('an interrupted swap', () => {
     return r.signal;
   }
 
-  const leftovers = () => fs.readdirSync(tmp).filter((f) => f !== 'dist').sort();
+  const leftovers = () =>
+    fs
+      .readdirSync(tmp)
+      .filter((f) => f !== 'dist')
+      .sort();
 
   it.each<[SynthStage, string, RegExp[]]>([
     ['write', '1', [/^\.dist\.tmp-/]],
@@ -172,7 +230,7 @@ describe('an interrupted swap', () => {
     expect(leftovers()).toEqual([]);
   });
 
-  it('GIVEN stale old folders beside the journal\'s WHEN recovered THEN only the journal decides, whatever the folder names', () => {
+  it("GIVEN stale old folders beside the journal's WHEN recovered THEN only the journal decides, whatever the folder names", () => {
     const make = (dir: string, version: string) => {
       fs.mkdirSync(path.join(dir, 'development/apps'), { recursive: true });
       fs.writeFileSync(path.join(dir, 'development/apps/configmap-settings.yaml'), `data:\n  version: '${version}'\n`);
@@ -205,7 +263,14 @@ describe('an interrupted swap', () => {
     synthesize(app('1'), { outdir });
     const f = path.join(outdir, 'production/apps/configmap-settings.yaml');
     const before = fs.readFileSync(f, 'utf8');
-    expect(() => synthesize(app('2'), { outdir, onStage: (s) => { if (s === 'swap-old') throw new Error('disk full'); } })).toThrow('disk full');
+    expect(() =>
+      synthesize(app('2'), {
+        outdir,
+        onStage: (s) => {
+          if (s === 'swap-old') throw new Error('disk full');
+        },
+      }),
+    ).toThrow('disk full');
     expect(fs.readFileSync(f, 'utf8')).toBe(before);
     expect(leftovers()).toEqual([]);
   });

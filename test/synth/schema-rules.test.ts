@@ -84,7 +84,14 @@ describe('CRD validation rules (x-kubernetes-validations) at synth', () => {
 
   it('GIVEN valid Gateway API and CloudNativePG objects THEN every rule passes (defaults applied, integers as CEL int)', () => {
     expect(messages(httpRoute([{ matches: [{ path: { type: 'PathPrefix', value: '/orders' } }], backendRefs: [{ name: 'shop', port: 8080 }] }]))).toEqual([]);
-    expect(messages(gateway([{ name: 'http', port: 80, protocol: 'HTTP' }, { name: 'https', port: 443, protocol: 'HTTPS', hostname: 'shop.example.com', tls: { certificateRefs: [{ name: 'shop-tls' }] } }]))).toEqual([]);
+    expect(
+      messages(
+        gateway([
+          { name: 'http', port: 80, protocol: 'HTTP' },
+          { name: 'https', port: 443, protocol: 'HTTPS', hostname: 'shop.example.com', tls: { certificateRefs: [{ name: 'shop-tls' }] } },
+        ]),
+      ),
+    ).toEqual([]);
     expect(messages(cnpgCluster({ postgresql: { synchronous: { method: 'any', number: 1 } } }))).toEqual([]);
   });
 
@@ -94,20 +101,45 @@ describe('CRD validation rules (x-kubernetes-validations) at synth', () => {
 
   it('GIVEN two parentRefs to the same parent in another namespace THEN the rules that read the escaped `namespace` property fire', () => {
     const backend = [{ backendRefs: [{ name: 'shop', port: 8080 }] }];
-    expect(messages(httpRoute(backend, [{ name: 'public', namespace: 'gateway' }, { name: 'public', namespace: 'gateway' }]))).toEqual([
-      'spec.parentRefs: sectionName must be unique when parentRefs includes 2 or more references to the same parent',
-    ]);
-    expect(messages(httpRoute(backend, [{ name: 'public', namespace: 'gateway', sectionName: 'https' }, { name: 'public', namespace: 'gateway' }]))).toEqual([
-      'spec.parentRefs: sectionName must be specified when parentRefs includes 2 or more references to the same parent',
-    ]);
+    expect(
+      messages(
+        httpRoute(backend, [
+          { name: 'public', namespace: 'gateway' },
+          { name: 'public', namespace: 'gateway' },
+        ]),
+      ),
+    ).toEqual(['spec.parentRefs: sectionName must be unique when parentRefs includes 2 or more references to the same parent']);
+    expect(
+      messages(
+        httpRoute(backend, [
+          { name: 'public', namespace: 'gateway', sectionName: 'https' },
+          { name: 'public', namespace: 'gateway' },
+        ]),
+      ),
+    ).toEqual(['spec.parentRefs: sectionName must be specified when parentRefs includes 2 or more references to the same parent']);
     // in different namespaces they are different parents
-    expect(messages(httpRoute([{ backendRefs: [{ name: 'shop', port: 8080 }] }], [{ name: 'public', namespace: 'a' }, { name: 'public', namespace: 'b' }]))).toEqual([]);
+    expect(
+      messages(
+        httpRoute(
+          [{ backendRefs: [{ name: 'shop', port: 8080 }] }],
+          [
+            { name: 'public', namespace: 'a' },
+            { name: 'public', namespace: 'b' },
+          ],
+        ),
+      ),
+    ).toEqual([]);
   });
 
   it('GIVEN Gateway listeners on the same port and protocol without hostnames THEN the listener rule reports it with the Gateway API message', () => {
-    expect(messages(gateway([{ name: 'a', port: 80, protocol: 'HTTP' }, { name: 'b', port: 80, protocol: 'HTTP' }]))).toEqual([
-      'spec.listeners: Combination of port, protocol and hostname must be unique for each listener',
-    ]);
+    expect(
+      messages(
+        gateway([
+          { name: 'a', port: 80, protocol: 'HTTP' },
+          { name: 'b', port: 80, protocol: 'HTTP' },
+        ]),
+      ),
+    ).toEqual(['spec.listeners: Combination of port, protocol and hostname must be unique for each listener']);
   });
 
   it('GIVEN an HTTPS listener with TLS passthrough THEN the rule on the listener list fires', () => {
@@ -117,7 +149,10 @@ describe('CRD validation rules (x-kubernetes-validations) at synth', () => {
   });
 
   it('GIVEN a CloudNativePG Cluster with both imageName and imageCatalogRef THEN the spec-level rule fires at spec', () => {
-    const doc = cnpgCluster({ imageName: 'ghcr.io/cloudnative-pg/postgresql:17', imageCatalogRef: { apiGroup: 'postgresql.cnpg.io', kind: 'ImageCatalog', name: 'pg', major: 17 } });
+    const doc = cnpgCluster({
+      imageName: 'ghcr.io/cloudnative-pg/postgresql:17',
+      imageCatalogRef: { apiGroup: 'postgresql.cnpg.io', kind: 'ImageCatalog', name: 'pg', major: 17 },
+    });
     expect(messages(doc)).toEqual(['spec: imageName and imageCatalogRef are mutually exclusive']);
   });
 
@@ -134,13 +169,15 @@ describe('CRD validation rules (x-kubernetes-validations) at synth', () => {
   it('GIVEN a transition rule (self == oldSelf) THEN it is not applied at create and is listed as a transition rule', () => {
     expect(messages(cnpgCluster({ serviceAccountName: 'orders' }))).toEqual([]);
     const info = SchemaRegistry.default().lookup('postgresql.cnpg.io/v1', 'Cluster')!;
-    expect(ruleInventory(info.schema).filter((r) => r.status === 'transition')).toEqual([{
-      path: 'spec.serviceAccountName',
-      rule: 'self == oldSelf',
-      message: 'serviceAccountName is immutable',
-      status: 'transition',
-      note: 'transition rule (reads oldSelf): runs on update only, not at create',
-    }]);
+    expect(ruleInventory(info.schema).filter((r) => r.status === 'transition')).toEqual([
+      {
+        path: 'spec.serviceAccountName',
+        rule: 'self == oldSelf',
+        message: 'serviceAccountName is immutable',
+        status: 'transition',
+        note: 'transition rule (reads oldSelf): runs on update only, not at create',
+      },
+    ]);
   });
 
   it('GIVEN every vendored CRD THEN every rule outside status compiles with the evaluator (only transition rules are skipped)', () => {
@@ -217,7 +254,10 @@ describe('CRD validation rules (x-kubernetes-validations) at synth', () => {
   });
 
   it('reads calls and free variables from tokens, ignoring string contents and macro variables', () => {
-    const facts = (t: string) => { const f = expressionFacts(t); return { calls: [...f.calls].sort(), variables: [...f.variables].sort() }; };
+    const facts = (t: string) => {
+      const f = expressionFacts(t);
+      return { calls: [...f.calls].sort(), variables: [...f.variables].sort() };
+    };
     expect(facts("self.all(x, x.matches(r'''a(b)oldSelf'''))")).toEqual({ calls: ['all', 'matches'], variables: ['self'] });
     expect(facts('"oldSelf(\\"" + self.name')).toEqual({ calls: [], variables: ['self'] });
     expect(facts('isURL(self.url) && oldSelf == self')).toEqual({ calls: ['isURL'], variables: ['oldSelf', 'self'] });
@@ -233,7 +273,14 @@ describe('CRD validation rules (x-kubernetes-validations) at synth', () => {
 
 describe('x-kubernetes-list-type uniqueness', () => {
   it('GIVEN two Gateway listeners with the same name THEN the list-map key duplicate and the Gateway API rule are both reported', () => {
-    expect(messages(gateway([{ name: 'web', port: 80, protocol: 'HTTP' }, { name: 'web', port: 8080, protocol: 'HTTP' }]))).toEqual([
+    expect(
+      messages(
+        gateway([
+          { name: 'web', port: 80, protocol: 'HTTP' },
+          { name: 'web', port: 8080, protocol: 'HTTP' },
+        ]),
+      ),
+    ).toEqual([
       'spec.listeners[1]: duplicate entry name="web" (also at [0]): entries of this list must be unique by name (x-kubernetes-list-type: map)',
       'spec.listeners: Listener name must be unique within the Gateway',
     ]);
@@ -244,7 +291,13 @@ describe('x-kubernetes-list-type uniqueness', () => {
       apiVersion: 'v1',
       kind: 'Service',
       metadata: { name: 'api', namespace: 'backend' },
-      spec: { selector: { app: 'api' }, ports: [{ name: 'http', port: 80, protocol: 'TCP' }, { name: 'alt', port: 80, protocol: 'TCP' }] },
+      spec: {
+        selector: { app: 'api' },
+        ports: [
+          { name: 'http', port: 80, protocol: 'TCP' },
+          { name: 'alt', port: 80, protocol: 'TCP' },
+        ],
+      },
     };
     expect(messages(svc)).toEqual([
       'spec.ports[1]: duplicate entry port=80, protocol="TCP" (also at [0]): entries of this list must be unique by port, protocol (x-kubernetes-list-type: map)',
@@ -276,7 +329,10 @@ const widgetSchema: SchemaNode = {
       properties: {
         url: { type: 'string', 'x-kubernetes-validations': [{ rule: 'isURL(self)', message: 'must be a URL' }] },
         size: { type: 'string', 'x-kubernetes-validations': [{ rule: "quantity(self).isLessThan(quantity('1Gi'))", message: 'too big' }] },
-        replicas: { type: 'integer', 'x-kubernetes-validations': [{ rule: 'self <= 5', messageExpression: "'replicas must be at most 5, got ' + string(self)" }] },
+        replicas: {
+          type: 'integer',
+          'x-kubernetes-validations': [{ rule: 'self <= 5', messageExpression: "'replicas must be at most 5, got ' + string(self)" }],
+        },
         tags: { type: 'array', items: { type: 'string' }, 'x-kubernetes-list-type': 'set' },
         owner: { type: 'string', 'x-kubernetes-validations': [{ rule: 'self == request.user', message: 'owner' }] },
         mode: { type: 'string', 'x-kubernetes-validations': [{ rule: 'self.missing == 1', message: 'mode' }] },

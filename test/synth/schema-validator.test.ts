@@ -31,7 +31,9 @@ describe('SchemaValidator (Kubernetes 1.27, strict)', () => {
 
   it('rejects an unknown field with its JSON path and the allowed fields', () => {
     const [m] = messages(deployment({}, { imagee: 'x' }));
-    expect(m).toMatch(/^spec\.template\.spec\.containers\[0\]\.imagee: unknown field "imagee" \(allowed: args, command, env, envFrom, image, imagePullPolicy, /);
+    expect(m).toMatch(
+      /^spec\.template\.spec\.containers\[0\]\.imagee: unknown field "imagee" \(allowed: args, command, env, envFrom, image, imagePullPolicy, /,
+    );
   });
 
   it('rejects a wrong type', () => {
@@ -45,9 +47,12 @@ describe('SchemaValidator (Kubernetes 1.27, strict)', () => {
   });
 
   it('accepts int-or-string and quantities in both forms', () => {
-    const doc = deployment({ strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: '25%' } } }, {
-      resources: { requests: { cpu: '100m', memory: 134217728 } },
-    });
+    const doc = deployment(
+      { strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: '25%' } } },
+      {
+        resources: { requests: { cpu: '100m', memory: 134217728 } },
+      },
+    );
     expect(messages(doc)).toEqual([]);
   });
 
@@ -93,7 +98,9 @@ describe('SchemaValidator (Kubernetes 1.27, strict)', () => {
       },
     };
     expect(messages(es)).toEqual([expect.stringMatching(/^spec\.data\[0\]\.remoteRef\.bogus: unknown field "bogus"/)]);
-    expect(messages({ ...es, apiVersion: 'external-secrets.io/v1beta1' })[0]).toMatch(/unknown apiVersion\/kind "external-secrets.io\/v1beta1\/ExternalSecret"/);
+    expect(messages({ ...es, apiVersion: 'external-secrets.io/v1beta1' })[0]).toMatch(
+      /unknown apiVersion\/kind "external-secrets.io\/v1beta1\/ExternalSecret"/,
+    );
   });
 
   it('rejects enum values a CRD does not allow', () => {

@@ -64,6 +64,8 @@ export function scriptsOf(root: string): Array<{ shell: 'sh' | 'bash'; script: s
 export function shellcheck(shell: 'sh' | 'bash', script: string): string[] {
   const r = spawnSync('shellcheck', ['--severity=warning', `--shell=${shell}`, '--format=gcc', '-'], { input: script, encoding: 'utf8' });
   if (r.error) throw r.error;
-  return r.stdout.split('\n').filter((l) => l.trim() !== '').map((l) => l.replace(/^-:/, 'line '));
+  return r.stdout
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map((l) => l.replace(/^-:/, 'line '));
 }
-

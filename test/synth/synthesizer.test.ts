@@ -153,8 +153,38 @@ describe('synthesize', () => {
 });
 
 describe('YAML output', () => {
-  const ambiguous = ['on', 'off', 'yes', 'no', 'y', 'n', 'Y', 'NO', 'true', 'False', '0755', '1e3', '1_000', '12:30', '0x1F', '0b101',
-    'null', '~', '', '.inf', '-.Inf', '.NaN', '2024-01-01', '=', '<<', '+1', '-0', '1.', '.5', '0o17'];
+  const ambiguous = [
+    'on',
+    'off',
+    'yes',
+    'no',
+    'y',
+    'n',
+    'Y',
+    'NO',
+    'true',
+    'False',
+    '0755',
+    '1e3',
+    '1_000',
+    '12:30',
+    '0x1F',
+    '0b101',
+    'null',
+    '~',
+    '',
+    '.inf',
+    '-.Inf',
+    '.NaN',
+    '2024-01-01',
+    '=',
+    '<<',
+    '+1',
+    '-0',
+    '1.',
+    '.5',
+    '0o17',
+  ];
 
   it.each(ambiguous)('quotes %j so YAML 1.1 and 1.2 parsers both read a string', (s) => {
     const text = toYaml({ data: { v: s } });

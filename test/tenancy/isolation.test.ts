@@ -2,8 +2,18 @@ import * as path from 'path';
 import { describe, expect, it } from 'vitest';
 import { ENVIRONMENTS } from '../../charts';
 import {
-  Engine, EnvironmentOutput, EnvironmentProfile, Plan, PlatformNamespace, StatefulDatastore, TenantNamespace, checkNamespaceGuardrails,
-  checkTenantIsolation, defaultPlans, loadTenantsFile, tenancyChecksPlugin,
+  Engine,
+  EnvironmentOutput,
+  EnvironmentProfile,
+  Plan,
+  PlatformNamespace,
+  StatefulDatastore,
+  TenantNamespace,
+  checkNamespaceGuardrails,
+  checkTenantIsolation,
+  defaultPlans,
+  loadTenantsFile,
+  tenancyChecksPlugin,
 } from '../../src';
 import { namespaceSelectorMatches } from '../../src/tenancy/isolation';
 import { development, production, synthEnv } from '../helpers';
@@ -41,14 +51,20 @@ function pairwiseLeaks(docs: Record<string, any>[]): string[] {
   const labelsOf = (ns: any) => ({ ...ns.metadata.labels, 'kubernetes.io/metadata.name': ns.metadata.name });
   const policiesIn = new Map<string, any[]>();
   for (const d of docs.filter((x) => x.kind === 'NetworkPolicy')) policiesIn.set(d.metadata.namespace, [...(policiesIn.get(d.metadata.namespace) ?? []), d]);
-  const admits = (np: any, key: 'ingress' | 'egress', peerKey: 'from' | 'to', other: any) => (np.spec[key] ?? []).some((rule: any) =>
-    (rule[peerKey] ?? []).length === 0 || rule[peerKey].some((p: any) => p.ipBlock || (p.namespaceSelector && namespaceSelectorMatches(p.namespaceSelector, labelsOf(other)))));
+  const admits = (np: any, key: 'ingress' | 'egress', peerKey: 'from' | 'to', other: any) =>
+    (np.spec[key] ?? []).some(
+      (rule: any) =>
+        (rule[peerKey] ?? []).length === 0 ||
+        rule[peerKey].some((p: any) => p.ipBlock || (p.namespaceSelector && namespaceSelectorMatches(p.namespaceSelector, labelsOf(other)))),
+    );
   const leaks: string[] = [];
   for (const a of tenants) {
     for (const b of tenants) {
       if (a === b) continue;
-      for (const np of policiesIn.get(b.metadata.name) ?? []) if (admits(np, 'ingress', 'from', a)) leaks.push(`${b.metadata.name}/${np.metadata.name} admits from ${a.metadata.name}`);
-      for (const np of policiesIn.get(a.metadata.name) ?? []) if (admits(np, 'egress', 'to', b)) leaks.push(`${a.metadata.name}/${np.metadata.name} admits to ${b.metadata.name}`);
+      for (const np of policiesIn.get(b.metadata.name) ?? [])
+        if (admits(np, 'ingress', 'from', a)) leaks.push(`${b.metadata.name}/${np.metadata.name} admits from ${a.metadata.name}`);
+      for (const np of policiesIn.get(a.metadata.name) ?? [])
+        if (admits(np, 'egress', 'to', b)) leaks.push(`${a.metadata.name}/${np.metadata.name} admits to ${b.metadata.name}`);
     }
   }
   return leaks;
@@ -80,8 +96,9 @@ describe('tenant isolation (static proof)', () => {
   it('GIVEN every namespace WHEN checked THEN each has a default deny for both directions', () => {
     const env = environment(5);
     for (const ns of env.all('Namespace')) {
-      const deny = env.all('NetworkPolicy').filter((p) => p.metadata.namespace === ns.metadata.name && Object.keys(p.spec.podSelector).length === 0
-        && !p.spec.ingress && !p.spec.egress);
+      const deny = env
+        .all('NetworkPolicy')
+        .filter((p) => p.metadata.namespace === ns.metadata.name && Object.keys(p.spec.podSelector).length === 0 && !p.spec.ingress && !p.spec.egress);
       expect(deny.flatMap((p) => p.spec.policyTypes).sort()).toEqual(['Egress', 'Ingress']);
     }
   });
@@ -90,19 +107,36 @@ describe('tenant isolation (static proof)', () => {
     const docs = environment(3).docs;
 
     it('GIVEN a policy admitting another tenant namespace by name THEN it is reported', () => {
-      const leak = policy('tenant-t0', 'leak', { podSelector: {}, policyTypes: ['Ingress'], ingress: [{ from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'tenant-t1' } } }] }] });
-      expect(checkTenantIsolation([...docs, leak])).toEqual(["NetworkPolicy tenant-t0/leak: ingress[0].from[0] admits traffic from other tenants' namespace(s) tenant-t1"]);
+      const leak = policy('tenant-t0', 'leak', {
+        podSelector: {},
+        policyTypes: ['Ingress'],
+        ingress: [{ from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'tenant-t1' } } }] }],
+      });
+      expect(checkTenantIsolation([...docs, leak])).toEqual([
+        "NetworkPolicy tenant-t0/leak: ingress[0].from[0] admits traffic from other tenants' namespace(s) tenant-t1",
+      ]);
       // The brute-force cross-check sees the same leak, so its empty results above are meaningful.
       expect(pairwiseLeaks([...docs, leak])).toEqual(['tenant-t0/leak admits from tenant-t1']);
     });
 
     it('GIVEN an egress to every tenant by label THEN every other tenant is named', () => {
-      const leak = policy('tenant-t0', 'leak', { podSelector: {}, policyTypes: ['Egress'], egress: [{ to: [{ namespaceSelector: { matchExpressions: [{ key: 'platform.io/tenant', operator: 'Exists' }] } }] }] });
-      expect(checkTenantIsolation([...docs, leak])).toEqual(["NetworkPolicy tenant-t0/leak: egress[0].to[0] admits traffic to other tenants' namespace(s) tenant-t1, tenant-t2"]);
+      const leak = policy('tenant-t0', 'leak', {
+        podSelector: {},
+        policyTypes: ['Egress'],
+        egress: [{ to: [{ namespaceSelector: { matchExpressions: [{ key: 'platform.io/tenant', operator: 'Exists' }] } }] }],
+      });
+      expect(checkTenantIsolation([...docs, leak])).toEqual([
+        "NetworkPolicy tenant-t0/leak: egress[0].to[0] admits traffic to other tenants' namespace(s) tenant-t1, tenant-t2",
+      ]);
     });
 
     it('GIVEN a rule without peers or an ipBlock THEN it is reported', () => {
-      const open = policy('tenant-t1', 'open', { podSelector: {}, policyTypes: ['Ingress', 'Egress'], ingress: [{ ports: [{ port: 80 }] }], egress: [{ to: [{ ipBlock: { cidr: '0.0.0.0/0' } }] }] });
+      const open = policy('tenant-t1', 'open', {
+        podSelector: {},
+        policyTypes: ['Ingress', 'Egress'],
+        ingress: [{ ports: [{ port: 80 }] }],
+        egress: [{ to: [{ ipBlock: { cidr: '0.0.0.0/0' } }] }],
+      });
       expect(checkTenantIsolation([...docs, open])).toEqual([
         'NetworkPolicy tenant-t1/open: ingress[0] has no "from" and admits traffic from every namespace, including other tenants\'',
         "NetworkPolicy tenant-t1/open: egress[0].to[0] is an ipBlock (0.0.0.0/0), which may cover other tenants' pod IPs",
@@ -111,11 +145,24 @@ describe('tenant isolation (static proof)', () => {
 
     it('GIVEN an empty namespaceSelector THEN it is reported', () => {
       const open = policy('tenant-t2', 'all-ns', { podSelector: {}, ingress: [{ from: [{ namespaceSelector: {} }] }] });
-      expect(checkTenantIsolation([...docs, open])).toEqual(["NetworkPolicy tenant-t2/all-ns: ingress[0].from[0] admits traffic from other tenants' namespace(s) tenant-t0, tenant-t1"]);
+      expect(checkTenantIsolation([...docs, open])).toEqual([
+        "NetworkPolicy tenant-t2/all-ns: ingress[0].from[0] admits traffic from other tenants' namespace(s) tenant-t0, tenant-t1",
+      ]);
     });
 
     it('GIVEN a policy admitting a platform namespace or its own namespace THEN nothing is reported', () => {
-      const ok = policy('tenant-t0', 'ok', { podSelector: {}, ingress: [{ from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'logging' } } }, { namespaceSelector: { matchLabels: { 'platform.io/tenant': 't0' } } }, { podSelector: {} }] }] });
+      const ok = policy('tenant-t0', 'ok', {
+        podSelector: {},
+        ingress: [
+          {
+            from: [
+              { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'logging' } } },
+              { namespaceSelector: { matchLabels: { 'platform.io/tenant': 't0' } } },
+              { podSelector: {} },
+            ],
+          },
+        ],
+      });
       expect(checkTenantIsolation([...docs, ok])).toEqual([]);
     });
 
@@ -153,8 +200,16 @@ describe('tenant isolation (static proof)', () => {
     it('GIVEN a bare namespace and an unexplained privileged one THEN each gap is reported', () => {
       const bare = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'bare' } };
       const priv = {
-        apiVersion: 'v1', kind: 'Namespace', metadata: {
-          name: 'priv', labels: Object.fromEntries(['enforce', 'audit', 'warn'].flatMap((m) => [[`pod-security.kubernetes.io/${m}`, 'privileged'], [`pod-security.kubernetes.io/${m}-version`, 'v1.27']])),
+        apiVersion: 'v1',
+        kind: 'Namespace',
+        metadata: {
+          name: 'priv',
+          labels: Object.fromEntries(
+            ['enforce', 'audit', 'warn'].flatMap((m) => [
+              [`pod-security.kubernetes.io/${m}`, 'privileged'],
+              [`pod-security.kubernetes.io/${m}-version`, 'v1.27'],
+            ]),
+          ),
         },
       };
       const quota = { apiVersion: 'v1', kind: 'ResourceQuota', metadata: { name: 'q', namespace: 'priv' } };
@@ -173,14 +228,18 @@ describe('tenant isolation (static proof)', () => {
   describe('tenancyChecksPlugin', () => {
     const bare = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'bare' } };
     const output = (profile: EnvironmentProfile): EnvironmentOutput => ({
-      name: profile.name, directory: profile.name, profile,
+      name: profile.name,
+      directory: profile.name,
+      profile,
       documents: [{ object: bare, id: `${profile.name}/_cluster/Namespace/bare`, file: 'x', source: 'x', namespaced: false }],
     });
 
     it('GIVEN an environment that enforces policies THEN violations are errors', () => {
       const r = tenancyChecksPlugin().check!(output(production), { outdir: '/tmp' });
       expect(r.warnings).toEqual([]);
-      expect(r.errors[0]).toBe('production: Namespace bare: no default-deny NetworkPolicy for Ingress (podSelector {} with policyTypes Ingress and no ingress rules)');
+      expect(r.errors[0]).toBe(
+        'production: Namespace bare: no default-deny NetworkPolicy for Ingress (podSelector {} with policyTypes Ingress and no ingress rules)',
+      );
       expect(r.errors).toHaveLength(7);
     });
 
@@ -197,11 +256,15 @@ describe('ipBlock rules and the cluster pod CIDRs', () => {
     { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'tenant-a', labels: { 'platform.io/tenant': 'a' } } },
     { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'tenant-b', labels: { 'platform.io/tenant': 'b' } } },
     ...['tenant-a', 'tenant-b'].map((ns) => ({
-      apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'default-deny-all', namespace: ns },
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'NetworkPolicy',
+      metadata: { name: 'default-deny-all', namespace: ns },
       spec: { podSelector: {}, policyTypes: ['Ingress', 'Egress'] },
     })),
     {
-      apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'allow-shared-services', namespace: 'tenant-a' },
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'NetworkPolicy',
+      metadata: { name: 'allow-shared-services', namespace: 'tenant-a' },
       spec: { podSelector: {}, policyTypes: ['Egress'], egress: [{ to: [{ ipBlock: { cidr: '10.20.0.0/16' } }], ports: [{ port: 6379, protocol: 'TCP' }] }] },
     },
   ];

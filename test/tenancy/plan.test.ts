@@ -47,14 +47,19 @@ describe('Plan', () => {
 
   describe('quotaProblems', () => {
     it('GIVEN a limits.memory below the LimitRange default limit WHEN checked THEN the default is named', () => {
-      expect(Plan.free().quotaProblems({ ...FREE_PLAN.quota, limitsMemory: '256Mi' })).toEqual([{
-        field: 'limitsMemory', value: '256Mi',
-        allowed: 'must be at least 512Mi, the plan "free" LimitRange\'s default.memory (one container with default resources must fit in the quota)',
-      }]);
+      expect(Plan.free().quotaProblems({ ...FREE_PLAN.quota, limitsMemory: '256Mi' })).toEqual([
+        {
+          field: 'limitsMemory',
+          value: '256Mi',
+          allowed: 'must be at least 512Mi, the plan "free" LimitRange\'s default.memory (one container with default resources must fit in the quota)',
+        },
+      ]);
     });
 
     it('GIVEN requests.storage below the smallest claim WHEN checked THEN claims.min is named', () => {
-      expect(Plan.free().quotaProblems({ requestsStorage: '500Mi' })[0]!.allowed).toBe('must be at least 1Gi, the plan "free" LimitRange\'s claims.min (one claim of the minimum size must fit in the quota)');
+      expect(Plan.free().quotaProblems({ requestsStorage: '500Mi' })[0]!.allowed).toBe(
+        'must be at least 1Gi, the plan "free" LimitRange\'s claims.min (one claim of the minimum size must fit in the quota)',
+      );
     });
 
     it('GIVEN a storage class closed with 0 WHEN checked THEN it is accepted', () => {
@@ -73,19 +78,27 @@ describe('Plan', () => {
     const spec = (over: Partial<PlanSpec['container']>): PlanSpec => ({ ...STANDARD_PLAN, container: { ...STANDARD_PLAN.container, ...over } });
 
     it('rejects a name that is not a DNS-1123 label', () => {
-      expect(() => Plan.custom('Gold', STANDARD_PLAN)).toThrow('plans: name: got "Gold"; must be a DNS-1123 label (lowercase letters, digits and "-", at most 63 characters); it is the platform.io/plan label');
+      expect(() => Plan.custom('Gold', STANDARD_PLAN)).toThrow(
+        'plans: name: got "Gold"; must be a DNS-1123 label (lowercase letters, digits and "-", at most 63 characters); it is the platform.io/plan label',
+      );
     });
 
     it('rejects a default above max', () => {
-      expect(() => Plan.custom('gold', spec({ default: { cpu: '4', memory: '512Mi' } }))).toThrow('plans.gold: container.max.cpu: got "2"; must be at least container.default.cpu (4)');
+      expect(() => Plan.custom('gold', spec({ default: { cpu: '4', memory: '512Mi' } }))).toThrow(
+        'plans.gold: container.max.cpu: got "2"; must be at least container.default.cpu (4)',
+      );
     });
 
     it('rejects a ratio the defaults exceed', () => {
-      expect(() => Plan.custom('gold', spec({ maxLimitRequestRatio: { memory: '2' } }))).toThrow('plans.gold: container.maxLimitRequestRatio.memory: got "2"; must be at least default/defaultRequest (512Mi/128Mi), or containers with default resources are rejected');
+      expect(() => Plan.custom('gold', spec({ maxLimitRequestRatio: { memory: '2' } }))).toThrow(
+        'plans.gold: container.maxLimitRequestRatio.memory: got "2"; must be at least default/defaultRequest (512Mi/128Mi), or containers with default resources are rejected',
+      );
     });
 
     it('rejects a quota that cannot hold one default container', () => {
-      expect(() => Plan.custom('gold', { ...STANDARD_PLAN, quota: { ...STANDARD_PLAN.quota, requestsCpu: '50m' } })).toThrow('plans.gold: quota.requestsCpu: got "50m"; must be at least 100m, the plan "gold" LimitRange\'s defaultRequest.cpu (one container with default resources must fit in the quota)');
+      expect(() => Plan.custom('gold', { ...STANDARD_PLAN, quota: { ...STANDARD_PLAN.quota, requestsCpu: '50m' } })).toThrow(
+        'plans.gold: quota.requestsCpu: got "50m"; must be at least 100m, the plan "gold" LimitRange\'s defaultRequest.cpu (one container with default resources must fit in the quota)',
+      );
     });
 
     it('rejects a malformed quantity', () => {

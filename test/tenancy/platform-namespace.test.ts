@@ -51,7 +51,10 @@ describe('PlatformNamespace', () => {
   });
 
   it('GIVEN an exemption WHEN synthesized THEN privileged is enforced, audit/warn stay restricted and the reason is annotated', () => {
-    const ns = platformNs({ name: 'logging', exemptFromRestricted: { reason: 'Fluent Bit reads /var/log/containers through hostPath' } }).find('Namespace', 'logging');
+    const ns = platformNs({ name: 'logging', exemptFromRestricted: { reason: 'Fluent Bit reads /var/log/containers through hostPath' } }).find(
+      'Namespace',
+      'logging',
+    );
     expect(ns.metadata.labels['pod-security.kubernetes.io/enforce']).toBe('privileged');
     expect(ns.metadata.labels['pod-security.kubernetes.io/audit']).toBe('restricted');
     expect(ns.metadata.labels['pod-security.kubernetes.io/warn']).toBe('restricted');
@@ -81,23 +84,33 @@ describe('PlatformNamespace', () => {
 
   describe('errors', () => {
     it('rejects an exemption without a reason', () => {
-      expect(() => platformNs({ exemptFromRestricted: { reason: ' ' } })).toThrow('development/backend: exemptFromRestricted.reason: got " "; must explain why the namespace needs privileged pods (it is written to the platform.io/pss-exemption-reason annotation)');
+      expect(() => platformNs({ exemptFromRestricted: { reason: ' ' } })).toThrow(
+        'development/backend: exemptFromRestricted.reason: got " "; must explain why the namespace needs privileged pods (it is written to the platform.io/pss-exemption-reason annotation)',
+      );
     });
 
     it('rejects a name that is not a DNS-1123 label', () => {
-      expect(() => platformNs({ name: 'Backend' })).toThrow('development/backend: name: got "Backend"; must be a DNS-1123 label (lowercase letters, digits and "-", at most 63 characters)');
+      expect(() => platformNs({ name: 'Backend' })).toThrow(
+        'development/backend: name: got "Backend"; must be a DNS-1123 label (lowercase letters, digits and "-", at most 63 characters)',
+      );
     });
 
     it('rejects the tenant prefix', () => {
-      expect(() => platformNs({ name: 'tenant-core' })).toThrow('development/backend: name: got "tenant-core"; must not start with "tenant-": that prefix is reserved for tenant namespaces');
+      expect(() => platformNs({ name: 'tenant-core' })).toThrow(
+        'development/backend: name: got "tenant-core"; must not start with "tenant-": that prefix is reserved for tenant namespaces',
+      );
     });
 
     it('rejects a quota override below the LimitRange defaults', () => {
-      expect(() => platformNs({ quotaOverrides: { limitsMemory: '100Mi' } })).toThrow('development/backend: quotaOverrides.limitsMemory: got "100Mi"; must be at least 512Mi, the plan "platform" LimitRange\'s default.memory (one container with default resources must fit in the quota)');
+      expect(() => platformNs({ quotaOverrides: { limitsMemory: '100Mi' } })).toThrow(
+        'development/backend: quotaOverrides.limitsMemory: got "100Mi"; must be at least 512Mi, the plan "platform" LimitRange\'s default.memory (one container with default resources must fit in the quota)',
+      );
     });
 
     it('rejects a concern that is not a label value', () => {
-      expect(() => platformNs({ concern: 'data stores' })).toThrow('development/backend: concern: got "data stores"; must be a label value: at most 63 characters of [A-Za-z0-9_.-], starting and ending alphanumeric');
+      expect(() => platformNs({ concern: 'data stores' })).toThrow(
+        'development/backend: concern: got "data stores"; must be a label value: at most 63 characters of [A-Za-z0-9_.-], starting and ending alphanumeric',
+      );
     });
   });
 });

@@ -14,8 +14,15 @@ import { catalogChart } from '../chart';
 import { AddOnContext, AddOnDefinition, AddOnProfileContext } from '../definition';
 import { HTTP_REDIRECT_LISTENER } from '../../traffic/hostnames';
 import {
-  CLUSTER_RBAC_KINDS, controllerReplicas, CRD_KIND, MUTATING_WEBHOOK_KIND, RESTRICTED_CONTAINER, RESTRICTED_POD,
-  RestrictedContainerSecurity, RestrictedPodSecurity, VALIDATING_WEBHOOK_KIND,
+  CLUSTER_RBAC_KINDS,
+  controllerReplicas,
+  CRD_KIND,
+  MUTATING_WEBHOOK_KIND,
+  RESTRICTED_CONTAINER,
+  RESTRICTED_POD,
+  RestrictedContainerSecurity,
+  RestrictedPodSecurity,
+  VALIDATING_WEBHOOK_KIND,
 } from './common';
 
 /** Let's Encrypt's ACME directories. */
@@ -146,29 +153,50 @@ function issuerSpec(scope: Construct, issuer: TlsIssuer, ctx: AddOnContext): Clu
   const s = issuer.spec;
   if (s.kind === 'selfSigned') return { selfSigned: {} };
   if (s.kind === 'ca') return { ca: { secretName: s.secretName } };
-  if (!/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(s.email)) fail(scope, `issuers[${issuer.name}].email`, s.email, 'must be an e-mail address (the ACME account contact)');
+  if (!/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(s.email))
+    fail(scope, `issuers[${issuer.name}].email`, s.email, 'must be an e-mail address (the ACME account contact)');
   const v = s.solver.spec;
   const traffic = trafficOf(ctx.profile);
   if (v.kind === 'http01-ingress' && v.ingressClass === undefined && traffic.kind !== 'ingress') {
-    fail(scope, `issuers[${issuer.name}].solver`, 'AcmeSolver.http01Ingress()', 'names no IngressClass and the environment\'s traffic layer is Gateway API: use AcmeSolver.http01Gateway() (cert-manager answers challenges through the environment\'s Gateway), or name the class');
+    fail(
+      scope,
+      `issuers[${issuer.name}].solver`,
+      'AcmeSolver.http01Ingress()',
+      "names no IngressClass and the environment's traffic layer is Gateway API: use AcmeSolver.http01Gateway() (cert-manager answers challenges through the environment's Gateway), or name the class",
+    );
   }
   const gateway = v.kind === 'http01-gateway' ? http01Gateway(scope, issuer, v.gateway, ctx) : undefined;
-  const solver = v.kind === 'http01-ingress'
-    ? { http01: { ingress: { ingressClassName: v.ingressClass ?? (traffic.kind === 'ingress' ? traffic.className : '') } } }
-    : v.kind === 'http01-gateway'
-      ? { http01: { gatewayHttpRoute: { parentRefs: [{ name: gateway!.name, namespace: gateway!.namespace, kind: 'Gateway', sectionName: gateway!.sectionName }] } } }
-      : v.kind === 'dns01-route53'
-        ? { dns01: { route53: { region: v.region, ...(v.hostedZoneId ? { hostedZoneId: v.hostedZoneId } : {}) } } }
-        : { dns01: { cloudDns: { project: v.project } } };
+  const solver =
+    v.kind === 'http01-ingress'
+      ? { http01: { ingress: { ingressClassName: v.ingressClass ?? (traffic.kind === 'ingress' ? traffic.className : '') } } }
+      : v.kind === 'http01-gateway'
+        ? {
+            http01: {
+              gatewayHttpRoute: { parentRefs: [{ name: gateway!.name, namespace: gateway!.namespace, kind: 'Gateway', sectionName: gateway!.sectionName }] },
+            },
+          }
+        : v.kind === 'dns01-route53'
+          ? { dns01: { route53: { region: v.region, ...(v.hostedZoneId ? { hostedZoneId: v.hostedZoneId } : {}) } } }
+          : { dns01: { cloudDns: { project: v.project } } };
   return { acme: { server: s.server, email: s.email, privateKeySecretRef: { name: `${issuer.name}-account-key` }, solvers: [solver] } };
 }
 
 /** The Gateway and listener an HTTP-01 Gateway solver attaches its challenge routes to. */
-function http01Gateway(scope: Construct, issuer: TlsIssuer, g: { readonly name: string; readonly namespace: string; readonly sectionName?: string } | undefined, ctx: AddOnProfileContext) {
+function http01Gateway(
+  scope: Construct,
+  issuer: TlsIssuer,
+  g: { readonly name: string; readonly namespace: string; readonly sectionName?: string } | undefined,
+  ctx: AddOnProfileContext,
+) {
   if (g) return { name: g.name, namespace: g.namespace, sectionName: g.sectionName ?? HTTP_REDIRECT_LISTENER };
   const traffic = trafficOf(ctx.profile);
   if (traffic.kind !== 'gatewayApi') {
-    fail(scope, `issuers[${issuer.name}].solver`, 'AcmeSolver.http01Gateway()', 'names no Gateway and the environment\'s traffic layer is Ingress: name the Gateway, or use AcmeSolver.http01Ingress()');
+    fail(
+      scope,
+      `issuers[${issuer.name}].solver`,
+      'AcmeSolver.http01Gateway()',
+      "names no Gateway and the environment's traffic layer is Ingress: name the Gateway, or use AcmeSolver.http01Ingress()",
+    );
   }
   return { name: traffic.gatewayName, namespace: traffic.namespace, sectionName: HTTP_REDIRECT_LISTENER };
 }
@@ -176,7 +204,11 @@ function http01Gateway(scope: Construct, issuer: TlsIssuer, g: { readonly name: 
 /** The cert-manager add-on definition. */
 export function certManagerDefinition(options: CertManagerOptions, namespace: string): AddOnDefinition {
   const issuers = options.issuers ?? [];
-  const roleArns = [...new Set(issuers.flatMap((i) => (i.solver?.spec.kind === 'dns01-route53' && i.solver.spec.serviceAccountRoleArn ? [i.solver.spec.serviceAccountRoleArn] : [])))];
+  const roleArns = [
+    ...new Set(
+      issuers.flatMap((i) => (i.solver?.spec.kind === 'dns01-route53' && i.solver.spec.serviceAccountRoleArn ? [i.solver.spec.serviceAccountRoleArn] : [])),
+    ),
+  ];
   return {
     name: 'cert-manager',
     purpose: 'certificates for Gateway listeners (or Ingress TLS) and datastore transport; the ClusterIssuers',
@@ -201,7 +233,9 @@ export function certManagerDefinition(options: CertManagerOptions, namespace: st
         global: { leaderElection: { namespace: ctx.namespace } },
         ...component,
         ...(roleArns[0] !== undefined ? { serviceAccount: { annotations: { 'eks.amazonaws.com/role-arn': roleArns[0] } } } : {}),
-        ...(options.gatewayApi ? { config: { apiVersion: 'controller.config.cert-manager.io/v1alpha1', kind: 'ControllerConfiguration', enableGatewayAPI: true } } : {}),
+        ...(options.gatewayApi
+          ? { config: { apiVersion: 'controller.config.cert-manager.io/v1alpha1', kind: 'ControllerConfiguration', enableGatewayAPI: true } }
+          : {}),
         webhook: component,
         cainjector: component,
         startupapicheck: { securityContext: RESTRICTED_POD, containerSecurityContext: RESTRICTED_CONTAINER },
@@ -214,7 +248,11 @@ export function certManagerDefinition(options: CertManagerOptions, namespace: st
         namespace: ctx.namespace,
         podLabels: { 'app.kubernetes.io/name': 'cert-manager', 'app.kubernetes.io/component': 'controller' },
         // ACME directories (443), the HTTP-01 self-check (80), DNS-01 provider APIs and authoritative name servers (53).
-        egress: [{ peers: ['anywhere'], ports: [80, 443] }, { peers: ['anywhere'], ports: [53] }, { peers: ['anywhere'], ports: [53], protocol: 'UDP' }],
+        egress: [
+          { peers: ['anywhere'], ports: [80, 443] },
+          { peers: ['anywhere'], ports: [53] },
+          { peers: ['anywhere'], ports: [53], protocol: 'UDP' },
+        ],
       },
       {
         component: 'webhook',
@@ -226,7 +264,8 @@ export function certManagerDefinition(options: CertManagerOptions, namespace: st
     ],
     provides: () => ({ clusterIssuers: issuers.map((i) => i.name) }),
     configure: (scope, ctx) => {
-      if (roleArns.length > 1) fail(scope, 'issuers', roleArns, 'DNS-01 solvers must share one serviceAccountRoleArn (it annotates the one cert-manager ServiceAccount)');
+      if (roleArns.length > 1)
+        fail(scope, 'issuers', roleArns, 'DNS-01 solvers must share one serviceAccountRoleArn (it annotates the one cert-manager ServiceAccount)');
       const names = new Set<string>();
       for (const issuer of issuers) {
         if (names.has(issuer.name)) fail(scope, 'issuers', issuer.name, 'each ClusterIssuer name may be used once');
@@ -236,10 +275,18 @@ export function certManagerDefinition(options: CertManagerOptions, namespace: st
       addHttp01SolverPolicies(scope, ctx, issuers);
     },
     prerequisites: () => [
-      ...(issuers.some((i) => i.solver?.spec.kind === 'http01-ingress') ? ['port 80 of the ingress controller reachable from the internet (ACME HTTP-01 challenges)'] : []),
-      ...(issuers.some((i) => i.solver?.spec.kind === 'http01-gateway') ? ['port 80 of the Gateway reachable from the internet (ACME HTTP-01 challenges), and DNS names of the exposed hosts pointing at it'] : []),
-      ...(issuers.some((i) => i.solver?.spec.kind === 'dns01-route53') ? ['an IAM role for cert-manager allowed to change the Route 53 records of the domain (DNS-01)'] : []),
-      ...(issuers.some((i) => i.solver?.spec.kind === 'dns01-clouddns') ? ['a Google service account for cert-manager (Workload Identity) with the DNS admin role (DNS-01)'] : []),
+      ...(issuers.some((i) => i.solver?.spec.kind === 'http01-ingress')
+        ? ['port 80 of the ingress controller reachable from the internet (ACME HTTP-01 challenges)']
+        : []),
+      ...(issuers.some((i) => i.solver?.spec.kind === 'http01-gateway')
+        ? ['port 80 of the Gateway reachable from the internet (ACME HTTP-01 challenges), and DNS names of the exposed hosts pointing at it']
+        : []),
+      ...(issuers.some((i) => i.solver?.spec.kind === 'dns01-route53')
+        ? ['an IAM role for cert-manager allowed to change the Route 53 records of the domain (DNS-01)']
+        : []),
+      ...(issuers.some((i) => i.solver?.spec.kind === 'dns01-clouddns')
+        ? ['a Google service account for cert-manager (Workload Identity) with the DNS admin role (DNS-01)']
+        : []),
     ],
   };
 }
@@ -261,8 +308,13 @@ function addHttp01SolverPolicies(scope: Construct, ctx: AddOnContext, issuers: r
     const ns = json.metadata?.namespace;
     if (issuer === undefined || ns === undefined) continue;
     if (c.kind === 'Ingress' && viaIngress.has(issuer) && (json.spec?.tls ?? []).length > 0) namespaces.add(ns);
-    if (c.kind === 'Gateway' && String(c.apiVersion).startsWith('gateway.networking.k8s.io/') && viaGateway.has(issuer)
-      && (json.spec?.listeners ?? []).some((l: DocValue) => (l?.tls?.certificateRefs ?? []).length > 0)) namespaces.add(ns);
+    if (
+      c.kind === 'Gateway' &&
+      String(c.apiVersion).startsWith('gateway.networking.k8s.io/') &&
+      viaGateway.has(issuer) &&
+      (json.spec?.listeners ?? []).some((l: DocValue) => (l?.tls?.certificateRefs ?? []).length > 0)
+    )
+      namespaces.add(ns);
   }
   const forwarder = clusterServicesOf(ctx.profile).ingressController;
   const from = {
@@ -271,7 +323,11 @@ function addHttp01SolverPolicies(scope: Construct, ctx: AddOnContext, issuers: r
   };
   for (const ns of [...namespaces].sort()) {
     new KubeNetworkPolicy(scope, `Http01Solver-${ns}`, {
-      metadata: { name: 'acme-http01-solver', namespace: ns, labels: { 'app.kubernetes.io/name': 'cert-manager', 'app.kubernetes.io/component': 'acme-http01-solver' } },
+      metadata: {
+        name: 'acme-http01-solver',
+        namespace: ns,
+        labels: { 'app.kubernetes.io/name': 'cert-manager', 'app.kubernetes.io/component': 'acme-http01-solver' },
+      },
       spec: {
         podSelector: { matchLabels: { [HTTP01_SOLVER_LABEL]: 'true' } },
         policyTypes: ['Ingress'],

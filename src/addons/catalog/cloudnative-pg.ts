@@ -2,8 +2,16 @@
 import { catalogChart } from '../chart';
 import { AddOnDefinition } from '../definition';
 import {
-  CLUSTER_RBAC_KINDS, controllerReplicas, CRD_KIND, MUTATING_WEBHOOK_KIND, namespacesUsing, RESTRICTED_CONTAINER, RESTRICTED_POD,
-  RestrictedContainerSecurity, RestrictedPodSecurity, VALIDATING_WEBHOOK_KIND,
+  CLUSTER_RBAC_KINDS,
+  controllerReplicas,
+  CRD_KIND,
+  MUTATING_WEBHOOK_KIND,
+  namespacesUsing,
+  RESTRICTED_CONTAINER,
+  RESTRICTED_POD,
+  RestrictedContainerSecurity,
+  RestrictedPodSecurity,
+  VALIDATING_WEBHOOK_KIND,
 } from './common';
 
 /** The values of the cloudnative-pg and plugin-barman-cloud charts the platform sets. */
@@ -44,18 +52,22 @@ export function cloudNativePgDefinition(namespace: string): AddOnDefinition {
     values: (ctx) => values(controllerReplicas(ctx.profile.highAvailability)) as unknown as Record<string, unknown>,
     controllers: (ctx) => {
       const clusters = namespacesUsing(ctx.environment, 'postgresql.cnpg.io');
-      return [{
-        component: 'operator',
-        namespace: ctx.namespace,
-        podLabels: CNPG_OPERATOR_LABELS,
-        ports: [{ name: 'webhook-server', port: 9443 }],
-        ingress: [{ peers: ['anywhere'], ports: [9443] }],
-        egress: [
-          // The instance manager's status endpoint in every namespace holding a Cluster, and the plugins beside it.
-          ...(clusters.length > 0 ? [{ peers: clusters.map((namespace) => ({ namespace, podLabels: { 'cnpg.io/podRole': 'instance' } })), ports: [8000] }] : []),
-          { peers: [{ namespace: ctx.namespace }], ports: [9090] },
-        ],
-      }];
+      return [
+        {
+          component: 'operator',
+          namespace: ctx.namespace,
+          podLabels: CNPG_OPERATOR_LABELS,
+          ports: [{ name: 'webhook-server', port: 9443 }],
+          ingress: [{ peers: ['anywhere'], ports: [9443] }],
+          egress: [
+            // The instance manager's status endpoint in every namespace holding a Cluster, and the plugins beside it.
+            ...(clusters.length > 0
+              ? [{ peers: clusters.map((namespace) => ({ namespace, podLabels: { 'cnpg.io/podRole': 'instance' } })), ports: [8000] }]
+              : []),
+            { peers: [{ namespace: ctx.namespace }], ports: [9090] },
+          ],
+        },
+      ];
     },
   };
 }

@@ -66,7 +66,9 @@ export interface EnvoyGatewayValues {
     readonly envoyGateway: { readonly securityContext: EnvoyGatewayContainerSecurity };
   };
   readonly podDisruptionBudget: { readonly minAvailable: number };
-  readonly certgen: { readonly job: { readonly pod: { readonly securityContext: RestrictedNonRootPod }; readonly securityContext: EnvoyGatewayContainerSecurity } };
+  readonly certgen: {
+    readonly job: { readonly pod: { readonly securityContext: RestrictedNonRootPod }; readonly securityContext: EnvoyGatewayContainerSecurity };
+  };
 }
 
 const NON_ROOT_POD: RestrictedNonRootPod = { ...RESTRICTED_POD, runAsUser: ENVOY_GATEWAY_UID, runAsGroup: ENVOY_GATEWAY_UID, fsGroup: ENVOY_GATEWAY_UID };
@@ -110,14 +112,16 @@ export function envoyGatewayDefinition(options: EnvoyGatewayOptions, namespace: 
   const proxies = (ctx: AddOnProfileContext) => environmentProxyLabels(options, ctx.profile);
   return {
     name: 'envoy-gateway',
-    purpose: 'the Gateway API implementation: the environment\'s Gateway, its routes and traffic policies (rate limits, TLS)',
+    purpose: "the Gateway API implementation: the environment's Gateway, its routes and traffic policies (rate limits, TLS)",
     chart: catalogChart('envoy-gateway'),
     releaseName: 'envoy-gateway',
     namespace,
     serves: { groups: ['gateway.networking.k8s.io', 'gateway.envoyproxy.io'] },
     installsCrds: true,
     clusterKinds: [
-      CRD_KIND, ...CLUSTER_RBAC_KINDS, MUTATING_WEBHOOK_KIND,
+      CRD_KIND,
+      ...CLUSTER_RBAC_KINDS,
+      MUTATING_WEBHOOK_KIND,
       // The chart's "safe upgrade" policy for the Gateway API CRDs.
       { group: 'admissionregistration.k8s.io', kind: 'ValidatingAdmissionPolicy' },
       { group: 'admissionregistration.k8s.io', kind: 'ValidatingAdmissionPolicyBinding' },
@@ -140,7 +144,11 @@ export function envoyGatewayDefinition(options: EnvoyGatewayOptions, namespace: 
           component: 'controller',
           namespace: ctx.namespace,
           podLabels: ENVOY_GATEWAY_CONTROLLER_LABELS,
-          ports: [{ name: 'grpc', port: ENVOY_GATEWAY_XDS_PORT }, { name: 'wasm', port: ENVOY_GATEWAY_WASM_PORT }, { name: 'webhook', port: ENVOY_GATEWAY_WEBHOOK_PORT }],
+          ports: [
+            { name: 'grpc', port: ENVOY_GATEWAY_XDS_PORT },
+            { name: 'wasm', port: ENVOY_GATEWAY_WASM_PORT },
+            { name: 'webhook', port: ENVOY_GATEWAY_WEBHOOK_PORT },
+          ],
           ingress: [
             // Every proxy fleet it configures, over mTLS.
             { peers: [proxyPeer], ports: [ENVOY_GATEWAY_XDS_PORT, ENVOY_GATEWAY_WASM_PORT] },
@@ -153,7 +161,10 @@ export function envoyGatewayDefinition(options: EnvoyGatewayOptions, namespace: 
           ...(labels ? { clusterService: 'ingressController' as const } : {}),
           namespace: ctx.namespace,
           podLabels: labels ?? ENVOY_PROXY_LABELS,
-          ports: [{ name: 'http', port: ENVOY_HTTP_CONTAINER_PORT }, { name: 'https', port: ENVOY_HTTPS_CONTAINER_PORT }],
+          ports: [
+            { name: 'http', port: ENVOY_HTTP_CONTAINER_PORT },
+            { name: 'https', port: ENVOY_HTTPS_CONTAINER_PORT },
+          ],
           ingress: [{ peers: ['anywhere'], ports: [ENVOY_HTTP_CONTAINER_PORT, ENVOY_HTTPS_CONTAINER_PORT] }],
           // Their configuration from the controller; the routes' backends (exposed services admit them on their ports).
           egress: [
@@ -206,8 +217,8 @@ export function envoyGatewayDefinition(options: EnvoyGatewayOptions, namespace: 
       });
     },
     prerequisites: () => [
-      'a load balancer for Services of type LoadBalancer (the Envoy proxies\' Service)',
-      'Kubernetes 1.30 or newer for the Gateway API CRDs\' safe-upgrade ValidatingAdmissionPolicy the chart installs (Envoy Gateway v1.9 supports the Kubernetes releases of its compatibility matrix)',
+      "a load balancer for Services of type LoadBalancer (the Envoy proxies' Service)",
+      "Kubernetes 1.30 or newer for the Gateway API CRDs' safe-upgrade ValidatingAdmissionPolicy the chart installs (Envoy Gateway v1.9 supports the Kubernetes releases of its compatibility matrix)",
     ],
   };
 }

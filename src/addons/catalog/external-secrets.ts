@@ -3,15 +3,24 @@
  * the profile names; the stores' provider and authentication are typed data here.
  */
 import {
-  ClusterSecretStore, ClusterSecretStoreSpecProvider, ClusterSecretStoreSpecProviderAwsService,
+  ClusterSecretStore,
+  ClusterSecretStoreSpecProvider,
+  ClusterSecretStoreSpecProviderAwsService,
   ClusterSecretStoreSpecProviderVaultVersion,
 } from '../../../imports/external-secrets.io';
 import { fail } from '../../core/errors';
 import { catalogChart } from '../chart';
 import { AddOnDefinition } from '../definition';
 import {
-  CLUSTER_RBAC_KINDS, controllerReplicas, CRD_KEEP_ANNOTATIONS, CRD_KIND, RESTRICTED_CONTAINER, RESTRICTED_POD,
-  RestrictedContainerSecurity, RestrictedPodSecurity, VALIDATING_WEBHOOK_KIND,
+  CLUSTER_RBAC_KINDS,
+  controllerReplicas,
+  CRD_KEEP_ANNOTATIONS,
+  CRD_KIND,
+  RESTRICTED_CONTAINER,
+  RESTRICTED_POD,
+  RestrictedContainerSecurity,
+  RestrictedPodSecurity,
+  VALIDATING_WEBHOOK_KIND,
 } from './common';
 
 /** How External Secrets authenticates to Vault. */
@@ -24,7 +33,10 @@ export class VaultAuth {
   public static kubernetes(role: string, mountPath = 'kubernetes'): VaultAuth {
     return new VaultAuth(role, mountPath);
   }
-  private constructor(public readonly role: string, public readonly mountPath: string) {}
+  private constructor(
+    public readonly role: string,
+    public readonly mountPath: string,
+  ) {}
 }
 
 /** How External Secrets authenticates to AWS. */
@@ -42,16 +54,19 @@ export class AwsAuth {
 /** A ClusterSecretStore: where the platform's secret values live. */
 export class SecretBackend {
   /** HashiCorp Vault (KV engine). */
-  public static vault(name: string, props: {
-    readonly server: string;
-    /** Mount path of the KV engine. */
-    readonly path: string;
-    /** @default 'v2' */
-    readonly kvVersion?: 'v1' | 'v2';
-    readonly auth: VaultAuth;
-    /** Vault Enterprise namespace. @default - none */
-    readonly namespace?: string;
-  }): SecretBackend {
+  public static vault(
+    name: string,
+    props: {
+      readonly server: string;
+      /** Mount path of the KV engine. */
+      readonly path: string;
+      /** @default 'v2' */
+      readonly kvVersion?: 'v1' | 'v2';
+      readonly auth: VaultAuth;
+      /** Vault Enterprise namespace. @default - none */
+      readonly namespace?: string;
+    },
+  ): SecretBackend {
     return new SecretBackend(name, { kind: 'vault', ...props });
   }
   /** AWS Secrets Manager in `region`. */
@@ -71,7 +86,14 @@ export class SecretBackend {
     public readonly name: string,
     /** @internal */
     public readonly spec:
-      | { readonly kind: 'vault'; readonly server: string; readonly path: string; readonly kvVersion?: 'v1' | 'v2'; readonly auth: VaultAuth; readonly namespace?: string }
+      | {
+          readonly kind: 'vault';
+          readonly server: string;
+          readonly path: string;
+          readonly kvVersion?: 'v1' | 'v2';
+          readonly auth: VaultAuth;
+          readonly namespace?: string;
+        }
       | { readonly kind: 'aws'; readonly service: 'SecretsManager' | 'ParameterStore'; readonly region: string; readonly auth?: AwsAuth }
       | { readonly kind: 'gcp'; readonly projectId: string },
   ) {}
@@ -114,7 +136,8 @@ function providerOf(b: SecretBackend): ClusterSecretStoreSpecProvider {
     };
   }
   if (s.kind === 'aws') {
-    const service = s.service === 'SecretsManager' ? ClusterSecretStoreSpecProviderAwsService.SECRETS_MANAGER : ClusterSecretStoreSpecProviderAwsService.PARAMETER_STORE;
+    const service =
+      s.service === 'SecretsManager' ? ClusterSecretStoreSpecProviderAwsService.SECRETS_MANAGER : ClusterSecretStoreSpecProviderAwsService.PARAMETER_STORE;
     return { aws: { service, region: s.region } };
   }
   return { gcpsm: { projectId: s.projectId } };
@@ -130,7 +153,9 @@ function storePort(b: SecretBackend): number {
 /** The External Secrets Operator add-on definition. */
 export function externalSecretsDefinition(options: ExternalSecretsOptions, namespace: string): AddOnDefinition {
   const stores = options.stores ?? [];
-  const roleArns = [...new Set(stores.flatMap((s) => (s.spec.kind === 'aws' && s.spec.auth?.serviceAccountRoleArn ? [s.spec.auth.serviceAccountRoleArn] : [])))];
+  const roleArns = [
+    ...new Set(stores.flatMap((s) => (s.spec.kind === 'aws' && s.spec.auth?.serviceAccountRoleArn ? [s.spec.auth.serviceAccountRoleArn] : []))),
+  ];
   return {
     name: 'external-secrets',
     purpose: 'Secrets from the secret store (ExternalSecret); the ClusterSecretStores',
@@ -180,7 +205,8 @@ export function externalSecretsDefinition(options: ExternalSecretsOptions, names
     ],
     provides: (ctx) => ({ serviceAccounts: [`${ctx.namespace}/external-secrets`], clusterSecretStores: stores.map((s) => s.name) }),
     configure: (scope) => {
-      if (roleArns.length > 1) fail(scope, 'stores', roleArns, 'AWS stores must share one serviceAccountRoleArn (it annotates the one controller ServiceAccount)');
+      if (roleArns.length > 1)
+        fail(scope, 'stores', roleArns, 'AWS stores must share one serviceAccountRoleArn (it annotates the one controller ServiceAccount)');
       const names = new Set<string>();
       for (const store of stores) {
         if (names.has(store.name)) fail(scope, 'stores', store.name, 'each ClusterSecretStore name may be used once');
@@ -188,11 +214,14 @@ export function externalSecretsDefinition(options: ExternalSecretsOptions, names
         new ClusterSecretStore(scope, `ClusterSecretStore-${store.name}`, { metadata: { name: store.name }, spec: { provider: providerOf(store) } });
       }
     },
-    prerequisites: (ctx) => stores.map((s) => {
-      const spec = s.spec;
-      if (spec.kind === 'vault') return `Vault at ${spec.server}: Kubernetes auth mounted at \`${spec.auth.mountPath}\` with role \`${spec.auth.role}\` bound to ServiceAccount \`${ctx.namespace}/external-secrets\`, reading \`${spec.path}\``;
-      if (spec.kind === 'aws') return `AWS ${spec.service} in ${spec.region}: an IAM role for \`${ctx.namespace}/external-secrets\` that may read the platform's secrets`;
-      return `Google Secret Manager of project \`${spec.projectId}\`: Workload Identity for \`${ctx.namespace}/external-secrets\` with the Secret Accessor role`;
-    }),
+    prerequisites: (ctx) =>
+      stores.map((s) => {
+        const spec = s.spec;
+        if (spec.kind === 'vault')
+          return `Vault at ${spec.server}: Kubernetes auth mounted at \`${spec.auth.mountPath}\` with role \`${spec.auth.role}\` bound to ServiceAccount \`${ctx.namespace}/external-secrets\`, reading \`${spec.path}\``;
+        if (spec.kind === 'aws')
+          return `AWS ${spec.service} in ${spec.region}: an IAM role for \`${ctx.namespace}/external-secrets\` that may read the platform's secrets`;
+        return `Google Secret Manager of project \`${spec.projectId}\`: Workload Identity for \`${ctx.namespace}/external-secrets\` with the Secret Accessor role`;
+      }),
   };
 }

@@ -23,7 +23,10 @@ export const INGRESS_NGINX_CHART = {
 } as const;
 
 /** Labels of ingress-nginx's controller pods. */
-export const INGRESS_NGINX_CONTROLLER_LABELS: Readonly<Record<string, string>> = { 'app.kubernetes.io/name': 'ingress-nginx', 'app.kubernetes.io/component': 'controller' };
+export const INGRESS_NGINX_CONTROLLER_LABELS: Readonly<Record<string, string>> = {
+  'app.kubernetes.io/name': 'ingress-nginx',
+  'app.kubernetes.io/component': 'controller',
+};
 
 /** Controller value of ingress-nginx's IngressClass. */
 export const INGRESS_NGINX_CONTROLLER = 'k8s.io/ingress-nginx';
@@ -64,7 +67,7 @@ export function ingressNginxDefinition(options: IngressNginxOptions, namespace: 
   };
   return {
     name: 'ingress-nginx',
-    purpose: 'the ingress controller serving the environment\'s Ingresses',
+    purpose: "the ingress controller serving the environment's Ingresses",
     chart: { ...INGRESS_NGINX_CHART },
     releaseName: 'ingress-nginx',
     namespace,
@@ -93,7 +96,10 @@ export function ingressNginxDefinition(options: IngressNginxOptions, namespace: 
         ...(servesEnvironment(ctx) ? { clusterService: 'ingressController' as const } : {}),
         namespace: ctx.namespace,
         podLabels: INGRESS_NGINX_CONTROLLER_LABELS,
-        ports: [{ name: 'http', port: 80 }, { name: 'https', port: 443 }],
+        ports: [
+          { name: 'http', port: 80 },
+          { name: 'https', port: 443 },
+        ],
         // Clients anywhere (through the load balancer), the admission webhook (8443) from the API server.
         ingress: [{ peers: ['anywhere'], ports: [80, 443, 8443] }],
         // The exposed services' pods; they admit this namespace on their ports.
@@ -104,6 +110,6 @@ export function ingressNginxDefinition(options: IngressNginxOptions, namespace: 
     namespaces: (ctx) => [{ name: ctx.namespace, quota: { nodePorts: 2, loadBalancers: 1 } }],
     provides: (ctx) => ({ ingressClasses: [className(ctx)] }),
     clusterServices: (ctx) => (servesEnvironment(ctx) ? { ingressController: { namespace: ctx.namespace, podLabels: INGRESS_NGINX_CONTROLLER_LABELS } } : {}),
-    prerequisites: () => ['a load balancer for Services of type LoadBalancer (the ingress controller\'s Service)'],
+    prerequisites: () => ["a load balancer for Services of type LoadBalancer (the ingress controller's Service)"],
   };
 }

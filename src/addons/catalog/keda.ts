@@ -5,7 +5,14 @@
 import { catalogChart } from '../chart';
 import { AddOnDefinition } from '../definition';
 import {
-  CLUSTER_RBAC_KINDS, controllerReplicas, CRD_KEEP_ANNOTATIONS, CRD_KIND, NON_ROOT_POD, NonRootPod, RESTRICTED_CONTAINER_ONLY, RestrictedContainerOnly,
+  CLUSTER_RBAC_KINDS,
+  controllerReplicas,
+  CRD_KEEP_ANNOTATIONS,
+  CRD_KIND,
+  NON_ROOT_POD,
+  NonRootPod,
+  RESTRICTED_CONTAINER_ONLY,
+  RestrictedContainerOnly,
   VALIDATING_WEBHOOK_KIND,
 } from './common';
 
@@ -57,7 +64,9 @@ export function kedaDefinition(namespace: string): AddOnDefinition {
       };
       return values as unknown as Record<string, unknown>;
     },
-    clusterServices: (ctx) => ({ kedaOperator: { namespace: ctx.namespace, podLabels: KEDA_OPERATOR_LABELS, ports: [{ name: 'metricsservice', port: 9666 }] } }),
+    clusterServices: (ctx) => ({
+      kedaOperator: { namespace: ctx.namespace, podLabels: KEDA_OPERATOR_LABELS, ports: [{ name: 'metricsservice', port: 9666 }] },
+    }),
     // The metrics API server reads the API server's authentication config: a RoleBinding in kube-system.
     destinations: () => ['kube-system'],
     controllers: (ctx) => [

@@ -22,7 +22,7 @@ export const KUBE_PROMETHEUS_STACK_CHART = {
 } as const;
 
 /** Why node-exporter's namespace cannot enforce PSS restricted. */
-export const NODE_EXPORTER_EXEMPTION = 'node-exporter reads the node\'s /proc and /sys (hostPath) with hostNetwork and hostPID to report node metrics';
+export const NODE_EXPORTER_EXEMPTION = "node-exporter reads the node's /proc and /sys (hostPath) with hostNetwork and hostPID to report node metrics";
 
 /** Options of {@link AddOn.kubePrometheusStack}. */
 export interface KubePrometheusStackOptions {
@@ -53,13 +53,19 @@ export interface KubePrometheusStackValues {
       readonly securityContext: RestrictedPodSecurity & { readonly runAsUser: number; readonly runAsGroup: number; readonly fsGroup: number };
       readonly storageSpec: {
         readonly volumeClaimTemplate: {
-          readonly spec: { readonly storageClassName: string; readonly accessModes: readonly ['ReadWriteOnce']; readonly resources: { readonly requests: { readonly storage: string } } };
+          readonly spec: {
+            readonly storageClassName: string;
+            readonly accessModes: readonly ['ReadWriteOnce'];
+            readonly resources: { readonly requests: { readonly storage: string } };
+          };
         };
       };
     };
   };
   readonly alertmanager: { readonly alertmanagerSpec: { readonly replicas: number } };
-  readonly grafana: { readonly sidecar: { readonly dashboards: { readonly enabled: true; readonly label: string; readonly labelValue: string; readonly searchNamespace: 'ALL' } } };
+  readonly grafana: {
+    readonly sidecar: { readonly dashboards: { readonly enabled: true; readonly label: string; readonly labelValue: string; readonly searchNamespace: 'ALL' } };
+  };
   readonly nodeExporter: { readonly enabled: boolean };
   readonly 'prometheus-node-exporter'?: { readonly namespaceOverride: string };
 }
@@ -68,7 +74,13 @@ const PROMETHEUS_USER = 1000;
 
 function storageOf(ctx: AddOnContext): string {
   const bytes = parsePrometheusSize(ctx.profile.monitoring.retentionSize);
-  if (bytes === undefined) fail(`${ctx.environment.node.path}/add-ons/kube-prometheus-stack`, 'profile.monitoring.retentionSize', ctx.profile.monitoring.retentionSize, 'must be a Prometheus size such as "45GB"');
+  if (bytes === undefined)
+    fail(
+      `${ctx.environment.node.path}/add-ons/kube-prometheus-stack`,
+      'profile.monitoring.retentionSize',
+      ctx.profile.monitoring.retentionSize,
+      'must be a Prometheus size such as "45GB"',
+    );
   return `${Math.ceil((bytes * STORAGE_HEADROOM) / 2 ** 30)}Gi`;
 }
 
@@ -105,7 +117,11 @@ export function kubePrometheusStackDefinition(options: KubePrometheusStackOption
             securityContext: { ...RESTRICTED_POD, runAsUser: PROMETHEUS_USER, runAsGroup: PROMETHEUS_USER, fsGroup: PROMETHEUS_USER },
             storageSpec: {
               volumeClaimTemplate: {
-                spec: { storageClassName: ctx.profile.storage.storageClass, accessModes: ['ReadWriteOnce'], resources: { requests: { storage: storageOf(ctx) } } },
+                spec: {
+                  storageClassName: ctx.profile.storage.storageClass,
+                  accessModes: ['ReadWriteOnce'],
+                  resources: { requests: { storage: storageOf(ctx) } },
+                },
               },
             },
           },
@@ -118,12 +134,20 @@ export function kubePrometheusStackDefinition(options: KubePrometheusStackOption
       return values as unknown as Record<string, unknown>;
     },
     namespaces: (ctx) => [{ name: ctx.namespace }, ...(nodeExporter ? [{ name: nodeExporterNamespace, exemption: NODE_EXPORTER_EXEMPTION }] : [])],
-    clusterServices: (ctx) => ({ prometheus: { namespace: ctx.namespace, podLabels: { 'app.kubernetes.io/name': 'prometheus' }, ports: [{ name: 'web', port: 9090 }] } }),
+    clusterServices: (ctx) => ({
+      prometheus: { namespace: ctx.namespace, podLabels: { 'app.kubernetes.io/name': 'prometheus' }, ports: [{ name: 'web', port: 9090 }] },
+    }),
     // Services for the control-plane components' metrics go to kube-system.
     destinations: () => ['kube-system', ...(nodeExporter ? [nodeExporterNamespace] : [])],
     controllers: (ctx): AddOnControllerPods[] => [
       // The stack's own pods talk to each other (Grafana, Alertmanager, exporters, Prometheus).
-      { component: 'stack', namespace: ctx.namespace, podLabels: {}, ingress: [{ peers: [{ namespace: ctx.namespace }], ports: [] }], egress: [{ peers: [{ namespace: ctx.namespace }], ports: [] }] },
+      {
+        component: 'stack',
+        namespace: ctx.namespace,
+        podLabels: {},
+        ingress: [{ peers: [{ namespace: ctx.namespace }], ports: [] }],
+        egress: [{ peers: [{ namespace: ctx.namespace }], ports: [] }],
+      },
       {
         component: 'prometheus',
         // The `prometheus` workload analysis and scalers connect to in operator mode.
@@ -134,8 +158,23 @@ export function kubePrometheusStackDefinition(options: KubePrometheusStackOption
         // Scrapes every namespace, the kubelets and its node-exporters.
         egress: [{ peers: ['anywhere'], ports: [] }],
       },
-      { component: 'operator', namespace: ctx.namespace, podLabels: { app: 'kube-prometheus-stack-operator' }, ports: [{ name: 'https', port: 10250 }], ingress: [{ peers: ['anywhere'], ports: [10250] }] },
-      ...(nodeExporter ? [{ component: 'node-exporter', namespace: nodeExporterNamespace, podLabels: { 'app.kubernetes.io/name': 'prometheus-node-exporter' }, ingress: [{ peers: [{ namespace: ctx.namespace }], ports: [9100] }] }] : []),
+      {
+        component: 'operator',
+        namespace: ctx.namespace,
+        podLabels: { app: 'kube-prometheus-stack-operator' },
+        ports: [{ name: 'https', port: 10250 }],
+        ingress: [{ peers: ['anywhere'], ports: [10250] }],
+      },
+      ...(nodeExporter
+        ? [
+            {
+              component: 'node-exporter',
+              namespace: nodeExporterNamespace,
+              podLabels: { 'app.kubernetes.io/name': 'prometheus-node-exporter' },
+              ingress: [{ peers: [{ namespace: ctx.namespace }], ports: [9100] }],
+            },
+          ]
+        : []),
     ],
   };
 }

@@ -2,7 +2,13 @@
 import { catalogChart } from '../chart';
 import { AddOnDefinition } from '../definition';
 import {
-  CLUSTER_RBAC_KINDS, controllerReplicas, CRD_KIND, namespacesUsing, RESTRICTED_CONTAINER, RESTRICTED_POD, RestrictedContainerSecurity,
+  CLUSTER_RBAC_KINDS,
+  controllerReplicas,
+  CRD_KIND,
+  namespacesUsing,
+  RESTRICTED_CONTAINER,
+  RESTRICTED_POD,
+  RestrictedContainerSecurity,
   RestrictedPodSecurity,
 } from './common';
 
@@ -66,7 +72,15 @@ export function strimziDefinition(options: StrimziOptions, namespace: string): A
         namespace: ctx.namespace,
         podLabels: STRIMZI_OPERATOR_LABELS,
         // It reconciles the brokers and controllers of every watched namespace (admin API, KRaft quorum, agents).
-        egress: watched(ctx).length > 0 ? [{ peers: watched(ctx).map((namespace) => ({ namespace, podLabels: { 'app.kubernetes.io/managed-by': 'strimzi-cluster-operator' } })), ports: [] }] : [],
+        egress:
+          watched(ctx).length > 0
+            ? [
+                {
+                  peers: watched(ctx).map((namespace) => ({ namespace, podLabels: { 'app.kubernetes.io/managed-by': 'strimzi-cluster-operator' } })),
+                  ports: [],
+                },
+              ]
+            : [],
       },
     ],
   };

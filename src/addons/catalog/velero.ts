@@ -8,9 +8,7 @@ import { fail } from '../../core/errors';
 import { catalogChart } from '../chart';
 import { CLUSTER_ADMIN_ROLE } from '../cluster-admin';
 import { AddOnContext, AddOnControllerPods, AddOnDefinition } from '../definition';
-import {
-  CLUSTER_RBAC_KINDS, CRD_KIND, RESTRICTED_CONTAINER, RESTRICTED_POD, RestrictedContainerSecurity, RestrictedPodSecurity,
-} from './common';
+import { CLUSTER_RBAC_KINDS, CRD_KIND, RESTRICTED_CONTAINER, RESTRICTED_POD, RestrictedContainerSecurity, RestrictedPodSecurity } from './common';
 
 /** Name of the BackupStorageLocation (and VolumeSnapshotLocation): Velero's default, used by Schedules that name none. */
 export const VELERO_DEFAULT_LOCATION = 'default';
@@ -33,8 +31,8 @@ export const VELERO_SERVER_SERVICE_ACCOUNT = 'velero-server';
  * server allows only to a subject holding every permission it grants (or `bind` and `escalate`).
  */
 export const VELERO_CLUSTER_ADMIN_REASON =
-  'backups read every kind of object in the namespaces they cover and restores create any of them, Roles and RoleBindings included, '
-  + 'which the API server allows only to a subject that holds the permissions granted (or bind and escalate): a narrower role is cluster-admin in all but name';
+  'backups read every kind of object in the namespaces they cover and restores create any of them, Roles and RoleBindings included, ' +
+  'which the API server allows only to a subject that holds the permissions granted (or bind and escalate): a narrower role is cluster-admin in all but name';
 
 /** Where Velero's cloud credentials come from. */
 export class VeleroCredentials {
@@ -55,7 +53,10 @@ export class VeleroCredentials {
   }
   private constructor(
     /** @internal */
-    public readonly spec: { readonly kind: 'ambient' } | { readonly kind: 'irsa'; readonly roleArn: string } | { readonly kind: 'secret'; readonly remoteKey: string; readonly property?: string },
+    public readonly spec:
+      | { readonly kind: 'ambient' }
+      | { readonly kind: 'irsa'; readonly roleArn: string }
+      | { readonly kind: 'secret'; readonly remoteKey: string; readonly property?: string },
   ) {}
 }
 
@@ -87,7 +88,11 @@ export interface VeleroValues {
   }[];
   readonly podSecurityContext: RestrictedPodSecurity & { readonly runAsUser: number; readonly runAsGroup: number; readonly fsGroup: number };
   readonly containerSecurityContext: RestrictedContainerSecurity;
-  readonly configuration: { readonly backupStorageLocation: readonly []; readonly volumeSnapshotLocation: readonly []; readonly defaultBackupStorageLocation: string };
+  readonly configuration: {
+    readonly backupStorageLocation: readonly [];
+    readonly volumeSnapshotLocation: readonly [];
+    readonly defaultBackupStorageLocation: string;
+  };
   readonly credentials: { readonly useSecret: boolean; readonly existingSecret?: string };
   readonly serviceAccount?: { readonly server: { readonly annotations: Readonly<Record<string, string>> } };
   /** The chart's ClusterRoleBinding of cluster-admin to the server, kept on purpose (see VELERO_CLUSTER_ADMIN_REASON). */
@@ -122,7 +127,13 @@ function urlPort(url: string): number {
 
 function destination(ctx: AddOnContext): BackupBucket {
   const b = parseBackupDestination(ctx.profile.backups.destination);
-  if (!b) fail(`${ctx.environment.node.path}/add-ons/velero`, 'profile.backups.destination', ctx.profile.backups.destination, 'must be s3://<bucket>[/<prefix>] or gs://<bucket>[/<prefix>] for Velero');
+  if (!b)
+    fail(
+      `${ctx.environment.node.path}/add-ons/velero`,
+      'profile.backups.destination',
+      ctx.profile.backups.destination,
+      'must be s3://<bucket>[/<prefix>] or gs://<bucket>[/<prefix>] for Velero',
+    );
   return b;
 }
 
@@ -133,7 +144,7 @@ export function veleroDefinition(options: VeleroOptions, namespace: string): Add
   const snapshots = options.snapshots ?? true;
   return {
     name: 'velero',
-    purpose: 'volume backups (Schedule) to the environment\'s backup destination',
+    purpose: "volume backups (Schedule) to the environment's backup destination",
     chart: catalogChart('velero'),
     releaseName: 'velero',
     namespace,
@@ -147,12 +158,14 @@ export function veleroDefinition(options: VeleroOptions, namespace: string): Add
         // CRDs come from the chart's crds/ folder, applied by Argo CD and created or replaced by Flux: no hook Job.
         upgradeCRDs: false,
         cleanUpCRDs: false,
-        initContainers: [{
-          name: `velero-plugin-for-${bucket.provider}`,
-          image: VELERO_PLUGIN_IMAGES[bucket.provider],
-          volumeMounts: [{ mountPath: '/target', name: 'plugins' }],
-          securityContext: RESTRICTED_CONTAINER,
-        }],
+        initContainers: [
+          {
+            name: `velero-plugin-for-${bucket.provider}`,
+            image: VELERO_PLUGIN_IMAGES[bucket.provider],
+            volumeMounts: [{ mountPath: '/target', name: 'plugins' }],
+            securityContext: RESTRICTED_CONTAINER,
+          },
+        ],
         podSecurityContext: { ...RESTRICTED_POD, runAsUser: VELERO_USER, runAsGroup: VELERO_USER, fsGroup: VELERO_USER },
         containerSecurityContext: RESTRICTED_CONTAINER,
         // The locations are objects of dist/ (reviewed and checked like the rest), not chart values.
@@ -178,7 +191,10 @@ export function veleroDefinition(options: VeleroOptions, namespace: string): Add
     },
     provides: (ctx) => ({
       serviceAccounts: [`${ctx.namespace}/${VELERO_SERVER_SERVICE_ACCOUNT}`],
-      objects: [`BackupStorageLocation/${ctx.namespace}/${VELERO_DEFAULT_LOCATION}`, ...(snapshots ? [`VolumeSnapshotLocation/${ctx.namespace}/${VELERO_DEFAULT_LOCATION}`] : [])],
+      objects: [
+        `BackupStorageLocation/${ctx.namespace}/${VELERO_DEFAULT_LOCATION}`,
+        ...(snapshots ? [`VolumeSnapshotLocation/${ctx.namespace}/${VELERO_DEFAULT_LOCATION}`] : []),
+      ],
       ...(credentials.kind === 'secret' ? { secrets: [`${ctx.namespace}/${VELERO_CREDENTIALS_SECRET}`] } : {}),
     }),
     configure: (scope, ctx) => {
@@ -193,9 +209,8 @@ export function veleroDefinition(options: VeleroOptions, namespace: string): Add
           data: [{ secretKey: 'cloud', remoteKey: credentials.remoteKey, property: credentials.property }],
         });
       }
-      const config: Record<string, string> = bucket.provider === 'aws'
-        ? { region: ctx.profile.cluster.region, ...(options.s3Url ? { s3Url: options.s3Url, s3ForcePathStyle: 'true' } : {}) }
-        : {};
+      const config: Record<string, string> =
+        bucket.provider === 'aws' ? { region: ctx.profile.cluster.region, ...(options.s3Url ? { s3Url: options.s3Url, s3ForcePathStyle: 'true' } : {}) } : {};
       new BackupStorageLocation(scope, 'BackupStorageLocation', {
         metadata: { name: VELERO_DEFAULT_LOCATION, namespace: ctx.namespace },
         spec: {
@@ -209,14 +224,23 @@ export function veleroDefinition(options: VeleroOptions, namespace: string): Add
       if (snapshots) {
         new VolumeSnapshotLocation(scope, 'VolumeSnapshotLocation', {
           metadata: { name: VELERO_DEFAULT_LOCATION, namespace: ctx.namespace },
-          spec: { provider: bucket.provider, ...(bucket.provider === 'aws' ? { config: { region: ctx.profile.cluster.region } } : {}), ...(credential ? { credential } : {}) },
+          spec: {
+            provider: bucket.provider,
+            ...(bucket.provider === 'aws' ? { config: { region: ctx.profile.cluster.region } } : {}),
+            ...(credential ? { credential } : {}),
+          },
         });
       }
     },
     prerequisites: (ctx) => {
       const b = parseBackupDestination(ctx.profile.backups.destination);
-      const where = b ? `${b.provider === 'aws' ? 's3' : 'gs'}://${b.bucket}` : ctx.profile.backups.destination ?? '(no profile.backups.destination)';
-      const who = credentials.kind === 'irsa' ? `the IAM role ${credentials.roleArn}` : credentials.kind === 'secret' ? `the credentials at \`${credentials.remoteKey}\` in the secret store` : 'the ambient identity of the Velero pods';
+      const where = b ? `${b.provider === 'aws' ? 's3' : 'gs'}://${b.bucket}` : (ctx.profile.backups.destination ?? '(no profile.backups.destination)');
+      const who =
+        credentials.kind === 'irsa'
+          ? `the IAM role ${credentials.roleArn}`
+          : credentials.kind === 'secret'
+            ? `the credentials at \`${credentials.remoteKey}\` in the secret store`
+            : 'the ambient identity of the Velero pods';
       return [`the bucket ${where} and ${who} allowed to read and write it${snapshots ? ' and to create volume snapshots' : ''}`];
     },
   };

@@ -24,7 +24,8 @@ export function fluentBitEnvRef(env: string): FluentBitEnvRef {
 /** Why `value` cannot be a Fluent Bit value, or undefined. */
 export function fluentBitValueProblem(value: string): string | undefined {
   // eslint-disable-next-line no-control-regex
-  if (/[\u0000-\u001f\u007f]/.test(value)) return 'must not contain line breaks or other control characters (each line of the Fluent Bit configuration is one entry)';
+  if (/[\u0000-\u001f\u007f]/.test(value))
+    return 'must not contain line breaks or other control characters (each line of the Fluent Bit configuration is one entry)';
   if (value.trim() !== value || value === '') return 'must not be empty or start or end with spaces (Fluent Bit trims values)';
   if (value.includes('${')) return 'must not contain "${" (Fluent Bit would expand it from its environment, where the backend password is)';
   return undefined;
@@ -44,9 +45,11 @@ function value(v: string | FluentBitEnvRef): string {
 
 /** The configuration file: sections separated by blank lines, keys aligned per section. */
 export function renderFluentBitConfig(sections: readonly FluentBitSection[]): string {
-  return `${sections.map((s) => {
-    if (!/^[A-Z]+$/.test(s.name)) throw new Error(`not a Fluent Bit section: ${s.name}`);
-    const width = Math.max(...s.entries.map(([k]) => k.length));
-    return [`[${s.name}]`, ...s.entries.map(([k, v]) => `    ${key(k).padEnd(width)} ${value(v)}`)].join('\n');
-  }).join('\n\n')}\n`;
+  return `${sections
+    .map((s) => {
+      if (!/^[A-Z]+$/.test(s.name)) throw new Error(`not a Fluent Bit section: ${s.name}`);
+      const width = Math.max(...s.entries.map(([k]) => k.length));
+      return [`[${s.name}]`, ...s.entries.map(([k, v]) => `    ${key(k).padEnd(width)} ${value(v)}`)].join('\n');
+    })
+    .join('\n\n')}\n`;
 }

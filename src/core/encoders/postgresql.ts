@@ -24,7 +24,8 @@ export function postgresParameterNameProblem(name: unknown): string | undefined 
 export function postgresParameterValueProblem(value: unknown): string | undefined {
   if (typeof value !== 'string') return 'must be a string (postgresql.conf values are text, e.g. "256MB" or "on")';
   // eslint-disable-next-line no-control-regex
-  if (/[\u0000-\u001f\u007f]/.test(value)) return 'must not contain line breaks, tabs or other control characters (postgresql.conf ends a value at the line break)';
+  if (/[\u0000-\u001f\u007f]/.test(value))
+    return 'must not contain line breaks, tabs or other control characters (postgresql.conf ends a value at the line break)';
   if (value.includes('\\')) return 'must not contain a backslash (CloudNativePG writes it unescaped and PostgreSQL would read it as an escape)';
   return undefined;
 }

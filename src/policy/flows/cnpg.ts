@@ -31,9 +31,13 @@ function hostPort(url: string): { host: string; port: number } | undefined {
 export function cnpgFlows(world: FlowWorld): FlowNeed[] {
   const out: FlowNeed[] = [];
   const operator = world.clusterService.cloudnativePg;
-  const podsOf = (kind: string, ns: string, name: string) => world.pods.filter((p) => p.namespace === ns && p.pod?.kind === kind && p.pod?.doc.object.metadata?.name === name);
-  const add = (from: PodEndpoint, to: PodEndpoint | ReturnType<FlowWorld['external']> | FlowWorld['apiServer'], port: number, origin: string) => out.push({ from, to, port, protocol: 'TCP', origin });
-  const api = (from: PodEndpoint, origin: string) => { for (const port of world.apiServerPorts) add(from, world.apiServer, port, origin); };
+  const podsOf = (kind: string, ns: string, name: string) =>
+    world.pods.filter((p) => p.namespace === ns && p.pod?.kind === kind && p.pod?.doc.object.metadata?.name === name);
+  const add = (from: PodEndpoint, to: PodEndpoint | ReturnType<FlowWorld['external']> | FlowWorld['apiServer'], port: number, origin: string) =>
+    out.push({ from, to, port, protocol: 'TCP', origin });
+  const api = (from: PodEndpoint, origin: string) => {
+    for (const port of world.apiServerPorts) add(from, world.apiServer, port, origin);
+  };
   for (const c of world.index.ofKind('Cluster')) {
     if (!String(c.object.apiVersion ?? '').startsWith('postgresql.cnpg.io/')) continue;
     const ns = namespaceOf(c);
@@ -43,17 +47,25 @@ export function cnpgFlows(world: FlowWorld): FlowNeed[] {
     const instances = podsOf('Cluster', ns, name);
     const primary = instances.filter((p) => p.labels?.['cnpg.io/instanceRole'] === 'primary');
     for (const to of instances) add(operator, to, CNPG_STATUS_PORT, `${source} (operator: instance status)`);
-    for (const from of instances.filter((p) => !primary.includes(p))) for (const to of primary) add(from, to, CNPG_POSTGRES_PORT, `${source} (streaming replication)`);
+    for (const from of instances.filter((p) => !primary.includes(p)))
+      for (const to of primary) add(from, to, CNPG_POSTGRES_PORT, `${source} (streaming replication)`);
     for (const from of instances) api(from, `${source} (instance manager)`);
     // Object stores the cluster writes (WAL archiver) or reads (an external cluster it follows or recovers from).
     const stores = new Set<string>();
-    for (const p of arr(spec.plugins)) if (p?.name === BARMAN_CLOUD_PLUGIN && p?.parameters?.barmanObjectName) stores.add(String(p.parameters.barmanObjectName));
-    for (const e of arr(spec.externalClusters)) if (e?.plugin?.name === BARMAN_CLOUD_PLUGIN && e?.plugin?.parameters?.barmanObjectName) stores.add(String(e.plugin.parameters.barmanObjectName));
+    for (const p of arr(spec.plugins))
+      if (p?.name === BARMAN_CLOUD_PLUGIN && p?.parameters?.barmanObjectName) stores.add(String(p.parameters.barmanObjectName));
+    for (const e of arr(spec.externalClusters))
+      if (e?.plugin?.name === BARMAN_CLOUD_PLUGIN && e?.plugin?.parameters?.barmanObjectName) stores.add(String(e.plugin.parameters.barmanObjectName));
     for (const store of [...stores].sort()) {
       const doc = world.index.find(ns, 'ObjectStore', store);
       const endpoint = doc ? hostPort(String(obj(obj(doc.object.spec).configuration).endpointURL ?? '')) : undefined;
       if (!endpoint) {
-        world.unresolved.push({ from: `${ns}/${name}`, address: `ObjectStore ${ns}/${store}`, origin: source, reason: doc ? 'no https endpointURL' : 'no ObjectStore of that name in dist/' });
+        world.unresolved.push({
+          from: `${ns}/${name}`,
+          address: `ObjectStore ${ns}/${store}`,
+          origin: source,
+          reason: doc ? 'no https endpointURL' : 'no ObjectStore of that name in dist/',
+        });
         continue;
       }
       for (const from of instances) add(from, world.external(endpoint.host), endpoint.port, `${source} (Barman Cloud: ObjectStore ${store})`);
@@ -67,7 +79,12 @@ export function cnpgFlows(world: FlowWorld): FlowNeed[] {
     const type = String(spec.type ?? 'rw');
     const source = `Pooler ${ns}/${nameOf(p)}`;
     const instances = podsOf('Cluster', ns, cluster);
-    const targets = type === 'rw' ? instances.filter((x) => x.labels?.['cnpg.io/instanceRole'] === 'primary') : type === 'ro' ? instances.filter((x) => x.labels?.['cnpg.io/instanceRole'] === 'replica') : instances;
+    const targets =
+      type === 'rw'
+        ? instances.filter((x) => x.labels?.['cnpg.io/instanceRole'] === 'primary')
+        : type === 'ro'
+          ? instances.filter((x) => x.labels?.['cnpg.io/instanceRole'] === 'replica')
+          : instances;
     for (const from of podsOf('Pooler', ns, nameOf(p))) {
       for (const to of targets) add(from, to, CNPG_POSTGRES_PORT, `${source} (PgBouncer, type ${type})`);
       api(from, `${source} (PgBouncer instance manager)`);

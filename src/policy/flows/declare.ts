@@ -104,16 +104,26 @@ export class Flow extends Construct {
     const from = props.from instanceof FlowEndpoint ? this.endpoint('From', 'from', props.from) : props.from;
     const to = props.to instanceof FlowEndpoint ? this.endpoint('To', 'to', props.to) : props.to;
     if (props.from instanceof FlowEndpoint && props.to instanceof FlowEndpoint) {
-      fail(this, 'to', props.to.name, 'one end must be a workload of this library (a MicroserviceDeployment, a StatefulDatastore, ...): only those write NetworkPolicies');
+      fail(
+        this,
+        'to',
+        props.to.name,
+        'one end must be a workload of this library (a MicroserviceDeployment, a StatefulDatastore, ...): only those write NetworkPolicies',
+      );
     }
-    const offered = 'node' in to ? (to as IWorkload).external?.ports ?? (to as IWorkload).clientPorts : undefined;
+    const offered = 'node' in to ? ((to as IWorkload).external?.ports ?? (to as IWorkload).clientPorts) : undefined;
     (props.ports ?? []).forEach((p, i) => {
       if (typeof p === 'number' ? !(Number.isInteger(p) && p >= 1 && p <= 65535) : typeof p !== 'string' || p === '') {
         fail(this, `ports[${i}]`, p, 'must be a port number (1-65535) or the name of a port of `to`');
       }
       // A reference is resolved at synth (the graph names the missing port then); a workload is checked now.
       if (offered && !offered.some((x) => (typeof p === 'number' ? x.port === p : x.name === p))) {
-        fail(this, `ports[${i}]`, p, `"${(to as IWorkload).workloadName}" accepts connections on ${offered.map((x) => `${x.name} (${x.port})`).join(', ') || 'no port'}`);
+        fail(
+          this,
+          `ports[${i}]`,
+          p,
+          `"${(to as IWorkload).workloadName}" accepts connections on ${offered.map((x) => `${x.name} (${x.port})`).join(', ') || 'no port'}`,
+        );
       }
     });
     ConnectionGraph.of(this).connect(from, to, props.ports, this.origin);
@@ -130,7 +140,8 @@ export class Flow extends Construct {
       if (!Number.isInteger(p.port) || p.port < 1 || p.port > 65535) fail(this, `${field}.ports[${i}].port`, p.port, 'must be a port number from 1 to 65535');
     });
     if (e.external) {
-      if (field === 'to' && e.ports.length === 0) fail(this, `${field}.ports`, [], 'an external target needs at least one port (NetworkPolicies open egress per port)');
+      if (field === 'to' && e.ports.length === 0)
+        fail(this, `${field}.ports`, [], 'an external target needs at least one port (NetworkPolicies open egress per port)');
       for (const [i, c] of e.external.cidrs.entries()) {
         if (IpSet.unparsable([c]).length > 0 && !IPV6_CIDR.test(c)) fail(this, `${field}.cidrs[${i}]`, c, 'must be a CIDR such as "203.0.113.0/24"');
       }

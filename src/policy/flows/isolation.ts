@@ -21,7 +21,6 @@ import { CompiledPeer, CompiledPolicy, CompiledRule, Direction, PolicySet, Polic
 import { LabelSelector, NAMESPACE_NAME_LABEL, Labels, isEmptySelector, labelSelectorMatches } from './selector';
 import { declaredPorts } from './world';
 
-
 export interface TenantIsolationOptions {
   /**
    * The cluster's pod CIDRs: an ipBlock that overlaps none of them cannot reach pods.
@@ -68,7 +67,11 @@ function rulePortsOn(rule: CompiledRule, pod: PodEndpoint): 'all' | { port: numb
  * Violations of tenant isolation in `documents`, one line each (empty when isolated). Linear in the documents.
  * `index` lets synth share the environment's index (and parsed policies) with the other checks.
  */
-export function tenantIsolationViolations(documents: readonly SynthDocument[], options: TenantIsolationOptions = {}, index = new PolicyIndex(documents)): string[] {
+export function tenantIsolationViolations(
+  documents: readonly SynthDocument[],
+  options: TenantIsolationOptions = {},
+  index = new PolicyIndex(documents),
+): string[] {
   const namespaces = new Map<string, Labels>();
   for (const ns of index.ofKind('Namespace')) {
     if (ns.object.apiVersion !== 'v1') continue;
@@ -108,7 +111,10 @@ export function tenantIsolationViolations(documents: readonly SynthDocument[], o
     if (distinctTenants < 2) continue;
     for (const p of policies.inNamespace(self.namespace)) {
       if (!policySelects(p, self.pods, 'may')) continue;
-      for (const [direction, rules, key, verb] of [['ingress', p.ingress, 'from', 'admits traffic from'], ['egress', p.egress, 'to', 'admits traffic to']] as const) {
+      for (const [direction, rules, key, verb] of [
+        ['ingress', p.ingress, 'from', 'admits traffic from'],
+        ['egress', p.egress, 'to', 'admits traffic to'],
+      ] as const) {
         for (const rule of rules ?? []) {
           const where = `NetworkPolicy ${p.id}: ${direction}[${rule.index}]`;
           if (rule.peers === undefined) {
@@ -126,7 +132,8 @@ export function tenantIsolationViolations(documents: readonly SynthDocument[], o
     }
   }
 
-  if (options.connections !== undefined) violations.push(...entitlementViolations(index, policies, world, tenants, tenantByNamespace, options.connections, otherTenants));
+  if (options.connections !== undefined)
+    violations.push(...entitlementViolations(index, policies, world, tenants, tenantByNamespace, options.connections, otherTenants));
 
   // Every namespace has a default deny for each direction: a policy selecting all pods, with that type and no rules.
   for (const ns of namespaces.keys()) {
@@ -136,8 +143,12 @@ export function tenantIsolationViolations(documents: readonly SynthDocument[], o
       if (p.ingress !== undefined && p.ingress.length === 0) denied.add('ingress');
       if (p.egress !== undefined && p.egress.length === 0) denied.add('egress');
     }
-    for (const [dir, type] of [['ingress', 'Ingress'], ['egress', 'Egress']] as const) {
-      if (!denied.has(dir)) violations.push(`Namespace ${ns}: no default-deny NetworkPolicy for ${type} (podSelector {} with policyTypes ${type} and no ${dir} rules)`);
+    for (const [dir, type] of [
+      ['ingress', 'Ingress'],
+      ['egress', 'Egress'],
+    ] as const) {
+      if (!denied.has(dir))
+        violations.push(`Namespace ${ns}: no default-deny NetworkPolicy for ${type} (podSelector {} with policyTypes ${type} and no ${dir} rules)`);
     }
   }
   return violations;
@@ -145,13 +156,28 @@ export function tenantIsolationViolations(documents: readonly SynthDocument[], o
 
 /** Platform workloads a tenant reaches (ingress of the workload, or egress of the tenant) on ports it is not entitled to. */
 function entitlementViolations(
-  index: PolicyIndex, policies: PolicySet, world: PolicyWorld, tenants: readonly Tenant[], tenantByNamespace: ReadonlyMap<string, Tenant>,
-  connections: readonly ConnectionRecord[], otherTenants: (peer: CompiledPeer, self: Tenant | undefined, ns: string) => Tenant[],
+  index: PolicyIndex,
+  policies: PolicySet,
+  world: PolicyWorld,
+  tenants: readonly Tenant[],
+  tenantByNamespace: ReadonlyMap<string, Tenant>,
+  connections: readonly ConnectionRecord[],
+  otherTenants: (peer: CompiledPeer, self: Tenant | undefined, ns: string) => Tenant[],
 ): string[] {
   const out: string[] = [];
   const platformPods: PodEndpoint[] = index.pods
     .filter((v) => !tenantByNamespace.has(v.namespace))
-    .map((v) => ({ kind: 'pods', key: `${v.namespace}/${v.kind}/${v.name}`, namespace: v.namespace, name: v.name, labels: v.labels, ports: declaredPorts(v), source: v.kind, pod: v, inDist: true }));
+    .map((v) => ({
+      kind: 'pods',
+      key: `${v.namespace}/${v.kind}/${v.name}`,
+      namespace: v.namespace,
+      name: v.name,
+      labels: v.labels,
+      ports: declaredPorts(v),
+      source: v.kind,
+      pod: v,
+      inDist: true,
+    }));
   const podsByNamespace = new Map<string, PodEndpoint[]>();
   for (const p of platformPods) podsByNamespace.set(p.namespace, [...(podsByNamespace.get(p.namespace) ?? []), p]);
   const grants = new Map<string, ConnectionRecord[]>();
@@ -159,19 +185,25 @@ function entitlementViolations(
     if (!tenantByNamespace.has(c.from.namespace)) continue;
     grants.set(c.from.namespace, [...(grants.get(c.from.namespace) ?? []), c]);
   }
-  const entitled = (t: Tenant, pod: PodEndpoint, port: number, protocol: Protocol): boolean => (grants.get(t.namespace) ?? []).some((c) =>
-    c.to.namespace === pod.namespace && labelSelectorMatches({ matchLabels: c.to.podSelector } as LabelSelector, pod.labels ?? {})
-    && c.ports.some((p) => p.port === port && (p.protocol ?? 'TCP') === protocol));
+  const entitled = (t: Tenant, pod: PodEndpoint, port: number, protocol: Protocol): boolean =>
+    (grants.get(t.namespace) ?? []).some(
+      (c) =>
+        c.to.namespace === pod.namespace &&
+        labelSelectorMatches({ matchLabels: c.to.podSelector } as LabelSelector, pod.labels ?? {}) &&
+        c.ports.some((p) => p.port === port && (p.protocol ?? 'TCP') === protocol),
+    );
   const excess = (rule: CompiledRule, t: Tenant, pod: PodEndpoint): string[] => {
     const ports = rulePortsOn(rule, pod);
     if (ports === 'all') return ['every port'];
-    return ports.filter((p) => {
-      if (p.endPort !== undefined) {
-        for (let x = p.port; x <= p.endPort; x++) if (!entitled(t, pod, x, p.protocol)) return true;
-        return false;
-      }
-      return !entitled(t, pod, p.port, p.protocol);
-    }).map((p) => `${p.port}${p.endPort !== undefined ? `-${p.endPort}` : ''}/${p.protocol}`);
+    return ports
+      .filter((p) => {
+        if (p.endPort !== undefined) {
+          for (let x = p.port; x <= p.endPort; x++) if (!entitled(t, pod, x, p.protocol)) return true;
+          return false;
+        }
+        return !entitled(t, pod, p.port, p.protocol);
+      })
+      .map((p) => `${p.port}${p.endPort !== undefined ? `-${p.endPort}` : ''}/${p.protocol}`);
   };
   const report = (p: CompiledPolicy, direction: Direction, rule: CompiledRule, peer: CompiledPeer | undefined, text: string) => {
     const key = direction === 'ingress' ? 'from' : 'to';
@@ -190,7 +222,13 @@ function entitlementViolations(
             if (extra.length > 0) byPorts.set(extra.join(', '), [...(byPorts.get(extra.join(', ')) ?? []), t.namespace]);
           }
           for (const [ports, names] of [...byPorts].sort(([a], [b]) => compare(a, b))) {
-            report(p, 'ingress', rule, peer, `admits tenant namespace(s) ${describe(names.sort(compare))} to ${pod.namespace}/${pod.name} on ${ports}, which they are not entitled to`);
+            report(
+              p,
+              'ingress',
+              rule,
+              peer,
+              `admits tenant namespace(s) ${describe(names.sort(compare))} to ${pod.namespace}/${pod.name} on ${ports}, which they are not entitled to`,
+            );
           }
         }
       }
@@ -204,11 +242,12 @@ function entitlementViolations(
         for (const peer of rule.peers ?? []) {
           if (peer.ipBlock || peer.namespaceSelector === undefined) continue;
           const byName = peer.namespaceSelector.matchLabels?.[NAMESPACE_NAME_LABEL];
-          const candidates = byName !== undefined ? podsByNamespace.get(byName) ?? [] : platformPods;
+          const candidates = byName !== undefined ? (podsByNamespace.get(byName) ?? []) : platformPods;
           for (const pod of candidates) {
             if (!peerMatches(peer, p.namespace, pod, world, 'may')) continue;
             const extra = excess(rule, t, pod);
-            if (extra.length > 0) report(p, 'egress', rule, peer, `admits traffic to ${pod.namespace}/${pod.name} on ${extra.join(', ')}, which ${t.namespace} is not entitled to`);
+            if (extra.length > 0)
+              report(p, 'egress', rule, peer, `admits traffic to ${pod.namespace}/${pod.name} on ${extra.join(', ')}, which ${t.namespace} is not entitled to`);
           }
         }
       }

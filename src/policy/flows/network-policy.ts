@@ -153,7 +153,8 @@ export function peerMatches(peer: CompiledPeer, policyNamespace: string, e: Endp
     return mode === 'must' ? !addresses.isEmpty && addresses.within(peer.ipBlock.set) : addresses.overlaps(peer.ipBlock.set);
   }
   if (e.kind !== 'pods') return false;
-  const nsOk = peer.namespaceSelector === undefined ? e.namespace === policyNamespace : labelSelectorMatches(peer.namespaceSelector, world.labelsOfNamespace(e.namespace));
+  const nsOk =
+    peer.namespaceSelector === undefined ? e.namespace === policyNamespace : labelSelectorMatches(peer.namespaceSelector, world.labelsOfNamespace(e.namespace));
   if (!nsOk) return false;
   if (peer.podSelector === undefined) return true;
   if (e.labels === undefined) return mode === 'may' ? selectorSatisfiable(peer.podSelector) : isEmptySelector(peer.podSelector);
@@ -168,9 +169,20 @@ export function policySelects(policy: CompiledPolicy, e: PodEndpoint, mode: Mode
 }
 
 /** The rules of `policy` in `direction` that admit a connection between `self` (selected) and `peer`. */
-export function admittingRules(policy: CompiledPolicy, direction: Direction, peer: Endpoint, port: number, protocol: Protocol, dest: Endpoint, world: PolicyWorld, mode: Mode): CompiledRule[] {
+export function admittingRules(
+  policy: CompiledPolicy,
+  direction: Direction,
+  peer: Endpoint,
+  port: number,
+  protocol: Protocol,
+  dest: Endpoint,
+  world: PolicyWorld,
+  mode: Mode,
+): CompiledRule[] {
   const rules = direction === 'ingress' ? policy.ingress : policy.egress;
-  return (rules ?? []).filter((r) => portsMatch(r, port, protocol, dest, mode) && (r.peers === undefined || r.peers.some((p) => peerMatches(p, policy.namespace, peer, world, mode))));
+  return (rules ?? []).filter(
+    (r) => portsMatch(r, port, protocol, dest, mode) && (r.peers === undefined || r.peers.some((p) => peerMatches(p, policy.namespace, peer, world, mode))),
+  );
 }
 
 /** All NetworkPolicies of an environment by namespace, with the policies isolating each pod endpoint cached. */
@@ -189,7 +201,10 @@ export class PolicySet {
   private readonly selecting = new Map<string, { ingress: CompiledPolicy[]; egress: CompiledPolicy[] }>();
 
   /** `policies`: NetworkPolicy documents, or policies already parsed. */
-  public constructor(policies: readonly (SynthDocument | CompiledPolicy)[], private readonly world: PolicyWorld) {
+  public constructor(
+    policies: readonly (SynthDocument | CompiledPolicy)[],
+    private readonly world: PolicyWorld,
+  ) {
     this.policies = policies.map((d) => ('object' in d ? compilePolicy(d.object, d) : d));
     for (const p of this.policies) {
       const list = this.byNamespace.get(p.namespace);
@@ -206,7 +221,9 @@ export class PolicySet {
   public isolating(e: PodEndpoint, direction: Direction): readonly CompiledPolicy[] {
     let s = this.selecting.get(e.key);
     if (!s) {
-      const sel = this.inNamespace(e.namespace).filter((p) => policySelects(p, e)).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+      const sel = this.inNamespace(e.namespace)
+        .filter((p) => policySelects(p, e))
+        .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
       s = { ingress: sel.filter((p) => p.ingress !== undefined), egress: sel.filter((p) => p.egress !== undefined) };
       this.selecting.set(e.key, s);
     }
@@ -246,8 +263,15 @@ export function peerText(peer: CompiledPeer, policyNamespace: string): string {
   if (peer.namespaceSelector === undefined) ns = `namespace ${policyNamespace}`;
   else {
     const byName = peer.namespaceSelector.matchLabels?.[NAMESPACE_NAME_LABEL];
-    const onlyName = byName !== undefined && Object.keys(peer.namespaceSelector.matchLabels ?? {}).length === 1 && (peer.namespaceSelector.matchExpressions ?? []).length === 0;
-    ns = onlyName ? `namespace ${byName}` : isEmptySelector(peer.namespaceSelector) ? 'every namespace' : `namespaces {${selectorText(peer.namespaceSelector)}}`;
+    const onlyName =
+      byName !== undefined &&
+      Object.keys(peer.namespaceSelector.matchLabels ?? {}).length === 1 &&
+      (peer.namespaceSelector.matchExpressions ?? []).length === 0;
+    ns = onlyName
+      ? `namespace ${byName}`
+      : isEmptySelector(peer.namespaceSelector)
+        ? 'every namespace'
+        : `namespaces {${selectorText(peer.namespaceSelector)}}`;
   }
   if (peer.podSelector === undefined || isEmptySelector(peer.podSelector)) return `${ns} (any pod)`;
   return `${ns} pods {${selectorText(peer.podSelector)}}`;

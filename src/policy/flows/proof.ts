@@ -64,7 +64,15 @@ export function mergeNeeds(needs: readonly FlowNeed[]): NeededFlow[] {
   }
   return [...byKey.values()]
     .map(({ flow, origins }) => ({ from: flow.from, to: flow.to, port: flow.port, protocol: flow.protocol, origins: [...origins].sort(compare) }))
-    .sort((a, b) => compare(endpointName(a.from), endpointName(b.from)) || compare(endpointName(a.to), endpointName(b.to)) || a.port - b.port || compare(a.protocol, b.protocol) || compare(a.from.key, b.from.key) || compare(a.to.key, b.to.key));
+    .sort(
+      (a, b) =>
+        compare(endpointName(a.from), endpointName(b.from)) ||
+        compare(endpointName(a.to), endpointName(b.to)) ||
+        a.port - b.port ||
+        compare(a.protocol, b.protocol) ||
+        compare(a.from.key, b.from.key) ||
+        compare(a.to.key, b.to.key),
+    );
 }
 
 /** Verdicts of flows against a policy set; the blocked ends as messages. */
@@ -102,7 +110,16 @@ export function proveFlows(env: EnvironmentOutput): FlowProof {
   const { verdicts, violations } = judge(env.name, flows, policies);
   const unresolved = [...world.unresolved].sort((a, b) => compare(a.from, b.from) || compare(a.address, b.address) || compare(a.origin, b.origin));
   const dedup = unresolved.filter((u, i) => i === 0 || JSON.stringify(u) !== JSON.stringify(unresolved[i - 1]));
-  proof = { environment: env.name, directory: env.directory, enforced: env.profile.enforcePolicies, flows: verdicts, violations, unresolved: dedup, world, policies };
+  proof = {
+    environment: env.name,
+    directory: env.directory,
+    enforced: env.profile.enforcePolicies,
+    flows: verdicts,
+    violations,
+    unresolved: dedup,
+    world,
+    policies,
+  };
   cache.set(env, proof);
   return proof;
 }

@@ -51,7 +51,9 @@ export function renderFlowsReport(proof: FlowProof, command = synthCommandName()
     '| --- | --- | --- | --- | --- | --- | --- |',
   );
   for (const f of proof.flows) {
-    lines.push(`| ${cell(endpointName(f.from))} | ${cell(endpointName(f.to))} | ${f.port}/${f.protocol} | ${cell(f.origins.join('; '))} | ${f.admitted ? 'admitted' : '**blocked**'} | ${cell(endOf(f, 'egress'))} | ${cell(endOf(f, 'ingress'))} |`);
+    lines.push(
+      `| ${cell(endpointName(f.from))} | ${cell(endpointName(f.to))} | ${f.port}/${f.protocol} | ${cell(f.origins.join('; '))} | ${f.admitted ? 'admitted' : '**blocked**'} | ${cell(endOf(f, 'egress'))} | ${cell(endOf(f, 'ingress'))} |`,
+    );
   }
   lines.push('');
   if (proof.unresolved.length > 0) {

@@ -34,11 +34,20 @@ export function labelSelectorMatches(selector: LabelSelector, labels: Labels): b
     const value = has ? labels[e.key] : undefined;
     const values = e.values ?? [];
     switch (e.operator) {
-      case 'In': if (value === undefined || !values.includes(value)) return false; break;
-      case 'NotIn': if (value !== undefined && values.includes(value)) return false; break;
-      case 'Exists': if (!has) return false; break;
-      case 'DoesNotExist': if (has) return false; break;
-      default: return false;
+      case 'In':
+        if (value === undefined || !values.includes(value)) return false;
+        break;
+      case 'NotIn':
+        if (value !== undefined && values.includes(value)) return false;
+        break;
+      case 'Exists':
+        if (!has) return false;
+        break;
+      case 'DoesNotExist':
+        if (has) return false;
+        break;
+      default:
+        return false;
     }
   }
   return true;
@@ -58,22 +67,29 @@ export function selectorSatisfiable(selector: LabelSelector): boolean {
   const forbidden = new Map<string, Set<string> | 'all'>();
   const require = (k: string, values: Set<string> | 'any'): void => {
     const have = required.get(k);
-    if (have === undefined || have === 'any') required.set(k, values === 'any' ? have ?? 'any' : values);
+    if (have === undefined || have === 'any') required.set(k, values === 'any' ? (have ?? 'any') : values);
     else if (values !== 'any') required.set(k, new Set([...have].filter((v) => values.has(v))));
   };
   for (const [k, v] of Object.entries(selector.matchLabels ?? {})) require(k, new Set([v]));
   for (const e of selector.matchExpressions ?? []) {
     const values = new Set(e.values ?? []);
     switch (e.operator) {
-      case 'In': require(e.key, values); break;
-      case 'Exists': require(e.key, 'any'); break;
+      case 'In':
+        require(e.key, values);
+        break;
+      case 'Exists':
+        require(e.key, 'any');
+        break;
       case 'NotIn': {
         const f = forbidden.get(e.key);
         if (f !== 'all') forbidden.set(e.key, new Set([...(f ?? []), ...values]));
         break;
       }
-      case 'DoesNotExist': forbidden.set(e.key, 'all'); break;
-      default: return false;
+      case 'DoesNotExist':
+        forbidden.set(e.key, 'all');
+        break;
+      default:
+        return false;
     }
   }
   for (const [k, values] of required) {
@@ -86,13 +102,20 @@ export function selectorSatisfiable(selector: LabelSelector): boolean {
 
 /** Short text of a selector for messages: `app=api,tier In (a,b),!legacy`; `{}` for the empty selector. */
 export function selectorText(selector: LabelSelector): string {
-  const parts = Object.entries(selector.matchLabels ?? {}).sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, v]) => `${k}=${v}`);
+  const parts = Object.entries(selector.matchLabels ?? {})
+    .sort(([a], [b]) => (a < b ? -1 : 1))
+    .map(([k, v]) => `${k}=${v}`);
   for (const e of selector.matchExpressions ?? []) {
     const values = (e.values ?? []).join(',');
     switch (e.operator) {
-      case 'Exists': parts.push(e.key); break;
-      case 'DoesNotExist': parts.push(`!${e.key}`); break;
-      default: parts.push(`${e.key} ${e.operator} (${values})`);
+      case 'Exists':
+        parts.push(e.key);
+        break;
+      case 'DoesNotExist':
+        parts.push(`!${e.key}`);
+        break;
+      default:
+        parts.push(`${e.key} ${e.operator} (${values})`);
     }
   }
   return parts.length > 0 ? parts.join(',') : '{}';

@@ -49,7 +49,12 @@ function poolsOf(index: PolicyIndex, kafka: SynthDocument): { pools: KafkaPool[]
   for (const np of index.inNamespace(ns, 'KafkaNodePool')) {
     if (obj(np.object.metadata?.labels)['strimzi.io/cluster'] !== cluster) continue;
     const roles: unknown[] = Array.isArray(np.object.spec?.roles) ? np.object.spec.roles : [];
-    pools.push({ name: nameOf(np), broker: roles.includes('broker'), controller: roles.includes('controller'), labels: templateLabels(np.object.spec?.template) });
+    pools.push({
+      name: nameOf(np),
+      broker: roles.includes('broker'),
+      controller: roles.includes('controller'),
+      labels: templateLabels(np.object.spec?.template),
+    });
   }
   // Strimzi 1.x runs nodes only from node pools; without one, model the pool the cluster needs (both roles).
   if (pools.length === 0) return { pools: [{ name: 'kafka', broker: true, controller: true, labels: {} }], assumed: true };
@@ -102,7 +107,8 @@ export function strimziClusters(index: PolicyIndex): StrimziCluster[] {
       if (pool.controller) ports.push({ name: 'tcp-ctrlplane', port: STRIMZI_CONTROLPLANE_PORT, protocol: 'TCP' });
       if (pool.broker) {
         ports.push({ name: 'tcp-replication', port: STRIMZI_REPLICATION_PORT, protocol: 'TCP' });
-        for (const l of listeners) if (typeof l?.port === 'number' && typeof l?.name === 'string') ports.push({ name: listenerPortName(l.name), port: l.port, protocol: 'TCP' });
+        for (const l of listeners)
+          if (typeof l?.port === 'number' && typeof l?.name === 'string') ports.push({ name: listenerPortName(l.name), port: l.port, protocol: 'TCP' });
       }
       if (k.metricsConfig !== undefined) ports.push({ name: 'tcp-prometheus', port: STRIMZI_METRICS_PORT, protocol: 'TCP' });
       const name = `${cluster}-${pool.name}`;
@@ -145,9 +151,15 @@ export function strimziClusters(index: PolicyIndex): StrimziCluster[] {
       nodes,
       assumedPool: assumed,
       rack: k.rack !== undefined,
-      ...(spec.entityOperator !== undefined ? { entityOperator: component('entity-operator', 'entity-operator', 'entity-operator', obj(spec.entityOperator).template, []) } : {}),
+      ...(spec.entityOperator !== undefined
+        ? { entityOperator: component('entity-operator', 'entity-operator', 'entity-operator', obj(spec.entityOperator).template, []) }
+        : {}),
       ...(spec.kafkaExporter !== undefined
-        ? { exporter: component('kafka-exporter', 'kafka-exporter', 'kafka-exporter', obj(spec.kafkaExporter).template, [{ name: 'tcp-prometheus', port: STRIMZI_METRICS_PORT, protocol: 'TCP' }]) }
+        ? {
+            exporter: component('kafka-exporter', 'kafka-exporter', 'kafka-exporter', obj(spec.kafkaExporter).template, [
+              { name: 'tcp-prometheus', port: STRIMZI_METRICS_PORT, protocol: 'TCP' },
+            ]),
+          }
         : {}),
     });
   }
@@ -157,7 +169,11 @@ export function strimziClusters(index: PolicyIndex): StrimziCluster[] {
 
 /** Every pod endpoint Strimzi creates in the environment. */
 export function strimziPods(index: PolicyIndex): PodEndpoint[] {
-  return strimziClusters(index).flatMap((c) => [...c.nodes.map((n) => n.endpoint), ...(c.entityOperator ? [c.entityOperator] : []), ...(c.exporter ? [c.exporter] : [])]);
+  return strimziClusters(index).flatMap((c) => [
+    ...c.nodes.map((n) => n.endpoint),
+    ...(c.entityOperator ? [c.entityOperator] : []),
+    ...(c.exporter ? [c.exporter] : []),
+  ]);
 }
 
 /**

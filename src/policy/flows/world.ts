@@ -153,7 +153,11 @@ export class FlowWorld {
       };
       clusterService[name] = e;
       // The operator-mode Prometheus is only a cluster service where no Prometheus runs from dist/.
-      if (name !== 'prometheus' || !pods.some((p) => p.inDist && p.namespace === ref.namespace && labelSelectorMatches({ matchLabels: ref.podLabels }, p.labels ?? {}))) pods.push(e);
+      if (
+        name !== 'prometheus' ||
+        !pods.some((p) => p.inDist && p.namespace === ref.namespace && labelSelectorMatches({ matchLabels: ref.podLabels }, p.labels ?? {}))
+      )
+        pods.push(e);
     }
     this.clusterService = clusterService;
     this.pods = pods;
@@ -173,12 +177,14 @@ export class FlowWorld {
         type: typeof spec.type === 'string' ? spec.type : 'ClusterIP',
         ...(typeof spec.externalName === 'string' ? { externalName: spec.externalName } : {}),
         ...(selector && Object.keys(selector).length > 0 ? { selector: selector as Labels } : {}),
-        ports: (Array.isArray(spec.ports) ? spec.ports : []).filter((p: DocValue) => typeof p?.port === 'number').map((p: DocValue) => ({
-          ...(typeof p.name === 'string' ? { name: p.name } : {}),
-          port: p.port,
-          targetPort: typeof p.targetPort === 'number' || typeof p.targetPort === 'string' ? p.targetPort : p.port,
-          protocol: protocolOf(p.protocol),
-        })),
+        ports: (Array.isArray(spec.ports) ? spec.ports : [])
+          .filter((p: DocValue) => typeof p?.port === 'number')
+          .map((p: DocValue) => ({
+            ...(typeof p.name === 'string' ? { name: p.name } : {}),
+            port: p.port,
+            targetPort: typeof p.targetPort === 'number' || typeof p.targetPort === 'string' ? p.targetPort : p.port,
+            protocol: protocolOf(p.protocol),
+          })),
       };
       this.services.set(`${view.namespace}/${view.name}`, view);
     }
@@ -196,7 +202,12 @@ export class FlowWorld {
       for (const [suffix, selector] of roles) {
         if (suffix !== 'rw' && Array.isArray(disabled) && disabled.includes(suffix)) continue;
         const view: ServiceView = {
-          doc: c, namespace: namespaceOf(c), name: `${name}-${suffix}`, headless: false, type: 'ClusterIP', selector,
+          doc: c,
+          namespace: namespaceOf(c),
+          name: `${name}-${suffix}`,
+          headless: false,
+          type: 'ClusterIP',
+          selector,
           ports: [{ name: 'postgres', port: 5432, targetPort: 5432, protocol: 'TCP' }],
         };
         if (!this.services.has(`${view.namespace}/${view.name}`)) this.services.set(`${view.namespace}/${view.name}`, view);
@@ -328,7 +339,8 @@ export class FlowWorld {
     if (podName !== undefined || svc.headless) {
       // Headless: DNS answers with pod addresses, the port is used as written.
       let pods = this.backends(svc);
-      if (podName !== undefined) pods = pods.filter((x) => x.pod?.kind === 'StatefulSet' ? new RegExp(`^${escapeRegex(x.name)}-\\d+$`).test(podName) : x.name === podName);
+      if (podName !== undefined)
+        pods = pods.filter((x) => (x.pod?.kind === 'StatefulSet' ? new RegExp(`^${escapeRegex(x.name)}-\\d+$`).test(podName) : x.name === podName));
       if (pods.length === 0) return `${host}: no pod of Service ${ns}/${svcName} is named so`;
       if (p === undefined) return [];
       return pods.map((to) => ({ to, port: p, protocol: 'TCP' as Protocol }));
@@ -360,4 +372,3 @@ function push<K, V>(m: Map<K, V[]>, k: K, v: V): void {
   if (list) list.push(v);
   else m.set(k, [v]);
 }
-

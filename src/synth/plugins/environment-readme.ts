@@ -46,7 +46,12 @@ function nodeOf(e: Endpoint): Node {
   if (e.kind === 'address') return { id: mermaidId(`ext__${e.name}`), label: e.name, namespace: '', shape: 'external' };
   const datastore = e.pod ? DATASTORE_KINDS.includes(e.pod.kind) : e.source.startsWith('Kafka ');
   // `<namespace>/*`: every pod of a namespace (a tenant's).
-  return { id: mermaidId(`${e.namespace}__${e.name}`), label: e.name === '*' ? 'any pod' : e.name, namespace: e.namespace, shape: datastore ? 'datastore' : 'service' };
+  return {
+    id: mermaidId(`${e.namespace}__${e.name}`),
+    label: e.name === '*' ? 'any pod' : e.name,
+    namespace: e.namespace,
+    shape: datastore ? 'datastore' : 'service',
+  };
 }
 
 /**
@@ -75,7 +80,12 @@ export function environmentGraph(env: EnvironmentOutput): { nodes: Node[]; edges
   }
   const sortedNodes = [...nodes.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   const sortedEdges = [...edges.values()]
-    .map((e) => ({ from: e.from, to: e.to, ports: [...e.ports].sort((a, b) => parseInt(a, 10) - parseInt(b, 10) || (a < b ? -1 : 1)).join(','), blocked: e.blocked }))
+    .map((e) => ({
+      from: e.from,
+      to: e.to,
+      ports: [...e.ports].sort((a, b) => parseInt(a, 10) - parseInt(b, 10) || (a < b ? -1 : 1)).join(','),
+      blocked: e.blocked,
+    }))
     .sort((a, b) => (`${a.from}>${a.to}` < `${b.from}>${b.to}` ? -1 : 1));
   return { nodes: sortedNodes, edges: sortedEdges };
 }
@@ -115,7 +125,9 @@ export function environmentReadme(env: EnvironmentOutput, command = synthCommand
     else byNamespace.set(k, [o]);
   }
   for (const [namespace, n] of countBy(objects, ns)) {
-    const kinds = countBy(byNamespace.get(namespace) ?? [], (o) => o.kind).map(([k, c]) => `${k} ${c}`).join(', ');
+    const kinds = countBy(byNamespace.get(namespace) ?? [], (o) => o.kind)
+      .map(([k, c]) => `${k} ${c}`)
+      .join(', ');
     lines.push(`| ${namespace} | ${n} | ${kinds} |`);
   }
   const recovery = recoveryTable(env.recovery ?? [], env.profile.recoveryObjectives);
@@ -135,7 +147,8 @@ export function environmentReadme(env: EnvironmentOutput, command = synthCommand
     'flowchart LR',
   );
   const namespaces = [...new Set(nodes.filter((n) => n.shape !== 'external').map((n) => n.namespace))].sort();
-  const shape = (n: Node) => (n.shape === 'datastore' ? `${n.id}[("${n.label}")]` : n.shape === 'external' ? `${n.id}{{"${n.label}"}}` : `${n.id}["${n.label}"]`);
+  const shape = (n: Node) =>
+    n.shape === 'datastore' ? `${n.id}[("${n.label}")]` : n.shape === 'external' ? `${n.id}{{"${n.label}"}}` : `${n.id}["${n.label}"]`;
   const nodesByNamespace = new Map<string, Node[]>();
   for (const n of nodes) {
     if (n.shape === 'external') continue;

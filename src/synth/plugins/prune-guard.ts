@@ -17,7 +17,16 @@ export const ALLOW_PRUNE_FLAG = '--allow-prune';
  * Kinds that always hold data or own it: namespaces (deleting one deletes everything in it), StatefulSets and
  * claims (volumes), and CRD-backed datastores.
  */
-export const PROTECTED_KINDS: readonly string[] = ['Namespace', 'StatefulSet', 'PersistentVolumeClaim', 'PersistentVolume', 'Kafka', 'KafkaNodePool', 'KafkaTopic', 'Cluster'];
+export const PROTECTED_KINDS: readonly string[] = [
+  'Namespace',
+  'StatefulSet',
+  'PersistentVolumeClaim',
+  'PersistentVolume',
+  'Kafka',
+  'KafkaNodePool',
+  'KafkaTopic',
+  'Cluster',
+];
 
 /** Text that marks any other manifest as PVC-bearing (volume claim templates, Strimzi persistent storage). */
 const PVC_BEARING = /^\s*(volumeClaimTemplates|persistentVolumeClaim):|type:\s*persistent-claim\b/m;
@@ -85,9 +94,11 @@ export function pruneGuard(options: PruneGuardOptions = {}): SynthPlugin {
         for (const r of protectedRemovals(env, baseline)) {
           if (seen.has(r.id)) continue;
           seen.add(r.id);
-          messages.push(allowPrune
-            ? `${r.id}: will be removed from ${folder} (${r.reason})${where}; allowed by ${ALLOW_PRUNE_FLAG}`
-            : `${r.id}: would be removed from ${folder}${where}, but ${r.reason} and environment "${env.name}" protects it (profile.delivery.pruneGuard); if the removal is intended, run synth with ${ALLOW_PRUNE_FLAG} (${command} ${ALLOW_PRUNE_FLAG})`);
+          messages.push(
+            allowPrune
+              ? `${r.id}: will be removed from ${folder} (${r.reason})${where}; allowed by ${ALLOW_PRUNE_FLAG}`
+              : `${r.id}: would be removed from ${folder}${where}, but ${r.reason} and environment "${env.name}" protects it (profile.delivery.pruneGuard); if the removal is intended, run synth with ${ALLOW_PRUNE_FLAG} (${command} ${ALLOW_PRUNE_FLAG})`,
+          );
         }
       });
       return allowPrune ? { errors: [], warnings: messages } : { errors: messages, warnings: [] };

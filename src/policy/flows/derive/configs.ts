@@ -27,8 +27,19 @@ function loadYaml(text: string): DocObject | undefined {
 
 /** Default ports of Fluent Bit outputs that take `Host` and `Port`. */
 const FLUENT_BIT_PORTS: Readonly<Record<string, number>> = {
-  es: 9200, elasticsearch: 9200, opensearch: 9200, forward: 24224, http: 80, loki: 3100, splunk: 8088, opentelemetry: 80,
-  syslog: 514, tcp: 5170, gelf: 12201, influxdb: 8086, datadog: 443,
+  es: 9200,
+  elasticsearch: 9200,
+  opensearch: 9200,
+  forward: 24224,
+  http: 80,
+  loki: 3100,
+  splunk: 8088,
+  opentelemetry: 80,
+  syslog: 514,
+  tcp: 5170,
+  gelf: 12201,
+  influxdb: 8086,
+  datadog: 443,
 };
 
 /** The sections of a classic-format Fluent Bit file: `[NAME]` followed by `Key Value` lines. */
@@ -55,13 +66,18 @@ function fluentBitNeeds(needs: Needs, pod: PodEndpoint, file: MountedFile): void
     if (section === 'OUTPUT') {
       const origin = `${file.label} [OUTPUT] ${name}`;
       if (name === 'kafka') {
-        for (const b of (entries.get('brokers') ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '')) needs.toUrl(pod, b, origin);
+        for (const b of (entries.get('brokers') ?? '')
+          .split(',')
+          .map((s) => s.trim())
+          .filter((s) => s !== ''))
+          needs.toUrl(pod, b, origin);
         continue;
       }
       const host = entries.get('host');
       if (host === undefined || FLUENT_BIT_PORTS[name] === undefined) continue;
       const tls = /^(on|true|yes)$/i.test(entries.get('tls') ?? '');
-      const port = entries.get('port') !== undefined ? Number(entries.get('port')) : (name === 'http' || name === 'opentelemetry') && tls ? 443 : FLUENT_BIT_PORTS[name];
+      const port =
+        entries.get('port') !== undefined ? Number(entries.get('port')) : (name === 'http' || name === 'opentelemetry') && tls ? 443 : FLUENT_BIT_PORTS[name];
       needs.toAddress(pod, host, Number.isInteger(port) ? port : undefined, origin);
     } else if (section === 'FILTER' && name === 'kubernetes') {
       needs.toUrl(pod, entries.get('kube_url') ?? 'https://kubernetes.default.svc:443', `${file.label} [FILTER] kubernetes`);
@@ -77,7 +93,8 @@ function fluentBitYamlNeeds(needs: Needs, pod: PodEndpoint, file: MountedFile, c
     needs.toAddress(pod, out.host, out.port !== undefined ? Number(out.port) : FLUENT_BIT_PORTS[name], `${file.label} pipeline.outputs ${name}`);
   }
   for (const f of arr(obj(config.pipeline).filters)) {
-    if (String(obj(f).name ?? '').toLowerCase() === 'kubernetes') needs.toUrl(pod, String(obj(f).kube_url ?? 'https://kubernetes.default.svc:443'), `${file.label} pipeline.filters kubernetes`);
+    if (String(obj(f).name ?? '').toLowerCase() === 'kubernetes')
+      needs.toUrl(pod, String(obj(f).kube_url ?? 'https://kubernetes.default.svc:443'), `${file.label} pipeline.filters kubernetes`);
   }
 }
 

@@ -60,7 +60,12 @@ export function ingressNeeds(needs: Needs): void {
   const toService = (namespace: string, name: string, port: { number?: number; name?: string }, origin: string) => {
     const svc = world.service(namespace, name);
     if (!svc) {
-      world.unresolved.push({ from: `${controller.namespace}/${controller.name}`, address: `${namespace}/${name}`, origin, reason: `no Service ${namespace}/${name} in dist/` });
+      world.unresolved.push({
+        from: `${controller.namespace}/${controller.name}`,
+        address: `${namespace}/${name}`,
+        origin,
+        reason: `no Service ${namespace}/${name} in dist/`,
+      });
       return;
     }
     for (const sp of svc.ports.filter((p) => (port.number !== undefined ? p.port === port.number : p.name === port.name))) {
@@ -168,7 +173,11 @@ export function containerNeeds(needs: Needs): void {
     for (const c of pod.pod.containers) {
       const name = String(c.container.name ?? '');
       // Literal values as the container sees them (Kubernetes keeps `$$` as `$`).
-      const env = new Map<string, string>(arr(c.container.env).filter((e) => typeof e?.value === 'string' && !/\$\([A-Za-z_]/.test(e.value)).map((e) => [String(e.name), String(e.value).replace(/\$\$/g, '$')]));
+      const env = new Map<string, string>(
+        arr(c.container.env)
+          .filter((e) => typeof e?.value === 'string' && !/\$\([A-Za-z_]/.test(e.value))
+          .map((e) => [String(e.name), String(e.value).replace(/\$\$/g, '$')]),
+      );
       for (const e of arr(c.container.env)) {
         if (typeof e?.value === 'string') scanText(needs, pod, e.value, `${label} env ${e.name}`);
       }
@@ -199,7 +208,10 @@ export function peerNeeds(needs: Needs): void {
     if (typeof value !== 'string') continue;
     const origin = `Service ${svc.namespace}/${svc.name} ${PEER_PORTS_ANNOTATION}`;
     const members = world.backends(svc);
-    for (const portName of value.split(',').map((s) => s.trim()).filter((s) => s !== '')) {
+    for (const portName of value
+      .split(',')
+      .map((s) => s.trim())
+      .filter((s) => s !== '')) {
       const sp = svc.ports.find((p) => p.name === portName);
       if (!sp) {
         world.unresolved.push({ from: `${svc.namespace}/${svc.name}`, address: portName, origin, reason: `the Service has no port named "${portName}"` });

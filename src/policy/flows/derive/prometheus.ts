@@ -78,7 +78,9 @@ export function relabel(input: ReadonlyMap<string, string>, configs: readonly un
     const rc = obj(raw);
     const action = String(rc.action ?? 'replace').toLowerCase();
     const sep = typeof rc.separator === 'string' ? rc.separator : ';';
-    const value = arr(rc.source_labels).map((l) => labels.get(String(l)) ?? '').join(sep);
+    const value = arr(rc.source_labels)
+      .map((l) => labels.get(String(l)) ?? '')
+      .join(sep);
     const regex = compileRegex(rc.regex);
     const target = typeof rc.target_label === 'string' ? rc.target_label : undefined;
     const replacement = typeof rc.replacement === 'string' ? rc.replacement : '$1';
@@ -92,22 +94,41 @@ export function relabel(input: ReadonlyMap<string, string>, configs: readonly un
         else writable().set(name, v);
         break;
       }
-      case 'keep': if (!regex.test(value)) return undefined; break;
-      case 'drop': if (regex.test(value)) return undefined; break;
-      case 'keepequal': if (target === undefined || value !== (labels.get(target) ?? '')) return undefined; break;
-      case 'dropequal': if (target !== undefined && value === (labels.get(target) ?? '')) return undefined; break;
-      case 'lowercase': if (target !== undefined) writable().set(target, value.toLowerCase()); break;
-      case 'uppercase': if (target !== undefined) writable().set(target, value.toUpperCase()); break;
-      case 'hashmod': if (target !== undefined) writable().set(target, '0'); break;
+      case 'keep':
+        if (!regex.test(value)) return undefined;
+        break;
+      case 'drop':
+        if (regex.test(value)) return undefined;
+        break;
+      case 'keepequal':
+        if (target === undefined || value !== (labels.get(target) ?? '')) return undefined;
+        break;
+      case 'dropequal':
+        if (target !== undefined && value === (labels.get(target) ?? '')) return undefined;
+        break;
+      case 'lowercase':
+        if (target !== undefined) writable().set(target, value.toLowerCase());
+        break;
+      case 'uppercase':
+        if (target !== undefined) writable().set(target, value.toUpperCase());
+        break;
+      case 'hashmod':
+        if (target !== undefined) writable().set(target, '0');
+        break;
       case 'labelmap':
         for (const [k, v] of [...labels]) {
           const m = regex.exec(k);
           if (m) writable().set(expand(replacement, m), v);
         }
         break;
-      case 'labeldrop': for (const k of [...labels.keys()]) if (regex.test(k)) writable().delete(k); break;
-      case 'labelkeep': for (const k of [...labels.keys()]) if (!regex.test(k)) writable().delete(k); break;
-      default: break;
+      case 'labeldrop':
+        for (const k of [...labels.keys()]) if (regex.test(k)) writable().delete(k);
+        break;
+      case 'labelkeep':
+        for (const k of [...labels.keys()]) if (!regex.test(k)) writable().delete(k);
+        break;
+      default:
+        break;
     }
   }
   return labels;
@@ -188,7 +209,9 @@ class Discoverer {
     for (const pod of this.needs.world.pods) {
       if (!pod.inDist) continue;
       const t = this.token(pod);
-      const containers = pod.pod ? pod.pod.containers.filter((x) => x.kind === 'container') : [{ container: { name: pod.name, ports: (pod.ports ?? []).map((p) => ({ name: p.name, containerPort: p.port, protocol: p.protocol })) } }];
+      const containers = pod.pod
+        ? pod.pod.containers.filter((x) => x.kind === 'container')
+        : [{ container: { name: pod.name, ports: (pod.ports ?? []).map((p) => ({ name: p.name, containerPort: p.port, protocol: p.protocol })) } }];
       for (const { container } of containers) {
         const ports = arr(container.ports).filter((p) => typeof p?.containerPort === 'number');
         const base = new Map<string, string>();
@@ -218,7 +241,11 @@ class Discoverer {
     // The API server's endpoints, behind the `default/kubernetes` Service every cluster has.
     const api = this.token(world.apiServer);
     for (const port of world.apiServerPorts) {
-      const m = new Map<string, string>([['__address__', `${api}:${port}`], ['__meta_kubernetes_namespace', 'default'], ['__meta_kubernetes_service_name', 'kubernetes']]);
+      const m = new Map<string, string>([
+        ['__address__', `${api}:${port}`],
+        ['__meta_kubernetes_namespace', 'default'],
+        ['__meta_kubernetes_service_name', 'kubernetes'],
+      ]);
       for (const k of ['endpoint', 'endpointslice']) {
         m.set(`__meta_kubernetes_${k}_port_name`, 'https');
         m.set(`__meta_kubernetes_${k}_port_protocol`, 'TCP');
@@ -263,7 +290,16 @@ class Discoverer {
   private nodeTargets(): Candidate[] {
     const t = this.token(this.needs.world.kubelet);
     // Nodes are cluster-scoped: no namespace filter applies.
-    return [{ namespace: '', labels: new Map([['__address__', `${t}:${KUBELET_PORT}`], ['__meta_kubernetes_node_name', 'node'], ['__meta_kubernetes_node_address_InternalIP', t]]) }];
+    return [
+      {
+        namespace: '',
+        labels: new Map([
+          ['__address__', `${t}:${KUBELET_PORT}`],
+          ['__meta_kubernetes_node_name', 'node'],
+          ['__meta_kubernetes_node_address_InternalIP', t],
+        ]),
+      },
+    ];
   }
 }
 
@@ -361,14 +397,15 @@ export function monitorNeeds(needs: Needs): void {
       for (const svc of world.allServices().filter((s) => s.namespace === ns && labelSelectorMatches(selector, labelsOf(s.doc)))) {
         for (const ep of arr(spec.endpoints)) {
           const e = obj(ep);
-          const targets = typeof e.port === 'string'
-            ? svc.ports.filter((p) => p.name === e.port).flatMap((sp) => world.serviceTargets(svc, sp))
-            : e.targetPort !== undefined
-              ? world.backends(svc).flatMap((pod) => {
-                const port = resolvePodPort(pod, e.targetPort, 'TCP');
-                return port === undefined ? [] : [{ to: pod, port, protocol: 'TCP' as const }];
-              })
-              : [];
+          const targets =
+            typeof e.port === 'string'
+              ? svc.ports.filter((p) => p.name === e.port).flatMap((sp) => world.serviceTargets(svc, sp))
+              : e.targetPort !== undefined
+                ? world.backends(svc).flatMap((pod) => {
+                    const port = resolvePodPort(pod, e.targetPort, 'TCP');
+                    return port === undefined ? [] : [{ to: pod, port, protocol: 'TCP' as const }];
+                  })
+                : [];
           for (const t of targets) for (const s of scrapers) needs.add(s, t.to, t.port, t.protocol, origin);
         }
       }
