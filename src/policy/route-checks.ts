@@ -208,4 +208,52 @@ export const ROUTE_CHECKS: readonly PolicyCheck[] = [
       return out;
     },
   },
+  {
+    id: 'wildcard-certificate-dns01',
+    severity: 'high',
+    rationale:
+      "ACME CAs (Let's Encrypt) issue a wildcard name only through a DNS-01 challenge: a Gateway listener or Certificate for `*.domain` issued by an ACME issuer that solves HTTP-01 only never gets its certificate, and the listener stays without TLS.",
+    docs: 'https://cert-manager.io/docs/configuration/acme/#solving-challenges',
+    coverage: {},
+    // The certificate is never issued, whatever the environment.
+    alwaysEnforced: true,
+    run: (ctx) => {
+      const out: PolicyFinding[] = [];
+      const http01Only = (issuerName: unknown): string | undefined => {
+        if (typeof issuerName !== 'string') return undefined;
+        const issuer = ctx.index.find('', 'ClusterIssuer', issuerName);
+        const solvers = arr(issuer?.object.spec?.acme?.solvers);
+        if (!issuer?.object.spec?.acme || solvers.some((v) => v?.dns01 !== undefined)) return undefined;
+        return issuerName;
+      };
+      const fix = 'add a DNS-01 solver to the issuer (AcmeSolver.dns01Route53(), AcmeSolver.dns01CloudDns()), or list the names without the wildcard';
+      for (const gw of ctx.index.ofKind('Gateway').filter(isGatewayApi)) {
+        const issuer = http01Only(gw.object.metadata?.annotations?.['cert-manager.io/cluster-issuer']);
+        if (issuer === undefined) continue;
+        arr(gw.object.spec?.listeners).forEach((l, i) => {
+          const host = l?.hostname;
+          if (l?.protocol !== 'HTTPS' || typeof host !== 'string' || !host.startsWith('*.')) return;
+          out.push({
+            doc: gw,
+            field: `spec.listeners[${i}].hostname`,
+            message: `listener ${JSON.stringify(l.name)} needs a certificate for ${JSON.stringify(host)}, and ClusterIssuer ${issuer} solves ACME challenges with HTTP-01 only (ACME issues wildcard names through DNS-01 alone); ${fix}`,
+          });
+        });
+      }
+      for (const cert of ctx.index.ofKind('Certificate')) {
+        const ref = cert.object.spec?.issuerRef;
+        const issuer = ref?.kind === 'ClusterIssuer' ? http01Only(ref.name) : undefined;
+        if (issuer === undefined) continue;
+        arr(cert.object.spec?.dnsNames).forEach((host, i) => {
+          if (typeof host !== 'string' || !host.startsWith('*.')) return;
+          out.push({
+            doc: cert,
+            field: `spec.dnsNames[${i}]`,
+            message: `${JSON.stringify(host)} is a wildcard name, and ClusterIssuer ${issuer} solves ACME challenges with HTTP-01 only (ACME issues wildcard names through DNS-01 alone); ${fix}`,
+          });
+        });
+      }
+      return out;
+    },
+  },
 ];

@@ -698,6 +698,29 @@ const CASES: readonly Case[] = [
     text: `${P}/HTTPRoute/api: spec.parentRefs[0]: binds plain-HTTP listener "http" of Gateway shop/public, and environment production requires TLS (profile.tlsIssuer); bind an HTTPS listener (sectionName), or make every rule of the route a RequestRedirect to https [route-requires-tls]`,
   },
   {
+    check: 'wildcard-certificate-dns01',
+    name: 'a wildcard listener certified by an HTTP-01-only ACME issuer',
+    mutate: (o) => {
+      const [gateway, route] = gatewayAndRoute();
+      gateway!.metadata.annotations = { 'cert-manager.io/cluster-issuer': 'letsencrypt-prod' };
+      gateway!.spec.listeners[1].hostname = '*.api.example.com';
+      route!.spec.hostnames = ['shop.api.example.com'];
+      o.push(gateway!, route!, {
+        apiVersion: 'cert-manager.io/v1',
+        kind: 'ClusterIssuer',
+        metadata: { name: 'letsencrypt-prod' },
+        spec: {
+          acme: {
+            server: 'https://acme-v02.api.letsencrypt.org/directory',
+            privateKeySecretRef: { name: 'letsencrypt-prod-account' },
+            solvers: [{ http01: { gatewayHTTPRoute: { parentRefs: [{ name: 'public', namespace: 'shop' }] } } }],
+          },
+        },
+      });
+    },
+    text: `${P}/Gateway/public: spec.listeners[1].hostname: listener "https.api.example.com" needs a certificate for "*.api.example.com", and ClusterIssuer letsencrypt-prod solves ACME challenges with HTTP-01 only (ACME issues wildcard names through DNS-01 alone); add a DNS-01 solver to the issuer (AcmeSolver.dns01Route53(), AcmeSolver.dns01CloudDns()), or list the names without the wildcard [wildcard-certificate-dns01]`,
+  },
+  {
     check: 'references-resolve',
     name: 'storage class the cluster lacks',
     mutate: (o) => {
