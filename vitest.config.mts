@@ -13,5 +13,9 @@ export default defineConfig({
     // Vitest's default leaves one core idle (one worker on a 2-core machine); the real-software tests mostly wait, so
     // every core gets a worker.
     maxWorkers: Math.max(2, availableParallelism()),
+    experimental: {
+      // Transformed modules (the 16 MB of generated bindings above all) are kept on disk across runs.
+      fsModuleCache: true,
+    },
   },
 });
