@@ -77,7 +77,7 @@ export function resolveDatastore(scope: ErrorScope, props: StatefulDatastoreProp
 
   const ctx = resolveEngineContext(scope, props, profile, def);
   def.validate(ctx, (field, value, allowed) => fail(scope, field, value, allowed));
-  const restoreSource = ctx.restore;
+  const common = { profile, def, ctx, labels, protect, restoreSource: ctx.restore };
 
   if (props.managed) {
     const m = props.managed;
@@ -87,24 +87,14 @@ export function resolveDatastore(scope: ErrorScope, props: StatefulDatastoreProp
     if (!Number.isInteger(port) || port < 1 || port > 65535) fail(scope, 'managed.port', port, 'must be a port number from 1 to 65535');
     const clientPorts = [{ name: first.name, port }];
     return {
-      profile,
-      def,
-      ctx,
-      labels,
-      protect,
-      restoreSource,
+      ...common,
       clientPorts,
       external: { cidrs: m.cidrs ?? ['0.0.0.0/0'], ports: clientPorts },
       podSelector: selectorLabels(props.name),
     };
   }
   return {
-    profile,
-    def,
-    ctx,
-    labels,
-    protect,
-    restoreSource,
+    ...common,
     clientPorts: def.clientPorts(ctx),
     podSelector: def.podSelector?.(ctx) ?? selectorLabels(props.name),
   };

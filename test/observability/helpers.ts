@@ -51,6 +51,19 @@ export function registerService(chart: EnvironmentChart, name: string, namespace
   });
 }
 
+/** Registers a PostgreSQL-style datastore target (exporter on 9187) in namespace `data`, with `rules`. */
+export function registerDatastore(chart: EnvironmentChart, name: string, rules: MonitoredTarget['rules'] = []): void {
+  MonitoringRegistry.of(chart).register({
+    name,
+    namespace: 'data',
+    kind: 'datastore',
+    selector: selectorLabels(name),
+    metricsPort: { name: 'metrics', port: 9187 },
+    httpMetrics: false,
+    rules,
+  });
+}
+
 export function fullStack(chart: EnvironmentChart, overrides: Partial<ObservabilityStackProps> = {}): ObservabilityStack {
   return new ObservabilityStack(chart, 'observability', {
     alerting: alerting(),

@@ -1,7 +1,7 @@
 import * as yaml from 'js-yaml';
 import { ApiObject, App } from 'cdk8s';
 import { describe, expect, test } from 'vitest';
-import { ConnectionGraph, EnvironmentChart, MonitoringMode, MonitoringRegistry, Plan, synthesizeToJson, TenantNamespace } from '../../src';
+import { ConnectionGraph, EnvironmentChart, MonitoringMode, Plan, synthesizeToJson, TenantNamespace } from '../../src';
 import { evaluatePolicies } from '../../src/policy';
 import { selectorLabels } from '../../src/core/labels';
 import { parseQuantity } from '../../src/core/quantity';
@@ -12,7 +12,7 @@ import { PSS_EXEMPTION_REASON } from '../../src/observability/fluent-bit';
 import { otelCollectorRef, otlpEnvironment } from '../../src/observability/otel-collector';
 import { ObservabilityStack } from '../../src/observability/observability-stack';
 import { development, production, synthEnv, testProfile } from '../helpers';
-import { alerting, fullStack, registerService } from './helpers';
+import { alerting, fullStack, registerDatastore, registerService } from './helpers';
 
 const operatorProfile = testProfile({ name: 'development', monitoring: { ...development.monitoring, mode: MonitoringMode.operator() } });
 
@@ -567,25 +567,17 @@ describe('ObservabilityStack, operator mode', () => {
     synthEnv((chart) => {
       fullStack(chart);
       registerService(chart, 'api-gateway');
-      MonitoringRegistry.of(chart).register({
-        name: 'orders-db',
-        namespace: 'data',
-        kind: 'datastore',
-        selector: selectorLabels('orders-db'),
-        metricsPort: { name: 'metrics', port: 9187 },
-        httpMetrics: false,
-        rules: [
-          {
-            alert: 'PostgresqlDown',
-            expr: 'pg_up == 0',
-            for: '1m',
-            severity: 'critical',
-            summary: 's',
-            description: 'd',
-            runbookUrl: 'https://r.example.com/pg',
-          },
-        ],
-      });
+      registerDatastore(chart, 'orders-db', [
+        {
+          alert: 'PostgresqlDown',
+          expr: 'pg_up == 0',
+          for: '1m',
+          severity: 'critical',
+          summary: 's',
+          description: 'd',
+          runbookUrl: 'https://r.example.com/pg',
+        },
+      ]);
       if (withOwn) {
         for (const kind of ['ServiceMonitor', 'PrometheusRule']) {
           new ApiObject(chart, `own-${kind}`, {

@@ -1,12 +1,11 @@
 import * as yaml from 'js-yaml';
 import { parser } from '@prometheus-io/lezer-promql';
 import { describe, expect, test } from 'vitest';
-import { MonitoringMode, MonitoringRegistry } from '../../src';
-import { selectorLabels } from '../../src/core/labels';
+import { MonitoringMode } from '../../src';
 import { OVERVIEW_PANELS } from '../../src/observability/dashboards';
 import * as microservicePromql from '../../src/microservice/promql';
 import { development, production, synthEnv, testProfile } from '../helpers';
-import { fullStack, registerService } from './helpers';
+import { fullStack, registerDatastore, registerService } from './helpers';
 
 /** The error nodes (⚠) of a PromQL parse tree, with their positions. */
 function parseErrors(expr: string): string[] {
@@ -48,15 +47,7 @@ function platform(chart: any): void {
   });
   registerService(chart, 'api-gateway');
   registerService(chart, 'web', 'frontend', { httpMetrics: false });
-  MonitoringRegistry.of(chart).register({
-    name: 'orders-db',
-    namespace: 'data',
-    kind: 'datastore',
-    selector: selectorLabels('orders-db'),
-    metricsPort: { name: 'metrics', port: 9187 },
-    httpMetrics: false,
-    rules: [],
-  });
+  registerDatastore(chart, 'orders-db');
 }
 
 describe('every PromQL expression the library emits parses with @prometheus-io/lezer-promql', () => {

@@ -4,11 +4,10 @@ import * as os from 'os';
 import * as path from 'path';
 import { App } from 'cdk8s';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { EnvironmentChart, MonitoringMode, MonitoringRegistry, synthesize } from '../../src';
-import { selectorLabels } from '../../src/core/labels';
+import { EnvironmentChart, MonitoringMode, synthesize } from '../../src';
 import { microserviceAlertRules } from '../../src/microservice/promql';
 import { development, production } from '../helpers';
-import { fullStack, registerService } from './helpers';
+import { fullStack, registerDatastore, registerService } from './helpers';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const SCRIPT = path.join(ROOT, 'scripts', 'check-monitoring.sh');
@@ -43,15 +42,7 @@ function synthPlatform(outdir: string): void {
         runbookBaseUrl: 'https://runbooks.example.com/microservice',
       }),
     });
-    MonitoringRegistry.of(chart).register({
-      name: 'orders-db',
-      namespace: 'data',
-      kind: 'datastore',
-      selector: selectorLabels('orders-db'),
-      metricsPort: { name: 'metrics', port: 9187 },
-      httpMetrics: false,
-      rules: [],
-    });
+    registerDatastore(chart, 'orders-db');
   }
   synthesize(app, { outdir, warn: () => undefined });
 }
