@@ -2,6 +2,16 @@
 import { ApiObject, ApiObjectMetadata, GroupVersionKind } from 'cdk8s';
 import { Construct } from 'constructs';
 
+/** `obj` without its undefined values (linear; replaces the generator's spread in a reduce, see scripts/import.js). */
+function omitUndefined(obj: { [key: string]: any }): { [key: string]: any } {
+  const out: { [key: string]: any } = {};
+  for (const k of Object.keys(obj)) {
+    const v = obj[k];
+    if (v !== undefined) out[k] = v;
+  }
+  return out;
+}
+
 
 /**
  * Backup is a Velero resource that represents the capture of Kubernetes
@@ -89,7 +99,7 @@ export function toJson_BackupProps(obj: BackupProps | undefined): Record<string,
     'spec': toJson_BackupSpec(obj.spec),
   };
   // filter undefined values
-  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+  return omitUndefined(result);
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -348,7 +358,7 @@ export function toJson_BackupSpec(obj: BackupSpec | undefined): Record<string, a
     'labelSelector': toJson_BackupSpecLabelSelector(obj.labelSelector),
     'metadata': toJson_BackupSpecMetadata(obj.metadata),
     'orLabelSelectors': obj.orLabelSelectors?.map(y => toJson_BackupSpecOrLabelSelectors(y)),
-    'orderedResources': ((obj.orderedResources) === undefined) ? undefined : (Object.entries(obj.orderedResources).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+    'orderedResources': ((obj.orderedResources) === undefined) ? undefined : (omitUndefined(obj.orderedResources)),
     'resourcePolicy': toJson_BackupSpecResourcePolicy(obj.resourcePolicy),
     'snapshotMoveData': obj.snapshotMoveData,
     'snapshotVolumes': obj.snapshotVolumes,
@@ -359,7 +369,7 @@ export function toJson_BackupSpec(obj: BackupSpec | undefined): Record<string, a
     'volumeSnapshotLocations': obj.volumeSnapshotLocations?.map(y => y),
   };
   // filter undefined values
-  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+  return omitUndefined(result);
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -387,7 +397,7 @@ export function toJson_BackupSpecHooks(obj: BackupSpecHooks | undefined): Record
     'resources': obj.resources?.map(y => toJson_BackupSpecHooksResources(y)),
   };
   // filter undefined values
-  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+  return omitUndefined(result);
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -424,10 +434,10 @@ export function toJson_BackupSpecLabelSelector(obj: BackupSpecLabelSelector | un
   if (obj === undefined) { return undefined; }
   const result = {
     'matchExpressions': obj.matchExpressions?.map(y => toJson_BackupSpecLabelSelectorMatchExpressions(y)),
-    'matchLabels': ((obj.matchLabels) === undefined) ? undefined : (Object.entries(obj.matchLabels).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+    'matchLabels': ((obj.matchLabels) === undefined) ? undefined : (omitUndefined(obj.matchLabels)),
   };
   // filter undefined values
-  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+  return omitUndefined(result);
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -448,10 +458,10 @@ export interface BackupSpecMetadata {
 export function toJson_BackupSpecMetadata(obj: BackupSpecMetadata | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
   const result = {
-    'labels': ((obj.labels) === undefined) ? undefined : (Object.entries(obj.labels).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+    'labels': ((obj.labels) === undefined) ? undefined : (omitUndefined(obj.labels)),
   };
   // filter undefined values
-  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+  return omitUndefined(result);
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -488,10 +498,10 @@ export function toJson_BackupSpecOrLabelSelectors(obj: BackupSpecOrLabelSelector
   if (obj === undefined) { return undefined; }
   const result = {
     'matchExpressions': obj.matchExpressions?.map(y => toJson_BackupSpecOrLabelSelectorsMatchExpressions(y)),
-    'matchLabels': ((obj.matchLabels) === undefined) ? undefined : (Object.entries(obj.matchLabels).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+    'matchLabels': ((obj.matchLabels) === undefined) ? undefined : (omitUndefined(obj.matchLabels)),
   };
   // filter undefined values
-  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+  return omitUndefined(result);
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -537,7 +547,7 @@ export function toJson_BackupSpecResourcePolicy(obj: BackupSpecResourcePolicy | 
     'name': obj.name,
   };
   // filter undefined values
-  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+  return omitUndefined(result);
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -565,7 +575,7 @@ export function toJson_BackupSpecUploaderConfig(obj: BackupSpecUploaderConfig | 
     'parallelFilesUpload': obj.parallelFilesUpload,
   };
   // filter undefined values
-  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+  return omitUndefined(result);
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -654,7 +664,7 @@ export function toJson_BackupSpecHooksResources(obj: BackupSpecHooksResources | 
     'pre': obj.pre?.map(y => toJson_BackupSpecHooksResourcesPre(y)),
   };
   // filter undefined values
-  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+  return omitUndefined(result);
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -703,7 +713,7 @@ export function toJson_BackupSpecLabelSelectorMatchExpressions(obj: BackupSpecLa
     'values': obj.values?.map(y => y),
   };
   // filter undefined values
-  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+  return omitUndefined(result);
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -752,7 +762,7 @@ export function toJson_BackupSpecOrLabelSelectorsMatchExpressions(obj: BackupSpe
     'values': obj.values?.map(y => y),
   };
   // filter undefined values
-  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+  return omitUndefined(result);
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -787,10 +797,10 @@ export function toJson_BackupSpecHooksResourcesLabelSelector(obj: BackupSpecHook
   if (obj === undefined) { return undefined; }
   const result = {
     'matchExpressions': obj.matchExpressions?.map(y => toJson_BackupSpecHooksResourcesLabelSelectorMatchExpressions(y)),
-    'matchLabels': ((obj.matchLabels) === undefined) ? undefined : (Object.entries(obj.matchLabels).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+    'matchLabels': ((obj.matchLabels) === undefined) ? undefined : (omitUndefined(obj.matchLabels)),
   };
   // filter undefined values
-  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+  return omitUndefined(result);
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -818,7 +828,7 @@ export function toJson_BackupSpecHooksResourcesPost(obj: BackupSpecHooksResource
     'exec': toJson_BackupSpecHooksResourcesPostExec(obj.exec),
   };
   // filter undefined values
-  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+  return omitUndefined(result);
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -846,7 +856,7 @@ export function toJson_BackupSpecHooksResourcesPre(obj: BackupSpecHooksResources
     'exec': toJson_BackupSpecHooksResourcesPreExec(obj.exec),
   };
   // filter undefined values
-  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+  return omitUndefined(result);
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -895,7 +905,7 @@ export function toJson_BackupSpecHooksResourcesLabelSelectorMatchExpressions(obj
     'values': obj.values?.map(y => y),
   };
   // filter undefined values
-  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+  return omitUndefined(result);
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -949,7 +959,7 @@ export function toJson_BackupSpecHooksResourcesPostExec(obj: BackupSpecHooksReso
     'timeout': obj.timeout,
   };
   // filter undefined values
-  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+  return omitUndefined(result);
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -1003,7 +1013,7 @@ export function toJson_BackupSpecHooksResourcesPreExec(obj: BackupSpecHooksResou
     'timeout': obj.timeout,
   };
   // filter undefined values
-  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+  return omitUndefined(result);
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -1116,7 +1126,7 @@ export function toJson_BackupStorageLocationProps(obj: BackupStorageLocationProp
     'spec': toJson_BackupStorageLocationSpec(obj.spec),
   };
   // filter undefined values
-  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+  return omitUndefined(result);
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -1192,7 +1202,7 @@ export function toJson_BackupStorageLocationSpec(obj: BackupStorageLocationSpec 
   const result = {
     'accessMode': obj.accessMode,
     'backupSyncPeriod': obj.backupSyncPeriod,
-    'config': ((obj.config) === undefined) ? undefined : (Object.entries(obj.config).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+    'config': ((obj.config) === undefined) ? undefined : (omitUndefined(obj.config)),
     'credential': toJson_BackupStorageLocationSpecCredential(obj.credential),
     'default': obj.default,
     'objectStorage': toJson_BackupStorageLocationSpecObjectStorage(obj.objectStorage),
@@ -1200,7 +1210,7 @@ export function toJson_BackupStorageLocationSpec(obj: BackupStorageLocationSpec 
     'validationFrequency': obj.validationFrequency,
   };
   // filter undefined values
-  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+  return omitUndefined(result);
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -1260,7 +1270,7 @@ export function toJson_BackupStorageLocationSpecCredential(obj: BackupStorageLoc
     'optional': obj.optional,
   };
   // filter undefined values
-  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+  return omitUndefined(result);
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -1315,7 +1325,7 @@ export function toJson_BackupStorageLocationSpecObjectStorage(obj: BackupStorage
     'prefix': obj.prefix,
   };
   // filter undefined values
-  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+  return omitUndefined(result);
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -1365,7 +1375,7 @@ export function toJson_BackupStorageLocationSpecObjectStorageCaCertRef(obj: Back
     'optional': obj.optional,
   };
   // filter undefined values
-  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+  return omitUndefined(result);
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -1456,7 +1466,7 @@ export function toJson_RestoreProps(obj: RestoreProps | undefined): Record<strin
     'spec': toJson_RestoreSpec(obj.spec),
   };
   // filter undefined values
-  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+  return omitUndefined(result);
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -1631,7 +1641,7 @@ export function toJson_RestoreSpec(obj: RestoreSpec | undefined): Record<string,
     'includedResources': obj.includedResources?.map(y => y),
     'itemOperationTimeout': obj.itemOperationTimeout,
     'labelSelector': toJson_RestoreSpecLabelSelector(obj.labelSelector),
-    'namespaceMapping': ((obj.namespaceMapping) === undefined) ? undefined : (Object.entries(obj.namespaceMapping).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+    'namespaceMapping': ((obj.namespaceMapping) === undefined) ? undefined : (omitUndefined(obj.namespaceMapping)),
     'orLabelSelectors': obj.orLabelSelectors?.map(y => toJson_RestoreSpecOrLabelSelectors(y)),
     'preserveNodePorts': obj.preserveNodePorts,
     'resourceModifier': toJson_RestoreSpecResourceModifier(obj.resourceModifier),
@@ -1641,7 +1651,7 @@ export function toJson_RestoreSpec(obj: RestoreSpec | undefined): Record<string,
     'uploaderConfig': toJson_RestoreSpecUploaderConfig(obj.uploaderConfig),
   };
   // filter undefined values
-  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+  return omitUndefined(result);
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -1667,7 +1677,7 @@ export function toJson_RestoreSpecHooks(obj: RestoreSpecHooks | undefined): Reco
     'resources': obj.resources?.map(y => toJson_RestoreSpecHooksResources(y)),
   };
   // filter undefined values
-  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+  return omitUndefined(result);
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -1704,10 +1714,10 @@ export function toJson_RestoreSpecLabelSelector(obj: RestoreSpecLabelSelector | 
   if (obj === undefined) { return undefined; }
   const result = {
     'matchExpressions': obj.matchExpressions?.map(y => toJson_RestoreSpecLabelSelectorMatchExpressions(y)),
-    'matchLabels': ((obj.matchLabels) === undefined) ? undefined : (Object.entries(obj.matchLabels).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+    'matchLabels': ((obj.matchLabels) === undefined) ? undefined : (omitUndefined(obj.matchLabels)),
   };
   // filter undefined values
-  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+  return omitUndefined(result);
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -1744,10 +1754,10 @@ export function toJson_RestoreSpecOrLabelSelectors(obj: RestoreSpecOrLabelSelect
   if (obj === undefined) { return undefined; }
   const result = {
     'matchExpressions': obj.matchExpressions?.map(y => toJson_RestoreSpecOrLabelSelectorsMatchExpressions(y)),
-    'matchLabels': ((obj.matchLabels) === undefined) ? undefined : (Object.entries(obj.matchLabels).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+    'matchLabels': ((obj.matchLabels) === undefined) ? undefined : (omitUndefined(obj.matchLabels)),
   };
   // filter undefined values
-  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+  return omitUndefined(result);
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -1793,7 +1803,7 @@ export function toJson_RestoreSpecResourceModifier(obj: RestoreSpecResourceModif
     'name': obj.name,
   };
   // filter undefined values
-  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+  return omitUndefined(result);
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -1831,7 +1841,7 @@ export function toJson_RestoreSpecRestoreStatus(obj: RestoreSpecRestoreStatus | 
     'includedResources': obj.includedResources?.map(y => y),
   };
   // filter undefined values
-  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+  return omitUndefined(result);
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -1867,7 +1877,7 @@ export function toJson_RestoreSpecUploaderConfig(obj: RestoreSpecUploaderConfig 
     'writeSparseFiles': obj.writeSparseFiles,
   };
   // filter undefined values
-  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+  return omitUndefined(result);
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -1946,7 +1956,7 @@ export function toJson_RestoreSpecHooksResources(obj: RestoreSpecHooksResources 
     'postHooks': obj.postHooks?.map(y => toJson_RestoreSpecHooksResourcesPostHooks(y)),
   };
   // filter undefined values
-  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+  return omitUndefined(result);
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -1995,7 +2005,7 @@ export function toJson_RestoreSpecLabelSelectorMatchExpressions(obj: RestoreSpec
     'values': obj.values?.map(y => y),
   };
   // filter undefined values
-  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+  return omitUndefined(result);
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -2044,7 +2054,7 @@ export function toJson_RestoreSpecOrLabelSelectorsMatchExpressions(obj: RestoreS
     'values': obj.values?.map(y => y),
   };
   // filter undefined values
-  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+  return omitUndefined(result);
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -2079,10 +2089,10 @@ export function toJson_RestoreSpecHooksResourcesLabelSelector(obj: RestoreSpecHo
   if (obj === undefined) { return undefined; }
   const result = {
     'matchExpressions': obj.matchExpressions?.map(y => toJson_RestoreSpecHooksResourcesLabelSelectorMatchExpressions(y)),
-    'matchLabels': ((obj.matchLabels) === undefined) ? undefined : (Object.entries(obj.matchLabels).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+    'matchLabels': ((obj.matchLabels) === undefined) ? undefined : (omitUndefined(obj.matchLabels)),
   };
   // filter undefined values
-  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+  return omitUndefined(result);
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -2118,7 +2128,7 @@ export function toJson_RestoreSpecHooksResourcesPostHooks(obj: RestoreSpecHooksR
     'init': toJson_RestoreSpecHooksResourcesPostHooksInit(obj.init),
   };
   // filter undefined values
-  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+  return omitUndefined(result);
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -2167,7 +2177,7 @@ export function toJson_RestoreSpecHooksResourcesLabelSelectorMatchExpressions(ob
     'values': obj.values?.map(y => y),
   };
   // filter undefined values
-  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+  return omitUndefined(result);
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -2238,7 +2248,7 @@ export function toJson_RestoreSpecHooksResourcesPostHooksExec(obj: RestoreSpecHo
     'waitTimeout': obj.waitTimeout,
   };
   // filter undefined values
-  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+  return omitUndefined(result);
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -2274,7 +2284,7 @@ export function toJson_RestoreSpecHooksResourcesPostHooksInit(obj: RestoreSpecHo
     'timeout': obj.timeout,
   };
   // filter undefined values
-  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+  return omitUndefined(result);
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -2377,7 +2387,7 @@ export function toJson_ScheduleProps(obj: ScheduleProps | undefined): Record<str
     'spec': toJson_ScheduleSpec(obj.spec),
   };
   // filter undefined values
-  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+  return omitUndefined(result);
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -2443,7 +2453,7 @@ export function toJson_ScheduleSpec(obj: ScheduleSpec | undefined): Record<strin
     'useOwnerReferencesInBackup': obj.useOwnerReferencesInBackup,
   };
   // filter undefined values
-  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+  return omitUndefined(result);
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -2703,7 +2713,7 @@ export function toJson_ScheduleSpecTemplate(obj: ScheduleSpecTemplate | undefine
     'labelSelector': toJson_ScheduleSpecTemplateLabelSelector(obj.labelSelector),
     'metadata': toJson_ScheduleSpecTemplateMetadata(obj.metadata),
     'orLabelSelectors': obj.orLabelSelectors?.map(y => toJson_ScheduleSpecTemplateOrLabelSelectors(y)),
-    'orderedResources': ((obj.orderedResources) === undefined) ? undefined : (Object.entries(obj.orderedResources).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+    'orderedResources': ((obj.orderedResources) === undefined) ? undefined : (omitUndefined(obj.orderedResources)),
     'resourcePolicy': toJson_ScheduleSpecTemplateResourcePolicy(obj.resourcePolicy),
     'snapshotMoveData': obj.snapshotMoveData,
     'snapshotVolumes': obj.snapshotVolumes,
@@ -2714,7 +2724,7 @@ export function toJson_ScheduleSpecTemplate(obj: ScheduleSpecTemplate | undefine
     'volumeSnapshotLocations': obj.volumeSnapshotLocations?.map(y => y),
   };
   // filter undefined values
-  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+  return omitUndefined(result);
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -2742,7 +2752,7 @@ export function toJson_ScheduleSpecTemplateHooks(obj: ScheduleSpecTemplateHooks 
     'resources': obj.resources?.map(y => toJson_ScheduleSpecTemplateHooksResources(y)),
   };
   // filter undefined values
-  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+  return omitUndefined(result);
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -2779,10 +2789,10 @@ export function toJson_ScheduleSpecTemplateLabelSelector(obj: ScheduleSpecTempla
   if (obj === undefined) { return undefined; }
   const result = {
     'matchExpressions': obj.matchExpressions?.map(y => toJson_ScheduleSpecTemplateLabelSelectorMatchExpressions(y)),
-    'matchLabels': ((obj.matchLabels) === undefined) ? undefined : (Object.entries(obj.matchLabels).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+    'matchLabels': ((obj.matchLabels) === undefined) ? undefined : (omitUndefined(obj.matchLabels)),
   };
   // filter undefined values
-  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+  return omitUndefined(result);
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -2803,10 +2813,10 @@ export interface ScheduleSpecTemplateMetadata {
 export function toJson_ScheduleSpecTemplateMetadata(obj: ScheduleSpecTemplateMetadata | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
   const result = {
-    'labels': ((obj.labels) === undefined) ? undefined : (Object.entries(obj.labels).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+    'labels': ((obj.labels) === undefined) ? undefined : (omitUndefined(obj.labels)),
   };
   // filter undefined values
-  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+  return omitUndefined(result);
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -2843,10 +2853,10 @@ export function toJson_ScheduleSpecTemplateOrLabelSelectors(obj: ScheduleSpecTem
   if (obj === undefined) { return undefined; }
   const result = {
     'matchExpressions': obj.matchExpressions?.map(y => toJson_ScheduleSpecTemplateOrLabelSelectorsMatchExpressions(y)),
-    'matchLabels': ((obj.matchLabels) === undefined) ? undefined : (Object.entries(obj.matchLabels).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+    'matchLabels': ((obj.matchLabels) === undefined) ? undefined : (omitUndefined(obj.matchLabels)),
   };
   // filter undefined values
-  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+  return omitUndefined(result);
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -2892,7 +2902,7 @@ export function toJson_ScheduleSpecTemplateResourcePolicy(obj: ScheduleSpecTempl
     'name': obj.name,
   };
   // filter undefined values
-  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+  return omitUndefined(result);
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -2920,7 +2930,7 @@ export function toJson_ScheduleSpecTemplateUploaderConfig(obj: ScheduleSpecTempl
     'parallelFilesUpload': obj.parallelFilesUpload,
   };
   // filter undefined values
-  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+  return omitUndefined(result);
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -3009,7 +3019,7 @@ export function toJson_ScheduleSpecTemplateHooksResources(obj: ScheduleSpecTempl
     'pre': obj.pre?.map(y => toJson_ScheduleSpecTemplateHooksResourcesPre(y)),
   };
   // filter undefined values
-  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+  return omitUndefined(result);
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -3058,7 +3068,7 @@ export function toJson_ScheduleSpecTemplateLabelSelectorMatchExpressions(obj: Sc
     'values': obj.values?.map(y => y),
   };
   // filter undefined values
-  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+  return omitUndefined(result);
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -3107,7 +3117,7 @@ export function toJson_ScheduleSpecTemplateOrLabelSelectorsMatchExpressions(obj:
     'values': obj.values?.map(y => y),
   };
   // filter undefined values
-  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+  return omitUndefined(result);
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -3142,10 +3152,10 @@ export function toJson_ScheduleSpecTemplateHooksResourcesLabelSelector(obj: Sche
   if (obj === undefined) { return undefined; }
   const result = {
     'matchExpressions': obj.matchExpressions?.map(y => toJson_ScheduleSpecTemplateHooksResourcesLabelSelectorMatchExpressions(y)),
-    'matchLabels': ((obj.matchLabels) === undefined) ? undefined : (Object.entries(obj.matchLabels).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+    'matchLabels': ((obj.matchLabels) === undefined) ? undefined : (omitUndefined(obj.matchLabels)),
   };
   // filter undefined values
-  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+  return omitUndefined(result);
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -3173,7 +3183,7 @@ export function toJson_ScheduleSpecTemplateHooksResourcesPost(obj: ScheduleSpecT
     'exec': toJson_ScheduleSpecTemplateHooksResourcesPostExec(obj.exec),
   };
   // filter undefined values
-  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+  return omitUndefined(result);
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -3201,7 +3211,7 @@ export function toJson_ScheduleSpecTemplateHooksResourcesPre(obj: ScheduleSpecTe
     'exec': toJson_ScheduleSpecTemplateHooksResourcesPreExec(obj.exec),
   };
   // filter undefined values
-  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+  return omitUndefined(result);
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -3250,7 +3260,7 @@ export function toJson_ScheduleSpecTemplateHooksResourcesLabelSelectorMatchExpre
     'values': obj.values?.map(y => y),
   };
   // filter undefined values
-  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+  return omitUndefined(result);
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -3304,7 +3314,7 @@ export function toJson_ScheduleSpecTemplateHooksResourcesPostExec(obj: ScheduleS
     'timeout': obj.timeout,
   };
   // filter undefined values
-  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+  return omitUndefined(result);
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -3358,7 +3368,7 @@ export function toJson_ScheduleSpecTemplateHooksResourcesPreExec(obj: ScheduleSp
     'timeout': obj.timeout,
   };
   // filter undefined values
-  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+  return omitUndefined(result);
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -3471,7 +3481,7 @@ export function toJson_VolumeSnapshotLocationProps(obj: VolumeSnapshotLocationPr
     'spec': toJson_VolumeSnapshotLocationSpec(obj.spec),
   };
   // filter undefined values
-  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+  return omitUndefined(result);
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -3510,12 +3520,12 @@ export interface VolumeSnapshotLocationSpec {
 export function toJson_VolumeSnapshotLocationSpec(obj: VolumeSnapshotLocationSpec | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
   const result = {
-    'config': ((obj.config) === undefined) ? undefined : (Object.entries(obj.config).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+    'config': ((obj.config) === undefined) ? undefined : (omitUndefined(obj.config)),
     'credential': toJson_VolumeSnapshotLocationSpecCredential(obj.credential),
     'provider': obj.provider,
   };
   // filter undefined values
-  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+  return omitUndefined(result);
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -3563,7 +3573,7 @@ export function toJson_VolumeSnapshotLocationSpecCredential(obj: VolumeSnapshotL
     'optional': obj.optional,
   };
   // filter undefined values
-  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+  return omitUndefined(result);
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 

@@ -8,7 +8,7 @@ import { ApiObject, Chart } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import { EnvironmentChart } from '../core/environment-chart';
 import { fail } from '../core/errors';
-import { withFastToJson } from '../synth/fast-json';
+import { jsonValueAt } from '../synth/fast-json';
 import { LABEL_TIER, NamespaceTier, TieredNamespace } from './delivery-group';
 
 /** Kinds whose objects hold data themselves (`apiVersion group` + kind; core group ""). */
@@ -92,8 +92,8 @@ export class NamespaceTiers {
 /** True when a StatefulSet's JSON claims volumes; unknown (its values do not resolve yet) counts as true. */
 function claimsVolumes(o: ApiObject): boolean {
   try {
-    const spec = withFastToJson(() => o.toJson())?.spec;
-    return Array.isArray(spec?.volumeClaimTemplates) && spec.volumeClaimTemplates.length > 0;
+    const claims = jsonValueAt(o, ['spec', 'volumeClaimTemplates']);
+    return Array.isArray(claims) && claims.length > 0;
   } catch {
     return true;
   }

@@ -96,6 +96,37 @@ function fastToJson(this: ApiObject): unknown {
 
 const originalToJson = ApiObject.prototype.toJson;
 
+/**
+ * The value at `keys` of an object's JSON, resolving only what lies on that path (the rest of the object, e.g. a
+ * pod template's config checksum, is not computed). Objects with JSON patches or apps with custom resolvers are
+ * serialized whole, as cdk8s would.
+ */
+export function jsonValueAt(o: ApiObject, keys: readonly string[]): unknown {
+  const self = o as unknown as ApiObjectFields;
+  if ((self.patches && self.patches.length > 0) || App.of(o).resolvers.length !== DEFAULT_RESOLVER_COUNT) {
+    let v: unknown = originalToJson.call(o);
+    for (const k of keys) v = v === null || typeof v !== 'object' ? undefined : (v as Record<string, unknown>)[k];
+    return v;
+  }
+  let v: unknown = self.props;
+  for (const k of keys) {
+    v = resolveShallow(v);
+    if (v === null || typeof v !== 'object') return undefined;
+    v = (v as Record<string, unknown>)[k];
+  }
+  return resolveValue(v);
+}
+
+/** A value with its tokens resolved at the top level only. */
+function resolveShallow(value: unknown): unknown {
+  while (value !== null && typeof value === 'object') {
+    if (value instanceof Lazy) value = value.produce();
+    else if (typeof (value as { resolve?: unknown }).resolve === 'function') value = (value as { resolve: () => unknown }).resolve();
+    else break;
+  }
+  return value;
+}
+
 /** Runs `fn` with the fast serializer installed on ApiObject (restored afterwards, even on errors). */
 export function withFastToJson<T>(fn: () => T): T {
   const saved = ApiObject.prototype.toJson;

@@ -7,6 +7,8 @@
  */
 import type * as CelModule from '@bufbuild/cel';
 import type * as CelExtModule from '@bufbuild/cel/ext';
+import type * as ProtobufModule from '@bufbuild/protobuf';
+import type * as CelSyntaxModule from '@bufbuild/cel-spec/cel/expr/syntax_pb.js';
 import type { SchemaNode, ValidationRule } from './schema-registry';
 
 /** How synth treats a rule. */
@@ -32,6 +34,8 @@ type Program = (ctx: { self: unknown }) => unknown;
 interface Cel {
   readonly lib: typeof CelModule;
   readonly env: CelModule.CelEnv;
+  /** The syntax tree `npm run import` stored for an expression (imports/cel-programs.json), or undefined. */
+  readonly parsed: (text: string) => CelSyntaxModule.ParsedExpr | undefined;
 }
 
 let loaded: Cel | undefined;
@@ -50,8 +54,15 @@ function cel(): Cel {
     /* eslint-disable @typescript-eslint/no-require-imports */
     const lib = require('@bufbuild/cel') as typeof CelModule;
     const ext = require('@bufbuild/cel/ext') as typeof CelExtModule;
+    const { fromBinary } = require('@bufbuild/protobuf') as typeof ProtobufModule;
+    const { ParsedExprSchema } = require('@bufbuild/cel-spec/cel/expr/syntax_pb.js') as typeof CelSyntaxModule;
+    const stored = (require('../../imports/cel-programs.json') as { readonly programs: Record<string, string> }).programs;
     /* eslint-enable @typescript-eslint/no-require-imports */
-    loaded = { lib, env: lib.celEnv({ funcs: ext.strings }) };
+    const parsed = (text: string) => {
+      const b64 = Object.prototype.hasOwnProperty.call(stored, text) ? stored[text] : undefined;
+      return b64 === undefined ? undefined : fromBinary(ParsedExprSchema, Buffer.from(b64, 'base64'));
+    };
+    loaded = { lib, env: lib.celEnv({ funcs: ext.strings }), parsed };
   }
   return loaded;
 }
@@ -186,11 +197,14 @@ function unsupportedReason(facts: ExprFacts, variables: ReadonlySet<string>): st
   return undefined;
 }
 
-/** Parses and plans an expression, or says why it cannot be. */
+/**
+ * Plans an expression, or says why it cannot be: from the syntax tree `npm run import` stored for it when there is
+ * one (the same tree `parse` returns), else parsed here.
+ */
 function compileExpression(text: string): { program?: Program; problem?: string } {
-  const { lib, env } = cel();
+  const { lib, env, parsed } = cel();
   try {
-    return { program: lib.plan(env, lib.parse(text)) as unknown as Program };
+    return { program: lib.plan(env, parsed(text) ?? lib.parse(text)) as unknown as Program };
   } catch (e) {
     return { problem: `does not compile: ${errorText(e)}` };
   }

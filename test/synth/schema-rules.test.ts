@@ -7,6 +7,8 @@ import { describe, expect, it } from 'vitest';
 import { EnvironmentChart, SchemaRegistry, SchemaValidator, SynthError, synthesize, synthesizeToJson } from '../../src';
 import { parse, plan, celEnv } from '@bufbuild/cel';
 import { strings } from '@bufbuild/cel/ext';
+import { ParsedExprSchema } from '@bufbuild/cel-spec/cel/expr/syntax_pb.js';
+import { fromBinary } from '@bufbuild/protobuf';
 import { CEL_FUNCTIONS, escapePropertyName, expressionFacts, ruleInventory } from '../../src/synth/schema-cel';
 import { environmentRules, renderValidationReport, validationReportPlugin } from '../../src/synth/schema-report';
 import type { SchemaBundle, SchemaNode } from '../../src/synth/schema-registry';
@@ -251,6 +253,30 @@ describe('CRD validation rules (x-kubernetes-validations) at synth', () => {
     }
     expect(disagreements).toEqual([]);
     expect(texts.size).toBeGreaterThan(200);
+  });
+
+  it('GIVEN every vendored rule and message expression THEN imports/cel-programs.json holds the very tree the parser returns for it', () => {
+    const texts = new Set<string>();
+    const walk = (node: unknown): void => {
+      if (Array.isArray(node)) return node.forEach(walk);
+      if (node === null || typeof node !== 'object') return;
+      const rules = (node as Record<string, unknown>)['x-kubernetes-validations'];
+      for (const r of Array.isArray(rules) ? rules : []) {
+        texts.add(r.rule);
+        if (r.messageExpression) texts.add(r.messageExpression);
+      }
+      Object.values(node).forEach(walk);
+    };
+    walk(JSON.parse(fs.readFileSync(path.resolve(__dirname, '../../imports/validation-schemas.json'), 'utf8')));
+    expect(texts.size).toBeGreaterThan(250);
+    const { programs } = JSON.parse(fs.readFileSync(path.resolve(__dirname, '../../imports/cel-programs.json'), 'utf8')) as {
+      programs: Record<string, string>;
+    };
+    const missing = [...texts].filter((t) => programs[t] === undefined);
+    expect(missing).toEqual([]);
+    for (const text of texts) {
+      expect(fromBinary(ParsedExprSchema, Buffer.from(programs[text]!, 'base64')), text).toEqual(parse(text));
+    }
   });
 
   it('reads calls and free variables from tokens, ignoring string contents and macro variables', () => {
