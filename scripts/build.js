@@ -34,7 +34,13 @@ function upToDate() {
   return stamp.outputs.every((f) => fs.existsSync(path.join(root, f)));
 }
 
-if (process.argv.includes('--force') || !upToDate()) build();
+/** Bundles when an input changed since the last bundle (or always with `force`); loads esbuild only then. */
+function ensureBuilt(force = false) {
+  if (force || !upToDate()) build();
+}
+
+if (require.main === module) ensureBuilt(process.argv.includes('--force'));
+module.exports = { ensureBuilt };
 
 function build() {
   const esbuild = require('esbuild');
