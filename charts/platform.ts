@@ -30,7 +30,7 @@ import { DatastoreName, PlatformSettings, ServiceName } from './platform-setting
 
 /**
  * The tenants file at the repository root (one entry per tenant; see README "How to add a tenant"). Found by
- * walking up from this module, so it works from charts/ (tests), lib/ (synth) and lib/scripts/ (diff, bench).
+ * walking up from this module, so it works from charts/ (tests), and lib/ (synth, diff, bench).
  */
 export const TENANTS_FILE = findUp('tenants.yaml');
 

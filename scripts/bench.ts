@@ -23,7 +23,7 @@ import { defaultPlugins, EnvironmentChart, EnvironmentProfile, SynthDocument, sy
 import { toYaml } from '../src/synth/yaml';
 import { benchService, benchTenants } from './bench-workloads';
 
-const root = path.resolve(__dirname, '..', '..');
+const root = path.resolve(__dirname, '..');
 
 function arg(name: string): string | undefined {
   const i = process.argv.indexOf(name);

@@ -47,8 +47,16 @@ function build() {
   const pkg = require(path.join(root, 'package.json'));
   const result = esbuild.buildSync({
     absWorkingDir: root,
-    // main.ts -> lib/main.js; the command-line scripts -> lib/scripts/*.js
-    entryPoints: ['main.ts', 'scripts/bench.ts', 'scripts/diff.ts'].map((f) => path.join(root, f)).filter((f) => fs.existsSync(f)),
+    // main.ts -> lib/main.js, the command-line scripts -> lib/bench.js and lib/diff.js, and the synth worker beside
+    // them (lib/synth-worker.js), where src/synth/document-pipeline.ts looks for it.
+    entryPoints: [
+      { in: 'main.ts', out: 'main' },
+      { in: 'scripts/bench.ts', out: 'bench' },
+      { in: 'scripts/diff.ts', out: 'diff' },
+      { in: 'src/synth/synth-worker.ts', out: 'synth-worker' },
+    ]
+      .map((e) => ({ in: path.join(root, e.in), out: e.out }))
+      .filter((e) => fs.existsSync(e.in)),
     outdir: path.join(root, 'lib'),
     bundle: true,
     platform: 'node',

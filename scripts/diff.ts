@@ -25,7 +25,7 @@ function main(): number {
   const [ref, ...extra] = positional;
   if (ref === undefined || extra.length > 0) usage();
 
-  const projectRoot = path.resolve(__dirname, '..', '..');
+  const projectRoot = path.resolve(__dirname, '..');
   const gitTop = execFileSync('git', ['rev-parse', '--show-toplevel'], { cwd: projectRoot }).toString().trim();
   const distPath = path.relative(gitTop, path.join(projectRoot, 'dist')).split(path.sep).join('/');
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'platform-diff-'));

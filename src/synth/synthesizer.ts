@@ -11,7 +11,7 @@ import { imageDigestProblems, imagePinningNotes, pinImages } from './image-pins'
 import { SchemaValidator } from './schema-validator';
 import { distBaselines, DistBaseline } from './baseline';
 import { inputOriginOf } from './provenance';
-import { toYaml } from './yaml';
+import { DocumentPipeline, inlinePipeline, workerPipeline } from './document-pipeline';
 import { preparePlusWorkloads } from '../plus/plus-workload';
 import { runDeferredWork } from '../core/deferred';
 import { DocObject } from '../core/documents';
@@ -213,17 +213,26 @@ function apiObjectsOf(chart: Chart): ApiObject[] {
  * temporary directory next to `outdir` and swaps it in. Any failure leaves `outdir` byte-for-byte unchanged.
  */
 export function synthesizeToJson(app: App, validator = new SchemaValidator()): { envs: EnvironmentOutput[]; problems: string[] } {
-  return withFastToJson(() => collect(app, validator));
+  const { envs, problems } = withFastToJson(() => collect(app, validator, inlinePipeline(validator)));
+  return { envs, problems: problems() };
 }
 
-function collect(app: App, validator: SchemaValidator): { envs: EnvironmentOutput[]; problems: string[] } {
+/** A problem of the collected documents, or the place of one document's schema problems (known once validated). */
+type ProblemSlot = string | { readonly index: number; readonly obj: ApiObject; readonly id: string };
+
+/**
+ * The documents of every environment chart. Each one goes to `pipeline` for schema validation as it is collected;
+ * `problems()` lists every problem in document order once the pipeline has validated them all.
+ */
+function collect(app: App, validator: SchemaValidator, pipeline: DocumentPipeline): { envs: EnvironmentOutput[]; problems: () => string[] } {
   // cdk8s-plus workloads are adopted (ServiceAccount, PDB, monitoring) before validation sees the tree.
   const rewrites = new Map<EnvironmentChart, ReturnType<typeof preparePlusWorkloads>>();
   for (const chart of environmentCharts(app)) rewrites.set(chart, preparePlusWorkloads(chart));
   // Then what reads the whole tree (the GitOps delivery, the add-ons derived from the kinds emitted), adopted
   // cdk8s-plus objects included; it may add charts.
   runDeferredWork(app);
-  const problems: string[] = validateConstructs(app);
+  const problems: ProblemSlot[] = validateConstructs(app);
+  let added = 0;
   const envs: EnvironmentOutput[] = [];
   const seenEnv = new Set<string>();
   for (const chart of environmentCharts(app)) {
@@ -247,11 +256,7 @@ function collect(app: App, validator: SchemaValidator): { envs: EnvironmentOutpu
       const ns = namespaced ? (md.namespace ?? '<no-namespace>') : CLUSTER_DIR;
       const id = `${env}/${ns}/${object.kind}/${md.name}`;
       const folder = deliveryFolderOf(info, md.namespace);
-      for (const p of validator.validate(object)) {
-        // A field traced to an input file is reported there, with the generated object as context.
-        const origin = inputOriginOf(obj, p.path);
-        problems.push(origin ? `${origin}: ${p.message} (in ${id} ${p.path})` : `${id}: ${p.path}: ${p.message}`);
-      }
+      problems.push({ index: added++, obj, id });
       const file = `${dir}/${folder}/${String(object.kind).toLowerCase()}-${md.name}.yaml`;
       const doc: SynthDocument = { object, id, file, source: obj.node.path, namespaced };
       const clash = byFile.get(file);
@@ -263,6 +268,7 @@ function collect(app: App, validator: SchemaValidator): { envs: EnvironmentOutpu
       byFile.set(file, doc);
       docs.push(doc);
     }
+    pipeline.add(docs);
     docs.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
     envs.push({
       name: env,
@@ -275,7 +281,18 @@ function collect(app: App, validator: SchemaValidator): { envs: EnvironmentOutpu
     });
   }
   envs.sort((a, b) => (a.directory < b.directory ? -1 : 1));
-  return { envs, problems };
+  const expand = (): string[] => {
+    const schemaProblems = pipeline.problems();
+    return problems.flatMap((slot) => {
+      if (typeof slot === 'string') return [slot];
+      return (schemaProblems[slot.index] ?? []).map((p) => {
+        // A field traced to an input file is reported there, with the generated object as context.
+        const origin = inputOriginOf(slot.obj, p.path);
+        return origin ? `${origin}: ${p.message} (in ${slot.id} ${p.path})` : `${slot.id}: ${p.path}: ${p.message}`;
+      });
+    });
+  };
+  return { envs, problems: expand };
 }
 
 /** Writes files below a root, creating each folder once. */
@@ -355,61 +372,76 @@ export function synthesize(app: App, options: SynthOptions): SynthResult {
   const command = options.command ?? DEFAULT_SYNTH_COMMAND;
   const ctx: SynthContext = { outdir, command, baselines: () => (baselines ??= distBaselines(outdir)) };
 
-  stage('collect');
-  const { envs, problems } = synthesizeToJson(app);
-  // A failed synth says where the output stayed and, when images are not pinned as a policy requires, what lists them.
-  const failure = (list: readonly string[]) => new SynthError(list, { outdir, notes: imagePinningNotes(envs, command) });
-  stage('validate');
-  if (problems.length > 0) throw failure(problems);
-
-  stage('check');
-  const warnings: string[] = [];
-  for (const env of envs) {
-    for (const p of plugins) {
-      if (!p.check) continue;
-      const r = p.check(env, ctx);
-      problems.push(...r.errors);
-      warnings.push(...r.warnings);
-    }
-  }
-  if (problems.length > 0) throw failure(problems);
-
-  stage('render');
-  // Documents are rendered while they are written (below) so the YAML text of the whole platform is never held in
-  // memory at once; plugin files are small and rendered here.
-  const extra = new Map<string, string>();
-  for (const env of envs) {
-    for (const p of plugins) {
-      if (!p.files) continue;
-      for (const [rel, content] of Object.entries(p.files(env, ctx))) extra.set(rel, content);
-    }
-  }
-  for (const p of plugins) {
-    if (!p.globalFiles) continue;
-    for (const [rel, content] of Object.entries(p.globalFiles(envs, ctx))) extra.set(rel, content);
-  }
-  const written: string[] = [];
-
   const parent = path.dirname(outdir);
   const base = path.basename(outdir);
   // Fresh names every time: some filesystems slow down when a just-deleted path is recreated.
   const unique = `${process.pid}-${++synthCounter}-${Date.now().toString(36)}`;
   const tmp = path.join(parent, `.${base}.tmp-${unique}`);
   const old = path.join(parent, `.${base}.old-${unique}`);
+  // Schema validation and YAML rendering run on a second core when that helps; the worker writes into `tmp`, which
+  // is only swapped in once everything has passed.
+  const validator = new SchemaValidator();
+  const pipeline = workerPipeline(tmp, app.node.findAll().length) ?? inlinePipeline(validator);
+  const written: string[] = [];
+  const warnings: string[] = [];
   try {
+    stage('collect');
+    const collected = withFastToJson(() => collect(app, validator, pipeline));
+    const envs = collected.envs;
+    // A failed synth says where the output stayed and, when images are not pinned as a policy requires, what lists them.
+    const failure = (list: readonly string[]) => new SynthError(list, { outdir, notes: imagePinningNotes(envs, command) });
+    stage('validate');
+    // Invalid documents fail synth before any check runs on them; validated on a worker, they are known after the
+    // checks, which then only stand for the documents' problems when those are none.
+    if (!pipeline.deferred) {
+      const invalid = collected.problems();
+      if (invalid.length > 0) throw failure(invalid);
+    }
+
+    stage('check');
+    const problems: string[] = [];
+    try {
+      for (const env of envs) {
+        for (const p of plugins) {
+          if (!p.check) continue;
+          const r = p.check(env, ctx);
+          problems.push(...r.errors);
+          warnings.push(...r.warnings);
+        }
+      }
+    } catch (e) {
+      const invalid = collected.problems();
+      throw invalid.length > 0 ? failure(invalid) : e;
+    }
+    const invalid = collected.problems();
+    if (invalid.length > 0) throw failure(invalid);
+    if (problems.length > 0) throw failure(problems);
+
+    stage('render');
+    // Documents are rendered while they are written (below) so the YAML text of the whole platform is never held in
+    // memory at once; plugin files are small and rendered here.
+    const extra = new Map<string, string>();
+    for (const env of envs) {
+      for (const p of plugins) {
+        if (!p.files) continue;
+        for (const [rel, content] of Object.entries(p.files(env, ctx))) extra.set(rel, content);
+      }
+    }
+    for (const p of plugins) {
+      if (!p.globalFiles) continue;
+      for (const [rel, content] of Object.entries(p.globalFiles(envs, ctx))) extra.set(rel, content);
+    }
+
     fs.mkdirSync(tmp, { recursive: true });
     stage('write');
     const writer = new TreeWriter(tmp);
-    for (const env of envs) {
-      for (const d of env.documents) {
-        writer.write(d.file, toYaml(d.object));
-        written.push(d.file);
-      }
-    }
+    pipeline.writeAll(tmp, (rel, content) => writer.write(rel, content));
+    for (const env of envs) for (const d of env.documents) written.push(d.file);
     for (const [rel, content] of extra) {
       writer.write(rel, content);
       written.push(rel);
     }
+    pipeline.dispose();
     stage('swap');
     const hadOutdir = fs.existsSync(outdir);
     const journal: SwapJournal = { old: path.basename(old), tmp: path.basename(tmp), hadOutdir };
@@ -422,12 +454,14 @@ export function synthesize(app: App, options: SynthOptions): SynthResult {
     fs.rmSync(journalPath(outdir), { force: true });
     stage('cleanup');
     if (hadOutdir) fs.rmSync(old, { recursive: true, force: true });
+    written.sort();
+    for (const w of warnings) warn(w);
+    return { environments: envs, files: written, warnings };
   } catch (e) {
-    // The same recovery a later run would do: undo a half-done swap, finish a done one, remove leftovers.
+    // The worker stops first (it may still be writing into `tmp`); then the same recovery a later run would do:
+    // undo a half-done swap, finish a done one, remove leftovers.
+    pipeline.dispose();
     recoverInterruptedSwap(outdir);
     throw e;
   }
-  written.sort();
-  for (const w of warnings) warn(w);
-  return { environments: envs, files: written, warnings };
 }

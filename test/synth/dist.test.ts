@@ -60,7 +60,7 @@ describe('the committed dist/', () => {
     expect(count).toBeGreaterThan(0);
   });
 
-  it('is what `cdk8s synth` produces too, and cdk8s synth cannot empty dist/', () => {
+  it('is what `cdk8s synth` produces too (the bundle, which validates and renders on a worker thread), and cdk8s synth cannot empty dist/', () => {
     const out = path.join(tmp, 'cli');
     const cli = path.join(root, 'node_modules/cdk8s-cli/bin/cdk8s');
     execFileSync(process.execPath, [cli, 'synth', '--no-check-upgrade'], {

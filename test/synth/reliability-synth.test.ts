@@ -119,6 +119,128 @@ describe('determinism: two synths in separate processes give identical bytes', (
   });
 });
 
+describe('schema validation and rendering on a worker thread (bundled synth, 300 objects or more)', () => {
+  let tmp: string;
+  let entryDir: string;
+  let entry: string;
+  const marker = () => path.join(entryDir, 'worker-ran');
+  beforeAll(() => {
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'worker-'));
+    entryDir = fs.mkdtempSync(path.join(root, 'lib', '.worker-'));
+    const build = spawnSync(process.execPath, ['scripts/build.js'], { cwd: root, encoding: 'utf8' });
+    expect(build.status, build.stderr).toBe(0);
+    // The worker script beside the entry, as lib/synth-worker.js is beside lib/main.js; it leaves a mark when it runs.
+    fs.writeFileSync(
+      path.join(entryDir, 'synth-worker.js'),
+      `require('fs').writeFileSync(${JSON.stringify(marker())}, '');\nrequire(${JSON.stringify(path.join(root, 'lib', 'synth-worker.js'))});\n`,
+    );
+    entry = path.join(entryDir, 'entry.js');
+    buildSync({
+      stdin: {
+        contents: `
+          import { App } from 'cdk8s';
+          import { EnvironmentChart, SynthError, synthesize } from './src';
+          import { KubeConfigMap, KubeNamespace } from './imports/k8s';
+          import { development, production } from './test/helpers';
+          const [outdir, mode] = process.argv.slice(2);
+          const app = new App({ outdir: '.cdk8s.out' });
+          for (const profile of [development, production]) {
+            const chart = new EnvironmentChart(app, { profile });
+            new KubeNamespace(chart, 'ns', { metadata: { name: 'apps' } });
+            for (let i = 0; i < 200; i++) {
+              const name = mode === 'invalid' && i % 97 === 5 ? 'Bad_Name_' + i : 'settings-' + i;
+              new KubeConfigMap(chart, 'cm' + i, { metadata: { name, namespace: 'apps' }, data: { i: String(i) } });
+            }
+          }
+          try {
+            synthesize(app, {
+              outdir,
+              plugins: mode === 'throw' ? [{ name: 'broken', check: () => { throw new TypeError('boom in check'); } }] : [],
+              warn: () => undefined,
+            });
+          } catch (e) {
+            process.stdout.write(JSON.stringify(e instanceof SynthError ? e.problems : String(e)));
+            process.exitCode = 1;
+          }
+        `,
+        resolveDir: root,
+        loader: 'ts',
+      },
+      outfile: entry,
+      bundle: true,
+      platform: 'node',
+      target: 'node20',
+      format: 'cjs',
+      packages: 'external',
+      logLevel: 'silent',
+    });
+  });
+  afterAll(() => {
+    fs.rmSync(tmp, { recursive: true, force: true });
+    fs.rmSync(entryDir, { recursive: true, force: true });
+  });
+  beforeEach(() => fs.rmSync(marker(), { force: true }));
+
+  const run = (outdir: string, mode: string) => spawnSync(process.execPath, [entry, outdir, mode], { cwd: root, encoding: 'utf8', timeout: 120_000 });
+
+  /** The same app synthesized here, on the calling thread (vitest runs the sources, which have no worker script). */
+  function inProcess(outdir: string, mode: string): string[] | undefined {
+    const app = new App({ outdir: '.cdk8s.out' });
+    for (const profile of [development, production]) {
+      const chart = new EnvironmentChart(app, { profile });
+      new ApiObject(chart, 'ns', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'apps' } });
+      for (let i = 0; i < 200; i++) {
+        const name = mode === 'invalid' && i % 97 === 5 ? `Bad_Name_${i}` : `settings-${i}`;
+        new ApiObject(chart, `cm${i}`, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: 'apps' }, data: { i: String(i) } });
+      }
+    }
+    try {
+      synthesize(app, { outdir, warn: () => undefined });
+      return undefined;
+    } catch (e) {
+      return (e as SynthError).problems as string[];
+    }
+  }
+
+  it('GIVEN a valid app WHEN synthesized on the worker THEN the files are byte-identical to a synth on the calling thread', () => {
+    const r = run(path.join(tmp, 'worker-ok'), 'valid');
+    expect(r.status, r.stdout + r.stderr).toBe(0);
+    expect(fs.existsSync(marker())).toBe(true);
+    expect(inProcess(path.join(tmp, 'inline-ok'), 'valid')).toBeUndefined();
+    const files = tree(path.join(tmp, 'worker-ok'));
+    expect(Object.keys(files)).toContain('production/apps/configmap-settings-199.yaml');
+    expect(files).toEqual(tree(path.join(tmp, 'inline-ok')));
+  });
+
+  it('GIVEN invalid documents WHEN synthesized on the worker THEN synth fails with the problems of the calling thread, in the same order, and writes nothing', () => {
+    const outdir = path.join(tmp, 'worker-bad');
+    expect(run(outdir, 'valid').status).toBe(0);
+    const before = tree(outdir);
+    const r = run(outdir, 'invalid');
+    expect(r.status).toBe(1);
+    expect(fs.existsSync(marker())).toBe(true);
+    const problems = JSON.parse(r.stdout) as string[];
+    expect(problems).toEqual(inProcess(path.join(tmp, 'inline-bad'), 'invalid'));
+    expect(problems[0]).toBe(
+      'development/apps/ConfigMap/Bad_Name_5: metadata.name: name "Bad_Name_5" must be a DNS-1123 subdomain: at most 253 characters of [a-z0-9.-], starting and ending alphanumeric',
+    );
+    expect(problems).toHaveLength(6);
+    expect(tree(outdir)).toEqual(before);
+    expect(fs.readdirSync(tmp).filter((f) => f.startsWith('.'))).toEqual([]);
+  });
+
+  it('GIVEN a check that throws while the worker writes WHEN synthesized THEN the error surfaces, the output is unchanged and no temporary folder remains', () => {
+    const outdir = path.join(tmp, 'worker-throw');
+    expect(run(outdir, 'valid').status).toBe(0);
+    const before = tree(outdir);
+    const r = run(outdir, 'throw');
+    expect(r.status).toBe(1);
+    expect(JSON.parse(r.stdout)).toBe('TypeError: boom in check');
+    expect(tree(outdir)).toEqual(before);
+    expect(fs.readdirSync(tmp).filter((f) => f.startsWith('.'))).toEqual([]);
+  });
+});
+
 describe('atomicity under faults: any exception leaves dist/ byte-for-byte unchanged', () => {
   let tmp: string;
   let outdir: string;
