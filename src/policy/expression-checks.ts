@@ -8,7 +8,7 @@
 import { parser } from '@prometheus-io/lezer-promql';
 import { CORE_SCHEMA, load as loadYaml } from 'js-yaml';
 import { InputProblem } from '../tenancy/plan';
-import { CheckResult, EnvironmentOutput, SynthDocument, SynthPlugin } from '../synth/synthesizer';
+import { CheckResult, EnvironmentOutput, SynthPlugin } from '../synth/synthesizer';
 import { DocObject, DocValue } from '../core/documents';
 
 /** Prometheus label names (and rule label/annotation keys). */
@@ -118,11 +118,12 @@ function withoutAnalysisArgs(expr: string): string {
   return expr.replace(/\{\{[^}]*\}\}/g, 'analysis_arg');
 }
 
-interface Finding {
-  readonly doc: SynthDocument;
+/** An expression problem of one document: the field and what is wrong with it. */
+export interface ExpressionFinding {
   readonly field: string;
   readonly message: string;
 }
+type Finding = ExpressionFinding;
 
 function obj(v: unknown): DocObject | undefined {
   return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as DocObject) : undefined;
@@ -132,8 +133,8 @@ function arr(v: unknown): DocValue[] {
   return Array.isArray(v) ? v : [];
 }
 
-/** Problems of Prometheus rule groups (`groups: [{ name, rules: [...] }]`) found at `base` of `doc`. */
-function ruleGroupFindings(doc: SynthDocument, base: string, groups: unknown): Finding[] {
+/** Problems of Prometheus rule groups (`groups: [{ name, rules: [...] }]`) found at `base`. */
+function ruleGroupFindings(base: string, groups: unknown): Finding[] {
   const out: Finding[] = [];
   arr(groups).forEach((g, gi) => {
     const group = obj(g) ?? {};
@@ -142,7 +143,7 @@ function ruleGroupFindings(doc: SynthDocument, base: string, groups: unknown): F
       const field = `${base}.groups[${gi}].rules[${ri}]`;
       const name = rule.alert !== undefined ? `alert ${JSON.stringify(String(rule.alert))}` : `record ${JSON.stringify(String(rule.record ?? ''))}`;
       const where = `group ${JSON.stringify(String(group.name ?? ''))} ${name}`;
-      const add = (sub: string, message: string) => out.push({ doc, field: `${field}.${sub}`, message: `${where}: ${message}` });
+      const add = (sub: string, message: string) => out.push({ field: `${field}.${sub}`, message: `${where}: ${message}` });
       const error = typeof rule.expr === 'string' ? promqlSyntaxError(rule.expr) : 'is missing';
       if (error !== undefined) add('expr', `PromQL ${error}`);
       if (rule.record !== undefined && !PROMETHEUS_METRIC_NAME.test(String(rule.record)))
@@ -161,7 +162,7 @@ function ruleGroupFindings(doc: SynthDocument, base: string, groups: unknown): F
 }
 
 /** Problems of the panels (and nested row panels) of a Grafana dashboard JSON. */
-function dashboardFindings(doc: SynthDocument, base: string, dashboard: DocObject): Finding[] {
+function dashboardFindings(base: string, dashboard: DocObject): Finding[] {
   const out: Finding[] = [];
   const visit = (panels: unknown, path: string) =>
     arr(panels).forEach((p, pi) => {
@@ -174,7 +175,7 @@ function dashboardFindings(doc: SynthDocument, base: string, dashboard: DocObjec
         if (typeof target.expr !== 'string' || (type !== undefined && type !== 'prometheus')) return;
         const error = promqlSyntaxError(withoutGrafanaVariables(target.expr));
         if (error !== undefined)
-          out.push({ doc, field: `${field}.targets[${ti}].expr`, message: `panel ${JSON.stringify(String(panel.title ?? ''))}: PromQL ${error}` });
+          out.push({ field: `${field}.targets[${ti}].expr`, message: `panel ${JSON.stringify(String(panel.title ?? ''))}: PromQL ${error}` });
       });
     });
   visit(dashboard.panels, `${base}.panels`);
@@ -182,11 +183,13 @@ function dashboardFindings(doc: SynthDocument, base: string, dashboard: DocObjec
   return out;
 }
 
-/** Every expression problem of one document. */
-function documentFindings(doc: SynthDocument): Finding[] {
-  const o = doc.object;
+/**
+ * Every expression problem of one document. A pure function of the document: synth may run it beside schema
+ * validation, on the worker thread, and hand the result to the check (see {@link precomputeExpressionFindings}).
+ */
+export function expressionFindings(o: DocObject): ExpressionFinding[] {
   const kind = String(o.kind ?? '');
-  if (kind === 'PrometheusRule') return ruleGroupFindings(doc, 'spec', o.spec?.groups);
+  if (kind === 'PrometheusRule') return ruleGroupFindings('spec', o.spec?.groups);
   if (kind === 'AnalysisTemplate' || kind === 'ClusterAnalysisTemplate') {
     const out: Finding[] = [];
     arr(o.spec?.metrics).forEach((m, i) => {
@@ -194,7 +197,7 @@ function documentFindings(doc: SynthDocument): Finding[] {
       if (query === undefined) return;
       const error = typeof query === 'string' ? promqlSyntaxError(withoutAnalysisArgs(query)) : 'is not a string';
       if (error !== undefined)
-        out.push({ doc, field: `spec.metrics[${i}].provider.prometheus.query`, message: `metric ${JSON.stringify(String(m?.name ?? ''))}: PromQL ${error}` });
+        out.push({ field: `spec.metrics[${i}].provider.prometheus.query`, message: `metric ${JSON.stringify(String(m?.name ?? ''))}: PromQL ${error}` });
     });
     return out;
   }
@@ -210,10 +213,10 @@ function documentFindings(doc: SynthDocument): Finding[] {
         // Text the library itself serialized (not an input file): the faster reader is enough.
         parsed = loadYaml(value, { schema: CORE_SCHEMA });
       } catch (e) {
-        out.push({ doc, field: base, message: `the rule file is not valid YAML: ${(e as Error).message.split('\n')[0]}` });
+        out.push({ field: base, message: `the rule file is not valid YAML: ${(e as Error).message.split('\n')[0]}` });
         continue;
       }
-      out.push(...ruleGroupFindings(doc, base, obj(parsed)?.groups));
+      out.push(...ruleGroupFindings(base, obj(parsed)?.groups));
     } else if (value.trimStart().startsWith('{') && value.includes('"panels"')) {
       let dashboard: unknown;
       try {
@@ -221,15 +224,28 @@ function documentFindings(doc: SynthDocument): Finding[] {
       } catch {
         continue; // Not JSON after all: not a dashboard.
       }
-      if (obj(dashboard)) out.push(...dashboardFindings(doc, base, dashboard as DocObject));
+      if (obj(dashboard)) out.push(...dashboardFindings(base, dashboard as DocObject));
     }
   }
   return out;
 }
 
+/** Findings computed elsewhere (by synth's worker) for a document object, read when the check runs. */
+const PRECOMPUTED = new WeakMap<object, () => readonly ExpressionFinding[]>();
+
+/**
+ * Registers how to get the findings of `object` computed elsewhere, by {@link expressionFindings} on an equal copy
+ * (synth's worker thread computes them while it validates the document). The check then uses them instead of
+ * computing them again; a document without them is checked here.
+ * @internal
+ */
+export function precomputeExpressionFindings(object: object, findings: () => readonly ExpressionFinding[]): void {
+  PRECOMPUTED.set(object, findings);
+}
+
 /** Every expression problem of an environment, as `<id>: <field>: <message>` lines. */
 export function expressionProblems(env: EnvironmentOutput): string[] {
-  return env.documents.flatMap(documentFindings).map((f) => `${f.doc.id}: ${f.field}: ${f.message}`);
+  return env.documents.flatMap((doc) => (PRECOMPUTED.get(doc.object)?.() ?? expressionFindings(doc.object)).map((f) => `${doc.id}: ${f.field}: ${f.message}`));
 }
 
 /**

@@ -3,6 +3,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { MessageChannel, MessagePort, receiveMessageOnPort, Worker } from 'worker_threads';
 import { DocObject } from '../core/documents';
+import { ExpressionFinding, expressionFindings, precomputeExpressionFindings } from '../policy/expression-checks';
 import { Problem, SchemaValidator } from './schema-validator';
 import { toYaml } from './yaml';
 
@@ -51,7 +52,17 @@ export function inlinePipeline(validator: SchemaValidator): DocumentPipeline {
 
 /** Messages of the worker protocol (src/synth/synth-worker.ts). */
 export type ToWorker = { readonly kind: 'batch'; readonly docs: readonly PipelineDocument[] } | { readonly kind: 'end' };
-export type FromWorker = { readonly kind: 'batch'; readonly problems: readonly (readonly Problem[])[] } | { readonly kind: 'error'; readonly message: string };
+/** What the worker found in one document: its schema problems and its expression problems (the expressions check). */
+export interface DocumentAnalysis {
+  readonly problems: readonly Problem[];
+  readonly expressions: readonly ExpressionFinding[];
+}
+export type FromWorker = { readonly kind: 'batch'; readonly analyses: readonly DocumentAnalysis[] } | { readonly kind: 'error'; readonly message: string };
+
+/** The worker's work on one document (src/synth/synth-worker.ts): validate, check its expressions, render. */
+export function analyze(validator: SchemaValidator, object: DocObject): DocumentAnalysis {
+  return { problems: validator.validate(object), expressions: expressionFindings(object) };
+}
 export interface WorkerSetup {
   /** Folder the worker writes each document into (the temporary output folder). */
   readonly root: string;
@@ -85,11 +96,13 @@ export function workerPipeline(root: string, objectCount: number): DocumentPipel
   worker.unref();
   let sent = 0;
   let received = 0;
-  const results: (readonly Problem[])[] = [];
+  let added = 0;
+  const results: DocumentAnalysis[] = [];
   const stop = () => {
     port1.close();
     void worker.terminate();
   };
+  let failed: Error | undefined;
   const next = (): FromWorker => {
     for (;;) {
       const seen = Atomics.load(counter, 0);
@@ -97,8 +110,23 @@ export function workerPipeline(root: string, objectCount: number): DocumentPipel
       if (message) return message.message as FromWorker;
       if (Atomics.wait(counter, 0, seen, ANSWER_TIMEOUT_MS) === 'timed-out') {
         stop();
-        throw new Error(`the synth worker (${WORKER_FILE}) did not answer within ${ANSWER_TIMEOUT_MS / 1000} s`);
+        failed = new Error(`the synth worker (${WORKER_FILE}) did not answer within ${ANSWER_TIMEOUT_MS / 1000} s`);
+        throw failed;
       }
+    }
+  };
+  /** Waits for answers until document `index` is analyzed (or every batch is, for Infinity). */
+  const waitFor = (index: number): void => {
+    if (failed) throw failed;
+    while (received < sent && results.length <= index) {
+      const m = next();
+      if (m.kind === 'error') {
+        stop();
+        failed = new Error(`the synth worker failed: ${m.message}`);
+        throw failed;
+      }
+      results.push(...m.analyses);
+      received++;
     }
   };
   return {
@@ -107,18 +135,18 @@ export function workerPipeline(root: string, objectCount: number): DocumentPipel
       if (docs.length === 0) return;
       worker.postMessage({ kind: 'batch', docs } satisfies ToWorker);
       sent++;
+      // The expressions check reads what the worker found, waiting only for the batch of the document it reads.
+      for (const d of docs) {
+        const index = added++;
+        precomputeExpressionFindings(d.object, () => {
+          waitFor(index);
+          return results[index]!.expressions;
+        });
+      }
     },
     problems() {
-      while (received < sent) {
-        const m = next();
-        if (m.kind === 'error') {
-          stop();
-          throw new Error(`the synth worker failed: ${m.message}`);
-        }
-        results.push(...m.problems);
-        received++;
-      }
-      return results;
+      waitFor(Infinity);
+      return results.map((r) => r.problems);
     },
     writeAll() {
       // Written by the worker as it rendered them; problems() has waited for the last batch.

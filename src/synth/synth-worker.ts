@@ -1,13 +1,13 @@
 /**
  * The worker of {@link workerPipeline} (src/synth/document-pipeline.ts): validates each batch of documents against
- * the schemas, renders each document to YAML and writes it below the temporary output folder, then answers with the
- * problems of each document, in order. The same validator and YAML writer as on the main thread, so the files are
+ * the schemas and checks their expressions, renders each document to YAML and writes it below the temporary output
+ * folder, then answers with what it found in each document, in order. The same validator and YAML writer as on the main thread, so the files are
  * the same either way.
  */
 import * as fs from 'fs';
 import * as path from 'path';
 import { parentPort, workerData } from 'worker_threads';
-import type { FromWorker, ToWorker, WorkerSetup } from './document-pipeline';
+import { analyze, FromWorker, ToWorker, WorkerSetup } from './document-pipeline';
 import { SchemaValidator } from './schema-validator';
 import { toYaml } from './yaml';
 
@@ -29,8 +29,8 @@ parentPort!.on('message', (message: ToWorker) => {
     return;
   }
   try {
-    const problems = message.docs.map((d) => {
-      const found = validator.validate(d.object);
+    const analyses = message.docs.map((d) => {
+      const found = analyze(validator, d.object);
       const full = path.join(root, d.file);
       const dir = path.dirname(full);
       if (!made.has(dir)) {
@@ -40,7 +40,7 @@ parentPort!.on('message', (message: ToWorker) => {
       fs.writeFileSync(full, toYaml(d.object));
       return found;
     });
-    answer({ kind: 'batch', problems });
+    answer({ kind: 'batch', analyses });
   } catch (e) {
     answer({ kind: 'error', message: e instanceof Error ? (e.stack ?? e.message) : String(e) });
   }

@@ -6,7 +6,7 @@ import { ApiObject, App } from 'cdk8s';
 import { buildSync } from 'esbuild';
 import { afterAll, beforeAll, beforeEach, afterEach, describe, expect, it } from 'vitest';
 import { EnvironmentChart, EnvironmentProfile, SynthError, SynthPlugin, SynthStage, synthesize } from '../../src';
-import { policyPlugin } from '../../src/policy';
+import { expressionCheckPlugin, policyPlugin } from '../../src/policy';
 import { development, production } from '../helpers';
 import { goodEnvironment } from '../policy/fixtures';
 
@@ -124,6 +124,13 @@ describe('schema validation and rendering on a worker thread (bundled synth, 300
   let entryDir: string;
   let entry: string;
   const marker = () => path.join(entryDir, 'worker-ran');
+  /** A PrometheusRule with a broken expression and a broken label name (for the expressions check). */
+  const BROKEN_RULES = {
+    apiVersion: 'monitoring.coreos.com/v1',
+    kind: 'PrometheusRule',
+    metadata: { name: 'apps', namespace: 'apps' },
+    spec: { groups: [{ name: 'apps', rules: [{ alert: 'Down', expr: 'up == ', labels: { 'bad-label': 'x' } }] }] },
+  };
   beforeAll(() => {
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'worker-'));
     entryDir = fs.mkdtempSync(path.join(root, 'lib', '.worker-'));
@@ -139,10 +146,12 @@ describe('schema validation and rendering on a worker thread (bundled synth, 300
       stdin: {
         contents: `
           import { App } from 'cdk8s';
-          import { EnvironmentChart, SynthError, synthesize } from './src';
+          import { ApiObject } from 'cdk8s';
+          import { EnvironmentChart, SynthError, expressionCheckPlugin, synthesize } from './src';
           import { KubeConfigMap, KubeNamespace } from './imports/k8s';
           import { development, production } from './test/helpers';
           const [outdir, mode] = process.argv.slice(2);
+          const BROKEN_RULES = ${JSON.stringify(BROKEN_RULES)};
           const app = new App({ outdir: '.cdk8s.out' });
           for (const profile of [development, production]) {
             const chart = new EnvironmentChart(app, { profile });
@@ -151,11 +160,12 @@ describe('schema validation and rendering on a worker thread (bundled synth, 300
               const name = mode === 'invalid' && i % 97 === 5 ? 'Bad_Name_' + i : 'settings-' + i;
               new KubeConfigMap(chart, 'cm' + i, { metadata: { name, namespace: 'apps' }, data: { i: String(i) } });
             }
+            if (mode === 'expr') new ApiObject(chart, 'rules', BROKEN_RULES);
           }
           try {
             synthesize(app, {
               outdir,
-              plugins: mode === 'throw' ? [{ name: 'broken', check: () => { throw new TypeError('boom in check'); } }] : [],
+              plugins: mode === 'throw' ? [{ name: 'broken', check: () => { throw new TypeError('boom in check'); } }] : mode === 'expr' ? [expressionCheckPlugin()] : [],
               warn: () => undefined,
             });
           } catch (e) {
@@ -193,9 +203,10 @@ describe('schema validation and rendering on a worker thread (bundled synth, 300
         const name = mode === 'invalid' && i % 97 === 5 ? `Bad_Name_${i}` : `settings-${i}`;
         new ApiObject(chart, `cm${i}`, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: 'apps' }, data: { i: String(i) } });
       }
+      if (mode === 'expr') new ApiObject(chart, 'rules', BROKEN_RULES);
     }
     try {
-      synthesize(app, { outdir, warn: () => undefined });
+      synthesize(app, { outdir, warn: () => undefined, plugins: mode === 'expr' ? [expressionCheckPlugin()] : [] });
       return undefined;
     } catch (e) {
       return (e as SynthError).problems as string[];
@@ -235,6 +246,24 @@ describe('schema validation and rendering on a worker thread (bundled synth, 300
     expect(problems).toHaveLength(6);
     expect(tree(outdir)).toEqual(before);
     expect(fs.readdirSync(tmp).filter((f) => f.startsWith('.'))).toEqual([]);
+  });
+
+  it('GIVEN a broken PromQL expression WHEN the worker checks expressions THEN the expressions check reports what it reports on the calling thread', () => {
+    const outdir = committed('worker-expr');
+    const before = tree(outdir);
+    const r = run(outdir, 'expr');
+    expect(r.status).toBe(1);
+    const problems = JSON.parse(r.stdout) as string[];
+    expect(problems).toEqual(inProcess(path.join(tmp, 'inline-expr'), 'expr'));
+    expect(problems).toEqual([
+      expect.stringMatching(
+        /^development\/apps\/PrometheusRule\/apps: spec\.groups\[0\]\.rules\[0\]\.expr: group "apps" alert "Down": PromQL syntax error at column/,
+      ),
+      'development/apps/PrometheusRule/apps: spec.groups[0].rules[0].labels.bad-label: group "apps" alert "Down": "bad-label" is not a valid label name ([a-zA-Z_][a-zA-Z0-9_]*)',
+      expect.stringMatching(/^production\/apps\/PrometheusRule\/apps: spec\.groups\[0\]\.rules\[0\]\.expr: /),
+      'production/apps/PrometheusRule/apps: spec.groups[0].rules[0].labels.bad-label: group "apps" alert "Down": "bad-label" is not a valid label name ([a-zA-Z_][a-zA-Z0-9_]*)',
+    ]);
+    expect(tree(outdir)).toEqual(before);
   });
 
   it('GIVEN a check that throws while the worker writes WHEN synthesized THEN the error surfaces, the output is unchanged and no temporary folder remains', () => {
