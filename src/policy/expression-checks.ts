@@ -255,6 +255,8 @@ export function expressionProblems(env: EnvironmentOutput): string[] {
 export function expressionCheckPlugin(): SynthPlugin {
   return {
     name: 'expressions',
+    // Synth's worker checks each document's expressions while the other checks run.
+    checkLast: true,
     check(env): CheckResult {
       return { errors: expressionProblems(env), warnings: [] };
     },

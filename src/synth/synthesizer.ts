@@ -81,6 +81,12 @@ export interface SynthPlugin {
   readonly name: string;
   /** Runs after schema validation, before anything is written. */
   check?(env: EnvironmentOutput, ctx: SynthContext): CheckResult;
+  /**
+   * Run this plugin's checks after every other plugin's (its errors and warnings are still reported in plugin
+   * order): for a check that reads what synth computes on its worker thread while the other checks run.
+   * @default false
+   */
+  readonly checkLast?: boolean;
   /** Extra files for an environment, keyed by path relative to the output directory. */
   files?(env: EnvironmentOutput, ctx: SynthContext): Record<string, string>;
   /** Files outside environment folders (after all environments), keyed by path relative to the output directory. */
@@ -401,13 +407,17 @@ export function synthesize(app: App, options: SynthOptions): SynthResult {
     stage('check');
     const problems: string[] = [];
     try {
-      for (const env of envs) {
-        for (const p of plugins) {
-          if (!p.check) continue;
-          const r = p.check(env, ctx);
-          problems.push(...r.errors);
-          warnings.push(...r.warnings);
-        }
+      // Every check of every environment, the `checkLast` ones last; the results are reported in the usual order.
+      const results = new Map<string, CheckResult>();
+      const pairs = envs.flatMap((env, e) => plugins.map((p, i) => ({ env, p, key: `${e}/${i}` })));
+      for (const late of [false, true]) {
+        for (const { env, p, key } of pairs) if (p.check && (p.checkLast ?? false) === late) results.set(key, p.check(env, ctx));
+      }
+      for (const { key } of pairs) {
+        const r = results.get(key);
+        if (!r) continue;
+        problems.push(...r.errors);
+        warnings.push(...r.warnings);
       }
     } catch (e) {
       const invalid = collected.problems();

@@ -5,7 +5,7 @@ import { App } from 'cdk8s';
 import { load } from 'js-yaml';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { KubeConfigMap, KubeNamespace } from '../../imports/k8s';
-import { EnvironmentChart, SynthError, SynthStage, synthesize } from '../../src';
+import { EnvironmentChart, SynthError, SynthPlugin, SynthStage, synthesize } from '../../src';
 import { toYaml } from '../../src/synth/yaml';
 import { development, production } from '../helpers';
 
@@ -103,6 +103,27 @@ describe('synthesize', () => {
     }
     expect(snapshotTree(outdir)).toEqual(before);
     expect(fs.readdirSync(tmp)).toEqual(['dist']);
+  });
+
+  it('GIVEN a plugin that checks last WHEN synth runs the checks THEN it runs after every other check, and its problems are still reported in plugin order', () => {
+    const calls: string[] = [];
+    const plugin = (name: string, checkLast: boolean): SynthPlugin => ({
+      name,
+      checkLast,
+      check: (env) => {
+        calls.push(`${name} ${env.name}`);
+        return { errors: [`${name} ${env.name}`], warnings: [] };
+      },
+    });
+    let problems: readonly string[] = [];
+    try {
+      synthesize(app({ x: { k: 'v' } }), { outdir, plugins: [plugin('late', true), plugin('early', false)] });
+    } catch (e) {
+      problems = (e as SynthError).problems;
+    }
+    expect(calls).toEqual(['early development', 'early production', 'late development', 'late production']);
+    expect(problems).toEqual(['late development', 'early development', 'late production', 'early production']);
+    expect(fs.existsSync(outdir)).toBe(false);
   });
 
   it.each<SynthStage>(['collect', 'validate', 'check', 'render', 'write', 'swap'])('leaves the output unchanged when a fault is injected at %s', (stage) => {
