@@ -13,6 +13,8 @@ export default defineConfig({
     // Vitest's default leaves one core idle (one worker on a 2-core machine); the real-software tests mostly wait, so
     // every core gets a worker.
     maxWorkers: Math.max(2, availableParallelism()),
+    // Temporary folders on a RAM-backed folder when there is one with room (see the file).
+    globalSetup: ['test/global-setup.ts'],
     experimental: {
       // Transformed modules (the 16 MB of generated bindings above all) are kept on disk across runs.
       fsModuleCache: true,

@@ -4,7 +4,8 @@
 #   promtool check rules    every rule file (standalone ConfigMaps and operator-mode PrometheusRules)
 #   amtool check-config     alertmanager.yml
 #   promtool test rules     the fixture series of test/fixtures/promtool bound to every HTTP error-rate and
-#                           latency alert found: each must fire above its threshold and not at or below it.
+#                           latency alert found: each must fire above its threshold and not at or below it
+#                           (run once for environments whose rule files and cases are identical).
 #
 # Usage: scripts/check-monitoring.sh [DIR]     (DIR defaults to dist/; environments are its sub-folders)
 #
@@ -35,6 +36,7 @@ trap 'rm -rf "$WORK"' EXIT
 # Extraction: writes $WORK/<env>/{prometheus.yml,alertmanager.yml,rules/*.yml,tests/*.test.yml} and a manifest
 # of what to run. Uses the repository's js-yaml.
 NODE_PATH="$ROOT/node_modules" node - "$DIR" "$WORK" "$FIXTURES" <<'JS'
+const crypto = require('crypto');
 const fs = require('fs');
 const path = require('path');
 const yaml = require('js-yaml');
@@ -179,6 +181,14 @@ for (const [name, e] of [...envs].sort(([a], [b]) => a.localeCompare(b))) {
     }, { lineWidth: -1 }));
     entry.tests++;
   });
+  // Everything `promtool test rules` reads for this environment except the folder it is in: the text of each rule
+  // file under test and its cases. Environments with the same key get the same result, so the tests run once.
+  if (tests.length > 0) {
+    const key = crypto.createHash('sha256')
+      .update(JSON.stringify(tests.map(({ file, cases }) => [e.rules[file], fixture.evaluationInterval, cases])))
+      .digest('hex');
+    fs.writeFileSync(path.join(out, 'tests.key'), `${key}\n`);
+  }
   if (entry.rules > 0 && !entry.prometheus && !Object.keys(e.rules).some((f) => f.endsWith('.prometheusrule.yml'))) {
     errors.push(`${name}: rule files without a Prometheus configuration`);
   }
@@ -195,17 +205,23 @@ if (errors.length > 0) {
 JS
 
 status=0
+ok=true
 run() {
   local what="$1"; shift
   local out
   if out="$("$@" 2>&1)"; then
     echo "ok    $what"
+    ok=true
   else
     echo "FAIL  $what"
     echo "$out" | sed 's/^/      /'
     status=1
+    ok=false
   fi
 }
+
+# Rule tests already run, by key (tests.key, written above): the environment that ran them and whether they passed.
+declare -A tested_in=() tested_ok=()
 
 for envdir in "$WORK"/*/; do
   env="$(basename "$envdir")"
@@ -223,7 +239,21 @@ for envdir in "$WORK"/*/; do
   fi
   tests=("$envdir"/tests/*.test.yml)
   if [ "${#tests[@]}" -gt 0 ]; then
-    run "$env: promtool test rules (${#tests[@]} files)" promtool test rules "${tests[@]}"
+    key="$(cat "$envdir/tests.key")"
+    what="$env: promtool test rules (${#tests[@]} files)"
+    if [ -n "${tested_in[$key]+set}" ]; then
+      # The same rule files and cases as an environment tested above: promtool would give the same result.
+      if [ "${tested_ok[$key]}" = true ]; then
+        echo "ok    $what: the same tests as ${tested_in[$key]}, which passed"
+      else
+        echo "FAIL  $what: the same tests as ${tested_in[$key]}, which failed above"
+        status=1
+      fi
+    else
+      run "$what" promtool test rules "${tests[@]}"
+      tested_in[$key]="$env"
+      tested_ok[$key]="$ok"
+    fi
   fi
   shopt -u nullglob
 done

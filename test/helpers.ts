@@ -1,5 +1,6 @@
 import { App } from 'cdk8s';
-import { AddOn, EnvironmentChart, EnvironmentProfile, SynthDocument, synthesizeToJson, TrafficLayer } from '../src';
+import { AddOn, EnvironmentChart, EnvironmentOutput, EnvironmentProfile, SynthDocument, synthesizeToJson, TrafficLayer } from '../src';
+import { buildApp } from '../charts';
 import { development } from '../charts/development';
 import { production } from '../charts/production';
 import { staging } from '../charts/staging';
@@ -58,4 +59,29 @@ export function withIngress(profile: EnvironmentProfile, controllerNamespace = '
     traffic: TrafficLayer.ingress({ className: 'nginx', controllerNamespace }),
     ...(profile.addOns ? { addOns: profile.addOns.map((a) => (a.name === 'envoy-gateway' ? AddOn.ingressNginx({ namespace: controllerNamespace }) : a)) } : {}),
   };
+}
+
+let referenceOutput: ReturnType<typeof synthesizeToJson> | undefined;
+
+/**
+ * The reference platform (charts/, every environment) synthesized in memory, once per test worker and shared by the
+ * tests that only read it (a whole synth costs seconds; several files need it). Its documents are frozen: a test
+ * that changes one fails at the change instead of corrupting what the others read. A test that needs to change the
+ * output copies what it changes, or builds its own with `synthesizeToJson(buildApp())`.
+ */
+export function referencePlatform(): readonly EnvironmentOutput[] {
+  if (referenceOutput === undefined) {
+    referenceOutput = synthesizeToJson(buildApp());
+    for (const env of referenceOutput.envs) deepFreeze(env.documents);
+    Object.freeze(referenceOutput.envs);
+  }
+  return referenceOutput.envs;
+}
+
+/** Freezes `value` and everything below it (plain data: parsed YAML, synthesized documents); returns it. */
+export function deepFreeze<T>(value: T): T {
+  if (value === null || typeof value !== 'object' || Object.isFrozen(value)) return value;
+  Object.freeze(value);
+  for (const v of Object.values(value)) deepFreeze(v);
+  return value;
 }

@@ -30,6 +30,10 @@ function yamlFiles(dir: string): string[] {
 
 const objectsIn = (dir: string) => yamlFiles(dir).flatMap((f) => loadAll(fs.readFileSync(f, 'utf8')) as Record<string, any>[]);
 
+/** The delivery check over the whole repository, every environment at once: run once, read by each environment below. */
+let repositoryDeliveryProblems: string[] | undefined;
+const deliveryProblems = () => (repositoryDeliveryProblems ??= checkGitOpsDelivery(root));
+
 describe.each(ENVIRONMENTS.map((e) => [e.name, e] as const))('dist/%s', (name, profile) => {
   const argoApps = objectsIn(path.join(dist, 'argocd', name, 'apps')).filter((o) => o.kind === 'Application');
   const wave = (o: Record<string, any>) => Number(o.metadata.annotations['argocd.argoproj.io/sync-wave']);
@@ -59,7 +63,7 @@ describe.each(ENVIRONMENTS.map((e) => [e.name, e] as const))('dist/%s', (name, p
     }
     expect(problems).toEqual([]);
     // The Flux side's order (dependsOn) is proved by the delivery check over the whole repository.
-    expect(checkGitOpsDelivery(root).filter((p) => p.includes(`/${name}/`))).toEqual([]);
+    expect(deliveryProblems().filter((p) => p.includes(`/${name}/`))).toEqual([]);
   });
 
   it("GIVEN every reference between its objects THEN each resolves to an object of the environment, an add-on's, or what the profile declares", () => {

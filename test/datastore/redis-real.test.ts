@@ -135,7 +135,6 @@ describe('HA Redis from the generated configuration, on loopback', () => {
       () => procs.logs(),
     );
     for (const s of servers.slice(1)) startServer(s);
-    for (const s of sentinels) procs.start(s.name, 'sh', [path.join(s.dir, 'etc', 'sentinel.sh')], { env: podEnv(s, 'sentinel') });
     procs.start(proxy.name, 'haproxy', ['-db', '-f', path.join(proxy.dir, 'etc', 'haproxy.cfg')], { env: { REDIS_PASSWORD: PASSWORD } });
     await waitFor(
       'two replicas in sync',
@@ -144,6 +143,10 @@ describe('HA Redis from the generated configuration, on loopback', () => {
       200,
       () => procs.logs(),
     );
+    // The Sentinels start once both replicas are attached (the servers found no Sentinel either way and started from
+    // the seed): a Sentinel lists the replicas from the master's INFO when it connects, and otherwise only at its next
+    // INFO 10 s later.
+    for (const s of sentinels) procs.start(s.name, 'sh', [path.join(s.dir, 'etc', 'sentinel.sh')], { env: podEnv(s, 'sentinel') });
     // As in a running cluster, every Sentinel knows its peers and both replicas (learnt from the master's INFO every
     // 10 s) before anything fails: a Sentinel that never saw a replica cannot promote it.
     await waitFor(

@@ -5,7 +5,6 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { App } from 'cdk8s';
 import { describe, expect, it } from 'vitest';
-import { buildApp } from '../../charts';
 import {
   CanaryStep,
   EnvironmentChart,
@@ -20,12 +19,10 @@ import {
 } from '../../src';
 import { FlowVerdict, PolicySet, admittingRules, flowText, judge, peerMatches, proveFlows, renderFlowsReport } from '../../src/policy/flows';
 import { flowsPlugin } from '../../src/policy/flows/plugin';
-import { production } from '../helpers';
+import { production, referencePlatform } from '../helpers';
 
-let envs: EnvironmentOutput[] | undefined;
 function env(name: string): EnvironmentOutput {
-  envs ??= synthesizeToJson(buildApp()).envs;
-  return envs.find((e) => e.directory === name)!;
+  return referencePlatform().find((e) => e.directory === name)!;
 }
 
 /** The environment with some documents replaced (in memory, no synth). */

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENVIRONMENTS, SYNTH_COMMAND, buildApp } from '../../charts';
 import { SchemaValidator, checkGitOpsDelivery, checkTenantIsolation, synthesize } from '../../src';
 import { defaultPlugins } from '../../src/synth/plugins';
+import { deepFreeze } from '../helpers';
 
 const root = path.resolve(__dirname, '..', '..');
 const dist = path.join(root, 'dist');
@@ -73,10 +74,19 @@ describe('the committed dist/', () => {
   });
 });
 
-function envDocs(env: string): Record<string, any>[] {
-  return Object.entries(tree(path.join(dist, env)))
-    .filter(([f]) => f.endsWith('.yaml'))
-    .map(([, text]) => load(text) as Record<string, any>);
+/** The documents of dist/<env>, parsed once per environment for the tests below (frozen: they only read them). */
+const envDocsCache = new Map<string, readonly Record<string, any>[]>();
+function envDocs(env: string): readonly Record<string, any>[] {
+  let docs = envDocsCache.get(env);
+  if (docs === undefined) {
+    docs = deepFreeze(
+      Object.entries(tree(path.join(dist, env)))
+        .filter(([f]) => f.endsWith('.yaml'))
+        .map(([, text]) => load(text) as Record<string, any>),
+    );
+    envDocsCache.set(env, docs);
+  }
+  return docs;
 }
 
 const ENVS = ['development', 'staging', 'production', 'dr'];
@@ -148,7 +158,7 @@ describe('the reference platform in dist/', () => {
 
 describe('NetworkPolicies of the reference platform agree at both ends', () => {
   /** Labels of every pod template per namespace, from the workloads in the environment. */
-  function podsOf(docs: Record<string, any>[]) {
+  function podsOf(docs: readonly Record<string, any>[]) {
     const pods: Array<{ ns: string; name: string; labels: Record<string, string> }> = [];
     for (const d of docs) {
       const t = d.kind === 'CronJob' ? d.spec?.jobTemplate?.spec?.template : d.spec?.template;
