@@ -67,6 +67,14 @@ function cel(): Cel {
   return loaded;
 }
 
+/**
+ * Loads the evaluator and the stored syntax trees now rather than at the first rule (synth's worker does this while
+ * it waits for its first documents).
+ */
+export function loadCelEvaluator(): void {
+  cel();
+}
+
 /** Functions and macros of the environment above (the planner's operators are not names a rule can call). */
 export const CEL_FUNCTIONS: ReadonlySet<string> = new Set([
   // macros

@@ -8,6 +8,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { parentPort, workerData } from 'worker_threads';
 import { analyze, FromWorker, ToWorker, WorkerSetup } from './document-pipeline';
+import { loadCelEvaluator } from './schema-cel';
 import { SchemaValidator } from './schema-validator';
 import { toYaml } from './yaml';
 
@@ -15,6 +16,8 @@ const { root, port, answered } = workerData as WorkerSetup;
 const counter = new Int32Array(answered);
 const validator = new SchemaValidator();
 const made = new Set<string>();
+// The first documents arrive a little later: load the CEL evaluator meanwhile (rules need it as soon as they do).
+loadCelEvaluator();
 
 function answer(message: FromWorker): void {
   port.postMessage(message);

@@ -11,7 +11,7 @@ import { imageDigestProblems, imagePinningNotes, pinImages } from './image-pins'
 import { SchemaValidator } from './schema-validator';
 import { distBaselines, DistBaseline } from './baseline';
 import { inputOriginOf } from './provenance';
-import { DocumentPipeline, inlinePipeline, workerPipeline } from './document-pipeline';
+import { DocumentPipeline, inlinePipeline, PipelineDocument, workerPipeline } from './document-pipeline';
 import { preparePlusWorkloads } from '../plus/plus-workload';
 import { runDeferredWork } from '../core/deferred';
 import { DocObject } from '../core/documents';
@@ -223,6 +223,9 @@ export function synthesizeToJson(app: App, validator = new SchemaValidator()): {
   return { envs, problems: problems() };
 }
 
+/** How many documents collect hands to the pipeline at once. */
+const PIPELINE_BATCH = 64;
+
 /** A problem of the collected documents, or the place of one document's schema problems (known once validated). */
 type ProblemSlot = string | { readonly index: number; readonly obj: ApiObject; readonly id: string };
 
@@ -239,6 +242,12 @@ function collect(app: App, validator: SchemaValidator, pipeline: DocumentPipelin
   runDeferredWork(app);
   const problems: ProblemSlot[] = validateConstructs(app);
   let added = 0;
+  // Documents go to the pipeline in batches of this many, so a worker starts on the first ones early.
+  let pending: PipelineDocument[] = [];
+  const flush = () => {
+    if (pending.length > 0) pipeline.add(pending);
+    pending = [];
+  };
   const envs: EnvironmentOutput[] = [];
   const seenEnv = new Set<string>();
   for (const chart of environmentCharts(app)) {
@@ -273,8 +282,9 @@ function collect(app: App, validator: SchemaValidator, pipeline: DocumentPipelin
       }
       byFile.set(file, doc);
       docs.push(doc);
+      pending.push({ object, file });
+      if (pending.length >= PIPELINE_BATCH) flush();
     }
-    pipeline.add(docs);
     docs.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
     envs.push({
       name: env,
@@ -286,6 +296,7 @@ function collect(app: App, validator: SchemaValidator, pipeline: DocumentPipelin
       chart,
     });
   }
+  flush();
   envs.sort((a, b) => (a.directory < b.directory ? -1 : 1));
   const expand = (): string[] => {
     const schemaProblems = pipeline.problems();
