@@ -12,6 +12,20 @@ import { goodEnvironment } from '../policy/fixtures';
 
 const root = path.resolve(__dirname, '..', '..');
 
+/** Bundles a TypeScript entry point (source text, resolved from the repository root) like lib/main.js into `outfile`. */
+function bundleEntry(outfile: string, contents: string): void {
+  buildSync({
+    stdin: { contents, resolveDir: root, loader: 'ts' },
+    outfile,
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'cjs',
+    packages: 'external',
+    logLevel: 'silent',
+  });
+}
+
 /** Every file under dir with its bytes, sorted by path. */
 function tree(dir: string): Record<string, string> {
   const out: Record<string, string> = {};
@@ -72,9 +86,9 @@ describe('determinism: two synths in separate processes give identical bytes', (
   it('GIVEN a fixture app with the policy gate WHEN bundled and run in two processes THEN the files are byte-identical', () => {
     // GIVEN: an entry point bundled like lib/main.js
     const entry = path.join(entryDir, 'entry.js');
-    buildSync({
-      stdin: {
-        contents: `
+    bundleEntry(
+      entry,
+      `
           import { ApiObject, App } from 'cdk8s';
           import { EnvironmentChart, policyPlugin, synthesize } from './src';
           import { development, production, staging } from './test/helpers';
@@ -86,17 +100,7 @@ describe('determinism: two synths in separate processes give identical bytes', (
           }
           synthesize(app, { outdir: process.argv[3], plugins: [policyPlugin()], warn: () => undefined });
         `,
-        resolveDir: root,
-        loader: 'ts',
-      },
-      outfile: entry,
-      bundle: true,
-      platform: 'node',
-      target: 'node20',
-      format: 'cjs',
-      packages: 'external',
-      logLevel: 'silent',
-    });
+    );
     // WHEN
     const a = run(entry, path.join(tmp, 'fixture-a'));
     const b = run(entry, path.join(tmp, 'fixture-b'));
@@ -142,9 +146,9 @@ describe('schema validation and rendering on a worker thread (bundled synth, 300
       `require('fs').writeFileSync(${JSON.stringify(marker())}, '');\nrequire(${JSON.stringify(path.join(root, 'lib', 'synth-worker.js'))});\n`,
     );
     entry = path.join(entryDir, 'entry.js');
-    buildSync({
-      stdin: {
-        contents: `
+    bundleEntry(
+      entry,
+      `
           import { App } from 'cdk8s';
           import { ApiObject } from 'cdk8s';
           import { EnvironmentChart, SynthError, expressionCheckPlugin, synthesize } from './src';
@@ -173,17 +177,7 @@ describe('schema validation and rendering on a worker thread (bundled synth, 300
             process.exitCode = 1;
           }
         `,
-        resolveDir: root,
-        loader: 'ts',
-      },
-      outfile: entry,
-      bundle: true,
-      platform: 'node',
-      target: 'node20',
-      format: 'cjs',
-      packages: 'external',
-      logLevel: 'silent',
-    });
+    );
   });
   afterAll(() => {
     fs.rmSync(tmp, { recursive: true, force: true });
