@@ -85,3 +85,21 @@ export function deepFreeze<T>(value: T): T {
   for (const v of Object.values(value)) deepFreeze(v);
   return value;
 }
+
+/**
+ * The NetworkPolicy peer for the Envoy proxies of the reference profiles' Gateway (`public` in namespace `gateway`),
+ * which run in Envoy Gateway's namespace: what routed workloads and the HTTP-01 solvers must admit. Written out, not
+ * taken from src/, so the tests state the expected labels independently.
+ */
+export const GATEWAY_PROXY_PEER = {
+  namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'envoy-gateway-system' } },
+  podSelector: {
+    matchLabels: {
+      'app.kubernetes.io/name': 'envoy',
+      'app.kubernetes.io/component': 'proxy',
+      'app.kubernetes.io/managed-by': 'envoy-gateway',
+      'gateway.envoyproxy.io/owning-gateway-name': 'public',
+      'gateway.envoyproxy.io/owning-gateway-namespace': 'gateway',
+    },
+  },
+};

@@ -16,7 +16,7 @@ import {
   VeleroCredentials,
 } from '../../src';
 import { evaluatePolicies } from '../../src/policy';
-import { development, production, synthEnv, withIngress } from '../helpers';
+import { GATEWAY_PROXY_PEER, development, production, synthEnv, withIngress } from '../helpers';
 
 const DIGEST = `sha256:${'a'.repeat(64)}`;
 
@@ -140,20 +140,7 @@ describe('the cluster configuration the platform refers to', () => {
       policyTypes: ['Ingress'],
       ingress: [
         {
-          from: [
-            {
-              namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'envoy-gateway-system' } },
-              podSelector: {
-                matchLabels: {
-                  'app.kubernetes.io/name': 'envoy',
-                  'app.kubernetes.io/component': 'proxy',
-                  'app.kubernetes.io/managed-by': 'envoy-gateway',
-                  'gateway.envoyproxy.io/owning-gateway-name': 'public',
-                  'gateway.envoyproxy.io/owning-gateway-namespace': 'gateway',
-                },
-              },
-            },
-          ],
+          from: [GATEWAY_PROXY_PEER],
           ports: [{ protocol: 'TCP', port: 8089 }],
         },
       ],

@@ -37,7 +37,7 @@ import {
 import { httpErrorRatioQuery, httpLatencyP95Query, microserviceAlertRules, restartsQuery, unavailableReplicasQuery } from '../../src/microservice/promql';
 import { evaluatePolicies } from '../../src/policy';
 import { Construct } from 'constructs';
-import { development, production, staging, synthEnv, testProfile, withIngress } from '../helpers';
+import { GATEWAY_PROXY_PEER, development, production, staging, synthEnv, testProfile, withIngress } from '../helpers';
 
 const DIGEST = `sha256:${'a'.repeat(64)}`;
 const OPERATOR = { ...production.monitoring, mode: MonitoringMode.operator() };
@@ -240,20 +240,7 @@ describe('MicroserviceDeployment: seeds', () => {
     const np = env.find('NetworkPolicy', 'api-gateway');
     // Admitted: the Envoy proxies of the environment's Gateway (they run in Envoy Gateway's namespace), not its controller.
     expect(np.spec.ingress[0]).toEqual({
-      from: [
-        {
-          namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'envoy-gateway-system' } },
-          podSelector: {
-            matchLabels: {
-              'app.kubernetes.io/name': 'envoy',
-              'app.kubernetes.io/component': 'proxy',
-              'app.kubernetes.io/managed-by': 'envoy-gateway',
-              'gateway.envoyproxy.io/owning-gateway-name': 'public',
-              'gateway.envoyproxy.io/owning-gateway-namespace': 'gateway',
-            },
-          },
-        },
-      ],
+      from: [GATEWAY_PROXY_PEER],
       ports: [{ protocol: 'TCP', port: 5000 }],
     });
   });

@@ -23,7 +23,7 @@ import {
   TrafficLayer,
 } from '../../src';
 import { peerOf } from '../../src/core/connections';
-import { development, production, testProfile, synthEnv } from '../helpers';
+import { GATEWAY_PROXY_PEER, development, production, synthEnv, testProfile } from '../helpers';
 
 const BASE: TenantNamespaceProps = {
   tenant: 'acme',
@@ -172,20 +172,7 @@ describe('TenantNamespace', () => {
       const np = tenant().find('NetworkPolicy', 'allow-from-ingress-controller', 'tenant-acme');
       expect(np.spec.ingress).toEqual([
         {
-          from: [
-            {
-              namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'envoy-gateway-system' } },
-              podSelector: {
-                matchLabels: {
-                  'app.kubernetes.io/name': 'envoy',
-                  'app.kubernetes.io/component': 'proxy',
-                  'app.kubernetes.io/managed-by': 'envoy-gateway',
-                  'gateway.envoyproxy.io/owning-gateway-name': 'public',
-                  'gateway.envoyproxy.io/owning-gateway-namespace': 'gateway',
-                },
-              },
-            },
-          ],
+          from: [GATEWAY_PROXY_PEER],
         },
       ]);
     });
