@@ -4,6 +4,7 @@ import {
   AddOn,
   AwsAuth,
   ClusterAddOns,
+  EnvironmentChart,
   EnvironmentProfile,
   ImageReference,
   IngressHost,
@@ -120,18 +121,18 @@ describe('the cluster configuration the platform refers to', () => {
     ]);
   });
 
+  /** A web service exposed on the environment's apex host (its certificate needs a solver). */
+  const exposedWeb = (chart: EnvironmentChart) =>
+    new MicroserviceDeployment(chart, 'web', {
+      name: 'web',
+      namespace: 'frontend',
+      image: ImageReference.fromDigest('ghcr.io/acme/web', DIGEST, '1.0.0'),
+      ports: [{ name: 'http', port: 8080 }],
+      ingress: { hosts: [IngressHost.apex([{ path: '/' }])] },
+    });
+
   it("GIVEN a Gateway whose certificates are issued through HTTP-01 THEN the Gateway's namespace admits its Envoy proxies to cert-manager's solver pods", () => {
-    const env = withAddOns(
-      production,
-      (chart) =>
-        new MicroserviceDeployment(chart, 'web', {
-          name: 'web',
-          namespace: 'frontend',
-          image: ImageReference.fromDigest('ghcr.io/acme/web', DIGEST, '1.0.0'),
-          ports: [{ name: 'http', port: 8080 }],
-          ingress: { hosts: [IngressHost.apex([{ path: '/' }])] },
-        }),
-    );
+    const env = withAddOns(production, exposedWeb);
     expect(env.find('ClusterIssuer', 'letsencrypt-prod').spec.acme.solvers).toEqual([
       { http01: { gatewayHTTPRoute: { parentRefs: [{ name: 'public', namespace: 'gateway', kind: 'Gateway', sectionName: 'http' }] } } },
     ]);
@@ -162,17 +163,7 @@ describe('the cluster configuration the platform refers to', () => {
         AddOn.ingressNginx(),
       ],
     };
-    const env = withAddOns(
-      profile,
-      (chart) =>
-        new MicroserviceDeployment(chart, 'web', {
-          name: 'web',
-          namespace: 'frontend',
-          image: ImageReference.fromDigest('ghcr.io/acme/web', DIGEST, '1.0.0'),
-          ports: [{ name: 'http', port: 8080 }],
-          ingress: { hosts: [IngressHost.apex([{ path: '/' }])] },
-        }),
-    );
+    const env = withAddOns(profile, exposedWeb);
     expect(env.find('NetworkPolicy', 'acme-http01-solver', 'frontend').spec).toEqual({
       podSelector: { matchLabels: { 'acme.cert-manager.io/http01-solver': 'true' } },
       policyTypes: ['Ingress'],
