@@ -1,4 +1,5 @@
 import * as yaml from 'js-yaml';
+import { yamlWriter } from '../core/encoders/yaml-writer';
 
 /**
  * Strings that a YAML 1.1 parser (PyYAML, older Go yaml.v2, some CI tools) would read as something other than a
@@ -54,18 +55,11 @@ export function compareKeys(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-const DUMP_OPTIONS: yaml.DumpOptions = {
-  schema: DUMP_SCHEMA,
-  lineWidth: -1,
-  noRefs: true,
-  sortKeys: compareKeys,
-  noCompatMode: false,
-  quotingType: "'",
-};
+const writeDocument = yamlWriter({ schema: DUMP_SCHEMA, sortKeys: compareKeys });
 
 /** Serializes one document: no anchors, no folding, YAML 1.1-ambiguous strings quoted, key order as given. */
 export function toYaml(doc: unknown): string {
-  return yaml.dump(doc, DUMP_OPTIONS);
+  return writeDocument(doc);
 }
 
 /** True when a YAML 1.1 parser would not read `s` back as the same string unquoted. */

@@ -6,6 +6,7 @@
  */
 import * as yaml from 'js-yaml';
 import { isYaml11Ambiguous } from '../../synth/yaml';
+import { yamlWriter } from './yaml-writer';
 
 const YAML11_COMPAT = new yaml.Type('tag:cdk8s-platform/config-yaml11', {
   kind: 'scalar',
@@ -15,6 +16,4 @@ const YAML11_COMPAT = new yaml.Type('tag:cdk8s-platform/config-yaml11', {
 const CONFIG_SCHEMA = yaml.DEFAULT_SCHEMA.extend({ implicit: [YAML11_COMPAT] });
 
 /** A configuration document as YAML text. */
-export function configYaml(doc: unknown): string {
-  return yaml.dump(doc, { schema: CONFIG_SCHEMA, lineWidth: -1, noRefs: true, quotingType: "'" });
-}
+export const configYaml: (doc: unknown) => string = yamlWriter({ schema: CONFIG_SCHEMA });
