@@ -51,7 +51,8 @@ export function inlinePipeline(validator: SchemaValidator): DocumentPipeline {
 }
 
 /** Messages of the worker protocol (src/synth/synth-worker.ts). */
-export type ToWorker = { readonly kind: 'batch'; readonly docs: readonly PipelineDocument[] } | { readonly kind: 'end' };
+export type ToWorker =
+  { readonly kind: 'begin'; readonly root: string } | { readonly kind: 'batch'; readonly docs: readonly PipelineDocument[] } | { readonly kind: 'end' };
 /** What the worker found in one document: its schema problems and its expression problems (the expressions check). */
 export interface DocumentAnalysis {
   readonly problems: readonly Problem[];
@@ -64,8 +65,6 @@ export function analyze(validator: SchemaValidator, object: DocObject): Document
   return { problems: validator.validate(object), expressions: expressionFindings(object) };
 }
 export interface WorkerSetup {
-  /** Folder the worker writes each document into (the temporary output folder). */
-  readonly root: string;
   /** Where the worker answers; read synchronously with receiveMessageOnPort. */
   readonly port: MessagePort;
   /** One Int32: the number of batches answered, for Atomics.wait. */
@@ -79,6 +78,40 @@ const MIN_OBJECTS = 300;
 /** How long synth waits for an answer before it reports the worker as stuck. */
 const ANSWER_TIMEOUT_MS = 120_000;
 
+/** A started worker and the channel it answers on. */
+interface StartedWorker {
+  readonly worker: Worker;
+  readonly port: MessagePort;
+  readonly counter: Int32Array;
+}
+
+function canUseWorker(): boolean {
+  return os.availableParallelism() >= 2 && fs.existsSync(WORKER_FILE);
+}
+
+function startWorker(): StartedWorker {
+  const { port1, port2 } = new MessageChannel();
+  const answered = new SharedArrayBuffer(4);
+  const setup: WorkerSetup = { port: port2, answered };
+  const worker = new Worker(WORKER_FILE, { workerData: setup, transferList: [port2] });
+  // Never keeps the process alive; a failed synth or the end of this one stops it.
+  worker.unref();
+  return { worker, port: port1, counter: new Int32Array(answered) };
+}
+
+/** A worker started ahead of the app's construction by {@link prestartSynthWorker}, for the next synth. */
+let spare: StartedWorker | undefined;
+
+/**
+ * Starts the synth worker now, where a worker would be used, so that it has loaded its code and the schemas by the
+ * time synth hands it the first documents: `runSynth` calls it before it builds the app. The next
+ * {@link workerPipeline} takes it (and stops it when the app turns out too small).
+ * @internal
+ */
+export function prestartSynthWorker(): void {
+  if (spare === undefined && canUseWorker()) spare = startWorker();
+}
+
 /**
  * A pipeline on a worker thread that validates each batch, renders each document and writes it below `root` (a
  * temporary folder, swapped in only when synth succeeds); or undefined where a worker would not help: one core,
@@ -86,14 +119,17 @@ const ANSWER_TIMEOUT_MS = 120_000;
  * uses {@link inlinePipeline}, which produces the same files.
  */
 export function workerPipeline(root: string, objectCount: number): DocumentPipeline | undefined {
-  if (objectCount < MIN_OBJECTS || os.availableParallelism() < 2 || !fs.existsSync(WORKER_FILE)) return undefined;
-  const { port1, port2 } = new MessageChannel();
-  const answered = new SharedArrayBuffer(4);
-  const counter = new Int32Array(answered);
-  const setup: WorkerSetup = { root, port: port2, answered };
-  const worker = new Worker(WORKER_FILE, { workerData: setup, transferList: [port2] });
-  // Never keeps the process alive; a failed synth or the end of this one stops it.
-  worker.unref();
+  const started = spare;
+  spare = undefined;
+  if (objectCount < MIN_OBJECTS || !(started !== undefined || canUseWorker())) {
+    if (started !== undefined) {
+      started.port.close();
+      void started.worker.terminate();
+    }
+    return undefined;
+  }
+  const { worker, port: port1, counter } = started ?? startWorker();
+  worker.postMessage({ kind: 'begin', root } satisfies ToWorker);
   let sent = 0;
   let received = 0;
   let added = 0;

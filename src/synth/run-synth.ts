@@ -15,6 +15,7 @@ import { isUserMistake, synthFailureMessage } from './failure';
 import { formatImageInventory, imageInventory } from './image-inventory';
 import { defaultPlugins } from './plugins';
 import { ALLOW_PRUNE_FLAG } from './plugins/prune-guard';
+import { prestartSynthWorker } from './document-pipeline';
 import { DEFAULT_SYNTH_COMMAND, outputLabel, SynthPlugin, synthesize } from './synthesizer';
 
 /** Output folder of {@link runSynth} when neither `--outdir` nor `RunSynthOptions.outdir` is given. */
@@ -168,6 +169,8 @@ export function runSynth(source: PlatformAppSource, options: RunSynthOptions): n
   const outdir = path.resolve(cwd, cli.outdir ?? options.outdir ?? DEFAULT_OUTDIR);
   const started = process.hrtime.bigint();
   try {
+    // The worker loads its code and the schemas on the second core while the app is built.
+    if (cli.command === 'synth') prestartSynthWorker();
     const app = appOf(source);
     if (cli.command === 'images') return printImages(app, cli, command, stdout, stderr);
     // `cdk8s synth` runs the app with its own output folder (App.outdir, from CDK8S_OUTDIR) and fails when the

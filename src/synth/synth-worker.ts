@@ -12,7 +12,9 @@ import { loadCelEvaluator } from './schema-cel';
 import { SchemaValidator } from './schema-validator';
 import { toYaml } from './yaml';
 
-const { root, port, answered } = workerData as WorkerSetup;
+const { port, answered } = workerData as WorkerSetup;
+/** The folder to write into, from the `begin` message (the worker may be started before synth knows it). */
+let root = '';
 const counter = new Int32Array(answered);
 const validator = new SchemaValidator();
 const made = new Set<string>();
@@ -26,6 +28,10 @@ function answer(message: FromWorker): void {
 }
 
 parentPort!.on('message', (message: ToWorker) => {
+  if (message.kind === 'begin') {
+    root = message.root;
+    return;
+  }
   if (message.kind === 'end') {
     port.close();
     parentPort!.close();

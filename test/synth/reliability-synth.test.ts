@@ -143,7 +143,7 @@ describe('schema validation and rendering on a worker thread (bundled synth, 300
     // The worker script beside the entry, as lib/synth-worker.js is beside lib/main.js; it leaves a mark when it runs.
     fs.writeFileSync(
       path.join(entryDir, 'synth-worker.js'),
-      `require('fs').writeFileSync(${JSON.stringify(marker())}, '');\nrequire(${JSON.stringify(path.join(root, 'lib', 'synth-worker.js'))});\n`,
+      `require('fs').appendFileSync(${JSON.stringify(marker())}, 'started\\n');\nrequire(${JSON.stringify(path.join(root, 'lib', 'synth-worker.js'))});\n`,
     );
     entry = path.join(entryDir, 'entry.js');
     bundleEntry(
@@ -152,15 +152,17 @@ describe('schema validation and rendering on a worker thread (bundled synth, 300
           import { App } from 'cdk8s';
           import { ApiObject } from 'cdk8s';
           import { EnvironmentChart, SynthError, expressionCheckPlugin, synthesize } from './src';
+          import { prestartSynthWorker } from './src/synth/document-pipeline';
           import { KubeConfigMap, KubeNamespace } from './imports/k8s';
           import { development, production } from './test/helpers';
           const [outdir, mode] = process.argv.slice(2);
           const BROKEN_RULES = ${JSON.stringify(BROKEN_RULES)};
+          if (mode.startsWith('prestart')) prestartSynthWorker();
           const app = new App({ outdir: '.cdk8s.out' });
           for (const profile of [development, production]) {
             const chart = new EnvironmentChart(app, { profile });
             new KubeNamespace(chart, 'ns', { metadata: { name: 'apps' } });
-            for (let i = 0; i < 200; i++) {
+            for (let i = 0; i < (mode === 'prestart-small' ? 5 : 200); i++) {
               const name = mode === 'invalid' && i % 97 === 5 ? 'Bad_Name_' + i : 'settings-' + i;
               new KubeConfigMap(chart, 'cm' + i, { metadata: { name, namespace: 'apps' }, data: { i: String(i) } });
             }
@@ -193,7 +195,7 @@ describe('schema validation and rendering on a worker thread (bundled synth, 300
     for (const profile of [development, production]) {
       const chart = new EnvironmentChart(app, { profile });
       new ApiObject(chart, 'ns', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'apps' } });
-      for (let i = 0; i < 200; i++) {
+      for (let i = 0; i < (mode === 'prestart-small' ? 5 : 200); i++) {
         const name = mode === 'invalid' && i % 97 === 5 ? `Bad_Name_${i}` : `settings-${i}`;
         new ApiObject(chart, `cm${i}`, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: 'apps' }, data: { i: String(i) } });
       }
@@ -224,6 +226,24 @@ describe('schema validation and rendering on a worker thread (bundled synth, 300
     const files = tree(path.join(tmp, 'worker-ok'));
     expect(Object.keys(files)).toContain('production/apps/configmap-settings-199.yaml');
     expect(files).toEqual(tree(path.join(tmp, 'inline-ok')));
+  });
+
+  it('GIVEN a worker started before the app is built WHEN the app is large THEN synth uses that worker (no second one) and writes the same files', () => {
+    const r = run(path.join(tmp, 'prestart'), 'prestart');
+    expect(r.status, r.stdout + r.stderr).toBe(0);
+    expect(fs.readFileSync(marker(), 'utf8')).toBe('started\n');
+    if (!fs.existsSync(path.join(tmp, 'inline-ok'))) expect(inProcess(path.join(tmp, 'inline-ok'), 'valid')).toBeUndefined();
+    expect(tree(path.join(tmp, 'prestart'))).toEqual(tree(path.join(tmp, 'inline-ok')));
+  });
+
+  it('GIVEN a worker started before the app is built WHEN the app is small THEN synth stops it, runs on the calling thread and writes the same files', () => {
+    const r = run(path.join(tmp, 'prestart-small'), 'prestart-small');
+    expect(r.status, r.stdout + r.stderr).toBe(0);
+    expect(inProcess(path.join(tmp, 'inline-small'), 'prestart-small')).toBeUndefined();
+    const files = tree(path.join(tmp, 'prestart-small'));
+    expect(Object.keys(files)).toContain('production/apps/configmap-settings-4.yaml');
+    expect(Object.keys(files)).not.toContain('production/apps/configmap-settings-5.yaml');
+    expect(files).toEqual(tree(path.join(tmp, 'inline-small')));
   });
 
   it('GIVEN invalid documents WHEN synthesized on the worker THEN synth fails with the problems of the calling thread, in the same order, and writes nothing', () => {
