@@ -44,7 +44,6 @@ module.exports = { ensureBuilt };
 
 function build() {
   const esbuild = require('esbuild');
-  const pkg = require(path.join(root, 'package.json'));
   const result = esbuild.buildSync({
     absWorkingDir: root,
     // main.ts -> lib/main.js, the command-line scripts -> lib/bench.js and lib/diff.js, and the synth worker beside
@@ -62,11 +61,9 @@ function build() {
     platform: 'node',
     target: 'node20',
     format: 'cjs',
-    // Dependencies stay external (loaded from node_modules), except the CEL evaluator: it is over a hundred small
-    // modules, and bundled it loads in a third of the time.
-    external: Object.keys({ ...pkg.dependencies, ...pkg.devDependencies })
-      .filter((name) => !name.startsWith('@bufbuild/'))
-      .flatMap((name) => [name, `${name}/*`]),
+    // Dependencies are bundled too: one file per entry point is read and compiled once (from run.js's code cache), where
+    // loading cdk8s, its YAML library and the others from node_modules took a third of a second of module resolution
+    // and compilation on every run. package-lock.json is an input (below), so an upgrade rebuilds.
     // The compiled data of imports/ (schema bundle, chart data) is copied next to the bundle and loaded with Node's
     // JSON.parse at run time, which is several times faster than parsing it as an inlined object literal.
     loader: { '.json': 'copy' },
