@@ -52,17 +52,37 @@ export function inlinePipeline(validator: SchemaValidator): DocumentPipeline {
 
 /** Messages of the worker protocol (src/synth/synth-worker.ts). */
 export type ToWorker =
-  { readonly kind: 'begin'; readonly root: string } | { readonly kind: 'batch'; readonly docs: readonly PipelineDocument[] } | { readonly kind: 'end' };
+  | { readonly kind: 'begin'; readonly root: string; readonly claims: SharedArrayBuffer }
+  | { readonly kind: 'batch'; readonly first: number; readonly docs: readonly PipelineDocument[] }
+  | { readonly kind: 'end' };
 /** What the worker found in one document: its schema problems and its expression problems (the expressions check). */
 export interface DocumentAnalysis {
   readonly problems: readonly Problem[];
-  readonly expressions: readonly ExpressionFinding[];
+  /** Undefined when the main thread claimed the document (see {@link finishDocument}) and checked them itself. */
+  readonly expressions?: readonly ExpressionFinding[];
 }
 export type FromWorker = { readonly kind: 'batch'; readonly analyses: readonly DocumentAnalysis[] } | { readonly kind: 'error'; readonly message: string };
 
-/** The worker's work on one document (src/synth/synth-worker.ts): validate, check its expressions, render. */
-export function analyze(validator: SchemaValidator, object: DocObject): DocumentAnalysis {
-  return { problems: validator.validate(object), expressions: expressionFindings(object) };
+/** Claim states of a document's finishing work (one Int32 per document, in the order added). */
+export const UNCLAIMED = 0;
+export const CLAIMED_BY_WORKER = 1;
+export const CLAIMED_BY_MAIN = 2;
+
+/**
+ * The rest of a document's work after validation, done by whichever thread claims it: the worker as it goes, or the
+ * main thread for the documents at the end of the queue when it would otherwise wait. Checks its expressions,
+ * renders it and writes it below `root`; `made` remembers the folders this thread created.
+ */
+export function finishDocument(d: PipelineDocument, root: string, made: Set<string>): readonly ExpressionFinding[] {
+  const expressions = expressionFindings(d.object);
+  const full = path.join(root, d.file);
+  const dir = path.dirname(full);
+  if (!made.has(dir)) {
+    fs.mkdirSync(dir, { recursive: true });
+    made.add(dir);
+  }
+  fs.writeFileSync(full, toYaml(d.object));
+  return expressions;
 }
 export interface WorkerSetup {
   /** Where the worker answers; read synchronously with receiveMessageOnPort. */
@@ -119,6 +139,7 @@ export function prestartSynthWorker(): void {
  * uses {@link inlinePipeline}, which produces the same files.
  */
 export function workerPipeline(root: string, objectCount: number): DocumentPipeline | undefined {
+  // A document is an ApiObject, so the app's construct count bounds the number of claims needed.
   const started = spare;
   spare = undefined;
   if (objectCount < MIN_OBJECTS || !(started !== undefined || canUseWorker())) {
@@ -129,11 +150,34 @@ export function workerPipeline(root: string, objectCount: number): DocumentPipel
     return undefined;
   }
   const { worker, port: port1, counter } = started ?? startWorker();
-  worker.postMessage({ kind: 'begin', root } satisfies ToWorker);
+  const claimBuffer = new SharedArrayBuffer(4 * objectCount);
+  const claims = new Int32Array(claimBuffer);
+  worker.postMessage({ kind: 'begin', root, claims: claimBuffer } satisfies ToWorker);
   let sent = 0;
   let received = 0;
-  let added = 0;
+  const docs: PipelineDocument[] = [];
   const results: DocumentAnalysis[] = [];
+  /** Expression findings of the documents this thread finished itself. */
+  const finishedHere = new Map<number, readonly ExpressionFinding[]>();
+  const made = new Set<string>();
+  /** Index below which every document is claimed (the worker claims upwards, this thread downwards). */
+  let lowestUnclaimed = 0;
+  /** Set by `dispose`: a failed synth only waits for the worker, it does not help it. */
+  let disposing = false;
+  /**
+   * Before waiting, this thread takes the documents at the end of the queue that the worker has not reached yet:
+   * it checks, renders and writes them while the worker validates (schema validation stays on the worker).
+   */
+  const help = (): void => {
+    for (let i = Math.min(docs.length, claims.length) - 1; i >= lowestUnclaimed; i--) {
+      if (Atomics.compareExchange(claims, i, UNCLAIMED, CLAIMED_BY_MAIN) !== UNCLAIMED) {
+        if (claims[i] === CLAIMED_BY_WORKER) break;
+        continue;
+      }
+      finishedHere.set(i, finishDocument(docs[i]!, root, made));
+    }
+    lowestUnclaimed = Math.min(docs.length, claims.length);
+  };
   const stop = () => {
     port1.close();
     void worker.terminate();
@@ -155,28 +199,41 @@ export function workerPipeline(root: string, objectCount: number): DocumentPipel
   const waitFor = (index: number): void => {
     if (failed) throw failed;
     while (received < sent && results.length <= index) {
-      const m = next();
-      if (m.kind === 'error') {
-        stop();
-        failed = new Error(`the synth worker failed: ${m.message}`);
-        throw failed;
+      if (!disposing && lowestUnclaimed < docs.length) {
+        const message = receiveMessageOnPort(port1);
+        if (message === undefined) help();
+        else {
+          accept(message.message as FromWorker);
+          continue;
+        }
       }
-      results.push(...m.analyses);
-      received++;
+      accept(next());
     }
+  };
+  const accept = (m: FromWorker): void => {
+    if (m.kind === 'error') {
+      stop();
+      failed = new Error(`the synth worker failed: ${m.message}`);
+      throw failed;
+    }
+    results.push(...m.analyses);
+    received++;
   };
   return {
     deferred: true,
-    add(docs) {
-      if (docs.length === 0) return;
-      worker.postMessage({ kind: 'batch', docs } satisfies ToWorker);
+    add(batch) {
+      if (batch.length === 0) return;
+      worker.postMessage({ kind: 'batch', first: docs.length, docs: batch } satisfies ToWorker);
       sent++;
       // The expressions check reads what the worker found, waiting only for the batch of the document it reads.
-      for (const d of docs) {
-        const index = added++;
+      for (const d of batch) {
+        const index = docs.length;
+        docs.push(d);
         precomputeExpressionFindings(d.object, () => {
+          const here = finishedHere.get(index);
+          if (here !== undefined) return here;
           waitFor(index);
-          return results[index]!.expressions;
+          return results[index]!.expressions ?? finishedHere.get(index)!;
         });
       }
     },
@@ -191,6 +248,7 @@ export function workerPipeline(root: string, objectCount: number): DocumentPipel
     dispose() {
       // Let the worker finish what it was given first: a file it wrote after the temporary folder was removed would
       // leave the folder behind.
+      disposing = true;
       try {
         this.problems();
       } catch {

@@ -1,20 +1,19 @@
 /**
  * The worker of {@link workerPipeline} (src/synth/document-pipeline.ts): validates each batch of documents against
- * the schemas and checks their expressions, renders each document to YAML and writes it below the temporary output
- * folder, then answers with what it found in each document, in order. The same validator and YAML writer as on the main thread, so the files are
- * the same either way.
+ * the schemas and, for each document the main thread has not claimed, checks its expressions, renders it to YAML and
+ * writes it below the temporary output folder; then answers with what it found in each document, in order. The same
+ * validator and YAML writer as on the main thread, so the files are the same either way.
  */
-import * as fs from 'fs';
-import * as path from 'path';
 import { parentPort, workerData } from 'worker_threads';
-import { analyze, FromWorker, ToWorker, WorkerSetup } from './document-pipeline';
+import { CLAIMED_BY_WORKER, DocumentAnalysis, finishDocument, FromWorker, ToWorker, UNCLAIMED, WorkerSetup } from './document-pipeline';
 import { loadCelEvaluator } from './schema-cel';
 import { SchemaValidator } from './schema-validator';
-import { toYaml } from './yaml';
 
 const { port, answered } = workerData as WorkerSetup;
 /** The folder to write into, from the `begin` message (the worker may be started before synth knows it). */
 let root = '';
+/** One Int32 per document: who finishes it (document-pipeline.ts, `finishDocument`). */
+let claims: Int32Array<ArrayBufferLike> = new Int32Array(0);
 const counter = new Int32Array(answered);
 const validator = new SchemaValidator();
 const made = new Set<string>();
@@ -30,6 +29,7 @@ function answer(message: FromWorker): void {
 parentPort!.on('message', (message: ToWorker) => {
   if (message.kind === 'begin') {
     root = message.root;
+    claims = new Int32Array(message.claims);
     return;
   }
   if (message.kind === 'end') {
@@ -38,16 +38,12 @@ parentPort!.on('message', (message: ToWorker) => {
     return;
   }
   try {
-    const analyses = message.docs.map((d) => {
-      const found = analyze(validator, d.object);
-      const full = path.join(root, d.file);
-      const dir = path.dirname(full);
-      if (!made.has(dir)) {
-        fs.mkdirSync(dir, { recursive: true });
-        made.add(dir);
-      }
-      fs.writeFileSync(full, toYaml(d.object));
-      return found;
+    const analyses = message.docs.map((d, j): DocumentAnalysis => {
+      const problems = validator.validate(d.object);
+      const index = message.first + j;
+      // The main thread may have taken this document's remaining work while it waited (it claims from the end).
+      const mine = index >= claims.length || Atomics.compareExchange(claims, index, UNCLAIMED, CLAIMED_BY_WORKER) === UNCLAIMED;
+      return mine ? { problems, expressions: finishDocument(d, root, made) } : { problems };
     });
     answer({ kind: 'batch', analyses });
   } catch (e) {

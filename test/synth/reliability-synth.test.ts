@@ -143,7 +143,16 @@ describe('schema validation and rendering on a worker thread (bundled synth, 300
     // The worker script beside the entry, as lib/synth-worker.js is beside lib/main.js; it leaves a mark when it runs.
     fs.writeFileSync(
       path.join(entryDir, 'synth-worker.js'),
-      `require('fs').appendFileSync(${JSON.stringify(marker())}, 'started\\n');\nrequire(${JSON.stringify(path.join(root, 'lib', 'synth-worker.js'))});\n`,
+      [
+        `const fs = require('fs');`,
+        `fs.appendFileSync(${JSON.stringify(marker())}, 'started\\n');`,
+        // A late worker (the main thread then finishes documents itself), and a log of the files the worker writes.
+        `const delay = Number(process.env.TEST_WORKER_DELAY_MS || 0);`,
+        `if (delay > 0) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, delay);`,
+        `const log = process.env.TEST_WORKER_WRITES;`,
+        `if (log) { const fd = fs.openSync(log, 'a'); const write = fs.writeFileSync; fs.writeFileSync = function (file, ...rest) { fs.writeSync(fd, String(file) + '\\n'); return write.call(this, file, ...rest); }; }`,
+        `require(${JSON.stringify(path.join(root, 'lib', 'synth-worker.js'))});`,
+      ].join('\n'),
     );
     entry = path.join(entryDir, 'entry.js');
     bundleEntry(
@@ -187,7 +196,20 @@ describe('schema validation and rendering on a worker thread (bundled synth, 300
   });
   beforeEach(() => fs.rmSync(marker(), { force: true }));
 
-  const run = (outdir: string, mode: string) => spawnSync(process.execPath, [entry, outdir, mode], { cwd: root, encoding: 'utf8', timeout: 120_000 });
+  const run = (outdir: string, mode: string, env: Record<string, string> = {}) =>
+    spawnSync(process.execPath, [entry, outdir, mode], { cwd: root, encoding: 'utf8', timeout: 120_000, env: { ...process.env, ...env } });
+  /** A run whose worker starts 3 s late; returns it and the files the worker wrote itself. */
+  const runLate = (outdir: string, mode: string) => {
+    const writes = path.join(tmp, `writes-${path.basename(outdir)}`);
+    const r = run(outdir, mode, { TEST_WORKER_DELAY_MS: '3000', TEST_WORKER_WRITES: writes });
+    const written = fs.existsSync(writes)
+      ? fs
+          .readFileSync(writes, 'utf8')
+          .split('\n')
+          .filter((l) => l.endsWith('.yaml'))
+      : [];
+    return { r, written };
+  };
 
   /** The same app synthesized here, on the calling thread (vitest runs the sources, which have no worker script). */
   function inProcess(outdir: string, mode: string): string[] | undefined {
@@ -244,6 +266,28 @@ describe('schema validation and rendering on a worker thread (bundled synth, 300
     expect(Object.keys(files)).toContain('production/apps/configmap-settings-4.yaml');
     expect(Object.keys(files)).not.toContain('production/apps/configmap-settings-5.yaml');
     expect(files).toEqual(tree(path.join(tmp, 'inline-small')));
+  });
+
+  it('GIVEN a worker that falls behind WHEN synth would wait for it THEN the main thread finishes the last documents itself and the files are the same', () => {
+    const { r, written } = runLate(path.join(tmp, 'late'), 'valid');
+    expect(r.status, r.stdout + r.stderr).toBe(0);
+    if (!fs.existsSync(path.join(tmp, 'inline-ok'))) expect(inProcess(path.join(tmp, 'inline-ok'), 'valid')).toBeUndefined();
+    const files = tree(path.join(tmp, 'late'));
+    expect(files).toEqual(tree(path.join(tmp, 'inline-ok')));
+    // The worker slept while the main thread claimed documents from the end: at least the last one is not its own.
+    expect(written.length).toBeLessThan(Object.keys(files).length);
+    expect(written.some((f) => f.endsWith('production/apps/configmap-settings-199.yaml'))).toBe(false);
+  });
+
+  it('GIVEN a worker that falls behind and a broken PromQL expression WHEN the main thread checks the last documents THEN the problems are those of the calling thread', () => {
+    const outdir = committed('late-expr');
+    const before = tree(outdir);
+    const { r, written } = runLate(outdir, 'expr');
+    expect(r.status).toBe(1);
+    expect(JSON.parse(r.stdout)).toEqual(inProcess(path.join(tmp, 'inline-expr-late'), 'expr'));
+    expect(written.some((f) => f.endsWith('production/apps/prometheusrule-apps.yaml'))).toBe(false);
+    expect(tree(outdir)).toEqual(before);
+    expect(fs.readdirSync(tmp).filter((f) => f.startsWith('.'))).toEqual([]);
   });
 
   it('GIVEN invalid documents WHEN synthesized on the worker THEN synth fails with the problems of the calling thread, in the same order, and writes nothing', () => {
