@@ -7,6 +7,7 @@
 import { IConstruct } from 'constructs';
 import { AppProjectSpec } from '../../imports/argoproj.io';
 import { EnvironmentChart } from '../core/environment-chart';
+import { LazyInputOrigin } from '../synth/provenance';
 
 /** An AppProject requested by a construct of the environment. */
 export interface RequestedArgoCdProject {
@@ -20,7 +21,7 @@ export interface RequestedArgoCdProject {
    * that a problem found on the generated AppProject is reported at the input (see `traceInput`).
    * @default - none
    */
-  readonly origins?: Readonly<Record<string, string>>;
+  readonly origins?: Readonly<Record<string, LazyInputOrigin>>;
   /** Construct path of the requester, for messages. */
   readonly requestedBy: string;
 }

@@ -30,3 +30,4 @@ export { synthFailureMessage } from './failure';
 export type { SynthFailureOptions } from './failure';
 export { MAX_ALIAS_COUNT, MAX_INPUT_BYTES, readInputDocument } from './input-yaml';
 export type { InputDocument, InputYamlOptions } from './input-yaml';
+export type { InputOrigin, LazyInputOrigin } from './provenance';

@@ -3,6 +3,7 @@ import { Construct } from 'constructs';
 import { KubeRole, KubeRoleBinding, KubeServiceAccount, PolicyRule } from '../../imports/k8s';
 import { EnvironmentProfile } from '../core/environment-profile';
 import { requestArgoCdProject } from '../gitops/argo-cd-projects';
+import { LazyInputOrigin } from '../synth/provenance';
 import type { TenantOwners } from './tenant-namespace';
 import { TENANT_ADMIN_ROLE, TENANT_EDIT_ROLE, TENANT_VIEW_ROLE, TenantClusterRoles } from './tenant-roles';
 
@@ -107,7 +108,7 @@ export function addAppProject(
     readonly server: string;
     readonly namespace: string;
     /** Input-file origins of fields, for messages (`spec.description` -> `tenants.yaml:3:5: tenants[0].displayName`). */
-    readonly origins: Readonly<Record<string, string>>;
+    readonly origins: Readonly<Record<string, LazyInputOrigin>>;
   },
 ): void {
   requestArgoCdProject(scope, {

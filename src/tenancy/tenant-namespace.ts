@@ -238,10 +238,12 @@ export class TenantNamespace extends Construct implements IWorkload {
       },
     });
     // Fields that carry input verbatim: problems found on them at synth are reported at the input file.
-    const origin = (field: string): string | undefined => {
-      if (!props.source) return undefined;
-      const f = `${props.source.entry}.${field}`;
-      return `${props.source.locate(f)}: ${f}`;
+    // Located only when a message needs it (locating parses the file with positions).
+    const origin = (field: string): (() => string) | undefined => {
+      const source = props.source;
+      if (!source) return undefined;
+      const f = `${source.entry}.${field}`;
+      return () => `${source.locate(f)}: ${f}`;
     };
     const traced: [string, string][] = [
       [`metadata.annotations["${ANNOTATION_DISPLAY_NAME}"]`, 'displayName'],
@@ -272,7 +274,7 @@ export class TenantNamespace extends Construct implements IWorkload {
         [
           ['spec.description', origin('displayName')],
           ['spec.sourceRepos', origin('sourceRepos')],
-        ].filter((e): e is [string, string] => e[1] !== undefined),
+        ].filter((e): e is [string, () => string] => e[1] !== undefined),
       ),
     });
   }
@@ -281,7 +283,7 @@ export class TenantNamespace extends Construct implements IWorkload {
    * Claims `host` for the tenant on the environment's Gateway: a listener that admits routes of the tenant's
    * namespace only. Names under the environment's own domain are the platform's, except the tenant's subdomain.
    */
-  private claimHostname(source: TenantSource | undefined, field: string, host: string, origin: string | undefined): void {
+  private claimHostname(source: TenantSource | undefined, field: string, host: string, origin: (() => string) | undefined): void {
     const profile = EnvironmentChart.of(this).profile;
     const problem = hostnameProblem(host, true);
     if (problem) this.fail(source, field, host, problem);

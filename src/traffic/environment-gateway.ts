@@ -14,6 +14,7 @@ import { EnvironmentChart } from '../core/environment-chart';
 import { fail } from '../core/errors';
 import { GatewayApiTraffic, trafficOf } from '../core/traffic-layer';
 import { NamespaceTier } from '../gitops/delivery-group';
+import { LazyInputOrigin, resolveInputOrigin } from '../synth/provenance';
 import { PlatformNamespace } from '../tenancy/platform-namespace';
 import { certificateSecretName, hostsOverlap, HTTP_REDIRECT_LISTENER, listenerName } from './hostnames';
 
@@ -35,8 +36,11 @@ export interface HostClaim {
   readonly host: string;
   /** Namespace whose routes may bind the host's listener. */
   readonly namespace: string;
-  /** Who claims it, for messages: a construct path, or `tenants.yaml:12:5: tenants[0].hostnames[1]`. */
-  readonly owner: string;
+  /**
+   * Who claims it, for messages: a construct path, or `tenants.yaml:12:5: tenants[0].hostnames[1]` (or a function
+   * that finds it, called only for a message).
+   */
+  readonly owner: LazyInputOrigin;
   /** The tenant claiming it: only the tenant's namespace may bind it, and no other claim may overlap it. */
   readonly tenant?: string;
 }
@@ -172,7 +176,8 @@ export class EnvironmentGateway extends Construct {
       for (const other of l.claims) {
         // A tenant's own names, and the platform's services among themselves (different paths of one host), share.
         if (other.tenant === claim.tenant) continue;
-        const who = other.tenant !== undefined ? `tenant ${other.tenant} (${other.owner})` : `the platform (${other.owner})`;
+        const owner = resolveInputOrigin(other.owner);
+        const who = other.tenant !== undefined ? `tenant ${other.tenant} (${owner})` : `the platform (${owner})`;
         reject(
           `${host === claim.host ? 'is' : `overlaps "${host}", which is`} already claimed by ${who} in environment ${EnvironmentChart.of(this).profile.name}: a host name belongs to one tenant, or to the platform's services`,
         );

@@ -194,4 +194,17 @@ describe('provenance of generated fields', () => {
     expect(inputOriginOf(project, 'spec.description')).toBe('tenants.yaml:22:18: tenants[3].displayName');
     expect(inputOriginOf(project, 'spec.sourceRepos[0]')).toBe('tenants.yaml:21:18: tenants[3].sourceRepos');
   });
+
+  it('GIVEN a tenant from the file WHEN built with its delivery THEN no field is located until a message asks (no positioned parse of the file)', () => {
+    const t = loadTenants(fileWith({ displayName: 'Delta', costCenter: 'cc-4' }), OPTIONS)[3]!;
+    const located: string[] = [];
+    const source = { entry: t.source!.entry, locate: (field: string) => (located.push(field), t.source!.locate(field)) };
+    const app = new App();
+    const chart = new EnvironmentChart(app, { profile: development });
+    const tenant = new TenantNamespace(chart, 'd', { ...t, source });
+    addGitOpsDelivery(app, { environment: chart, source: { url: 'https://github.com/acme/platform.git' }, tools: [DeliveryTool.argoCd()] });
+    expect(located).toEqual([]);
+    expect(inputOriginOf(tenant.node.findChild('Resource'), 'metadata.labels["platform.io/cost-center"]')).toBe('tenants.yaml:23:17: tenants[3].costCenter');
+    expect(located).toEqual(['tenants[3].costCenter']);
+  });
 });
