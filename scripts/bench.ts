@@ -193,6 +193,9 @@ function filesUnder(dir: string, prefix = ''): string[] {
  * the least a separate command that writes these files can cost) and inside this already warm process (dump and
  * write only). On a RAM folder the disk's noise does not hide the rest.
  */
+/** Runs of the whole-process comparison: the machine's speed drifts, so each synth run is paired with floor runs. */
+const WHOLE_PROCESS_RUNS = 9;
+
 function wholeProcess(): void {
   const ram = fs.existsSync('/dev/shm') ? '/dev/shm' : os.tmpdir();
   const tmp = fs.mkdtempSync(path.join(ram, 'platform-bench-'));
@@ -206,7 +209,7 @@ function wholeProcess(): void {
     execFileSync('node', ['scripts/build.js', '--force'], { cwd: root, stdio: 'pipe' });
     const bundleMs = ms(coldStart);
     let files: string[] = [];
-    for (let i = 0; i < 5; i++) {
+    for (let i = 0; i < WHOLE_PROCESS_RUNS; i++) {
       const out = path.join(tmp, `synth-${i}`);
       const t = process.hrtime.bigint();
       execFileSync('npm', ['run', '-s', 'synth', '--', `--outdir=${out}`], { cwd: root, stdio: 'pipe' });
@@ -238,11 +241,14 @@ function wholeProcess(): void {
     const synth = median(synthRuns);
     const processFloor = median(processFloorRuns);
     const floor = median(floorRuns);
-    console.log(`\nwhole process on ${ram} (${files.length} YAML files, committed charts; median of 5 runs):`);
+    // Each synth run and the floor run right after it saw the same machine speed: the median of their ratios.
+    const pairedRatio = median(synthRuns.map((t, i) => t / processFloorRuns[i]!));
+    console.log(`\nwhole process on ${ram} (${files.length} YAML files, committed charts; median of ${WHOLE_PROCESS_RUNS} runs):`);
     console.log(`  \`npm run synth\` (bundle up to date)       ${synth.toFixed(0).padStart(5)} ms`);
     console.log(
       `  js-yaml floor as a process               ${processFloor.toFixed(0).padStart(5)} ms  ratio ${(synth / processFloor).toFixed(2)}  (node scripts/bench-floor.js: start, load, dump, write)`,
     );
+    console.log(`                                                     paired ratio ${pairedRatio.toFixed(2)}  (median of each run's synth / floor)`);
     console.log(`  js-yaml floor in this warm process       ${floor.toFixed(0).padStart(5)} ms  ratio ${(synth / floor).toFixed(2)}  (dump and write only)`);
     console.log(`  a changed source adds the bundle step:   ${bundleMs.toFixed(0).padStart(5)} ms`);
   } finally {
