@@ -207,27 +207,50 @@ export function expressionFindings(o: DocObject): ExpressionFinding[] {
   for (const [key, value] of Object.entries(obj(o.data) ?? {})) {
     if (typeof value !== 'string') continue;
     const base = `data.${key}`;
-    if (isRuleFiles || (/^\s*groups\s*:/m.test(value) && /\bexpr\s*:/.test(value))) {
-      let parsed: unknown;
-      try {
-        // Text the library itself serialized (not an input file): the faster reader is enough.
-        parsed = loadYaml(value, { schema: CORE_SCHEMA });
-      } catch (e) {
-        out.push({ field: base, message: `the rule file is not valid YAML: ${(e as Error).message.split('\n')[0]}` });
-        continue;
-      }
-      out.push(...ruleGroupFindings(base, obj(parsed)?.groups));
-    } else if (value.trimStart().startsWith('{') && value.includes('"panels"')) {
-      let dashboard: unknown;
-      try {
-        dashboard = JSON.parse(value);
-      } catch {
-        continue; // Not JSON after all: not a dashboard.
-      }
-      if (obj(dashboard)) out.push(...dashboardFindings(base, dashboard as DocObject));
-    }
+    for (const f of configTextFindings(value, isRuleFiles)) out.push({ field: base + f.field, message: f.message });
   }
   return out;
+}
+
+/**
+ * The findings of one ConfigMap value (a rule file or a dashboard), with fields relative to the value. Environments
+ * repeat most rule files and dashboards word for word: each distinct text is parsed once per process.
+ */
+function configTextFindings(value: string, isRuleFiles: boolean): readonly Finding[] {
+  const key = (isRuleFiles ? 'r' : 'c') + value;
+  let found = TEXT_CACHE.get(key);
+  if (found === undefined) {
+    found = uncachedConfigTextFindings(value, isRuleFiles);
+    if (TEXT_CACHE.size >= MAX_CACHED_TEXTS) TEXT_CACHE.clear();
+    TEXT_CACHE.set(key, found);
+  }
+  return found;
+}
+
+const TEXT_CACHE = new Map<string, readonly Finding[]>();
+const MAX_CACHED_TEXTS = 2_000;
+
+function uncachedConfigTextFindings(value: string, isRuleFiles: boolean): readonly Finding[] {
+  if (isRuleFiles || (/^\s*groups\s*:/m.test(value) && /\bexpr\s*:/.test(value))) {
+    let parsed: unknown;
+    try {
+      // Text the library itself serialized (not an input file): the faster reader is enough.
+      parsed = loadYaml(value, { schema: CORE_SCHEMA });
+    } catch (e) {
+      return [{ field: '', message: `the rule file is not valid YAML: ${(e as Error).message.split('\n')[0]}` }];
+    }
+    return ruleGroupFindings('', obj(parsed)?.groups);
+  }
+  if (value.trimStart().startsWith('{') && value.includes('"panels"')) {
+    let dashboard: unknown;
+    try {
+      dashboard = JSON.parse(value);
+    } catch {
+      return []; // Not JSON after all: not a dashboard.
+    }
+    if (obj(dashboard)) return dashboardFindings('', dashboard as DocObject);
+  }
+  return [];
 }
 
 /** Findings computed elsewhere (by synth's worker) for a document object, read when the check runs. */

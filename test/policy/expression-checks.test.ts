@@ -64,6 +64,23 @@ describe('PromQL and templates in emitted objects', () => {
     ]);
   });
 
+  it('GIVEN the same broken rule file under two keys and in a ConfigMap without the rules label WHEN checked THEN each place is named (a text parsed once is reported everywhere)', () => {
+    const text = 'groups:\n  - name: rec\n    rules:\n      - record: ok\n        expr: rate(x[5m]\n';
+    const cm = (name: string, labels: Record<string, string>) => ({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name, namespace: 'monitoring', labels },
+      data: { 'a.rules.yml': text, 'b.rules.yml': text },
+    });
+    const error = 'group "rec" record "ok": PromQL syntax error at column 11 (rate(x[5m]⟨here⟩)';
+    expect(problems(cm('rules-one', { 'platform.io/monitoring-config': 'rules' }), cm('rules-two', {}))).toEqual([
+      `production/monitoring/ConfigMap/rules-one: data.a.rules.yml.groups[0].rules[0].expr: ${error}`,
+      `production/monitoring/ConfigMap/rules-one: data.b.rules.yml.groups[0].rules[0].expr: ${error}`,
+      `production/monitoring/ConfigMap/rules-two: data.a.rules.yml.groups[0].rules[0].expr: ${error}`,
+      `production/monitoring/ConfigMap/rules-two: data.b.rules.yml.groups[0].rules[0].expr: ${error}`,
+    ]);
+  });
+
   it('GIVEN a Grafana dashboard with a broken query and one using Grafana variables WHEN checked THEN only the broken one is reported', () => {
     const dashboard = {
       title: 'API',
