@@ -2,6 +2,7 @@ import * as path from 'path';
 import { compareQuantities } from '../core/quantity';
 import { baselinesOf, DistBaseline, workingTreeBaseline } from '../synth/baseline';
 import { parseInputYaml } from '../synth/input-yaml';
+import { toYaml } from '../synth/yaml';
 import { CheckResult, EnvironmentOutput, SynthPlugin } from '../synth/synthesizer';
 import { DocObject } from '../core/documents';
 
@@ -247,20 +248,34 @@ export function compareStatefulSets(previous: readonly Obj[], current: readonly 
   return out;
 }
 
+/** The guarded files of a baseline under `<directory>/` (only `statefulset-*`, `cluster-*` and `kafkanodepool-*`). */
+function guardedFiles(source: DistBaseline, directory: string): string[] {
+  return source.files(directory).filter((f) => /^(statefulset|cluster|kafkanodepool)-.*\.yaml$/.test(path.posix.basename(f)));
+}
+
 /** Guarded resources committed under `<outdir>/<directory>/` (only `statefulset-*`, `cluster-*` and `kafkanodepool-*` files are read). */
 export function readCommittedStatefulSets(baseline: string | DistBaseline, directory: string): Obj[] {
   const source = typeof baseline === 'string' ? workingTreeBaseline(baseline) : baseline;
-  return source
-    .files(directory)
-    .filter((f) => /^(statefulset|cluster|kafkanodepool)-.*\.yaml$/.test(path.posix.basename(f)))
+  return guardedFiles(source, directory)
     .map((f) => parseInputYaml(source.read(f), `${source.label}${f}`) as Obj)
     .filter((o) => o !== null && typeof o === 'object');
 }
 
 /** Changes of one synthesized environment against `baseline` (the dist/ folder, or a {@link DistBaseline}). */
 export function statefulDrift(env: EnvironmentOutput, baseline: string | DistBaseline): StatefulChange[] {
+  const source = typeof baseline === 'string' ? workingTreeBaseline(baseline) : baseline;
+  const byFile = new Map(env.documents.map((d) => [d.file, d]));
+  const previous: Obj[] = [];
+  for (const f of guardedFiles(source, env.directory)) {
+    const text = source.read(f);
+    const doc = byFile.get(f);
+    // The same bytes synth writes for it now: nothing of it changed, so there is nothing to parse or compare.
+    if (doc !== undefined && text === toYaml(doc.object)) continue;
+    const o = parseInputYaml(text, `${source.label}${f}`) as Obj;
+    if (o !== null && typeof o === 'object') previous.push(o);
+  }
   return compareStatefulSets(
-    readCommittedStatefulSets(baseline, env.directory),
+    previous,
     env.documents.map((d) => d.object),
   );
 }
