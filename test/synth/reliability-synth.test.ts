@@ -198,10 +198,10 @@ describe('schema validation and rendering on a worker thread (bundled synth, 300
 
   const run = (outdir: string, mode: string, env: Record<string, string> = {}) =>
     spawnSync(process.execPath, [entry, outdir, mode], { cwd: root, encoding: 'utf8', timeout: 120_000, env: { ...process.env, ...env } });
-  /** A run whose worker starts 2 s late; returns it and the files the worker wrote itself. */
+  /** A run whose worker starts 2.5 s late; returns it and the files the worker wrote itself. */
   const runLate = (outdir: string, mode: string) => {
     const writes = path.join(tmp, `writes-${path.basename(outdir)}`);
-    const r = run(outdir, mode, { TEST_WORKER_DELAY_MS: '2000', TEST_WORKER_WRITES: writes });
+    const r = run(outdir, mode, { TEST_WORKER_DELAY_MS: '2500', TEST_WORKER_WRITES: writes });
     const written = fs.existsSync(writes)
       ? fs
           .readFileSync(writes, 'utf8')
