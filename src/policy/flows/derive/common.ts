@@ -1,4 +1,5 @@
 /** Shared by the derivations: collecting needs, resolving addresses and URLs, reading a pod's mounted ConfigMaps. */
+import * as yaml from 'js-yaml';
 import type { SynthDocument } from '../../../synth/synthesizer';
 import { nameOf } from '../../policy-index';
 import { Endpoint, FlowNeed, PodEndpoint, Protocol, endpointName } from '../model';
@@ -60,6 +61,35 @@ function obj(v: unknown): DocObject {
 }
 
 /** Every ConfigMap file the pod's volumes (plain or projected) carry, in volume order. */
+/**
+ * A mounted configuration file read as YAML (js-yaml's default schema), or undefined when it is not YAML. Environments
+ * and replicas mount the same files: each distinct text is parsed once per process, and the result is frozen because
+ * every reader shares it.
+ */
+export function parsedConfigText(text: string): unknown {
+  if (PARSED.has(text)) return PARSED.get(text);
+  let value: unknown;
+  try {
+    value = deepFreeze(yaml.load(text));
+  } catch {
+    value = undefined;
+  }
+  if (PARSED.size >= MAX_PARSED) PARSED.clear();
+  PARSED.set(text, value);
+  return value;
+}
+
+const PARSED = new Map<string, unknown>();
+const MAX_PARSED = 2_000;
+
+function deepFreeze(v: unknown): unknown {
+  if (v !== null && typeof v === 'object' && !Object.isFrozen(v)) {
+    Object.freeze(v);
+    for (const x of Object.values(v)) deepFreeze(x);
+  }
+  return v;
+}
+
 export function mountedFiles(world: FlowWorld, pod: PodEndpoint): MountedFile[] {
   if (!pod.pod) return [];
   const out: MountedFile[] = [];

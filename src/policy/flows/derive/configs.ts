@@ -3,9 +3,8 @@
  * server), OpenTelemetry Collector (and Jaeger v2) exporters, Grafana datasources, Alertmanager receivers, and the
  * object store of Elasticsearch snapshots.
  */
-import * as yaml from 'js-yaml';
 import { PodEndpoint } from '../model';
-import { MountedFile, Needs, mountedFiles, parseAddress } from './common';
+import { MountedFile, Needs, mountedFiles, parseAddress, parsedConfigText } from './common';
 import { DocObject, DocValue } from '../../../core/documents';
 
 function obj(v: unknown): DocObject {
@@ -17,12 +16,8 @@ function arr(v: unknown): DocValue[] {
 }
 
 function loadYaml(text: string): DocObject | undefined {
-  try {
-    const v = yaml.load(text);
-    return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as DocObject) : undefined;
-  } catch {
-    return undefined;
-  }
+  const v = parsedConfigText(text);
+  return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as DocObject) : undefined;
 }
 
 /** Default ports of Fluent Bit outputs that take `Host` and `Port`. */

@@ -4,13 +4,12 @@
  * it), its Alertmanagers and remote-write endpoints; and, for prometheus-operator, every ServiceMonitor and
  * PodMonitor.
  */
-import * as yaml from 'js-yaml';
 import { KUBELET_PORT } from '../../../core/cluster-services';
 import { annotationsOf, labelsOf, nameOf, namespaceOf } from '../../policy-index';
 import { Endpoint, PodEndpoint } from '../model';
 import { LabelSelector, labelSelectorMatches } from '../selector';
 import { resolvePodPort } from '../world';
-import { MountedFile, Needs, mountedFiles, parseAddress } from './common';
+import { MountedFile, Needs, mountedFiles, parseAddress, parsedConfigText } from './common';
 import { DocObject, DocValue } from '../../../core/documents';
 
 function obj(v: unknown): DocObject {
@@ -333,12 +332,8 @@ function prometheusConfigs(needs: Needs, pod: PodEndpoint): { file: MountedFile;
   const out: { file: MountedFile; config: DocObject }[] = [];
   for (const file of mountedFiles(needs.world, pod)) {
     if (!file.text.includes('scrape_configs') && !file.text.includes('alertmanagers')) continue;
-    let config: unknown;
-    try {
-      config = yaml.load(file.text);
-    } catch {
-      continue;
-    }
+    const config = parsedConfigText(file.text);
+    if (config === undefined) continue;
     const c = obj(config);
     if (Array.isArray(c.scrape_configs) || obj(c.alerting).alertmanagers !== undefined) out.push({ file, config: c });
   }
