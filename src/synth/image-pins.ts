@@ -125,13 +125,16 @@ function pinList(list: unknown, pins: Readonly<Record<string, string>>): void {
 export function pinImages(node: unknown, pins: Readonly<Record<string, string>>, depth = 0): void {
   if (!node || typeof node !== 'object' || depth > 16) return;
   if (Array.isArray(node)) {
-    for (const v of node) pinImages(v, pins, depth + 1);
+    for (const v of node) if (v !== null && typeof v === 'object') pinImages(v, pins, depth + 1);
     return;
   }
-  for (const [k, v] of Object.entries(node as Record<string, unknown>)) {
+  const record = node as Record<string, unknown>;
+  // Every object of every spec passes here: no entry arrays, and strings other than imageName are skipped at once.
+  for (const k in record) {
+    const v = record[k];
     if (CONTAINER_LISTS.has(k)) pinList(v, pins);
-    else if (k === 'imageName' && typeof v === 'string' && !v.includes('@') && pins[v] !== undefined && DIGEST.test(pins[v]))
-      (node as Record<string, unknown>)[k] = `${v}@${pins[v]}`;
-    else if (v && typeof v === 'object') pinImages(v, pins, depth + 1);
+    else if (typeof v === 'string') {
+      if (k === 'imageName' && !v.includes('@') && pins[v] !== undefined && DIGEST.test(pins[v])) record[k] = `${v}@${pins[v]}`;
+    } else if (v !== null && typeof v === 'object') pinImages(v, pins, depth + 1);
   }
 }
