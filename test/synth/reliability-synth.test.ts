@@ -146,9 +146,12 @@ describe('schema validation and rendering on a worker thread (bundled synth, 300
       [
         `const fs = require('fs');`,
         `fs.appendFileSync(${JSON.stringify(marker())}, 'started\\n');`,
-        // A late worker (the main thread then finishes documents itself), and a log of the files the worker writes.
-        `const delay = Number(process.env.TEST_WORKER_DELAY_MS || 0);`,
-        `if (delay > 0) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, delay);`,
+        // A late worker: it starts only once the main thread has written a file into the temporary output folder
+        // (which it does only when it finishes documents itself); and a log of the files the worker writes.
+        `const outdir = process.env.TEST_WORKER_AFTER_MAIN_WROTE_IN;`,
+        `const sleep = (ms) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);`,
+        `const mainWrote = () => fs.readdirSync(require('path').dirname(outdir)).some((f) => f.startsWith('.' + require('path').basename(outdir) + '.tmp-') && fs.readdirSync(require('path').join(require('path').dirname(outdir), f), { recursive: true }).some((x) => String(x).endsWith('.yaml')));`,
+        `if (outdir) for (const end = Date.now() + 20000; Date.now() < end && !mainWrote(); ) sleep(5);`,
         `const log = process.env.TEST_WORKER_WRITES;`,
         `if (log) { const fd = fs.openSync(log, 'a'); const write = fs.writeFileSync; fs.writeFileSync = function (file, ...rest) { fs.writeSync(fd, String(file) + '\\n'); return write.call(this, file, ...rest); }; }`,
         `require(${JSON.stringify(path.join(root, 'lib', 'synth-worker.js'))});`,
@@ -198,10 +201,10 @@ describe('schema validation and rendering on a worker thread (bundled synth, 300
 
   const run = (outdir: string, mode: string, env: Record<string, string> = {}) =>
     spawnSync(process.execPath, [entry, outdir, mode], { cwd: root, encoding: 'utf8', timeout: 120_000, env: { ...process.env, ...env } });
-  /** A run whose worker starts 2.5 s late; returns it and the files the worker wrote itself. */
+  /** A run whose worker starts only after the main thread wrote a document; returns it and the files the worker wrote. */
   const runLate = (outdir: string, mode: string) => {
     const writes = path.join(tmp, `writes-${path.basename(outdir)}`);
-    const r = run(outdir, mode, { TEST_WORKER_DELAY_MS: '2500', TEST_WORKER_WRITES: writes });
+    const r = run(outdir, mode, { TEST_WORKER_AFTER_MAIN_WROTE_IN: outdir, TEST_WORKER_WRITES: writes });
     const written = fs.existsSync(writes)
       ? fs
           .readFileSync(writes, 'utf8')
