@@ -125,6 +125,11 @@ export const CEL_FUNCTIONS: ReadonlySet<string> = new Set([
   'strings.quote',
 ]);
 
+/** A string literal's opening: an optional raw/bytes prefix and the quote. */
+const STRING_START = /([rRbB]{0,2})("""|'''|"|')/y;
+const IDENTIFIER = /[A-Za-z_][A-Za-z0-9_]*/y;
+const NUMBER = /[0-9][0-9A-Za-z_.]*/y;
+
 const MACROS_BINDING_A_VARIABLE = new Set(['all', 'exists', 'exists_one', 'map', 'filter']);
 const KEYWORDS = new Set(['true', 'false', 'null', 'in']);
 
@@ -143,6 +148,11 @@ export interface ExprFacts {
 export function expressionFacts(text: string): ExprFacts {
   type Token = { readonly t: 'id' | 'str' | 'num' | 'op'; readonly v: string };
   const tokens: Token[] = [];
+  // Sticky patterns match at `lastIndex`, so no token copies the rest of the text (linear in its length).
+  const at = (re: RegExp, i: number): RegExpExecArray | null => {
+    re.lastIndex = i;
+    return re.exec(text);
+  };
   let i = 0;
   while (i < text.length) {
     const c = text[i]!;
@@ -150,8 +160,8 @@ export function expressionFacts(text: string): ExprFacts {
       i++;
       continue;
     }
-    const str = /^([rRbB]{0,2})("""|'''|"|')/.exec(text.slice(i, i + 5));
-    if (str && (str[1] === '' || /^[rRbB]+$/.test(str[1]!))) {
+    const str = at(STRING_START, i);
+    if (str) {
       const raw = /[rR]/.test(str[1]!);
       const quote = str[2]!;
       let j = i + str[0].length;
@@ -160,13 +170,13 @@ export function expressionFacts(text: string): ExprFacts {
       i = j + quote.length;
       continue;
     }
-    const id = /^[A-Za-z_][A-Za-z0-9_]*/.exec(text.slice(i));
+    const id = at(IDENTIFIER, i);
     if (id) {
       tokens.push({ t: 'id', v: id[0] });
       i += id[0].length;
       continue;
     }
-    const num = /^[0-9][0-9A-Za-z_.]*/.exec(text.slice(i));
+    const num = at(NUMBER, i);
     if (num) {
       tokens.push({ t: 'num', v: num[0] });
       i += num[0].length;
