@@ -16,7 +16,11 @@ import * as yaml from 'js-yaml';
 
 /** Options of a writer; each corresponds to the js-yaml `dump` option of the same name. */
 export interface YamlWriterOptions {
-  /** The schema whose implicit types decide which strings must be quoted. */
+  /**
+   * The schema whose implicit types decide which strings must be quoted: js-yaml's default schema, optionally
+   * extended with types that resolve no string of the fast path's shape other than the YAML 1.1 booleans and nulls
+   * (as the library's YAML 1.1 type does).
+   */
   readonly schema: yaml.Schema;
   /**
    * Order of the keys of every mapping.
@@ -226,7 +230,10 @@ function representNumber(n: number): string {
  */
 export function yamlWriter(options: YamlWriterOptions): (doc: unknown) => string {
   const { schema, sortKeys } = options;
-  const implicit = (schema as unknown as CompiledSchema).compiledImplicit;
+  const dumpOptions: yaml.DumpOptions = { schema, sortKeys: sortKeys ?? false, lineWidth: -1, noRefs: true, quotingType: "'" };
+  const implicit = (schema as unknown as Partial<CompiledSchema>).compiledImplicit;
+  // Another js-yaml whose schema keeps its types elsewhere: its own dump, slower but the same bytes.
+  if (!Array.isArray(implicit)) return (doc) => yaml.dump(doc, dumpOptions);
   const ambiguous = (s: string): boolean => {
     for (const type of implicit) if (type.resolve(s)) return true;
     return false;
@@ -302,7 +309,6 @@ export function yamlWriter(options: YamlWriterOptions): (doc: unknown) => string
     return result || '{}';
   }
 
-  const dumpOptions: yaml.DumpOptions = { schema, sortKeys: sortKeys ?? false, lineWidth: -1, noRefs: true, quotingType: "'" };
   return (doc) => {
     try {
       const text = node(doc, 0, true);
