@@ -234,6 +234,12 @@ describe('schema validation and rendering on a worker thread (bundled synth, 300
     }
   }
 
+  /** A failed synth left the output folder as it was, and no temporary folder beside it. */
+  function expectKept(outdir: string, before: Record<string, string>): void {
+    expect(tree(outdir)).toEqual(before);
+    expect(fs.readdirSync(tmp).filter((f) => f.startsWith('.'))).toEqual([]);
+  }
+
   /** A copy of the valid app's output (the first test writes it) as the output folder a failing synth must keep. */
   function committed(name: string): string {
     const outdir = path.join(tmp, name);
@@ -289,8 +295,7 @@ describe('schema validation and rendering on a worker thread (bundled synth, 300
     expect(r.status).toBe(1);
     expect(JSON.parse(r.stdout)).toEqual(inProcess(path.join(tmp, 'inline-expr-late'), 'expr'));
     expect(written.some((f) => f.endsWith('production/apps/prometheusrule-apps.yaml'))).toBe(false);
-    expect(tree(outdir)).toEqual(before);
-    expect(fs.readdirSync(tmp).filter((f) => f.startsWith('.'))).toEqual([]);
+    expectKept(outdir, before);
   });
 
   it('GIVEN invalid documents WHEN synthesized on the worker THEN synth fails with the problems of the calling thread, in the same order, and writes nothing', () => {
@@ -305,8 +310,7 @@ describe('schema validation and rendering on a worker thread (bundled synth, 300
       'development/apps/ConfigMap/Bad_Name_5: metadata.name: name "Bad_Name_5" must be a DNS-1123 subdomain: at most 253 characters of [a-z0-9.-], starting and ending alphanumeric',
     );
     expect(problems).toHaveLength(6);
-    expect(tree(outdir)).toEqual(before);
-    expect(fs.readdirSync(tmp).filter((f) => f.startsWith('.'))).toEqual([]);
+    expectKept(outdir, before);
   });
 
   it('GIVEN a broken PromQL expression WHEN the worker checks expressions THEN the expressions check reports what it reports on the calling thread', () => {
@@ -333,8 +337,7 @@ describe('schema validation and rendering on a worker thread (bundled synth, 300
     const r = run(outdir, 'throw');
     expect(r.status).toBe(1);
     expect(JSON.parse(r.stdout)).toBe('TypeError: boom in check');
-    expect(tree(outdir)).toEqual(before);
-    expect(fs.readdirSync(tmp).filter((f) => f.startsWith('.'))).toEqual([]);
+    expectKept(outdir, before);
   });
 });
 
