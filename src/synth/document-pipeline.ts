@@ -52,7 +52,15 @@ export function inlinePipeline(validator: SchemaValidator): DocumentPipeline {
 
 /** Messages of the worker protocol (src/synth/synth-worker.ts). */
 export type ToWorker =
-  | { readonly kind: 'begin'; readonly root: string; readonly claims: SharedArrayBuffer }
+  | {
+      readonly kind: 'begin';
+      readonly root: string;
+      readonly claims: SharedArrayBuffer;
+      /** Where the worker answers; read synchronously with receiveMessageOnPort. */
+      readonly port: MessagePort;
+      /** One Int32: the number of batches answered, for Atomics.wait. */
+      readonly answered: SharedArrayBuffer;
+    }
   | { readonly kind: 'batch'; readonly first: number; readonly docs: readonly PipelineDocument[] }
   | { readonly kind: 'end' };
 /** What the worker found in one document: its schema problems and its expression problems (the expressions check). */
@@ -84,13 +92,6 @@ export function finishDocument(d: PipelineDocument, root: string, made: Set<stri
   fs.writeFileSync(full, toYaml(d.object));
   return expressions;
 }
-export interface WorkerSetup {
-  /** Where the worker answers; read synchronously with receiveMessageOnPort. */
-  readonly port: MessagePort;
-  /** One Int32: the number of batches answered, for Atomics.wait. */
-  readonly answered: SharedArrayBuffer;
-}
-
 /** The worker's script: built next to this module (lib/ for the bundle, build/src/synth/ for the package). */
 const WORKER_FILE = path.join(__dirname, 'synth-worker.js');
 /** Below this many objects the worker's start-up costs more than it saves. */
@@ -98,38 +99,45 @@ const MIN_OBJECTS = 300;
 /** How long synth waits for an answer before it reports the worker as stuck. */
 const ANSWER_TIMEOUT_MS = 120_000;
 
-/** A started worker and the channel it answers on. */
-interface StartedWorker {
-  readonly worker: Worker;
-  readonly port: MessagePort;
-  readonly counter: Int32Array;
-}
-
 function canUseWorker(): boolean {
   return os.availableParallelism() >= 2 && fs.existsSync(WORKER_FILE);
 }
 
-function startWorker(): StartedWorker {
-  const { port1, port2 } = new MessageChannel();
-  const answered = new SharedArrayBuffer(4);
-  const setup: WorkerSetup = { port: port2, answered };
-  const worker = new Worker(WORKER_FILE, { workerData: setup, transferList: [port2] });
+/** Starts the worker script; it loads its code and the schemas, then waits for a `begin` message. */
+function startWorker(): Worker {
+  const worker = new Worker(WORKER_FILE);
   // Never keeps the process alive; a failed synth or the end of this one stops it.
   worker.unref();
-  return { worker, port: port1, counter: new Int32Array(answered) };
+  return worker;
 }
 
+/**
+ * Where a runner that starts the worker script before it even loads the library leaves it (scripts/run.js does, for
+ * the bundle's `lib/synth-worker.js`, while this thread reads and compiles `lib/main.js`): the worker and its file.
+ * A global symbol, so that the runner needs nothing of the library and a second copy of the library finds it too.
+ */
+export const EARLY_SYNTH_WORKER = Symbol.for('cdk8s-platform.early-synth-worker');
+
 /** A worker started ahead of the app's construction by {@link prestartSynthWorker}, for the next synth. */
-let spare: StartedWorker | undefined;
+let spare: Worker | undefined;
 
 /**
  * Starts the synth worker now, where a worker would be used, so that it has loaded its code and the schemas by the
- * time synth hands it the first documents: `runSynth` calls it before it builds the app. The next
- * {@link workerPipeline} takes it (and stops it when the app turns out too small).
+ * time synth hands it the first documents: `runSynth` calls it before it builds the app. A worker a runner started
+ * even earlier for this very script ({@link EARLY_SYNTH_WORKER}) is taken instead. The next {@link workerPipeline}
+ * takes it (and stops it when the app turns out too small).
  * @internal
  */
 export function prestartSynthWorker(): void {
-  if (spare === undefined && canUseWorker()) spare = startWorker();
+  if (spare !== undefined) return;
+  const holder = globalThis as { [EARLY_SYNTH_WORKER]?: { readonly file: string; readonly worker: Worker } };
+  const early = holder[EARLY_SYNTH_WORKER];
+  delete holder[EARLY_SYNTH_WORKER];
+  if (early !== undefined && path.resolve(early.file) === WORKER_FILE) spare = early.worker;
+  else {
+    if (early !== undefined) void early.worker.terminate();
+    if (canUseWorker()) spare = startWorker();
+  }
 }
 
 /**
@@ -143,16 +151,16 @@ export function workerPipeline(root: string, objectCount: number): DocumentPipel
   const started = spare;
   spare = undefined;
   if (objectCount < MIN_OBJECTS || !(started !== undefined || canUseWorker())) {
-    if (started !== undefined) {
-      started.port.close();
-      void started.worker.terminate();
-    }
+    if (started !== undefined) void started.terminate();
     return undefined;
   }
-  const { worker, port: port1, counter } = started ?? startWorker();
+  const worker = started ?? startWorker();
+  const { port1, port2 } = new MessageChannel();
+  const answered = new SharedArrayBuffer(4);
+  const counter = new Int32Array(answered);
   const claimBuffer = new SharedArrayBuffer(4 * objectCount);
   const claims = new Int32Array(claimBuffer);
-  worker.postMessage({ kind: 'begin', root, claims: claimBuffer } satisfies ToWorker);
+  worker.postMessage({ kind: 'begin', root, claims: claimBuffer, port: port2, answered } satisfies ToWorker, [port2]);
   let sent = 0;
   let received = 0;
   const docs: PipelineDocument[] = [];

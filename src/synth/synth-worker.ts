@@ -4,24 +4,26 @@
  * writes it below the temporary output folder; then answers with what it found in each document, in order. The same
  * validator and YAML writer as on the main thread, so the files are the same either way.
  */
-import { parentPort, workerData } from 'worker_threads';
-import { CLAIMED_BY_WORKER, DocumentAnalysis, finishDocument, FromWorker, ToWorker, UNCLAIMED, WorkerSetup } from './document-pipeline';
+import { MessagePort, parentPort } from 'worker_threads';
+import { CLAIMED_BY_WORKER, DocumentAnalysis, finishDocument, FromWorker, ToWorker, UNCLAIMED } from './document-pipeline';
 import { loadCelEvaluator } from './schema-cel';
 import { SchemaValidator } from './schema-validator';
 
-const { port, answered } = workerData as WorkerSetup;
-/** The folder to write into, from the `begin` message (the worker may be started before synth knows it). */
+// From the `begin` message: the worker may be started before synth knows any of it.
+/** The folder to write into. */
 let root = '';
 /** One Int32 per document: who finishes it (document-pipeline.ts, `finishDocument`). */
 let claims: Int32Array<ArrayBufferLike> = new Int32Array(0);
-const counter = new Int32Array(answered);
+/** Where answers go, and the number of answers (for the main thread's Atomics.wait). */
+let port: MessagePort | undefined;
+let counter: Int32Array<ArrayBufferLike> = new Int32Array(1);
 const validator = new SchemaValidator();
 const made = new Set<string>();
 // The first documents arrive a little later: load the CEL evaluator meanwhile (rules need it as soon as they do).
 loadCelEvaluator();
 
 function answer(message: FromWorker): void {
-  port.postMessage(message);
+  port!.postMessage(message);
   Atomics.add(counter, 0, 1);
   Atomics.notify(counter, 0);
 }
@@ -30,10 +32,12 @@ parentPort!.on('message', (message: ToWorker) => {
   if (message.kind === 'begin') {
     root = message.root;
     claims = new Int32Array(message.claims);
+    port = message.port;
+    counter = new Int32Array(message.answered);
     return;
   }
   if (message.kind === 'end') {
-    port.close();
+    port?.close();
     parentPort!.close();
     return;
   }

@@ -164,18 +164,20 @@ describe('schema validation and rendering on a worker thread (bundled synth, 300
           import { App } from 'cdk8s';
           import { ApiObject } from 'cdk8s';
           import { EnvironmentChart, SynthError, expressionCheckPlugin, synthesize } from './src';
-          import { prestartSynthWorker } from './src/synth/document-pipeline';
+          import { EARLY_SYNTH_WORKER, prestartSynthWorker } from './src/synth/document-pipeline';
           import { KubeConfigMap, KubeNamespace } from './imports/k8s';
           import { development, production } from './test/helpers';
           const [outdir, mode] = process.argv.slice(2);
           const BROKEN_RULES = ${JSON.stringify(BROKEN_RULES)};
+          if (EARLY_SYNTH_WORKER in globalThis) process.stderr.write('early worker: given\\n');
           if (mode.startsWith('prestart')) prestartSynthWorker();
+          if (EARLY_SYNTH_WORKER in globalThis) process.stderr.write('early worker: not taken\\n');
           const app = new App({ outdir: '.cdk8s.out' });
           for (const profile of [development, production]) {
             const chart = new EnvironmentChart(app, { profile });
             new KubeNamespace(chart, 'ns', { metadata: { name: 'apps' } });
             for (let i = 0; i < (mode === 'prestart-small' ? 5 : 200); i++) {
-              const name = mode === 'invalid' && i % 97 === 5 ? 'Bad_Name_' + i : 'settings-' + i;
+              const name = mode.startsWith('invalid') && i % 97 === 5 ? 'Bad_Name_' + i : 'settings-' + i;
               new KubeConfigMap(chart, 'cm' + i, { metadata: { name, namespace: 'apps' }, data: { i: String(i) } });
             }
             if (mode === 'expr') new ApiObject(chart, 'rules', BROKEN_RULES);
@@ -183,7 +185,10 @@ describe('schema validation and rendering on a worker thread (bundled synth, 300
           try {
             synthesize(app, {
               outdir,
-              plugins: mode === 'throw' ? [{ name: 'broken', check: () => { throw new TypeError('boom in check'); } }] : mode === 'expr' ? [expressionCheckPlugin()] : [],
+              plugins:
+                mode === 'throw' ? [{ name: 'broken', check: () => { throw new TypeError('boom in check'); } }]
+                : mode === 'invalid-report' ? [{ name: 'report', files: () => { throw new TypeError('boom in files'); } }]
+                : mode === 'expr' ? [expressionCheckPlugin()] : [],
               warn: () => undefined,
             });
           } catch (e) {
@@ -267,6 +272,16 @@ describe('schema validation and rendering on a worker thread (bundled synth, 300
     expect(tree(path.join(tmp, 'prestart'))).toEqual(tree(path.join(tmp, 'inline-ok')));
   });
 
+  it('GIVEN scripts/run.js WHEN it runs a bundle with a synth worker beside it THEN it starts that worker before the bundle loads and synth takes it over (no second one)', () => {
+    const out = path.join(tmp, 'early');
+    const r = spawnSync(process.execPath, ['scripts/run.js', entry, out, 'prestart'], { cwd: root, encoding: 'utf8', timeout: 120_000 });
+    expect(r.status, r.stdout + r.stderr).toBe(0);
+    expect(r.stderr).toBe('early worker: given\n');
+    expect(fs.readFileSync(marker(), 'utf8')).toBe('started\n');
+    if (!fs.existsSync(path.join(tmp, 'inline-ok'))) expect(inProcess(path.join(tmp, 'inline-ok'), 'valid')).toBeUndefined();
+    expect(tree(out)).toEqual(tree(path.join(tmp, 'inline-ok')));
+  });
+
   it('GIVEN a worker started before the app is built WHEN the app is small THEN synth stops it, runs on the calling thread and writes the same files', () => {
     const r = run(path.join(tmp, 'prestart-small'), 'prestart-small');
     expect(r.status, r.stdout + r.stderr).toBe(0);
@@ -310,6 +325,15 @@ describe('schema validation and rendering on a worker thread (bundled synth, 300
       'development/apps/ConfigMap/Bad_Name_5: metadata.name: name "Bad_Name_5" must be a DNS-1123 subdomain: at most 253 characters of [a-z0-9.-], starting and ending alphanumeric',
     );
     expect(problems).toHaveLength(6);
+    expectKept(outdir, before);
+  });
+
+  it('GIVEN invalid documents and a report that throws WHEN the reports are rendered while the worker still validates THEN synth fails with the schema problems, not the report error', () => {
+    const outdir = committed('worker-bad-report');
+    const before = tree(outdir);
+    const r = run(outdir, 'invalid-report');
+    expect(r.status).toBe(1);
+    expect(JSON.parse(r.stdout)).toEqual(inProcess(path.join(tmp, 'inline-bad-report'), 'invalid'));
     expectKept(outdir, before);
   });
 
