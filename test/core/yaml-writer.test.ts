@@ -8,6 +8,7 @@ import fc from 'fast-check';
 import * as yaml from 'js-yaml';
 import { describe, expect, it } from 'vitest';
 import { configYaml } from '../../src/core/encoders';
+import { configYamlData } from '../../src/core/encoders/yaml';
 import { yamlWriter } from '../../src/core/encoders/yaml-writer';
 import { compareKeys, isYaml11Ambiguous, toYaml } from '../../src/synth/yaml';
 import { referencePlatform } from '../helpers';
@@ -147,6 +148,32 @@ describe('YAML writer', () => {
     expect(files).toBeGreaterThan(20);
   });
 
+  it('GIVEN every YAML configuration file the reference platform wrote WHEN its data is asked for THEN the data configYaml kept is what js-yaml reads from the text', () => {
+    let known = 0;
+    for (const env of referencePlatform()) {
+      for (const { object } of env.documents) {
+        if (object.kind !== 'ConfigMap') continue;
+        for (const [key, text] of Object.entries((object.data ?? {}) as Record<string, string>)) {
+          const written = configYamlData(text);
+          if (written === undefined) continue;
+          expect(written.data, key).toStrictEqual(yaml.load(text));
+          expect(Object.isFrozen(written.data)).toBe(true);
+          known++;
+        }
+      }
+    }
+    // prometheus.yml, rule files, alertmanager.yml, provisioning and collector configs of four environments
+    expect(known).toBeGreaterThan(40);
+  });
+
+  it('GIVEN values that do not read back as themselves (a Date, NaN, a __proto__ key, bytes, a top-level string) WHEN written THEN configYaml keeps no data for the text', () => {
+    const docs = [{ when: new Date(0) }, { n: NaN }, { list: [Infinity] }, JSON.parse('{"__proto__": {"a": 1}}'), { bytes: new Uint8Array([1]) }];
+    // js-yaml reads a top-level block scalar with leading spaces back with extra spaces: only mappings and lists are kept.
+    docs.push(' a\nb', 'plain');
+    for (const doc of docs) expect(configYamlData(configYaml(doc))).toBeUndefined();
+    expect(configYamlData(configYaml({ a: undefined, b: [undefined, 1] }))).toStrictEqual({ data: { b: [null, 1] } });
+  });
+
   it('GIVEN strings at every style boundary WHEN written as keys, values and list items THEN the text is what js-yaml writes', () => {
     for (const s of EDGE_STRINGS) {
       for (const doc of [s, { [s]: s }, { a: { [s]: [s, { [s]: s }] } }, [s, [s]], { list: [s], nested: { deeper: s } }]) {
@@ -198,6 +225,10 @@ describe('YAML writer', () => {
       fc.property(tree, (doc) => {
         expect(toYaml(doc)).toBe(documentOracle(doc));
         expect(writeOwn(doc)).toBe(configOracle(doc));
+        // The data configYaml keeps for a text is what reading the text gives.
+        const text = configYaml(doc);
+        const written = configYamlData(text);
+        if (written !== undefined) expect(written.data).toStrictEqual(yaml.load(text));
       }),
       { seed: SEED, numRuns: 3000 },
     );

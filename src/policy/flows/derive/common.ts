@@ -5,6 +5,7 @@ import { nameOf } from '../../policy-index';
 import { Endpoint, FlowNeed, PodEndpoint, Protocol, endpointName } from '../model';
 import { FlowWorld } from '../world';
 import { DocObject, DocValue } from '../../../core/documents';
+import { configYamlData } from '../../../core/encoders/yaml';
 
 /** The needs found so far, plus the addresses that could not be mapped. */
 export class Needs {
@@ -68,6 +69,9 @@ function obj(v: unknown): DocObject {
  */
 export function parsedConfigText(text: string): unknown {
   if (PARSED.has(text)) return PARSED.get(text);
+  // Most mounted files were written by configYaml in this very process: their data is known.
+  const written = configYamlData(text);
+  if (written !== undefined) return written.data;
   let value: unknown;
   try {
     value = deepFreeze(yaml.load(text));
