@@ -8,7 +8,7 @@ import { fail, uniqueId } from '../core/errors';
 import { hostProblem, httpUrlProblem } from '../core/grammars';
 import { isQuantity } from '../core/quantity';
 import { selectorLabels } from '../core/labels';
-import { MonitoringRegistry } from '../core/monitoring-registry';
+import { MonitoredTarget, MonitoringRegistry } from '../core/monitoring-registry';
 import { isDns1123Label } from '../synth/schema-validator';
 import { TENANT_NAMESPACE_PREFIX } from '../tenancy/validation';
 import { AlertingProps, renderAlertmanagerConfig, validateAlerting } from './alertmanager-config';
@@ -133,6 +133,10 @@ export class ObservabilityStack extends Construct {
   private readonly registry: MonitoringRegistry;
   private operatorResourcesCreated = false;
   private readonly ruleYaml = new Map<string, string>();
+  /** The last value of each file set derived from the registry, and the targets it was derived from. */
+  private readonly computed = new Map<string, { readonly targets: readonly MonitoredTarget[]; readonly value: unknown }>();
+  /** alertmanager.yml, rendered once. */
+  private alertmanagerYaml: string | undefined;
 
   public constructor(scope: Construct, id: string, props: ObservabilityStackProps) {
     super(scope, uniqueId(scope, id));
@@ -234,20 +238,22 @@ export class ObservabilityStack extends Construct {
       this.alertmanager = new AlertmanagerServer(this, 'Alertmanager', {
         context: ctx,
         alerting: props.alerting,
-        config: () => configYaml(renderAlertmanagerConfig(props.alerting)),
+        config: () => (this.alertmanagerYaml ??= configYaml(renderAlertmanagerConfig(props.alerting))),
         replicas: replicas.alertmanager,
       });
       const alertmanagers = this.alertmanager.peers;
       this.prometheus = new PrometheusServer(this, 'Prometheus', {
         context: ctx,
         config: () =>
-          configYaml(
-            renderPrometheusConfig({
-              scrapeInterval: profile.monitoring.scrapeInterval,
-              externalLabels: { cluster: profile.cluster.name, environment: profile.name },
-              alertmanagers,
-              targets: this.registry.targets(),
-            }),
+          this.fromRegistry('prometheus.yml', (targets) =>
+            configYaml(
+              renderPrometheusConfig({
+                scrapeInterval: profile.monitoring.scrapeInterval,
+                externalLabels: { cluster: profile.cluster.name, environment: profile.name },
+                alertmanagers,
+                targets,
+              }),
+            ),
           ),
         rules: () => this.ruleFiles(),
         retention: this.retention,
@@ -315,24 +321,41 @@ export class ObservabilityStack extends Construct {
 
   /** Rule files (standalone) by file name, from the registry. */
   public ruleFiles(): Record<string, string> {
-    const out: Record<string, string> = {};
-    for (const f of ruleGroupsFor(this, this.registry.targets(), this.thresholds, this.props.runbookBaseUrl)) {
-      // Read several times per synth (ConfigMap data, pod checksum): the YAML of an unchanged group is reused. The
-      // groups are plain JSON data (strings, numbers, objects), so their JSON text identifies them.
-      const key = JSON.stringify(f.group);
-      let text = this.ruleYaml.get(key);
-      if (text === undefined) {
-        text = configYaml({ groups: [f.group] });
-        this.ruleYaml.set(key, text);
-      }
-      out[f.file] = text;
-    }
-    return out;
+    return {
+      ...this.fromRegistry('rules', (targets) => {
+        const out: Record<string, string> = {};
+        for (const f of ruleGroupsFor(this, targets, this.thresholds, this.props.runbookBaseUrl)) {
+          // When the registry changed, the YAML of an unchanged group is reused. The groups are plain JSON data
+          // (strings, numbers, objects), so their JSON text identifies them.
+          const key = JSON.stringify(f.group);
+          let text = this.ruleYaml.get(key);
+          if (text === undefined) {
+            text = configYaml({ groups: [f.group] });
+            this.ruleYaml.set(key, text);
+          }
+          out[f.file] = text;
+        }
+        return out;
+      }),
+    };
   }
 
   /** Dashboard JSON files by name, from the registry; extra panels for unknown workloads are an error. */
   public dashboards(): Record<string, string> {
-    return dashboardsFor(this, this.registry.targets(), this.props.serviceDashboards ?? []);
+    return { ...this.fromRegistry('dashboards', (targets) => dashboardsFor(this, targets, this.props.serviceDashboards ?? [])) };
+  }
+
+  /**
+   * `compute(targets)`, computed again only when the registry's targets changed: the ConfigMaps and the pods' config
+   * checksums read the same files at synth. Registered targets are immutable; an error is thrown again each time.
+   */
+  private fromRegistry<T>(key: string, compute: (targets: readonly MonitoredTarget[]) => T): T {
+    const targets = this.registry.targets();
+    const last = this.computed.get(key);
+    if (last !== undefined && last.targets.length === targets.length && last.targets.every((t, i) => t === targets[i])) return last.value as T;
+    const value = compute(targets);
+    this.computed.set(key, { targets, value });
+    return value;
   }
 
   private registerPlatformTarget(name: string, portName: string, port: number, namespace = this.namespace): void {

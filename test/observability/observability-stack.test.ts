@@ -7,7 +7,7 @@ import { selectorLabels } from '../../src/core/labels';
 import { parseQuantity } from '../../src/core/quantity';
 import { Receiver } from '../../src/observability/alertmanager-config';
 import { LogBackend } from '../../src/observability/backends';
-import { NetworkPeer } from '../../src/observability/common';
+import { checksum, NetworkPeer } from '../../src/observability/common';
 import { PSS_EXEMPTION_REASON } from '../../src/observability/fluent-bit';
 import { otelCollectorRef, otlpEnvironment } from '../../src/observability/otel-collector';
 import { ObservabilityStack } from '../../src/observability/observability-stack';
@@ -444,6 +444,32 @@ describe('ObservabilityStack, development and ordering', () => {
     expect(Object.keys(env.find('ConfigMap', 'grafana-dashboards', 'monitoring').data)).toEqual(
       expect.arrayContaining(['backend-early.json', 'backend-late.json']),
     );
+  });
+
+  test('GIVEN the rule files, dashboards and the pod checksum read once WHEN a service registers afterwards THEN synth writes files and a checksum that include it', () => {
+    let early: { rules: string[]; dashboards: string[] } | undefined;
+    const env = synthEnv((chart) => {
+      registerService(chart, 'early');
+      const stack = fullStack(chart);
+      early = { rules: Object.keys(stack.ruleFiles()), dashboards: Object.keys(stack.dashboards()) };
+      // What a reader of the first result does to its copy does not reach the next reader.
+      const copy = stack.ruleFiles();
+      delete copy['backend.early.rules.yml'];
+      expect(Object.keys(stack.ruleFiles())).toContain('backend.early.rules.yml');
+      registerService(chart, 'late');
+    });
+    expect(early!.rules).toContain('backend.early.rules.yml');
+    expect(early!.rules).not.toContain('backend.late.rules.yml');
+    expect(early!.dashboards).not.toContain('backend-late.json');
+    const rules = env.find('ConfigMap', 'prometheus-rules', 'monitoring').data as Record<string, string>;
+    expect(Object.keys(rules)).toEqual(expect.arrayContaining(['backend.early.rules.yml', 'backend.late.rules.yml']));
+    expect(Object.keys(env.find('ConfigMap', 'grafana-dashboards', 'monitoring').data)).toEqual(
+      expect.arrayContaining(['backend-early.json', 'backend-late.json']),
+    );
+    // The checksum is that of the files written, not of the files read before the last registration.
+    const config = env.find('ConfigMap', 'prometheus-config', 'monitoring').data['prometheus.yml'] as string;
+    const annotation = env.find('StatefulSet', 'prometheus', 'monitoring').spec.template.metadata.annotations['checksum/config'];
+    expect(annotation).toBe(checksum(config + JSON.stringify(rules)));
   });
 
   test('GIVEN a service with its own error-rate and latency alerts THEN the platform does not add duplicates', () => {
