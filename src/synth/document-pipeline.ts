@@ -63,25 +63,28 @@ export type ToWorker =
     }
   | { readonly kind: 'batch'; readonly first: number; readonly docs: readonly PipelineDocument[] }
   | { readonly kind: 'end' };
-/** What the worker found in one document: its schema problems and its expression problems (the expressions check). */
+/** What was found in one document: its schema problems and its expression problems (the expressions check). */
 export interface DocumentAnalysis {
   readonly problems: readonly Problem[];
-  /** Undefined when the main thread claimed the document (see {@link finishDocument}) and checked them itself. */
-  readonly expressions?: readonly ExpressionFinding[];
+  readonly expressions: readonly ExpressionFinding[];
 }
-export type FromWorker = { readonly kind: 'batch'; readonly analyses: readonly DocumentAnalysis[] } | { readonly kind: 'error'; readonly message: string };
+/** The worker's answer to a batch: one analysis per document, null for a document the main thread claimed. */
+export type FromWorker =
+  | { readonly kind: 'batch'; readonly analyses: readonly (DocumentAnalysis | null)[] }
+  | { readonly kind: 'error'; readonly message: string };
 
-/** Claim states of a document's finishing work (one Int32 per document, in the order added). */
+/** Claim states of a document's work (one Int32 per document, in the order added). */
 export const UNCLAIMED = 0;
 export const CLAIMED_BY_WORKER = 1;
 export const CLAIMED_BY_MAIN = 2;
 
 /**
- * The rest of a document's work after validation, done by whichever thread claims it: the worker as it goes, or the
- * main thread for the documents at the end of the queue when it would otherwise wait. Checks its expressions,
- * renders it and writes it below `root`; `made` remembers the folders this thread created.
+ * A document's whole work, done by whichever thread claims it: the worker as it goes, or the main thread for the
+ * documents at the end of the queue when it would otherwise wait. Validates it against its schema, checks its
+ * expressions, renders it and writes it below `root`; `made` remembers the folders this thread created.
  */
-export function finishDocument(d: PipelineDocument, root: string, made: Set<string>): readonly ExpressionFinding[] {
+export function analyzeDocument(d: PipelineDocument, validator: SchemaValidator, root: string, made: Set<string>): DocumentAnalysis {
+  const problems = validator.validate(d.object);
   const expressions = expressionFindings(d.object);
   const full = path.join(root, d.file);
   const dir = path.dirname(full);
@@ -90,7 +93,7 @@ export function finishDocument(d: PipelineDocument, root: string, made: Set<stri
     made.add(dir);
   }
   fs.writeFileSync(full, toYaml(d.object));
-  return expressions;
+  return { problems, expressions };
 }
 /** The worker's script: built next to this module (lib/ for the bundle, build/src/synth/ for the package). */
 const WORKER_FILE = path.join(__dirname, 'synth-worker.js');
@@ -144,9 +147,10 @@ export function prestartSynthWorker(): void {
  * A pipeline on a worker thread that validates each batch, renders each document and writes it below `root` (a
  * temporary folder, swapped in only when synth succeeds); or undefined where a worker would not help: one core,
  * a small app, or no built worker script (under ts-node or vitest, which run the TypeScript sources). The caller then
- * uses {@link inlinePipeline}, which produces the same files.
+ * uses {@link inlinePipeline}, which produces the same files. `validator` validates the documents this thread takes
+ * over at the end.
  */
-export function workerPipeline(root: string, objectCount: number): DocumentPipeline | undefined {
+export function workerPipeline(root: string, objectCount: number, validator: SchemaValidator): DocumentPipeline | undefined {
   // A document is an ApiObject, so the app's construct count bounds the number of claims needed.
   const started = spare;
   spare = undefined;
@@ -164,17 +168,18 @@ export function workerPipeline(root: string, objectCount: number): DocumentPipel
   let sent = 0;
   let received = 0;
   const docs: PipelineDocument[] = [];
-  const results: DocumentAnalysis[] = [];
-  /** Expression findings of the documents this thread finished itself. */
-  const finishedHere = new Map<number, readonly ExpressionFinding[]>();
+  /** The worker's analyses in document order; null for the documents this thread analyzed (in `analyzedHere`). */
+  const results: (DocumentAnalysis | null)[] = [];
+  const analyzedHere = new Map<number, DocumentAnalysis>();
+  const analysisOf = (index: number): DocumentAnalysis => results[index] ?? analyzedHere.get(index)!;
   const made = new Set<string>();
   /** Index below which every document is claimed (the worker claims upwards, this thread downwards). */
   let lowestUnclaimed = 0;
   /** Set by `dispose`: a failed synth only waits for the worker, it does not help it. */
   let disposing = false;
   /**
-   * Before waiting, this thread takes the documents at the end of the queue that the worker has not reached yet:
-   * it checks, renders and writes them while the worker validates (schema validation stays on the worker).
+   * Before waiting, this thread takes the documents at the end of the queue that the worker has not reached yet: it
+   * validates, checks, renders and writes them itself while the worker works on the others.
    */
   const help = (): void => {
     for (let i = Math.min(docs.length, claims.length) - 1; i >= lowestUnclaimed; i--) {
@@ -182,7 +187,7 @@ export function workerPipeline(root: string, objectCount: number): DocumentPipel
         if (claims[i] === CLAIMED_BY_WORKER) break;
         continue;
       }
-      finishedHere.set(i, finishDocument(docs[i]!, root, made));
+      analyzedHere.set(i, analyzeDocument(docs[i]!, validator, root, made));
     }
     lowestUnclaimed = Math.min(docs.length, claims.length);
   };
@@ -238,16 +243,16 @@ export function workerPipeline(root: string, objectCount: number): DocumentPipel
         const index = docs.length;
         docs.push(d);
         precomputeExpressionFindings(d.object, () => {
-          const here = finishedHere.get(index);
-          if (here !== undefined) return here;
+          const here = analyzedHere.get(index);
+          if (here !== undefined) return here.expressions;
           waitFor(index);
-          return results[index]!.expressions ?? finishedHere.get(index)!;
+          return analysisOf(index).expressions;
         });
       }
     },
     problems() {
       waitFor(Infinity);
-      return results.map((r) => r.problems);
+      return docs.map((_, i) => analysisOf(i).problems);
     },
     writeAll() {
       // Written by the worker as it rendered them; problems() has waited for the last batch.

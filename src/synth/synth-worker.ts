@@ -1,11 +1,11 @@
 /**
- * The worker of {@link workerPipeline} (src/synth/document-pipeline.ts): validates each batch of documents against
- * the schemas and, for each document the main thread has not claimed, checks its expressions, renders it to YAML and
- * writes it below the temporary output folder; then answers with what it found in each document, in order. The same
- * validator and YAML writer as on the main thread, so the files are the same either way.
+ * The worker of {@link workerPipeline} (src/synth/document-pipeline.ts): for each document of a batch the main thread
+ * has not claimed, validates it against its schema, checks its expressions, renders it to YAML and writes it below the
+ * temporary output folder; then answers with what it found in each document, in order. The same validator and YAML
+ * writer as on the main thread, so the results and files are the same either way.
  */
 import { MessagePort, parentPort } from 'worker_threads';
-import { CLAIMED_BY_WORKER, DocumentAnalysis, finishDocument, FromWorker, ToWorker, UNCLAIMED } from './document-pipeline';
+import { analyzeDocument, CLAIMED_BY_WORKER, FromWorker, ToWorker, UNCLAIMED } from './document-pipeline';
 import { loadCelEvaluator } from './schema-cel';
 import { SchemaValidator } from './schema-validator';
 
@@ -42,12 +42,11 @@ parentPort!.on('message', (message: ToWorker) => {
     return;
   }
   try {
-    const analyses = message.docs.map((d, j): DocumentAnalysis => {
-      const problems = validator.validate(d.object);
+    const analyses = message.docs.map((d, j) => {
       const index = message.first + j;
-      // The main thread may have taken this document's remaining work while it waited (it claims from the end).
+      // The main thread may have taken this document while it waited (it claims from the end).
       const mine = index >= claims.length || Atomics.compareExchange(claims, index, UNCLAIMED, CLAIMED_BY_WORKER) === UNCLAIMED;
-      return mine ? { problems, expressions: finishDocument(d, root, made) } : { problems };
+      return mine ? analyzeDocument(d, validator, root, made) : null;
     });
     answer({ kind: 'batch', analyses });
   } catch (e) {

@@ -412,7 +412,7 @@ export function synthesize(app: App, options: SynthOptions): SynthResult {
   // Schema validation and YAML rendering run on a second core when that helps; the worker writes into `tmp`, which
   // is only swapped in once everything has passed.
   const validator = new SchemaValidator();
-  const pipeline = workerPipeline(tmp, app.node.findAll().length) ?? inlinePipeline(validator);
+  const pipeline = workerPipeline(tmp, app.node.findAll().length, validator) ?? inlinePipeline(validator);
   const written: string[] = [];
   const warnings: string[] = [];
   try {
@@ -430,33 +430,32 @@ export function synthesize(app: App, options: SynthOptions): SynthResult {
     }
 
     stage('check');
-    const problems: string[] = [];
-    try {
-      // Every check of every environment, the `checkLast` ones last; the results are reported in the usual order.
-      const results = new Map<string, CheckResult>();
-      const pairs = envs.flatMap((env, e) => plugins.map((p, i) => ({ env, p, key: `${e}/${i}` })));
-      for (const late of [false, true]) {
+    // Every check of every environment, the `checkLast` ones last (they read what the worker computes); the results
+    // are reported in the usual order. An exception with invalid documents reports the documents' problems.
+    const results = new Map<string, CheckResult>();
+    const pairs = envs.flatMap((env, e) => plugins.map((p, i) => ({ env, p, key: `${e}/${i}` })));
+    const orInvalid = <T>(fn: () => T): T => {
+      try {
+        return fn();
+      } catch (e) {
+        const invalid = collected.problems();
+        throw invalid.length > 0 ? failure(invalid) : e;
+      }
+    };
+    const runChecks = (late: boolean) =>
+      orInvalid(() => {
         for (const { env, p, key } of pairs) if (p.check && (p.checkLast ?? false) === late) results.set(key, p.check(env, ctx));
-      }
-      for (const { key } of pairs) {
-        const r = results.get(key);
-        if (!r) continue;
-        problems.push(...r.errors);
-        warnings.push(...r.warnings);
-      }
-    } catch (e) {
-      const invalid = collected.problems();
-      throw invalid.length > 0 ? failure(invalid) : e;
-    }
+      });
+    runChecks(false);
 
     stage('render');
-    // The plugins' files (reports) are rendered before synth waits for the worker's last documents, so that this
-    // thread does this work while the worker still validates; they are only kept when the documents are valid. The
-    // documents are rendered as they are written (by the pipeline), so the YAML text of the whole platform is never
-    // held in memory at once.
+    // The plugins' files (reports) are rendered before the last checks, which wait for the worker's last documents:
+    // this thread renders them while the worker still works. They are kept only when every check passes and the
+    // documents are valid. The documents are rendered as they are written (by the pipeline), so the YAML text of the
+    // whole platform is never held in memory at once.
     const extra = new Map<string, string>();
-    try {
-      if (problems.length === 0) {
+    if ([...results.values()].every((r) => r.errors.length === 0)) {
+      orInvalid(() => {
         for (const env of envs) {
           for (const p of plugins) {
             if (!p.files) continue;
@@ -467,10 +466,15 @@ export function synthesize(app: App, options: SynthOptions): SynthResult {
           if (!p.globalFiles) continue;
           for (const [rel, content] of Object.entries(p.globalFiles(envs, ctx))) extra.set(rel, content);
         }
-      }
-    } catch (e) {
-      const invalid = collected.problems();
-      throw invalid.length > 0 ? failure(invalid) : e;
+      });
+    }
+    runChecks(true);
+    const problems: string[] = [];
+    for (const { key } of pairs) {
+      const r = results.get(key);
+      if (!r) continue;
+      problems.push(...r.errors);
+      warnings.push(...r.warnings);
     }
     const invalid = collected.problems();
     if (invalid.length > 0) throw failure(invalid);
