@@ -70,8 +70,7 @@ export interface DocumentAnalysis {
 }
 /** The worker's answer to a batch: one analysis per document, null for a document the main thread claimed. */
 export type FromWorker =
-  | { readonly kind: 'batch'; readonly analyses: readonly (DocumentAnalysis | null)[] }
-  | { readonly kind: 'error'; readonly message: string };
+  { readonly kind: 'batch'; readonly analyses: readonly (DocumentAnalysis | null)[] } | { readonly kind: 'error'; readonly message: string };
 
 /** Claim states of a document's work (one Int32 per document, in the order added). */
 export const UNCLAIMED = 0;
