@@ -313,6 +313,19 @@ describe('schema validation and rendering on a worker thread (bundled synth, 300
     expectKept(outdir, before);
   });
 
+  it('GIVEN a worker that falls behind and an invalid last document WHEN the main thread validates the last documents THEN the problems are those of the calling thread', () => {
+    const outdir = committed('late-invalid');
+    const before = tree(outdir);
+    const { r, written } = runLate(outdir, 'invalid');
+    expect(r.status).toBe(1);
+    const problems = JSON.parse(r.stdout) as string[];
+    expect(problems).toEqual(inProcess(path.join(tmp, 'inline-invalid-late'), 'invalid'));
+    // Bad_Name_199 is the last document: the main thread took it over and validated it.
+    expect(problems.some((p) => p.startsWith('production/apps/ConfigMap/Bad_Name_199: metadata.name:'))).toBe(true);
+    expect(written.some((f) => f.endsWith('production/apps/configmap-Bad_Name_199.yaml'))).toBe(false);
+    expectKept(outdir, before);
+  });
+
   it('GIVEN invalid documents WHEN synthesized on the worker THEN synth fails with the problems of the calling thread, in the same order, and writes nothing', () => {
     const outdir = committed('worker-bad');
     const before = tree(outdir);
