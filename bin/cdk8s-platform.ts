@@ -3,7 +3,7 @@
  * `cdk8s-platform`: the package's command line. It runs the project's platform app (the `app` command of its
  * `cdk8s.yaml`, or `--app`) with the subcommand and options appended; the app's `runSynth` does the work:
  *
- *   npx cdk8s-platform [synth] [--outdir=DIR] [--allow-prune]
+ *   npx cdk8s-platform [synth] [--outdir=DIR] [--allow-prune] [--no-cache]
  *   npx cdk8s-platform images [--env=NAME ...] [--json]
  *
  * The options are checked here first (the same definitions as runSynth's), so a typo fails before the app builds.

@@ -204,6 +204,7 @@ function wholeProcess(): void {
     execFileSync('node', ['scripts/build.js'], { cwd: root, stdio: 'pipe' }); // untimed: a first build
     execFileSync('npm', ['run', '-s', 'synth', '--', `--outdir=${path.join(tmp, 'warm-up')}`], { cwd: root, stdio: 'pipe' }); // untimed
     const synthRuns: number[] = [];
+    const coldRuns: number[] = [];
     const processFloorRuns: number[] = [];
     const floorRuns: number[] = [];
     const coldStart = process.hrtime.bigint();
@@ -220,6 +221,13 @@ function wholeProcess(): void {
       const t = process.hrtime.bigint();
       execFileSync('npm', ['run', '-s', 'synth', '--', `--outdir=${out}`], { cwd: root, stdio: 'pipe' });
       synthRuns.push(ms(t));
+      // The same with every document checked again (no verdict cache), into a copy of the same previous output.
+      const cold = path.join(tmp, `cold-${i}`);
+      fs.cpSync(i === 0 ? path.join(tmp, 'warm-up') : path.join(tmp, `synth-${i - 1}`), cold, { recursive: true });
+      const tc = process.hrtime.bigint();
+      execFileSync('npm', ['run', '-s', 'synth', '--', `--outdir=${cold}`, '--no-cache'], { cwd: root, stdio: 'pipe' });
+      coldRuns.push(ms(tc));
+      fs.rmSync(cold, { recursive: true, force: true });
       // The floors: the same documents (read back untimed), dumped by js-yaml and written one file each.
       files = filesUnder(out).filter((f) => f.endsWith('.yaml'));
       const objects = files.map((f) => loadAll(fs.readFileSync(path.join(out, f), 'utf8')));
@@ -245,18 +253,23 @@ function wholeProcess(): void {
       floorRuns.push(ms(t1));
     }
     const synth = median(synthRuns);
+    const coldSynth = median(coldRuns);
     const processFloor = median(processFloorRuns);
     const floor = median(floorRuns);
     // Each synth run and the floor run right after it saw the same machine speed: the median of their ratios.
     const pairedRatio = median(synthRuns.map((t, i) => t / processFloorRuns[i]!));
+    const coldPairedRatio = median(coldRuns.map((t, i) => t / processFloorRuns[i]!));
     console.log(
       `\nwhole process on ${ram} (${files.length} YAML files, committed charts, replacing the previous output; median of ${WHOLE_PROCESS_RUNS} runs):`,
     );
-    console.log(`  \`npm run synth\` (bundle up to date)       ${synth.toFixed(0).padStart(5)} ms`);
+    console.log(`  \`npm run synth\` (bundle up to date)       ${synth.toFixed(0).padStart(5)} ms  (unchanged documents' checks reused)`);
     console.log(
       `  js-yaml floor as a process               ${processFloor.toFixed(0).padStart(5)} ms  ratio ${(synth / processFloor).toFixed(2)}  (node scripts/bench-floor.js: start, load, dump, write)`,
     );
     console.log(`                                                     paired ratio ${pairedRatio.toFixed(2)}  (median of each run's synth / floor)`);
+    console.log(
+      `  \`npm run synth -- --no-cache\`           ${coldSynth.toFixed(0).padStart(5)} ms  ratio ${(coldSynth / processFloor).toFixed(2)}, paired ${coldPairedRatio.toFixed(2)}  (every document checked again)`,
+    );
     console.log(`  js-yaml floor in this warm process       ${floor.toFixed(0).padStart(5)} ms  ratio ${(synth / floor).toFixed(2)}  (dump and write only)`);
     console.log(`  a changed source adds the bundle step:   ${bundleMs.toFixed(0).padStart(5)} ms`);
   } finally {

@@ -5,6 +5,7 @@ import { MessageChannel, MessagePort, receiveMessageOnPort, Worker } from 'worke
 import { DocObject } from '../core/documents';
 import { ExpressionFinding, expressionFindings, precomputeExpressionFindings } from '../policy/expression-checks';
 import { Problem, SchemaValidator } from './schema-validator';
+import { documentDigest } from './verdict-cache';
 import { toYaml } from './yaml';
 
 /** One document handed to the pipeline: the object and its file, relative to the output folder. */
@@ -26,8 +27,21 @@ export interface DocumentPipeline {
   readonly deferred: boolean;
   add(docs: readonly PipelineDocument[]): void;
   problems(): readonly (readonly Problem[])[];
+  /**
+   * After `problems`: the checker's identity and the digests of the documents found clean (to record when synth
+   * succeeds), and how many documents were not checked again because an earlier synth had found them clean; undefined
+   * without a verdict cache (see src/synth/verdict-cache.ts).
+   */
+  verdicts(): PipelineVerdicts | undefined;
   writeAll(root: string, write: (rel: string, content: string) => void): void;
   dispose(): void;
+}
+
+/** What a pipeline with a verdict cache found: see {@link DocumentPipeline.verdicts}. */
+export interface PipelineVerdicts {
+  readonly identity: string;
+  readonly clean: readonly string[];
+  readonly reused: number;
 }
 
 /** Validates as documents come, renders when asked: everything on the calling thread. */
@@ -43,6 +57,7 @@ export function inlinePipeline(validator: SchemaValidator): DocumentPipeline {
       }
     },
     problems: () => found,
+    verdicts: () => undefined,
     writeAll(_root, write) {
       for (const d of docs) write(d.file, toYaml(d.object));
     },
@@ -60,6 +75,8 @@ export type ToWorker =
       readonly port: MessagePort;
       /** One Int32: the number of batches answered, for Atomics.wait. */
       readonly answered: SharedArrayBuffer;
+      /** The verdict cache's folder, when synth uses one. */
+      readonly cacheDir?: string;
     }
   | { readonly kind: 'batch'; readonly first: number; readonly docs: readonly PipelineDocument[] }
   | { readonly kind: 'end' };
@@ -67,10 +84,20 @@ export type ToWorker =
 export interface DocumentAnalysis {
   readonly problems: readonly Problem[];
   readonly expressions: readonly ExpressionFinding[];
+  /** With a verdict cache: the document's digest when it is clean (no problem of either kind). */
+  readonly digest?: string;
+  /** With a verdict cache: the checks were not run, an earlier synth found the same document clean. */
+  readonly reused?: boolean;
 }
-/** The worker's answer to a batch: one analysis per document, null for a document the main thread claimed. */
+/**
+ * The worker's answers: with a verdict cache, first its checker's identity and the verdicts recorded for it (the
+ * main thread checks the documents it takes over with the same verdicts); then, for each batch, one analysis per
+ * document, null for a document the main thread claimed.
+ */
 export type FromWorker =
-  { readonly kind: 'batch'; readonly analyses: readonly (DocumentAnalysis | null)[] } | { readonly kind: 'error'; readonly message: string };
+  | { readonly kind: 'ready'; readonly identity: string; readonly verdicts: readonly string[] }
+  | { readonly kind: 'batch'; readonly analyses: readonly (DocumentAnalysis | null)[] }
+  | { readonly kind: 'error'; readonly message: string };
 
 /** Claim states of a document's work (one Int32 per document, in the order added). */
 export const UNCLAIMED = 0;
@@ -80,19 +107,32 @@ export const CLAIMED_BY_MAIN = 2;
 /**
  * A document's whole work, done by whichever thread claims it: the worker as it goes, or the main thread for the
  * documents at the end of the queue when it would otherwise wait. Validates it against its schema, checks its
- * expressions, renders it and writes it below `root`; `made` remembers the folders this thread created.
+ * expressions, renders it and writes it below `root`; `made` remembers the folders this thread created. With a
+ * verdict cache (`verdicts`, the clean digests of earlier synths), a document whose digest is among them is not
+ * checked again, and a clean one reports its digest.
  */
-export function analyzeDocument(d: PipelineDocument, validator: SchemaValidator, root: string, made: Set<string>): DocumentAnalysis {
-  const problems = validator.validate(d.object);
-  const expressions = expressionFindings(d.object);
+export function analyzeDocument(
+  d: PipelineDocument,
+  validator: SchemaValidator,
+  root: string,
+  made: Set<string>,
+  verdicts?: ReadonlySet<string>,
+): DocumentAnalysis {
+  const text = toYaml(d.object);
+  const digest = verdicts === undefined ? undefined : documentDigest(text);
+  const reused = digest !== undefined && verdicts!.has(digest);
+  const problems = reused ? [] : validator.validate(d.object);
+  const expressions = reused ? [] : expressionFindings(d.object);
   const full = path.join(root, d.file);
   const dir = path.dirname(full);
   if (!made.has(dir)) {
     fs.mkdirSync(dir, { recursive: true });
     made.add(dir);
   }
-  fs.writeFileSync(full, toYaml(d.object));
-  return { problems, expressions };
+  fs.writeFileSync(full, text);
+  if (digest === undefined) return { problems, expressions };
+  const clean = problems.length === 0 && expressions.length === 0;
+  return { problems, expressions, ...(clean ? { digest } : {}), ...(reused ? { reused } : {}) };
 }
 /** The worker's script: built next to this module (lib/ for the bundle, build/src/synth/ for the package). */
 const WORKER_FILE = path.join(__dirname, 'synth-worker.js');
@@ -147,9 +187,9 @@ export function prestartSynthWorker(): void {
  * temporary folder, swapped in only when synth succeeds); or undefined where a worker would not help: one core,
  * a small app, or no built worker script (under ts-node or vitest, which run the TypeScript sources). The caller then
  * uses {@link inlinePipeline}, which produces the same files. `validator` validates the documents this thread takes
- * over at the end.
+ * over at the end. With `cacheDir`, the worker reuses the clean verdicts of earlier synths (src/synth/verdict-cache.ts).
  */
-export function workerPipeline(root: string, objectCount: number, validator: SchemaValidator): DocumentPipeline | undefined {
+export function workerPipeline(root: string, objectCount: number, validator: SchemaValidator, cacheDir?: string): DocumentPipeline | undefined {
   // A document is an ApiObject, so the app's construct count bounds the number of claims needed.
   const started = spare;
   spare = undefined;
@@ -163,7 +203,10 @@ export function workerPipeline(root: string, objectCount: number, validator: Sch
   const counter = new Int32Array(answered);
   const claimBuffer = new SharedArrayBuffer(4 * objectCount);
   const claims = new Int32Array(claimBuffer);
-  worker.postMessage({ kind: 'begin', root, claims: claimBuffer, port: port2, answered } satisfies ToWorker, [port2]);
+  worker.postMessage({ kind: 'begin', root, claims: claimBuffer, port: port2, answered, cacheDir } satisfies ToWorker, [port2]);
+  /** With a cache: the worker's checker and its verdicts (from its `ready` answer), for the documents taken over. */
+  let identity: string | undefined;
+  let verdicts: ReadonlySet<string> | undefined;
   let sent = 0;
   let received = 0;
   const docs: PipelineDocument[] = [];
@@ -186,7 +229,7 @@ export function workerPipeline(root: string, objectCount: number, validator: Sch
         if (claims[i] === CLAIMED_BY_WORKER) break;
         continue;
       }
-      analyzedHere.set(i, analyzeDocument(docs[i]!, validator, root, made));
+      analyzedHere.set(i, analyzeDocument(docs[i]!, validator, root, made, verdicts));
     }
     lowestUnclaimed = Math.min(docs.length, claims.length);
   };
@@ -211,7 +254,9 @@ export function workerPipeline(root: string, objectCount: number, validator: Sch
   const waitFor = (index: number): void => {
     if (failed) throw failed;
     while (received < sent && results.length <= index) {
-      if (!disposing && lowestUnclaimed < docs.length) {
+      // With a cache, documents are taken over only once the worker's verdicts are here (an unchanged document is
+      // cheap for the worker and dear to check).
+      if (!disposing && lowestUnclaimed < docs.length && (cacheDir === undefined || verdicts !== undefined)) {
         const message = receiveMessageOnPort(port1);
         if (message === undefined) help();
         else {
@@ -227,6 +272,11 @@ export function workerPipeline(root: string, objectCount: number, validator: Sch
       stop();
       failed = new Error(`the synth worker failed: ${m.message}`);
       throw failed;
+    }
+    if (m.kind === 'ready') {
+      identity = m.identity;
+      verdicts = new Set(m.verdicts);
+      return;
     }
     results.push(...m.analyses);
     received++;
@@ -252,6 +302,15 @@ export function workerPipeline(root: string, objectCount: number, validator: Sch
     problems() {
       waitFor(Infinity);
       return docs.map((_, i) => analysisOf(i).problems);
+    },
+    verdicts() {
+      if (identity === undefined) return undefined;
+      const analyses = docs.map((_, i) => analysisOf(i));
+      return {
+        identity,
+        clean: analyses.flatMap((a) => (a.digest === undefined ? [] : [a.digest])),
+        reused: analyses.filter((a) => a.reused === true).length,
+      };
     },
     writeAll() {
       // Written by the worker as it rendered them; problems() has waited for the last batch.

@@ -21,6 +21,12 @@ import { DEFAULT_SYNTH_COMMAND, outputLabel, SynthPlugin, synthesize } from './s
 /** Output folder of {@link runSynth} when neither `--outdir` nor `RunSynthOptions.outdir` is given. */
 export const DEFAULT_OUTDIR = 'dist';
 
+/**
+ * The verdict cache of `synth` (src/synth/verdict-cache.ts), relative to `cwd`: used when the project has a
+ * `node_modules` folder there.
+ */
+export const CACHE_FOLDER = 'node_modules/.cache/cdk8s-platform';
+
 /** cdk8s's own default `App.outdir` (when neither the app nor `cdk8s synth` sets one). */
 const CDK8S_DEFAULT_OUTDIR = 'dist';
 
@@ -61,6 +67,7 @@ export interface RunSynthOptions {
 export const CLI_OPTIONS = {
   outdir: { type: 'string' },
   'allow-prune': { type: 'boolean' },
+  'no-cache': { type: 'boolean' },
   json: { type: 'boolean' },
   env: { type: 'string', multiple: true },
   help: { type: 'boolean', short: 'h' },
@@ -68,19 +75,20 @@ export const CLI_OPTIONS = {
 
 /** Subcommands and the options each takes. @internal */
 export const CLI_COMMANDS: Readonly<Record<string, readonly (keyof typeof CLI_OPTIONS)[]>> = {
-  synth: ['outdir', 'allow-prune', 'help'],
+  synth: ['outdir', 'allow-prune', 'no-cache', 'help'],
   images: ['json', 'env', 'help'],
 };
 
 /** The usage text of an entry point run as `command`. @internal */
 export function cliUsage(command: string, extra = '', outdir = DEFAULT_OUTDIR): string {
   return [
-    `Usage: ${command} [synth] [--outdir=DIR] [${ALLOW_PRUNE_FLAG}]${extra}`,
+    `Usage: ${command} [synth] [--outdir=DIR] [${ALLOW_PRUNE_FLAG}] [--no-cache]${extra}`,
     `       ${command} images [--env=NAME ...] [--json]${extra}`,
     '',
     `synth    synthesize every environment into DIR (default ${outdir}), atomically, with every check and guard on`,
     `  --outdir=DIR    the output folder (replaced as a whole; left unchanged when synth fails)`,
     `  ${ALLOW_PRUNE_FLAG}   let environments with a prune guard lose a Namespace, StatefulSet or other stateful resource`,
+    `  --no-cache      check every document again, also those an earlier synth found clean (${CACHE_FOLDER})`,
     'images   list the images of each environment, whether each is pinned as the image policy requires, and the',
     '         profile.imageDigests entries to add',
     '  --env=NAME      only these environments (repeatable)',
@@ -96,6 +104,8 @@ export interface ParsedCli {
   readonly command: 'synth' | 'images' | 'help';
   readonly outdir?: string;
   readonly allowPrune: boolean;
+  /** `--no-cache`: no verdict cache (every document is checked). */
+  readonly noCache: boolean;
   readonly json: boolean;
   readonly envs: readonly string[];
 }
@@ -128,10 +138,19 @@ export function parseCli(
     command: values.help === true ? 'help' : (name as 'synth' | 'images'),
     outdir: values.outdir as string | undefined,
     allowPrune: values['allow-prune'] === true,
+    noCache: values['no-cache'] === true,
     json: values.json === true,
     envs: (values.env as string[] | undefined) ?? [],
     values,
   };
+}
+
+/**
+ * The verdict cache folder `synth` uses: {@link CACHE_FOLDER} below `cwd` when the project has a `node_modules` folder
+ * there (never created elsewhere) and `--no-cache` is not given. @internal
+ */
+export function verdictCacheOf(cwd: string, cli: Pick<ParsedCli, 'noCache'>): string | undefined {
+  return cli.noCache || !fs.existsSync(path.join(cwd, 'node_modules')) ? undefined : path.join(cwd, CACHE_FOLDER);
 }
 
 function appOf(source: PlatformAppSource): App {
@@ -182,13 +201,15 @@ export function runSynth(source: PlatformAppSource, options: RunSynthOptions): n
       command,
       plugins: [...defaultPlugins({ allowPrune: cli.allowPrune }), ...(options.plugins ?? [])],
       warn: stderr,
+      cacheDir: verdictCacheOf(cwd, cli),
     });
     const ms = Number(process.hrtime.bigint() - started) / 1e6;
     const perEnv = new Map<string, number>();
     for (const e of result.environments) perEnv.set(e.name, (perEnv.get(e.name) ?? 0) + e.documents.length);
     const docs = [...perEnv.values()].reduce((a, b) => a + b, 0);
     const envs = [...perEnv].map(([name, n]) => `${name} ${n}`).join(', ');
-    stdout(`synthesized ${docs} documents (${envs}) into ${outputLabel(outdir).slice(0, -1)} in ${ms.toFixed(0)} ms`);
+    const reused = result.reusedChecks > 0 ? ` (checks of ${result.reusedChecks} unchanged documents reused)` : '';
+    stdout(`synthesized ${docs} documents (${envs}) into ${outputLabel(outdir).slice(0, -1)} in ${ms.toFixed(0)} ms${reused}`);
     return 0;
   } catch (e) {
     // A user's mistake prints its message alone; only an internal error prints a stack.

@@ -8,6 +8,7 @@ import { MessagePort, parentPort } from 'worker_threads';
 import { analyzeDocument, CLAIMED_BY_WORKER, FromWorker, ToWorker, UNCLAIMED } from './document-pipeline';
 import { loadCelEvaluator } from './schema-cel';
 import { SchemaValidator } from './schema-validator';
+import { checkerIdentity, readVerdicts } from './verdict-cache';
 
 // From the `begin` message: the worker may be started before synth knows any of it.
 /** The folder to write into. */
@@ -17,6 +18,8 @@ let claims: Int32Array<ArrayBufferLike> = new Int32Array(0);
 /** Where answers go, and the number of answers (for the main thread's Atomics.wait). */
 let port: MessagePort | undefined;
 let counter: Int32Array<ArrayBufferLike> = new Int32Array(1);
+/** With a verdict cache: the clean verdicts earlier synths recorded for this checker. */
+let verdicts: ReadonlySet<string> | undefined;
 const validator = new SchemaValidator();
 const made = new Set<string>();
 // The first documents arrive a little later: load the CEL evaluator meanwhile (rules need it as soon as they do).
@@ -34,6 +37,12 @@ parentPort!.on('message', (message: ToWorker) => {
     claims = new Int32Array(message.claims);
     port = message.port;
     counter = new Int32Array(message.answered);
+    if (message.cacheDir !== undefined) {
+      // Every module and data file this thread has loaded: the validator, the expression checks, the schemas.
+      const identity = checkerIdentity(Object.keys(require.cache));
+      verdicts = readVerdicts(message.cacheDir, identity);
+      answer({ kind: 'ready', identity, verdicts: [...verdicts] });
+    }
     return;
   }
   if (message.kind === 'end') {
@@ -46,7 +55,7 @@ parentPort!.on('message', (message: ToWorker) => {
       const index = message.first + j;
       // The main thread may have taken this document while it waited (it claims from the end).
       const mine = index >= claims.length || Atomics.compareExchange(claims, index, UNCLAIMED, CLAIMED_BY_WORKER) === UNCLAIMED;
-      return mine ? analyzeDocument(d, validator, root, made) : null;
+      return mine ? analyzeDocument(d, validator, root, made, verdicts) : null;
     });
     answer({ kind: 'batch', analyses });
   } catch (e) {

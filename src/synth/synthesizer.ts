@@ -12,6 +12,7 @@ import { SchemaValidator } from './schema-validator';
 import { distBaselines, DistBaseline } from './baseline';
 import { inputOriginOf } from './provenance';
 import { DocumentPipeline, inlinePipeline, PipelineDocument, workerPipeline } from './document-pipeline';
+import { writeVerdicts } from './verdict-cache';
 import { preparePlusWorkloads } from '../plus/plus-workload';
 import { runDeferredWork } from '../core/deferred';
 import { DocObject } from '../core/documents';
@@ -114,6 +115,12 @@ export interface SynthOptions {
   readonly onStage?: (stage: SynthStage) => void;
   /** Where warnings go. @default console.warn */
   readonly warn?: (message: string) => void;
+  /**
+   * A folder for the verdict cache: documents an earlier synth found clean, byte for byte, with the same checker, are
+   * not checked again (src/synth/verdict-cache.ts). `runSynth` uses the project's `node_modules/.cache/cdk8s-platform`.
+   * @default - none: every document is checked
+   */
+  readonly cacheDir?: string;
 }
 
 export interface SynthResult {
@@ -121,6 +128,8 @@ export interface SynthResult {
   /** Files written, relative to outdir, sorted. */
   readonly files: readonly string[];
   readonly warnings: readonly string[];
+  /** Documents whose checks were not run again: an earlier synth found the same document clean (see `cacheDir`). */
+  readonly reusedChecks: number;
 }
 
 /**
@@ -412,7 +421,7 @@ export function synthesize(app: App, options: SynthOptions): SynthResult {
   // Schema validation and YAML rendering run on a second core when that helps; the worker writes into `tmp`, which
   // is only swapped in once everything has passed.
   const validator = new SchemaValidator();
-  const pipeline = workerPipeline(tmp, app.node.findAll().length, validator) ?? inlinePipeline(validator);
+  const pipeline = workerPipeline(tmp, app.node.findAll().length, validator, options.cacheDir) ?? inlinePipeline(validator);
   const written: string[] = [];
   const warnings: string[] = [];
   try {
@@ -489,6 +498,7 @@ export function synthesize(app: App, options: SynthOptions): SynthResult {
       writer.write(rel, content);
       written.push(rel);
     }
+    const verdicts = pipeline.verdicts();
     pipeline.dispose();
     stage('swap');
     const hadOutdir = fs.existsSync(outdir);
@@ -502,9 +512,11 @@ export function synthesize(app: App, options: SynthOptions): SynthResult {
     fs.rmSync(journalPath(outdir), { force: true });
     stage('cleanup');
     if (hadOutdir) removeTree(old);
+    // Only a synth that succeeded records its clean documents.
+    if (verdicts !== undefined && options.cacheDir !== undefined) writeVerdicts(options.cacheDir, verdicts.identity, verdicts.clean);
     written.sort();
     for (const w of warnings) warn(w);
-    return { environments: envs, files: written, warnings };
+    return { environments: envs, files: written, warnings, reusedChecks: verdicts?.reused ?? 0 };
   } catch (e) {
     // The worker stops first (it may still be writing into `tmp`); then the same recovery a later run would do:
     // undo a half-done swap, finish a done one, remove leftovers.

@@ -167,7 +167,7 @@ describe('schema validation and rendering on a worker thread (bundled synth, 300
           import { EARLY_SYNTH_WORKER, prestartSynthWorker } from './src/synth/document-pipeline';
           import { KubeConfigMap, KubeNamespace } from './imports/k8s';
           import { development, production } from './test/helpers';
-          const [outdir, mode] = process.argv.slice(2);
+          const [outdir, mode, cacheDir] = process.argv.slice(2);
           const BROKEN_RULES = ${JSON.stringify(BROKEN_RULES)};
           if (EARLY_SYNTH_WORKER in globalThis) process.stderr.write('early worker: given\\n');
           if (mode.startsWith('prestart')) prestartSynthWorker();
@@ -180,10 +180,11 @@ describe('schema validation and rendering on a worker thread (bundled synth, 300
               const name = mode.startsWith('invalid') && i % 97 === 5 ? 'Bad_Name_' + i : 'settings-' + i;
               new KubeConfigMap(chart, 'cm' + i, { metadata: { name, namespace: 'apps' }, data: { i: String(i) } });
             }
-            if (mode === 'expr') new ApiObject(chart, 'rules', BROKEN_RULES);
+            if (mode === 'expr' || mode === 'expr-unchecked') new ApiObject(chart, 'rules', BROKEN_RULES);
           }
           try {
-            synthesize(app, {
+            const result = synthesize(app, {
+              cacheDir,
               outdir,
               plugins:
                 mode === 'throw' ? [{ name: 'broken', check: () => { throw new TypeError('boom in check'); } }]
@@ -191,6 +192,7 @@ describe('schema validation and rendering on a worker thread (bundled synth, 300
                 : mode === 'expr' ? [expressionCheckPlugin()] : [],
               warn: () => undefined,
             });
+            if (cacheDir !== undefined) process.stdout.write(JSON.stringify({ reused: result.reusedChecks }));
           } catch (e) {
             process.stdout.write(JSON.stringify(e instanceof SynthError ? e.problems : String(e)));
             process.exitCode = 1;
@@ -324,6 +326,62 @@ describe('schema validation and rendering on a worker thread (bundled synth, 300
     expect(problems.some((p) => p.startsWith('production/apps/ConfigMap/Bad_Name_199: metadata.name:'))).toBe(true);
     expect(written.some((f) => f.endsWith('production/apps/configmap-Bad_Name_199.yaml'))).toBe(false);
     expectKept(outdir, before);
+  });
+
+  describe('the verdict cache', () => {
+    const cached = (name: string, mode: string, cacheDir: string) => {
+      const r = spawnSync(process.execPath, [entry, path.join(tmp, name), mode, cacheDir], { cwd: root, encoding: 'utf8', timeout: 120_000 });
+      return { status: r.status, out: JSON.parse(r.stdout || 'null') as unknown, stderr: r.stderr };
+    };
+    const verdictFiles = (dir: string) => (fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.startsWith('verdicts-')) : []);
+    /** 2 environments: a Namespace and 200 ConfigMaps each. */
+    const DOCS = 402;
+
+    it('GIVEN an unchanged app WHEN synthesized again THEN no document is checked again and the files are the same', () => {
+      const dir = path.join(tmp, 'cache-same');
+      expect(cached('cache-a', 'valid', dir)).toEqual({ status: 0, out: { reused: 0 }, stderr: '' });
+      expect(verdictFiles(dir)).toHaveLength(1);
+      expect(fs.statSync(path.join(dir, verdictFiles(dir)[0]!)).size).toBe(DOCS * 32);
+      expect(cached('cache-b', 'valid', dir)).toEqual({ status: 0, out: { reused: DOCS }, stderr: '' });
+      if (!fs.existsSync(path.join(tmp, 'inline-ok'))) expect(inProcess(path.join(tmp, 'inline-ok'), 'valid')).toBeUndefined();
+      expect(tree(path.join(tmp, 'cache-b'))).toEqual(tree(path.join(tmp, 'inline-ok')));
+    });
+
+    it('GIVEN recorded verdicts WHEN documents change and are invalid THEN exactly the changed ones are checked, synth fails as without a cache and records nothing', () => {
+      const dir = path.join(tmp, 'cache-invalid');
+      expect(cached('cache-c', 'valid', dir).out).toEqual({ reused: 0 });
+      const file = path.join(dir, verdictFiles(dir)[0]!);
+      const before = fs.readFileSync(file);
+      const r = cached('cache-d', 'invalid', dir);
+      expect(r.status).toBe(1);
+      expect(r.out).toEqual(inProcess(path.join(tmp, 'inline-bad-cache'), 'invalid'));
+      expect(r.out).toHaveLength(6);
+      expect(fs.readFileSync(file).equals(before)).toBe(true);
+    });
+
+    it('GIVEN a document with an expression problem and no expressions check WHEN synth succeeds THEN its verdict is not recorded and a later synth with the check reports the problem', () => {
+      const dir = path.join(tmp, 'cache-expr');
+      expect(cached('cache-e', 'expr-unchecked', dir)).toEqual({ status: 0, out: { reused: 0 }, stderr: '' });
+      // The two broken PrometheusRules (one per environment) are not among the verdicts.
+      expect(fs.statSync(path.join(dir, verdictFiles(dir)[0]!)).size).toBe(DOCS * 32);
+      const r = cached('cache-f', 'expr', dir);
+      expect(r.status).toBe(1);
+      expect(r.out).toEqual(inProcess(path.join(tmp, 'inline-expr-cache'), 'expr'));
+    });
+
+    it('GIVEN recorded verdicts WHEN the checker changes (a module it loaded is rebuilt) or the record is damaged THEN every document is checked again', () => {
+      const dir = path.join(tmp, 'cache-identity');
+      expect(cached('cache-g', 'valid', dir).out).toEqual({ reused: 0 });
+      expect(cached('cache-h', 'valid', dir).out).toEqual({ reused: DOCS });
+      const later = new Date(Date.now() + 5_000);
+      fs.utimesSync(path.join(entryDir, 'synth-worker.js'), later, later);
+      expect(cached('cache-i', 'valid', dir).out).toEqual({ reused: 0 });
+      // The verdicts of the old checker are gone; the new one's are recorded.
+      expect(verdictFiles(dir)).toHaveLength(1);
+      expect(cached('cache-j', 'valid', dir).out).toEqual({ reused: DOCS });
+      fs.appendFileSync(path.join(dir, verdictFiles(dir)[0]!), 'x');
+      expect(cached('cache-k', 'valid', dir)).toEqual({ status: 0, out: { reused: 0 }, stderr: '' });
+    });
   });
 
   it('GIVEN invalid documents WHEN synthesized on the worker THEN synth fails with the problems of the calling thread, in the same order, and writes nothing', () => {

@@ -15,6 +15,7 @@ import {
   runSynth,
   StatefulDatastore,
 } from '../../src';
+import { parseCli, verdictCacheOf } from '../../src/synth/run-synth';
 
 const tmpDirs: string[] = [];
 afterEach(() => {
@@ -87,8 +88,18 @@ describe('runSynth: the entry point of a user app', () => {
   it('GIVEN --help WHEN run THEN the usage names the command and the default output folder', () => {
     const r = run(userApp(), ['--help'], tmp(), 'npm run synth --');
     expect(r.code).toBe(0);
-    expect(r.out.split('\n')[0]).toBe('Usage: npm run synth -- [synth] [--outdir=DIR] [--allow-prune]');
+    expect(r.out.split('\n')[0]).toBe('Usage: npm run synth -- [synth] [--outdir=DIR] [--allow-prune] [--no-cache]');
+    expect(r.out).toContain('--no-cache      check every document again, also those an earlier synth found clean (node_modules/.cache/cdk8s-platform)');
     expect(r.out).toContain('synthesize every environment into DIR (default dist)');
+  });
+
+  it('GIVEN a project folder WHEN synth decides on the verdict cache THEN it uses node_modules/.cache/cdk8s-platform only where node_modules exists and not with --no-cache', () => {
+    const cwd = tmp();
+    expect(verdictCacheOf(cwd, parseCli([]))).toBeUndefined();
+    fs.mkdirSync(path.join(cwd, 'node_modules'));
+    expect(verdictCacheOf(cwd, parseCli([]))).toBe(path.join(cwd, 'node_modules', '.cache', 'cdk8s-platform'));
+    expect(verdictCacheOf(cwd, parseCli(['--no-cache']))).toBeUndefined();
+    expect(() => parseCli(['images', '--no-cache'])).toThrow("option '--no-cache' does not apply to 'images'");
   });
 
   it('GIVEN a user mistake in the app WHEN run THEN its message alone, naming the real output folder', () => {

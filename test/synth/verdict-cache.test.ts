@@ -1,0 +1,55 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { checkerIdentity, documentDigest, readVerdicts, writeVerdicts } from '../../src/synth/verdict-cache';
+
+describe('verdict cache (src/synth/verdict-cache.ts)', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'verdicts-'));
+  });
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('GIVEN digests written for a checker WHEN read back THEN the same set; another checker reads none', () => {
+    const digests = ['a: 1\n', 'b: 2\n', 'c: 3\n'].map(documentDigest);
+    writeVerdicts(path.join(dir, 'cache'), 'one', [...digests, digests[0]!]);
+    expect(readVerdicts(path.join(dir, 'cache'), 'one')).toEqual(new Set(digests));
+    expect(fs.statSync(path.join(dir, 'cache', 'verdicts-one.bin')).size).toBe(3 * 32);
+    expect(readVerdicts(path.join(dir, 'cache'), 'two')).toEqual(new Set());
+    expect(readVerdicts(path.join(dir, 'missing'), 'one')).toEqual(new Set());
+  });
+
+  it('GIVEN the verdicts of an old checker WHEN a new one records its own THEN the old ones are removed', () => {
+    writeVerdicts(dir, 'old', [documentDigest('x')]);
+    writeVerdicts(dir, 'new', [documentDigest('y')]);
+    expect(fs.readdirSync(dir)).toEqual(['verdicts-new.bin']);
+  });
+
+  it('GIVEN a damaged record (not whole digests) WHEN read THEN no verdict is trusted', () => {
+    writeVerdicts(dir, 'one', [documentDigest('x')]);
+    fs.appendFileSync(path.join(dir, 'verdicts-one.bin'), Buffer.from([1, 2, 3]));
+    expect(readVerdicts(dir, 'one')).toEqual(new Set());
+  });
+
+  it('GIVEN the files of a checker WHEN one changes size or time, or cannot be read THEN the identity changes', () => {
+    const a = path.join(dir, 'a.js');
+    const b = path.join(dir, 'b.json');
+    fs.writeFileSync(a, 'module.exports = 1;');
+    fs.writeFileSync(b, '{}');
+    const id = checkerIdentity([a, b]);
+    expect(checkerIdentity([b, a])).toBe(id);
+    fs.writeFileSync(b, '{ }');
+    const changed = checkerIdentity([a, b]);
+    expect(changed).not.toBe(id);
+    const later = new Date(Date.now() + 10_000);
+    fs.utimesSync(a, later, later);
+    expect(checkerIdentity([a, b])).not.toBe(changed);
+    const gone = path.join(dir, 'gone.js');
+    expect(checkerIdentity([gone])).not.toBe(checkerIdentity([gone]));
+  });
+
+  it('GIVEN a document WHEN digested THEN the digest is the SHA-256 of its YAML text (as sha256sum computes it), base64', () => {
+    expect(documentDigest('kind: ConfigMap\n')).toBe('u2x/sc5Lisi6qPY0RiPdRgLPPWzoWfn/hZpaQ3h8WYc=');
+  });
+});
