@@ -5,6 +5,7 @@ import { MessageChannel, MessagePort, receiveMessageOnPort, Worker } from 'worke
 import { DocObject } from '../core/documents';
 import { ExpressionFinding, expressionFindings, precomputeExpressionFindings } from '../policy/expression-checks';
 import { Problem, SchemaValidator } from './schema-validator';
+import { RuleEntry } from './schema-cel';
 import { documentDigest } from './verdict-cache';
 import { toYaml } from './yaml';
 
@@ -33,6 +34,8 @@ export interface DocumentPipeline {
    * without a verdict cache (see src/synth/verdict-cache.ts).
    */
   verdicts(): PipelineVerdicts | undefined;
+  /** The CEL rules of a CRD kind the worker listed (see `SynthContext.ruleInventory`); undefined without a worker. */
+  ruleInventory(key: string): readonly RuleEntry[] | undefined;
   writeAll(root: string, write: (rel: string, content: string) => void): void;
   dispose(): void;
 }
@@ -58,6 +61,7 @@ export function inlinePipeline(validator: SchemaValidator): DocumentPipeline {
     },
     problems: () => found,
     verdicts: () => undefined,
+    ruleInventory: () => undefined,
     writeAll(_root, write) {
       for (const d of docs) write(d.file, toYaml(d.object));
     },
@@ -96,7 +100,12 @@ export interface DocumentAnalysis {
  */
 export type FromWorker =
   | { readonly kind: 'ready'; readonly identity: string; readonly verdicts: readonly string[] }
-  | { readonly kind: 'batch'; readonly analyses: readonly (DocumentAnalysis | null)[] }
+  | {
+      readonly kind: 'batch';
+      readonly analyses: readonly (DocumentAnalysis | null)[];
+      /** The CEL rules of each CRD kind first seen in this batch, as VALIDATION.md lists them. */
+      readonly rules?: Readonly<Record<string, readonly RuleEntry[]>>;
+    }
   | { readonly kind: 'error'; readonly message: string };
 
 /** Claim states of a document's work (one Int32 per document, in the order added). */
@@ -207,6 +216,8 @@ export function workerPipeline(root: string, objectCount: number, validator: Sch
   /** With a cache: the worker's checker and its verdicts (from its `ready` answer), for the documents taken over. */
   let identity: string | undefined;
   let verdicts: ReadonlySet<string> | undefined;
+  /** The CEL rules of the CRD kinds the worker has seen. */
+  const rules = new Map<string, readonly RuleEntry[]>();
   let sent = 0;
   let received = 0;
   const docs: PipelineDocument[] = [];
@@ -279,6 +290,7 @@ export function workerPipeline(root: string, objectCount: number, validator: Sch
       return;
     }
     results.push(...m.analyses);
+    if (m.rules !== undefined) for (const [k, r] of Object.entries(m.rules)) rules.set(k, r);
     received++;
   };
   return {
@@ -302,6 +314,11 @@ export function workerPipeline(root: string, objectCount: number, validator: Sch
     problems() {
       waitFor(Infinity);
       return docs.map((_, i) => analysisOf(i).problems);
+    },
+    ruleInventory(key) {
+      // Every batch that may hold the kind is answered first (the worker lists each kind with its first document).
+      if (!rules.has(key)) waitFor(Infinity);
+      return rules.get(key);
     },
     verdicts() {
       if (identity === undefined) return undefined;

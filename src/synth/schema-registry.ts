@@ -74,21 +74,52 @@ function loadBundle(): SchemaBundle {
   return require('../../imports/validation-schemas.json') as SchemaBundle;
 }
 
+/** The scope of every kind of the bundle (imports/validation-kinds.json, written by `npm run import` beside it). */
+type KindIndex = Readonly<Record<string, { readonly namespaced: boolean; readonly structural: boolean }>>;
+
+function loadKindIndex(): KindIndex {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require('../../imports/validation-kinds.json') as KindIndex;
+}
+
 /** Looks up schemas by apiVersion/kind; loaded once per process from the vendored, compiled bundle. */
 export class SchemaRegistry {
   private static instance: SchemaRegistry | undefined;
 
-  /** The registry built from the committed bundle. */
+  /**
+   * The registry of the committed bundle. Which kinds exist and their scope come from the small kind index; the
+   * 1.8 MB of schemas are loaded when a schema is first read (validation, which synth runs on its worker thread).
+   */
   public static default(): SchemaRegistry {
     if (!SchemaRegistry.instance) {
-      SchemaRegistry.instance = new SchemaRegistry(loadBundle());
+      SchemaRegistry.instance = new SchemaRegistry(loadBundle, loadKindIndex());
     }
     return SchemaRegistry.instance;
   }
 
   private readonly cache = new Map<string, KindInfo | undefined>();
+  private loaded: SchemaBundle | undefined;
+  private readonly load: () => SchemaBundle;
 
-  public constructor(private readonly bundle: SchemaBundle) {}
+  /**
+   * A registry of `bundle` (or of the bundle `bundle()` returns when a schema is first needed); `kinds`, when given,
+   * answers which kinds exist and their scope without the bundle.
+   */
+  public constructor(
+    bundle: SchemaBundle | (() => SchemaBundle),
+    private readonly kinds?: KindIndex,
+  ) {
+    this.load = typeof bundle === 'function' ? bundle : () => bundle;
+  }
+
+  private get bundle(): SchemaBundle {
+    return (this.loaded ??= this.load());
+  }
+
+  /** Loads the schemas now rather than when one is first read (synth's worker does this while it waits for documents). */
+  public loadSchemas(): void {
+    this.loaded ??= this.load();
+  }
 
   /** Resolves a `#/definitions/...` reference of the Kubernetes definitions. */
   public resolveRef(ref: string): SchemaNode {
@@ -113,6 +144,33 @@ export class SchemaRegistry {
     const key = `${apiVersion}/${kind}`;
     if (this.cache.has(key)) return this.cache.get(key);
     let info: KindInfo | undefined;
+    const indexed = this.kinds === undefined ? undefined : Object.prototype.hasOwnProperty.call(this.kinds, key) ? this.kinds[key] : null;
+    if (indexed === null) {
+      // Not a kind of the bundle.
+    } else if (indexed !== undefined) {
+      let schema: SchemaNode | undefined;
+      const schemaOf = () => {
+        const core = this.bundle.k8s.kinds[key];
+        return core ? this.resolveRef(`#/definitions/${core.definition}`) : this.bundle.crds[key]!.schema;
+      };
+      info = {
+        apiVersion,
+        kind,
+        namespaced: indexed.namespaced,
+        structural: indexed.structural,
+        get schema(): SchemaNode {
+          return (schema ??= schemaOf());
+        },
+      };
+    } else {
+      info = this.fromBundle(apiVersion, kind, key);
+    }
+    this.cache.set(key, info);
+    return info;
+  }
+
+  private fromBundle(apiVersion: string, kind: string, key: string): KindInfo | undefined {
+    let info: KindInfo | undefined;
     const core = this.bundle.k8s.kinds[key];
     if (core) {
       info = { apiVersion, kind, namespaced: core.namespaced, structural: false, schema: this.resolveRef(`#/definitions/${core.definition}`) };
@@ -120,12 +178,12 @@ export class SchemaRegistry {
       const crd = this.bundle.crds[key];
       if (crd) info = { apiVersion, kind, namespaced: crd.namespaced, structural: true, schema: crd.schema };
     }
-    this.cache.set(key, info);
     return info;
   }
 
   /** Every apiVersion/kind the registry knows, sorted (for error messages). */
   public knownKinds(): string[] {
+    if (this.kinds !== undefined) return Object.keys(this.kinds).sort();
     return [...Object.keys(this.bundle.k8s.kinds), ...Object.keys(this.bundle.crds)].sort();
   }
 }

@@ -5,7 +5,7 @@
  */
 import { RuleEntry, ruleInventory } from './schema-cel';
 import { SchemaRegistry } from './schema-registry';
-import { CheckResult, EnvironmentOutput, SynthPlugin } from './synthesizer';
+import { CheckResult, EnvironmentOutput, SynthContext, SynthPlugin } from './synthesizer';
 
 /** The validation-rule facts of one emitted CRD kind. */
 export interface KindRules {
@@ -15,8 +15,11 @@ export interface KindRules {
   readonly rules: readonly RuleEntry[];
 }
 
-/** The CRD kinds an environment emits with their rules, sorted by apiVersion/kind (deterministic). */
-export function environmentRules(env: EnvironmentOutput, registry: SchemaRegistry = SchemaRegistry.default()): KindRules[] {
+/**
+ * The CRD kinds an environment emits with their rules, sorted by apiVersion/kind (deterministic). The rules come from
+ * `ctx.ruleInventory` where synth has them (its worker thread lists them while it validates), else from the schemas.
+ */
+export function environmentRules(env: EnvironmentOutput, registry: SchemaRegistry = SchemaRegistry.default(), ctx?: SynthContext): KindRules[] {
   const counts = new Map<string, number>();
   for (const d of env.documents) {
     const key = `${d.object.apiVersion}/${d.object.kind}`;
@@ -27,7 +30,8 @@ export function environmentRules(env: EnvironmentOutput, registry: SchemaRegistr
     const slash = key.lastIndexOf('/');
     const info = registry.lookup(key.slice(0, slash), key.slice(slash + 1));
     if (!info?.structural) continue; // Kubernetes 1.27 core kinds carry no CEL rules
-    out.push({ kind: key, documents: counts.get(key)!, rules: ruleInventory(info.schema) });
+    const rules = (registry === SchemaRegistry.default() ? ctx?.ruleInventory?.(key) : undefined) ?? ruleInventory(info.schema);
+    out.push({ kind: key, documents: counts.get(key)!, rules });
   }
   return out;
 }
@@ -103,26 +107,26 @@ export function renderValidationReport(env: EnvironmentOutput, kinds: readonly K
 /** The synth plugin: `<env>/VALIDATION.md` for every environment, and a warning when a rule cannot be evaluated. */
 export function validationReportPlugin(registry?: SchemaRegistry): SynthPlugin {
   const cache = new WeakMap<EnvironmentOutput, KindRules[]>();
-  const rulesOf = (env: EnvironmentOutput): KindRules[] => {
+  const rulesOf = (env: EnvironmentOutput, ctx: SynthContext): KindRules[] => {
     let k = cache.get(env);
     if (!k) {
-      k = environmentRules(env, registry);
+      k = environmentRules(env, registry, ctx);
       cache.set(env, k);
     }
     return k;
   };
   return {
     name: 'validation-report',
-    check(env): CheckResult {
-      const n = rulesOf(env).reduce((sum, k) => sum + k.rules.filter((r) => r.status === 'unsupported').length, 0);
+    check(env, ctx): CheckResult {
+      const n = rulesOf(env, ctx).reduce((sum, k) => sum + k.rules.filter((r) => r.status === 'unsupported').length, 0);
       const warnings =
         n > 0
           ? [`${env.name}: ${n} CRD validation rule(s) of emitted kinds cannot be evaluated at synth; they are listed in ${env.directory}/VALIDATION.md`]
           : [];
       return { errors: [], warnings };
     },
-    files(env) {
-      return { [`${env.directory}/VALIDATION.md`]: renderValidationReport(env, rulesOf(env)) };
+    files(env, ctx) {
+      return { [`${env.directory}/VALIDATION.md`]: renderValidationReport(env, rulesOf(env, ctx)) };
     },
   };
 }

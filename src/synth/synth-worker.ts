@@ -6,7 +6,8 @@
  */
 import { MessagePort, parentPort } from 'worker_threads';
 import { analyzeDocument, CLAIMED_BY_WORKER, FromWorker, ToWorker, UNCLAIMED } from './document-pipeline';
-import { loadCelEvaluator } from './schema-cel';
+import { loadCelEvaluator, RuleEntry, ruleInventory } from './schema-cel';
+import { SchemaRegistry } from './schema-registry';
 import { SchemaValidator } from './schema-validator';
 import { checkerIdentity, readVerdicts } from './verdict-cache';
 
@@ -22,7 +23,11 @@ let counter: Int32Array<ArrayBufferLike> = new Int32Array(1);
 let verdicts: ReadonlySet<string> | undefined;
 const validator = new SchemaValidator();
 const made = new Set<string>();
-// The first documents arrive a little later: load the CEL evaluator meanwhile (rules need it as soon as they do).
+/** The CRD kinds whose rules were sent. */
+const listed = new Set<string>();
+// The first documents arrive a little later: load the schemas and the CEL evaluator meanwhile (validation needs them
+// as soon as they do).
+SchemaRegistry.default().loadSchemas();
 loadCelEvaluator();
 
 function answer(message: FromWorker): void {
@@ -51,13 +56,23 @@ parentPort!.on('message', (message: ToWorker) => {
     return;
   }
   try {
+    // The CEL rules of each CRD kind, listed with its first document (for VALIDATION.md, on the main thread).
+    let rules: Record<string, readonly RuleEntry[]> | undefined;
+    for (const d of message.docs) {
+      const info = validator.kindOf(d.object);
+      if (info === undefined || !info.structural) continue;
+      const key = `${info.apiVersion}/${info.kind}`;
+      if (listed.has(key)) continue;
+      listed.add(key);
+      (rules ??= {})[key] = ruleInventory(info.schema);
+    }
     const analyses = message.docs.map((d, j) => {
       const index = message.first + j;
       // The main thread may have taken this document while it waited (it claims from the end).
       const mine = index >= claims.length || Atomics.compareExchange(claims, index, UNCLAIMED, CLAIMED_BY_WORKER) === UNCLAIMED;
       return mine ? analyzeDocument(d, validator, root, made, verdicts) : null;
     });
-    answer({ kind: 'batch', analyses });
+    answer({ kind: 'batch', analyses, ...(rules !== undefined ? { rules } : {}) });
   } catch (e) {
     answer({ kind: 'error', message: e instanceof Error ? (e.stack ?? e.message) : String(e) });
   }

@@ -9,6 +9,7 @@ import { RecoveryEntry, RecoveryRegistry } from '../core/recovery-registry';
 import { withFastToJson } from './fast-json';
 import { imageDigestProblems, imagePinningNotes, pinImages } from './image-pins';
 import { SchemaValidator } from './schema-validator';
+import type { RuleEntry } from './schema-cel';
 import { distBaselines, DistBaseline } from './baseline';
 import { inputOriginOf } from './provenance';
 import { DocumentPipeline, inlinePipeline, PipelineDocument, workerPipeline } from './document-pipeline';
@@ -75,6 +76,11 @@ export interface SynthContext {
    * inside a git work tree and missing or modified (see {@link distBaselines}). Computed once per synth.
    */
   readonly baselines?: () => readonly DistBaseline[];
+  /**
+   * The CEL rules of a CRD kind (`apiVersion/kind`) as VALIDATION.md lists them, where synth's worker listed them
+   * while it validated (the schemas are loaded there); undefined where it did not.
+   */
+  readonly ruleInventory?: (key: string) => readonly RuleEntry[] | undefined;
 }
 
 /** Extends synth with checks (policy gate, prune guard) and extra files (reports). */
@@ -410,7 +416,12 @@ export function synthesize(app: App, options: SynthOptions): SynthResult {
   recoverInterruptedSwap(outdir);
   let baselines: readonly DistBaseline[] | undefined;
   const command = options.command ?? DEFAULT_SYNTH_COMMAND;
-  const ctx: SynthContext = { outdir, command, baselines: () => (baselines ??= distBaselines(outdir)) };
+  const ctx: SynthContext = {
+    outdir,
+    command,
+    baselines: () => (baselines ??= distBaselines(outdir)),
+    ruleInventory: (key) => pipeline.ruleInventory(key),
+  };
 
   const parent = path.dirname(outdir);
   const base = path.basename(outdir);

@@ -81,6 +81,12 @@ describe('determinism: two synths in separate processes give identical bytes', (
     const ta = tree(path.join(tmp, 'main-a'));
     expect(tree(path.join(tmp, 'main-b'))).toEqual(ta);
     if (a.status === 0) expect(Object.keys(ta).length).toBeGreaterThan(0);
+    // The bundle (worker thread, verdict cache of the first run reused by the second, VALIDATION.md from the rules the
+    // worker lists) writes the committed dist/, which test/synth/dist.test.ts compares with the in-process synth.
+    if (a.status === 0) {
+      expect(b.stdout).toMatch(/\(checks of \d+ unchanged documents reused\)$/m);
+      expect(ta).toEqual(tree(path.join(root, 'dist')));
+    }
   });
 
   it('GIVEN a fixture app with the policy gate WHEN bundled and run in two processes THEN the files are byte-identical', () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { SchemaValidator } from '../../src';
+import { SchemaRegistry, SchemaValidator } from '../../src';
+import type { SchemaBundle } from '../../src/synth/schema-registry';
 import { labelKeyProblem, labelValueProblem, nameProblem } from '../../src/synth/schema-validator';
 
 const v = new SchemaValidator();
@@ -137,5 +138,35 @@ describe('CRDs that list metadata as required', () => {
       spec: { sourceRepos: ['https://git.example.com/platform.git'], destinations: [{ server: 'https://kubernetes.default.svc', namespace: '*' }] },
     };
     expect(v.validate(doc)).toEqual([]);
+  });
+});
+
+describe('SchemaRegistry: the kind index and the bundle', () => {
+  it('GIVEN every kind of the bundle WHEN looked up through the kind index THEN scope and schema are the bundle own, and the schemas load only when one is read', () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const bundle = require('../../imports/validation-schemas.json') as SchemaBundle;
+    const direct = new SchemaRegistry(bundle);
+    let loads = 0;
+    const indexed = new SchemaRegistry(
+      () => {
+        loads++;
+        return bundle;
+      },
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      require('../../imports/validation-kinds.json'),
+    );
+    const kinds = direct.knownKinds();
+    expect(indexed.knownKinds()).toEqual(kinds);
+    expect(kinds.length).toBeGreaterThan(150);
+    const slash = (k: string) => [k.slice(0, k.lastIndexOf('/')), k.slice(k.lastIndexOf('/') + 1)] as const;
+    for (const k of kinds) {
+      const a = direct.lookup(...slash(k))!;
+      const b = indexed.lookup(...slash(k))!;
+      expect([k, b.namespaced, b.structural]).toEqual([k, a.namespaced, a.structural]);
+    }
+    expect(indexed.lookup('v1', 'NoSuchKind')).toBeUndefined();
+    expect(loads).toBe(0);
+    for (const k of kinds) expect(indexed.lookup(...slash(k))!.schema).toBe(direct.lookup(...slash(k))!.schema);
+    expect(loads).toBe(1);
   });
 });
