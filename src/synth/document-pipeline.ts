@@ -113,6 +113,9 @@ export const UNCLAIMED = 0;
 export const CLAIMED_BY_WORKER = 1;
 export const CLAIMED_BY_MAIN = 2;
 
+/** A relative file path with a `..` segment. */
+const ESCAPES = /(^|\/)\.\.(\/|$)/;
+
 /**
  * A document's whole work, done by whichever thread claims it: the worker as it goes, or the main thread for the
  * documents at the end of the queue when it would otherwise wait. Validates it against its schema, checks its
@@ -132,13 +135,16 @@ export function analyzeDocument(
   const reused = digest !== undefined && verdicts!.has(digest);
   const problems = reused ? [] : validator.validate(d.object);
   const expressions = reused ? [] : expressionFindings(d.object);
-  const full = path.join(root, d.file);
-  const dir = path.dirname(full);
-  if (!made.has(dir)) {
-    fs.mkdirSync(dir, { recursive: true });
-    made.add(dir);
+  // A name that would leave the output folder (`..`) is never written: validation rejects it (names have no `/`).
+  if (!ESCAPES.test(d.file)) {
+    const full = `${root}/${d.file}`;
+    const dir = full.slice(0, full.lastIndexOf('/'));
+    if (!made.has(dir)) {
+      fs.mkdirSync(dir, { recursive: true });
+      made.add(dir);
+    }
+    fs.writeFileSync(full, text);
   }
-  fs.writeFileSync(full, text);
   if (digest === undefined) return { problems, expressions };
   const clean = problems.length === 0 && expressions.length === 0;
   return { problems, expressions, ...(clean ? { digest } : {}), ...(reused ? { reused } : {}) };

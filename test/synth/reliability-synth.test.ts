@@ -187,6 +187,7 @@ describe('schema validation and rendering on a worker thread (bundled synth, 300
               new KubeConfigMap(chart, 'cm' + i, { metadata: { name, namespace: 'apps' }, data: { i: String(i) } });
             }
             if (mode === 'expr' || mode === 'expr-unchecked') new ApiObject(chart, 'rules', BROKEN_RULES);
+            if (mode === 'escape') new KubeConfigMap(chart, 'escape', { metadata: { name: '../../../../../escaped', namespace: 'apps' } });
           }
           try {
             const result = synthesize(app, {
@@ -331,6 +332,19 @@ describe('schema validation and rendering on a worker thread (bundled synth, 300
     // Bad_Name_199 is the last document: the main thread took it over and validated it.
     expect(problems.some((p) => p.startsWith('production/apps/ConfigMap/Bad_Name_199: metadata.name:'))).toBe(true);
     expect(written.some((f) => f.endsWith('production/apps/configmap-Bad_Name_199.yaml'))).toBe(false);
+    expectKept(outdir, before);
+  });
+
+  it('GIVEN a name with .. segments WHEN the worker writes documents before they are validated THEN nothing is written outside the temporary folder and synth fails on the name', () => {
+    const outdir = committed('escape');
+    const before = tree(outdir);
+    const r = run(outdir, 'escape');
+    expect(r.status).toBe(1);
+    expect(JSON.parse(r.stdout)).toContain(
+      'development/apps/ConfigMap/../../../../../escaped: metadata.name: name "../../../../../escaped" must be a DNS-1123 subdomain: at most 253 characters of [a-z0-9.-], starting and ending alphanumeric',
+    );
+    expect(fs.readdirSync(tmp).filter((f) => f.startsWith('escaped'))).toEqual([]);
+    expect(fs.existsSync(path.join(path.dirname(tmp), 'escaped.yaml'))).toBe(false);
     expectKept(outdir, before);
   });
 
