@@ -37,7 +37,26 @@ export interface DocumentPipeline {
   /** The CEL rules of a CRD kind the worker listed (see `SynthContext.ruleInventory`); undefined without a worker. */
   ruleInventory(key: string): readonly RuleEntry[] | undefined;
   writeAll(root: string, write: (rel: string, content: string) => void): void;
+  /**
+   * Removes these folders (and everything below them) on the worker while the caller removes others; the function
+   * returned waits until they are gone. Without a worker they are removed before it returns.
+   */
+  removeTrees(dirs: readonly string[]): () => void;
   dispose(): void;
+}
+
+/**
+ * Removes a folder and everything below it, as `fs.rmSync(dir, { recursive: true })` does, with the file types the
+ * folder listing already gives (no `lstat` of every file): the previous output's 1,600 files go in half the time.
+ * Symbolic links are removed, never followed.
+ */
+export function removeTree(dir: string): void {
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) removeTree(full);
+    else fs.unlinkSync(full);
+  }
+  fs.rmdirSync(dir);
 }
 
 /** What a pipeline with a verdict cache found: see {@link DocumentPipeline.verdicts}. */
@@ -65,6 +84,10 @@ export function inlinePipeline(validator: SchemaValidator): DocumentPipeline {
     writeAll(_root, write) {
       for (const d of docs) write(d.file, toYaml(d.object));
     },
+    removeTrees(dirs) {
+      for (const d of dirs) removeTree(d);
+      return () => undefined;
+    },
     dispose: () => undefined,
   };
 }
@@ -83,6 +106,8 @@ export type ToWorker =
       readonly cacheDir?: string;
     }
   | { readonly kind: 'batch'; readonly first: number; readonly docs: readonly PipelineDocument[] }
+  /** After a successful synth: folders of the previous output to remove (answered with `removed`). */
+  | { readonly kind: 'remove'; readonly dirs: readonly string[] }
   | { readonly kind: 'end' };
 /** What was found in one document: its schema problems and its expression problems (the expressions check). */
 export interface DocumentAnalysis {
@@ -106,6 +131,7 @@ export type FromWorker =
       /** The CEL rules of each CRD kind first seen in this batch, as VALIDATION.md lists them. */
       readonly rules?: Readonly<Record<string, readonly RuleEntry[]>>;
     }
+  | { readonly kind: 'removed' }
   | { readonly kind: 'error'; readonly message: string };
 
 /** Claim states of a document's work (one Int32 per document, in the order added). */
@@ -290,6 +316,7 @@ export function workerPipeline(root: string, objectCount: number, validator: Sch
       failed = new Error(`the synth worker failed: ${m.message}`);
       throw failed;
     }
+    if (m.kind === 'removed') return;
     if (m.kind === 'ready') {
       identity = m.identity;
       verdicts = new Set(m.verdicts);
@@ -339,9 +366,22 @@ export function workerPipeline(root: string, objectCount: number, validator: Sch
       // Written by the worker as it rendered them; problems() has waited for the last batch.
       this.problems();
     },
+    removeTrees(dirs) {
+      if (dirs.length === 0) return () => undefined;
+      this.problems();
+      worker.postMessage({ kind: 'remove', dirs } satisfies ToWorker);
+      return () => {
+        for (;;) {
+          const m = next();
+          if (m.kind === 'removed') return;
+          accept(m);
+        }
+      };
+    },
     dispose() {
       // Let the worker finish what it was given first: a file it wrote after the temporary folder was removed would
       // leave the folder behind.
+      if (disposing) return;
       disposing = true;
       try {
         this.problems();

@@ -5,7 +5,7 @@
  * writer as on the main thread, so the results and files are the same either way.
  */
 import { MessagePort, parentPort } from 'worker_threads';
-import { analyzeDocument, CLAIMED_BY_WORKER, FromWorker, ToWorker, UNCLAIMED } from './document-pipeline';
+import { analyzeDocument, CLAIMED_BY_WORKER, FromWorker, removeTree, ToWorker, UNCLAIMED } from './document-pipeline';
 import { loadCelEvaluator, RuleEntry, ruleInventory } from './schema-cel';
 import { SchemaRegistry } from './schema-registry';
 import { SchemaValidator } from './schema-validator';
@@ -47,6 +47,15 @@ parentPort!.on('message', (message: ToWorker) => {
       const identity = checkerIdentity(Object.keys(require.cache));
       verdicts = readVerdicts(message.cacheDir, identity);
       answer({ kind: 'ready', identity, verdicts: [...verdicts] });
+    }
+    return;
+  }
+  if (message.kind === 'remove') {
+    try {
+      for (const d of message.dirs) removeTree(d);
+      answer({ kind: 'removed' });
+    } catch (e) {
+      answer({ kind: 'error', message: e instanceof Error ? (e.stack ?? e.message) : String(e) });
     }
     return;
   }

@@ -348,6 +348,18 @@ describe('schema validation and rendering on a worker thread (bundled synth, 300
     expectKept(outdir, before);
   });
 
+  it('GIVEN a previous output WHEN synthesized on the worker THEN the new output replaces it and both threads have removed the old tree (no folder left beside it)', () => {
+    const outdir = committed('replace');
+    fs.mkdirSync(path.join(outdir, 'stale', 'deeper'), { recursive: true });
+    fs.writeFileSync(path.join(outdir, 'stale', 'deeper', 'old.yaml'), 'x: 1\n');
+    fs.writeFileSync(path.join(outdir, 'README.old'), 'old\n');
+    const r = run(outdir, 'valid');
+    expect(r.status, r.stdout + r.stderr).toBe(0);
+    if (!fs.existsSync(path.join(tmp, 'inline-ok'))) expect(inProcess(path.join(tmp, 'inline-ok'), 'valid')).toBeUndefined();
+    expect(tree(outdir)).toEqual(tree(path.join(tmp, 'inline-ok')));
+    expect(fs.readdirSync(tmp).filter((f) => f.startsWith('.replace.'))).toEqual([]);
+  });
+
   describe('the verdict cache', () => {
     const cached = (name: string, mode: string, cacheDir: string) => {
       const r = spawnSync(process.execPath, [entry, path.join(tmp, name), mode, cacheDir], { cwd: root, encoding: 'utf8', timeout: 120_000 });
