@@ -117,6 +117,8 @@ export function validationReportPlugin(registry?: SchemaRegistry): SynthPlugin {
   };
   return {
     name: 'validation-report',
+    // The rules of each kind come from synth's worker, which lists them as it validates: read them last.
+    checkLast: true,
     check(env, ctx): CheckResult {
       const n = rulesOf(env, ctx).reduce((sum, k) => sum + k.rules.filter((r) => r.status === 'unsupported').length, 0);
       const warnings =

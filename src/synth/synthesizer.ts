@@ -89,8 +89,9 @@ export interface SynthPlugin {
   /** Runs after schema validation, before anything is written. */
   check?(env: EnvironmentOutput, ctx: SynthContext): CheckResult;
   /**
-   * Run this plugin's checks after every other plugin's (its errors and warnings are still reported in plugin
-   * order): for a check that reads what synth computes on its worker thread while the other checks run.
+   * Run this plugin's checks after every other plugin's, and render its files after theirs (its errors and warnings
+   * are still reported in plugin order): for a plugin that reads what synth computes on its worker thread while the
+   * other checks run.
    * @default false
    */
   readonly checkLast?: boolean;
@@ -456,25 +457,30 @@ export function synthesize(app: App, options: SynthOptions): SynthResult {
 
     stage('render');
     // The plugins' files (reports) are rendered before the last checks, which wait for the worker's last documents:
-    // this thread renders them while the worker still works. They are kept only when every check passes and the
-    // documents are valid. The documents are rendered as they are written (by the pipeline), so the YAML text of the
-    // whole platform is never held in memory at once.
+    // this thread renders them while the worker still works; a `checkLast` plugin's files, which read what the worker
+    // computed too, after its checks. They are kept only when every check passes and the documents are valid. The
+    // documents are rendered as they are written (by the pipeline), so the YAML text of the whole platform is never
+    // held in memory at once.
     const extra = new Map<string, string>();
-    if ([...results.values()].every((r) => r.errors.length === 0)) {
+    const renderFiles = (late: boolean) => {
+      if (![...results.values()].every((r) => r.errors.length === 0)) return;
       orInvalid(() => {
+        const these = plugins.filter((p) => (p.checkLast ?? false) === late);
         for (const env of envs) {
-          for (const p of plugins) {
+          for (const p of these) {
             if (!p.files) continue;
             for (const [rel, content] of Object.entries(p.files(env, ctx))) extra.set(rel, content);
           }
         }
-        for (const p of plugins) {
+        for (const p of these) {
           if (!p.globalFiles) continue;
           for (const [rel, content] of Object.entries(p.globalFiles(envs, ctx))) extra.set(rel, content);
         }
       });
-    }
+    };
+    renderFiles(false);
     runChecks(true);
+    renderFiles(true);
     const problems: string[] = [];
     for (const { key } of pairs) {
       const r = results.get(key);
