@@ -5,12 +5,15 @@
  * say they hold a secret. Values are never echoed: messages name the rule and a fingerprint of the value.
  */
 import { createHash } from 'crypto';
-import { rules as SECRETLINT_RECOMMENDED } from '@secretlint/secretlint-rule-preset-recommend';
 import { SynthDocument } from '../synth/synthesizer';
 import { annotationsOf } from './policy-index';
 import { eachContainer } from './pod-security-checks';
 import { PolicyCheck, PolicyContext, PolicyFinding } from './types';
 import { DocValue } from '../core/documents';
+import { dataSecretsOf, ENV_LIKE_KEY, findSecrets, SecretMatch } from './secret-scan';
+
+export { findSecrets, isSecretName } from './secret-scan';
+export type { SecretMatch } from './secret-scan';
 
 /** Id of the check (waivable per value, see {@link NOT_SECRET_ANNOTATION}). */
 export const LITERAL_SECRET_CHECK_ID = 'literal-secret';
@@ -19,166 +22,6 @@ export const LITERAL_SECRET_CHECK_ID = 'literal-secret';
  * fingerprint printed by the violation. The waiver lapses when the value changes.
  */
 export const NOT_SECRET_ANNOTATION = 'policy.platform.io/not-secret';
-
-/** What a scan found in one value. */
-export interface SecretMatch {
-  /** `secretlint-rule-stripe`, `url-credentials`, `secret-name`. */
-  readonly rule: string;
-  /** What it looks like, without the value: `a Stripe Live Secret Key`. */
-  readonly what: string;
-}
-
-/** The part of a secretlint rule this check drives (secretlint's rule API, `@secretlint/types`). */
-interface ScannerRule {
-  readonly meta: { readonly id: string; readonly type?: string };
-  create(context: unknown, options: Record<string, unknown>): { file?(source: unknown): unknown };
-}
-
-/** Comment directives (`secretlint-disable`) make no sense for single values: waivers replace them. */
-const SKIPPED_RULES = new Set(['@secretlint/secretlint-rule-filter-comments']);
-const SCANNERS = (SECRETLINT_RECOMMENDED as readonly ScannerRule[]).filter((r) => !SKIPPED_RULES.has(r.meta.id));
-/** Rules that look at the name beside a value (`aws_secret_access_key = ...`): they also get `NAME=value`. */
-const NAME_AWARE_SCANNERS = SCANNERS.filter((r) => r.meta.id === '@secretlint/secretlint-rule-aws');
-/** No recommended rule matches a credential this short; the name rule still sees it. */
-const MIN_SCANNED_LENGTH = 8;
-
-/**
- * Runs every recommended secretlint rule on `content` synchronously (the rules' text scanners are synchronous;
- * the one asynchronous check, GCP's `.p12` key files, never applies to text). Returns `[rule id, message]`.
- */
-function secretlint(content: string, scanners: readonly ScannerRule[] = SCANNERS): { rule: string; message: string }[] {
-  const found: { rule: string; message: string }[] = [];
-  const source = { content, filePath: 'value.txt', ext: '.txt', contentType: 'text' };
-  for (const rule of scanners) {
-    const context = {
-      createTranslator: (messages: Record<string, { en: string | ((data: unknown) => string) }>) => (id: string, data: unknown) => {
-        const m = messages[id]?.en;
-        return { message: typeof m === 'function' ? m(data) : (m ?? id), messageId: id, data };
-      },
-      report: (d: { message: { message?: string } | string }) => {
-        found.push({ rule: rule.meta.id.replace('@secretlint/', ''), message: typeof d.message === 'string' ? d.message : (d.message.message ?? '') });
-      },
-      ignore: () => undefined,
-    };
-    rule.create(context, {}).file?.(source);
-  }
-  return found;
-}
-
-/** `found Stripe Live Secret Key: sk_live_...` → `a Stripe Live Secret Key` (the value itself is cut off). */
-function describe(message: string): string {
-  const [found = ''] = message.split(':');
-  const head = found.replace(/^found\s+/i, '').trim();
-  return head === '' ? 'a secret' : /^[aeiou]/i.test(head) ? `an ${head}` : `a ${head}`;
-}
-
-/** `scheme://user:password@` with a password that is not a reference (`$(VAR)`, `${VAR}`, `$VAR`, `{{ ... }}`). */
-const URL_CREDENTIALS = /\b[a-z][a-z0-9+.-]*:\/\/([^\s:@/]*):([^\s@/]+)@/gi;
-const REFERENCE = /^(\$\([A-Za-z_][A-Za-z0-9_]*\)|\$\{[^}]+\}|\$[A-Za-z_][A-Za-z0-9_]*|\{\{[^}]*\}\})$/;
-
-function urlCredentials(value: string): boolean {
-  for (const [, , password = ''] of value.matchAll(URL_CREDENTIALS)) if (!REFERENCE.test(password)) return true;
-  return false;
-}
-
-/** Words that, as the last word of a name, make it a pointer to a secret or a setting about one, not a secret. */
-const NOT_A_VALUE = new Set([
-  'FILE',
-  'PATH',
-  'DIR',
-  'NAME',
-  'ID',
-  'REF',
-  'KEYREF',
-  'URL',
-  'URI',
-  'ENDPOINT',
-  'HOST',
-  'PORT',
-  'TTL',
-  'TIMEOUT',
-  'LENGTH',
-  'SIZE',
-  'EXPIRY',
-  'EXPIRES',
-  'AUDIENCE',
-  'ISSUER',
-  'HEADER',
-  'TYPE',
-  'ALGORITHM',
-  'MODE',
-  'ENABLED',
-  'FORMAT',
-  'PREFIX',
-  'VERSION',
-  'COUNT',
-  'LIMIT',
-  'POLICY',
-]);
-/** Words that name a secret by themselves. */
-const SECRET_WORDS = new Set([
-  'PASSWORD',
-  'PASSWD',
-  'PASS',
-  'PWD',
-  'PASSPHRASE',
-  'SECRET',
-  'SECRETS',
-  'TOKEN',
-  'CREDENTIAL',
-  'CREDENTIALS',
-  'APIKEY',
-  'PRIVATEKEY',
-]);
-
-/**
- * True when an environment variable (or ConfigMap key) name says it holds a secret: a secret word among its
- * words (`DB_PASS`, `JWT_SECRET`, `AWS_SECRET_ACCESS_KEY`, `GITHUB_TOKEN`), or a final `KEY` (`STRIPE_KEY`,
- * `API_KEY`), unless the last word makes it a pointer or a setting (`TOKEN_FILE`, `SECRET_NAME`, `TOKEN_TTL`).
- */
-export function isSecretName(name: string): boolean {
-  const words = name
-    .toUpperCase()
-    .split(/[^A-Z0-9]+/)
-    .filter((w) => w !== '');
-  const last = words.at(-1);
-  if (last === undefined || NOT_A_VALUE.has(last)) return false;
-  return words.some((w) => SECRET_WORDS.has(w)) || last === 'KEY';
-}
-
-/**
- * What looks like a secret in `value` (optionally held by variable or key `name`): secretlint's recommended
- * rules on the value (and on `name=value`, for rules that need the name), credentials in URLs, and a secret name
- * with a literal value. Empty when nothing does.
- */
-export function findSecrets(value: string, name?: string): SecretMatch[] {
-  // Environments repeat the same values (dashboards, rule files): scan each distinct one once per process.
-  const key = `${name ?? ''}\u0000${value}`;
-  const cached = SCAN_CACHE.get(key);
-  if (cached) return cached;
-  const result = scan(value, name);
-  if (SCAN_CACHE.size >= MAX_CACHED) SCAN_CACHE.clear();
-  SCAN_CACHE.set(key, result);
-  return result;
-}
-
-const SCAN_CACHE = new Map<string, SecretMatch[]>();
-const MAX_CACHED = 20_000;
-
-function scan(value: string, name: string | undefined): SecretMatch[] {
-  const out = new Map<string, SecretMatch>();
-  if (value.length >= MIN_SCANNED_LENGTH) {
-    const found = [...secretlint(value), ...(name === undefined ? [] : secretlint(`${name}=${value}`, NAME_AWARE_SCANNERS))];
-    for (const f of found) if (!out.has(f.rule)) out.set(f.rule, { rule: f.rule, what: describe(f.message) });
-  }
-  if (!out.has('secretlint-rule-basicauth') && !out.has('secretlint-rule-database-connection-string') && urlCredentials(value)) {
-    out.set('url-credentials', { rule: 'url-credentials', what: 'a URL with a password (scheme://user:password@host)' });
-  }
-  if (out.size === 0 && name !== undefined && value !== '' && !REFERENCE.test(value) && isSecretName(name)) {
-    out.set('secret-name', { rule: 'secret-name', what: `a literal value for ${name}, whose name says it is a secret` });
-  }
-  return [...out.values()];
-}
 
 /** The fingerprint waivers name: `sha256:` and the first 12 hex digits of the value's SHA-256. */
 export function secretFingerprint(value: string): string {
@@ -204,13 +47,17 @@ function waiversOf(doc: SynthDocument): Waiver[] {
     });
 }
 
+/** A literal value worth scanning, with its field path and the name that holds it; `found` when already scanned. */
+interface ScannedValue {
+  readonly field: string;
+  readonly name?: string;
+  readonly value: string;
+  readonly found?: readonly SecretMatch[];
+}
+
 /** Every literal value of a document worth scanning, with its field path and the name that holds it. */
-function valuesOf(
-  ctx: PolicyContext,
-  doc: SynthDocument,
-  pods: Map<SynthDocument, { field: string; name: string; value: string }[]>,
-): { field: string; name?: string; value: string }[] {
-  const out: { field: string; name?: string; value: string }[] = [...(pods.get(doc) ?? [])];
+function valuesOf(ctx: PolicyContext, doc: SynthDocument, pods: Map<SynthDocument, { field: string; name: string; value: string }[]>): ScannedValue[] {
+  const out: ScannedValue[] = [...(pods.get(doc) ?? [])];
   const o = doc.object;
   const annotations = (base: string, a: unknown) => {
     if (a === null || typeof a !== 'object') return;
@@ -223,16 +70,14 @@ function valuesOf(
   // A Pod's own annotations are its metadata's, scanned above; templates have their own.
   if (pod && pod.kind !== 'Pod') annotations(`${pod.specPath.replace(/\.spec$/, '')}.metadata.annotations`, pod.annotations);
   if (o.kind === 'ConfigMap' && o.apiVersion === 'v1' && o.data !== null && typeof o.data === 'object') {
-    // A key that looks like a variable (envFrom) is checked by its name too; file names (`app.conf`) are not.
+    // Scanned by synth's worker while it validated the document, where it did (configMapDataSecrets).
+    const found = dataSecretsOf(o);
     for (const [k, v] of Object.entries(o.data as Record<string, unknown>)) {
-      if (typeof v === 'string') out.push({ field: `data.${k}`, ...(ENV_LIKE_KEY.test(k) ? { name: k } : {}), value: v });
+      if (typeof v === 'string') out.push({ field: `data.${k}`, ...(ENV_LIKE_KEY.test(k) ? { name: k } : {}), value: v, found: found[k] ?? [] });
     }
   }
   return out;
 }
-
-/** A ConfigMap key that `envFrom` would turn into a variable. */
-const ENV_LIKE_KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 function literalSecretFindings(ctx: PolicyContext): PolicyFinding[] {
   const out: PolicyFinding[] = [];
@@ -251,7 +96,7 @@ function literalSecretFindings(ctx: PolicyContext): PolicyFinding[] {
   for (const doc of ctx.index.documents) {
     const waivers = waiversOf(doc);
     for (const v of valuesOf(ctx, doc, pods)) {
-      const matches = findSecrets(v.value, v.name);
+      const matches = v.found ?? findSecrets(v.value, v.name);
       if (matches.length === 0) continue;
       const fingerprint = secretFingerprint(v.value);
       const waiver = waivers.find((w) => w.fingerprint === fingerprint);

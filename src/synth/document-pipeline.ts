@@ -5,6 +5,7 @@ import { MessageChannel, MessagePort, receiveMessageOnPort, Worker } from 'worke
 import { DocObject } from '../core/documents';
 import { ExpressionFinding, expressionFindings, precomputeExpressionFindings } from '../policy/expression-checks';
 import { Problem, SchemaValidator } from './schema-validator';
+import { configMapDataSecrets, precomputeDataSecrets, SecretMatch } from '../policy/secret-scan';
 import { RuleEntry } from './schema-cel';
 import { documentDigest } from './verdict-cache';
 import { toYaml } from './yaml';
@@ -113,7 +114,9 @@ export type ToWorker =
 export interface DocumentAnalysis {
   readonly problems: readonly Problem[];
   readonly expressions: readonly ExpressionFinding[];
-  /** With a verdict cache: the document's digest when it is clean (no problem of either kind). */
+  /** What looks like a literal secret in a ConfigMap's data, by key (src/policy/secret-scan.ts); absent when nothing. */
+  readonly secrets?: Readonly<Record<string, readonly SecretMatch[]>>;
+  /** With a verdict cache: the document's digest when it is clean (no problem of any kind, nothing like a secret). */
   readonly digest?: string;
   /** With a verdict cache: the checks were not run, an earlier synth found the same document clean. */
   readonly reused?: boolean;
@@ -161,6 +164,8 @@ export function analyzeDocument(
   const reused = digest !== undefined && verdicts!.has(digest);
   const problems = reused ? [] : validator.validate(d.object);
   const expressions = reused ? [] : expressionFindings(d.object);
+  const secrets = reused ? {} : configMapDataSecrets(d.object);
+  const anySecret = Object.keys(secrets).length > 0;
   // A name that would leave the output folder (`..`) is never written: validation rejects it (names have no `/`).
   if (!ESCAPES.test(d.file)) {
     const full = `${root}/${d.file}`;
@@ -171,9 +176,10 @@ export function analyzeDocument(
     }
     fs.writeFileSync(full, text);
   }
-  if (digest === undefined) return { problems, expressions };
-  const clean = problems.length === 0 && expressions.length === 0;
-  return { problems, expressions, ...(clean ? { digest } : {}), ...(reused ? { reused } : {}) };
+  const found = anySecret ? { problems, expressions, secrets } : { problems, expressions };
+  if (digest === undefined) return found;
+  const clean = problems.length === 0 && expressions.length === 0 && !anySecret;
+  return { ...found, ...(clean ? { digest } : {}), ...(reused ? { reused } : {}) };
 }
 /** The worker's script: built next to this module (lib/ for the bundle, build/src/synth/ for the package). */
 const WORKER_FILE = path.join(__dirname, 'synth-worker.js');
@@ -342,6 +348,13 @@ export function workerPipeline(root: string, objectCount: number, validator: Sch
           waitFor(index);
           return analysisOf(index).expressions;
         });
+        // The literal secret check reads what the worker found in a ConfigMap's data the same way.
+        if (d.object.kind === 'ConfigMap') {
+          precomputeDataSecrets(d.object, () => {
+            if (!analyzedHere.has(index)) waitFor(index);
+            return analysisOf(index).secrets ?? {};
+          });
+        }
       }
     },
     problems() {

@@ -7,6 +7,7 @@ import { buildSync } from 'esbuild';
 import { afterAll, beforeAll, beforeEach, afterEach, describe, expect, it } from 'vitest';
 import { EnvironmentChart, EnvironmentProfile, SynthError, SynthPlugin, SynthStage, synthesize } from '../../src';
 import { expressionCheckPlugin, policyPlugin } from '../../src/policy';
+import { SECRET_CHECKS } from '../../src/policy/secret-checks';
 import { development, production } from '../helpers';
 import { goodEnvironment } from '../policy/fixtures';
 
@@ -135,6 +136,8 @@ describe('schema validation and rendering on a worker thread (bundled synth, 300
   let entry: string;
   const marker = () => path.join(entryDir, 'worker-ran');
   /** A PrometheusRule with a broken expression and a broken label name (for the expressions check). */
+  /** A ConfigMap's data with a GitHub token and a URL with a password (built at run time: no scanner flags this file). */
+  const LEAK = { GITHUB_TOKEN: `ghp_${'k2V9xQ7mLp3Rt8Wz5Yb1Nc4Hd6Fg0Js2Ua7E'.slice(0, 36)}`, 'app.conf': `cache = redis://:${'pw-0123'}@redis.apps.svc:6379/0\n` };
   const BROKEN_RULES = {
     apiVersion: 'monitoring.coreos.com/v1',
     kind: 'PrometheusRule',
@@ -170,11 +173,14 @@ describe('schema validation and rendering on a worker thread (bundled synth, 300
           import { App } from 'cdk8s';
           import { ApiObject } from 'cdk8s';
           import { EnvironmentChart, SynthError, expressionCheckPlugin, synthesize } from './src';
+          import { policyPlugin } from './src/policy';
+          import { SECRET_CHECKS } from './src/policy/secret-checks';
           import { EARLY_SYNTH_WORKER, prestartSynthWorker } from './src/synth/document-pipeline';
           import { KubeConfigMap, KubeNamespace } from './imports/k8s';
           import { development, production } from './test/helpers';
           const [outdir, mode, cacheDir] = process.argv.slice(2);
           const BROKEN_RULES = ${JSON.stringify(BROKEN_RULES)};
+          const LEAK = ${JSON.stringify(LEAK)};
           if (EARLY_SYNTH_WORKER in globalThis) process.stderr.write('early worker: given\\n');
           if (mode.startsWith('prestart')) prestartSynthWorker();
           if (EARLY_SYNTH_WORKER in globalThis) process.stderr.write('early worker: not taken\\n');
@@ -188,6 +194,7 @@ describe('schema validation and rendering on a worker thread (bundled synth, 300
             }
             if (mode === 'expr' || mode === 'expr-unchecked') new ApiObject(chart, 'rules', BROKEN_RULES);
             if (mode === 'escape') new KubeConfigMap(chart, 'escape', { metadata: { name: '../../../../../escaped', namespace: 'apps' } });
+            if (mode.startsWith('secret')) new KubeConfigMap(chart, 'leak', { metadata: { name: 'leak', namespace: 'apps' }, data: LEAK });
           }
           try {
             const result = synthesize(app, {
@@ -196,7 +203,8 @@ describe('schema validation and rendering on a worker thread (bundled synth, 300
               plugins:
                 mode === 'throw' ? [{ name: 'broken', check: () => { throw new TypeError('boom in check'); } }]
                 : mode === 'invalid-report' ? [{ name: 'report', files: () => { throw new TypeError('boom in files'); } }]
-                : mode === 'expr' ? [expressionCheckPlugin()] : [],
+                : mode === 'expr' ? [expressionCheckPlugin()]
+                : mode === 'secret' ? [policyPlugin({ checks: SECRET_CHECKS })] : [],
               warn: () => undefined,
             });
             if (cacheDir !== undefined) process.stdout.write(JSON.stringify({ reused: result.reusedChecks }));
@@ -239,9 +247,11 @@ describe('schema validation and rendering on a worker thread (bundled synth, 300
         new ApiObject(chart, `cm${i}`, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: 'apps' }, data: { i: String(i) } });
       }
       if (mode === 'expr') new ApiObject(chart, 'rules', BROKEN_RULES);
+      if (mode.startsWith('secret')) new ApiObject(chart, 'leak', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'leak', namespace: 'apps' }, data: LEAK });
     }
     try {
-      synthesize(app, { outdir, warn: () => undefined, plugins: mode === 'expr' ? [expressionCheckPlugin()] : [] });
+      const plugins = mode === 'expr' ? [expressionCheckPlugin()] : mode === 'secret' ? [policyPlugin({ checks: SECRET_CHECKS })] : [];
+      synthesize(app, { outdir, warn: () => undefined, plugins });
       return undefined;
     } catch (e) {
       return (e as SynthError).problems as string[];
@@ -360,6 +370,17 @@ describe('schema validation and rendering on a worker thread (bundled synth, 300
     expect(fs.readdirSync(tmp).filter((f) => f.startsWith('.replace.'))).toEqual([]);
   });
 
+  it('GIVEN literal secrets in a ConfigMap WHEN the worker scans its data THEN the policy gate reports what it reports on the calling thread', () => {
+    const outdir = committed('secret');
+    const before = tree(outdir);
+    const r = run(outdir, 'secret');
+    expect(r.status).toBe(1);
+    const problems = JSON.parse(r.stdout) as string[];
+    expect(problems).toEqual(inProcess(path.join(tmp, 'inline-secret'), 'secret'));
+    expect(problems.filter((p) => p.startsWith('policy: production/apps/ConfigMap/leak: data.'))).toHaveLength(2);
+    expectKept(outdir, before);
+  });
+
   describe('the verdict cache', () => {
     const cached = (name: string, mode: string, cacheDir: string) => {
       const r = spawnSync(process.execPath, [entry, path.join(tmp, name), mode, cacheDir], { cwd: root, encoding: 'utf8', timeout: 120_000 });
@@ -399,6 +420,15 @@ describe('schema validation and rendering on a worker thread (bundled synth, 300
       const r = cached('cache-f', 'expr', dir);
       expect(r.status).toBe(1);
       expect(r.out).toEqual(inProcess(path.join(tmp, 'inline-expr-cache'), 'expr'));
+    });
+
+    it('GIVEN a ConfigMap with a literal secret and no policy gate WHEN synth succeeds THEN its verdict is not recorded and a later synth with the gate reports it', () => {
+      const dir = path.join(tmp, 'cache-secret');
+      expect(cached('cache-s1', 'secret-unchecked', dir)).toEqual({ status: 0, out: { reused: 0 }, stderr: '' });
+      expect(fs.statSync(path.join(dir, verdictFiles(dir)[0]!)).size).toBe(DOCS * 32);
+      const r = cached('cache-s2', 'secret', dir);
+      expect(r.status).toBe(1);
+      expect(r.out).toEqual(inProcess(path.join(tmp, 'inline-secret-cache'), 'secret'));
     });
 
     it('GIVEN recorded verdicts WHEN the checker changes (a module it loaded is rebuilt) or the record is damaged THEN every document is checked again', () => {
