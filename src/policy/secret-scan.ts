@@ -168,7 +168,6 @@ function scan(value: string, name: string | undefined): SecretMatch[] {
   return [...out.values()];
 }
 
-
 /** A ConfigMap key that `envFrom` would turn into a variable: it is also checked by its name. */
 export const ENV_LIKE_KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
 

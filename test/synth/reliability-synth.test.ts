@@ -137,7 +137,10 @@ describe('schema validation and rendering on a worker thread (bundled synth, 300
   const marker = () => path.join(entryDir, 'worker-ran');
   /** A PrometheusRule with a broken expression and a broken label name (for the expressions check). */
   /** A ConfigMap's data with a GitHub token and a URL with a password (built at run time: no scanner flags this file). */
-  const LEAK = { GITHUB_TOKEN: `ghp_${'k2V9xQ7mLp3Rt8Wz5Yb1Nc4Hd6Fg0Js2Ua7E'.slice(0, 36)}`, 'app.conf': `cache = redis://:${'pw-0123'}@redis.apps.svc:6379/0\n` };
+  const LEAK = {
+    GITHUB_TOKEN: `ghp_${'k2V9xQ7mLp3Rt8Wz5Yb1Nc4Hd6Fg0Js2Ua7E'.slice(0, 36)}`,
+    'app.conf': `cache = redis://:${'pw-0123'}@redis.apps.svc:6379/0\n`,
+  };
   const BROKEN_RULES = {
     apiVersion: 'monitoring.coreos.com/v1',
     kind: 'PrometheusRule',
@@ -247,7 +250,8 @@ describe('schema validation and rendering on a worker thread (bundled synth, 300
         new ApiObject(chart, `cm${i}`, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: 'apps' }, data: { i: String(i) } });
       }
       if (mode === 'expr') new ApiObject(chart, 'rules', BROKEN_RULES);
-      if (mode.startsWith('secret')) new ApiObject(chart, 'leak', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'leak', namespace: 'apps' }, data: LEAK });
+      if (mode.startsWith('secret'))
+        new ApiObject(chart, 'leak', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'leak', namespace: 'apps' }, data: LEAK });
     }
     try {
       const plugins = mode === 'expr' ? [expressionCheckPlugin()] : mode === 'secret' ? [policyPlugin({ checks: SECRET_CHECKS })] : [];
