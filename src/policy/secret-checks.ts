@@ -10,7 +10,7 @@ import { annotationsOf } from './policy-index';
 import { eachContainer } from './pod-security-checks';
 import { PolicyCheck, PolicyContext, PolicyFinding } from './types';
 import { DocValue } from '../core/documents';
-import { dataSecretsOf, ENV_LIKE_KEY, findSecrets, SecretMatch } from './secret-scan';
+import { ENV_LIKE_KEY, findSecrets, precomputedSecretsOf, scanKey } from './secret-scan';
 
 export { findSecrets, isSecretName } from './secret-scan';
 export type { SecretMatch } from './secret-scan';
@@ -47,12 +47,11 @@ function waiversOf(doc: SynthDocument): Waiver[] {
     });
 }
 
-/** A literal value worth scanning, with its field path and the name that holds it; `found` when already scanned. */
+/** A literal value worth scanning, with its field path and the name that holds it. */
 interface ScannedValue {
   readonly field: string;
   readonly name?: string;
   readonly value: string;
-  readonly found?: readonly SecretMatch[];
 }
 
 /** Every literal value of a document worth scanning, with its field path and the name that holds it. */
@@ -70,10 +69,9 @@ function valuesOf(ctx: PolicyContext, doc: SynthDocument, pods: Map<SynthDocumen
   // A Pod's own annotations are its metadata's, scanned above; templates have their own.
   if (pod && pod.kind !== 'Pod') annotations(`${pod.specPath.replace(/\.spec$/, '')}.metadata.annotations`, pod.annotations);
   if (o.kind === 'ConfigMap' && o.apiVersion === 'v1' && o.data !== null && typeof o.data === 'object') {
-    // Scanned by synth's worker while it validated the document, where it did (configMapDataSecrets).
-    const found = dataSecretsOf(o);
+    // A key that looks like a variable (envFrom) is checked by its name too; file names (`app.conf`) are not.
     for (const [k, v] of Object.entries(o.data as Record<string, unknown>)) {
-      if (typeof v === 'string') out.push({ field: `data.${k}`, ...(ENV_LIKE_KEY.test(k) ? { name: k } : {}), value: v, found: found[k] ?? [] });
+      if (typeof v === 'string') out.push({ field: `data.${k}`, ...(ENV_LIKE_KEY.test(k) ? { name: k } : {}), value: v });
     }
   }
   return out;
@@ -95,8 +93,10 @@ function literalSecretFindings(ctx: PolicyContext): PolicyFinding[] {
   });
   for (const doc of ctx.index.documents) {
     const waivers = waiversOf(doc);
+    // Scanned by synth's worker while it validated the document, where it did (documentSecrets, a superset).
+    const scanned = precomputedSecretsOf(doc.object);
     for (const v of valuesOf(ctx, doc, pods)) {
-      const matches = v.found ?? findSecrets(v.value, v.name);
+      const matches = scanned !== undefined ? (scanned[scanKey(v.value, v.name)] ?? []) : findSecrets(v.value, v.name);
       if (matches.length === 0) continue;
       const fingerprint = secretFingerprint(v.value);
       const waiver = waivers.find((w) => w.fingerprint === fingerprint);

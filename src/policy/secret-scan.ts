@@ -2,8 +2,8 @@
  * What looks like a literal secret in a value: secretlint's recommended rule preset (run in-process, rule by rule;
  * the rules are maintained upstream and pinned in package.json), credentials in URLs (`scheme://user:password@host`)
  * and a literal value under a name that says it is a secret. A pure function of the value (and its name), so synth's
- * worker thread scans the data of ConfigMaps while it validates them ({@link configMapDataSecrets}); the literal
- * secret check (secret-checks.ts) reads those results. Values are never echoed.
+ * worker thread scans each document while it validates it ({@link documentSecrets}); the literal secret check
+ * (secret-checks.ts) reads those results. Values are never echoed.
  */
 import { rules as SECRETLINT_RECOMMENDED } from '@secretlint/secretlint-rule-preset-recommend';
 import { DocObject } from '../core/documents';
@@ -171,35 +171,67 @@ function scan(value: string, name: string | undefined): SecretMatch[] {
 /** A ConfigMap key that `envFrom` would turn into a variable: it is also checked by its name. */
 export const ENV_LIKE_KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
+/** The key of a scanned value and the name that holds it, in {@link documentSecrets}. */
+export function scanKey(value: string, name: string | undefined): string {
+  return `${name ?? ''}\u0000${value}`;
+}
+
 /**
- * What looks like a secret in each `data` value of a ConfigMap (`v1`), by key (keys with nothing are left out); empty
- * for any other document. A key that looks like a variable (envFrom) is checked by its name too; file names
- * (`app.conf`) are not.
+ * What looks like a secret in the values of a document the literal secret check reads, keyed by {@link scanKey}
+ * (values with nothing are left out): every annotation (of any `metadata`, so pod templates' too), every `env`
+ * entry with a literal value (by its name), and the `data` of a ConfigMap (`v1`; a key that looks like a variable,
+ * as envFrom makes it one, by its name too). A superset of what the check asks for, so a value it asks for and
+ * does not find here has nothing.
  */
-export function configMapDataSecrets(o: DocObject): Readonly<Record<string, readonly SecretMatch[]>> {
+export function documentSecrets(o: DocObject): Readonly<Record<string, readonly SecretMatch[]>> {
   const out: Record<string, readonly SecretMatch[]> = {};
-  if (o.kind !== 'ConfigMap' || o.apiVersion !== 'v1' || o.data === null || typeof o.data !== 'object') return out;
-  for (const [k, v] of Object.entries(o.data as Record<string, unknown>)) {
-    if (typeof v !== 'string') continue;
-    const found = findSecrets(v, ENV_LIKE_KEY.test(k) ? k : undefined);
-    if (found.length > 0) out[k] = found;
+  const scanOne = (value: string, name: string | undefined) => {
+    const found = findSecrets(value, name);
+    if (found.length > 0) out[scanKey(value, name)] = found;
+  };
+  const walk = (v: unknown, depth: number): void => {
+    if (v === null || typeof v !== 'object' || depth > 40) return;
+    if (Array.isArray(v)) {
+      for (const x of v) walk(x, depth + 1);
+      return;
+    }
+    for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
+      if (k === 'metadata' && x !== null && typeof x === 'object') {
+        const annotations = (x as { annotations?: unknown }).annotations;
+        if (annotations !== null && typeof annotations === 'object') {
+          for (const a of Object.values(annotations as Record<string, unknown>)) if (typeof a === 'string') scanOne(a, undefined);
+        }
+      } else if (k === 'env' && Array.isArray(x)) {
+        for (const e of x as unknown[]) {
+          const { name, value } = (e ?? {}) as { name?: unknown; value?: unknown };
+          if (typeof name === 'string' && typeof value === 'string') scanOne(value, name);
+        }
+      }
+      walk(x, depth + 1);
+    }
+  };
+  walk(o, 0);
+  if (o.kind === 'ConfigMap' && o.apiVersion === 'v1' && o.data !== null && typeof o.data === 'object') {
+    for (const [k, v] of Object.entries(o.data as Record<string, unknown>)) {
+      if (typeof v === 'string') scanOne(v, ENV_LIKE_KEY.test(k) ? k : undefined);
+    }
   }
   return out;
 }
 
-/** Scans computed elsewhere (by synth's worker) for a ConfigMap object, read when the check runs. */
+/** Scans computed elsewhere (by synth's worker) for a document object, read when the check runs. */
 const PRECOMPUTED = new WeakMap<object, () => Readonly<Record<string, readonly SecretMatch[]>>>();
 
 /**
- * Registers how to get {@link configMapDataSecrets} of `object` computed elsewhere (synth's worker thread scans the
- * data while it validates the document, on an equal copy). The check then uses it instead of scanning again.
+ * Registers how to get {@link documentSecrets} of `object` computed elsewhere (synth's worker thread scans the
+ * document while it validates it, on an equal copy). The check then uses it instead of scanning again.
  * @internal
  */
-export function precomputeDataSecrets(object: object, found: () => Readonly<Record<string, readonly SecretMatch[]>>): void {
+export function precomputeDocumentSecrets(object: object, found: () => Readonly<Record<string, readonly SecretMatch[]>>): void {
   PRECOMPUTED.set(object, found);
 }
 
-/** {@link configMapDataSecrets} of `o`: as computed elsewhere when it was, else here. */
-export function dataSecretsOf(o: DocObject): Readonly<Record<string, readonly SecretMatch[]>> {
-  return PRECOMPUTED.get(o)?.() ?? configMapDataSecrets(o);
+/** {@link documentSecrets} of `o` as computed elsewhere, or undefined (then values are scanned where asked). */
+export function precomputedSecretsOf(o: object): Readonly<Record<string, readonly SecretMatch[]>> | undefined {
+  return PRECOMPUTED.get(o)?.();
 }

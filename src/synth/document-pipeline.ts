@@ -5,7 +5,7 @@ import { MessageChannel, MessagePort, receiveMessageOnPort, Worker } from 'worke
 import { DocObject } from '../core/documents';
 import { ExpressionFinding, expressionFindings, precomputeExpressionFindings } from '../policy/expression-checks';
 import { Problem, SchemaValidator } from './schema-validator';
-import { configMapDataSecrets, precomputeDataSecrets, SecretMatch } from '../policy/secret-scan';
+import { documentSecrets, precomputeDocumentSecrets, SecretMatch } from '../policy/secret-scan';
 import { RuleEntry } from './schema-cel';
 import { documentDigest } from './verdict-cache';
 import { toYaml } from './yaml';
@@ -114,7 +114,7 @@ export type ToWorker =
 export interface DocumentAnalysis {
   readonly problems: readonly Problem[];
   readonly expressions: readonly ExpressionFinding[];
-  /** What looks like a literal secret in a ConfigMap's data, by key (src/policy/secret-scan.ts); absent when nothing. */
+  /** What looks like a literal secret in the document's values (src/policy/secret-scan.ts); absent when nothing. */
   readonly secrets?: Readonly<Record<string, readonly SecretMatch[]>>;
   /** With a verdict cache: the document's digest when it is clean (no problem of any kind, nothing like a secret). */
   readonly digest?: string;
@@ -164,7 +164,7 @@ export function analyzeDocument(
   const reused = digest !== undefined && verdicts!.has(digest);
   const problems = reused ? [] : validator.validate(d.object);
   const expressions = reused ? [] : expressionFindings(d.object);
-  const secrets = reused ? {} : configMapDataSecrets(d.object);
+  const secrets = reused ? {} : documentSecrets(d.object);
   const anySecret = Object.keys(secrets).length > 0;
   // A name that would leave the output folder (`..`) is never written: validation rejects it (names have no `/`).
   if (!ESCAPES.test(d.file)) {
@@ -348,13 +348,11 @@ export function workerPipeline(root: string, objectCount: number, validator: Sch
           waitFor(index);
           return analysisOf(index).expressions;
         });
-        // The literal secret check reads what the worker found in a ConfigMap's data the same way.
-        if (d.object.kind === 'ConfigMap') {
-          precomputeDataSecrets(d.object, () => {
-            if (!analyzedHere.has(index)) waitFor(index);
-            return analysisOf(index).secrets ?? {};
-          });
-        }
+        // The literal secret check reads what the worker found in the document's values the same way.
+        precomputeDocumentSecrets(d.object, () => {
+          if (!analyzedHere.has(index)) waitFor(index);
+          return analysisOf(index).secrets ?? {};
+        });
       }
     },
     problems() {

@@ -141,6 +141,30 @@ describe('schema validation and rendering on a worker thread (bundled synth, 300
     GITHUB_TOKEN: `ghp_${'k2V9xQ7mLp3Rt8Wz5Yb1Nc4Hd6Fg0Js2Ua7E'.slice(0, 36)}`,
     'app.conf': `cache = redis://:${'pw-0123'}@redis.apps.svc:6379/0\n`,
   };
+  /** A Deployment with a literal password in env and URLs with passwords in its and its pod template's annotations. */
+  const LEAKY_DEPLOYMENT = {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: 'api', namespace: 'apps', annotations: { 'example.com/webhook': `https://bot:${'tok3n-9'}@hooks.example.com/x` } },
+    spec: {
+      selector: { matchLabels: { app: 'api' } },
+      template: {
+        metadata: { labels: { app: 'api' }, annotations: { 'example.com/hook': `https://bot:${'tok3n-8'}@hooks.example.com/y` } },
+        spec: {
+          containers: [
+            {
+              name: 'api',
+              image: 'api:1',
+              env: [
+                { name: 'DB_PASS', value: 'hunter2' },
+                { name: 'LOG_LEVEL', value: 'info' },
+              ],
+            },
+          ],
+        },
+      },
+    },
+  };
   const BROKEN_RULES = {
     apiVersion: 'monitoring.coreos.com/v1',
     kind: 'PrometheusRule',
@@ -184,6 +208,7 @@ describe('schema validation and rendering on a worker thread (bundled synth, 300
           const [outdir, mode, cacheDir] = process.argv.slice(2);
           const BROKEN_RULES = ${JSON.stringify(BROKEN_RULES)};
           const LEAK = ${JSON.stringify(LEAK)};
+          const LEAKY_DEPLOYMENT = ${JSON.stringify(LEAKY_DEPLOYMENT)};
           if (EARLY_SYNTH_WORKER in globalThis) process.stderr.write('early worker: given\\n');
           if (mode.startsWith('prestart')) prestartSynthWorker();
           if (EARLY_SYNTH_WORKER in globalThis) process.stderr.write('early worker: not taken\\n');
@@ -198,6 +223,7 @@ describe('schema validation and rendering on a worker thread (bundled synth, 300
             if (mode === 'expr' || mode === 'expr-unchecked') new ApiObject(chart, 'rules', BROKEN_RULES);
             if (mode === 'escape') new KubeConfigMap(chart, 'escape', { metadata: { name: '../../../../../escaped', namespace: 'apps' } });
             if (mode.startsWith('secret')) new KubeConfigMap(chart, 'leak', { metadata: { name: 'leak', namespace: 'apps' }, data: LEAK });
+            if (mode.startsWith('secret')) new ApiObject(chart, 'leaky', LEAKY_DEPLOYMENT);
           }
           try {
             const result = synthesize(app, {
@@ -252,6 +278,7 @@ describe('schema validation and rendering on a worker thread (bundled synth, 300
       if (mode === 'expr') new ApiObject(chart, 'rules', BROKEN_RULES);
       if (mode.startsWith('secret'))
         new ApiObject(chart, 'leak', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'leak', namespace: 'apps' }, data: LEAK });
+      if (mode.startsWith('secret')) new ApiObject(chart, 'leaky', LEAKY_DEPLOYMENT);
     }
     try {
       const plugins = mode === 'expr' ? [expressionCheckPlugin()] : mode === 'secret' ? [policyPlugin({ checks: SECRET_CHECKS })] : [];
@@ -374,7 +401,7 @@ describe('schema validation and rendering on a worker thread (bundled synth, 300
     expect(fs.readdirSync(tmp).filter((f) => f.startsWith('.replace.'))).toEqual([]);
   });
 
-  it('GIVEN literal secrets in a ConfigMap WHEN the worker scans its data THEN the policy gate reports what it reports on the calling thread', () => {
+  it('GIVEN literal secrets in a ConfigMap, env values and annotations WHEN the worker scans the documents THEN the policy gate reports what it reports on the calling thread', () => {
     const outdir = committed('secret');
     const before = tree(outdir);
     const r = run(outdir, 'secret');
@@ -382,6 +409,11 @@ describe('schema validation and rendering on a worker thread (bundled synth, 300
     const problems = JSON.parse(r.stdout) as string[];
     expect(problems).toEqual(inProcess(path.join(tmp, 'inline-secret'), 'secret'));
     expect(problems.filter((p) => p.startsWith('policy: production/apps/ConfigMap/leak: data.'))).toHaveLength(2);
+    expect(problems.filter((p) => p.startsWith('policy: production/apps/Deployment/api: ')).map((p) => p.split(' holds')[0])).toEqual([
+      'policy: production/apps/Deployment/api: metadata.annotations.example.com/webhook:',
+      'policy: production/apps/Deployment/api: spec.template.metadata.annotations.example.com/hook:',
+      'policy: production/apps/Deployment/api: spec.template.spec.containers[0].env[0].value: env DB_PASS',
+    ]);
     expectKept(outdir, before);
   });
 
