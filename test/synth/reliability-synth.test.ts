@@ -90,6 +90,13 @@ describe('determinism: two synths in separate processes give identical bytes', (
     }
   });
 
+  it('GIVEN a built bundle THEN its up-to-date check covers the installed packages through node_modules/.package-lock.json and every own source', () => {
+    const stamp = JSON.parse(fs.readFileSync(path.join(root, 'lib', '.build-inputs.json'), 'utf8')) as { inputs: Record<string, string> };
+    const inputs = Object.keys(stamp.inputs);
+    expect(inputs.filter((f) => f.startsWith('node_modules/'))).toEqual(['node_modules/.package-lock.json']);
+    expect(inputs).toEqual(expect.arrayContaining(['main.ts', 'src/synth/synthesizer.ts', 'src/synth/synth-worker.ts', 'imports/k8s.ts', 'package-lock.json']));
+  });
+
   it('GIVEN a fixture app with the policy gate WHEN bundled and run in two processes THEN the files are byte-identical', () => {
     // GIVEN: an entry point bundled like lib/main.js
     const entry = path.join(entryDir, 'entry.js');
