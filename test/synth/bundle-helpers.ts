@@ -14,7 +14,8 @@ export function bundleEntry(outfile: string, contents: string): void {
     platform: 'node',
     target: 'node20',
     format: 'cjs',
-    packages: 'external',
+    loader: { '.json': 'copy' },
+    assetNames: '[name]',
     logLevel: 'silent',
   });
 }
