@@ -28,6 +28,9 @@ export function policyPlugin(options: PolicyPluginOptions = {}): SynthPlugin {
   };
   return {
     name: 'policy',
+    // The literal secret check reads what synth's worker found in each document: run after the other plugins, which
+    // then do their work while the worker finishes (the results are still reported in plugin order).
+    checkLast: true,
     check(env): CheckResult {
       const e = evaluate(env);
       const always = new Set(checks.filter((c) => c.alwaysEnforced).map((c) => c.id));
