@@ -3,6 +3,7 @@ import { compareQuantities } from '../core/quantity';
 import { baselinesOf, DistBaseline, workingTreeBaseline } from '../synth/baseline';
 import { parseInputYaml } from '../synth/input-yaml';
 import { toYaml } from '../synth/yaml';
+import { isRenderedAs } from '../synth/verdict-cache';
 import { CheckResult, EnvironmentOutput, SynthPlugin } from '../synth/synthesizer';
 import { DocObject } from '../core/documents';
 
@@ -270,7 +271,7 @@ export function statefulDrift(env: EnvironmentOutput, baseline: string | DistBas
     const text = source.read(f);
     const doc = byFile.get(f);
     // The same bytes synth writes for it now: nothing of it changed, so there is nothing to parse or compare.
-    if (doc !== undefined && text === toYaml(doc.object)) continue;
+    if (doc !== undefined && isRenderedAs(doc.object, text, toYaml)) continue;
     const o = parseInputYaml(text, `${source.label}${f}`) as Obj;
     if (o !== null && typeof o === 'object') previous.push(o);
   }

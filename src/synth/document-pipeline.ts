@@ -7,7 +7,7 @@ import { ExpressionFinding, expressionFindings, precomputeExpressionFindings } f
 import { Problem, SchemaValidator } from './schema-validator';
 import { documentSecrets, precomputeDocumentSecrets, SecretMatch } from '../policy/secret-scan';
 import { RuleEntry } from './schema-cel';
-import { documentDigest } from './verdict-cache';
+import { documentDigest, precomputeRenderedDigest } from './verdict-cache';
 import { toYaml } from './yaml';
 
 /** One document handed to the pipeline: the object and its file, relative to the output folder. */
@@ -348,6 +348,13 @@ export function workerPipeline(root: string, objectCount: number, validator: Sch
           waitFor(index);
           return analysisOf(index).expressions;
         });
+        // With a cache, the digest of the YAML written (the stateful guard compares committed files with it).
+        if (cacheDir !== undefined) {
+          precomputeRenderedDigest(d.object, () => {
+            if (!analyzedHere.has(index)) waitFor(index);
+            return analysisOf(index).digest;
+          });
+        }
         // The literal secret check reads what the worker found in the document's values the same way.
         precomputeDocumentSecrets(d.object, () => {
           if (!analyzedHere.has(index)) waitFor(index);

@@ -23,6 +23,26 @@ const FORMAT = 'cdk8s-platform verdicts v1';
 const DIGEST_BYTES = 32;
 const PREFIX = 'verdicts-';
 
+/** Digests computed elsewhere (by synth's worker, which renders the documents) for document objects. */
+const RENDERED = new WeakMap<object, () => string | undefined>();
+
+/**
+ * Registers how to get the {@link documentDigest} of `object`'s YAML where synth's worker rendered it (an equal copy).
+ * @internal
+ */
+export function precomputeRenderedDigest(object: object, digest: () => string | undefined): void {
+  RENDERED.set(object, digest);
+}
+
+/**
+ * Whether `text` is byte for byte the YAML synth writes for `object`: compared through the digest the worker computed
+ * while it wrote the object where it did, else by rendering the object here.
+ */
+export function isRenderedAs(object: object, text: string, render: (o: object) => string): boolean {
+  const digest = RENDERED.get(object)?.();
+  return digest !== undefined ? documentDigest(text) === digest : text === render(object);
+}
+
 /** The digest a verdict is filed under: SHA-256 of the document's YAML text (base64). */
 export function documentDigest(yamlText: string): string {
   return createHash('sha256').update(yamlText).digest('base64');

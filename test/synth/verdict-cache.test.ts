@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { checkerIdentity, documentDigest, readVerdicts, writeVerdicts } from '../../src/synth/verdict-cache';
+import { checkerIdentity, documentDigest, isRenderedAs, precomputeRenderedDigest, readVerdicts, writeVerdicts } from '../../src/synth/verdict-cache';
 
 describe('verdict cache (src/synth/verdict-cache.ts)', () => {
   let dir: string;
@@ -47,6 +47,27 @@ describe('verdict cache (src/synth/verdict-cache.ts)', () => {
     expect(checkerIdentity([a, b])).not.toBe(changed);
     const gone = path.join(dir, 'gone.js');
     expect(checkerIdentity([gone])).not.toBe(checkerIdentity([gone]));
+  });
+
+  it('GIVEN the digest the worker computed for an object WHEN a committed text is compared with it THEN the digest decides, without rendering; without one, the object is rendered here', () => {
+    const rendered: object[] = [];
+    const render = (o: object) => {
+      rendered.push(o);
+      return 'kind: StatefulSet\n';
+    };
+    const fromWorker = { kind: 'StatefulSet' };
+    precomputeRenderedDigest(fromWorker, () => documentDigest('kind: StatefulSet\n'));
+    expect(isRenderedAs(fromWorker, 'kind: StatefulSet\n', render)).toBe(true);
+    expect(isRenderedAs(fromWorker, 'kind: StatefulSet\nspec: {}\n', render)).toBe(false);
+    expect(rendered).toEqual([]);
+    const here = { kind: 'StatefulSet' };
+    expect(isRenderedAs(here, 'kind: StatefulSet\n', render)).toBe(true);
+    expect(isRenderedAs(here, 'other\n', render)).toBe(false);
+    // A document that was not clean has no digest: rendered here.
+    const unclean = { kind: 'StatefulSet' };
+    precomputeRenderedDigest(unclean, () => undefined);
+    expect(isRenderedAs(unclean, 'kind: StatefulSet\n', render)).toBe(true);
+    expect(rendered).toEqual([here, here, unclean]);
   });
 
   it('GIVEN a document WHEN digested THEN the digest is the SHA-256 of its YAML text (as sha256sum computes it), base64', () => {
