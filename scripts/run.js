@@ -17,6 +17,7 @@ const Module = require('module');
 const v8 = require('v8');
 const os = require('os');
 const { Worker } = require('worker_threads');
+const { isAscii } = require('buffer');
 const { ensureBuilt } = require('./build');
 
 // A synth is a short run: most functions run a few hundred times and are done before TurboFan's optimized code
@@ -52,7 +53,10 @@ try {
 } catch {
   cached = undefined;
 }
-const script = new vm.Script(Module.wrap(fs.readFileSync(entry, 'utf8')), { filename: entry, cachedData: cached });
+// An ASCII bundle (esbuild escapes non-ASCII characters) is decoded as Latin-1: the same string, twice as fast.
+const bytes = fs.readFileSync(entry);
+const source = bytes.toString(isAscii(bytes) ? 'latin1' : 'utf8');
+const script = new vm.Script(Module.wrap(source), { filename: entry, cachedData: cached });
 
 // The entry runs as the main module would: its own `require`, `module`, `__filename`, `__dirname` and argv.
 const mod = new Module(entry, null);

@@ -93,7 +93,7 @@ export function resolveJaegerSettings(scope: IConstruct, traces: TraceBackend) {
 
 /** A Go `time.Duration` greater than zero (`72h`, `1h30m`, `2.5h`): what Badger's TTL accepts. */
 function isPositiveGoDuration(s: unknown): s is string {
-  return typeof s === 'string' && /^(?:[0-9]+(?:\.[0-9]+)?(?:ns|us|µs|ms|s|m|h))+$/.test(s) && /[1-9]/.test(s);
+  return typeof s === 'string' && /^(?:[0-9]+(?:\.[0-9]+)?(?:ns|us|\u00b5s|ms|s|m|h))+$/.test(s) && /[1-9]/.test(s);
 }
 
 export interface JaegerServerProps {
