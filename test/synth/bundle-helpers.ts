@@ -1,23 +1,16 @@
 /** Helpers of the tests that bundle an entry point like lib/main.js and run it in a process of its own. */
 import * as fs from 'fs';
 import * as path from 'path';
-import { buildSync } from 'esbuild';
+import { buildSync, BuildOptions } from 'esbuild';
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { BUNDLE_OPTIONS } = require('../../scripts/build') as { BUNDLE_OPTIONS: BuildOptions };
 
 export const root = path.resolve(__dirname, '..', '..');
 
 /** Bundles a TypeScript entry point (source text, resolved from the repository root) like lib/main.js into `outfile`. */
 export function bundleEntry(outfile: string, contents: string): void {
-  buildSync({
-    stdin: { contents, resolveDir: root, loader: 'ts' },
-    outfile,
-    bundle: true,
-    platform: 'node',
-    target: 'node20',
-    format: 'cjs',
-    loader: { '.json': 'copy' },
-    assetNames: '[name]',
-    logLevel: 'silent',
-  });
+  buildSync({ ...BUNDLE_OPTIONS, stdin: { contents, resolveDir: root, loader: 'ts' }, outfile, logLevel: 'silent' });
 }
 
 /** Every file under dir with its bytes, sorted by path. */

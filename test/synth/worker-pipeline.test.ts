@@ -338,24 +338,21 @@ describe('schema validation and rendering on a worker thread (bundled synth, 300
       expect(cached('cache-k', 'valid', dir)).toEqual({ status: 0, out: { reused: 0 }, stderr: '' });
     });
 
-    it('GIVEN a document with an expression problem and no expressions check WHEN synth succeeds THEN its verdict is not recorded and a later synth with the check reports the problem', () => {
-      const dir = path.join(tmp, 'cache-expr');
-      expect(cached('cache-e', 'expr-unchecked', dir)).toEqual({ status: 0, out: { reused: 0 }, stderr: '' });
-      // The two broken PrometheusRules (one per environment) are not among the verdicts.
-      expect(fs.statSync(path.join(dir, verdictFiles(dir)[0]!)).size).toBe(DOCS * 32);
-      const r = cached('cache-f', 'expr', dir);
-      expect(r.status).toBe(1);
-      expect(r.out).toEqual(inProcess(path.join(tmp, 'inline-expr-cache'), 'expr'));
-    });
-
-    it('GIVEN a ConfigMap with a literal secret and no policy gate WHEN synth succeeds THEN its verdict is not recorded and a later synth with the gate reports it', () => {
-      const dir = path.join(tmp, 'cache-secret');
-      expect(cached('cache-s1', 'secret-unchecked', dir)).toEqual({ status: 0, out: { reused: 0 }, stderr: '' });
-      expect(fs.statSync(path.join(dir, verdictFiles(dir)[0]!)).size).toBe(DOCS * 32);
-      const r = cached('cache-s2', 'secret', dir);
-      expect(r.status).toBe(1);
-      expect(r.out).toEqual(inProcess(path.join(tmp, 'inline-secret-cache'), 'secret'));
-    });
+    it.each([
+      { what: 'a PrometheusRule with an expression problem', check: 'the expressions check', mode: 'expr' },
+      { what: 'a ConfigMap and a Deployment with literal secrets', check: 'the policy gate', mode: 'secret' },
+    ])(
+      'GIVEN $what and no $check WHEN synth succeeds THEN their verdicts are not recorded and a later synth with the check reports the problems',
+      ({ mode }) => {
+        const dir = path.join(tmp, `cache-${mode}`);
+        expect(cached(`cache-${mode}-1`, `${mode}-unchecked`, dir)).toEqual({ status: 0, out: { reused: 0 }, stderr: '' });
+        // Only the 402 clean documents are among the verdicts.
+        expect(fs.statSync(path.join(dir, verdictFiles(dir)[0]!)).size).toBe(DOCS * 32);
+        const r = cached(`cache-${mode}-2`, mode, dir);
+        expect(r.status).toBe(1);
+        expect(r.out).toEqual(inProcess(path.join(tmp, `inline-${mode}-cache`), mode));
+      },
+    );
   });
 
   it('GIVEN invalid documents WHEN synthesized on the worker THEN synth fails with the problems of the calling thread, in the same order, and writes nothing', () => {
