@@ -338,28 +338,19 @@ export function workerPipeline(root: string, objectCount: number, validator: Sch
       if (batch.length === 0) return;
       worker.postMessage({ kind: 'batch', first: docs.length, docs: batch } satisfies ToWorker);
       sent++;
-      // The expressions check reads what the worker found, waiting only for the batch of the document it reads.
+      // The checks read what was found in a document (by the worker, or here when this thread took it over), waiting
+      // only for the batch of the document they read: its expressions, the secret scan of its values and, with a
+      // cache, the digest of the YAML written (the stateful guard compares committed files with it).
       for (const d of batch) {
         const index = docs.length;
         docs.push(d);
-        precomputeExpressionFindings(d.object, () => {
-          const here = analyzedHere.get(index);
-          if (here !== undefined) return here.expressions;
-          waitFor(index);
-          return analysisOf(index).expressions;
-        });
-        // With a cache, the digest of the YAML written (the stateful guard compares committed files with it).
-        if (cacheDir !== undefined) {
-          precomputeRenderedDigest(d.object, () => {
-            if (!analyzedHere.has(index)) waitFor(index);
-            return analysisOf(index).digest;
-          });
-        }
-        // The literal secret check reads what the worker found in the document's values the same way.
-        precomputeDocumentSecrets(d.object, () => {
+        const analysis = (): DocumentAnalysis => {
           if (!analyzedHere.has(index)) waitFor(index);
-          return analysisOf(index).secrets ?? {};
-        });
+          return analysisOf(index);
+        };
+        precomputeExpressionFindings(d.object, () => analysis().expressions);
+        precomputeDocumentSecrets(d.object, () => analysis().secrets ?? {});
+        if (cacheDir !== undefined) precomputeRenderedDigest(d.object, () => analysis().digest);
       }
     },
     problems() {

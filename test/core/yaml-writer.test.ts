@@ -120,6 +120,16 @@ const EDGE_STRINGS = [
   'k'.repeat(1024),
 ];
 
+/** Every file (ConfigMap key and text) of the reference platform's ConfigMaps. */
+function* referenceConfigFiles(): Generator<{ key: string; text: string }> {
+  for (const env of referencePlatform()) {
+    for (const { object } of env.documents) {
+      if (object.kind !== 'ConfigMap') continue;
+      for (const [key, text] of Object.entries((object.data ?? {}) as Record<string, string>)) yield { key, text };
+    }
+  }
+}
+
 describe('YAML writer', () => {
   it('GIVEN every document of the reference platform WHEN written THEN the text is what js-yaml writes', () => {
     let documents = 0;
@@ -134,33 +144,23 @@ describe('YAML writer', () => {
 
   it('GIVEN every YAML configuration file inside the reference ConfigMaps WHEN rewritten THEN the text is what js-yaml writes', () => {
     let files = 0;
-    for (const env of referencePlatform()) {
-      for (const { object } of env.documents) {
-        if (object.kind !== 'ConfigMap') continue;
-        for (const [key, text] of Object.entries((object.data ?? {}) as Record<string, string>)) {
-          if (!/\.ya?ml$/.test(key)) continue;
-          const parsed = yaml.load(text);
-          expect(configYaml(parsed)).toBe(configOracle(parsed));
-          files++;
-        }
-      }
+    for (const { key, text } of referenceConfigFiles()) {
+      if (!/\.ya?ml$/.test(key)) continue;
+      const parsed = yaml.load(text);
+      expect(configYaml(parsed)).toBe(configOracle(parsed));
+      files++;
     }
     expect(files).toBeGreaterThan(20);
   });
 
   it('GIVEN every YAML configuration file the reference platform wrote WHEN its data is asked for THEN the data configYaml kept is what js-yaml reads from the text', () => {
     let known = 0;
-    for (const env of referencePlatform()) {
-      for (const { object } of env.documents) {
-        if (object.kind !== 'ConfigMap') continue;
-        for (const [key, text] of Object.entries((object.data ?? {}) as Record<string, string>)) {
-          const written = configYamlData(text);
-          if (written === undefined) continue;
-          expect(written.data, key).toStrictEqual(yaml.load(text));
-          expect(Object.isFrozen(written.data)).toBe(true);
-          known++;
-        }
-      }
+    for (const { key, text } of referenceConfigFiles()) {
+      const written = configYamlData(text);
+      if (written === undefined) continue;
+      expect(written.data, key).toStrictEqual(yaml.load(text));
+      expect(Object.isFrozen(written.data)).toBe(true);
+      known++;
     }
     // prometheus.yml, rule files, alertmanager.yml, provisioning and collector configs of four environments
     expect(known).toBeGreaterThan(40);
