@@ -3,6 +3,7 @@ import { IntOrString, NetworkPolicyEgressRule, NetworkPolicyPeer, NetworkPolicyP
 import { EnvironmentChart } from './environment-chart';
 import { fail } from './errors';
 import { DocObject } from './documents';
+import { compareText } from './order';
 
 /** A named port a workload accepts connections on. */
 export interface WorkloadPort {
@@ -185,7 +186,7 @@ export class ConnectionGraph {
         out.push({ from: p.from, to, ports, field: p.field });
       }
     }
-    out.sort((a, b) => key(a).localeCompare(key(b)));
+    out.sort((a, b) => compareText(key(a), key(b)));
     this.byFrom = new Map();
     this.byTo = new Map();
     for (const c of out) {
@@ -221,7 +222,7 @@ export class ConnectionGraph {
 
   /** All registered workloads, sorted by namespace/name. */
   public allWorkloads(): IWorkload[] {
-    return [...this.workloads.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([, w]) => w);
+    return [...this.workloads.entries()].sort(([a], [b]) => compareText(a, b)).map(([, w]) => w);
   }
 
   private lookup(from: IWorkload, ref: WorkloadRef, field: string): IWorkload {

@@ -5,6 +5,7 @@
  */
 import type { IWorkload, WorkloadPort } from './connections';
 import { PlatformConfigError } from './errors';
+import { compareText } from './order';
 
 /** How a server protects an endpoint's transport. */
 export class EndpointTls {
@@ -93,7 +94,7 @@ export class EndpointAuth {
       'password',
       undefined,
       undefined,
-      [...users].sort((a, b) => a.user.localeCompare(b.user)),
+      [...users].sort((a, b) => compareText(a.user, b.user)),
     );
   }
 

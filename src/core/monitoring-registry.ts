@@ -1,5 +1,6 @@
 import { IConstruct } from 'constructs';
 import { EnvironmentChart } from './environment-chart';
+import { compareText } from './order';
 
 /** Alert severities routed by Alertmanager. */
 export type AlertSeverity = 'critical' | 'warning' | 'info';
@@ -54,7 +55,7 @@ export class MonitoringRegistry {
 
   /** Registered targets sorted by namespace/name. */
   public targets(): MonitoredTarget[] {
-    return [...this.items.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([, t]) => t);
+    return [...this.items.entries()].sort(([a], [b]) => compareText(a, b)).map(([, t]) => t);
   }
 
   public find(name: string, namespace?: string): MonitoredTarget | undefined {

@@ -5,6 +5,7 @@
  */
 import { IConstruct } from 'constructs';
 import { EnvironmentChart } from './environment-chart';
+import { compareText } from './order';
 
 /** One way a datastore's data survives a disaster, and the most recent writes it can lose. */
 export interface RecoveryPlan {
@@ -54,6 +55,6 @@ export class RecoveryRegistry {
 
   /** Entries sorted by namespace/name. */
   public entries(): RecoveryEntry[] {
-    return [...this.items.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([, e]) => e);
+    return [...this.items.entries()].sort(([a], [b]) => compareText(a, b)).map(([, e]) => e);
   }
 }

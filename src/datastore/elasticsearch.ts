@@ -33,6 +33,7 @@ import {
   secretEnv,
   downRule,
 } from './types';
+import { compareText } from '../core/order';
 
 /** Options of {@link Engine.elasticsearch}. */
 export interface ElasticsearchEngineOptions {
@@ -113,7 +114,7 @@ export function elasticsearchEngine(o: ElasticsearchEngineOptions = {}): EngineD
   const curlImage = o.curlImage ?? CURL_IMAGE;
   const tlsSecret = (ctx: EngineContext) => `${ctx.name}-transport-tls`;
   const usersSecret = (ctx: EngineContext) => `${ctx.name}-users`;
-  const users = [...(o.users ?? [])].sort((a, b) => a.name.localeCompare(b.name));
+  const users = [...(o.users ?? [])].sort((a, b) => compareText(a.name, b.name));
 
   return {
     id: 'elasticsearch',

@@ -32,6 +32,7 @@ import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from
 import { KafkaClientRef, KafkaSettings, kafkaUserName } from './kafka';
 import { EngineContext, ExtraObjectContext } from './types';
 import { DocObject } from '../core/documents';
+import { compareText } from '../core/order';
 
 /** The Kafka pod and container templates (typed by the generated bindings). */
 type KafkaTemplate = NonNullable<KafkaSpecKafka['template']>;
@@ -208,7 +209,7 @@ function addUsers(scope: Construct, ctx: EngineContext, common: ExtraObjectConte
     }
   });
   const is = (r: KafkaClientRef, w: IWorkload) => r.name === w.workloadName && r.namespace === w.namespace;
-  for (const w of [...clients.values()].sort((a, b) => kafkaUserName(refOf(a)).localeCompare(kafkaUserName(refOf(b))))) {
+  for (const w of [...clients.values()].sort((a, b) => compareText(kafkaUserName(refOf(a)), kafkaUserName(refOf(b))))) {
     const user = kafkaUserName(refOf(w));
     if (s.authentication.type === 'tls' && user.length > 64) {
       fail(ctx.path, 'clients', user, "is longer than 64 characters, the most a TLS certificate's common name holds; shorten the namespace or workload name");

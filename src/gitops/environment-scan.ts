@@ -6,6 +6,7 @@
 import { ApiObject, Chart } from 'cdk8s';
 import { SchemaRegistry } from '../synth/schema-registry';
 import { isArgoCdKind } from './argo-cd-projects';
+import { compareText } from '../core/order';
 
 /** An API group and kind, as Argo CD's AppProject whitelists spell them (core group is ""). */
 export interface GroupKind {
@@ -85,8 +86,8 @@ export function environmentFacts(chart: Chart, registry = SchemaRegistry.default
       }
     }
   }
-  weighted.sort((a, b) => `${a.namespace}/${a.kind}/${a.name}`.localeCompare(`${b.namespace}/${b.kind}/${b.name}`));
-  scaled.sort((a, b) => `${a.namespace}/${a.kind}/${a.name}`.localeCompare(`${b.namespace}/${b.kind}/${b.name}`));
+  weighted.sort((a, b) => compareText(`${a.namespace}/${a.kind}/${a.name}`, `${b.namespace}/${b.kind}/${b.name}`));
+  scaled.sort((a, b) => compareText(`${a.namespace}/${a.kind}/${a.name}`, `${b.namespace}/${b.kind}/${b.name}`));
   const facts = { clusterKinds: sortKinds(cluster), namespacedKinds: sortKinds(namespaced), scaledWorkloads: scaled, weightedRoutes: weighted };
   // Called from Lazy values, i.e. at synth when every construct exists; one scan serves every Application.
   cache.set(chart, facts);

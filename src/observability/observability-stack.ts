@@ -107,6 +107,25 @@ function checkTraceEndpoint(scope: Construct, e: TraceEndpoint): void {
 }
 
 /**
+ * The YAML of rule groups already rendered in this process, by their JSON text: every environment's stack renders
+ * mostly the same groups (and a stack renders its groups again when its registry changes). The groups are plain JSON
+ * data (strings, numbers, objects), so their JSON text identifies them. A pure cache: bounded, and never read as state.
+ */
+const RULE_GROUP_YAML = new Map<string, string>();
+const MAX_RULE_GROUPS = 5_000;
+
+function ruleGroupYaml(group: object): string {
+  const key = JSON.stringify(group);
+  let text = RULE_GROUP_YAML.get(key);
+  if (text === undefined) {
+    text = configYaml({ groups: [group] });
+    if (RULE_GROUP_YAML.size >= MAX_RULE_GROUPS) RULE_GROUP_YAML.clear();
+    RULE_GROUP_YAML.set(key, text);
+  }
+  return text;
+}
+
+/**
  * The environment's monitoring: Prometheus, Alertmanager, Grafana, Fluent Bit and the OpenTelemetry Collector,
  * built from what workloads register in the {@link MonitoringRegistry}. In operator mode
  * (`profile.monitoring.mode.usesOperator`) the registrations become ServiceMonitors, PodMonitors and
@@ -132,7 +151,6 @@ export class ObservabilityStack extends Construct {
   private readonly props: ObservabilityStackProps;
   private readonly registry: MonitoringRegistry;
   private operatorResourcesCreated = false;
-  private readonly ruleYaml = new Map<string, string>();
   /** The last value of each file set derived from the registry, and the targets it was derived from. */
   private readonly computed = new Map<string, { readonly targets: readonly MonitoredTarget[]; readonly value: unknown }>();
   /** alertmanager.yml, rendered once. */
@@ -325,15 +343,7 @@ export class ObservabilityStack extends Construct {
       ...this.fromRegistry('rules', (targets) => {
         const out: Record<string, string> = {};
         for (const f of ruleGroupsFor(this, targets, this.thresholds, this.props.runbookBaseUrl)) {
-          // When the registry changed, the YAML of an unchanged group is reused. The groups are plain JSON data
-          // (strings, numbers, objects), so their JSON text identifies them.
-          const key = JSON.stringify(f.group);
-          let text = this.ruleYaml.get(key);
-          if (text === undefined) {
-            text = configYaml({ groups: [f.group] });
-            this.ruleYaml.set(key, text);
-          }
-          out[f.file] = text;
+          out[f.file] = ruleGroupYaml(f.group);
         }
         return out;
       }),

@@ -3,6 +3,7 @@
  * annotation, kubelet and cAdvisor, API server), one job per registered workload, rule files and Alertmanagers.
  */
 import { MonitoredTarget } from '../core/monitoring-registry';
+import { compareText } from '../core/order';
 
 /** Where the rule files are mounted (one ConfigMap, one file per workload). */
 export const RULES_DIR = '/etc/prometheus/rules';
@@ -52,7 +53,7 @@ function commonPodRelabels() {
 /** One scrape job per registered workload: its pods, its metrics port, with service and team labels. */
 export function targetJob(t: MonitoredTarget, scrapeInterval: string) {
   const keepSelector = Object.entries(t.selector)
-    .sort(([a], [b]) => a.localeCompare(b))
+    .sort(([a], [b]) => compareText(a, b))
     .map(([k, v]) => ({
       source_labels: [`__meta_kubernetes_pod_label_${sdLabel(k)}`],
       regex: escapeRegex(v),

@@ -446,6 +446,22 @@ describe('ObservabilityStack, development and ordering', () => {
     );
   });
 
+  test('GIVEN two environments whose stacks render the same service WHEN their thresholds differ THEN each rule file has its own thresholds, and equal groups give the same text', () => {
+    const rulesOf = (errorRatePercent: number) =>
+      synthEnv((chart) => {
+        registerService(chart, 'api');
+        fullStack(chart, { thresholds: { errorRatePercent } });
+      }).find('ConfigMap', 'prometheus-rules', 'monitoring').data['backend.api.rules.yml'] as string;
+    const one = rulesOf(1);
+    const five = rulesOf(5);
+    // Rendered once per process and shared between stacks (observability-stack.ts, ruleGroupYaml): the second stack
+    // with other thresholds must not get the first one's text.
+    expect(one).toContain('> 0.01\n');
+    expect(five).toContain('> 0.05\n');
+    expect(five).not.toContain('> 0.01\n');
+    expect(rulesOf(1)).toBe(one);
+  });
+
   test('GIVEN the rule files, dashboards and the pod checksum read once WHEN a service registers afterwards THEN synth writes files and a checksum that include it', () => {
     let early: { rules: string[]; dashboards: string[] } | undefined;
     const env = synthEnv((chart) => {
