@@ -288,6 +288,10 @@ export function statefulDrift(env: EnvironmentOutput, baseline: string | DistBas
 export function statefulGuardPlugin(options: { readonly allowPrune?: boolean } = {}): SynthPlugin {
   return {
     name: 'stateful-guard',
+    // It compares committed files with the digests of what the worker wrote (src/synth/verdict-cache.ts): run after the
+    // other checks, by when the worker has written the documents. Run earlier, synth would wait for the worker, or
+    // write documents itself that the worker is about to write.
+    checkLast: true,
     check(env, ctx): CheckResult {
       // Removals are the prune guard's business (it honours --allow-prune); shrinking a volume or changing an
       // immutable field fails at apply time in every environment, so those always fail synth.
