@@ -208,7 +208,11 @@ export function runSynth(source: PlatformAppSource, options: RunSynthOptions): n
     for (const e of result.environments) perEnv.set(e.name, (perEnv.get(e.name) ?? 0) + e.documents.length);
     const docs = [...perEnv.values()].reduce((a, b) => a + b, 0);
     const envs = [...perEnv].map(([name, n]) => `${name} ${n}`).join(', ');
-    const reused = result.reusedChecks > 0 ? ` (checks of ${result.reusedChecks} unchanged documents reused)` : '';
+    const reusedParts = [
+      ...(result.reusedChecks > 0 ? [`checks of ${result.reusedChecks} unchanged documents`] : []),
+      ...(result.reusedResults > 0 ? [`${result.reusedResults} flow proofs of unchanged output folders`] : []),
+    ];
+    const reused = reusedParts.length > 0 ? ` (${reusedParts.join(' and ')} reused)` : '';
     stdout(`synthesized ${docs} documents (${envs}) into ${outputLabel(outdir).slice(0, -1)} in ${ms.toFixed(0)} ms${reused}`);
     return 0;
   } catch (e) {

@@ -13,7 +13,8 @@ import type { RuleEntry } from './schema-cel';
 import { distBaselines, DistBaseline } from './baseline';
 import { inputOriginOf } from './provenance';
 import { DocumentPipeline, inlinePipeline, PipelineDocument, removeTree, workerPipeline } from './document-pipeline';
-import { writeVerdicts } from './verdict-cache';
+import { codeIdentity, renderedDigestOf, writeVerdicts } from './verdict-cache';
+import { openResultMemo, ResultMemo } from './result-memo';
 import { preparePlusWorkloads } from '../plus/plus-workload';
 import { runDeferredWork } from '../core/deferred';
 import { DocObject } from '../core/documents';
@@ -81,6 +82,17 @@ export interface SynthContext {
    * while it validated (the schemas are loaded there); undefined where it did not.
    */
   readonly ruleInventory?: (key: string) => readonly RuleEntry[] | undefined;
+  /**
+   * The SHA-256 digest (base64) of the YAML synth writes for a document's object, where the verdict cache knows it
+   * (the document is clean); undefined otherwise. With {@link memo}, it keys results computed from whole documents.
+   * @default - none (no verdict cache)
+   */
+  readonly digestOf?: (object: object) => string | undefined;
+  /**
+   * Results an earlier successful synth computed from the same inputs with the same code (src/synth/result-memo.ts),
+   * for plugins that compute over a whole environment: the flow proof uses it. @default - none (no verdict cache)
+   */
+  readonly memo?: ResultMemo;
 }
 
 /** Extends synth with checks (policy gate, prune guard) and extra files (reports). */
@@ -137,6 +149,8 @@ export interface SynthResult {
   readonly warnings: readonly string[];
   /** Documents whose checks were not run again: an earlier synth found the same document clean (see `cacheDir`). */
   readonly reusedChecks: number;
+  /** How many results computed from a whole environment output (the flow proofs) were reused from an earlier synth ({@link SynthContext.memo}). */
+  readonly reusedResults: number;
 }
 
 /**
@@ -403,11 +417,16 @@ export function synthesize(app: App, options: SynthOptions): SynthResult {
   recoverInterruptedSwap(outdir);
   let baselines: readonly DistBaseline[] | undefined;
   const command = options.command ?? DEFAULT_SYNTH_COMMAND;
+  // With a verdict cache, results computed from whole environments are reused too; they are filed under the code of
+  // this thread (src/synth/result-memo.ts).
+  const identity = options.cacheDir !== undefined ? codeIdentity() : undefined;
+  const memo = identity !== undefined ? openResultMemo(options.cacheDir!, identity) : undefined;
   const ctx: SynthContext = {
     outdir,
     command,
     baselines: () => (baselines ??= distBaselines(outdir)),
     ruleInventory: (key) => pipeline.ruleInventory(key),
+    ...(memo !== undefined ? { memo, digestOf: renderedDigestOf } : {}),
   };
 
   const parent = path.dirname(outdir);
@@ -530,9 +549,10 @@ export function synthesize(app: App, options: SynthOptions): SynthResult {
     pipeline.dispose();
     // Only a synth that succeeded records its clean documents.
     if (verdicts !== undefined && options.cacheDir !== undefined) writeVerdicts(options.cacheDir, verdicts.identity, verdicts.clean);
+    memo?.save();
     written.sort();
     for (const w of warnings) warn(w);
-    return { environments: envs, files: written, warnings, reusedChecks: verdicts?.reused ?? 0 };
+    return { environments: envs, files: written, warnings, reusedChecks: verdicts?.reused ?? 0, reusedResults: memo?.reused ?? 0 };
   } catch (e) {
     // The worker stops first (it may still be writing into `tmp`); then the same recovery a later run would do:
     // undo a half-done swap, finish a done one, remove leftovers.

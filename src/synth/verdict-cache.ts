@@ -35,6 +35,15 @@ export function precomputeRenderedDigest(object: object, digest: () => string | 
 }
 
 /**
+ * The {@link documentDigest} of the YAML synth writes for `object`, where synth's worker computed it (it waits for the
+ * worker when needed); undefined where no digest was registered, or the document was not clean.
+ * @internal
+ */
+export function renderedDigestOf(object: object): string | undefined {
+  return RENDERED.get(object)?.();
+}
+
+/**
  * Whether `text` is byte for byte the YAML synth writes for `object`: compared through the digest the worker computed
  * while it wrote the object where it did, else by rendering the object here.
  */
@@ -66,6 +75,17 @@ export function checkerIdentity(files: readonly string[]): string {
     h.update('\0').update(f).update('\0').update(sig);
   }
   return h.digest('hex').slice(0, 32);
+}
+
+/**
+ * The identity ({@link checkerIdentity}) of the code running on this thread: every module and data file it loaded
+ * (`require.cache`: the bundle, or the package's files and the app's) and the Node.js version; undefined where the
+ * loaded modules are not known.
+ * @internal
+ */
+export function codeIdentity(): string | undefined {
+  const files = typeof require === 'function' && require.cache !== undefined ? Object.keys(require.cache) : [];
+  return files.length > 0 ? checkerIdentity(files) : undefined;
 }
 
 function fileOf(dir: string, identity: string): string {

@@ -51,10 +51,11 @@ describe('determinism: two synths in separate processes give identical bytes', (
     const ta = tree(path.join(tmp, 'main-a'));
     expect(tree(path.join(tmp, 'main-b'))).toEqual(ta);
     if (a.status === 0) expect(Object.keys(ta).length).toBeGreaterThan(0);
-    // The bundle (worker thread, verdict cache of the first run reused by the second, VALIDATION.md from the rules the
-    // worker lists) writes the committed dist/, which test/synth/dist.test.ts compares with the in-process synth.
+    // The bundle (worker thread, verdict cache and flow proofs of the first run reused by the second, VALIDATION.md from
+    // the rules the worker lists) writes the committed dist/, which test/synth/dist.test.ts compares with the in-process
+    // synth.
     if (a.status === 0) {
-      expect(b.stdout).toMatch(/\(checks of \d+ unchanged documents reused\)$/m);
+      expect(b.stdout).toMatch(/\(checks of \d+ unchanged documents and \d+ flow proofs of unchanged output folders reused\)$/m);
       expect(ta).toEqual(tree(path.join(root, 'dist')));
     }
   });

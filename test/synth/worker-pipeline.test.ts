@@ -9,7 +9,7 @@ import * as path from 'path';
 import { ApiObject, App } from 'cdk8s';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { EnvironmentChart, SynthError, synthesize } from '../../src';
-import { expressionCheckPlugin, policyPlugin } from '../../src/policy';
+import { expressionCheckPlugin, flowsPlugin, policyPlugin } from '../../src/policy';
 import { SECRET_CHECKS } from '../../src/policy/secret-checks';
 import { development, production } from '../helpers';
 import { bundleEntry, root, tree } from './bundle-helpers';
@@ -49,6 +49,46 @@ describe('schema validation and rendering on a worker thread (bundled synth, 300
       },
     },
   };
+  /** A web Deployment whose configuration names the api Service, the api Deployment and Service (a flow the proof derives). */
+  const FLOW_OBJECTS = [
+    {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'web', namespace: 'apps' },
+      spec: {
+        selector: { matchLabels: { app: 'web' } },
+        template: {
+          metadata: { labels: { app: 'web' } },
+          spec: { containers: [{ name: 'web', image: 'web:1', env: [{ name: 'API_URL', value: 'http://api.apps.svc.cluster.local:8080' }] }] },
+        },
+      },
+    },
+    {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'api', namespace: 'apps' },
+      spec: {
+        selector: { matchLabels: { app: 'api' } },
+        template: {
+          metadata: { labels: { app: 'api' } },
+          spec: { containers: [{ name: 'api', image: 'api:1', ports: [{ name: 'http', containerPort: 8080 }] }] },
+        },
+      },
+    },
+    {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 'api', namespace: 'apps' },
+      spec: { selector: { app: 'api' }, ports: [{ name: 'http', port: 8080, targetPort: 8080 }] },
+    },
+  ];
+  /** Denies every connection of the namespace's pods: the web -> api flow is then blocked. */
+  const DENY_ALL = {
+    apiVersion: 'networking.k8s.io/v1',
+    kind: 'NetworkPolicy',
+    metadata: { name: 'deny-all', namespace: 'apps' },
+    spec: { podSelector: {}, policyTypes: ['Ingress', 'Egress'] },
+  };
   const BROKEN_RULES = {
     apiVersion: 'monitoring.coreos.com/v1',
     kind: 'PrometheusRule',
@@ -83,7 +123,7 @@ describe('schema validation and rendering on a worker thread (bundled synth, 300
       `
           import { App } from 'cdk8s';
           import { ApiObject } from 'cdk8s';
-          import { EnvironmentChart, SynthError, expressionCheckPlugin, synthesize } from './src';
+          import { EnvironmentChart, SynthError, expressionCheckPlugin, flowsPlugin, synthesize } from './src';
           import { policyPlugin } from './src/policy';
           import { SECRET_CHECKS } from './src/policy/secret-checks';
           import { EARLY_SYNTH_WORKER, prestartSynthWorker } from './src/synth/document-pipeline';
@@ -91,6 +131,8 @@ describe('schema validation and rendering on a worker thread (bundled synth, 300
           import { development, production } from './test/helpers';
           const [outdir, mode, cacheDir] = process.argv.slice(2);
           const BROKEN_RULES = ${JSON.stringify(BROKEN_RULES)};
+          const FLOW_OBJECTS = ${JSON.stringify(FLOW_OBJECTS)};
+          const DENY_ALL = ${JSON.stringify(DENY_ALL)};
           const LEAK = ${JSON.stringify(LEAK)};
           const LEAKY_DEPLOYMENT = ${JSON.stringify(LEAKY_DEPLOYMENT)};
           if (EARLY_SYNTH_WORKER in globalThis) process.stderr.write('early worker: given\\n');
@@ -108,6 +150,8 @@ describe('schema validation and rendering on a worker thread (bundled synth, 300
             if (mode === 'escape') new KubeConfigMap(chart, 'escape', { metadata: { name: '../../../../../escaped', namespace: 'apps' } });
             if (mode.startsWith('secret')) new KubeConfigMap(chart, 'leak', { metadata: { name: 'leak', namespace: 'apps' }, data: LEAK });
             if (mode.startsWith('secret')) new ApiObject(chart, 'leaky', LEAKY_DEPLOYMENT);
+            if (mode.startsWith('flows')) FLOW_OBJECTS.forEach((o, i) => new ApiObject(chart, 'flow' + i, o));
+            if (mode === 'flows-blocked') new ApiObject(chart, 'deny', DENY_ALL);
           }
           try {
             const result = synthesize(app, {
@@ -117,10 +161,12 @@ describe('schema validation and rendering on a worker thread (bundled synth, 300
                 mode === 'throw' ? [{ name: 'broken', check: () => { throw new TypeError('boom in check'); } }]
                 : mode === 'invalid-report' ? [{ name: 'report', files: () => { throw new TypeError('boom in files'); } }]
                 : mode === 'expr' ? [expressionCheckPlugin()]
-                : mode === 'secret' ? [policyPlugin({ checks: SECRET_CHECKS })] : [],
+                : mode === 'secret' ? [policyPlugin({ checks: SECRET_CHECKS })]
+                : mode.startsWith('flows') ? [flowsPlugin()] : [],
               warn: () => undefined,
             });
-            if (cacheDir !== undefined) process.stdout.write(JSON.stringify({ reused: result.reusedChecks }));
+            if (cacheDir !== undefined)
+              process.stdout.write(JSON.stringify(mode.startsWith('flows') ? { reused: result.reusedChecks, results: result.reusedResults } : { reused: result.reusedChecks }));
           } catch (e) {
             process.stdout.write(JSON.stringify(e instanceof SynthError ? e.problems : String(e)));
             process.exitCode = 1;
@@ -163,9 +209,18 @@ describe('schema validation and rendering on a worker thread (bundled synth, 300
       if (mode.startsWith('secret'))
         new ApiObject(chart, 'leak', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'leak', namespace: 'apps' }, data: LEAK });
       if (mode.startsWith('secret')) new ApiObject(chart, 'leaky', LEAKY_DEPLOYMENT);
+      if (mode.startsWith('flows')) FLOW_OBJECTS.forEach((o, i) => new ApiObject(chart, `flow${i}`, o));
+      if (mode === 'flows-blocked') new ApiObject(chart, 'deny', DENY_ALL);
     }
     try {
-      const plugins = mode === 'expr' ? [expressionCheckPlugin()] : mode === 'secret' ? [policyPlugin({ checks: SECRET_CHECKS })] : [];
+      const plugins =
+        mode === 'expr'
+          ? [expressionCheckPlugin()]
+          : mode === 'secret'
+            ? [policyPlugin({ checks: SECRET_CHECKS })]
+            : mode.startsWith('flows')
+              ? [flowsPlugin()]
+              : [];
       synthesize(app, { outdir, warn: () => undefined, plugins });
       return undefined;
     } catch (e) {
@@ -336,6 +391,24 @@ describe('schema validation and rendering on a worker thread (bundled synth, 300
       // A damaged record: nothing reused.
       fs.appendFileSync(path.join(dir, verdictFiles(dir)[0]!), 'x');
       expect(cached('cache-k', 'valid', dir)).toEqual({ status: 0, out: { reused: 0 }, stderr: '' });
+    });
+
+    it('GIVEN an unchanged app WHEN synthesized again THEN the flow proofs are reused and the files are the same; GIVEN a NetworkPolicy that blocks a needed flow THEN that environment is proved again and synth fails as without a cache', () => {
+      const dir = path.join(tmp, 'cache-flows');
+      const docs = DOCS + 2 * FLOW_OBJECTS.length;
+      expect(cached('flows-a', 'flows', dir)).toEqual({ status: 0, out: { reused: 0, results: 0 }, stderr: '' });
+      expect(fs.readdirSync(dir).filter((f) => f.startsWith('results-'))).toHaveLength(1);
+      expect(cached('flows-b', 'flows', dir)).toEqual({ status: 0, out: { reused: docs, results: 2 }, stderr: '' });
+      const files = tree(path.join(tmp, 'flows-b'));
+      expect(files).toEqual(tree(path.join(tmp, 'flows-a')));
+      expect(inProcess(path.join(tmp, 'inline-flows'), 'flows')).toBeUndefined();
+      expect(files).toEqual(tree(path.join(tmp, 'inline-flows')));
+      expect(files['production/FLOWS.md']).toContain('apps/web');
+      // The NetworkPolicy is a new document: production and development are proved again.
+      const r = cached('flows-c', 'flows-blocked', dir);
+      expect(r.status).toBe(1);
+      expect(r.out).toEqual(inProcess(path.join(tmp, 'inline-flows-blocked'), 'flows-blocked'));
+      expect(r.out).toContainEqual(expect.stringMatching(/^production: .*apps\/web -> .*apps\/api:8080\/TCP: blocked by apps\/deny-all/));
     });
 
     it.each([

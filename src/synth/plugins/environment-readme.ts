@@ -8,87 +8,13 @@
 import { clusterAdminBindingsOfOutput } from '../../addons/cluster-add-ons';
 import { addOnReadmeLines } from '../../addons/readme';
 import { addOnsOfOutput } from '../../addons/resolution';
-import { Endpoint, FlowVerdict } from '../../policy/flows/model';
-import { FlowProof, proveFlows } from '../../policy/flows/proof';
+import { DATASTORE_KINDS, environmentGraph, FlowGraph, FlowGraphNode, mermaidId } from '../../policy/flows/graph';
 import { recoveryTable } from '../../datastore/recovery';
+import { flowOutcome } from '../../policy/flows/outcome';
 import { EnvironmentOutput, SynthContext, synthCommandName, SynthPlugin } from '../synthesizer';
 import { DocObject } from '../../core/documents';
 
-/** Kinds drawn as datastores (cylinders); other workloads are services. */
-export const DATASTORE_KINDS: readonly string[] = ['StatefulSet', 'Kafka', 'Cluster'];
-
-/** A node of the diagram: a workload or something outside the environment. */
-interface Node {
-  readonly id: string;
-  readonly label: string;
-  readonly namespace: string;
-  readonly shape: 'service' | 'datastore' | 'external';
-}
-
-interface Edge {
-  readonly from: string;
-  readonly to: string;
-  readonly ports: string;
-  /** At least one of the flows is blocked by the NetworkPolicies. */
-  readonly blocked: boolean;
-}
-
-function mermaidId(s: string): string {
-  return s.replace(/[^A-Za-z0-9_]/g, '_');
-}
-
-/** DNS and the API server are plumbing every pod needs: proved, listed in FLOWS.md, not drawn. */
-function plumbing(f: FlowVerdict, proof: FlowProof): boolean {
-  return f.to === proof.world.clusterService.dns || f.to === proof.world.apiServer;
-}
-
-function nodeOf(e: Endpoint): Node {
-  if (e.kind === 'address') return { id: mermaidId(`ext__${e.name}`), label: e.name, namespace: '', shape: 'external' };
-  const datastore = e.pod ? DATASTORE_KINDS.includes(e.pod.kind) : e.source.startsWith('Kafka ');
-  // `<namespace>/*`: every pod of a namespace (a tenant's).
-  return {
-    id: mermaidId(`${e.namespace}__${e.name}`),
-    label: e.name === '*' ? 'any pod' : e.name,
-    namespace: e.namespace,
-    shape: datastore ? 'datastore' : 'service',
-  };
-}
-
-/**
- * The diagram of `env`, drawn from the flow proof (the same data as FLOWS.md): every workload of the environment,
- * and an arrow per source and target of the needed flows, labelled with the ports; dashed when blocked.
- */
-export function environmentGraph(env: EnvironmentOutput): { nodes: Node[]; edges: Edge[] } {
-  const proof = proveFlows(env);
-  const nodes = new Map<string, Node>();
-  const add = (e: Endpoint): string => {
-    const n = nodeOf(e);
-    if (!nodes.has(n.id)) nodes.set(n.id, n);
-    return n.id;
-  };
-  for (const p of proof.world.pods) if (p.inDist) add(p);
-  const edges = new Map<string, { from: string; to: string; ports: Set<string>; blocked: boolean }>();
-  for (const f of proof.flows) {
-    if (plumbing(f, proof)) continue;
-    const from = add(f.from);
-    const to = add(f.to);
-    const key = `${from}>${to}`;
-    let e = edges.get(key);
-    if (!e) edges.set(key, (e = { from, to, ports: new Set(), blocked: false }));
-    e.ports.add(f.protocol === 'TCP' ? String(f.port) : `${f.port}/${f.protocol}`);
-    if (!f.admitted) e.blocked = true;
-  }
-  const sortedNodes = [...nodes.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-  const sortedEdges = [...edges.values()]
-    .map((e) => ({
-      from: e.from,
-      to: e.to,
-      ports: [...e.ports].sort((a, b) => parseInt(a, 10) - parseInt(b, 10) || (a < b ? -1 : 1)).join(','),
-      blocked: e.blocked,
-    }))
-    .sort((a, b) => (`${a.from}>${a.to}` < `${b.from}>${b.to}` ? -1 : 1));
-  return { nodes: sortedNodes, edges: sortedEdges };
-}
+export { DATASTORE_KINDS, environmentGraph };
 
 function countBy<T>(items: readonly T[], key: (t: T) => string): [string, number][] {
   const m = new Map<string, number>();
@@ -96,8 +22,11 @@ function countBy<T>(items: readonly T[], key: (t: T) => string): [string, number
   return [...m.entries()].sort(([a], [b]) => (a < b ? -1 : 1));
 }
 
-/** The README text of one environment; `command` is the synth command it says generated it. */
-export function environmentReadme(env: EnvironmentOutput, command = synthCommandName()): string {
+/**
+ * The README text of one environment; `command` is the synth command it says generated it, `graph` the diagram of its
+ * flow proof.
+ */
+export function environmentReadme(env: EnvironmentOutput, command = synthCommandName(), graph: FlowGraph = environmentGraph(env)): string {
   const objects = env.documents.map((d) => d.object);
   const ns = (o: DocObject) => o.metadata?.namespace ?? '(cluster-scoped)';
   const lines: string[] = [
@@ -133,7 +62,7 @@ export function environmentReadme(env: EnvironmentOutput, command = synthCommand
   const recovery = recoveryTable(env.recovery ?? [], env.profile.recoveryObjectives);
   if (recovery) lines.push('', recovery.trimEnd());
   lines.push('', ...addOnReadmeLines(env.name, env.profile, addOnsOfOutput(env), clusterAdminBindingsOfOutput(env)));
-  const { nodes, edges } = environmentGraph(env);
+  const { nodes, edges } = graph;
   lines.push('## Services, datastores and connections', '');
   if (nodes.length === 0) {
     lines.push('No workloads.', '');
@@ -147,9 +76,9 @@ export function environmentReadme(env: EnvironmentOutput, command = synthCommand
     'flowchart LR',
   );
   const namespaces = [...new Set(nodes.filter((n) => n.shape !== 'external').map((n) => n.namespace))].sort();
-  const shape = (n: Node) =>
+  const shape = (n: FlowGraphNode) =>
     n.shape === 'datastore' ? `${n.id}[("${n.label}")]` : n.shape === 'external' ? `${n.id}{{"${n.label}"}}` : `${n.id}["${n.label}"]`;
-  const nodesByNamespace = new Map<string, Node[]>();
+  const nodesByNamespace = new Map<string, FlowGraphNode[]>();
   for (const n of nodes) {
     if (n.shape === 'external') continue;
     const list = nodesByNamespace.get(n.namespace);
@@ -174,9 +103,11 @@ export function environmentReadme(env: EnvironmentOutput, command = synthCommand
 export function environmentReadmePlugin(): SynthPlugin {
   return {
     name: 'environment-readme',
+    // The diagram is the flow proof's, which the flows check computes (or reuses) with the last checks.
+    checkLast: true,
     files(env: EnvironmentOutput, ctx: SynthContext): Record<string, string> {
       if (env.directory !== env.name) return {};
-      return { [`${env.directory}/README.md`]: environmentReadme(env, synthCommandName(ctx)) };
+      return { [`${env.directory}/README.md`]: environmentReadme(env, synthCommandName(ctx), flowOutcome(env, ctx).graph) };
     },
   };
 }

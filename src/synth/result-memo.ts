@@ -1,0 +1,92 @@
+/**
+ * The result memo: what a plugin computed from a whole environment at an earlier successful synth, reused when every
+ * input it read is byte for byte the same and the code is the same (`npm run synth` does not redo what has not
+ * changed). The verdict cache (src/synth/verdict-cache.ts) does this for each document's checks; the memo does it for
+ * a computation over all of an environment's documents, such as the flow proof.
+ *
+ * A plugin keys a result with {@link memoKey} over everything the computation reads: the documents by their YAML
+ * digests (`SynthContext.digestOf`, known for the documents the verdict cache found clean), and any other input
+ * (profile facts, connection records) as JSON data. The record is filed under the identity of the code of the thread
+ * that computed it: the path, size and modification time of every module and data file it loaded (the bundle, or the
+ * package's files) and the Node.js version, as for the verdicts. Only a synth that succeeded records, and only what it
+ * read or computed, so entries of environments that changed do not pile up.
+ */
+import { createHash } from 'crypto';
+import * as fs from 'fs';
+import * as path from 'path';
+
+/** Results of earlier successful synths, by key (see the module comment). */
+export interface ResultMemo {
+  /** The value recorded under `key` (JSON data), or undefined. */
+  get(key: string): unknown;
+  /** Records `value` (JSON data) under `key` for the next synth; kept only when this synth succeeds. */
+  set(key: string, value: unknown): void;
+}
+
+/** Bumped when what a record means changes. */
+const FORMAT = 'cdk8s-platform results v1';
+const PREFIX = 'results-';
+
+/** The key of a result: SHA-256 of the JSON of its parts (and the record format). */
+export function memoKey(...parts: readonly unknown[]): string {
+  return createHash('sha256').update(FORMAT).update('\0').update(JSON.stringify(parts)).digest('base64');
+}
+
+/** A memo backed by `<dir>/results-<identity>.json`, and what it reused; `save` records what this synth read or set. */
+export interface FileResultMemo extends ResultMemo {
+  /** How many results were reused. */
+  readonly reused: number;
+  /** Records the results this synth read or set (replacing the record of `identity`) and removes other identities' records. */
+  save(): void;
+}
+
+/** The memo of `identity` in `dir`; a missing or damaged record reuses nothing. */
+export function openResultMemo(dir: string, identity: string): FileResultMemo {
+  const file = path.join(dir, `${PREFIX}${identity}.json`);
+  let recorded: Map<string, unknown> | undefined;
+  const used = new Map<string, unknown>();
+  let reused = 0;
+  const load = (): Map<string, unknown> => {
+    if (recorded) return recorded;
+    recorded = new Map();
+    try {
+      const data = JSON.parse(fs.readFileSync(file, 'utf8')) as unknown;
+      if (data !== null && typeof data === 'object' && !Array.isArray(data)) for (const [k, v] of Object.entries(data)) recorded.set(k, v);
+    } catch {
+      // none yet, or damaged: nothing is reused
+    }
+    return recorded;
+  };
+  return {
+    get reused() {
+      return reused;
+    },
+    get(key) {
+      const value = load().get(key);
+      if (value !== undefined) {
+        used.set(key, value);
+        reused++;
+      }
+      return value;
+    },
+    set(key, value) {
+      used.set(key, value);
+    },
+    save() {
+      // Nothing new: the record already holds every result this synth used.
+      if (reused === used.size && recorded !== undefined && recorded.size === used.size) return;
+      if (used.size === 0 && recorded === undefined) return;
+      try {
+        fs.mkdirSync(dir, { recursive: true });
+        const tmp = `${file}.${process.pid}.tmp`;
+        fs.writeFileSync(tmp, JSON.stringify(Object.fromEntries([...used].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))));
+        fs.renameSync(tmp, file);
+        for (const f of fs.readdirSync(dir)) {
+          if (f.startsWith(PREFIX) && path.join(dir, f) !== file) fs.rmSync(path.join(dir, f), { force: true });
+        }
+      } catch {
+        // read-only or full disk: the next synth computes everything
+      }
+    },
+  };
+}
