@@ -26,6 +26,8 @@ export interface ResultMemo {
 /** Bumped when what a record means changes. */
 const FORMAT = 'cdk8s-platform results v1';
 const PREFIX = 'results-';
+/** How many records (of different code) a cache folder keeps. */
+const KEPT_RECORDS = 4;
 
 /** The key of a result: SHA-256 of the JSON of its parts (and the record format). */
 export function memoKey(...parts: readonly unknown[]): string {
@@ -36,7 +38,7 @@ export function memoKey(...parts: readonly unknown[]): string {
 export interface FileResultMemo extends ResultMemo {
   /** How many results were reused. */
   readonly reused: number;
-  /** Records the results this synth read or set (replacing the record of `identity`) and removes other identities' records. */
+  /** Records the results this synth read or set (replacing the record of `identity`); of other code's records, the newest stay. */
   save(): void;
 }
 
@@ -81,9 +83,14 @@ export function openResultMemo(dir: string, identity: string): FileResultMemo {
         const tmp = `${file}.${process.pid}.tmp`;
         fs.writeFileSync(tmp, JSON.stringify(Object.fromEntries([...used].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))));
         fs.renameSync(tmp, file);
-        for (const f of fs.readdirSync(dir)) {
-          if (f.startsWith(PREFIX) && path.join(dir, f) !== file) fs.rmSync(path.join(dir, f), { force: true });
-        }
+        // The records of other code stay, the newest few: `node lib/main.js`, `npm run synth` (scripts/run.js) and a
+        // second app of the same project are different code and may take turns; older records go.
+        const others = fs
+          .readdirSync(dir)
+          .filter((f) => f.startsWith(PREFIX) && f.endsWith('.json') && path.join(dir, f) !== file)
+          .map((f) => ({ f, at: fs.statSync(path.join(dir, f)).mtimeMs }))
+          .sort((a, b) => b.at - a.at);
+        for (const { f } of others.slice(KEPT_RECORDS - 1)) fs.rmSync(path.join(dir, f), { force: true });
       } catch {
         // read-only or full disk: the next synth computes everything
       }
