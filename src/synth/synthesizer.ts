@@ -420,7 +420,7 @@ export function synthesize(app: App, options: SynthOptions): SynthResult {
   // With a verdict cache, results computed from whole environments are reused too; they are filed under the code of
   // this thread (src/synth/result-memo.ts).
   const identity = options.cacheDir !== undefined ? codeIdentity() : undefined;
-  const memo = identity !== undefined ? openResultMemo(options.cacheDir!, identity) : undefined;
+  const memo = options.cacheDir !== undefined && identity !== undefined ? openResultMemo(options.cacheDir, identity) : undefined;
   const ctx: SynthContext = {
     outdir,
     command,

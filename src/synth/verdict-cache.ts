@@ -48,7 +48,7 @@ export function renderedDigestOf(object: object): string | undefined {
  * while it wrote the object where it did, else by rendering the object here.
  */
 export function isRenderedAs(object: object, text: string, render: (o: object) => string): boolean {
-  const digest = RENDERED.get(object)?.();
+  const digest = renderedDigestOf(object);
   return digest !== undefined ? documentDigest(text) === digest : text === render(object);
 }
 
