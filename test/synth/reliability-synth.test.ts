@@ -27,6 +27,8 @@ describe('determinism: two synths in separate processes give identical bytes', (
   beforeAll(() => {
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'determinism-'));
     // Bundles live under lib/ so the schema bundle and node_modules resolve as for lib/main.js.
+    // A fresh clone has no lib/ until the first bundle.
+    fs.mkdirSync(path.join(root, 'lib'), { recursive: true });
     entryDir = fs.mkdtempSync(path.join(root, 'lib', '.reliability-'));
   });
   afterAll(() => {

@@ -97,6 +97,8 @@ describe('schema validation and rendering on a worker thread (bundled synth, 300
   };
   beforeAll(() => {
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'worker-'));
+    // A fresh clone has no lib/ until the first bundle.
+    fs.mkdirSync(path.join(root, 'lib'), { recursive: true });
     entryDir = fs.mkdtempSync(path.join(root, 'lib', '.worker-'));
     const build = spawnSync(process.execPath, ['scripts/build.js'], { cwd: root, encoding: 'utf8' });
     expect(build.status, build.stderr).toBe(0);
