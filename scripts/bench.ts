@@ -262,7 +262,9 @@ function wholeProcess(): void {
     console.log(
       `\nwhole process on ${ram} (${files.length} YAML files, committed charts, replacing the previous output; median of ${WHOLE_PROCESS_RUNS} runs):`,
     );
-    console.log(`  \`npm run synth\` (bundle up to date)       ${synth.toFixed(0).padStart(5)} ms  (unchanged documents' checks and flow proofs reused)`);
+    console.log(
+      `  \`npm run synth\` (bundle up to date)       ${synth.toFixed(0).padStart(5)} ms  (unchanged documents' checks, files and folder-wide results reused)`,
+    );
     console.log(
       `  js-yaml floor as a process               ${processFloor.toFixed(0).padStart(5)} ms  ratio ${(synth / processFloor).toFixed(2)}  (node scripts/bench-floor.js: start, load, dump, write)`,
     );

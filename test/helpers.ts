@@ -1,5 +1,7 @@
+import { createHash } from 'crypto';
 import { App } from 'cdk8s';
-import { AddOn, EnvironmentChart, EnvironmentOutput, EnvironmentProfile, SynthDocument, synthesizeToJson, TrafficLayer } from '../src';
+import { AddOn, EnvironmentChart, EnvironmentOutput, EnvironmentProfile, SynthContext, SynthDocument, synthesizeToJson, TrafficLayer } from '../src';
+import { ResultMemo } from '../src/synth/result-memo';
 import { buildApp } from '../charts';
 import { development } from '../charts/development';
 import { production } from '../charts/production';
@@ -103,3 +105,23 @@ export const GATEWAY_PROXY_PEER = {
     },
   },
 };
+
+/**
+ * A synth context for folder-wide results (src/synth/result-memo.ts) whose digests are those of each object's JSON
+ * (`unknown` has none), and an in-memory memo over `recorded` that logs its reads and writes.
+ */
+export function memoContext(recorded = new Map<string, unknown>(), unknown?: object): SynthContext & { log: string[]; recorded: Map<string, unknown> } {
+  const log: string[] = [];
+  const memo: ResultMemo = {
+    get: (key) => {
+      log.push(`get ${recorded.has(key) ? 'hit' : 'miss'}`);
+      return recorded.get(key);
+    },
+    set: (key, value) => {
+      log.push('set');
+      recorded.set(key, value);
+    },
+  };
+  const digestOf = (o: object) => (o === unknown ? undefined : createHash('sha256').update(JSON.stringify(o)).digest('base64'));
+  return { outdir: '/nonexistent', command: 'npm run synth --', memo, digestOf, log, recorded };
+}

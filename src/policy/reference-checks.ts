@@ -232,8 +232,11 @@ function producedObjects(index: PolicyIndex): Set<string> {
   return out;
 }
 
-/** What the profile and its add-ons say exists outside the environment's documents, as `Kind/namespace/name`. */
-function providedObjects(profile: EnvironmentProfile, addOns: readonly AddOn[]): Set<string> {
+/**
+ * What the profile and its add-ons say exists outside the environment's documents, as `Kind/namespace/name`.
+ * @internal
+ */
+export function providedObjects(profile: EnvironmentProfile, addOns: readonly AddOn[]): Set<string> {
   const out = new Set<string>(BUILT_IN);
   const p = profile.clusterProvides ?? {};
   // The profile's storage class is its statement of the cluster's (one fact, one place).

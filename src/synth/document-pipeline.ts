@@ -7,6 +7,7 @@ import { ExpressionFinding, expressionFindings, precomputeExpressionFindings } f
 import { Problem, SchemaValidator } from './schema-validator';
 import { documentSecrets, precomputeDocumentSecrets, SecretMatch } from '../policy/secret-scan';
 import { RuleEntry } from './schema-cel';
+import { objectDigest, PreviousOutput, readOutputRecord, WrittenDocument } from './output-record';
 import { documentDigest, precomputeRenderedDigest } from './verdict-cache';
 import { toYaml } from './yaml';
 
@@ -65,6 +66,10 @@ export interface PipelineVerdicts {
   readonly identity: string;
   readonly clean: readonly string[];
   readonly reused: number;
+  /** The clean documents written, for the output record (src/synth/output-record.ts). */
+  readonly written: readonly WrittenDocument[];
+  /** The CEL rules of each CRD kind the worker listed, for the output record. */
+  readonly inventories: Readonly<Record<string, readonly RuleEntry[]>>;
 }
 
 /** Validates as documents come, renders when asked: everything on the calling thread. */
@@ -105,6 +110,8 @@ export type ToWorker =
       readonly answered: SharedArrayBuffer;
       /** The verdict cache's folder, when synth uses one. */
       readonly cacheDir?: string;
+      /** With a cache: the output folder this synth replaces, whose unchanged files are kept (src/synth/output-record.ts). */
+      readonly outdir?: string;
     }
   | { readonly kind: 'batch'; readonly first: number; readonly docs: readonly PipelineDocument[] }
   /** After a successful synth: folders of the previous output to remove (answered with `removed`). */
@@ -120,6 +127,8 @@ export interface DocumentAnalysis {
   readonly digest?: string;
   /** With a verdict cache: the checks were not run, an earlier synth found the same document clean. */
   readonly reused?: boolean;
+  /** With a verdict cache, when the document is clean: the digest of its object (src/synth/output-record.ts). */
+  readonly object?: string;
 }
 /**
  * The worker's answers: with a verdict cache, first its checker's identity and the verdicts recorded for it (the
@@ -158,28 +167,50 @@ export function analyzeDocument(
   root: string,
   made: Set<string>,
   verdicts?: ReadonlySet<string>,
+  previous?: PreviousOutput,
 ): DocumentAnalysis {
-  const text = toYaml(d.object);
-  const digest = verdicts === undefined ? undefined : documentDigest(text);
+  // With a cache: the object's digest, and the file of the previous output when it holds what this object renders to.
+  // A name that would leave the output folder (`..`) is never read or written: validation rejects it (names have no `/`).
+  const inside = !ESCAPES.test(d.file);
+  const object = verdicts === undefined ? undefined : objectDigest(d.object);
+  const kept = object === undefined || previous === undefined || !inside ? undefined : keptFile(previous, d.file, object);
+  const text = kept === undefined ? toYaml(d.object) : undefined;
+  const digest = kept !== undefined ? kept.yaml : text !== undefined && verdicts !== undefined ? documentDigest(text) : undefined;
   const reused = digest !== undefined && verdicts!.has(digest);
   const problems = reused ? [] : validator.validate(d.object);
   const expressions = reused ? [] : expressionFindings(d.object);
   const secrets = reused ? {} : documentSecrets(d.object);
   const anySecret = Object.keys(secrets).length > 0;
-  // A name that would leave the output folder (`..`) is never written: validation rejects it (names have no `/`).
-  if (!ESCAPES.test(d.file)) {
+  if (inside) {
     const full = `${root}/${d.file}`;
     const dir = full.slice(0, full.lastIndexOf('/'));
     if (!made.has(dir)) {
       fs.mkdirSync(dir, { recursive: true });
       made.add(dir);
     }
-    fs.writeFileSync(full, text);
+    if (kept === undefined) fs.writeFileSync(full, text!);
+    else previous!.keep(d.file, full, kept.text);
   }
   const found = anySecret ? { problems, expressions, secrets } : { problems, expressions };
   if (digest === undefined) return found;
   const clean = problems.length === 0 && expressions.length === 0 && !anySecret;
-  return { ...found, ...(clean ? { digest } : {}), ...(reused ? { reused } : {}) };
+  return { ...found, ...(clean ? { digest, object } : {}), ...(reused ? { reused } : {}) };
+}
+
+/**
+ * The previous output's record of `file` when the object is the one recorded and the file still holds the YAML
+ * recorded (read and compared by digest: a file edited or replaced since is rendered again); undefined otherwise.
+ */
+function keptFile(previous: PreviousOutput, file: string, object: string): { readonly yaml: string; readonly text: string } | undefined {
+  const recorded = previous.recorded(file);
+  if (recorded === undefined || recorded.object !== object) return undefined;
+  let text: string;
+  try {
+    text = fs.readFileSync(`${previous.root}/${file}`, 'utf8');
+  } catch {
+    return undefined;
+  }
+  return documentDigest(text) === recorded.yaml ? { yaml: recorded.yaml, text } : undefined;
 }
 /** The worker's script: built next to this module (lib/ for the bundle, build/src/synth/ for the package). */
 const WORKER_FILE = path.join(__dirname, 'synth-worker.js');
@@ -234,9 +265,17 @@ export function prestartSynthWorker(): void {
  * temporary folder, swapped in only when synth succeeds); or undefined where a worker would not help: one core,
  * a small app, or no built worker script (under ts-node or vitest, which run the TypeScript sources). The caller then
  * uses {@link inlinePipeline}, which produces the same files. `validator` validates the documents this thread takes
- * over at the end. With `cacheDir`, the worker reuses the clean verdicts of earlier synths (src/synth/verdict-cache.ts).
+ * over at the end. With `cacheDir`, the worker reuses the clean verdicts of earlier synths (src/synth/verdict-cache.ts),
+ * and the files of `outdir` (the output this synth replaces) that the last synth wrote for unchanged documents
+ * (src/synth/output-record.ts).
  */
-export function workerPipeline(root: string, objectCount: number, validator: SchemaValidator, cacheDir?: string): DocumentPipeline | undefined {
+export function workerPipeline(
+  root: string,
+  objectCount: number,
+  validator: SchemaValidator,
+  cacheDir?: string,
+  outdir?: string,
+): DocumentPipeline | undefined {
   // A document is an ApiObject, so the app's construct count bounds the number of claims needed.
   const started = spare;
   spare = undefined;
@@ -250,10 +289,18 @@ export function workerPipeline(root: string, objectCount: number, validator: Sch
   const counter = new Int32Array(answered);
   const claimBuffer = new SharedArrayBuffer(4 * objectCount);
   const claims = new Int32Array(claimBuffer);
-  worker.postMessage({ kind: 'begin', root, claims: claimBuffer, port: port2, answered, cacheDir } satisfies ToWorker, [port2]);
+  worker.postMessage({ kind: 'begin', root, claims: claimBuffer, port: port2, answered, cacheDir, outdir } satisfies ToWorker, [port2]);
   /** With a cache: the worker's checker and its verdicts (from its `ready` answer), for the documents taken over. */
   let identity: string | undefined;
   let verdicts: ReadonlySet<string> | undefined;
+  /** With a cache: the record of `outdir`, read when this thread first takes documents over. */
+  let previous: PreviousOutput | undefined;
+  let previousRead = false;
+  const previousOutput = (): PreviousOutput | undefined => {
+    if (!previousRead && identity !== undefined && cacheDir !== undefined && outdir !== undefined) previous = readOutputRecord(cacheDir, identity, outdir);
+    previousRead = true;
+    return previous;
+  };
   /** The CEL rules of the CRD kinds the worker has seen. */
   const rules = new Map<string, readonly RuleEntry[]>();
   let sent = 0;
@@ -278,7 +325,7 @@ export function workerPipeline(root: string, objectCount: number, validator: Sch
         if (claims[i] === CLAIMED_BY_WORKER) break;
         continue;
       }
-      analyzedHere.set(i, analyzeDocument(docs[i]!, validator, root, made, verdicts));
+      analyzedHere.set(i, analyzeDocument(docs[i]!, validator, root, made, verdicts, previousOutput()));
     }
     lowestUnclaimed = Math.min(docs.length, claims.length);
   };
@@ -369,6 +416,10 @@ export function workerPipeline(root: string, objectCount: number, validator: Sch
         identity,
         clean: analyses.flatMap((a) => (a.digest === undefined ? [] : [a.digest])),
         reused: analyses.filter((a) => a.reused === true).length,
+        written: analyses.flatMap((a, i) =>
+          a.digest === undefined || a.object === undefined ? [] : [{ file: docs[i]!.file, object: a.object, yaml: a.digest }],
+        ),
+        inventories: Object.fromEntries(rules),
       };
     },
     writeAll() {

@@ -97,3 +97,86 @@ export function openResultMemo(dir: string, identity: string): FileResultMemo {
     },
   };
 }
+
+/** What {@link documentDigests} reads of an environment output and a synth context (structural, to avoid a cycle). */
+interface DigestSource {
+  readonly memo?: ResultMemo;
+  readonly digestOf?: (object: object) => string | undefined;
+}
+
+/**
+ * Each document's file and the digest of its YAML (`SynthContext.digestOf`), in order, for a key over an environment's
+ * documents; undefined without a memo, or when the digest of a document is not known (it was not found clean).
+ */
+export function documentDigests(documents: readonly { readonly file: string; readonly object: object }[], ctx: DigestSource | undefined): string[] | undefined {
+  if (ctx?.memo === undefined || ctx.digestOf === undefined) return undefined;
+  const out: string[] = [];
+  for (const d of documents) {
+    const digest = ctx.digestOf(d.object);
+    if (digest === undefined) return undefined;
+    out.push(d.file, digest);
+  }
+  return out;
+}
+
+/**
+ * The result recorded under `key` when it has the expected shape, else `compute()`'s, recorded under `key` for the
+ * next synth; without a key (or a memo) just `compute()`'s.
+ */
+export function recall<T>(memo: ResultMemo | undefined, key: string | undefined, valid: (v: unknown) => v is T, compute: () => T): T {
+  if (memo === undefined || key === undefined) return compute();
+  const recorded = memo.get(key);
+  if (valid(recorded)) return recorded;
+  const value = compute();
+  memo.set(key, value);
+  return value;
+}
+
+/** Marks a value {@link keyData} cannot represent. */
+const UNREPRESENTABLE = Symbol('unrepresentable');
+
+/**
+ * `value` as JSON data for a key, or undefined when JSON cannot represent all of it. Strings, finite numbers,
+ * booleans, null, arrays and objects with enumerable data properties are kept; an instance of a class of the library
+ * (a choice such as `ImagePolicy`) is kept as its class name and its fields, which hold all its state (the library
+ * keeps none in private `#` fields). A function, a getter, a hidden or symbol-keyed property, a built-in object with
+ * internal state (Date, Map, RegExp, ...), `undefined` in an array, a non-finite number or a cycle makes it
+ * unrepresentable.
+ */
+export function keyData(value: unknown): unknown {
+  const out = represent(value, new Set());
+  return out === UNREPRESENTABLE ? undefined : out;
+}
+
+function represent(value: unknown, seen: Set<object>): unknown {
+  if (value === null || typeof value === 'string' || typeof value === 'boolean') return value;
+  if (typeof value === 'number') return Number.isFinite(value) ? value : UNREPRESENTABLE;
+  if (typeof value !== 'object' || seen.has(value)) return UNREPRESENTABLE;
+  seen.add(value);
+  try {
+    if (Array.isArray(value)) {
+      const items: unknown[] = [];
+      // Indexed, not `map`: a hole reads as undefined, which JSON would write as null.
+      for (let i = 0; i < value.length; i++) {
+        const item = value[i] === undefined ? UNREPRESENTABLE : represent(value[i], seen);
+        if (item === UNREPRESENTABLE) return UNREPRESENTABLE;
+        items.push(item);
+      }
+      return items;
+    }
+    // Built-in objects keep their state in internal slots, which have no properties: [object Date], [object Map], ...
+    if (Object.prototype.toString.call(value) !== '[object Object]' || Object.getOwnPropertySymbols(value).length > 0) return UNREPRESENTABLE;
+    const proto = Object.getPrototypeOf(value) as { constructor?: { name?: string } } | null;
+    const record: Record<string, unknown> = proto === Object.prototype || proto === null ? {} : { '': `class ${proto.constructor?.name ?? '?'}` };
+    for (const [k, d] of Object.entries(Object.getOwnPropertyDescriptors(value))) {
+      if (d.enumerable !== true || d.get !== undefined || d.set !== undefined) return UNREPRESENTABLE;
+      if (d.value === undefined) continue;
+      const v = represent(d.value, seen);
+      if (v === UNREPRESENTABLE) return UNREPRESENTABLE;
+      record[k] = v;
+    }
+    return record;
+  } finally {
+    seen.delete(value);
+  }
+}

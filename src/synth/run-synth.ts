@@ -210,7 +210,9 @@ export function runSynth(source: PlatformAppSource, options: RunSynthOptions): n
     const envs = [...perEnv].map(([name, n]) => `${name} ${n}`).join(', ');
     const reusedParts = [
       ...(result.reusedChecks > 0 ? [`checks of ${result.reusedChecks} unchanged documents`] : []),
-      ...(result.reusedResults > 0 ? [`${result.reusedResults} flow proofs of unchanged output folders`] : []),
+      ...(result.reusedResults > 0
+        ? [`${result.reusedResults} folder-wide results (flow proof, policy gate, tenant isolation) of unchanged output folders`]
+        : []),
     ];
     const reused = reusedParts.length > 0 ? ` (${reusedParts.join(' and ')} reused)` : '';
     stdout(`synthesized ${docs} documents (${envs}) into ${outputLabel(outdir).slice(0, -1)} in ${ms.toFixed(0)} ms${reused}`);

@@ -9,6 +9,7 @@ import { analyzeDocument, CLAIMED_BY_WORKER, FromWorker, removeTree, ToWorker, U
 import { loadCelEvaluator, RuleEntry, ruleInventory } from './schema-cel';
 import { SchemaRegistry } from './schema-registry';
 import { SchemaValidator } from './schema-validator';
+import { PreviousOutput, readOutputRecord } from './output-record';
 import { checkerIdentity, readVerdicts } from './verdict-cache';
 
 // From the `begin` message: the worker may be started before synth knows any of it.
@@ -21,6 +22,8 @@ let port: MessagePort | undefined;
 let counter: Int32Array<ArrayBufferLike> = new Int32Array(1);
 /** With a verdict cache: the clean verdicts earlier synths recorded for this checker. */
 let verdicts: ReadonlySet<string> | undefined;
+/** With a verdict cache: what the last synth wrote into the output folder this one replaces. */
+let previous: PreviousOutput | undefined;
 const validator = new SchemaValidator();
 const made = new Set<string>();
 /** The CRD kinds whose rules were sent. */
@@ -46,6 +49,7 @@ parentPort!.on('message', (message: ToWorker) => {
       // Every module and data file this thread has loaded: the validator, the expression checks, the schemas.
       const identity = checkerIdentity(Object.keys(require.cache));
       verdicts = readVerdicts(message.cacheDir, identity);
+      if (message.outdir !== undefined) previous = readOutputRecord(message.cacheDir, identity, message.outdir);
       answer({ kind: 'ready', identity, verdicts: [...verdicts] });
     }
     return;
@@ -73,13 +77,13 @@ parentPort!.on('message', (message: ToWorker) => {
       const key = `${info.apiVersion}/${info.kind}`;
       if (listed.has(key)) continue;
       listed.add(key);
-      (rules ??= {})[key] = ruleInventory(info.schema);
+      (rules ??= {})[key] = previous?.inventory(key) ?? ruleInventory(info.schema);
     }
     const analyses = message.docs.map((d, j) => {
       const index = message.first + j;
       // The main thread may have taken this document while it waited (it claims from the end).
       const mine = index >= claims.length || Atomics.compareExchange(claims, index, UNCLAIMED, CLAIMED_BY_WORKER) === UNCLAIMED;
-      return mine ? analyzeDocument(d, validator, root, made, verdicts) : null;
+      return mine ? analyzeDocument(d, validator, root, made, verdicts, previous) : null;
     });
     answer({ kind: 'batch', analyses, ...(rules !== undefined ? { rules } : {}) });
   } catch (e) {

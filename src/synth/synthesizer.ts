@@ -13,6 +13,7 @@ import type { RuleEntry } from './schema-cel';
 import { distBaselines, DistBaseline } from './baseline';
 import { inputOriginOf } from './provenance';
 import { DocumentPipeline, inlinePipeline, PipelineDocument, removeTree, workerPipeline } from './document-pipeline';
+import { writeOutputRecord } from './output-record';
 import { codeIdentity, renderedDigestOf, writeVerdicts } from './verdict-cache';
 import { openResultMemo, ResultMemo } from './result-memo';
 import { preparePlusWorkloads } from '../plus/plus-workload';
@@ -149,7 +150,7 @@ export interface SynthResult {
   readonly warnings: readonly string[];
   /** Documents whose checks were not run again: an earlier synth found the same document clean (see `cacheDir`). */
   readonly reusedChecks: number;
-  /** How many results computed from a whole environment output (the flow proofs) were reused from an earlier synth ({@link SynthContext.memo}). */
+  /** How many results computed from a whole environment output (flow proofs, policy gates, tenant isolation) were reused from an earlier synth ({@link SynthContext.memo}). */
   readonly reusedResults: number;
 }
 
@@ -438,7 +439,7 @@ export function synthesize(app: App, options: SynthOptions): SynthResult {
   // Schema validation and YAML rendering run on a second core when that helps; the worker writes into `tmp`, which
   // is only swapped in once everything has passed.
   const validator = new SchemaValidator();
-  const pipeline = workerPipeline(tmp, app.node.findAll().length, validator, options.cacheDir) ?? inlinePipeline(validator);
+  const pipeline = workerPipeline(tmp, app.node.findAll().length, validator, options.cacheDir, outdir) ?? inlinePipeline(validator);
   const written: string[] = [];
   const warnings: string[] = [];
   try {
@@ -548,7 +549,10 @@ export function synthesize(app: App, options: SynthOptions): SynthResult {
     }
     pipeline.dispose();
     // Only a synth that succeeded records its clean documents.
-    if (verdicts !== undefined && options.cacheDir !== undefined) writeVerdicts(options.cacheDir, verdicts.identity, verdicts.clean);
+    if (verdicts !== undefined && options.cacheDir !== undefined) {
+      writeVerdicts(options.cacheDir, verdicts.identity, verdicts.clean);
+      writeOutputRecord(options.cacheDir, verdicts.identity, outdir, verdicts.written, verdicts.inventories);
+    }
     memo?.save();
     written.sort();
     for (const w of warnings) warn(w);

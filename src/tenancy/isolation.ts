@@ -8,7 +8,8 @@ import { IpSet } from '../policy/flows/cidr';
 import { tenantIsolationViolations } from '../policy/flows/isolation';
 import { PolicyIndex } from '../policy/policy-index';
 import { labelSelectorMatches } from '../policy/flows/selector';
-import type { EnvironmentOutput, SynthDocument, SynthPlugin, CheckResult } from '../synth/synthesizer';
+import type { EnvironmentOutput, SynthContext, SynthDocument, SynthPlugin, CheckResult } from '../synth/synthesizer';
+import { documentDigests, memoKey, recall } from '../synth/result-memo';
 import { PSS_EXEMPTION_ANNOTATION } from './guardrails';
 import { DocObject } from '../core/documents';
 
@@ -92,15 +93,25 @@ export function checkNamespaceGuardrails(docs: readonly Doc[]): string[] {
 export function tenancyChecksPlugin(): SynthPlugin {
   return {
     name: 'tenancy',
-    check(env: EnvironmentOutput): CheckResult {
-      const docs = env.documents.map((d) => d.object);
-      const isolation = tenantIsolationViolations(
-        env.documents,
-        { podCidrs: env.profile.cluster.podCidrs, connections: env.connections ?? [] },
-        PolicyIndex.of(env),
-      );
-      const found = [...isolation, ...checkNamespaceGuardrails(docs)].map((m) => `${env.name}: ${m}`);
+    // Its key reads the digests the worker computes: with the last checks, by when the worker has them.
+    checkLast: true,
+    check(env: EnvironmentOutput, ctx?: SynthContext): CheckResult {
+      // Both checks read the documents, the pod CIDRs and the connection records, nothing else: an earlier successful
+      // synth's messages for the same inputs are reused (src/synth/result-memo.ts).
+      const podCidrs = env.profile.cluster.podCidrs;
+      const connections = env.connections ?? [];
+      const documents = documentDigests(env.documents, ctx);
+      const key = documents === undefined ? undefined : memoKey('tenancy', env.name, podCidrs ?? null, connections, documents);
+      const found = recall(ctx?.memo, key, isStrings, () => {
+        const isolation = tenantIsolationViolations(env.documents, { podCidrs, connections }, PolicyIndex.of(env));
+        const guardrails = checkNamespaceGuardrails(env.documents.map((d) => d.object));
+        return [...isolation, ...guardrails].map((m) => `${env.name}: ${m}`);
+      });
       return env.profile.enforcePolicies ? { errors: found, warnings: [] } : { errors: [], warnings: found };
     },
   };
+}
+
+function isStrings(v: unknown): v is string[] {
+  return Array.isArray(v) && v.every((s) => typeof s === 'string');
 }

@@ -2,34 +2,15 @@
  * The flow proof's outcome and its reuse (src/policy/flows/outcome.ts): the key covers everything the proof reads, and
  * a recorded outcome is used only under the same key.
  */
-import { createHash } from 'crypto';
 import { describe, expect, it } from 'vitest';
 import { EnvironmentOutput, SynthContext, SynthDocument } from '../../src';
 import { proveFlows, renderFlowsReport } from '../../src/policy/flows';
 import { environmentGraph } from '../../src/policy/flows/graph';
 import { flowInputsKey, flowOutcome } from '../../src/policy/flows/outcome';
-import { ResultMemo } from '../../src/synth/result-memo';
-import { referencePlatform } from '../helpers';
+import { memoContext as context, referencePlatform } from '../helpers';
 
 function env(name: string): EnvironmentOutput {
   return referencePlatform().find((e) => e.directory === name)!;
-}
-
-/** A context whose digests are those of each object's JSON, and an in-memory memo that logs its reads and writes. */
-function context(recorded = new Map<string, unknown>(), unknown?: object): SynthContext & { log: string[]; recorded: Map<string, unknown> } {
-  const log: string[] = [];
-  const memo: ResultMemo = {
-    get: (key) => {
-      log.push(`get ${recorded.has(key) ? 'hit' : 'miss'}`);
-      return recorded.get(key);
-    },
-    set: (key, value) => {
-      log.push('set');
-      recorded.set(key, value);
-    },
-  };
-  const digestOf = (o: object) => (o === unknown ? undefined : createHash('sha256').update(JSON.stringify(o)).digest('base64'));
-  return { outdir: '/nonexistent', command: 'npm run synth --', memo, digestOf, log, recorded };
 }
 
 /** `e` without the Kafka pools' NetworkPolicies (flows to the brokers are then blocked). */

@@ -57,7 +57,9 @@ describe('determinism: two synths in separate processes give identical bytes', (
     // the rules the worker lists) writes the committed dist/, which test/synth/dist.test.ts compares with the in-process
     // synth.
     if (a.status === 0) {
-      expect(b.stdout).toMatch(/\(checks of \d+ unchanged documents and \d+ flow proofs of unchanged output folders reused\)$/m);
+      expect(b.stdout).toMatch(
+        /\(checks of \d+ unchanged documents and \d+ folder-wide results \(flow proof, policy gate, tenant isolation\) of unchanged output folders reused\)$/m,
+      );
       expect(ta).toEqual(tree(path.join(root, 'dist')));
     }
   });

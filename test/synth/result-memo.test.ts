@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { memoKey, openResultMemo } from '../../src/synth/result-memo';
+import { documentDigests, keyData, memoKey, openResultMemo, recall, ResultMemo } from '../../src/synth/result-memo';
 
 describe('the result memo (src/synth/result-memo.ts)', () => {
   let dir: string;
@@ -57,5 +57,62 @@ describe('the result memo (src/synth/result-memo.ts)', () => {
     expect(memoKey('flow proof', { a: 1 }, ['x'])).toBe(memoKey('flow proof', { a: 1 }, ['x']));
     expect(memoKey('flow proof', { a: 1 }, ['x'])).not.toBe(memoKey('flow proof', { a: 2 }, ['x']));
     expect(memoKey('a', 'b')).not.toBe(memoKey('ab'));
+  });
+
+  it('GIVEN values for a key THEN keyData keeps data and the fields of class instances, and refuses what JSON would not hold exactly', () => {
+    class Choice {
+      public constructor(public readonly mode: string) {}
+      public get upper(): string {
+        return this.mode.toUpperCase();
+      }
+    }
+    expect(keyData({ a: [1, 'x', true, null], b: { c: undefined } })).toEqual({ a: [1, 'x', true, null], b: {} });
+    expect(keyData({ choice: new Choice('operator') })).toEqual({ choice: { '': 'class Choice', mode: 'operator' } });
+    expect(keyData(new Choice('a'))).not.toEqual(keyData(new Choice('b')));
+    const shared = { x: 1 };
+    expect(keyData([shared, shared])).toEqual([{ x: 1 }, { x: 1 }]);
+    const cyclic: Record<string, unknown> = {};
+    cyclic.self = cyclic;
+    const getter = Object.defineProperty({}, 'v', { get: () => 1, enumerable: true });
+    const hidden = Object.defineProperty({}, 'v', { value: 1, enumerable: false });
+    for (const bad of [
+      () => 1,
+      { f: () => 1 },
+      NaN,
+      Infinity,
+      [undefined],
+      [1, , 2],
+      new Date(0),
+      new Map(),
+      /x/,
+      { [Symbol('s')]: 1 },
+      cyclic,
+      getter,
+      hidden,
+    ]) {
+      expect(keyData(bad)).toBeUndefined();
+    }
+  });
+
+  it('GIVEN documents and a context THEN documentDigests lists each file and digest, or nothing without a memo or with an unknown digest; recall reuses a valid record only', () => {
+    const docs = [
+      { file: 'a.yaml', object: { a: 1 } },
+      { file: 'b.yaml', object: { b: 2 } },
+    ];
+    const recorded = new Map<string, unknown>();
+    const memo: ResultMemo = { get: (k) => recorded.get(k), set: (k, v) => recorded.set(k, v) };
+    const digestOf = (o: object) => JSON.stringify(o);
+    expect(documentDigests(docs, { memo, digestOf })).toEqual(['a.yaml', '{"a":1}', 'b.yaml', '{"b":2}']);
+    expect(documentDigests(docs, { digestOf })).toBeUndefined();
+    expect(documentDigests(docs, { memo, digestOf: (o) => (o === docs[1]!.object ? undefined : 'd') })).toBeUndefined();
+    const isNumber = (v: unknown): v is number => typeof v === 'number';
+    let computed = 0;
+    const compute = () => ++computed;
+    expect(recall(memo, 'k', isNumber, compute)).toBe(1);
+    expect(recall(memo, 'k', isNumber, compute)).toBe(1);
+    memo.set('bad', 'not a number');
+    expect(recall(memo, 'bad', isNumber, compute)).toBe(2);
+    expect(recall(memo, undefined, isNumber, compute)).toBe(3);
+    expect(recall(undefined, 'k', isNumber, compute)).toBe(4);
   });
 });

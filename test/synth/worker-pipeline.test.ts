@@ -10,6 +10,7 @@ import { ApiObject, App } from 'cdk8s';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { EnvironmentChart, SynthError, synthesize } from '../../src';
 import { expressionCheckPlugin, flowsPlugin, policyPlugin } from '../../src/policy';
+import { tenancyChecksPlugin } from '../../src/tenancy';
 import { SECRET_CHECKS } from '../../src/policy/secret-checks';
 import { development, production } from '../helpers';
 import { bundleEntry, root, tree } from './bundle-helpers';
@@ -126,7 +127,8 @@ describe('schema validation and rendering on a worker thread (bundled synth, 300
           import { App } from 'cdk8s';
           import { ApiObject } from 'cdk8s';
           import { EnvironmentChart, SynthError, expressionCheckPlugin, flowsPlugin, synthesize } from './src';
-          import { policyPlugin } from './src/policy';
+          import { POLICY_CHECKS, policyPlugin } from './src/policy';
+          import { tenancyChecksPlugin } from './src/tenancy';
           import { SECRET_CHECKS } from './src/policy/secret-checks';
           import { EARLY_SYNTH_WORKER, prestartSynthWorker } from './src/synth/document-pipeline';
           import { KubeConfigMap, KubeNamespace } from './imports/k8s';
@@ -141,7 +143,8 @@ describe('schema validation and rendering on a worker thread (bundled synth, 300
           if (mode.startsWith('prestart')) prestartSynthWorker();
           if (EARLY_SYNTH_WORKER in globalThis) process.stderr.write('early worker: not taken\\n');
           const app = new App({ outdir: '.cdk8s.out' });
-          for (const profile of [development, production]) {
+          const gate = mode.startsWith('gate');
+          for (const profile of [development, production].map((p) => (gate ? { ...p, enforcePolicies: false } : p))) {
             const chart = new EnvironmentChart(app, { profile });
             new KubeNamespace(chart, 'ns', { metadata: { name: 'apps' } });
             for (let i = 0; i < (mode === 'prestart-small' ? 5 : 200); i++) {
@@ -154,7 +157,9 @@ describe('schema validation and rendering on a worker thread (bundled synth, 300
             if (mode.startsWith('secret')) new ApiObject(chart, 'leaky', LEAKY_DEPLOYMENT);
             if (mode.startsWith('flows')) FLOW_OBJECTS.forEach((o, i) => new ApiObject(chart, 'flow' + i, o));
             if (mode === 'flows-blocked') new ApiObject(chart, 'deny', DENY_ALL);
+            if (mode === 'gate-changed') new ApiObject(chart, 'web', FLOW_OBJECTS[0]);
           }
+          const warnings = [];
           try {
             const result = synthesize(app, {
               cacheDir,
@@ -164,11 +169,15 @@ describe('schema validation and rendering on a worker thread (bundled synth, 300
                 : mode === 'invalid-report' ? [{ name: 'report', files: () => { throw new TypeError('boom in files'); } }]
                 : mode === 'expr' ? [expressionCheckPlugin()]
                 : mode === 'secret' ? [policyPlugin({ checks: SECRET_CHECKS })]
-                : mode.startsWith('flows') ? [flowsPlugin()] : [],
-              warn: () => undefined,
+                : mode.startsWith('flows') ? [flowsPlugin()]
+                : mode === 'gate-own' ? [policyPlugin({ checks: [...POLICY_CHECKS] }), tenancyChecksPlugin()]
+                : gate ? [policyPlugin(), tenancyChecksPlugin()] : [],
+              warn: (w) => warnings.push(w),
             });
             if (cacheDir !== undefined)
-              process.stdout.write(JSON.stringify(mode.startsWith('flows') ? { reused: result.reusedChecks, results: result.reusedResults } : { reused: result.reusedChecks }));
+              process.stdout.write(JSON.stringify(
+                gate ? { reused: result.reusedChecks, results: result.reusedResults, warnings }
+                : mode.startsWith('flows') ? { reused: result.reusedChecks, results: result.reusedResults } : { reused: result.reusedChecks }));
           } catch (e) {
             process.stdout.write(JSON.stringify(e instanceof SynthError ? e.problems : String(e)));
             process.exitCode = 1;
@@ -198,9 +207,10 @@ describe('schema validation and rendering on a worker thread (bundled synth, 300
   };
 
   /** The same app synthesized here, on the calling thread (vitest runs the sources, which have no worker script). */
-  function inProcess(outdir: string, mode: string): string[] | undefined {
+  function inProcess(outdir: string, mode: string, warnings: string[] = []): string[] | undefined {
     const app = new App({ outdir: '.cdk8s.out' });
-    for (const profile of [development, production]) {
+    const gate = mode.startsWith('gate');
+    for (const profile of [development, production].map((p) => (gate ? { ...p, enforcePolicies: false } : p))) {
       const chart = new EnvironmentChart(app, { profile });
       new ApiObject(chart, 'ns', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'apps' } });
       for (let i = 0; i < (mode === 'prestart-small' ? 5 : 200); i++) {
@@ -213,6 +223,7 @@ describe('schema validation and rendering on a worker thread (bundled synth, 300
       if (mode.startsWith('secret')) new ApiObject(chart, 'leaky', LEAKY_DEPLOYMENT);
       if (mode.startsWith('flows')) FLOW_OBJECTS.forEach((o, i) => new ApiObject(chart, `flow${i}`, o));
       if (mode === 'flows-blocked') new ApiObject(chart, 'deny', DENY_ALL);
+      if (mode === 'gate-changed') new ApiObject(chart, 'web', FLOW_OBJECTS[0]!);
     }
     try {
       const plugins =
@@ -222,8 +233,10 @@ describe('schema validation and rendering on a worker thread (bundled synth, 300
             ? [policyPlugin({ checks: SECRET_CHECKS })]
             : mode.startsWith('flows')
               ? [flowsPlugin()]
-              : [];
-      synthesize(app, { outdir, warn: () => undefined, plugins });
+              : gate
+                ? [policyPlugin(), tenancyChecksPlugin()]
+                : [];
+      synthesize(app, { outdir, warn: (w) => warnings.push(w), plugins });
       return undefined;
     } catch (e) {
       return (e as SynthError).problems as string[];
@@ -411,6 +424,53 @@ describe('schema validation and rendering on a worker thread (bundled synth, 300
       expect(r.status).toBe(1);
       expect(r.out).toEqual(inProcess(path.join(tmp, 'inline-flows-blocked'), 'flows-blocked'));
       expect(r.out).toContainEqual(expect.stringMatching(/^production: .*apps\/web -> .*apps\/api:8080\/TCP: blocked by apps\/deny-all/));
+    });
+
+    it('GIVEN an unchanged app WHEN synthesized again THEN the policy gate and tenancy results are reused with the same warnings and files; GIVEN a new Deployment THEN both run again and warn as without a cache; checks of your own always run', () => {
+      const dir = path.join(tmp, 'cache-gate');
+      const inline: string[] = [];
+      expect(inProcess(path.join(tmp, 'inline-gate'), 'gate', inline)).toBeUndefined();
+      expect(inline).toContainEqual(expect.stringMatching(/^production: Namespace apps: no ResourceQuota$/));
+      const first = cached('gate-a', 'gate', dir);
+      expect(first).toEqual({ status: 0, out: { reused: 0, results: 0, warnings: inline }, stderr: '' });
+      // 2 environments x (policy gate + tenancy)
+      expect(cached('gate-b', 'gate', dir)).toEqual({ status: 0, out: { reused: DOCS, results: 4, warnings: inline }, stderr: '' });
+      const files = tree(path.join(tmp, 'gate-b'));
+      expect(files).toEqual(tree(path.join(tmp, 'inline-gate')));
+      expect(files['production/POLICY.md']).toContain('Namespace');
+      // A new Deployment (no security context): both environments evaluated again, with its violations.
+      const changedInline: string[] = [];
+      expect(inProcess(path.join(tmp, 'inline-gate-changed'), 'gate-changed', changedInline)).toBeUndefined();
+      expect(changedInline).toContainEqual(expect.stringMatching(/^policy: production\/apps\/Deployment\/web: /));
+      const changed = cached('gate-c', 'gate-changed', dir);
+      expect(changed).toEqual({ status: 0, out: { reused: DOCS, results: 0, warnings: changedInline }, stderr: '' });
+      expect(tree(path.join(tmp, 'gate-c'))).toEqual(tree(path.join(tmp, 'inline-gate-changed')));
+      // A list of checks of your own (here a copy of the library's): the gate runs every time; tenancy is reused.
+      expect(cached('gate-d', 'gate-own', dir)).toMatchObject({ status: 0, out: { results: 0 } });
+      expect(cached('gate-e', 'gate-own', dir)).toMatchObject({ status: 0, out: { reused: DOCS, results: 2, warnings: inline } });
+    });
+
+    it('GIVEN an unchanged app synthesized into the same folder WHEN synthesized again THEN its unchanged files are kept (the same file, not written again); a file edited since is written anew; the files are those of a synth without a cache', () => {
+      const dir = path.join(tmp, 'cache-keep');
+      const outdir = path.join(tmp, 'keep');
+      const synthInto = () => spawnSync(process.execPath, [entry, outdir, 'gate', dir], { cwd: root, encoding: 'utf8', timeout: 120_000 });
+      expect(synthInto().status).toBe(0);
+      const record = fs.readdirSync(dir).filter((f) => f.startsWith('output-'));
+      expect(record).toHaveLength(1);
+      const kept = path.join(outdir, 'production/apps/configmap-settings-7.yaml');
+      const edited = path.join(outdir, 'production/apps/configmap-settings-8.yaml');
+      const inode = fs.statSync(kept).ino;
+      fs.appendFileSync(edited, '# edited by hand\n');
+      const editedInode = fs.statSync(edited).ino;
+      expect(synthInto().status).toBe(0);
+      expect(fs.statSync(kept).ino).toBe(inode);
+      expect(fs.statSync(edited).ino).not.toBe(editedInode);
+      if (!fs.existsSync(path.join(tmp, 'inline-gate'))) expect(inProcess(path.join(tmp, 'inline-gate'), 'gate')).toBeUndefined();
+      expect(tree(outdir)).toEqual(tree(path.join(tmp, 'inline-gate')));
+      // The record names its folder: a synth into another folder renders and writes everything.
+      expect(cached('keep-elsewhere', 'gate', dir).status).toBe(0);
+      expect(fs.statSync(path.join(tmp, 'keep-elsewhere/production/apps/configmap-settings-7.yaml')).ino).not.toBe(inode);
+      expect(tree(path.join(tmp, 'keep-elsewhere'))).toEqual(tree(path.join(tmp, 'inline-gate')));
     });
 
     it.each([
