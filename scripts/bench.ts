@@ -211,19 +211,16 @@ function wholeProcess(): void {
     execFileSync('node', ['scripts/build.js', '--force'], { cwd: root, stdio: 'pipe' });
     const bundleMs = ms(coldStart);
     let files: string[] = [];
-    let previous = path.join(tmp, 'warm-up');
+    // As `npm run synth` replaces dist/ again and again: one folder, which holds the previous output (read by the
+    // stateful and prune guards, then swapped out and removed; its unchanged files are kept).
+    const out = path.join(tmp, 'warm-up');
     for (let i = 0; i < WHOLE_PROCESS_RUNS; i++) {
-      const out = path.join(tmp, `synth-${i}`);
-      // As `npm run synth` replaces dist/: the folder holds the previous output (read by the stateful and prune
-      // guards, then swapped out and removed), copied untimed.
-      fs.cpSync(previous, out, { recursive: true });
-      previous = out;
+      // The same with every document checked again (no verdict cache), into a copy of the same previous output.
+      const cold = path.join(tmp, `cold-${i}`);
+      fs.cpSync(out, cold, { recursive: true });
       const t = process.hrtime.bigint();
       execFileSync('npm', ['run', '-s', 'synth', '--', `--outdir=${out}`], { cwd: root, stdio: 'pipe' });
       synthRuns.push(ms(t));
-      // The same with every document checked again (no verdict cache), into a copy of the same previous output.
-      const cold = path.join(tmp, `cold-${i}`);
-      fs.cpSync(i === 0 ? path.join(tmp, 'warm-up') : path.join(tmp, `synth-${i - 1}`), cold, { recursive: true });
       const tc = process.hrtime.bigint();
       execFileSync('npm', ['run', '-s', 'synth', '--', `--outdir=${cold}`, '--no-cache'], { cwd: root, stdio: 'pipe' });
       coldRuns.push(ms(tc));
