@@ -41,7 +41,8 @@ const entry = path.resolve(entryArg);
 // small app that runs inline, never waits for it.
 const workerFile = path.join(path.dirname(entry), 'synth-worker.js');
 if (os.availableParallelism() >= 2 && fs.existsSync(workerFile)) {
-  const worker = new Worker(workerFile);
+  // Where synth will use its verdict cache, the worker loads the CEL evaluator only if there is something to validate.
+  const worker = new Worker(workerFile, { workerData: { deferCelEvaluator: !args.includes('--no-cache') } });
   worker.unref();
   globalThis[Symbol.for('cdk8s-platform.early-synth-worker')] = { file: workerFile, worker };
 }

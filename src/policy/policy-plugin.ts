@@ -1,7 +1,7 @@
 import { clusterAdminBindingsOfOutput } from '../addons/cluster-add-ons';
 import { addOnsOfOutput, ownsAddOns } from '../addons/resolution';
 import { compareText } from '../core/order';
-import { documentDigests, keyData, memoKey, recall } from '../synth/result-memo';
+import { documentsDigest, keyData, memoKey, recall } from '../synth/result-memo';
 import { CheckResult, EnvironmentOutput, SynthContext, SynthPlugin } from '../synth/synthesizer';
 import { POLICY_CHECKS, evaluatePolicies } from './policy-engine';
 import { providedObjects } from './reference-checks';
@@ -38,7 +38,7 @@ function isOutcome(v: unknown): v is PolicyOutcome {
  * @internal
  */
 export function policyInputsKey(env: EnvironmentOutput, ctx: SynthContext | undefined): string | undefined {
-  const documents = documentDigests(env.documents, ctx);
+  const documents = documentsDigest(env.documents, ctx);
   if (documents === undefined) return undefined;
   const profile = keyData({ ...env.profile, addOns: undefined });
   const clusterAdmin = keyData(clusterAdminBindingsOfOutput(env).filter((b) => b.declared !== undefined));

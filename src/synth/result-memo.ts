@@ -98,25 +98,35 @@ export function openResultMemo(dir: string, identity: string): FileResultMemo {
   };
 }
 
-/** What {@link documentDigests} reads of an environment output and a synth context (structural, to avoid a cycle). */
+/** What {@link documentsDigest} reads of an environment output and a synth context (structural, to avoid a cycle). */
 interface DigestSource {
   readonly memo?: ResultMemo;
   readonly digestOf?: (object: object) => string | undefined;
 }
 
+/** The digests of document lists already computed, by list and by the context's digest function. */
+const LIST_DIGESTS = new WeakMap<object, Map<unknown, string>>();
+
 /**
- * Each document's file and the digest of its YAML (`SynthContext.digestOf`), in order, for a key over an environment's
- * documents; undefined without a memo, or when the digest of a document is not known (it was not found clean).
+ * One digest of an environment's documents for a key: SHA-256 over each document's file and the digest of its YAML
+ * (`SynthContext.digestOf`), in order; undefined without a memo, or when the digest of a document is not known (it
+ * was not found clean). Computed once per list of documents: the folder-wide results of one environment share it.
  */
-export function documentDigests(documents: readonly { readonly file: string; readonly object: object }[], ctx: DigestSource | undefined): string[] | undefined {
+export function documentsDigest(documents: readonly { readonly file: string; readonly object: object }[], ctx: DigestSource | undefined): string | undefined {
   if (ctx?.memo === undefined || ctx.digestOf === undefined) return undefined;
-  const out: string[] = [];
+  let byFunction = LIST_DIGESTS.get(documents);
+  const known = byFunction?.get(ctx.digestOf);
+  if (known !== undefined) return known;
+  const h = createHash('sha256');
   for (const d of documents) {
     const digest = ctx.digestOf(d.object);
     if (digest === undefined) return undefined;
-    out.push(d.file, digest);
+    h.update(d.file).update('\0').update(digest).update('\0');
   }
-  return out;
+  const digest = h.digest('base64');
+  if (!byFunction) LIST_DIGESTS.set(documents, (byFunction = new Map()));
+  byFunction.set(ctx.digestOf, digest);
+  return digest;
 }
 
 /**

@@ -56,8 +56,8 @@ function cel(): Cel {
     const ext = require('@bufbuild/cel/ext') as typeof CelExtModule;
     const { fromBinary } = require('@bufbuild/protobuf') as typeof ProtobufModule;
     const { ParsedExprSchema } = require('@bufbuild/cel-spec/cel/expr/syntax_pb.js') as typeof CelSyntaxModule;
-    const stored = (require('../../imports/cel-programs.json') as { readonly programs: Record<string, string> }).programs;
     /* eslint-enable @typescript-eslint/no-require-imports */
+    const stored = storedPrograms();
     const parsed = (text: string) => {
       const b64 = Object.prototype.hasOwnProperty.call(stored, text) ? stored[text] : undefined;
       return b64 === undefined ? undefined : fromBinary(ParsedExprSchema, Buffer.from(b64, 'base64'));
@@ -67,12 +67,25 @@ function cel(): Cel {
   return loaded;
 }
 
+let programs: Readonly<Record<string, string>> | undefined;
+
+/** The syntax trees `npm run import` stored (imports/cel-programs.json), by expression. */
+function storedPrograms(): Readonly<Record<string, string>> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return (programs ??= (require('../../imports/cel-programs.json') as { readonly programs: Record<string, string> }).programs);
+}
+
 /**
  * Loads the evaluator and the stored syntax trees now rather than at the first rule (synth's worker does this while
  * it waits for its first documents).
  */
 export function loadCelEvaluator(): void {
   cel();
+}
+
+/** Loads only the stored syntax trees (a data file: the checker's identity covers the files it loaded). */
+export function loadCelPrograms(): void {
+  storedPrograms();
 }
 
 /** Functions and macros of the environment above (the planner's operators are not names a rule can call). */

@@ -4,9 +4,9 @@
  * temporary output folder; then answers with what it found in each document, in order. The same validator and YAML
  * writer as on the main thread, so the results and files are the same either way.
  */
-import { MessagePort, parentPort } from 'worker_threads';
+import { MessagePort, parentPort, workerData } from 'worker_threads';
 import { analyzeDocument, CLAIMED_BY_WORKER, FromWorker, removeTree, ToWorker, UNCLAIMED } from './document-pipeline';
-import { loadCelEvaluator, RuleEntry, ruleInventory } from './schema-cel';
+import { loadCelEvaluator, loadCelPrograms, RuleEntry, ruleInventory } from './schema-cel';
 import { SchemaRegistry } from './schema-registry';
 import { SchemaValidator } from './schema-validator';
 import { PreviousOutput, readOutputRecord } from './output-record';
@@ -28,10 +28,18 @@ const validator = new SchemaValidator();
 const made = new Set<string>();
 /** The CRD kinds whose rules were sent. */
 const listed = new Set<string>();
-// The first documents arrive a little later: load the schemas and the CEL evaluator meanwhile (validation needs them
-// as soon as they do).
+// The first documents arrive a little later: load the schemas and the CEL programs meanwhile (validation needs them as
+// soon as they do). Both are data files, loaded before the checker's identity is taken (it covers the files loaded).
 SchemaRegistry.default().loadSchemas();
-loadCelEvaluator();
+loadCelPrograms();
+/**
+ * The CEL evaluator (about 60 ms of module initialization) is loaded ahead too, unless the runner expects the verdict
+ * cache (scripts/run.js without `--no-cache`): then only once the `begin` message shows documents to validate (no
+ * cache, or no verdicts yet). Where every document is unchanged no rule is evaluated, and the load would only delay
+ * the first batch; a changed document loads it when its first rule is evaluated.
+ */
+const deferEvaluator = (workerData as { readonly deferCelEvaluator?: unknown } | null)?.deferCelEvaluator === true;
+if (!deferEvaluator) loadCelEvaluator();
 
 function answer(message: FromWorker): void {
   port!.postMessage(message);
@@ -45,10 +53,13 @@ parentPort!.on('message', (message: ToWorker) => {
     claims = new Int32Array(message.claims);
     port = message.port;
     counter = new Int32Array(message.answered);
+    if (message.cacheDir === undefined && deferEvaluator) loadCelEvaluator();
     if (message.cacheDir !== undefined) {
       // Every module and data file this thread has loaded: the validator, the expression checks, the schemas.
       const identity = checkerIdentity(Object.keys(require.cache));
       verdicts = readVerdicts(message.cacheDir, identity);
+      // No verdicts (a first synth, or new code): every document is validated.
+      if (deferEvaluator && verdicts.size === 0) loadCelEvaluator();
       if (message.outdir !== undefined) previous = readOutputRecord(message.cacheDir, identity, message.outdir);
       answer({ kind: 'ready', identity, verdicts: [...verdicts] });
     }

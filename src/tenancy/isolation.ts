@@ -9,7 +9,7 @@ import { tenantIsolationViolations } from '../policy/flows/isolation';
 import { PolicyIndex } from '../policy/policy-index';
 import { labelSelectorMatches } from '../policy/flows/selector';
 import type { EnvironmentOutput, SynthContext, SynthDocument, SynthPlugin, CheckResult } from '../synth/synthesizer';
-import { documentDigests, memoKey, recall } from '../synth/result-memo';
+import { documentsDigest, memoKey, recall } from '../synth/result-memo';
 import { PSS_EXEMPTION_ANNOTATION } from './guardrails';
 import { DocObject } from '../core/documents';
 
@@ -100,7 +100,7 @@ export function tenancyChecksPlugin(): SynthPlugin {
       // synth's messages for the same inputs are reused (src/synth/result-memo.ts).
       const podCidrs = env.profile.cluster.podCidrs;
       const connections = env.connections ?? [];
-      const documents = documentDigests(env.documents, ctx);
+      const documents = documentsDigest(env.documents, ctx);
       const key = documents === undefined ? undefined : memoKey('tenancy', env.name, podCidrs ?? null, connections, documents);
       const found = recall(ctx?.memo, key, isStrings, () => {
         const isolation = tenantIsolationViolations(env.documents, { podCidrs, connections }, PolicyIndex.of(env));

@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { documentDigests, keyData, memoKey, openResultMemo, recall, ResultMemo } from '../../src/synth/result-memo';
+import { documentsDigest, keyData, memoKey, openResultMemo, recall, ResultMemo } from '../../src/synth/result-memo';
 
 describe('the result memo (src/synth/result-memo.ts)', () => {
   let dir: string;
@@ -94,7 +94,7 @@ describe('the result memo (src/synth/result-memo.ts)', () => {
     }
   });
 
-  it('GIVEN documents and a context THEN documentDigests lists each file and digest, or nothing without a memo or with an unknown digest; recall reuses a valid record only', () => {
+  it('GIVEN documents and a context THEN documentsDigest changes with a file or a digest and is undefined without a memo or with an unknown digest; recall reuses a valid record only', () => {
     const docs = [
       { file: 'a.yaml', object: { a: 1 } },
       { file: 'b.yaml', object: { b: 2 } },
@@ -102,9 +102,14 @@ describe('the result memo (src/synth/result-memo.ts)', () => {
     const recorded = new Map<string, unknown>();
     const memo: ResultMemo = { get: (k) => recorded.get(k), set: (k, v) => recorded.set(k, v) };
     const digestOf = (o: object) => JSON.stringify(o);
-    expect(documentDigests(docs, { memo, digestOf })).toEqual(['a.yaml', '{"a":1}', 'b.yaml', '{"b":2}']);
-    expect(documentDigests(docs, { digestOf })).toBeUndefined();
-    expect(documentDigests(docs, { memo, digestOf: (o) => (o === docs[1]!.object ? undefined : 'd') })).toBeUndefined();
+    const digest = documentsDigest(docs, { memo, digestOf })!;
+    expect(digest).toMatch(/^[A-Za-z0-9+/]{43}=$/);
+    expect(documentsDigest([...docs], { memo, digestOf })).toBe(digest);
+    expect(documentsDigest([{ ...docs[0]!, file: 'c.yaml' }, docs[1]!], { memo, digestOf })).not.toBe(digest);
+    expect(documentsDigest(docs, { memo, digestOf: (o) => `${JSON.stringify(o)}!` })).not.toBe(digest);
+    expect(documentsDigest(docs.slice(1), { memo, digestOf })).not.toBe(digest);
+    expect(documentsDigest(docs, { digestOf })).toBeUndefined();
+    expect(documentsDigest(docs, { memo, digestOf: (o) => (o === docs[1]!.object ? undefined : 'd') })).toBeUndefined();
     const isNumber = (v: unknown): v is number => typeof v === 'number';
     let computed = 0;
     const compute = () => ++computed;

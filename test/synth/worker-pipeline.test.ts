@@ -50,6 +50,13 @@ describe('schema validation and rendering on a worker thread (bundled synth, 300
       },
     },
   };
+  /** An Envoy Gateway policy that breaks a CEL rule of its CRD (`self != 'Replace'` on spec.mergeType). */
+  const CEL_BAD = {
+    apiVersion: 'gateway.envoyproxy.io/v1alpha1',
+    kind: 'BackendTrafficPolicy',
+    metadata: { name: 'btp', namespace: 'apps' },
+    spec: { mergeType: 'Replace', targetRefs: [{ group: 'gateway.networking.k8s.io', kind: 'HTTPRoute', name: 'web' }] },
+  };
   /** A web Deployment whose configuration names the api Service, the api Deployment and Service (a flow the proof derives). */
   const FLOW_OBJECTS = [
     {
@@ -139,8 +146,9 @@ describe('schema validation and rendering on a worker thread (bundled synth, 300
           const DENY_ALL = ${JSON.stringify(DENY_ALL)};
           const LEAK = ${JSON.stringify(LEAK)};
           const LEAKY_DEPLOYMENT = ${JSON.stringify(LEAKY_DEPLOYMENT)};
+          const CEL_BAD = ${JSON.stringify(CEL_BAD)};
           if (EARLY_SYNTH_WORKER in globalThis) process.stderr.write('early worker: given\\n');
-          if (mode.startsWith('prestart')) prestartSynthWorker();
+          if (mode.startsWith('prestart') || mode === 'cel-bad') prestartSynthWorker();
           if (EARLY_SYNTH_WORKER in globalThis) process.stderr.write('early worker: not taken\\n');
           const app = new App({ outdir: '.cdk8s.out' });
           const gate = mode.startsWith('gate');
@@ -158,6 +166,7 @@ describe('schema validation and rendering on a worker thread (bundled synth, 300
             if (mode.startsWith('flows')) FLOW_OBJECTS.forEach((o, i) => new ApiObject(chart, 'flow' + i, o));
             if (mode === 'flows-blocked') new ApiObject(chart, 'deny', DENY_ALL);
             if (mode === 'gate-changed') new ApiObject(chart, 'web', FLOW_OBJECTS[0]);
+            if (mode === 'cel-bad') new ApiObject(chart, 'btp', CEL_BAD);
           }
           const warnings = [];
           try {
@@ -224,6 +233,7 @@ describe('schema validation and rendering on a worker thread (bundled synth, 300
       if (mode.startsWith('flows')) FLOW_OBJECTS.forEach((o, i) => new ApiObject(chart, `flow${i}`, o));
       if (mode === 'flows-blocked') new ApiObject(chart, 'deny', DENY_ALL);
       if (mode === 'gate-changed') new ApiObject(chart, 'web', FLOW_OBJECTS[0]!);
+      if (mode === 'cel-bad') new ApiObject(chart, 'btp', CEL_BAD);
     }
     try {
       const plugins =
@@ -424,6 +434,19 @@ describe('schema validation and rendering on a worker thread (bundled synth, 300
       expect(r.status).toBe(1);
       expect(r.out).toEqual(inProcess(path.join(tmp, 'inline-flows-blocked'), 'flows-blocked'));
       expect(r.out).toContainEqual(expect.stringMatching(/^production: .*apps\/web -> .*apps\/api:8080\/TCP: blocked by apps\/deny-all/));
+    });
+
+    it('GIVEN scripts/run.js and a verdict cache WHEN a changed document breaks a CEL rule THEN the evaluator the worker did not load ahead is loaded and the problem is reported as without a cache', () => {
+      const dir = path.join(tmp, 'cache-cel');
+      const viaRunner = (name: string, mode: string) => {
+        const r = spawnSync(process.execPath, ['scripts/run.js', entry, path.join(tmp, name), mode, dir], { cwd: root, encoding: 'utf8', timeout: 120_000 });
+        return { status: r.status, out: JSON.parse(r.stdout || 'null') as unknown, stderr: r.stderr };
+      };
+      expect(viaRunner('cel-a', 'valid')).toMatchObject({ status: 0, out: { reused: 0 } });
+      const expected = inProcess(path.join(tmp, 'inline-cel-bad'), 'cel-bad')!;
+      expect(expected).toContainEqual(expect.stringMatching(/BackendTrafficPolicy\/btp: spec\.mergeType: Replace is not a valid MergeType/));
+      // The worker scripts/run.js started (told to defer the evaluator) is the one synth uses.
+      expect(viaRunner('cel-b', 'cel-bad')).toEqual({ status: 1, out: expected, stderr: 'early worker: given\n' });
     });
 
     it('GIVEN an unchanged app WHEN synthesized again THEN the policy gate and tenancy results are reused with the same warnings and files; GIVEN a new Deployment THEN both run again and warn as without a cache; checks of your own always run', () => {

@@ -6,7 +6,7 @@
  * that FLOWS.md names are the key.
  */
 import { apiServerOf, clusterServicesOf, nodeCidrsOf } from '../../core/cluster-services';
-import { documentDigests, memoKey } from '../../synth/result-memo';
+import { documentsDigest, memoKey } from '../../synth/result-memo';
 import { EnvironmentOutput, SynthContext, synthCommandName } from '../../synth/synthesizer';
 import { environmentGraph, FlowGraph } from './graph';
 import { proveFlows } from './proof';
@@ -29,7 +29,7 @@ const OUTCOMES = new WeakMap<EnvironmentOutput, Map<string, FlowOutcome>>();
  * digest of a document is not known (the verdict cache did not find it clean); the proof is then computed.
  */
 export function flowInputsKey(env: EnvironmentOutput, ctx: SynthContext, command = synthCommandName(ctx)): string | undefined {
-  const documents = documentDigests(env.documents, ctx);
+  const documents = documentsDigest(env.documents, ctx);
   if (documents === undefined) return undefined;
   const p = env.profile;
   const cluster = { podCidrs: p.cluster.podCidrs ?? null, services: clusterServicesOf(p), apiServer: apiServerOf(p), nodeCidrs: nodeCidrsOf(p) };
