@@ -198,15 +198,19 @@ export function analyzeDocument(
 }
 
 /**
- * The previous output's record of `file` when the object is the one recorded and the file still holds the YAML
- * recorded (read and compared by digest: a file edited or replaced since is rendered again); undefined otherwise.
+ * The previous output's record of `file` when the object is the one recorded and the file is still a regular file
+ * holding the YAML recorded (read and compared by digest: a file edited, replaced or turned into a link since is
+ * rendered again); undefined otherwise.
  */
 function keptFile(previous: PreviousOutput, file: string, object: string): { readonly yaml: string; readonly text: string } | undefined {
   const recorded = previous.recorded(file);
   if (recorded === undefined || recorded.object !== object) return undefined;
+  const full = `${previous.root}/${file}`;
   let text: string;
   try {
-    text = fs.readFileSync(`${previous.root}/${file}`, 'utf8');
+    // A hard link to a symbolic link would put the link itself into the new output.
+    if (!fs.lstatSync(full).isFile()) return undefined;
+    text = fs.readFileSync(full, 'utf8');
   } catch {
     return undefined;
   }

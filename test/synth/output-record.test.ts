@@ -96,6 +96,20 @@ describe('the output record', () => {
     expect(analysis.reused).toBeUndefined();
   });
 
+  it('GIVEN the previous file replaced by a symbolic link to the same text THEN the document is written as a regular file', () => {
+    const o = config('a');
+    const p = previousOutput(toYaml(o), o);
+    const elsewhere = path.join(dir, 'elsewhere.yaml');
+    fs.writeFileSync(elsewhere, toYaml(o));
+    fs.rmSync(path.join(p.outdir, p.file));
+    fs.symlinkSync(elsewhere, path.join(p.outdir, p.file));
+    analyzeDocument({ object: o, file: p.file }, new SchemaValidator(), p.tmp, new Set(), p.verdicts, p.previous);
+    const written = path.join(p.tmp, p.file);
+    expect(fs.lstatSync(written).isFile()).toBe(true);
+    expect(fs.statSync(written).ino).not.toBe(fs.statSync(elsewhere).ino);
+    expect(fs.readFileSync(written, 'utf8')).toBe(toYaml(o));
+  });
+
   it('GIVEN a folder where links fail THEN a kept file is copied, and so is every later one', () => {
     const o = config('a');
     const p = previousOutput(toYaml(o), o);
