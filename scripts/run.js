@@ -41,8 +41,9 @@ const entry = path.resolve(entryArg);
 // small app that runs inline, never waits for it.
 const workerFile = path.join(path.dirname(entry), 'synth-worker.js');
 if (os.availableParallelism() >= 2 && fs.existsSync(workerFile)) {
-  // Where synth will use its verdict cache, the worker loads the CEL evaluator only if there is something to validate.
-  const worker = new Worker(workerFile, { workerData: { deferCelEvaluator: !args.includes('--no-cache') } });
+  // Where synth will use its verdict cache, the worker loads the schemas and the CEL evaluator only if there is
+  // something to validate.
+  const worker = new Worker(workerFile, { workerData: { deferPreload: !args.includes('--no-cache') } });
   worker.unref();
   globalThis[Symbol.for('cdk8s-platform.early-synth-worker')] = { file: workerFile, worker };
 }

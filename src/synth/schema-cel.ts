@@ -83,11 +83,6 @@ export function loadCelEvaluator(): void {
   cel();
 }
 
-/** Loads only the stored syntax trees (a data file: the checker's identity covers the files it loaded). */
-export function loadCelPrograms(): void {
-  storedPrograms();
-}
-
 /** Functions and macros of the environment above (the planner's operators are not names a rule can call). */
 export const CEL_FUNCTIONS: ReadonlySet<string> = new Set([
   // macros

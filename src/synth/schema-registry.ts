@@ -1,3 +1,5 @@
+import * as path from 'path';
+
 /** One CEL validation rule of a CRD schema node (`x-kubernetes-validations`). */
 export interface ValidationRule {
   readonly rule: string;
@@ -72,6 +74,20 @@ export interface SchemaBundle {
 function loadBundle(): SchemaBundle {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   return require('../../imports/validation-schemas.json') as SchemaBundle;
+}
+
+/** The file names of the data validation reads beside the kind index (all three written by `npm run import`). */
+const KIND_INDEX_FILE = 'validation-kinds.json';
+const VALIDATION_DATA_FILES = ['validation-schemas.json', 'cel-programs.json'];
+
+/**
+ * The data files validation reads, whether loaded yet or not, for the identity of a checker (src/synth/verdict-cache.ts):
+ * the schema bundle and the CEL programs beside the kind index among `loaded` (the bundle keeps them in lib/, the
+ * package in build/imports/, the sources in imports/). Empty when no kind index is loaded.
+ */
+export function validationDataFiles(loaded: readonly string[]): string[] {
+  const index = loaded.find((f) => path.basename(f) === KIND_INDEX_FILE);
+  return index === undefined ? [] : VALIDATION_DATA_FILES.map((f) => path.join(path.dirname(index), f));
 }
 
 /** The scope of every kind of the bundle (imports/validation-kinds.json, written by `npm run import` beside it). */

@@ -6,8 +6,8 @@
  */
 import { MessagePort, parentPort, workerData } from 'worker_threads';
 import { analyzeDocument, CLAIMED_BY_WORKER, FromWorker, removeTree, ToWorker, UNCLAIMED } from './document-pipeline';
-import { loadCelEvaluator, loadCelPrograms, RuleEntry, ruleInventory } from './schema-cel';
-import { SchemaRegistry } from './schema-registry';
+import { loadCelEvaluator, RuleEntry, ruleInventory } from './schema-cel';
+import { SchemaRegistry, validationDataFiles } from './schema-registry';
 import { SchemaValidator } from './schema-validator';
 import { PreviousOutput, readOutputRecord } from './output-record';
 import { checkerIdentity, readVerdicts } from './verdict-cache';
@@ -28,18 +28,22 @@ const validator = new SchemaValidator();
 const made = new Set<string>();
 /** The CRD kinds whose rules were sent. */
 const listed = new Set<string>();
-// The first documents arrive a little later: load the schemas and the CEL programs meanwhile (validation needs them as
-// soon as they do). Both are data files, loaded before the checker's identity is taken (it covers the files loaded).
-SchemaRegistry.default().loadSchemas();
-loadCelPrograms();
 /**
- * The CEL evaluator (about 60 ms of module initialization) is loaded ahead too, unless the runner expects the verdict
- * cache (scripts/run.js without `--no-cache`): then only once the `begin` message shows documents to validate (no
- * cache, or no verdicts yet). Where every document is unchanged no rule is evaluated, and the load would only delay
- * the first batch; a changed document loads it when its first rule is evaluated.
+ * The first documents arrive a little later: the schemas (a 1.8 MB file) and the CEL evaluator (about 60 ms of module
+ * initialization) are loaded meanwhile, as validation needs them as soon as they do. Unless the runner expects the
+ * verdict cache (scripts/run.js without `--no-cache`): then only once the `begin` message shows documents to validate
+ * (no cache, or no verdicts yet). Where every document is unchanged nothing is validated, and the load would only
+ * delay the first batch; a changed document loads them when it is validated. The checker's identity covers the data
+ * files whether they are loaded or not ({@link validationDataFiles}).
  */
-const deferEvaluator = (workerData as { readonly deferCelEvaluator?: unknown } | null)?.deferCelEvaluator === true;
-if (!deferEvaluator) loadCelEvaluator();
+function preload(): void {
+  SchemaRegistry.default().loadSchemas();
+  loadCelEvaluator();
+}
+const deferPreload = (workerData as { readonly deferPreload?: unknown } | null)?.deferPreload === true;
+// The kind index (small): which kinds exist, for the rule inventory.
+SchemaRegistry.default();
+if (!deferPreload) preload();
 
 function answer(message: FromWorker): void {
   port!.postMessage(message);
@@ -53,13 +57,15 @@ parentPort!.on('message', (message: ToWorker) => {
     claims = new Int32Array(message.claims);
     port = message.port;
     counter = new Int32Array(message.answered);
-    if (message.cacheDir === undefined && deferEvaluator) loadCelEvaluator();
+    if (message.cacheDir === undefined && deferPreload) preload();
     if (message.cacheDir !== undefined) {
-      // Every module and data file this thread has loaded: the validator, the expression checks, the schemas.
-      const identity = checkerIdentity(Object.keys(require.cache));
+      // Every module and data file this thread has loaded (the validator, the expression checks, the kind index) and
+      // the data files validation reads.
+      const loaded = Object.keys(require.cache);
+      const identity = checkerIdentity([...new Set([...loaded, ...validationDataFiles(loaded)])]);
       verdicts = readVerdicts(message.cacheDir, identity);
       // No verdicts (a first synth, or new code): every document is validated.
-      if (deferEvaluator && verdicts.size === 0) loadCelEvaluator();
+      if (deferPreload && verdicts.size === 0) preload();
       if (message.outdir !== undefined) previous = readOutputRecord(message.cacheDir, identity, message.outdir);
       answer({ kind: 'ready', identity, verdicts: [...verdicts] });
     }

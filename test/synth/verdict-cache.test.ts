@@ -2,6 +2,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { validationDataFiles } from '../../src/synth/schema-registry';
 import { checkerIdentity, documentDigest, isRenderedAs, precomputeRenderedDigest, readVerdicts, writeVerdicts } from '../../src/synth/verdict-cache';
 
 describe('verdict cache (src/synth/verdict-cache.ts)', () => {
@@ -47,6 +48,24 @@ describe('verdict cache (src/synth/verdict-cache.ts)', () => {
     expect(checkerIdentity([a, b])).not.toBe(changed);
     const gone = path.join(dir, 'gone.js');
     expect(checkerIdentity([gone])).not.toBe(checkerIdentity([gone]));
+  });
+
+  it('GIVEN a loaded kind index THEN the schema bundle and the CEL programs beside it are in the identity, loaded or not, and a change of either changes it', () => {
+    const repoIndex = path.resolve(__dirname, '../../imports/validation-kinds.json');
+    const files = validationDataFiles(['/x/module.js', repoIndex]);
+    expect(files.map((f) => path.relative(path.dirname(repoIndex), f))).toEqual(['validation-schemas.json', 'cel-programs.json']);
+    for (const f of files) expect(fs.existsSync(f)).toBe(true);
+    expect(validationDataFiles(['/x/module.js'])).toEqual([]);
+    const index = path.join(dir, 'validation-kinds.json');
+    for (const f of ['validation-kinds.json', 'validation-schemas.json', 'cel-programs.json']) fs.writeFileSync(path.join(dir, f), '{}');
+    const identity = () => checkerIdentity([index, ...validationDataFiles([index])]);
+    const before = identity();
+    const later = new Date(Date.now() + 5_000);
+    fs.utimesSync(path.join(dir, 'validation-schemas.json'), later, later);
+    const afterSchemas = identity();
+    expect(afterSchemas).not.toBe(before);
+    fs.writeFileSync(path.join(dir, 'cel-programs.json'), '{"programs":{}}');
+    expect(identity()).not.toBe(afterSchemas);
   });
 
   it('GIVEN the digest the worker computed for an object WHEN a committed text is compared with it THEN the digest decides, without rendering; without one, the object is rendered here', () => {

@@ -10,6 +10,7 @@ import { ApiObject, App } from 'cdk8s';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { EnvironmentChart, SynthError, synthesize } from '../../src';
 import { expressionCheckPlugin, flowsPlugin, policyPlugin } from '../../src/policy';
+import { validationDataFiles } from '../../src/synth/schema-registry';
 import { tenancyChecksPlugin } from '../../src/tenancy';
 import { SECRET_CHECKS } from '../../src/policy/secret-checks';
 import { development, production } from '../helpers';
@@ -436,7 +437,9 @@ describe('schema validation and rendering on a worker thread (bundled synth, 300
       expect(r.out).toContainEqual(expect.stringMatching(/^production: .*apps\/web -> .*apps\/api:8080\/TCP: blocked by apps\/deny-all/));
     });
 
-    it('GIVEN scripts/run.js and a verdict cache WHEN a changed document breaks a CEL rule THEN the evaluator the worker did not load ahead is loaded and the problem is reported as without a cache', () => {
+    it('GIVEN scripts/run.js and a verdict cache WHEN a changed document breaks a CEL rule THEN the schemas and the evaluator the worker did not load ahead are loaded and the problem is reported as without a cache', () => {
+      // The bundle keeps the data files the checker identity covers beside its kind index.
+      for (const f of validationDataFiles([path.join(root, 'lib', 'validation-kinds.json')])) expect(fs.existsSync(f), f).toBe(true);
       const dir = path.join(tmp, 'cache-cel');
       const viaRunner = (name: string, mode: string) => {
         const r = spawnSync(process.execPath, ['scripts/run.js', entry, path.join(tmp, name), mode, dir], { cwd: root, encoding: 'utf8', timeout: 120_000 });
@@ -445,7 +448,7 @@ describe('schema validation and rendering on a worker thread (bundled synth, 300
       expect(viaRunner('cel-a', 'valid')).toMatchObject({ status: 0, out: { reused: 0 } });
       const expected = inProcess(path.join(tmp, 'inline-cel-bad'), 'cel-bad')!;
       expect(expected).toContainEqual(expect.stringMatching(/BackendTrafficPolicy\/btp: spec\.mergeType: Replace is not a valid MergeType/));
-      // The worker scripts/run.js started (told to defer the evaluator) is the one synth uses.
+      // The worker scripts/run.js started (told to defer the schemas and the evaluator) is the one synth uses.
       expect(viaRunner('cel-b', 'cel-bad')).toEqual({ status: 1, out: expected, stderr: 'early worker: given\n' });
     });
 
