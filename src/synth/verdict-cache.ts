@@ -7,8 +7,9 @@
  * whole synth succeeded: a document with any problem is checked again at every synth. The YAML text determines the
  * document's data, and both checks are functions of the data alone, so a document with a recorded digest would pass
  * again, provided the checker is the same: the verdicts are filed under an identity of the checker, the path, size
- * and modification time of every module and data file the checking thread loaded (the bundle or the package's files,
- * the schema bundle, the CEL programs) and the Node.js version. A rebuilt or upgraded library, new schemas or another
+ * and modification time of every module and data file the checking thread loaded (the bundle or the package's files),
+ * of the schema bundle and the CEL programs whether loaded yet or not (src/synth/schema-registry.ts,
+ * `validationDataFiles`), and the Node.js version. A rebuilt or upgraded library, new schemas or another
  * Node.js find no verdicts and check everything.
  *
  * The cache lives in `node_modules/.cache/cdk8s-platform/` of the project (`runSynth`; `--no-cache` skips it), so a
