@@ -80,6 +80,13 @@ export function referencePlatform(): readonly EnvironmentOutput[] {
   return referenceOutput.envs;
 }
 
+/** The reference platform's output folder `directory` (an environment, or a GitOps folder). */
+export function referenceEnvironment(directory: string): EnvironmentOutput {
+  const found = referencePlatform().find((e) => e.directory === directory);
+  if (found === undefined) throw new Error(`the reference platform has no output folder ${directory}`);
+  return found;
+}
+
 /** Freezes `value` and everything below it (plain data: parsed YAML, synthesized documents); returns it. */
 export function deepFreeze<T>(value: T): T {
   if (value === null || typeof value !== 'object' || Object.isFrozen(value)) return value;

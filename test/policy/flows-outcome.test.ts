@@ -7,11 +7,7 @@ import { EnvironmentOutput, SynthContext, SynthDocument } from '../../src';
 import { proveFlows, renderFlowsReport } from '../../src/policy/flows';
 import { environmentGraph } from '../../src/policy/flows/graph';
 import { flowInputsKey, flowOutcome } from '../../src/policy/flows/outcome';
-import { memoContext as context, referencePlatform } from '../helpers';
-
-function env(name: string): EnvironmentOutput {
-  return referencePlatform().find((e) => e.directory === name)!;
-}
+import { memoContext as context, referenceEnvironment } from '../helpers';
 
 /** `e` without the Kafka pools' NetworkPolicies (flows to the brokers are then blocked). */
 function withChangedPolicy(e: EnvironmentOutput): EnvironmentOutput {
@@ -23,7 +19,7 @@ function withChangedPolicy(e: EnvironmentOutput): EnvironmentOutput {
 
 describe('the flow proof outcome', () => {
   it('GIVEN the inputs of the proof THEN the key changes with a document, a connection, the cluster facts, the policy mode or the command, and is undefined when a digest is unknown', () => {
-    const prod = env('production');
+    const prod = referenceEnvironment('production');
     const ctx = context();
     const key = flowInputsKey(prod, ctx)!;
     expect(key).toMatch(/^[A-Za-z0-9+/]{43}=$/);
@@ -47,7 +43,7 @@ describe('the flow proof outcome', () => {
   });
 
   it('GIVEN no recorded outcome THEN the proof is computed and recorded; GIVEN the same inputs again THEN the recorded outcome is used, and changed inputs are proved again', () => {
-    const prod = env('production');
+    const prod = referenceEnvironment('production');
     const first = context();
     const outcome = flowOutcome(prod, first);
     const proof = proveFlows(prod);

@@ -19,11 +19,7 @@ import {
 } from '../../src';
 import { FlowVerdict, PolicySet, admittingRules, flowText, judge, peerMatches, proveFlows, renderFlowsReport } from '../../src/policy/flows';
 import { flowsPlugin } from '../../src/policy/flows/plugin';
-import { production, referencePlatform } from '../helpers';
-
-function env(name: string): EnvironmentOutput {
-  return referencePlatform().find((e) => e.directory === name)!;
-}
+import { production, referenceEnvironment } from '../helpers';
 
 /** The environment with some documents replaced (in memory, no synth). */
 function withDocuments(e: EnvironmentOutput, change: (d: SynthDocument) => SynthDocument | undefined): EnvironmentOutput {
@@ -71,14 +67,14 @@ const BEFORE_KAFKA = [
 
 describe('the flow proof on the reference platform', () => {
   it.each(['development', 'staging', 'production', 'dr'])('GIVEN %s THEN every needed flow is admitted at both ends', (name) => {
-    const proof = proveFlows(env(name));
+    const proof = proveFlows(referenceEnvironment(name));
     expect(proof.violations).toEqual([]);
     expect(proof.flows.length).toBeGreaterThan(100);
     expect(proof.flows.every((f) => f.admitted)).toBe(true);
   });
 
   it('GIVEN production THEN the Rollouts controller reaches Prometheus and Kafka works: clients, quorum, replication, operators, exporter', () => {
-    const flows = proveFlows(env('production')).flows;
+    const flows = proveFlows(referenceEnvironment('production')).flows;
     const find = (text: string): FlowVerdict => {
       const f = flows.find((x) => flowText(x) === text);
       if (!f) throw new Error(`no flow ${text}`);
@@ -112,7 +108,7 @@ describe('the flow proof on the reference platform', () => {
   });
 
   it('GIVEN production with the policies as they were before issue 11 (no Kafka policies, Prometheus admitting Grafana only) THEN the proof reports those exact flows', () => {
-    const prod = env('production');
+    const prod = referenceEnvironment('production');
     const before = withDocuments(prod, (d) => {
       if (d.object.kind === 'NetworkPolicy' && d.object.metadata.namespace === 'db-kafka' && String(d.object.metadata.name).startsWith('kafka'))
         return undefined;
@@ -150,7 +146,7 @@ describe('the flow proof on the reference platform', () => {
   });
 
   it('GIVEN production WHEN any one NetworkPolicy rule, or peer, that a needed flow relies on is deleted THEN the proof reports exactly the flows that relied on it alone', () => {
-    const prod = env('production');
+    const prod = referenceEnvironment('production');
     const proof = proveFlows(prod);
     const policies = proof.policies;
     const world = proof.world;
@@ -200,7 +196,7 @@ describe('the flow proof on the reference platform', () => {
   });
 
   it('GIVEN one rule deleted WHEN synth checks production THEN it fails with a message naming the flow', () => {
-    const prod = env('production');
+    const prod = referenceEnvironment('production');
     const broken = withDocuments(prod, (d) => {
       if (!isPolicy(d, 'db-postgres', 'postgres-pooler')) return d;
       const ingress = d.object.spec.ingress.filter((r: any) => r.from[0].podSelector?.matchLabels?.['app.kubernetes.io/name'] !== 'user-service');
@@ -216,7 +212,7 @@ describe('the flow proof on the reference platform', () => {
   it('GIVEN the committed dist/production/FLOWS.md THEN it lists every flow with origin, verdict and the admitting policies, sorted', () => {
     const text = fs.readFileSync(path.resolve(__dirname, '../../dist/production/FLOWS.md'), 'utf8');
     // The reference platform runs synth as `npm run synth --` (main.ts).
-    expect(text).toBe(renderFlowsReport(proveFlows(env('production')), 'npm run synth'));
+    expect(text).toBe(renderFlowsReport(proveFlows(referenceEnvironment('production')), 'npm run synth'));
     expect(text).toContain('# Flows of `production`');
     expect(text).toMatch(/\n\d+ flows: \d+ admitted, 0 blocked\.\n/);
     expect(text).toContain(
@@ -249,7 +245,7 @@ describe('the flow proof on the reference platform', () => {
   });
 
   it('GIVEN blocked flows THEN FLOWS.md lists them under "Blocked" with the same messages as synth, and marks their rows', () => {
-    const broken = withDocuments(env('production'), (d) => (isPolicy(d, 'db-kafka', 'kafka-kafka-exporter') ? undefined : d));
+    const broken = withDocuments(referenceEnvironment('production'), (d) => (isPolicy(d, 'db-kafka', 'kafka-kafka-exporter') ? undefined : d));
     const text = renderFlowsReport(proveFlows(broken));
     expect(text).toContain('blocked (synth fails).');
     expect(text).toContain(

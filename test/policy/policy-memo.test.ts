@@ -8,15 +8,11 @@ import { EnvironmentOutput, ImagePolicy } from '../../src';
 import { POLICY_CHECKS, policyPlugin } from '../../src/policy';
 import { policyInputsKey } from '../../src/policy/policy-plugin';
 import { tenancyChecksPlugin } from '../../src/tenancy';
-import { memoContext, referencePlatform } from '../helpers';
-
-function env(name: string): EnvironmentOutput {
-  return referencePlatform().find((e) => e.directory === name)!;
-}
+import { memoContext, referenceEnvironment } from '../helpers';
 
 describe('the policy gate and tenancy results', () => {
   it('GIVEN the inputs of the policy gate THEN the key changes with a document, the profile, what the cluster provides or the folder, and is undefined when a digest is unknown or the profile holds code', () => {
-    const prod = env('production');
+    const prod = referenceEnvironment('production');
     const ctx = memoContext();
     const key = policyInputsKey(prod, ctx)!;
     expect(key).toMatch(/^[A-Za-z0-9+/]{43}=$/);
@@ -36,7 +32,7 @@ describe('the policy gate and tenancy results', () => {
   });
 
   it('GIVEN a recorded outcome under the key THEN the gate uses it; a damaged one is computed again as without a memo; checks of your own never read it', () => {
-    const prod = env('production');
+    const prod = referenceEnvironment('production');
     const plain = policyPlugin();
     const expected = { result: plain.check!(prod, { outdir: '/nonexistent' }), files: plain.files!(prod, { outdir: '/nonexistent' }) };
     expect(expected.files['production/POLICY.md']).toContain('# Policy report');
@@ -64,7 +60,7 @@ describe('the policy gate and tenancy results', () => {
   });
 
   it('GIVEN a recorded tenancy result under the same inputs THEN it is used; another document, connection or pod CIDR computes it again', () => {
-    const prod = env('production');
+    const prod = referenceEnvironment('production');
     const plugin = tenancyChecksPlugin();
     const expected = plugin.check!(prod, { outdir: '/nonexistent' });
     const ctx = memoContext();
