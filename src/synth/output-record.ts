@@ -14,8 +14,8 @@
  * The record also keeps the CEL rules the worker listed for each CRD kind (for VALIDATION.md), a function of the
  * schemas, which the checker identity covers.
  *
- * The record lives beside the verdicts (`node_modules/.cache/cdk8s-platform/`), one per checker, and names the output
- * folder it describes: a synth into another folder renders everything.
+ * The record lives beside the verdicts (`node_modules/.cache/cdk8s-platform/`), one per checker and output folder (the
+ * newest eight folders), and names the folder it describes.
  */
 import { createHash } from 'crypto';
 import * as fs from 'fs';
@@ -64,15 +64,20 @@ export interface PreviousOutput {
   inventory(kind: string): readonly RuleEntry[] | undefined;
 }
 
-function fileOf(dir: string, identity: string): string {
-  return path.join(dir, `${PREFIX}${identity}.json`);
+/** How many output folders a checker keeps records of (dist/, and folders tests or previews synthesize into). */
+const KEPT_FOLDERS = 8;
+
+/** The record of `identity` for `outdir`: one file per checker and output folder. */
+function fileOf(dir: string, identity: string, outdir: string): string {
+  const folder = createHash('sha256').update(path.resolve(outdir)).digest('hex').slice(0, 16);
+  return path.join(dir, `${PREFIX}${identity}-${folder}.json`);
 }
 
 /** The record of `identity` for the output folder `outdir`; undefined when there is none, it is damaged or describes another folder. */
 export function readOutputRecord(dir: string, identity: string, outdir: string): PreviousOutput | undefined {
   let data: unknown;
   try {
-    data = JSON.parse(fs.readFileSync(fileOf(dir, identity), 'utf8'));
+    data = JSON.parse(fs.readFileSync(fileOf(dir, identity, outdir), 'utf8'));
   } catch {
     return undefined;
   }
@@ -112,8 +117,9 @@ export function readOutputRecord(dir: string, identity: string, outdir: string):
 }
 
 /**
- * Records what a successful synth wrote into `outdir` (replacing the record of `identity`, written aside and renamed)
- * and removes the records of other checkers, as the verdicts do. A record that cannot be written only costs the next
+ * Records what a successful synth wrote into `outdir` (replacing the record of `identity` for that folder, written
+ * aside and renamed) and removes the records of other checkers, as the verdicts do; of its own, the newest few of other
+ * folders stay. A record that cannot be written only costs the next
  * synth its head start.
  */
 export function writeOutputRecord(
@@ -127,14 +133,20 @@ export function writeOutputRecord(
     const files: Record<string, [string, string]> = {};
     for (const w of [...written].sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0))) files[w.file] = [w.object, w.yaml];
     fs.mkdirSync(dir, { recursive: true });
-    const file = fileOf(dir, identity);
+    const file = fileOf(dir, identity, outdir);
     const tmp = `${file}.${process.pid}.tmp`;
     const kinds = Object.fromEntries(Object.entries(inventories).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
     fs.writeFileSync(tmp, JSON.stringify({ format: FORMAT, outdir: path.resolve(outdir), files, inventories: kinds }));
     fs.renameSync(tmp, file);
-    for (const f of fs.readdirSync(dir)) {
-      if (f.startsWith(PREFIX) && path.join(dir, f) !== file) fs.rmSync(path.join(dir, f), { force: true });
-    }
+    // Other checkers' records go; of this checker's, the newest few (other output folders) stay.
+    const mine = `${PREFIX}${identity}-`;
+    const records = fs.readdirSync(dir).filter((f) => f.startsWith(PREFIX) && path.join(dir, f) !== file);
+    for (const f of records.filter((r) => !r.startsWith(mine))) fs.rmSync(path.join(dir, f), { force: true });
+    const others = records
+      .filter((r) => r.startsWith(mine))
+      .map((f) => ({ f, at: fs.statSync(path.join(dir, f)).mtimeMs }))
+      .sort((a, b) => b.at - a.at);
+    for (const { f } of others.slice(KEPT_FOLDERS - 1)) fs.rmSync(path.join(dir, f), { force: true });
   } catch {
     // read-only or full disk: the next synth renders everything
   }

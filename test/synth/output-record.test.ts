@@ -33,13 +33,21 @@ describe('the output record', () => {
     expect(objectDigest({ f: () => 1 })).toBeUndefined();
   });
 
-  it('GIVEN a record THEN it is read for its folder and identity only; a damaged one reads as none; writing replaces the records of other checkers', () => {
+  it('GIVEN records THEN each is read for its folder and identity only; a damaged one reads as none; writing removes the records of other checkers and keeps those of the newest folders', () => {
     const outdir = path.join(dir, 'dist');
     const entry = { file: 'production/apps/configmap-settings.yaml', object: 'o'.repeat(43) + '=', yaml: 'y'.repeat(43) + '=' };
     const rules = { 'example.com/v1/Widget': [{ path: 'spec', rule: 'self.size > 0', status: 'enforced' as const }] };
     writeOutputRecord(cache(), 'old-checker', outdir, []);
+    writeOutputRecord(cache(), 'checker', path.join(dir, 'preview'), []);
     writeOutputRecord(cache(), 'checker', outdir, [entry], rules);
-    expect(fs.readdirSync(cache())).toEqual(['output-checker.json']);
+    const records = fs.readdirSync(cache());
+    expect(records).toHaveLength(2);
+    expect(records.every((f) => /^output-checker-[0-9a-f]{16}\.json$/.test(f))).toBe(true);
+    expect(readOutputRecord(cache(), 'checker', path.join(dir, 'preview'))!.recorded(entry.file)).toBeUndefined();
+    // Of one checker's records, the newest eight folders stay.
+    for (let i = 0; i < 9; i++) writeOutputRecord(cache(), 'checker', path.join(dir, `f${i}`), []);
+    expect(fs.readdirSync(cache())).toHaveLength(8);
+    writeOutputRecord(cache(), 'checker', outdir, [entry], rules);
     const previous = readOutputRecord(cache(), 'checker', outdir)!;
     expect(previous.root).toBe(path.resolve(outdir));
     expect(previous.recorded(entry.file)).toEqual(entry);
@@ -49,7 +57,10 @@ describe('the output record', () => {
     expect(previous.inventory('example.com/v1/Gadget')).toBeUndefined();
     expect(readOutputRecord(cache(), 'checker', path.join(dir, 'elsewhere'))).toBeUndefined();
     expect(readOutputRecord(cache(), 'other-checker', outdir)).toBeUndefined();
-    const file = path.join(cache(), 'output-checker.json');
+    const file = fs
+      .readdirSync(cache())
+      .map((f) => path.join(cache(), f))
+      .find((f) => (JSON.parse(fs.readFileSync(f, 'utf8')) as { outdir: string }).outdir === path.resolve(outdir))!;
     const record = JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>;
     fs.writeFileSync(file, JSON.stringify({ ...record, inventories: { 'example.com/v1/Widget': [{ path: 'spec', rule: 1, status: 'enforced' }] } }));
     expect(readOutputRecord(cache(), 'checker', outdir)!.inventory('example.com/v1/Widget')).toBeUndefined();

@@ -497,6 +497,9 @@ describe('schema validation and rendering on a worker thread (bundled synth, 300
       expect(cached('keep-elsewhere', 'gate', dir).status).toBe(0);
       expect(fs.statSync(path.join(tmp, 'keep-elsewhere/production/apps/configmap-settings-7.yaml')).ino).not.toBe(inode);
       expect(tree(path.join(tmp, 'keep-elsewhere'))).toEqual(tree(path.join(tmp, 'inline-gate')));
+      // Each folder has its record: the first one keeps its files again.
+      expect(synthInto().status).toBe(0);
+      expect(fs.statSync(kept).ino).toBe(inode);
     });
 
     it.each([
