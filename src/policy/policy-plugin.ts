@@ -1,7 +1,7 @@
 import { clusterAdminBindingsOfOutput } from '../addons/cluster-add-ons';
 import { addOnsOfOutput, ownsAddOns } from '../addons/resolution';
 import { compareText } from '../core/order';
-import { documentsDigest, keyData, memoKey, recall } from '../synth/result-memo';
+import { documentsDigest, isStringList, keyData, memoKey, recall } from '../synth/result-memo';
 import { CheckResult, EnvironmentOutput, SynthContext, SynthPlugin } from '../synth/synthesizer';
 import { POLICY_CHECKS, evaluatePolicies } from './policy-engine';
 import { providedObjects } from './reference-checks';
@@ -25,8 +25,7 @@ interface PolicyOutcome {
 
 function isOutcome(v: unknown): v is PolicyOutcome {
   const o = v as Partial<Record<keyof PolicyOutcome, unknown>> | null;
-  const strings = (x: unknown) => Array.isArray(x) && x.every((s) => typeof s === 'string');
-  return o !== null && typeof o === 'object' && strings(o.errors) && strings(o.warnings) && typeof o.report === 'string';
+  return o !== null && typeof o === 'object' && isStringList(o.errors) && isStringList(o.warnings) && typeof o.report === 'string';
 }
 
 /**

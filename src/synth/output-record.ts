@@ -4,9 +4,9 @@
  * not redo what has not changed).
  *
  * For each file the record holds two SHA-256 digests: of the document object (V8's serialization of it, as the main
- * thread handed it to the pipeline, keys in order) and of the YAML text written. A document whose object has the recorded digest
- * would be rendered to the recorded YAML again, provided the writer is the same: the record is filed under the
- * identity of the checking thread's code (src/synth/verdict-cache.ts), which includes the YAML writer. The file in
+ * thread handed it to the pipeline, keys in order) and of the YAML text written. A document whose object has the
+ * recorded digest would be rendered to the recorded YAML again, provided the writer is the same: the record is filed
+ * under the identity of the checking thread's code (src/synth/verdict-cache.ts), which includes the YAML writer. The file in
  * the previous output is then read and its digest compared with the recorded one (an edited or replaced file is
  * rendered again), and hard-linked into the new output instead of being rendered and written; where links fail (a
  * folder on another file system, a file system without them) it is copied.
@@ -21,6 +21,8 @@ import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { serialize } from 'v8';
+import { compareText } from '../core/order';
+import { removeAllButNewest } from './result-memo';
 import type { RuleEntry, RuleStatus } from './schema-cel';
 
 /** Bumped when what a record means changes. */
@@ -119,8 +121,7 @@ export function readOutputRecord(dir: string, identity: string, outdir: string):
 /**
  * Records what a successful synth wrote into `outdir` (replacing the record of `identity` for that folder, written
  * aside and renamed) and removes the records of other checkers, as the verdicts do; of its own, the newest few of other
- * folders stay. A record that cannot be written only costs the next
- * synth its head start.
+ * folders stay. A record that cannot be written only costs the next synth its head start.
  */
 export function writeOutputRecord(
   dir: string,
@@ -131,22 +132,22 @@ export function writeOutputRecord(
 ): void {
   try {
     const files: Record<string, [string, string]> = {};
-    for (const w of [...written].sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0))) files[w.file] = [w.object, w.yaml];
+    for (const w of [...written].sort((a, b) => compareText(a.file, b.file))) files[w.file] = [w.object, w.yaml];
     fs.mkdirSync(dir, { recursive: true });
     const file = fileOf(dir, identity, outdir);
     const tmp = `${file}.${process.pid}.tmp`;
-    const kinds = Object.fromEntries(Object.entries(inventories).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+    const kinds = Object.fromEntries(Object.entries(inventories).sort(([a], [b]) => compareText(a, b)));
     fs.writeFileSync(tmp, JSON.stringify({ format: FORMAT, outdir: path.resolve(outdir), files, inventories: kinds }));
     fs.renameSync(tmp, file);
     // Other checkers' records go; of this checker's, the newest few (other output folders) stay.
     const mine = `${PREFIX}${identity}-`;
     const records = fs.readdirSync(dir).filter((f) => f.startsWith(PREFIX) && path.join(dir, f) !== file);
     for (const f of records.filter((r) => !r.startsWith(mine))) fs.rmSync(path.join(dir, f), { force: true });
-    const others = records
-      .filter((r) => r.startsWith(mine))
-      .map((f) => ({ f, at: fs.statSync(path.join(dir, f)).mtimeMs }))
-      .sort((a, b) => b.at - a.at);
-    for (const { f } of others.slice(KEPT_FOLDERS - 1)) fs.rmSync(path.join(dir, f), { force: true });
+    removeAllButNewest(
+      dir,
+      records.filter((r) => r.startsWith(mine)),
+      KEPT_FOLDERS - 1,
+    );
   } catch {
     // read-only or full disk: the next synth renders everything
   }

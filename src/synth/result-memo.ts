@@ -85,17 +85,24 @@ export function openResultMemo(dir: string, identity: string): FileResultMemo {
         fs.renameSync(tmp, file);
         // The records of other code stay, the newest few: `node lib/main.js`, `npm run synth` (scripts/run.js) and a
         // second app of the same project are different code and may take turns; older records go.
-        const others = fs
-          .readdirSync(dir)
-          .filter((f) => f.startsWith(PREFIX) && f.endsWith('.json') && path.join(dir, f) !== file)
-          .map((f) => ({ f, at: fs.statSync(path.join(dir, f)).mtimeMs }))
-          .sort((a, b) => b.at - a.at);
-        for (const { f } of others.slice(KEPT_RECORDS - 1)) fs.rmSync(path.join(dir, f), { force: true });
+        const others = fs.readdirSync(dir).filter((f) => f.startsWith(PREFIX) && f.endsWith('.json') && path.join(dir, f) !== file);
+        removeAllButNewest(dir, others, KEPT_RECORDS - 1);
       } catch {
         // read-only or full disk: the next synth computes everything
       }
     },
   };
+}
+
+/** Removes the files `names` of `dir` but the `keep` most recently modified (records of a cache folder). */
+export function removeAllButNewest(dir: string, names: readonly string[], keep: number): void {
+  const byAge = names.map((f) => ({ f, at: fs.statSync(path.join(dir, f)).mtimeMs })).sort((a, b) => b.at - a.at);
+  for (const { f } of byAge.slice(keep)) fs.rmSync(path.join(dir, f), { force: true });
+}
+
+/** Whether `v` is a list of strings (a recorded result's messages). */
+export function isStringList(v: unknown): v is string[] {
+  return Array.isArray(v) && v.every((s) => typeof s === 'string');
 }
 
 /** What {@link documentsDigest} reads of an environment output and a synth context (structural, to avoid a cycle). */

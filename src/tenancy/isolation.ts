@@ -9,7 +9,7 @@ import { tenantIsolationViolations } from '../policy/flows/isolation';
 import { PolicyIndex } from '../policy/policy-index';
 import { labelSelectorMatches } from '../policy/flows/selector';
 import type { EnvironmentOutput, SynthContext, SynthDocument, SynthPlugin, CheckResult } from '../synth/synthesizer';
-import { documentsDigest, memoKey, recall } from '../synth/result-memo';
+import { documentsDigest, isStringList, memoKey, recall } from '../synth/result-memo';
 import { PSS_EXEMPTION_ANNOTATION } from './guardrails';
 import { DocObject } from '../core/documents';
 
@@ -102,7 +102,7 @@ export function tenancyChecksPlugin(): SynthPlugin {
       const connections = env.connections ?? [];
       const documents = documentsDigest(env.documents, ctx);
       const key = documents === undefined ? undefined : memoKey('tenancy', env.name, podCidrs ?? null, connections, documents);
-      const found = recall(ctx?.memo, key, isStrings, () => {
+      const found = recall(ctx?.memo, key, isStringList, () => {
         const isolation = tenantIsolationViolations(env.documents, { podCidrs, connections }, PolicyIndex.of(env));
         const guardrails = checkNamespaceGuardrails(env.documents.map((d) => d.object));
         return [...isolation, ...guardrails].map((m) => `${env.name}: ${m}`);
@@ -110,8 +110,4 @@ export function tenancyChecksPlugin(): SynthPlugin {
       return env.profile.enforcePolicies ? { errors: found, warnings: [] } : { errors: [], warnings: found };
     },
   };
-}
-
-function isStrings(v: unknown): v is string[] {
-  return Array.isArray(v) && v.every((s) => typeof s === 'string');
 }

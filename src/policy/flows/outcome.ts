@@ -6,7 +6,7 @@
  * that FLOWS.md names are the key.
  */
 import { apiServerOf, clusterServicesOf, nodeCidrsOf } from '../../core/cluster-services';
-import { documentsDigest, memoKey } from '../../synth/result-memo';
+import { documentsDigest, isStringList, memoKey, recall } from '../../synth/result-memo';
 import { EnvironmentOutput, SynthContext, synthCommandName } from '../../synth/synthesizer';
 import { environmentGraph, FlowGraph } from './graph';
 import { proveFlows } from './proof';
@@ -43,8 +43,7 @@ function isOutcome(v: unknown): v is FlowOutcome {
     o !== null &&
     typeof o === 'object' &&
     typeof o.enforced === 'boolean' &&
-    Array.isArray(o.violations) &&
-    o.violations.every((x) => typeof x === 'string') &&
+    isStringList(o.violations) &&
     (o.report === undefined || typeof o.report === 'string') &&
     Array.isArray(graph?.nodes) &&
     Array.isArray(graph?.edges)
@@ -58,20 +57,15 @@ export function flowOutcome(env: EnvironmentOutput, ctx: SynthContext): FlowOutc
   if (!byCommand) OUTCOMES.set(env, (byCommand = new Map()));
   const known = byCommand.get(command);
   if (known) return known;
-  const key = flowInputsKey(env, ctx, command);
-  const recorded = key !== undefined ? ctx.memo!.get(key) : undefined;
-  let outcome: FlowOutcome;
-  if (isOutcome(recorded)) outcome = recorded;
-  else {
+  const outcome = recall(ctx?.memo, flowInputsKey(env, ctx, command), isOutcome, (): FlowOutcome => {
     const proof = proveFlows(env);
-    outcome = {
+    return {
       enforced: proof.enforced,
       violations: proof.violations,
       ...(env.directory === env.name ? { report: renderFlowsReport(proof, command) } : {}),
       graph: environmentGraph(env, proof),
     };
-    if (key !== undefined) ctx.memo!.set(key, outcome);
-  }
+  });
   byCommand.set(command, outcome);
   return outcome;
 }
